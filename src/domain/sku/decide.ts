@@ -1,0 +1,204 @@
+import { err, ok, type Result } from '../core/result';
+import { mergeClocks, skuStream, type VectorClock } from '../core/vectorClock';
+import type {
+  AdminRelease,
+  CancelReservation,
+  CompletePurchase,
+  ConfirmAllocation,
+  ExpireReservation,
+  FailAllocation,
+  ReceiveStock,
+  Reserve,
+  SetStock,
+  SkuCommand,
+} from './commands';
+import type { SkuError } from './errors';
+import type { ReleaseReason, SkuEvent } from './events';
+import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
+import { activeUnitsOf, available, skuExists, type Reservation, type SkuState } from './state';
+
+type Decision = Result<readonly SkuEvent[], SkuError>;
+type EventBody = { [E in SkuEvent as E['type']]: { type: E['type']; data: E['data'] } }[SkuEvent['type']];
+
+const NOTHING: Decision = ok([]);
+
+/**
+ * Decides what a command means for one SKU. Pure: the clock comes in as `now`, ids come in on
+ * the command. Every invariant (never oversell, never rewrite) is checked here and nowhere else.
+ */
+export function decide(command: SkuCommand, state: SkuState, now: number): Decision {
+  switch (command.type) {
+    case 'SetStock':
+      return setStock(command, state, now);
+    case 'ReceiveStock':
+      return receiveStock(command, state, now);
+    case 'Reserve':
+      return reserve(command, state, now);
+    case 'CompletePurchase':
+      return completePurchase(command, state, now);
+    case 'CancelReservation':
+      return cancelReservation(command, state, now);
+    case 'ExpireReservation':
+      return expireReservation(command, state, now);
+    case 'AdminRelease':
+      return adminRelease(command, state, now);
+    case 'ConfirmAllocation':
+      return confirmAllocation(command, state, now);
+    case 'FailAllocation':
+      return failAllocation(command, state, now);
+    default: {
+      const exhaustive: never = command;
+      return exhaustive;
+    }
+  }
+}
+
+function setStock({ data, causedBy }: SetStock, state: SkuState, now: number): Decision {
+  const conflict = checkExpectedVersion(state, data.expectedVersion);
+  if (conflict) return err(conflict);
+  if (!isQuantity(data.onHand, 0)) return invalid('onHand must be a non-negative integer');
+  const limit = data.limitPerCustomer === undefined ? state.limitPerCustomer : data.limitPerCustomer;
+  if (limit !== null && !isQuantity(limit, 1)) return invalid('limitPerCustomer must be a positive integer');
+  const committed = state.reserved + state.sold;
+  if (data.onHand < committed) return err({ code: 'below_committed', committed });
+  return emit(state, now, causedBy, data.sku, {
+    type: 'StockSet',
+    data: { onHand: data.onHand, limitPerCustomer: limit },
+  });
+}
+
+function receiveStock({ data, causedBy }: ReceiveStock, state: SkuState, now: number): Decision {
+  const conflict = checkExpectedVersion(state, data.expectedVersion);
+  if (conflict) return err(conflict);
+  if (!skuExists(state)) return err({ code: 'sku_not_found' });
+  if (!isQuantity(data.qty, 1)) return invalid('qty must be a positive integer');
+  return emit(state, now, causedBy, data.sku, { type: 'StockReceived', data: { qty: data.qty } });
+}
+
+function reserve({ data, causedBy }: Reserve, state: SkuState, now: number): Decision {
+  if (!skuExists(state)) return err({ code: 'sku_not_found' });
+  if (!isQuantity(data.qty, 1) || data.qty > MAX_QTY) return invalid(`qty must be an integer in 1..${MAX_QTY}`);
+  if (!isQuantity(data.ttlSeconds, 1) || data.ttlSeconds > MAX_TTL_SECONDS) {
+    return invalid(`ttlSeconds must be an integer in 1..${MAX_TTL_SECONDS}`);
+  }
+  if (state.reservations.has(data.reservationId)) return invalid('reservationId already used');
+  const limit = state.limitPerCustomer;
+  if (limit !== null) {
+    const activeUnits = activeUnitsOf(state, data.customerId);
+    if (activeUnits + data.qty > limit) return err({ code: 'customer_limit', limitPerCustomer: limit, activeUnits });
+  }
+  const left = available(state);
+  if (data.qty > left) return err({ code: 'insufficient_stock', available: left });
+  const expiresAt = new Date(now + data.ttlSeconds * 1000).toISOString();
+  return emit(state, now, causedBy, data.sku, {
+    type: 'StockReserved',
+    data: { reservationId: data.reservationId, customerId: data.customerId, qty: data.qty, expiresAt },
+  });
+}
+
+function completePurchase({ data, causedBy }: CompletePurchase, state: SkuState, now: number): Decision {
+  const r = ownReservation(state, data.reservationId, data.customerId);
+  if (!r) return err({ code: 'reservation_not_found' });
+  if (r.status === 'completed') return NOTHING;
+  if (r.status === 'released') return err({ code: 'reservation_released', reason: r.releaseReason ?? 'admin' });
+  if (isDue(r, now)) return err({ code: 'reservation_expired' });
+  return emitAbout(state, r, now, causedBy, { type: 'ReservationCompleted', data: { reservationId: r.reservationId } });
+}
+
+function cancelReservation({ data, causedBy }: CancelReservation, state: SkuState, now: number): Decision {
+  const r = ownReservation(state, data.reservationId, data.customerId);
+  if (!r) return err({ code: 'reservation_not_found' });
+  if (r.status === 'released') return NOTHING;
+  if (r.status === 'completed') return err({ code: 'reservation_completed' });
+  return release(state, r, 'cancelled', now, causedBy);
+}
+
+function expireReservation({ data, causedBy }: ExpireReservation, state: SkuState, now: number): Decision {
+  const r = state.reservations.get(data.reservationId);
+  if (!r) return err({ code: 'reservation_not_found' });
+  // Only a purchase still held can lapse; an alarm that fires twice or early changes nothing.
+  if (r.status !== 'held' || !isDue(r, now)) return NOTHING;
+  return release(state, r, 'expired', now, causedBy);
+}
+
+function adminRelease({ data, causedBy }: AdminRelease, state: SkuState, now: number): Decision {
+  const conflict = checkExpectedVersion(state, data.expectedVersion);
+  if (conflict) return err(conflict);
+  const r = state.reservations.get(data.reservationId);
+  if (!r) return err({ code: 'reservation_not_found' });
+  if (r.status === 'released') return NOTHING;
+  return release(state, r, 'admin', now, causedBy);
+}
+
+function confirmAllocation({ data, causedBy }: ConfirmAllocation, state: SkuState, now: number): Decision {
+  const r = state.reservations.get(data.reservationId);
+  if (!r) return err({ code: 'reservation_not_found' });
+  // A success that arrives after the release must be undone at the WMS by the caller.
+  if (r.status === 'released') return err({ code: 'reservation_released', reason: r.releaseReason ?? 'admin' });
+  if (r.allocation === 'allocated') {
+    return r.allocationId === data.allocationId ? NOTHING : err({ code: 'allocation_conflict', allocationId: r.allocationId });
+  }
+  return emitAbout(state, r, now, causedBy, {
+    type: 'AllocationConfirmed',
+    data: { reservationId: r.reservationId, allocationId: data.allocationId },
+  });
+}
+
+function failAllocation({ data, causedBy }: FailAllocation, state: SkuState, now: number): Decision {
+  const r = state.reservations.get(data.reservationId);
+  if (!r) return err({ code: 'reservation_not_found' });
+  if (r.status === 'released') return NOTHING;
+  if (r.allocation === 'allocated') return err({ code: 'allocation_conflict', allocationId: r.allocationId });
+  return release(state, r, data.reason, now, causedBy);
+}
+
+function release(
+  state: SkuState,
+  r: Reservation,
+  reason: ReleaseReason,
+  now: number,
+  causedBy: VectorClock | undefined,
+): Decision {
+  return emitAbout(state, r, now, causedBy, {
+    type: 'StockReleased',
+    data: { reservationId: r.reservationId, qty: r.qty, reason },
+  });
+}
+
+/** An event about a reservation names the StockReserved it follows from. */
+function emitAbout(
+  state: SkuState,
+  r: Reservation,
+  now: number,
+  causedBy: VectorClock | undefined,
+  body: EventBody,
+): Decision {
+  const cause = { [skuStream(state.sku ?? '')]: r.reservedAtVersion };
+  return emit(state, now, mergeClocks(causedBy ?? {}, cause), state.sku ?? '', body);
+}
+
+function emit(
+  state: SkuState,
+  now: number,
+  causedBy: VectorClock | undefined,
+  sku: string,
+  body: EventBody,
+): Decision {
+  const event = { ...body, sku, version: state.version + 1, at: new Date(now).toISOString(), causedBy: causedBy ?? {} };
+  return ok([event as SkuEvent]);
+}
+
+function ownReservation(state: SkuState, reservationId: string, customerId: string): Reservation | undefined {
+  const r = state.reservations.get(reservationId);
+  // Another customer's reservation is indistinguishable from a missing one.
+  return r && r.customerId === customerId ? r : undefined;
+}
+
+function checkExpectedVersion(state: SkuState, expected: number | undefined): SkuError | null {
+  if (expected === undefined || expected === state.version) return null;
+  return { code: 'version_conflict', currentVersion: state.version, expectedVersion: expected };
+}
+
+const isDue = (r: Reservation, now: number): boolean => Date.parse(r.expiresAt) <= now;
+const isQuantity = (n: number, min: number): boolean => Number.isSafeInteger(n) && n >= min;
+const invalid = (reason: string): Decision => err({ code: 'invalid_command', reason });

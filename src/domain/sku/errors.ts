@@ -1,0 +1,17 @@
+import type { ReleaseReason } from './events';
+
+/** Every way a SKU command can be refused. Mapped to HTTP in exactly one place (the edge). */
+export type SkuError =
+  | { code: 'sku_not_found' }
+  | { code: 'insufficient_stock'; available: number }
+  | { code: 'customer_limit'; limitPerCustomer: number; activeUnits: number }
+  | { code: 'version_conflict'; currentVersion: number; expectedVersion: number }
+  | { code: 'below_committed'; committed: number }
+  | { code: 'reservation_not_found' }
+  | { code: 'reservation_released'; reason: ReleaseReason }
+  | { code: 'reservation_expired' }
+  | { code: 'reservation_completed' }
+  | { code: 'allocation_conflict'; allocationId: string | null }
+  | { code: 'invalid_command'; reason: string };
+
+export type SkuErrorCode = SkuError['code'];

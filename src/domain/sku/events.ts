@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { VectorClockSchema } from '../core/vectorClock';
+import { SkuIdSchema } from './limits';
+
+export const RELEASE_REASONS = ['cancelled', 'expired', 'wms_timeout', 'wms_rejected', 'admin'] as const;
+export const ReleaseReasonSchema = z.enum(RELEASE_REASONS);
+export type ReleaseReason = z.infer<typeof ReleaseReasonSchema>;
+
+const envelope = {
+  sku: SkuIdSchema,
+  version: z.int().min(1),
+  at: z.iso.datetime(),
+  causedBy: VectorClockSchema,
+};
+
+const reservationRef = { reservationId: z.string().min(1) };
+
+export const StockSetSchema = z.object({
+  type: z.literal('StockSet'),
+  ...envelope,
+  data: z.object({ onHand: z.int().min(0), limitPerCustomer: z.int().min(1).nullable() }),
+});
+export const StockReceivedSchema = z.object({
+  type: z.literal('StockReceived'),
+  ...envelope,
+  data: z.object({ qty: z.int().min(1) }),
+});
+export const StockReservedSchema = z.object({
+  type: z.literal('StockReserved'),
+  ...envelope,
+  data: z.object({
+    ...reservationRef,
+    customerId: z.string().min(1),
+    qty: z.int().min(1),
+    expiresAt: z.iso.datetime(),
+  }),
+});
+export const AllocationConfirmedSchema = z.object({
+  type: z.literal('AllocationConfirmed'),
+  ...envelope,
+  data: z.object({ ...reservationRef, allocationId: z.string().min(1) }),
+});
+export const ReservationCompletedSchema = z.object({
+  type: z.literal('ReservationCompleted'),
+  ...envelope,
+  data: z.object(reservationRef),
+});
+export const StockReleasedSchema = z.object({
+  type: z.literal('StockReleased'),
+  ...envelope,
+  data: z.object({ ...reservationRef, qty: z.int().min(1), reason: ReleaseReasonSchema }),
+});
+
+/** The wire shape of every SKU event: in the log, on Kafka, from the admin events route. */
+export const SkuEventSchema = z.discriminatedUnion('type', [
+  StockSetSchema,
+  StockReceivedSchema,
+  StockReservedSchema,
+  AllocationConfirmedSchema,
+  ReservationCompletedSchema,
+  StockReleasedSchema,
+]);
+export type SkuEvent = z.infer<typeof SkuEventSchema>;
+export type SkuEventType = SkuEvent['type'];
+export type SkuEventOf<T extends SkuEventType> = Extract<SkuEvent, { type: T }>;

@@ -1,0 +1,35 @@
+import { available, type Reservation, type SkuState } from './state';
+
+/** The counters a reader sees; `version` lets a client tell how fresh a view is. */
+export type SkuCounters = {
+  sku: string;
+  onHand: number;
+  reserved: number;
+  sold: number;
+  available: number;
+  limitPerCustomer: number | null;
+  version: number;
+  asOf: string | null;
+};
+
+export const skuCounters = (state: SkuState): SkuCounters => ({
+  sku: state.sku ?? '',
+  onHand: state.onHand,
+  reserved: state.reserved,
+  sold: state.sold,
+  available: available(state),
+  limitPerCustomer: state.limitPerCustomer,
+  version: state.version,
+  asOf: state.lastEventAt,
+});
+
+/** The earliest instant at which some held reservation lapses, or null if none can. */
+export function nextExpiry(reservations: Iterable<Reservation>): number | null {
+  let earliest: number | null = null;
+  for (const r of reservations) {
+    if (r.status !== 'held') continue;
+    const at = Date.parse(r.expiresAt);
+    if (earliest === null || at < earliest) earliest = at;
+  }
+  return earliest;
+}
