@@ -10,6 +10,19 @@ export function evolve(state: SkuState, event: SkuEvent): SkuState {
   return { ...next, sku: event.sku, version: event.version, lastEventAt: event.at };
 }
 
+/** Every event that changes a reservation goes through here, so each stamps its version. */
+function updateReservation(
+  state: SkuState,
+  event: SkuEvent & { data: { reservationId: string } },
+  update: (r: Reservation) => Reservation,
+): SkuState {
+  const r = state.reservations.get(event.data.reservationId);
+  if (!r) return state;
+  const changed = update(r);
+  if (changed === r) return state;
+  return { ...state, reservations: new Map(state.reservations).set(r.reservationId, { ...changed, version: event.version }) };
+}
+
 function applyData(state: SkuState, event: SkuEvent): SkuState {
   switch (event.type) {
     case 'StockSet':
@@ -19,7 +32,7 @@ function applyData(state: SkuState, event: SkuEvent): SkuState {
     case 'StockReserved':
       return onReserved(state, event);
     case 'AllocationConfirmed':
-      return updateReservation(state, event.data.reservationId, (r) =>
+      return updateReservation(state, event, (r) =>
         r.status === 'released' ? r : { ...r, allocation: 'allocated', allocationId: event.data.allocationId },
       );
     case 'ReservationCompleted':
@@ -47,6 +60,7 @@ function onReserved(state: SkuState, event: SkuEventOf<'StockReserved'>): SkuSta
     releaseReason: null,
     refundDue: false,
     reservedAtVersion: event.version,
+    version: event.version,
   };
   const reservations = new Map(state.reservations).set(reservationId, reservation);
   return { ...state, reserved: state.reserved + qty, reservations };
@@ -55,7 +69,7 @@ function onReserved(state: SkuState, event: SkuEventOf<'StockReserved'>): SkuSta
 function onCompleted(state: SkuState, event: SkuEventOf<'ReservationCompleted'>): SkuState {
   const r = state.reservations.get(event.data.reservationId);
   if (!r || r.status !== 'held') return state;
-  const next = updateReservation(state, r.reservationId, () => ({ ...r, status: 'completed' }));
+  const next = updateReservation(state, event, () => ({ ...r, status: 'completed' }));
   return { ...next, reserved: state.reserved - r.qty, sold: state.sold + r.qty };
 }
 
@@ -71,18 +85,8 @@ function onReleased(state: SkuState, event: SkuEventOf<'StockReleased'>): SkuSta
     refundDue: r.status === 'completed',
     allocation: wmsFailure ? 'failed' : r.allocation,
   };
-  const next = updateReservation(state, r.reservationId, () => released);
+  const next = updateReservation(state, event, () => released);
   return r.status === 'held'
     ? { ...next, reserved: state.reserved - r.qty }
     : { ...next, sold: state.sold - r.qty };
-}
-
-function updateReservation(
-  state: SkuState,
-  reservationId: string,
-  update: (r: Reservation) => Reservation,
-): SkuState {
-  const r = state.reservations.get(reservationId);
-  if (!r) return state;
-  return { ...state, reservations: new Map(state.reservations).set(reservationId, update(r)) };
 }

@@ -21,6 +21,8 @@ export type Reservation = {
   refundDue: boolean;
   /** Version of the StockReserved event: the cause named by every later event about it. */
   reservedAtVersion: number;
+  /** Version of the last event that changed it. */
+  version: number;
 };
 
 export type SkuState = {

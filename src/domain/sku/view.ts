@@ -23,10 +23,37 @@ export const skuCounters = (state: SkuState): SkuCounters => ({
   asOf: state.lastEventAt,
 });
 
+/** A reservation as its owner sees it. */
+export type ReservationView = {
+  reservationId: string;
+  sku: string;
+  customerId: string;
+  qty: number;
+  status: Reservation['status'];
+  allocation: Reservation['allocation'];
+  expiresAt: string;
+  releaseReason: Reservation['releaseReason'];
+  refundDue: boolean;
+  version: number;
+};
+
+export const reservationView = (sku: string, r: Reservation): ReservationView => ({
+  reservationId: r.reservationId,
+  sku,
+  customerId: r.customerId,
+  qty: r.qty,
+  status: r.status,
+  allocation: r.allocation,
+  expiresAt: r.expiresAt,
+  releaseReason: r.releaseReason,
+  refundDue: r.refundDue,
+  version: r.version,
+});
+
 /** The earliest instant at which some held reservation lapses, or null if none can. */
-export function nextExpiry(reservations: Iterable<Reservation>): number | null {
+export function nextExpiry(state: SkuState): number | null {
   let earliest: number | null = null;
-  for (const r of reservations) {
+  for (const r of state.reservations.values()) {
     if (r.status !== 'held') continue;
     const at = Date.parse(r.expiresAt);
     if (earliest === null || at < earliest) earliest = at;

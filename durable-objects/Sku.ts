@@ -1,0 +1,242 @@
+import { DurableObject } from 'cloudflare:workers';
+import { err, ok } from '../src/domain/core/result';
+import type { VectorClock } from '../src/domain/core/vectorClock';
+import {
+  decide,
+  evolve,
+  nextExpiry,
+  reservationView,
+  skuCounters,
+  type ReservationView,
+  type SkuCommand,
+  type SkuCounters,
+  type SkuEvent,
+  type SkuState,
+} from '../src/domain/sku';
+import type { Env } from '../src/env';
+import { appendEvents, loadState, readEvents, readReservationHistory, saveSnapshot } from './sku/eventLog';
+import {
+  findRecord,
+  IDEMPOTENCY_RETENTION_MS,
+  nextPurgeAt,
+  purgeExpiredRecords,
+  saveRecord,
+  type IdempotencyInput,
+} from './sku/idempotency';
+import type { Outcome } from './sku/outcome';
+import { newReservationId } from './sku/reservationId';
+import { migrate } from './sku/schema';
+
+export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; causedBy?: VectorClock };
+export type ReservationRef = { sku: string; reservationId: string; customerId: string };
+export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number };
+export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number };
+export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };
+export type EventPage = { events: SkuEvent[]; lastVersion: number };
+
+const DEFAULT_SNAPSHOT_EVERY = 100;
+
+/**
+ * The single writer of one SKU. Every command is decided by the pure domain and committed in
+ * one synchronous SQLite transaction (events, outbox rows, idempotency record, snapshot), so the
+ * output gate holds the reply until all of it is durable and nothing is ever half-applied.
+ * No command awaits the network: the input gate stays closed while a command runs.
+ */
+export class Sku extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+  readonly #snapshotEvery: number;
+  #state: SkuState;
+  /** When the alarm is set for; a cache of storage that the constructor reloads. */
+  #alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#snapshotEvery = Number(env.SNAPSHOT_EVERY) || DEFAULT_SNAPSHOT_EVERY;
+    migrate(this.#sql);
+    this.#state = loadState(this.#sql, this.#storedSku());
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  async reserve(req: ReserveRequest, idempotency: IdempotencyInput): Promise<Outcome<ReservationView>> {
+    const reservationId = newReservationId();
+    const command: SkuCommand = {
+      type: 'Reserve',
+      data: { sku: req.sku, reservationId, customerId: req.customerId, qty: req.qty, ttlSeconds: req.ttlSeconds },
+      ...(req.causedBy ? { causedBy: req.causedBy } : {}),
+    };
+    return this.#run(req.sku, command, (s) => reservationView(req.sku, s.reservations.get(reservationId)!), idempotency);
+  }
+
+  async complete(ref: ReservationRef): Promise<Outcome<ReservationView>> {
+    const { reservationId, customerId } = ref;
+    return this.#run(ref.sku, { type: 'CompletePurchase', data: { reservationId, customerId } }, this.#viewOf(ref));
+  }
+
+  async cancel(ref: ReservationRef): Promise<Outcome<ReservationView>> {
+    const { reservationId, customerId } = ref;
+    return this.#run(ref.sku, { type: 'CancelReservation', data: { reservationId, customerId } }, this.#viewOf(ref));
+  }
+
+  async setStock(req: SetStockRequest, idempotency?: IdempotencyInput): Promise<Outcome<SkuCounters>> {
+    return this.#run(req.sku, { type: 'SetStock', data: req }, skuCounters, idempotency);
+  }
+
+  async receiveStock(req: ReceiveStockRequest, idempotency?: IdempotencyInput): Promise<Outcome<SkuCounters>> {
+    return this.#run(req.sku, { type: 'ReceiveStock', data: req }, skuCounters, idempotency);
+  }
+
+  async adminRelease(req: { sku: string; reservationId: string; expectedVersion?: number }): Promise<Outcome<ReservationView>> {
+    const { reservationId, expectedVersion } = req;
+    const data = expectedVersion === undefined ? { reservationId } : { reservationId, expectedVersion };
+    return this.#run(req.sku, { type: 'AdminRelease', data }, this.#anyViewOf(req));
+  }
+
+  /** The WMS holds the units (called by the bridge's saga). */
+  async confirmAllocation(req: {
+    sku: string;
+    reservationId: string;
+    allocationId: string;
+    causedBy?: VectorClock;
+  }): Promise<Outcome<ReservationView>> {
+    const { reservationId, allocationId, causedBy } = req;
+    const command: SkuCommand = { type: 'ConfirmAllocation', data: { reservationId, allocationId }, ...(causedBy ? { causedBy } : {}) };
+    return this.#run(req.sku, command, this.#anyViewOf(req));
+  }
+
+  /** The WMS refused or never answered: compensate with a release (called by the saga). */
+  async failAllocation(req: {
+    sku: string;
+    reservationId: string;
+    reason: 'wms_timeout' | 'wms_rejected';
+    causedBy?: VectorClock;
+  }): Promise<Outcome<ReservationView>> {
+    const { reservationId, reason, causedBy } = req;
+    const command: SkuCommand = { type: 'FailAllocation', data: { reservationId, reason }, ...(causedBy ? { causedBy } : {}) };
+    return this.#run(req.sku, command, this.#anyViewOf(req));
+  }
+
+  counters(sku: string): Outcome<SkuCounters> {
+    this.#checkSku(sku);
+    return this.#state.version === 0 ? err({ code: 'sku_not_found' }) : ok(skuCounters(this.#state));
+  }
+
+  reservation(ref: ReservationRef): Outcome<ReservationWithHistory> {
+    this.#checkSku(ref.sku);
+    const r = this.#state.reservations.get(ref.reservationId);
+    if (!r || r.customerId !== ref.customerId) return err({ code: 'reservation_not_found' });
+    return ok({ ...reservationView(ref.sku, r), history: readReservationHistory(this.#sql, ref.sku, r.reservationId) });
+  }
+
+  events(sku: string, after: number, limit: number): Outcome<EventPage> {
+    this.#checkSku(sku);
+    if (this.#state.version === 0) return err({ code: 'sku_not_found' });
+    return ok({ events: readEvents(this.#sql, sku, after, limit), lastVersion: this.#state.version });
+  }
+
+  /**
+   * Alarms fire at least once, sometimes twice or late: everything due is derived from storage,
+   * each expiry is its own idempotent command, and the next alarm is set only at the end so a
+   * failed run is retried by the runtime.
+   */
+  override async alarm(): Promise<void> {
+    this.#alarmAt = null;
+    const now = Date.now();
+    for (const r of [...this.#state.reservations.values()]) {
+      if (r.status === 'held' && Date.parse(r.expiresAt) <= now) {
+        this.#commit({ type: 'ExpireReservation', data: { reservationId: r.reservationId } }, now, () => null);
+      }
+    }
+    purgeExpiredRecords(this.#sql, now);
+    const due = earliest(nextExpiry(this.#state), nextPurgeAt(this.#sql));
+    if (due !== null) await this.#armAlarm(due);
+  }
+
+  async #run<T>(
+    sku: string,
+    command: SkuCommand,
+    present: (state: SkuState) => T,
+    idempotency?: IdempotencyInput,
+  ): Promise<Outcome<T>> {
+    this.#checkSku(sku);
+    const now = Date.now();
+    if (idempotency) {
+      const record = findRecord(this.#sql, idempotency.scope);
+      if (record) {
+        if (record.requestHash !== idempotency.requestHash) return err({ code: 'idempotency_key_reused' });
+        return { ...(JSON.parse(record.outcome) as Outcome<T>), replayed: true };
+      }
+    }
+    const { outcome, wakeAt } = this.#commit(command, now, present, idempotency);
+    if (wakeAt !== null) await this.#armAlarm(wakeAt);
+    return outcome;
+  }
+
+  /**
+   * Decide, then write everything the command produced in one transaction. Answers the outcome
+   * and when the alarm must fire for what was just committed (a new hold, a first record).
+   */
+  #commit<T>(
+    command: SkuCommand,
+    now: number,
+    present: (state: SkuState) => T,
+    idempotency?: IdempotencyInput,
+  ): { outcome: Outcome<T>; wakeAt: number | null } {
+    const decision = decide(command, this.#state, now);
+    const events = decision.ok ? decision.value : [];
+    const next = events.reduce(evolve, this.#state);
+    const outcome: Outcome<T> = decision.ok ? ok(present(next)) : decision;
+    this.ctx.storage.transactionSync(() => {
+      if (events.length > 0) {
+        if (this.#state.version === 0) this.#sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?)", next.sku);
+        appendEvents(this.#sql, events, now);
+        if (crossesMultiple(this.#state.version, next.version, this.#snapshotEvery)) saveSnapshot(this.#sql, next);
+      }
+      if (idempotency) saveRecord(this.#sql, idempotency, outcome, now);
+    });
+    this.#state = next;
+    let wakeAt = idempotency && this.#alarmAt === null ? now + IDEMPOTENCY_RETENTION_MS : null;
+    for (const e of events) {
+      if (e.type === 'StockReserved') wakeAt = earliest(wakeAt, Date.parse(e.data.expiresAt));
+    }
+    return { outcome, wakeAt };
+  }
+
+  /** Moves the alarm earlier when `at` comes first; a later alarm is re-armed by alarm() itself. */
+  async #armAlarm(at: number): Promise<void> {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  #viewOf(ref: ReservationRef): (state: SkuState) => ReservationView {
+    return (state) => reservationView(ref.sku, state.reservations.get(ref.reservationId)!);
+  }
+
+  #anyViewOf(ref: { sku: string; reservationId: string }): (state: SkuState) => ReservationView {
+    return this.#viewOf({ ...ref, customerId: '' });
+  }
+
+  #storedSku(): string {
+    const row = this.#sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'sku'").toArray()[0];
+    return row?.value ?? '';
+  }
+
+  /** One object per SKU: a request for another SKU is a routing bug, never something to serve. */
+  #checkSku(sku: string): void {
+    if (this.#state.sku !== null && this.#state.sku !== sku) {
+      throw new Error(`SKU object for ${this.#state.sku} was asked about ${sku}`);
+    }
+  }
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+const crossesMultiple = (from: number, to: number, every: number): boolean =>
+  Math.floor(from / every) !== Math.floor(to / every);

@@ -1,0 +1,10 @@
+import type { Result } from '../../src/domain/core/result';
+import type { SkuError } from '../../src/domain/sku';
+
+/** Refusals that come from the object's adapter rather than from the business rules. */
+export type AdapterError = { code: 'idempotency_key_reused' };
+
+export type CommandError = SkuError | AdapterError;
+
+/** What every RPC method answers; `replayed` marks a stored outcome returned again. */
+export type Outcome<T> = Result<T, CommandError> & { replayed?: true };

@@ -1,0 +1,49 @@
+/**
+ * Storage layout of one SKU object. Migrations only ever add; `meta.schema_version` records
+ * how far this object got, so an object created by an older deploy catches up on first use.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE events (
+    version INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    at TEXT NOT NULL,
+    caused_by TEXT NOT NULL,
+    data TEXT NOT NULL,
+    reservation_id TEXT
+  );
+  CREATE INDEX events_by_reservation ON events (reservation_id) WHERE reservation_id IS NOT NULL;
+  -- The log is the audit trail: a mistake is undone by a new event, never by an edit.
+  CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+  CREATE TABLE snapshots (
+    version INTEGER NOT NULL,
+    chunk INTEGER NOT NULL,
+    chunks INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (version, chunk)
+  );
+
+  CREATE TABLE idempotency (
+    scope TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX idempotency_by_age ON idempotency (created_at);
+
+  -- Transactional outbox: one row per committed event not yet acknowledged by the bridge.
+  CREATE TABLE outbox (version INTEGER PRIMARY KEY, enqueued_at INTEGER NOT NULL);
+  `,
+];
+
+export function migrate(sql: SqlStorage): void {
+  sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
+  const applied = row ? Number(row.value) : 0;
+  for (let i = applied; i < MIGRATIONS.length; i++) {
+    sql.exec(MIGRATIONS[i]!);
+    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(i + 1));
+  }
+}

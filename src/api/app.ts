@@ -1,0 +1,56 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { AppEnv } from './auth';
+import { errorResponse } from './errors';
+import { admin } from './routes/admin';
+import { reservations } from './routes/reservations';
+import { skus } from './routes/skus';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+const JSON_TYPE = /^application\/json(\s*;.*)?$/i;
+
+export const app = new OpenAPIHono<AppEnv>();
+
+app.use('*', requestId());
+app.use(
+  '*',
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => errorResponse(c, { code: 'invalid_request', message: `body exceeds ${MAX_BODY_BYTES} bytes` }),
+  }),
+);
+app.use('/v1/*', async (c, next) => {
+  const hasBody = c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH';
+  if (hasBody && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
+    return errorResponse(c, { code: 'invalid_request', message: 'Content-Type must be application/json' });
+  }
+  await next();
+});
+
+app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+app.route('/v1/skus', skus);
+app.route('/v1/skus', reservations);
+app.route('/v1/admin', admin);
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+app.doc31('/openapi.json', {
+  openapi: '3.1.0',
+  info: {
+    title: 'Flash-sale inventory',
+    version: '0.1.0',
+    description: 'Reservations that never oversell: one Durable Object per SKU is the single writer.',
+  },
+});
+
+app.notFound((c) => errorResponse(c, { code: 'not_found' }));
+app.onError((error, c) => {
+  // Hono raises HTTPException for malformed requests (e.g. unparsable JSON): a client error.
+  if (error instanceof HTTPException && error.status < 500) {
+    return errorResponse(c, { code: 'invalid_request', message: error.message || 'invalid request' });
+  }
+  console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), message: String(error), stack: (error as Error).stack }));
+  return errorResponse(c, { code: 'internal' });
+});

@@ -1,0 +1,51 @@
+import { createMiddleware } from 'hono/factory';
+import type { Env } from '../env';
+import { errorResponse } from './errors';
+
+export type Role = 'storefront' | 'admin';
+export type Principal = { role: Role; owner: string };
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal } };
+
+type KeyTable = Map<string, Role>;
+let cached: { source: string; table: Promise<KeyTable> } | null = null;
+
+/**
+ * Keys are compared by their SHA-256 digests, so lookup time says nothing about how much of a
+ * guess matched. The digest prefix also names the key's owner for idempotency scopes.
+ */
+async function keyTable(env: Env): Promise<KeyTable> {
+  const source = `${env.STOREFRONT_KEYS ?? ''}\n${env.ADMIN_KEYS ?? ''}`;
+  if (cached?.source !== source) {
+    const entries = async (list: string | undefined, role: Role) =>
+      Promise.all(splitKeys(list).map(async (key) => [await digest(key), role] as const));
+    const table = Promise.all([entries(env.STOREFRONT_KEYS, 'storefront'), entries(env.ADMIN_KEYS, 'admin')]).then(
+      ([storefront, admin]) => new Map<string, Role>([...storefront, ...admin]),
+    );
+    cached = { source, table };
+  }
+  return cached.table;
+}
+
+const splitKeys = (list: string | undefined): string[] =>
+  (list ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+
+async function digest(text: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Admin keys may do everything a storefront key may; storefront keys never reach admin routes. */
+export const requireRole = (role: Role) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
+    if (!match) return errorResponse(c, { code: 'unauthorized' });
+    const hash = await digest(match[1]!);
+    const found = (await keyTable(c.env)).get(hash);
+    if (!found) return errorResponse(c, { code: 'unauthorized' });
+    if (role === 'admin' && found !== 'admin') return errorResponse(c, { code: 'forbidden' });
+    c.set('principal', { role: found, owner: hash.slice(0, 16) });
+    await next();
+  });
+
+export { digest as sha256Hex };

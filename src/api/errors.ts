@@ -1,0 +1,67 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { CommandError } from '../../durable-objects/sku/outcome';
+
+/** Refusals decided at the edge, before any Durable Object is touched. */
+export type EdgeError =
+  | { code: 'invalid_request'; message: string; issues?: unknown }
+  | { code: 'unauthorized' }
+  | { code: 'forbidden' }
+  | { code: 'not_found' }
+  | { code: 'internal' };
+
+export type ApiError = CommandError | EdgeError;
+
+const STATUS: Record<ApiError['code'], ContentfulStatusCode> = {
+  invalid_request: 400,
+  invalid_command: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  sku_not_found: 404,
+  reservation_not_found: 404,
+  insufficient_stock: 409,
+  customer_limit: 409,
+  version_conflict: 409,
+  below_committed: 409,
+  reservation_released: 409,
+  reservation_expired: 409,
+  reservation_completed: 409,
+  allocation_conflict: 409,
+  idempotency_key_reused: 422,
+  internal: 500,
+};
+
+const MESSAGE: { [C in ApiError['code']]: (e: Extract<ApiError, { code: C }>) => string } = {
+  invalid_request: (e) => e.message,
+  invalid_command: (e) => e.reason,
+  unauthorized: () => 'missing or unknown bearer key',
+  forbidden: () => 'this key may not use this route',
+  not_found: () => 'no such route',
+  sku_not_found: () => 'no such SKU',
+  reservation_not_found: () => 'no such reservation',
+  insufficient_stock: (e) => `only ${e.available} unit(s) available`,
+  customer_limit: (e) => `at most ${e.limitPerCustomer} unit(s) per customer; this customer already has ${e.activeUnits}`,
+  version_conflict: (e) => `expected version ${e.expectedVersion} but the SKU is at version ${e.currentVersion}`,
+  below_committed: (e) => `onHand cannot go below the ${e.committed} unit(s) already reserved or sold`,
+  reservation_released: (e) => `the reservation was released (${e.reason})`,
+  reservation_expired: () => 'the reservation expired',
+  reservation_completed: () => 'the purchase was completed and cannot be cancelled',
+  allocation_conflict: () => 'the warehouse already allocated this reservation differently',
+  idempotency_key_reused: () => 'this Idempotency-Key was used with a different request',
+  internal: () => 'internal error',
+};
+
+export type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
+
+export function errorBody(error: ApiError): ErrorBody {
+  const { code, ...rest } = error;
+  const message = (MESSAGE[code] as (e: ApiError) => string)(error);
+  const details = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'message' && k !== 'reason'));
+  return { error: { code, message, ...(Object.keys(details).length > 0 ? { details } : {}) } };
+}
+
+export const errorStatus = (error: ApiError): ContentfulStatusCode => STATUS[error.code];
+
+/** The one place where an error becomes an HTTP response. */
+export const errorResponse = (c: Context, error: ApiError): Response => c.json(errorBody(error), errorStatus(error));

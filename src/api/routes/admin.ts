@@ -1,0 +1,94 @@
+import { createRoute } from '@hono/zod-openapi';
+import { requireRole } from '../auth';
+import { idempotencyInput } from '../idempotency';
+import { respond } from '../respond';
+import {
+  AdminReleaseBodySchema,
+  EventPageSchema,
+  EventsQuerySchema,
+  OptionalIdempotencyHeadersSchema,
+  ReceiptBodySchema,
+  ReservationParamsSchema,
+  ReservationSchema,
+  SetStockBodySchema,
+  SkuCountersSchema,
+  SkuParamsSchema,
+} from '../schemas';
+import { body, errors, json, router, security } from './common';
+
+export const admin = router();
+admin.use('*', requireRole('admin'));
+
+admin.openapi(
+  createRoute({
+    method: 'put',
+    path: '/skus/{sku}/stock',
+    summary: 'Set the units on hand (and the per-customer limit)',
+    description: 'Creates the SKU on first use. Refused with 409 `below_committed` under reserved + sold.',
+    security,
+    request: { params: SkuParamsSchema, body: body(SetStockBodySchema) },
+    responses: { 200: json(SkuCountersSchema, 'the SKU after the change'), ...errors },
+  }),
+  async (c) => {
+    const { sku } = c.req.valid('param');
+    return respond(c, await c.env.SKU.getByName(sku).setStock({ sku, ...c.req.valid('json') }));
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: 'post',
+    path: '/skus/{sku}/receipts',
+    summary: 'Record units received from the warehouse',
+    description: 'Idempotent when an `Idempotency-Key` is sent.',
+    security,
+    request: { params: SkuParamsSchema, headers: OptionalIdempotencyHeadersSchema, body: body(ReceiptBodySchema) },
+    responses: { 200: json(SkuCountersSchema, 'the SKU after the receipt'), ...errors },
+  }),
+  async (c) => {
+    const { sku } = c.req.valid('param');
+    const receipt = c.req.valid('json');
+    const key = c.req.valid('header')['idempotency-key'];
+    const idempotency = key
+      ? await idempotencyInput(c.get('principal'), '', 'POST /v1/admin/skus/{sku}/receipts', key, receipt)
+      : undefined;
+    return respond(c, await c.env.SKU.getByName(sku).receiveStock({ sku, ...receipt }, idempotency));
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: 'post',
+    path: '/skus/{sku}/reservations/{id}/release',
+    summary: 'Release any reservation (reason `admin`); a completed one is flagged for refund',
+    security,
+    request: { params: ReservationParamsSchema, body: body(AdminReleaseBodySchema) },
+    responses: { 200: json(ReservationSchema, 'released (idempotent)'), ...errors },
+  }),
+  async (c) => {
+    const { sku, id } = c.req.valid('param');
+    const { expectedVersion } = c.req.valid('json');
+    const req = expectedVersion === undefined ? { sku, reservationId: id } : { sku, reservationId: id, expectedVersion };
+    return respond(c, await c.env.SKU.getByName(sku).adminRelease(req));
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: 'get',
+    path: '/skus/{sku}/events',
+    summary: 'The event log of a SKU, in order',
+    security,
+    request: { params: SkuParamsSchema, query: EventsQuerySchema },
+    responses: { 200: json(EventPageSchema, 'events with version > after'), ...errors },
+  }),
+  async (c) => {
+    const { sku } = c.req.valid('param');
+    const { after, limit } = c.req.valid('query');
+    const outcome = await c.env.SKU.getByName(sku).events(sku, after, limit);
+    if (!outcome.ok) return respond(c, outcome);
+    const { events, lastVersion } = outcome.value;
+    const last = events.at(-1)?.version ?? after;
+    return respond(c, { ok: true, value: { sku, events, lastVersion, nextAfter: last < lastVersion ? last : null } });
+  },
+);

@@ -1,0 +1,99 @@
+import { createRoute } from '@hono/zod-openapi';
+import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from '../../domain/sku';
+import { requireRole } from '../auth';
+import { idempotencyInput } from '../idempotency';
+import { respond } from '../respond';
+import {
+  CustomerBodySchema,
+  CustomerQuerySchema,
+  IdempotencyHeadersSchema,
+  ReservationDetailSchema,
+  ReservationParamsSchema,
+  ReservationSchema,
+  ReserveBodySchema,
+  SkuParamsSchema,
+} from '../schemas';
+import { body, errors, json, router, security } from './common';
+
+export const reservations = router();
+reservations.use('*', requireRole('storefront'));
+
+const RESERVE_ROUTE = 'POST /v1/skus/{sku}/reservations';
+
+reservations.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{sku}/reservations',
+    summary: 'Reserve units of a SKU for a customer',
+    description: 'Idempotent by `Idempotency-Key`, scoped to (key owner, customerId, route).',
+    security,
+    request: { params: SkuParamsSchema, headers: IdempotencyHeadersSchema, body: body(ReserveBodySchema) },
+    responses: {
+      201: json(ReservationSchema, 'reserved (or the stored response, with `Idempotent-Replayed: true`)'),
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const { sku } = c.req.valid('param');
+    const { customerId, qty, ttlSeconds } = c.req.valid('json');
+    const ttl = ttlSeconds ?? defaultTtl(c.env.DEFAULT_TTL_SECONDS);
+    const request = { customerId, qty, ttlSeconds: ttl };
+    const key = c.req.valid('header')['idempotency-key'];
+    const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
+    const outcome = await c.env.SKU.getByName(sku).reserve({ sku, ...request }, idempotency);
+    return respond(c, outcome, 201);
+  },
+);
+
+reservations.openapi(
+  createRoute({
+    method: 'get',
+    path: '/{sku}/reservations/{id}',
+    summary: 'A reservation and its history',
+    security,
+    request: { params: ReservationParamsSchema, query: CustomerQuerySchema },
+    responses: { 200: json(ReservationDetailSchema, 'the reservation'), ...errors },
+  }),
+  async (c) => {
+    const { sku, id } = c.req.valid('param');
+    const { customerId } = c.req.valid('query');
+    return respond(c, await c.env.SKU.getByName(sku).reservation({ sku, reservationId: id, customerId }));
+  },
+);
+
+reservations.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{sku}/reservations/{id}/complete',
+    summary: 'The buyer completed the purchase: the units are sold and the TTL stops',
+    security,
+    request: { params: ReservationParamsSchema, body: body(CustomerBodySchema) },
+    responses: { 200: json(ReservationSchema, 'completed (idempotent)'), ...errors },
+  }),
+  async (c) => {
+    const { sku, id } = c.req.valid('param');
+    const { customerId } = c.req.valid('json');
+    return respond(c, await c.env.SKU.getByName(sku).complete({ sku, reservationId: id, customerId }));
+  },
+);
+
+reservations.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/{sku}/reservations/{id}',
+    summary: 'Cancel a held reservation: the units return to available',
+    security,
+    request: { params: ReservationParamsSchema, query: CustomerQuerySchema },
+    responses: { 200: json(ReservationSchema, 'released as cancelled (idempotent)'), ...errors },
+  }),
+  async (c) => {
+    const { sku, id } = c.req.valid('param');
+    const { customerId } = c.req.valid('query');
+    return respond(c, await c.env.SKU.getByName(sku).cancel({ sku, reservationId: id, customerId }));
+  },
+);
+
+function defaultTtl(configured: string | undefined): number {
+  const ttl = Number(configured);
+  return Number.isInteger(ttl) && ttl >= 1 && ttl <= MAX_TTL_SECONDS ? ttl : DEFAULT_TTL_SECONDS;
+}

@@ -1,0 +1,99 @@
+import { z } from '@hono/zod-openapi';
+import {
+  CustomerIdSchema,
+  DEFAULT_TTL_SECONDS,
+  MAX_QTY,
+  QtySchema,
+  RELEASE_REASONS,
+  SkuEventSchema,
+  SkuIdSchema,
+  TtlSecondsSchema,
+} from '../domain/sku';
+
+/** One schema per wire shape: routes validate with them, OpenAPI documents them, tests reuse them. */
+export const SkuParamsSchema = z.object({
+  sku: SkuIdSchema.openapi({ param: { name: 'sku', in: 'path' }, example: 'SNEAKER-42' }),
+});
+export const ReservationParamsSchema = SkuParamsSchema.extend({
+  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'res_4k2m9q0c7f1h3j5n8p0r2t4v6x' }),
+});
+
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[\x20-\x7e]{1,255}$/, 'Idempotency-Key must be 1-255 printable ASCII characters');
+export const IdempotencyHeadersSchema = z.object({
+  'idempotency-key': IdempotencyKeySchema.openapi({ param: { name: 'Idempotency-Key', in: 'header' } }),
+});
+export const OptionalIdempotencyHeadersSchema = z.object({
+  'idempotency-key': IdempotencyKeySchema.optional().openapi({ param: { name: 'Idempotency-Key', in: 'header' } }),
+});
+
+export const ReserveBodySchema = z
+  .strictObject({
+    customerId: CustomerIdSchema,
+    qty: QtySchema,
+    ttlSeconds: TtlSecondsSchema.optional().openapi({ description: `default ${DEFAULT_TTL_SECONDS}` }),
+  })
+  .openapi('ReserveRequest');
+
+export const CustomerBodySchema = z.strictObject({ customerId: CustomerIdSchema }).openapi('CustomerRequest');
+export const CustomerQuerySchema = z.object({ customerId: CustomerIdSchema });
+export const ConsistentQuerySchema = z.object({ consistent: z.enum(['true', 'false']).optional() });
+
+const ExpectedVersionSchema = z.int().min(0).optional().openapi({ description: 'refuse with 409 unless the SKU is at this version' });
+export const SetStockBodySchema = z
+  .strictObject({
+    onHand: z.int().min(0).max(1_000_000_000),
+    limitPerCustomer: z.int().min(1).max(MAX_QTY).nullable().optional()
+      .openapi({ description: 'omit to keep the current limit, null to remove it' }),
+    expectedVersion: ExpectedVersionSchema,
+  })
+  .openapi('SetStockRequest');
+export const ReceiptBodySchema = z.strictObject({ qty: QtySchema, expectedVersion: ExpectedVersionSchema }).openapi('ReceiptRequest');
+export const AdminReleaseBodySchema = z.strictObject({ expectedVersion: ExpectedVersionSchema }).openapi('AdminReleaseRequest');
+
+export const EventsQuerySchema = z.object({
+  after: z.coerce.number().pipe(z.int().min(0)).default(0),
+  limit: z.coerce.number().pipe(z.int().min(1).max(1000)).default(100),
+});
+
+export const SkuViewSchema = z
+  .object({
+    sku: z.string(),
+    onHand: z.int(),
+    reserved: z.int(),
+    sold: z.int(),
+    available: z.int(),
+    limitPerCustomer: z.int().nullable(),
+    version: z.int(),
+    asOf: z.string().nullable(),
+    source: z.enum(['projection', 'primary']),
+  })
+  .openapi('SkuView');
+export const SkuCountersSchema = SkuViewSchema.omit({ source: true }).openapi('SkuCounters');
+
+export const ReservationSchema = z
+  .object({
+    reservationId: z.string(),
+    sku: z.string(),
+    customerId: z.string(),
+    qty: z.int(),
+    status: z.enum(['held', 'completed', 'released']),
+    allocation: z.enum(['pending', 'allocated', 'failed']),
+    expiresAt: z.string(),
+    releaseReason: z.enum(RELEASE_REASONS).nullable(),
+    refundDue: z.boolean(),
+    version: z.int(),
+  })
+  .openapi('Reservation');
+export const ReservationDetailSchema = ReservationSchema.extend({ history: z.array(SkuEventSchema) }).openapi('ReservationDetail');
+
+export const EventPageSchema = z
+  .object({ sku: z.string(), events: z.array(SkuEventSchema), lastVersion: z.int(), nextAfter: z.int().nullable() })
+  .openapi('EventPage');
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+  })
+  .openapi('Error');

@@ -1,0 +1,19 @@
+import type { Sku } from '../durable-objects/Sku';
+
+/** Bindings and vars of the edge Worker (see wrangler.toml); keys are secrets. */
+export interface Env {
+  SKU: DurableObjectNamespace<Sku>;
+  /** Comma-separated bearer keys with the storefront role. */
+  STOREFRONT_KEYS: string;
+  /** Comma-separated bearer keys with the admin role. */
+  ADMIN_KEYS: string;
+  DEFAULT_TTL_SECONDS: string;
+  SNAPSHOT_EVERY: string;
+}
+
+type WorkerEnv = Env;
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {}
+  }
+}

@@ -1,0 +1,6 @@
+import { app } from './api/app';
+import type { Env } from './env';
+
+export { Sku } from '../durable-objects/Sku';
+
+export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

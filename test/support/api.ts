@@ -1,0 +1,51 @@
+import { exports } from 'cloudflare:workers';
+
+export const STOREFRONT = 'test-storefront';
+export const STOREFRONT_2 = 'test-storefront-2';
+export const ADMIN = 'test-admin';
+
+type Options = { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> };
+
+/** Drives the real Worker (routes, auth, Durable Objects) through its fetch handler in workerd. */
+export async function call(method: string, path: string, options: Options = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? STOREFRONT : options.key;
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await exports.default.fetch(new Request(`https://edge.test${path}`, { method, headers, body }));
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as any) : null };
+}
+
+let counter = 0;
+/** Storage is shared by the tests of a file: every test names its own SKU. */
+export const uniqueSku = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+export async function createSku(sku: string, onHand: number, limitPerCustomer?: number) {
+  const res = await call('PUT', `/v1/admin/skus/${sku}/stock`, {
+    key: ADMIN,
+    body: limitPerCustomer === undefined ? { onHand } : { onHand, limitPerCustomer },
+  });
+  if (res.status !== 200) throw new Error(`could not create ${sku}: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+export function reserve(sku: string, body: unknown, idempotencyKey: string, key: string = STOREFRONT) {
+  return call('POST', `/v1/skus/${sku}/reservations`, { key, body, headers: { 'idempotency-key': idempotencyKey } });
+}
+
+export async function eventsOf(sku: string) {
+  const events: any[] = [];
+  let after = 0;
+  for (;;) {
+    const res = await call('GET', `/v1/admin/skus/${sku}/events?after=${after}&limit=1000`, { key: ADMIN });
+    if (res.status !== 200) throw new Error(`events of ${sku}: ${res.status} ${res.text}`);
+    events.push(...res.json.events);
+    if (res.json.nextAfter === null) return events;
+    after = res.json.nextAfter;
+  }
+}
