@@ -15,5 +15,9 @@ type WorkerEnv = Env;
 declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {}
+    // Types `exports` from 'cloudflare:workers' (what `wrangler types` would generate).
+    interface GlobalProps {
+      mainModule: typeof import('./index');
+    }
   }
 }

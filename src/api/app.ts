@@ -2,11 +2,20 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { SkuIdSchema } from '../domain/sku';
 import type { AppEnv } from './auth';
 import { errorResponse } from './errors';
 import { admin } from './routes/admin';
 import { reservations } from './routes/reservations';
 import { skus } from './routes/skus';
+
+function safeDecode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const JSON_TYPE = /^application\/json(\s*;.*)?$/i;
@@ -25,6 +34,19 @@ app.use('/v1/*', async (c, next) => {
   const hasBody = c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH';
   if (hasBody && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
     return errorResponse(c, { code: 'invalid_request', message: 'Content-Type must be application/json' });
+  }
+  await next();
+});
+
+/**
+ * A SKU names a Durable Object, so it is checked before any route can address one, including
+ * paths no route matches (an empty or undecodable segment).
+ */
+const SKU_SEGMENT = /^\/v1\/(?:admin\/)?skus\/([^/]*)/;
+app.use('/v1/*', async (c, next) => {
+  const raw = SKU_SEGMENT.exec(c.req.path)?.[1];
+  if (raw !== undefined && !SkuIdSchema.safeParse(safeDecode(raw)).success) {
+    return errorResponse(c, { code: 'invalid_request', message: 'sku must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' });
   }
   await next();
 });

@@ -1,4 +1,4 @@
-import { z } from '@hono/zod-openapi';
+import { z } from 'zod';
 import {
   CustomerIdSchema,
   DEFAULT_TTL_SECONDS,
@@ -10,47 +10,50 @@ import {
   TtlSecondsSchema,
 } from '../domain/sku';
 
-/** One schema per wire shape: routes validate with them, OpenAPI documents them, tests reuse them. */
+/**
+ * One schema per wire shape: routes validate with them, OpenAPI documents them, tests reuse them.
+ * Documentation rides on zod's own `.meta()`, so it works whichever module created the schema.
+ */
 export const SkuParamsSchema = z.object({
-  sku: SkuIdSchema.openapi({ param: { name: 'sku', in: 'path' }, example: 'SNEAKER-42' }),
+  sku: SkuIdSchema.meta({ param: { name: 'sku', in: 'path' }, example: 'SNEAKER-42' }),
 });
 export const ReservationParamsSchema = SkuParamsSchema.extend({
-  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'res_4k2m9q0c7f1h3j5n8p0r2t4v6x' }),
+  id: z.string().min(1).max(64).meta({ param: { name: 'id', in: 'path' }, example: 'res_4k2m9q0c7f1h3j5n8p0r2t4v6x' }),
 });
 
 export const IdempotencyKeySchema = z
   .string()
   .regex(/^[\x20-\x7e]{1,255}$/, 'Idempotency-Key must be 1-255 printable ASCII characters');
 export const IdempotencyHeadersSchema = z.object({
-  'idempotency-key': IdempotencyKeySchema.openapi({ param: { name: 'Idempotency-Key', in: 'header' } }),
+  'idempotency-key': IdempotencyKeySchema.meta({ param: { name: 'Idempotency-Key', in: 'header' } }),
 });
 export const OptionalIdempotencyHeadersSchema = z.object({
-  'idempotency-key': IdempotencyKeySchema.optional().openapi({ param: { name: 'Idempotency-Key', in: 'header' } }),
+  'idempotency-key': IdempotencyKeySchema.optional().meta({ param: { name: 'Idempotency-Key', in: 'header' } }),
 });
 
 export const ReserveBodySchema = z
   .strictObject({
     customerId: CustomerIdSchema,
     qty: QtySchema,
-    ttlSeconds: TtlSecondsSchema.optional().openapi({ description: `default ${DEFAULT_TTL_SECONDS}` }),
+    ttlSeconds: TtlSecondsSchema.optional().meta({ description: `default ${DEFAULT_TTL_SECONDS}` }),
   })
-  .openapi('ReserveRequest');
+  .meta({ id: 'ReserveRequest' });
 
-export const CustomerBodySchema = z.strictObject({ customerId: CustomerIdSchema }).openapi('CustomerRequest');
+export const CustomerBodySchema = z.strictObject({ customerId: CustomerIdSchema }).meta({ id: 'CustomerRequest' });
 export const CustomerQuerySchema = z.object({ customerId: CustomerIdSchema });
 export const ConsistentQuerySchema = z.object({ consistent: z.enum(['true', 'false']).optional() });
 
-const ExpectedVersionSchema = z.int().min(0).optional().openapi({ description: 'refuse with 409 unless the SKU is at this version' });
+const ExpectedVersionSchema = z.int().min(0).optional().meta({ description: 'refuse with 409 unless the SKU is at this version' });
 export const SetStockBodySchema = z
   .strictObject({
     onHand: z.int().min(0).max(1_000_000_000),
     limitPerCustomer: z.int().min(1).max(MAX_QTY).nullable().optional()
-      .openapi({ description: 'omit to keep the current limit, null to remove it' }),
+      .meta({ description: 'omit to keep the current limit, null to remove it' }),
     expectedVersion: ExpectedVersionSchema,
   })
-  .openapi('SetStockRequest');
-export const ReceiptBodySchema = z.strictObject({ qty: QtySchema, expectedVersion: ExpectedVersionSchema }).openapi('ReceiptRequest');
-export const AdminReleaseBodySchema = z.strictObject({ expectedVersion: ExpectedVersionSchema }).openapi('AdminReleaseRequest');
+  .meta({ id: 'SetStockRequest' });
+export const ReceiptBodySchema = z.strictObject({ qty: QtySchema, expectedVersion: ExpectedVersionSchema }).meta({ id: 'ReceiptRequest' });
+export const AdminReleaseBodySchema = z.strictObject({ expectedVersion: ExpectedVersionSchema }).meta({ id: 'AdminReleaseRequest' });
 
 export const EventsQuerySchema = z.object({
   after: z.coerce.number().pipe(z.int().min(0)).default(0),
@@ -69,8 +72,8 @@ export const SkuViewSchema = z
     asOf: z.string().nullable(),
     source: z.enum(['projection', 'primary']),
   })
-  .openapi('SkuView');
-export const SkuCountersSchema = SkuViewSchema.omit({ source: true }).openapi('SkuCounters');
+  .meta({ id: 'SkuView' });
+export const SkuCountersSchema = SkuViewSchema.omit({ source: true }).meta({ id: 'SkuCounters' });
 
 export const ReservationSchema = z
   .object({
@@ -85,15 +88,15 @@ export const ReservationSchema = z
     refundDue: z.boolean(),
     version: z.int(),
   })
-  .openapi('Reservation');
-export const ReservationDetailSchema = ReservationSchema.extend({ history: z.array(SkuEventSchema) }).openapi('ReservationDetail');
+  .meta({ id: 'Reservation' });
+export const ReservationDetailSchema = ReservationSchema.extend({ history: z.array(SkuEventSchema) }).meta({ id: 'ReservationDetail' });
 
 export const EventPageSchema = z
   .object({ sku: z.string(), events: z.array(SkuEventSchema), lastVersion: z.int(), nextAfter: z.int().nullable() })
-  .openapi('EventPage');
+  .meta({ id: 'EventPage' });
 
 export const ErrorSchema = z
   .object({
     error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
   })
-  .openapi('Error');
+  .meta({ id: 'Error' });
