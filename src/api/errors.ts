@@ -57,7 +57,9 @@ export type ErrorBody = { error: { code: string; message: string; details?: Reco
 export function errorBody(error: ApiError): ErrorBody {
   const { code, ...rest } = error;
   const message = (MESSAGE[code] as (e: ApiError) => string)(error);
-  const details = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'message' && k !== 'reason'));
+  // What the message already says is not repeated in details.
+  const said = code === 'invalid_request' ? 'message' : code === 'invalid_command' ? 'reason' : null;
+  const details = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== said));
   return { error: { code, message, ...(Object.keys(details).length > 0 ? { details } : {}) } };
 }
 

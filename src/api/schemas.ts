@@ -25,10 +25,10 @@ export const IdempotencyKeySchema = z
   .string()
   .regex(/^[\x20-\x7e]{1,255}$/, 'Idempotency-Key must be 1-255 printable ASCII characters');
 export const IdempotencyHeadersSchema = z.object({
-  'idempotency-key': IdempotencyKeySchema.meta({ param: { name: 'Idempotency-Key', in: 'header' } }),
+  'idempotency-key': IdempotencyKeySchema.meta({ description: 'Idempotency-Key header' }),
 });
 export const OptionalIdempotencyHeadersSchema = z.object({
-  'idempotency-key': IdempotencyKeySchema.optional().meta({ param: { name: 'Idempotency-Key', in: 'header' } }),
+  'idempotency-key': IdempotencyKeySchema.optional().meta({ description: 'Idempotency-Key header' }),
 });
 
 export const ReserveBodySchema = z

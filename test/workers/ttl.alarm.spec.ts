@@ -22,7 +22,9 @@ async function untilNothingHeld(sku: string, timeoutMs = 10_000) {
 const holdBackAlarm = (sku: string) =>
   runInDurableObject(stubOf(sku), (_: unknown, state) => state.storage.deleteAlarm());
 
-const runAlarmNow = (sku: string) => runInDurableObject(stubOf(sku), (instance: any) => instance.alarm());
+const runAlarmNow = (sku: string) => runInDurableObject(stubOf(sku), async (instance) => {
+    await instance.alarm!();
+  });
 
 describe('reservation TTL enforced by the alarm', () => {
   it('arms the alarm for the expiry, releases through it, and a second run changes nothing', async () => {
@@ -65,8 +67,8 @@ describe('reservation TTL enforced by the alarm', () => {
     const sku = uniqueSku('ttl');
     await createSku(sku, 5);
     const held = await reserve(sku, { customerId: 'c', qty: 1, ttlSeconds: 60 }, 'k');
-    await runInDurableObject(stubOf(sku), async (instance: any, state) => {
-      await instance.alarm();
+    await runInDurableObject(stubOf(sku), async (instance, state) => {
+      await instance.alarm!();
       expect(await state.storage.getAlarm()).toBe(Date.parse(held.json.expiresAt));
     });
     expect((await eventsOf(sku)).map((e) => e.type)).toEqual(['StockSet', 'StockReserved']);
