@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { SkuIdSchema } from '../domain/sku';
-import type { AppEnv } from './auth';
+import { requireRole, type AppEnv } from './auth';
 import { errorResponse } from './errors';
 import { admin } from './routes/admin';
 import { reservations } from './routes/reservations';
@@ -23,6 +23,9 @@ const JSON_TYPE = /^application\/json(\s*;.*)?$/i;
 export const app = new OpenAPIHono<AppEnv>();
 
 app.use('*', requestId());
+// Who is calling comes first: an unauthenticated caller learns nothing about its input.
+app.use('/v1/skus/*', requireRole('storefront'));
+app.use('/v1/admin/*', requireRole('admin'));
 app.use(
   '*',
   bodyLimit({

@@ -12,6 +12,11 @@ describe('bearer keys and roles', () => {
     expect(res.json).toEqual({ error: { code: 'unauthorized', message: 'missing or unknown bearer key' } });
   });
 
+  it('authentication comes before validation: bad input without a key → 401', async () => {
+    const res = await call('POST', '/v1/skus/..%2Fx/reservations', { key: null, rawBody: '{', headers: { 'content-type': 'text/plain' } });
+    expect(res.status).toBe(401);
+  });
+
   it('a non-Bearer scheme → 401', async () => {
     const res = await call('GET', '/v1/skus/ANY-1', { key: null, headers: { authorization: `Basic ${btoa('a:b')}` } });
     expect(res.status).toBe(401);

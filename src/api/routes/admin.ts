@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import { requireRole } from '../auth';
 import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
 import {
@@ -17,7 +16,6 @@ import {
 import { body, errors, json, router, security } from './common';
 
 export const admin = router();
-admin.use('*', requireRole('admin'));
 
 admin.openapi(
   createRoute({

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
 import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from '../../domain/sku';
-import { requireRole } from '../auth';
 import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
 import {
@@ -16,7 +15,6 @@ import {
 import { body, errors, json, router, security } from './common';
 
 export const reservations = router();
-reservations.use('*', requireRole('storefront'));
 
 const RESERVE_ROUTE = 'POST /v1/skus/{sku}/reservations';
 

@@ -1,11 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
-import { requireRole } from '../auth';
 import { respond } from '../respond';
 import { ConsistentQuerySchema, SkuParamsSchema, SkuViewSchema } from '../schemas';
 import { errors, json, router, security } from './common';
 
 export const skus = router();
-skus.use('*', requireRole('storefront'));
 
 skus.openapi(
   createRoute({
