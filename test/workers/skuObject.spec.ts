@@ -67,14 +67,19 @@ describe('SKU Durable Object storage', () => {
   });
 });
 
+/** A SKU with 5 units and one reservation of 2, driven through the object's RPC methods. */
+async function heldReservation() {
+  const sku = uniqueSku('alloc');
+  const stub = env.SKU.getByName(sku);
+  await stub.setStock({ sku, onHand: 5 });
+  const held = await stub.reserve({ sku, customerId: 'c', qty: 2, ttlSeconds: 60 }, idem(sku));
+  if (!held.ok) throw new Error(`reserve failed: ${JSON.stringify(held.error)}`);
+  return { sku, stub, reservationId: held.value.reservationId };
+}
+
 describe('allocation RPCs used by the WMS saga', () => {
   it('confirms once, names the reservation as its cause, and refuses a second allocation', async () => {
-    const sku = uniqueSku('alloc');
-    const stub = env.SKU.getByName(sku);
-    await stub.setStock({ sku, onHand: 5 });
-    const held = await stub.reserve({ sku, customerId: 'c', qty: 2, ttlSeconds: 60 }, idem('a'));
-    if (!held.ok) throw new Error('reserve failed');
-    const reservationId = held.value.reservationId;
+    const { sku, stub, reservationId } = await heldReservation();
 
     const confirmed = await stub.confirmAllocation({ sku, reservationId, allocationId: 'WMS-1', causedBy: { 'saga:x': 4 } });
     expect(confirmed).toMatchObject({ ok: true, value: { allocation: 'allocated', status: 'held', version: 3 } });
@@ -89,12 +94,7 @@ describe('allocation RPCs used by the WMS saga', () => {
   });
 
   it('compensates a failed allocation, and reports a late success as released', async () => {
-    const sku = uniqueSku('alloc');
-    const stub = env.SKU.getByName(sku);
-    await stub.setStock({ sku, onHand: 5 });
-    const held = await stub.reserve({ sku, customerId: 'c', qty: 2, ttlSeconds: 60 }, idem('b'));
-    if (!held.ok) throw new Error('reserve failed');
-    const reservationId = held.value.reservationId;
+    const { sku, stub, reservationId } = await heldReservation();
     const failed = await stub.failAllocation({ sku, reservationId, reason: 'wms_timeout' });
     expect(failed).toMatchObject({ ok: true, value: { status: 'released', allocation: 'failed', releaseReason: 'wms_timeout' } });
     expect(await stub.confirmAllocation({ sku, reservationId, allocationId: 'WMS-late' })).toEqual({
