@@ -67,7 +67,7 @@ export class Sku extends DurableObject<Env> {
       data: { sku: req.sku, reservationId, customerId: req.customerId, qty: req.qty, ttlSeconds: req.ttlSeconds },
       ...(req.causedBy ? { causedBy: req.causedBy } : {}),
     };
-    return this.#run(req.sku, command, (s) => reservationView(req.sku, s.reservations.get(reservationId)!), idempotency);
+    return this.#run(req.sku, command, this.#viewOf({ sku: req.sku, reservationId }), idempotency);
   }
 
   async complete(ref: ReservationRef): Promise<Outcome<ReservationView>> {
@@ -91,7 +91,7 @@ export class Sku extends DurableObject<Env> {
   async adminRelease(req: { sku: string; reservationId: string; expectedVersion?: number }): Promise<Outcome<ReservationView>> {
     const { reservationId, expectedVersion } = req;
     const data = expectedVersion === undefined ? { reservationId } : { reservationId, expectedVersion };
-    return this.#run(req.sku, { type: 'AdminRelease', data }, this.#anyViewOf(req));
+    return this.#run(req.sku, { type: 'AdminRelease', data }, this.#viewOf(req));
   }
 
   /** The WMS holds the units (called by the bridge's saga). */
@@ -103,7 +103,7 @@ export class Sku extends DurableObject<Env> {
   }): Promise<Outcome<ReservationView>> {
     const { reservationId, allocationId, causedBy } = req;
     const command: SkuCommand = { type: 'ConfirmAllocation', data: { reservationId, allocationId }, ...(causedBy ? { causedBy } : {}) };
-    return this.#run(req.sku, command, this.#anyViewOf(req));
+    return this.#run(req.sku, command, this.#viewOf(req));
   }
 
   /** The WMS refused or never answered: compensate with a release (called by the saga). */
@@ -115,7 +115,7 @@ export class Sku extends DurableObject<Env> {
   }): Promise<Outcome<ReservationView>> {
     const { reservationId, reason, causedBy } = req;
     const command: SkuCommand = { type: 'FailAllocation', data: { reservationId, reason }, ...(causedBy ? { causedBy } : {}) };
-    return this.#run(req.sku, command, this.#anyViewOf(req));
+    return this.#run(req.sku, command, this.#viewOf(req));
   }
 
   counters(sku: string): Outcome<SkuCounters> {
@@ -211,12 +211,9 @@ export class Sku extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(at);
   }
 
-  #viewOf(ref: ReservationRef): (state: SkuState) => ReservationView {
+  /** Presents a reservation the decision just succeeded on, so it exists in the state. */
+  #viewOf(ref: { sku: string; reservationId: string }): (state: SkuState) => ReservationView {
     return (state) => reservationView(ref.sku, state.reservations.get(ref.reservationId)!);
-  }
-
-  #anyViewOf(ref: { sku: string; reservationId: string }): (state: SkuState) => ReservationView {
-    return this.#viewOf({ ...ref, customerId: '' });
   }
 
   #storedSku(): string {
