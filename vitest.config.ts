@@ -8,6 +8,16 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/**/*.spec.ts'], environment: 'node' },
       },
       {
+        test: {
+          name: 'bridge',
+          include: ['test/bridge/**/*.spec.ts'],
+          environment: 'node',
+          globalSetup: ['test/bridge/kafka.globalSetup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
