@@ -48,8 +48,9 @@ app.use('/v1/*', async (c, next) => {
 const SKU_SEGMENT = /^\/v1\/(?:admin\/)?skus\/([^/]*)/;
 app.use('/v1/*', async (c, next) => {
   const raw = SKU_SEGMENT.exec(c.req.path)?.[1];
-  if (raw !== undefined && !SkuIdSchema.safeParse(safeDecode(raw)).success) {
-    return errorResponse(c, { code: 'invalid_request', message: 'sku must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' });
+  const checked = raw === undefined ? null : SkuIdSchema.safeParse(safeDecode(raw));
+  if (checked && !checked.success) {
+    return errorResponse(c, { code: 'invalid_request', message: checked.error.issues[0]?.message ?? 'invalid sku' });
   }
   await next();
 });
