@@ -20,16 +20,15 @@ export function appendEvents(sql: SqlStorage, events: readonly SkuEvent[], now: 
   }
 }
 
-export function readEvents(sql: SqlStorage, sku: string, after: number, limit: number): SkuEvent[] {
-  return sql
-    .exec<EventRow>('SELECT version, type, at, caused_by, data FROM events WHERE version > ? ORDER BY version LIMIT ?', after, limit)
-    .toArray()
-    .map((row) => toEvent(sku, row));
-}
+export const readEvents = (sql: SqlStorage, sku: string, after: number, limit: number): SkuEvent[] =>
+  selectEvents(sql, sku, 'version > ? ORDER BY version LIMIT ?', after, limit);
 
-export function readReservationHistory(sql: SqlStorage, sku: string, reservationId: string): SkuEvent[] {
+export const readReservationHistory = (sql: SqlStorage, sku: string, reservationId: string): SkuEvent[] =>
+  selectEvents(sql, sku, 'reservation_id = ? ORDER BY version', reservationId);
+
+function selectEvents(sql: SqlStorage, sku: string, where: string, ...bindings: SqlStorageValue[]): SkuEvent[] {
   return sql
-    .exec<EventRow>('SELECT version, type, at, caused_by, data FROM events WHERE reservation_id = ? ORDER BY version', reservationId)
+    .exec<EventRow>(`SELECT version, type, at, caused_by, data FROM events WHERE ${where}`, ...bindings)
     .toArray()
     .map((row) => toEvent(sku, row));
 }

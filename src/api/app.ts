@@ -9,11 +9,12 @@ import { admin } from './routes/admin';
 import { reservations } from './routes/reservations';
 import { skus } from './routes/skus';
 
-function safeDecode(segment: string): string | null {
+/** An undecodable segment stays raw: its `%` fails the SKU pattern with the pattern's message. */
+function safeDecode(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    return null;
+    return segment;
   }
 }
 

@@ -50,8 +50,11 @@ describe('bad input gets 400 and changes nothing', () => {
     ['unicode', '/v1/skus/%C3%A9t%C3%A9/reservations'],
     ['leading dot', '/v1/skus/.hidden/reservations'],
     ['space', '/v1/skus/a%20b/reservations'],
+    ['undecodable', '/v1/skus/a%E0%A4%A/reservations'],
   ])('sku: %s', async (_, path) => {
-    await expectRefused(await post(path, { body: good }));
+    const res = await post(path, { body: good });
+    await expectRefused(res);
+    expect(res.json.error.message).toBe('sku must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$');
   });
 
   it.each([
