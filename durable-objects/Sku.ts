@@ -14,7 +14,9 @@ import {
   type SkuState,
 } from '../src/domain/sku';
 import type { Env } from '../src/env';
-import { appendEvents, loadState, readEvents, readReservationHistory, saveSnapshot } from './sku/eventLog';
+import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
+import { parseSecrets } from '../src/internal/signature';
+import { appendEvents, loadState, readEvents, readOutbox, readReservationHistory, saveSnapshot } from './sku/eventLog';
 import {
   findRecord,
   IDEMPOTENCY_RETENTION_MS,
@@ -25,7 +27,10 @@ import {
 } from './sku/idempotency';
 import type { Outcome } from './sku/outcome';
 import { newReservationId } from './sku/reservationId';
+import { pushBatch, type RelayTarget } from './sku/relayPush';
+import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './sku/relayState';
 import { migrate } from './sku/schema';
+import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
 
 export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; causedBy?: VectorClock };
 export type ReservationRef = { sku: string; reservationId: string; customerId: string };
@@ -33,8 +38,12 @@ export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: 
 export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number };
 export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };
 export type EventPage = { events: SkuEvent[]; lastVersion: number };
+export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };
 
 const DEFAULT_SNAPSHOT_EVERY = 100;
+const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
+/** Pushes per alarm run; a longer backlog continues in the next run, so expiries are never starved. */
+const RELAY_BATCHES_PER_ALARM = 20;
 
 /**
  * The single writer of one SKU. Every command is decided by the pure domain and committed in
@@ -45,6 +54,8 @@ const DEFAULT_SNAPSHOT_EVERY = 100;
 export class Sku extends DurableObject<Env> {
   readonly #sql: SqlStorage;
   readonly #snapshotEvery: number;
+  readonly #relayTarget: RelayTarget | null;
+  readonly #relayMaxBackoffMs: number;
   #state: SkuState;
   /** When the alarm is set for; a cache of storage that the constructor reloads. */
   #alarmAt: number | null = null;
@@ -53,6 +64,9 @@ export class Sku extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#snapshotEvery = Number(env.SNAPSHOT_EVERY) || DEFAULT_SNAPSHOT_EVERY;
+    const secret = parseSecrets(env.INTERNAL_SECRET)[0];
+    this.#relayTarget = env.BRIDGE_URL && secret ? { bridgeUrl: env.BRIDGE_URL, secret } : null;
+    this.#relayMaxBackoffMs = 1000 * (Number(env.RELAY_MAX_BACKOFF_SECONDS) || DEFAULT_RELAY_MAX_BACKOFF_SECONDS);
     migrate(this.#sql);
     this.#state = loadState(this.#sql, this.#storedSku());
     void ctx.blockConcurrencyWhile(async () => {
@@ -136,10 +150,27 @@ export class Sku extends DurableObject<Env> {
     return ok({ events: readEvents(this.#sql, sku, after, limit), lastVersion: this.#state.version });
   }
 
+  /** How far the outbox push got: relay lag as the object sees it. */
+  relayStatus(sku: string): Outcome<SkuRelayStatus> {
+    this.#checkSku(sku);
+    if (this.#state.version === 0) return err({ code: 'sku_not_found' });
+    return ok({ sku, lastVersion: this.#state.version, ...relayStatus(this.#sql) });
+  }
+
+  /** Remembers a signed internal call about this SKU; false when its signature was used before. */
+  async acceptSignature(sku: string, id: string, expiresAt: number): Promise<boolean> {
+    this.#checkSku(sku);
+    const accepted = acceptSignature(this.#sql, id, expiresAt);
+    if (accepted) await this.#armAlarm(expiresAt);
+    return accepted;
+  }
+
   /**
    * Alarms fire at least once, sometimes twice or late: everything due is derived from storage,
    * each expiry is its own idempotent command, and the next alarm is set only at the end so a
-   * failed run is retried by the runtime.
+   * failed run is retried by the runtime. The outbox push awaits the network, which is allowed
+   * here and only here: each batch is read from storage, and acknowledged rows are removed by
+   * version, so commits interleaving with the push lose nothing.
    */
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
@@ -150,8 +181,32 @@ export class Sku extends DurableObject<Env> {
       }
     }
     purgeExpiredRecords(this.#sql, now);
-    const due = earliest(nextExpiry(this.#state), nextPurgeAt(this.#sql));
+    purgeSeenSignatures(this.#sql, now);
+    await this.#relayOutbox();
+    const due = [nextExpiry(this.#state), nextPurgeAt(this.#sql), nextSignatureExpiry(this.#sql), this.#relayDueAt(Date.now())]
+      .reduce(earliest, null);
     if (due !== null) await this.#armAlarm(due);
+  }
+
+  async #relayOutbox(): Promise<void> {
+    const target = this.#relayTarget;
+    const sku = this.#state.sku;
+    if (!target || !sku) return;
+    for (let i = 0; i < RELAY_BATCHES_PER_ALARM; i++) {
+      const due = relayDueAt(this.#sql, Date.now());
+      if (due === null || due > Date.now()) return;
+      const result = await pushBatch(target, { sku, events: readOutbox(this.#sql, sku, MAX_RELAY_BATCH) }, Date.now());
+      if (!result.ok) {
+        recordRelayFailure(this.#sql, result.error, Date.now(), (n) => relayBackoffMs(n, this.#relayMaxBackoffMs, Math.random()));
+        console.warn(JSON.stringify({ level: 'warn', sku, message: 'outbox push failed', error: result.error, ...relayStatus(this.#sql) }));
+        return;
+      }
+      recordRelayed(this.#sql, result.acked, Date.now());
+    }
+  }
+
+  #relayDueAt(now: number): number | null {
+    return this.#relayTarget ? relayDueAt(this.#sql, now) : null;
   }
 
   async #run<T>(
@@ -201,6 +256,7 @@ export class Sku extends DurableObject<Env> {
     for (const e of events) {
       if (e.type === 'StockReserved') wakeAt = earliest(wakeAt, Date.parse(e.data.expiresAt));
     }
+    if (events.length > 0) wakeAt = earliest(wakeAt, this.#relayDueAt(now));
     return { outcome, wakeAt };
   }
 

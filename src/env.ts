@@ -9,6 +9,12 @@ export interface Env {
   ADMIN_KEYS: string;
   DEFAULT_TTL_SECONDS: string;
   SNAPSHOT_EVERY: string;
+  /** Base URL of the bridge the SKU objects push their outbox to; unset, events wait in the outbox. */
+  BRIDGE_URL?: string;
+  /** Comma-separated HMAC secrets of internal calls (bridge ↔ edge): the first signs, all verify. */
+  INTERNAL_SECRET?: string;
+  /** Ceiling of the outbox push backoff while the bridge is unreachable. */
+  RELAY_MAX_BACKOFF_SECONDS?: string;
 }
 
 type WorkerEnv = Env;

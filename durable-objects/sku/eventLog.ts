@@ -23,6 +23,10 @@ export function appendEvents(sql: SqlStorage, events: readonly SkuEvent[], now: 
 export const readEvents = (sql: SqlStorage, sku: string, after: number, limit: number): SkuEvent[] =>
   selectEvents(sql, sku, 'version > ? ORDER BY version LIMIT ?', after, limit);
 
+/** The oldest events the bridge has not acknowledged yet, in order. */
+export const readOutbox = (sql: SqlStorage, sku: string, limit: number): SkuEvent[] =>
+  selectEvents(sql, sku, 'version IN (SELECT version FROM outbox ORDER BY version LIMIT ?) ORDER BY version', limit);
+
 export const readReservationHistory = (sql: SqlStorage, sku: string, reservationId: string): SkuEvent[] =>
   selectEvents(sql, sku, 'reservation_id = ? ORDER BY version', reservationId);
 

@@ -36,6 +36,22 @@ const MIGRATIONS: readonly string[] = [
   -- Transactional outbox: one row per committed event not yet acknowledged by the bridge.
   CREATE TABLE outbox (version INTEGER PRIMARY KEY, enqueued_at INTEGER NOT NULL);
   `,
+  `
+  -- Progress of the outbox push to the bridge: what it acknowledged, and the backoff while it fails.
+  CREATE TABLE relay_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    relayed_version INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER,
+    last_error TEXT,
+    last_relayed_at INTEGER
+  );
+  INSERT INTO relay_state (id, relayed_version, attempts) VALUES (1, 0, 0);
+
+  -- Signatures of internal calls already accepted, refused if replayed until they expire anyway.
+  CREATE TABLE seen_signatures (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+  CREATE INDEX seen_signatures_by_expiry ON seen_signatures (expires_at);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

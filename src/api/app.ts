@@ -5,7 +5,9 @@ import { requestId } from 'hono/request-id';
 import { SkuIdSchema } from '../domain/sku';
 import { requireRole, type AppEnv } from './auth';
 import { errorResponse } from './errors';
+import { requireSignature } from './internalAuth';
 import { admin } from './routes/admin';
+import { internal } from './routes/internal';
 import { reservations } from './routes/reservations';
 import { skus } from './routes/skus';
 
@@ -34,6 +36,8 @@ app.use(
     onError: (c) => errorResponse(c, { code: 'invalid_request', message: `body exceeds ${MAX_BODY_BYTES} bytes` }),
   }),
 );
+// Signatures cover the raw body, so it is read only once its size is known to be bounded.
+app.use('/internal/*', requireSignature());
 app.use('/v1/*', async (c, next) => {
   const hasBody = c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH';
   if (hasBody && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
@@ -46,8 +50,8 @@ app.use('/v1/*', async (c, next) => {
  * A SKU names a Durable Object, so it is checked before any route can address one, including
  * paths no route matches (an empty or undecodable segment).
  */
-const SKU_SEGMENT = /^\/v1\/(?:admin\/)?skus\/([^/]*)/;
-app.use('/v1/*', async (c, next) => {
+const SKU_SEGMENT = /^\/(?:v1\/(?:admin\/)?|internal\/)skus\/([^/]*)/;
+app.use('*', async (c, next) => {
   const raw = SKU_SEGMENT.exec(c.req.path)?.[1];
   const checked = raw === undefined ? null : SkuIdSchema.safeParse(safeDecode(raw));
   if (checked && !checked.success) {
@@ -61,6 +65,7 @@ app.get('/healthz', (c) => c.json({ status: 'ok' }));
 app.route('/v1/skus', skus);
 app.route('/v1/skus', reservations);
 app.route('/v1/admin', admin);
+app.route('/internal', internal);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 app.doc31('/openapi.json', {

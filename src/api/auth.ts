@@ -4,7 +4,9 @@ import { errorResponse } from './errors';
 
 export type Role = 'storefront' | 'admin';
 export type Principal = { role: Role; owner: string };
-export type AppEnv = { Bindings: Env; Variables: { principal: Principal } };
+/** A verified internal call: its signature id must still pass the replay guard of the SKU it names. */
+export type InternalCall = { signatureId: string; expiresAt: number };
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal; internal: InternalCall } };
 
 type KeyTable = Map<string, Role>;
 let cached: { source: string; table: Promise<KeyTable> } | null = null;

@@ -6,6 +6,7 @@ import type { CommandError } from '../../durable-objects/sku/outcome';
 export type EdgeError =
   | { code: 'invalid_request'; message: string; issues?: unknown }
   | { code: 'unauthorized' }
+  | { code: 'invalid_signature'; reason: 'missing' | 'malformed' | 'expired' | 'mismatch' | 'replayed' | 'not_configured' }
   | { code: 'forbidden' }
   | { code: 'not_found' }
   | { code: 'internal' };
@@ -16,6 +17,7 @@ const STATUS: Record<ApiError['code'], ContentfulStatusCode> = {
   invalid_request: 400,
   invalid_command: 400,
   unauthorized: 401,
+  invalid_signature: 401,
   forbidden: 403,
   not_found: 404,
   sku_not_found: 404,
@@ -36,6 +38,7 @@ const MESSAGE: { [C in ApiError['code']]: (e: Extract<ApiError, { code: C }>) =>
   invalid_request: (e) => e.message,
   invalid_command: (e) => e.reason,
   unauthorized: () => 'missing or unknown bearer key',
+  invalid_signature: (e) => `internal call refused: signature ${e.reason.replace('_', ' ')}`,
   forbidden: () => 'this key may not use this route',
   not_found: () => 'no such route',
   sku_not_found: () => 'no such SKU',

@@ -95,6 +95,20 @@ export const EventPageSchema = z
   .object({ sku: z.string(), events: z.array(SkuEventSchema), lastVersion: z.int(), nextAfter: z.int().nullable() })
   .meta({ id: 'EventPage' });
 
+export const RelayStatusSchema = z
+  .object({
+    sku: z.string(),
+    lastVersion: z.int().meta({ description: 'newest version in the log' }),
+    relayedVersion: z.int().meta({ description: 'newest version the bridge acknowledged' }),
+    pending: z.int().meta({ description: 'events waiting in the outbox' }),
+    oldestPendingAt: z.int().nullable().meta({ description: 'epoch ms the oldest waiting event was committed' }),
+    attempts: z.int().meta({ description: 'failed pushes in a row' }),
+    nextAttemptAt: z.int().nullable().meta({ description: 'epoch ms of the next push while backing off' }),
+    lastError: z.string().nullable(),
+    lastRelayedAt: z.int().nullable(),
+  })
+  .meta({ id: 'RelayStatus' });
+
 export const ErrorSchema = z
   .object({
     error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),

@@ -7,6 +7,7 @@ import {
   EventsQuerySchema,
   OptionalIdempotencyHeadersSchema,
   ReceiptBodySchema,
+  RelayStatusSchema,
   ReservationParamsSchema,
   ReservationSchema,
   SetStockBodySchema,
@@ -14,6 +15,7 @@ import {
   SkuParamsSchema,
 } from '../schemas';
 import { body, errors, json, router, security } from './common';
+import { eventPage } from './eventPage';
 
 export const admin = router();
 
@@ -83,10 +85,21 @@ admin.openapi(
   async (c) => {
     const { sku } = c.req.valid('param');
     const { after, limit } = c.req.valid('query');
-    const outcome = await c.env.SKU.getByName(sku).events(sku, after, limit);
-    if (!outcome.ok) return respond(c, outcome);
-    const { events, lastVersion } = outcome.value;
-    const last = events.at(-1)?.version ?? after;
-    return respond(c, { ok: true, value: { sku, events, lastVersion, nextAfter: last < lastVersion ? last : null } });
+    return respond(c, await eventPage(c.env, sku, after, limit));
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: 'get',
+    path: '/skus/{sku}/relay',
+    summary: 'How far the outbox push to the bridge got (relay lag)',
+    security,
+    request: { params: SkuParamsSchema },
+    responses: { 200: json(RelayStatusSchema, 'the outbox and its push state'), ...errors },
+  }),
+  async (c) => {
+    const { sku } = c.req.valid('param');
+    return respond(c, await c.env.SKU.getByName(sku).relayStatus(sku));
   },
 );

@@ -1,0 +1,34 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../auth';
+import { errorResponse } from '../errors';
+import { respond } from '../respond';
+import { EventPageSchema, EventsQuerySchema, SkuParamsSchema } from '../schemas';
+import { errors, json, router } from './common';
+import { eventPage } from './eventPage';
+
+/** Routes for the bridge only (HMAC-signed), kept out of the public OpenAPI document. */
+export const internal = router();
+
+/** A signature is good for one call: the SKU object it names refuses to see it twice. */
+async function isReplay(c: Context<AppEnv>, sku: string): Promise<boolean> {
+  const { signatureId, expiresAt } = c.get('internal');
+  return !(await c.env.SKU.getByName(sku).acceptSignature(sku, signatureId, expiresAt));
+}
+
+internal.openapi(
+  createRoute({
+    method: 'get',
+    path: '/skus/{sku}/events',
+    hide: true,
+    summary: 'The event log of a SKU, for the bridge to fill a gap it detected',
+    request: { params: SkuParamsSchema, query: EventsQuerySchema },
+    responses: { 200: json(EventPageSchema, 'events with version > after'), ...errors },
+  }),
+  async (c) => {
+    const { sku } = c.req.valid('param');
+    if (await isReplay(c, sku)) return errorResponse(c, { code: 'invalid_signature', reason: 'replayed' }) as never;
+    const { after, limit } = c.req.valid('query');
+    return respond(c, await eventPage(c.env, sku, after, limit));
+  },
+);

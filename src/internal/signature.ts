@@ -1,0 +1,73 @@
+/**
+ * Internal calls between the edge and the bridge are signed with HMAC-SHA256 over the timestamp,
+ * the method, the path (with query) and the raw body. DESIGN names timestamp + body; the method
+ * and path are added so that a signed read of one SKU cannot be replayed against another route.
+ * Web Crypto only, so the same code runs in workerd and in Node.
+ */
+export const SIGNATURE_HEADER = 'x-signature';
+export const TIMESTAMP_HEADER = 'x-signature-timestamp';
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export type SignedParts = { method: string; path: string; body: string };
+
+export type SignatureCheck =
+  | { ok: true; id: string; expiresAt: number }
+  | { ok: false; reason: 'missing' | 'malformed' | 'expired' | 'mismatch' };
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+const payload = (timestamp: string, parts: SignedParts) =>
+  encoder.encode(`${timestamp}\n${parts.method.toUpperCase()}\n${parts.path}\n${parts.body}`);
+
+const toHex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+function fromHex(hex: string): Uint8Array | null {
+  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) return null;
+  return Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16));
+}
+
+/** Comma-separated secrets: the first signs, all verify, so a secret can be rotated without downtime. */
+export const parseSecrets = (value: string | undefined): string[] =>
+  (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+
+export async function signatureHeaders(secret: string, parts: SignedParts, nowMs: number): Promise<Record<string, string>> {
+  const timestamp = String(Math.floor(nowMs / 1000));
+  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), payload(timestamp, parts));
+  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `v1=${toHex(signature)}` };
+}
+
+/**
+ * Checks a signature in constant time (`subtle.verify`; a wrong length is just a mismatch).
+ * A valid one answers its id and when it stops being acceptable, for the caller's replay guard.
+ */
+export async function verifySignature(
+  secrets: readonly string[],
+  headers: { timestamp: string | null | undefined; signature: string | null | undefined },
+  parts: SignedParts,
+  nowMs: number,
+): Promise<SignatureCheck> {
+  const { timestamp, signature } = headers;
+  if (!timestamp || !signature) return { ok: false, reason: 'missing' };
+  if (!/^\d{1,12}$/.test(timestamp) || !signature.startsWith('v1=')) return { ok: false, reason: 'malformed' };
+  const bytes = fromHex(signature.slice(3));
+  if (!bytes) return { ok: false, reason: 'malformed' };
+  const signedAt = Number(timestamp);
+  if (Math.abs(nowMs / 1000 - signedAt) > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: 'expired' };
+  const data = payload(timestamp, parts);
+  for (const secret of secrets) {
+    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), bytes, data)) {
+      return { ok: true, id: signature.slice(3), expiresAt: (signedAt + SIGNATURE_TOLERANCE_SECONDS) * 1000 };
+    }
+  }
+  return { ok: false, reason: 'mismatch' };
+}
