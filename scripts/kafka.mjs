@@ -69,24 +69,30 @@ function canConnect(port) {
   });
 }
 
-export async function startKafka({ timeoutMs = 90_000 } = {}) {
+/**
+ * Starts a fresh broker, or with `restart` (a broker stopped with `keepData`) the same broker
+ * again on the same ports and data, as after a crash or an upgrade.
+ */
+export async function startKafka({ timeoutMs = 90_000, restart = null } = {}) {
   fetchKafka();
-  const port = await freePort();
-  const controllerPort = await freePort();
-  const dir = join(cache, `run-${port}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const port = restart?.port ?? (await freePort());
+  const controllerPort = restart?.controllerPort ?? (await freePort());
+  const dir = restart?.dir ?? join(cache, `run-${port}`);
   const config = join(dir, 'server.properties');
-  writeFileSync(config, serverProperties(port, controllerPort, join(dir, 'data')));
-  const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
-  execFileSync('java', java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config]), { stdio: 'ignore' });
+  if (!restart) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'logs'), { recursive: true });
+    writeFileSync(config, serverProperties(port, controllerPort, join(dir, 'data')));
+    const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+    execFileSync('java', java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config]), { stdio: 'ignore' });
+  }
   const log = openSync(join(dir, 'broker.log'), 'a');
   const child = spawn('java', java([`-Dkafka.logs.dir=${join(dir, 'logs')}`, 'kafka.Kafka', config]), {
     stdio: ['ignore', log, log],
     detached: true,
   });
   child.unref();
-  const broker = { pid: child.pid, port, brokers: `127.0.0.1:${port}`, dir };
+  const broker = { pid: child.pid, port, controllerPort, brokers: `127.0.0.1:${port}`, dir };
   writeFileSync(stateFile, JSON.stringify(broker));
   const deadline = Date.now() + timeoutMs;
   while (!(await canConnect(port))) {
@@ -109,13 +115,17 @@ const alive = (pid) => {
   }
 };
 
-/** Stops the broker (SIGTERM, then SIGKILL after 20 s) and removes its throw-away log dir. */
-export async function stopKafka(broker = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : null) {
+/**
+ * Stops the broker (SIGTERM, then SIGKILL after 20 s) and removes its throw-away log dir, unless
+ * `keepData` keeps it for a `restart`.
+ */
+export async function stopKafka(broker = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : null, { keepData = false } = {}) {
   if (!broker) return;
   if (alive(broker.pid)) process.kill(broker.pid, 'SIGTERM');
   const deadline = Date.now() + 20_000;
   while (alive(broker.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   if (alive(broker.pid)) process.kill(broker.pid, 'SIGKILL');
+  if (keepData) return;
   rmSync(broker.dir, { recursive: true, force: true });
   rmSync(stateFile, { force: true });
 }

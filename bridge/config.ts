@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { parseSecrets } from '../src/internal/signature';
+
+const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/**
+ * The bridge is configured from its environment only (twelve-factor), checked at start so a
+ * typo fails loudly instead of, say, silently falling back to the embedded log.
+ */
+export const BridgeConfigSchema = z.object({
+  BRIDGE_HOST: z.string().min(1).default('127.0.0.1'),
+  BRIDGE_PORT: z.coerce.number().int().min(0).max(65_535).default(8788),
+  INTERNAL_SECRET: z
+    .string({ error: 'INTERNAL_SECRET is required: the HMAC secret shared with the Worker' })
+    .refine((v) => parseSecrets(v).length > 0, 'INTERNAL_SECRET holds no secret'),
+  KAFKA_BROKERS: z.string().optional().transform(list),
+  KAFKA_CLIENT_ID: z.string().min(1).default('inventory-bridge'),
+  /** -1 lets the brokers decide (their default.replication.factor / num.partitions). */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(-1).default(-1),
+  KAFKA_PARTITIONS: z.coerce.number().int().min(-1).default(-1),
+  BRIDGE_DATA_DIR: z.string().min(1).default('.data/bridge'),
+  EDGE_URL: z.url().default('http://127.0.0.1:8787'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type BridgeConfig = z.infer<typeof BridgeConfigSchema>;
+
+export function loadConfig(env: Record<string, string | undefined>): BridgeConfig {
+  const parsed = BridgeConfigSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`).join('\n');
+  throw new Error(`invalid bridge configuration:\n${problems}`);
+}

@@ -1,0 +1,90 @@
+import { SkuEventSchema, type SkuEvent } from '../../src/domain/sku';
+import type { EdgeClient } from '../edge/client';
+import type { ConsumedRecord, EventLog, Subscription } from '../eventLog/port';
+import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { place } from './sequencer';
+
+/** Last applied version per SKU. Durable consumers store it with their effects (same transaction). */
+export type VersionStore = {
+  get(sku: string): Promise<number>;
+  set(sku: string, version: number): Promise<void>;
+};
+
+export const memoryVersions = (): VersionStore & { snapshot(): Map<string, number> } => {
+  const versions = new Map<string, number>();
+  return {
+    get: async (sku) => versions.get(sku) ?? 0,
+    set: async (sku, version) => void versions.set(sku, version),
+    snapshot: () => new Map(versions),
+  };
+};
+
+export type OrderedConsumer = {
+  log: EventLog;
+  groupId: string;
+  /** `inventory.events` unless a test or a migration reads a copy of it. */
+  topic?: string;
+  fromBeginning: boolean;
+  edge: EdgeClient;
+  versions: VersionStore;
+  metrics: Metrics;
+  logger: Logger;
+  /** Called once per (sku, version), in version order per SKU. */
+  apply: (event: SkuEvent) => Promise<void>;
+};
+
+/**
+ * Consumes `inventory.events` so that each SKU's events are applied exactly once and in order:
+ * duplicates are skipped, holes are filled from the edge, undecodable records go to the DLQ.
+ * Offsets are committed by the log only after the whole batch was applied.
+ */
+export function consumeInOrder(consumer: OrderedConsumer): Promise<Subscription> {
+  return consumer.log.subscribe({
+    groupId: consumer.groupId,
+    topic: consumer.topic ?? EVENTS_TOPIC,
+    fromBeginning: consumer.fromBeginning,
+    onBatch: async (records) => {
+      for (const record of records) await handle(consumer, record);
+    },
+  });
+}
+
+async function handle(consumer: OrderedConsumer, record: ConsumedRecord): Promise<void> {
+  const event = decode(record);
+  if (!event) {
+    consumer.logger.error({ offset: record.offset, key: record.key }, 'undecodable event sent to the DLQ');
+    await consumer.log.append(DLQ_TOPIC, [{ key: record.key, value: record.value, headers: { ...record.headers, 'dlq-reason': 'undecodable', 'dlq-group': consumer.groupId } }]);
+    return;
+  }
+  const last = await consumer.versions.get(event.sku);
+  const placement = place(last, event.version);
+  if (placement === 'duplicate') {
+    consumer.metrics.consumerDuplicates.inc({ group: consumer.groupId });
+    return;
+  }
+  if (placement === 'gap') {
+    const missing = await consumer.edge.eventsBetween(event.sku, last, event.version);
+    consumer.logger.warn({ sku: event.sku, after: last, before: event.version, fetched: missing.length }, 'gap in the log filled from the edge');
+    consumer.metrics.consumerGapEvents.inc({ group: consumer.groupId }, missing.length);
+    for (const e of missing) await applyNext(consumer, e);
+  }
+  await applyNext(consumer, event);
+}
+
+async function applyNext(consumer: OrderedConsumer, event: SkuEvent): Promise<void> {
+  const last = await consumer.versions.get(event.sku);
+  if (place(last, event.version) !== 'next') throw new Error(`${event.sku} v${event.version} does not follow v${last}`);
+  await consumer.apply(event);
+  await consumer.versions.set(event.sku, event.version);
+}
+
+function decode(record: ConsumedRecord): SkuEvent | null {
+  try {
+    const parsed = SkuEventSchema.safeParse(JSON.parse(record.value));
+    return parsed.success && parsed.data.sku === record.key ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,18 @@
+import { join } from 'node:path';
+import type { BridgeConfig } from '../config';
+import type { Logger } from '../logger';
+import { EmbeddedEventLog } from './embedded';
+import { KafkaEventLog } from './kafka';
+import type { EventLog } from './port';
+
+/** Kafka when brokers are configured, else the embedded file log, so a laptop needs only Node. */
+export function createEventLog(config: BridgeConfig, logger: Logger): EventLog {
+  if (config.KAFKA_BROKERS.length === 0) return new EmbeddedEventLog(join(config.BRIDGE_DATA_DIR, 'log'));
+  return new KafkaEventLog({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    partitions: config.KAFKA_PARTITIONS,
+    logger,
+  });
+}

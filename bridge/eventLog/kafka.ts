@@ -1,0 +1,222 @@
+import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type Producer } from 'kafkajs';
+import type { Logger } from '../logger';
+import type { ConsumedRecord, EventLog, LogHealth, LogRecord, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
+
+export type KafkaOptions = {
+  brokers: readonly string[];
+  clientId: string;
+  /** -1: the brokers' defaults. */
+  replicationFactor: number;
+  partitions: number;
+  logger: Logger;
+};
+
+/** Topic settings are explicit so that no broker default can expire or compact away the history. */
+const TOPIC_CONFIG: Record<TopicKind, ITopicConfig['configEntries']> = {
+  history: [
+    { name: 'cleanup.policy', value: 'delete' },
+    { name: 'retention.ms', value: '-1' },
+    { name: 'retention.bytes', value: '-1' },
+  ],
+  compacted: [
+    { name: 'cleanup.policy', value: 'compact' },
+    { name: 'min.compaction.lag.ms', value: '0' },
+  ],
+  deadLetter: [
+    { name: 'cleanup.policy', value: 'delete' },
+    { name: 'retention.ms', value: '-1' },
+  ],
+};
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** How long `subscribe` waits for the group to join and fetch once, so "from the end" means from now. */
+const FIRST_FETCH_TIMEOUT_MS = 60_000;
+const HEALTH_TIMEOUT_MS = 3_000;
+
+export class KafkaEventLog implements EventLog {
+  readonly #kafka: Kafka;
+  readonly #options: KafkaOptions;
+  readonly #log: Logger;
+  readonly #subscriptions = new Set<Subscription>();
+  #admin: Promise<Admin> | null = null;
+  #producer: Promise<Producer> | null = null;
+
+  constructor(options: KafkaOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'event-log' });
+    const log = options.logger.child({ component: 'kafkajs' });
+    this.#kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: () => ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        log[LEVELS[level] ?? 'info'](rest, message);
+      },
+      // Bounded, so that a push fails within the Worker's timeout and the object backs off.
+      retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 5 },
+    });
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const admin = await this.#adminClient();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.name));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((spec) => ({
+        topic: spec.name,
+        numPartitions: this.#options.partitions,
+        replicationFactor: this.#options.replicationFactor,
+        configEntries: TOPIC_CONFIG[spec.kind],
+      })),
+    });
+  }
+
+  /**
+   * Idempotent producer, `acks=all`, one request in flight: retries within a session cannot
+   * duplicate or reorder. After a failure the producer is replaced, since kafkajs cannot be
+   * trusted to resynchronise its sequence numbers; the next session may duplicate, which
+   * consumers remove by (sku, version).
+   */
+  async append(topic: string, records: readonly LogRecord[]): Promise<void> {
+    const producer = await this.#producerClient();
+    try {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+      });
+    } catch (error) {
+      await this.#resetProducer();
+      throw error;
+    }
+  }
+
+  async subscribe(options: Subscribe): Promise<Subscription> {
+    const consumer = this.#kafka.consumer({ groupId: options.groupId, retry: { retries: 10 } });
+    await consumer.connect();
+    await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
+    const firstFetch = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH, () => resolve()));
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0) return;
+        const records: ConsumedRecord[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          timestamp: Number(m.timestamp),
+          key: m.key?.toString() ?? '',
+          value: m.value?.toString() ?? '',
+          headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
+        }));
+        const handled = await retryUntilDone(
+          () => options.onBatch(records),
+          () => isRunning() && !isStale(),
+          heartbeat,
+          (error) => this.#log.warn({ err: error, groupId: options.groupId, topic: batch.topic, partition: batch.partition }, 'batch handler failed; retrying'),
+        );
+        // Not handled (stopping, or the partition moved): nothing is committed and it is read again.
+        if (!handled) return;
+        const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      },
+    });
+    await withTimeout(firstFetch, FIRST_FETCH_TIMEOUT_MS, `consumer group ${options.groupId} did not start`);
+    const subscription: Subscription = {
+      stop: async () => {
+        this.#subscriptions.delete(subscription);
+        await consumer.disconnect();
+      },
+    };
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async health(): Promise<LogHealth> {
+    try {
+      const admin = await this.#adminClient();
+      const cluster = await withTimeout(admin.describeCluster(), HEALTH_TIMEOUT_MS, 'no answer from the cluster');
+      return { ok: true, adapter: 'kafka', detail: `${cluster.brokers.length} broker(s), controller ${cluster.controller}` };
+    } catch (error) {
+      return { ok: false, adapter: 'kafka', detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#subscriptions].map((s) => s.stop()));
+    await this.#resetProducer();
+    const admin = this.#admin;
+    this.#admin = null;
+    if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
+  }
+
+  #adminClient(): Promise<Admin> {
+    this.#admin ??= connected(this.#kafka.admin(), () => (this.#admin = null));
+    return this.#admin;
+  }
+
+  #producerClient(): Promise<Producer> {
+    this.#producer ??= connected(
+      this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 } }),
+      () => (this.#producer = null),
+    );
+    return this.#producer;
+  }
+
+  async #resetProducer(): Promise<void> {
+    const producer = this.#producer;
+    this.#producer = null;
+    if (producer) await producer.then((p) => p.disconnect()).catch(() => undefined);
+  }
+}
+
+/** Connects a client once; a failed connection is forgotten so the next call tries again. */
+function connected<T extends { connect(): Promise<void> }>(client: T, forget: () => void): Promise<T> {
+  return client.connect().then(
+    () => client,
+    (error: unknown) => {
+      forget();
+      throw error;
+    },
+  );
+}
+
+/** A consumer must not skip a record its handler failed on: it retries, heartbeating, while it owns the partition. */
+async function retryUntilDone(
+  run: () => Promise<void>,
+  owned: () => boolean,
+  heartbeat: () => Promise<void>,
+  failed: (error: unknown) => void,
+): Promise<boolean> {
+  for (let attempt = 0; owned(); attempt++) {
+    try {
+      await run();
+      return true;
+    } catch (error) {
+      failed(error);
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 200 * 2 ** attempt)));
+      await heartbeat().catch(() => undefined);
+    }
+  }
+  return false;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The bridge's only view of Kafka: topics of keyed records, appended durably, consumed by groups
+ * that commit their offsets after their effects. Two adapters implement it (kafkajs, and an
+ * embedded file-backed log for `npm start`) and pass one contract suite.
+ */
+
+/** What a topic is for decides its settings: an unbounded history, a latest-per-key table, or dead letters. */
+export type TopicKind = 'history' | 'compacted' | 'deadLetter';
+export type TopicSpec = { name: string; kind: TopicKind };
+
+export type LogRecord = { key: string; value: string; headers?: Record<string, string> };
+export type ConsumedRecord = LogRecord & { topic: string; partition: number; offset: string; timestamp: number };
+
+export type Subscribe = {
+  groupId: string;
+  topic: string;
+  /** Where a group without a committed offset starts. */
+  fromBeginning: boolean;
+  /**
+   * Records in log order per partition (so per key). The offsets are committed only after it
+   * resolves; if it throws, the same records are delivered again.
+   */
+  onBatch: (records: readonly ConsumedRecord[]) => Promise<void>;
+};
+
+export type Subscription = { stop(): Promise<void> };
+
+export type LogHealth = { ok: boolean; adapter: 'kafka' | 'embedded'; detail: string };
+
+export interface EventLog {
+  /** Creates missing topics with the settings of their kind; existing ones are left as they are. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Resolves only once every record is durable (Kafka: acknowledged by all in-sync replicas). */
+  append(topic: string, records: readonly LogRecord[]): Promise<void>;
+  subscribe(options: Subscribe): Promise<Subscription>;
+  health(): Promise<LogHealth>;
+  close(): Promise<void>;
+}

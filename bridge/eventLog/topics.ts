@@ -1,0 +1,14 @@
+import type { TopicSpec } from './port';
+
+/** Every committed SKU event, keyed by SKU: the source the read models and sagas replay. */
+export const EVENTS_TOPIC = 'inventory.events';
+/** The latest snapshot per SKU, so a rebuild need not start at offset 0. */
+export const SNAPSHOTS_TOPIC = 'inventory.snapshots';
+/** Records a consumer could not handle, kept for the admin CLI. */
+export const DLQ_TOPIC = 'inventory.dlq';
+
+export const TOPICS: readonly TopicSpec[] = [
+  { name: EVENTS_TOPIC, kind: 'history' },
+  { name: SNAPSHOTS_TOPIC, kind: 'compacted' },
+  { name: DLQ_TOPIC, kind: 'deadLetter' },
+];

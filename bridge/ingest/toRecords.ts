@@ -1,0 +1,10 @@
+import type { RelayBatch } from '../../src/internal/relayBatch';
+import type { LogRecord } from '../eventLog/port';
+
+/** Keyed by SKU, so one partition holds a SKU's events in version order. */
+export const toRecords = (batch: RelayBatch): LogRecord[] =>
+  batch.events.map((event) => ({
+    key: batch.sku,
+    value: JSON.stringify(event),
+    headers: { 'event-type': event.type, sku: event.sku, version: String(event.version) },
+  }));

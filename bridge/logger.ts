@@ -1,0 +1,6 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** JSON lines on stdout, one logger per process; requests and components log through children. */
+export const createLogger = (level: string): Logger => pino({ level, base: { service: 'bridge' } });

@@ -1,0 +1,58 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * One registry per bridge instance (tests run several in one process). SKU labels are bounded by
+ * the catalogue on sale; everything else is labelled by a small closed set.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = {
+    registry,
+    eventsRelayed: new Counter({ name: 'bridge_events_relayed_total', help: 'SKU events appended to the log from /ingest', registers: [registry] }),
+    batches: new Counter({
+      name: 'bridge_ingest_batches_total',
+      help: 'Outbox batches received on /ingest, by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'bridge_ingest_rejected_total',
+      help: 'Pushes refused before reaching the log, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    relayLag: new Gauge({
+      name: 'bridge_relay_lag_seconds',
+      help: 'Commit in the SKU object to acknowledgement by the log, of the newest relayed event per SKU',
+      labelNames: ['sku'] as const,
+      registers: [registry],
+    }),
+    commitToLog: new Histogram({
+      name: 'bridge_commit_to_log_seconds',
+      help: 'Commit in the SKU object to acknowledgement by the log, per event',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    logErrors: new Counter({
+      name: 'bridge_log_errors_total',
+      help: 'Failed operations against the event log (Kafka), by operation',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
+    consumerDuplicates: new Counter({
+      name: 'bridge_consumer_duplicates_total',
+      help: 'Events a consumer had already applied (same sku and version), skipped',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
+    consumerGapEvents: new Counter({
+      name: 'bridge_consumer_gap_events_total',
+      help: 'Events missing from the log that a consumer fetched from the edge',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
+  };
+  return metrics;
+}
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConsumedRecord, EventLog, LogRecord, Subscription } from '../../bridge/eventLog/port';
+
+/** Kafka needs seconds for a consumer group to join; the embedded log needs milliseconds. */
+const TIMEOUT_MS = 60_000;
+const POLL_MS = 20;
+
+/** Polls instead of sleeping a fixed time, so a fast adapter is not slowed down and a slow one gets its time. */
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** A record numbered within its key, so order and gaps are visible in the value. */
+const record = (key: string, n: number): LogRecord => ({ key, value: `${key}:${n}`, headers: { seq: String(n) } });
+
+/** What a consumer can compare with what was appended: an adapter may give no headers as undefined or {}. */
+const plain = ({ key, value, headers }: LogRecord) => ({ key, value, headers: headers ?? {} });
+
+const values = (records: readonly LogRecord[]) => records.map((r) => r.value);
+const ofKey = <T extends LogRecord>(records: readonly T[], key: string) => records.filter((r) => r.key === key);
+
+/**
+ * What every EventLog adapter must do. `open` opens the same store each time (same directory, same
+ * brokers) as a new instance, so durability and resumption are tested by closing and opening again.
+ *
+ * Kafka spreads keys over partitions, so order is only asserted per key. Tests that must prove that
+ * nothing else arrives use a single key (one partition): once its last record arrived, every record
+ * before it in that partition did too.
+ *
+ * `subscribe` must resolve only once the start position is fixed: a group starting at the end
+ * (fromBeginning false) must receive every record appended after `subscribe` resolved.
+ */
+export function describeEventLogContract(name: string, open: () => Promise<EventLog>): void {
+  describe(`EventLog contract: ${name}`, () => {
+    const opened = new Set<EventLog>();
+    const subscriptions = new Map<Subscription, EventLog>();
+
+    const unique = (label: string) => `contract-${name}-${label}-${randomUUID().slice(0, 8)}`;
+
+    async function openLog(): Promise<EventLog> {
+      const log = await open();
+      opened.add(log);
+      return log;
+    }
+
+    async function stop(subscription: Subscription): Promise<void> {
+      subscriptions.delete(subscription);
+      await subscription.stop();
+    }
+
+    /** Its subscriptions first, so a close never races a handler still running. */
+    async function closeLog(log: EventLog): Promise<void> {
+      for (const [subscription, owner] of subscriptions) if (owner === log) await stop(subscription);
+      opened.delete(log);
+      await log.close();
+    }
+
+    afterEach(async () => {
+      for (const log of opened) await closeLog(log);
+    });
+
+    async function newTopic(log: EventLog): Promise<string> {
+      const topic = unique('topic');
+      await log.ensureTopics([{ name: topic, kind: 'history' }]);
+      return topic;
+    }
+
+    /** Subscribes a group that accepts every batch and collects what it was given. */
+    async function consume(log: EventLog, topic: string, groupId: string, fromBeginning: boolean) {
+      const received: ConsumedRecord[] = [];
+      const subscription = await log.subscribe({
+        groupId,
+        topic,
+        fromBeginning,
+        onBatch: async (records) => {
+          received.push(...records);
+        },
+      });
+      subscriptions.set(subscription, log);
+      return { received, subscription };
+    }
+
+    it('delivers records appended in several calls to a group: all of them, in append order per key, as appended', async () => {
+      const log = await openLog();
+      const topic = await newTopic(log);
+      const calls: LogRecord[][] = [
+        [record('sku-a', 1), record('sku-b', 1), record('sku-a', 2)],
+        [record('sku-c', 1)],
+        [record('sku-b', 2), record('sku-a', 3), { key: 'sku-c', value: 'sku-c:2' }],
+      ];
+      const before = Date.now();
+      for (const call of calls) await log.append(topic, call);
+      const after = Date.now();
+      const appended = calls.flat();
+
+      const { received } = await consume(log, topic, unique('group'), true);
+      await waitFor(() => received.length >= appended.length, `${appended.length} records`);
+
+      expect(received).toHaveLength(appended.length);
+      for (const key of ['sku-a', 'sku-b', 'sku-c']) {
+        expect(ofKey(received, key).map(plain)).toEqual(ofKey(appended, key).map(plain));
+        const offsets = ofKey(received, key).map((r) => BigInt(r.offset));
+        expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+        expect(new Set(offsets).size).toBe(offsets.length);
+      }
+      for (const r of received) {
+        expect(r.topic).toBe(topic);
+        expect(Number.isInteger(r.partition)).toBe(true);
+        expect(r.offset).toMatch(/^\d+$/);
+        expect(r.timestamp).toBeGreaterThanOrEqual(before);
+        expect(r.timestamp).toBeLessThanOrEqual(after);
+      }
+    });
+
+    it('resumes a group after its last committed batch, and starts new groups at the beginning or the end as asked', async () => {
+      const key = 'sku-resume';
+      const first = await openLog();
+      const topic = await newTopic(first);
+      const groupId = unique('group');
+      await first.append(topic, [record(key, 1), record(key, 2), record(key, 3)]);
+      const early = await consume(first, topic, groupId, true);
+      await waitFor(() => early.received.length >= 3, 'the first 3 records');
+      expect(values(early.received)).toEqual(['sku-resume:1', 'sku-resume:2', 'sku-resume:3']);
+      await closeLog(first);
+
+      const second = await openLog();
+      await second.append(topic, [record(key, 4)]);
+      await second.append(topic, [record(key, 5)]);
+      // fromBeginning true: a committed offset must win over it.
+      const resumed = await consume(second, topic, groupId, true);
+      await waitFor(() => resumed.received.some((r) => r.value === 'sku-resume:5'), 'record 5 for the resumed group');
+      expect(values(resumed.received)).toEqual(['sku-resume:4', 'sku-resume:5']);
+
+      const replay = await consume(second, topic, unique('replay'), true);
+      await waitFor(() => replay.received.some((r) => r.value === 'sku-resume:5'), 'record 5 for a new group from the beginning');
+      expect(values(replay.received)).toEqual(['sku-resume:1', 'sku-resume:2', 'sku-resume:3', 'sku-resume:4', 'sku-resume:5']);
+
+      const latest = await consume(second, topic, unique('latest'), false);
+      await second.append(topic, [record(key, 6), record(key, 7)]);
+      await waitFor(() => latest.received.some((r) => r.value === 'sku-resume:7'), 'record 7 for a new group from the end');
+      expect(values(latest.received)).toEqual(['sku-resume:6', 'sku-resume:7']);
+    });
+
+    it('delivers the same records again when onBatch throws, and skips nothing', async () => {
+      const key = 'sku-retry';
+      const log = await openLog();
+      const topic = await newTopic(log);
+      const appended = [1, 2, 3, 4, 5, 6].map((n) => record(key, n));
+      await log.append(topic, appended.slice(0, 3));
+      await log.append(topic, appended.slice(3));
+
+      const attempts: ConsumedRecord[][] = [];
+      const accepted: ConsumedRecord[] = [];
+      const subscription = await log.subscribe({
+        groupId: unique('group'),
+        topic,
+        fromBeginning: true,
+        onBatch: async (records) => {
+          attempts.push([...records]);
+          if (attempts.length === 1) throw new Error('handler failed once');
+          accepted.push(...records);
+        },
+      });
+      subscriptions.set(subscription, log);
+      await waitFor(() => accepted.length >= appended.length, `${appended.length} accepted records`);
+
+      expect(values(accepted)).toEqual(values(appended));
+      const failedFirst = attempts[0]![0]!;
+      expect(attempts.flat().filter((r) => r.offset === failedFirst.offset && r.value === failedFirst.value).length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('keeps every record of concurrent appends, once each, in order per key', async () => {
+      const log = await openLog();
+      const topic = await newTopic(log);
+      const calls = Array.from({ length: 20 }, (_, call) => Array.from({ length: 10 }, (_, n) => record(`sku-${call}`, n + 1)));
+      await Promise.all(calls.map((call) => log.append(topic, call)));
+
+      const { received } = await consume(log, topic, unique('group'), true);
+      await waitFor(() => received.length >= 200, '200 records');
+
+      expect(received).toHaveLength(200);
+      expect(new Set(received.map((r) => `${r.partition}/${r.offset}`)).size).toBe(200);
+      for (const call of calls) expect(ofKey(received, call[0]!.key).map(plain)).toEqual(call.map(plain));
+    });
+
+    it('ensureTopics is idempotent: a second call, from the same or another instance, neither fails nor loses records', async () => {
+      const key = 'sku-ensure';
+      const log = await openLog();
+      const topic = await newTopic(log);
+      await log.append(topic, [record(key, 1), record(key, 2)]);
+      await log.ensureTopics([{ name: topic, kind: 'history' }]);
+      await log.append(topic, [record(key, 3)]);
+      const other = await openLog();
+      await other.ensureTopics([{ name: topic, kind: 'history' }]);
+
+      const { received } = await consume(other, topic, unique('group'), true);
+      await waitFor(() => received.some((r) => r.value === 'sku-ensure:3'), 'record 3');
+      expect(values(received)).toEqual(['sku-ensure:1', 'sku-ensure:2', 'sku-ensure:3']);
+    });
+
+    it('reports itself healthy', async () => {
+      const log = await openLog();
+      const health = await log.health();
+      expect(health.ok).toBe(true);
+      expect(['kafka', 'embedded']).toContain(health.adapter);
+      expect(health.detail).not.toBe('');
+    });
+  });
+}

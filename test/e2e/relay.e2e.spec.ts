@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeInOrder, memoryVersions } from '../../bridge/consumers/orderedEvents';
+import { createEdgeClient } from '../../bridge/edge/client';
+import { KafkaEventLog } from '../../bridge/eventLog/kafka';
+import type { Subscription } from '../../bridge/eventLog/port';
+import { EVENTS_TOPIC } from '../../bridge/eventLog/topics';
+import { createMetrics } from '../../bridge/metrics';
+import type { SkuEvent } from '../../src/domain/sku';
+import { INGEST_PATH } from '../../src/internal/relayBatch';
+import { signatureHeaders } from '../../src/internal/signature';
+// @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
+import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
+import { freePort, startBridgeProcess, type BridgeProcess } from './support/bridgeProcess';
+import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
+
+/**
+ * The whole relay: the Worker in workerd pushes its outbox to the bridge process, which produces
+ * to a real Kafka broker; a consumer group applies the events in order with dedupe and gap repair.
+ * This file owns its broker, since it stops and restarts it.
+ */
+type Broker = { brokers: string; pid: number };
+
+const secret = randomBytes(32).toString('hex');
+const silent = pino({ level: 'silent' });
+let broker: Broker;
+let worker: Awaited<ReturnType<typeof startWorker>>;
+let bridge: BridgeProcess;
+let bridgeEnv: Record<string, string>;
+let consumerLog: KafkaEventLog;
+let verifier: Subscription;
+const applied = new Map<string, SkuEvent[]>();
+const metrics = createMetrics();
+
+beforeAll(async () => {
+  broker = await startKafka();
+  const bridgePort = await freePort();
+  worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
+  bridgeEnv = { BRIDGE_PORT: String(bridgePort), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: secret, EDGE_URL: worker.url };
+  bridge = await startBridgeProcess(bridgeEnv);
+  consumerLog = new KafkaEventLog({ brokers: [broker.brokers], clientId: 'e2e-verifier', replicationFactor: -1, partitions: -1, logger: silent });
+  verifier = await consumeInOrder({
+    log: consumerLog,
+    groupId: 'e2e-verifier',
+    fromBeginning: true,
+    edge: createEdgeClient(worker.url, secret),
+    versions: memoryVersions(),
+    metrics,
+    logger: silent,
+    apply: async (event) => void applied.set(event.sku, [...(applied.get(event.sku) ?? []), event]),
+  });
+});
+
+afterAll(async () => {
+  await verifier?.stop();
+  await consumerLog?.close();
+  await bridge?.kill('SIGTERM');
+  await worker?.close();
+  if (broker) await stopKafka(broker);
+});
+
+const admin = (path: string, method: string, body: unknown) =>
+  fetch(`${worker.url}/v1/admin/skus/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+async function reserve(sku: string, customerId: string): Promise<number> {
+  const response = await fetch(`${worker.url}/v1/skus/${sku}/reservations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${STOREFRONT_KEY}`, 'content-type': 'application/json', 'idempotency-key': `${sku}-${customerId}` },
+    body: JSON.stringify({ customerId, qty: 1 }),
+  });
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** Runs the tasks with `concurrency` of them in flight at any time, reporting progress. */
+async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number, onDone?: (done: number) => void): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]!();
+        onDone?.(++done);
+      }
+    }),
+  );
+  return results;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function objectLog(sku: string): Promise<SkuEvent[]> {
+  const events: SkuEvent[] = [];
+  for (;;) {
+    const page = await worker.env.SKU.getByName(sku).events(sku, events.length, 1000);
+    if (!page.ok) throw new Error(`${sku}: ${page.error.code}`);
+    events.push(...page.value.events);
+    if (events.length >= page.value.lastVersion) return events;
+  }
+}
+
+async function expectRelayedExactlyOnce(skus: string[]): Promise<void> {
+  await waitFor('every outbox to drain', async () => {
+    const statuses = await Promise.all(skus.map((sku) => worker.env.SKU.getByName(sku).relayStatus(sku)));
+    return statuses.every((s) => s.ok && s.value.pending === 0);
+  });
+  const logs = await Promise.all(skus.map(objectLog));
+  await waitFor('the consumer to apply every event', async () =>
+    skus.every((sku, i) => (applied.get(sku)?.length ?? 0) >= logs[i]!.length),
+  );
+  skus.forEach((sku, i) => {
+    const got = applied.get(sku)!;
+    expect(got.map((e) => e.version)).toEqual(logs[i]!.map((_, v) => v + 1));
+    expect(got).toEqual(logs[i]);
+  });
+}
+
+const skuNames = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
+
+describe('outbox → bridge → Kafka → ordered consumer', () => {
+  it('5,000 reservations across 20 SKUs reach Kafka; the consumer applies each event once, in order, equal to the objects’ logs', async () => {
+    const skus = skuNames('E2E-A', 20);
+    for (const sku of skus) expect((await admin(`${sku}/stock`, 'PUT', { onHand: 300 })).status).toBe(200);
+    const tasks = Array.from({ length: 5000 }, (_, i) => () => reserve(skus[i % 20]!, `customer-${i}`));
+    const statuses = await pool(tasks, 32);
+    expect(statuses.filter((s) => s !== 201)).toEqual([]);
+    await expectRelayedExactlyOnce(skus);
+    expect(skus.map((sku) => applied.get(sku)!.length)).toEqual(skus.map(() => 251));
+  });
+
+  it('bridge SIGKILLed and restarted, broker stopped and restarted mid-stream: no event lost, duplicates only before dedupe', async () => {
+    const skus = skuNames('E2E-F', 10);
+    for (const sku of skus) expect((await admin(`${sku}/stock`, 'PUT', { onHand: 300 })).status).toBe(200);
+    const faults: Promise<void>[] = [];
+    const tasks = Array.from({ length: 2000 }, (_, i) => () => reserve(skus[i % 10]!, `customer-${i}`));
+    const statuses = await pool(tasks, 16, (done) => {
+      if (done === 400) faults.push(restartBridge());
+      if (done === 1200) faults.push(restartBroker());
+    });
+    await Promise.all(faults);
+    // Writes never depended on the back office: every reservation committed at the edge.
+    expect(statuses.filter((s) => s !== 201)).toEqual([]);
+    await expectRelayedExactlyOnce(skus);
+  });
+});
+
+async function restartBridge(): Promise<void> {
+  await bridge.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 1_000));
+  bridge = await startBridgeProcess(bridgeEnv);
+}
+
+async function restartBroker(): Promise<void> {
+  await stopKafka(broker, { keepData: true });
+  await new Promise((r) => setTimeout(r, 2_000));
+  broker = await startKafka({ restart: broker });
+}
+
+describe('/ingest signatures', () => {
+  const kafkaAdmin = () => new Kafka({ clientId: 'e2e-offsets', brokers: [broker.brokers], logLevel: logLevel.NOTHING }).admin();
+
+  async function endOffsets(): Promise<string> {
+    const client = kafkaAdmin();
+    await client.connect();
+    try {
+      return JSON.stringify((await client.fetchTopicOffsets(EVENTS_TOPIC)).map((p) => p.high));
+    } finally {
+      await client.disconnect();
+    }
+  }
+
+  const event = {
+    type: 'StockReceived',
+    sku: 'E2E-SIG',
+    version: 1,
+    at: new Date().toISOString(),
+    causedBy: { 'sku:E2E-SIG': 1 },
+    data: { qty: 5 },
+  };
+  const body = JSON.stringify({ sku: 'E2E-SIG', events: [event] });
+  const parts = { method: 'POST', path: INGEST_PATH, body };
+  const push = (headers: Record<string, string>) =>
+    fetch(`${bridge.url}${INGEST_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+  it('missing, wrong, expired and replayed signatures → 401 with the reason, and nothing is produced', async () => {
+    const before = await endOffsets();
+    const cases: [string, Record<string, string>][] = [
+      ['missing', {}],
+      ['mismatch', await signatureHeaders('not-the-secret', parts, Date.now())],
+      ['expired', await signatureHeaders(secret, parts, Date.now() - 301_000)],
+      ['malformed', { ...(await signatureHeaders(secret, parts, Date.now())), 'x-signature': 'v1=abc' }],
+    ];
+    for (const [reason, headers] of cases) {
+      const response = await push(headers);
+      expect(response.status, reason).toBe(401);
+      expect(await response.json()).toEqual({ error: { code: 'invalid_signature', message: 'missing or invalid request signature', details: { reason } } });
+    }
+    expect(await endOffsets()).toBe(before);
+
+    const good = await signatureHeaders(secret, parts, Date.now());
+    const accepted = await push(good);
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toEqual({ sku: 'E2E-SIG', acked: 1 });
+    const afterOne = await endOffsets();
+    expect(afterOne).not.toBe(before);
+
+    const replayed = await push(good);
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { error: { details: unknown } }).error.details).toEqual({ reason: 'replayed' });
+    expect(await endOffsets()).toBe(afterOne);
+  });
+});
