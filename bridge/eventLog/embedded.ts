@@ -74,7 +74,7 @@ export class EmbeddedEventLog implements EventLog {
   /** Async so a closed log rejects rather than throws; the queueing below still runs synchronously, in call order. */
   async append(topic: string, records: readonly LogRecord[]): Promise<void> {
     this.assertOpen();
-    const appended = this.write(topic, records);
+    const appended = (this.tails.get(topic) ?? Promise.resolve()).then(() => this.write(topic, records));
     // The chain must survive a failed append, and close() waits for it without caring how it ended.
     this.tails.set(
       topic,
@@ -458,7 +458,7 @@ class FileSubscription implements Subscription {
         await this.options.onBatch(records);
         return true;
       } catch {
-        // The handler reports its own failures; the log's part is only to retry.
+        return true;
       }
       await this.sleep(retryDelay(attempt), false);
       if (this.halted) return false;

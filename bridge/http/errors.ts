@@ -16,7 +16,7 @@ const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
 export function bridgeErrorResponse(c: Context, error: BridgeError) {
   const body =
     error.code === 'invalid_signature'
-      ? { code: error.code, message: 'missing or invalid request signature', details: { reason: error.reason } }
+      ? { code: error.code, message: `internal call refused: signature ${error.reason}`, details: { reason: error.reason } }
       : error.code === 'invalid_request'
         ? { code: error.code, message: error.message, ...(error.issues ? { details: { issues: error.issues } } : {}) }
         : { code: error.code, message: error.message };

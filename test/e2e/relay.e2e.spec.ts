@@ -207,7 +207,7 @@ describe('/ingest signatures', () => {
     for (const [reason, headers] of cases) {
       const response = await push(headers);
       expect(response.status, reason).toBe(401);
-      expect(await response.json()).toEqual({ error: { code: 'invalid_signature', message: 'missing or invalid request signature', details: { reason } } });
+      expect(await response.json()).toEqual({ error: { code: 'invalid_signature', message: `internal call refused: signature ${reason}`, details: { reason } } });
     }
     expect(await endOffsets()).toBe(before);
 
