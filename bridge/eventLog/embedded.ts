@@ -458,7 +458,7 @@ class FileSubscription implements Subscription {
         await this.options.onBatch(records);
         return true;
       } catch {
-        return true;
+        // The handler reports its own failures; the log's part is only to retry.
       }
       await this.sleep(retryDelay(attempt), false);
       if (this.halted) return false;

@@ -35,7 +35,9 @@ export function createBridgeApp({ log, secrets, metrics, logger, now = Date.now 
     c.set('logger', requestLogger);
     await next();
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    requestLogger.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+    // Probes and scrapes arrive every few seconds; only their failures are worth a line at info.
+    const quiet = (c.req.path === '/healthz' || c.req.path === '/metrics') && c.res.ok;
+    requestLogger[quiet ? 'debug' : 'info']({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   });
 
   app.get('/healthz', async (c) => {

@@ -14,6 +14,8 @@ export type SkuNamespace = { getByName(name: string): SkuStub };
 
 /** The real Worker bundle in workerd (wrangler's test harness), wired to a bridge by secrets. */
 export async function startWorker(secrets: Record<string, string>) {
+  // The test machine has no internet: skip Miniflare's fetch of the real `Request.cf` object.
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
   const harness = createTestHarness({
     workers: [{ configPath: './wrangler.toml', secrets: { STOREFRONT_KEYS: STOREFRONT_KEY, ADMIN_KEYS: ADMIN_KEY, ...secrets } }],
   });
