@@ -108,7 +108,7 @@ export class KafkaEventLog implements EventLog {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (batch.messages.length === 0) return;
         const records: ConsumedRecord[] = batch.messages.map((m) => ({
           topic: batch.topic,
@@ -127,6 +127,8 @@ export class KafkaEventLog implements EventLog {
         );
         // Not handled (stopping, or the partition moved): nothing is committed and it is read again.
         if (!handled) return;
+        // Resolving moves the fetch position; committing makes it survive a restart or rebalance.
+        resolveOffset(batch.lastOffset());
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
       },
