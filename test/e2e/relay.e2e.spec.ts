@@ -158,6 +158,71 @@ describe('outbox → bridge → Kafka → ordered consumer', () => {
   });
 });
 
+describe('outages and repair', () => {
+  it('while the bridge stays down, the outbox keeps every event and the relay route shows the capped backoff; then it drains', async () => {
+    const sku = 'E2E-OUT-1';
+    expect((await admin(`${sku}/stock`, 'PUT', { onHand: 50 })).status).toBe(200);
+    await waitFor('the stock event to be relayed', async () => (applied.get(sku)?.length ?? 0) === 1);
+    await bridge.kill('SIGTERM');
+    const statuses = await pool(Array.from({ length: 20 }, (_, i) => () => reserve(sku, `outage-${i}`)), 4);
+    expect(statuses.filter((s) => s !== 201)).toEqual([]);
+    type Relay = { pending: number; relayedVersion: number; attempts: number; nextAttemptAt: number | null; lastError: string | null };
+    let relay: Relay | undefined;
+    await waitFor('several failed pushes', async () => {
+      const res = await fetch(`${worker.url}/v1/admin/skus/${sku}/relay`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      relay = (await res.json()) as Relay;
+      return relay.attempts >= 4;
+    }, 30_000);
+    expect(relay).toMatchObject({ pending: 20, relayedVersion: 1 });
+    expect(relay!.lastError).toMatch(/push failed|bridge answered/);
+    // RELAY_MAX_BACKOFF_SECONDS=1 here: the delay never exceeds the ceiling however long the outage.
+    expect(relay!.nextAttemptAt! - Date.now()).toBeLessThanOrEqual(1_000);
+    expect(applied.get(sku)).toHaveLength(1);
+
+    bridge = await startBridgeProcess(bridgeEnv);
+    await expectRelayedExactlyOnce([sku]);
+    const after = (await (await fetch(`${worker.url}/v1/admin/skus/${sku}/relay`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as Relay;
+    expect(after).toMatchObject({ pending: 0, relayedVersion: 21, attempts: 0, nextAttemptAt: null, lastError: null });
+  });
+
+  it('a log with holes and repeats: the consumer fetches the missing versions from the edge and applies each once', async () => {
+    const sku = 'E2E-GAP-1';
+    expect((await admin(`${sku}/stock`, 'PUT', { onHand: 50 })).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect(await reserve(sku, `gap-${i}`)).toBe(201);
+    const log = await objectLog(sku);
+    expect(log).toHaveLength(6);
+
+    // A copy of the SKU's stream that lost v3 and v4 and repeats others, as a broken relay could.
+    const topic = `e2e-gappy-${Date.now()}`;
+    await consumerLog.ensureTopics([{ name: topic, kind: 'history' }]);
+    const delivered = [1, 2, 2, 1, 5, 6, 5, 6].map((v) => log[v - 1]!);
+    await consumerLog.append(topic, delivered.map((e) => ({ key: sku, value: JSON.stringify(e) })));
+
+    const gapMetrics = createMetrics();
+    const repaired: SkuEvent[] = [];
+    const subscription = await consumeInOrder({
+      log: consumerLog,
+      groupId: `${topic}-group`,
+      topic,
+      fromBeginning: true,
+      edge: createEdgeClient(worker.url, secret),
+      versions: memoryVersions(),
+      metrics: gapMetrics,
+      logger: silent,
+      apply: async (event) => void repaired.push(event),
+    });
+    try {
+      await waitFor('the repaired stream', async () => repaired.length >= 6, 60_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(repaired).toEqual(log);
+      expect(await gapMetrics.registry.getSingleMetricAsString('bridge_consumer_gap_events_total')).toContain(`group="${topic}-group"} 2`);
+      expect(await gapMetrics.registry.getSingleMetricAsString('bridge_consumer_duplicates_total')).toContain(`group="${topic}-group"} 4`);
+    } finally {
+      await subscription.stop();
+    }
+  });
+});
+
 async function restartBridge(): Promise<void> {
   await bridge.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 1_000));
