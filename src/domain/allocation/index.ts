@@ -1,0 +1,3 @@
+export * from './decide';
+export * from './messages';
+export * from './saga';

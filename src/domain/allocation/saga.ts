@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { ReleaseReasonSchema, SkuIdSchema } from '../sku';
+
+/**
+ * One reservation's allocation at the warehouse. The phase names what the saga is trying to do:
+ * - `allocating`: AllocateStock (idempotent) until the WMS answers or the deadline passes, then
+ *   GetAllocation once, since a timeout says nothing about whether the WMS allocated;
+ * - `confirming`: the WMS holds the units; tell the SKU object (`AllocationConfirmed`);
+ * - `releasing`: the WMS refused or never answered; compensate on the SKU object (`StockReleased`);
+ * - `cancelling`: the reservation is released but the WMS may hold (or later take) units: cancel there;
+ * - `allocated`: both sides agree; waits for a release (buyer cancel, expiry, admin) to cancel;
+ * - `done`: nothing left to do; `stuck`: a reply no rule covers, left for an operator (`sagas retry`).
+ */
+export const SAGA_PHASES = ['allocating', 'confirming', 'releasing', 'cancelling', 'allocated', 'done', 'stuck'] as const;
+export const SagaPhaseSchema = z.enum(SAGA_PHASES);
+export type SagaPhase = z.infer<typeof SagaPhaseSchema>;
+
+export const WmsReleaseReasonSchema = z.enum(['wms_timeout', 'wms_rejected']);
+export type WmsReleaseReason = z.infer<typeof WmsReleaseReasonSchema>;
+
+const epochMs = z.int().min(0);
+
+export const SagaNoteSchema = z.object({ at: epochMs, note: z.string() });
+export type SagaNote = z.infer<typeof SagaNoteSchema>;
+
+export const AllocationSagaSchema = z.object({
+  reservationId: z.string().min(1),
+  sku: SkuIdSchema,
+  qty: z.int().min(1),
+  /** Version of the StockReserved event: the cause every command of the saga names. */
+  reservedVersion: z.int().min(1),
+  startedAt: epochMs,
+  /** After it, an unanswered allocation is compensated (shorter than the reservation's TTL). */
+  deadline: epochMs,
+  phase: SagaPhaseSchema,
+  /** The phase a stuck saga was in, where `retry` resumes it. */
+  stuckIn: SagaPhaseSchema.nullable(),
+  allocationId: z.string().nullable(),
+  /** The release the saga asks the SKU object for while `releasing`. */
+  releaseWanted: WmsReleaseReasonSchema.nullable(),
+  /** Set once the SKU object released the reservation, for whatever reason. */
+  releasedAs: ReleaseReasonSchema.nullable(),
+  /** The WMS holds, or may still take, units for it: a release must be followed by a cancel there. */
+  wmsMayHold: z.boolean(),
+  completed: z.boolean(),
+  attempts: z.int().min(0),
+  /** When the phase's command is due; also a lease while a command is in flight. Null: waiting for events. */
+  nextAttemptAt: epochMs.nullable(),
+  lastError: z.string().nullable(),
+  updatedAt: epochMs,
+  /** The saga's notable turns (late success cancelled, stuck replies), newest last, bounded. */
+  notes: z.array(SagaNoteSchema),
+});
+export type AllocationSaga = z.infer<typeof AllocationSagaSchema>;
+
+/** How patient the saga is with the WMS and the edge. */
+export type SagaPolicy = {
+  /** Per-call timeout of a WMS or edge call; an issued command is leased for twice this. */
+  callTimeoutMs: number;
+  /** Allocation deadline after the reservation, capped by its expiry. */
+  deadlineMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+};
+
+export const MAX_NOTES = 20;

@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decideSaga, type AllocationSaga, type SagaCommand, type SagaMessage, type SagaPolicy, type WmsAnswer } from '../../../src/domain/allocation';
+import type { ReleaseReason } from '../../../src/domain/sku';
+
+/**
+ * A model check of the saga against a WMS and a SKU object that behave like the real ones
+ * (idempotent by reservation id, cancel tombstones, released is terminal), under every kind of
+ * trouble: calls that time out before or after taking effect, faults, late applications,
+ * duplicate events, buyer cancels and expiry at any moment. Whatever happens, once the trouble
+ * stops and time passes, both sides agree and the saga is at rest.
+ */
+const policy: SagaPolicy = { callTimeoutMs: 500, deadlineMs: 8_000, retryBaseMs: 100, retryMaxMs: 1_000 };
+const RES = 'res_m';
+
+type WmsRecord = { status: 'allocated' | 'rejected' | 'cancelled'; allocationId: string | null };
+type Sku = { released: ReleaseReason | null; allocationId: string | null };
+
+class World {
+  wms: WmsRecord | null = null;
+  wmsStock: number;
+  sku: Sku = { released: null, allocationId: null };
+  saga: AllocationSaga | null = null;
+  now = 0;
+  /** Replies and SKU events on their way to the saga, in order. */
+  inbox: SagaMessage[] = [];
+  /** WMS operations that took effect late (the caller had already given up). */
+  late: (() => void)[] = [];
+  allocations = 0;
+
+  constructor(stock: number) {
+    this.wmsStock = stock;
+  }
+
+  feed(message: SagaMessage) {
+    const { saga, commands } = decideSaga(this.saga, message, policy, this.now);
+    this.saga = saga;
+    return commands;
+  }
+
+  wmsAllocate(qty: number): WmsAnswer {
+    if (this.wms) return this.wms.status === 'allocated' ? { status: 'allocated', allocationId: this.wms.allocationId! } : this.wms.status === 'rejected' ? { status: 'rejected', reason: 'out_of_stock' } : { status: 'cancelled' };
+    if (this.wmsStock < qty) {
+      this.wms = { status: 'rejected', allocationId: null };
+      return { status: 'rejected', reason: 'out_of_stock' };
+    }
+    this.wmsStock -= qty;
+    this.allocations++;
+    this.wms = { status: 'allocated', allocationId: `alloc_${this.allocations}` };
+    return { status: 'allocated', allocationId: this.wms.allocationId! };
+  }
+
+  wmsCancel(qty: number) {
+    if (this.wms?.status === 'allocated') this.wmsStock += qty;
+    this.wms = { status: 'cancelled', allocationId: this.wms?.allocationId ?? null };
+  }
+
+  skuRelease(reason: ReleaseReason): 'released' | 'allocated' {
+    if (this.sku.released) return 'released';
+    if (this.sku.allocationId && (reason === 'wms_timeout' || reason === 'wms_rejected')) return 'allocated';
+    this.sku.released = reason;
+    this.inbox.push({ type: 'Released', reason });
+    return 'released';
+  }
+}
+
+type Trouble = 'ok' | 'timeoutBefore' | 'timeoutAfter' | 'fault' | 'late';
+
+function execute(world: World, command: SagaCommand, trouble: Trouble): void {
+  const fail = (error: string) => world.inbox.push({ type: 'CallFailed', command: command.type, error });
+  const isWms = command.type === 'Allocate' || command.type === 'GetAllocation' || command.type === 'Cancel';
+  const effect = (): SagaMessage => {
+    switch (command.type) {
+      case 'Allocate':
+        return { type: 'WmsAnswered', answer: world.wmsAllocate(command.qty) };
+      case 'GetAllocation':
+        return { type: 'WmsAnswered', answer: !world.wms ? { status: 'not_found' } : world.wms.status === 'allocated' ? { status: 'allocated', allocationId: world.wms.allocationId! } : world.wms.status === 'rejected' ? { status: 'rejected', reason: 'out_of_stock' } : { status: 'cancelled' } };
+      case 'Cancel':
+        world.wmsCancel(2);
+        return { type: 'CancelAnswered' };
+      case 'Confirm':
+        if (world.sku.released) return { type: 'ConfirmAnswered', outcome: 'released', reason: world.sku.released };
+        if (world.sku.allocationId && world.sku.allocationId !== command.allocationId) return { type: 'ConfirmAnswered', outcome: 'conflict' };
+        if (!world.sku.allocationId) {
+          world.sku.allocationId = command.allocationId;
+          world.inbox.push({ type: 'AllocationConfirmed', allocationId: command.allocationId });
+        }
+        return { type: 'ConfirmAnswered', outcome: 'confirmed' };
+      case 'Release':
+        return { type: 'ReleaseAnswered', outcome: world.skuRelease(command.reason) };
+    }
+  };
+  if (trouble === 'ok') world.inbox.push(effect());
+  else if (trouble === 'timeoutBefore' || trouble === 'fault') fail(trouble);
+  else if (trouble === 'timeoutAfter') {
+    effect();
+    // The reply was lost: only the effect happened; a SKU event it caused still flows.
+    world.inbox = world.inbox.filter((m) => m.type !== 'WmsAnswered' && m.type !== 'CancelAnswered' && m.type !== 'ConfirmAnswered' && m.type !== 'ReleaseAnswered');
+    fail('timeout');
+  } else if (isWms) {
+    world.late.push(() => void effect());
+    fail('timeout');
+  } else fail('unavailable');
+}
+
+const step = fc.record({
+  action: fc.constantFrom('deliver', 'deliver', 'deliver', 'tick', 'late', 'duplicate', 'cancel', 'expire'),
+  advance: fc.integer({ min: 0, max: 2_000 }),
+  trouble: fc.constantFrom<Trouble>('ok', 'ok', 'timeoutBefore', 'timeoutAfter', 'fault', 'late'),
+});
+
+describe('allocation saga against a model WMS and SKU object', () => {
+  it('ends with both sides agreeing: allocated on both, or released with nothing held at the WMS', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), fc.constantFrom(0, 1, 5), (steps, stock) => {
+        const world = new World(stock);
+        const run = (commands: SagaCommand[], trouble: Trouble) => commands.forEach((c) => execute(world, c, trouble));
+        run(world.feed({ type: 'Reserved', sku: 'SKU-M', reservationId: RES, qty: 2, version: 3, at: 0, expiresAt: 300_000 }), 'ok');
+        for (const { action, advance, trouble } of steps) {
+          world.now += advance;
+          if (action === 'deliver' && world.inbox.length > 0) run(world.feed(world.inbox.shift()!), trouble);
+          if (action === 'duplicate' && world.inbox.length > 0) world.inbox.push(world.inbox[0]!.type === 'Released' ? world.inbox[0]! : { type: 'Tick' });
+          if (action === 'tick') run(world.feed({ type: 'Tick' }), trouble);
+          if (action === 'late') world.late.shift()?.();
+          if (action === 'cancel') world.skuRelease('cancelled');
+          if (action === 'expire' && !world.sku.allocationId) world.skuRelease('expired');
+        }
+        // The trouble stops: late effects land, messages drain, time passes.
+        for (let i = 0; i < 500 && (world.inbox.length > 0 || world.late.length > 0 || world.saga?.nextAttemptAt != null); i++) {
+          world.late.shift()?.();
+          world.now += 600;
+          const message = world.inbox.shift() ?? { type: 'Tick' as const };
+          run(world.feed(message), 'ok');
+        }
+        const saga = world.saga!;
+        expect(['allocated', 'done']).toContain(saga.phase);
+        expect(world.inbox).toEqual([]);
+        if (world.sku.released) {
+          expect(world.wms?.status).not.toBe('allocated');
+          expect(saga.phase).toBe('done');
+        } else {
+          expect(world.sku.allocationId).not.toBeNull();
+          expect(world.wms).toEqual({ status: 'allocated', allocationId: world.sku.allocationId });
+          expect(saga.phase).toBe('allocated');
+        }
+        expect(world.allocations).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { decideSaga, type AllocationSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../../src/domain/allocation';
+
+const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000 };
+const T0 = 1_800_000_000_000;
+const reserved: SagaMessage = { type: 'Reserved', sku: 'SKU-1', reservationId: 'res_1', qty: 2, version: 7, at: T0, expiresAt: T0 + 300_000 };
+const causedBy = { 'sku:SKU-1': 7 };
+
+/** Feeds messages at their times; answers the final saga and every command issued on the way. */
+function run(steps: [SagaMessage, number][]) {
+  let saga: AllocationSaga | null = null;
+  const issued: SagaCommand[][] = [];
+  for (const [message, at] of steps) {
+    const decision = decideSaga(saga, message, policy, T0 + at);
+    saga = decision.saga;
+    issued.push(decision.commands);
+  }
+  return { saga: saga!, issued, last: issued.at(-1) };
+}
+
+const allocate: SagaCommand = { type: 'Allocate', reservationId: 'res_1', sku: 'SKU-1', qty: 2 };
+const timeout = (command: SagaCommand['type']): SagaMessage => ({ type: 'CallFailed', command, error: 'timeout' });
+
+describe('allocation saga', () => {
+  it('starts with the reservation: allocate at once, deadline capped by the TTL, leased while in flight', () => {
+    const { saga, last } = run([[reserved, 0]]);
+    expect(last).toEqual([allocate]);
+    expect(saga).toMatchObject({ phase: 'allocating', deadline: T0 + 10_000, nextAttemptAt: T0 + 2_000, wmsMayHold: true });
+    const short = decideSaga(null, { ...reserved, expiresAt: T0 + 5_000 }, policy, T0).saga!;
+    expect(short.deadline).toBe(T0 + 5_000);
+  });
+
+  it('ignores what is not about a reservation it started, and a second Reserved', () => {
+    expect(decideSaga(null, { type: 'Released', reason: 'cancelled' }, policy, T0)).toEqual({ saga: null, commands: [] });
+    const { saga, last } = run([[reserved, 0], [reserved, 100]]);
+    expect(last).toEqual([]);
+    expect(saga.nextAttemptAt).toBe(T0 + 2_000);
+  });
+
+  it('WMS allocated → confirm on the SKU object, naming the reservation as cause → allocated', () => {
+    const { saga, issued } = run([
+      [reserved, 0],
+      [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_9' } }, 50],
+      [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 80],
+    ]);
+    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_9', causedBy }]);
+    expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_9', nextAttemptAt: null });
+  });
+
+  it('WMS rejected → release with wms_rejected, and no cancel at the WMS', () => {
+    const { saga, issued } = run([
+      [reserved, 0],
+      [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' } }, 50],
+      [{ type: 'ReleaseAnswered', outcome: 'released' }, 90],
+    ]);
+    expect(issued[1]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy }]);
+    expect(issued[2]).toEqual([]);
+    expect(saga).toMatchObject({ phase: 'done', releasedAs: 'wms_rejected', wmsMayHold: false, lastError: 'WMS rejected: out_of_stock' });
+  });
+
+  it('timeouts are retried with backoff inside the deadline; at the deadline it asks GetAllocation before compensating', () => {
+    const { saga, issued } = run([
+      [reserved, 0],
+      [timeout('Allocate'), 1_000],
+      [{ type: 'Tick' }, 1_100],
+      [{ type: 'Tick' }, 1_200],
+      [timeout('Allocate'), 2_300],
+      [{ type: 'Tick' }, 2_700],
+      [{ type: 'CallFailed', command: 'Allocate', error: 'fault' }, 9_000],
+      [{ type: 'Tick' }, 10_000],
+    ]);
+    expect(issued.map((c) => c.map((x) => x.type))).toEqual([['Allocate'], [], [], ['Allocate'], [], ['Allocate'], [], ['GetAllocation']]);
+    expect(saga.phase).toBe('allocating');
+  });
+
+  it('GetAllocation finds it allocated → confirm instead of compensating', () => {
+    const { last, saga } = run([
+      [reserved, 0],
+      [{ type: 'Tick' }, 10_000],
+      [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_late' } }, 10_100],
+    ]);
+    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_late', causedBy }]);
+    expect(saga.phase).toBe('confirming');
+  });
+
+  it('still unknown at the deadline → release with wms_timeout, then an idempotent cancel at the WMS', () => {
+    const { issued, saga } = run([
+      [reserved, 0],
+      [{ type: 'Tick' }, 10_000],
+      [timeout('GetAllocation'), 11_000],
+      [{ type: 'ReleaseAnswered', outcome: 'released' }, 11_050],
+      [{ type: 'CancelAnswered' }, 11_100],
+    ]);
+    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(saga).toMatchObject({ phase: 'done', releasedAs: 'wms_timeout', wmsMayHold: false });
+  });
+
+  it('GetAllocation not found → wms_timeout release and a cancel that leaves a tombstone', () => {
+    const { issued } = run([
+      [reserved, 0],
+      [{ type: 'Tick' }, 10_000],
+      [{ type: 'WmsAnswered', answer: { status: 'not_found' } }, 10_050],
+      [{ type: 'ReleaseAnswered', outcome: 'released' }, 10_080],
+    ]);
+    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+  });
+
+  it('a WMS success after the release (buyer cancelled meanwhile) is cancelled at the WMS and noted', () => {
+    const { issued, saga } = run([
+      [reserved, 0],
+      [{ type: 'Released', reason: 'cancelled' }, 300],
+      [{ type: 'CancelAnswered' }, 400],
+      [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_2' } }, 900],
+      [{ type: 'CancelAnswered' }, 950],
+    ]);
+    expect(issued[1]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(saga.phase).toBe('done');
+    expect(saga.notes.map((n) => n.note)).toEqual(['WMS allocated after the release: cancelling there']);
+  });
+
+  it('buyer cancel or expiry of an allocated reservation → cancel at the WMS, retried until acknowledged', () => {
+    const { issued, saga } = run([
+      [reserved, 0],
+      [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_3' } }, 10],
+      [{ type: 'AllocationConfirmed', allocationId: 'alloc_3' }, 20],
+      [{ type: 'Released', reason: 'expired' }, 300_000],
+      [{ type: 'CallFailed', command: 'Cancel', error: 'unavailable' }, 300_100],
+      [{ type: 'Tick' }, 300_300],
+      [{ type: 'CancelAnswered' }, 300_400],
+    ]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[5]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(saga).toMatchObject({ phase: 'done', releasedAs: 'expired' });
+  });
+
+  it('a release that never allocated anything needs no cancel', () => {
+    const { issued, saga } = run([
+      [reserved, 0],
+      [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' } }, 10],
+      [{ type: 'Released', reason: 'wms_rejected' }, 20],
+    ]);
+    expect(issued[2]).toEqual([]);
+    expect(saga.phase).toBe('done');
+  });
+
+  it('the object answers allocated to our release: an earlier confirmation won, both sides agree', () => {
+    const { saga } = run([
+      [reserved, 0],
+      [{ type: 'Tick' }, 10_000],
+      [timeout('GetAllocation'), 10_500],
+      [{ type: 'ReleaseAnswered', outcome: 'allocated' }, 10_600],
+    ]);
+    expect(saga.phase).toBe('allocated');
+  });
+
+  it('a reply no rule covers leaves the saga stuck with the reason; retry resumes where it stopped', () => {
+    const stuck = run([
+      [reserved, 0],
+      [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_4' } }, 10],
+      [{ type: 'ConfirmAnswered', outcome: 'conflict' }, 20],
+    ]);
+    expect(stuck.saga).toMatchObject({ phase: 'stuck', stuckIn: 'confirming', lastError: 'the SKU object refused the confirmation: conflict' });
+    const retried = decideSaga(stuck.saga, { type: 'Retry' }, policy, T0 + 5_000);
+    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_4', causedBy }]);
+    expect(retried.saga!.phase).toBe('confirming');
+  });
+
+  it('a confirm refused because the reservation was released meanwhile turns into a cancel', () => {
+    const { last, saga } = run([
+      [reserved, 0],
+      [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_5' } }, 10],
+      [{ type: 'ConfirmAnswered', outcome: 'released', reason: 'expired' }, 20],
+    ]);
+    expect(last).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(saga.releasedAs).toBe('expired');
+  });
+});
