@@ -34,8 +34,9 @@ export default defineConfig({
               bindings: {
                 STOREFRONT_KEYS: 'test-storefront,test-storefront-2',
                 ADMIN_KEYS: 'test-admin',
-                // Internal routes are tested signed; BRIDGE_URL stays unset so outboxes only fill.
+                // Internal routes are tested signed; no bridge (whatever a local .dev.vars says), so outboxes only fill.
                 INTERNAL_SECRET: 'test-internal-new,test-internal-old',
+                BRIDGE_URL: '',
               },
             },
           }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VectorClockSchema } from '../domain/core/vectorClock';
 import {
   CustomerIdSchema,
   DEFAULT_TTL_SECONDS,
@@ -108,6 +109,15 @@ export const RelayStatusSchema = z
     lastRelayedAt: z.int().nullable(),
   })
   .meta({ id: 'RelayStatus' });
+
+/** The saga's verdict on a reservation's allocation, sent by the bridge (internal route). */
+export const AllocationOutcomeSchema = z
+  .discriminatedUnion('outcome', [
+    z.strictObject({ outcome: z.literal('confirmed'), allocationId: z.string().min(1).max(128), causedBy: VectorClockSchema.optional() }),
+    z.strictObject({ outcome: z.literal('failed'), reason: z.enum(['wms_timeout', 'wms_rejected']), causedBy: VectorClockSchema.optional() }),
+  ])
+  .meta({ id: 'AllocationOutcome' });
+export type AllocationOutcome = z.infer<typeof AllocationOutcomeSchema>;
 
 export const ErrorSchema = z
   .object({

@@ -83,3 +83,65 @@ describe('admin relay status', () => {
     expect((await call('GET', `/v1/admin/skus/${uniqueSku('none')}/relay`, { key: ADMIN })).json.error.code).toBe('sku_not_found');
   });
 });
+
+/** A signed POST as the saga sends it; each call signs anew (a later second, so never a replay). */
+async function signedPost(path: string, body: unknown) {
+  const raw = JSON.stringify(body);
+  const headers = await signatureHeaders('test-internal-new', { method: 'POST', path, body: raw }, Date.now());
+  return call('POST', path, { key: null, rawBody: raw, headers: { ...headers, 'content-type': 'application/json' } });
+}
+
+describe('internal allocation route (WMS saga)', () => {
+  async function held(qty = 2) {
+    const sku = uniqueSku('alloc');
+    await createSku(sku, 10);
+    const { json } = await reserve(sku, { customerId: 'c', qty }, `k-${sku}`);
+    return { sku, id: json.reservationId as string, path: `/internal/skus/${sku}/reservations/${json.reservationId}/allocation` };
+  }
+
+  it('confirmed → allocated with the WMS id, idempotently, caused by the reservation', async () => {
+    const { sku, path } = await held();
+    const first = await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc_1', causedBy: { 'saga:x': 1 } });
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ allocation: 'allocated', status: 'held', version: 3 });
+    const again = await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc_1' });
+    expect(again.status).toBe(200);
+    expect(again.json.version).toBe(3);
+    const events = await eventsOf(sku);
+    expect(events.map((e) => e.type)).toEqual(['StockSet', 'StockReserved', 'AllocationConfirmed']);
+    expect(events[2].causedBy).toEqual({ [`sku:${sku}`]: 2, 'saga:x': 1 });
+  });
+
+  it('failed → released with the WMS reason, units back; a later failure is idempotent', async () => {
+    const { sku, path } = await held(3);
+    const res = await signedPost(path, { outcome: 'failed', reason: 'wms_timeout' });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ status: 'released', allocation: 'failed' });
+    expect((await signedPost(path, { outcome: 'failed', reason: 'wms_rejected' })).json.version).toBe(3);
+    const events = await eventsOf(sku);
+    expect(events.at(-1)).toMatchObject({ type: 'StockReleased', data: { qty: 3, reason: 'wms_timeout' } });
+  });
+
+  it('confirm after a release → 409 reservation_released with its reason; failure after a confirm → 409 allocation_conflict', async () => {
+    const released = await held();
+    await signedPost(released.path, { outcome: 'failed', reason: 'wms_rejected' });
+    const late = await signedPost(released.path, { outcome: 'confirmed', allocationId: 'alloc_late' });
+    expect(late.status).toBe(409);
+    expect(late.json.error).toEqual({ code: 'reservation_released', message: 'the reservation was released (wms_rejected)', details: { reason: 'wms_rejected' } });
+
+    const confirmed = await held();
+    await signedPost(confirmed.path, { outcome: 'confirmed', allocationId: 'alloc_a' });
+    const conflict = await signedPost(confirmed.path, { outcome: 'failed', reason: 'wms_timeout' });
+    expect(conflict.status).toBe(409);
+    expect(conflict.json.error.code).toBe('allocation_conflict');
+  });
+
+  it('unsigned → 401; unknown reservation → 404; a body outside the schema → 400', async () => {
+    const { sku, path } = await held();
+    expect((await call('POST', path, { key: ADMIN, body: { outcome: 'confirmed', allocationId: 'a' } })).status).toBe(401);
+    expect((await signedPost(`/internal/skus/${sku}/reservations/res_nope/allocation`, { outcome: 'confirmed', allocationId: 'a' })).json.error.code).toBe('reservation_not_found');
+    const bad = await signedPost(path, { outcome: 'failed', reason: 'cancelled' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe('invalid_request');
+  });
+});

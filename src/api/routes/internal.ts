@@ -3,8 +3,15 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../auth';
 import { errorResponse } from '../errors';
 import { respond } from '../respond';
-import { EventPageSchema, EventsQuerySchema, SkuParamsSchema } from '../schemas';
-import { errors, json, router } from './common';
+import {
+  AllocationOutcomeSchema,
+  EventPageSchema,
+  EventsQuerySchema,
+  ReservationParamsSchema,
+  ReservationSchema,
+  SkuParamsSchema,
+} from '../schemas';
+import { body, errors, json, router } from './common';
 import { eventPage } from './eventPage';
 
 /** Routes for the bridge only (HMAC-signed), kept out of the public OpenAPI document. */
@@ -30,5 +37,28 @@ internal.openapi(
     if (await isReplay(c, sku)) return errorResponse(c, { code: 'invalid_signature', reason: 'replayed' }) as never;
     const { after, limit } = c.req.valid('query');
     return respond(c, await eventPage(c.env, sku, after, limit));
+  },
+);
+
+internal.openapi(
+  createRoute({
+    method: 'post',
+    path: '/skus/{sku}/reservations/{id}/allocation',
+    hide: true,
+    summary: 'The WMS saga confirms an allocation, or compensates a failed one with a release',
+    request: { params: ReservationParamsSchema, body: body(AllocationOutcomeSchema) },
+    responses: { 200: json(ReservationSchema, 'the reservation after the verdict (idempotent)'), ...errors },
+  }),
+  async (c) => {
+    const { sku, id } = c.req.valid('param');
+    if (await isReplay(c, sku)) return errorResponse(c, { code: 'invalid_signature', reason: 'replayed' }) as never;
+    const verdict = c.req.valid('json');
+    const stub = c.env.SKU.getByName(sku);
+    const ref = { sku, reservationId: id, ...(verdict.causedBy ? { causedBy: verdict.causedBy } : {}) };
+    const outcome =
+      verdict.outcome === 'confirmed'
+        ? await stub.confirmAllocation({ ...ref, allocationId: verdict.allocationId })
+        : await stub.failAllocation({ ...ref, reason: verdict.reason });
+    return respond(c, outcome);
   },
 );
