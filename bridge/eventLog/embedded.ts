@@ -96,6 +96,23 @@ export class EmbeddedEventLog implements EventLog {
     }
   }
 
+  async readAll(topic: string): Promise<ConsumedRecord[]> {
+    this.assertOpen();
+    await this.requireTopic(topic);
+    const handle = await open(this.logPath(topic), 'r');
+    try {
+      const records: ConsumedRecord[] = [];
+      for (let position = START; ; ) {
+        const batch = await readBatch(handle, position, MAX_BATCH, this.durableEnd(topic));
+        if (batch.records.length === 0) return records;
+        records.push(...batch.records.map((record) => toConsumed(topic, record)));
+        position = batch.next;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
   async health(): Promise<LogHealth> {
     try {
       // Creating the directory is what ensureTopics would do; it also proves the parent is writable.
@@ -175,11 +192,11 @@ export class EmbeddedEventLog implements EventLog {
     return this.writers.get(topic)?.writingFrom;
   }
 
-  private subscriptionDeps({ groupId, topic }: Subscribe): SubscriptionDeps {
+  private subscriptionDeps({ groupId, topic, commit }: Subscribe): SubscriptionDeps {
     return {
       pollMs: this.pollMs,
       readLimit: () => this.durableEnd(topic),
-      commit: (next) => this.offsets.commit(groupId, topic, next),
+      commit: commit === false ? async () => undefined : (next) => this.offsets.commit(groupId, topic, next),
       stopped: (subscription) => this.subscriptions.delete(subscription),
     };
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type Producer } from 'kafkajs';
 import type { Logger } from '../logger';
 import type { ConsumedRecord, EventLog, LogHealth, LogRecord, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
@@ -129,6 +130,7 @@ export class KafkaEventLog implements EventLog {
         if (!handled) return;
         // Resolving moves the fetch position; committing makes it survive a restart or rebalance.
         resolveOffset(batch.lastOffset());
+        if (options.commit === false) return;
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
       },
@@ -142,6 +144,42 @@ export class KafkaEventLog implements EventLog {
     };
     this.#subscriptions.add(subscription);
     return subscription;
+  }
+
+  /**
+   * A throw-away consumer group reads up to the end offsets taken first, commits nothing, and is
+   * deleted after: Kafka has no group-less fetch in kafkajs.
+   */
+  async readAll(topic: string): Promise<ConsumedRecord[]> {
+    const admin = await this.#adminClient();
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+    const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([partition]) => partition));
+    if (pending.size === 0) return [];
+    const records: ConsumedRecord[] = [];
+    const groupId = `${this.#options.clientId}-read-${randomUUID()}`;
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const subscription = await this.subscribe({
+      groupId,
+      topic,
+      fromBeginning: true,
+      commit: false,
+      onBatch: async (batch) => {
+        for (const record of batch) {
+          const end = ends.get(record.partition)!;
+          if (BigInt(record.offset) < end) records.push(record);
+          if (BigInt(record.offset) >= end - 1n) pending.delete(record.partition);
+        }
+        if (pending.size === 0) done();
+      },
+    });
+    try {
+      await withTimeout(finished, FIRST_FETCH_TIMEOUT_MS, `reading ${topic} did not reach its end`);
+    } finally {
+      await subscription.stop();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+    return records;
   }
 
   async health(): Promise<LogHealth> {

@@ -21,6 +21,8 @@ export type Subscribe = {
    * resolves; if it throws, the same records are delivered again.
    */
   onBatch: (records: readonly ConsumedRecord[]) => Promise<void>;
+  /** False for a throw-away reader that must leave no committed position behind. Default true. */
+  commit?: boolean;
 };
 
 export type Subscription = { stop(): Promise<void> };
@@ -33,6 +35,11 @@ export interface EventLog {
   /** Resolves only once every record is durable (Kafka: acknowledged by all in-sync replicas). */
   append(topic: string, records: readonly LogRecord[]): Promise<void>;
   subscribe(options: Subscribe): Promise<Subscription>;
+  /**
+   * Every record in the topic when called, in order per partition, read without a consumer group
+   * (nothing committed, nothing left behind): how a compacted table is loaded at start.
+   */
+  readAll(topic: string): Promise<ConsumedRecord[]>;
   health(): Promise<LogHealth>;
   close(): Promise<void>;
 }

@@ -203,6 +203,21 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       expect(values(received)).toEqual(['sku-ensure:1', 'sku-ensure:2', 'sku-ensure:3']);
     });
 
+    it('readAll answers every record so far, in order per key, and leaves no position behind', async () => {
+      const log = await openLog();
+      const topic = await newTopic(log);
+      expect(await log.readAll(topic)).toEqual([]);
+      const appended = [record('a', 1), record('b', 1), record('a', 2), record('b', 2), record('a', 3)];
+      await log.append(topic, appended.slice(0, 2));
+      await log.append(topic, appended.slice(2));
+      const all = await log.readAll(topic);
+      expect(all.map(plain).sort((x, y) => x.value.localeCompare(y.value))).toEqual(appended.map(plain).sort((x, y) => x.value.localeCompare(y.value)));
+      expect(values(ofKey(all, 'a'))).toEqual(['a:1', 'a:2', 'a:3']);
+      // Nothing was committed for anyone: a second read sees the same, plus what came since.
+      await log.append(topic, [record('a', 4)]);
+      expect(values(ofKey(await log.readAll(topic), 'a'))).toEqual(['a:1', 'a:2', 'a:3', 'a:4']);
+    });
+
     it('reports itself healthy', async () => {
       const log = await openLog();
       const health = await log.health();
