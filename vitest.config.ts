@@ -22,6 +22,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.spec.ts'],
           environment: 'node',
+          // Each file runs a whole system (workerd, bridge, broker, WMS): one at a time on two cores.
+          fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 240_000,
         },

@@ -20,6 +20,15 @@ export const BridgeConfigSchema = z.object({
   KAFKA_PARTITIONS: z.coerce.number().int().min(-1).default(-1),
   BRIDGE_DATA_DIR: z.string().min(1).default('.data/bridge'),
   EDGE_URL: z.url().default('http://127.0.0.1:8787'),
+  /** Admin bearer keys for the bridge's operator API (the CLI); unset, that API refuses everyone. */
+  ADMIN_KEYS: z.string().optional().transform(list),
+  /** The WMS SOAP endpoint (its WSDL at `?wsdl`); `SAGA=off` runs the bridge without the saga. */
+  WMS_URL: z.url().default('http://127.0.0.1:8789/wms'),
+  SAGA: z.enum(['on', 'off']).default('on'),
+  WMS_CALL_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
+  /** Past it an unanswered allocation is compensated; keep it well below the reservation TTL. */
+  ALLOCATION_DEADLINE_SECONDS: z.coerce.number().min(1).default(60),
+  SAGA_CONCURRENCY: z.coerce.number().int().min(1).default(64),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>;

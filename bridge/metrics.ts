@@ -52,6 +52,18 @@ export function createMetrics() {
       labelNames: ['group'] as const,
       registers: [registry],
     }),
+    sagaCommands: new Counter({
+      name: 'bridge_saga_commands_total',
+      help: 'Saga commands carried out (WMS SOAP calls and edge verdicts), by command and outcome',
+      labelNames: ['command', 'outcome'] as const,
+      registers: [registry],
+    }),
+    sagaTransitions: new Counter({
+      name: 'bridge_saga_transitions_total',
+      help: 'Saga phase changes',
+      labelNames: ['from', 'to'] as const,
+      registers: [registry],
+    }),
   };
   return metrics;
 }

@@ -1,26 +1,33 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { parseSecrets } from '../src/internal/signature';
 import type { BridgeConfig } from './config';
+import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
 import type { EventLog } from './eventLog/port';
 import { TOPICS } from './eventLog/topics';
+import { adminRoutes, type Reachability } from './http/admin';
 import { createBridgeApp } from './http/app';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
+import { startSagas } from './saga';
 
 export type RunningBridge = { url: string; log: EventLog; metrics: Metrics; close(): Promise<void> };
 
-/** Starts the bridge: the event log with its topics first, then the HTTP server. */
+/** Starts the bridge: the event log with its topics, the sagas, then the HTTP server. */
 export async function startBridge(config: BridgeConfig, logger: Logger): Promise<RunningBridge> {
   const log = createEventLog(config, logger);
   await log.ensureTopics(TOPICS);
   const metrics = createMetrics();
-  const app = createBridgeApp({ log, secrets: parseSecrets(config.INTERNAL_SECRET), metrics, logger });
+  const secrets = parseSecrets(config.INTERNAL_SECRET);
+  const edge = createEdgeClient(config.EDGE_URL, config.INTERNAL_SECRET);
+  const sagas = config.SAGA === 'on' ? await startSagas(config, log, edge, metrics, logger) : null;
+  const app = createBridgeApp({ log, secrets, metrics, logger });
+  app.route('/admin', adminRoutes({ log, adminKeys: config.ADMIN_KEYS, sagas, wmsHealth: () => wmsReachable(config.WMS_URL) }));
   const server = await listen(app.fetch, config.BRIDGE_HOST, config.BRIDGE_PORT);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.BRIDGE_PORT;
   const url = `http://${config.BRIDGE_HOST}:${port}`;
-  logger.info({ url, log: (await log.health()).detail }, 'bridge listening');
+  logger.info({ url, log: (await log.health()).detail, saga: config.SAGA }, 'bridge listening');
   return {
     url,
     log,
@@ -28,9 +35,21 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     close: async () => {
       // Stop taking pushes first; the objects retry whatever was not acknowledged.
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sagas?.runner.stop();
       await log.close();
     },
   };
+}
+
+/** The WSDL is what every SOAP service serves, the simulator or the real warehouse. */
+async function wmsReachable(url: string): Promise<Reachability> {
+  try {
+    const response = await fetch(`${url}?wsdl`, { signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    return { ok: response.ok, detail: response.ok ? 'WSDL served' : `HTTP ${response.status}` };
+  } catch (error) {
+    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {

@@ -33,6 +33,8 @@ export type OrderedConsumer = {
   logger: Logger;
   /** Called once per (sku, version), in version order per SKU. */
   apply: (event: SkuEvent) => Promise<void>;
+  /** Makes the batch's effects (and versions) durable; the offsets are committed only after it. */
+  afterBatch?: () => Promise<void>;
 };
 
 /**
@@ -47,6 +49,7 @@ export function consumeInOrder(consumer: OrderedConsumer): Promise<Subscription>
     fromBeginning: consumer.fromBeginning,
     onBatch: async (records) => {
       for (const record of records) await handle(consumer, record);
+      await consumer.afterBatch?.();
     },
   });
 }
@@ -55,7 +58,7 @@ async function handle(consumer: OrderedConsumer, record: ConsumedRecord): Promis
   const event = decode(record);
   if (!event) {
     consumer.logger.error({ offset: record.offset, key: record.key }, 'undecodable event sent to the DLQ');
-    await consumer.log.append(DLQ_TOPIC, [{ key: record.key, value: record.value, headers: { ...record.headers, 'dlq-reason': 'undecodable', 'dlq-group': consumer.groupId } }]);
+    await consumer.log.append(DLQ_TOPIC, [{ key: record.key, value: record.value, headers: { ...record.headers, 'dlq-reason': 'undecodable', 'dlq-group': consumer.groupId, 'dlq-topic': record.topic } }]);
     return;
   }
   const last = await consumer.versions.get(event.sku);

@@ -1,24 +1,38 @@
-import { EventPageSchema } from '../../src/api/schemas';
+import { EventPageSchema, type AllocationOutcome } from '../../src/api/schemas';
 import type { SkuEvent } from '../../src/domain/sku';
 import { parseSecrets, signatureHeaders } from '../../src/internal/signature';
+
+/** What the SKU object said to a verdict: the edge's status and error code (null on success). */
+export type VerdictReply = { status: number; code: string | null; details: Record<string, unknown> };
 
 export type EdgeClient = {
   /** The SKU's events with after < version < before, in order, from its Durable Object. */
   eventsBetween(sku: string, after: number, before: number): Promise<SkuEvent[]>;
+  /** The saga's verdict on an allocation; throws only when the edge could not be asked. */
+  allocation(sku: string, reservationId: string, verdict: AllocationOutcome): Promise<VerdictReply>;
 };
 
 const PAGE = 1000;
 const TIMEOUT_MS = 10_000;
 
 /** Signed calls to the Worker's internal routes: the bridge's way back to the source of truth. */
-export function createEdgeClient(baseUrl: string, secret: string): EdgeClient {
+export function createEdgeClient(baseUrl: string, secret: string, timeoutMs = TIMEOUT_MS): EdgeClient {
   const [signing] = parseSecrets(secret);
   if (!signing) throw new Error('the edge client needs INTERNAL_SECRET');
 
+  async function signedFetch(method: 'GET' | 'POST', path: string, body = ''): Promise<Response> {
+    const url = new URL(path, baseUrl);
+    const headers = await signatureHeaders(signing!, { method, path: url.pathname + url.search, body }, Date.now());
+    return fetch(url, {
+      method,
+      headers: method === 'POST' ? { ...headers, 'content-type': 'application/json' } : headers,
+      ...(method === 'POST' ? { body } : {}),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  }
+
   async function page(sku: string, after: number, limit: number) {
-    const url = new URL(`/internal/skus/${encodeURIComponent(sku)}/events?after=${after}&limit=${limit}`, baseUrl);
-    const headers = await signatureHeaders(signing!, { method: 'GET', path: url.pathname + url.search, body: '' }, Date.now());
-    const response = await fetch(url, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const response = await signedFetch('GET', `/internal/skus/${encodeURIComponent(sku)}/events?after=${after}&limit=${limit}`);
     if (!response.ok) throw new Error(`edge answered ${response.status} for ${sku} after ${after}: ${(await response.text()).slice(0, 200)}`);
     return EventPageSchema.parse(await response.json());
   }
@@ -33,6 +47,16 @@ export function createEdgeClient(baseUrl: string, secret: string): EdgeClient {
         cursor = got[got.length - 1]!.version;
       }
       return events;
+    },
+
+    async allocation(sku, reservationId, verdict) {
+      const path = `/internal/skus/${encodeURIComponent(sku)}/reservations/${encodeURIComponent(reservationId)}/allocation`;
+      const response = await signedFetch('POST', path, JSON.stringify(verdict));
+      const body = (await response.json().catch(() => null)) as { error?: { code?: string; details?: Record<string, unknown> } } | null;
+      if (response.status >= 500 || response.status === 401) {
+        throw new Error(`edge answered ${response.status}${body?.error?.code ? ` ${body.error.code}` : ''}`);
+      }
+      return { status: response.status, code: body?.error?.code ?? null, details: body?.error?.details ?? {} };
     },
   };
 }

@@ -4,11 +4,14 @@ import type { TopicSpec } from './port';
 export const EVENTS_TOPIC = 'inventory.events';
 /** The latest snapshot per SKU, so a rebuild need not start at offset 0. */
 export const SNAPSHOTS_TOPIC = 'inventory.snapshots';
+/** The state of every WMS saga (latest per reservation) and its consumer's version per SKU. */
+export const SAGAS_TOPIC = 'inventory.sagas';
 /** Records a consumer could not handle, kept for the admin CLI. */
 export const DLQ_TOPIC = 'inventory.dlq';
 
 export const TOPICS: readonly TopicSpec[] = [
   { name: EVENTS_TOPIC, kind: 'history' },
   { name: SNAPSHOTS_TOPIC, kind: 'compacted' },
+  { name: SAGAS_TOPIC, kind: 'compacted' },
   { name: DLQ_TOPIC, kind: 'deadLetter' },
 ];

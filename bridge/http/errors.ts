@@ -5,13 +5,25 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 export type BridgeError =
   | { code: 'invalid_signature'; reason: string }
   | { code: 'invalid_request'; message: string; issues?: unknown }
-  | { code: 'log_unavailable'; message: string };
+  | { code: 'log_unavailable'; message: string }
+  | { code: 'unauthorized' }
+  | { code: 'saga_not_found' }
+  | { code: 'sagas_disabled' };
 
 const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
   invalid_signature: 401,
   invalid_request: 400,
   log_unavailable: 503,
+  unauthorized: 401,
+  saga_not_found: 404,
+  sagas_disabled: 409,
 };
+
+const FIXED_MESSAGE = {
+  unauthorized: 'missing or unknown admin bearer key',
+  saga_not_found: 'no saga for this reservation',
+  sagas_disabled: 'the WMS saga is not running in this bridge',
+} as const;
 
 export function bridgeErrorResponse(c: Context, error: BridgeError) {
   const body =
@@ -19,6 +31,8 @@ export function bridgeErrorResponse(c: Context, error: BridgeError) {
       ? { code: error.code, message: `internal call refused: signature ${error.reason}`, details: { reason: error.reason } }
       : error.code === 'invalid_request'
         ? { code: error.code, message: error.message, ...(error.issues ? { details: { issues: error.issues } } : {}) }
-        : { code: error.code, message: error.message };
+        : error.code === 'log_unavailable'
+          ? { code: error.code, message: error.message }
+          : { code: error.code, message: FIXED_MESSAGE[error.code] };
   return c.json({ error: body }, STATUS[error.code]);
 }

@@ -13,7 +13,8 @@ import { INGEST_PATH } from '../../src/internal/relayBatch';
 import { signatureHeaders } from '../../src/internal/signature';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
-import { freePort, startBridgeProcess, type BridgeProcess } from './support/bridgeProcess';
+import { freePort, startBridgeProcess, type BridgeProcess } from './support/processes';
+import { objectLog, pool, waitFor } from './support/system';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
 /**
@@ -38,7 +39,8 @@ beforeAll(async () => {
   broker = await startKafka();
   const bridgePort = await freePort();
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
-  bridgeEnv = { BRIDGE_PORT: String(bridgePort), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: secret, EDGE_URL: worker.url };
+  // The relay alone: the WMS saga has its own end-to-end tests.
+  bridgeEnv = { BRIDGE_PORT: String(bridgePort), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: secret, EDGE_URL: worker.url, SAGA: 'off' };
   bridge = await startBridgeProcess(bridgeEnv);
   consumerLog = new KafkaEventLog({ brokers: [broker.brokers], clientId: 'e2e-verifier', replicationFactor: -1, partitions: -1, logger: silent });
   verifier = await consumeInOrder({
@@ -78,47 +80,14 @@ async function reserve(sku: string, customerId: string): Promise<number> {
   return response.status;
 }
 
-/** Runs the tasks with `concurrency` of them in flight at any time, reporting progress. */
-async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number, onDone?: (done: number) => void): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < tasks.length) {
-        const i = next++;
-        results[i] = await tasks[i]!();
-        onDone?.(++done);
-      }
-    }),
-  );
-  return results;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function objectLog(sku: string): Promise<SkuEvent[]> {
-  const events: SkuEvent[] = [];
-  for (;;) {
-    const page = await worker.env.SKU.getByName(sku).events(sku, events.length, 1000);
-    if (!page.ok) throw new Error(`${sku}: ${page.error.code}`);
-    events.push(...page.value.events);
-    if (events.length >= page.value.lastVersion) return events;
-  }
-}
+const logOf = (sku: string) => objectLog(worker.env.SKU, sku);
 
 async function expectRelayedExactlyOnce(skus: string[]): Promise<void> {
   await waitFor('every outbox to drain', async () => {
     const statuses = await Promise.all(skus.map((sku) => worker.env.SKU.getByName(sku).relayStatus(sku)));
     return statuses.every((s) => s.ok && s.value.pending === 0);
   });
-  const logs = await Promise.all(skus.map(objectLog));
+  const logs = await Promise.all(skus.map(logOf));
   await waitFor('the consumer to apply every event', async () =>
     skus.every((sku, i) => (applied.get(sku)?.length ?? 0) >= logs[i]!.length),
   );
@@ -189,7 +158,7 @@ describe('outages and repair', () => {
     const sku = 'E2E-GAP-1';
     expect((await admin(`${sku}/stock`, 'PUT', { onHand: 50 })).status).toBe(200);
     for (let i = 0; i < 5; i++) expect(await reserve(sku, `gap-${i}`)).toBe(201);
-    const log = await objectLog(sku);
+    const log = await logOf(sku);
     expect(log).toHaveLength(6);
 
     // A copy of the SKU's stream that lost v3 and v4 and repeats others, as a broken relay could.

@@ -11,28 +11,36 @@ export const freePort = () =>
     });
   });
 
-export type BridgeProcess = { url: string; output: () => string; kill(signal: NodeJS.Signals): Promise<void> };
+export type ServiceProcess = { url: string; output: () => string; kill(signal: NodeJS.Signals): Promise<void> };
+export type BridgeProcess = ServiceProcess;
 
-/** The bridge as operators run it: its own process, configured by environment only. */
-export async function startBridgeProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<BridgeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bridge/main.ts'], {
+/** A TypeScript entry point of the project as its own process, ready once `url`/healthz answers. */
+async function startService(name: string, entry: string, url: string, env: Record<string, string>, timeoutMs: number): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${env.BRIDGE_PORT}`;
   const deadline = Date.now() + timeoutMs;
   while (!(await healthy(url))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`bridge did not become healthy:\n${output.slice(-3000)}`);
+      throw new Error(`${name} did not become healthy:\n${output.slice(-3000)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   return { url, output: () => output, kill: (signal) => killAndWait(child, signal) };
 }
+
+/** The bridge as operators run it: its own process, configured by environment only. */
+export const startBridgeProcess = (env: Record<string, string>, timeoutMs = 60_000): Promise<BridgeProcess> =>
+  startService('bridge', 'bridge/main.ts', `http://127.0.0.1:${env.BRIDGE_PORT}`, env, timeoutMs);
+
+/** The WMS simulator as its own process (WMS_PORT, WMS_DATA_DIR and fault settings in `env`). */
+export const startWmsProcess = (env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> =>
+  startService('WMS simulator', 'bridge/wms/main.ts', `http://127.0.0.1:${env.WMS_PORT}`, env, timeoutMs);
 
 async function healthy(url: string): Promise<boolean> {
   try {

@@ -1,0 +1,105 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { SAGA_PHASES, type AllocationSaga } from '../../src/domain/allocation';
+import type { EventLog } from '../eventLog/port';
+import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
+import type { SagaRunner } from '../saga/runner';
+import type { SagaStore } from '../saga/store';
+import { bridgeErrorResponse } from './errors';
+
+export type Reachability = { ok: boolean; detail: string };
+
+export type AdminDeps = {
+  log: EventLog;
+  adminKeys: readonly string[];
+  sagas: { store: SagaStore; runner: SagaRunner } | null;
+  /** Whether the WMS answers, for `status`. */
+  wmsHealth: () => Promise<Reachability>;
+};
+
+const digest = (key: string) => createHash('sha256').update(key).digest();
+
+const SagaQuerySchema = z.object({
+  phase: z.enum(SAGA_PHASES).optional(),
+  sku: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).default(100),
+});
+const RequeueSchema = z.strictObject({ offsets: z.array(z.string()).optional() });
+
+/**
+ * The operators' API behind the CLI: status, sagas, dead letters. Admin bearer keys (the same
+ * `ADMIN_KEYS` as the Worker's), compared by digest in constant time.
+ */
+export function adminRoutes({ log, adminKeys, sagas, wmsHealth }: AdminDeps) {
+  const keys = adminKeys.map(digest);
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
+    const ok = presented !== undefined && keys.some((k) => timingSafeEqual(k, digest(presented)));
+    if (!ok) return bridgeErrorResponse(c, { code: 'unauthorized' });
+    await next();
+  });
+
+  app.get('/status', async (c) => {
+    const [logHealth, wms] = await Promise.all([log.health(), wmsHealth()]);
+    return c.json({ log: logHealth, wms, sagas: sagas ? sagas.store.countByPhase() : null });
+  });
+
+  app.get('/sagas', (c) => {
+    if (!sagas) return bridgeErrorResponse(c, { code: 'sagas_disabled' });
+    const query = SagaQuerySchema.safeParse(c.req.query());
+    if (!query.success) return bridgeErrorResponse(c, invalid(query.error));
+    const { phase, sku, limit } = query.data;
+    const matching = [...sagas.store.all()].filter((s) => (!phase || s.phase === phase) && (!sku || s.sku === sku));
+    matching.sort((a, b) => a.startedAt - b.startedAt);
+    return c.json({ total: matching.length, sagas: matching.slice(0, limit) });
+  });
+
+  app.get('/sagas/:id', (c) => {
+    const saga = sagas?.store.get(c.req.param('id'));
+    return saga ? c.json(saga) : bridgeErrorResponse(c, { code: 'saga_not_found' });
+  });
+
+  app.post('/sagas/:id/retry', (c) => {
+    const id = c.req.param('id');
+    if (!sagas?.runner.retry(id)) return bridgeErrorResponse(c, { code: 'saga_not_found' });
+    return c.json(sagas.store.get(id) as AllocationSaga);
+  });
+
+  app.get('/skus', (c) => {
+    if (!sagas) return bridgeErrorResponse(c, { code: 'sagas_disabled' });
+    const skus = new Map<string, number>();
+    for (const saga of sagas.store.all()) skus.set(saga.sku, (skus.get(saga.sku) ?? 0) + 1);
+    return c.json({ skus: [...skus].map(([sku, count]) => ({ sku, sagas: count })).sort((a, b) => a.sku.localeCompare(b.sku)) });
+  });
+
+  app.get('/dlq', async (c) => {
+    const records = await log.readAll(DLQ_TOPIC);
+    return c.json({ total: records.length, records: records.map(({ offset, partition, key, value, headers, timestamp }) => ({ partition, offset, key, value, headers, timestamp })) });
+  });
+
+  /** Dead letters back to the topic they came from; consumers dedupe, so a requeue is harmless. */
+  app.post('/dlq/requeue', async (c) => {
+    const body = RequeueSchema.safeParse(await c.req.json().catch(() => ({})));
+    if (!body.success) return bridgeErrorResponse(c, invalid(body.error));
+    const wanted = body.data.offsets ? new Set(body.data.offsets) : null;
+    const records = (await log.readAll(DLQ_TOPIC)).filter((r) => !wanted || wanted.has(r.offset));
+    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+    for (const r of records) {
+      const topic = r.headers?.['dlq-topic'] ?? EVENTS_TOPIC;
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { key: r.key, value: r.value, headers: { ...r.headers, 'dlq-requeued-from': r.offset } }]);
+    }
+    for (const [topic, batch] of byTopic) await log.append(topic, batch);
+    return c.json({ requeued: records.length });
+  });
+
+  return app;
+}
+
+const invalid = (error: z.ZodError) => ({
+  code: 'invalid_request' as const,
+  message: 'invalid query or body',
+  issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+});

@@ -1,0 +1,81 @@
+import type { SagaCommand, SagaMessage, WmsAnswer } from '../../src/domain/allocation';
+import { ReleaseReasonSchema } from '../../src/domain/sku';
+import type { EdgeClient, VerdictReply } from '../edge/client';
+import type { WmsClient, WmsRecord } from '../wms/client';
+
+export type Executor = (command: SagaCommand) => Promise<SagaMessage>;
+
+/**
+ * Carries out a saga command and turns whatever happened into the message the saga reacts to.
+ * It never throws: a failed call is a `CallFailed` message, and deciding what that means is the
+ * saga's business.
+ */
+export function createExecutor(wms: () => Promise<WmsClient>, edge: EdgeClient, timeoutMs: number): Executor {
+  return async (command) => {
+    try {
+      return await run(command);
+    } catch (error) {
+      return { type: 'CallFailed', command: command.type, error: describe(error) };
+    }
+  };
+
+  async function run(command: SagaCommand): Promise<SagaMessage> {
+    switch (command.type) {
+      case 'Allocate':
+        return { type: 'WmsAnswered', answer: await (await wms()).allocate(command.reservationId, command.sku, command.qty, timeoutMs) };
+      case 'GetAllocation':
+        return { type: 'WmsAnswered', answer: asAnswer(await (await wms()).get(command.reservationId, timeoutMs)) };
+      case 'Cancel':
+        await (await wms()).cancel(command.reservationId, timeoutMs);
+        return { type: 'CancelAnswered' };
+      case 'Confirm': {
+        const reply = await edge.allocation(command.sku, command.reservationId, {
+          outcome: 'confirmed',
+          allocationId: command.allocationId,
+          causedBy: command.causedBy,
+        });
+        return confirmAnswer(reply, command);
+      }
+      case 'Release': {
+        const reply = await edge.allocation(command.sku, command.reservationId, { outcome: 'failed', reason: command.reason, causedBy: command.causedBy });
+        return releaseAnswer(reply, command);
+      }
+    }
+  }
+}
+
+function asAnswer(record: WmsRecord | null): WmsAnswer {
+  if (!record) return { status: 'not_found' };
+  if (record.status === 'allocated') return { status: 'allocated', allocationId: record.allocationId! };
+  if (record.status === 'rejected') return { status: 'rejected', reason: record.reason ?? 'rejected' };
+  return { status: 'cancelled' };
+}
+
+function confirmAnswer(reply: VerdictReply, command: SagaCommand): SagaMessage {
+  if (reply.status === 200) return { type: 'ConfirmAnswered', outcome: 'confirmed' };
+  if (reply.code === 'reservation_released') {
+    const reason = ReleaseReasonSchema.safeParse(reply.details.reason);
+    if (reason.success) return { type: 'ConfirmAnswered', outcome: 'released', reason: reason.data };
+  }
+  if (reply.code === 'allocation_conflict') return { type: 'ConfirmAnswered', outcome: 'conflict' };
+  if (reply.code === 'reservation_not_found' || reply.code === 'sku_not_found') return { type: 'ConfirmAnswered', outcome: 'not_found' };
+  return unexpected(reply, command);
+}
+
+function releaseAnswer(reply: VerdictReply, command: SagaCommand): SagaMessage {
+  if (reply.status === 200) return { type: 'ReleaseAnswered', outcome: 'released' };
+  if (reply.code === 'allocation_conflict') return { type: 'ReleaseAnswered', outcome: 'allocated' };
+  if (reply.code === 'reservation_not_found' || reply.code === 'sku_not_found') return { type: 'ReleaseAnswered', outcome: 'not_found' };
+  return unexpected(reply, command);
+}
+
+const unexpected = (reply: VerdictReply, command: SagaCommand): SagaMessage => ({
+  type: 'CallFailed',
+  command: command.type,
+  error: `edge answered ${reply.status} ${reply.code ?? ''}`.trim(),
+});
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return 'kind' in error ? `${String(error.kind)}: ${error.message}` : error.message;
+  return String(error);
+}

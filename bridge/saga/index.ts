@@ -1,0 +1,61 @@
+import { Gauge } from 'prom-client';
+import type { BridgeConfig } from '../config';
+import type { EdgeClient } from '../edge/client';
+import type { EventLog } from '../eventLog/port';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { createWmsClient, type WmsClient } from '../wms/client';
+import { createExecutor } from './executor';
+import { startSagaRunner, type SagaRunner } from './runner';
+import { SagaStore } from './store';
+
+export type RunningSagas = { store: SagaStore; runner: SagaRunner; wms: () => Promise<WmsClient> };
+
+/**
+ * The WMS client is made on first use and made again after a failure: the WMS may be down when
+ * the bridge starts, and reservations must not wait for it (the sagas retry instead).
+ */
+export function lazyWmsClient(url: string): () => Promise<WmsClient> {
+  let client: Promise<WmsClient> | null = null;
+  return () => {
+    if (client) return client;
+    const made = createWmsClient(url);
+    client = made;
+    made.catch(() => {
+      if (client === made) client = null;
+    });
+    return made;
+  };
+}
+
+/** Loads every saga from its compacted topic, then resumes them and consumes new reservations. */
+export async function startSagas(config: BridgeConfig, log: EventLog, edge: EdgeClient, metrics: Metrics, logger: Logger): Promise<RunningSagas> {
+  const store = await SagaStore.load(log);
+  const wms = lazyWmsClient(config.WMS_URL);
+  new Gauge({
+    name: 'bridge_sagas',
+    help: 'Allocation sagas by phase',
+    labelNames: ['phase'] as const,
+    registers: [metrics.registry],
+    collect() {
+      for (const [phase, count] of Object.entries(store.countByPhase())) this.set({ phase }, count);
+    },
+  });
+  const runner = await startSagaRunner({
+    log,
+    store,
+    edge,
+    execute: createExecutor(wms, edge, config.WMS_CALL_TIMEOUT_MS),
+    policy: {
+      callTimeoutMs: config.WMS_CALL_TIMEOUT_MS,
+      deadlineMs: config.ALLOCATION_DEADLINE_SECONDS * 1000,
+      retryBaseMs: 200,
+      retryMaxMs: 5_000,
+    },
+    concurrency: config.SAGA_CONCURRENCY,
+    metrics,
+    logger: logger.child({ component: 'saga' }),
+  });
+  logger.info({ sagas: store.countByPhase() }, 'WMS sagas resumed');
+  return { store, runner, wms };
+}

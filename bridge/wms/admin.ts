@@ -1,0 +1,82 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { SkuIdSchema } from '../../src/domain/sku/limits';
+import type { Logger } from '../logger';
+import { FaultsPatchSchema, type FaultInjector } from './faults';
+import { StockUnitsSchema } from './records';
+import type { WmsStore } from './store';
+
+const MAX_ADMIN_BYTES = 16 * 1024;
+const OutageSchema = z.strictObject({ forMs: z.int().min(0).max(24 * 3_600_000) });
+const StockSchema = z.strictObject({ qty: StockUnitsSchema });
+
+type Refusal = { code: 'invalid_request' | 'not_found' | 'internal'; message: string; issues?: unknown };
+const STATUS = { invalid_request: 400, not_found: 404, internal: 500 } as const;
+
+/** The simulator's control plane: plain JSON over HTTP, beside (not inside) the SOAP service. */
+export function createAdminApp({ store, faults, logger }: { store: WmsStore; faults: FaultInjector; logger: Logger }) {
+  const app = new Hono();
+  app.use(
+    bodyLimit({ maxSize: MAX_ADMIN_BYTES, onError: (c) => refuse(c, { code: 'invalid_request', message: `body exceeds ${MAX_ADMIN_BYTES} bytes` }) }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/admin/faults', (c) => c.json(faults.current));
+
+  app.put('/admin/faults', async (c) => {
+    const patch = await body(c, FaultsPatchSchema);
+    if (!patch.ok) return refuse(c, patch.refusal);
+    logger.info({ faults: patch.value }, 'faults changed');
+    return c.json(faults.update(patch.value));
+  });
+
+  app.post('/admin/outage', async (c) => {
+    const outage = await body(c, OutageSchema);
+    if (!outage.ok) return refuse(c, outage.refusal);
+    const { outageUntil } = faults.update({ outageUntil: Date.now() + outage.value.forMs });
+    logger.info({ outageUntil: new Date(outageUntil).toISOString() }, 'outage until');
+    return c.json({ outageUntil });
+  });
+
+  app.get('/admin/stock', (c) => c.json(store.stockLevels()));
+
+  app.put('/admin/stock/:sku', async (c) => {
+    const sku = SkuIdSchema.safeParse(c.req.param('sku'));
+    if (!sku.success) return refuse(c, { code: 'invalid_request', message: 'not a SKU', issues: issuesOf(sku.error) });
+    const stock = await body(c, StockSchema);
+    if (!stock.ok) return refuse(c, stock.refusal);
+    await store.setStock(sku.data, stock.value.qty);
+    logger.info({ sku: sku.data, qty: stock.value.qty }, 'stock set');
+    return c.json({ sku: sku.data, qty: stock.value.qty });
+  });
+
+  app.notFound((c) => refuse(c, { code: 'not_found', message: 'no such route' }));
+  app.onError((error, c) => {
+    logger.error({ err: error }, 'admin request failed');
+    return refuse(c, { code: 'internal', message: 'the simulator failed' });
+  });
+  return app;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
+
+async function body<T>(c: Context, schema: z.ZodType<T>): Promise<Parsed<T>> {
+  let json: unknown;
+  try {
+    json = await c.req.json();
+  } catch {
+    return { ok: false, refusal: { code: 'invalid_request', message: 'body is not JSON' } };
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, refusal: { code: 'invalid_request', message: 'invalid body', issues: issuesOf(parsed.error) } };
+}
+
+const issuesOf = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+
+/** The project's error shape: `{error: {code, message, details?}}`. */
+function refuse(c: Context, { code, message, issues }: Refusal) {
+  return c.json({ error: { code, message, ...(issues ? { details: { issues } } : {}) } }, STATUS[code]);
+}

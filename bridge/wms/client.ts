@@ -1,0 +1,94 @@
+import * as soap from 'soap';
+import { z } from 'zod';
+import type { WmsRecord } from './records';
+import { AllocateReplySchema, CancelReplySchema, GetReplySchema, ListReplySchema, type AllocateResult } from './replies';
+import type { Operation } from './wsdl';
+
+export type { AllocateResult, WmsRecord };
+
+/**
+ * - `timeout`: no answer. The call ran out of time, or the connection broke after the request was
+ *   sent: the warehouse may or may not have applied it.
+ * - `fault`: the warehouse answered with a SOAP Fault (or refused the request at the HTTP level, or
+ *   answered something this client cannot read).
+ * - `unavailable`: the warehouse could not be reached (connection refused) or answered HTTP 5xx
+ *   without a SOAP body (down, starting, behind a failed proxy).
+ */
+export type WmsErrorKind = 'timeout' | 'fault' | 'unavailable';
+
+export class WmsError extends Error {
+  override readonly name = 'WmsError';
+
+  constructor(
+    readonly kind: WmsErrorKind,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The warehouse as the saga sees it. Every operation is idempotent by reservationId: retry freely. */
+export interface WmsClient {
+  allocate(reservationId: string, sku: string, qty: number, timeoutMs: number): Promise<AllocateResult>;
+  cancel(reservationId: string, timeoutMs: number): Promise<{ status: 'cancelled' }>;
+  get(reservationId: string, timeoutMs: number): Promise<WmsRecord | null>;
+  list(timeoutMs: number): Promise<WmsRecord[]>;
+}
+
+const WSDL_TIMEOUT_MS = 10_000;
+/** The request never reached the warehouse: nothing can have been applied. */
+const UNREACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Reads the WSDL once, from `${soapUrl}?wsdl`; calls then go to `soapUrl` whatever address the
+ * WSDL names. While the warehouse is down this throws WmsError 'unavailable': retrying is the caller's job.
+ */
+export async function createWmsClient(soapUrl: string): Promise<WmsClient> {
+  let client: soap.Client;
+  try {
+    // No process-wide WSDL cache: it would hide an outage here and keep serving a stale contract.
+    client = await soap.createClientAsync(`${soapUrl}?wsdl`, { disableCache: true, wsdl_options: { timeout: WSDL_TIMEOUT_MS } }, soapUrl);
+  } catch (error) {
+    throw new WmsError('unavailable', `no WSDL from ${soapUrl}?wsdl: ${messageOf(error)}`, { cause: error });
+  }
+
+  async function call<T>(operation: Operation, args: object, timeoutMs: number, reply: z.ZodType<T>): Promise<T> {
+    let result: unknown;
+    try {
+      // `timeout` reaches axios, which aborts the HTTP request when it runs out.
+      [result] = await client[`${operation}Async`](args, { timeout: timeoutMs });
+    } catch (error) {
+      throw toWmsError(operation, error, timeoutMs);
+    }
+    const parsed = reply.safeParse(result);
+    if (parsed.success) return parsed.data;
+    throw new WmsError('fault', `${operation}: unexpected reply: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  }
+
+  return {
+    allocate: (reservationId, sku, qty, timeoutMs) => call('AllocateStock', { reservationId, sku, qty }, timeoutMs, AllocateReplySchema),
+    cancel: (reservationId, timeoutMs) => call('CancelAllocation', { reservationId }, timeoutMs, CancelReplySchema),
+    get: (reservationId, timeoutMs) => call('GetAllocation', { reservationId }, timeoutMs, GetReplySchema),
+    list: (timeoutMs) => call('ListAllocations', {}, timeoutMs, ListReplySchema),
+  };
+}
+
+/** What `soap` (over axios) throws: a parsed Fault in `root`, the HTTP response, or a socket error code. */
+type SoapCallError = { code?: string; response?: { status?: number }; root?: { Envelope?: { Body?: { Fault?: { faultstring?: unknown } } } } };
+
+function toWmsError(operation: Operation, error: unknown, timeoutMs: number): WmsError {
+  const { code, response, root } = (error ?? {}) as SoapCallError;
+  const fault = root?.Envelope?.Body?.Fault;
+  const status = response?.status;
+  if (fault) return new WmsError('fault', `${operation}: SOAP fault: ${String(fault.faultstring)}`, { cause: error });
+  if (code === 'ECONNABORTED') {
+    return new WmsError('timeout', `${operation}: no answer within ${timeoutMs} ms; it may or may not have been applied`, { cause: error });
+  }
+  if (status !== undefined && status >= 500) return new WmsError('unavailable', `${operation}: HTTP ${status} without a SOAP fault`, { cause: error });
+  if (status !== undefined) return new WmsError('fault', `${operation}: HTTP ${status} without a SOAP reply`, { cause: error });
+  if (code && UNREACHED.has(code)) return new WmsError('unavailable', `${operation}: warehouse unreachable (${code})`, { cause: error });
+  return new WmsError('timeout', `${operation}: no answer (${code ?? messageOf(error)}); it may or may not have been applied`, { cause: error });
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

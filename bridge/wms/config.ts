@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { BridgeConfigSchema } from '../config';
+import { FaultsSchema, MillisSchema, NO_FAULTS, RateSchema } from './faults';
+import { StockUnitsSchema } from './records';
+import { DEFAULT_STOCK } from './simulator';
+
+const rate = (fallback: number) => z.coerce.number().pipe(RateSchema).default(fallback);
+
+/** "20-80" (uniform between the two) or "50" (always 50). */
+const LatencySchema = z
+  .string()
+  .regex(/^\d+(-\d+)?$/, 'milliseconds, or a range like 20-80')
+  .transform((text) => {
+    const [min, max = min] = text.split('-').map(Number) as [number, number?];
+    return { min, max };
+  })
+  .pipe(FaultsSchema.shape.latencyMs);
+
+/** The simulator as a process is configured by its environment, checked at start. */
+export const WmsConfigSchema = z
+  .object({
+    WMS_HOST: z.string().min(1).default('127.0.0.1'),
+    WMS_PORT: z.coerce.number().int().min(0).max(65_535).default(8789),
+    WMS_DATA_DIR: z.string().min(1).default('.data/wms'),
+    WMS_DEFAULT_STOCK: z.coerce.number().pipe(StockUnitsSchema).default(DEFAULT_STOCK),
+    WMS_LATENCY_MS: LatencySchema.default(NO_FAULTS.latencyMs),
+    WMS_TIMEOUT_RATE: rate(NO_FAULTS.timeoutRate),
+    WMS_FAULT_RATE: rate(NO_FAULTS.faultRate),
+    WMS_DUPLICATE_RATE: rate(NO_FAULTS.duplicateRate),
+    WMS_LATE_RATE: rate(NO_FAULTS.lateRate),
+    WMS_LATE_MS: z.coerce.number().pipe(MillisSchema).default(NO_FAULTS.lateMs),
+    LOG_LEVEL: BridgeConfigSchema.shape.LOG_LEVEL,
+  })
+  .transform((env) => ({
+    host: env.WMS_HOST,
+    port: env.WMS_PORT,
+    dataDir: env.WMS_DATA_DIR,
+    defaultStock: env.WMS_DEFAULT_STOCK,
+    logLevel: env.LOG_LEVEL,
+    faults: {
+      latencyMs: env.WMS_LATENCY_MS,
+      timeoutRate: env.WMS_TIMEOUT_RATE,
+      faultRate: env.WMS_FAULT_RATE,
+      duplicateRate: env.WMS_DUPLICATE_RATE,
+      lateRate: env.WMS_LATE_RATE,
+      lateMs: env.WMS_LATE_MS,
+    },
+  }));
+export type WmsConfig = z.output<typeof WmsConfigSchema>;
+
+export function loadWmsConfig(env: Record<string, string | undefined>): WmsConfig {
+  const parsed = WmsConfigSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new Error(`invalid WMS simulator configuration:\n${z.prettifyError(parsed.error)}`);
+}

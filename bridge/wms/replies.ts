@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { WmsRecordSchema, type WmsRecord } from './records';
+
+/**
+ * The SOAP replies as the client checks them, and the simulator's mapping of records onto them.
+ * Elements are written in the order of the WSDL's xsd:sequence, and null means "element absent".
+ */
+
+export const AllocateReplySchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('allocated'), allocationId: z.string().min(1) }),
+  z.object({ status: z.literal('rejected'), reason: z.string().min(1) }),
+  z.object({ status: z.literal('cancelled') }),
+]);
+export type AllocateResult = z.output<typeof AllocateReplySchema>;
+
+export const CancelReplySchema = z.object({ status: z.literal('cancelled') });
+
+/** xsd:boolean: `soap` makes it a boolean, but only for elements it found in the WSDL. */
+const XsdBoolean = z.union([z.boolean(), z.stringbool({ truthy: ['true', '1'], falsy: ['false', '0'] })]);
+
+export const GetReplySchema = z
+  .object({ found: XsdBoolean, allocation: WmsRecordSchema.optional() })
+  .refine((r) => r.found === (r.allocation !== undefined), 'found must be true exactly when an allocation is given')
+  .transform((r): WmsRecord | null => r.allocation ?? null);
+
+/** An empty ListAllocationsResponse arrives as null. */
+export const ListReplySchema = z
+  .object({ allocation: z.array(WmsRecordSchema).default([]) })
+  .nullable()
+  .transform((r) => r?.allocation ?? []);
+
+export function allocateReply(record: WmsRecord): AllocateResult {
+  if (record.status === 'allocated') return { status: 'allocated', allocationId: record.allocationId! };
+  if (record.status === 'rejected') return { status: 'rejected', reason: record.reason! };
+  return { status: 'cancelled' };
+}
+
+export const allocationElement = ({ reservationId, sku, qty, status, allocationId, reason, updatedAt }: WmsRecord) => ({
+  reservationId,
+  sku,
+  qty,
+  status,
+  ...(allocationId === null ? {} : { allocationId }),
+  ...(reason === null ? {} : { reason }),
+  updatedAt,
+});

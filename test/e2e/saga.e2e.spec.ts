@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AllocationSaga } from '../../src/domain/allocation';
+import type { Reservation } from '../../src/domain/sku';
+import { createWmsClient, type WmsClient, type WmsRecord } from '../../bridge/wms/client';
+// @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
+import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
+import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from './support/processes';
+import { objectLog, pool, reservationsOf, waitFor } from './support/system';
+import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
+
+/**
+ * The WMS saga for real: the Worker in workerd, the bridge process on a real Kafka broker, and the
+ * SOAP warehouse simulator with faults. Whatever the warehouse does, every reservation ends
+ * allocated on both sides or released with a reason and nothing held at the warehouse.
+ */
+const secret = randomBytes(32).toString('hex');
+const DEADLINE_SECONDS = 4;
+let broker: { brokers: string };
+let worker: Awaited<ReturnType<typeof startWorker>>;
+let bridge: ServiceProcess;
+let wmsProcess: ServiceProcess;
+let wms: WmsClient;
+let bridgeEnv: Record<string, string>;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'saga-e2e-'));
+  broker = await startKafka();
+  const [bridgePort, wmsPort] = [await freePort(), await freePort()];
+  wmsProcess = await startWmsProcess({
+    WMS_PORT: String(wmsPort),
+    WMS_DATA_DIR: join(dataDir, 'wms'),
+    WMS_LATENCY_MS: '5-40',
+    WMS_TIMEOUT_RATE: '0.2',
+    WMS_FAULT_RATE: '0.05',
+    WMS_DUPLICATE_RATE: '0.1',
+    WMS_LATE_RATE: '0.05',
+    WMS_LATE_MS: '1500',
+  });
+  const wmsUrl = `http://127.0.0.1:${wmsPort}/wms`;
+  wms = await createWmsClient(wmsUrl);
+  worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
+  bridgeEnv = {
+    BRIDGE_PORT: String(bridgePort),
+    KAFKA_BROKERS: broker.brokers,
+    INTERNAL_SECRET: secret,
+    EDGE_URL: worker.url,
+    WMS_URL: wmsUrl,
+    ADMIN_KEYS: ADMIN_KEY,
+    WMS_CALL_TIMEOUT_MS: '400',
+    ALLOCATION_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
+  };
+  bridge = await startBridgeProcess(bridgeEnv);
+});
+
+afterAll(async () => {
+  await bridge?.kill('SIGTERM');
+  await wmsProcess?.kill('SIGTERM');
+  await worker?.close();
+  if (broker) await stopKafka(broker);
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+const edge = (path: string, method: string, key: string, body?: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${worker.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+async function setStock(sku: string, onHand: number) {
+  expect((await edge(`/v1/admin/skus/${sku}/stock`, 'PUT', ADMIN_KEY, { onHand })).status).toBe(200);
+}
+
+async function reserve(sku: string, customerId: string, qty = 1): Promise<string> {
+  const res = await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId, qty }, { 'idempotency-key': `${sku}-${customerId}` });
+  const body = (await res.json()) as { reservationId: string };
+  expect(res.status).toBe(201);
+  return body.reservationId;
+}
+
+async function cancel(sku: string, id: string, customerId: string) {
+  const res = await edge(`/v1/skus/${sku}/reservations/${id}?customerId=${customerId}`, 'DELETE', STOREFRONT_KEY);
+  await res.body?.cancel();
+}
+
+async function sagas(sku: string): Promise<AllocationSaga[]> {
+  const res = await fetch(`${bridge.url}/admin/sagas?sku=${sku}&limit=100000`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  return ((await res.json()) as { sagas: AllocationSaga[] }).sagas;
+}
+
+const settled = (r: Reservation) => r.status === 'released' || r.allocation === 'allocated';
+
+/** Waits until every reservation of the SKUs is allocated or released and every saga is at rest. */
+async function waitSettled(skus: string[], expected: number, timeoutMs = 120_000) {
+  await waitFor(
+    'every reservation allocated or released, every saga at rest',
+    async () => {
+      const reservations = (await Promise.all(skus.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
+      if (reservations.length !== expected || !reservations.every(settled)) return false;
+      const all = (await Promise.all(skus.map(sagas))).flat();
+      return all.length === expected && all.every((s) => s.phase === 'allocated' || s.phase === 'done');
+    },
+    timeoutMs,
+    500,
+  );
+}
+
+/** The invariant that matters: the warehouse holds exactly what the SKU objects consider allocated. */
+async function expectAgreement(skus: string[]) {
+  const records = new Map<string, WmsRecord>((await listDespiteFaults()).map((r) => [r.reservationId, r]));
+  for (const sku of skus) {
+    const log = await objectLog(worker.env.SKU, sku);
+    // Never rewritten: versions are 1..n without a hole.
+    expect(log.map((e) => e.version)).toEqual(log.map((_, i) => i + 1));
+    const confirmations = log.filter((e) => e.type === 'AllocationConfirmed').map((e) => (e.data as { reservationId: string }).reservationId);
+    expect(new Set(confirmations).size).toBe(confirmations.length);
+    for (const r of await reservationsOf(worker.env.SKU, sku)) {
+      const record = records.get(r.reservationId);
+      if (r.status !== 'released' && r.allocation === 'allocated') {
+        expect(record, r.reservationId).toMatchObject({ status: 'allocated', allocationId: r.allocationId, sku, qty: r.qty });
+      } else {
+        expect(r.status, r.reservationId).toBe('released');
+        expect(record?.status ?? 'none', r.reservationId).not.toBe('allocated');
+      }
+    }
+  }
+}
+
+/** The simulator's faults hit every operation, ListAllocations too: ask again until it answers. */
+async function listDespiteFaults(): Promise<WmsRecord[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await wms.list(5_000);
+    } catch (error) {
+      if (attempt === 20) throw error;
+    }
+  }
+}
+
+const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+describe('WMS saga over real SOAP and Kafka', () => {
+  it('with 20% timeouts, 5% faults, duplicate and late replies: 2,000 reservations all end allocated or released, and the WMS agrees', async () => {
+    const skus = names('SAGA-A', 10);
+    for (const sku of skus) await setStock(sku, 250);
+    // One SKU the warehouse has little of: some allocations are rejected there.
+    const scarce = skus[0]!;
+    expect((await fetch(`${wmsProcess.url}/admin/stock/${scarce}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qty: 150 }) })).status).toBe(200);
+
+    const ids = await pool(
+      Array.from({ length: 2000 }, (_, i) => async () => {
+        const sku = skus[i % 10]!;
+        const id = await reserve(sku, `buyer-${i}`);
+        // Some buyers change their mind while the saga runs.
+        if (i % 10 === 3) await cancel(sku, id, `buyer-${i}`);
+        return id;
+      }),
+      24,
+    );
+    expect(new Set(ids).size).toBe(2000);
+    await waitSettled(skus, 2000);
+    await expectAgreement(skus);
+
+    const all = (await Promise.all(skus.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
+    const reasons = new Set(all.filter((r) => r.status === 'released').map((r) => r.releaseReason));
+    expect(reasons.has('cancelled')).toBe(true);
+    expect(reasons.has('wms_rejected')).toBe(true);
+    // The warehouse never gave out more than it had of the scarce SKU.
+    const scarceAllocated = (await reservationsOf(worker.env.SKU, scarce)).filter((r) => r.status !== 'released' && r.allocation === 'allocated');
+    expect(scarceAllocated.reduce((units, r) => units + r.qty, 0)).toBeLessThanOrEqual(150);
+  });
+
+  it('bridge SIGKILLed in the middle of the sagas and restarted: the same end state', async () => {
+    const skus = names('SAGA-K', 4);
+    for (const sku of skus) await setStock(sku, 200);
+    const restarts: Promise<void>[] = [];
+    await pool(
+      Array.from({ length: 600 }, (_, i) => () => reserve(skus[i % 4]!, `k-${i}`)),
+      16,
+      (done) => {
+        if (done === 300) restarts.push(restartBridge());
+      },
+    );
+    await Promise.all(restarts);
+    await waitSettled(skus, 600);
+    await expectAgreement(skus);
+  });
+
+  it('a WMS outage longer than the deadline: releases with wms_timeout; once it is back, nothing is held there', async () => {
+    const sku = 'SAGA-OUT-1';
+    await setStock(sku, 100);
+    const outage = (DEADLINE_SECONDS + 3) * 1000;
+    expect((await fetch(`${wmsProcess.url}/admin/outage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ forMs: outage }) })).status).toBe(200);
+    const started = Date.now();
+    await pool(Array.from({ length: 30 }, (_, i) => () => reserve(sku, `o-${i}`)), 6);
+    await waitFor('the releases', async () => (await reservationsOf(worker.env.SKU, sku)).every((r) => r.status === 'released'), 60_000, 500);
+    expect(Date.now() - started).toBeLessThan(outage);
+    const reservations = await reservationsOf(worker.env.SKU, sku);
+    expect(reservations.map((r) => r.releaseReason)).toEqual(reservations.map(() => 'wms_timeout'));
+    await waitSettled([sku], 30, 60_000);
+    await expectAgreement([sku]);
+  });
+});
+
+async function restartBridge(): Promise<void> {
+  await bridge.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 500));
+  bridge = await startBridgeProcess(bridgeEnv);
+}
