@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: the Worker (wrangler dev) and the bridge together, on the documented local ports.
+// `npm start`: the Worker (wrangler dev), the bridge and the WMS simulator together, on the
+// documented local ports.
 //   npm start                          bridge on its embedded file log (.data/bridge)
 //   KAFKA_BROKERS=host:9092 npm start  bridge on that Kafka cluster
 //   npm run start:kafka                bridge on a real Kafka broker started (and stopped) here
@@ -7,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BRIDGE_PORT, WORKER_PORT } from './dev-defaults.mjs';
+import { BRIDGE_PORT, WMS_PORT, WORKER_PORT } from './dev-defaults.mjs';
 import { ensureDevVars } from './dev-vars.mjs';
 import { startKafka, stopKafka } from './kafka.mjs';
 
@@ -51,9 +52,13 @@ process.on('SIGTERM', () => void stop(0));
 run('worker', join(root, 'node_modules', '.bin', 'wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(WORKER_PORT)], {
   CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? 'false',
 });
+// Fault-free by default; `npm run cli -- wms faults set …` injects faults while it runs.
+run('wms', process.execPath, ['--import', 'tsx', 'bridge/wms/main.ts'], { WMS_PORT: String(WMS_PORT) });
 run('bridge', process.execPath, ['--import', 'tsx', 'bridge/main.ts'], {
   BRIDGE_PORT: String(BRIDGE_PORT),
   INTERNAL_SECRET: vars.INTERNAL_SECRET,
+  ADMIN_KEYS: vars.ADMIN_KEYS,
   EDGE_URL: `http://127.0.0.1:${WORKER_PORT}`,
+  WMS_URL: `http://127.0.0.1:${WMS_PORT}/wms`,
   ...(broker ? { KAFKA_BROKERS: broker.brokers } : {}),
 });
