@@ -7,12 +7,12 @@ import { integer, url } from './args';
 import { EXIT, type ExitCode } from './exit';
 import type { Service } from './http';
 
-export type GlobalOptions = {
+type GlobalOptions = {
   edgeUrl: string;
   bridgeUrl: string;
   wmsUrl: string;
   adminKey: string;
-  json: boolean;
+  json?: boolean;
   timeoutMs: number;
 };
 
@@ -28,7 +28,7 @@ export function addGlobalOptions(program: Command): Command {
         .argParser(url),
     )
     .addOption(new Option('--admin-key <key>', 'admin bearer key of the edge and the bridge').env('ADMIN_KEY').default('dev-admin'))
-    .addOption(new Option('--json', 'machine output: exactly one JSON document on stdout').default(false))
+    .option('--json', 'machine output: exactly one JSON document on stdout')
     .addOption(new Option('--timeout-ms <ms>', 'per call').default(5_000).argParser(integer(1, 600_000)));
 }
 

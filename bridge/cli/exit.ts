@@ -10,12 +10,11 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** A call that did not give an answer to work with; `status` and `code` when the component answered. */
+/** A call that did not give an answer to work with; `code` is the component's error code when it sent one. */
 export class CallFailed extends Error {
   override readonly name = 'CallFailed';
   constructor(
     message: string,
-    readonly status: number | null = null,
     readonly code: string | null = null,
   ) {
     super(message);

@@ -3,7 +3,7 @@ import { CallFailed } from './exit';
 
 /** One component's admin API as the CLI reaches it. */
 export type Service = { name: string; baseUrl: string; adminKey: string | null; timeoutMs: number };
-export type Method = 'GET' | 'POST' | 'PUT';
+type Method = 'GET' | 'POST' | 'PUT';
 export type Reply = { status: number; body: unknown };
 
 /** Every admin API answers errors as `{error: {code, message}}` (the edge, the bridge, the simulator). */
@@ -39,15 +39,11 @@ export async function call<T>(service: Service, method: Method, path: string, sc
   if (reply.status < 200 || reply.status > 299) {
     const error = ErrorBodySchema.safeParse(reply.body);
     const detail = error.success ? `: ${error.data.error.code}${error.data.error.message ? ` (${error.data.error.message})` : ''}` : '';
-    throw new CallFailed(
-      `${service.name} answered HTTP ${reply.status}${detail} to ${method} ${path}`,
-      reply.status,
-      error.success ? error.data.error.code : null,
-    );
+    throw new CallFailed(`${service.name} answered HTTP ${reply.status}${detail} to ${method} ${path}`, error.success ? error.data.error.code : null);
   }
   const parsed = schema.safeParse(reply.body);
   if (!parsed.success) {
-    throw new CallFailed(`${service.name} sent an unexpected answer to ${method} ${path}: ${z.prettifyError(parsed.error)}`, reply.status);
+    throw new CallFailed(`${service.name} sent an unexpected answer to ${method} ${path}: ${z.prettifyError(parsed.error)}`);
   }
   return parsed.data;
 }

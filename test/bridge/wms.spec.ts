@@ -354,6 +354,7 @@ describe('hardening: the endpoint filters before soap parses anything', () => {
       headers: { 'content-type': 'text/xml', soapaction: '"urn:flash-sale:wms/AllocateStock"' },
       body: endless,
       duplex: 'half',
+      signal: AbortSignal.timeout(5_000),
     } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(await client.list(T)).toEqual([]);

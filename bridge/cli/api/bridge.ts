@@ -6,7 +6,7 @@ const LogHealthSchema = z.object({ ok: z.boolean(), adapter: z.string(), detail:
 const ReachabilitySchema = z.object({ ok: z.boolean(), detail: z.string() });
 
 export const BridgeHealthSchema = z.object({ status: z.string(), log: LogHealthSchema });
-export const BridgeStatusSchema = z.object({
+const BridgeStatusSchema = z.object({
   log: LogHealthSchema,
   wms: ReachabilitySchema,
   /** Null when the bridge runs without the saga (`SAGA=off`). */
@@ -16,7 +16,7 @@ export type BridgeStatus = z.infer<typeof BridgeStatusSchema>;
 
 const SagaListSchema = z.object({ total: z.int(), sagas: z.array(AllocationSagaSchema) });
 const SkuListSchema = z.object({ skus: z.array(z.object({ sku: z.string(), sagas: z.int() })) });
-export const DeadLetterSchema = z.object({
+const DeadLetterSchema = z.object({
   partition: z.int(),
   offset: z.string(),
   key: z.string(),
@@ -27,7 +27,7 @@ export const DeadLetterSchema = z.object({
 const DeadLettersSchema = z.object({ total: z.int(), records: z.array(DeadLetterSchema) });
 const RequeuedSchema = z.object({ requeued: z.int() });
 
-export type SagaQuery = { phase?: SagaPhase; sku?: string; limit?: number };
+type SagaQuery = { phase?: SagaPhase; sku?: string; limit?: number };
 
 const id = (reservationId: string) => encodeURIComponent(reservationId);
 
@@ -38,7 +38,7 @@ export function bridgeApi(service: Service) {
     health: () => exchange(service, 'GET', '/healthz'),
     status: () => call(service, 'GET', '/admin/status', BridgeStatusSchema),
     sagas(query: SagaQuery) {
-      const search = new URLSearchParams(Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
+      const search = new URLSearchParams(Object.entries(query).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])));
       return call(service, 'GET', `/admin/sagas?${search}`, SagaListSchema);
     },
     saga: (reservationId: string) => call(service, 'GET', `/admin/sagas/${id(reservationId)}`, AllocationSagaSchema),

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { EventPageSchema, RelayStatusSchema, ReservationSchema } from '../../../src/api/schemas';
 import type { SkuEvent } from '../../../src/domain/sku';
 import { call, exchange, type Service } from '../http';
@@ -16,9 +17,10 @@ export function edgeApi(service: Service) {
     async events(sku: string, after: number, limit = Number.POSITIVE_INFINITY): Promise<SkuEvent[]> {
       const events: SkuEvent[] = [];
       for (let cursor: number | null = after; cursor !== null && events.length < limit; ) {
-        const page = await call(service, 'GET', path(sku, `/events?after=${cursor}&limit=${Math.min(PAGE, limit - events.length)}`), EventPageSchema);
+        const page: z.infer<typeof EventPageSchema> = await call(service, 'GET', path(sku, `/events?after=${cursor}&limit=${Math.min(PAGE, limit - events.length)}`), EventPageSchema);
         events.push(...page.events);
-        cursor = page.nextAfter;
+        // An empty page ends it too, whatever it says: a log that stops moving must not loop forever.
+        cursor = page.events.length > 0 ? page.nextAfter : null;
       }
       return events;
     },

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { SAGA_PHASES, type AllocationSaga, type SagaPhase } from '../../../src/domain/allocation';
 import { integer, sku } from '../args';
 import { withCli } from '../context';
+import { examples } from '../help';
 import { table } from '../table';
 
 const time = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
@@ -28,7 +29,10 @@ function sagaDetail(saga: AllocationSaga): string {
 }
 
 export function registerSagas(program: Command): void {
-  const group = program.command('sagas').description("the bridge's WMS allocation sagas, one per reservation");
+  const group = program
+    .command('sagas')
+    .description("the bridge's WMS allocation sagas, one per reservation")
+    .addHelpText('after', examples('inventory sagas list --phase stuck', 'inventory sagas retry res_4k2m9q0c7f1h3j5n8p0r2t4v6x'));
 
   group
     .command('list')
@@ -36,7 +40,7 @@ export function registerSagas(program: Command): void {
     .addOption(new Option('--phase <phase>', 'only this phase').choices(SAGA_PHASES))
     .option('--sku <sku>', 'only this SKU', sku)
     .option('--limit <n>', 'at most this many', integer(1, 100_000), 100)
-    .addHelpText('after', '\nExamples:\n  inventory sagas list --phase stuck\n  inventory sagas list --sku SNEAKER-42 --limit 20\n  inventory --json sagas list')
+    .addHelpText('after', examples('inventory sagas list --phase stuck', 'inventory sagas list --sku SNEAKER-42 --limit 20', 'inventory --json sagas list'))
     .action(
       withCli(async (cli, options: { phase?: SagaPhase; sku?: string; limit: number }) => {
         const { total, sagas } = await cli.bridge.sagas(options);
@@ -54,7 +58,7 @@ export function registerSagas(program: Command): void {
     .command('show')
     .description("one reservation's saga, with its notes")
     .argument('<reservationId>')
-    .addHelpText('after', '\nExample:\n  inventory sagas show res_4k2m9q0c7f1h3j5n8p0r2t4v6x')
+    .addHelpText('after', examples('inventory sagas show res_4k2m9q0c7f1h3j5n8p0r2t4v6x'))
     .action(
       withCli(async (cli, reservationId: string) => {
         const saga = await cli.bridge.saga(reservationId);
@@ -66,7 +70,7 @@ export function registerSagas(program: Command): void {
     .command('retry')
     .description('run the saga\'s next command now (a stuck saga resumes where it stopped)')
     .argument('<reservationId>')
-    .addHelpText('after', '\nExample:\n  inventory sagas retry res_4k2m9q0c7f1h3j5n8p0r2t4v6x')
+    .addHelpText('after', examples('inventory sagas retry res_4k2m9q0c7f1h3j5n8p0r2t4v6x'))
     .action(
       withCli(async (cli, reservationId: string) => {
         const saga = await cli.bridge.retry(reservationId);

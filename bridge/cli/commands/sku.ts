@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { SkuEvent } from '../../../src/domain/sku';
 import { integer, sku } from '../args';
 import { withCli } from '../context';
+import { examples } from '../help';
 import { table } from '../table';
 
 /** The event's payload as `key=value` pairs: reservationId, qty, reason, whatever the type carries. */
@@ -11,7 +12,10 @@ const dataOf = (event: SkuEvent) =>
     .join(' ');
 
 export function registerSku(program: Command): void {
-  const group = program.command('sku').description("one SKU's event log, as its Durable Object keeps it");
+  const group = program
+    .command('sku')
+    .description("one SKU's event log, as its Durable Object keeps it")
+    .addHelpText('after', examples('inventory sku events SNEAKER-42'));
 
   group
     .command('events')
@@ -19,7 +23,7 @@ export function registerSku(program: Command): void {
     .argument('<sku>', 'the SKU (case-sensitive)', sku)
     .option('--after <version>', 'only events after this version', integer(0), 0)
     .option('--limit <n>', 'at most this many events', integer(1))
-    .addHelpText('after', '\nExamples:\n  inventory sku events SNEAKER-42\n  inventory sku events SNEAKER-42 --after 100 --limit 20\n  inventory --json sku events SNEAKER-42 > log.json')
+    .addHelpText('after', examples('inventory sku events SNEAKER-42', 'inventory sku events SNEAKER-42 --after 100 --limit 20', 'inventory --json sku events SNEAKER-42 > log.json'))
     .action(
       withCli(async (cli, id: string, options: { after: number; limit?: number }) => {
         const events = await cli.edge.events(id, options.after, options.limit);

@@ -3,12 +3,13 @@ import type { Faults, FaultsPatch } from '../../wms/faults';
 import { integer, millisRange, rate, sku } from '../args';
 import { withCli } from '../context';
 import { UsageError } from '../exit';
+import { examples } from '../help';
 import { table } from '../table';
 
 function faultsTable(faults: Faults): string {
   const outage = faults.outageUntil > Date.now() ? `until ${new Date(faults.outageUntil).toISOString()}` : 'none';
   return table(null, [
-    ['latency', `${faults.latencyMs.min}-${faults.latencyMs.max} ms`],
+    ['latency', `${faults.latencyMs.min === faults.latencyMs.max ? faults.latencyMs.min : `${faults.latencyMs.min}-${faults.latencyMs.max}`} ms`],
     ['timeout rate', String(faults.timeoutRate)],
     ['fault rate', String(faults.faultRate)],
     ['duplicate rate', String(faults.duplicateRate)],
@@ -24,12 +25,13 @@ type FaultOptions = { latencyMs?: Faults['latencyMs']; timeoutRate?: number; fau
 export function registerWms(program: Command): void {
   const group = program
     .command('wms')
-    .description('the WMS simulator: its faults, outages and stock (its admin API, at the origin of --wms-url)');
+    .description('the WMS simulator: its faults, outages and stock (its admin API, at the origin of --wms-url)')
+    .addHelpText('after', examples('inventory wms faults set --timeout-rate 0.2', 'inventory wms outage 30', 'inventory wms stock SNEAKER-42 100'));
 
   const faults = group
     .command('faults')
     .description('the faults the simulator injects into SOAP calls now')
-    .addHelpText('after', '\nExamples:\n  inventory wms faults\n  inventory wms faults set --fault-rate 0.2 --latency-ms 20-80')
+    .addHelpText('after', examples('inventory wms faults', 'inventory wms faults set --fault-rate 0.2 --latency-ms 20-80'))
     .action(
       withCli(async (cli) => {
         const current = await cli.wmsAdmin.faults();
@@ -46,7 +48,7 @@ export function registerWms(program: Command): void {
     .option('--duplicate-rate <p>', 'calls applied twice, as a duplicate delivery would be', rate)
     .option('--late-rate <p>', 'calls applied and answered only after --late-ms', rate)
     .option('--late-ms <ms>', 'how late a late call is', integer(0, 600_000))
-    .addHelpText('after', '\nExamples:\n  inventory wms faults set --fault-rate 0.5\n  inventory wms faults set --latency-ms 0 --timeout-rate 0 --fault-rate 0   # back to normal')
+    .addHelpText('after', examples('inventory wms faults set --fault-rate 0.5', 'inventory wms faults set --latency-ms 0 --timeout-rate 0 --fault-rate 0   # back to normal'))
     .action(
       withCli(async (cli, options: FaultOptions) => {
         const patch: FaultsPatch = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
@@ -60,7 +62,7 @@ export function registerWms(program: Command): void {
     .command('outage')
     .description('make the SOAP endpoint answer HTTP 503 to everything for a while (0 ends an outage)')
     .argument('<seconds>', 'how long', integer(0, 86_400))
-    .addHelpText('after', '\nExamples:\n  inventory wms outage 30\n  inventory wms outage 0')
+    .addHelpText('after', examples('inventory wms outage 30', 'inventory wms outage 0'))
     .action(
       withCli(async (cli, seconds: number) => {
         const result = await cli.wmsAdmin.outage(seconds * 1000);
@@ -73,7 +75,7 @@ export function registerWms(program: Command): void {
     .description("units left per SKU at the warehouse; with <sku> <qty>, set one SKU's units")
     .argument('[sku]', 'the SKU to set', sku)
     .argument('[qty]', 'its units left', integer(0, 1_000_000_000))
-    .addHelpText('after', '\nExamples:\n  inventory wms stock\n  inventory wms stock SNEAKER-42 0   # the warehouse refuses every allocation of it')
+    .addHelpText('after', examples('inventory wms stock', 'inventory wms stock SNEAKER-42 0   # the warehouse refuses every allocation of it'))
     .action(
       withCli(async (cli, id: string | undefined, qty: number | undefined) => {
         if (id === undefined) {

@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { RelayStatusSchema } from '../../../src/api/schemas';
+import { BridgeHealthSchema, type BridgeStatus } from '../api/bridge';
+import { collect, sku } from '../args';
+import { withCli, type Cli } from '../context';
+import { CallFailed, EXIT } from '../exit';
+import { examples } from '../help';
+import type { Reply } from '../http';
+import { table } from '../table';
+
+/** `failed`: the component could not be asked (exit 3), as opposed to answering that it is unwell (exit 1). */
+type Check = { component: string; ok: boolean; failed: boolean; detail: string };
+type Relay = z.infer<typeof RelayStatusSchema>;
+
+const check = (component: string, ok: boolean, detail: string): Check => ({ component, ok, failed: false, detail });
+
+/** Every probe runs whatever the others did: a call that failed becomes a failed check, not the end of the command. */
+const settle = <T>(call: Promise<T>): Promise<T | CallFailed> => call.catch((error) => (error instanceof CallFailed ? error : Promise.reject(error)));
+
+function judge<T>(component: string, result: T | CallFailed, checks: (value: T) => Check | Check[]): Check[] {
+  if (result instanceof CallFailed) return [{ component, ok: false, failed: true, detail: result.message }];
+  return [checks(result)].flat();
+}
+
+const healthz = (component: string, url: string) => (reply: Reply) =>
+  check(component, reply.status === 200, reply.status === 200 ? url : `${url} answered HTTP ${reply.status}`);
+
+/** A 503 is an answer too: the bridge is up but its log is not, and the body says why. */
+const bridgeHealth = (url: string) => (reply: Reply) => {
+  const body = BridgeHealthSchema.safeParse(reply.body);
+  return body.success && !body.data.log.ok ? check('bridge', false, `${url}: log unavailable: ${body.data.log.detail}`) : healthz('bridge', url)(reply);
+};
+
+const fromBridgeStatus = ({ log, wms, sagas }: BridgeStatus): Check[] => [
+  check('event log', log.ok, `${log.adapter} log: ${log.detail}`),
+  check('wms from bridge', wms.ok, wms.detail),
+  // A stuck saga waits for an operator (`sagas list --phase stuck`, `sagas retry`).
+  sagas
+    ? check('sagas', sagas.stuck === 0, Object.entries(sagas).map(([phase, n]) => `${phase} ${n}`).join(', '))
+    : check('sagas', true, 'the saga is off in this bridge'),
+];
+
+/** Pending events are normal between two pushes; failed pushes in a row are not. */
+function relayCheck(relay: Relay): Check {
+  const detail = `pending ${relay.pending}, relayed ${relay.relayedVersion}/${relay.lastVersion}, attempts ${relay.attempts}`;
+  return check(`relay ${relay.sku}`, relay.attempts === 0, relay.lastError ? `${detail}, last error: ${relay.lastError}` : detail);
+}
+
+async function status(cli: Cli, skus: readonly string[]) {
+  const { edgeUrl, bridgeUrl, wmsUrl } = cli.options;
+  const [edge, bridge, admin, wms, relays] = await Promise.all([
+    settle(cli.edge.health()),
+    settle(cli.bridge.health()),
+    settle(cli.bridge.status()),
+    settle(cli.wmsAdmin.health()),
+    Promise.all(skus.map((id) => settle(cli.edge.relay(id)))),
+  ]);
+  const checks = [
+    ...judge('edge', edge, healthz('edge', edgeUrl)),
+    ...judge('bridge', bridge, bridgeHealth(bridgeUrl)),
+    ...judge('bridge admin', admin, fromBridgeStatus),
+    ...judge('wms', wms, healthz('wms', wmsUrl)),
+    ...relays.flatMap((relay, i) => judge(`relay ${skus[i]}`, relay, relayCheck)),
+  ];
+  return {
+    healthy: checks.every((c) => c.ok),
+    checks,
+    bridge: admin instanceof CallFailed ? null : admin,
+    relay: relays.filter((r) => !(r instanceof CallFailed)),
+  };
+}
+
+const stateOf = (c: Check) => (c.failed ? 'FAILED' : c.ok ? 'ok' : 'UNHEALTHY');
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('health of the edge, the bridge (event log, WMS reachability, sagas by phase) and the WMS; with --sku, relay lag')
+    .option('--sku <sku...>', 'also show these SKUs\' outbox relay to the bridge', collect(sku))
+    .addHelpText(
+      'after',
+      '\nExit code: 0 all healthy, 1 something unhealthy, 3 a component could not be asked.\n' +
+        examples('inventory status', 'inventory status --sku SNEAKER-42 HOODIE-M', 'inventory --json status'),
+    )
+    .action(
+      withCli(async (cli, options: { sku?: string[] }) => {
+        const report = await status(cli, options.sku ?? []);
+        for (const c of report.checks.filter((c) => c.failed)) process.stderr.write(`error: ${c.detail}\n`);
+        cli.print(report, () => table(['COMPONENT', 'STATE', 'DETAIL'], report.checks.map((c) => [c.component, stateOf(c), c.detail])));
+        if (report.checks.some((c) => c.failed)) return EXIT.failed;
+        return report.healthy ? EXIT.ok : EXIT.problems;
+      }),
+    );
+}

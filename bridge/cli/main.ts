@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander';
+import { WmsError } from '../wms/client';
+import { registerDlq } from './commands/dlq';
+import { registerReconcile } from './commands/reconcile';
+import { registerSagas } from './commands/sagas';
+import { registerSku } from './commands/sku';
+import { registerStatus } from './commands/status';
+import { registerWms } from './commands/wms';
+import { addGlobalOptions } from './context';
+import { EXIT, UsageError } from './exit';
+import { examples } from './help';
+
+/** `inventory`: the operators' CLI over the edge's, the bridge's and the WMS simulator's admin APIs. */
+const program = addGlobalOptions(
+  new Command('inventory')
+    .description('Admin CLI of the flash-sale inventory: health, SKU logs, WMS sagas, dead letters, reconciliation, WMS simulator faults')
+    // Thrown rather than exited, so usage errors get exit code 2, not commander's 1 (which here means "problems found").
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)'),
+).addHelpText(
+  'after',
+  '\nExit codes: 0 ok, 1 the check found problems, 2 usage error, 3 a component unreachable or a call failed.\n' +
+    examples('inventory status', 'inventory --json reconcile --repair', 'ADMIN_KEY=… EDGE_URL=https://… inventory sku events SNEAKER-42'),
+);
+
+registerStatus(program);
+registerSku(program);
+registerSagas(program);
+registerDlq(program);
+registerReconcile(program);
+registerWms(program);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.exitCode = exitCodeOf(error);
+}
+
+function exitCodeOf(error: unknown): number {
+  // Commander has printed its message (or the help) already.
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (error instanceof UsageError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  // Messages only, never stacks: those would print the installation's paths.
+  const message =
+    error instanceof WmsError
+      ? `WMS ${error.kind}: ${error.message.replace(/\s+/g, ' ')}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  process.stderr.write(`error: ${message}\n`);
+  return EXIT.failed;
+}

@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWmsClient, type WmsClient } from '../../bridge/wms/client';
+import type { AllocationSaga } from '../../src/domain/allocation';
+import { runCli, type CliResult } from './support/cli';
+import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from './support/processes';
+import { objectLog, reservationsOf, waitFor } from './support/system';
+import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
+
+/**
+ * The admin CLI as operators run it (`node bin/inventory.mjs`), against the whole system: the
+ * Worker in workerd, the bridge process on its embedded log with the saga, the WMS simulator.
+ */
+const secret = randomBytes(32).toString('hex');
+let dataDir: string;
+let worker: Awaited<ReturnType<typeof startWorker>>;
+let bridge: ServiceProcess;
+let wmsProcess: ServiceProcess;
+let wms: WmsClient;
+let cliEnv: Record<string, string>;
+
+const SKUS = ['CLI-A', 'CLI-B'];
+/** Reservation ids by customer. */
+const ids: Record<string, string> = {};
+
+const cli = (...args: string[]) => runCli(args, cliEnv);
+/** The one JSON document a `--json` run prints, once its exit code is the one expected. */
+const json = <T>(result: CliResult, code = 0): T => {
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(code);
+  return JSON.parse(result.stdout) as T;
+};
+
+async function admin(path: string, method: string, body?: unknown) {
+  const response = await fetch(`${worker.url}/v1/admin/skus/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(response.status).toBe(200);
+  return response.json();
+}
+
+async function reserve(sku: string, customerId: string, qty: number): Promise<void> {
+  const response = await fetch(`${worker.url}/v1/skus/${sku}/reservations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${STOREFRONT_KEY}`, 'content-type': 'application/json', 'idempotency-key': `cli-${customerId}` },
+    body: JSON.stringify({ customerId, qty }),
+  });
+  expect(response.status).toBe(201);
+  ids[customerId] = ((await response.json()) as { reservationId: string }).reservationId;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'cli-e2e-'));
+  const [bridgePort, wmsPort] = [await freePort(), await freePort()];
+  wmsProcess = await startWmsProcess({ WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms') });
+  const wmsUrl = `${wmsProcess.url}/wms`;
+  worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
+  bridge = await startBridgeProcess({
+    BRIDGE_PORT: String(bridgePort),
+    INTERNAL_SECRET: secret,
+    EDGE_URL: worker.url,
+    ADMIN_KEYS: ADMIN_KEY,
+    WMS_URL: wmsUrl,
+    BRIDGE_DATA_DIR: join(dataDir, 'bridge'),
+    // Empty, not unset: a KAFKA_BROKERS of the shell running the tests must not switch the log to Kafka.
+    KAFKA_BROKERS: '',
+    ALLOCATION_DEADLINE_SECONDS: '5',
+    WMS_CALL_TIMEOUT_MS: '500',
+  });
+  wms = await createWmsClient(wmsUrl);
+  cliEnv = { EDGE_URL: worker.url, BRIDGE_URL: bridge.url, WMS_URL: wmsUrl, ADMIN_KEY };
+
+  await admin('CLI-A/stock', 'PUT', { onHand: 10 });
+  await admin('CLI-B/stock', 'PUT', { onHand: 5 });
+  await reserve('CLI-A', 'alice', 2);
+  await reserve('CLI-A', 'bob', 1);
+  await reserve('CLI-B', 'carol', 1);
+  // Allocated on both sides, the sagas at rest and every event relayed: nothing moves while the CLI looks.
+  await waitFor('the saga to allocate every reservation', async () => {
+    const reservations = (await Promise.all(SKUS.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
+    const relays = await Promise.all(SKUS.map((sku) => worker.env.SKU.getByName(sku).relayStatus(sku)));
+    const sagas = await fetch(`${bridge.url}/admin/sagas`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const phases = ((await sagas.json()) as { sagas: AllocationSaga[] }).sagas.map((saga) => saga.phase);
+    return (
+      reservations.every((r) => r.allocation === 'allocated') &&
+      relays.every((r) => r.ok && r.value.pending === 0) &&
+      phases.length === 3 &&
+      phases.every((phase) => phase === 'allocated')
+    );
+  });
+});
+
+afterAll(async () => {
+  await bridge?.kill('SIGTERM');
+  await wmsProcess?.kill('SIGTERM');
+  await worker?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the inventory CLI against a running system', () => {
+  it('status: every component healthy, the embedded log, the WMS reachable from the bridge, relay lag per SKU', async () => {
+    const human = await cli('status', '--sku', 'CLI-A', 'CLI-B');
+    expect(human.stderr).toBe('');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^event log\s+ok\s+embedded log: file log/m);
+    expect(human.stdout).toMatch(/^wms from bridge\s+ok\s+WSDL served/m);
+    expect(human.stdout).toMatch(/^sagas\s+ok\s+allocating 0, confirming 0, releasing 0, cancelling 0, allocated 3, done 0, stuck 0$/m);
+    expect(human.stdout).toMatch(/^relay CLI-A\s+ok\s+pending 0, relayed 5\/5, attempts 0$/m);
+
+    const report = json<{ healthy: boolean; checks: { component: string; ok: boolean }[]; bridge: { log: { adapter: string } }; relay: unknown[] }>(
+      await cli('--json', 'status', '--sku', 'CLI-B'),
+    );
+    expect(report.healthy).toBe(true);
+    expect(report.checks.map((c) => [c.component, c.ok])).toEqual([
+      ['edge', true],
+      ['bridge', true],
+      ['event log', true],
+      ['wms from bridge', true],
+      ['sagas', true],
+      ['wms', true],
+      ['relay CLI-B', true],
+    ]);
+    expect(report.bridge.log.adapter).toBe('embedded');
+    expect(report.relay).toHaveLength(1);
+  });
+
+  it('status exits 1 while the WMS is down, and 0 once it is back', async () => {
+    expect((await cli('wms', 'outage', '60')).code).toBe(0);
+    const down = await cli('status');
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/^wms from bridge\s+UNHEALTHY\s+HTTP 503$/m);
+    expect((await cli('wms', 'outage', '0')).stdout).toBe('no outage\n');
+    expect((await cli('status')).code).toBe(0);
+  });
+
+  it('sku events: --json is the SKU object\'s log; the table shows each event\'s data; --after and --limit page it', async () => {
+    const log = await objectLog(worker.env.SKU, 'CLI-A');
+    expect(log.map((e) => e.type).sort()).toEqual(['AllocationConfirmed', 'AllocationConfirmed', 'StockReserved', 'StockReserved', 'StockSet']);
+    expect(json(await cli('--json', 'sku', 'events', 'CLI-A'))).toEqual(log);
+    expect(json(await cli('sku', 'events', 'CLI-A', '--after', '1', '--limit', '2', '--json'))).toEqual(log.slice(1, 3));
+
+    const human = await cli('sku', 'events', 'CLI-A');
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^VERSION\s+TYPE\s+AT\s+DATA$/);
+    expect(lines).toHaveLength(log.length + 1);
+    expect(lines[1]).toMatch(/^\s*1\s+StockSet\s+\S+\s+onHand=10 limitPerCustomer=null$/);
+    expect(human.stdout).toContain(`reservationId=${ids.alice} customerId=alice qty=2`);
+  });
+
+  it('sagas list, show and retry', async () => {
+    const all = json<{ total: number; sagas: AllocationSaga[] }>(await cli('--json', 'sagas', 'list'));
+    expect(all.total).toBe(3);
+    expect(new Set(all.sagas.map((s) => s.reservationId))).toEqual(new Set(Object.values(ids)));
+    expect(all.sagas.every((s) => s.phase === 'allocated' && s.allocationId !== null)).toBe(true);
+
+    const onB = json<{ total: number; sagas: AllocationSaga[] }>(await cli('--json', 'sagas', 'list', '--sku', 'CLI-B', '--phase', 'allocated'));
+    expect(onB.sagas.map((s) => s.reservationId)).toEqual([ids.carol]);
+    expect(json<{ total: number }>(await cli('--json', 'sagas', 'list', '--phase', 'stuck')).total).toBe(0);
+
+    const shown = json<AllocationSaga>(await cli('--json', 'sagas', 'show', ids.alice!));
+    expect(shown).toMatchObject({ reservationId: ids.alice, sku: 'CLI-A', qty: 2, phase: 'allocated' });
+    const human = await cli('sagas', 'show', ids.alice!);
+    expect(human.stdout).toMatch(new RegExp(`^reservation\\s+${ids.alice}$`, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`^allocation\\s+${shown.allocationId}$`, 'm'));
+
+    expect(json<AllocationSaga>(await cli('--json', 'sagas', 'retry', ids.bob!)).reservationId).toBe(ids.bob);
+
+    const missing = await cli('sagas', 'show', 'res_nosuchreservation');
+    expect(missing.code).toBe(3);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toContain('HTTP 404: saga_not_found');
+  });
+
+  it('dlq list is empty; requeue of nothing requeues nothing', async () => {
+    expect(json(await cli('--json', 'dlq', 'list'))).toEqual({ total: 0, records: [] });
+    expect((await cli('dlq', 'list')).stdout).toBe('no dead letters\n');
+    expect(json(await cli('--json', 'dlq', 'requeue'))).toEqual({ requeued: 0 });
+  });
+
+  it('reconcile: no differences, then two made on purpose are found, repaired, and gone', async () => {
+    const clean = await cli('reconcile');
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toBe(
+      'SKUs checked: 2; reservations compared: 3\nunits allocated: edge 4, wms 4\ndifferences: 0 (wms_only 0, edge_only 0, mismatch 0)\n',
+    );
+
+    // The WMS drops alice's allocation behind the saga's back, and allocates for a reservation the edge never made.
+    const ghost = 'res_ghostghostghostghostghost';
+    await wms.cancel(ids.alice!, 5_000);
+    const { allocationId } = (await wms.allocate(ghost, 'CLI-B', 3, 5_000)) as { allocationId: string };
+
+    const found = await cli('reconcile');
+    expect(found.code).toBe(1);
+    expect(found.stdout).toContain('units allocated: edge 4, wms 5\ndifferences: 2 (wms_only 1, edge_only 1, mismatch 0)');
+    expect(found.stdout).toMatch(new RegExp(`^edge_only\\s+CLI-A\\s+${ids.alice}\\s+held/allocated x2 \\S+\\s+cancelled x2 \\S+$`, 'm'));
+    expect(found.stdout).toMatch(new RegExp(`^wms_only\\s+CLI-B\\s+${ghost}\\s+unknown\\s+allocated x3 ${allocationId}$`, 'm'));
+
+    const onlyB = json<{ skus: string[]; differences: { kind: string; reservationId: string }[] }>(await cli('--json', 'reconcile', '--sku', 'CLI-B'), 1);
+    expect(onlyB.skus).toEqual(['CLI-B']);
+    expect(onlyB.differences.map((d) => [d.kind, d.reservationId])).toEqual([['wms_only', ghost]]);
+
+    expect(json<{ repaired: unknown[] }>(await cli('--json', 'reconcile', '--repair')).repaired).toEqual([
+      { kind: 'edge_only', sku: 'CLI-A', reservationId: ids.alice, steps: ['edge_release'], ok: true, error: null },
+      { kind: 'wms_only', sku: 'CLI-B', reservationId: ghost, steps: ['wms_cancel'], ok: true, error: null },
+    ]);
+    expect((await reservationsOf(worker.env.SKU, 'CLI-A')).find((r) => r.reservationId === ids.alice)).toMatchObject({ status: 'released', releaseReason: 'admin' });
+    expect(await wms.get(ghost, 5_000)).toMatchObject({ status: 'cancelled' });
+
+    expect(json(await cli('--json', 'reconcile'))).toMatchObject({ compared: 4, unitsAllocated: { edge: 2, wms: 2 }, differences: [], repaired: [] });
+  });
+
+  it('wms faults, faults set, stock', async () => {
+    const set = await cli('wms', 'faults', 'set', '--fault-rate', '0.5', '--latency-ms', '20-80');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/^fault rate\s+0\.5$/m);
+    expect(json(await cli('--json', 'wms', 'faults'))).toMatchObject({ faultRate: 0.5, latencyMs: { min: 20, max: 80 }, timeoutRate: 0 });
+    expect(json(await cli('--json', 'wms', 'faults', 'set', '--fault-rate', '0', '--latency-ms', '0'))).toMatchObject({ faultRate: 0, latencyMs: { min: 0, max: 0 } });
+
+    expect(json(await cli('--json', 'wms', 'stock', 'CLI-Z', '7'))).toEqual({ sku: 'CLI-Z', qty: 7 });
+    expect(json<{ skus: Record<string, number> }>(await cli('--json', 'wms', 'stock')).skus['CLI-Z']).toBe(7);
+  });
+
+  it('errors: a wrong admin key exits 3 naming the 401, an unreachable component 3, bad usage 2, --help 0', async () => {
+    const refused = await cli('--admin-key', 'wrong', 'sagas', 'list');
+    expect(refused).toMatchObject({ code: 3, stdout: '' });
+    expect(refused.stderr).toBe('error: bridge answered HTTP 401: unauthorized (missing or unknown admin bearer key) to GET /admin/sagas?limit=100\n');
+    const edgeRefused = await cli('sku', 'events', 'CLI-A', '--admin-key', 'wrong');
+    expect(edgeRefused.code).toBe(3);
+    expect(edgeRefused.stderr).toContain('edge answered HTTP 401: unauthorized');
+
+    const port = await freePort();
+    const unreachable = await cli('--bridge-url', `http://127.0.0.1:${port}`, 'dlq', 'list');
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toContain(`bridge unreachable`);
+
+    expect((await cli('sku', 'events', 'not a sku')).code).toBe(2);
+    expect((await cli('wms', 'faults', 'set')).code).toBe(2);
+    expect((await cli('wms', 'faults', 'set', '--fault-rate', '2')).code).toBe(2);
+    expect((await cli('no-such-command')).code).toBe(2);
+
+    const help = await cli('reconcile', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: inventory reconcile \[options\]/);
+    expect(help.stdout).toContain('Examples:');
+  });
+});

@@ -1,0 +1,20 @@
+import { execFile } from 'node:child_process';
+
+export type CliResult = { code: number; stdout: string; stderr: string };
+
+/**
+ * The real `inventory` binary, as an operator runs it: its own Node process, configured by the
+ * environment given (the test's own EDGE_URL, ADMIN_KEY… must not leak in) and its arguments.
+ */
+export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CLI_ENV.has(name)));
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['bin/inventory.mjs', ...args], { env: { ...inherited, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      // Killed (the timeout) rather than exited: no exit code to assert on.
+      if (error && error.code === undefined) return reject(error);
+      resolve({ code: error?.code ?? 0, stdout, stderr });
+    });
+  });
+}
+
+const CLI_ENV = new Set(['EDGE_URL', 'BRIDGE_URL', 'WMS_URL', 'ADMIN_KEY']);

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { compareAllocations } from '../../../bridge/cli/reconcile/compare';
+import type { WmsRecord } from '../../../bridge/wms/records';
+import { fold } from '../../../src/domain/core/decider';
+import { evolve, initialSkuState, type ReleaseReason, type SkuEvent, type SkuState } from '../../../src/domain/sku';
+
+const AT = '2026-11-25T12:00:00.000Z';
+
+type Step = Pick<SkuEvent, 'type' | 'data'>;
+
+/** A SKU's folded log: its stock, then the steps of its reservations, versions numbered in order. */
+function skuLog(sku: string, steps: Step[]): SkuState {
+  const events = [{ type: 'StockSet', data: { onHand: 100, limitPerCustomer: null } }, ...steps].map(
+    (step, i) => ({ ...step, sku, version: i + 1, at: AT, causedBy: {} }) as SkuEvent,
+  );
+  return fold(evolve, initialSkuState(), events);
+}
+const reserved = (reservationId: string, qty: number): Step => ({ type: 'StockReserved', data: { reservationId, customerId: 'c', qty, expiresAt: AT } });
+const confirmed = (reservationId: string, allocationId: string): Step => ({ type: 'AllocationConfirmed', data: { reservationId, allocationId } });
+const completed = (reservationId: string): Step => ({ type: 'ReservationCompleted', data: { reservationId } });
+const released = (reservationId: string, qty: number, reason: ReleaseReason): Step => ({ type: 'StockReleased', data: { reservationId, qty, reason } });
+
+const wms = (reservationId: string, sku: string, qty: number, status: WmsRecord['status'], allocationId: string | null = null): WmsRecord => ({
+  reservationId,
+  sku,
+  qty,
+  status,
+  allocationId,
+  reason: status === 'rejected' ? 'out_of_stock' : null,
+  updatedAt: AT,
+});
+
+const edgeOf = (...states: SkuState[]) => new Map(states.map((s) => [s.sku!, s]));
+
+describe('comparing the edge with the WMS', () => {
+  it('finds nothing when every allocation is on both sides, counting held and sold units, not released or refused ones', () => {
+    const a = skuLog('A', [
+      reserved('r1', 2), confirmed('r1', 'al-1'),
+      reserved('r2', 3), confirmed('r2', 'al-2'), completed('r2'),
+      reserved('r3', 1), released('r3', 1, 'wms_rejected'),
+      reserved('r4', 4), confirmed('r4', 'al-4'), released('r4', 4, 'cancelled'),
+    ]);
+    const result = compareAllocations(edgeOf(a), [
+      wms('r1', 'A', 2, 'allocated', 'al-1'),
+      wms('r2', 'A', 3, 'allocated', 'al-2'),
+      wms('r3', 'A', 1, 'rejected'),
+      wms('r4', 'A', 4, 'cancelled', 'al-4'),
+    ]);
+    expect(result).toEqual({ skus: ['A'], compared: 4, unitsAllocated: { edge: 5, wms: 5 }, differences: [] });
+  });
+
+  it('wms_only: the WMS holds a reservation the edge released, or never had', () => {
+    const a = skuLog('A', [reserved('r1', 2), confirmed('r1', 'al-1'), released('r1', 2, 'expired')]);
+    const result = compareAllocations(edgeOf(a), [wms('r1', 'A', 2, 'allocated', 'al-1'), wms('ghost', 'A', 5, 'allocated', 'al-9')]);
+    expect(result.unitsAllocated).toEqual({ edge: 0, wms: 7 });
+    expect(result.differences).toEqual([
+      { kind: 'wms_only', sku: 'A', reservationId: 'ghost', edge: null, wms: { sku: 'A', qty: 5, status: 'allocated', allocationId: 'al-9' } },
+      {
+        kind: 'wms_only', sku: 'A', reservationId: 'r1',
+        edge: { qty: 2, status: 'released', allocation: 'allocated', allocationId: 'al-1' },
+        wms: { sku: 'A', qty: 2, status: 'allocated', allocationId: 'al-1' },
+      },
+    ]);
+  });
+
+  it('a WMS allocation the saga has not confirmed yet is no difference', () => {
+    const a = skuLog('A', [reserved('r1', 2)]);
+    expect(compareAllocations(edgeOf(a), [wms('r1', 'A', 2, 'allocated', 'al-1')]).differences).toEqual([]);
+  });
+
+  it('edge_only: the edge counts an allocation the WMS cancelled or never made', () => {
+    const a = skuLog('A', [reserved('r1', 2), confirmed('r1', 'al-1'), reserved('r2', 1), confirmed('r2', 'al-2'), completed('r2')]);
+    const result = compareAllocations(edgeOf(a), [wms('r1', 'A', 2, 'cancelled', 'al-1')]);
+    expect(result.unitsAllocated).toEqual({ edge: 3, wms: 0 });
+    expect(result.differences.map((d) => [d.kind, d.reservationId, d.wms?.status ?? null])).toEqual([
+      ['edge_only', 'r1', 'cancelled'],
+      ['edge_only', 'r2', null],
+    ]);
+  });
+
+  it('mismatch: both hold it, with another allocation id, quantity or SKU', () => {
+    const a = skuLog('A', [reserved('r1', 2), confirmed('r1', 'al-1'), reserved('r2', 2), confirmed('r2', 'al-2'), reserved('r3', 1), confirmed('r3', 'al-3')]);
+    const b = skuLog('B', []);
+    const result = compareAllocations(edgeOf(a, b), [
+      wms('r1', 'A', 2, 'allocated', 'al-other'),
+      wms('r2', 'A', 3, 'allocated', 'al-2'),
+      wms('r3', 'B', 1, 'allocated', 'al-3'),
+    ]);
+    expect(result.differences.map((d) => [d.kind, d.sku, d.reservationId])).toEqual([
+      ['mismatch', 'A', 'r1'],
+      ['mismatch', 'A', 'r2'],
+      ['mismatch', 'A', 'r3'],
+    ]);
+  });
+
+  it('only the SKUs compared count: other SKUs and tombstones are ignored, an unknown SKU has nothing allocated at the edge', () => {
+    const a = skuLog('A', [reserved('r1', 2), confirmed('r1', 'al-1')]);
+    const result = compareAllocations(new Map([['A', a], ['NEW', initialSkuState()]]), [
+      wms('r1', 'A', 2, 'allocated', 'al-1'),
+      wms('elsewhere', 'Z', 9, 'allocated', 'al-z'),
+      wms('tomb', '', 0, 'cancelled'),
+      wms('n1', 'NEW', 4, 'allocated', 'al-n'),
+    ]);
+    expect(result.skus).toEqual(['A', 'NEW']);
+    expect(result.compared).toBe(2);
+    expect(result.unitsAllocated).toEqual({ edge: 2, wms: 6 });
+    expect(result.differences.map((d) => [d.kind, d.sku, d.reservationId])).toEqual([['wms_only', 'NEW', 'n1']]);
+  });
+});
