@@ -13,7 +13,9 @@ import {
   type SkuEvent,
   type SkuState,
 } from '../src/domain/sku';
+import { generations } from '../src/api/generations';
 import type { Env } from '../src/env';
+import { liveGenerations } from './Generations';
 import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
 import { parseSecrets } from '../src/internal/signature';
 import { appendEvents, loadState, readEvents, readOutbox, readReservationHistory, saveSnapshot } from './sku/eventLog';
@@ -29,6 +31,7 @@ import type { Outcome } from './sku/outcome';
 import { newReservationId } from './sku/reservationId';
 import { pushBatch, type RelayTarget } from './sku/relayPush';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './sku/relayState';
+import { projectionDueAt, recordWrite, viewKey, viewToWrite } from './sku/projection';
 import { migrate } from './sku/schema';
 import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
 
@@ -57,6 +60,8 @@ export class Sku extends DurableObject<Env> {
   readonly #relayTarget: RelayTarget | null;
   readonly #relayMaxBackoffMs: number;
   #state: SkuState;
+  /** The read-model generations last heard of from the registry (refreshed by every alarm). */
+  #liveGenerations: string[] | null = null;
   /** When the alarm is set for; a cache of storage that the constructor reloads. */
   #alarmAt: number | null = null;
 
@@ -183,9 +188,37 @@ export class Sku extends DurableObject<Env> {
     purgeExpiredRecords(this.#sql, now);
     purgeSeenSignatures(this.#sql, now);
     await this.#relayOutbox();
-    const due = [nextExpiry(this.#state), nextPurgeAt(this.#sql), nextSignatureExpiry(this.#sql), this.#relayDueAt(Date.now())]
-      .reduce(earliest, null);
+    await this.#writeProjection();
+    const due = [
+      nextExpiry(this.#state),
+      nextPurgeAt(this.#sql),
+      nextSignatureExpiry(this.#sql),
+      this.#relayDueAt(Date.now()),
+      this.#projectionDueAt(Date.now()),
+    ].reduce(earliest, null);
     if (due !== null) await this.#armAlarm(due);
+  }
+
+  /**
+   * The live read model: the newest view, to every live generation, at most once a second per
+   * key. Only this object writes its keys, so a view never replaces a newer one.
+   */
+  async #writeProjection(): Promise<void> {
+    const sku = this.#state.sku;
+    if (!sku) return;
+    this.#liveGenerations = liveGenerations(await generations(this.env));
+    for (const generation of this.#liveGenerations) {
+      const view = viewToWrite(this.#sql, generation, this.#state, Date.now());
+      if (!view) continue;
+      await this.env.PROJECTIONS.put(viewKey(generation, sku), JSON.stringify(view));
+      recordWrite(this.#sql, generation, view);
+    }
+  }
+
+  /** Before the registry was first asked, a write is due at once; the alarm then learns the generations. */
+  #projectionDueAt(now: number): number | null {
+    if (!this.#state.sku) return null;
+    return this.#liveGenerations ? projectionDueAt(this.#sql, this.#liveGenerations, this.#state.version, now) : now;
   }
 
   async #relayOutbox(): Promise<void> {
@@ -256,7 +289,7 @@ export class Sku extends DurableObject<Env> {
     for (const e of events) {
       if (e.type === 'StockReserved') wakeAt = earliest(wakeAt, Date.parse(e.data.expiresAt));
     }
-    if (events.length > 0) wakeAt = earliest(wakeAt, this.#relayDueAt(now));
+    if (events.length > 0) wakeAt = [wakeAt, this.#relayDueAt(now), this.#projectionDueAt(now)].reduce(earliest, null);
     return { outcome, wakeAt };
   }
 

@@ -1,8 +1,13 @@
+import type { Generations } from '../durable-objects/Generations';
 import type { Sku } from '../durable-objects/Sku';
 
 /** Bindings and vars of the edge Worker (see wrangler.toml); keys are secrets. */
 export interface Env {
   SKU: DurableObjectNamespace<Sku>;
+  /** Which read-model generation is active, shadow or retiring (one object, named `registry`). */
+  GENERATIONS: DurableObjectNamespace<Generations>;
+  /** The read models: `view:<generation>:<sku>` → the SKU's counters. */
+  PROJECTIONS: KVNamespace;
   /** Comma-separated bearer keys with the storefront role. */
   STOREFRONT_KEYS: string;
   /** Comma-separated bearer keys with the admin role. */

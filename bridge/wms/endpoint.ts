@@ -54,7 +54,7 @@ export function createSoapEndpoint({ soap, wsdl, faults, logger, signal }: SoapE
     if (!operation) return sendFault(res, 'Client', `the SOAPAction header must be one of ${OPERATIONS.map(soapActionOf).join(', ')}`);
 
     const plan = faults.plan(operation);
-    const log = logger.child({ operation, fate: plan.fate, deliveries: plan.deliveries });
+    const log = logger.child({ operation, fate: plan.fate });
     if (plan.fate === 'timeout') {
       // Never answered: the socket is left open until the caller gives up (or close() ends it).
       log.info('SOAP call held without an answer');
@@ -69,7 +69,7 @@ export function createSoapEndpoint({ soap, wsdl, faults, logger, signal }: SoapE
       Array.from({ length: plan.deliveries }, () => soap.processRequest(xml, { method: 'POST', url: req.url, headers: req.headers })),
     );
     const reply = replies[replies.length - 1]!;
-    log.info({ status: reply.statusCode, delayMs: plan.delayMs, answered: !res.destroyed }, 'SOAP call');
+    log.info({ deliveries: replies.length, status: reply.statusCode, delayMs: plan.delayMs, answered: !res.destroyed }, 'SOAP call');
     send(res, reply.statusCode, 'text/xml; charset=utf-8', reply.body);
   }
 
@@ -90,7 +90,6 @@ function operationOf(header: string | string[] | undefined): Operation | undefin
 
 /** The body as text, or TOO_LARGE as soon as it passes `limit` bytes (without keeping more than that). */
 function readBody(req: IncomingMessage, limit: number): Promise<string | typeof TOO_LARGE> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(TOO_LARGE);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

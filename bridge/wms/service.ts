@@ -25,7 +25,10 @@ export function createSoapService(store: WmsStore, wsdl: string, logger: Logger)
   function operation<T>(name: Operation, schema: z.ZodType<T>, run: (args: T) => Promise<object>) {
     return async (args: unknown) => {
       const parsed = schema.safeParse(args);
-      if (!parsed.success) throw fault('Client', `invalid ${name}: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`);
+        throw fault('Client', `invalid ${name}: ${issues.join('; ')}`);
+      }
       try {
         // The store decides synchronously, before its first await: concurrent calls (duplicate
         // deliveries) are decided one after the other.

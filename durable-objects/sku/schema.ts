@@ -52,6 +52,16 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE seen_signatures (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
   CREATE INDEX seen_signatures_by_expiry ON seen_signatures (expires_at);
   `,
+  `
+  -- The read model this object last wrote to KV, per generation: KV takes one write per key per
+  -- second, and a view must never be replaced by an older one.
+  CREATE TABLE projection_writes (
+    generation TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    written_at INTEGER NOT NULL,
+    writes INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -150,7 +150,7 @@ describe('the warehouse operations (idempotent by reservationId)', () => {
     expect(await client.list(T)).toEqual([]);
     const bad = await failure(client.allocate('r-1', 'SKU-E', 0, T));
     expect(bad.kind).toBe('fault');
-    expect(bad.message).toMatch(/^AllocateStock: SOAP fault: invalid AllocateStock: .*qty/s);
+    expect(bad.message).toBe('AllocateStock: SOAP fault: invalid AllocateStock: qty: Too small: expected number to be >=1');
     expect((await failure(client.allocate('r-1', 'not a sku', 1, T))).kind).toBe('fault');
     expect(await client.list(T)).toEqual([]);
   });
@@ -346,9 +346,9 @@ describe('hardening: the endpoint filters before soap parses anything', () => {
     const declared = await soapPost(simulator, allocateXml('r-big', 'SKU-X', '1').replace('<soap:Body>', `<soap:Body>${padding}`));
     expect(declared.status).toBe(413);
 
-    // A body that never ends: the server can only answer by giving up on it at the limit.
+    // A body that never ends (16 KiB a millisecond): the server can only answer by giving up on it at the limit.
     const chunk = new TextEncoder().encode(`<!-- ${'y'.repeat(16 * 1024)} -->`);
-    const endless = new ReadableStream<Uint8Array>({ pull: (controller) => controller.enqueue(chunk) });
+    const endless = new ReadableStream<Uint8Array>({ pull: async (controller) => controller.enqueue(await sleep(1, chunk)) });
     const streamed = await fetch(simulator.soapUrl, {
       method: 'POST',
       headers: { 'content-type': 'text/xml', soapaction: '"urn:flash-sale:wms/AllocateStock"' },
@@ -387,6 +387,12 @@ describe('real SOAP 1.1 on the wire', () => {
     const text = await found.text();
     expect(text).toContain('<GetAllocationResponse xmlns="urn:flash-sale:wms"><found>true</found><allocation><reservationId>r-raw</reservationId><sku>SKU-W</sku><qty>2</qty><status>allocated</status><allocationId>alloc_');
     expect(text).toMatch(/<\/allocationId><updatedAt>[^<]+<\/updatedAt><\/allocation><\/GetAllocationResponse>/);
+
+    const invalid = await soapPost(simulator, allocateXml('r-2', 'SKU-W', 'many'));
+    expect(invalid.status).toBe(500);
+    expect(await invalid.text()).toContain(
+      '<soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>invalid AllocateStock: qty: Invalid input: expected number, received NaN</faultstring></soap:Fault></soap:Body>',
+    );
 
     const noAction = await fetch(simulator.soapUrl, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: allocateXml('r-2', 'SKU-W', '1') });
     expect(noAction.status).toBe(500);

@@ -22,7 +22,7 @@ describe('a reservation from hold to sale', () => {
     const detail = await call('GET', `/v1/skus/${sku}/reservations/${held.json.reservationId}?customerId=alice`);
     expect(detail.json.history.map((e: any) => [e.type, e.version])).toEqual([['StockReserved', 2], ['ReservationCompleted', 3]]);
 
-    const view = await call('GET', `/v1/skus/${sku}`);
+    const view = await call('GET', `/v1/skus/${sku}?consistent=true`);
     expect(SkuViewSchema.parse(view.json)).toEqual(view.json);
     expect(view.json).toMatchObject({ onHand: 10, reserved: 0, sold: 2, available: 8, source: 'primary', version: 3 });
     expect(view.headers.get('cache-control')).toBe('no-store');
@@ -42,7 +42,7 @@ describe('a reservation from hold to sale', () => {
     expect(first.json).toMatchObject({ status: 'released', releaseReason: 'cancelled' });
     const second = await call('DELETE', `${path}?customerId=bob`);
     expect(second.json).toEqual(first.json);
-    expect((await call('GET', `/v1/skus/${sku}`)).json.available).toBe(3);
+    expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json.available).toBe(3);
     const late = await call('POST', `${path}/complete`, { body: { customerId: 'bob' } });
     expect(late.status).toBe(409);
     expect(late.json).toEqual({
@@ -63,7 +63,7 @@ describe('a reservation from hold to sale', () => {
 
   it('unknown SKU → 404 sku_not_found', async () => {
     const sku = uniqueSku('ghost');
-    const read = await call('GET', `/v1/skus/${sku}`);
+    const read = await call('GET', `/v1/skus/${sku}?consistent=true`);
     expect(read.status).toBe(404);
     expect(read.json).toEqual({ error: { code: 'sku_not_found', message: 'no such SKU' } });
     expect((await reserve(sku, { customerId: 'c', qty: 1 }, 'k')).json.error.code).toBe('sku_not_found');
@@ -92,7 +92,7 @@ describe('a reservation from hold to sale', () => {
     await call('POST', `/v1/skus/${sku}/reservations/${held.json.reservationId}/complete`, { body: { customerId: 'c' } });
     const released = await call('POST', `/v1/admin/skus/${sku}/reservations/${held.json.reservationId}/release`, { key: ADMIN, body: {} });
     expect(released.json).toMatchObject({ status: 'released', releaseReason: 'admin', refundDue: true });
-    expect((await call('GET', `/v1/skus/${sku}`)).json).toMatchObject({ sold: 0, available: 5 });
+    expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json).toMatchObject({ sold: 0, available: 5 });
 
     const page = await call('GET', `/v1/admin/skus/${sku}/events?after=1&limit=2`, { key: ADMIN });
     expect(page.json.events.map((e: any) => e.version)).toEqual([2, 3]);

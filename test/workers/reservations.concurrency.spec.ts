@@ -40,7 +40,7 @@ describe('a flash sale on one SKU', () => {
     );
     const granted = responses.filter((r) => r.status === 201).reduce((n, r) => n + r.json.qty, 0);
     expect(granted).toBeLessThanOrEqual(50);
-    const view = await call('GET', `/v1/skus/${sku}`);
+    const view = await call('GET', `/v1/skus/${sku}?consistent=true`);
     expect(view.json.reserved).toBe(granted);
     expect(view.json.available).toBe(50 - granted);
     // Anything refused was refused only because it no longer fit.

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { projectedView } from '../projection';
 import { respond } from '../respond';
 import { ConsistentQuerySchema, SkuParamsSchema, SkuViewSchema } from '../schemas';
 import { errors, json, router, security } from './common';
@@ -10,13 +11,23 @@ skus.openapi(
     method: 'get',
     path: '/{sku}',
     summary: 'Stock of one SKU',
-    description: 'Served by the SKU object for now (`source: "primary"`); `consistent=true` always is.',
+    description:
+      'From the read model in KV (`source: "projection"`, possibly a second or so behind); from the SKU object ' +
+      '(`source: "primary"`) with `consistent=true` or while the SKU has no view yet.',
     security,
     request: { params: SkuParamsSchema, query: ConsistentQuerySchema },
     responses: { 200: json(SkuViewSchema, 'the SKU counters'), 400: errors[400], 401: errors[401], 404: errors[404] },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
+    if (c.req.valid('query').consistent !== 'true') {
+      const view = await projectedView(c.env, sku);
+      if (view) {
+        // As fresh as the projection itself: a browser or the shop's backend may reuse it for a second.
+        c.header('Cache-Control', 'private, max-age=1');
+        return respond(c, { ok: true, value: { ...view, source: 'projection' as const } });
+      }
+    }
     const outcome = await c.env.SKU.getByName(sku).counters(sku);
     c.header('Cache-Control', 'no-store');
     return respond(c, outcome.ok ? { ok: true, value: { ...outcome.value, source: 'primary' as const } } : outcome);
