@@ -18,6 +18,10 @@ export interface Env {
   BRIDGE_URL?: string;
   /** Comma-separated HMAC secrets of internal calls (bridge ↔ edge): the first signs, all verify. */
   INTERNAL_SECRET?: string;
+  /** `on`: refuse reservations at the edge while a fresh projection says sold out (see README). */
+  SOLD_OUT_FAST_PATH?: string;
+  /** How recent that projection must be, in ms (default 2000). */
+  SOLD_OUT_FRESH_MS?: string;
   /** Ceiling of the outbox push backoff while the bridge is unreachable. */
   RELAY_MAX_BACKOFF_SECONDS?: string;
 }

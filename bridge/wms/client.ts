@@ -56,7 +56,8 @@ export async function createWmsClient(soapUrl: string): Promise<WmsClient> {
   async function call<T>(operation: Operation, args: object, timeoutMs: number, reply: z.ZodType<T>): Promise<T> {
     let result: unknown;
     try {
-      // `timeout` reaches axios, which aborts the HTTP request when it runs out.
+      // `timeout` reaches axios, which aborts the HTTP request when it runs out: a wall-clock
+      // limit until the answer starts, then an idle limit while it arrives.
       [result] = await client[`${operation}Async`](args, { timeout: timeoutMs });
     } catch (error) {
       throw toWmsError(operation, error, timeoutMs);

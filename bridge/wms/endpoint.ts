@@ -75,8 +75,11 @@ export function createSoapEndpoint({ soap, wsdl, faults, logger, signal }: SoapE
 
   return (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
-      if (!signal.aborted) logger.error({ err: error }, 'SOAP request failed');
-      if (res.headersSent || signal.aborted) res.destroy();
+      // Closing: the calls still waiting are dropped, with nobody to answer.
+      if (signal.aborted) return void res.destroy();
+      // Mostly a caller that went away in the middle of its request.
+      logger.warn({ err: error }, 'SOAP request failed');
+      if (res.headersSent) res.destroy();
       else sendFault(res, 'Server', 'the warehouse failed');
     });
   };

@@ -30,8 +30,6 @@ export function createSoapService(store: WmsStore, wsdl: string, logger: Logger)
         throw fault('Client', `invalid ${name}: ${issues.join('; ')}`);
       }
       try {
-        // The store decides synchronously, before its first await: concurrent calls (duplicate
-        // deliveries) are decided one after the other.
         return await run(parsed.data);
       } catch (error) {
         logger.error({ err: error, operation: name }, 'operation failed');

@@ -37,7 +37,7 @@ export type RunningWmsSimulator = {
 /** The legacy warehouse, simulated: real SOAP 1.1 over HTTP, state on disk, faults on demand. */
 export async function startWmsSimulator(options: WmsSimulatorOptions): Promise<RunningWmsSimulator> {
   const { dataDir, logger, host = '127.0.0.1', port = 0, defaultStock = DEFAULT_STOCK } = options;
-  const store = await WmsStore.open(dataDir, { defaultStock });
+  const store = await WmsStore.open(dataDir, defaultStock);
   const faults = new FaultInjector(options.faults ?? {}, options.random);
   const admin = getRequestListener(createAdminApp({ store, faults, logger }).fetch);
   const stopping = new AbortController();
@@ -57,7 +57,13 @@ export async function startWmsSimulator(options: WmsSimulatorOptions): Promise<R
   const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
   const soapUrl = `${url}${WMS_PATH}`;
   const wsdl = wmsWsdl(soapUrl);
-  const soap = createSoapEndpoint({ soap: await createSoapService(store, wsdl, logger), wsdl, faults, logger, signal: stopping.signal });
+  let soap: ReturnType<typeof createSoapEndpoint>;
+  try {
+    soap = createSoapEndpoint({ soap: await createSoapService(store, wsdl, logger), wsdl, faults, logger, signal: stopping.signal });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   route = (req, res) => (new URL(req.url ?? '', url).pathname === WMS_PATH ? soap(req, res) : void admin(req, res));
   logger.info({ url, soapUrl, dataDir, faults: faults.current }, 'wms simulator listening');
 

@@ -25,15 +25,14 @@ export class WmsStore {
   private constructor(
     private readonly dir: string,
     private readonly defaultStock: number,
-    private readonly now: () => number,
     state: State,
   ) {
     this.records = new Map(state.records.map((record) => [record.reservationId, record]));
     this.stock = new Map(Object.entries(state.stock));
   }
 
-  static async open(dir: string, options: { defaultStock: number; now?: () => number }): Promise<WmsStore> {
-    return new WmsStore(dir, options.defaultStock, options.now ?? Date.now, await loadState(dir));
+  static async open(dir: string, defaultStock: number): Promise<WmsStore> {
+    return new WmsStore(dir, defaultStock, await loadState(dir));
   }
 
   /**
@@ -108,7 +107,7 @@ export class WmsStore {
   }
 
   private put(record: Omit<WmsRecord, 'updatedAt'>): WmsRecord {
-    const stored = { ...record, updatedAt: new Date(this.now()).toISOString() };
+    const stored = { ...record, updatedAt: new Date().toISOString() };
     this.records.set(stored.reservationId, stored);
     this.changes += 1;
     return stored;

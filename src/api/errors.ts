@@ -9,6 +9,8 @@ export type EdgeError =
   | { code: 'invalid_signature'; reason: 'missing' | 'malformed' | 'expired' | 'mismatch' | 'replayed' | 'not_configured' }
   | { code: 'forbidden' }
   | { code: 'not_found' }
+  /** The sold-out fast path: refused from a fresh projection, the object was not asked. */
+  | { code: 'insufficient_stock'; available: 0; source: 'projection' }
   | { code: 'internal' };
 
 export type ApiError = CommandError | EdgeError;

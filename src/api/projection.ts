@@ -3,11 +3,25 @@ import type { SkuCounters } from '../domain/sku';
 import type { Env } from '../env';
 import { generations } from './generations';
 
-/** The SKU's view in the active generation, or null when it has none (yet). */
-export async function projectedView(env: Env, sku: string): Promise<SkuCounters | null> {
+/** The SKU's view in the active generation as stored, or null when it has none (yet). */
+export async function storedView(env: Env, sku: string): Promise<StoredView | null> {
   const { active } = await generations(env);
-  const stored = await env.PROJECTIONS.get<StoredView>(viewKey(active, sku), 'json');
-  if (!stored) return null;
+  return env.PROJECTIONS.get<StoredView>(viewKey(active, sku), 'json');
+}
+
+/** The counters a reader sees, without the write bookkeeping. */
+export function countersOf(stored: StoredView): SkuCounters {
   const { writtenAt: _writtenAt, seq: _seq, ...counters } = stored;
   return counters;
+}
+
+/**
+ * Whether a reservation may be refused at the edge as sold out without asking the object:
+ * only when enabled and the view says nothing is left and was written within `freshMs`. A stale
+ * view can only refuse a buyer, never oversell. Off by default: such a refusal is not recorded
+ * under the request's Idempotency-Key, so a retry after a restock or a release may be granted,
+ * and a buyer may be refused for up to `freshMs` after units came back.
+ */
+export function soldOutAtEdge(stored: StoredView | null, now: number, freshMs: number): boolean {
+  return stored !== null && stored.available === 0 && now - stored.writtenAt <= freshMs;
 }

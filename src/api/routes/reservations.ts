@@ -1,6 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from '../../domain/sku';
+import { errorResponse } from '../errors';
 import { idempotencyInput } from '../idempotency';
+import { soldOutAtEdge, storedView } from '../projection';
 import { respond } from '../respond';
 import {
   CustomerBodySchema,
@@ -13,6 +15,8 @@ import {
   SkuParamsSchema,
 } from '../schemas';
 import { body, errors, json, router, security } from './common';
+
+const DEFAULT_SOLD_OUT_FRESH_MS = 2_000;
 
 export const reservations = router();
 
@@ -37,6 +41,12 @@ reservations.openapi(
     const ttl = ttlSeconds ?? defaultTtl(c.env.DEFAULT_TTL_SECONDS);
     const request = { customerId, qty, ttlSeconds: ttl };
     const key = c.req.valid('header')['idempotency-key'];
+    if (c.env.SOLD_OUT_FAST_PATH === 'on') {
+      const fresh = Number(c.env.SOLD_OUT_FRESH_MS) || DEFAULT_SOLD_OUT_FRESH_MS;
+      if (soldOutAtEdge(await storedView(c.env, sku), Date.now(), fresh)) {
+        return errorResponse(c, { code: 'insufficient_stock', available: 0, source: 'projection' }) as never;
+      }
+    }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
     const outcome = await c.env.SKU.getByName(sku).reserve({ sku, ...request }, idempotency);
     return respond(c, outcome, 201);

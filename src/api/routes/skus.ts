@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { projectedView } from '../projection';
+import { countersOf, storedView } from '../projection';
 import { respond } from '../respond';
 import { ConsistentQuerySchema, SkuParamsSchema, SkuViewSchema } from '../schemas';
 import { errors, json, router, security } from './common';
@@ -21,11 +21,11 @@ skus.openapi(
   async (c) => {
     const { sku } = c.req.valid('param');
     if (c.req.valid('query').consistent !== 'true') {
-      const view = await projectedView(c.env, sku);
-      if (view) {
+      const stored = await storedView(c.env, sku);
+      if (stored) {
         // As fresh as the projection itself: a browser or the shop's backend may reuse it for a second.
         c.header('Cache-Control', 'private, max-age=1');
-        return respond(c, { ok: true, value: { ...view, source: 'projection' as const } });
+        return respond(c, { ok: true, value: { ...countersOf(stored), source: 'projection' as const } });
       }
     }
     const outcome = await c.env.SKU.getByName(sku).counters(sku);
