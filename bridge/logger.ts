@@ -3,4 +3,4 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /** JSON lines on stdout, one logger per process; requests and components log through children. */
-export const createLogger = (level: string): Logger => pino({ level, base: { service: 'bridge' } });
+export const createLogger = (level: string, service = 'bridge'): Logger => pino({ level, base: { service } });

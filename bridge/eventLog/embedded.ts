@@ -14,10 +14,10 @@
  * Compacted topics are not compacted: the embedded log keeps every record, which is still correct
  * because readers of a compacted topic take the latest record per key anyway.
  */
-import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { syncDirectory, writeAtomically } from '../files';
 import { join } from 'node:path';
 import type {
   ConsumedRecord,
@@ -558,41 +558,10 @@ function fileName(name: string): string {
   );
 }
 
-/** Write to a temporary file, fsync, rename: readers see the old content or the new, never a half-written file. */
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const temporary = `${path}.${randomUUID()}.tmp`;
-  try {
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
 /** FileHandle.write may write less than asked; an append must reach the file whole. */
 async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
   for (let written = 0; written < bytes.length; ) {
     written += (await handle.write(bytes, written, bytes.length - written)).bytesWritten;
-  }
-}
-
-/** Makes new directory entries durable. Some platforms (Windows) cannot open a directory; they journal entries anyway. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Best effort, see above.
-  } finally {
-    await handle?.close();
   }
 }
 

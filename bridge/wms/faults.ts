@@ -51,8 +51,8 @@ export class FaultInjector {
   private faults: Faults;
 
   /**
-   * `random` is drawn five times per call, always in this order, so a test can script it:
-   * latency, timeout, fault, late, duplicate (a draw below the rate is a hit).
+   * `random` is drawn five times per call the faults apply to, always in this order, so a test can
+   * script it: latency, timeout, fault, late, duplicate (a draw below the rate is a hit).
    */
   constructor(
     initial: FaultsPatch,
@@ -70,8 +70,8 @@ export class FaultInjector {
     return this.faults;
   }
 
-  isOutage(now = Date.now()): boolean {
-    return now < this.faults.outageUntil;
+  isOutage(): boolean {
+    return Date.now() < this.faults.outageUntil;
   }
 
   plan(operation: Operation): FaultPlan {

@@ -76,7 +76,6 @@ export async function startWmsSimulator(options: WmsSimulatorOptions): Promise<R
     server.closeAllConnections();
     await closed;
     await store.close();
-    logger.info('wms simulator stopped');
   };
   return { url, soapUrl, close: () => (closing ??= shutdown()) };
 }

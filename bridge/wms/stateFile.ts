@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeAtomically } from '../files';
 import { StockUnitsSchema, WmsRecordSchema } from './records';
 
 /**
@@ -29,24 +30,7 @@ export async function loadState(dir: string): Promise<State> {
   return StateSchema.parse(JSON.parse(text));
 }
 
-/** Temp file, fsync, rename over the old one, fsync the directory so the rename itself survives a power loss. */
 export async function saveState(dir: string, state: State): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const path = join(dir, FILE);
-  // Writes are serialised by the store, so one fixed temp name never collides and never piles up.
-  const temporary = `${path}.tmp`;
-  const file = await open(temporary, 'w');
-  try {
-    await file.writeFile(JSON.stringify(state), 'utf8');
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temporary, path);
-  const directory = await open(dir, 'r');
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
+  await writeAtomically(join(dir, FILE), JSON.stringify(state));
 }

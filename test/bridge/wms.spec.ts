@@ -251,7 +251,7 @@ describe('fault injection (deterministic: scripted random)', () => {
     expect(until).toEqual({ status: 200, body: { outageUntil: expect.any(Number) } });
     const down = await failure(client.allocate('r-1', 'SKU-O', 1, T));
     expect(down).toMatchObject({ kind: 'unavailable', message: 'AllocateStock: HTTP 503 without a SOAP fault' });
-    expect(down.ms).toBeLessThan(200);
+    expect(down.ms).toBeLessThan(300);
     expect((await failure(createWmsClient(simulator.soapUrl))).kind).toBe('unavailable');
     expect((await admin(simulator, 'GET', '/healthz')).status).toBe(200);
     await sleep(until.body.outageUntil - Date.now() + 20);
