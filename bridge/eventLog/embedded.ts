@@ -113,6 +113,18 @@ export class EmbeddedEventLog implements EventLog {
     }
   }
 
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    this.assertOpen();
+    await this.requireTopic(topic);
+    const handle = await open(this.logPath(topic), 'r');
+    try {
+      const end = await seek(handle, Number.POSITIVE_INFINITY, this.durableEnd(topic));
+      return new Map([[0, String(end.offset)]]);
+    } finally {
+      await handle.close();
+    }
+  }
+
   async health(): Promise<LogHealth> {
     try {
       // Creating the directory is what ensureTopics would do; it also proves the parent is writable.
@@ -178,7 +190,8 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   private async startPosition(handle: FileHandle, options: Subscribe): Promise<Position> {
-    const committed = await this.offsets.read(options.groupId, options.topic);
+    const chosen = options.startAt?.get(0);
+    const committed = chosen === undefined ? await this.offsets.read(options.groupId, options.topic) : Number(chosen);
     const target = committed ?? (options.fromBeginning ? 0 : Number.POSITIVE_INFINITY);
     return seek(handle, target, this.durableEnd(options.topic));
   }

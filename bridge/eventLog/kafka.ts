@@ -110,8 +110,11 @@ export class KafkaEventLog implements EventLog {
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        if (batch.messages.length === 0) return;
-        const records: ConsumedRecord[] = batch.messages.map((m) => ({
+        const from = options.startAt?.get(batch.partition);
+        // A fetch may start before the seek below takes effect: what precedes the start is not delivered.
+        const messages = from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= BigInt(from));
+        if (messages.length === 0) return;
+        const records: ConsumedRecord[] = messages.map((m) => ({
           topic: batch.topic,
           partition: batch.partition,
           offset: m.offset,
@@ -135,6 +138,7 @@ export class KafkaEventLog implements EventLog {
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
       },
     });
+    for (const [partition, offset] of options.startAt ?? []) consumer.seek({ topic: options.topic, partition, offset });
     await withTimeout(firstFetch, FIRST_FETCH_TIMEOUT_MS, `consumer group ${options.groupId} did not start`);
     const subscription: Subscription = {
       stop: async () => {
@@ -152,7 +156,7 @@ export class KafkaEventLog implements EventLog {
    */
   async readAll(topic: string): Promise<ConsumedRecord[]> {
     const admin = await this.#adminClient();
-    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+    const ends = new Map([...(await this.endOffsets(topic))].map(([p, high]) => [p, BigInt(high)]));
     const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([partition]) => partition));
     if (pending.size === 0) return [];
     const records: ConsumedRecord[] = [];
@@ -180,6 +184,11 @@ export class KafkaEventLog implements EventLog {
       await admin.deleteGroups([groupId]).catch(() => undefined);
     }
     return records;
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const admin = await this.#adminClient();
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
   }
 
   async health(): Promise<LogHealth> {

@@ -23,6 +23,8 @@ export type Subscribe = {
   onBatch: (records: readonly ConsumedRecord[]) => Promise<void>;
   /** False for a throw-away reader that must leave no committed position behind. Default true. */
   commit?: boolean;
+  /** Partition → offset to start at instead of the group's position (a rebuild from snapshots). */
+  startAt?: ReadonlyMap<number, string>;
 };
 
 export type Subscription = { stop(): Promise<void> };
@@ -40,6 +42,8 @@ export interface EventLog {
    * (nothing committed, nothing left behind): how a compacted table is loaded at start.
    */
   readAll(topic: string): Promise<ConsumedRecord[]>;
+  /** Partition → the offset the next record will get: where a reader that started now would be done. */
+  endOffsets(topic: string): Promise<Map<number, string>>;
   health(): Promise<LogHealth>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { fold } from '../../src/domain/core/decider';
-import { evolve, initialSkuState, type Reservation, type SkuEvent, type SkuState } from '../../src/domain/sku';
+import { evolve, fromSnapshot, initialSkuState, toSnapshot, type SkuEvent, type SkuSnapshot, type SkuState } from '../../src/domain/sku';
 
 type EventRow = { version: number; type: string; at: string; caused_by: string; data: string };
 
@@ -40,11 +40,8 @@ function selectEvents(sql: SqlStorage, sku: string, where: string, ...bindings: 
 const toEvent = (sku: string, row: EventRow): SkuEvent =>
   ({ type: row.type, sku, version: row.version, at: row.at, causedBy: JSON.parse(row.caused_by), data: JSON.parse(row.data) }) as SkuEvent;
 
-type SnapshotBody = Omit<SkuState, 'reservations'> & { reservations: Reservation[] };
-
 export function saveSnapshot(sql: SqlStorage, state: SkuState): void {
-  const body: SnapshotBody = { ...state, reservations: [...state.reservations.values()] };
-  const json = JSON.stringify(body);
+  const json = JSON.stringify(toSnapshot(state));
   const chunks = Math.max(1, Math.ceil(json.length / SNAPSHOT_CHUNK_CHARS));
   for (let i = 0; i < chunks; i++) {
     sql.exec(
@@ -71,8 +68,7 @@ function latestSnapshot(sql: SqlStorage): SkuState | null {
       .exec<{ chunks: number; data: string }>('SELECT chunks, data FROM snapshots WHERE version = ? ORDER BY chunk', version)
       .toArray();
     if (rows.length === 0 || rows.length !== rows[0]!.chunks) continue;
-    const body = JSON.parse(rows.map((r) => r.data).join('')) as SnapshotBody;
-    return { ...body, reservations: new Map(body.reservations.map((r) => [r.reservationId, r])) };
+    return fromSnapshot(JSON.parse(rows.map((r) => r.data).join('')) as SkuSnapshot);
   }
   return null;
 }

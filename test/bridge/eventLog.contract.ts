@@ -218,6 +218,28 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       expect(values(ofKey(await log.readAll(topic), 'a'))).toEqual(['a:1', 'a:2', 'a:3', 'a:4']);
     });
 
+    it('endOffsets tells where each partition ends; startAt starts a reader there', async () => {
+      const log = await openLog();
+      const topic = await newTopic(log);
+      const key = 'one-partition';
+      await log.append(topic, [1, 2, 3, 4, 5].map((n) => record(key, n)));
+      const ends = await log.endOffsets(topic);
+      const [partition, end] = [...ends].find(([, offset]) => offset !== '0')!;
+      expect(end).toBe('5');
+      const received: ConsumedRecord[] = [];
+      const subscription = await log.subscribe({
+        groupId: unique('group'),
+        topic,
+        fromBeginning: true,
+        commit: false,
+        startAt: new Map([[partition, '3']]),
+        onBatch: async (records) => void received.push(...records),
+      });
+      subscriptions.set(subscription, log);
+      await waitFor(() => received.some((r) => r.value === `${key}:5`), 'the last record');
+      expect(values(received)).toEqual([`${key}:4`, `${key}:5`]);
+    });
+
     it('reports itself healthy', async () => {
       const log = await openLog();
       const health = await log.health();

@@ -16,6 +16,7 @@ export * from './commands';
 export * from './errors';
 export * from './events';
 export * from './limits';
+export * from './snapshot';
 export * from './state';
 export * from './view';
 export { decide, evolve };
