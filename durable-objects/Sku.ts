@@ -31,7 +31,16 @@ import type { Outcome } from './sku/outcome';
 import { newReservationId } from './sku/reservationId';
 import { pushBatch, type RelayTarget } from './sku/relayPush';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './sku/relayState';
-import { projectionDueAt, recordWrite, viewKey, viewToWrite } from './sku/projection';
+import {
+  decideWrite,
+  KV_WRITE_INTERVAL_MS,
+  projectionDueAt,
+  recordWrite,
+  viewKey,
+  viewToWrite,
+  type StoredView,
+  type WriteDecision,
+} from './sku/projection';
 import { migrate } from './sku/schema';
 import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
 
@@ -60,6 +69,7 @@ export class Sku extends DurableObject<Env> {
   readonly #relayTarget: RelayTarget | null;
   readonly #relayMaxBackoffMs: number;
   #state: SkuState;
+  #kvWrites: Promise<void> = Promise.resolve();
   /** The read-model generations last heard of from the registry (refreshed by every alarm). */
   #liveGenerations: string[] | null = null;
   /** When the alarm is set for; a cache of storage that the constructor reloads. */
@@ -208,11 +218,47 @@ export class Sku extends DurableObject<Env> {
     if (!sku) return;
     this.#liveGenerations = liveGenerations(await generations(this.env));
     for (const generation of this.#liveGenerations) {
-      const view = viewToWrite(this.#sql, generation, this.#state, Date.now());
-      if (!view) continue;
+      await this.#kvWrite(() => viewToWrite(this.#sql, generation, this.#state, Date.now()), generation, sku);
+    }
+  }
+
+  /**
+   * A rebuild's view of this SKU, replayed from the log, for a generation: written if newer than
+   * what that key holds, within the KV rate. If this object is further along, its alarm writes
+   * its own newer view next.
+   */
+  async projectInto(sku: string, generation: string, counters: SkuCounters): Promise<Outcome<{ result: 'written' | 'stale' | 'deferred' }>> {
+    this.#checkSku(sku);
+    if (this.#state.version === 0) return err({ code: 'sku_not_found' });
+    if (counters.version > this.#state.version) {
+      return err({ code: 'invalid_command', reason: `a view at version ${counters.version} is ahead of the object (${this.#state.version})` });
+    }
+    let decision: WriteDecision = { kind: 'stale' };
+    await this.#kvWrite(() => {
+      decision = decideWrite(this.#sql, generation, counters, Date.now());
+      return decision.kind === 'write' ? decision.view : null;
+    }, generation, sku);
+    // Deferred, or written while this object is further along: the alarm (which asks the registry
+    // for every live generation, this one included) writes the newest view once the key allows.
+    const settled = decision as WriteDecision;
+    if (settled.kind === 'deferred') await this.#armAlarm(settled.at);
+    if (settled.kind === 'write' && counters.version < this.#state.version) await this.#armAlarm(Date.now() + KV_WRITE_INTERVAL_MS);
+    return ok({ result: settled.kind === 'write' ? 'written' : settled.kind });
+  }
+
+  /**
+   * KV writes of this object, one at a time: the put awaits the network, and two interleaved
+   * writes of one key could land out of order or within the same second.
+   */
+  #kvWrite(decide: () => StoredView | null, generation: string, sku: string): Promise<void> {
+    const write = this.#kvWrites.then(async () => {
+      const view = decide();
+      if (!view) return;
       await this.env.PROJECTIONS.put(viewKey(generation, sku), JSON.stringify(view));
       recordWrite(this.#sql, generation, view);
-    }
+    });
+    this.#kvWrites = write.catch(() => undefined);
+    return write;
   }
 
   /** Before the registry was first asked, a write is due at once; the alarm then learns the generations. */

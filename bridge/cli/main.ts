@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { WmsError } from '../wms/client';
 import { registerDlq } from './commands/dlq';
+import { registerProjections } from './commands/projections';
 import { registerReconcile } from './commands/reconcile';
 import { registerSagas } from './commands/sagas';
 import { registerSku } from './commands/sku';
@@ -13,7 +14,7 @@ import { examples } from './help';
 /** `inventory`: the operators' CLI over the edge's, the bridge's and the WMS simulator's admin APIs. */
 const program = addGlobalOptions(
   new Command('inventory')
-    .description('Admin CLI of the flash-sale inventory: health, SKU logs, WMS sagas, dead letters, reconciliation, WMS simulator faults')
+    .description('Admin CLI of the flash-sale inventory: health, SKU logs, WMS sagas, dead letters, reconciliation, WMS simulator faults, read-model rebuilds')
     // Thrown rather than exited, so usage errors get exit code 2, not commander's 1 (which here means "problems found").
     .exitOverride()
     .showHelpAfterError('(add --help for usage)'),
@@ -29,6 +30,7 @@ registerSagas(program);
 registerDlq(program);
 registerReconcile(program);
 registerWms(program);
+registerProjections(program);
 
 try {
   await program.parseAsync();

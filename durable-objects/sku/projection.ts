@@ -25,11 +25,20 @@ export function projectionDueAt(sql: SqlStorage, generations: readonly string[],
   return due;
 }
 
-/** The view to write now to a generation, or null if it is current or was written less than a second ago. */
-export function viewToWrite(sql: SqlStorage, generation: string, state: SkuState, now: number): StoredView | null {
+export type WriteDecision = { kind: 'write'; view: StoredView } | { kind: 'stale' } | { kind: 'deferred'; at: number };
+
+/** Whether `counters` may go to a generation's key now: only newer than what it holds, at most once a second. */
+export function decideWrite(sql: SqlStorage, generation: string, counters: SkuCounters, now: number): WriteDecision {
   const row = lastWrite(sql, generation);
-  if (row && (row.version >= state.version || row.written_at + KV_WRITE_INTERVAL_MS > now)) return null;
-  return { ...skuCounters(state), writtenAt: now, seq: (row?.writes ?? 0) + 1 };
+  if (row && row.version >= counters.version) return { kind: 'stale' };
+  if (row && row.written_at + KV_WRITE_INTERVAL_MS > now) return { kind: 'deferred', at: row.written_at + KV_WRITE_INTERVAL_MS };
+  return { kind: 'write', view: { ...counters, writtenAt: now, seq: (row?.writes ?? 0) + 1 } };
+}
+
+/** The object's own view for a generation, if it may be written now. */
+export function viewToWrite(sql: SqlStorage, generation: string, state: SkuState, now: number): StoredView | null {
+  const decision = decideWrite(sql, generation, skuCounters(state), now);
+  return decision.kind === 'write' ? decision.view : null;
 }
 
 export function recordWrite(sql: SqlStorage, generation: string, view: StoredView): void {

@@ -8,6 +8,7 @@ import { errorResponse } from './errors';
 import { requireSignature } from './internalAuth';
 import { admin } from './routes/admin';
 import { internal } from './routes/internal';
+import { internalProjections } from './routes/internalProjections';
 import { reservations } from './routes/reservations';
 import { skus } from './routes/skus';
 
@@ -66,6 +67,7 @@ app.route('/v1/skus', skus);
 app.route('/v1/skus', reservations);
 app.route('/v1/admin', admin);
 app.route('/internal', internal);
+app.route('/internal/projections', internalProjections);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 app.doc31('/openapi.json', {

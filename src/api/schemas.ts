@@ -119,6 +119,31 @@ export const AllocationOutcomeSchema = z
   .meta({ id: 'AllocationOutcome' });
 export type AllocationOutcome = z.infer<typeof AllocationOutcomeSchema>;
 
+export const GenerationsSchema = z
+  .object({
+    active: z.string(),
+    shadow: z.string().nullable(),
+    retiring: z.array(z.object({ generation: z.string(), until: z.int() })),
+  })
+  .meta({ id: 'Generations' });
+
+export const GenerationIdSchema = z.string().regex(/^g\d{1,9}$/, 'a generation id such as g2');
+
+/** A rebuild's views for a shadow generation, each SKU's fold of a prefix of its log. */
+export const ProjectionBatchSchema = z
+  .strictObject({
+    generation: GenerationIdSchema,
+    views: z.array(SkuCountersSchema.extend({ sku: SkuIdSchema })).min(1).max(500),
+  })
+  .meta({ id: 'ProjectionBatch' });
+export type ProjectionBatch = z.infer<typeof ProjectionBatchSchema>;
+
+export const ProjectionBatchResultSchema = z
+  .object({ written: z.int(), stale: z.int(), deferred: z.int(), refused: z.int() })
+  .meta({ id: 'ProjectionBatchResult' });
+
+export const SwitchBodySchema = z.strictObject({ graceSeconds: z.int().min(0).max(86_400).default(60) });
+
 export const ErrorSchema = z
   .object({
     error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
