@@ -29,6 +29,9 @@ export const BridgeConfigSchema = z.object({
   /** Past it an unanswered allocation is compensated; keep it well below the reservation TTL. */
   ALLOCATION_DEADLINE_SECONDS: z.coerce.number().min(1).default(60),
   SAGA_CONCURRENCY: z.coerce.number().int().min(1).default(64),
+  /** Publish SKU snapshots to `inventory.snapshots`, so a rebuild need not replay all history. */
+  SNAPSHOTS: z.enum(['on', 'off']).default('on'),
+  SNAPSHOT_EVERY_EVENTS: z.coerce.number().int().min(1).default(1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>;

@@ -9,6 +9,7 @@ import { adminRoutes, type Reachability } from './http/admin';
 import { createBridgeApp } from './http/app';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
+import { startSnapshotter } from './projections/snapshotter';
 import { startSagas } from './saga';
 
 export type RunningBridge = { url: string; log: EventLog; metrics: Metrics; close(): Promise<void> };
@@ -22,7 +23,11 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const edge = createEdgeClient(config.EDGE_URL, config.INTERNAL_SECRET);
   const sagas = config.SAGA === 'on' ? await startSagas(config, log, edge, metrics, logger) : null;
   const app = createBridgeApp({ log, secrets, metrics, logger });
-  app.route('/admin', adminRoutes({ log, adminKeys: config.ADMIN_KEYS, sagas, wmsHealth: () => wmsReachable(config.WMS_URL) }));
+  const snapshotter =
+    config.SNAPSHOTS === 'on'
+      ? await startSnapshotter({ log, edge, logger: logger.child({ component: 'snapshotter' }), everyEvents: config.SNAPSHOT_EVERY_EVENTS, everyMs: 5_000 })
+      : null;
+  app.route('/admin', adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, sagas, wmsHealth: () => wmsReachable(config.WMS_URL) }));
   const server = await listen(app.fetch, config.BRIDGE_HOST, config.BRIDGE_PORT);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.BRIDGE_PORT;
@@ -36,6 +41,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       // Stop taking pushes first; the objects retry whatever was not acknowledged.
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sagas?.runner.stop();
+      await snapshotter?.stop();
       await log.close();
     },
   };

@@ -1,4 +1,11 @@
-import { EventPageSchema, type AllocationOutcome } from '../../src/api/schemas';
+import { z } from 'zod';
+import {
+  EventPageSchema,
+  GenerationsSchema,
+  ProjectionBatchResultSchema,
+  type AllocationOutcome,
+  type ProjectionBatch,
+} from '../../src/api/schemas';
 import type { SkuEvent } from '../../src/domain/sku';
 import { parseSecrets, signatureHeaders } from '../../src/internal/signature';
 
@@ -10,7 +17,14 @@ export type EdgeClient = {
   eventsBetween(sku: string, after: number, before: number): Promise<SkuEvent[]>;
   /** The saga's verdict on an allocation; throws only when the edge could not be asked. */
   allocation(sku: string, reservationId: string, verdict: AllocationOutcome): Promise<VerdictReply>;
+  /** The read-model generations, and the steps of a blue-green rebuild. */
+  generations(): Promise<Generations>;
+  createShadow(): Promise<Generations>;
+  switchToShadow(graceSeconds: number): Promise<Generations>;
+  writeViews(batch: ProjectionBatch): Promise<z.infer<typeof ProjectionBatchResultSchema>>;
 };
+
+export type Generations = z.infer<typeof GenerationsSchema>;
 
 const PAGE = 1000;
 const TIMEOUT_MS = 10_000;
@@ -37,7 +51,18 @@ export function createEdgeClient(baseUrl: string, secret: string, timeoutMs = TI
     return EventPageSchema.parse(await response.json());
   }
 
+  async function call<S extends z.ZodType>(schema: S, method: 'GET' | 'POST', path: string, body?: unknown): Promise<z.infer<S>> {
+    const response = await signedFetch(method, path, body === undefined ? '' : JSON.stringify(body));
+    if (!response.ok) throw new Error(`edge answered ${response.status} to ${method} ${path}: ${(await response.text()).slice(0, 300)}`);
+    return schema.parse(await response.json());
+  }
+
   return {
+    generations: () => call(GenerationsSchema, 'GET', '/internal/projections'),
+    createShadow: () => call(GenerationsSchema, 'POST', '/internal/projections/shadow', {}),
+    switchToShadow: (graceSeconds) => call(GenerationsSchema, 'POST', '/internal/projections/switch', { graceSeconds }),
+    writeViews: (batch) => call(ProjectionBatchResultSchema, 'POST', '/internal/projections/views', batch),
+
     async eventsBetween(sku, after, before) {
       const events: SkuEvent[] = [];
       for (let cursor = after; cursor < before - 1; ) {

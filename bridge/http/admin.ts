@@ -2,7 +2,10 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { SAGA_PHASES, type AllocationSaga } from '../../src/domain/allocation';
+import type { EdgeClient } from '../edge/client';
 import type { EventLog } from '../eventLog/port';
+import type { Logger } from '../logger';
+import { projectionRoutes } from './adminProjections';
 import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { SagaRunner } from '../saga/runner';
 import type { SagaStore } from '../saga/store';
@@ -12,6 +15,8 @@ export type Reachability = { ok: boolean; detail: string };
 
 export type AdminDeps = {
   log: EventLog;
+  edge: EdgeClient;
+  logger: Logger;
   adminKeys: readonly string[];
   sagas: { store: SagaStore; runner: SagaRunner } | null;
   /** Whether the WMS answers, for `status`. */
@@ -31,7 +36,7 @@ const RequeueSchema = z.strictObject({ offsets: z.array(z.string()).optional() }
  * The operators' API behind the CLI: status, sagas, dead letters. Admin bearer keys (the same
  * `ADMIN_KEYS` as the Worker's), compared by digest in constant time.
  */
-export function adminRoutes({ log, adminKeys, sagas, wmsHealth }: AdminDeps) {
+export function adminRoutes({ log, edge, logger, adminKeys, sagas, wmsHealth }: AdminDeps) {
   const keys = adminKeys.map(digest);
   const app = new Hono();
 
@@ -41,6 +46,8 @@ export function adminRoutes({ log, adminKeys, sagas, wmsHealth }: AdminDeps) {
     if (!ok) return bridgeErrorResponse(c, { code: 'unauthorized' });
     await next();
   });
+
+  app.route('/projections', projectionRoutes(log, edge, logger));
 
   app.get('/status', async (c) => {
     const [logHealth, wms] = await Promise.all([log.health(), wmsHealth()]);

@@ -8,7 +8,8 @@ export type BridgeError =
   | { code: 'log_unavailable'; message: string }
   | { code: 'unauthorized' }
   | { code: 'saga_not_found' }
-  | { code: 'sagas_disabled' };
+  | { code: 'sagas_disabled' }
+  | { code: 'rebuild_running' };
 
 const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
   invalid_signature: 401,
@@ -17,12 +18,14 @@ const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
   unauthorized: 401,
   saga_not_found: 404,
   sagas_disabled: 409,
+  rebuild_running: 409,
 };
 
 const FIXED_MESSAGE = {
   unauthorized: 'missing or unknown admin bearer key',
   saga_not_found: 'no saga for this reservation',
   sagas_disabled: 'the WMS saga is not running in this bridge',
+  rebuild_running: 'a projection rebuild is already running',
 } as const;
 
 export function bridgeErrorResponse(c: Context, error: BridgeError) {

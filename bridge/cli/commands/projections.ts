@@ -144,7 +144,7 @@ export function registerProjections(program: Command): void {
         .choices(REBUILD_SOURCES)
         .default('snapshots'),
     )
-    .option('--grace-seconds <n>', 'how long the old generation is still written after the switch, for readers that still use it (default: the bridge\'s)', integer(0, 604_800))
+    .option('--grace-seconds <n>', 'how long the old generation is still written after the switch, for readers that still use it (default: the bridge\'s)', integer(0, 86_400))
     .option('--no-wait', 'return once the bridge has started it (follow it with `projections status`)')
     .addHelpText(
       'after',

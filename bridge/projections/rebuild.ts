@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { EdgeClient } from '../edge/client';
+import type { EventLog } from '../eventLog/port';
+import { EVENTS_TOPIC } from '../eventLog/topics';
+import type { Logger } from '../logger';
+import { SkuStates } from './skuStates';
+import { loadSnapshots, resumeAfter } from './snapshots';
+
+export type RebuildFrom = 'snapshots' | 'beginning';
+
+export type RebuildStatus = {
+  id: string;
+  from: RebuildFrom;
+  state: 'running' | 'switched' | 'failed';
+  phase: 'replaying' | 'syncing' | 'switching' | 'done';
+  generation: string;
+  previous: string;
+  read: number;
+  replayed: number;
+  total: number;
+  snapshotSkus: number;
+  eventsPerSecond: number;
+  etaSeconds: number | null;
+  startedAt: number;
+  finishedAt: number | null;
+  error: string | null;
+};
+
+export type RebuildOptions = { log: EventLog; edge: EdgeClient; logger: Logger; from: RebuildFrom; graceSeconds: number };
+
+const VIEWS_PER_BATCH = 500;
+const FLUSH_EVERY_MS = 500;
+/** Longer than any isolate trusts its copy of the generations, so every object writes the shadow too. */
+const REGISTRY_SETTLE_MS = 1_500;
+
+/**
+ * A blue-green rebuild of the read model: a shadow generation is created (live writes reach it at
+ * once), the log is replayed into it from offset 0 or from the snapshots, every SKU's view is
+ * sent, and the shadow becomes active in one step. Readers see the old generation until then, and
+ * the old one keeps being written through the grace period.
+ */
+export function startRebuild(options: RebuildOptions): { status: RebuildStatus; done: Promise<void> } {
+  const status: RebuildStatus = {
+    id: randomUUID(),
+    from: options.from,
+    state: 'running',
+    phase: 'replaying',
+    generation: '',
+    previous: '',
+    read: 0,
+    replayed: 0,
+    total: 0,
+    snapshotSkus: 0,
+    eventsPerSecond: 0,
+    etaSeconds: null,
+    startedAt: Date.now(),
+    finishedAt: null,
+    error: null,
+  };
+  const done = run(options, status).catch((error: unknown) => {
+    status.state = 'failed';
+    status.error = error instanceof Error ? error.message : String(error);
+    status.finishedAt = Date.now();
+    options.logger.error({ err: error, rebuild: status.id }, 'projection rebuild failed');
+  });
+  return { status, done };
+}
+
+async function run({ log, edge, logger, from, graceSeconds }: RebuildOptions, status: RebuildStatus): Promise<void> {
+  const generations = await edge.createShadow();
+  status.generation = generations.shadow!;
+  status.previous = generations.active;
+  const states = new SkuStates(edge);
+  const startAt = new Map<number, string>();
+  if (from === 'snapshots') {
+    const snapshots = await loadSnapshots(log);
+    for (const snapshot of snapshots.skus) states.load(snapshot);
+    for (const [partition, offset] of resumeAfter(snapshots.checkpoints)) startAt.set(partition, offset);
+    status.snapshotSkus = snapshots.skus.length;
+  }
+  const ends = await log.endOffsets(EVENTS_TOPIC);
+  const remaining = new Set([...ends].filter(([p, end]) => BigInt(end) > BigInt(startAt.get(p) ?? '0')).map(([p]) => p));
+  status.total = [...ends].reduce((n, [p, end]) => n + Math.max(0, Number(end) - Number(startAt.get(p) ?? '0')), 0);
+  logger.info({ rebuild: status.id, from, generation: status.generation, total: status.total }, 'projection rebuild started');
+
+  const dirty = new Set<string>();
+  const flush = async (skus: Iterable<string>) => {
+    const views = [...skus].map((sku) => states.counters(sku));
+    for (let i = 0; i < views.length; i += VIEWS_PER_BATCH) {
+      await edge.writeViews({ generation: status.generation, views: views.slice(i, i + VIEWS_PER_BATCH) });
+    }
+  };
+  let flushedAt = Date.now();
+  let finished!: () => void;
+  const caughtUp = new Promise<void>((resolve) => (finished = resolve));
+  if (remaining.size === 0) finished();
+
+  const subscription = await log.subscribe({
+    groupId: `rebuild-${status.id}`,
+    topic: EVENTS_TOPIC,
+    fromBeginning: true,
+    commit: false,
+    startAt,
+    onBatch: async (records) => {
+      for (const record of records) {
+        const end = BigInt(ends.get(record.partition) ?? '0');
+        if (BigInt(record.offset) >= end) continue;
+        status.read++;
+        const applied = await states.apply(record);
+        status.replayed += applied;
+        if (applied > 0) dirty.add(record.key);
+        if (BigInt(record.offset) >= end - 1n) remaining.delete(record.partition);
+      }
+      progress(status);
+      if (Date.now() - flushedAt >= FLUSH_EVERY_MS || dirty.size >= VIEWS_PER_BATCH) {
+        await flush(dirty);
+        dirty.clear();
+        flushedAt = Date.now();
+      }
+      if (remaining.size === 0) finished();
+    },
+  });
+  try {
+    await caughtUp;
+  } finally {
+    await subscription.stop();
+  }
+
+  // Every SKU, including those only the snapshots knew: the shadow must be complete before it serves.
+  status.phase = 'syncing';
+  await new Promise((r) => setTimeout(r, Math.max(0, REGISTRY_SETTLE_MS - (Date.now() - status.startedAt))));
+  await flush(states.skus());
+  status.phase = 'switching';
+  await edge.switchToShadow(graceSeconds);
+  status.phase = 'done';
+  status.state = 'switched';
+  status.finishedAt = Date.now();
+  progress(status);
+  logger.info({ rebuild: status.id, read: status.read, replayed: status.replayed, ms: status.finishedAt - status.startedAt }, 'projection rebuild switched');
+}
+
+function progress(status: RebuildStatus): void {
+  const seconds = Math.max(0.001, (Date.now() - status.startedAt) / 1000);
+  status.eventsPerSecond = Math.round(status.read / seconds);
+  const left = status.total - status.read;
+  status.etaSeconds = status.eventsPerSecond > 0 ? Math.ceil(left / status.eventsPerSecond) : null;
+}

@@ -1,0 +1,59 @@
+import { evolve, fromSnapshot, initialSkuState, SkuEventSchema, skuCounters, type SkuCounters, type SkuEvent, type SkuSnapshot, type SkuState } from '../../src/domain/sku';
+import { place } from '../consumers/sequencer';
+import type { EdgeClient } from '../edge/client';
+import type { ConsumedRecord } from '../eventLog/port';
+
+/**
+ * Every SKU's state folded from the log with the domain's own `evolve`: the one code path of the
+ * object, the snapshots and the rebuilt read models. Duplicates are skipped; a hole is filled
+ * from the edge, as in every consumer.
+ */
+export class SkuStates {
+  readonly #states = new Map<string, SkuState>();
+  readonly #edge: EdgeClient;
+
+  constructor(edge: EdgeClient) {
+    this.#edge = edge;
+  }
+
+  load(snapshot: SkuSnapshot): void {
+    this.#states.set(snapshot.sku!, fromSnapshot(snapshot));
+  }
+
+  /** Applies a record of the events topic; answers how many events that applied (0 for a duplicate or junk). */
+  async apply(record: ConsumedRecord): Promise<number> {
+    const event = decode(record);
+    if (!event) return 0;
+    const state = this.#states.get(event.sku) ?? initialSkuState();
+    const placement = place(state.version, event.version);
+    if (placement === 'duplicate') return 0;
+    const missing = placement === 'gap' ? await this.#edge.eventsBetween(event.sku, state.version, event.version) : [];
+    this.#states.set(event.sku, [...missing, event].reduce(evolve, state));
+    return missing.length + 1;
+  }
+
+  get(sku: string): SkuState | undefined {
+    return this.#states.get(sku);
+  }
+
+  skus(): IterableIterator<string> {
+    return this.#states.keys();
+  }
+
+  counters(sku: string): SkuCounters {
+    return skuCounters(this.#states.get(sku)!);
+  }
+
+  get size(): number {
+    return this.#states.size;
+  }
+}
+
+function decode(record: ConsumedRecord): SkuEvent | null {
+  try {
+    const parsed = SkuEventSchema.safeParse(JSON.parse(record.value));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,47 @@
+import type { EdgeClient } from '../edge/client';
+import type { EventLog, Subscription } from '../eventLog/port';
+import { EVENTS_TOPIC } from '../eventLog/topics';
+import type { Logger } from '../logger';
+import { SkuStates } from './skuStates';
+import { loadSnapshots, publishSnapshots, resumeAfter } from './snapshots';
+
+export type SnapshotterOptions = { log: EventLog; edge: EdgeClient; logger: Logger; everyEvents: number; everyMs: number };
+
+/**
+ * Folds every SKU from the events topic and publishes their states to the compacted snapshots
+ * topic every `everyEvents` events or `everyMs`, with the offsets they cover. It needs no
+ * consumer offsets of its own: on start it resumes from its last checkpoints.
+ */
+export async function startSnapshotter({ log, edge, logger, everyEvents, everyMs }: SnapshotterOptions): Promise<Subscription> {
+  const states = new SkuStates(edge);
+  const { skus, checkpoints } = await loadSnapshots(log);
+  for (const snapshot of skus) states.load(snapshot);
+  const covered = new Map(checkpoints);
+  const changed = new Set<string>();
+  let sinceFlush = 0;
+  let flushedAt = Date.now();
+
+  const subscription = await log.subscribe({
+    groupId: 'snapshotter',
+    topic: EVENTS_TOPIC,
+    fromBeginning: true,
+    commit: false,
+    startAt: resumeAfter(checkpoints),
+    onBatch: async (records) => {
+      for (const record of records) {
+        const applied = await states.apply(record);
+        if (applied > 0) changed.add(record.key);
+        sinceFlush += applied;
+        covered.set(record.partition, record.offset);
+      }
+      if (sinceFlush < everyEvents && Date.now() - flushedAt < everyMs) return;
+      const written = await publishSnapshots(log, states, changed, covered);
+      logger.debug({ skus: changed.size, records: written }, 'snapshots published');
+      changed.clear();
+      sinceFlush = 0;
+      flushedAt = Date.now();
+    },
+  });
+  logger.info({ skus: skus.length, partitions: checkpoints.size }, 'snapshotter resumed from its checkpoints');
+  return subscription;
+}
