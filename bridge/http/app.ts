@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { INGEST_PATH, RelayBatchSchema, type RelayBatch } from '../../src/internal/relayBatch';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/internal/signature';
+import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/internal/signature';
 import { EVENTS_TOPIC } from '../eventLog/topics';
 import type { EventLog } from '../eventLog/port';
 import { ReplayGuard } from '../ingest/replayGuard';
@@ -58,7 +58,7 @@ export function createBridgeApp({ log, secrets, metrics, logger, now = Date.now 
       const url = new URL(c.req.url);
       const check = await verifySignature(
         secrets,
-        { timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER) },
+        { timestamp: c.req.header(TIMESTAMP_HEADER), nonce: c.req.header(NONCE_HEADER), signature: c.req.header(SIGNATURE_HEADER) },
         { method: c.req.method, path: url.pathname + url.search, body: raw },
         now(),
       );

@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory';
-import { parseSecrets, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../internal/signature';
+import { NONCE_HEADER, parseSecrets, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../internal/signature';
 import type { AppEnv } from './auth';
 import { errorResponse } from './errors';
 
@@ -15,7 +15,7 @@ export const requireSignature = () =>
     const url = new URL(c.req.url);
     const check = await verifySignature(
       secrets,
-      { timestamp: c.req.header(TIMESTAMP_HEADER), signature: c.req.header(SIGNATURE_HEADER) },
+      { timestamp: c.req.header(TIMESTAMP_HEADER), nonce: c.req.header(NONCE_HEADER), signature: c.req.header(SIGNATURE_HEADER) },
       { method: c.req.method, path: url.pathname + url.search, body: await c.req.text() },
       Date.now(),
     );

@@ -1,11 +1,13 @@
 /**
  * Internal calls between the edge and the bridge are signed with HMAC-SHA256 over the timestamp,
- * the method, the path (with query) and the raw body. DESIGN names timestamp + body; the method
- * and path are added so that a signed read of one SKU cannot be replayed against another route.
- * Web Crypto only, so the same code runs in workerd and in Node.
+ * a nonce, the method, the path (with query) and the raw body. DESIGN names timestamp + body; the
+ * method and path are added so that a signed read of one SKU cannot be replayed against another
+ * route, and the nonce so that two identical calls within one second (a poll, a quick retry) are
+ * two signatures, not a replay. Web Crypto only, so the same code runs in workerd and in Node.
  */
 export const SIGNATURE_HEADER = 'x-signature';
 export const TIMESTAMP_HEADER = 'x-signature-timestamp';
+export const NONCE_HEADER = 'x-signature-nonce';
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export type SignedParts = { method: string; path: string; body: string };
@@ -28,8 +30,8 @@ function hmacKey(secret: string): Promise<HmacKey> {
   return key;
 }
 
-const payload = (timestamp: string, parts: SignedParts) =>
-  encoder.encode(`${timestamp}\n${parts.method.toUpperCase()}\n${parts.path}\n${parts.body}`);
+const payload = (timestamp: string, nonce: string, parts: SignedParts) =>
+  encoder.encode(`${timestamp}\n${nonce}\n${parts.method.toUpperCase()}\n${parts.path}\n${parts.body}`);
 
 const toHex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -44,8 +46,9 @@ export const parseSecrets = (value: string | undefined): string[] =>
 
 export async function signatureHeaders(secret: string, parts: SignedParts, nowMs: number): Promise<Record<string, string>> {
   const timestamp = String(Math.floor(nowMs / 1000));
-  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), payload(timestamp, parts));
-  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `v1=${toHex(signature)}` };
+  const nonce = toHex(crypto.getRandomValues(new Uint8Array(12)).buffer as ArrayBuffer);
+  const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), payload(timestamp, nonce, parts));
+  return { [TIMESTAMP_HEADER]: timestamp, [NONCE_HEADER]: nonce, [SIGNATURE_HEADER]: `v1=${toHex(signature)}` };
 }
 
 /**
@@ -54,18 +57,18 @@ export async function signatureHeaders(secret: string, parts: SignedParts, nowMs
  */
 export async function verifySignature(
   secrets: readonly string[],
-  headers: { timestamp: string | null | undefined; signature: string | null | undefined },
+  headers: { timestamp: string | null | undefined; nonce: string | null | undefined; signature: string | null | undefined },
   parts: SignedParts,
   nowMs: number,
 ): Promise<SignatureCheck> {
-  const { timestamp, signature } = headers;
-  if (!timestamp || !signature) return { ok: false, reason: 'missing' };
-  if (!/^\d{1,12}$/.test(timestamp) || !signature.startsWith('v1=')) return { ok: false, reason: 'malformed' };
+  const { timestamp, nonce, signature } = headers;
+  if (!timestamp || !nonce || !signature) return { ok: false, reason: 'missing' };
+  if (!/^\d{1,12}$/.test(timestamp) || !/^[0-9a-f]{16,64}$/.test(nonce) || !signature.startsWith('v1=')) return { ok: false, reason: 'malformed' };
   const bytes = fromHex(signature.slice(3));
   if (!bytes) return { ok: false, reason: 'malformed' };
   const signedAt = Number(timestamp);
   if (Math.abs(nowMs / 1000 - signedAt) > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: 'expired' };
-  const data = payload(timestamp, parts);
+  const data = payload(timestamp, nonce, parts);
   for (const secret of secrets) {
     if (await crypto.subtle.verify('HMAC', await hmacKey(secret), bytes, data)) {
       return { ok: true, id: signature.slice(3), expiresAt: (signedAt + SIGNATURE_TOLERANCE_SECONDS) * 1000 };

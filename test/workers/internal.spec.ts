@@ -36,7 +36,7 @@ describe('internal event route (bridge gap repair)', () => {
     await createSku(sku, 10);
     const path = `/internal/skus/${sku}/events`;
     expect(await call('GET', path, { key: ADMIN })).toMatchObject({ status: 401, json: refused('missing') });
-    const malformed = { 'x-signature-timestamp': String(Math.floor(Date.now() / 1000)), 'x-signature': 'v1=zz' };
+    const malformed = { 'x-signature-timestamp': String(Math.floor(Date.now() / 1000)), 'x-signature-nonce': 'ab'.repeat(12), 'x-signature': 'v1=zz' };
     expect(await call('GET', path, { key: null, headers: malformed })).toMatchObject({ status: 401, json: refused('malformed') });
     expect(await signedGet(path, 'someone-else')).toMatchObject({ status: 401, json: refused('mismatch') });
     expect(await signedGet(path, undefined, Date.now() - 301_000)).toMatchObject({ status: 401, json: refused('expired') });

@@ -33,8 +33,11 @@ describe('reservation TTL enforced by the alarm', () => {
     const held = await reserve(sku, { customerId: 'c', qty: 3, ttlSeconds: 1 }, 'k');
     expect(held.status).toBe(201);
     expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json.available).toBe(2);
-    const armed = await runInDurableObject(stubOf(sku), (_: unknown, state) => state.storage.getAlarm());
-    expect(armed).toBe(Date.parse(held.json.expiresAt));
+    // The read-model write runs first (its alarm is due at once); then the alarm waits for the expiry.
+    const alarmAt = () => runInDurableObject(stubOf(sku), (_: unknown, state) => state.storage.getAlarm());
+    const deadline = Date.now() + 900;
+    while ((await alarmAt()) !== Date.parse(held.json.expiresAt) && Date.now() < deadline) await sleep(20);
+    expect(await alarmAt()).toBe(Date.parse(held.json.expiresAt));
 
     const view = await untilNothingHeld(sku);
     expect(view).toMatchObject({ available: 5, reserved: 0, version: 3 });

@@ -6,7 +6,7 @@ const parts: SignedParts = { method: 'POST', path: '/ingest', body: '{"sku":"A"}
 const NOW = 1_800_000_000_000;
 
 async function check(secrets: string[], headers: Record<string, string>, signed: SignedParts = parts, now = NOW) {
-  return verifySignature(secrets, { timestamp: headers['x-signature-timestamp'], signature: headers['x-signature'] }, signed, now);
+  return verifySignature(secrets, { timestamp: headers['x-signature-timestamp'], nonce: headers['x-signature-nonce'], signature: headers['x-signature'] }, signed, now);
 }
 
 describe('internal call signatures', () => {
@@ -14,7 +14,15 @@ describe('internal call signatures', () => {
     const headers = await signatureHeaders('s1', parts, NOW);
     expect(headers['x-signature-timestamp']).toBe('1800000000');
     expect(headers['x-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+    expect(headers['x-signature-nonce']).toMatch(/^[0-9a-f]{24}$/);
     expect(await check(['s1'], headers)).toEqual({ ok: true, id: headers['x-signature']!.slice(3), expiresAt: NOW + 300_000 });
+  });
+
+  it('two signatures of the same call in the same second differ (a nonce), so neither looks like a replay', async () => {
+    const [a, b] = [await signatureHeaders('s1', parts, NOW), await signatureHeaders('s1', parts, NOW)];
+    expect(a['x-signature']).not.toBe(b['x-signature']);
+    expect((await check(['s1'], a)).ok && (await check(['s1'], b)).ok).toBe(true);
+    expect(await check(['s1'], { ...a, 'x-signature-nonce': b['x-signature-nonce']! })).toEqual({ ok: false, reason: 'mismatch' });
   });
 
   it('any change to the body, method or path is a mismatch', async () => {
@@ -46,6 +54,8 @@ describe('internal call signatures', () => {
     const good = await signatureHeaders('s1', parts, NOW);
     expect(await check(['s1'], {})).toEqual({ ok: false, reason: 'missing' });
     expect(await check(['s1'], { 'x-signature-timestamp': good['x-signature-timestamp']! })).toEqual({ ok: false, reason: 'missing' });
+    expect(await check(['s1'], { ...good, 'x-signature-nonce': '' })).toEqual({ ok: false, reason: 'missing' });
+    expect(await check(['s1'], { ...good, 'x-signature-nonce': 'not hex!' })).toEqual({ ok: false, reason: 'malformed' });
     for (const bad of ['v2=00', 'v1=', 'v1=xyz', 'v1=abc', 'deadbeef']) {
       expect(await check(['s1'], { ...good, 'x-signature': bad }), bad).toEqual({ ok: false, reason: 'malformed' });
     }

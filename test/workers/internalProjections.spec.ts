@@ -1,0 +1,54 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { viewKey, type StoredView } from '../../durable-objects/sku/projection';
+import { signatureHeaders } from '../../src/internal/signature';
+import { call, createSku, reserve, uniqueSku } from '../support/api';
+
+async function signed(method: 'GET' | 'POST', path: string, body?: unknown) {
+  const raw = body === undefined ? '' : JSON.stringify(body);
+  const headers = await signatureHeaders('test-internal-new', { method, path, body: raw }, Date.now());
+  return call(method, path, { key: null, ...(body === undefined ? {} : { rawBody: raw }), headers: { ...headers, 'content-type': 'application/json' } });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('internal projection routes (rebuild)', () => {
+  it('shadow → views through each SKU object → switch, with the old generation retiring', async () => {
+    const start = await signed('GET', '/internal/projections');
+    expect(start.status).toBe(200);
+    expect(start.json).toEqual({ active: 'g1', shadow: null, retiring: [] });
+
+    // A SKU with history before the rebuild starts: its object writes only g1 for now.
+    const sku = uniqueSku('rebuild');
+    const created = await createSku(sku, 10);
+    await reserve(sku, { customerId: 'c', qty: 2 }, 'k');
+    const { source: _s, ...v1 } = created;
+    await sleep(300);
+
+    const shadow = await signed('POST', '/internal/projections/shadow', {});
+    expect(shadow.json).toEqual({ active: 'g1', shadow: 'g2', retiring: [] });
+    expect((await signed('POST', '/internal/projections/shadow', {})).json.shadow).toBe('g2');
+
+    const written = await signed('POST', '/internal/projections/views', { generation: 'g2', views: [v1] });
+    expect(written.json).toEqual({ written: 1, stale: 0, deferred: 0, refused: 0 });
+    const stored = await env.PROJECTIONS.get<StoredView>(viewKey('g2', sku), 'json');
+    expect(stored).toMatchObject({ version: 1, available: 10 });
+    // An older or equal view is never written over a newer one.
+    expect((await signed('POST', '/internal/projections/views', { generation: 'g2', views: [v1] })).json).toEqual({ written: 0, stale: 1, deferred: 0, refused: 0 });
+    // A view ahead of the object is refused.
+    const ahead = await signed('POST', '/internal/projections/views', { generation: 'g2', views: [{ ...v1, version: 99 }] });
+    expect(ahead.json.refused).toBe(1);
+    // The object is further along: within the second its alarm writes its newest view there too.
+    await sleep(1_300);
+    expect((await env.PROJECTIONS.get<StoredView>(viewKey('g2', sku), 'json'))?.version).toBe(2);
+
+    const switched = await signed('POST', '/internal/projections/switch', { graceSeconds: 30 });
+    expect(switched.json.active).toBe('g2');
+    expect(switched.json.retiring.map((r: { generation: string }) => r.generation)).toEqual(['g1']);
+    expect((await signed('POST', '/internal/projections/switch', { graceSeconds: 30 })).status).toBe(400);
+  });
+
+  it('unsigned calls are refused', async () => {
+    expect((await call('POST', '/internal/projections/shadow', { key: null, body: {} })).status).toBe(401);
+  });
+});
