@@ -31,16 +31,7 @@ import type { Outcome } from './sku/outcome';
 import { newReservationId } from './sku/reservationId';
 import { pushBatch, type RelayTarget } from './sku/relayPush';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './sku/relayState';
-import {
-  decideWrite,
-  KV_WRITE_INTERVAL_MS,
-  projectionDueAt,
-  recordWrite,
-  viewKey,
-  viewToWrite,
-  type StoredView,
-  type WriteDecision,
-} from './sku/projection';
+import { planWrite, projectionDueAt, recordWrite, viewKey, writtenVersion, type WritePlan } from './sku/projection';
 import { migrate } from './sku/schema';
 import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
 
@@ -51,6 +42,8 @@ export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: 
 export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };
 export type EventPage = { events: SkuEvent[]; lastVersion: number };
 export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };
+
+type ProjectionWrite = Extract<WritePlan, { kind: 'deferred' | 'current' }> | { kind: 'written' };
 
 const DEFAULT_SNAPSHOT_EVERY = 100;
 const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
@@ -210,22 +203,34 @@ export class Sku extends DurableObject<Env> {
   }
 
   /**
-   * The live read model: the newest view, to every live generation, at most once a second per
-   * key. Only this object writes its keys, so a view never replaces a newer one.
+   * The live read model: the newest view, to every live generation that lags, all together and at
+   * most once a second. Only this object writes its keys, so a view never replaces a newer one.
    */
-  async #writeProjection(): Promise<void> {
+  async #writeProjection(): Promise<ProjectionWrite> {
     const sku = this.#state.sku;
-    if (!sku) return;
+    if (!sku) return { kind: 'current' };
     this.#liveGenerations = liveGenerations(await generations(this.env));
-    for (const generation of this.#liveGenerations) {
-      await this.#kvWrite(() => viewToWrite(this.#sql, generation, this.#state, Date.now()), generation, sku);
-    }
+    const gens = this.#liveGenerations;
+    let outcome: ProjectionWrite = { kind: 'current' };
+    // One write at a time: a put awaits the network, and two interleaved runs could both write.
+    this.#kvWrites = this.#kvWrites.then(async () => {
+      const plan = planWrite(this.#sql, gens, this.#state, Date.now());
+      if (plan.kind !== 'write') {
+        outcome = plan;
+        return;
+      }
+      await Promise.all(plan.writes.map(({ generation, view }) => this.env.PROJECTIONS.put(viewKey(generation, sku), JSON.stringify(view))));
+      for (const { generation, view } of plan.writes) recordWrite(this.#sql, generation, view);
+      outcome = { kind: 'written' };
+    }).catch((error: unknown) => console.warn(JSON.stringify({ level: 'warn', sku, message: 'read model write failed', error: String(error) })));
+    await this.#kvWrites;
+    return outcome;
   }
 
   /**
-   * A rebuild's view of this SKU, replayed from the log, for a generation: written if newer than
-   * what that key holds, within the KV rate. If this object is further along, its alarm writes
-   * its own newer view next.
+   * A rebuild's view of this SKU for a generation, replayed from the log. This object writes it
+   * (or, further along, its own newer view: both are folds of a prefix of its log) together with
+   * its other generations; `deferred` means within the second, to be sent again.
    */
   async projectInto(sku: string, generation: string, counters: SkuCounters): Promise<Outcome<{ result: 'written' | 'stale' | 'deferred' }>> {
     this.#checkSku(sku);
@@ -233,32 +238,15 @@ export class Sku extends DurableObject<Env> {
     if (counters.version > this.#state.version) {
       return err({ code: 'invalid_command', reason: `a view at version ${counters.version} is ahead of the object (${this.#state.version})` });
     }
-    let decision: WriteDecision = { kind: 'stale' };
-    await this.#kvWrite(() => {
-      decision = decideWrite(this.#sql, generation, counters, Date.now());
-      return decision.kind === 'write' ? decision.view : null;
-    }, generation, sku);
-    // Deferred, or written while this object is further along: the alarm (which asks the registry
-    // for every live generation, this one included) writes the newest view once the key allows.
-    const settled = decision as WriteDecision;
-    if (settled.kind === 'deferred') await this.#armAlarm(settled.at);
-    if (settled.kind === 'write' && counters.version < this.#state.version) await this.#armAlarm(Date.now() + KV_WRITE_INTERVAL_MS);
-    return ok({ result: settled.kind === 'write' ? 'written' : settled.kind });
-  }
-
-  /**
-   * KV writes of this object, one at a time: the put awaits the network, and two interleaved
-   * writes of one key could land out of order or within the same second.
-   */
-  #kvWrite(decide: () => StoredView | null, generation: string, sku: string): Promise<void> {
-    const write = this.#kvWrites.then(async () => {
-      const view = decide();
-      if (!view) return;
-      await this.env.PROJECTIONS.put(viewKey(generation, sku), JSON.stringify(view));
-      recordWrite(this.#sql, generation, view);
-    });
-    this.#kvWrites = write.catch(() => undefined);
-    return write;
+    if (writtenVersion(this.#sql, generation) >= counters.version) return ok({ result: 'stale' });
+    const written = await this.#writeProjection();
+    // A shadow created within the last second may not have reached this isolate yet: ask again later.
+    if (!this.#liveGenerations?.includes(generation)) return ok({ result: 'deferred' });
+    if (written.kind === 'deferred') {
+      await this.#armAlarm(written.at);
+      return ok({ result: 'deferred' });
+    }
+    return ok({ result: writtenVersion(this.#sql, generation) >= counters.version ? 'written' : 'deferred' });
   }
 
   /** Before the registry was first asked, a write is due at once; the alarm then learns the generations. */

@@ -32,6 +32,9 @@ const VIEWS_PER_BATCH = 500;
 const FLUSH_EVERY_MS = 500;
 /** Longer than any isolate trusts its copy of the generations, so every object writes the shadow too. */
 const REGISTRY_SETTLE_MS = 1_500;
+/** An object writes its keys at most once a second (the KV limit). */
+const KV_SECOND_MS = 1_100;
+const SYNC_ATTEMPTS = 30;
 
 /**
  * A blue-green rebuild of the read model: a shadow generation is created (live writes reach it at
@@ -84,11 +87,16 @@ async function run({ log, edge, logger, from, graceSeconds }: RebuildOptions, st
   logger.info({ rebuild: status.id, from, generation: status.generation, total: status.total }, 'projection rebuild started');
 
   const dirty = new Set<string>();
-  const flush = async (skus: Iterable<string>) => {
-    const views = [...skus].map((sku) => states.counters(sku));
-    for (let i = 0; i < views.length; i += VIEWS_PER_BATCH) {
-      await edge.writeViews({ generation: status.generation, views: views.slice(i, i + VIEWS_PER_BATCH) });
+  /** Sends the views; answers the SKUs whose objects deferred them (written less than a second ago). */
+  const flush = async (skus: Iterable<string>): Promise<string[]> => {
+    const all = [...skus];
+    const deferred: string[] = [];
+    for (let i = 0; i < all.length; i += VIEWS_PER_BATCH) {
+      const chunk = all.slice(i, i + VIEWS_PER_BATCH);
+      const result = await edge.writeViews({ generation: status.generation, views: chunk.map((sku) => states.counters(sku)) });
+      if (result.deferred > 0 || result.refused > 0) deferred.push(...chunk);
     }
+    return deferred;
   };
   let flushedAt = Date.now();
   let finished!: () => void;
@@ -126,10 +134,17 @@ async function run({ log, edge, logger, from, graceSeconds }: RebuildOptions, st
     await subscription.stop();
   }
 
-  // Every SKU, including those only the snapshots knew: the shadow must be complete before it serves.
+  // Every SKU, including those only the snapshots knew: the shadow must be complete, and as
+  // fresh as the active generation, before it serves. Objects that wrote within the last second
+  // defer; they are asked again until none does.
   status.phase = 'syncing';
   await new Promise((r) => setTimeout(r, Math.max(0, REGISTRY_SETTLE_MS - (Date.now() - status.startedAt))));
-  await flush(states.skus());
+  let pending = await flush(states.skus());
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > SYNC_ATTEMPTS) throw new Error(`${pending.length} SKU view(s) still deferred after ${SYNC_ATTEMPTS} attempts`);
+    await new Promise((r) => setTimeout(r, KV_SECOND_MS));
+    pending = await flush(pending);
+  }
   status.phase = 'switching';
   await edge.switchToShadow(graceSeconds);
   status.phase = 'done';

@@ -8,38 +8,45 @@ export type StoredView = SkuCounters & { writtenAt: number; seq: number };
 
 export const viewKey = (generation: string, sku: string): string => `view:${generation}:${sku}`;
 
-type WriteRow = { version: number; written_at: number; writes: number };
+type WriteRow = { generation: string; version: number; written_at: number; writes: number };
 
-const lastWrite = (sql: SqlStorage, generation: string): WriteRow | undefined =>
-  sql.exec<WriteRow>('SELECT version, written_at, writes FROM projection_writes WHERE generation = ?', generation).toArray()[0];
+const rows = (sql: SqlStorage): WriteRow[] => sql.exec<WriteRow>('SELECT * FROM projection_writes').toArray();
 
-/** When the view of each generation next needs writing: never if it is current, else once its key may be written again. */
+/**
+ * This object writes the keys of all its generations together, at most once a second: each key
+ * then respects the KV limit, and every generation it writes holds the same version, so a reader
+ * moving from one generation to another at a switch never sees its SKU go back.
+ */
+const nextWriteAt = (sql: SqlStorage): number =>
+  rows(sql).reduce((at, row) => Math.max(at, row.written_at + KV_WRITE_INTERVAL_MS), 0);
+
+/** The generations whose view is older than `version`. */
+export function lagging(sql: SqlStorage, generations: readonly string[], version: number): string[] {
+  const written = new Map(rows(sql).map((r) => [r.generation, r.version]));
+  return generations.filter((g) => (written.get(g) ?? 0) < version);
+}
+
+/** When the next write is due: never if every generation is current, else once the keys may be written again. */
 export function projectionDueAt(sql: SqlStorage, generations: readonly string[], version: number, now: number): number | null {
-  let due: number | null = null;
-  for (const generation of generations) {
-    const row = lastWrite(sql, generation);
-    if (row && row.version >= version) continue;
-    const at = row ? Math.max(now, row.written_at + KV_WRITE_INTERVAL_MS) : now;
-    due = due === null ? at : Math.min(due, at);
-  }
-  return due;
+  return lagging(sql, generations, version).length === 0 ? null : Math.max(now, nextWriteAt(sql));
 }
 
-export type WriteDecision = { kind: 'write'; view: StoredView } | { kind: 'stale' } | { kind: 'deferred'; at: number };
+export type WritePlan = { kind: 'write'; writes: { generation: string; view: StoredView }[] } | { kind: 'deferred'; at: number } | { kind: 'current' };
 
-/** Whether `counters` may go to a generation's key now: only newer than what it holds, at most once a second. */
-export function decideWrite(sql: SqlStorage, generation: string, counters: SkuCounters, now: number): WriteDecision {
-  const row = lastWrite(sql, generation);
-  if (row && row.version >= counters.version) return { kind: 'stale' };
-  if (row && row.written_at + KV_WRITE_INTERVAL_MS > now) return { kind: 'deferred', at: row.written_at + KV_WRITE_INTERVAL_MS };
-  return { kind: 'write', view: { ...counters, writtenAt: now, seq: (row?.writes ?? 0) + 1 } };
+/** What to write now: the object's newest view, to every lagging generation, if a second has passed. */
+export function planWrite(sql: SqlStorage, generations: readonly string[], state: SkuState, now: number): WritePlan {
+  const targets = lagging(sql, generations, state.version);
+  if (targets.length === 0) return { kind: 'current' };
+  const at = nextWriteAt(sql);
+  if (at > now) return { kind: 'deferred', at };
+  const seqs = new Map(rows(sql).map((r) => [r.generation, r.writes]));
+  const counters = skuCounters(state);
+  return { kind: 'write', writes: targets.map((generation) => ({ generation, view: { ...counters, writtenAt: now, seq: (seqs.get(generation) ?? 0) + 1 } })) };
 }
 
-/** The object's own view for a generation, if it may be written now. */
-export function viewToWrite(sql: SqlStorage, generation: string, state: SkuState, now: number): StoredView | null {
-  const decision = decideWrite(sql, generation, skuCounters(state), now);
-  return decision.kind === 'write' ? decision.view : null;
-}
+/** The version a generation's key holds, 0 if never written. */
+export const writtenVersion = (sql: SqlStorage, generation: string): number =>
+  rows(sql).find((r) => r.generation === generation)?.version ?? 0;
 
 export function recordWrite(sql: SqlStorage, generation: string, view: StoredView): void {
   sql.exec(
