@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RebuildStatus } from '../../bridge/projections/rebuild';
 import { fold } from '../../src/domain/core/decider';
 import { evolve, initialSkuState, skuCounters, type SkuCounters } from '../../src/domain/sku';
+import { runCli } from './support/cli';
 import { freePort, startBridgeProcess, type ServiceProcess } from './support/processes';
 import { objectLog, pool, waitFor } from './support/system';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
@@ -153,5 +154,23 @@ describe('blue-green rebuild of the read model', () => {
       const primary = await edge(`/v1/skus/${sku}?consistent=true`);
       expect(view.json).toEqual({ ...primary.json, source: 'projection' });
     }
+  });
+
+  it('the CLI runs a rebuild to the switch and shows the generations', async () => {
+    for (const sku of SKUS) expect((await edge(`/v1/admin/skus/${sku}/stock`, 'PUT', { onHand: 100_000 }, {}, ADMIN_KEY)).status).toBe(200);
+    await traffic(60);
+    await waitFor('the outboxes to drain', relayed);
+    const env = { EDGE_URL: worker.url, BRIDGE_URL: bridge.url, ADMIN_KEY };
+    const before = JSON.parse((await runCli(['--json', 'projections', 'status'], env)).stdout);
+    const rebuilt = await runCli(['--json', 'projections', 'rebuild', '--from', 'beginning', '--grace-seconds', '5'], env);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    const status = JSON.parse(rebuilt.stdout) as RebuildStatus;
+    expect(status).toMatchObject({ state: 'switched', from: 'beginning', previous: before.generations.active });
+    expect(status.read).toBeGreaterThan(0);
+    // Without a terminal, progress goes to stderr as lines.
+    expect(rebuilt.stderr).toMatch(/events/);
+    const after = await runCli(['projections', 'status'], env);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain(status.generation);
   });
 });

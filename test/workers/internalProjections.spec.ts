@@ -52,6 +52,22 @@ describe('internal projection routes (rebuild)', () => {
     expect((await signed('POST', '/internal/projections/switch', { graceSeconds: 30 })).status).toBe(400);
   });
 
+  it('after its grace period the retired generation’s views are deleted', async () => {
+    const sku = uniqueSku('retire');
+    await createSku(sku, 4);
+    const { json: before } = await signed('GET', '/internal/projections');
+    const old = before.active as string;
+    const deadline = Date.now() + 5_000;
+    while (!(await env.PROJECTIONS.get(viewKey(old, sku))) && Date.now() < deadline) await sleep(50);
+    expect(await env.PROJECTIONS.get(viewKey(old, sku))).not.toBeNull();
+
+    await signed('POST', '/internal/projections/shadow', {});
+    const switched = await signed('POST', '/internal/projections/switch', { graceSeconds: 0 });
+    expect(switched.json.active).not.toBe(old);
+    while ((await env.PROJECTIONS.get(viewKey(old, sku))) && Date.now() < deadline + 5_000) await sleep(100);
+    expect(await env.PROJECTIONS.get(viewKey(old, sku))).toBeNull();
+  });
+
   it('unsigned calls are refused', async () => {
     expect((await call('POST', '/internal/projections/shadow', { key: null, body: {} })).status).toBe(401);
   });
