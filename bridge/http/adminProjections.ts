@@ -1,15 +1,11 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { EdgeClient } from '../edge/client';
 import type { EventLog } from '../eventLog/port';
 import type { Logger } from '../logger';
 import { startRebuild, type RebuildStatus } from '../projections/rebuild';
+import { RebuildRequestSchema } from '../projections/rebuildStatus';
 import { bridgeErrorResponse } from './errors';
 
-const RebuildBodySchema = z.strictObject({
-  from: z.enum(['snapshots', 'beginning']).default('snapshots'),
-  graceSeconds: z.int().min(0).max(86_400).default(60),
-});
 
 /** Read-model generations and their rebuild, for `projections status|rebuild` (one rebuild at a time). */
 export function projectionRoutes(log: EventLog, edge: EdgeClient, logger: Logger) {
@@ -19,7 +15,7 @@ export function projectionRoutes(log: EventLog, edge: EdgeClient, logger: Logger
   app.get('/', async (c) => c.json({ generations: await edge.generations(), rebuild: last }));
 
   app.post('/rebuild', async (c) => {
-    const body = RebuildBodySchema.safeParse(await c.req.json().catch(() => ({})));
+    const body = RebuildRequestSchema.safeParse(await c.req.json().catch(() => ({})));
     if (!body.success) {
       const issues = body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       return bridgeErrorResponse(c, { code: 'invalid_request', message: 'invalid rebuild request', issues });

@@ -3,28 +3,12 @@ import type { EdgeClient } from '../edge/client';
 import type { EventLog } from '../eventLog/port';
 import { EVENTS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
+import type { RebuildSource, RebuildStatus } from './rebuildStatus';
 import { SkuStates } from './skuStates';
 import { loadSnapshots, resumeAfter } from './snapshots';
 
-export type RebuildFrom = 'snapshots' | 'beginning';
-
-export type RebuildStatus = {
-  id: string;
-  from: RebuildFrom;
-  state: 'running' | 'switched' | 'failed';
-  phase: 'replaying' | 'syncing' | 'switching' | 'done';
-  generation: string;
-  previous: string;
-  read: number;
-  replayed: number;
-  total: number;
-  snapshotSkus: number;
-  eventsPerSecond: number;
-  etaSeconds: number | null;
-  startedAt: number;
-  finishedAt: number | null;
-  error: string | null;
-};
+export type RebuildFrom = RebuildSource;
+export type { RebuildStatus };
 
 export type RebuildOptions = { log: EventLog; edge: EdgeClient; logger: Logger; from: RebuildFrom; graceSeconds: number };
 

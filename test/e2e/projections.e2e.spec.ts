@@ -32,6 +32,8 @@ beforeAll(async () => {
     ADMIN_KEYS: ADMIN_KEY,
     BRIDGE_DATA_DIR: dataDir,
     SAGA: 'off',
+    // Empty, not unset: a KAFKA_BROKERS of the shell running the tests must not switch the log to Kafka.
+    KAFKA_BROKERS: '',
     SNAPSHOT_EVERY_EVENTS: '200',
   });
 });

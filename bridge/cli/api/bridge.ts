@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { GenerationsSchema } from '../../../src/api/schemas';
+import { RebuildStatusSchema, type RebuildRequest } from '../../projections/rebuildStatus';
 import { AllocationSagaSchema, SAGA_PHASES, type SagaPhase } from '../../../src/domain/allocation';
 import { call, exchange, type Service } from '../http';
 
@@ -27,49 +29,13 @@ const DeadLetterSchema = z.object({
 const DeadLettersSchema = z.object({ total: z.int(), records: z.array(DeadLetterSchema) });
 const RequeuedSchema = z.object({ requeued: z.int() });
 
-/** Where a rebuild of the read models starts: each SKU's newest snapshot and the events after it, or the whole log. */
-export const REBUILD_SOURCES = ['snapshots', 'beginning'] as const;
-export type RebuildSource = (typeof REBUILD_SOURCES)[number];
-
-/** Which read-model generation readers use, which a rebuild writes, and which are still written for a while after a switch. */
-const GenerationsSchema = z.object({
-  active: z.string(),
-  shadow: z.string().nullable(),
-  retiring: z.array(z.object({ generation: z.string(), until: z.number() })),
-});
+export { REBUILD_SOURCES, type RebuildRequest, type RebuildSource, type RebuildStatus } from '../../projections/rebuildStatus';
 export type Generations = z.infer<typeof GenerationsSchema>;
-
-/** A rebuild of the read models into a shadow generation, switched to once it caught up (times in epoch ms). */
-const RebuildStatusSchema = z.object({
-  id: z.string(),
-  from: z.enum(REBUILD_SOURCES),
-  state: z.enum(['running', 'switched', 'failed']),
-  phase: z.enum(['replaying', 'syncing', 'switching', 'done']),
-  /** The shadow generation being built. */
-  generation: z.string(),
-  /** The generation that was active when it started. */
-  previous: z.string(),
-  /** Events read from the log. */
-  read: z.int(),
-  /** Events applied. */
-  replayed: z.int(),
-  /** Events to read, from the log's offsets at the start. */
-  total: z.int(),
-  /** SKUs loaded from snapshots. */
-  snapshotSkus: z.int(),
-  eventsPerSecond: z.number(),
-  etaSeconds: z.number().nullable(),
-  startedAt: z.number(),
-  finishedAt: z.number().nullable(),
-  error: z.string().nullable(),
-});
-export type RebuildStatus = z.infer<typeof RebuildStatusSchema>;
 
 /** The generations and the last (or current) rebuild, null before the first one. */
 const ProjectionsSchema = z.object({ generations: GenerationsSchema, rebuild: RebuildStatusSchema.nullable() });
 export type Projections = z.infer<typeof ProjectionsSchema>;
 
-export type RebuildRequest = { from: RebuildSource; graceSeconds?: number };
 
 type SagaQuery = { phase?: SagaPhase; sku?: string; limit?: number };
 
