@@ -4,6 +4,7 @@ import type { EventLog } from '../eventLog/port';
 import type { Logger } from '../logger';
 import { startRebuild, type RebuildStatus } from '../projections/rebuild';
 import { RebuildRequestSchema } from '../projections/rebuildStatus';
+import { snapshotLag } from '../projections/snapshots';
 import { bridgeErrorResponse } from './errors';
 
 
@@ -12,7 +13,7 @@ export function projectionRoutes(log: EventLog, edge: EdgeClient, logger: Logger
   const app = new Hono();
   let last: RebuildStatus | null = null;
 
-  app.get('/', async (c) => c.json({ generations: await edge.generations(), rebuild: last }));
+  app.get('/', async (c) => c.json({ generations: await edge.generations(), snapshots: await snapshotLag(log), rebuild: last }));
 
   app.post('/rebuild', async (c) => {
     const body = RebuildRequestSchema.safeParse(await c.req.json().catch(() => ({})));

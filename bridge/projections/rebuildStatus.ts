@@ -36,3 +36,7 @@ export const RebuildRequestSchema = z.strictObject({
   graceSeconds: z.int().min(0).max(86_400).default(60),
 });
 export type RebuildRequest = z.input<typeof RebuildRequestSchema>;
+
+/** How far the snapshots lag the log: the events a rebuild from them would still replay. */
+export const SnapshotLagSchema = z.object({ skus: z.int(), lagEvents: z.int() });
+export type SnapshotLag = z.infer<typeof SnapshotLagSchema>;

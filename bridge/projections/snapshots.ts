@@ -1,6 +1,6 @@
 import { toSnapshot, type SkuSnapshot } from '../../src/domain/sku';
 import type { EventLog, LogRecord } from '../eventLog/port';
-import { SNAPSHOTS_TOPIC } from '../eventLog/topics';
+import { EVENTS_TOPIC, SNAPSHOTS_TOPIC } from '../eventLog/topics';
 import type { SkuStates } from './skuStates';
 
 const SKU_KEY = 'sku:';
@@ -33,4 +33,12 @@ export async function publishSnapshots(log: EventLog, states: SkuStates, skus: I
   for (const [partition, offset] of covered) records.push({ key: CHECKPOINT_KEY + partition, value: offset });
   if (records.length > 0) await log.append(SNAPSHOTS_TOPIC, records);
   return records.length;
+}
+
+/** The snapshot count, and the events after their checkpoints up to the log's end. */
+export async function snapshotLag(log: EventLog): Promise<{ skus: number; lagEvents: number }> {
+  const [{ skus, checkpoints }, ends] = await Promise.all([loadSnapshots(log), log.endOffsets(EVENTS_TOPIC)]);
+  const start = resumeAfter(checkpoints);
+  const lagEvents = [...ends].reduce((n, [partition, end]) => n + Math.max(0, Number(end) - Number(start.get(partition) ?? '0')), 0);
+  return { skus: skus.length, lagEvents };
 }

@@ -174,5 +174,6 @@ describe('blue-green rebuild of the read model', () => {
     const after = await runCli(['projections', 'status'], env);
     expect(after.code).toBe(0);
     expect(after.stdout).toContain(status.generation);
+    expect(after.stdout).toMatch(/snapshots: \d+ SKU\(s\), \d+ event\(s\) behind the log/);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GenerationsSchema } from '../../../src/api/schemas';
-import { RebuildStatusSchema, type RebuildRequest } from '../../projections/rebuildStatus';
+import { RebuildStatusSchema, SnapshotLagSchema, type RebuildRequest } from '../../projections/rebuildStatus';
 import { AllocationSagaSchema, SAGA_PHASES, type SagaPhase } from '../../../src/domain/allocation';
 import { call, exchange, type Service } from '../http';
 
@@ -33,7 +33,7 @@ export { REBUILD_SOURCES, type RebuildRequest, type RebuildSource, type RebuildS
 export type Generations = z.infer<typeof GenerationsSchema>;
 
 /** The generations and the last (or current) rebuild, null before the first one. */
-const ProjectionsSchema = z.object({ generations: GenerationsSchema, rebuild: RebuildStatusSchema.nullable() });
+const ProjectionsSchema = z.object({ generations: GenerationsSchema, snapshots: SnapshotLagSchema, rebuild: RebuildStatusSchema.nullable() });
 export type Projections = z.infer<typeof ProjectionsSchema>;
 
 

@@ -43,8 +43,9 @@ function rebuildTable(r: RebuildStatus, now: number): string {
   ]);
 }
 
-function statusReport({ generations, rebuild }: Projections, now: number): string {
-  return `${generationsTable(generations)}\n\n${rebuild ? `last rebuild:\n${rebuildTable(rebuild, now)}` : 'no rebuild yet'}`;
+function statusReport({ generations, snapshots, rebuild }: Projections, now: number): string {
+  const lag = `snapshots: ${snapshots.skus} SKU(s), ${snapshots.lagEvents} event(s) behind the log (what a rebuild from them replays)`;
+  return `${generationsTable(generations)}\n${lag}\n\n${rebuild ? `last rebuild:\n${rebuildTable(rebuild, now)}` : 'no rebuild yet'}`;
 }
 
 /** What a switched rebuild did, and what readers use now. */
