@@ -17,3 +17,28 @@ export function mergeClocks(a: VectorClock, b: VectorClock): VectorClock {
   }
   return merged;
 }
+
+export const checkoutStream = (checkoutId: string): string => `checkout:${checkoutId}`;
+
+/** How two clocks relate: one happened before the other, they are equal, or neither (concurrent). */
+export type ClockOrder = 'before' | 'after' | 'equal' | 'concurrent';
+
+export function compareClocks(a: VectorClock, b: VectorClock): ClockOrder {
+  let aAhead = false;
+  let bAhead = false;
+  for (const stream of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const [x, y] = [a[stream] ?? 0, b[stream] ?? 0];
+    if (x > y) aAhead = true;
+    if (y > x) bAhead = true;
+  }
+  if (aAhead && bAhead) return 'concurrent';
+  return aAhead ? 'after' : bAhead ? 'before' : 'equal';
+}
+
+/** `a` has seen everything `b` has (a ≥ b pointwise). */
+export const dominates = (a: VectorClock, b: VectorClock): boolean => {
+  const order = compareClocks(a, b);
+  return order === 'after' || order === 'equal';
+};
+
+export const concurrent = (a: VectorClock, b: VectorClock): boolean => compareClocks(a, b) === 'concurrent';
