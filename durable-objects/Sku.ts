@@ -36,7 +36,7 @@ import { migrate } from './sku/schema';
 import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
 
 export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; causedBy?: VectorClock };
-export type ReservationRef = { sku: string; reservationId: string; customerId: string };
+export type ReservationRef = { sku: string; reservationId: string; customerId: string; causedBy?: VectorClock };
 export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number };
 export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number };
 export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };
@@ -93,13 +93,13 @@ export class Sku extends DurableObject<Env> {
   }
 
   async complete(ref: ReservationRef): Promise<Outcome<ReservationView>> {
-    const { reservationId, customerId } = ref;
-    return this.#run(ref.sku, { type: 'CompletePurchase', data: { reservationId, customerId } }, this.#viewOf(ref));
+    const { reservationId, customerId, causedBy } = ref;
+    return this.#run(ref.sku, { type: 'CompletePurchase', data: { reservationId, customerId }, ...(causedBy ? { causedBy } : {}) }, this.#viewOf(ref));
   }
 
   async cancel(ref: ReservationRef): Promise<Outcome<ReservationView>> {
-    const { reservationId, customerId } = ref;
-    return this.#run(ref.sku, { type: 'CancelReservation', data: { reservationId, customerId } }, this.#viewOf(ref));
+    const { reservationId, customerId, causedBy } = ref;
+    return this.#run(ref.sku, { type: 'CancelReservation', data: { reservationId, customerId }, ...(causedBy ? { causedBy } : {}) }, this.#viewOf(ref));
   }
 
   async setStock(req: SetStockRequest, idempotency?: IdempotencyInput): Promise<Outcome<SkuCounters>> {

@@ -1,9 +1,12 @@
+import type { Checkout } from '../durable-objects/Checkout';
 import type { Generations } from '../durable-objects/Generations';
 import type { Sku } from '../durable-objects/Sku';
 
 /** Bindings and vars of the edge Worker (see wrangler.toml); keys are secrets. */
 export interface Env {
   SKU: DurableObjectNamespace<Sku>;
+  /** One coordinator per multi-SKU checkout, named by its id. */
+  CHECKOUT: DurableObjectNamespace<Checkout>;
   /** Which read-model generation is active, shadow or retiring (one object, named `registry`). */
   GENERATIONS: DurableObjectNamespace<Generations>;
   /** The read models: `view:<generation>:<sku>` → the SKU's counters. */

@@ -188,7 +188,9 @@ export class KafkaEventLog implements EventLog {
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
     const admin = await this.#adminClient();
-    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+    // Right after a topic is created its leaders may still be moving in: kafkajs reports that as retriable.
+    const offsets = await whileRetriable(() => admin.fetchTopicOffsets(topic));
+    return new Map(offsets.map((p) => [p.partition, p.high]));
   }
 
   async health(): Promise<LogHealth> {
@@ -226,6 +228,18 @@ export class KafkaEventLog implements EventLog {
     const producer = this.#producer;
     this.#producer = null;
     if (producer) await producer.then((p) => p.disconnect()).catch(() => undefined);
+  }
+}
+
+async function whileRetriable<T>(run: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const retriable = typeof error === 'object' && error !== null && (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, Math.min(1_000, 100 * attempt)));
+    }
   }
 }
 

@@ -2,7 +2,11 @@ import type { Result } from '../../src/domain/core/result';
 import type { SkuError } from '../../src/domain/sku';
 
 /** Refusals that come from the object's adapter rather than from the business rules. */
-export type AdapterError = { code: 'idempotency_key_reused' };
+export type AdapterError =
+  | { code: 'idempotency_key_reused' }
+  | { code: 'checkout_not_found' }
+  | { code: 'checkout_conflict'; status: string }
+  | { code: 'checkout_refused'; checkoutId: string; sku: string; reason: string; details: Record<string, unknown> };
 
 export type CommandError = SkuError | AdapterError;
 

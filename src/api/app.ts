@@ -7,6 +7,7 @@ import { requireRole, type AppEnv } from './auth';
 import { errorResponse } from './errors';
 import { requireSignature } from './internalAuth';
 import { admin } from './routes/admin';
+import { checkouts } from './routes/checkouts';
 import { internal } from './routes/internal';
 import { internalProjections } from './routes/internalProjections';
 import { reservations } from './routes/reservations';
@@ -65,6 +66,7 @@ app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
 app.route('/v1/skus', skus);
 app.route('/v1/skus', reservations);
+app.route('/v1/checkouts', checkouts);
 app.route('/v1/admin', admin);
 app.route('/internal', internal);
 app.route('/internal/projections', internalProjections);

@@ -32,6 +32,9 @@ const STATUS: Record<ApiError['code'], ContentfulStatusCode> = {
   reservation_expired: 409,
   reservation_completed: 409,
   allocation_conflict: 409,
+  checkout_not_found: 404,
+  checkout_conflict: 409,
+  checkout_refused: 409,
   idempotency_key_reused: 422,
   internal: 500,
 };
@@ -53,6 +56,9 @@ const MESSAGE: { [C in ApiError['code']]: (e: Extract<ApiError, { code: C }>) =>
   reservation_expired: () => 'the reservation expired',
   reservation_completed: () => 'the purchase was completed and cannot be cancelled',
   allocation_conflict: () => 'the warehouse already allocated this reservation differently',
+  checkout_not_found: () => 'no such checkout',
+  checkout_conflict: (e) => `not possible while the checkout is ${e.status}`,
+  checkout_refused: (e) => `${e.sku} could not be reserved (${e.reason}); nothing is held`,
   idempotency_key_reused: () => 'this Idempotency-Key was used with a different request',
   internal: () => 'internal error',
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CartSchema, MAX_CART_LINES } from '../domain/checkout';
 import { VectorClockSchema } from '../domain/core/vectorClock';
 import {
   CustomerIdSchema,
@@ -39,6 +40,36 @@ export const ReserveBodySchema = z
     ttlSeconds: TtlSecondsSchema.optional().meta({ description: `default ${DEFAULT_TTL_SECONDS}` }),
   })
   .meta({ id: 'ReserveRequest' });
+
+export const CheckoutBodySchema = z
+  .strictObject({
+    customerId: CustomerIdSchema,
+    lines: CartSchema.meta({ description: `1..${MAX_CART_LINES} lines; lines of one SKU are merged` }),
+    ttlSeconds: TtlSecondsSchema.optional().meta({ description: `default ${DEFAULT_TTL_SECONDS}` }),
+  })
+  .meta({ id: 'CheckoutRequest' });
+
+export const CheckoutParamsSchema = z.object({
+  id: z.string().regex(/^chk_[0-9a-f]{32}$/, 'a checkout id').meta({ param: { name: 'id', in: 'path' } }),
+});
+
+export const CheckoutSchema = z
+  .object({
+    checkoutId: z.string(),
+    customerId: z.string(),
+    status: z.enum(['reserving', 'reserved', 'compensating', 'failed', 'completing', 'completed', 'cancelling', 'cancelled']),
+    lines: z.array(
+      z.object({
+        sku: z.string(),
+        qty: z.int(),
+        reservationId: z.string().nullable(),
+        state: z.enum(['pending', 'held', 'refused', 'released', 'completed']),
+      }),
+    ),
+    refusal: z.object({ sku: z.string(), code: z.string(), details: z.record(z.string(), z.unknown()) }).nullable(),
+    version: z.int(),
+  })
+  .meta({ id: 'Checkout' });
 
 export const CustomerBodySchema = z.strictObject({ customerId: CustomerIdSchema }).meta({ id: 'CustomerRequest' });
 export const CustomerQuerySchema = z.object({ customerId: CustomerIdSchema });

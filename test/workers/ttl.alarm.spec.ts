@@ -18,9 +18,16 @@ async function untilNothingHeld(sku: string, timeoutMs = 10_000) {
   }
 }
 
-/** Stands in for an alarm delayed by the runtime: the due time passes with no alarm run. */
-const holdBackAlarm = (sku: string) =>
-  runInDurableObject(stubOf(sku), (_: unknown, state) => state.storage.deleteAlarm());
+/**
+ * Stands in for an alarm delayed by the runtime: the due time passes with no alarm run. It waits
+ * first for the read-model write that follows every commit, so that no alarm run is in flight.
+ */
+async function holdBackAlarm(sku: string, expiresAt: string) {
+  const alarmAt = () => runInDurableObject(stubOf(sku), (_: unknown, state) => state.storage.getAlarm());
+  const deadline = Date.now() + 800;
+  while ((await alarmAt()) !== Date.parse(expiresAt) && Date.now() < deadline) await sleep(20);
+  await runInDurableObject(stubOf(sku), (_: unknown, state) => state.storage.deleteAlarm());
+}
 
 const runAlarmNow = (sku: string) => runInDurableObject(stubOf(sku), async (instance) => {
     await instance.alarm!();
@@ -89,7 +96,8 @@ describe('reservation TTL enforced by the alarm', () => {
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await reserve(sku, { customerId: `c${i}`, qty: 2, ttlSeconds: 1 }, `k${i}`)).json.reservationId);
     const survivor = await reserve(sku, { customerId: 'late', qty: 1, ttlSeconds: 600 }, 'k-late');
-    await holdBackAlarm(sku);
+    const first = (await eventsOf(sku)).find((e) => e.type === 'StockReserved')!;
+    await holdBackAlarm(sku, first.data.expiresAt);
     await sleep(1_100);
     // Expiry is an event appended by the alarm, never a filter at read time.
     expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json).toMatchObject({ reserved: 9 });
@@ -106,7 +114,7 @@ describe('reservation TTL enforced by the alarm', () => {
     const sku = uniqueSku('ttl');
     await createSku(sku, 5);
     const held = await reserve(sku, { customerId: 'c', qty: 1, ttlSeconds: 1 }, 'k');
-    await holdBackAlarm(sku);
+    await holdBackAlarm(sku, held.json.expiresAt);
     await sleep(1_100);
     const late = await call('POST', `/v1/skus/${sku}/reservations/${held.json.reservationId}/complete`, { body: { customerId: 'c' } });
     expect(late.status).toBe(409);

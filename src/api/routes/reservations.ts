@@ -101,7 +101,7 @@ reservations.openapi(
   },
 );
 
-function defaultTtl(configured: string | undefined): number {
+export function defaultTtl(configured: string | undefined): number {
   const ttl = Number(configured);
   return Number.isInteger(ttl) && ttl >= 1 && ttl <= MAX_TTL_SECONDS ? ttl : DEFAULT_TTL_SECONDS;
 }

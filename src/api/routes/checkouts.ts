@@ -1,0 +1,88 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { CheckoutView } from '../../../durable-objects/Checkout';
+import type { Outcome } from '../../../durable-objects/sku/outcome';
+import type { AppEnv } from '../auth';
+import { idempotencyInput } from '../idempotency';
+import { respond } from '../respond';
+import { CheckoutBodySchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../schemas';
+import { body, errors, json, router, security } from './common';
+import { defaultTtl } from './reservations';
+
+export const checkouts = router();
+
+const CHECKOUT_ROUTE = 'POST /v1/checkouts';
+
+/** The checkout id follows from the idempotency scope: a retry reaches the same coordinator. */
+async function checkoutId(scope: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`checkout\n${scope}`)));
+  return `chk_${Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Reserved or refused is an answer; anything else means a step is being retried. */
+const inProgress = (outcome: Outcome<CheckoutView>): boolean => outcome.ok === true && outcome.value.status !== 'reserved';
+
+const coordinator = (c: Context<AppEnv>, id: string) => c.env.CHECKOUT.getByName(id);
+
+checkouts.openapi(
+  createRoute({
+    method: 'post',
+    path: '/',
+    summary: 'Reserve every line of a cart, or none',
+    description:
+      'Lines are reserved in SKU order; on any refusal those already held are released (`StockReleased` ' +
+      '`cancelled`) and the answer is 409 `checkout_refused`. 202 while a step is being retried. ' +
+      'Idempotent by `Idempotency-Key`, scoped to (key owner, customerId).',
+    security,
+    request: { headers: IdempotencyHeadersSchema, body: body(CheckoutBodySchema) },
+    responses: {
+      201: json(CheckoutSchema, 'every line reserved'),
+      202: json(CheckoutSchema, 'in progress: a SKU object did not answer; the checkout resumes by itself'),
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const { customerId, lines, ttlSeconds } = c.req.valid('json');
+    const request = { customerId, lines, ttlSeconds: ttlSeconds ?? defaultTtl(c.env.DEFAULT_TTL_SECONDS) };
+    const { scope, requestHash } = await idempotencyInput(c.get('principal'), customerId, CHECKOUT_ROUTE, c.req.valid('header')['idempotency-key'], request);
+    const id = await checkoutId(scope);
+    const outcome: Outcome<CheckoutView> = await coordinator(c, id).start({ checkoutId: id, ...request, requestHash });
+    return respond(c, outcome, inProgress(outcome) ? 202 : 201);
+  },
+);
+
+checkouts.openapi(
+  createRoute({
+    method: 'get',
+    path: '/{id}',
+    summary: 'A checkout and its lines',
+    security,
+    request: { params: CheckoutParamsSchema, query: CustomerQuerySchema },
+    responses: { 200: json(CheckoutSchema, 'the checkout'), ...errors },
+  }),
+  async (c) => respond(c, await coordinator(c, c.req.valid('param').id).view(c.req.valid('query').customerId)),
+);
+
+checkouts.openapi(
+  createRoute({
+    method: 'post',
+    path: '/{id}/complete',
+    summary: 'The buyer paid: every line is completed',
+    security,
+    request: { params: CheckoutParamsSchema, body: body(CustomerBodySchema) },
+    responses: { 200: json(CheckoutSchema, 'completed (idempotent)'), ...errors },
+  }),
+  async (c) => respond(c, await coordinator(c, c.req.valid('param').id).change(c.req.valid('json').customerId, 'complete')),
+);
+
+checkouts.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/{id}',
+    summary: 'Cancel the checkout: every held line is released',
+    security,
+    request: { params: CheckoutParamsSchema, query: CustomerQuerySchema },
+    responses: { 200: json(CheckoutSchema, 'cancelled (idempotent)'), ...errors },
+  }),
+  async (c) => respond(c, await coordinator(c, c.req.valid('param').id).change(c.req.valid('query').customerId, 'cancel')),
+);

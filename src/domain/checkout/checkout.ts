@@ -1,0 +1,91 @@
+import type { CartLine } from './cart';
+
+/**
+ * A multi-SKU checkout, reserved line by line across SKU objects (there is no transaction across
+ * them), then completed or cancelled as a whole. Its own log is the saga's memory: whatever
+ * was done before an eviction is in it, and `nextStep` says what is left, so the coordinator
+ * resumes or compensates from it.
+ */
+export type CheckoutEvent =
+  | { type: 'CheckoutStarted'; data: { checkoutId: string; customerId: string; lines: CartLine[]; ttlSeconds: number; requestHash: string } }
+  | { type: 'LineReserved'; data: { sku: string; reservationId: string; skuVersion: number } }
+  | { type: 'LineRefused'; data: { sku: string; code: string; details: Record<string, unknown> } }
+  | { type: 'LineReleased'; data: { sku: string } }
+  | { type: 'LineCompleted'; data: { sku: string } }
+  | { type: 'CompletionRequested'; data: Record<string, never> }
+  | { type: 'CancellationRequested'; data: Record<string, never> };
+
+export type LineState = 'pending' | 'held' | 'refused' | 'released' | 'completed';
+export type CheckoutLineState = CartLine & { reservationId: string | null; state: LineState; skuVersion: number | null };
+
+export type CheckoutState = {
+  checkoutId: string;
+  customerId: string;
+  ttlSeconds: number;
+  requestHash: string;
+  version: number;
+  intent: 'reserve' | 'complete' | 'cancel';
+  lines: CheckoutLineState[];
+  refusal: { sku: string; code: string; details: Record<string, unknown> } | null;
+};
+
+export type CheckoutStatus = 'reserving' | 'reserved' | 'compensating' | 'failed' | 'completing' | 'completed' | 'cancelling' | 'cancelled';
+
+export type CheckoutStep =
+  | { type: 'Reserve'; sku: string; qty: number }
+  | { type: 'Release'; sku: string; reservationId: string }
+  | { type: 'Complete'; sku: string; reservationId: string };
+
+export function evolveCheckout(state: CheckoutState | null, event: CheckoutEvent): CheckoutState {
+  if (event.type === 'CheckoutStarted') {
+    const { checkoutId, customerId, lines, ttlSeconds, requestHash } = event.data;
+    return {
+      checkoutId, customerId, ttlSeconds, requestHash, version: 1, intent: 'reserve', refusal: null,
+      lines: lines.map((l) => ({ ...l, reservationId: null, state: 'pending', skuVersion: null })),
+    };
+  }
+  const s = { ...state!, version: state!.version + 1 };
+  const line = (sku: string, change: Partial<CheckoutLineState>) => s.lines.map((l) => (l.sku === sku ? { ...l, ...change } : l));
+  switch (event.type) {
+    case 'LineReserved':
+      return { ...s, lines: line(event.data.sku, { state: 'held', reservationId: event.data.reservationId, skuVersion: event.data.skuVersion }) };
+    case 'LineRefused':
+      return { ...s, lines: line(event.data.sku, { state: 'refused' }), refusal: event.data };
+    case 'LineReleased':
+      return { ...s, lines: line(event.data.sku, { state: 'released' }) };
+    case 'LineCompleted':
+      return { ...s, lines: line(event.data.sku, { state: 'completed' }) };
+    case 'CompletionRequested':
+      return { ...s, intent: 'complete' };
+    case 'CancellationRequested':
+      return { ...s, intent: 'cancel' };
+  }
+}
+
+export function checkoutStatus(s: CheckoutState): CheckoutStatus {
+  const held = s.lines.some((l) => l.state === 'held');
+  if (s.intent === 'cancel') return held ? 'cancelling' : 'cancelled';
+  if (s.intent === 'complete') return held ? 'completing' : 'completed';
+  if (s.refusal) return held ? 'compensating' : 'failed';
+  return s.lines.every((l) => l.state === 'held') ? 'reserved' : 'reserving';
+}
+
+/** What the coordinator must do next, or null when the checkout is at rest. One step at a time, in line order. */
+export function nextStep(s: CheckoutState): CheckoutStep | null {
+  const held = s.lines.find((l) => l.state === 'held');
+  if (s.intent === 'complete') return held ? { type: 'Complete', sku: held.sku, reservationId: held.reservationId! } : null;
+  if (s.intent === 'cancel' || s.refusal) return held ? { type: 'Release', sku: held.sku, reservationId: held.reservationId! } : null;
+  const pending = s.lines.find((l) => l.state === 'pending');
+  return pending ? { type: 'Reserve', sku: pending.sku, qty: pending.qty } : null;
+}
+
+/** Whether a buyer's request applies now: complete only a reserved checkout; cancel anything not over. */
+export function requestChange(s: CheckoutState, change: 'complete' | 'cancel'): CheckoutEvent | 'nothing' | 'refused' {
+  const status = checkoutStatus(s);
+  if (change === 'complete') {
+    if (status === 'completed' || status === 'completing') return 'nothing';
+    return status === 'reserved' ? { type: 'CompletionRequested', data: {} } : 'refused';
+  }
+  if (status === 'cancelled' || status === 'cancelling' || status === 'failed') return 'nothing';
+  return status === 'completed' || status === 'completing' ? 'refused' : { type: 'CancellationRequested', data: {} };
+}
