@@ -30,6 +30,8 @@ export const app = new OpenAPIHono<AppEnv>();
 app.use('*', requestId());
 // Who is calling comes first: an unauthenticated caller learns nothing about its input.
 app.use('/v1/skus/*', requireRole('storefront'));
+app.use('/v1/checkouts', requireRole('storefront'));
+app.use('/v1/checkouts/*', requireRole('storefront'));
 app.use('/v1/admin/*', requireRole('admin'));
 app.use(
   '*',

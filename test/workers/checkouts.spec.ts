@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { ADMIN, call, createSku, eventsOf, uniqueSku } from '../support/api';
+
+const checkout = (body: unknown, key: string) => call('POST', '/v1/checkouts', { body, headers: { 'idempotency-key': key } });
+const counters = async (sku: string) => (await call('GET', `/v1/skus/${sku}?consistent=true`)).json;
+
+describe('multi-SKU checkout', () => {
+  it('reserves every line, lines of one SKU merged and in SKU order, each caused by the checkout', async () => {
+    const [a, b] = [uniqueSku('co-b'), uniqueSku('co-a')].sort();
+    await createSku(a!, 10);
+    await createSku(b!, 10);
+    const res = await checkout({ customerId: 'ann', lines: [{ sku: b, qty: 1 }, { sku: a, qty: 2 }, { sku: b, qty: 2 }] }, 'k1');
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ customerId: 'ann', status: 'reserved', refusal: null });
+    expect(res.json.checkoutId).toMatch(/^chk_[0-9a-f]{32}$/);
+    expect(res.json.lines.map((l: any) => [l.sku, l.qty, l.state])).toEqual([[a, 2, 'held'], [b, 3, 'held']]);
+    expect((await counters(a!)).reserved).toBe(2);
+    expect((await counters(b!)).reserved).toBe(3);
+    const reserved = (await eventsOf(b!)).find((e) => e.type === 'StockReserved');
+    expect(reserved.causedBy).toEqual({ [`checkout:${res.json.checkoutId}`]: 2 });
+
+    const view = await call('GET', `/v1/checkouts/${res.json.checkoutId}?customerId=ann`);
+    expect(view.json).toEqual(res.json);
+    expect((await call('GET', `/v1/checkouts/${res.json.checkoutId}?customerId=bob`)).json.error.code).toBe('checkout_not_found');
+  });
+
+  it('a refused line releases the lines already held (cancelled, caused by the checkout) and answers 409; nothing stays held', async () => {
+    const [a, b] = [uniqueSku('co-x'), uniqueSku('co-y')].sort();
+    await createSku(a!, 10);
+    await createSku(b!, 1);
+    const res = await checkout({ customerId: 'cy', lines: [{ sku: a, qty: 3 }, { sku: b, qty: 2 }] }, 'k2');
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe('checkout_refused');
+    expect(res.json.error.details).toMatchObject({ sku: b, reason: 'insufficient_stock', details: { available: 1 } });
+    expect((await counters(a!)).reserved).toBe(0);
+    expect((await counters(b!)).reserved).toBe(0);
+    const released = (await eventsOf(a!)).filter((e) => e.type === 'StockReleased');
+    expect(released).toHaveLength(1);
+    expect(released[0].data.reason).toBe('cancelled');
+    expect(Object.keys(released[0].causedBy)).toContain(`checkout:${res.json.error.details.checkoutId}`);
+    // The same request again: the same answer, replayed, still nothing held.
+    const again = await checkout({ customerId: 'cy', lines: [{ sku: a, qty: 3 }, { sku: b, qty: 2 }] }, 'k2');
+    expect(again.status).toBe(409);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await counters(a!)).reserved).toBe(0);
+  });
+
+  it('idempotent by key: the same cart answers the same checkout; another cart under that key is 422', async () => {
+    const sku = uniqueSku('co-idem');
+    await createSku(sku, 10);
+    const first = await checkout({ customerId: 'dee', lines: [{ sku, qty: 1 }] }, 'same');
+    const second = await checkout({ customerId: 'dee', lines: [{ sku, qty: 1 }] }, 'same');
+    expect(second.json).toEqual(first.json);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect((await counters(sku)).reserved).toBe(1);
+    expect((await checkout({ customerId: 'dee', lines: [{ sku, qty: 2 }] }, 'same')).status).toBe(422);
+  });
+
+  it('complete buys every line; cancel releases every line; each is idempotent and guarded', async () => {
+    const [a, b] = [uniqueSku('co-c1'), uniqueSku('co-c2')].sort();
+    await createSku(a!, 5);
+    await createSku(b!, 5);
+    const bought = (await checkout({ customerId: 'eve', lines: [{ sku: a, qty: 1 }, { sku: b, qty: 1 }] }, 'buy')).json;
+    const done = await call('POST', `/v1/checkouts/${bought.checkoutId}/complete`, { body: { customerId: 'eve' } });
+    expect(done.json.status).toBe('completed');
+    expect(done.json.lines.map((l: any) => l.state)).toEqual(['completed', 'completed']);
+    expect((await counters(a!)).sold).toBe(1);
+    expect((await call('DELETE', `/v1/checkouts/${bought.checkoutId}?customerId=eve`)).json.error.code).toBe('checkout_conflict');
+
+    const dropped = (await checkout({ customerId: 'eve', lines: [{ sku: a, qty: 2 }, { sku: b, qty: 2 }] }, 'drop')).json;
+    const cancelled = await call('DELETE', `/v1/checkouts/${dropped.checkoutId}?customerId=eve`);
+    expect(cancelled.json.status).toBe('cancelled');
+    expect((await call('DELETE', `/v1/checkouts/${dropped.checkoutId}?customerId=eve`)).json.status).toBe('cancelled');
+    expect((await counters(a!)).reserved).toBe(0);
+    expect((await call('POST', `/v1/checkouts/${dropped.checkoutId}/complete`, { body: { customerId: 'eve' } })).json.error.code).toBe('checkout_conflict');
+  });
+
+  it('bad carts are 4xx and hold nothing', async () => {
+    const sku = uniqueSku('co-bad');
+    await createSku(sku, 50);
+    const bad = [
+      { customerId: 'f', lines: [] },
+      { customerId: 'f', lines: Array.from({ length: 51 }, (_, i) => ({ sku: `S-${i}`, qty: 1 })) },
+      { customerId: 'f', lines: [{ sku, qty: 0 }] },
+      { customerId: 'f', lines: [{ sku, qty: 6_000 }, { sku, qty: 6_000 }] },
+      { customerId: 'f', lines: [{ sku: '-bad', qty: 1 }] },
+      { customerId: 'f', lines: [{ sku, qty: 1 }], extra: true },
+    ];
+    for (const [i, body] of bad.entries()) {
+      const res = await checkout(body, `bad-${i}`);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+    }
+    const unknown = await checkout({ customerId: 'f', lines: [{ sku, qty: 1 }, { sku: uniqueSku('zz-none'), qty: 1 }] }, 'unknown');
+    expect(unknown.status).toBe(409);
+    expect(unknown.json.error.details.reason).toBe('sku_not_found');
+    expect((await counters(sku)).reserved).toBe(0);
+  });
+
+  it('concurrent checkouts over overlapping scarce SKUs: each all or nothing, nothing oversold, nothing left held', async () => {
+    const skus = [uniqueSku('race-a'), uniqueSku('race-b'), uniqueSku('race-c')].sort();
+    for (const sku of skus) await createSku(sku, 6);
+    const carts = Array.from({ length: 24 }, (_, i) => ({
+      customerId: `buyer-${i}`,
+      lines: [
+        { sku: skus[i % 3]!, qty: 1 + (i % 2) },
+        { sku: skus[(i + 1) % 3]!, qty: 1 },
+      ],
+    }));
+    const results = await Promise.all(carts.map((cart, i) => checkout(cart, `race-${i}`)));
+    const held = new Map(skus.map((s) => [s, 0]));
+    for (const [i, res] of results.entries()) {
+      expect([201, 409], JSON.stringify(res.json)).toContain(res.status);
+      if (res.status === 201) for (const line of carts[i]!.lines) held.set(line.sku, held.get(line.sku)! + line.qty);
+    }
+    expect(results.some((r) => r.status === 201)).toBe(true);
+    expect(results.some((r) => r.status === 409)).toBe(true);
+    for (const sku of skus) {
+      const view = await counters(sku);
+      expect(view.reserved, sku).toBe(held.get(sku));
+      expect(view.available).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
