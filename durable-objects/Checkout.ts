@@ -45,6 +45,12 @@ export class Checkout extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec('CREATE TABLE IF NOT EXISTS events (version INTEGER PRIMARY KEY, type TEXT NOT NULL, data TEXT NOT NULL, at TEXT NOT NULL)');
+    this.#load();
+  }
+
+  /** The state is a fold of the log, nothing else: what a new instance after an eviction starts from. */
+  #load(): void {
+    this.#state = null;
     for (const row of this.#sql.exec<{ type: string; data: string }>('SELECT type, data FROM events ORDER BY version')) {
       this.#state = evolveCheckout(this.#state, { type: row.type, data: JSON.parse(row.data) } as CheckoutEvent);
     }
@@ -84,6 +90,8 @@ export class Checkout extends DurableObject<Env> {
 
   /** The safety net: whatever a failed or evicted run left undone is done now. */
   override async alarm(): Promise<void> {
+    if (this.#driving) return this.#driving;
+    this.#load();
     if (this.#state && nextStep(this.#state)) await this.#drive();
   }
 

@@ -1,3 +1,5 @@
+import { env } from 'cloudflare:workers';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, createSku, eventsOf, uniqueSku } from '../support/api';
 
@@ -119,5 +121,34 @@ describe('multi-SKU checkout', () => {
       expect(view.reserved, sku).toBe(held.get(sku));
       expect(view.available).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe('checkout coordinator restarts', () => {
+  it('stopped after a SKU committed a line but before the checkout recorded it: the alarm resumes from the log to the same end state, nothing twice', async () => {
+    const [a, b] = [uniqueSku('evict-a'), uniqueSku('evict-b')].sort();
+    await createSku(a!, 5);
+    await createSku(b!, 5);
+    const id = `chk_${'7'.repeat(31)}${Math.floor(Math.random() * 10)}`;
+    const lines = [{ sku: a!, qty: 2 }, { sku: b!, qty: 1 }];
+    const started = { checkoutId: id, customerId: 'gus', lines, ttlSeconds: 300, requestHash: 'h' };
+    // What a crashed run left behind: the start in the checkout's log, and line A already held at its SKU.
+    const heldA = await env.SKU.getByName(a!).reserve(
+      { sku: a!, customerId: 'gus', qty: 2, ttlSeconds: 300, causedBy: { [`checkout:${id}`]: 1 } },
+      { scope: `checkout\n${id}\n${a}`, requestHash: 'gus\n2\n300' },
+    );
+    const stub = env.CHECKOUT.getByName(id);
+    await runInDurableObject(stub, async (_instance: unknown, state) => {
+      state.storage.sql.exec("INSERT INTO events (version, type, data, at) VALUES (1, 'CheckoutStarted', ?, ?)", JSON.stringify(started), new Date().toISOString());
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    // The alarm starts from the log alone, as a new instance after an eviction does.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+
+    const view = await call('GET', `/v1/checkouts/${id}?customerId=gus`);
+    expect(view.json.status).toBe('reserved');
+    expect(view.json.lines[0].reservationId).toBe(heldA.ok ? heldA.value.reservationId : null);
+    expect((await counters(a!)).reserved).toBe(2);
+    expect((await counters(b!)).reserved).toBe(1);
   });
 });
