@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { CartSchema, checkoutStatus, evolveCheckout, nextStep, requestChange, type CheckoutEvent, type CheckoutState } from '../../../src/domain/checkout';
+
+const started: CheckoutEvent = {
+  type: 'CheckoutStarted',
+  data: { checkoutId: 'chk_1', customerId: 'ann', lines: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }], ttlSeconds: 300, requestHash: 'h' },
+};
+const given = (...events: CheckoutEvent[]): CheckoutState => events.reduce<CheckoutState | null>(evolveCheckout, null)!;
+const reserved = (sku: string, reservationId: string): CheckoutEvent => ({ type: 'LineReserved', data: { sku, reservationId, skuVersion: 2 } });
+
+describe('checkout workflow', () => {
+  it('reserves the lines one by one, in order, then rests as reserved', () => {
+    expect(nextStep(given(started))).toEqual({ type: 'Reserve', sku: 'A', qty: 1 });
+    expect(nextStep(given(started, reserved('A', 'r1')))).toEqual({ type: 'Reserve', sku: 'B', qty: 2 });
+    const all = given(started, reserved('A', 'r1'), reserved('B', 'r2'));
+    expect(nextStep(all)).toBeNull();
+    expect(checkoutStatus(all)).toBe('reserved');
+    expect(all.version).toBe(3);
+  });
+
+  it('a refused line turns it into compensation: release what is held, then failed', () => {
+    const refused: CheckoutEvent = { type: 'LineRefused', data: { sku: 'B', code: 'insufficient_stock', details: { available: 1 } } };
+    const s = given(started, reserved('A', 'r1'), refused);
+    expect(checkoutStatus(s)).toBe('compensating');
+    expect(nextStep(s)).toEqual({ type: 'Release', sku: 'A', reservationId: 'r1' });
+    const done = given(started, reserved('A', 'r1'), refused, { type: 'LineReleased', data: { sku: 'A' } });
+    expect(checkoutStatus(done)).toBe('failed');
+    expect(nextStep(done)).toBeNull();
+  });
+
+  it('complete and cancel act on every held line and are refused or ignored where they make no sense', () => {
+    const held = given(started, reserved('A', 'r1'), reserved('B', 'r2'));
+    expect(requestChange(held, 'complete')).toEqual({ type: 'CompletionRequested', data: {} });
+    const completing = given(started, reserved('A', 'r1'), reserved('B', 'r2'), { type: 'CompletionRequested', data: {} });
+    expect(nextStep(completing)).toEqual({ type: 'Complete', sku: 'A', reservationId: 'r1' });
+    expect(requestChange(completing, 'cancel')).toBe('refused');
+    expect(requestChange(completing, 'complete')).toBe('nothing');
+    // Cancelled while still reserving: the pending line is never reserved, the held one released.
+    const cancelling = given(started, reserved('A', 'r1'), { type: 'CancellationRequested', data: {} });
+    expect(nextStep(cancelling)).toEqual({ type: 'Release', sku: 'A', reservationId: 'r1' });
+    expect(requestChange(given(started), 'complete')).toBe('refused');
+  });
+});
+
+describe('cart', () => {
+  it('merges lines of one SKU and sorts by SKU; refuses empty, too long and too much', () => {
+    expect(CartSchema.parse([{ sku: 'B', qty: 1 }, { sku: 'A', qty: 2 }, { sku: 'B', qty: 3 }])).toEqual([{ sku: 'A', qty: 2 }, { sku: 'B', qty: 4 }]);
+    expect(CartSchema.safeParse([]).success).toBe(false);
+    expect(CartSchema.safeParse(Array.from({ length: 51 }, (_, i) => ({ sku: `S${i}`, qty: 1 }))).success).toBe(false);
+    expect(CartSchema.safeParse([{ sku: 'A', qty: 6_000 }, { sku: 'A', qty: 6_000 }]).success).toBe(false);
+  });
+});
