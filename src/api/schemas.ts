@@ -121,6 +121,15 @@ export const ReservationSchema = z
     version: z.int(),
   })
   .meta({ id: 'Reservation' });
+/** A checkout with each held line's reservation as its SKU object has it now (allocation, purchase). */
+export const CheckoutDetailSchema = CheckoutSchema.extend({
+  lines: z.array(
+    CheckoutSchema.shape.lines.element.extend({
+      reservation: ReservationSchema.pick({ status: true, allocation: true, expiresAt: true, releaseReason: true, refundDue: true }).nullable(),
+    }),
+  ),
+}).meta({ id: 'CheckoutDetail' });
+
 export const ReservationDetailSchema = ReservationSchema.extend({ history: z.array(SkuEventSchema) }).meta({ id: 'ReservationDetail' });
 
 export const EventPageSchema = z

@@ -5,7 +5,7 @@ import type { Outcome } from '../../../durable-objects/sku/outcome';
 import type { AppEnv } from '../auth';
 import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
-import { CheckoutBodySchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../schemas';
+import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../schemas';
 import { body, errors, json, router, security } from './common';
 import { defaultTtl } from './reservations';
 
@@ -58,10 +58,28 @@ checkouts.openapi(
     summary: 'A checkout and its lines',
     security,
     request: { params: CheckoutParamsSchema, query: CustomerQuerySchema },
-    responses: { 200: json(CheckoutSchema, 'the checkout'), ...errors },
+    responses: { 200: json(CheckoutDetailSchema, 'the checkout, with each reservation as its SKU object has it'), ...errors },
   }),
-  async (c) => respond(c, await coordinator(c, c.req.valid('param').id).view(c.req.valid('query').customerId)),
+  async (c) => {
+    const { customerId } = c.req.valid('query');
+    return respond(c, await withReservations(c, await coordinator(c, c.req.valid('param').id).view(customerId), customerId));
+  },
 );
+
+async function withReservations(c: Context<AppEnv>, outcome: Outcome<CheckoutView>, customerId: string) {
+  if (!outcome.ok) return outcome;
+  const lines = await Promise.all(outcome.value.lines.map(async (line) => ({ ...line, reservation: await reservationOf(c, line, customerId) })));
+  return { ok: true as const, value: { ...outcome.value, lines } };
+}
+
+/** A line's reservation now: allocation and purchase state live in its SKU object, not in the checkout. */
+async function reservationOf(c: Context<AppEnv>, line: CheckoutView['lines'][number], customerId: string) {
+  if (!line.reservationId) return null;
+  const found = await c.env.SKU.getByName(line.sku).reservation({ sku: line.sku, reservationId: line.reservationId, customerId });
+  if (!found.ok) return null;
+  const { status, allocation, expiresAt, releaseReason, refundDue } = found.value;
+  return { status, allocation, expiresAt, releaseReason, refundDue };
+}
 
 checkouts.openapi(
   createRoute({
