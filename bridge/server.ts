@@ -1,12 +1,13 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { parseSecrets } from '../src/internal/signature';
 import type { BridgeConfig } from './config';
+import { startWithRetry, untilDone } from './background';
 import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
 import type { EventLog } from './eventLog/port';
 import { TOPICS } from './eventLog/topics';
 import { adminRoutes, type Reachability } from './http/admin';
-import { createBridgeApp } from './http/app';
+import { createBridgeApp, type ComponentState } from './http/app';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { startSnapshotter } from './projections/snapshotter';
@@ -17,17 +18,29 @@ export type RunningBridge = { url: string; log: EventLog; metrics: Metrics; clos
 /** Starts the bridge: the event log with its topics, the sagas, then the HTTP server. */
 export async function startBridge(config: BridgeConfig, logger: Logger): Promise<RunningBridge> {
   const log = createEventLog(config, logger);
-  await log.ensureTopics(TOPICS);
+  await untilDone('creating the topics', () => log.ensureTopics(TOPICS), logger);
   const metrics = createMetrics();
   const secrets = parseSecrets(config.INTERNAL_SECRET);
   const edge = createEdgeClient(config.EDGE_URL, config.INTERNAL_SECRET);
-  const sagas = config.SAGA === 'on' ? await startSagas(config, log, edge, metrics, logger) : null;
-  const app = createBridgeApp({ log, secrets, metrics, logger });
+  const sagas =
+    config.SAGA === 'on'
+      ? startWithRetry('sagas', () => startSagas(config, log, edge, metrics, logger), (running) => running.runner.stop(), logger)
+      : null;
   const snapshotter =
     config.SNAPSHOTS === 'on'
-      ? await startSnapshotter({ log, edge, logger: logger.child({ component: 'snapshotter' }), everyEvents: config.SNAPSHOT_EVERY_EVENTS, everyMs: 5_000 })
+      ? startWithRetry(
+          'snapshotter',
+          () => startSnapshotter({ log, edge, logger: logger.child({ component: 'snapshotter' }), everyEvents: config.SNAPSHOT_EVERY_EVENTS, everyMs: 5_000 }),
+          (subscription) => subscription.stop(),
+          logger,
+        )
       : null;
-  app.route('/admin', adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, sagas, wmsHealth: () => wmsReachable(config.WMS_URL) }));
+  const state = (component: { current(): unknown } | null): ComponentState => (!component ? 'off' : component.current() ? 'running' : 'starting');
+  const app = createBridgeApp({ log, secrets, metrics, logger, components: () => ({ sagas: state(sagas), snapshotter: state(snapshotter) }) });
+  app.route(
+    '/admin',
+    adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, sagas: () => sagas?.current() ?? null, wmsHealth: () => wmsReachable(config.WMS_URL) }),
+  );
   const server = await listen(app.fetch, config.BRIDGE_HOST, config.BRIDGE_PORT);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.BRIDGE_PORT;
@@ -40,7 +53,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     close: async () => {
       // Stop taking pushes first; the objects retry whatever was not acknowledged.
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await sagas?.runner.stop();
+      await sagas?.stop();
       await snapshotter?.stop();
       await log.close();
     },

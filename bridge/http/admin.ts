@@ -18,7 +18,8 @@ export type AdminDeps = {
   edge: EdgeClient;
   logger: Logger;
   adminKeys: readonly string[];
-  sagas: { store: SagaStore; runner: SagaRunner } | null;
+  /** The running sagas; null while they start, or when the bridge runs without them. */
+  sagas: () => { store: SagaStore; runner: SagaRunner } | null;
   /** Whether the WMS answers, for `status`. */
   wmsHealth: () => Promise<Reachability>;
 };
@@ -36,7 +37,7 @@ const RequeueSchema = z.strictObject({ offsets: z.array(z.string()).optional() }
  * The operators' API behind the CLI: status, sagas, dead letters. Admin bearer keys (the same
  * `ADMIN_KEYS` as the Worker's), compared by digest in constant time.
  */
-export function adminRoutes({ log, edge, logger, adminKeys, sagas, wmsHealth }: AdminDeps) {
+export function adminRoutes({ log, edge, logger, adminKeys, sagas: running, wmsHealth }: AdminDeps) {
   const keys = adminKeys.map(digest);
   const app = new Hono();
 
@@ -51,10 +52,12 @@ export function adminRoutes({ log, edge, logger, adminKeys, sagas, wmsHealth }: 
 
   app.get('/status', async (c) => {
     const [logHealth, wms] = await Promise.all([log.health(), wmsHealth()]);
+    const sagas = running();
     return c.json({ log: logHealth, wms, sagas: sagas ? sagas.store.countByPhase() : null });
   });
 
   app.get('/sagas', (c) => {
+    const sagas = running();
     if (!sagas) return bridgeErrorResponse(c, { code: 'sagas_disabled' });
     const query = SagaQuerySchema.safeParse(c.req.query());
     if (!query.success) return bridgeErrorResponse(c, invalid(query.error));
@@ -65,17 +68,19 @@ export function adminRoutes({ log, edge, logger, adminKeys, sagas, wmsHealth }: 
   });
 
   app.get('/sagas/:id', (c) => {
-    const saga = sagas?.store.get(c.req.param('id'));
+    const saga = running()?.store.get(c.req.param('id'));
     return saga ? c.json(saga) : bridgeErrorResponse(c, { code: 'saga_not_found' });
   });
 
   app.post('/sagas/:id/retry', (c) => {
     const id = c.req.param('id');
+    const sagas = running();
     if (!sagas?.runner.retry(id)) return bridgeErrorResponse(c, { code: 'saga_not_found' });
     return c.json(sagas.store.get(id) as AllocationSaga);
   });
 
   app.get('/skus', (c) => {
+    const sagas = running();
     if (!sagas) return bridgeErrorResponse(c, { code: 'sagas_disabled' });
     const skus = new Map<string, number>();
     for (const saga of sagas.store.all()) skus.set(saga.sku, (skus.get(saga.sku) ?? 0) + 1);

@@ -11,8 +11,12 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { bridgeErrorResponse } from './errors';
 
+export type ComponentState = 'running' | 'starting' | 'off';
+
 export type BridgeAppDeps = {
   log: EventLog;
+  /** The background components (sagas, snapshotter) and whether they run yet. */
+  components?: () => Record<string, ComponentState>;
   secrets: readonly string[];
   metrics: Metrics;
   logger: Logger;
@@ -24,7 +28,7 @@ type BridgeEnv = { Variables: { requestId: string; logger: Logger } };
 /** 500 events of a few hundred bytes each, with room to spare. */
 const MAX_INGEST_BYTES = 4 * 1024 * 1024;
 
-export function createBridgeApp({ log, secrets, metrics, logger, now = Date.now }: BridgeAppDeps) {
+export function createBridgeApp({ log, components = () => ({}), secrets, metrics, logger, now = Date.now }: BridgeAppDeps) {
   const app = new Hono<BridgeEnv>();
   const replays = new ReplayGuard();
 
@@ -42,7 +46,8 @@ export function createBridgeApp({ log, secrets, metrics, logger, now = Date.now 
 
   app.get('/healthz', async (c) => {
     const health = await log.health();
-    return c.json({ status: health.ok ? 'ok' : 'unavailable', log: health }, health.ok ? 200 : 503);
+    // Ready for pushes as soon as the log is; components still starting are shown, not fatal.
+    return c.json({ status: health.ok ? 'ok' : 'unavailable', log: health, components: components() }, health.ok ? 200 : 503);
   });
 
   app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));

@@ -24,7 +24,7 @@ const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
 const FIXED_MESSAGE = {
   unauthorized: 'missing or unknown admin bearer key',
   saga_not_found: 'no saga for this reservation',
-  sagas_disabled: 'the WMS saga is not running in this bridge',
+  sagas_disabled: 'the WMS saga is not running in this bridge (disabled, or still starting)',
   rebuild_running: 'a projection rebuild is already running',
 } as const;
 

@@ -100,6 +100,6 @@ describe('POST /ingest', () => {
   it('GET /healthz reports the log', async () => {
     const res = await bridge().app.request('/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', log: { ok: true, adapter: 'embedded', detail: 'file log, 4 topics' } });
+    expect(await res.json()).toEqual({ status: 'ok', log: { ok: true, adapter: 'embedded', detail: 'file log, 4 topics' }, components: {} });
   });
 });

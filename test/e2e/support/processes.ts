@@ -42,9 +42,12 @@ export const startBridgeProcess = (env: Record<string, string>, timeoutMs = 60_0
 export const startWmsProcess = (env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> =>
   startService('WMS simulator', 'bridge/wms/main.ts', `http://127.0.0.1:${env.WMS_PORT}`, env, timeoutMs);
 
+/** Up, and done starting its background parts (a bridge's sagas and snapshotter). */
 async function healthy(url: string): Promise<boolean> {
   try {
-    return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok;
+    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    const body = (await response.json().catch(() => ({}))) as { components?: Record<string, string> };
+    return response.ok && !Object.values(body.components ?? {}).includes('starting');
   } catch {
     return false;
   }
