@@ -98,12 +98,16 @@ const settled = (r: Reservation) => r.status === 'released' || r.allocation === 
 /** Waits until every reservation of the SKUs is allocated or released and every saga is at rest. */
 async function waitSettled(skus: string[], expected: number, timeoutMs = 120_000) {
   await waitFor(
-    'every reservation allocated or released, every saga at rest',
+    'every reservation allocated or released, and its saga at rest having seen the same',
     async () => {
       const reservations = (await Promise.all(skus.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
       if (reservations.length !== expected || !reservations.every(settled)) return false;
-      const all = (await Promise.all(skus.map(sagas))).flat();
-      return all.length === expected && all.every((s) => s.phase === 'allocated' || s.phase === 'done');
+      const bySaga = new Map((await Promise.all(skus.map(sagas))).flat().map((s) => [s.reservationId, s]));
+      // A release the saga has not consumed yet (a buyer cancel right after the confirmation) is not settled.
+      return reservations.every((r) => {
+        const saga = bySaga.get(r.reservationId);
+        return r.status === 'released' ? saga?.phase === 'done' && saga.releasedAs !== null : saga?.phase === 'allocated';
+      });
     },
     timeoutMs,
     500,
@@ -125,6 +129,11 @@ async function expectAgreement(skus: string[]) {
         expect(record, r.reservationId).toMatchObject({ status: 'allocated', allocationId: r.allocationId, sku, qty: r.qty });
       } else {
         expect(r.status, r.reservationId).toBe('released');
+        if (record?.status === 'allocated') {
+          // Everything about it, to tell which path left the warehouse holding it.
+          const saga = await fetch(`${bridge.url}/admin/sagas/${r.reservationId}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } }).then((x) => x.json());
+          console.error(JSON.stringify({ reservation: r, record, saga }, null, 1));
+        }
         expect(record?.status ?? 'none', r.reservationId).not.toBe('allocated');
       }
     }
