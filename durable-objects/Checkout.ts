@@ -129,11 +129,13 @@ export class Checkout extends DurableObject<Env> {
     }
     const reservation = { ...ref, reservationId: step.reservationId };
     const outcome = step.type === 'Release' ? await sku.cancel(reservation) : await sku.complete(reservation);
-    // Already released (expired, say): nothing is held either way.
-    if (outcome.ok && outcome.value.status === 'completed') return { type: 'LineCompleted', data: { sku: step.sku } };
-    if (outcome.ok || outcome.error.code === 'reservation_released' || outcome.error.code === 'reservation_expired') {
-      return { type: 'LineReleased', data: { sku: step.sku } };
+    // Bought on its own (the buyer used the reservation id): it stays sold, and is recorded so.
+    if ((outcome.ok && outcome.value.status === 'completed') || (!outcome.ok && outcome.error.code === 'reservation_completed')) {
+      return { type: 'LineCompleted', data: { sku: step.sku } };
     }
+    // Already released (expired, say) or gone: nothing is held either way.
+    const nothingHeld = ['reservation_released', 'reservation_expired', 'reservation_not_found'];
+    if (outcome.ok || nothingHeld.includes(outcome.error.code)) return { type: 'LineReleased', data: { sku: step.sku } };
     throw new Error(`${step.type.toLowerCase()} ${step.sku}: ${outcome.error.code}`);
   }
 

@@ -46,6 +46,7 @@ export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };
 type ProjectionWrite = Extract<WritePlan, { kind: 'deferred' | 'current' }> | { kind: 'written' };
 
 const DEFAULT_SNAPSHOT_EVERY = 100;
+const PROJECTION_RETRY_MS = 5_000;
 const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
 /** Pushes per alarm run; a longer backlog continues in the next run, so expiries are never starved. */
 const RELAY_BATCHES_PER_ALARM = 20;
@@ -63,6 +64,8 @@ export class Sku extends DurableObject<Env> {
   readonly #relayMaxBackoffMs: number;
   #state: SkuState;
   #kvWrites: Promise<void> = Promise.resolve();
+  /** After a failed KV write or registry call: not before then. */
+  #projectionRetryAt: number | null = null;
   /** The read-model generations last heard of from the registry (refreshed by every alarm). */
   #liveGenerations: string[] | null = null;
   /** When the alarm is set for; a cache of storage that the constructor reloads. */
@@ -209,7 +212,13 @@ export class Sku extends DurableObject<Env> {
   async #writeProjection(): Promise<ProjectionWrite> {
     const sku = this.#state.sku;
     if (!sku) return { kind: 'current' };
-    this.#liveGenerations = liveGenerations(await generations(this.env));
+    try {
+      this.#liveGenerations = liveGenerations(await generations(this.env));
+    } catch (error) {
+      // The registry not answering must not stop the alarm (expiries, relay): keep what we knew.
+      console.warn(JSON.stringify({ level: 'warn', sku, message: 'generations registry unavailable', error: String(error) }));
+      if (!this.#liveGenerations) return this.#retryProjectionLater();
+    }
     const gens = this.#liveGenerations;
     let outcome: ProjectionWrite = { kind: 'current' };
     // One write at a time: a put awaits the network, and two interleaved runs could both write.
@@ -219,12 +228,25 @@ export class Sku extends DurableObject<Env> {
         outcome = plan;
         return;
       }
-      await Promise.all(plan.writes.map(({ generation, view }) => this.env.PROJECTIONS.put(viewKey(generation, sku), JSON.stringify(view))));
-      for (const { generation, view } of plan.writes) recordWrite(this.#sql, generation, view);
+      const results = await Promise.allSettled(plan.writes.map(({ generation, view }) => this.env.PROJECTIONS.put(viewKey(generation, sku), JSON.stringify(view))));
+      // What was written is recorded (its key is now rate-limited); what failed waits for a retry, not a hot loop.
+      plan.writes.forEach(({ generation, view }, i) => results[i]!.status === 'fulfilled' && recordWrite(this.#sql, generation, view));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        console.warn(JSON.stringify({ level: 'warn', sku, message: 'read model write failed', error: String(failed.reason) }));
+        outcome = this.#retryProjectionLater();
+        return;
+      }
+      this.#projectionRetryAt = null;
       outcome = { kind: 'written' };
-    }).catch((error: unknown) => console.warn(JSON.stringify({ level: 'warn', sku, message: 'read model write failed', error: String(error) })));
+    });
     await this.#kvWrites;
     return outcome;
+  }
+
+  #retryProjectionLater(): ProjectionWrite {
+    this.#projectionRetryAt = Date.now() + PROJECTION_RETRY_MS;
+    return { kind: 'deferred', at: this.#projectionRetryAt };
   }
 
   /**
@@ -252,7 +274,8 @@ export class Sku extends DurableObject<Env> {
   /** Before the registry was first asked, a write is due at once; the alarm then learns the generations. */
   #projectionDueAt(now: number): number | null {
     if (!this.#state.sku) return null;
-    return this.#liveGenerations ? projectionDueAt(this.#sql, this.#liveGenerations, this.#state.version, now) : now;
+    const due = this.#liveGenerations ? projectionDueAt(this.#sql, this.#liveGenerations, this.#state.version, now) : now;
+    return due === null ? null : Math.max(due, this.#projectionRetryAt ?? 0);
   }
 
   async #relayOutbox(): Promise<void> {

@@ -88,7 +88,8 @@ export class KafkaEventLog implements EventLog {
    * consumers remove by (sku, version).
    */
   async append(topic: string, records: readonly LogRecord[]): Promise<void> {
-    const producer = await this.#producerClient();
+    const session = this.#producerClient();
+    const producer = await session;
     try {
       await producer.send({
         topic,
@@ -96,7 +97,8 @@ export class KafkaEventLog implements EventLog {
         messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
       });
     } catch (error) {
-      await this.#resetProducer();
+      // Only the producer this send used: a concurrent failure must not drop a fresh one.
+      if (this.#producer === session) await this.#resetProducer();
       throw error;
     }
   }
@@ -104,42 +106,48 @@ export class KafkaEventLog implements EventLog {
   async subscribe(options: Subscribe): Promise<Subscription> {
     const consumer = this.#kafka.consumer({ groupId: options.groupId, retry: { retries: 10 } });
     await consumer.connect();
-    await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
-    const firstFetch = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH, () => resolve()));
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        const from = options.startAt?.get(batch.partition);
-        // A fetch may start before the seek below takes effect: what precedes the start is not delivered.
-        const messages = from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= BigInt(from));
-        if (messages.length === 0) return;
-        const records: ConsumedRecord[] = messages.map((m) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          timestamp: Number(m.timestamp),
-          key: m.key?.toString() ?? '',
-          value: m.value?.toString() ?? '',
-          headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
-        }));
-        const handled = await retryUntilDone(
-          () => options.onBatch(records),
-          () => isRunning() && !isStale(),
-          heartbeat,
-          (error) => this.#log.warn({ err: error, groupId: options.groupId, topic: batch.topic, partition: batch.partition }, 'batch handler failed; retrying'),
-        );
-        // Not handled (stopping, or the partition moved): nothing is committed and it is read again.
-        if (!handled) return;
-        // Resolving moves the fetch position; committing makes it survive a restart or rebalance.
-        resolveOffset(batch.lastOffset());
-        if (options.commit === false) return;
-        const next = (BigInt(batch.lastOffset()) + 1n).toString();
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-      },
-    });
-    for (const [partition, offset] of options.startAt ?? []) consumer.seek({ topic: options.topic, partition, offset });
-    await withTimeout(firstFetch, FIRST_FETCH_TIMEOUT_MS, `consumer group ${options.groupId} did not start`);
+    try {
+      await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
+      const firstFetch = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH, () => resolve()));
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+          const from = options.startAt?.get(batch.partition);
+          // A fetch may start before the seek below takes effect: what precedes the start is not delivered.
+          const messages = from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= BigInt(from));
+          if (messages.length === 0) return;
+          const records: ConsumedRecord[] = messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            timestamp: Number(m.timestamp),
+            key: m.key?.toString() ?? '',
+            value: m.value?.toString() ?? '',
+            headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          }));
+          const handled = await retryUntilDone(
+            () => options.onBatch(records),
+            () => isRunning() && !isStale(),
+            heartbeat,
+            (error) => this.#log.warn({ err: error, groupId: options.groupId, topic: batch.topic, partition: batch.partition }, 'batch handler failed; retrying'),
+          );
+          // Not handled (stopping, or the partition moved): nothing is committed and it is read again.
+          if (!handled) return;
+          // Resolving moves the fetch position; committing makes it survive a restart or rebalance.
+          resolveOffset(batch.lastOffset());
+          if (options.commit === false) return;
+          const next = (BigInt(batch.lastOffset()) + 1n).toString();
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        },
+      });
+      for (const [partition, offset] of options.startAt ?? []) consumer.seek({ topic: options.topic, partition, offset });
+      await withTimeout(firstFetch, FIRST_FETCH_TIMEOUT_MS, `consumer group ${options.groupId} did not start`);
+    } catch (error) {
+      // A consumer left running would stay in the group and keep handling batches for nobody.
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
     const subscription: Subscription = {
       stop: async () => {
         this.#subscriptions.delete(subscription);

@@ -32,6 +32,8 @@ export function lazyWmsClient(url: string): () => Promise<WmsClient> {
 export async function startSagas(config: BridgeConfig, log: EventLog, edge: EdgeClient, metrics: Metrics, logger: Logger): Promise<RunningSagas> {
   const store = await SagaStore.load(log);
   const wms = lazyWmsClient(config.WMS_URL);
+  // A start retried after a failure registers it again: the previous attempt's gauge goes.
+  metrics.registry.removeSingleMetric('bridge_sagas');
   new Gauge({
     name: 'bridge_sagas',
     help: 'Allocation sagas by phase',

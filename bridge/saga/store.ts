@@ -83,7 +83,13 @@ export class SagaStore {
     const batch = this.#dirty;
     this.#dirty = new Map();
     try {
-      await this.#log.append(SAGAS_TOPIC, [...batch.values()]);
+      // Sagas first, cursors after: a cursor must never be durable without the sagas it covers
+      // (one append may reach some partitions and not others).
+      const records = [...batch.values()];
+      const sagas = records.filter((r) => r.key.startsWith(SAGA_KEY));
+      if (sagas.length > 0) await this.#log.append(SAGAS_TOPIC, sagas);
+      const cursors = records.filter((r) => r.key.startsWith(CURSOR_KEY));
+      if (cursors.length > 0) await this.#log.append(SAGAS_TOPIC, cursors);
     } catch (error) {
       // Newer changes made meanwhile win over the failed batch's.
       this.#dirty = new Map([...batch, ...this.#dirty]);

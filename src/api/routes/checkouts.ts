@@ -20,7 +20,8 @@ async function checkoutId(scope: string): Promise<string> {
 }
 
 /** Reserved or refused is an answer; anything else means a step is being retried. */
-const inProgress = (outcome: Outcome<CheckoutView>): boolean => outcome.ok === true && outcome.value.status !== 'reserved';
+const inProgress = (outcome: Outcome<CheckoutView>): boolean =>
+  outcome.ok === true && (outcome.value.status === 'reserving' || outcome.value.status === 'compensating');
 
 const coordinator = (c: Context<AppEnv>, id: string) => c.env.CHECKOUT.getByName(id);
 
