@@ -1,9 +1,10 @@
-import { SkuEventSchema, type SkuEvent } from '../../src/domain/sku';
+import type { SkuEvent } from '../../src/domain/sku';
 import type { EdgeClient } from '../edge/client';
 import type { ConsumedRecord, EventLog, Subscription } from '../eventLog/port';
 import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { decodeSkuEvent } from './decodeEvent';
 import { place } from './sequencer';
 
 /** Last applied version per SKU. Durable consumers store it with their effects (same transaction). */
@@ -55,7 +56,7 @@ export function consumeInOrder(consumer: OrderedConsumer): Promise<Subscription>
 }
 
 async function handle(consumer: OrderedConsumer, record: ConsumedRecord): Promise<void> {
-  const event = decode(record);
+  const event = decodeSkuEvent(record);
   if (!event) {
     consumer.logger.error({ offset: record.offset, key: record.key }, 'undecodable event sent to the DLQ');
     await consumer.log.append(DLQ_TOPIC, [{ key: record.key, value: record.value, headers: { ...record.headers, 'dlq-reason': 'undecodable', 'dlq-group': consumer.groupId, 'dlq-topic': record.topic } }]);
@@ -81,13 +82,4 @@ async function applyNext(consumer: OrderedConsumer, event: SkuEvent): Promise<vo
   if (place(last, event.version) !== 'next') throw new Error(`${event.sku} v${event.version} does not follow v${last}`);
   await consumer.apply(event);
   await consumer.versions.set(event.sku, event.version);
-}
-
-function decode(record: ConsumedRecord): SkuEvent | null {
-  try {
-    const parsed = SkuEventSchema.safeParse(JSON.parse(record.value));
-    return parsed.success && parsed.data.sku === record.key ? parsed.data : null;
-  } catch {
-    return null;
-  }
 }

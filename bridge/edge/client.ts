@@ -45,12 +45,6 @@ export function createEdgeClient(baseUrl: string, secret: string, timeoutMs = TI
     });
   }
 
-  async function page(sku: string, after: number, limit: number) {
-    const response = await signedFetch('GET', `/internal/skus/${encodeURIComponent(sku)}/events?after=${after}&limit=${limit}`);
-    if (!response.ok) throw new Error(`edge answered ${response.status} for ${sku} after ${after}: ${(await response.text()).slice(0, 200)}`);
-    return EventPageSchema.parse(await response.json());
-  }
-
   async function call<S extends z.ZodType>(schema: S, method: 'GET' | 'POST', path: string, body?: unknown): Promise<z.infer<S>> {
     const response = await signedFetch(method, path, body === undefined ? '' : JSON.stringify(body));
     if (!response.ok) throw new Error(`edge answered ${response.status} to ${method} ${path}: ${(await response.text()).slice(0, 300)}`);
@@ -66,7 +60,8 @@ export function createEdgeClient(baseUrl: string, secret: string, timeoutMs = TI
     async eventsBetween(sku, after, before) {
       const events: SkuEvent[] = [];
       for (let cursor = after; cursor < before - 1; ) {
-        const { events: got } = await page(sku, cursor, Math.min(PAGE, before - 1 - cursor));
+        const limit = Math.min(PAGE, before - 1 - cursor);
+        const { events: got } = await call(EventPageSchema, 'GET', `/internal/skus/${encodeURIComponent(sku)}/events?after=${cursor}&limit=${limit}`);
         if (got.length === 0) throw new Error(`edge has no events of ${sku} after ${cursor}, below ${before}`);
         events.push(...got.filter((e) => e.version < before));
         cursor = got[got.length - 1]!.version;

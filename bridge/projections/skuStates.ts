@@ -1,4 +1,5 @@
-import { evolve, fromSnapshot, initialSkuState, SkuEventSchema, skuCounters, type SkuCounters, type SkuEvent, type SkuSnapshot, type SkuState } from '../../src/domain/sku';
+import { evolve, fromSnapshot, initialSkuState, skuCounters, type SkuCounters, type SkuSnapshot, type SkuState } from '../../src/domain/sku';
+import { decodeSkuEvent } from '../consumers/decodeEvent';
 import { place } from '../consumers/sequencer';
 import type { EdgeClient } from '../edge/client';
 import type { ConsumedRecord } from '../eventLog/port';
@@ -22,7 +23,7 @@ export class SkuStates {
 
   /** Applies a record of the events topic; answers how many events that applied (0 for a duplicate or junk). */
   async apply(record: ConsumedRecord): Promise<number> {
-    const event = decode(record);
+    const event = decodeSkuEvent(record);
     if (!event) return 0;
     const state = this.#states.get(event.sku) ?? initialSkuState();
     const placement = place(state.version, event.version);
@@ -46,14 +47,5 @@ export class SkuStates {
 
   get size(): number {
     return this.#states.size;
-  }
-}
-
-function decode(record: ConsumedRecord): SkuEvent | null {
-  try {
-    const parsed = SkuEventSchema.safeParse(JSON.parse(record.value));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
   }
 }
