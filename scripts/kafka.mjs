@@ -70,6 +70,17 @@ function canConnect(port) {
 }
 
 /**
+ * A random cluster id as Kafka's own `Uuid.randomUuid` makes it: never starting with '-', which
+ * StorageTool's argument parser would take for an option (one id in 64 did, failing the format).
+ */
+function newClusterId() {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url').slice(0, 22);
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
  * Starts a fresh broker, or with `restart` (a broker stopped with `keepData`) the same broker
  * again on the same ports and data, as after a crash or an upgrade.
  */
@@ -83,7 +94,7 @@ export async function startKafka({ timeoutMs = 90_000, restart = null } = {}) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(dir, 'logs'), { recursive: true });
     writeFileSync(config, serverProperties(port, controllerPort, join(dir, 'data')));
-    const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+    const clusterId = newClusterId();
     execFileSync('java', java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config]), { stdio: 'ignore' });
   }
   const log = openSync(join(dir, 'broker.log'), 'a');
