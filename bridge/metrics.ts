@@ -10,6 +10,7 @@ export function createMetrics() {
   const metrics = {
     registry,
     eventsRelayed: new Counter({ name: 'bridge_events_relayed_total', help: 'SKU events appended to the log from /ingest', registers: [registry] }),
+    checkoutEventsRelayed: new Counter({ name: 'bridge_checkout_events_relayed_total', help: 'Checkout events appended to the log from /ingest/checkouts', registers: [registry] }),
     batches: new Counter({
       name: 'bridge_ingest_batches_total',
       help: 'Outbox batches received on /ingest, by outcome',

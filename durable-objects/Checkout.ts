@@ -1,17 +1,23 @@
 import { DurableObject } from 'cloudflare:workers';
-import { checkoutStream } from '../src/domain/core/vectorClock';
 import {
+  CheckoutEventSchema,
   checkoutStatus,
+  directCause,
   evolveCheckout,
   nextStep,
   requestChange,
+  stepCause,
   type CartLine,
   type CheckoutEvent,
+  type CheckoutRecord,
   type CheckoutState,
   type CheckoutStatus,
   type CheckoutStep,
 } from '../src/domain/checkout';
 import type { Env } from '../src/env';
+import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
+import { pushCheckoutBatch, relaySettings, type RelaySettings } from './relay/push';
+import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './relay/state';
 import type { Outcome } from './sku/outcome';
 
 export type StartCheckout = { checkoutId: string; customerId: string; lines: CartLine[]; ttlSeconds: number; requestHash: string };
@@ -30,30 +36,46 @@ const RESUME_AFTER_MS = 2_000;
 /** A refusal that is the cart's fault, not a transient failure: the checkout compensates. */
 const REFUSALS = new Set(['insufficient_stock', 'customer_limit', 'sku_not_found', 'invalid_command']);
 
+/** The log, and the outbox that relays it to `inventory.checkouts` (the same tables as a SKU object's relay). */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (version INTEGER PRIMARY KEY, type TEXT NOT NULL, data TEXT NOT NULL, at TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS outbox (version INTEGER PRIMARY KEY, enqueued_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS relay_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1), relayed_version INTEGER NOT NULL, attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER, last_error TEXT, last_relayed_at INTEGER
+  );
+  INSERT OR IGNORE INTO relay_state (id, relayed_version, attempts) VALUES (1, 0, 0);
+`;
+
+type EventRow = { version: number; type: string; data: string; at: string };
+
 /**
  * The coordinator of one multi-SKU checkout. Its log (SQLite, append-only) records every step;
  * `nextStep` of the folded state says what is left, so after an eviction or a failed call the
  * alarm resumes it, reserving what is pending or releasing what is held. Each SKU call carries
  * an idempotency scope of (checkout, SKU), so a step repeated after a crash is not done twice.
+ * Every SKU call carries the checkout's clock (its own version and the SKU versions it saw), and
+ * every event it logs names the SKU event it reports, so consumers joining the SKU and checkout
+ * streams can apply them in causal order. The alarm also relays the log to the bridge.
  */
 export class Checkout extends DurableObject<Env> {
   readonly #sql: SqlStorage;
+  readonly #relay: RelaySettings;
   #state: CheckoutState | null = null;
   #driving: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#sql.exec('CREATE TABLE IF NOT EXISTS events (version INTEGER PRIMARY KEY, type TEXT NOT NULL, data TEXT NOT NULL, at TEXT NOT NULL)');
+    this.#relay = relaySettings(env);
+    this.#sql.exec(SCHEMA);
     this.#load();
   }
 
   /** The state is a fold of the log, nothing else: what a new instance after an eviction starts from. */
   #load(): void {
     this.#state = null;
-    for (const row of this.#sql.exec<{ type: string; data: string }>('SELECT type, data FROM events ORDER BY version')) {
-      this.#state = evolveCheckout(this.#state, { type: row.type, data: JSON.parse(row.data) } as CheckoutEvent);
-    }
+    for (const row of this.#sql.exec<EventRow>('SELECT * FROM events ORDER BY version')) this.#state = evolveCheckout(this.#state, toEvent(row));
   }
 
   /** Reserves every line or none; a repeat with the same request answers the same checkout. */
@@ -88,11 +110,20 @@ export class Checkout extends DurableObject<Env> {
     return { ok: true, value: this.#view() };
   }
 
-  /** The safety net: whatever a failed or evicted run left undone is done now. */
+  /** How far the relay of this checkout's log got. */
+  relayStatus(): RelayStatus & { lastVersion: number } {
+    return { lastVersion: this.#state?.version ?? 0, ...relayStatus(this.#sql) };
+  }
+
+  /** The safety net: whatever a failed or evicted run left undone is done now; then the log is relayed. */
   override async alarm(): Promise<void> {
-    if (this.#driving) return this.#driving;
-    this.#load();
-    if (this.#state && nextStep(this.#state)) await this.#drive();
+    if (this.#driving) await this.#driving;
+    else {
+      this.#load();
+      if (this.#state && nextStep(this.#state)) await this.#drive();
+    }
+    await this.#relayLog();
+    await this.#rearm();
   }
 
   /** One run at a time: a concurrent caller waits for the run in progress instead of repeating its steps. */
@@ -104,7 +135,7 @@ export class Checkout extends DurableObject<Env> {
   async #run(): Promise<void> {
     try {
       for (let step = nextStep(this.#state!); step; step = nextStep(this.#state!)) this.#append(await this.#perform(step));
-      await this.ctx.storage.deleteAlarm();
+      await this.#rearm();
     } catch (error) {
       // Left for the alarm: the steps are idempotent, so it repeats the one that failed.
       await this.ctx.storage.setAlarm(Date.now() + RESUME_AFTER_MS);
@@ -115,7 +146,7 @@ export class Checkout extends DurableObject<Env> {
   async #perform(step: CheckoutStep): Promise<CheckoutEvent> {
     const s = this.#state!;
     const sku = this.env.SKU.getByName(step.sku);
-    const causedBy = { [checkoutStream(s.checkoutId)]: s.version };
+    const causedBy = stepCause(s);
     const ref = { sku: step.sku, customerId: s.customerId, causedBy };
     if (step.type === 'Reserve') {
       const outcome = await sku.reserve(
@@ -131,18 +162,51 @@ export class Checkout extends DurableObject<Env> {
     const outcome = step.type === 'Release' ? await sku.cancel(reservation) : await sku.complete(reservation);
     // Bought on its own (the buyer used the reservation id): it stays sold, and is recorded so.
     if ((outcome.ok && outcome.value.status === 'completed') || (!outcome.ok && outcome.error.code === 'reservation_completed')) {
-      return { type: 'LineCompleted', data: { sku: step.sku } };
+      return { type: 'LineCompleted', data: { sku: step.sku, skuVersion: outcome.ok ? outcome.value.version : null } };
     }
     // Already released (expired, say) or gone: nothing is held either way.
     const nothingHeld = ['reservation_released', 'reservation_expired', 'reservation_not_found'];
-    if (outcome.ok || nothingHeld.includes(outcome.error.code)) return { type: 'LineReleased', data: { sku: step.sku } };
+    if (outcome.ok || nothingHeld.includes(outcome.error.code)) {
+      return { type: 'LineReleased', data: { sku: step.sku, skuVersion: outcome.ok ? outcome.value.version : null } };
+    }
     throw new Error(`${step.type.toLowerCase()} ${step.sku}: ${outcome.error.code}`);
   }
 
+  /** The event and its outbox row in one synchronous transaction: logged means relayed, eventually. */
   #append(event: CheckoutEvent): void {
     const version = (this.#state?.version ?? 0) + 1;
-    this.#sql.exec('INSERT INTO events (version, type, data, at) VALUES (?, ?, ?, ?)', version, event.type, JSON.stringify(event.data), new Date().toISOString());
+    const now = Date.now();
+    this.#sql.exec('INSERT INTO events (version, type, data, at) VALUES (?, ?, ?, ?)', version, event.type, JSON.stringify(event.data), new Date(now).toISOString());
+    this.#sql.exec('INSERT INTO outbox (version, enqueued_at) VALUES (?, ?)', version, now);
     this.#state = evolveCheckout(this.#state, event);
+  }
+
+  async #relayLog(): Promise<void> {
+    const target = this.#relay.target;
+    const checkoutId = this.#state?.checkoutId;
+    if (!target || !checkoutId) return;
+    for (let due = relayDueAt(this.#sql, Date.now()); due !== null && due <= Date.now(); due = relayDueAt(this.#sql, Date.now())) {
+      const rows = this.#sql.exec<EventRow>(
+        'SELECT * FROM events WHERE version IN (SELECT version FROM outbox ORDER BY version LIMIT ?) ORDER BY version', MAX_RELAY_BATCH,
+      ).toArray();
+      const result = await pushCheckoutBatch(target, { checkoutId, events: rows.map((row) => toRecord(checkoutId, row)) }, Date.now());
+      if (!result.ok) {
+        recordRelayFailure(this.#sql, result.error, Date.now(), (n) => relayBackoffMs(n, this.#relay.maxBackoffMs, Math.random()));
+        console.warn(JSON.stringify({ level: 'warn', checkout: checkoutId, message: 'checkout log push failed', error: result.error }));
+        return;
+      }
+      recordRelayed(this.#sql, result.acked, Date.now());
+    }
+  }
+
+  /** Wakes for the earlier of: a step left to do, a relay due. Nothing left: no alarm. */
+  async #rearm(): Promise<void> {
+    const now = Date.now();
+    const resumeAt = this.#state && nextStep(this.#state) ? now + RESUME_AFTER_MS : null;
+    const relayAt = this.#relay.target ? relayDueAt(this.#sql, now) : null;
+    const at = [resumeAt, relayAt].filter((t): t is number => t !== null);
+    if (at.length === 0) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.min(...at));
   }
 
   #outcome(): Outcome<CheckoutView> {
@@ -166,3 +230,10 @@ export class Checkout extends DurableObject<Env> {
     };
   }
 }
+
+const toEvent = (row: EventRow): CheckoutEvent => CheckoutEventSchema.parse({ type: row.type, data: JSON.parse(row.data) });
+
+const toRecord = (checkoutId: string, row: EventRow): CheckoutRecord => {
+  const event = toEvent(row);
+  return { ...event, checkoutId, version: row.version, at: row.at, causedBy: directCause(event) };
+};

@@ -17,7 +17,6 @@ import { generations } from '../src/api/generations';
 import type { Env } from '../src/env';
 import { liveGenerations } from './Generations';
 import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
-import { parseSecrets } from '../src/internal/signature';
 import { appendEvents, loadState, readEvents, readOutbox, readReservationHistory, saveSnapshot } from './sku/eventLog';
 import {
   findRecord,
@@ -29,8 +28,8 @@ import {
 } from './sku/idempotency';
 import type { Outcome } from './sku/outcome';
 import { newReservationId } from './sku/reservationId';
-import { pushBatch, type RelayTarget } from './sku/relayPush';
-import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './sku/relayState';
+import { pushBatch, relaySettings, type RelayTarget } from './relay/push';
+import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './relay/state';
 import { planWrite, projectionDueAt, recordWrite, viewKey, writtenVersion, type WritePlan } from './sku/projection';
 import { migrate } from './sku/schema';
 import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
@@ -47,7 +46,6 @@ type ProjectionWrite = Extract<WritePlan, { kind: 'deferred' | 'current' }> | { 
 
 const DEFAULT_SNAPSHOT_EVERY = 100;
 const PROJECTION_RETRY_MS = 5_000;
-const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
 /** Pushes per alarm run; a longer backlog continues in the next run, so expiries are never starved. */
 const RELAY_BATCHES_PER_ALARM = 20;
 
@@ -75,9 +73,7 @@ export class Sku extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#snapshotEvery = Number(env.SNAPSHOT_EVERY) || DEFAULT_SNAPSHOT_EVERY;
-    const secret = parseSecrets(env.INTERNAL_SECRET)[0];
-    this.#relayTarget = env.BRIDGE_URL && secret ? { bridgeUrl: env.BRIDGE_URL, secret } : null;
-    this.#relayMaxBackoffMs = 1000 * (Number(env.RELAY_MAX_BACKOFF_SECONDS) || DEFAULT_RELAY_MAX_BACKOFF_SECONDS);
+    ({ target: this.#relayTarget, maxBackoffMs: this.#relayMaxBackoffMs } = relaySettings(env));
     migrate(this.#sql);
     this.#state = loadState(this.#sql, this.#storedSku());
     void ctx.blockConcurrencyWhile(async () => {

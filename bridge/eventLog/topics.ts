@@ -2,6 +2,8 @@ import type { TopicSpec } from './port';
 
 /** Every committed SKU event, keyed by SKU: the source the read models and sagas replay. */
 export const EVENTS_TOPIC = 'inventory.events';
+/** Every event of the checkout coordinators, keyed by checkout id: joined with the SKU events by causal order. */
+export const CHECKOUTS_TOPIC = 'inventory.checkouts';
 /** The latest snapshot per SKU, so a rebuild need not start at offset 0. */
 export const SNAPSHOTS_TOPIC = 'inventory.snapshots';
 /** The state of every WMS saga (latest per reservation) and its consumer's version per SKU. */
@@ -11,6 +13,7 @@ export const DLQ_TOPIC = 'inventory.dlq';
 
 export const TOPICS: readonly TopicSpec[] = [
   { name: EVENTS_TOPIC, kind: 'history' },
+  { name: CHECKOUTS_TOPIC, kind: 'history' },
   { name: SNAPSHOTS_TOPIC, kind: 'compacted' },
   { name: SAGAS_TOPIC, kind: 'compacted' },
   { name: DLQ_TOPIC, kind: 'deadLetter' },

@@ -1,12 +1,20 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import { INGEST_PATH, RelayBatchSchema, type RelayBatch } from '../../src/internal/relayBatch';
+import type { z } from 'zod';
+import {
+  CHECKOUT_INGEST_PATH,
+  CheckoutRelayBatchSchema,
+  INGEST_PATH,
+  RelayBatchSchema,
+  type CheckoutRelayBatch,
+  type RelayBatch,
+} from '../../src/internal/relayBatch';
 import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/internal/signature';
-import { EVENTS_TOPIC } from '../eventLog/topics';
-import type { EventLog } from '../eventLog/port';
+import { CHECKOUTS_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
+import type { EventLog, LogRecord } from '../eventLog/port';
 import { ReplayGuard } from '../ingest/replayGuard';
-import { toRecords } from '../ingest/toRecords';
+import { toCheckoutRecords, toRecords } from '../ingest/toRecords';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { bridgeErrorResponse } from './errors';
@@ -52,65 +60,101 @@ export function createBridgeApp({ log, components = () => ({}), secrets, metrics
 
   app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
 
-  app.post(
-    INGEST_PATH,
-    bodyLimit({
-      maxSize: MAX_INGEST_BYTES,
-      onError: (c) => bridgeErrorResponse(c, { code: 'invalid_request', message: `body exceeds ${MAX_INGEST_BYTES} bytes` }),
-    }),
-    async (c) => {
-      const raw = await c.req.text();
-      const url = new URL(c.req.url);
-      const check = await verifySignature(
-        secrets,
-        { timestamp: c.req.header(TIMESTAMP_HEADER), nonce: c.req.header(NONCE_HEADER), signature: c.req.header(SIGNATURE_HEADER) },
-        { method: c.req.method, path: url.pathname + url.search, body: raw },
-        now(),
-      );
-      const reason = !check.ok ? check.reason : replays.accept(check.id, check.expiresAt, now()) ? null : 'replayed';
-      if (reason) {
-        metrics.rejected.inc({ reason });
-        c.get('logger').warn({ reason }, 'ingest refused: signature');
-        return bridgeErrorResponse(c, { code: 'invalid_signature', reason });
-      }
-      const batch = parseBatch(raw);
-      if (!batch.ok) {
-        metrics.rejected.inc({ reason: 'invalid_batch' });
-        return bridgeErrorResponse(c, { code: 'invalid_request', message: batch.message, issues: batch.issues });
-      }
-      try {
-        await log.append(EVENTS_TOPIC, toRecords(batch.value));
-      } catch (error) {
-        metrics.batches.inc({ outcome: 'failed' });
-        metrics.logErrors.inc({ operation: 'append' });
-        c.get('logger').error({ err: error, sku: batch.value.sku }, 'append to the event log failed');
-        return bridgeErrorResponse(c, { code: 'log_unavailable', message: 'the event log did not acknowledge the batch; retry later' });
-      }
-      observeRelayed(metrics, batch.value, now());
-      const last = batch.value.events[batch.value.events.length - 1]!;
-      return c.json({ sku: batch.value.sku, acked: last.version });
-    },
-  );
+  const ingest = <B extends RelayedBatch>(stream: IngestStream<B>) =>
+    app.post(
+      stream.path,
+      bodyLimit({
+        maxSize: MAX_INGEST_BYTES,
+        onError: (c) => bridgeErrorResponse(c, { code: 'invalid_request', message: `body exceeds ${MAX_INGEST_BYTES} bytes` }),
+      }),
+      async (c) => {
+        const raw = await c.req.text();
+        const url = new URL(c.req.url);
+        const check = await verifySignature(
+          secrets,
+          { timestamp: c.req.header(TIMESTAMP_HEADER), nonce: c.req.header(NONCE_HEADER), signature: c.req.header(SIGNATURE_HEADER) },
+          { method: c.req.method, path: url.pathname + url.search, body: raw },
+          now(),
+        );
+        const reason = !check.ok ? check.reason : replays.accept(check.id, check.expiresAt, now()) ? null : 'replayed';
+        if (reason) {
+          metrics.rejected.inc({ reason });
+          c.get('logger').warn({ reason }, 'ingest refused: signature');
+          return bridgeErrorResponse(c, { code: 'invalid_signature', reason });
+        }
+        const batch = parseBatch(raw, stream.schema);
+        if (!batch.ok) {
+          metrics.rejected.inc({ reason: 'invalid_batch' });
+          return bridgeErrorResponse(c, { code: 'invalid_request', message: batch.message, issues: batch.issues });
+        }
+        const key = stream.key(batch.value);
+        try {
+          await log.append(stream.topic, stream.records(batch.value));
+        } catch (error) {
+          metrics.batches.inc({ outcome: 'failed' });
+          metrics.logErrors.inc({ operation: 'append' });
+          c.get('logger').error({ err: error, stream: key }, 'append to the event log failed');
+          return bridgeErrorResponse(c, { code: 'log_unavailable', message: 'the event log did not acknowledge the batch; retry later' });
+        }
+        metrics.batches.inc({ outcome: 'appended' });
+        stream.observe?.(metrics, batch.value, now());
+        return c.json({ [stream.keyField]: key, acked: batch.value.events[batch.value.events.length - 1]!.version });
+      },
+    );
+  ingest(SKU_STREAM);
+  ingest(CHECKOUT_STREAM);
 
   return app;
 }
 
-type Parsed = { ok: true; value: RelayBatch } | { ok: false; message: string; issues?: unknown };
+type Parsed<B> = { ok: true; value: B } | { ok: false; message: string; issues?: unknown };
 
-function parseBatch(raw: string): Parsed {
+function parseBatch<B>(raw: string, schema: z.ZodType<B>): Parsed<B> {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
     return { ok: false, message: 'body is not JSON' };
   }
-  const parsed = RelayBatchSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, message: 'not a relay batch', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
 }
 
+type RelayedBatch = { events: readonly { version: number }[] };
+
+/** A stream objects push to the bridge: where, in what shape, to which topic, under which key. */
+type IngestStream<B extends RelayedBatch> = {
+  path: string;
+  schema: z.ZodType<B>;
+  topic: string;
+  keyField: string;
+  key: (batch: B) => string;
+  records: (batch: B) => LogRecord[];
+  observe?: (metrics: Metrics, batch: B, now: number) => void;
+};
+
+const SKU_STREAM: IngestStream<RelayBatch> = {
+  path: INGEST_PATH,
+  schema: RelayBatchSchema,
+  topic: EVENTS_TOPIC,
+  keyField: 'sku',
+  key: (batch) => batch.sku,
+  records: toRecords,
+  observe: observeRelayed,
+};
+
+const CHECKOUT_STREAM: IngestStream<CheckoutRelayBatch> = {
+  path: CHECKOUT_INGEST_PATH,
+  schema: CheckoutRelayBatchSchema,
+  topic: CHECKOUTS_TOPIC,
+  keyField: 'checkoutId',
+  key: (batch) => batch.checkoutId,
+  records: toCheckoutRecords,
+  observe: (metrics, batch) => metrics.checkoutEventsRelayed.inc(batch.events.length),
+};
+
 function observeRelayed(metrics: Metrics, batch: RelayBatch, now: number): void {
-  metrics.batches.inc({ outcome: 'appended' });
   metrics.eventsRelayed.inc(batch.events.length);
   for (const event of batch.events) metrics.commitToLog.observe((now - Date.parse(event.at)) / 1000);
   metrics.relayLag.set({ sku: batch.sku }, (now - Date.parse(batch.events[batch.events.length - 1]!.at)) / 1000);

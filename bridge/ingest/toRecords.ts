@@ -1,4 +1,4 @@
-import type { RelayBatch } from '../../src/internal/relayBatch';
+import type { CheckoutRelayBatch, RelayBatch } from '../../src/internal/relayBatch';
 import type { LogRecord } from '../eventLog/port';
 
 /** Keyed by SKU, so one partition holds a SKU's events in version order. */
@@ -7,4 +7,12 @@ export const toRecords = (batch: RelayBatch): LogRecord[] =>
     key: batch.sku,
     value: JSON.stringify(event),
     headers: { 'event-type': event.type, sku: event.sku, version: String(event.version) },
+  }));
+
+/** Keyed by checkout id, so one partition holds a checkout's events in version order. */
+export const toCheckoutRecords = (batch: CheckoutRelayBatch): LogRecord[] =>
+  batch.events.map((event) => ({
+    key: batch.checkoutId,
+    value: JSON.stringify(event),
+    headers: { 'event-type': event.type, checkout: event.checkoutId, version: String(event.version) },
   }));

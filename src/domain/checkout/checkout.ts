@@ -1,19 +1,13 @@
+import { checkoutStream, mergeClocks, skuStream, type VectorClock } from '../core/vectorClock';
 import type { CartLine } from './cart';
+import type { CheckoutEvent } from './events';
 
-/**
+/*
  * A multi-SKU checkout, reserved line by line across SKU objects (there is no transaction across
  * them), then completed or cancelled as a whole. Its own log is the saga's memory: whatever
  * was done before an eviction is in it, and `nextStep` says what is left, so the coordinator
  * resumes or compensates from it.
  */
-export type CheckoutEvent =
-  | { type: 'CheckoutStarted'; data: { checkoutId: string; customerId: string; lines: CartLine[]; ttlSeconds: number; requestHash: string } }
-  | { type: 'LineReserved'; data: { sku: string; reservationId: string; skuVersion: number } }
-  | { type: 'LineRefused'; data: { sku: string; code: string; details: Record<string, unknown> } }
-  | { type: 'LineReleased'; data: { sku: string } }
-  | { type: 'LineCompleted'; data: { sku: string } }
-  | { type: 'CompletionRequested'; data: Record<string, never> }
-  | { type: 'CancellationRequested'; data: Record<string, never> };
 
 export type LineState = 'pending' | 'held' | 'refused' | 'released' | 'completed';
 export type CheckoutLineState = CartLine & { reservationId: string | null; state: LineState; skuVersion: number | null };
@@ -27,6 +21,8 @@ export type CheckoutState = {
   intent: 'reserve' | 'complete' | 'cancel';
   lines: CheckoutLineState[];
   refusal: { sku: string; code: string; details: Record<string, unknown> } | null;
+  /** The newest version of each SKU stream this checkout has seen: what its next steps depend on. */
+  clock: VectorClock;
 };
 
 export type CheckoutStatus = 'reserving' | 'reserved' | 'compensating' | 'failed' | 'completing' | 'completed' | 'cancelling' | 'cancelled';
@@ -40,11 +36,11 @@ export function evolveCheckout(state: CheckoutState | null, event: CheckoutEvent
   if (event.type === 'CheckoutStarted') {
     const { checkoutId, customerId, lines, ttlSeconds, requestHash } = event.data;
     return {
-      checkoutId, customerId, ttlSeconds, requestHash, version: 1, intent: 'reserve', refusal: null,
+      checkoutId, customerId, ttlSeconds, requestHash, version: 1, intent: 'reserve', refusal: null, clock: {},
       lines: lines.map((l) => ({ ...l, reservationId: null, state: 'pending', skuVersion: null })),
     };
   }
-  const s = { ...state!, version: state!.version + 1 };
+  const s = { ...state!, version: state!.version + 1, clock: mergeClocks(state!.clock, directCause(event)) };
   const line = (sku: string, change: Partial<CheckoutLineState>) => s.lines.map((l) => (l.sku === sku ? { ...l, ...change } : l));
   switch (event.type) {
     case 'LineReserved':
@@ -89,3 +85,18 @@ export function requestChange(s: CheckoutState, change: 'complete' | 'cancel'): 
   if (status === 'cancelled' || status === 'cancelling' || status === 'failed') return 'nothing';
   return status === 'completed' || status === 'completing' ? 'refused' : { type: 'CancellationRequested', data: {} };
 }
+
+/** The SKU event a checkout event reports, as a clock: what a joined view must apply before it. */
+export function directCause(event: CheckoutEvent): VectorClock {
+  switch (event.type) {
+    case 'LineReserved':
+    case 'LineReleased':
+    case 'LineCompleted':
+      return event.data.skuVersion === null ? {} : { [skuStream(event.data.sku)]: event.data.skuVersion };
+    default:
+      return {};
+  }
+}
+
+/** The causal context of a step the checkout takes now: its own stream and every SKU version it saw. */
+export const stepCause = (s: CheckoutState): VectorClock => ({ ...s.clock, [checkoutStream(s.checkoutId)]: s.version });

@@ -23,7 +23,7 @@ describe('checkout workflow', () => {
     const s = given(started, reserved('A', 'r1'), refused);
     expect(checkoutStatus(s)).toBe('compensating');
     expect(nextStep(s)).toEqual({ type: 'Release', sku: 'A', reservationId: 'r1' });
-    const done = given(started, reserved('A', 'r1'), refused, { type: 'LineReleased', data: { sku: 'A' } });
+    const done = given(started, reserved('A', 'r1'), refused, { type: 'LineReleased', data: { sku: 'A', skuVersion: 3 } });
     expect(checkoutStatus(done)).toBe('failed');
     expect(nextStep(done)).toBeNull();
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { relayBackoffMs } from '../../../durable-objects/sku/relayState';
+import { relayBackoffMs } from '../../../durable-objects/relay/state';
 
 describe('outbox push backoff', () => {
   it('doubles from 500 ms up to the ceiling, jittered within [50%, 100%]', () => {

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { VectorClockSchema } from '../core/vectorClock';
+import { CustomerIdSchema, SkuIdSchema } from '../sku';
+import { CartLineSchema } from './cart';
+
+export const CheckoutIdSchema = z.string().regex(/^chk_[0-9a-f]{32}$/, 'a checkout id');
+
+const event = <T extends string, D extends z.ZodType>(type: T, data: D) => z.object({ type: z.literal(type), data });
+/** The SKU event a step produced, when it produced one: the cause a joined view must have applied first. */
+const skuVersion = z.int().min(1);
+
+/** What the coordinator records, step by step (its log is the saga's memory). */
+export const CheckoutEventSchema = z.discriminatedUnion('type', [
+  event('CheckoutStarted', z.object({
+    checkoutId: CheckoutIdSchema,
+    customerId: CustomerIdSchema,
+    lines: z.array(CartLineSchema).min(1),
+    ttlSeconds: z.int().min(1),
+    requestHash: z.string(),
+  })),
+  event('LineReserved', z.object({ sku: SkuIdSchema, reservationId: z.string().min(1), skuVersion })),
+  event('LineRefused', z.object({ sku: SkuIdSchema, code: z.string(), details: z.record(z.string(), z.unknown()) })),
+  event('LineReleased', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable() })),
+  event('LineCompleted', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable() })),
+  event('CompletionRequested', z.object({})),
+  event('CancellationRequested', z.object({})),
+]);
+export type CheckoutEvent = z.infer<typeof CheckoutEventSchema>;
+
+/**
+ * A checkout event as relayed to `inventory.checkouts`: the same envelope as SKU events, so a
+ * consumer joining both streams orders them by (stream, version) and `causedBy` alone.
+ */
+export const CheckoutRecordSchema = z.intersection(
+  CheckoutEventSchema,
+  z.object({ checkoutId: CheckoutIdSchema, version: z.int().min(1), at: z.iso.datetime(), causedBy: VectorClockSchema }),
+);
+export type CheckoutRecord = z.infer<typeof CheckoutRecordSchema>;
