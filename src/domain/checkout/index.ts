@@ -1,3 +1,4 @@
 export * from './cart';
 export * from './checkout';
 export * from './events';
+export * from './orderView';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CartSchema, checkoutStatus, evolveCheckout, nextStep, requestChange, type CheckoutEvent, type CheckoutState } from '../../../src/domain/checkout';
+import { CartSchema, checkoutStatus, directCause, evolveCheckout, nextStep, requestChange, stepCause, type CheckoutEvent, type CheckoutState } from '../../../src/domain/checkout';
 
 const started: CheckoutEvent = {
   type: 'CheckoutStarted',
@@ -39,6 +39,22 @@ describe('checkout workflow', () => {
     const cancelling = given(started, reserved('A', 'r1'), { type: 'CancellationRequested', data: {} });
     expect(nextStep(cancelling)).toEqual({ type: 'Release', sku: 'A', reservationId: 'r1' });
     expect(requestChange(given(started), 'complete')).toBe('refused');
+  });
+});
+
+describe('checkout clock', () => {
+  it('each step carries the checkout version and every SKU version the checkout has seen', () => {
+    expect(stepCause(given(started))).toEqual({ 'checkout:chk_1': 1 });
+    const later = given(started, reserved('A', 'r1'), { type: 'LineReserved', data: { sku: 'B', reservationId: 'r2', skuVersion: 7 } });
+    expect(stepCause(later)).toEqual({ 'checkout:chk_1': 3, 'sku:A': 2, 'sku:B': 7 });
+    const released = given(started, reserved('A', 'r1'), { type: 'CancellationRequested', data: {} }, { type: 'LineReleased', data: { sku: 'A', skuVersion: 9 } });
+    expect(stepCause(released)).toEqual({ 'checkout:chk_1': 4, 'sku:A': 9 });
+  });
+
+  it('an event names the SKU event it reports, and nothing when there was none', () => {
+    expect(directCause(reserved('A', 'r1'))).toEqual({ 'sku:A': 2 });
+    expect(directCause({ type: 'LineReleased', data: { sku: 'A', skuVersion: null } })).toEqual({});
+    expect(directCause(started)).toEqual({});
   });
 });
 
