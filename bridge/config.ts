@@ -32,6 +32,10 @@ export const BridgeConfigSchema = z.object({
   /** Publish SKU snapshots to `inventory.snapshots`, so a rebuild need not replay all history. */
   SNAPSHOTS: z.enum(['on', 'off']).default('on'),
   SNAPSHOT_EVERY_EVENTS: z.coerce.number().int().min(1).default(1_000),
+  /** The order view: SKU and checkout events joined in causal order, served at /admin/checkouts/{id}. */
+  ORDERS: z.enum(['on', 'off']).default('on'),
+  /** An event held this long for a cause that has not arrived is logged as an error (and shown in status). */
+  CAUSAL_HOLD_ALERT_SECONDS: z.coerce.number().min(1).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>;

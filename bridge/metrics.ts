@@ -7,7 +7,10 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  /** Causal consumers report their held events when scraped, not on every event. */
+  const causalSources = new Map<string, () => { held: number; oldestHeldSeconds: number | null }>();
   const metrics = {
+    causalSources,
     registry,
     eventsRelayed: new Counter({ name: 'bridge_events_relayed_total', help: 'SKU events appended to the log from /ingest', registers: [registry] }),
     checkoutEventsRelayed: new Counter({ name: 'bridge_checkout_events_relayed_total', help: 'Checkout events appended to the log from /ingest/checkouts', registers: [registry] }),
@@ -52,6 +55,38 @@ export function createMetrics() {
       help: 'Events missing from the log that a consumer fetched from the edge',
       labelNames: ['group'] as const,
       registers: [registry],
+    }),
+    consumerCausalPulls: new Counter({
+      name: 'bridge_consumer_causal_pulls_total',
+      help: 'Events of another SKU that caused an event, fetched from the edge before applying it',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
+    causalDelivered: new Counter({
+      name: 'bridge_causal_delivered_total',
+      help: 'Events a causal consumer applied once all their causes were applied',
+      labelNames: ['consumer'] as const,
+      registers: [registry],
+    }),
+    causalHeld: new Gauge({
+      name: 'bridge_causal_held_events',
+      help: 'Events a causal consumer holds back because a cause has not been applied yet',
+      labelNames: ['consumer'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [consumer, source] of causalSources) this.set({ consumer }, source().held);
+      },
+    }),
+    causalHeldOldest: new Gauge({
+      name: 'bridge_causal_held_oldest_seconds',
+      help: 'How long the longest-held event of a causal consumer has waited for its causes (alert on it)',
+      labelNames: ['consumer'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [consumer, source] of causalSources) this.set({ consumer }, source().oldestHeldSeconds ?? 0);
+      },
     }),
     sagaCommands: new Counter({
       name: 'bridge_saga_commands_total',

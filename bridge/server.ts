@@ -10,6 +10,7 @@ import { adminRoutes, type Reachability } from './http/admin';
 import { createBridgeApp, type ComponentState } from './http/app';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
+import { startOrdersView } from './orders/ordersView';
 import { startSnapshotter } from './projections/snapshotter';
 import { startSagas } from './saga';
 
@@ -35,11 +36,20 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
           logger,
         )
       : null;
+  const orders =
+    config.ORDERS === 'on'
+      ? startWithRetry(
+          'orders',
+          () => startOrdersView({ log, metrics, logger: logger.child({ component: 'orders' }), holdAlertSeconds: config.CAUSAL_HOLD_ALERT_SECONDS }),
+          (view) => view.stop(),
+          logger,
+        )
+      : null;
   const state = (component: { current(): unknown } | null): ComponentState => (!component ? 'off' : component.current() ? 'running' : 'starting');
-  const app = createBridgeApp({ log, secrets, metrics, logger, components: () => ({ sagas: state(sagas), snapshotter: state(snapshotter) }) });
+  const app = createBridgeApp({ log, secrets, metrics, logger, components: () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders) }) });
   app.route(
     '/admin',
-    adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, sagas: () => sagas?.current() ?? null, wmsHealth: () => wmsReachable(config.WMS_URL) }),
+    adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, sagas: () => sagas?.current() ?? null, orders: () => orders?.current() ?? null, wmsHealth: () => wmsReachable(config.WMS_URL) }),
   );
   const server = await listen(app.fetch, config.BRIDGE_HOST, config.BRIDGE_PORT);
   const address = server.address();
@@ -55,6 +65,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sagas?.stop();
       await snapshotter?.stop();
+      await orders?.stop();
       await log.close();
     },
   };

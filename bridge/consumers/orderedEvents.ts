@@ -1,3 +1,4 @@
+import { streamSku } from '../../src/domain/core/vectorClock';
 import type { SkuEvent } from '../../src/domain/sku';
 import type { EdgeClient } from '../edge/client';
 import type { ConsumedRecord, EventLog, Subscription } from '../eventLog/port';
@@ -39,9 +40,14 @@ export type OrderedConsumer = {
 };
 
 /**
- * Consumes `inventory.events` so that each SKU's events are applied exactly once and in order:
- * duplicates are skipped, holes are filled from the edge, undecodable records go to the DLQ.
- * Offsets are committed by the log only after the whole batch was applied.
+ * Consumes `inventory.events` so that each SKU's events are applied exactly once and in causal
+ * order: duplicates are skipped, holes are filled from the edge, undecodable records go to the
+ * DLQ, and an event caused by another SKU's event (a checkout reserving B after it reserved A
+ * names `sku:A` in `causedBy`) is applied only after that cause. Partitions are consumed
+ * independently, so the cause may not have arrived yet: it is pulled from the edge, the source
+ * of truth, rather than held, so that no offset is ever committed past a held event; its copy
+ * from the log is later skipped as a duplicate. Checkout streams are not read here, and their
+ * entries in `causedBy` are not waited for. Offsets are committed only after the whole batch.
  */
 export function consumeInOrder(consumer: OrderedConsumer): Promise<Subscription> {
   return consumer.log.subscribe({
@@ -77,7 +83,21 @@ async function handle(consumer: OrderedConsumer, record: ConsumedRecord): Promis
   await applyNext(consumer, event);
 }
 
+/** Applies first what the event's other SKUs did before it (causes precede effects, so this ends). */
+async function applyCauses(consumer: OrderedConsumer, event: SkuEvent): Promise<void> {
+  for (const [stream, version] of Object.entries(event.causedBy)) {
+    const sku = streamSku(stream);
+    if (!sku || sku === event.sku) continue;
+    const last = await consumer.versions.get(sku);
+    if (last >= version) continue;
+    const causes = await consumer.edge.eventsBetween(sku, last, version + 1);
+    consumer.metrics.consumerCausalPulls.inc({ group: consumer.groupId }, causes.length);
+    for (const cause of causes) await applyNext(consumer, cause);
+  }
+}
+
 async function applyNext(consumer: OrderedConsumer, event: SkuEvent): Promise<void> {
+  await applyCauses(consumer, event);
   const last = await consumer.versions.get(event.sku);
   if (place(last, event.version) !== 'next') throw new Error(`${event.sku} v${event.version} does not follow v${last}`);
   await consumer.apply(event);

@@ -7,6 +7,7 @@ import type { EventLog } from '../eventLog/port';
 import type { Logger } from '../logger';
 import { projectionRoutes } from './adminProjections';
 import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
+import type { OrdersView } from '../orders/ordersView';
 import type { SagaRunner } from '../saga/runner';
 import type { SagaStore } from '../saga/store';
 import { bridgeErrorResponse } from './errors';
@@ -20,6 +21,8 @@ export type AdminDeps = {
   adminKeys: readonly string[];
   /** The running sagas; null while they start, or when the bridge runs without them. */
   sagas: () => { store: SagaStore; runner: SagaRunner } | null;
+  /** The order view; null while it starts, or when the bridge runs without it. */
+  orders: () => OrdersView | null;
   /** Whether the WMS answers, for `status`. */
   wmsHealth: () => Promise<Reachability>;
 };
@@ -37,7 +40,7 @@ const RequeueSchema = z.strictObject({ offsets: z.array(z.string()).optional() }
  * The operators' API behind the CLI: status, sagas, dead letters. Admin bearer keys (the same
  * `ADMIN_KEYS` as the Worker's), compared by digest in constant time.
  */
-export function adminRoutes({ log, edge, logger, adminKeys, sagas: running, wmsHealth }: AdminDeps) {
+export function adminRoutes({ log, edge, logger, adminKeys, sagas: running, orders, wmsHealth }: AdminDeps) {
   const keys = adminKeys.map(digest);
   const app = new Hono();
 
@@ -53,7 +56,14 @@ export function adminRoutes({ log, edge, logger, adminKeys, sagas: running, wmsH
   app.get('/status', async (c) => {
     const [logHealth, wms] = await Promise.all([log.health(), wmsHealth()]);
     const sagas = running();
-    return c.json({ log: logHealth, wms, sagas: sagas ? sagas.store.countByPhase() : null });
+    return c.json({ log: logHealth, wms, sagas: sagas ? sagas.store.countByPhase() : null, causal: orders()?.causal() ?? null });
+  });
+
+  app.get('/checkouts/:id', (c) => {
+    const view = orders();
+    if (!view) return bridgeErrorResponse(c, { code: 'orders_disabled' });
+    const order = view.get(c.req.param('id'));
+    return order ? c.json(order) : bridgeErrorResponse(c, { code: 'order_not_found' });
   });
 
   app.get('/sagas', (c) => {

@@ -9,7 +9,9 @@ export type BridgeError =
   | { code: 'unauthorized' }
   | { code: 'saga_not_found' }
   | { code: 'sagas_disabled' }
-  | { code: 'rebuild_running' };
+  | { code: 'rebuild_running' }
+  | { code: 'order_not_found' }
+  | { code: 'orders_disabled' };
 
 const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
   invalid_signature: 401,
@@ -19,6 +21,8 @@ const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
   saga_not_found: 404,
   sagas_disabled: 409,
   rebuild_running: 409,
+  order_not_found: 404,
+  orders_disabled: 409,
 };
 
 const FIXED_MESSAGE = {
@@ -26,6 +30,8 @@ const FIXED_MESSAGE = {
   saga_not_found: 'no saga for this reservation',
   sagas_disabled: 'the WMS saga is not running in this bridge (disabled, or still starting)',
   rebuild_running: 'a projection rebuild is already running',
+  order_not_found: 'no such checkout in the order view (not relayed yet, or unknown)',
+  orders_disabled: 'the order view is not running in this bridge (ORDERS=off, or still starting)',
 } as const;
 
 export function bridgeErrorResponse(c: Context, error: BridgeError) {

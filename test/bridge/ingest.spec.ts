@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
 import type { ConsumedRecord } from '../../bridge/eventLog/port';
-import { EVENTS_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
+import { CHECKOUTS_TOPIC, EVENTS_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
 import { createBridgeApp } from '../../bridge/http/app';
 import { createMetrics } from '../../bridge/metrics';
 import { signatureHeaders } from '../../src/internal/signature';
@@ -38,15 +38,15 @@ const event = (sku: string, version: number) => ({
   data: { qty: version },
 });
 
-async function push(app: ReturnType<typeof bridge>['app'], body: string) {
-  const headers = await signatureHeaders(SECRET, { method: 'POST', path: '/ingest', body }, Date.now());
-  return app.request('/ingest', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+async function push(app: ReturnType<typeof bridge>['app'], body: string, path = '/ingest') {
+  const headers = await signatureHeaders(SECRET, { method: 'POST', path, body }, Date.now());
+  return app.request(path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
 }
 
-/** Everything in the events topic so far, read by a throw-away consumer group. */
-async function logged(): Promise<ConsumedRecord[]> {
+/** Everything in a topic so far, read by a throw-away consumer group. */
+async function logged(topic = EVENTS_TOPIC): Promise<ConsumedRecord[]> {
   const records: ConsumedRecord[] = [];
-  const subscription = await log.subscribe({ groupId: `read-${Math.random()}`, topic: EVENTS_TOPIC, fromBeginning: true, onBatch: async (b) => void records.push(...b) });
+  const subscription = await log.subscribe({ groupId: `read-${Math.random()}`, topic, fromBeginning: true, onBatch: async (b) => void records.push(...b) });
   await new Promise((r) => setTimeout(r, 300));
   await subscription.stop();
   return records;
@@ -100,6 +100,42 @@ describe('POST /ingest', () => {
   it('GET /healthz reports the log', async () => {
     const res = await bridge().app.request('/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', log: { ok: true, adapter: 'embedded', detail: 'file log, 4 topics' }, components: {} });
+    expect(await res.json()).toEqual({ status: 'ok', log: { ok: true, adapter: 'embedded', detail: 'file log, 5 topics' }, components: {} });
+  });
+});
+
+describe('POST /ingest/checkouts', () => {
+  const checkoutId = `chk_${'ab'.repeat(16)}`;
+  const started = {
+    type: 'CheckoutStarted', checkoutId, version: 1, at: new Date().toISOString(), causedBy: {},
+    data: { checkoutId, customerId: 'ann', lines: [{ sku: 'A', qty: 1 }], ttlSeconds: 300, requestHash: 'h' },
+  };
+  const reserved = { type: 'LineReserved', checkoutId, version: 2, at: new Date().toISOString(), causedBy: { 'sku:A': 4 }, data: { sku: 'A', reservationId: 'r1', skuVersion: 4 } };
+
+  it("appends a coordinator's log to inventory.checkouts keyed by checkout id, and acknowledges its last version", async () => {
+    const { app } = bridge();
+    const res = await push(app, JSON.stringify({ checkoutId, events: [started, reserved] }), '/ingest/checkouts');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ checkoutId, acked: 2 });
+    const records = await logged(CHECKOUTS_TOPIC);
+    expect(records.map((r) => [r.key, JSON.parse(r.value)])).toEqual([[checkoutId, started], [checkoutId, reserved]]);
+    expect(records[1]!.headers).toEqual({ 'event-type': 'LineReserved', checkout: checkoutId, version: '2' });
+    expect(await (await app.request('/metrics')).text()).toContain('bridge_checkout_events_relayed_total 2');
+  });
+
+  it("refuses a batch with another checkout's event, a hole, or no signature; nothing appended", async () => {
+    const { app } = bridge();
+    const before = (await logged(CHECKOUTS_TOPIC)).length;
+    const other = { ...reserved, checkoutId: `chk_${'cd'.repeat(16)}` };
+    const mixed = await push(app, JSON.stringify({ checkoutId, events: [started, other] }), '/ingest/checkouts');
+    expect(mixed.status).toBe(400);
+    expect(((await mixed.json()) as { error: { details: { issues: { path: string }[] } } }).error.details.issues.map((i) => i.path)).toContain('events.1.checkoutId');
+    const hole = await push(app, JSON.stringify({ checkoutId, events: [started, { ...reserved, version: 3 }] }), '/ingest/checkouts');
+    expect(hole.status).toBe(400);
+    const unsigned = await app.request('/ingest/checkouts', { method: 'POST', body: JSON.stringify({ checkoutId, events: [started] }) });
+    expect(unsigned.status).toBe(401);
+    // A checkout batch on the SKU route is not a SKU batch.
+    expect((await push(app, JSON.stringify({ checkoutId, events: [started] }))).status).toBe(400);
+    expect((await logged(CHECKOUTS_TOPIC)).length).toBe(before);
   });
 });

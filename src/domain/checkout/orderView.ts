@@ -1,5 +1,5 @@
 import type { Stamp } from '../core/causalDelivery';
-import { checkoutStream, skuStream } from '../core/vectorClock';
+import { checkoutStream, skuStream, streamCheckout } from '../core/vectorClock';
 import { evolve, initialSkuState, type Reservation, type SkuEvent } from '../sku';
 import { checkoutStatus, evolveCheckout, type CheckoutState, type CheckoutStatus, type LineState } from './checkout';
 import type { CheckoutRecord } from './events';
@@ -46,8 +46,7 @@ export function checkoutOf(joined: JoinedEvent, ownerOf: (reservationId: string)
   const event = joined.event;
   if (!('reservationId' in event.data)) return null;
   if (event.type === 'StockReserved') {
-    const stream = Object.keys(event.causedBy).find((s) => s.startsWith('checkout:'));
-    return stream ? stream.slice('checkout:'.length) : null;
+    return Object.keys(event.causedBy).map(streamCheckout).find((id) => id !== null) ?? null;
   }
   return ownerOf(event.data.reservationId) ?? null;
 }

@@ -20,6 +20,10 @@ export function mergeClocks(a: VectorClock, b: VectorClock): VectorClock {
 
 export const checkoutStream = (checkoutId: string): string => `checkout:${checkoutId}`;
 
+/** The SKU or checkout a stream name stands for, or null if it is another kind of stream. */
+export const streamSku = (stream: string): string | null => (stream.startsWith('sku:') ? stream.slice(4) : null);
+export const streamCheckout = (stream: string): string | null => (stream.startsWith('checkout:') ? stream.slice(9) : null);
+
 /** How two clocks relate: one happened before the other, they are equal, or neither (concurrent). */
 export type ClockOrder = 'before' | 'after' | 'equal' | 'concurrent';
 
