@@ -18,8 +18,11 @@ describe('multi-SKU checkout', () => {
     expect(res.json.lines.map((l: any) => [l.sku, l.qty, l.state])).toEqual([[a, 2, 'held'], [b, 3, 'held']]);
     expect((await counters(a!)).reserved).toBe(2);
     expect((await counters(b!)).reserved).toBe(3);
-    const reserved = (await eventsOf(b!)).find((e) => e.type === 'StockReserved');
-    expect(reserved.causedBy).toEqual({ [`checkout:${res.json.checkoutId}`]: 2 });
+    // The first line is caused by the checkout's start; the second also by the first line's reservation.
+    const reservedA = (await eventsOf(a!)).find((e) => e.type === 'StockReserved');
+    expect(reservedA.causedBy).toEqual({ [`checkout:${res.json.checkoutId}`]: 1 });
+    const reservedB = (await eventsOf(b!)).find((e) => e.type === 'StockReserved');
+    expect(reservedB.causedBy).toEqual({ [`checkout:${res.json.checkoutId}`]: 2, [`sku:${a}`]: reservedA.version });
 
     const view = await call('GET', `/v1/checkouts/${res.json.checkoutId}?customerId=ann`);
     expect({ ...view.json, lines: view.json.lines.map(({ reservation: _r, ...line }: any) => line) }).toEqual(res.json);
