@@ -1,0 +1,25 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import type { LoadSpec } from './loadgen';
+
+export type LoadResult = { requests: number; rps: number; p50: number; p99: number; p999: number | null; errors: number; statuses: Record<string, number> };
+
+/** The core the load generator is pinned to; the systems under test share the machine's other cores. */
+export const LOAD_CORE = process.env.BENCH_LOAD_CORE ?? '1';
+
+/** Runs autocannon pinned to one core (taskset), in its own process, and returns its summary. */
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const script = join(import.meta.dirname, 'loadgen.ts');
+  return new Promise((resolve, reject) => {
+    execFile(
+      'taskset',
+      ['-c', LOAD_CORE, process.execPath, '--import', 'tsx', script, JSON.stringify(spec)],
+      { maxBuffer: 16 * 1024 * 1024, timeout: (spec.amount ? 600 : spec.seconds + 60) * 1000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`load generator failed: ${error.message}\n${stderr}`));
+        const line = stdout.trim().split('\n').pop()!;
+        resolve(JSON.parse(line) as LoadResult);
+      },
+    );
+  });
+}
