@@ -96,7 +96,7 @@ async function sagas(sku: string): Promise<AllocationSaga[]> {
 const settled = (r: Reservation) => r.status === 'released' || r.allocation === 'allocated';
 
 /** Waits until every reservation of the SKUs is allocated or released and every saga is at rest. */
-async function waitSettled(skus: string[], expected: number, timeoutMs = 120_000) {
+async function waitSettled(skus: string[], expected: number, timeoutMs = 240_000) {
   await waitFor(
     'every reservation allocated or released, and its saga at rest having seen the same',
     async () => {
