@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import { convertV4MiniflareOptions, Miniflare, type WorkerdStructuredLog } from 'miniflare';
 
 export const BENCH_ADMIN_KEY = 'bench-admin';
 export const BENCH_STOREFRONT_KEY = 'bench-storefront';
@@ -24,16 +24,26 @@ export type RunningEdge = { url: string; mf: Miniflare; close(): Promise<void> }
  * costs about 4× in throughput here): the runtime the benchmarks measure. Durable Objects keep
  * SQLite files on local disk, KV likewise.
  */
-export async function startEdge(bindings: Record<string, string> = {}, scriptPath = buildWorker()): Promise<RunningEdge> {
+export type EdgeOptions = {
+  scriptPath?: string;
+  /** A fixed port and state directory let a caller restart the runtime on the same objects (a crash, a deploy). */
+  port?: number;
+  stateDir?: string;
+  /** The Worker's console output, one line at a time; by default Miniflare prints it (warnings and errors to stderr). */
+  handleStructuredLogs?: (log: WorkerdStructuredLog) => void;
+};
+
+export async function startEdge(bindings: Record<string, string> = {}, options: EdgeOptions = {}): Promise<RunningEdge> {
+  const { scriptPath = buildWorker(), port = 0 } = options;
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
-  const persist = mkdtempSync(join(tmpdir(), 'bench-state-'));
+  const persist = options.stateDir ?? mkdtempSync(join(tmpdir(), 'bench-state-'));
   // Miniflare 5 takes a new options shape; wrangler itself converts the v4 one like this.
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: '127.0.0.1',
-      port: 0,
-      durableObjectsPersist: join(persist, 'do'),
-      kvPersist: join(persist, 'kv'),
+      port,
+      // Objects and KV on disk under one directory, so a restarted runtime finds them again.
+      resourcePersistencePath: persist,
       modules: true,
       scriptPath,
       compatibilityDate: '2026-11-01',
@@ -44,6 +54,7 @@ export async function startEdge(bindings: Record<string, string> = {}, scriptPat
         CHECKOUT: { className: 'Checkout', useSQLite: true },
       },
       kvNamespaces: ['PROJECTIONS'],
+      handleStructuredLogs: options.handleStructuredLogs,
       bindings: {
         DEFAULT_TTL_SECONDS: '300',
         SNAPSHOT_EVERY: '100',
@@ -60,7 +71,7 @@ export async function startEdge(bindings: Record<string, string> = {}, scriptPat
     mf,
     close: async () => {
       await mf.dispose();
-      rmSync(persist, { recursive: true, force: true });
+      if (!options.stateDir) rmSync(persist, { recursive: true, force: true });
     },
   };
 }

@@ -33,6 +33,16 @@ app.use('/v1/skus/*', requireRole('storefront'));
 app.use('/v1/checkouts', requireRole('storefront'));
 app.use('/v1/checkouts/*', requireRole('storefront'));
 app.use('/v1/admin/*', requireRole('admin'));
+// No GET or HEAD route takes a body. One sent chunked would also make bodyLimit rebuild the
+// request with its body, which the runtime refuses for these methods (a TypeError, so a 500).
+app.use('*', async (c, next) => {
+  const bodiless = c.req.method === 'GET' || c.req.method === 'HEAD';
+  const declaredEmpty = c.req.header('content-length') === '0' && c.req.header('transfer-encoding') === undefined;
+  if (bodiless && c.req.raw.body && !declaredEmpty) {
+    return errorResponse(c, { code: 'invalid_request', message: `a ${c.req.method} request has no body` });
+  }
+  await next();
+});
 app.use(
   '*',
   bodyLimit({

@@ -11,7 +11,8 @@ export const freePort = () =>
     });
   });
 
-export type ServiceProcess = { url: string; output: () => string; kill(signal: NodeJS.Signals): Promise<void> };
+/** `pid` lets a benchmark sample the process (its RSS from /proc). */
+export type ServiceProcess = { url: string; pid: number; output: () => string; kill(signal: NodeJS.Signals): Promise<void> };
 export type BridgeProcess = ServiceProcess;
 
 /** A TypeScript entry point of the project as its own process, ready once `url`/healthz answers. */
@@ -31,7 +32,7 @@ async function startService(name: string, entry: string, url: string, env: Recor
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, output: () => output, kill: (signal) => killAndWait(child, signal) };
+  return { url, pid: child.pid!, output: () => output, kill: (signal) => killAndWait(child, signal) };
 }
 
 /** The bridge as operators run it: its own process, configured by environment only. */

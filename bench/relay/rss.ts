@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { mean, round } from './figures';
+
+export type RssSummary = { maxMiB: number; meanMiB: number; samples: number };
+
+/** Samples a process's resident set from /proc (Linux) from now until `work` settles. */
+export function sampleRss(pid: number, everyMs: number): { until(work: Promise<unknown>): Promise<RssSummary> } {
+  const samples: number[] = [];
+  const read = () => {
+    try {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      if (kb) samples.push(Number(kb) / 1024);
+    } catch {
+      // The process went away; the relay phase fails on its own and says why.
+    }
+  };
+  read();
+  const timer = setInterval(read, everyMs);
+  const stop = (): RssSummary => {
+    clearInterval(timer);
+    read();
+    return { maxMiB: round(Math.max(...samples)), meanMiB: round(mean(samples)), samples: samples.length };
+  };
+  // Sampling ends with the work, whether it succeeds or fails.
+  return { until: (work) => work.then(stop, (error) => (stop(), Promise.reject(error))) };
+}

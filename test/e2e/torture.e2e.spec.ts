@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { runTorture } from '../../torture/run';
+
+/**
+ * The short torture run inside `npm test`: the same code as `npm run torture` (bridge SIGKILLs,
+ * a broker restart, two runtime restarts, a WMS outage over a faulty warehouse, a rebuild
+ * mid-run, operations aimed at TTL boundaries, a malformed-request fuzz), fewer operations. A
+ * fixed seed keeps CI reproducible; TORTURE_SEED explores others.
+ */
+describe('torture (short)', () => {
+  it('a seeded run with every fault: zero violations of any invariant', async () => {
+    const seed = Number(process.env.TORTURE_SEED ?? 20261125);
+    const report = await runTorture({ seed, ops: 3_000, fuzzRequests: 10_000, concurrency: 16 });
+    const failed = report.checks.filter((c) => c.violations.length > 0).map((c) => `${c.check}: ${c.violations.slice(0, 5).join('; ')}`);
+    expect(failed, `seed ${seed}`).toEqual([]);
+    expect(report.checks.find((c) => c.check === 'faults injected')?.checked).toBe(7);
+  }, 900_000);
+});

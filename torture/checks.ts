@@ -1,0 +1,247 @@
+import { pino } from 'pino';
+import { loadConfig } from '../bridge/config';
+import { decodeSkuEvent } from '../bridge/consumers/decodeEvent';
+import { createEventLog } from '../bridge/eventLog';
+import { EVENTS_TOPIC } from '../bridge/eventLog/topics';
+import { createWmsClient, type WmsRecord } from '../bridge/wms/client';
+import { evolve, initialSkuState, type Reservation, type SkuEvent, type SkuState } from '../src/domain/sku';
+import type { Ledger } from './execute';
+import type { Op, Schedule } from './schedule';
+import { ALLOCATION_DEADLINE_SECONDS, pause, TORTURE_ADMIN_KEY, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
+
+export type Check = { check: string; checked: number; violations: string[] };
+
+const get = async (system: TortureSystem, path: string, key = TORTURE_ADMIN_KEY): Promise<any> => {
+  const res = await fetch(`${system.edgeUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+};
+
+export async function objectLog(system: TortureSystem, sku: string): Promise<SkuEvent[]> {
+  const events: SkuEvent[] = [];
+  for (let after = 0; ; ) {
+    const page = await get(system, `/v1/admin/skus/${sku}/events?after=${after}&limit=1000`);
+    events.push(...page.events);
+    if (page.nextAfter === null) return events;
+    after = page.nextAfter;
+  }
+}
+
+/** Every SKU's log, folded version by version: what every other check reads. */
+export type Folded = { sku: string; log: SkuEvent[]; state: SkuState };
+
+export async function foldAll(system: TortureSystem, schedule: Schedule): Promise<Folded[]> {
+  return Promise.all(
+    schedule.skus.map(async ({ sku }) => {
+      const log = await objectLog(system, sku);
+      return { sku, log, state: log.reduce(evolve, initialSkuState()) };
+    }),
+  );
+}
+
+/** Waits until no reservation is held past its TTL, and every one is allocated, released or bought. */
+export async function waitUntilSettled(system: TortureSystem, schedule: Schedule, timeoutMs: number): Promise<Folded[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const folded = await foldAll(system, schedule);
+    const open = folded.flatMap((f) => [...f.state.reservations.values()].filter(unsettled));
+    if (open.length === 0 || Date.now() > deadline) return folded;
+    await pause(1_000);
+  }
+}
+
+const unsettled = (r: Reservation) => r.status === 'held' || (r.status !== 'released' && r.allocation === 'pending');
+
+/** reserved + sold ≤ onHand at every version of every SKU; units per customer within the limit. */
+export function noOversell(folded: Folded[]): Check {
+  const violations: string[] = [];
+  let checked = 0;
+  for (const { sku, log } of folded) {
+    let state = initialSkuState();
+    for (const event of log) {
+      state = evolve(state, event);
+      checked++;
+      if (state.reserved + state.sold > state.onHand) violations.push(`${sku} v${state.version}: reserved ${state.reserved} + sold ${state.sold} > onHand ${state.onHand}`);
+      if (state.reserved < 0 || state.sold < 0) violations.push(`${sku} v${state.version}: negative counters`);
+    }
+    if (log.some((e, i) => e.version !== i + 1)) violations.push(`${sku}: versions are not 1..${log.length}`);
+  }
+  return { check: 'no oversell at any version; versions 1..n', checked, violations };
+}
+
+/** The object's own counters equal the fold of its log, and units are conserved. */
+export async function conservation(system: TortureSystem, folded: Folded[], schedule: Schedule, ledger: Ledger): Promise<Check> {
+  const violations: string[] = [];
+  for (const { sku, state, log } of folded) {
+    const counters = await get(system, `/v1/skus/${sku}?consistent=true`, TORTURE_STOREFRONT_KEY);
+    const held = [...state.reservations.values()].filter((r) => r.status === 'held').reduce((n, r) => n + r.qty, 0);
+    const bought = [...state.reservations.values()].filter((r) => r.status === 'completed').reduce((n, r) => n + r.qty, 0);
+    const initial = schedule.skus.find((s) => s.sku === sku)!.stock;
+    const received = log.filter((e) => e.type === 'StockReceived').reduce((n, e) => n + (e.data as { qty: number }).qty, 0);
+    const ackedReceipts = schedule.ops.reduce((n, op, i) => n + (op.kind === 'receipt' && op.sku === sku && ledger.answers[i]?.status === 200 ? op.qty : 0), 0);
+    if (counters.onHand !== state.onHand || counters.reserved !== state.reserved || counters.sold !== state.sold) {
+      violations.push(`${sku}: object says ${JSON.stringify(counters)}, its log folds to onHand ${state.onHand} reserved ${state.reserved} sold ${state.sold}`);
+    }
+    if (state.reserved !== held || state.sold !== bought) violations.push(`${sku}: reserved ${state.reserved} ≠ held ${held} or sold ${state.sold} ≠ bought ${bought}`);
+    if (state.onHand !== initial + received) violations.push(`${sku}: onHand ${state.onHand} ≠ stock ${initial} + received ${received}`);
+    // Receipts are idempotent by key: every acknowledged one is in the log, none twice.
+    if (received !== ackedReceipts) violations.push(`${sku}: received ${received} units, acknowledged receipts ${ackedReceipts}`);
+  }
+  return { check: 'conservation: counters = fold of the log; onHand = stock + receipts', checked: folded.length, violations };
+}
+
+type ReserveOp = Extract<Op, { kind: 'reserve' }>;
+
+/** Every acknowledged write is in the log exactly once, with what the buyer was told. */
+export function acknowledgedWrites(folded: Folded[], schedule: Schedule, ledger: Ledger): Check {
+  const violations: string[] = [];
+  const reservedEvents = new Map<string, SkuEvent[]>();
+  for (const { log } of folded) {
+    for (const e of log) if (e.type === 'StockReserved') reservedEvents.set(e.data.reservationId, [...(reservedEvents.get(e.data.reservationId) ?? []), e]);
+  }
+  const reservationOf = (id: string) => folded.map((f) => f.state.reservations.get(id)).find(Boolean);
+  const completedIds = new Set(folded.flatMap((f) => f.log.filter((e) => e.type === 'ReservationCompleted').map((e) => (e.data as { reservationId: string }).reservationId)));
+  let checked = 0;
+  schedule.ops.forEach((op, i) => {
+    const answer = ledger.answers[i];
+    if (!answer) return;
+    if (op.kind === 'reserve' && answer.status === 201) {
+      checked++;
+      const found = reservedEvents.get(answer.body.reservationId) ?? [];
+      if (found.length !== 1) violations.push(`op ${i}: reservation ${answer.body.reservationId} appears ${found.length} times`);
+      else if (found[0]!.sku !== (op as ReserveOp).sku || (found[0]!.data as { qty: number }).qty !== op.qty) violations.push(`op ${i}: logged reservation differs from the request`);
+    }
+    if (op.kind === 'complete' && answer.status === 200) {
+      checked++;
+      // Bought stays bought in the log; the WMS failing it later releases it for a refund, recorded as such.
+      const r = reservationOf(answer.body.reservationId);
+      if (!completedIds.has(answer.body.reservationId)) violations.push(`op ${i}: complete acknowledged but not in the log`);
+      else if (r?.status === 'released' && !(r.refundDue && ['wms_timeout', 'wms_rejected'].includes(r.releaseReason ?? ''))) {
+        violations.push(`op ${i}: bought, then released as ${r.releaseReason} without a refund due`);
+      }
+    }
+    if (op.kind === 'cancel' && answer.status === 200) {
+      checked++;
+      const r = reservationOf(answer.body.reservationId);
+      if (r?.status !== 'released') violations.push(`op ${i}: cancel acknowledged but the reservation is ${r?.status ?? 'missing'}`);
+    }
+    if (op.kind === 'complete' && answer.status === 409 && ['reservation_expired', 'reservation_released'].includes(answer.body?.error?.code)) {
+      const r = reservationOf((ledger.answers[op.of]!.body as { reservationId: string }).reservationId);
+      if (r?.status !== 'released') violations.push(`op ${i}: complete refused as ${answer.body.error.code} but the reservation is ${r?.status}`);
+    }
+    if (answer.status >= 500 || answer.status === 0) violations.push(`op ${i} (${op.kind}): no answer after ${answer.attempts} attempts: ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
+  });
+  return { check: 'acknowledged writes in the log exactly once', checked, violations };
+}
+
+/** At the TTL boundary: never bought after its expiry, never expired before it. */
+export function ttlBoundaries(folded: Folded[]): Check {
+  const violations: string[] = [];
+  let checked = 0;
+  for (const { sku, log } of folded) {
+    const expiresAt = new Map<string, number>();
+    for (const e of log) {
+      if (e.type === 'StockReserved') expiresAt.set(e.data.reservationId, Date.parse(e.data.expiresAt));
+      if (e.type === 'ReservationCompleted' && Date.parse(e.at) >= expiresAt.get(e.data.reservationId)!) violations.push(`${sku} v${e.version}: completed at ${e.at}, after its expiry`);
+      if (e.type === 'StockReleased' && e.data.reason === 'expired') {
+        checked++;
+        if (Date.parse(e.at) < expiresAt.get(e.data.reservationId)!) violations.push(`${sku} v${e.version}: expired at ${e.at}, before its TTL`);
+      }
+    }
+  }
+  return { check: 'TTL boundaries: no purchase after expiry, no expiry before it', checked, violations };
+}
+
+/** None held past TTL + saga deadline; every one released, bought, or allocated. */
+export function nothingStuck(folded: Folded[]): Check {
+  const violations: string[] = [];
+  const all = folded.flatMap((f) => [...f.state.reservations.values()].map((r) => ({ sku: f.sku, r })));
+  for (const { sku, r } of all) if (unsettled(r)) violations.push(`${sku} ${r.reservationId}: ${r.status}/${r.allocation}, expires ${r.expiresAt}`);
+  return { check: `no reservation stuck past TTL + ${ALLOCATION_DEADLINE_SECONDS} s saga deadline`, checked: all.length, violations };
+}
+
+/** The warehouse holds exactly what the objects consider allocated (reconcile: zero differences). */
+export async function reconcile(system: TortureSystem, folded: Folded[]): Promise<Check> {
+  const wms = await createWmsClient(`${system.wms.url}/wms`);
+  const records = new Map<string, WmsRecord>((await wms.list(10_000)).map((r) => [r.reservationId, r]));
+  const violations: string[] = [];
+  let checked = 0;
+  for (const { sku, state } of folded) {
+    for (const r of state.reservations.values()) {
+      checked++;
+      const record = records.get(r.reservationId);
+      const heldThere = record?.status === 'allocated';
+      const allocatedHere = r.status !== 'released' && r.allocation === 'allocated';
+      if (heldThere !== allocatedHere) violations.push(`${sku} ${r.reservationId}: object ${r.status}/${r.allocation}, WMS ${record?.status ?? 'none'}`);
+      else if (allocatedHere && (record!.qty !== r.qty || record!.allocationId !== r.allocationId)) violations.push(`${sku} ${r.reservationId}: WMS record differs`);
+    }
+  }
+  return { check: 'reconcile: WMS allocations = allocated units', checked, violations };
+}
+
+/** Kafka after dedupe by (sku, version) holds exactly the objects' logs. */
+export async function kafkaEqualsLogs(system: TortureSystem, folded: Folded[]): Promise<Check> {
+  const log = createEventLog(loadConfig({ KAFKA_BROKERS: system.broker.brokers, INTERNAL_SECRET: TORTURE_SECRET, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+  try {
+    const deduped = new Map<string, SkuEvent>();
+    let records = 0;
+    for (const record of await log.readAll(EVENTS_TOPIC)) {
+      records++;
+      const event = decodeSkuEvent(record);
+      if (event) deduped.set(`${event.sku}\n${event.version}`, event);
+    }
+    const violations: string[] = [];
+    let checked = 0;
+    for (const { sku, log: events } of folded) {
+      for (const e of events) {
+        checked++;
+        const relayed = deduped.get(`${sku}\n${e.version}`);
+        if (!relayed) violations.push(`${sku} v${e.version} missing from Kafka`);
+        else if (JSON.stringify(relayed) !== JSON.stringify(e)) violations.push(`${sku} v${e.version} differs in Kafka`);
+      }
+    }
+    const extra = deduped.size - checked;
+    if (extra > 0) violations.push(`${extra} events in Kafka that no object logged`);
+    return { check: `Kafka = objects' logs after dedupe (${records} records)`, checked, violations };
+  } finally {
+    await log.close();
+  }
+}
+
+/** The read model (rebuilt mid-run, then live) equals every object's state. */
+export async function projectionsEqual(system: TortureSystem, folded: Folded[]): Promise<Check> {
+  const fields = ['onHand', 'reserved', 'sold', 'available', 'version'] as const;
+  const differing = async () => {
+    const out: string[] = [];
+    for (const { sku } of folded) {
+      const [view, primary] = await Promise.all([get(system, `/v1/skus/${sku}`, TORTURE_STOREFRONT_KEY), get(system, `/v1/skus/${sku}?consistent=true`, TORTURE_STOREFRONT_KEY)]);
+      if (view.source !== 'projection' || fields.some((f) => view[f] !== primary[f])) out.push(`${sku}: view ${JSON.stringify(view)} vs object ${JSON.stringify(primary)}`);
+    }
+    return out;
+  };
+  // Views are written at most once a second per key: give the last writes time to land.
+  let violations = await differing();
+  for (let i = 0; i < 20 && violations.length; i++) {
+    await pause(1_000);
+    violations = await differing();
+  }
+  return { check: 'read model (after the mid-run rebuild) = objects', checked: folded.length, violations };
+}
+
+/** Every checkout whole: all lines held or bought, or nothing held; answers agree with the end state. */
+export async function checkoutsWhole(system: TortureSystem, schedule: Schedule, ledger: Ledger): Promise<Check> {
+  const violations: string[] = [];
+  let checked = 0;
+  for (const [i, op] of schedule.ops.entries()) {
+    const answer = ledger.answers[i];
+    const id = answer?.body?.checkoutId ?? answer?.body?.error?.details?.checkoutId;
+    if (op.kind !== 'checkout' || !id) continue;
+    checked++;
+    const c = await get(system, `/v1/checkouts/${id}?customerId=${op.customerId}`, TORTURE_STOREFRONT_KEY);
+    const held = c.lines.filter((l: any) => l.reservation?.status === 'held');
+    if (['failed', 'cancelled'].includes(c.status) && held.length) violations.push(`checkout ${id} ${c.status} still holds ${held.map((l: any) => l.sku)}`);
+    if (answer!.status === 201 && answer!.body.lines.some((l: any) => l.state !== 'held')) violations.push(`checkout ${id} answered 201 with a line not held`);
+    if (answer!.status === 409 && c.status !== 'failed') violations.push(`checkout ${id} refused but ended ${c.status}`);
+  }
+  return { check: 'checkouts all-or-nothing', checked, violations };
+}

@@ -1,0 +1,145 @@
+import { printTable, type Row } from '../bench/lib/report';
+import {
+  acknowledgedWrites,
+  checkoutsWhole,
+  conservation,
+  foldAll,
+  kafkaEqualsLogs,
+  noOversell,
+  nothingStuck,
+  projectionsEqual,
+  reconcile,
+  ttlBoundaries,
+  waitUntilSettled,
+  type Check,
+} from './checks';
+import { execute, type Ledger } from './execute';
+import { fuzz } from './fuzz';
+import { makeSchedule, type Schedule } from './schedule';
+import { TORTURE_ADMIN_KEY, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, TortureSystem } from './system';
+
+export type TortureOptions = {
+  seed: number;
+  ops: number;
+  fuzzRequests: number;
+  concurrency?: number;
+  /** Off: the same operations on a calm system (to tell a fault's doing from a plain bug). */
+  faults?: boolean;
+};
+
+export type TortureReport = { seed: number; checks: Check[]; violations: number; seconds: number };
+
+/** Faults of the simulated warehouse for the whole run (the outage comes on top, from the schedule). */
+const WMS_FAULTS = {
+  WMS_LATENCY_MS: '2-30',
+  WMS_TIMEOUT_RATE: '0.1',
+  WMS_FAULT_RATE: '0.05',
+  WMS_DUPLICATE_RATE: '0.1',
+  WMS_LATE_RATE: '0.05',
+  WMS_LATE_MS: '1500',
+};
+
+/**
+ * A seeded, reproducible torture run: the schedule's operations against the whole system while
+ * its faults strike, then every invariant checked against the logs, Kafka, the warehouse and the
+ * read model, then a fuzz of malformed requests that must neither fail nor append anything.
+ */
+export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, faults = true }: TortureOptions): Promise<TortureReport> {
+  const started = Date.now();
+  const schedule = makeSchedule({ seed, ops, faults });
+  console.log(`torture: seed ${seed}, ${ops.toLocaleString('en-US')} operations, ${schedule.faults.length} faults, ${fuzzRequests.toLocaleString('en-US')} fuzz requests`);
+  const system = new TortureSystem();
+  try {
+    await system.start(faults ? WMS_FAULTS : {});
+    await createSkus(system, schedule);
+    const ledger = await execute(system, schedule, concurrency, progress(ops, started));
+    console.log(`operations done in ${((ledger.endedAt - ledger.startedAt) / 1000).toFixed(1)} s; waiting for TTLs, sagas and the relay to settle`);
+    await system.calmWms();
+    const maxTtl = Math.max(...schedule.ops.map((op) => ('ttlSeconds' in op ? op.ttlSeconds : 0)));
+    const folded = await waitUntilSettled(system, schedule, (maxTtl + 120) * 1000);
+    const checks: Check[] = [
+      { check: 'idempotent replays identical', checked: schedule.ops.filter((o) => o.kind === 'replay').length, violations: ledger.violations.filter((v) => v.startsWith('replay')) },
+      { check: 'faults injected', checked: ledger.faultsDone.length, violations: ledger.violations.filter((v) => v.startsWith('fault')) },
+      noOversell(folded),
+      await conservation(system, folded, schedule, ledger),
+      acknowledgedWrites(folded, schedule, ledger),
+      ttlBoundaries(folded),
+      nothingStuck(folded),
+      await checkoutsWhole(system, schedule, ledger),
+      await reconcile(system, folded),
+      await kafkaEqualsLogs(system, await foldAll(system, schedule)),
+      await projectionsEqual(system, folded),
+      await fuzzCheck(system, schedule, fuzzRequests, seed),
+    ];
+    report(schedule, ledger, system, checks);
+    const violations = checks.reduce((n, c) => n + c.violations.length, 0);
+    return { seed, checks, violations, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await system.stop();
+  }
+}
+
+async function createSkus(system: TortureSystem, schedule: Schedule): Promise<void> {
+  for (const { sku, stock, limitPerCustomer } of schedule.skus) {
+    const res = await fetch(`${system.edgeUrl}/v1/admin/skus/${sku}/stock`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TORTURE_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ onHand: stock, limitPerCustomer }),
+    });
+    if (res.status !== 200) throw new Error(`stock of ${sku}: ${res.status} ${await res.text()}`);
+  }
+}
+
+function progress(total: number, started: number) {
+  let shown = 0;
+  return (done: number) => {
+    if (done * 20 < (shown + 1) * total && done !== total) return;
+    shown = Math.floor((done * 20) / total);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`  ${Math.round((done / total) * 100)}%  ${done.toLocaleString('en-US')} operations, ${Math.round(done / seconds)}/s`);
+  };
+}
+
+/** Malformed requests after the storm: zero 5xx, zero events appended to any SKU. */
+async function fuzzCheck(system: TortureSystem, schedule: Schedule, requests: number, seed: number): Promise<Check> {
+  const skus = schedule.skus.map((s) => s.sku);
+  const before = await versions(system, skus);
+  const result = await fuzz({ url: system.edgeUrl, seed, requests, concurrency: 16, adminKey: TORTURE_ADMIN_KEY, storefrontKey: TORTURE_STOREFRONT_KEY, internalSecret: TORTURE_SECRET, skus });
+  const after = await versions(system, skus);
+  const violations = [
+    ...(result.serverErrorCount > 0 ? [`${result.serverErrorCount} answers were 5xx`] : []),
+    ...result.serverErrors.map((e) => `5xx: ${JSON.stringify(e).slice(0, 300)}`),
+    ...(result.networkErrors > 0 ? [`${result.networkErrors} network errors`] : []),
+    ...skus.filter((sku) => after.get(sku) !== before.get(sku)).map((sku) => `${sku}: events appended by the fuzz (v${before.get(sku)} → v${after.get(sku)})`),
+  ];
+  return { check: `fuzz: ${result.total.toLocaleString('en-US')} malformed requests, no 5xx, nothing appended`, checked: result.total, violations };
+}
+
+async function versions(system: TortureSystem, skus: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const sku of skus) {
+    const res = await fetch(`${system.edgeUrl}/v1/skus/${sku}?consistent=true`, { headers: { authorization: `Bearer ${TORTURE_STOREFRONT_KEY}` } });
+    out.set(sku, ((await res.json()) as { version: number }).version);
+  }
+  return out;
+}
+
+function report(schedule: Schedule, ledger: Ledger, system: TortureSystem, checks: Check[]): void {
+  const byKind = new Map<string, Map<string, number>>();
+  schedule.ops.forEach((op, i) => {
+    const status = ledger.answers[i] ? String(ledger.answers[i]!.status) : 'skipped';
+    const kind = op.kind === 'complete' || op.kind === 'cancel' ? `${op.kind}${op.atExpiryOffsetMs === null ? '' : ' at TTL'}` : op.kind;
+    const counts = byKind.get(kind) ?? new Map<string, number>();
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+    byKind.set(kind, counts);
+  });
+  const statuses = [...new Set([...byKind.values()].flatMap((m) => [...m.keys()]))].sort();
+  printTable('Operations by answer', [...byKind].map(([kind, counts]) => ({ operation: kind, ...Object.fromEntries(statuses.map((s) => [s, counts.get(s) ?? 0])) }) as Row));
+  printTable('Faults', system.log.map((line) => ({ when: line.slice(0, 24), fault: line.slice(25) })));
+  printTable('Checks', checks.map((c) => ({ check: c.check, checked: c.checked, violations: c.violations.length, result: c.violations.length ? 'FAIL' : 'ok' })));
+  for (const c of checks.filter((x) => x.violations.length)) {
+    console.log(`\n${c.check}:`);
+    for (const v of c.violations.slice(0, 10)) console.log(`  ${v}`);
+    if (c.violations.length > 10) console.log(`  … and ${c.violations.length - 10} more`);
+  }
+}
