@@ -19,7 +19,21 @@ export async function startSnapshotter({ log, edge, logger, everyEvents, everyMs
   const covered = new Map(checkpoints);
   const changed = new Set<string>();
   let sinceFlush = 0;
+  let unpublished = false;
   let flushedAt = Date.now();
+  let publishing: Promise<void> = Promise.resolve();
+
+  // One publication at a time: the batch handler and the idle timer both flush.
+  const flush = () =>
+    (publishing = publishing.catch(() => undefined).then(async () => {
+      if (!unpublished) return;
+      const written = await publishSnapshots(log, states, changed, covered);
+      logger.debug({ skus: changed.size, records: written }, 'snapshots published');
+      changed.clear();
+      sinceFlush = 0;
+      unpublished = false;
+      flushedAt = Date.now();
+    }));
 
   const subscription = await log.subscribe({
     groupId: 'snapshotter',
@@ -33,15 +47,22 @@ export async function startSnapshotter({ log, edge, logger, everyEvents, everyMs
         if (applied > 0) changed.add(record.key);
         sinceFlush += applied;
         covered.set(record.partition, record.offset);
+        unpublished = true;
       }
-      if (sinceFlush < everyEvents && Date.now() - flushedAt < everyMs) return;
-      const written = await publishSnapshots(log, states, changed, covered);
-      logger.debug({ skus: changed.size, records: written }, 'snapshots published');
-      changed.clear();
-      sinceFlush = 0;
-      flushedAt = Date.now();
+      if (sinceFlush >= everyEvents || Date.now() - flushedAt >= everyMs) await flush();
     },
   });
+  // When traffic stops the last events still get covered, so a rebuild does not replay them.
+  const idle = setInterval(() => {
+    if (Date.now() - flushedAt >= everyMs) flush().catch((error: unknown) => logger.warn({ err: error }, 'snapshot publication failed; retried on the next tick'));
+  }, everyMs);
+  idle.unref();
   logger.info({ skus: skus.length, partitions: checkpoints.size }, 'snapshotter resumed from its checkpoints');
-  return subscription;
+  return {
+    stop: async () => {
+      clearInterval(idle);
+      await subscription.stop();
+      await publishing.catch(() => undefined);
+    },
+  };
 }
