@@ -11,11 +11,21 @@ import { ALLOCATION_DEADLINE_SECONDS, pause, TORTURE_ADMIN_KEY, TORTURE_SECRET, 
 
 export type Check = { check: string; checked: number; violations: string[] };
 
-const get = async (system: TortureSystem, path: string, key = TORTURE_ADMIN_KEY): Promise<any> => {
-  const res = await fetch(`${system.edgeUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
-  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-};
+/** A read for the checks; a kept-alive socket closed under it (a client race, not an answer) is retried. */
+export async function get(system: TortureSystem, path: string, key = TORTURE_ADMIN_KEY): Promise<any> {
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(`${system.edgeUrl}${path}`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(30_000) });
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await pause(200 * attempt);
+      continue;
+    }
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+}
 
 export async function objectLog(system: TortureSystem, sku: string): Promise<SkuEvent[]> {
   const events: SkuEvent[] = [];

@@ -4,6 +4,7 @@ import {
   checkoutsWhole,
   conservation,
   foldAll,
+  get,
   kafkaEqualsLogs,
   noOversell,
   nothingStuck,
@@ -118,8 +119,7 @@ async function fuzzCheck(system: TortureSystem, schedule: Schedule, requests: nu
 async function versions(system: TortureSystem, skus: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const sku of skus) {
-    const res = await fetch(`${system.edgeUrl}/v1/skus/${sku}?consistent=true`, { headers: { authorization: `Bearer ${TORTURE_STOREFRONT_KEY}` } });
-    out.set(sku, ((await res.json()) as { version: number }).version);
+    out.set(sku, ((await get(system, `/v1/skus/${sku}?consistent=true`, TORTURE_STOREFRONT_KEY)) as { version: number }).version);
   }
   return out;
 }
