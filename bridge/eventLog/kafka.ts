@@ -18,6 +18,8 @@ type PendingAppend = { topic: string; records: readonly LogRecord[]; bytes: numb
 
 /** Appends coalesced into one produce request, below the broker's default 1 MiB per record batch. */
 const MAX_COALESCED_BYTES = 768 * 1024;
+/** While Kafka is away pushes keep coming (and retrying): past this, refuse at once rather than queue. */
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 /** Topic settings are explicit so that no broker default can expire or compact away the history. */
 const TOPIC_CONFIG: Record<TopicKind, ITopicConfig['configEntries']> = {
@@ -57,6 +59,8 @@ export class KafkaEventLog implements EventLog {
   readonly #producerKafka: Kafka;
   readonly #pending: PendingAppend[] = [];
   #draining: Promise<void> | null = null;
+  #queuedBytes = 0;
+  #closed = false;
 
   constructor(options: KafkaOptions) {
     this.#options = options;
@@ -108,8 +112,11 @@ export class KafkaEventLog implements EventLog {
    */
   append(topic: string, records: readonly LogRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
+    if (this.#closed) return Promise.reject(new Error('the event log is closed'));
+    const bytes = records.reduce((n, r) => n + r.key.length + r.value.length, 0);
+    if (this.#queuedBytes + bytes > MAX_QUEUED_BYTES) return Promise.reject(new Error('the produce queue is full: Kafka is not keeping up'));
     return new Promise((resolve, reject) => {
-      const bytes = records.reduce((n, r) => n + r.key.length + r.value.length, 0);
+      this.#queuedBytes += bytes;
       this.#pending.push({ topic, records, bytes, resolve, reject });
       this.#drain();
     });
@@ -130,11 +137,21 @@ export class KafkaEventLog implements EventLog {
       try {
         const producer = await this.#producerClient();
         await producer.sendBatch({ acks: -1, topicMessages: byTopic(batch) });
-        for (const append of batch) append.resolve();
+        this.#settle(batch, null);
       } catch (error) {
         await this.#resetProducer();
-        for (const append of batch) append.reject(error);
+        // Everything queued behind it is refused too: each would otherwise wait through its own
+        // failed reconnect, and its caller retries anyway.
+        this.#settle([...batch, ...this.#pending.splice(0)], error);
       }
+    }
+  }
+
+  #settle(appends: readonly PendingAppend[], error: unknown): void {
+    for (const append of appends) {
+      this.#queuedBytes -= append.bytes;
+      if (error === null) append.resolve();
+      else append.reject(error);
     }
   }
 
@@ -247,8 +264,10 @@ export class KafkaEventLog implements EventLog {
   }
 
   async close(): Promise<void> {
-    await this.#draining;
+    // Consumers first (they may append, to the DLQ say), then whatever is queued, then refuse more.
     await Promise.all([...this.#subscriptions].map((s) => s.stop()));
+    this.#closed = true;
+    while (this.#draining) await this.#draining;
     await this.#resetProducer();
     const admin = this.#admin;
     this.#admin = null;

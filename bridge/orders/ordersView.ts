@@ -69,7 +69,7 @@ export async function startOrdersView({ log, metrics, logger, holdAlertSeconds, 
   metrics.causalSources.set('orders', causal);
 
   const id = randomUUID();
-  const subscriptions: Subscription[] = await Promise.all([
+  const started = await Promise.allSettled([
     log.subscribe({
       groupId: `orders-view-events-${id}`,
       topic: EVENTS_TOPIC,
@@ -85,6 +85,14 @@ export async function startOrdersView({ log, metrics, logger, holdAlertSeconds, 
       onBatch: async (records) => records.forEach((r) => offer(decodeJoinedCheckout(r), r)),
     }),
   ]);
+  const subscriptions: Subscription[] = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // Half a view must not keep replaying into nothing while the start is retried.
+    await Promise.all(subscriptions.map((sub) => sub.stop()));
+    metrics.causalSources.delete('orders');
+    throw failed.reason;
+  }
 
   const watch = setInterval(() => {
     const health = causal();

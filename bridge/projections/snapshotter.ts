@@ -27,12 +27,20 @@ export async function startSnapshotter({ log, edge, logger, everyEvents, everyMs
   const flush = () =>
     (publishing = publishing.catch(() => undefined).then(async () => {
       if (!unpublished) return;
-      const written = await publishSnapshots(log, states, changed, covered);
-      logger.debug({ skus: changed.size, records: written }, 'snapshots published');
+      // Taken before the append awaits: what batches add meanwhile belongs to the next publication.
+      const skus = [...changed];
       changed.clear();
       sinceFlush = 0;
       unpublished = false;
-      flushedAt = Date.now();
+      try {
+        const written = await publishSnapshots(log, states, skus, covered);
+        logger.debug({ skus: skus.length, records: written }, 'snapshots published');
+        flushedAt = Date.now();
+      } catch (error) {
+        for (const sku of skus) changed.add(sku);
+        unpublished = true;
+        throw error;
+      }
     }));
 
   const subscription = await log.subscribe({

@@ -20,8 +20,9 @@ export const CheckoutEventSchema = z.discriminatedUnion('type', [
   })),
   event('LineReserved', z.object({ sku: SkuIdSchema, reservationId: z.string().min(1), skuVersion })),
   event('LineRefused', z.object({ sku: SkuIdSchema, code: z.string(), details: z.record(z.string(), z.unknown()) })),
-  event('LineReleased', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable() })),
-  event('LineCompleted', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable() })),
+  // Logs written before the version was recorded have none: read as unknown.
+  event('LineReleased', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable().default(null) })),
+  event('LineCompleted', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable().default(null) })),
   event('CompletionRequested', z.object({})),
   event('CancellationRequested', z.object({})),
 ]);
