@@ -1,7 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from '../test/e2e/support/processes';
 import { BASELINES, type Baseline, type Durability } from './baselines/stores';
 import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge, startNoopEdge } from './lib/edge';
 import { LOAD_CORE, runLoad, type LoadResult } from './lib/load';
@@ -54,14 +54,6 @@ async function edgeSystem(): Promise<System> {
     close: edge.close,
   };
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 async function baselineSystem(kind: Baseline, durability: Durability): Promise<System> {
   const port = await freePort();

@@ -17,7 +17,7 @@ import {
 import type { Env } from '../src/env';
 import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
 import { pushCheckoutBatch, relaySettings, type RelaySettings } from './relay/push';
-import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './relay/state';
+import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt } from './relay/state';
 import type { Outcome } from './sku/outcome';
 
 export type StartCheckout = { checkoutId: string; customerId: string; lines: CartLine[]; ttlSeconds: number; requestHash: string };
@@ -108,11 +108,6 @@ export class Checkout extends DurableObject<Env> {
     }
     await this.#drive();
     return { ok: true, value: this.#view() };
-  }
-
-  /** How far the relay of this checkout's log got. */
-  relayStatus(): RelayStatus & { lastVersion: number } {
-    return { lastVersion: this.#state?.version ?? 0, ...relayStatus(this.#sql) };
   }
 
   /** The safety net: whatever a failed or evicted run left undone is done now; then the log is relayed. */

@@ -50,7 +50,7 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
   let next = 0;
   let done = 0;
 
-  const runOp = async (op: Op, index: number): Promise<Answer | null> => {
+  const runOp = async (op: Op): Promise<Answer | null> => {
     switch (op.kind) {
       case 'reserve':
         return send(system, 'POST', `/v1/skus/${op.sku}/reservations`, TORTURE_STOREFRONT_KEY, { customerId: op.customerId, qty: op.qty, ttlSeconds: op.ttlSeconds }, { 'idempotency-key': op.key });
@@ -88,7 +88,6 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
           : send(system, 'DELETE', `/v1/checkouts/${id}?customerId=${customerId}`, TORTURE_STOREFRONT_KEY);
       }
     }
-    void index;
   };
 
   // One fault at a time: a second bridge kill must not race the restart of the first.
@@ -111,7 +110,7 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
         const index = next++;
         fire(index);
         const op = schedule.ops[index]!;
-        results[index] = runOp(op, index);
+        results[index] = runOp(op);
         // Aimed at a TTL boundary: waits on its own, not holding a slot.
         if ((op.kind === 'complete' || op.kind === 'cancel') && op.atExpiryOffsetMs !== null) running.push(results[index]!.then(() => undefined));
         else await results[index];
