@@ -1,27 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { consumeInOrder, memoryVersions } from '../../bridge/consumers/orderedEvents';
 import type { EdgeClient } from '../../bridge/edge/client';
-import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
-import { EVENTS_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
+import { EVENTS_TOPIC } from '../../bridge/eventLog/topics';
 import { createMetrics } from '../../bridge/metrics';
 import type { SkuEvent } from '../../src/domain/sku';
+import { embeddedLogForFile } from './support/embeddedLog';
 
-let dir: string;
-let log: EmbeddedEventLog;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ordered-events-'));
-  log = new EmbeddedEventLog(join(dir, 'log'));
-  await log.ensureTopics(TOPICS);
-});
-afterAll(async () => {
-  await log.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const log = embeddedLogForFile('ordered-events-');
 
 const at = '2026-11-25T10:00:00.000Z';
 const stockSet = (sku: string): SkuEvent => ({ type: 'StockSet', sku, version: 1, at, causedBy: {}, data: { onHand: 5, limitPerCustomer: null } });

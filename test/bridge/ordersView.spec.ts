@@ -1,25 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
-import { CHECKOUTS_TOPIC, EVENTS_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
+import { describe, expect, it } from 'vitest';
+import { CHECKOUTS_TOPIC, EVENTS_TOPIC } from '../../bridge/eventLog/topics';
 import { createMetrics } from '../../bridge/metrics';
 import { startOrdersView } from '../../bridge/orders/ordersView';
+import { embeddedLogForFile } from './support/embeddedLog';
 
-let dir: string;
-let log: EmbeddedEventLog;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'orders-view-'));
-  log = new EmbeddedEventLog(join(dir, 'log'));
-  await log.ensureTopics(TOPICS);
-});
-afterAll(async () => {
-  await log.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const log = embeddedLogForFile('orders-view-');
 
 const at = '2026-11-25T10:00:00.000Z';
 const checkoutId = `chk_${'0f'.repeat(16)}`;
