@@ -3,12 +3,13 @@ import { err, ok } from '../src/domain/core/result';
 import type { VectorClock } from '../src/domain/core/vectorClock';
 import {
   decide,
-  evolve,
-  nextExpiry,
+  evolveContext,
   reservationView,
+  rowKeys,
   skuCounters,
   type ReservationView,
   type SkuCommand,
+  type SkuContext,
   type SkuCounters,
   type SkuEvent,
   type SkuState,
@@ -17,7 +18,8 @@ import { generations } from '../src/api/generations';
 import type { Env } from '../src/env';
 import { liveGenerations } from './Generations';
 import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
-import { appendEvents, loadState, readEvents, readOutbox, readReservationHistory, saveSnapshot } from './sku/eventLog';
+import { appendEvents, loadState, readEvents, readOutbox, readReservationHistory, saveState } from './sku/eventLog';
+import { activeUnitsOf, dueReservations, loadReservation, nextExpiry, saveReservation } from './sku/reservations';
 import {
   findRecord,
   IDEMPOTENCY_RETENTION_MS,
@@ -44,20 +46,26 @@ export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };
 
 type ProjectionWrite = Extract<WritePlan, { kind: 'deferred' | 'current' }> | { kind: 'written' };
 
-const DEFAULT_SNAPSHOT_EVERY = 100;
+/**
+ * Expiries per alarm run. workerd's clock stands still while code runs, so the chunk is bounded by
+ * count, sized to stay far below the CPU limit; the alarm re-arms at once while more are due, and
+ * commands interleave between runs.
+ */
+const EXPIRIES_PER_ALARM = 250;
 const PROJECTION_RETRY_MS = 5_000;
 /** Pushes per alarm run; a longer backlog continues in the next run, so expiries are never starved. */
 const RELAY_BATCHES_PER_ALARM = 20;
 
 /**
  * The single writer of one SKU. Every command is decided by the pure domain and committed in
- * one synchronous SQLite transaction (events, outbox rows, idempotency record, snapshot), so the
- * output gate holds the reply until all of it is durable and nothing is ever half-applied.
- * No command awaits the network: the input gate stays closed while a command runs.
+ * one synchronous SQLite transaction (events, outbox rows, the reservation row, the counters, the
+ * idempotency record), so the output gate holds the reply until all of it is durable and nothing
+ * is ever half-applied. No command awaits the network: the input gate stays closed while a
+ * command runs. Memory holds the counters only; a command loads the rows it names by index, so
+ * its cost does not grow with the SKU's history.
  */
 export class Sku extends DurableObject<Env> {
   readonly #sql: SqlStorage;
-  readonly #snapshotEvery: number;
   readonly #relayTarget: RelayTarget | null;
   readonly #relayMaxBackoffMs: number;
   #state: SkuState;
@@ -72,10 +80,9 @@ export class Sku extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#snapshotEvery = Number(env.SNAPSHOT_EVERY) || DEFAULT_SNAPSHOT_EVERY;
     ({ target: this.#relayTarget, maxBackoffMs: this.#relayMaxBackoffMs } = relaySettings(env));
     migrate(this.#sql);
-    this.#state = loadState(this.#sql, this.#storedSku());
+    this.#state = loadState(this.#sql, this.#storedSku(), (work) => ctx.storage.transactionSync(work));
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
@@ -102,11 +109,11 @@ export class Sku extends DurableObject<Env> {
   }
 
   async setStock(req: SetStockRequest, idempotency?: IdempotencyInput): Promise<Outcome<SkuCounters>> {
-    return this.#run(req.sku, { type: 'SetStock', data: req }, skuCounters, idempotency);
+    return this.#run(req.sku, { type: 'SetStock', data: req }, countersOf, idempotency);
   }
 
   async receiveStock(req: ReceiveStockRequest, idempotency?: IdempotencyInput): Promise<Outcome<SkuCounters>> {
-    return this.#run(req.sku, { type: 'ReceiveStock', data: req }, skuCounters, idempotency);
+    return this.#run(req.sku, { type: 'ReceiveStock', data: req }, countersOf, idempotency);
   }
 
   async adminRelease(req: { sku: string; reservationId: string; expectedVersion?: number }): Promise<Outcome<ReservationView>> {
@@ -146,7 +153,7 @@ export class Sku extends DurableObject<Env> {
 
   reservation(ref: ReservationRef): Outcome<ReservationWithHistory> {
     this.#checkSku(ref.sku);
-    const r = this.#state.reservations.get(ref.reservationId);
+    const r = loadReservation(this.#sql, ref.reservationId);
     if (!r || r.customerId !== ref.customerId) return err({ code: 'reservation_not_found' });
     return ok({ ...reservationView(ref.sku, r), history: readReservationHistory(this.#sql, ref.sku, r.reservationId) });
   }
@@ -182,17 +189,15 @@ export class Sku extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
     const now = Date.now();
-    for (const r of [...this.#state.reservations.values()]) {
-      if (r.status === 'held' && Date.parse(r.expiresAt) <= now) {
-        this.#commit({ type: 'ExpireReservation', data: { reservationId: r.reservationId } }, now, () => null);
-      }
+    for (const reservationId of dueReservations(this.#sql, now, EXPIRIES_PER_ALARM)) {
+      this.#commit({ type: 'ExpireReservation', data: { reservationId } }, now, () => null);
     }
     purgeExpiredRecords(this.#sql, now);
     purgeSeenSignatures(this.#sql, now);
     await this.#relayOutbox();
     await this.#writeProjection();
     const due = [
-      nextExpiry(this.#state),
+      nextExpiry(this.#sql),
       nextPurgeAt(this.#sql),
       nextSignatureExpiry(this.#sql),
       this.#relayDueAt(Date.now()),
@@ -298,7 +303,7 @@ export class Sku extends DurableObject<Env> {
   async #run<T>(
     sku: string,
     command: SkuCommand,
-    present: (state: SkuState) => T,
+    present: (ctx: SkuContext) => T,
     idempotency?: IdempotencyInput,
   ): Promise<Outcome<T>> {
     this.#checkSku(sku);
@@ -322,22 +327,24 @@ export class Sku extends DurableObject<Env> {
   #commit<T>(
     command: SkuCommand,
     now: number,
-    present: (state: SkuState) => T,
+    present: (ctx: SkuContext) => T,
     idempotency?: IdempotencyInput,
   ): { outcome: Outcome<T>; wakeAt: number | null } {
-    const decision = decide(command, this.#state, now);
+    const ctx = this.#contextFor(command);
+    const decision = decide(command, ctx, now);
     const events = decision.ok ? decision.value : [];
-    const next = events.reduce(evolve, this.#state);
+    const next = events.reduce(evolveContext, ctx);
     const outcome: Outcome<T> = decision.ok ? ok(present(next)) : decision;
     this.ctx.storage.transactionSync(() => {
       if (events.length > 0) {
-        if (this.#state.version === 0) this.#sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?)", next.sku);
+        if (this.#state.version === 0) this.#sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?)", next.state.sku);
         appendEvents(this.#sql, events, now);
-        if (crossesMultiple(this.#state.version, next.version, this.#snapshotEvery)) saveSnapshot(this.#sql, next);
+        if (next.reservation && next.reservation !== ctx.reservation) saveReservation(this.#sql, next.reservation);
+        saveState(this.#sql, next.state);
       }
       if (idempotency) saveRecord(this.#sql, idempotency, outcome, now);
     });
-    this.#state = next;
+    this.#state = next.state;
     let wakeAt = idempotency && this.#alarmAt === null ? now + IDEMPOTENCY_RETENTION_MS : null;
     for (const e of events) {
       if (e.type === 'StockReserved') wakeAt = earliest(wakeAt, Date.parse(e.data.expiresAt));
@@ -353,9 +360,20 @@ export class Sku extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(at);
   }
 
-  /** Presents a reservation the decision just succeeded on, so it exists in the state. */
-  #viewOf(ref: { sku: string; reservationId: string }): (state: SkuState) => ReservationView {
-    return (state) => reservationView(ref.sku, state.reservations.get(ref.reservationId)!);
+  /** The counters, and the rows the command names, loaded by index. */
+  #contextFor(command: SkuCommand): SkuContext {
+    const { reservationId, customerId } = rowKeys(command);
+    const countUnits = customerId !== null && this.#state.limitPerCustomer !== null;
+    return {
+      state: this.#state,
+      reservation: reservationId === null ? null : loadReservation(this.#sql, reservationId),
+      activeUnits: countUnits ? activeUnitsOf(this.#sql, customerId) : 0,
+    };
+  }
+
+  /** Presents a reservation the decision just succeeded on, so the context holds it. */
+  #viewOf(ref: { sku: string; reservationId: string }): (ctx: SkuContext) => ReservationView {
+    return (ctx) => reservationView(ref.sku, ctx.reservation!);
   }
 
   #storedSku(): string {
@@ -377,5 +395,4 @@ function earliest(a: number | null, b: number | null): number | null {
   return Math.min(a, b);
 }
 
-const crossesMultiple = (from: number, to: number, every: number): boolean =>
-  Math.floor(from / every) !== Math.floor(to / every);
+const countersOf = (ctx: SkuContext): SkuCounters => skuCounters(ctx.state);

@@ -16,7 +16,6 @@ export interface Env {
   /** Comma-separated bearer keys with the admin role. */
   ADMIN_KEYS: string;
   DEFAULT_TTL_SECONDS: string;
-  SNAPSHOT_EVERY: string;
   /** Base URL of the bridge the SKU objects push their outbox to; unset, events wait in the outbox. */
   BRIDGE_URL?: string;
   /** Comma-separated HMAC secrets of internal calls (bridge ↔ edge): the first signs, all verify. */

@@ -4,7 +4,7 @@ import { decodeSkuEvent } from '../bridge/consumers/decodeEvent';
 import { createEventLog } from '../bridge/eventLog';
 import { EVENTS_TOPIC } from '../bridge/eventLog/topics';
 import { createWmsClient, type WmsRecord } from '../bridge/wms/client';
-import { evolve, initialSkuState, type Reservation, type SkuEvent, type SkuState } from '../src/domain/sku';
+import { evolve, foldLedger, initialSkuState, type Reservation, type SkuEvent, type SkuState } from '../src/domain/sku';
 import type { Ledger } from './execute';
 import type { Op, Schedule } from './schedule';
 import { ALLOCATION_DEADLINE_SECONDS, pause, TORTURE_ADMIN_KEY, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
@@ -38,13 +38,14 @@ export async function objectLog(system: TortureSystem, sku: string): Promise<Sku
 }
 
 /** Every SKU's log, folded version by version: what every other check reads. */
-export type Folded = { sku: string; log: SkuEvent[]; state: SkuState };
+export type Folded = { sku: string; log: SkuEvent[]; state: SkuState; reservations: ReadonlyMap<string, Reservation> };
 
 export async function foldAll(system: TortureSystem, schedule: Schedule): Promise<Folded[]> {
   return Promise.all(
     schedule.skus.map(async ({ sku }) => {
       const log = await objectLog(system, sku);
-      return { sku, log, state: log.reduce(evolve, initialSkuState()) };
+      const { state, reservations } = foldLedger(log);
+      return { sku, log, state, reservations };
     }),
   );
 }
@@ -54,7 +55,7 @@ export async function waitUntilSettled(system: TortureSystem, schedule: Schedule
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const folded = await foldAll(system, schedule);
-    const open = folded.flatMap((f) => [...f.state.reservations.values()].filter(unsettled));
+    const open = folded.flatMap((f) => [...f.reservations.values()].filter(unsettled));
     if (open.length === 0 || Date.now() > deadline) return folded;
     await pause(1_000);
   }
@@ -82,10 +83,10 @@ export function noOversell(folded: Folded[]): Check {
 /** The object's own counters equal the fold of its log, and units are conserved. */
 export async function conservation(system: TortureSystem, folded: Folded[], schedule: Schedule, ledger: Ledger): Promise<Check> {
   const violations: string[] = [];
-  for (const { sku, state, log } of folded) {
+  for (const { sku, state, reservations, log } of folded) {
     const counters = await get(system, `/v1/skus/${sku}?consistent=true`, TORTURE_STOREFRONT_KEY);
-    const held = [...state.reservations.values()].filter((r) => r.status === 'held').reduce((n, r) => n + r.qty, 0);
-    const bought = [...state.reservations.values()].filter((r) => r.status === 'completed').reduce((n, r) => n + r.qty, 0);
+    const held = [...reservations.values()].filter((r) => r.status === 'held').reduce((n, r) => n + r.qty, 0);
+    const bought = [...reservations.values()].filter((r) => r.status === 'completed').reduce((n, r) => n + r.qty, 0);
     const initial = schedule.skus.find((s) => s.sku === sku)!.stock;
     const received = log.filter((e) => e.type === 'StockReceived').reduce((n, e) => n + (e.data as { qty: number }).qty, 0);
     const ackedReceipts = schedule.ops.reduce((n, op, i) => n + (op.kind === 'receipt' && op.sku === sku && ledger.answers[i]?.status === 200 ? op.qty : 0), 0);
@@ -109,7 +110,7 @@ export function acknowledgedWrites(folded: Folded[], schedule: Schedule, ledger:
   for (const { log } of folded) {
     for (const e of log) if (e.type === 'StockReserved') reservedEvents.set(e.data.reservationId, [...(reservedEvents.get(e.data.reservationId) ?? []), e]);
   }
-  const reservationOf = (id: string) => folded.map((f) => f.state.reservations.get(id)).find(Boolean);
+  const reservationOf = (id: string) => folded.map((f) => f.reservations.get(id)).find(Boolean);
   const completedIds = new Set(folded.flatMap((f) => f.log.filter((e) => e.type === 'ReservationCompleted').map((e) => (e.data as { reservationId: string }).reservationId)));
   let checked = 0;
   schedule.ops.forEach((op, i) => {
@@ -165,7 +166,7 @@ export function ttlBoundaries(folded: Folded[]): Check {
 /** None held past TTL + saga deadline; every one released, bought, or allocated. */
 export function nothingStuck(folded: Folded[]): Check {
   const violations: string[] = [];
-  const all = folded.flatMap((f) => [...f.state.reservations.values()].map((r) => ({ sku: f.sku, r })));
+  const all = folded.flatMap((f) => [...f.reservations.values()].map((r) => ({ sku: f.sku, r })));
   for (const { sku, r } of all) if (unsettled(r)) violations.push(`${sku} ${r.reservationId}: ${r.status}/${r.allocation}, expires ${r.expiresAt}`);
   return { check: `no reservation stuck past TTL + ${ALLOCATION_DEADLINE_SECONDS} s saga deadline`, checked: all.length, violations };
 }
@@ -176,8 +177,8 @@ export async function reconcile(system: TortureSystem, folded: Folded[]): Promis
   const records = new Map<string, WmsRecord>((await wms.list(10_000)).map((r) => [r.reservationId, r]));
   const violations: string[] = [];
   let checked = 0;
-  for (const { sku, state } of folded) {
-    for (const r of state.reservations.values()) {
+  for (const { sku, reservations } of folded) {
+    for (const r of reservations.values()) {
       checked++;
       const record = records.get(r.reservationId);
       const heldThere = record?.status === 'allocated';

@@ -57,7 +57,6 @@ export async function startEdge(bindings: Record<string, string> = {}, options: 
       handleStructuredLogs: options.handleStructuredLogs,
       bindings: {
         DEFAULT_TTL_SECONDS: '300',
-        SNAPSHOT_EVERY: '100',
         STOREFRONT_KEYS: BENCH_STOREFRONT_KEY,
         ADMIN_KEYS: BENCH_ADMIN_KEY,
         INTERNAL_SECRET: 'bench-internal-secret',

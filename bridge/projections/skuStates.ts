@@ -1,13 +1,13 @@
-import { evolve, fromSnapshot, initialSkuState, skuCounters, type SkuCounters, type SkuSnapshot, type SkuState } from '../../src/domain/sku';
+import { evolve, initialSkuState, skuCounters, type SkuCounters, type SkuState } from '../../src/domain/sku';
 import { decodeSkuEvent } from '../consumers/decodeEvent';
 import { place } from '../consumers/sequencer';
 import type { EdgeClient } from '../edge/client';
 import type { ConsumedRecord } from '../eventLog/port';
 
 /**
- * Every SKU's state folded from the log with the domain's own `evolve`: the one code path of the
- * object, the snapshots and the rebuilt read models. Duplicates are skipped; a hole is filled
- * from the edge, as in every consumer.
+ * Every SKU's counters folded from the log with the domain's own `evolve`: O(1) per event and a
+ * fixed size per SKU, whatever its history (the events carry what the counters need). Duplicates
+ * are skipped; a hole is filled from the edge, as in every consumer.
  */
 export class SkuStates {
   readonly #states = new Map<string, SkuState>();
@@ -17,8 +17,8 @@ export class SkuStates {
     this.#edge = edge;
   }
 
-  load(snapshot: SkuSnapshot): void {
-    this.#states.set(snapshot.sku!, fromSnapshot(snapshot));
+  load(snapshot: SkuState): void {
+    this.#states.set(snapshot.sku!, snapshot);
   }
 
   /** Applies a record of the events topic; answers how many events that applied (0 for a duplicate or junk). */
@@ -29,7 +29,9 @@ export class SkuStates {
     const placement = place(state.version, event.version);
     if (placement === 'duplicate') return 0;
     const missing = placement === 'gap' ? await this.#edge.eventsBetween(event.sku, state.version, event.version) : [];
-    this.#states.set(event.sku, [...missing, event].reduce(evolve, state));
+    let next = state;
+    for (const e of missing) next = evolve(next, e);
+    this.#states.set(event.sku, evolve(next, event));
     return missing.length + 1;
   }
 

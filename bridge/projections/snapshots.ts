@@ -1,4 +1,4 @@
-import { toSnapshot, type SkuSnapshot } from '../../src/domain/sku';
+import type { SkuState } from '../../src/domain/sku';
 import type { EventLog, LogRecord } from '../eventLog/port';
 import { EVENTS_TOPIC, SNAPSHOTS_TOPIC } from '../eventLog/topics';
 import type { SkuStates } from './skuStates';
@@ -10,13 +10,13 @@ const CHECKPOINT_KEY = 'checkpoint:';
  * What the snapshots topic holds: the latest state per SKU, and per partition of the events
  * topic the offset every one of those states covers. A reader resumes after the checkpoints.
  */
-export type Snapshots = { skus: SkuSnapshot[]; checkpoints: Map<number, string> };
+export type Snapshots = { skus: SkuState[]; checkpoints: Map<number, string> };
 
 export async function loadSnapshots(log: EventLog): Promise<Snapshots> {
-  const skus = new Map<string, SkuSnapshot>();
+  const skus = new Map<string, SkuState>();
   const checkpoints = new Map<number, string>();
   for (const record of await log.readAll(SNAPSHOTS_TOPIC)) {
-    if (record.key.startsWith(SKU_KEY)) skus.set(record.key.slice(SKU_KEY.length), JSON.parse(record.value) as SkuSnapshot);
+    if (record.key.startsWith(SKU_KEY)) skus.set(record.key.slice(SKU_KEY.length), JSON.parse(record.value) as SkuState);
     else if (record.key.startsWith(CHECKPOINT_KEY)) checkpoints.set(Number(record.key.slice(CHECKPOINT_KEY.length)), record.value);
   }
   return { skus: [...skus.values()], checkpoints };
@@ -29,7 +29,7 @@ export const resumeAfter = (checkpoints: ReadonlyMap<number, string>): Map<numbe
 /** One append: the changed SKUs first, then the checkpoints that they make true. */
 export async function publishSnapshots(log: EventLog, states: SkuStates, skus: Iterable<string>, covered: ReadonlyMap<number, string>): Promise<number> {
   const records: LogRecord[] = [];
-  for (const sku of skus) records.push({ key: SKU_KEY + sku, value: JSON.stringify(toSnapshot(states.get(sku)!)) });
+  for (const sku of skus) records.push({ key: SKU_KEY + sku, value: JSON.stringify(states.get(sku)!) });
   for (const [partition, offset] of covered) records.push({ key: CHECKPOINT_KEY + partition, value: offset });
   if (records.length > 0) await log.append(SNAPSHOTS_TOPIC, records);
   return records.length;

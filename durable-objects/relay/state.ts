@@ -17,13 +17,19 @@ type StateRow = {
   last_relayed_at: number | null;
 };
 
+/**
+ * O(1) whatever the backlog: every event gets an outbox row and acknowledged rows go from the
+ * front, so the pending rows are one run of versions and two lookups by key count them. (A scan
+ * of the outbox on every command slowed writes exactly while the bridge was down.)
+ */
 export function relayStatus(sql: SqlStorage): RelayStatus {
   const state = sql.exec<StateRow>('SELECT * FROM relay_state WHERE id = 1').one();
-  const outbox = sql.exec<{ pending: number; oldest: number | null }>('SELECT count(*) AS pending, min(enqueued_at) AS oldest FROM outbox').one();
+  const first = sql.exec<{ version: number; enqueued_at: number }>('SELECT version, enqueued_at FROM outbox ORDER BY version LIMIT 1').toArray()[0];
+  const last = sql.exec<{ version: number }>('SELECT version FROM outbox ORDER BY version DESC LIMIT 1').toArray()[0];
   return {
     relayedVersion: state.relayed_version,
-    pending: outbox.pending,
-    oldestPendingAt: outbox.oldest,
+    pending: first && last ? last.version - first.version + 1 : 0,
+    oldestPendingAt: first?.enqueued_at ?? null,
     attempts: state.attempts,
     nextAttemptAt: state.next_attempt_at,
     lastError: state.last_error,

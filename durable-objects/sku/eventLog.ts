@@ -1,12 +1,16 @@
-import { fold } from '../../src/domain/core/decider';
-import { evolve, fromSnapshot, initialSkuState, toSnapshot, type SkuEvent, type SkuSnapshot, type SkuState } from '../../src/domain/sku';
+import {
+  emptyLedger,
+  initialSkuState,
+  record,
+  type SkuEvent,
+  type SkuState,
+} from '../../src/domain/sku';
+import { loadReservation, saveReservation } from './reservations';
 
 type EventRow = { version: number; type: string; at: string; caused_by: string; data: string };
 
-/** SQLite rows are capped at 2 MB; a large snapshot is split into chunks well below that. */
-const SNAPSHOT_CHUNK_CHARS = 512 * 1024;
-/** Older snapshots are superseded; one spare is kept in case the newest is ever unreadable. */
-const SNAPSHOTS_KEPT = 2;
+/** Events read per page when an object written by an older version builds its rows from its log. */
+const BACKFILL_PAGE = 1_000;
 
 /** Appends events and their outbox rows. Runs inside the command's transaction. */
 export function appendEvents(sql: SqlStorage, events: readonly SkuEvent[], now: number): void {
@@ -34,41 +38,53 @@ function selectEvents(sql: SqlStorage, sku: string, where: string, ...bindings: 
   return sql
     .exec<EventRow>(`SELECT version, type, at, caused_by, data FROM events WHERE ${where}`, ...bindings)
     .toArray()
-    .map((row) => toEvent(sku, row));
+    .map((row) => upcast(sql, toEvent(sku, row)));
 }
 
 const toEvent = (sku: string, row: EventRow): SkuEvent =>
   ({ type: row.type, sku, version: row.version, at: row.at, causedBy: JSON.parse(row.caused_by), data: JSON.parse(row.data) }) as SkuEvent;
 
-export function saveSnapshot(sql: SqlStorage, state: SkuState): void {
-  const json = JSON.stringify(toSnapshot(state));
-  const chunks = Math.max(1, Math.ceil(json.length / SNAPSHOT_CHUNK_CHARS));
-  for (let i = 0; i < chunks; i++) {
-    sql.exec(
-      'INSERT OR REPLACE INTO snapshots (version, chunk, chunks, data) VALUES (?, ?, ?, ?)',
-      state.version, i, chunks, json.slice(i * SNAPSHOT_CHUNK_CHARS, (i + 1) * SNAPSHOT_CHUNK_CHARS),
-    );
-  }
-  sql.exec(
-    'DELETE FROM snapshots WHERE version NOT IN (SELECT DISTINCT version FROM snapshots ORDER BY version DESC LIMIT ?)',
-    SNAPSHOTS_KEPT,
-  );
+/**
+ * Events written before completions carried their quantity and releases said whether the units
+ * were sold are read in today's shape, from the reservation's row: its quantity never changes, and
+ * a released row's `refundDue` is exactly whether it was completed first. The stored event is
+ * never rewritten.
+ */
+function upcast(sql: SqlStorage, event: SkuEvent): SkuEvent {
+  const legacy =
+    (event.type === 'ReservationCompleted' && !('qty' in event.data)) ||
+    (event.type === 'StockReleased' && !('refundDue' in event.data));
+  if (!legacy) return event;
+  const row = loadReservation(sql, event.data.reservationId);
+  if (!row) return event;
+  return event.type === 'ReservationCompleted'
+    ? { ...event, data: { ...event.data, qty: row.qty } }
+    : { ...event, data: { ...event.data, refundDue: row.refundDue } };
 }
 
-/** Cold start: the newest complete snapshot, then the events after it. */
-export function loadState(sql: SqlStorage, sku: string): SkuState {
-  const base = latestSnapshot(sql) ?? initialSkuState();
-  return fold(evolve, base, readEvents(sql, sku, base.version, Number.MAX_SAFE_INTEGER));
+export function saveState(sql: SqlStorage, state: SkuState): void {
+  sql.exec('INSERT OR REPLACE INTO sku_state (id, data) VALUES (1, ?)', JSON.stringify(state));
 }
 
-function latestSnapshot(sql: SqlStorage): SkuState | null {
-  const versions = sql.exec<{ version: number }>('SELECT DISTINCT version FROM snapshots ORDER BY version DESC').toArray();
-  for (const { version } of versions) {
-    const rows = sql
-      .exec<{ chunks: number; data: string }>('SELECT chunks, data FROM snapshots WHERE version = ? ORDER BY chunk', version)
-      .toArray();
-    if (rows.length === 0 || rows.length !== rows[0]!.chunks) continue;
-    return fromSnapshot(JSON.parse(rows.map((r) => r.data).join('')) as SkuSnapshot);
+/**
+ * Cold start reads one row of counters. An object last written by a version that kept whole-state
+ * snapshots has no such row: it folds its log once, page by page, into the reservation rows.
+ */
+export function loadState(sql: SqlStorage, sku: string, transaction: (work: () => void) => void): SkuState {
+  const row = sql.exec<{ data: string }>('SELECT data FROM sku_state WHERE id = 1').toArray()[0];
+  if (row) return JSON.parse(row.data) as SkuState;
+  const hasEvents = sql.exec('SELECT 1 FROM events LIMIT 1').toArray().length > 0;
+  return hasEvents ? backfill(sql, sku, transaction) : initialSkuState();
+}
+
+function backfill(sql: SqlStorage, sku: string, transaction: (work: () => void) => void): SkuState {
+  const ledger = emptyLedger();
+  for (let page = readEvents(sql, sku, 0, BACKFILL_PAGE); page.length > 0; page = readEvents(sql, sku, ledger.state.version, BACKFILL_PAGE)) {
+    for (const event of page) record(ledger, event);
   }
-  return null;
+  transaction(() => {
+    for (const r of ledger.reservations.values()) saveReservation(sql, r);
+    saveState(sql, ledger.state);
+  });
+  return ledger.state;
 }

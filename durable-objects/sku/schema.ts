@@ -62,6 +62,29 @@ const MIGRATIONS: readonly string[] = [
     writes INTEGER NOT NULL
   );
   `,
+  `
+  -- Cost bounded by live work: the decision state is one row of counters, and each reservation
+  -- is a row found by index (by id; by customer while active, for the limit; by expiry while
+  -- held, for the alarm), written in the command's transaction. Whole-state snapshots are gone:
+  -- they grew with the history and were rewritten inside commands.
+  CREATE TABLE sku_state (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
+  CREATE TABLE reservations (
+    reservation_id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    qty INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    allocation TEXT NOT NULL,
+    allocation_id TEXT,
+    release_reason TEXT,
+    refund_due INTEGER NOT NULL,
+    reserved_at_version INTEGER NOT NULL,
+    version INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX reservations_held_by_expiry ON reservations (expires_at) WHERE status = 'held';
+  CREATE INDEX reservations_active_by_customer ON reservations (customer_id) WHERE status <> 'released';
+  DROP TABLE snapshots;
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

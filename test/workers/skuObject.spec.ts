@@ -1,48 +1,104 @@
 import { env } from 'cloudflare:workers';
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { loadState, saveSnapshot } from '../../durable-objects/sku/eventLog';
-import { initialSkuState, type Reservation } from '../../src/domain/sku';
+import { foldLedger } from '../../src/domain/sku';
 import { createSku, reserve, uniqueSku } from '../support/api';
 
 const untyped = (sku: string) => env.SKU.getByName(sku) as unknown as DurableObjectStub;
 const idem = (key: string) => ({ scope: `test\n${key}`, requestHash: key });
 
 describe('SKU Durable Object storage', () => {
-  it('snapshots every 100 events and comes back from eviction with the same state', async () => {
-    const sku = uniqueSku('snap');
-    await createSku(sku, 1_000);
-    for (let i = 0; i < 249; i++) await reserve(sku, { customerId: `c${i}`, qty: 1 }, `k${i}`);
+  it('keeps one row per reservation in step with its log, and comes back from eviction with the same state', async () => {
+    const sku = uniqueSku('rows');
+    await createSku(sku, 1_000, 3);
     const stub = env.SKU.getByName(sku);
+    const ids: string[] = [];
+    const owners = new Map<string, string>();
+    for (let i = 0; i < 60; i++) {
+      const held = await stub.reserve({ sku, customerId: `c${i % 7}`, qty: 1 + (i % 2), ttlSeconds: 300 }, idem(`${sku}-${i}`));
+      if (held.ok) ids.push(held.value.reservationId);
+      if (held.ok) owners.set(held.value.reservationId, `c${i % 7}`);
+    }
+    expect(ids.length).toBeGreaterThan(10);
+    for (const [i, reservationId] of ids.entries()) {
+      const ref = { sku, reservationId, customerId: owners.get(reservationId)! };
+      if (i % 3 === 0) expect(await stub.complete(ref)).toMatchObject({ ok: true, value: { status: 'completed' } });
+      if (i % 3 === 1) expect(await stub.cancel(ref)).toMatchObject({ ok: true, value: { status: 'released' } });
+    }
     const before = await stub.counters(sku);
-    const snapshots = await runInDurableObject(untyped(sku), (_, state) =>
-      state.storage.sql.exec<{ version: number }>('SELECT DISTINCT version FROM snapshots ORDER BY version').toArray(),
-    );
-    expect(snapshots.map((s) => s.version)).toEqual([100, 200]);
+    const page = await stub.events(sku, 0, 10_000);
+    if (!page.ok) throw new Error('events failed');
+    const ledger = foldLedger(page.value.events);
+    const { rows, state } = await runInDurableObject(untyped(sku), (_, ctx) => ({
+      rows: ctx.storage.sql.exec<{ reservation_id: string }>('SELECT reservation_id FROM reservations').toArray().map((r) => r.reservation_id),
+      state: JSON.parse(ctx.storage.sql.exec<{ data: string }>('SELECT data FROM sku_state').one().data),
+    }));
+    expect(new Set(rows)).toEqual(new Set(ledger.reservations.keys()));
+    expect(state).toEqual(ledger.state);
+    for (const reservationId of ids.slice(0, 10)) {
+      const expected = ledger.reservations.get(reservationId)!;
+      const seen = await stub.reservation({ sku, reservationId, customerId: expected.customerId });
+      expect(seen).toMatchObject({ ok: true, value: { status: expected.status, qty: expected.qty, version: expected.version } });
+    }
 
     await evictDurableObject(untyped(sku));
     expect(await env.SKU.getByName(sku).counters(sku)).toEqual(before);
-    expect(before).toMatchObject({ ok: true, value: { version: 250, reserved: 249 } });
+    // The customer limit (3) still counts each customer's active units across the eviction.
+    expect(await env.SKU.getByName(sku).reserve({ sku, customerId: [...owners.values()][0]!, qty: 3, ttlSeconds: 60 }, idem(`${sku}-limit`))).toMatchObject({
+      ok: false, error: { code: 'customer_limit', limitPerCustomer: 3 },
+    });
   });
 
-  it('splits a large snapshot into chunks and reads it back whole', async () => {
-    const sku = uniqueSku('chunk');
-    await runInDurableObject(untyped(sku), (_, state) => {
-      const reservations = new Map<string, Reservation>();
-      for (let i = 0; i < 6_000; i++) {
-        const id = `res_${String(i).padStart(26, '0')}`;
-        reservations.set(id, {
-          reservationId: id, customerId: `customer-${i}-${'x'.repeat(40)}`, qty: 1, expiresAt: new Date(0).toISOString(),
-          status: 'released', allocation: 'pending', allocationId: null, releaseReason: 'expired', refundDue: false,
-          reservedAtVersion: i + 2, version: i + 3,
-        });
-      }
-      const big = { ...initialSkuState(), sku, version: 6_002, onHand: 5, reservations };
-      saveSnapshot(state.storage.sql, big);
-      const chunks = state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM snapshots WHERE version = 6002').one().n;
-      expect(chunks).toBeGreaterThan(1);
-      expect(loadState(state.storage.sql, sku)).toEqual(big);
+  it('finds every row it needs by index, never by scanning the table', async () => {
+    const sku = uniqueSku('plan');
+    await createSku(sku, 10);
+    const plans = await runInDurableObject(untyped(sku), (_, ctx) =>
+      [
+        "SELECT * FROM reservations WHERE reservation_id = 'x'",
+        "SELECT coalesce(sum(qty), 0) FROM reservations WHERE customer_id = 'c' AND status <> 'released'",
+        "SELECT reservation_id FROM reservations WHERE status = 'held' AND expires_at <= 5 ORDER BY expires_at LIMIT 10",
+        "SELECT min(expires_at) FROM reservations WHERE status = 'held'",
+      ].map((query) => ctx.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${query}`).toArray().map((r) => r.detail).join('; ')),
+    );
+    for (const plan of plans) expect(plan).not.toMatch(/SCAN reservations/);
+    expect(plans[1]).toContain('reservations_active_by_customer');
+    expect(plans[2]).toContain('reservations_held_by_expiry');
+    expect(plans[3]).toContain('reservations_held_by_expiry');
+  });
+
+  it('builds its rows once from the log of an object written before rows existed, reading old events in today\'s shape', async () => {
+    const sku = uniqueSku('legacy');
+    const at = new Date().toISOString();
+    const later = new Date(Date.now() + 600_000).toISOString();
+    const legacy = [
+      { type: 'StockSet', data: { onHand: 10, limitPerCustomer: null }, causedBy: {} },
+      { type: 'StockReserved', data: { reservationId: 'res_a', customerId: 'c', qty: 2, expiresAt: later }, causedBy: {} },
+      { type: 'StockReserved', data: { reservationId: 'res_b', customerId: 'c', qty: 3, expiresAt: later }, causedBy: {} },
+      { type: 'ReservationCompleted', data: { reservationId: 'res_a' }, causedBy: { [`sku:${sku}`]: 2 } },
+      { type: 'StockReleased', data: { reservationId: 'res_a', qty: 2, reason: 'admin' }, causedBy: { [`sku:${sku}`]: 2 } },
+      { type: 'StockReleased', data: { reservationId: 'res_b', qty: 3, reason: 'cancelled' }, causedBy: { [`sku:${sku}`]: 3 } },
+    ];
+    await runInDurableObject(untyped(sku), (_, ctx) => {
+      const sql = ctx.storage.sql;
+      sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?)", sku);
+      legacy.forEach((e, i) => {
+        const id = 'reservationId' in e.data ? e.data.reservationId : null;
+        sql.exec('INSERT INTO events (version, type, at, caused_by, data, reservation_id) VALUES (?, ?, ?, ?, ?, ?)', i + 1, e.type, at, JSON.stringify(e.causedBy), JSON.stringify(e.data), id);
+      });
     });
+    await evictDurableObject(untyped(sku));
+    const stub = env.SKU.getByName(sku);
+    expect(await stub.counters(sku)).toMatchObject({ ok: true, value: { version: 6, onHand: 10, reserved: 0, sold: 0, available: 10 } });
+    expect(await stub.reservation({ sku, reservationId: 'res_a', customerId: 'c' })).toMatchObject({
+      ok: true, value: { status: 'released', refundDue: true, releaseReason: 'admin' },
+    });
+    const page = await stub.events(sku, 3, 10);
+    if (!page.ok) throw new Error('events failed');
+    expect(page.value.events.map((e) => e.data)).toEqual([
+      { reservationId: 'res_a', qty: 2 },
+      { reservationId: 'res_a', qty: 2, reason: 'admin', refundDue: true },
+      { reservationId: 'res_b', qty: 3, reason: 'cancelled', refundDue: false },
+    ]);
   });
 
   it('refuses to update or delete an event, even from inside the object', async () => {

@@ -51,7 +51,7 @@ describe('reservation TTL enforced by the alarm', () => {
     const detail = await call('GET', `/v1/skus/${sku}/reservations/${held.json.reservationId}?customerId=c`);
     expect(detail.json).toMatchObject({ status: 'released', releaseReason: 'expired', allocation: 'pending' });
     expect(detail.json.history.map((e: any) => e.type)).toEqual(['StockReserved', 'StockReleased']);
-    expect(detail.json.history[1].data).toEqual({ reservationId: held.json.reservationId, qty: 3, reason: 'expired' });
+    expect(detail.json.history[1].data).toEqual({ reservationId: held.json.reservationId, qty: 3, reason: 'expired', refundDue: false });
     expect(detail.json.history[1].causedBy).toEqual({ [`sku:${sku}`]: 2 });
 
     // Alarms are at-least-once: running it again, scheduled or not, changes nothing.

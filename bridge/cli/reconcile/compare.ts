@@ -1,4 +1,4 @@
-import type { Reservation, SkuState } from '../../../src/domain/sku';
+import type { Reservation, SkuLedger } from '../../../src/domain/sku';
 import type { WmsRecord } from '../../wms/records';
 
 /**
@@ -30,9 +30,9 @@ type AtEdge = { sku: string; reservation: Reservation };
  * records. Only WMS records of those SKUs count, or of reservations the edge knows: a record
  * filed under another SKU is a mismatch, not someone else's business.
  */
-export function compareAllocations(edge: ReadonlyMap<string, SkuState>, wms: readonly WmsRecord[]): Comparison {
+export function compareAllocations(edge: ReadonlyMap<string, SkuLedger>, wms: readonly WmsRecord[]): Comparison {
   const atEdge = new Map<string, AtEdge>();
-  for (const [sku, state] of edge) for (const reservation of state.reservations.values()) atEdge.set(reservation.reservationId, { sku, reservation });
+  for (const [sku, ledger] of edge) for (const reservation of ledger.reservations.values()) atEdge.set(reservation.reservationId, { sku, reservation });
   const atWms = new Map(wms.filter((r) => edge.has(r.sku) || atEdge.has(r.reservationId)).map((r) => [r.reservationId, r]));
 
   const differences: Difference[] = [];

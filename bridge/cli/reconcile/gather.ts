@@ -1,6 +1,5 @@
 import pLimit from 'p-limit';
-import { fold } from '../../../src/domain/core/decider';
-import { evolve, initialSkuState, type SkuState } from '../../../src/domain/sku';
+import { emptyLedger, foldLedger, type SkuLedger } from '../../../src/domain/sku';
 import type { WmsRecord } from '../../wms/records';
 import type { Cli } from '../context';
 import { CallFailed } from '../exit';
@@ -10,7 +9,7 @@ import { compareAllocations } from './compare';
 /** SKU logs read at once: enough to hide latency, few enough not to crowd out the storefront's requests. */
 const CONCURRENCY = 8;
 
-type BothSides = { edge: Map<string, SkuState>; wms: WmsRecord[] };
+type BothSides = { edge: Map<string, SkuLedger>; wms: WmsRecord[] };
 
 /** SKUs worth checking: those the WMS has records of, and those the bridge's sagas touched. */
 async function knownSkus(cli: Cli, records: readonly WmsRecord[]): Promise<string[]> {
@@ -20,11 +19,11 @@ async function knownSkus(cli: Cli, records: readonly WmsRecord[]): Promise<strin
 }
 
 /** A SKU the edge never heard of has an empty log: whatever the WMS holds for it is WMS-only. */
-async function edgeState(cli: Cli, sku: string): Promise<SkuState> {
+async function edgeState(cli: Cli, sku: string): Promise<SkuLedger> {
   try {
-    return fold(evolve, initialSkuState(), await cli.edge.events(sku, 0));
+    return foldLedger(await cli.edge.events(sku, 0));
   } catch (error) {
-    if (error instanceof CallFailed && error.code === 'sku_not_found') return initialSkuState();
+    if (error instanceof CallFailed && error.code === 'sku_not_found') return emptyLedger();
     throw error;
   }
 }
@@ -42,7 +41,7 @@ export async function gather(cli: Cli, given: readonly string[], bar: (total: nu
 
   const progress = bar(skus.length);
   const limit = pLimit(CONCURRENCY);
-  const edge = new Map<string, SkuState>();
+  const edge = new Map<string, SkuLedger>();
   try {
     await Promise.all(
       skus.map((sku) =>

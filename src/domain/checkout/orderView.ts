@@ -1,6 +1,6 @@
 import type { Stamp } from '../core/causalDelivery';
 import { checkoutStream, skuStream, streamCheckout } from '../core/vectorClock';
-import { evolve, initialSkuState, type Reservation, type SkuEvent } from '../sku';
+import { evolveReservation, type Reservation, type SkuEvent } from '../sku';
 import { checkoutStatus, evolveCheckout, type CheckoutState, type CheckoutStatus, type LineState } from './checkout';
 import type { CheckoutRecord } from './events';
 
@@ -62,9 +62,7 @@ export function evolveOrder(doc: OrderDocument, joined: JoinedEvent): OrderDocum
   const event = joined.event;
   if (!('reservationId' in event.data)) return doc;
   const id = event.data.reservationId;
-  const known = doc.reservations[id];
-  const before = { ...initialSkuState(), reservations: new Map(known ? [[id, known]] : []) };
-  const after = evolve(before, event).reservations.get(id);
+  const after = evolveReservation(doc.reservations[id] ?? null, event);
   return after ? { ...doc, reservations: { ...doc.reservations, [id]: { ...after, sku: event.sku } } } : doc;
 }
 

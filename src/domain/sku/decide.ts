@@ -15,7 +15,8 @@ import type {
 import type { SkuError } from './errors';
 import type { ReleaseReason, SkuEvent } from './events';
 import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
-import { activeUnitsOf, available, skuExists, type Reservation, type SkuState } from './state';
+import type { SkuContext } from './context';
+import { available, skuExists, type Reservation, type SkuState } from './state';
 
 type Decision = Result<readonly SkuEvent[], SkuError>;
 type EventBody = { [E in SkuEvent as E['type']]: { type: E['type']; data: E['data'] } }[SkuEvent['type']];
@@ -24,28 +25,30 @@ const NOTHING: Decision = ok([]);
 
 /**
  * Decides what a command means for one SKU. Pure: the clock comes in as `now`, ids come in on
- * the command. Every invariant (never oversell, never rewrite) is checked here and nowhere else.
+ * the command, and the rows it names come in on the context (loaded by index), so its cost is the
+ * same whatever the SKU's history. Every invariant (never oversell, never rewrite) is checked here
+ * and nowhere else.
  */
-export function decide(command: SkuCommand, state: SkuState, now: number): Decision {
+export function decide(command: SkuCommand, ctx: SkuContext, now: number): Decision {
   switch (command.type) {
     case 'SetStock':
-      return setStock(command, state, now);
+      return setStock(command, ctx, now);
     case 'ReceiveStock':
-      return receiveStock(command, state, now);
+      return receiveStock(command, ctx, now);
     case 'Reserve':
-      return reserve(command, state, now);
+      return reserve(command, ctx, now);
     case 'CompletePurchase':
-      return completePurchase(command, state, now);
+      return completePurchase(command, ctx, now);
     case 'CancelReservation':
-      return cancelReservation(command, state, now);
+      return cancelReservation(command, ctx, now);
     case 'ExpireReservation':
-      return expireReservation(command, state, now);
+      return expireReservation(command, ctx, now);
     case 'AdminRelease':
-      return adminRelease(command, state, now);
+      return adminRelease(command, ctx, now);
     case 'ConfirmAllocation':
-      return confirmAllocation(command, state, now);
+      return confirmAllocation(command, ctx, now);
     case 'FailAllocation':
-      return failAllocation(command, state, now);
+      return failAllocation(command, ctx, now);
     default: {
       const exhaustive: never = command;
       return exhaustive;
@@ -53,7 +56,7 @@ export function decide(command: SkuCommand, state: SkuState, now: number): Decis
   }
 }
 
-function setStock({ data, causedBy }: SetStock, state: SkuState, now: number): Decision {
+function setStock({ data, causedBy }: SetStock, { state }: SkuContext, now: number): Decision {
   const conflict = checkExpectedVersion(state, data.expectedVersion);
   if (conflict) return err(conflict);
   if (!isQuantity(data.onHand, 0)) return invalid('onHand must be a non-negative integer');
@@ -67,7 +70,7 @@ function setStock({ data, causedBy }: SetStock, state: SkuState, now: number): D
   });
 }
 
-function receiveStock({ data, causedBy }: ReceiveStock, state: SkuState, now: number): Decision {
+function receiveStock({ data, causedBy }: ReceiveStock, { state }: SkuContext, now: number): Decision {
   const conflict = checkExpectedVersion(state, data.expectedVersion);
   if (conflict) return err(conflict);
   if (!skuExists(state)) return err({ code: 'sku_not_found' });
@@ -75,18 +78,15 @@ function receiveStock({ data, causedBy }: ReceiveStock, state: SkuState, now: nu
   return emit(state, now, causedBy, data.sku, { type: 'StockReceived', data: { qty: data.qty } });
 }
 
-function reserve({ data, causedBy }: Reserve, state: SkuState, now: number): Decision {
+function reserve({ data, causedBy }: Reserve, { state, reservation, activeUnits }: SkuContext, now: number): Decision {
   if (!skuExists(state)) return err({ code: 'sku_not_found' });
   if (!isQuantity(data.qty, 1) || data.qty > MAX_QTY) return invalid(`qty must be an integer in 1..${MAX_QTY}`);
   if (!isQuantity(data.ttlSeconds, 1) || data.ttlSeconds > MAX_TTL_SECONDS) {
     return invalid(`ttlSeconds must be an integer in 1..${MAX_TTL_SECONDS}`);
   }
-  if (state.reservations.has(data.reservationId)) return invalid('reservationId already used');
+  if (reservation) return invalid('reservationId already used');
   const limit = state.limitPerCustomer;
-  if (limit !== null) {
-    const activeUnits = activeUnitsOf(state, data.customerId);
-    if (activeUnits + data.qty > limit) return err({ code: 'customer_limit', limitPerCustomer: limit, activeUnits });
-  }
+  if (limit !== null && activeUnits + data.qty > limit) return err({ code: 'customer_limit', limitPerCustomer: limit, activeUnits });
   const left = available(state);
   if (data.qty > left) return err({ code: 'insufficient_stock', available: left });
   const expiresAt = new Date(now + data.ttlSeconds * 1000).toISOString();
@@ -96,60 +96,60 @@ function reserve({ data, causedBy }: Reserve, state: SkuState, now: number): Dec
   });
 }
 
-function completePurchase({ data, causedBy }: CompletePurchase, state: SkuState, now: number): Decision {
-  const r = ownReservation(state, data.reservationId, data.customerId);
+function completePurchase({ data, causedBy }: CompletePurchase, ctx: SkuContext, now: number): Decision {
+  const r = ownReservation(ctx, data.reservationId, data.customerId);
   if (!r) return err({ code: 'reservation_not_found' });
   if (r.status === 'completed') return NOTHING;
   if (r.status === 'released') return err({ code: 'reservation_released', reason: r.releaseReason ?? 'admin' });
   if (isDue(r, now)) return err({ code: 'reservation_expired' });
-  return emitAbout(state, r, now, causedBy, { type: 'ReservationCompleted', data: { reservationId: r.reservationId } });
+  return emitAbout(ctx.state, r, now, causedBy, { type: 'ReservationCompleted', data: { reservationId: r.reservationId, qty: r.qty } });
 }
 
-function cancelReservation({ data, causedBy }: CancelReservation, state: SkuState, now: number): Decision {
-  const r = ownReservation(state, data.reservationId, data.customerId);
+function cancelReservation({ data, causedBy }: CancelReservation, ctx: SkuContext, now: number): Decision {
+  const r = ownReservation(ctx, data.reservationId, data.customerId);
   if (!r) return err({ code: 'reservation_not_found' });
   if (r.status === 'released') return NOTHING;
   if (r.status === 'completed') return err({ code: 'reservation_completed' });
-  return release(state, r, 'cancelled', now, causedBy);
+  return release(ctx.state, r, 'cancelled', now, causedBy);
 }
 
-function expireReservation({ data, causedBy }: ExpireReservation, state: SkuState, now: number): Decision {
-  const r = state.reservations.get(data.reservationId);
+function expireReservation({ data, causedBy }: ExpireReservation, ctx: SkuContext, now: number): Decision {
+  const r = named(ctx, data.reservationId);
   if (!r) return err({ code: 'reservation_not_found' });
   // Only a purchase still held can lapse; an alarm that fires twice or early changes nothing.
   if (r.status !== 'held' || !isDue(r, now)) return NOTHING;
-  return release(state, r, 'expired', now, causedBy);
+  return release(ctx.state, r, 'expired', now, causedBy);
 }
 
-function adminRelease({ data, causedBy }: AdminRelease, state: SkuState, now: number): Decision {
-  const conflict = checkExpectedVersion(state, data.expectedVersion);
+function adminRelease({ data, causedBy }: AdminRelease, ctx: SkuContext, now: number): Decision {
+  const conflict = checkExpectedVersion(ctx.state, data.expectedVersion);
   if (conflict) return err(conflict);
-  const r = state.reservations.get(data.reservationId);
+  const r = named(ctx, data.reservationId);
   if (!r) return err({ code: 'reservation_not_found' });
   if (r.status === 'released') return NOTHING;
-  return release(state, r, 'admin', now, causedBy);
+  return release(ctx.state, r, 'admin', now, causedBy);
 }
 
-function confirmAllocation({ data, causedBy }: ConfirmAllocation, state: SkuState, now: number): Decision {
-  const r = state.reservations.get(data.reservationId);
+function confirmAllocation({ data, causedBy }: ConfirmAllocation, ctx: SkuContext, now: number): Decision {
+  const r = named(ctx, data.reservationId);
   if (!r) return err({ code: 'reservation_not_found' });
   // A success that arrives after the release must be undone at the WMS by the caller.
   if (r.status === 'released') return err({ code: 'reservation_released', reason: r.releaseReason ?? 'admin' });
   if (r.allocation === 'allocated') {
     return r.allocationId === data.allocationId ? NOTHING : err({ code: 'allocation_conflict', allocationId: r.allocationId });
   }
-  return emitAbout(state, r, now, causedBy, {
+  return emitAbout(ctx.state, r, now, causedBy, {
     type: 'AllocationConfirmed',
     data: { reservationId: r.reservationId, allocationId: data.allocationId },
   });
 }
 
-function failAllocation({ data, causedBy }: FailAllocation, state: SkuState, now: number): Decision {
-  const r = state.reservations.get(data.reservationId);
+function failAllocation({ data, causedBy }: FailAllocation, ctx: SkuContext, now: number): Decision {
+  const r = named(ctx, data.reservationId);
   if (!r) return err({ code: 'reservation_not_found' });
   if (r.status === 'released') return NOTHING;
   if (r.allocation === 'allocated') return err({ code: 'allocation_conflict', allocationId: r.allocationId });
-  return release(state, r, data.reason, now, causedBy);
+  return release(ctx.state, r, data.reason, now, causedBy);
 }
 
 function release(
@@ -161,7 +161,7 @@ function release(
 ): Decision {
   return emitAbout(state, r, now, causedBy, {
     type: 'StockReleased',
-    data: { reservationId: r.reservationId, qty: r.qty, reason },
+    data: { reservationId: r.reservationId, qty: r.qty, reason, refundDue: r.status === 'completed' },
   });
 }
 
@@ -188,8 +188,13 @@ function emit(
   return ok([event as SkuEvent]);
 }
 
-function ownReservation(state: SkuState, reservationId: string, customerId: string): Reservation | undefined {
-  const r = state.reservations.get(reservationId);
+/** The row the shell loaded, if it is the one the command names. */
+function named({ reservation }: SkuContext, reservationId: string): Reservation | undefined {
+  return reservation?.reservationId === reservationId ? reservation : undefined;
+}
+
+function ownReservation(ctx: SkuContext, reservationId: string, customerId: string): Reservation | undefined {
+  const r = named(ctx, reservationId);
   // Another customer's reservation is indistinguishable from a missing one.
   return r && r.customerId === customerId ? r : undefined;
 }

@@ -43,12 +43,14 @@ export const AllocationConfirmedSchema = z.object({
 export const ReservationCompletedSchema = z.object({
   type: z.literal('ReservationCompleted'),
   ...envelope,
-  data: z.object(reservationRef),
+  // The quantity rides on the event so that a reader of the log folds counters without rows.
+  data: z.object({ ...reservationRef, qty: z.int().min(1) }),
 });
 export const StockReleasedSchema = z.object({
   type: z.literal('StockReleased'),
   ...envelope,
-  data: z.object({ ...reservationRef, qty: z.int().min(1), reason: ReleaseReasonSchema }),
+  // refundDue: the units were sold, not held (they leave `sold`, and the money goes back).
+  data: z.object({ ...reservationRef, qty: z.int().min(1), reason: ReleaseReasonSchema, refundDue: z.boolean() }),
 });
 
 /** The wire shape of every SKU event: in the log, on Kafka, from the admin events route. */

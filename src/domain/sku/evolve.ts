@@ -1,44 +1,32 @@
-import type { SkuEvent, SkuEventOf } from './events';
+import type { SkuContext } from './context';
+import type { SkuEvent } from './events';
 import type { Reservation, SkuState } from './state';
 
 /**
- * Applies one event. Total: an event that cannot apply (unknown reservation, already
- * released) changes nothing but the version, so replaying any log never throws.
+ * The counters after one event, from the event alone: O(1) and no rows, so a consumer of the log
+ * (snapshots, rebuilds) folds any history in constant memory per SKU. It trusts the event, which
+ * `decide` produced against the rows; a context fold (`evolveContext`) is the total one.
  */
 export function evolve(state: SkuState, event: SkuEvent): SkuState {
-  const next = applyData(state, event);
-  return { ...next, sku: event.sku, version: event.version, lastEventAt: event.at };
+  return { ...applyCounters(state, event), sku: event.sku, version: event.version, lastEventAt: event.at };
 }
 
-/** Every event that changes a reservation goes through here, so each stamps its version. */
-function updateReservation(
-  state: SkuState,
-  event: SkuEvent & { data: { reservationId: string } },
-  update: (r: Reservation) => Reservation,
-): SkuState {
-  const r = state.reservations.get(event.data.reservationId);
-  if (!r) return state;
-  const changed = update(r);
-  if (changed === r) return state;
-  return { ...state, reservations: new Map(state.reservations).set(r.reservationId, { ...changed, version: event.version }) };
-}
-
-function applyData(state: SkuState, event: SkuEvent): SkuState {
+function applyCounters(state: SkuState, event: SkuEvent): SkuState {
   switch (event.type) {
     case 'StockSet':
       return { ...state, onHand: event.data.onHand, limitPerCustomer: event.data.limitPerCustomer };
     case 'StockReceived':
       return { ...state, onHand: state.onHand + event.data.qty };
     case 'StockReserved':
-      return onReserved(state, event);
+      return { ...state, reserved: state.reserved + event.data.qty };
     case 'AllocationConfirmed':
-      return updateReservation(state, event, (r) =>
-        r.status === 'released' ? r : { ...r, allocation: 'allocated', allocationId: event.data.allocationId },
-      );
+      return state;
     case 'ReservationCompleted':
-      return onCompleted(state, event);
+      return { ...state, reserved: state.reserved - event.data.qty, sold: state.sold + event.data.qty };
     case 'StockReleased':
-      return onReleased(state, event);
+      return event.data.refundDue
+        ? { ...state, sold: state.sold - event.data.qty }
+        : { ...state, reserved: state.reserved - event.data.qty };
     default: {
       const exhaustive: never = event;
       return exhaustive;
@@ -46,10 +34,20 @@ function applyData(state: SkuState, event: SkuEvent): SkuState {
   }
 }
 
-function onReserved(state: SkuState, event: SkuEventOf<'StockReserved'>): SkuState {
+/**
+ * The reservation row after one event. Total: an event that cannot apply to the row (another
+ * reservation, an unknown one, one already released) leaves it as it was.
+ */
+export function evolveReservation(r: Reservation | null, event: SkuEvent): Reservation | null {
+  if (event.type === 'StockReserved') return r ?? reservationFrom(event);
+  if (!r || !('reservationId' in event.data) || event.data.reservationId !== r.reservationId) return r;
+  const changed = transition(r, event);
+  return changed === r ? r : { ...changed, version: event.version };
+}
+
+function reservationFrom(event: Extract<SkuEvent, { type: 'StockReserved' }>): Reservation {
   const { reservationId, customerId, qty, expiresAt } = event.data;
-  if (state.reservations.has(reservationId)) return state;
-  const reservation: Reservation = {
+  return {
     reservationId,
     customerId,
     qty,
@@ -62,31 +60,52 @@ function onReserved(state: SkuState, event: SkuEventOf<'StockReserved'>): SkuSta
     reservedAtVersion: event.version,
     version: event.version,
   };
-  const reservations = new Map(state.reservations).set(reservationId, reservation);
-  return { ...state, reserved: state.reserved + qty, reservations };
 }
 
-function onCompleted(state: SkuState, event: SkuEventOf<'ReservationCompleted'>): SkuState {
-  const r = state.reservations.get(event.data.reservationId);
-  if (!r || r.status !== 'held') return state;
-  const next = updateReservation(state, event, () => ({ ...r, status: 'completed' }));
-  return { ...next, reserved: state.reserved - r.qty, sold: state.sold + r.qty };
+function transition(r: Reservation, event: SkuEvent): Reservation {
+  switch (event.type) {
+    case 'AllocationConfirmed':
+      return r.status === 'released' ? r : { ...r, allocation: 'allocated', allocationId: event.data.allocationId };
+    case 'ReservationCompleted':
+      return r.status === 'held' ? { ...r, status: 'completed' } : r;
+    case 'StockReleased': {
+      if (r.status === 'released') return r;
+      const { reason } = event.data;
+      const wmsFailure = reason === 'wms_timeout' || reason === 'wms_rejected';
+      return {
+        ...r,
+        status: 'released',
+        releaseReason: reason,
+        refundDue: r.status === 'completed',
+        allocation: wmsFailure ? 'failed' : r.allocation,
+      };
+    }
+    default:
+      return r;
+  }
 }
 
-function onReleased(state: SkuState, event: SkuEventOf<'StockReleased'>): SkuState {
-  const r = state.reservations.get(event.data.reservationId);
-  if (!r || r.status === 'released') return state;
-  const { reason } = event.data;
-  const wmsFailure = reason === 'wms_timeout' || reason === 'wms_rejected';
-  const released: Reservation = {
-    ...r,
-    status: 'released',
-    releaseReason: reason,
-    refundDue: r.status === 'completed',
-    allocation: wmsFailure ? 'failed' : r.allocation,
+/**
+ * One event applied to a command's context: the row it names and the counters. The counters move
+ * by the row's own transition (its quantity and status before and after), so replaying any log
+ * never throws and never counts an impossible transition. `activeUnits` stays as loaded: it is
+ * an input of the decision, not part of what the event changes.
+ */
+export function evolveContext(ctx: SkuContext, event: SkuEvent): SkuContext {
+  const stamped = { ...ctx.state, sku: event.sku, version: event.version, lastEventAt: event.at };
+  if (!('reservationId' in event.data)) return { ...ctx, state: applyCounters(stamped, event) };
+  const before = ctx.reservation;
+  const after = evolveReservation(before, event);
+  if (after === before || after === null) return { ...ctx, state: stamped };
+  const state = {
+    ...stamped,
+    reserved: stamped.reserved + unitsIn('held', after) - unitsIn('held', before),
+    sold: stamped.sold + unitsIn('completed', after) - unitsIn('completed', before),
   };
-  const next = updateReservation(state, event, () => released);
-  return r.status === 'held'
-    ? { ...next, reserved: state.reserved - r.qty }
-    : { ...next, sold: state.sold - r.qty };
+  return { ...ctx, state, reservation: after };
 }
+
+const unitsIn = (status: Reservation['status'], r: Reservation | null): number => (r?.status === status ? r.qty : 0);
+
+/** Held or bought and not given back: what counts toward the customer's limit. */
+export const activeUnits = (r: Reservation | null): number => (r && r.status !== 'released' ? r.qty : 0);

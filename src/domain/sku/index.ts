@@ -1,22 +1,10 @@
-import type { Decider } from '../core/decider';
-import type { SkuCommand } from './commands';
-import { decide } from './decide';
-import type { SkuError } from './errors';
-import type { SkuEvent } from './events';
-import { evolve } from './evolve';
-import { initialSkuState, type SkuState } from './state';
-
-export const skuDecider: Decider<SkuState, SkuCommand, SkuEvent, SkuError> = {
-  decide,
-  evolve,
-  initialState: initialSkuState,
-};
-
 export * from './commands';
+export * from './context';
 export * from './errors';
 export * from './events';
+export * from './ledger';
 export * from './limits';
-export * from './snapshot';
 export * from './state';
 export * from './view';
-export { decide, evolve };
+export { decide } from './decide';
+export { activeUnits, evolve, evolveContext, evolveReservation } from './evolve';

@@ -6,7 +6,8 @@ export type AllocationStatus = 'pending' | 'allocated' | 'failed';
 /**
  * A reservation has two independent sides: allocation (driven by the WMS saga) and purchase
  * (driven by the buyer). `released` is terminal and is never removed: late WMS replies and
- * late payments must still find it.
+ * late payments must still find it. A live object keeps these as rows of an indexed table, never
+ * all in memory: a flash sale puts hundreds of thousands on one SKU.
  */
 export type Reservation = {
   reservationId: string;
@@ -25,6 +26,10 @@ export type Reservation = {
   version: number;
 };
 
+/**
+ * What every decision needs, and nothing that grows with the history: the counters. Fixed size,
+ * so a command costs the same at the millionth reservation as at the first.
+ */
 export type SkuState = {
   sku: string | null;
   version: number;
@@ -33,7 +38,6 @@ export type SkuState = {
   sold: number;
   limitPerCustomer: number | null;
   lastEventAt: string | null;
-  reservations: ReadonlyMap<string, Reservation>;
 };
 
 export const initialSkuState = (): SkuState => ({
@@ -44,18 +48,8 @@ export const initialSkuState = (): SkuState => ({
   sold: 0,
   limitPerCustomer: null,
   lastEventAt: null,
-  reservations: new Map(),
 });
 
 export const available = (state: SkuState): number => state.onHand - state.reserved - state.sold;
 
 export const skuExists = (state: SkuState): boolean => state.version > 0;
-
-/** Units a customer holds or bought and still has: what `limitPerCustomer` caps. */
-export function activeUnitsOf(state: SkuState, customerId: string): number {
-  let units = 0;
-  for (const r of state.reservations.values()) {
-    if (r.customerId === customerId && r.status !== 'released') units += r.qty;
-  }
-  return units;
-}

@@ -49,14 +49,3 @@ export const reservationView = (sku: string, r: Reservation): ReservationView =>
   refundDue: r.refundDue,
   version: r.version,
 });
-
-/** The earliest instant at which some held reservation lapses, or null if none can. */
-export function nextExpiry(state: SkuState): number | null {
-  let earliest: number | null = null;
-  for (const r of state.reservations.values()) {
-    if (r.status !== 'held') continue;
-    const at = Date.parse(r.expiresAt);
-    if (earliest === null || at < earliest) earliest = at;
-  }
-  return earliest;
-}

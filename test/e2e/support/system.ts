@@ -1,5 +1,4 @@
-import { fold } from '../../../src/domain/core/decider';
-import { evolve, initialSkuState, type Reservation, type SkuEvent } from '../../../src/domain/sku';
+import { foldLedger, type Reservation, type SkuEvent } from '../../../src/domain/sku';
 import type { SkuNamespace } from './worker';
 
 /** Runs the tasks with `concurrency` of them in flight at any time, reporting progress. */
@@ -40,5 +39,5 @@ export async function objectLog(skus: SkuNamespace, sku: string): Promise<SkuEve
 
 /** The object's reservations as the pure domain folds its log. */
 export async function reservationsOf(skus: SkuNamespace, sku: string): Promise<Reservation[]> {
-  return [...fold(evolve, initialSkuState(), await objectLog(skus, sku)).reservations.values()];
+  return [...foldLedger(await objectLog(skus, sku)).reservations.values()];
 }

@@ -1,24 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { compareAllocations } from '../../../bridge/cli/reconcile/compare';
 import type { WmsRecord } from '../../../bridge/wms/records';
-import { fold } from '../../../src/domain/core/decider';
-import { evolve, initialSkuState, type ReleaseReason, type SkuEvent, type SkuState } from '../../../src/domain/sku';
+import { emptyLedger, foldLedger, type ReleaseReason, type SkuEvent, type SkuLedger } from '../../../src/domain/sku';
 
 const AT = '2026-11-25T12:00:00.000Z';
 
 type Step = Pick<SkuEvent, 'type' | 'data'>;
 
 /** A SKU's folded log: its stock, then the steps of its reservations, versions numbered in order. */
-function skuLog(sku: string, steps: Step[]): SkuState {
+function skuLog(sku: string, steps: Step[]): SkuLedger {
   const events = [{ type: 'StockSet', data: { onHand: 100, limitPerCustomer: null } }, ...steps].map(
     (step, i) => ({ ...step, sku, version: i + 1, at: AT, causedBy: {} }) as SkuEvent,
   );
-  return fold(evolve, initialSkuState(), events);
+  return foldLedger(events);
 }
 const reserved = (reservationId: string, qty: number): Step => ({ type: 'StockReserved', data: { reservationId, customerId: 'c', qty, expiresAt: AT } });
 const confirmed = (reservationId: string, allocationId: string): Step => ({ type: 'AllocationConfirmed', data: { reservationId, allocationId } });
-const completed = (reservationId: string): Step => ({ type: 'ReservationCompleted', data: { reservationId } });
-const released = (reservationId: string, qty: number, reason: ReleaseReason): Step => ({ type: 'StockReleased', data: { reservationId, qty, reason } });
+const completed = (reservationId: string, qty: number): Step => ({ type: 'ReservationCompleted', data: { reservationId, qty } });
+const released = (reservationId: string, qty: number, reason: ReleaseReason, refundDue = false): Step => ({ type: 'StockReleased', data: { reservationId, qty, reason, refundDue } });
 
 const wms = (reservationId: string, sku: string, qty: number, status: WmsRecord['status'], allocationId: string | null = null): WmsRecord => ({
   reservationId,
@@ -30,13 +29,13 @@ const wms = (reservationId: string, sku: string, qty: number, status: WmsRecord[
   updatedAt: AT,
 });
 
-const edgeOf = (...states: SkuState[]) => new Map(states.map((s) => [s.sku!, s]));
+const edgeOf = (...ledgers: SkuLedger[]) => new Map(ledgers.map((l) => [l.state.sku!, l]));
 
 describe('comparing the edge with the WMS', () => {
   it('finds nothing when every allocation is on both sides, counting held and sold units, not released or refused ones', () => {
     const a = skuLog('A', [
       reserved('r1', 2), confirmed('r1', 'al-1'),
-      reserved('r2', 3), confirmed('r2', 'al-2'), completed('r2'),
+      reserved('r2', 3), confirmed('r2', 'al-2'), completed('r2', 3),
       reserved('r3', 1), released('r3', 1, 'wms_rejected'),
       reserved('r4', 4), confirmed('r4', 'al-4'), released('r4', 4, 'cancelled'),
     ]);
@@ -69,7 +68,7 @@ describe('comparing the edge with the WMS', () => {
   });
 
   it('edge_only: the edge counts an allocation the WMS cancelled or never made', () => {
-    const a = skuLog('A', [reserved('r1', 2), confirmed('r1', 'al-1'), reserved('r2', 1), confirmed('r2', 'al-2'), completed('r2')]);
+    const a = skuLog('A', [reserved('r1', 2), confirmed('r1', 'al-1'), reserved('r2', 1), confirmed('r2', 'al-2'), completed('r2', 1)]);
     const result = compareAllocations(edgeOf(a), [wms('r1', 'A', 2, 'cancelled', 'al-1')]);
     expect(result.unitsAllocated).toEqual({ edge: 3, wms: 0 });
     expect(result.differences.map((d) => [d.kind, d.reservationId, d.wms?.status ?? null])).toEqual([
@@ -95,7 +94,7 @@ describe('comparing the edge with the WMS', () => {
 
   it('only the SKUs compared count: other SKUs and tombstones are ignored, an unknown SKU has nothing allocated at the edge', () => {
     const a = skuLog('A', [reserved('r1', 2), confirmed('r1', 'al-1')]);
-    const result = compareAllocations(new Map([['A', a], ['NEW', initialSkuState()]]), [
+    const result = compareAllocations(new Map([['A', a], ['NEW', emptyLedger()]]), [
       wms('r1', 'A', 2, 'allocated', 'al-1'),
       wms('elsewhere', 'Z', 9, 'allocated', 'al-z'),
       wms('tomb', '', 0, 'cancelled'),

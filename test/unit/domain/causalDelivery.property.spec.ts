@@ -19,7 +19,7 @@ import {
   type JoinedEvent,
   type OrderDocument,
 } from '../../../src/domain/checkout';
-import { decide, evolve, initialSkuState, type SkuCommand, type SkuEvent, type SkuState } from '../../../src/domain/sku';
+import { emptyLedger, record, skuLedgerDecider, type SkuCommand, type SkuEvent, type SkuLedger } from '../../../src/domain/sku';
 
 const stamp = (stream: string, version: number, causedBy: Record<string, number> = {}): Stamp => ({ stream, version, causedBy });
 
@@ -76,20 +76,20 @@ type History = { committed: JoinedEvent[] };
 
 function simulate(carts: { sku: number; qty: number }[][], ops: Op[]): History {
   const committed: JoinedEvent[] = [];
-  const skus = new Map<string, SkuState>();
+  const skus = new Map<string, SkuLedger>();
   let now = Date.parse('2026-11-25T10:00:00Z');
   const runSku = (sku: string, command: SkuCommand) => {
-    const decision = decide(command, skus.get(sku)!, now);
+    const decision = skuLedgerDecider.decide(command, skus.get(sku)!, now);
     if (decision.ok) {
       for (const event of decision.value) {
-        skus.set(sku, evolve(skus.get(sku)!, event));
+        record(skus.get(sku)!, event);
         committed.push({ kind: 'sku', event });
       }
     }
     return decision;
   };
   SKUS.forEach((sku, i) => {
-    skus.set(sku, initialSkuState());
+    skus.set(sku, emptyLedger());
     runSku(sku, { type: 'SetStock', data: { sku, onHand: 3 + i } });
   });
 

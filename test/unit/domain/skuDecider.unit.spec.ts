@@ -1,10 +1,10 @@
 import { describe, it } from 'vitest';
-import { skuDecider, type SkuEvent } from '../../../src/domain/sku';
+import { skuLedgerDecider, type SkuEvent } from '../../../src/domain/sku';
 import { deciderSpec } from '../../support/deciderSpec';
 
 const NOW = Date.parse('2026-11-25T12:00:00.000Z');
 const at = (offsetMs = 0) => new Date(NOW + offsetMs).toISOString();
-const spec = deciderSpec(skuDecider, NOW);
+const spec = deciderSpec(skuLedgerDecider, NOW);
 const SKU = 'SNKR-1';
 const R1 = 'res_00000000000000000000000001';
 const stream = { [`sku:${SKU}`]: 2 };
@@ -16,11 +16,12 @@ const reserved = (version: number, qty = 2, customerId = 'c1', reservationId = R
   type: 'StockReserved', sku: SKU, version, at: at(), causedBy: {},
   data: { reservationId, customerId, qty, expiresAt: at(ttlMs) },
 });
-const completed = (version: number): SkuEvent => ({
-  type: 'ReservationCompleted', sku: SKU, version, at: at(), causedBy: stream, data: { reservationId: R1 },
+const completed = (version: number, qty = 2): SkuEvent => ({
+  type: 'ReservationCompleted', sku: SKU, version, at: at(), causedBy: stream, data: { reservationId: R1, qty },
 });
-const released = (version: number, reason: 'cancelled' | 'expired' | 'admin' | 'wms_timeout' | 'wms_rejected', qty = 2): SkuEvent => ({
-  type: 'StockReleased', sku: SKU, version, at: at(), causedBy: stream, data: { reservationId: R1, qty, reason },
+type Reason = 'cancelled' | 'expired' | 'admin' | 'wms_timeout' | 'wms_rejected';
+const released = (version: number, reason: Reason, qty = 2, refundDue = false): SkuEvent => ({
+  type: 'StockReleased', sku: SKU, version, at: at(), causedBy: stream, data: { reservationId: R1, qty, reason, refundDue },
 });
 const allocated = (version: number, allocationId = 'A-1'): SkuEvent => ({
   type: 'AllocationConfirmed', sku: SKU, version, at: at(), causedBy: stream, data: { reservationId: R1, allocationId },
@@ -165,7 +166,7 @@ describe('ExpireReservation', () => {
 describe('AdminRelease', () => {
   it('releases a completed purchase (flagged for refund)', () => {
     spec.given([stockSet(10), reserved(2), completed(3)])
-      .when({ type: 'AdminRelease', data: { reservationId: R1 } }).then([released(4, 'admin')]);
+      .when({ type: 'AdminRelease', data: { reservationId: R1 } }).then([released(4, 'admin', 2, true)]);
   });
   it('checks the expected version', () => {
     spec.given([stockSet(10), reserved(2)])
