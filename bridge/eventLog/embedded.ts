@@ -1,58 +1,47 @@
 /**
- * The event log without Kafka, so `npm start` needs only Node: one append-only JSON-lines file per
- * topic, a single partition (0) each, consumer offsets in small JSON files next to them.
+ * The event log without Kafka, so `npm start` needs only Node: one SQLite database per log
+ * directory (`<dir>/log.sqlite`, `node:sqlite` is built into Node 22), a single partition (0) per topic.
  *
- * Layout under `dir` (names escaped by `fileName`):
- *   <topic>.jsonl         one record a line: {"offset","timestamp","key","value","headers"}
- *   <topic>.topic.json    {"name","kind"}: the topic exists (ensureTopics ran)
- *   offsets/<group>.json  {"<topic>": next offset to read}
+ * Cost follows live work, not history: a topic's end, a group's committed offset and the place a
+ * reader resumes are primary-key lookups, never scans; a compacted topic holds one row per live
+ * key (an append replaces the key's row, a tombstone deletes it), so it is as large as its keys.
  *
- * One instance appends to a topic at a time (appends of one instance are serialized per topic); an
- * instance notices between its appends what another one wrote, and readers in any process see new
- * records by polling. Concurrent appends from two processes are not supported.
+ * Durable: WAL with synchronous=FULL, so an append resolves once its transaction is on disk.
+ * node:sqlite is synchronous, so an append holds the event loop until its fsync is done (1-3 ms
+ * for a relay batch of 100 here): the price of needing nothing but Node.
  *
- * Compacted topics are not compacted: the embedded log keeps every record, which is still correct
- * because readers of a compacted topic take the latest record per key anyway.
+ * Instances and processes may share a directory (the bridge writing while a test or a tool
+ * reads): an append takes its offsets inside its write transaction, so SQLite's lock orders
+ * appenders; WAL lets readers read meanwhile, and they see new records by polling.
+ *
+ * A directory written by the JSON-lines version of this log is imported when first opened.
  */
-import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { syncDirectory, writeAtomically } from '../files';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  ConsumedRecord,
-  EventLog,
-  LogHealth,
-  LogRecord,
-  Subscribe,
-  Subscription,
-  TopicSpec,
-} from './port';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { StringDecoder } from 'node:string_decoder';
+import type { ConsumedRecord, EventLog, LogHealth, LogRecord, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
 
-/** One line of a topic file. */
-type StoredRecord = { offset: number; timestamp: number; key: string; value: string; headers: Record<string, string> };
-/** Where the next record starts: its byte in the file and its offset. */
-type Position = { byte: number; offset: number };
-type Line = { record: StoredRecord | undefined; end: number };
-
-const START: Position = { byte: 0, offset: 0 };
-const NEWLINE = 0x0a;
-const READ_CHUNK = 64 * 1024;
+const DB_FILE = 'log.sqlite';
 /** Same order of size as a Kafka fetch: enough to catch up fast, small enough to retry cheaply. */
 const MAX_BATCH = 500;
+/** SQLite's LIMIT for "no limit". */
+const ALL = -1;
 const DEFAULT_POLL_MS = 200;
 const FIRST_RETRY_MS = 200;
 const MAX_RETRY_MS = 2_000;
+/** How long a write waits for another process's write transaction before failing. */
+const BUSY_TIMEOUT_MS = 10_000;
+
+type Topic = { id: number; kind: TopicKind };
+type Row = { offset: number; key: string; value: string; headers: string | null; timestamp: number };
 
 export class EmbeddedEventLog implements EventLog {
   private readonly pollMs: number;
-  private readonly offsets: OffsetStore;
-  /** Topics known to exist, so an append does not stat the topic file each time. */
-  private readonly known = new Set<string>();
-  private readonly writers = new Map<string, TopicWriter>();
-  /** Per topic, the last queued append: the next one waits for it, so offsets never interleave. */
-  private readonly tails = new Map<string, Promise<void>>();
-  private readonly subscriptions = new Set<FileSubscription>();
+  private opened: Store | undefined;
+  /** Topics known to exist, so an append does not look its topic up each time. */
+  private readonly topics = new Map<string, Topic>();
+  private readonly subscriptions = new Set<PollingSubscription>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -60,77 +49,52 @@ export class EmbeddedEventLog implements EventLog {
     options: { pollMs?: number } = {},
   ) {
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-    this.offsets = new OffsetStore(join(dir, 'offsets'));
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     this.assertOpen();
-    await mkdir(this.dir, { recursive: true });
-    for (const spec of specs) await this.ensureTopic(spec);
-    // Without this a power loss could forget a new file, and with it records already acknowledged.
-    await syncDirectory(this.dir);
+    if (specs.some(({ name }) => name === '')) throw new Error('a topic needs a name');
+    const store = this.store();
+    store.transaction(() => specs.forEach(({ name, kind }) => store.createTopic(name, kind)));
   }
 
-  /** Async so a closed log rejects rather than throws; the queueing below still runs synchronously, in call order. */
+  /** Async so a closed log rejects rather than throws; the write itself is done before it returns. */
   async append(topic: string, records: readonly LogRecord[]): Promise<void> {
     this.assertOpen();
-    const appended = (this.tails.get(topic) ?? Promise.resolve()).then(() => this.write(topic, records));
-    // The chain must survive a failed append, and close() waits for it without caring how it ended.
-    this.tails.set(
-      topic,
-      appended.catch(() => undefined),
-    );
-    return appended;
+    const target = this.topic(topic);
+    if (records.length === 0) return;
+    if (target.kind !== 'compacted' && records.some((record) => record.value === null)) {
+      throw new Error(`a tombstone (null value) needs a compacted topic, and "${topic}" is ${target.kind}`);
+    }
+    this.store().append(target, records, Date.now());
+    for (const subscription of this.subscriptions) subscription.notify(topic);
   }
 
   async subscribe(options: Subscribe): Promise<Subscription> {
     this.assertOpen();
-    await this.requireTopic(options.topic);
-    const handle = await open(this.logPath(options.topic), 'r');
-    try {
-      const start = await this.startPosition(handle, options);
-      return this.track(new FileSubscription(handle, start, options, this.subscriptionDeps(options)));
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
+    const topic = this.topic(options.topic);
+    // A subscriber would be handed tombstones, which ConsumedRecord cannot carry.
+    if (topic.kind === 'compacted') throw new Error(`"${options.topic}" is a compacted topic: read it with readAll`);
+    const subscription = new PollingSubscription(this.startOffset(topic, options), options, this.subscriptionDeps(topic, options));
+    this.subscriptions.add(subscription);
+    return subscription;
   }
 
+  /** Compacted topics hold only the latest record of each live key, so this is already the compacted view. */
   async readAll(topic: string): Promise<ConsumedRecord[]> {
     this.assertOpen();
-    await this.requireTopic(topic);
-    const handle = await open(this.logPath(topic), 'r');
-    try {
-      const records: ConsumedRecord[] = [];
-      for (let position = START; ; ) {
-        const batch = await readBatch(handle, position, MAX_BATCH, this.durableEnd(topic));
-        if (batch.records.length === 0) return records;
-        records.push(...batch.records.map((record) => toConsumed(topic, record)));
-        position = batch.next;
-      }
-    } finally {
-      await handle.close();
-    }
+    return this.store().read(this.topic(topic), 0, ALL).map((row) => toConsumed(topic, row));
   }
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
     this.assertOpen();
-    await this.requireTopic(topic);
-    const handle = await open(this.logPath(topic), 'r');
-    try {
-      const end = await seek(handle, Number.POSITIVE_INFINITY, this.durableEnd(topic));
-      return new Map([[0, String(end.offset)]]);
-    } finally {
-      await handle.close();
-    }
+    return new Map([[0, String(this.store().end(this.topic(topic)))]]);
   }
 
   async health(): Promise<LogHealth> {
+    if (this.closing) return { ok: false, adapter: 'embedded', detail: 'file log closed' };
     try {
-      // Creating the directory is what ensureTopics would do; it also proves the parent is writable.
-      await mkdir(this.dir, { recursive: true });
-      await access(this.dir, constants.W_OK);
-      const topics = (await readdir(this.dir)).filter((name) => name.endsWith(TOPIC_META_SUFFIX)).length;
+      const topics = this.store().topicCount();
       return { ok: true, adapter: 'embedded', detail: `file log, ${topics} topic${topics === 1 ? '' : 's'}` };
     } catch (error) {
       // The code only: the error's message would carry the machine's path.
@@ -143,271 +107,211 @@ export class EmbeddedEventLog implements EventLog {
     return this.closing;
   }
 
+  /** Subscriptions first: the batch each is delivering still commits its offset. */
   private async shutdown(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
-    await Promise.all(this.tails.values());
-    await Promise.all([...this.writers.values()].map((writer) => writer.handle.close()));
-    this.writers.clear();
+    this.opened?.close();
   }
 
   private assertOpen(): void {
     if (this.closing) throw new Error('embedded event log is closed');
   }
 
-  private async ensureTopic({ name, kind }: TopicSpec): Promise<void> {
-    if (name === '') throw new Error('a topic needs a name');
-    if (!(await exists(this.metaPath(name)))) {
-      // The log file first: the metadata file is the mark that the topic is complete.
-      await (await open(this.logPath(name), 'a')).close();
-      await writeAtomically(this.metaPath(name), `${JSON.stringify({ name, kind })}\n`);
-    }
-    this.known.add(name);
+  /** Opened on first use, so constructing a log touches no disk (and health can report a bad directory). */
+  private store(): Store {
+    this.opened ??= Store.open(this.dir);
+    return this.opened;
   }
 
   /** Like Kafka with auto-create disabled: a typo in a topic name fails loudly instead of creating a topic. */
-  private async requireTopic(topic: string): Promise<void> {
-    if (this.known.has(topic)) return;
-    // Another instance (or an earlier run) may have created it.
-    if (!(await exists(this.metaPath(topic)))) throw new Error(`unknown topic "${topic}": create it with ensureTopics first`);
-    this.known.add(topic);
-  }
-
-  private async write(topic: string, records: readonly LogRecord[]): Promise<void> {
-    await this.requireTopic(topic);
-    if (records.length === 0) return;
-    const writer = await this.writer(topic);
-    await writer.append(records);
-    for (const subscription of this.subscriptions) subscription.notify(topic);
-  }
-
-  private async writer(topic: string): Promise<TopicWriter> {
-    let writer = this.writers.get(topic);
-    if (!writer) {
-      writer = await TopicWriter.open(this.logPath(topic));
-      this.writers.set(topic, writer);
+  private topic(name: string): Topic {
+    let topic = this.topics.get(name);
+    if (!topic) {
+      // Another instance (or an earlier run) may have created it.
+      topic = this.store().topic(name);
+      if (!topic) throw new Error(`unknown topic "${name}": create it with ensureTopics first`);
+      this.topics.set(name, topic);
     }
-    return writer;
+    return topic;
   }
 
-  private async startPosition(handle: FileHandle, options: Subscribe): Promise<Position> {
-    const chosen = options.startAt?.get(0);
-    const committed = chosen === undefined ? await this.offsets.read(options.groupId, options.topic) : Number(chosen);
-    const target = committed ?? (options.fromBeginning ? 0 : Number.POSITIVE_INFINITY);
-    return seek(handle, target, this.durableEnd(options.topic));
+  private startOffset(topic: Topic, { startAt, groupId, fromBeginning }: Subscribe): number {
+    const chosen = startAt?.get(0);
+    if (chosen !== undefined) return Number(chosen);
+    return this.store().committed(groupId, topic) ?? (fromBeginning ? 0 : this.store().end(topic));
   }
 
-  /**
-   * While this instance is writing to a topic, its readers stop where that write began: a record
-   * appended here is not delivered before its append resolved, so no consumer acts on a record that
-   * may yet be lost.
-   */
-  private durableEnd(topic: string): number | undefined {
-    return this.writers.get(topic)?.writingFrom;
-  }
-
-  private subscriptionDeps({ groupId, topic, commit }: Subscribe): SubscriptionDeps {
+  private subscriptionDeps(topic: Topic, { groupId, topic: name, commit }: Subscribe): SubscriptionDeps {
     return {
       pollMs: this.pollMs,
-      readLimit: () => this.durableEnd(topic),
-      commit: commit === false ? async () => undefined : (next) => this.offsets.commit(groupId, topic, next),
+      read: (from) => this.store().read(topic, from, MAX_BATCH).map((row) => toConsumed(name, row)),
+      commit: commit === false ? () => undefined : (next) => this.store().commit(groupId, topic, next),
       stopped: (subscription) => this.subscriptions.delete(subscription),
     };
   }
-
-  private async track(subscription: FileSubscription): Promise<Subscription> {
-    this.subscriptions.add(subscription);
-    // close() may have started while this subscription was being opened: it would not know to stop it.
-    if (this.closing) {
-      await subscription.stop();
-      throw new Error('embedded event log is closed');
-    }
-    return subscription;
-  }
-
-  private logPath(topic: string): string {
-    return join(this.dir, `${fileName(topic)}.jsonl`);
-  }
-
-  private metaPath(topic: string): string {
-    return join(this.dir, `${fileName(topic)}${TOPIC_META_SUFFIX}`);
-  }
 }
 
-const TOPIC_META_SUFFIX = '.topic.json';
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS topics (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    -- Kept, not computed: a tombstone takes an offset but leaves no row.
+    next_offset INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS records (
+    topic INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    headers TEXT,
+    timestamp INTEGER NOT NULL,
+    compacted INTEGER NOT NULL,
+    PRIMARY KEY (topic, offset)
+  ) STRICT, WITHOUT ROWID;
+  -- Compaction: a compacted topic has at most one row per key.
+  CREATE UNIQUE INDEX IF NOT EXISTS latest_per_key ON records (topic, key) WHERE compacted;
+  CREATE TABLE IF NOT EXISTS group_offsets (
+    group_id TEXT NOT NULL,
+    topic INTEGER NOT NULL,
+    next_offset INTEGER NOT NULL,
+    PRIMARY KEY (group_id, topic)
+  ) STRICT, WITHOUT ROWID;
+`;
 
-/** The appending side of one topic file: its end is kept in memory so an append never rescans the file. */
-class TopicWriter {
-  /** Set while a write is on its way to the disk; see EmbeddedEventLog.durableEnd. */
-  writingFrom: number | undefined;
+const STATEMENTS = {
+  topic: 'SELECT id, kind FROM topics WHERE name = ?',
+  createTopic: 'INSERT INTO topics (name, kind, next_offset) VALUES (?, ?, 0) ON CONFLICT (name) DO NOTHING',
+  topicCount: 'SELECT count(*) AS n FROM topics',
+  end: 'SELECT next_offset AS n FROM topics WHERE id = ?',
+  setEnd: 'UPDATE topics SET next_offset = ? WHERE id = ?',
+  // On a compacted topic the key's earlier row is replaced: the record moves to its new offset.
+  put: `INSERT INTO records (topic, offset, key, value, headers, timestamp, compacted) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (topic, key) WHERE compacted
+        DO UPDATE SET offset = excluded.offset, value = excluded.value, headers = excluded.headers, timestamp = excluded.timestamp`,
+  deleteKey: 'DELETE FROM records WHERE topic = ? AND key = ? AND compacted',
+  read: 'SELECT offset, key, value, headers, timestamp FROM records WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?',
+  committed: 'SELECT next_offset AS n FROM group_offsets WHERE group_id = ? AND topic = ?',
+  commit: `INSERT INTO group_offsets (group_id, topic, next_offset) VALUES (?, ?, ?)
+           ON CONFLICT (group_id, topic) DO UPDATE SET next_offset = excluded.next_offset`,
+} as const;
 
+type Statements = Record<keyof typeof STATEMENTS, StatementSync>;
+
+/** The SQL side: one connection, its statements and its transactions. */
+class Store {
   private constructor(
-    readonly handle: FileHandle,
-    private end: Position,
+    private readonly db: DatabaseSync,
+    private readonly sql: Statements,
   ) {}
 
-  static async open(path: string): Promise<TopicWriter> {
-    const handle = await open(path, 'a+');
+  static open(dir: string): Store {
+    mkdirSync(dir, { recursive: true });
+    // Loaded here rather than imported: the module prints an experimental-feature warning, which a
+    // bridge on Kafka has no reason to show.
+    const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
+    const db = new DatabaseSync(join(dir, DB_FILE), { timeout: BUSY_TIMEOUT_MS });
     try {
-      return new TopicWriter(handle, await settleTail(handle, START));
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+      inTransaction(db, () => db.exec(SCHEMA));
+      const statements = Object.entries(STATEMENTS).map(([name, text]) => [name, db.prepare(text)]);
+      const store = new Store(db, Object.fromEntries(statements) as Statements);
+      importLegacy(store, dir);
+      return store;
     } catch (error) {
-      await handle.close();
+      db.close();
       throw error;
     }
   }
 
-  /** All records in one write, then fsync: they become durable together, and a crash tears at most the last line. */
-  async append(records: readonly LogRecord[]): Promise<void> {
-    await this.catchUp();
-    const timestamp = Date.now();
-    const lines = records.map((record, i) => serialize(record, this.end.offset + i, timestamp)).join('');
-    const bytes = Buffer.from(lines, 'utf8');
-    this.writingFrom = this.end.byte;
-    try {
-      await writeAll(this.handle, bytes);
-      await this.handle.datasync();
-      this.end = { byte: this.end.byte + bytes.length, offset: this.end.offset + records.length };
-    } finally {
-      // After a failure the file size no longer matches `end`, so the next append's catchUp settles it.
-      this.writingFrom = undefined;
-    }
+  transaction<T>(work: () => T): T {
+    return inTransaction(this.db, work);
   }
 
-  /** One fstat per append instead of a rescan: the size only differs after another instance appended or a write failed. */
-  private async catchUp(): Promise<void> {
-    const { size } = await this.handle.stat();
-    if (size === this.end.byte) return;
-    this.end = await settleTail(this.handle, size < this.end.byte ? START : this.end);
+  createTopic(name: string, kind: TopicKind): void {
+    this.sql.createTopic.run(name, kind);
   }
-}
 
-/**
- * Finds the end of the complete records from `from` on and truncates whatever follows: a line torn
- * by a crash mid-write. The next append then continues at the right offset, without a hole.
- */
-async function settleTail(handle: FileHandle, from: Position): Promise<Position> {
-  const end = await scanToEnd(handle, from);
-  const { size } = await handle.stat();
-  if (size > end.byte) {
-    await handle.truncate(end.byte);
-    await handle.datasync();
+  topic(name: string): Topic | undefined {
+    return this.sql.topic.get(name) as Topic | undefined;
   }
-  return end;
-}
 
-async function scanToEnd(handle: FileHandle, from: Position): Promise<Position> {
-  const lines = readLines(handle, from.byte);
-  let end = from;
-  for (let next = await lines.next(); !next.done; next = await lines.next()) {
-    const { record, end: lineEnd } = next.value;
-    if (record?.offset !== end.offset) {
-      // Only the last line can be torn by a crash; a bad line with records after it is damage,
-      // and cutting it away would drop records that were acknowledged.
-      if (!(await lines.next()).done) throw new Error(`corrupt event log: bad record at byte ${end.byte}`);
-      break;
-    }
-    end = { byte: lineEnd, offset: end.offset + 1 };
+  topicCount(): number {
+    return (this.sql.topicCount.get() as { n: number }).n;
   }
-  await lines.return(undefined);
-  return end;
-}
 
-/**
- * The complete lines from byte `from` (up to `limit`), read in chunks so a long log is never held
- * in memory. A last line without its newline is not yielded: it is still being written, or torn.
- */
-async function* readLines(handle: FileHandle, from: number, limit = Number.POSITIVE_INFINITY): AsyncGenerator<Line> {
-  let pending = Buffer.alloc(0);
-  let pendingStart = from;
-  for (let position = from; position < limit; ) {
-    const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, limit - position));
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    const data = Buffer.concat([pending, chunk.subarray(0, bytesRead)]);
-    let lineStart = 0;
-    for (let newline = data.indexOf(NEWLINE); newline !== -1; newline = data.indexOf(NEWLINE, lineStart)) {
-      yield { record: parseRecord(data.toString('utf8', lineStart, newline)), end: pendingStart + newline + 1 };
-      lineStart = newline + 1;
-    }
-    pending = data.subarray(lineStart);
-    pendingStart += lineStart;
+  end(topic: Topic): number {
+    return (this.sql.end.get(topic.id) as { n: number }).n;
+  }
+
+  append(topic: Topic, records: readonly LogRecord[], timestamp: number): void {
+    this.transaction(() => {
+      let offset = this.end(topic);
+      for (const record of records) this.put(topic, offset++, record, timestamp);
+      this.setEnd(topic, offset);
+    });
+  }
+
+  /** One record at its offset: a history row, a key's latest row, or (a tombstone) a key's deletion. */
+  put(topic: Topic, offset: number, { key, value, headers }: LogRecord, timestamp: number): void {
+    if (value === null) this.sql.deleteKey.run(topic.id, key);
+    else this.sql.put.run(topic.id, offset, key, value, headersText(headers), timestamp, topic.kind === 'compacted' ? 1 : 0);
+  }
+
+  setEnd(topic: Topic, end: number): void {
+    this.sql.setEnd.run(end, topic.id);
+  }
+
+  /** Up to `limit` records from offset `from` on: a seek in the primary key, whatever lies before. */
+  read(topic: Topic, from: number, limit: number): Row[] {
+    return this.sql.read.all(topic.id, from, limit) as Row[];
+  }
+
+  committed(groupId: string, topic: Topic): number | undefined {
+    return (this.sql.committed.get(groupId, topic.id) as { n: number } | undefined)?.n;
+  }
+
+  commit(groupId: string, topic: Topic, next: number): void {
+    this.sql.commit.run(groupId, topic.id, next);
+  }
+
+  close(): void {
+    this.db.close();
   }
 }
 
-/** The position of the first record at or after `offset`, or the end of the complete records. */
-async function seek(handle: FileHandle, offset: number, limit: number | undefined): Promise<Position> {
-  let position = START;
-  for await (const { record, end } of readLines(handle, 0, limit)) {
-    if (!record || record.offset >= offset) break;
-    position = { byte: end, offset: record.offset + 1 };
-  }
-  return position;
-}
+/** No headers are stored as NULL: most records of some topics have none. */
+const headersText = (headers: Record<string, string> | undefined) =>
+  headers && Object.keys(headers).length > 0 ? JSON.stringify(headers) : null;
 
-/** Up to `max` records from `from`; stops before a line that is incomplete or unreadable, to retry it on the next poll. */
-async function readBatch(
-  handle: FileHandle,
-  from: Position,
-  max: number,
-  limit: number | undefined,
-): Promise<{ records: StoredRecord[]; next: Position }> {
-  const records: StoredRecord[] = [];
-  let next = from;
-  for await (const { record, end } of readLines(handle, from.byte, limit)) {
-    if (!record) break;
-    records.push(record);
-    next = { byte: end, offset: record.offset + 1 };
-    if (records.length >= max) break;
-  }
-  return { records, next };
-}
-
-function serialize(record: LogRecord, offset: number, timestamp: number): string {
-  const stored: StoredRecord = { offset, timestamp, key: record.key, value: record.value, headers: record.headers ?? {} };
-  return `${JSON.stringify(stored)}\n`;
-}
-
-function parseRecord(line: string): StoredRecord | undefined {
+/** IMMEDIATE takes the write lock first, so the offsets read inside cannot be taken by another process meanwhile. */
+function inTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
   try {
-    const value: unknown = JSON.parse(line);
-    return isStoredRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    // A failed COMMIT may already have ended the transaction; rolling back then would hide the error.
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
   }
 }
 
-function isStoredRecord(value: unknown): value is StoredRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const { offset, timestamp, key, headers } = value as Record<string, unknown>;
-  return (
-    Number.isSafeInteger(offset) &&
-    (offset as number) >= 0 &&
-    typeof timestamp === 'number' &&
-    typeof key === 'string' &&
-    typeof (value as Record<string, unknown>).value === 'string' &&
-    isStringRecord(headers)
-  );
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
-}
-
-function toConsumed(topic: string, record: StoredRecord): ConsumedRecord {
-  const { offset, timestamp, key, value, headers } = record;
-  return { topic, partition: 0, offset: String(offset), timestamp, key, value, headers };
+function toConsumed(topic: string, { offset, timestamp, key, value, headers }: Row): ConsumedRecord {
+  return { topic, partition: 0, offset: String(offset), timestamp, key, value, headers: headers === null ? {} : (JSON.parse(headers) as Record<string, string>) };
 }
 
 type SubscriptionDeps = {
   pollMs: number;
-  /** Bytes past this are not durable yet; undefined when nothing is being written. */
-  readLimit: () => number | undefined;
-  commit: (nextOffset: number) => Promise<void>;
-  stopped: (subscription: FileSubscription) => void;
+  /** The next records from an offset on, at most a batch. */
+  read: (from: number) => ConsumedRecord[];
+  commit: (nextOffset: number) => void;
+  stopped: (subscription: PollingSubscription) => void;
 };
 
 /** One group reading one topic: read a batch, hand it over until it is accepted, commit, repeat. */
-class FileSubscription implements Subscription {
+class PollingSubscription implements Subscription {
   private halted = false;
   private committed: number;
   private appendArrived = false;
@@ -418,12 +322,12 @@ class FileSubscription implements Subscription {
   private stopping: Promise<void> | undefined;
 
   constructor(
-    private readonly handle: FileHandle,
-    private position: Position,
+    /** The offset to read next. */
+    private position: number,
     private readonly options: Subscribe,
     private readonly deps: SubscriptionDeps,
   ) {
-    this.committed = position.offset;
+    this.committed = position;
     this.delivering = this.run();
   }
 
@@ -443,7 +347,6 @@ class FileSubscription implements Subscription {
     this.halted = true;
     this.wakeOnStop?.();
     await this.delivering;
-    await this.handle.close();
     this.deps.stopped(this);
   }
 
@@ -454,7 +357,7 @@ class FileSubscription implements Subscription {
         failures = 0;
         if (!delivered) await this.sleep(this.deps.pollMs, true);
       } catch {
-        // A read or a commit failed (disk full, file briefly locked): keep the group alive and try again.
+        // A read or a commit failed (disk full, database locked too long): keep the group alive and try again.
         await this.sleep(retryDelay(failures++), false);
       }
     }
@@ -463,22 +366,22 @@ class FileSubscription implements Subscription {
   /** Whether there was anything to deliver. */
   private async step(): Promise<boolean> {
     this.appendArrived = false;
-    await this.commitPosition();
-    const batch = await readBatch(this.handle, this.position, MAX_BATCH, this.deps.readLimit());
-    if (batch.records.length === 0) return false;
-    const accepted = await this.deliver(batch.records.map((record) => toConsumed(this.options.topic, record)));
-    if (!accepted) return true;
-    this.position = batch.next;
+    this.commitPosition();
+    const records = this.deps.read(this.position);
+    if (records.length === 0) return false;
+    if (!(await this.deliver(records))) return true;
+    // Offsets of a batch may have gaps (appends that failed, or compaction): the next read starts after the last one.
+    this.position = Number(records.at(-1)!.offset) + 1;
     // Even when stopping: the batch was handled, and committing spares the next subscriber a redelivery.
-    await this.commitPosition();
+    this.commitPosition();
     return true;
   }
 
   /** A failed commit is retried by the next step, so an accepted batch is never redelivered for want of one. */
-  private async commitPosition(): Promise<void> {
-    if (this.committed === this.position.offset) return;
-    await this.deps.commit(this.position.offset);
-    this.committed = this.position.offset;
+  private commitPosition(): void {
+    if (this.committed === this.position) return;
+    this.deps.commit(this.position);
+    this.committed = this.position;
   }
 
   /** The same records until the handler accepts them: skipping any would lose it an event. False once stopped. */
@@ -516,75 +419,99 @@ function retryDelay(attempt: number): number {
   return Math.min(FIRST_RETRY_MS * 2 ** attempt, MAX_RETRY_MS);
 }
 
-/** Committed offsets, one small file per group, each write atomic so a crash leaves the old or the new offsets. */
-class OffsetStore {
-  /** Per group, the last queued commit: read-modify-write of one file must not interleave. */
-  private readonly tails = new Map<string, Promise<void>>();
+/*
+ * The JSON-lines version of this log, imported once: `<topic>.topic.json` ({"name","kind"}),
+ * `<topic>.jsonl` (one {"offset","timestamp","key","value","headers"} a line) and
+ * `offsets/<group>.json` ({"<topic>": next offset}), names %XX-escaped.
+ */
+const LEGACY_META = '.topic.json';
+const LEGACY_OFFSETS = 'offsets';
+const READ_CHUNK = 1 << 20;
 
-  constructor(private readonly dir: string) {}
-
-  async read(groupId: string, topic: string): Promise<number | undefined> {
-    return (await this.load(groupId))[topic];
-  }
-
-  commit(groupId: string, topic: string, nextOffset: number): Promise<void> {
-    const committed = (this.tails.get(groupId) ?? Promise.resolve()).then(() => this.store(groupId, topic, nextOffset));
-    this.tails.set(
-      groupId,
-      committed.catch(() => undefined),
-    );
-    return committed;
-  }
-
-  /**
-   * Reread each time, because another instance may have committed another topic for the group. No
-   * directory fsync: losing the newest commit to a power cut only redelivers, which consumers handle.
-   */
-  private async store(groupId: string, topic: string, nextOffset: number): Promise<void> {
-    const offsets = { ...(await this.load(groupId)), [topic]: nextOffset };
-    await mkdir(this.dir, { recursive: true });
-    await writeAtomically(this.path(groupId), `${JSON.stringify(offsets)}\n`);
-  }
-
-  private async load(groupId: string): Promise<Record<string, number>> {
-    try {
-      return JSON.parse(await readFile(this.path(groupId), 'utf8')) as Record<string, number>;
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return {};
-      throw error;
-    }
-  }
-
-  private path(groupId: string): string {
-    return join(this.dir, `${fileName(groupId)}.json`);
-  }
-}
+type LegacyRecord = { offset: number; timestamp: number; key: string; value: string; headers?: Record<string, string> };
 
 /**
- * A name usable as a file name on any filesystem: bytes outside [A-Za-z0-9._-] become %XX. Escaping
- * '%' as well keeps it one-to-one, so two names never share a file; every caller adds a suffix, so
- * '.' and '..' cannot name a directory.
+ * Imports the legacy files in one transaction, keeping offsets and timestamps, then removes them.
+ * A crash before the removal imports nothing twice: a topic already in the database is skipped.
  */
-function fileName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/gu, (char) =>
-    [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
-  );
+function importLegacy(store: Store, dir: string): void {
+  const metas = readdirSync(dir).filter((name) => name.endsWith(LEGACY_META));
+  if (metas.length === 0) return;
+  store.transaction(() => {
+    for (const meta of metas) importLegacyTopic(store, join(dir, meta));
+    importLegacyOffsets(store, join(dir, LEGACY_OFFSETS));
+  });
+  for (const meta of metas) {
+    rmSync(join(dir, legacyLogName(meta)), { force: true });
+    rmSync(join(dir, meta));
+  }
+  rmSync(join(dir, LEGACY_OFFSETS), { recursive: true, force: true });
 }
 
-/** FileHandle.write may write less than asked; an append must reach the file whole. */
-async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
-  for (let written = 0; written < bytes.length; ) {
-    written += (await handle.write(bytes, written, bytes.length - written)).bytesWritten;
+const legacyLogName = (meta: string) => `${meta.slice(0, -LEGACY_META.length)}.jsonl`;
+
+function importLegacyTopic(store: Store, metaPath: string): void {
+  const { name, kind } = JSON.parse(readFileSync(metaPath, 'utf8')) as TopicSpec;
+  if (store.topic(name)) return;
+  store.createTopic(name, kind);
+  const topic = store.topic(name)!;
+  let end = 0;
+  // Through put, so a compacted topic is compacted as it is imported.
+  for (const record of legacyRecords(legacyLogName(metaPath))) {
+    store.put(topic, record.offset, record, record.timestamp);
+    end = record.offset + 1;
+  }
+  store.setEnd(topic, end);
+}
+
+function importLegacyOffsets(store: Store, dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json'))) {
+    // The legacy escape was %XX per UTF-8 byte, which is what decodeURIComponent undoes.
+    const groupId = decodeURIComponent(file.slice(0, -'.json'.length));
+    const offsets = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, number>;
+    for (const [name, next] of Object.entries(offsets)) {
+      const topic = store.topic(name);
+      if (topic && store.committed(groupId, topic) === undefined) store.commit(groupId, topic, next);
+    }
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/** The records of a legacy file; only its last line may be bad (torn by a crash), as that version guaranteed. */
+function* legacyRecords(path: string): Generator<LegacyRecord> {
+  let bad = false;
+  for (const line of completeLines(path)) {
+    if (bad) throw new Error('corrupt legacy event log: a bad record before the last line');
+    const record = parseLegacy(line);
+    if (record) yield record;
+    else bad = true;
+  }
+}
+
+function parseLegacy(line: string): LegacyRecord | undefined {
   try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return false;
-    throw error;
+    const record = JSON.parse(line) as LegacyRecord;
+    return Number.isSafeInteger(record.offset) && typeof record.key === 'string' && typeof record.value === 'string' ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The newline-terminated lines of a file, read in chunks so a long log is never held in memory. */
+function* completeLines(path: string): Generator<string> {
+  const fd = openSync(path, 'r');
+  try {
+    const decoder = new StringDecoder('utf8');
+    const chunk = Buffer.allocUnsafe(READ_CHUNK);
+    let pending = '';
+    for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) {
+      const lines = (pending + decoder.write(chunk.subarray(0, read))).split('\n');
+      // The last piece has no newline yet: the rest of it is in the next chunk, or it was torn.
+      pending = lines.pop()!;
+      yield* lines;
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

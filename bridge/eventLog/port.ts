@@ -8,9 +8,22 @@
 export type TopicKind = 'history' | 'compacted' | 'deadLetter';
 export type TopicSpec = { name: string; kind: TopicKind };
 
-export type LogRecord = { key: string; value: string; headers?: Record<string, string> };
-export type ConsumedRecord = LogRecord & { topic: string; partition: number; offset: string; timestamp: number };
+/**
+ * A record as appended. `value: null` is Kafka's tombstone, for compacted topics only: compaction
+ * deletes its key, and after a while (Kafka's delete.retention.ms) the tombstone itself.
+ */
+export type LogRecord = { key: string; value: string | null; headers?: Record<string, string> };
+/** Where a record was read from. */
+export type Placement = { topic: string; partition: number; offset: string; timestamp: number };
+/**
+ * A record as read: never a tombstone. Tombstones go to compacted topics only, which are not
+ * subscribed to but loaded with readAll, and readAll leaves them out.
+ */
+export type ConsumedRecord = { key: string; value: string; headers?: Record<string, string> } & Placement;
+/** A record of a compacted topic as stored before compaction, maybe a tombstone: how an adapter reads a table it then compacts. */
+export type ConsumedTableRecord = LogRecord & Placement;
 
+/** Subscriptions are to history and dead-letter topics; a compacted topic is a table, loaded with readAll. */
 export type Subscribe = {
   groupId: string;
   topic: string;
@@ -39,7 +52,9 @@ export interface EventLog {
   subscribe(options: Subscribe): Promise<Subscription>;
   /**
    * Every record in the topic when called, in order per partition, read without a consumer group
-   * (nothing committed, nothing left behind): how a compacted table is loaded at start.
+   * (nothing committed, nothing left behind): how a compacted table is loaded at start. Of a
+   * compacted topic, only the latest record of each key, and nothing of a key whose latest record
+   * is a tombstone: the topic as after a full compaction (offsets still increase, with gaps).
    */
   readAll(topic: string): Promise<ConsumedRecord[]>;
   /** Partition → the offset the next record will get: where a reader that started now would be done. */

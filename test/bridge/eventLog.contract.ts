@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConsumedRecord, EventLog, LogRecord, Subscription } from '../../bridge/eventLog/port';
+import type { ConsumedRecord, EventLog, LogRecord, Subscription, TopicKind } from '../../bridge/eventLog/port';
 
 /** Kafka needs seconds for a consumer group to join; the embedded log needs milliseconds. */
 const TIMEOUT_MS = 60_000;
@@ -22,6 +22,8 @@ const record = (key: string, n: number): LogRecord => ({ key, value: `${key}:${n
 const plain = ({ key, value, headers }: LogRecord) => ({ key, value, headers: headers ?? {} });
 
 const values = (records: readonly LogRecord[]) => records.map((r) => r.value);
+const sortedValues = (records: readonly LogRecord[]) => values(records).sort();
+const tombstone = (key: string): LogRecord => ({ key, value: null });
 const ofKey = <T extends LogRecord>(records: readonly T[], key: string) => records.filter((r) => r.key === key);
 
 /**
@@ -64,9 +66,9 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       for (const log of opened) await closeLog(log);
     });
 
-    async function newTopic(log: EventLog): Promise<string> {
-      const topic = unique('topic');
-      await log.ensureTopics([{ name: topic, kind: 'history' }]);
+    async function newTopic(log: EventLog, kind: TopicKind = 'history'): Promise<string> {
+      const topic = unique(kind);
+      await log.ensureTopics([{ name: topic, kind }]);
       return topic;
     }
 
@@ -238,6 +240,50 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       subscriptions.set(subscription, log);
       await waitFor(() => received.some((r) => r.value === `${key}:5`), 'the last record');
       expect(values(received)).toEqual([`${key}:4`, `${key}:5`]);
+    });
+
+    it('readAll of a compacted topic answers the latest record of each key, also after reopening', async () => {
+      const log = await openLog();
+      const topic = await newTopic(log, 'compacted');
+      expect(await log.readAll(topic)).toEqual([]);
+      await log.append(topic, [record('a', 1), record('b', 1), record('a', 2)]);
+      await log.append(topic, [record('c', 1), record('a', 3)]);
+      await log.append(topic, [record('b', 2)]);
+      const latest = await log.readAll(topic);
+      expect(latest.map(plain).sort((x, y) => x.key.localeCompare(y.key))).toEqual([record('a', 3), record('b', 2), record('c', 1)].map(plain));
+      await closeLog(log);
+
+      const reopened = await openLog();
+      expect(sortedValues(await reopened.readAll(topic))).toEqual(['a:3', 'b:2', 'c:1']);
+      await reopened.append(topic, [record('c', 2)]);
+      expect(sortedValues(await reopened.readAll(topic))).toEqual(['a:3', 'b:2', 'c:2']);
+    });
+
+    it('compaction keeps offsets: the latest record keeps its own, and the end still counts every append', async () => {
+      const log = await openLog();
+      const topic = await newTopic(log, 'compacted');
+      const key = 'one-partition';
+      await log.append(topic, [record(key, 1), record(key, 2)]);
+      await log.append(topic, [record(key, 3)]);
+      const [latest, ...rest] = await log.readAll(topic);
+      expect(rest).toEqual([]);
+      expect(latest).toMatchObject({ key, value: `${key}:3`, offset: '2' });
+      expect((await log.endOffsets(topic)).get(latest!.partition)).toBe('3');
+    });
+
+    it('a tombstone deletes its key from a compacted topic, and the key may be written again', async () => {
+      const log = await openLog();
+      const topic = await newTopic(log, 'compacted');
+      await log.append(topic, [record('a', 1), record('b', 1), record('c', 1)]);
+      await log.append(topic, [tombstone('a')]);
+      expect(sortedValues(await log.readAll(topic))).toEqual(['b:1', 'c:1']);
+      // In one append: a value then its tombstone, a tombstone then a value, a tombstone for a key never written.
+      await log.append(topic, [record('b', 2), tombstone('b'), tombstone('c'), record('c', 2), tombstone('never')]);
+      expect(sortedValues(await log.readAll(topic))).toEqual(['c:2']);
+      await log.append(topic, [record('a', 2)]);
+      expect(sortedValues(await log.readAll(topic))).toEqual(['a:2', 'c:2']);
+      await log.append(topic, [tombstone('a'), tombstone('c')]);
+      expect(await log.readAll(topic)).toEqual([]);
     });
 
     it('reports itself healthy', async () => {

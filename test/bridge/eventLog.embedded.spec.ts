@@ -1,12 +1,16 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
-import type { ConsumedRecord, Subscription } from '../../bridge/eventLog/port';
+import type { ConsumedRecord, Subscription, TopicKind } from '../../bridge/eventLog/port';
 import { describeEventLogContract, waitFor } from './eventLog.contract';
 
+const EMBEDDED_MODULE = new URL('../../bridge/eventLog/embedded.ts', import.meta.url).href;
 let dir: string;
 
 beforeAll(async () => {
@@ -26,22 +30,22 @@ describe('EmbeddedEventLog', () => {
     for (const step of cleanup.splice(0).reverse()) await step();
   });
 
-  function openLog(): EmbeddedEventLog {
-    const log = new EmbeddedEventLog(dir, { pollMs: 50 });
+  function openLog(at = dir): EmbeddedEventLog {
+    const log = new EmbeddedEventLog(at, { pollMs: 50 });
     cleanup.push(() => log.close());
     return log;
   }
 
-  async function newTopic(log: EmbeddedEventLog): Promise<string> {
+  async function newTopic(log: EmbeddedEventLog, kind: TopicKind = 'history'): Promise<string> {
     const topic = `embedded-${randomUUID().slice(0, 8)}`;
-    await log.ensureTopics([{ name: topic, kind: 'history' }]);
+    await log.ensureTopics([{ name: topic, kind }]);
     return topic;
   }
 
-  async function consume(log: EmbeddedEventLog, topic: string) {
+  async function consume(log: EmbeddedEventLog, topic: string, groupId = `group-${randomUUID().slice(0, 8)}`) {
     const received: ConsumedRecord[] = [];
     const subscription: Subscription = await log.subscribe({
-      groupId: `group-${randomUUID().slice(0, 8)}`,
+      groupId,
       topic,
       fromBeginning: true,
       onBatch: async (records) => {
@@ -49,12 +53,21 @@ describe('EmbeddedEventLog', () => {
       },
     });
     cleanup.push(() => subscription.stop());
-    return received;
+    return { received, subscription };
   }
 
-  const linesOf = async (topic: string) => (await readFile(join(dir, `${topic}.jsonl`), 'utf8')).split('\n');
+  /** What the database holds for a topic, read as another process would. */
+  function storedRows(topic: string, at = dir): number {
+    const db = new DatabaseSync(join(at, 'log.sqlite'), { readOnly: true });
+    try {
+      const row = db.prepare('SELECT count(*) AS n FROM records JOIN topics ON topics.id = records.topic WHERE topics.name = ?').get(topic);
+      return (row as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  }
 
-  it('writes one JSON line per record with contiguous offsets from 0, on partition 0', async () => {
+  it('keeps records in one SQLite file per directory, at contiguous offsets from 0 on partition 0', async () => {
     const log = openLog();
     const topic = await newTopic(log);
     await log.append(topic, [
@@ -63,65 +76,28 @@ describe('EmbeddedEventLog', () => {
     ]);
     await log.append(topic, [{ key: 'a', value: 'three' }]);
 
-    const lines = await linesOf(topic);
-    expect(lines.at(-1)).toBe('');
-    const stored = lines.slice(0, -1).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(stored.map(({ timestamp: _, ...rest }) => rest)).toEqual([
-      { offset: 0, key: 'a', value: 'one', headers: { h: '1' } },
-      { offset: 1, key: 'b', value: 'two', headers: {} },
-      { offset: 2, key: 'a', value: 'three', headers: {} },
-    ]);
-    expect(JSON.parse(await readFile(join(dir, `${topic}.topic.json`), 'utf8'))).toEqual({ name: topic, kind: 'history' });
-
-    const received = await consume(log, topic);
+    expect((await readdir(dir)).filter((name) => name.startsWith('log.sqlite'))).toContain('log.sqlite');
+    expect(await log.endOffsets(topic)).toEqual(new Map([[0, '3']]));
+    const { received } = await consume(log, topic);
     await waitFor(() => received.length >= 3, '3 records', 5_000);
-    expect(received.map((r) => [r.partition, r.offset, r.value])).toEqual([
-      [0, '0', 'one'],
-      [0, '1', 'two'],
-      [0, '2', 'three'],
+    expect(received.map((r) => [r.partition, r.offset, r.key, r.value, r.headers])).toEqual([
+      [0, '0', 'a', 'one', { h: '1' }],
+      [0, '1', 'b', 'two', {}],
+      [0, '2', 'a', 'three', {}],
     ]);
-  });
-
-  it.each([
-    ['a line without its newline', '{"offset":2,"timestamp":1,"key":"k","va'],
-    ['a last line that is not JSON', '{"offset":2,"timest\n'],
-  ])('ignores a torn last line (%s) and continues at the right offset', async (_, torn) => {
-    const writer = openLog();
-    const topic = await newTopic(writer);
-    await writer.append(topic, [
-      { key: 'k', value: 'v0' },
-      { key: 'k', value: 'v1' },
-    ]);
-    await writer.close();
-    await appendFile(join(dir, `${topic}.jsonl`), torn);
-
-    const log = openLog();
-    const received = await consume(log, topic);
-    await waitFor(() => received.length >= 2, 'the 2 intact records', 5_000);
-    await log.append(topic, [{ key: 'k', value: 'v2' }]);
-    await waitFor(() => received.length >= 3, 'the record appended after the torn line', 5_000);
-
-    expect(received.map((r) => [r.offset, r.value])).toEqual([
-      ['0', 'v0'],
-      ['1', 'v1'],
-      ['2', 'v2'],
-    ]);
-    const lines = await linesOf(topic);
-    expect(lines.slice(0, -1).map((line) => (JSON.parse(line) as { offset: number }).offset)).toEqual([0, 1, 2]);
-    expect(lines.at(-1)).toBe('');
   });
 
   it('delivers by polling what another instance on the same directory appended', async () => {
     const reader = openLog();
     const topic = await newTopic(reader);
-    const received = await consume(reader, topic);
+    const { received } = await consume(reader, topic);
 
     const other = openLog();
-    await other.append(topic, [{ key: 'k', value: 'from another process', headers: { origin: 'other' } }]);
+    await other.append(topic, [{ key: 'k', value: 'from another instance', headers: { origin: 'other' } }]);
     await waitFor(() => received.length >= 1, 'the record of the other instance', 5_000);
 
     expect(received.map((r) => ({ offset: r.offset, key: r.key, value: r.value, headers: r.headers }))).toEqual([
-      { offset: '0', key: 'k', value: 'from another process', headers: { origin: 'other' } },
+      { offset: '0', key: 'k', value: 'from another instance', headers: { origin: 'other' } },
     ]);
   });
 
@@ -132,12 +108,33 @@ describe('EmbeddedEventLog', () => {
     await openLog().append(topic, [{ key: 'k', value: 'second' }]);
     await first.append(topic, [{ key: 'k', value: 'third' }]);
 
-    const lines = (await linesOf(topic)).slice(0, -1).map((line) => JSON.parse(line) as { offset: number; value: string });
-    expect(lines.map((l) => [l.offset, l.value])).toEqual([
-      [0, 'first'],
-      [1, 'second'],
-      [2, 'third'],
+    expect((await first.readAll(topic)).map((r) => [r.offset, r.value])).toEqual([
+      ['0', 'first'],
+      ['1', 'second'],
+      ['2', 'third'],
     ]);
+  });
+
+  it('another process appends while this one appends and reads: every record once, offsets contiguous', async () => {
+    const log = openLog();
+    const topic = await newTopic(log);
+    const { received } = await consume(log, topic);
+    const script = `
+      const { EmbeddedEventLog } = await import(process.argv[3]);
+      const log = new EmbeddedEventLog(process.argv[1]);
+      for (let batch = 0; batch < 20; batch++) {
+        await log.append(process.argv[2], Array.from({ length: 10 }, (_, i) => ({ key: 'child', value: String(batch * 10 + i) })));
+      }
+      await log.close();`;
+    const child = promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir, topic, EMBEDDED_MODULE]);
+    for (let n = 0; n < 200; n++) await log.append(topic, [{ key: 'parent', value: String(n) }]);
+    await child;
+    await waitFor(() => received.length >= 400, '400 records', 10_000);
+
+    expect(received.map((r) => Number(r.offset))).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    for (const key of ['parent', 'child']) {
+      expect(received.filter((r) => r.key === key).map((r) => Number(r.value))).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    }
   });
 
   it('refuses to append to a topic that ensureTopics never created', async () => {
@@ -148,27 +145,43 @@ describe('EmbeddedEventLog', () => {
     );
   });
 
-  it('stores the offsets of a group with any name in one file under offsets/', async () => {
+  it('refuses a tombstone on a history topic, and a subscription to a compacted topic', async () => {
+    const log = openLog();
+    const history = await newTopic(log);
+    await expect(log.append(history, [{ key: 'k', value: 'v' }, { key: 'k', value: null }])).rejects.toThrow(/tombstone .* needs a compacted topic/);
+    expect(await log.endOffsets(history)).toEqual(new Map([[0, '0']]));
+    const table = await newTopic(log, 'compacted');
+    await expect(log.subscribe({ groupId: 'g', topic: table, fromBeginning: true, onBatch: async () => {} })).rejects.toThrow(/readAll/);
+  });
+
+  it('a group with any name resumes, in another instance, after its committed offset', async () => {
     const log = openLog();
     const topic = await newTopic(log);
-    await log.append(topic, [{ key: 'k', value: 'v' }]);
-    const groupId = `odd/group:${randomUUID().slice(0, 8)} %`;
-    let delivered = 0;
-    const subscription = await log.subscribe({
-      groupId,
-      topic,
-      fromBeginning: true,
-      onBatch: async (records) => {
-        delivered += records.length;
-      },
-    });
-    await waitFor(() => delivered === 1, 'the record', 5_000);
-    await subscription.stop();
+    await log.append(topic, [{ key: 'k', value: 'v1' }]);
+    const groupId = `odd/group:${randomUUID().slice(0, 8)} %'"`;
+    const first = await consume(log, topic, groupId);
+    await waitFor(() => first.received.length === 1, 'the record', 5_000);
+    await first.subscription.stop();
 
-    const files = (await readdir(join(dir, 'offsets'))).filter((file) => file.startsWith('odd%2Fgroup%3A'));
-    expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^odd%2Fgroup%3A[0-9a-f]{8}%20%25\.json$/);
-    expect(JSON.parse(await readFile(join(dir, 'offsets', files[0]!), 'utf8'))).toEqual({ [topic]: 1 });
+    const other = openLog();
+    await other.append(topic, [{ key: 'k', value: 'v2' }]);
+    const resumed = await consume(other, topic, groupId);
+    await waitFor(() => resumed.received.length >= 1, 'the new record', 5_000);
+    expect(resumed.received.map((r) => [r.offset, r.value])).toEqual([['1', 'v2']]);
+  });
+
+  it('a compacted topic holds one row per live key however often keys are written', async () => {
+    const log = openLog();
+    const table = await newTopic(log, 'compacted');
+    const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
+    for (let round = 1; round <= 5; round++) await log.append(table, keys.map((key) => ({ key, value: `${key}:${round}` })));
+    await log.append(table, keys.slice(0, 50).map((key) => ({ key, value: null })));
+
+    expect(storedRows(table)).toBe(150);
+    expect(await log.endOffsets(table)).toEqual(new Map([[0, String(200 * 5 + 50)]]));
+    const all = await log.readAll(table);
+    expect(all).toHaveLength(150);
+    expect(all.every((r) => r.value.endsWith(':5'))).toBe(true);
   });
 
   it('stop() waits for the batch in flight, and close() for pending appends', async () => {
@@ -197,8 +210,43 @@ describe('EmbeddedEventLog', () => {
     const appended = log.append(topic, Array.from({ length: 100 }, (_, i) => ({ key: 'k', value: `v${i}` })));
     await log.close();
     await appended;
-    expect((await linesOf(topic)).length).toBe(102);
+    expect(await openLog().endOffsets(topic)).toEqual(new Map([[0, '101']]));
     await expect(log.append(topic, [{ key: 'k', value: 'late' }])).rejects.toThrow(/closed/);
+  });
+
+  it('imports a directory of the JSON-lines version once: records, offsets, groups; compacted on the way', async () => {
+    const legacy = join(dir, `legacy-${randomUUID().slice(0, 8)}`);
+    await mkdir(join(legacy, 'offsets'), { recursive: true });
+    const line = (offset: number, key: string, value: string, headers = {}) => `${JSON.stringify({ offset, timestamp: 1_000 + offset, key, value, headers })}\n`;
+    await writeFile(join(legacy, 'events.topic.json'), JSON.stringify({ name: 'events', kind: 'history' }));
+    // A torn last line, as a crash mid-write left it: not a record.
+    await writeFile(join(legacy, 'events.jsonl'), line(0, 'a', 'e0', { h: '1' }) + line(1, 'b', 'e1') + line(2, 'a', 'e2') + '{"offset":3,"tim');
+    await writeFile(join(legacy, 'sagas.topic.json'), JSON.stringify({ name: 'sagas', kind: 'compacted' }));
+    await writeFile(join(legacy, 'sagas.jsonl'), line(0, 's1', 'old') + line(1, 's2', 'only') + line(2, 's1', 'new'));
+    await writeFile(join(legacy, 'offsets', 'odd%2Fgroup.json'), JSON.stringify({ events: 2 }));
+
+    const log = openLog(legacy);
+    expect((await log.readAll('events')).map((r) => [r.offset, r.timestamp, r.key, r.value, r.headers])).toEqual([
+      ['0', 1_000, 'a', 'e0', { h: '1' }],
+      ['1', 1_001, 'b', 'e1', {}],
+      ['2', 1_002, 'a', 'e2', {}],
+    ]);
+    expect((await log.readAll('sagas')).map((r) => [r.offset, r.key, r.value])).toEqual([
+      ['1', 's2', 'only'],
+      ['2', 's1', 'new'],
+    ]);
+    expect(await log.endOffsets('events')).toEqual(new Map([[0, '3']]));
+    await log.append('events', [{ key: 'a', value: 'e3' }]);
+    const { received } = await consume(log, 'events', 'odd/group');
+    await waitFor(() => received.length >= 2, 'the records after the legacy commit', 5_000);
+    expect(received.map((r) => [r.offset, r.value])).toEqual([
+      ['2', 'e2'],
+      ['3', 'e3'],
+    ]);
+    expect((await readdir(legacy)).filter((name) => !name.startsWith('log.sqlite'))).toEqual([]);
+
+    await log.close();
+    expect(await openLog(legacy).endOffsets('events')).toEqual(new Map([[0, '4']]));
   });
 
   it('reports its health without the machine path, and unhealthy when the directory cannot be written', async () => {
