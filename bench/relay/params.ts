@@ -1,10 +1,6 @@
 /** The run's settings, from the environment (BENCH_RELAY_*), and the SKUs it reserves on. */
 
-const intEnv = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
+import { intEnv } from '../lib/params';
 
 const EVENTS = intEnv('BENCH_RELAY_EVENTS', 20_000);
 export const PARAMS = {

@@ -13,6 +13,9 @@ export type IdempotencyInput = {
 /** Kept at least 24 h as promised to clients; twice that, so clock skew never cuts it short. */
 export const IDEMPOTENCY_RETENTION_MS = 48 * 60 * 60 * 1000;
 
+/** Rows deleted per alarm run (records or seen signatures). */
+export const PURGE_CHUNK = 1_000;
+
 export type StoredOutcome = { requestHash: string; outcome: string };
 
 export function findRecord(sql: SqlStorage, scope: string): StoredOutcome | null {
@@ -29,8 +32,16 @@ export function saveRecord(sql: SqlStorage, input: IdempotencyInput, outcome: un
   );
 }
 
+/**
+ * At most `PURGE_CHUNK` rows a run, oldest first: a flash sale leaves hundreds of thousands of
+ * records falling due together, and one unbounded delete would hold the object for seconds. What
+ * is left is due at once, so the alarm comes straight back for it.
+ */
 export function purgeExpiredRecords(sql: SqlStorage, now: number): void {
-  sql.exec('DELETE FROM idempotency WHERE created_at <= ?', now - IDEMPOTENCY_RETENTION_MS);
+  sql.exec(
+    'DELETE FROM idempotency WHERE scope IN (SELECT scope FROM idempotency WHERE created_at <= ? ORDER BY created_at LIMIT ?)',
+    now - IDEMPOTENCY_RETENTION_MS, PURGE_CHUNK,
+  );
 }
 
 /** When the oldest record falls due for purging, or null if there is none. */

@@ -1,3 +1,5 @@
+import { PURGE_CHUNK } from './idempotency';
+
 /** Records an internal call's signature; false when it was seen before (a replay). */
 export function acceptSignature(sql: SqlStorage, id: string, expiresAt: number): boolean {
   return sql.exec('INSERT INTO seen_signatures (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', id, expiresAt).rowsWritten > 0;
@@ -5,7 +7,10 @@ export function acceptSignature(sql: SqlStorage, id: string, expiresAt: number):
 
 /** An expired signature is refused by its timestamp already; remembering it is no longer needed. */
 export function purgeSeenSignatures(sql: SqlStorage, now: number): void {
-  sql.exec('DELETE FROM seen_signatures WHERE expires_at <= ?', now);
+  sql.exec(
+    'DELETE FROM seen_signatures WHERE id IN (SELECT id FROM seen_signatures WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)',
+    now, PURGE_CHUNK,
+  );
 }
 
 export function nextSignatureExpiry(sql: SqlStorage): number | null {

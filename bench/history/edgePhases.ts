@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge, type EdgeOptions, type RunningEdge } from '../lib/edge';
+import { intEnv } from '../lib/params';
+import { round } from '../relay/figures';
+import type { WindowResult } from './driver';
+import { runDriver, workerdPid } from './load';
+
+export const SKU = 'HISTORY-HOT';
+
+export const PARAMS = {
+  reservations: intEnv('BENCH_HISTORY_RESERVATIONS', 200_000),
+  window: intEnv('BENCH_HISTORY_WINDOW', 20_000),
+  connections: intEnv('BENCH_HISTORY_CONNECTIONS', 10),
+  /** Long enough to be completed or cancelled first, short enough that expiries run all along the sale. */
+  ttlSeconds: intEnv('BENCH_HISTORY_TTL_SECONDS', 60),
+  limitPerCustomer: 2,
+  /** More buyers than reservations: the limit is checked on every reservation and binds only now and then. */
+  customers: intEnv('BENCH_HISTORY_CUSTOMERS', 1_000_000),
+  storm: intEnv('BENCH_HISTORY_STORM', 50_000),
+  stormProbeSeconds: intEnv('BENCH_HISTORY_STORM_PROBE_SECONDS', 30),
+  stormProbeWindow: 1_000,
+};
+
+const SALE = { completeShare: 0.5, cancelShare: 0.2 };
+
+export type Windowed = WindowResult & { rssMaxMiB: number };
+
+/** Samples workerd's resident set; each window takes the peak seen since the previous one. */
+class RssPeaks {
+  #peak = 0;
+  readonly #timer: NodeJS.Timeout;
+  constructor(private readonly pid: number) {
+    this.#timer = setInterval(() => this.#read(), 250);
+  }
+  #read(): number {
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1] ?? 0);
+    this.#peak = Math.max(this.#peak, kb / 1024);
+    return kb / 1024;
+  }
+  take(): number {
+    this.#read();
+    const peak = this.#peak;
+    this.#peak = 0;
+    return round(peak);
+  }
+  stop(): number {
+    clearInterval(this.#timer);
+    return round(this.#read());
+  }
+}
+
+const reserveOnce = (url: string, customerId: string) =>
+  fetch(`${url}/v1/skus/${SKU}/reservations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${BENCH_STOREFRONT_KEY}`, 'content-type': 'application/json', 'idempotency-key': `${customerId}-${Date.now()}` },
+    body: JSON.stringify({ customerId, qty: 1 }),
+  }).then(async (res) => ({ status: res.status, json: await res.json() }));
+
+const counters = async (url: string) => (await edgeCall(url, 'GET', `/v1/skus/${SKU}?consistent=true`, BENCH_STOREFRONT_KEY)).json;
+
+/** The sale: `reservations` on one SKU in windows, with workerd's memory per window. */
+export async function saleInWindows(edge: RunningEdge, log: (line: string) => void): Promise<Windowed[]> {
+  const stock = await edgeCall(edge.url, 'PUT', `/v1/admin/skus/${SKU}/stock`, BENCH_ADMIN_KEY, { onHand: 100_000_000, limitPerCustomer: PARAMS.limitPerCustomer });
+  if (stock.status !== 200) throw new Error(`set stock: ${stock.status} ${JSON.stringify(stock.json)}`);
+  const rss = new RssPeaks(workerdPid());
+  const windows: Windowed[] = [];
+  try {
+    await runDriver(
+      { url: edge.url, sku: SKU, key: BENCH_STOREFRONT_KEY, connections: PARAMS.connections, reservations: PARAMS.reservations, window: PARAMS.window, ttlSeconds: PARAMS.ttlSeconds, customers: PARAMS.customers, runId: `sale-${Date.now()}`, ...SALE },
+      (w) => {
+        windows.push({ ...w, rssMaxMiB: rss.take() });
+        log(`  window ${w.window}: ${w.reservesPerSecond} reservations/s (${w.requestsPerSecond} req/s), p50 ${w.p50} ms, p99 ${w.p99} ms, workerd RSS ≤ ${windows.at(-1)!.rssMaxMiB} MiB, ${JSON.stringify(w.statuses)}`);
+      },
+    );
+  } finally {
+    rss.stop();
+  }
+  return windows;
+}
+
+/**
+ * The runtime stopped and started again on the same storage (a deploy, an eviction of every
+ * object): how long from the runtime answering at all to the hot SKU's first command answered.
+ */
+export async function coldStart(edge: RunningEdge, options: EdgeOptions): Promise<{ edge: RunningEdge; result: Record<string, number> }> {
+  await edge.close();
+  const spawned = performance.now();
+  const restarted = await startEdge({}, options);
+  const ready = performance.now();
+  const first = await reserveOnce(restarted.url, 'cold-start-buyer');
+  const firstMs = performance.now() - ready;
+  if (first.status !== 201) throw new Error(`first command after restart: ${first.status} ${JSON.stringify(first.json)}`);
+  const again = performance.now();
+  await reserveOnce(restarted.url, 'cold-start-buyer-2');
+  const secondMs = performance.now() - again;
+  const rssMiB = new RssPeaks(workerdPid()).stop();
+  return {
+    edge: restarted,
+    result: { runtimeStartMs: round(ready - spawned), firstCommandMs: round(firstMs, 2), secondCommandMs: round(secondMs, 2), version: first.json.version, rssAfterMiB: rssMiB },
+  };
+}
+
+type StormResult = {
+  holds: number;
+  expired: number;
+  dueAt: string;
+  firstExpiredAfterMs: number | null;
+  lastExpiredAfterMs: number | null;
+  expiriesPerSecond: number | null;
+  probe: WindowResult[];
+  probeP99MaxMs: number;
+};
+
+/**
+ * `storm` holds made to fall due in the same second, then buyers keep reserving through the
+ * expiries: the alarm must take the holds in bounded chunks and let reservations commit between.
+ */
+export async function expiryStorm(edge: RunningEdge, requestsPerSecond: number, log: (line: string) => void): Promise<StormResult> {
+  const buildSeconds = PARAMS.storm / Math.max(50, requestsPerSecond);
+  const aimAt = Date.now() + Math.ceil(buildSeconds * 1.5 + 15) * 1000;
+  const before = await counters(edge.url);
+  log(`  making ${PARAMS.storm.toLocaleString('en-US')} holds due at ${new Date(aimAt).toISOString()}`);
+  await runDriver({ url: edge.url, sku: SKU, key: BENCH_STOREFRONT_KEY, connections: PARAMS.connections, reservations: PARAMS.storm, window: PARAMS.storm, ttlSeconds: 1, customers: PARAMS.customers, runId: `storm-${Date.now()}`, aimAt, completeShare: 0, cancelShare: 0 });
+  const built = await counters(edge.url);
+  if (Date.now() >= aimAt) throw new Error('the holds were not all made before they fell due: lower BENCH_HISTORY_STORM');
+  await new Promise((r) => setTimeout(r, aimAt - Date.now()));
+  log(`  holds due; buyers reserving for ${PARAMS.stormProbeSeconds} s`);
+  const probe = await runDriver({ url: edge.url, sku: SKU, key: BENCH_STOREFRONT_KEY, connections: PARAMS.connections, reservations: Number.MAX_SAFE_INTEGER, window: PARAMS.stormProbeWindow, ttlSeconds: 300, customers: PARAMS.customers, runId: `probe-${Date.now()}`, seconds: PARAMS.stormProbeSeconds, ...SALE }, (w) =>
+    log(`  probe window ${w.window}: ${w.reservesPerSecond} reservations/s, p99 ${w.p99} ms`),
+  );
+  const expiries = await expiredAfter(edge.url, built.version);
+  const holds = built.reserved - before.reserved;
+  return {
+    holds,
+    expired: expiries.length,
+    dueAt: new Date(aimAt).toISOString(),
+    firstExpiredAfterMs: expiries.length ? expiries[0]! - aimAt : null,
+    lastExpiredAfterMs: expiries.length ? expiries.at(-1)! - aimAt : null,
+    expiriesPerSecond: expiries.length > 1 ? round((expiries.length * 1000) / Math.max(1, expiries.at(-1)! - expiries[0]!)) : null,
+    probe,
+    probeP99MaxMs: Math.max(...probe.map((w) => w.p99)),
+  };
+}
+
+/** When each `expired` release after `version` was committed, in order, from the SKU's log. */
+async function expiredAfter(url: string, version: number): Promise<number[]> {
+  const at: number[] = [];
+  for (let after = version; ; ) {
+    const page = await edgeCall(url, 'GET', `/v1/admin/skus/${SKU}/events?after=${after}&limit=1000`, BENCH_ADMIN_KEY);
+    const events = page.json.events as { version: number; type: string; at: string; data: { reason?: string } }[];
+    if (events.length === 0) return at;
+    for (const e of events) if (e.type === 'StockReleased' && e.data.reason === 'expired') at.push(Date.parse(e.at));
+    after = events.at(-1)!.version;
+  }
+}
