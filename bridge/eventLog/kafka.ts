@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type Producer } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin, type ITopicConfig, type Message, type Producer } from 'kafkajs';
 import type { Logger } from '../logger';
-import type { ConsumedRecord, EventLog, LogHealth, LogRecord, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
+import { LogOverloadedError, RecordTooLargeError } from './errors';
+import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, LogHealth, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
+import { MAX_MESSAGE_BYTES } from './topics';
 
 export type KafkaOptions = {
   brokers: readonly string[];
   clientId: string;
-  /** -1: the brokers' defaults. */
+  /** -1: three replicas, or one per broker on a smaller cluster. */
   replicationFactor: number;
   partitions: number;
   logger: Logger;
@@ -14,29 +16,50 @@ export type KafkaOptions = {
   produceRequestTimeoutMs?: number;
 };
 
-type PendingAppend = { topic: string; records: readonly LogRecord[]; bytes: number; resolve: () => void; reject: (error: unknown) => void };
+/** One caller's append: resolved once all its parts are acknowledged, rejected as soon as one fails. */
+type Caller = { parts: number; failed: boolean; resolve: () => void; reject: (error: unknown) => void };
+/** A slice of one append that fits in one produce request; a caller's parts are queued in order. */
+type Part = { topic: string; records: readonly LogRecord[]; bytes: number; caller: Caller };
 
-/** Appends coalesced into one produce request, below the broker's default 1 MiB per record batch. */
-const MAX_COALESCED_BYTES = 768 * 1024;
+/**
+ * Parts coalesced into one produce request: below MAX_MESSAGE_BYTES, so that no partition's
+ * record batch in it can exceed the topic's limit. A single record up to the limit goes alone.
+ */
+const MAX_SEND_BYTES = 768 * 1024;
 /** While Kafka is away pushes keep coming (and retrying): past this, refuse at once rather than queue. */
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+/** What a refusal for a full queue asks the caller to wait before retrying. */
+const OVERLOADED_RETRY_AFTER_SECONDS = 2;
+/** Kafka's framing around the key, value and headers: an upper bound, so the size check errs on the safe side. */
+const RECORD_OVERHEAD_BYTES = 64;
+const HEADER_OVERHEAD_BYTES = 16;
+const BATCH_OVERHEAD_BYTES = 128;
+/**
+ * Broker refusals that concern the records of one partition, not the cluster: the whole produce
+ * request fails with them, so its appends are sent again one by one to find the culprit.
+ */
+const RECORD_REJECTIONS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP', 'POLICY_VIOLATION']);
 
-/** Topic settings are explicit so that no broker default can expire or compact away the history. */
-const TOPIC_CONFIG: Record<TopicKind, ITopicConfig['configEntries']> = {
-  history: [
-    { name: 'cleanup.policy', value: 'delete' },
-    { name: 'retention.ms', value: '-1' },
-    { name: 'retention.bytes', value: '-1' },
-  ],
-  compacted: [
-    { name: 'cleanup.policy', value: 'compact' },
-    { name: 'min.compaction.lag.ms', value: '0' },
-  ],
-  deadLetter: [
-    { name: 'cleanup.policy', value: 'delete' },
-    { name: 'retention.ms', value: '-1' },
-  ],
-};
+/**
+ * Topic settings are explicit so that no broker default can expire or compact away the history,
+ * accept a record the adapter would not, or acknowledge `acks=all` with a single replica.
+ */
+function topicConfig(kind: TopicKind, replicationFactor: number): ITopicConfig['configEntries'] {
+  const common = [
+    { name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) },
+    // `acks=all` waits for the in-sync replicas only: two of them, where there are two.
+    { name: 'min.insync.replicas', value: String(Math.min(2, replicationFactor)) },
+  ];
+  switch (kind) {
+    case 'history':
+      return [...common, { name: 'cleanup.policy', value: 'delete' }, { name: 'retention.ms', value: '-1' }, { name: 'retention.bytes', value: '-1' }];
+    case 'compacted':
+      // Tombstones (null values) delete a key; compaction drops them after `delete.retention.ms` (1 day).
+      return [...common, { name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '0' }];
+    case 'deadLetter':
+      return [...common, { name: 'cleanup.policy', value: 'delete' }, { name: 'retention.ms', value: '-1' }];
+  }
+}
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -54,10 +77,12 @@ export class KafkaEventLog implements EventLog {
   readonly #options: KafkaOptions;
   readonly #log: Logger;
   readonly #subscriptions = new Set<Subscription>();
+  /** Topic → whether it is compacted: a few topics, asked once each. */
+  readonly #kinds = new Map<string, Promise<'compacted' | 'other'>>();
   #admin: Promise<Admin> | null = null;
   #producer: Promise<Producer> | null = null;
   readonly #producerKafka: Kafka;
-  readonly #pending: PendingAppend[] = [];
+  readonly #pending: Part[] = [];
   #draining: Promise<void> | null = null;
   #queuedBytes = 0;
   #closed = false;
@@ -87,13 +112,14 @@ export class KafkaEventLog implements EventLog {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.name));
     if (missing.length === 0) return;
+    const replicationFactor = this.#options.replicationFactor > 0 ? this.#options.replicationFactor : Math.min(3, (await admin.describeCluster()).brokers.length);
     await admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((spec) => ({
         topic: spec.name,
         numPartitions: this.#options.partitions,
-        replicationFactor: this.#options.replicationFactor,
-        configEntries: TOPIC_CONFIG[spec.kind],
+        replicationFactor,
+        configEntries: topicConfig(spec.kind, replicationFactor),
       })),
     });
   }
@@ -107,17 +133,37 @@ export class KafkaEventLog implements EventLog {
    * (seen here: 2 of 8,000 records with 40 concurrent senders and produce timeouts; none once
    * sends were serialised). Serialised, the only send that can reuse the numbers is kafkajs's
    * own retry of the same records, which the broker rightly deduplicates. After a failure the
-   * producer is replaced (a new producer id, fresh sequences); the records of the failed send
-   * are refused to their callers, who retry, and consumers drop duplicates by (sku, version).
+   * producer is replaced (a new producer id, fresh sequences).
+   *
+   * One append's failure is its own: a record that cannot fit is refused before it is queued
+   * (RecordTooLargeError); a failed request is sent again append by append, once, so an innocent
+   * append coalesced with a bad one still succeeds; appends queued behind are sent as usual.
+   * Refused appends are retried by their callers, and consumers drop duplicates by (sku, version).
    */
   append(topic: string, records: readonly LogRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     if (this.#closed) return Promise.reject(new Error('the event log is closed'));
-    const bytes = records.reduce((n, r) => n + r.key.length + r.value.length, 0);
-    if (this.#queuedBytes + bytes > MAX_QUEUED_BYTES) return Promise.reject(new Error('the produce queue is full: Kafka is not keeping up'));
+    if (!records.some((r) => r.value === null)) return this.#enqueue(topic, records);
+    // A tombstone deletes a key of a table; in a history it would reach subscribers as an event.
+    return this.#kindOf(topic).then((kind) =>
+      kind === 'compacted' ? this.#enqueue(topic, records) : Promise.reject(new Error(`a tombstone (null value) needs a compacted topic, and "${topic}" is not one`)),
+    );
+  }
+
+  #enqueue(topic: string, records: readonly LogRecord[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the event log is closed'));
+    const sizes = records.map(recordBytes);
+    const largest = sizes.reduce((max, n, i) => (n > sizes[max]! ? i : max), 0);
+    if (sizes[largest]! + BATCH_OVERHEAD_BYTES > MAX_MESSAGE_BYTES) {
+      return Promise.reject(new RecordTooLargeError(topic, records[largest]!.key, sizes[largest]!, MAX_MESSAGE_BYTES - BATCH_OVERHEAD_BYTES));
+    }
+    const bytes = sizes.reduce((n, size) => n + size, 0);
+    if (this.#queuedBytes + bytes > MAX_QUEUED_BYTES) return Promise.reject(new LogOverloadedError(OVERLOADED_RETRY_AFTER_SECONDS));
     return new Promise((resolve, reject) => {
+      const slices = slice(records, sizes, MAX_SEND_BYTES);
+      const caller: Caller = { parts: slices.length, failed: false, resolve, reject };
+      for (const part of slices) this.#pending.push({ topic, ...part, caller });
       this.#queuedBytes += bytes;
-      this.#pending.push({ topic, records, bytes, resolve, reject });
       this.#drain();
     });
   }
@@ -133,29 +179,80 @@ export class KafkaEventLog implements EventLog {
 
   async #sendPending(): Promise<void> {
     while (this.#pending.length > 0) {
-      const batch = takeUpTo(this.#pending, MAX_COALESCED_BYTES);
-      try {
-        const producer = await this.#producerClient();
-        await producer.sendBatch({ acks: -1, topicMessages: byTopic(batch) });
-        this.#settle(batch, null);
-      } catch (error) {
-        await this.#resetProducer();
-        // Everything queued behind it is refused too: each would otherwise wait through its own
-        // failed reconnect, and its caller retries anyway.
-        this.#settle([...batch, ...this.#pending.splice(0)], error);
+      const batch = this.#takeUpTo(MAX_SEND_BYTES);
+      if (batch.length === 0) continue;
+      const error = await this.#send(batch);
+      if (error === null || batch.length === 1) {
+        for (const part of batch) this.#settle(part, error);
+        continue;
+      }
+      // Which append made the request fail is unknown: each is sent alone, once, with the fresh
+      // producer. A failure that is not about its records (the cluster is away) ends the search:
+      // the rest of this request fails with it rather than each waiting through its own.
+      this.#log.warn({ err: error, appends: batch.length }, 'produce request failed; sending its appends one by one');
+      let clusterError: unknown = null;
+      for (const part of batch) {
+        if (part.caller.failed || clusterError !== null) {
+          this.#settle(part, clusterError ?? error);
+          continue;
+        }
+        const alone = await this.#send([part]);
+        this.#settle(part, alone);
+        if (alone !== null && !isRecordRejection(alone)) clusterError = alone;
       }
     }
   }
 
-  #settle(appends: readonly PendingAppend[], error: unknown): void {
-    for (const append of appends) {
-      this.#queuedBytes -= append.bytes;
-      if (error === null) append.resolve();
-      else append.reject(error);
+  /** One produce request; on failure the producer is replaced and the error answered. */
+  async #send(batch: readonly Part[]): Promise<unknown> {
+    try {
+      const producer = await this.#producerClient();
+      await producer.sendBatch({ acks: -1, topicMessages: byTopic(batch) });
+      return null;
+    } catch (error) {
+      await this.#resetProducer();
+      return error ?? new Error('produce request failed');
     }
   }
 
+  /** The oldest parts, at least one, up to `maxBytes` together; parts of an append that already failed are dropped. */
+  #takeUpTo(maxBytes: number): Part[] {
+    let end = 0;
+    let bytes = 0;
+    let live = 0;
+    for (; end < this.#pending.length; end++) {
+      const part = this.#pending[end]!;
+      if (part.caller.failed) continue;
+      if (live > 0 && bytes + part.bytes > maxBytes) break;
+      live++;
+      bytes += part.bytes;
+    }
+    const taken: Part[] = [];
+    for (const part of this.#pending.splice(0, end)) {
+      if (part.caller.failed) this.#queuedBytes -= part.bytes;
+      else taken.push(part);
+    }
+    return taken;
+  }
+
+  #settle(part: Part, error: unknown): void {
+    this.#queuedBytes -= part.bytes;
+    const { caller } = part;
+    if (caller.failed) return;
+    if (error !== null) {
+      caller.failed = true;
+      caller.reject(error);
+    } else if (--caller.parts === 0) caller.resolve();
+  }
+
+  /** Subscriptions are to history and dead-letter topics; a compacted topic is a table, read with readAll. */
   async subscribe(options: Subscribe): Promise<Subscription> {
+    if ((await this.#kindOf(options.topic)) === 'compacted') throw new Error(`"${options.topic}" is a compacted topic: read it with readAll`);
+    return this.#consume({ ...options, onBatch: (records) => options.onBatch(records as ConsumedRecord[]) }, false);
+  }
+
+  /** A consumer group's loop; `tombstones`: a null value stays null (a table read), else it cannot occur and reads as ''. */
+  async #consume(options: Subscribe & { onBatch: (records: ConsumedTableRecord[]) => Promise<void> }, tombstones: boolean): Promise<Subscription> {
     const consumer = this.#kafka.consumer({ groupId: options.groupId, retry: { retries: 10 } });
     await consumer.connect();
     try {
@@ -169,13 +266,13 @@ export class KafkaEventLog implements EventLog {
           // A fetch may start before the seek below takes effect: what precedes the start is not delivered.
           const messages = from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= BigInt(from));
           if (messages.length === 0) return;
-          const records: ConsumedRecord[] = messages.map((m) => ({
+          const records: ConsumedTableRecord[] = messages.map((m) => ({
             topic: batch.topic,
             partition: batch.partition,
             offset: m.offset,
             timestamp: Number(m.timestamp),
             key: m.key?.toString() ?? '',
-            value: m.value?.toString() ?? '',
+            value: m.value === null ? (tombstones ? null : '') : m.value.toString(),
             headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
           }));
           const handled = await retryUntilDone(
@@ -212,38 +309,64 @@ export class KafkaEventLog implements EventLog {
 
   /**
    * A throw-away consumer group reads up to the end offsets taken first, commits nothing, and is
-   * deleted after: Kafka has no group-less fetch in kafkajs.
+   * deleted after: Kafka has no group-less fetch in kafkajs. A compacted topic is compacted here
+   * as it is read (the broker compacts lazily, and never the active segment): the latest record
+   * of each key, none for a key whose latest is a tombstone, so what is held while reading is
+   * bounded by the live keys, not by how often they were written.
    */
   async readAll(topic: string): Promise<ConsumedRecord[]> {
     const admin = await this.#adminClient();
+    const compacted = (await this.#kindOf(topic)) === 'compacted';
     const ends = new Map([...(await this.endOffsets(topic))].map(([p, high]) => [p, BigInt(high)]));
     const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([partition]) => partition));
     if (pending.size === 0) return [];
     const records: ConsumedRecord[] = [];
+    const latest = new Map<string, ConsumedTableRecord>();
     const groupId = `${this.#options.clientId}-read-${randomUUID()}`;
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
-    const subscription = await this.subscribe({
-      groupId,
-      topic,
-      fromBeginning: true,
-      commit: false,
-      onBatch: async (batch) => {
-        for (const record of batch) {
-          const end = ends.get(record.partition)!;
-          if (BigInt(record.offset) < end) records.push(record);
-          if (BigInt(record.offset) >= end - 1n) pending.delete(record.partition);
-        }
-        if (pending.size === 0) done();
+    const subscription = await this.#consume(
+      {
+        groupId,
+        topic,
+        fromBeginning: true,
+        commit: false,
+        onBatch: async (batch) => {
+          for (const record of batch) {
+            const end = ends.get(record.partition)!;
+            if (BigInt(record.offset) < end) {
+              if (compacted) latest.set(record.key, record);
+              else records.push(record as ConsumedRecord);
+            }
+            if (BigInt(record.offset) >= end - 1n) pending.delete(record.partition);
+          }
+          if (pending.size === 0) done();
+        },
       },
-    });
+      true,
+    );
     try {
       await withTimeout(finished, FIRST_FETCH_TIMEOUT_MS, `reading ${topic} did not reach its end`);
     } finally {
       await subscription.stop();
       await admin.deleteGroups([groupId]).catch(() => undefined);
     }
-    return records;
+    if (!compacted) return records;
+    const live = [...latest.values()].filter((r): r is ConsumedRecord => r.value !== null);
+    return live.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+  }
+
+  /** Compacted or not, from the topic's own `cleanup.policy` (it may predate this instance); cached, topics do not change kind. */
+  #kindOf(topic: string): Promise<'compacted' | 'other'> {
+    let kind = this.#kinds.get(topic);
+    if (!kind) {
+      kind = this.#adminClient()
+        .then((admin) => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }] }))
+        .then(({ resources }) => (resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue.includes('compact') ? 'compacted' : 'other'));
+      this.#kinds.set(topic, kind);
+      kind.catch(() => this.#kinds.delete(topic));
+    }
+    return kind;
   }
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
@@ -294,21 +417,41 @@ export class KafkaEventLog implements EventLog {
   }
 }
 
-/** The oldest appends, at least one, up to `maxBytes` together. */
-function takeUpTo(pending: PendingAppend[], maxBytes: number): PendingAppend[] {
-  let count = 1;
-  let bytes = pending[0]!.bytes;
-  while (count < pending.length && bytes + pending[count]!.bytes <= maxBytes) bytes += pending[count++]!.bytes;
-  return pending.splice(0, count);
+/** Bytes a record takes in a record batch, over-estimated (UTF-8, framing included). */
+function recordBytes(record: LogRecord): number {
+  let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(record.key) + (record.value === null ? 0 : Buffer.byteLength(record.value));
+  for (const [name, value] of Object.entries(record.headers ?? {})) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
+}
+
+/** An append's records in order, cut into parts of at most `maxBytes` (a larger record makes a part of its own). */
+function slice(records: readonly LogRecord[], sizes: readonly number[], maxBytes: number): { records: LogRecord[]; bytes: number }[] {
+  const parts: { records: LogRecord[]; bytes: number }[] = [];
+  let current: { records: LogRecord[]; bytes: number } | null = null;
+  records.forEach((record, i) => {
+    if (!current || (current.records.length > 0 && current.bytes + sizes[i]! > maxBytes)) parts.push((current = { records: [], bytes: 0 }));
+    current.records.push(record);
+    current.bytes += sizes[i]!;
+  });
+  return parts;
+}
+
+/** Whether the broker refused the records themselves; kafkajs wraps the protocol error in `cause`. */
+function isRecordRejection(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (RECORD_REJECTIONS.has(String((e as { type?: unknown }).type))) return true;
+  }
+  return false;
 }
 
 /** Records per topic, each append's records in its order (the order a key's records keep in its partition). */
-function byTopic(batch: readonly PendingAppend[]) {
-  const topics = new Map<string, { key: string; value: string; headers?: Record<string, string> }[]>();
+function byTopic(batch: readonly Part[]): { topic: string; messages: Message[] }[] {
+  const topics = new Map<string, Message[]>();
   for (const { topic, records } of batch) {
-    const messages = topics.get(topic) ?? [];
-    messages.push(...records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })));
-    topics.set(topic, messages);
+    let messages = topics.get(topic);
+    if (!messages) topics.set(topic, (messages = []));
+    // A null value is a tombstone: on a compacted topic it deletes the key.
+    for (const r of records) messages.push({ key: r.key, value: r.value, headers: r.headers });
   }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));
 }

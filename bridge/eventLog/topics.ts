@@ -1,5 +1,12 @@
 import type { TopicSpec } from './port';
 
+/**
+ * The largest record batch a topic accepts (Kafka's `max.message.bytes`, set on every topic the
+ * bridge creates): 1 MiB, the broker's default. The Kafka adapter refuses a record that cannot
+ * fit under it before sending, so one oversized record fails only its own append.
+ */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
 /** Every committed SKU event, keyed by SKU: the source the read models and sagas replay. */
 export const EVENTS_TOPIC = 'inventory.events';
 /** Every event of the checkout coordinators, keyed by checkout id: joined with the SKU events by causal order. */
