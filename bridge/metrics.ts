@@ -1,12 +1,18 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { WorstRelayLag } from './ingest/relayLag';
+
+/** SKUs shown by `bridge_relay_lag_seconds` per scrape: the worst ones (see WorstRelayLag for why). */
+export const RELAY_LAG_SKUS = 20;
 
 /**
- * One registry per bridge instance (tests run several in one process). SKU labels are bounded by
- * the catalogue on sale; everything else is labelled by a small closed set.
+ * One registry per bridge instance (tests run several in one process). Every label set is
+ * bounded whatever the history (rule 8): SKUs only in the worst-N relay lag, consumer groups
+ * without the random suffix of throw-away groups, everything else a small closed set.
  */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const relayLag = new WorstRelayLag(RELAY_LAG_SKUS);
   /** Causal consumers report their held events when scraped, not on every event. */
   const causalSources = new Map<string, () => { held: number; oldestHeldSeconds: number | null }>();
   const metrics = {
@@ -26,11 +32,16 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
-    relayLag: new Gauge({
+    relayLag,
+    relayLagGauge: new Gauge({
       name: 'bridge_relay_lag_seconds',
-      help: 'Commit in the SKU object to acknowledgement by the log, of the newest relayed event per SKU',
+      help: `Commit in the SKU object to acknowledgement by the log, worst per SKU since the last scrape, for the ${RELAY_LAG_SKUS} most lagging SKUs`,
       labelNames: ['sku'] as const,
       registers: [registry],
+      collect() {
+        this.reset();
+        for (const [sku, seconds] of relayLag.take()) this.set({ sku }, seconds);
+      },
     }),
     commitToLog: new Histogram({
       name: 'bridge_commit_to_log_seconds',
@@ -44,24 +55,30 @@ export function createMetrics() {
       labelNames: ['operation'] as const,
       registers: [registry],
     }),
-    consumerDuplicates: new Counter({
-      name: 'bridge_consumer_duplicates_total',
-      help: 'Events a consumer had already applied (same sku and version), skipped',
-      labelNames: ['group'] as const,
-      registers: [registry],
-    }),
-    consumerGapEvents: new Counter({
-      name: 'bridge_consumer_gap_events_total',
-      help: 'Events missing from the log that a consumer fetched from the edge',
-      labelNames: ['group'] as const,
-      registers: [registry],
-    }),
-    consumerCausalPulls: new Counter({
-      name: 'bridge_consumer_causal_pulls_total',
-      help: 'Events of another SKU that caused an event, fetched from the edge before applying it',
-      labelNames: ['group'] as const,
-      registers: [registry],
-    }),
+    consumerDuplicates: byGroup(
+      new Counter({
+        name: 'bridge_consumer_duplicates_total',
+        help: 'Events a consumer had already applied (same sku and version), skipped',
+        labelNames: ['group'] as const,
+        registers: [registry],
+      }),
+    ),
+    consumerGapEvents: byGroup(
+      new Counter({
+        name: 'bridge_consumer_gap_events_total',
+        help: 'Events missing from the log that a consumer fetched from the edge',
+        labelNames: ['group'] as const,
+        registers: [registry],
+      }),
+    ),
+    consumerCausalPulls: byGroup(
+      new Counter({
+        name: 'bridge_consumer_causal_pulls_total',
+        help: 'Events of another SKU that caused an event, fetched from the edge before applying it',
+        labelNames: ['group'] as const,
+        registers: [registry],
+      }),
+    ),
     causalDelivered: new Counter({
       name: 'bridge_causal_delivered_total',
       help: 'Events a causal consumer applied once all their causes were applied',
@@ -104,3 +121,12 @@ export function createMetrics() {
   return metrics;
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** A throw-away group (a rebuild, a reader) ends in a random UUID: one series per kind, not per run. */
+const RANDOM_SUFFIX = /-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const groupLabel = (groupId: string): string => groupId.replace(RANDOM_SUFFIX, '');
+
+/** A counter labelled by consumer group, whose label drops a throw-away group's random suffix. */
+function byGroup(counter: Counter<'group'>) {
+  return { inc: (labels: { group: string }, value?: number) => counter.inc({ group: groupLabel(labels.group) }, value) };
+}

@@ -11,13 +11,14 @@ import {
   type RelayBatch,
 } from '../../src/internal/relayBatch';
 import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/internal/signature';
+import { LogOverloadedError, RecordTooLargeError } from '../eventLog/errors';
 import { CHECKOUTS_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { EventLog, LogRecord } from '../eventLog/port';
 import { ReplayGuard } from '../ingest/replayGuard';
 import { toCheckoutRecords, toRecords } from '../ingest/toRecords';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { bridgeErrorResponse } from './errors';
+import { bridgeErrorResponse, type BridgeError } from './errors';
 
 export type ComponentState = 'running' | 'starting' | 'off';
 
@@ -26,6 +27,8 @@ export type BridgeAppDeps = {
   /** The background components (sagas, snapshotter) and whether they run yet. */
   components?: () => Record<string, ComponentState>;
   secrets: readonly string[];
+  /** Signatures remembered against replays before pushes are refused as overload (tests make it small). */
+  maxReplayEntries?: number;
   metrics: Metrics;
   logger: Logger;
   now?: () => number;
@@ -36,9 +39,9 @@ type BridgeEnv = { Variables: { requestId: string; logger: Logger } };
 /** 500 events of a few hundred bytes each, with room to spare. */
 const MAX_INGEST_BYTES = 4 * 1024 * 1024;
 
-export function createBridgeApp({ log, components = () => ({}), secrets, metrics, logger, now = Date.now }: BridgeAppDeps) {
+export function createBridgeApp({ log, components = () => ({}), secrets, maxReplayEntries, metrics, logger, now = Date.now }: BridgeAppDeps) {
   const app = new Hono<BridgeEnv>();
-  const replays = new ReplayGuard();
+  const replays = new ReplayGuard(maxReplayEntries);
 
   app.use(requestId());
   app.use(async (c, next) => {
@@ -76,7 +79,13 @@ export function createBridgeApp({ log, components = () => ({}), secrets, metrics
           { method: c.req.method, path: url.pathname + url.search, body: raw },
           now(),
         );
-        const reason = !check.ok ? check.reason : replays.accept(check.id, check.expiresAt, now()) ? null : 'replayed';
+        const verdict = check.ok ? replays.accept(check.id, check.expiresAt, now()) : null;
+        if (verdict === 'full') {
+          // Rule 9: more signed pushes than the replay guard may remember; the object retries later.
+          metrics.rejected.inc({ reason: 'overloaded' });
+          return bridgeErrorResponse(c, { code: 'overloaded', message: 'too many pushes in the signature window; retry later', retryAfterSeconds: replays.retryAfterSeconds(now()) });
+        }
+        const reason = !check.ok ? check.reason : verdict === 'replayed' ? 'replayed' : null;
         if (reason) {
           metrics.rejected.inc({ reason });
           c.get('logger').warn({ reason }, 'ingest refused: signature');
@@ -94,7 +103,7 @@ export function createBridgeApp({ log, components = () => ({}), secrets, metrics
           metrics.batches.inc({ outcome: 'failed' });
           metrics.logErrors.inc({ operation: 'append' });
           c.get('logger').error({ err: error, stream: key }, 'append to the event log failed');
-          return bridgeErrorResponse(c, { code: 'log_unavailable', message: 'the event log did not acknowledge the batch; retry later' });
+          return bridgeErrorResponse(c, appendError(error));
         }
         metrics.batches.inc({ outcome: 'appended' });
         stream.observe?.(metrics, batch.value, now());
@@ -105,6 +114,13 @@ export function createBridgeApp({ log, components = () => ({}), secrets, metrics
   ingest(CHECKOUT_STREAM);
 
   return app;
+}
+
+/** What a refused append tells the pushing object: retry later, or (too large) never fits. */
+function appendError(error: unknown): BridgeError {
+  if (error instanceof LogOverloadedError) return { code: 'overloaded', message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+  if (error instanceof RecordTooLargeError) return { code: 'record_too_large', message: error.message };
+  return { code: 'log_unavailable', message: 'the event log did not acknowledge the batch; retry later' };
 }
 
 type Parsed<B> = { ok: true; value: B } | { ok: false; message: string; issues?: unknown };
@@ -157,5 +173,5 @@ const CHECKOUT_STREAM: IngestStream<CheckoutRelayBatch> = {
 function observeRelayed(metrics: Metrics, batch: RelayBatch, now: number): void {
   metrics.eventsRelayed.inc(batch.events.length);
   for (const event of batch.events) metrics.commitToLog.observe((now - Date.parse(event.at)) / 1000);
-  metrics.relayLag.set({ sku: batch.sku }, (now - Date.parse(batch.events[batch.events.length - 1]!.at)) / 1000);
+  metrics.relayLag.observe(batch.sku, (now - Date.parse(batch.events[batch.events.length - 1]!.at)) / 1000);
 }

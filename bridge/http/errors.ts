@@ -6,22 +6,28 @@ export type BridgeError =
   | { code: 'invalid_signature'; reason: string }
   | { code: 'invalid_request'; message: string; issues?: unknown }
   | { code: 'log_unavailable'; message: string }
+  | { code: 'overloaded'; message: string; retryAfterSeconds: number }
+  | { code: 'record_too_large'; message: string }
   | { code: 'unauthorized' }
   | { code: 'saga_not_found' }
   | { code: 'sagas_disabled' }
   | { code: 'rebuild_running' }
   | { code: 'order_not_found' }
+  | { code: 'order_retired'; message: string }
   | { code: 'orders_disabled' };
 
 const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
   invalid_signature: 401,
   invalid_request: 400,
   log_unavailable: 503,
+  overloaded: 503,
+  record_too_large: 413,
   unauthorized: 401,
   saga_not_found: 404,
   sagas_disabled: 409,
   rebuild_running: 409,
   order_not_found: 404,
+  order_retired: 404,
   orders_disabled: 409,
 };
 
@@ -30,18 +36,20 @@ const FIXED_MESSAGE = {
   saga_not_found: 'no saga for this reservation',
   sagas_disabled: 'the WMS saga is not running in this bridge (disabled, or still starting)',
   rebuild_running: 'a projection rebuild is already running',
-  order_not_found: 'no such checkout in the order view (not relayed yet, or unknown)',
+  order_not_found: 'no such checkout in the order view (not relayed yet, unknown, or finished and retired from the view; the edge still answers for it)',
   orders_disabled: 'the order view is not running in this bridge (ORDERS=off, or still starting)',
 } as const;
 
+/** Rule 9: overload is an answer (503 with Retry-After), never a 500. */
 export function bridgeErrorResponse(c: Context, error: BridgeError) {
   const body =
     error.code === 'invalid_signature'
       ? { code: error.code, message: `internal call refused: signature ${error.reason}`, details: { reason: error.reason } }
       : error.code === 'invalid_request'
         ? { code: error.code, message: error.message, ...(error.issues ? { details: { issues: error.issues } } : {}) }
-        : error.code === 'log_unavailable'
+        : 'message' in error
           ? { code: error.code, message: error.message }
           : { code: error.code, message: FIXED_MESSAGE[error.code] };
+  if (error.code === 'overloaded') c.header('retry-after', String(error.retryAfterSeconds));
   return c.json({ error: body }, STATUS[error.code]);
 }

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
+import { LogOverloadedError, RecordTooLargeError } from '../../bridge/eventLog/errors';
 import type { ConsumedRecord } from '../../bridge/eventLog/port';
 import { CHECKOUTS_TOPIC, EVENTS_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
 import { createBridgeApp } from '../../bridge/http/app';
-import { createMetrics } from '../../bridge/metrics';
+import { ReplayGuard } from '../../bridge/ingest/replayGuard';
+import { createMetrics, groupLabel, RELAY_LAG_SKUS } from '../../bridge/metrics';
 import { signatureHeaders } from '../../src/internal/signature';
 
 const SECRET = 'ingest-test-secret';
@@ -69,6 +71,52 @@ describe('POST /ingest', () => {
     expect(text).toContain('bridge_events_relayed_total 2');
     expect(text).toContain('bridge_ingest_batches_total{outcome="appended"} 1');
     expect(text).toMatch(/bridge_relay_lag_seconds\{sku="ING-A"\} \d/);
+  });
+
+  it('relay lag is reported for the most lagging SKUs of each scrape only: a bounded label set, no stale series', async () => {
+    const { app, metrics } = bridge();
+    const lagged = (sku: string, seconds: number) => ({ ...event(sku, 1), at: new Date(Date.now() - seconds * 1000).toISOString() });
+    for (let i = 1; i <= 3 * RELAY_LAG_SKUS; i++) {
+      const sku = `LAG-${i}`;
+      expect((await push(app, JSON.stringify({ sku, events: [lagged(sku, i)] }))).status).toBe(200);
+    }
+    const series = async () => (await metrics.registry.getSingleMetricAsString('bridge_relay_lag_seconds')).split('\n').filter((l) => l.startsWith('bridge_relay_lag_seconds{'));
+    const first = await series();
+    expect(first).toHaveLength(RELAY_LAG_SKUS);
+    const shown = first.map((line) => /sku="LAG-(\d+)"/.exec(line)![1]).map(Number).sort((a, b) => a - b);
+    expect(shown).toEqual(Array.from({ length: RELAY_LAG_SKUS }, (_, i) => 2 * RELAY_LAG_SKUS + 1 + i));
+    // Nothing relayed since: nothing to show, rather than the last values forever.
+    expect(await series()).toEqual([]);
+  });
+
+  it('the replay guard is bounded: past its size a push is refused as overload with Retry-After, and a replay stays refused', async () => {
+    const metrics = createMetrics();
+    const app = createBridgeApp({ log, secrets: [SECRET], metrics, logger: pino({ level: 'silent' }), maxReplayEntries: 2 });
+    const bodies = [1, 2, 3].map((n) => JSON.stringify({ sku: 'ING-R', events: [event('ING-R', n)] }));
+    const body = (n: number) => bodies[n - 1]!;
+    const signed = await signatureHeaders(SECRET, { method: 'POST', path: '/ingest', body: body(1) }, Date.now());
+    const send = (headers: Record<string, string>, raw: string) => app.request('/ingest', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: raw });
+    expect((await send(signed, body(1))).status).toBe(200);
+    expect((await push(app, body(2))).status).toBe(200);
+    const full = await push(app, body(3));
+    expect(full.status).toBe(503);
+    expect(await full.json()).toEqual({ error: { code: 'overloaded', message: 'too many pushes in the signature window; retry later' } });
+    expect(Number(full.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // A replay is still a replay (401), not an overload.
+    expect((await send(signed, body(1))).status).toBe(401);
+    expect(await metrics.registry.getSingleMetricAsString('bridge_ingest_rejected_total')).toContain('reason="overloaded"} 1');
+  });
+
+  it('an append the log refuses as too large is 413, as overload 503 with Retry-After; other failures stay 503 log_unavailable', async () => {
+    const refusing = (error: Error) => ({ append: async () => Promise.reject(error) }) as unknown as EmbeddedEventLog;
+    const answer = async (error: Error) => {
+      const app = createBridgeApp({ log: refusing(error), secrets: [SECRET], metrics: createMetrics(), logger: pino({ level: 'silent' }) });
+      const res = await push(app, JSON.stringify({ sku: 'ING-E', events: [event('ING-E', 1)] }));
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), code: ((await res.json()) as { error: { code: string } }).error.code };
+    };
+    expect(await answer(new RecordTooLargeError(EVENTS_TOPIC, 'ING-E', 2_000_000, 1_000_000))).toEqual({ status: 413, retryAfter: null, code: 'record_too_large' });
+    expect(await answer(new LogOverloadedError(2))).toEqual({ status: 503, retryAfter: '2', code: 'overloaded' });
+    expect(await answer(new Error('broker down'))).toEqual({ status: 503, retryAfter: null, code: 'log_unavailable' });
   });
 
   it('a signed but invalid batch is 400 with the issues, and nothing is appended', async () => {
@@ -137,5 +185,43 @@ describe('POST /ingest/checkouts', () => {
     // A checkout batch on the SKU route is not a SKU batch.
     expect((await push(app, JSON.stringify({ checkoutId, events: [started] }))).status).toBe(400);
     expect((await logged(CHECKOUTS_TOPIC)).length).toBe(before);
+  });
+});
+
+describe('replay guard', () => {
+  const sig = (n: number) => n.toString(16).padStart(13, '0').padEnd(64, 'a');
+
+  it('remembers a signature until it expires, then forgets it; refuses more than its size until room frees up', () => {
+    const guard = new ReplayGuard(2);
+    const now = 1_000_000_000;
+    expect(guard.accept(sig(1), now + 300_000, now)).toBe('accepted');
+    expect(guard.accept(sig(1), now + 300_000, now + 1_000)).toBe('replayed');
+    expect(guard.accept(sig(2), now + 600_000, now)).toBe('accepted');
+    expect(guard.accept(sig(3), now + 300_000, now)).toBe('full');
+    expect(guard.retryAfterSeconds(now)).toBeGreaterThanOrEqual(300);
+    expect(guard.retryAfterSeconds(now)).toBeLessThanOrEqual(330);
+    // Past the first one's expiry (and its bucket's end): forgotten, room for another.
+    expect(guard.accept(sig(3), now + 700_000, now + 330_000)).toBe('accepted');
+    expect(guard.size).toBe(2);
+    expect(guard.accept(sig(2), now + 600_000, now + 330_000)).toBe('replayed');
+  });
+
+  it('stays bounded under a flood whatever the clock skew of the signers', () => {
+    const guard = new ReplayGuard(10_000);
+    let refused = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const now = 1_000_000_000 + i * 10; // 500 s of a 100-per-second flood, signers up to 300 s ahead
+      if (guard.accept(sig(i), now + 300_000 + (i % 300) * 1_000, now) === 'full') refused++;
+      expect(guard.size).toBeLessThanOrEqual(10_000);
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+});
+
+describe('metric labels', () => {
+  it('a throw-away consumer group is one label, whatever its run id', () => {
+    expect(groupLabel('rebuild-0b5e5c0e-3c1f-4b1e-9d55-6f2f1c1f8a11')).toBe('rebuild');
+    expect(groupLabel('wms-saga')).toBe('wms-saga');
+    expect(groupLabel('e2e-gappy-1764600000000-group')).toBe('e2e-gappy-1764600000000-group');
   });
 });
