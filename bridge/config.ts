@@ -15,7 +15,7 @@ export const BridgeConfigSchema = z.object({
     .refine((v) => parseSecrets(v).length > 0, 'INTERNAL_SECRET holds no secret'),
   KAFKA_BROKERS: z.string().optional().transform(list),
   KAFKA_CLIENT_ID: z.string().min(1).default('inventory-bridge'),
-  /** -1 lets the brokers decide (their default.replication.factor / num.partitions). */
+  /** -1: three replicas (one per broker on a smaller cluster) and the brokers' num.partitions. */
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(-1).default(-1),
   KAFKA_PARTITIONS: z.coerce.number().int().min(-1).default(-1),
   BRIDGE_DATA_DIR: z.string().min(1).default('.data/bridge'),
@@ -29,6 +29,8 @@ export const BridgeConfigSchema = z.object({
   /** Past it an unanswered allocation is compensated; keep it well below the reservation TTL. */
   ALLOCATION_DEADLINE_SECONDS: z.coerce.number().min(1).default(60),
   SAGA_CONCURRENCY: z.coerce.number().int().min(1).default(64),
+  /** A finished saga stays this long (for `sagas list` and late replies), then is retired from memory and its topic. */
+  SAGA_RETENTION_SECONDS: z.coerce.number().min(0).default(60),
   /** Publish SKU snapshots to `inventory.snapshots`, so a rebuild need not replay all history. */
   SNAPSHOTS: z.enum(['on', 'off']).default('on'),
   SNAPSHOT_EVERY_EVENTS: z.coerce.number().int().min(1).default(1_000),
@@ -36,6 +38,8 @@ export const BridgeConfigSchema = z.object({
   ORDERS: z.enum(['on', 'off']).default('on'),
   /** An event held this long for a cause that has not arrived is logged as an error (and shown in status). */
   CAUSAL_HOLD_ALERT_SECONDS: z.coerce.number().min(1).default(30),
+  /** A finished checkout stays in the order view this long, then is forgotten (the edge still answers for it). */
+  ORDER_VIEW_RETENTION_SECONDS: z.coerce.number().min(0).default(3_600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>;

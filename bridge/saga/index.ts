@@ -28,9 +28,9 @@ export function lazyWmsClient(url: string): () => Promise<WmsClient> {
   };
 }
 
-/** Loads every saga from its compacted topic, then resumes them and consumes new reservations. */
+/** Loads the live sagas from their compacted topic, then resumes them and consumes new reservations. */
 export async function startSagas(config: BridgeConfig, log: EventLog, edge: EdgeClient, metrics: Metrics, logger: Logger): Promise<RunningSagas> {
-  const store = await SagaStore.load(log);
+  const store = await SagaStore.load(log, { retentionMs: config.SAGA_RETENTION_SECONDS * 1000 });
   const wms = lazyWmsClient(config.WMS_URL);
   // A start retried after a failure registers it again: the previous attempt's gauge goes.
   metrics.registry.removeSingleMetric('bridge_sagas');

@@ -7,6 +7,7 @@ import type { EventLog, Subscription } from '../eventLog/port';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { Executor } from './executor';
+import { reopenForRelease } from './reopen';
 import type { SagaStore } from './store';
 
 export const SAGA_GROUP = 'wms-saga';
@@ -106,14 +107,25 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
     logger,
     apply: async (event) => {
       const message = toMessage(event);
-      if (message) handle(...message);
+      if (!message) return;
+      // Only events past this SKU's cursor get here: a saga unknown now was retired (finished),
+      // and its old events, redelivered, were skipped as duplicates. A new release of one is
+      // the refund of a completed purchase: the WMS must cancel it.
+      if (event.type === 'StockReleased' && !store.get(event.data.reservationId)) {
+        logger.info({ reservationId: event.data.reservationId, sku: event.sku, reason: event.data.reason }, 'release of a retired saga: reopened to cancel at the WMS');
+        store.put(reopenForRelease(event, now()));
+        return;
+      }
+      handle(...message);
     },
     afterBatch: () => store.flush(),
   });
 
-  // Retries and deadlines: whatever is due and not already being worked on.
+  // Retries and deadlines: whatever is due and not already being worked on; finished sagas past
+  // their retention retired (their tombstones go out with the flush).
   const ticker = setInterval(() => {
     for (const id of store.active()) if (!inFlight.has(id)) handle(id, { type: 'Tick' });
+    store.retire();
     if (store.pendingWrites > 0) store.flush().catch((error: unknown) => logger.warn({ err: error }, 'saga state flush failed; retrying'));
   }, TICK_MS);
 
