@@ -62,8 +62,14 @@ export function adminRoutes({ log, edge, logger, adminKeys, sagas: running, orde
   app.get('/checkouts/:id', (c) => {
     const view = orders();
     if (!view) return bridgeErrorResponse(c, { code: 'orders_disabled' });
-    const order = view.get(c.req.param('id'));
-    return order ? c.json(order) : bridgeErrorResponse(c, { code: 'order_not_found' });
+    const id = c.req.param('id');
+    const order = view.get(id);
+    if (order) return c.json(order);
+    if (!view.isRetired(id)) return bridgeErrorResponse(c, { code: 'order_not_found' });
+    return bridgeErrorResponse(c, {
+      code: 'order_retired',
+      message: `checkout ${id} finished and was retired from the order view (ORDER_VIEW_RETENTION_SECONDS after it finished); the edge still answers for it`,
+    });
   });
 
   app.get('/sagas', (c) => {

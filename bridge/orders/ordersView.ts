@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CausalOrder } from '../../src/domain/core/causalDelivery';
+import { checkoutStream } from '../../src/domain/core/vectorClock';
 import {
   CheckoutRecordSchema,
   checkoutOf,
@@ -16,11 +17,16 @@ import type { ConsumedRecord, EventLog, Subscription } from '../eventLog/port';
 import { CHECKOUTS_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { isFinished } from './finished';
 
 export type CausalHealth = { held: number; oldestHeldSeconds: number | null; missing: Record<string, number>; alerting: boolean };
 
 export type OrdersView = {
   get(checkoutId: string): OrderView | null;
+  /** A checkout this view saw finish and has since forgotten (the edge still answers for it). */
+  isRetired(checkoutId: string): boolean;
+  /** Checkouts held in memory: in flight, and finished within the retention. */
+  readonly size: number;
   causal(): CausalHealth;
   stop(): Promise<void>;
 };
@@ -31,6 +37,8 @@ export type OrdersViewOptions = {
   logger: Logger;
   /** An event held longer than this means a cause is not arriving (a relay stuck, a lost record): alert. */
   holdAlertSeconds: number;
+  /** A finished checkout is forgotten this long after the event that finished it. */
+  retentionSeconds: number;
   now?: () => number;
 };
 
@@ -41,19 +49,55 @@ const CHECK_EVERY_MS = 5_000;
  * shows an effect (a line held, an allocation) before its cause. Kept in memory and rebuilt by
  * replay at start (both topics keep all history), so an event held when the bridge stops is
  * simply read again: holding never needs a committed offset behind it.
+ *
+ * Bounded by live work (rule 8): a checkout that finished (see `isFinished`) is forgotten
+ * `retentionSeconds` after the event that finished it, with the reservation ids that led to it;
+ * a replay at start forgets the long-finished ones as it passes them. Later events of a
+ * forgotten checkout (a late allocation, say) find no document and are not its business any
+ * more: the edge, which keeps every reservation, still answers for it.
  */
-export async function startOrdersView({ log, metrics, logger, holdAlertSeconds, now = Date.now }: OrdersViewOptions): Promise<OrdersView> {
+export async function startOrdersView({ log, metrics, logger, holdAlertSeconds, retentionSeconds, now = Date.now }: OrdersViewOptions): Promise<OrdersView> {
   const order = new CausalOrder<JoinedEvent>(stampOf);
   const docs = new Map<string, OrderDocument>();
   const owners = new Map<string, string>();
+  /** Finished checkouts → when they finished, roughly oldest first: the retirement queue. */
+  const finished = new Map<string, number>();
+  const retentionMs = retentionSeconds * 1000;
   let alerting = false;
+
+  const retire = (checkoutId: string) => {
+    const doc = docs.get(checkoutId);
+    docs.delete(checkoutId);
+    finished.delete(checkoutId);
+    for (const reservationId of Object.keys(doc?.reservations ?? {})) owners.delete(reservationId);
+    for (const line of doc?.checkout?.lines ?? []) if (line.reservationId) owners.delete(line.reservationId);
+  };
+  /** Retires the due ones from the front; one finished a little out of order waits at most for those before it. */
+  const sweep = () => {
+    const cutoff = now() - retentionMs;
+    for (const [checkoutId, finishedAt] of finished) {
+      if (finishedAt > cutoff) return;
+      retire(checkoutId);
+    }
+  };
 
   const apply = (joined: JoinedEvent) => {
     const checkoutId = checkoutOf(joined, (id) => owners.get(id));
     if (!checkoutId) return;
+    const doc = docs.get(checkoutId);
+    // Causal delivery applies a checkout's start before anything else about it: no document
+    // means it was retired, and what still arrives about it is not the view's business.
+    if (!doc && !(joined.kind === 'checkout' && joined.event.type === 'CheckoutStarted')) return;
     if (joined.kind === 'sku' && joined.event.type === 'StockReserved') owners.set(joined.event.data.reservationId, checkoutId);
-    docs.set(checkoutId, evolveOrder(docs.get(checkoutId) ?? emptyOrder(checkoutId), joined));
+    const next = evolveOrder(doc ?? emptyOrder(checkoutId), joined);
+    docs.set(checkoutId, next);
     metrics.causalDelivered.inc({ consumer: 'orders' });
+    if (!finished.has(checkoutId) && isFinished(next)) {
+      const finishedAt = Date.parse(joined.event.at);
+      // Replaying history at start: long finished, forgotten at once.
+      if (finishedAt <= now() - retentionMs) retire(checkoutId);
+      else finished.set(checkoutId, finishedAt);
+    }
   };
   const offer = (joined: JoinedEvent | null, record: ConsumedRecord) => {
     if (!joined) {
@@ -61,6 +105,7 @@ export async function startOrdersView({ log, metrics, logger, holdAlertSeconds, 
       return;
     }
     for (const ready of order.offer(joined, now())) apply(ready);
+    sweep();
   };
   const causal = (): CausalHealth => {
     const oldest = order.oldestHeldSince();
@@ -100,13 +145,21 @@ export async function startOrdersView({ log, metrics, logger, holdAlertSeconds, 
     if (stuck && !alerting) logger.error({ ...health }, 'order view: events held past the alert threshold; their causes have not arrived');
     if (!stuck && alerting) logger.info({ held: health.held }, 'order view: held events released');
     alerting = stuck;
+    sweep();
   }, CHECK_EVERY_MS);
   watch.unref();
 
   return {
     get: (checkoutId) => {
+      sweep();
       const doc = docs.get(checkoutId);
       return doc ? orderView(doc) : null;
+    },
+    // The causal order remembers every stream it delivered (to drop duplicates): a checkout it
+    // delivered and the view no longer holds was retired.
+    isRetired: (checkoutId) => !docs.has(checkoutId) && order.deliveredOf(checkoutStream(checkoutId)) > 0,
+    get size() {
+      return docs.size;
     },
     causal,
     stop: async () => {

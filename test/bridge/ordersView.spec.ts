@@ -1,6 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { EdgeClient } from '../../bridge/edge/client';
 import { CHECKOUTS_TOPIC, EVENTS_TOPIC } from '../../bridge/eventLog/topics';
+import { adminRoutes } from '../../bridge/http/admin';
 import { createMetrics } from '../../bridge/metrics';
 import { startOrdersView } from '../../bridge/orders/ordersView';
 import { embeddedLogForFile } from './support/embeddedLog';
@@ -27,7 +29,7 @@ describe('order view in the bridge', () => {
   it('holds a SKU event until the checkout event that caused it arrives, shows what it waits for, then applies both', async () => {
     let now = 1_000_000;
     const metrics = createMetrics();
-    const view = await startOrdersView({ log, metrics, logger: pino({ level: 'silent' }), holdAlertSeconds: 30, now: () => now });
+    const view = await startOrdersView({ log, metrics, logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: 3_600, now: () => now });
     try {
       await log.append(EVENTS_TOPIC, [
         skuRecord('OV-A', 1, 'StockSet', { onHand: 5, limitPerCustomer: null }),
@@ -54,6 +56,107 @@ describe('order view in the bridge', () => {
         lines: [{ sku: 'OV-A', qty: 2, state: 'held', reservationId: 'r1', purchase: 'held', allocation: 'allocated', releaseReason: null }],
       });
       expect(view.causal()).toEqual({ held: 0, oldestHeldSeconds: null, missing: {}, alerting: false });
+    } finally {
+      await view.stop();
+    }
+  });
+});
+
+describe('order view retention', () => {
+  const finishedAt = Date.parse(at);
+  const RETENTION_SECONDS = 600;
+
+  /** A checkout of one line on its own SKU: completed, left to expire, or reserved and still held. */
+  function checkout(n: number, end: 'completed' | 'expired' | 'held') {
+    const id = `chk_${n.toString(16).padStart(32, '0')}`;
+    const sku = `RET-${n}`;
+    const reservationId = `res-${n}`;
+    const own = (version: number, type: string, data: object, causedBy: Record<string, number> = {}) => ({
+      key: id,
+      value: JSON.stringify({ type, checkoutId: id, version, at, causedBy, data }),
+    });
+    const checkouts = [
+      own(1, 'CheckoutStarted', { checkoutId: id, customerId: 'ann', lines: [{ sku, qty: 1 }], ttlSeconds: 300, requestHash: 'h' }),
+      own(2, 'LineReserved', { sku, reservationId, skuVersion: 2 }, { [`sku:${sku}`]: 2 }),
+    ];
+    const skus = [
+      skuRecord(sku, 1, 'StockSet', { onHand: 5, limitPerCustomer: null }),
+      skuRecord(sku, 2, 'StockReserved', { reservationId, customerId: 'ann', qty: 1, expiresAt: at }, { [`checkout:${id}`]: 1 }),
+    ];
+    if (end === 'completed') {
+      checkouts.push(own(3, 'CompletionRequested', {}), own(4, 'LineCompleted', { sku, skuVersion: 3 }, { [`sku:${sku}`]: 3 }));
+      skus.push(skuRecord(sku, 3, 'ReservationCompleted', { reservationId, qty: 1 }, { [`checkout:${id}`]: 3, [`sku:${sku}`]: 2 }));
+    }
+    if (end === 'expired') skus.push(skuRecord(sku, 3, 'StockReleased', { reservationId, qty: 1, reason: 'expired', refundDue: false }, { [`sku:${sku}`]: 2 }));
+    // Later: the WMS confirms the allocation.
+    const late = skuRecord(sku, skus.length + 1, 'AllocationConfirmed', { reservationId, allocationId: 'w-late' }, { [`sku:${sku}`]: 2 });
+    return { id, checkouts, skus, late };
+  }
+
+  const admin = (view: Awaited<ReturnType<typeof startOrdersView>>) =>
+    adminRoutes({
+      log,
+      edge: {} as EdgeClient,
+      logger: pino({ level: 'silent' }),
+      adminKeys: ['ops'],
+      sagas: () => null,
+      orders: () => view,
+      wmsHealth: async () => ({ ok: true, detail: 'test' }),
+    });
+
+  it('forgets a finished checkout after the retention, answers 404 retired for it, and a late event does not bring it back', async () => {
+    let now = finishedAt;
+    const view = await startOrdersView({ log, metrics: createMetrics(), logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: RETENTION_SECONDS, now: () => now });
+    try {
+      const [completed, abandoned, open] = [checkout(1, 'completed'), checkout(2, 'expired'), checkout(3, 'held')];
+      for (const c of [completed, abandoned, open]) {
+        await log.append(CHECKOUTS_TOPIC, c.checkouts);
+        await log.append(EVENTS_TOPIC, c.skus);
+      }
+      await until(() => view.get(completed.id)?.status === 'completed' && view.get(abandoned.id)?.lines[0]?.purchase === 'released' && view.get(open.id)?.status === 'reserved');
+      const sizeBefore = view.size;
+
+      now += RETENTION_SECONDS * 1000 - 1;
+      expect(view.get(completed.id)?.status).toBe('completed');
+      now += 1;
+      expect(view.get(completed.id)).toBeNull();
+      expect(view.get(abandoned.id)).toBeNull();
+      expect(view.get(open.id)?.status).toBe('reserved');
+      expect(view.size).toBe(sizeBefore - 2);
+      expect([completed.id, abandoned.id, open.id].map((id) => view.isRetired(id))).toEqual([true, true, false]);
+
+      // A late event about the forgotten checkout's reservation: no document comes back.
+      await log.append(EVENTS_TOPIC, [completed.late, open.late]);
+      await until(() => view.get(open.id)?.lines[0]?.allocation === 'allocated');
+      expect(view.get(completed.id)).toBeNull();
+      expect(view.size).toBe(sizeBefore - 2);
+
+      const routes = admin(view);
+      const ask = (id: string) => routes.request(`/checkouts/${id}`, { headers: { authorization: 'Bearer ops' } });
+      const retired = await ask(completed.id);
+      expect(retired.status).toBe(404);
+      expect(await retired.json()).toEqual({
+        error: { code: 'order_retired', message: expect.stringMatching(/finished and was retired .*ORDER_VIEW_RETENTION_SECONDS.*edge still answers/) },
+      });
+      const unknown = await ask(`chk_${'e'.repeat(32)}`);
+      expect(unknown.status).toBe(404);
+      expect((await unknown.json()).error.code).toBe('order_not_found');
+      expect((await ask(open.id)).status).toBe(200);
+    } finally {
+      await view.stop();
+    }
+  });
+
+  it('a view started long after checkouts finished forgets them while replaying, and holds only the ones in flight', async () => {
+    const view = await startOrdersView({
+      log, metrics: createMetrics(), logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: RETENTION_SECONDS, now: () => finishedAt + 86_400_000,
+    });
+    try {
+      await until(() => view.get(`chk_${(3).toString(16).padStart(32, '0')}`)?.status === 'reserved');
+      expect(view.get(`chk_${(1).toString(16).padStart(32, '0')}`)).toBeNull();
+      expect(view.isRetired(`chk_${(1).toString(16).padStart(32, '0')}`)).toBe(true);
+      // In flight here: checkout 3 of the test above and the first test's checkout (reserved, never finished).
+      expect(view.size).toBe(2);
     } finally {
       await view.stop();
     }
