@@ -54,7 +54,7 @@ const reserveOnce = (url: string, customerId: string) =>
     method: 'POST',
     headers: { authorization: `Bearer ${BENCH_STOREFRONT_KEY}`, 'content-type': 'application/json', 'idempotency-key': `${customerId}-${Date.now()}` },
     body: JSON.stringify({ customerId, qty: 1 }),
-  }).then(async (res) => ({ status: res.status, json: await res.json() }));
+  }).then(async (res) => ({ status: res.status, json: (await res.json()) as { version: number } }));
 
 const counters = async (url: string) => (await edgeCall(url, 'GET', `/v1/skus/${SKU}?consistent=true`, BENCH_STOREFRONT_KEY)).json;
 

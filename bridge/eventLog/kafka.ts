@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigResourceTypes, Kafka, logLevel, type Admin, type ITopicConfig, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ITopicConfig, type Message, type Producer } from 'kafkajs';
 import type { Logger } from '../logger';
 import { LogOverloadedError, RecordTooLargeError } from './errors';
 import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, LogHealth, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
 import { MAX_MESSAGE_BYTES } from './topics';
+
+/**
+ * kafkajs's ConfigResourceTypes.TOPIC. kafkajs is CommonJS, and Node's ESM loader finds only
+ * some of its named exports (not this one): importing it by name fails when the bridge runs as a
+ * process, although bundled test runs accept it.
+ */
+const TOPIC_RESOURCE = 2;
 
 export type KafkaOptions = {
   brokers: readonly string[];
@@ -361,7 +368,7 @@ export class KafkaEventLog implements EventLog {
     let kind = this.#kinds.get(topic);
     if (!kind) {
       kind = this.#adminClient()
-        .then((admin) => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }] }))
+        .then((admin) => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['cleanup.policy'] }] }))
         .then(({ resources }) => (resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue.includes('compact') ? 'compacted' : 'other'));
       this.#kinds.set(topic, kind);
       kind.catch(() => this.#kinds.delete(topic));
