@@ -7,6 +7,7 @@ import { MAX_RELAY_BATCH } from '../../src/internal/relayBatch';
 import { contextFor, decide, emptyLedger, record, type SkuCommand, type SkuEvent } from '../../src/domain/sku';
 import { freePort, startBridgeProcess } from '../../test/e2e/support/processes';
 import { intEnv } from '../lib/params';
+import { printTable, writeResult } from '../lib/report';
 import { round } from '../relay/figures';
 
 const SECRET = 'bench-internal-secret';
@@ -90,4 +91,10 @@ export async function measureBridgeRelay() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await measureBridgeRelay(), null, 2));
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(`bridge memory: ${EVENTS.toLocaleString('en-US')} events over ${SKUS} SKUs through /ingest into Kafka, ${IN_FLIGHT} pushes in flight`);
+  const result = await measureBridgeRelay();
+  printTable('Bridge RSS during the relay', result.samples.map((s) => ({ 'events relayed': s.events, 'RSS MiB': s.rssMiB })));
+  printTable('Bridge relay', [{ events: result.events, seconds: result.seconds, 'events/s': result.eventsPerSecond, 'RSS max MiB': result.rssMaxMiB, 'growth after the first 10% MiB': result.rssGrowthAfterFirstTenthMiB }]);
+  writeResult('bridge-memory', result);
+}

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
 import type { LogRecord } from '../../bridge/eventLog/port';
 import { EVENTS_TOPIC, SAGAS_TOPIC } from '../../bridge/eventLog/topics';
-import { machine, printTable } from '../lib/report';
+import { printTable, writeResult } from '../lib/report';
 import { round } from '../relay/figures';
 
 export type EmbeddedLogOptions = {
@@ -256,5 +256,5 @@ if (isMain) {
     ...(tableKeys === undefined ? {} : { tableKeys }),
   });
   printResult(result);
-  console.log(JSON.stringify({ name: 'embedded-log', date: new Date().toISOString(), machine: machine(), ...result }));
+  writeResult('embedded-log', result);
 }
