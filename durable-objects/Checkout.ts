@@ -18,6 +18,7 @@ import type { Env } from '../src/env';
 import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
 import { pushCheckoutBatch, relaySettings, type RelaySettings } from './relay/push';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt } from './relay/state';
+import type { IdempotencyInput } from './sku/idempotency';
 import type { Outcome } from './sku/outcome';
 
 export type StartCheckout = { checkoutId: string; customerId: string; lines: CartLine[]; ttlSeconds: number; requestHash: string };
@@ -53,7 +54,8 @@ type EventRow = { version: number; type: string; data: string; at: string };
  * The coordinator of one multi-SKU checkout. Its log (SQLite, append-only) records every step;
  * `nextStep` of the folded state says what is left, so after an eviction or a failed call the
  * alarm resumes it, reserving what is pending or releasing what is held. Each SKU call carries
- * an idempotency scope of (checkout, SKU), so a step repeated after a crash is not done twice.
+ * an idempotency scope of (checkout, SKU), so a step repeated after a crash is not done twice; a
+ * cancel asks the SKU of a line whose reserve may have committed unrecorded what that scope did.
  * Every SKU call carries the checkout's clock (its own version and the SKU versions it saw), and
  * every event it logs names the SKU event it reports, so consumers joining the SKU and checkout
  * streams can apply them in causal order. The alarm also relays the log to the bridge.
@@ -143,14 +145,16 @@ export class Checkout extends DurableObject<Env> {
     const sku = this.env.SKU.getByName(step.sku);
     const causedBy = stepCause(s);
     const ref = { sku: step.sku, customerId: s.customerId, causedBy };
-    if (step.type === 'Reserve') {
-      const outcome = await sku.reserve(
-        { ...ref, qty: step.qty, ttlSeconds: s.ttlSeconds },
-        { scope: `checkout\n${s.checkoutId}\n${step.sku}`, requestHash: `${s.customerId}\n${step.qty}\n${s.ttlSeconds}` },
-      );
+    if (step.type === 'Reserve' || step.type === 'Abandon') {
+      const idempotency = reserveScope(s, step);
+      const outcome = step.type === 'Reserve'
+        ? await sku.reserve({ ...ref, qty: step.qty, ttlSeconds: s.ttlSeconds }, idempotency)
+        : await sku.abandonReserve(step.sku, idempotency);
       if (outcome.ok) return { type: 'LineReserved', data: { sku: step.sku, reservationId: outcome.value.reservationId, skuVersion: outcome.value.version } };
       const { code, ...details } = outcome.error;
-      if (!REFUSALS.has(code)) throw new Error(`reserve ${step.sku}: ${code}`);
+      // The reserve never ran and now never will: nothing is held for the line, as for a released one.
+      if (code === 'reservation_abandoned') return { type: 'LineReleased', data: { sku: step.sku, skuVersion: null } };
+      if (!REFUSALS.has(code)) throw new Error(`${step.type.toLowerCase()} ${step.sku}: ${code}`);
       return { type: 'LineRefused', data: { sku: step.sku, code, details } };
     }
     const reservation = { ...ref, reservationId: step.reservationId };
@@ -225,6 +229,15 @@ export class Checkout extends DurableObject<Env> {
     };
   }
 }
+
+/**
+ * A line's reserve is idempotent by (checkout, SKU): a repeat after a crash answers the first
+ * outcome, and an abandon under the same scope learns it (or closes the scope) without reserving.
+ */
+const reserveScope = (s: CheckoutState, line: { sku: string; qty: number }): IdempotencyInput => ({
+  scope: `checkout\n${s.checkoutId}\n${line.sku}`,
+  requestHash: `${s.customerId}\n${line.qty}\n${s.ttlSeconds}`,
+});
 
 const toEvent = (row: EventRow): CheckoutEvent => CheckoutEventSchema.parse({ type: row.type, data: JSON.parse(row.data) });
 

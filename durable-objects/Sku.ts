@@ -98,6 +98,23 @@ export class Sku extends DurableObject<Env> {
     return this.#run(req.sku, command, this.#viewOf({ sku: req.sku, reservationId }), idempotency);
   }
 
+  /**
+   * What a reserve under this idempotency scope did, without ever reserving anew: its stored
+   * outcome, or, if it never ran here, a stored refusal that closes the scope, so that reserve
+   * (still on its way, say) is answered with the refusal instead of holding units nobody releases.
+   * A checkout calls it for a line whose reserve may have committed without the answer reaching it.
+   */
+  async abandonReserve(sku: string, idempotency: IdempotencyInput): Promise<Outcome<ReservationView>> {
+    this.#checkSku(sku);
+    const stored = this.#replay<ReservationView>(idempotency);
+    if (stored) return stored;
+    const now = Date.now();
+    const outcome: Outcome<ReservationView> = err({ code: 'reservation_abandoned' });
+    this.ctx.storage.transactionSync(() => saveRecord(this.#sql, idempotency, outcome, now));
+    if (this.#alarmAt === null) await this.#armAlarm(now + IDEMPOTENCY_RETENTION_MS);
+    return outcome;
+  }
+
   async complete(ref: ReservationRef): Promise<Outcome<ReservationView>> {
     const { reservationId, customerId, causedBy } = ref;
     return this.#run(ref.sku, { type: 'CompletePurchase', data: { reservationId, customerId }, ...(causedBy ? { causedBy } : {}) }, this.#viewOf(ref));
@@ -308,16 +325,19 @@ export class Sku extends DurableObject<Env> {
   ): Promise<Outcome<T>> {
     this.#checkSku(sku);
     const now = Date.now();
-    if (idempotency) {
-      const record = findRecord(this.#sql, idempotency.scope);
-      if (record) {
-        if (record.requestHash !== idempotency.requestHash) return err({ code: 'idempotency_key_reused' });
-        return { ...(JSON.parse(record.outcome) as Outcome<T>), replayed: true };
-      }
-    }
+    const stored = idempotency ? this.#replay<T>(idempotency) : null;
+    if (stored) return stored;
     const { outcome, wakeAt } = this.#commit(command, now, present, idempotency);
     if (wakeAt !== null) await this.#armAlarm(wakeAt);
     return outcome;
+  }
+
+  /** The first outcome under this scope, again; another request under it is refused. Null if none. */
+  #replay<T>(idempotency: IdempotencyInput): Outcome<T> | null {
+    const record = findRecord(this.#sql, idempotency.scope);
+    if (!record) return null;
+    if (record.requestHash !== idempotency.requestHash) return err({ code: 'idempotency_key_reused' });
+    return { ...(JSON.parse(record.outcome) as Outcome<T>), replayed: true };
   }
 
   /**

@@ -4,6 +4,8 @@ import type { SkuError } from '../../src/domain/sku';
 /** Refusals that come from the object's adapter rather than from the business rules. */
 export type AdapterError =
   | { code: 'idempotency_key_reused' }
+  /** A checkout line's reserve arriving after its checkout abandoned the line (see `Sku.abandonReserve`). */
+  | { code: 'reservation_abandoned' }
   | { code: 'checkout_not_found' }
   | { code: 'checkout_conflict'; status: string }
   | { code: 'checkout_refused'; checkoutId: string; sku: string; reason: string; details: Record<string, unknown> };

@@ -36,6 +36,7 @@ const STATUS: Record<ApiError['code'], ContentfulStatusCode> = {
   checkout_conflict: 409,
   checkout_refused: 409,
   idempotency_key_reused: 422,
+  reservation_abandoned: 409,
   internal: 500,
 };
 
@@ -60,6 +61,7 @@ const MESSAGE: { [C in ApiError['code']]: (e: Extract<ApiError, { code: C }>) =>
   checkout_conflict: (e) => `not possible while the checkout is ${e.status}`,
   checkout_refused: (e) => `${e.sku} could not be reserved (${e.reason}); nothing is held`,
   idempotency_key_reused: () => 'this Idempotency-Key was used with a different request',
+  reservation_abandoned: () => 'the checkout was cancelled before this line was reserved',
   internal: () => 'internal error',
 };
 

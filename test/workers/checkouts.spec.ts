@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, createSku, eventsOf, uniqueSku } from '../support/api';
 
@@ -154,5 +154,64 @@ describe('checkout coordinator restarts', () => {
     expect(view.json.lines[0].reservationId).toBe(heldA.ok ? heldA.value.reservationId : null);
     expect((await counters(a!)).reserved).toBe(2);
     expect((await counters(b!)).reserved).toBe(1);
+  });
+});
+
+describe('a line whose reserve committed at its SKU but whose answer never reached the coordinator', () => {
+  /**
+   * What a lost answer leaves behind (the call to the SKU object failed after its commit): the
+   * checkout's log knows line A is held and line B still pending, while SKU B holds B's units under
+   * the checkout's idempotency scope. No alarm has run yet: the buyer's cancel comes first.
+   */
+  async function lostAnswer(prefix: string, bReachedItsSku: boolean) {
+    const [a, b] = [uniqueSku(`${prefix}-a`), uniqueSku(`${prefix}-b`)].sort();
+    await createSku(a!, 5);
+    await createSku(b!, 5);
+    const id = `chk_${'5'.repeat(31)}${Math.floor(Math.random() * 10)}`;
+    const reserveLine = (sku: string, qty: number, causedBy: Record<string, number>) =>
+      env.SKU.getByName(sku).reserve(
+        { sku, customerId: 'hal', qty, ttlSeconds: 300, causedBy },
+        { scope: `checkout\n${id}\n${sku}`, requestHash: `hal\n${qty}\n300` },
+      );
+    const heldA = await reserveLine(a!, 2, { [`checkout:${id}`]: 1 });
+    if (!heldA.ok) throw new Error('line A not reserved');
+    if (bReachedItsSku) await reserveLine(b!, 1, { [`checkout:${id}`]: 2, [`sku:${a}`]: heldA.value.version });
+    const log = [
+      ['CheckoutStarted', { checkoutId: id, customerId: 'hal', lines: [{ sku: a, qty: 2 }, { sku: b, qty: 1 }], ttlSeconds: 300, requestHash: 'h' }],
+      ['LineReserved', { sku: a, reservationId: heldA.value.reservationId, skuVersion: heldA.value.version }],
+    ] as const;
+    const stub = env.CHECKOUT.getByName(id);
+    await runInDurableObject(stub, async (_instance: unknown, state) => {
+      log.forEach(([type, data], i) => state.storage.sql.exec('INSERT INTO events (version, type, data, at) VALUES (?, ?, ?, ?)', i + 1, type, JSON.stringify(data), new Date().toISOString()));
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    // A new instance, as after the failed call: it knows only its log.
+    await evictDurableObject(stub);
+    return { a: a!, b: b!, id, reserveLine };
+  }
+
+  it('cancelled before the coordinator retried: the pending line is found at its SKU by the idempotency scope and released', async () => {
+    const { a, b, id } = await lostAnswer('lost', true);
+    const cancelled = await call('DELETE', `/v1/checkouts/${id}?customerId=hal`);
+    expect(cancelled.json.status).toBe('cancelled');
+    expect((await counters(a)).reserved).toBe(0);
+    expect((await counters(b)).reserved).toBe(0);
+    const [reservedB] = (await eventsOf(b)).filter((e) => e.type === 'StockReserved');
+    expect(cancelled.json.lines.map((l: any) => [l.sku, l.state, l.reservationId])).toEqual([
+      [a, 'released', expect.any(String)],
+      [b, 'released', reservedB.data.reservationId],
+    ]);
+    const releasedB = (await eventsOf(b)).filter((e) => e.type === 'StockReleased');
+    expect(releasedB.map((e) => [e.data.reservationId, e.data.reason])).toEqual([[reservedB.data.reservationId, 'cancelled']]);
+    expect(Object.keys(releasedB[0].causedBy)).toContain(`checkout:${id}`);
+  });
+
+  it('cancelled before the reserve reached its SKU: the scope is closed, so the reserve arriving later holds nothing', async () => {
+    const { b, id, reserveLine } = await lostAnswer('late', false);
+    expect((await call('DELETE', `/v1/checkouts/${id}?customerId=hal`)).json.status).toBe('cancelled');
+    const late = await reserveLine(b, 1, { [`checkout:${id}`]: 2 });
+    expect(late).toMatchObject({ ok: false, error: { code: 'reservation_abandoned' } });
+    expect((await counters(b)).reserved).toBe(0);
+    expect((await eventsOf(b)).filter((e) => e.type === 'StockReserved')).toEqual([]);
   });
 });

@@ -21,6 +21,12 @@ export type CheckoutState = {
   intent: 'reserve' | 'complete' | 'cancel';
   lines: CheckoutLineState[];
   refusal: { sku: string; code: string; details: Record<string, unknown> } | null;
+  /**
+   * The line whose reserve may have reached its SKU unrecorded when the buyer cancelled: the walk
+   * reserves one line at a time, in order, so only the first pending line can have been sent, and
+   * a call that failed after the SKU committed leaves its units held with no id in this log.
+   */
+  unrecorded: string | null;
   /** The newest version of each SKU stream this checkout has seen: what its next steps depend on. */
   clock: VectorClock;
 };
@@ -30,13 +36,15 @@ export type CheckoutStatus = 'reserving' | 'reserved' | 'compensating' | 'failed
 export type CheckoutStep =
   | { type: 'Reserve'; sku: string; qty: number }
   | { type: 'Release'; sku: string; reservationId: string }
-  | { type: 'Complete'; sku: string; reservationId: string };
+  | { type: 'Complete'; sku: string; reservationId: string }
+  /** Ask the SKU what the line's reserve did (its idempotency scope), and close that scope: never reserve anew. */
+  | { type: 'Abandon'; sku: string; qty: number };
 
 export function evolveCheckout(state: CheckoutState | null, event: CheckoutEvent): CheckoutState {
   if (event.type === 'CheckoutStarted') {
     const { checkoutId, customerId, lines, ttlSeconds, requestHash } = event.data;
     return {
-      checkoutId, customerId, ttlSeconds, requestHash, version: 1, intent: 'reserve', refusal: null, clock: {},
+      checkoutId, customerId, ttlSeconds, requestHash, version: 1, intent: 'reserve', refusal: null, unrecorded: null, clock: {},
       lines: lines.map((l) => ({ ...l, reservationId: null, state: 'pending', skuVersion: null })),
     };
   }
@@ -54,13 +62,14 @@ export function evolveCheckout(state: CheckoutState | null, event: CheckoutEvent
     case 'CompletionRequested':
       return { ...s, intent: 'complete' };
     case 'CancellationRequested':
-      return { ...s, intent: 'cancel' };
+      // After a refusal the walk stopped at the refused line: nothing after it was sent.
+      return { ...s, intent: 'cancel', unrecorded: s.refusal ? null : (s.lines.find((l) => l.state === 'pending')?.sku ?? null) };
   }
 }
 
 export function checkoutStatus(s: CheckoutState): CheckoutStatus {
   const held = s.lines.some((l) => l.state === 'held');
-  if (s.intent === 'cancel') return held ? 'cancelling' : 'cancelled';
+  if (s.intent === 'cancel') return held || toAbandon(s) ? 'cancelling' : 'cancelled';
   if (s.intent === 'complete') return held ? 'completing' : 'completed';
   if (s.refusal) return held ? 'compensating' : 'failed';
   return s.lines.every((l) => l.state === 'held') ? 'reserved' : 'reserving';
@@ -70,10 +79,17 @@ export function checkoutStatus(s: CheckoutState): CheckoutStatus {
 export function nextStep(s: CheckoutState): CheckoutStep | null {
   const held = s.lines.find((l) => l.state === 'held');
   if (s.intent === 'complete') return held ? { type: 'Complete', sku: held.sku, reservationId: held.reservationId! } : null;
-  if (s.intent === 'cancel' || s.refusal) return held ? { type: 'Release', sku: held.sku, reservationId: held.reservationId! } : null;
+  if (s.intent === 'cancel' || s.refusal) {
+    if (held) return { type: 'Release', sku: held.sku, reservationId: held.reservationId! };
+    const unrecorded = toAbandon(s);
+    return unrecorded ? { type: 'Abandon', sku: unrecorded.sku, qty: unrecorded.qty } : null;
+  }
   const pending = s.lines.find((l) => l.state === 'pending');
   return pending ? { type: 'Reserve', sku: pending.sku, qty: pending.qty } : null;
 }
+
+/** The line that may hold units unknown to this log, while it is still pending (its SKU not asked yet). */
+const toAbandon = (s: CheckoutState): CheckoutLineState | null => s.lines.find((l) => l.sku === s.unrecorded && l.state === 'pending') ?? null;
 
 /** Whether a buyer's request applies now: complete only a reserved checkout; cancel anything not over. */
 export function requestChange(s: CheckoutState, change: 'complete' | 'cancel'): CheckoutEvent | 'nothing' | 'refused' {

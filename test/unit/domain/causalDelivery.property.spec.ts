@@ -119,6 +119,11 @@ function simulate(carts: { sku: number; qty: number }[][], ops: Op[]): History {
       else append(i, { type: 'LineRefused', data: { sku: next.sku, code: d.error.code, details: {} } });
       return;
     }
+    if (next.type === 'Abandon') {
+      // Each step here is recorded with its answer, so an abandoned line never holds anything.
+      append(i, { type: 'LineReleased', data: { sku: next.sku, skuVersion: null } });
+      return;
+    }
     const command = next.type === 'Release' ? 'CancelReservation' : 'CompletePurchase';
     const d = runSku(next.sku, { type: command, data: { ...ref, reservationId: next.reservationId }, causedBy: stepCause(s) });
     const skuVersion = d.ok ? reservationVersion(next.sku, next.reservationId) : null;

@@ -42,6 +42,44 @@ describe('checkout workflow', () => {
   });
 });
 
+describe('a cancel while a line may be reserved unrecorded', () => {
+  const cancel: CheckoutEvent = { type: 'CancellationRequested', data: {} };
+
+  it('releases what is held, then abandons the first pending line (only it can have been sent), then rests cancelled', () => {
+    const s = given(started, reserved('A', 'r1'), cancel);
+    expect(s.unrecorded).toBe('B');
+    expect(nextStep(s)).toEqual({ type: 'Release', sku: 'A', reservationId: 'r1' });
+    const released = given(started, reserved('A', 'r1'), cancel, { type: 'LineReleased', data: { sku: 'A', skuVersion: 3 } });
+    expect(nextStep(released)).toEqual({ type: 'Abandon', sku: 'B', qty: 2 });
+    // Not cancelled while the SKU may still hold the line's units.
+    expect(checkoutStatus(released)).toBe('cancelling');
+    const abandoned = given(started, reserved('A', 'r1'), cancel, { type: 'LineReleased', data: { sku: 'A', skuVersion: 3 } }, { type: 'LineReleased', data: { sku: 'B', skuVersion: null } });
+    expect(nextStep(abandoned)).toBeNull();
+    expect(checkoutStatus(abandoned)).toBe('cancelled');
+  });
+
+  it('the SKU says the reserve did commit: the line is recorded as held, then released like any other', () => {
+    const learned = given(started, cancel, reserved('A', 'r1'));
+    expect(checkoutStatus(learned)).toBe('cancelling');
+    expect(nextStep(learned)).toEqual({ type: 'Release', sku: 'A', reservationId: 'r1' });
+    const done = given(started, cancel, reserved('A', 'r1'), { type: 'LineReleased', data: { sku: 'A', skuVersion: 4 } });
+    // B was never sent (A's reserve had not been answered): nothing to ask its SKU.
+    expect(nextStep(done)).toBeNull();
+    expect(checkoutStatus(done)).toBe('cancelled');
+  });
+
+  it('nothing to abandon after a refusal (the walk stopped at the refused line) or once every line is held', () => {
+    const refused: CheckoutEvent = { type: 'LineRefused', data: { sku: 'A', code: 'insufficient_stock', details: {} } };
+    const failed = given(started, refused, cancel);
+    expect(failed.unrecorded).toBeNull();
+    expect(nextStep(failed)).toBeNull();
+    const all = given(started, reserved('A', 'r1'), reserved('B', 'r2'), cancel);
+    expect(all.unrecorded).toBeNull();
+    const over = given(started, reserved('A', 'r1'), reserved('B', 'r2'), cancel, { type: 'LineReleased', data: { sku: 'A', skuVersion: 3 } }, { type: 'LineReleased', data: { sku: 'B', skuVersion: 4 } });
+    expect(nextStep(over)).toBeNull();
+  });
+});
+
 describe('checkout clock', () => {
   it('each step carries the checkout version and every SKU version the checkout has seen', () => {
     expect(stepCause(given(started))).toEqual({ 'checkout:chk_1': 1 });
