@@ -1,14 +1,28 @@
 import type { GenerationsView } from '../../durable-objects/Generations';
 import type { Env } from '../env';
+import { GenerationsCache, type FetchGenerations } from './generationsCache';
+
+export { RegistryUnavailableError } from './generationsCache';
 
 export const REGISTRY = 'registry';
 /** How long an isolate trusts what it last heard; a switch reaches every reader within it. */
 export const GENERATIONS_TTL_MS = 1_000;
+/** The registry answers in milliseconds; a reader waits this long before falling back. */
+export const REGISTRY_TIMEOUT_MS = 500;
+/** How old a copy may be served while the registry does not answer (then readers ask the SKU objects). */
+export const GENERATIONS_MAX_STALE_MS = 5 * 60_000;
 
-let cached: { view: GenerationsView; at: number } | null = null;
+const isolateCache = new GenerationsCache({ freshMs: GENERATIONS_TTL_MS, timeoutMs: REGISTRY_TIMEOUT_MS, maxStaleMs: GENERATIONS_MAX_STALE_MS });
 
-/** The generations, from the registry at most once a second per isolate. */
-export async function generations(env: Env, now = Date.now()): Promise<GenerationsView> {
-  if (!cached || now - cached.at > GENERATIONS_TTL_MS) cached = { view: await env.GENERATIONS.getByName(REGISTRY).current(), at: now };
-  return cached.view;
+/**
+ * The generations, from the registry at most once a second per isolate, or the copy last heard
+ * while the registry does not answer (see GenerationsCache). Throws RegistryUnavailableError when
+ * neither is to be had: the caller reads from the SKU object instead.
+ */
+export function generations(
+  env: Env,
+  now = Date.now(),
+  fetchCurrent: FetchGenerations = () => env.GENERATIONS.getByName(REGISTRY).current(),
+): Promise<GenerationsView> {
+  return isolateCache.get(now, fetchCurrent);
 }

@@ -1,11 +1,21 @@
 import { viewKey, type StoredView } from '../../durable-objects/sku/projection';
 import type { SkuCounters } from '../domain/sku';
 import type { Env } from '../env';
-import { generations } from './generations';
+import { generations, RegistryUnavailableError } from './generations';
 
-/** The SKU's view in the active generation as stored, or null when it has none (yet). */
+/**
+ * The SKU's view in the active generation as stored, or null when it has none (yet), or when no
+ * generation is known (the registry does not answer and no recent copy of it is held): the caller
+ * then asks the SKU object.
+ */
 export async function storedView(env: Env, sku: string): Promise<StoredView | null> {
-  const { active } = await generations(env);
+  let active: string;
+  try {
+    ({ active } = await generations(env));
+  } catch (error) {
+    if (error instanceof RegistryUnavailableError) return null;
+    throw error;
+  }
   return env.PROJECTIONS.get<StoredView>(viewKey(active, sku), 'json');
 }
 
