@@ -67,6 +67,7 @@ function report(results: Results) {
     lastWindowThroughputRatio: round(last.reservesPerSecond / first.reservesPerSecond, 2),
     lastWindowP99Ratio: round(last.p99 / first.p99, 2),
     rssGrowthMiB: round(Math.max(...windows.map((w) => w.rssMaxMiB)) - first.rssMaxMiB),
+    lastWindowCpuPerReservationRatio: round(last.workerdCpuMsPerReservation / first.workerdCpuMsPerReservation, 2),
     coldStartFirstCommandMs: cold.firstCommandMs!,
     stormProbeP99MaxMs: storm.probeP99MaxMs,
     domainSpread: round(Math.max(...micros) / Math.min(...micros), 2),
@@ -76,6 +77,7 @@ function report(results: Results) {
   const checks: Row[] = [
     { target: 'last window throughput ≥ 0.9× first', measured: targets.lastWindowThroughputRatio, verdict: verdict(targets.lastWindowThroughputRatio >= 0.9) },
     { target: 'last window p99 ≤ 1.2× first', measured: targets.lastWindowP99Ratio, verdict: verdict(targets.lastWindowP99Ratio <= 1.2) },
+    { target: 'workerd CPU per reservation, last window ÷ first (cost, not wall time)', measured: targets.lastWindowCpuPerReservationRatio, verdict: verdict(targets.lastWindowCpuPerReservationRatio <= 1.1) },
     { target: 'workerd RSS peak ≤ first window + 64 MiB', measured: targets.rssGrowthMiB, verdict: verdict(targets.rssGrowthMiB <= 64) },
     { target: 'cold start: first command ≤ 50 ms after the runtime answers', measured: targets.coldStartFirstCommandMs, verdict: verdict(targets.coldStartFirstCommandMs <= 50) },
     { target: `${PARAMS.storm.toLocaleString('en-US')} due holds: reservations p99 ≤ 200 ms meanwhile`, measured: targets.stormProbeP99MaxMs, verdict: verdict(targets.stormProbeP99MaxMs <= 200 && storm.expired === storm.holds) },
@@ -84,7 +86,7 @@ function report(results: Results) {
     { target: '1,000,000 held causal events released < 5 s, none lost', measured: targets.causalReleaseSeconds, verdict: verdict(causal.seconds < 5 && causal.lost === 0) },
   ];
   printTable('Sale windows (one hot SKU)', windows.map((w) => ({
-    window: w.window, reservations: w.reservations, 'reservations/s': w.reservesPerSecond, 'req/s': w.requestsPerSecond, 'p50 ms': w.p50, 'p99 ms': w.p99, 'workerd RSS MiB': w.rssMaxMiB,
+    window: w.window, reservations: w.reservations, 'reservations/s': w.reservesPerSecond, 'req/s': w.requestsPerSecond, 'p50 ms': w.p50, 'p99 ms': w.p99, 'workerd CPU ms/reservation': w.workerdCpuMsPerReservation, 'workerd RSS MiB': w.rssMaxMiB,
   })));
   printTable('Cold start after a runtime restart', [cold]);
   printTable('Expiry storm', [{ holds: storm.holds, expired: storm.expired, 'first expiry ms after due': storm.firstExpiredAfterMs, 'last expiry ms after due': storm.lastExpiredAfterMs, 'expiries/s': storm.expiriesPerSecond, 'probe p99 max ms': storm.probeP99MaxMs }]);

@@ -23,13 +23,19 @@ export const PARAMS = {
 
 const SALE = { completeShare: 0.5, cancelShare: 0.2 };
 
-export type Windowed = WindowResult & { rssMaxMiB: number };
+export type Windowed = WindowResult & { rssMaxMiB: number; workerdCpuMsPerReservation: number };
 
-/** Samples workerd's resident set; each window takes the peak seen since the previous one. */
-class RssPeaks {
+/**
+ * Samples workerd's resident set and CPU time (/proc, Linux). Each window takes the peak memory
+ * seen since the previous one and the CPU spent meanwhile: CPU per reservation is the cost of a
+ * command, which other work on the machine cannot inflate the way it can stretch wall time.
+ */
+class WorkerdSampler {
   #peak = 0;
+  #cpuAt: number;
   readonly #timer: NodeJS.Timeout;
   constructor(private readonly pid: number) {
+    this.#cpuAt = this.#cpuMs();
     this.#timer = setInterval(() => this.#read(), 250);
   }
   #read(): number {
@@ -37,11 +43,18 @@ class RssPeaks {
     this.#peak = Math.max(this.#peak, kb / 1024);
     return kb / 1024;
   }
-  take(): number {
+  /** utime + stime, in clock ticks of 10 ms (fields 14 and 15 of /proc/<pid>/stat). */
+  #cpuMs(): number {
+    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  take(): { rssMaxMiB: number; cpuMs: number } {
     this.#read();
-    const peak = this.#peak;
+    const cpu = this.#cpuMs();
+    const sample = { rssMaxMiB: round(this.#peak), cpuMs: cpu - this.#cpuAt };
     this.#peak = 0;
-    return round(peak);
+    this.#cpuAt = cpu;
+    return sample;
   }
   stop(): number {
     clearInterval(this.#timer);
@@ -62,18 +75,19 @@ const counters = async (url: string) => (await edgeCall(url, 'GET', `/v1/skus/${
 export async function saleInWindows(edge: RunningEdge, log: (line: string) => void): Promise<Windowed[]> {
   const stock = await edgeCall(edge.url, 'PUT', `/v1/admin/skus/${SKU}/stock`, BENCH_ADMIN_KEY, { onHand: 100_000_000, limitPerCustomer: PARAMS.limitPerCustomer });
   if (stock.status !== 200) throw new Error(`set stock: ${stock.status} ${JSON.stringify(stock.json)}`);
-  const rss = new RssPeaks(workerdPid());
+  const workerd = new WorkerdSampler(workerdPid());
   const windows: Windowed[] = [];
   try {
     await runDriver(
       { url: edge.url, sku: SKU, key: BENCH_STOREFRONT_KEY, connections: PARAMS.connections, reservations: PARAMS.reservations, window: PARAMS.window, ttlSeconds: PARAMS.ttlSeconds, customers: PARAMS.customers, runId: `sale-${Date.now()}`, ...SALE },
       (w) => {
-        windows.push({ ...w, rssMaxMiB: rss.take() });
-        log(`  window ${w.window}: ${w.reservesPerSecond} reservations/s (${w.requestsPerSecond} req/s), p50 ${w.p50} ms, p99 ${w.p99} ms, workerd RSS ≤ ${windows.at(-1)!.rssMaxMiB} MiB, ${JSON.stringify(w.statuses)}`);
+        const { rssMaxMiB, cpuMs } = workerd.take();
+        windows.push({ ...w, rssMaxMiB, workerdCpuMsPerReservation: round(cpuMs / w.reservations, 2) });
+        log(`  window ${w.window}: ${w.reservesPerSecond} reservations/s (${w.requestsPerSecond} req/s), p50 ${w.p50} ms, p99 ${w.p99} ms, workerd RSS ≤ ${rssMaxMiB} MiB, workerd CPU ${windows.at(-1)!.workerdCpuMsPerReservation} ms/reservation, ${JSON.stringify(w.statuses)}`);
       },
     );
   } finally {
-    rss.stop();
+    workerd.stop();
   }
   return windows;
 }
@@ -93,7 +107,7 @@ export async function coldStart(edge: RunningEdge, options: EdgeOptions): Promis
   const again = performance.now();
   await reserveOnce(restarted.url, 'cold-start-buyer-2');
   const secondMs = performance.now() - again;
-  const rssMiB = new RssPeaks(workerdPid()).stop();
+  const rssMiB = new WorkerdSampler(workerdPid()).stop();
   return {
     edge: restarted,
     result: { runtimeStartMs: round(ready - spawned), firstCommandMs: round(firstMs, 2), secondCommandMs: round(secondMs, 2), version: first.json.version, rssAfterMiB: rssMiB },
