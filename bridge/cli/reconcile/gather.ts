@@ -9,7 +9,7 @@ import { compareAllocations } from './compare';
 /** SKU logs read at once: enough to hide latency, few enough not to crowd out the storefront's requests. */
 const CONCURRENCY = 8;
 
-type BothSides = { edge: Map<string, SkuLedger>; wms: WmsRecord[] };
+export type BothSides = { edge: Map<string, SkuLedger>; wms: WmsRecord[] };
 
 /** SKUs worth checking: those the WMS has records of, and those the bridge's sagas touched. */
 async function knownSkus(cli: Cli, records: readonly WmsRecord[]): Promise<string[]> {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Cli } from '../../../bridge/cli/context';
+import { CallFailed } from '../../../bridge/cli/exit';
 import { compareAllocations } from '../../../bridge/cli/reconcile/compare';
+import { inFlight, report, type SagaSide } from '../../../bridge/cli/reconcile/inFlight';
+import { settle } from '../../../bridge/cli/reconcile/settle';
 import type { WmsRecord } from '../../../bridge/wms/records';
 import { emptyLedger, foldLedger, type ReleaseReason, type SkuEvent, type SkuLedger } from '../../../src/domain/sku';
 
@@ -104,5 +108,85 @@ describe('comparing the edge with the WMS', () => {
     expect(result.compared).toBe(2);
     expect(result.unitsAllocated).toEqual({ edge: 2, wms: 6 });
     expect(result.differences.map((d) => [d.kind, d.sku, d.reservationId])).toEqual([['wms_only', 'NEW', 'n1']]);
+  });
+});
+
+describe('differences a saga is still working on', () => {
+  const saga = (phase: SagaSide['phase'], releasedAs: SagaSide['releasedAs'] = null): SagaSide => ({ phase, releasedAs });
+  // A sale in progress: r1's hold was released by its TTL; the WMS still holds it until the saga's CancelAllocation.
+  const expired = skuLog('A', [reserved('r1', 2), confirmed('r1', 'al-1'), released('r1', 2, 'expired')]);
+  const [ttlReleased] = compareAllocations(edgeOf(expired), [wms('r1', 'A', 2, 'allocated', 'al-1')]).differences;
+
+  it('a TTL release whose CancelAllocation the saga has not sent yet is in flight, not wms_only', () => {
+    expect(ttlReleased!.kind).toBe('wms_only');
+    expect(inFlight(ttlReleased!, saga('cancelling', 'expired'))).toBe(true);
+    // The release has not reached the saga yet: it still rests in allocated, about to cancel.
+    expect(inFlight(ttlReleased!, saga('allocated'))).toBe(true);
+    expect(report(ttlReleased!, saga('cancelling', 'expired'))).toEqual({ ...ttlReleased, kind: 'in_flight', shows: 'wms_only', saga: saga('cancelling', 'expired') });
+  });
+
+  it('settled: no saga (never had one, or retired), or a saga at rest that agrees with the edge', () => {
+    expect(inFlight(ttlReleased!, null)).toBe(false);
+    // The saga finished (its cancel lost at the WMS, say) or is stuck for an operator: nothing will close it.
+    expect(inFlight(ttlReleased!, saga('done', 'expired'))).toBe(false);
+    expect(inFlight(ttlReleased!, saga('stuck', 'expired'))).toBe(false);
+    expect(report(ttlReleased!, saga('done', 'expired'))).toEqual({ ...ttlReleased, saga: saga('done', 'expired') });
+    const lost = skuLog('A', [reserved('r2', 1), confirmed('r2', 'al-2')]);
+    const [edgeOnly] = compareAllocations(edgeOf(lost), [wms('r2', 'A', 1, 'cancelled', 'al-2')]).differences;
+    expect(inFlight(edgeOnly!, saga('allocated'))).toBe(false);
+  });
+
+  it('in flight whenever the saga has a command to send, or knows of a release the edge log read did not show', () => {
+    const held = skuLog('A', [reserved('r3', 1), confirmed('r3', 'al-3')]);
+    const [edgeOnly] = compareAllocations(edgeOf(held), [wms('r3', 'A', 1, 'cancelled', 'al-3')]).differences;
+    for (const phase of ['allocating', 'confirming', 'releasing', 'cancelling'] as const) expect(inFlight(edgeOnly!, saga(phase)), phase).toBe(true);
+    expect(inFlight(edgeOnly!, saga('done', 'cancelled'))).toBe(true);
+  });
+});
+
+describe('settle: asking the sagas, then the WMS again', () => {
+  type Fakes = { sagas: Record<string, SagaSide | 'disabled'>; wmsNow: WmsRecord[] };
+  const fakeCli = ({ sagas, wmsNow }: Fakes) =>
+    ({
+      options: { timeoutMs: 1_000 },
+      bridge: {
+        saga: async (id: string) => {
+          const s = sagas[id];
+          if (s === 'disabled') throw new CallFailed('bridge answered HTTP 409', 'sagas_disabled');
+          if (!s) throw new CallFailed('bridge answered HTTP 404', 'saga_not_found');
+          return s;
+        },
+      },
+      wms: async () => ({ get: async (id: string) => wmsNow.find((r) => r.reservationId === id) ?? null }),
+    }) as unknown as Cli;
+
+  const edge = edgeOf(skuLog('A', [
+    reserved('r1', 2), confirmed('r1', 'al-1'), released('r1', 2, 'expired'),
+    reserved('r2', 1), confirmed('r2', 'al-2'), released('r2', 1, 'cancelled'),
+    reserved('r3', 3), confirmed('r3', 'al-3'), released('r3', 3, 'expired'),
+  ]));
+  const read = [wms('r1', 'A', 2, 'allocated', 'al-1'), wms('r2', 'A', 1, 'allocated', 'al-2'), wms('r3', 'A', 3, 'allocated', 'al-3'), wms('ghost', 'A', 4, 'allocated', 'al-9')];
+
+  it('in flight (r1), closed since the read by a saga that finished (r2: dropped), settled (r3 lost its cancel, the ghost has no saga)', async () => {
+    const cli = fakeCli({
+      sagas: { r1: { phase: 'cancelling', releasedAs: 'expired' }, r2: { phase: 'done', releasedAs: 'cancelled' }, r3: { phase: 'done', releasedAs: 'expired' } },
+      wmsNow: [wms('r1', 'A', 2, 'allocated', 'al-1'), wms('r2', 'A', 1, 'cancelled', 'al-2'), wms('r3', 'A', 3, 'allocated', 'al-3'), wms('ghost', 'A', 4, 'allocated', 'al-9')],
+    });
+    const sides = { edge, wms: read };
+    const result = await settle(cli, sides, compareAllocations(edge, read));
+    expect(result.sagasAsked).toBe(true);
+    expect(result.differences.map((d) => [d.kind, d.reservationId, d.saga?.phase ?? null])).toEqual([
+      ['wms_only', 'ghost', null],
+      ['in_flight', 'r1', 'cancelling'],
+      ['wms_only', 'r3', 'done'],
+    ]);
+    expect(result.unitsAllocated.wms).toBe(9);
+  });
+
+  it('a bridge running no saga: every difference is settled, and said so', async () => {
+    const cli = fakeCli({ sagas: { r1: 'disabled', r2: 'disabled', r3: 'disabled', ghost: 'disabled' }, wmsNow: read });
+    const result = await settle(cli, { edge, wms: read }, compareAllocations(edge, read));
+    expect(result.sagasAsked).toBe(false);
+    expect(result.differences.map((d) => d.kind)).toEqual(['wms_only', 'wms_only', 'wms_only', 'wms_only']);
   });
 });
