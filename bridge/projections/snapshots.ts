@@ -26,13 +26,21 @@ export async function loadSnapshots(log: EventLog): Promise<Snapshots> {
 export const resumeAfter = (checkpoints: ReadonlyMap<number, string>): Map<number, string> =>
   new Map([...checkpoints].map(([partition, offset]) => [partition, (BigInt(offset) + 1n).toString()]));
 
-/** One append: the changed SKUs first, then the checkpoints that they make true. */
+/**
+ * The changed SKUs, and once the log has acknowledged them, the checkpoints they make true. Two
+ * appends, not one: an append across partitions is not atomic (Kafka writes each partition's
+ * records on their own), so in one append a checkpoint could be written while a state it covers
+ * was not, and a rebuild from the snapshots would then skip that SKU's events. If the states'
+ * append fails, no checkpoint is written; if the checkpoints' append fails, the states are merely
+ * ahead of them (a rebuild replays a few events more, which it drops as duplicates).
+ */
 export async function publishSnapshots(log: EventLog, states: SkuStates, skus: Iterable<string>, covered: ReadonlyMap<number, string>): Promise<number> {
-  const records: LogRecord[] = [];
-  for (const sku of skus) records.push({ key: SKU_KEY + sku, value: JSON.stringify(states.get(sku)!) });
-  for (const [partition, offset] of covered) records.push({ key: CHECKPOINT_KEY + partition, value: offset });
-  if (records.length > 0) await log.append(SNAPSHOTS_TOPIC, records);
-  return records.length;
+  const stateRecords: LogRecord[] = [];
+  for (const sku of skus) stateRecords.push({ key: SKU_KEY + sku, value: JSON.stringify(states.get(sku)!) });
+  const checkpointRecords: LogRecord[] = [...covered].map(([partition, offset]) => ({ key: CHECKPOINT_KEY + partition, value: offset }));
+  if (stateRecords.length > 0) await log.append(SNAPSHOTS_TOPIC, stateRecords);
+  if (checkpointRecords.length > 0) await log.append(SNAPSHOTS_TOPIC, checkpointRecords);
+  return stateRecords.length + checkpointRecords.length;
 }
 
 /** The snapshot count, and the events after their checkpoints up to the log's end. */

@@ -27,13 +27,15 @@ export async function startSnapshotter({ log, edge, logger, everyEvents, everyMs
   const flush = () =>
     (publishing = publishing.catch(() => undefined).then(async () => {
       if (!unpublished) return;
-      // Taken before the append awaits: what batches add meanwhile belongs to the next publication.
+      // Taken together, before the appends await: what batches add meanwhile (SKUs and the offsets
+      // that cover them) belongs to the next publication, so no checkpoint covers an unpublished state.
       const skus = [...changed];
+      const upTo = new Map(covered);
       changed.clear();
       sinceFlush = 0;
       unpublished = false;
       try {
-        const written = await publishSnapshots(log, states, skus, covered);
+        const written = await publishSnapshots(log, states, skus, upTo);
         logger.debug({ skus: skus.length, records: written }, 'snapshots published');
         flushedAt = Date.now();
       } catch (error) {
