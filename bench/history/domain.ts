@@ -78,8 +78,9 @@ function timed(start: SkuState, from: number): { micros: number; state: SkuState
  * what the domain does with them, which must not depend on `n`.
  */
 export function measureDomain(sizes: readonly number[] = [1_000, 100_000, 1_000_000]): DomainPoint[] {
-  // The first size must not pay for the JIT's warm-up.
-  timed(history(1_000).state, 1_000);
+  // The first size must not pay for the JIT's warm-up: a few hundred thousand commands first.
+  let warm = history(1_000).state;
+  for (let r = 0; r < 5; r++) warm = timed(warm, 1_000 + r * MEASURED).state;
   return sizes.map((n) => {
     let { state } = history(n);
     const runs: number[] = [];
