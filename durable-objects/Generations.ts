@@ -1,5 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
+import { GENERATIONS_TTL_MS } from '../src/api/generations';
+import { err, ok } from '../src/domain/core/result';
 import type { Env } from '../src/env';
+import { deleteChunk, migrateRetirement, runBudget } from './generations/retirement';
 import type { Outcome } from './sku/outcome';
 import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
 
@@ -11,14 +14,33 @@ import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku
  */
 export type GenerationsView = { active: string; shadow: string | null; retiring: { generation: string; until: number }[] };
 
-/** Every generation a live view must be written to. */
-export const liveGenerations = (view: GenerationsView): string[] => [
+/**
+ * Every generation a live view must be written to. A retiring one only until its grace period is
+ * over by the caller's clock: a copy of the registry held a little longer must not keep writing
+ * keys that the registry is deleting.
+ */
+export const liveGenerations = (view: GenerationsView, now = Date.now()): string[] => [
   view.active,
   ...(view.shadow ? [view.shadow] : []),
-  ...view.retiring.map((r) => r.generation),
+  ...view.retiring.filter((r) => r.until > now).map((r) => r.generation),
 ];
 
+/**
+ * A generation's keys are deleted this long after it stopped being live: longer than any object
+ * trusts its copy of the registry while it can reach it, so none writes a key after its deletion.
+ */
+export const RETIRE_SETTLE_MS = 2 * GENERATIONS_TTL_MS;
+
 type Row = { id: string; role: 'active' | 'shadow' | 'retiring' | 'retired'; created_at: number; until: number | null };
+type Lease = { generation: string; rebuild: string; lease_until: number };
+
+export type ShadowCreated = GenerationsView & { superseded: string | null };
+export type ShadowAbandoned = GenerationsView & { abandoned: boolean };
+
+const notTheShadow = (generation: string, shadow: string | null) => ({
+  code: 'invalid_command' as const,
+  reason: `${generation} is not the shadow generation (${shadow ? `${shadow} is` : 'there is none'}): it was switched to, abandoned, left to expire, or superseded by a newer rebuild`,
+});
 
 export class Generations extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -32,6 +54,9 @@ export class Generations extends DurableObject<Env> {
       created_at INTEGER NOT NULL,
       until INTEGER)`);
     this.#sql.exec('CREATE TABLE IF NOT EXISTS seen_signatures (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)');
+    // The rebuild that owns the shadow, and until when it holds it without renewing.
+    this.#sql.exec('CREATE TABLE IF NOT EXISTS shadow_leases (generation TEXT PRIMARY KEY, rebuild TEXT NOT NULL, lease_until INTEGER NOT NULL)');
+    migrateRetirement(this.#sql);
     if (this.#rows().length === 0) this.#sql.exec("INSERT INTO generations VALUES ('g1', 'active', ?, NULL)", Date.now());
   }
 
@@ -45,26 +70,71 @@ export class Generations extends DurableObject<Env> {
     };
   }
 
-  /** Starts a rebuild: a new shadow generation that live writes reach from now on. Idempotent while one exists. */
-  createShadow(): GenerationsView {
-    if (!this.current().shadow) {
-      const next = `g${this.#rows().length + 1}`;
-      this.#sql.exec("INSERT INTO generations VALUES (?, 'shadow', ?, NULL)", next, Date.now());
+  /**
+   * Starts a rebuild: a new shadow generation that live writes reach from now on, leased to
+   * `rebuild` for `leaseMs` (renewed while it runs). Asked again by the same rebuild, it answers
+   * the same shadow. A shadow of another rebuild is one nobody may still be finishing (its bridge
+   * crashed or lost it) or one whose completeness nobody can vouch for: it is retired, not taken
+   * over, and the newest rebuild gets a fresh one; the other rebuild can then neither write nor
+   * switch to it.
+   */
+  async createShadow(rebuild: string, leaseMs: number): Promise<ShadowCreated> {
+    const now = Date.now();
+    const { shadow } = this.current();
+    if (shadow && this.#lease(shadow)?.rebuild === rebuild) {
+      await this.#renew(shadow, now + leaseMs);
+      return { ...this.current(), superseded: null };
     }
-    return this.current();
+    this.ctx.storage.transactionSync(() => {
+      if (shadow) this.#retire(shadow, now);
+      const next = `g${this.#rows().length + 1}`;
+      this.#sql.exec("INSERT INTO generations VALUES (?, 'shadow', ?, NULL)", next, now);
+      this.#sql.exec('INSERT INTO shadow_leases VALUES (?, ?, ?)', next, rebuild, now + leaseMs);
+    });
+    if (shadow) console.warn(JSON.stringify({ level: 'warn', message: 'shadow generation superseded by a new rebuild', generation: shadow, rebuild }));
+    await this.#armAlarm(Math.min(now + leaseMs, shadow ? now + RETIRE_SETTLE_MS : Infinity));
+    return { ...this.current(), superseded: shadow };
   }
 
-  /** The shadow becomes active in one write; the old active is still written until `graceMs` passed. */
-  async switchToShadow(graceMs: number): Promise<Outcome<GenerationsView>> {
+  /** A running rebuild keeps its shadow: refused once it is no longer the shadow. */
+  async renewShadow(generation: string, leaseMs: number): Promise<Outcome<GenerationsView>> {
+    const { shadow } = this.current();
+    if (shadow !== generation) return err(notTheShadow(generation, shadow));
+    await this.#renew(generation, Date.now() + leaseMs);
+    return ok(this.current());
+  }
+
+  /**
+   * A failed rebuild gives its shadow up: it stops being written at once and its keys are deleted
+   * (in chunks, by the alarm). Only while it is the shadow: a generation switched to, or already
+   * given up, is left as it is, so the call is safe to repeat.
+   */
+  async abandonShadow(generation: string): Promise<ShadowAbandoned> {
+    const { shadow } = this.current();
+    if (shadow !== generation) return { ...this.current(), abandoned: false };
+    const now = Date.now();
+    this.#retire(generation, now);
+    await this.#armAlarm(now + RETIRE_SETTLE_MS);
+    return { ...this.current(), abandoned: true };
+  }
+
+  /**
+   * The shadow becomes active in one write; the old active is still written until `graceMs` passed.
+   * With `generation`, only if that is still the shadow: a rebuild switches to its own, never to
+   * the one that superseded it.
+   */
+  async switchToShadow(graceMs: number, generation?: string): Promise<Outcome<GenerationsView>> {
     const { active, shadow } = this.current();
-    if (!shadow) return { ok: false, error: { code: 'invalid_command', reason: 'no shadow generation to switch to' } };
+    if (!shadow) return err({ code: 'invalid_command', reason: 'no shadow generation to switch to' });
+    if (generation !== undefined && generation !== shadow) return err(notTheShadow(generation, shadow));
     const until = Date.now() + graceMs;
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec("UPDATE generations SET role = 'retiring', until = ? WHERE id = ?", until, active);
       this.#sql.exec("UPDATE generations SET role = 'active' WHERE id = ?", shadow);
+      this.#sql.exec('DELETE FROM shadow_leases WHERE generation = ?', shadow);
     });
-    await this.#armAlarm(until);
-    return { ok: true, value: this.current() };
+    await this.#armAlarm(until + RETIRE_SETTLE_MS);
+    return ok(this.current());
   }
 
   /** Remembers a signed internal call about generations; false when its signature was used before. */
@@ -74,22 +144,62 @@ export class Generations extends DurableObject<Env> {
     return accepted;
   }
 
-  /** Deletes the views of generations whose grace period is over, a page at a time. */
+  /**
+   * Retires a shadow whose rebuild stopped renewing it (its bridge died), and deletes the keys of
+   * retired generations in bounded chunks: at most a few hundred KV operations per run, then the
+   * alarm is armed again at once until every key is gone; only then is the generation `retired`.
+   * Alarms may run twice or late: everything here is derived from storage.
+   */
   override async alarm(): Promise<void> {
     const now = Date.now();
     purgeSeenSignatures(this.#sql, now);
-    for (const { id } of this.#rows().filter((r) => r.role === 'retiring' && (r.until ?? 0) <= now)) {
-      for (let cursor: string | undefined; ; ) {
-        const page = await this.env.PROJECTIONS.list({ prefix: `view:${id}:`, ...(cursor ? { cursor } : {}) });
-        await Promise.all(page.keys.map((k) => this.env.PROJECTIONS.delete(k.name)));
-        if (page.list_complete) break;
-        cursor = page.cursor;
-      }
+    this.#expireLease(now);
+    const budget = runBudget();
+    for (const { id } of this.#rows().filter((r) => r.role === 'retiring' && (r.until ?? 0) + RETIRE_SETTLE_MS <= now)) {
+      const { done, deleted } = await deleteChunk(this.#sql, this.env.PROJECTIONS, id, budget);
+      if (!done) break;
       this.#sql.exec("UPDATE generations SET role = 'retired' WHERE id = ?", id);
+      console.log(JSON.stringify({ level: 'info', message: 'generation retired', generation: id, keysDeleted: deleted }));
     }
-    const pending = this.#rows().filter((r) => r.role === 'retiring').map((r) => r.until ?? now);
-    const due = [...pending, nextSignatureExpiry(this.#sql)].filter((t): t is number => t !== null);
-    if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
+    // Unfinished deletions are due now (the alarm runs again at once); the rest when they fall due.
+    const due = [
+      ...this.#rows().filter((r) => r.role === 'retiring').map((r) => (r.until ?? now) + RETIRE_SETTLE_MS),
+      this.#shadowLease()?.lease_until ?? null,
+      nextSignatureExpiry(this.#sql),
+    ].filter((t): t is number => t !== null);
+    if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...due)));
+  }
+
+  #expireLease(now: number): void {
+    const lease = this.#shadowLease();
+    if (!lease || lease.lease_until > now) return;
+    this.#retire(lease.generation, now);
+    console.warn(JSON.stringify({ level: 'warn', message: 'shadow generation expired: its rebuild stopped renewing it', generation: lease.generation, rebuild: lease.rebuild }));
+  }
+
+  /** Not live from `now` on; its keys go once RETIRE_SETTLE_MS has passed. */
+  #retire(generation: string, now: number): void {
+    this.#sql.exec("UPDATE generations SET role = 'retiring', until = ? WHERE id = ?", now, generation);
+    this.#sql.exec('DELETE FROM shadow_leases WHERE generation = ?', generation);
+  }
+
+  async #renew(generation: string, leaseUntil: number): Promise<void> {
+    this.#sql.exec('UPDATE shadow_leases SET lease_until = ? WHERE generation = ?', leaseUntil, generation);
+    await this.#armAlarm(leaseUntil);
+  }
+
+  #lease(generation: string): Lease | null {
+    return this.#sql.exec<Lease>('SELECT * FROM shadow_leases WHERE generation = ?', generation).toArray()[0] ?? null;
+  }
+
+  /**
+   * The shadow's lease. A shadow created before leases existed has none: it is treated as leased
+   * from its creation, so that one left behind then expires too.
+   */
+  #shadowLease(): Lease | null {
+    const shadow = this.#rows().find((r) => r.role === 'shadow');
+    if (!shadow) return null;
+    return this.#lease(shadow.id) ?? { generation: shadow.id, rebuild: 'unknown', lease_until: shadow.created_at + LEGACY_LEASE_MS };
   }
 
   async #armAlarm(at: number): Promise<void> {
@@ -101,3 +211,6 @@ export class Generations extends DurableObject<Env> {
     return this.#sql.exec<Row>('SELECT * FROM generations ORDER BY created_at').toArray();
   }
 }
+
+/** How long a shadow without a lease row (created before leases) is kept from its creation. */
+const LEGACY_LEASE_MS = 10 * 60_000;

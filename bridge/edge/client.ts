@@ -3,8 +3,11 @@ import {
   EventPageSchema,
   GenerationsSchema,
   ProjectionBatchResultSchema,
+  ShadowAbandonedSchema,
+  ShadowCreatedSchema,
   type AllocationOutcome,
   type ProjectionBatch,
+  type ProjectionBatchResult,
 } from '../../src/api/schemas';
 import type { SkuEvent } from '../../src/domain/sku';
 import { parseSecrets, signatureHeaders } from '../../src/internal/signature';
@@ -19,15 +22,46 @@ export type EdgeClient = {
   allocation(sku: string, reservationId: string, verdict: AllocationOutcome): Promise<VerdictReply>;
   /** The read-model generations, and the steps of a blue-green rebuild. */
   generations(): Promise<Generations>;
-  createShadow(): Promise<Generations>;
-  switchToShadow(graceSeconds: number): Promise<Generations>;
-  writeViews(batch: ProjectionBatch): Promise<z.infer<typeof ProjectionBatchResultSchema>>;
+  /** A shadow leased to `rebuild`; a shadow of another rebuild is retired (`superseded`). */
+  createShadow(rebuild: string, leaseSeconds: number): Promise<ShadowCreated>;
+  /** Keeps the shadow leased; an EdgeAnswerError (400) once it is no longer the shadow. */
+  renewShadow(generation: string, leaseSeconds: number): Promise<Generations>;
+  /** Retires the shadow if it still is one (`abandoned: false` otherwise). */
+  abandonShadow(generation: string): Promise<ShadowAbandoned>;
+  /** Makes `generation`, which must still be the shadow, active. */
+  switchToShadow(graceSeconds: number, generation: string): Promise<Generations>;
+  /** Per SKU: what its object did with its view (one failing SKU fails only itself). */
+  writeViews(batch: ProjectionBatch): Promise<ProjectionBatchResult>;
 };
 
 export type Generations = z.infer<typeof GenerationsSchema>;
+export type ShadowCreated = z.infer<typeof ShadowCreatedSchema>;
+export type ShadowAbandoned = z.infer<typeof ShadowAbandonedSchema>;
+
+/** The edge answered, with an error status: 4xx says the request will not succeed as it is. */
+export class EdgeAnswerError extends Error {
+  override readonly name = 'EdgeAnswerError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | null,
+  ) {
+    super(message);
+  }
+}
 
 const PAGE = 1000;
 const TIMEOUT_MS = 10_000;
+
+/** The `error.code` of an edge error body, if it is one. */
+function errorCode(text: string): string | null {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Signed calls to the Worker's internal routes: the bridge's way back to the source of truth. */
 export function createEdgeClient(baseUrl: string, secret: string, timeoutMs = TIMEOUT_MS): EdgeClient {
@@ -47,14 +81,19 @@ export function createEdgeClient(baseUrl: string, secret: string, timeoutMs = TI
 
   async function call<S extends z.ZodType>(schema: S, method: 'GET' | 'POST', path: string, body?: unknown): Promise<z.infer<S>> {
     const response = await signedFetch(method, path, body === undefined ? '' : JSON.stringify(body));
-    if (!response.ok) throw new Error(`edge answered ${response.status} to ${method} ${path}: ${(await response.text()).slice(0, 300)}`);
+    if (!response.ok) {
+      const text = await response.text();
+      throw new EdgeAnswerError(`edge answered ${response.status} to ${method} ${path}: ${text.slice(0, 300)}`, response.status, errorCode(text));
+    }
     return schema.parse(await response.json());
   }
 
   return {
     generations: () => call(GenerationsSchema, 'GET', '/internal/projections'),
-    createShadow: () => call(GenerationsSchema, 'POST', '/internal/projections/shadow', {}),
-    switchToShadow: (graceSeconds) => call(GenerationsSchema, 'POST', '/internal/projections/switch', { graceSeconds }),
+    createShadow: (rebuild, leaseSeconds) => call(ShadowCreatedSchema, 'POST', '/internal/projections/shadow', { rebuild, leaseSeconds }),
+    renewShadow: (generation, leaseSeconds) => call(GenerationsSchema, 'POST', '/internal/projections/shadow/renew', { generation, leaseSeconds }),
+    abandonShadow: (generation) => call(ShadowAbandonedSchema, 'POST', '/internal/projections/shadow/abandon', { generation }),
+    switchToShadow: (graceSeconds, generation) => call(GenerationsSchema, 'POST', '/internal/projections/switch', { graceSeconds, generation }),
     writeViews: (batch) => call(ProjectionBatchResultSchema, 'POST', '/internal/projections/views', batch),
 
     async eventsBetween(sku, after, before) {

@@ -1,30 +1,57 @@
 import { randomUUID } from 'node:crypto';
-import type { EdgeClient } from '../edge/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EdgeAnswerError, type EdgeClient } from '../edge/client';
 import type { EventLog } from '../eventLog/port';
 import { EVENTS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
 import type { RebuildSource, RebuildStatus } from './rebuildStatus';
+import { ShadowLease } from './shadowLease';
+import { SkuFailures, SkuViewsFailedError } from './skuFailures';
 import { SkuStates } from './skuStates';
 import { loadSnapshots, resumeAfter } from './snapshots';
 
 export type RebuildFrom = RebuildSource;
 export type { RebuildStatus };
 
-export type RebuildOptions = { log: EventLog; edge: EdgeClient; logger: Logger; from: RebuildFrom; graceSeconds: number };
+/** The waits of a rebuild; tests shorten them. */
+export type RebuildTiming = {
+  /** Longer than any isolate trusts its copy of the generations, so every object writes the shadow too. */
+  registrySettleMs: number;
+  /** An object writes its keys at most once a second (the KV limit): a deferred view is sent again after this. */
+  kvSecondMs: number;
+  /** Rounds of sending deferred views again before giving up. */
+  syncRounds: number;
+  /** Attempts per SKU whose view failed in the syncing phase, backoff from `retryBaseMs` doubling up to `retryMaxMs`. */
+  skuAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long the registry keeps the shadow without a renewal (renewed every quarter of it). */
+  leaseSeconds: number;
+};
+
+export const REBUILD_TIMING: RebuildTiming = {
+  registrySettleMs: 1_500,
+  kvSecondMs: 1_100,
+  syncRounds: 30,
+  skuAttempts: 5,
+  retryBaseMs: 250,
+  retryMaxMs: 4_000,
+  leaseSeconds: 120,
+};
+
+export type RebuildOptions = { log: EventLog; edge: EdgeClient; logger: Logger; from: RebuildFrom; graceSeconds: number; timing?: Partial<RebuildTiming> };
 
 const VIEWS_PER_BATCH = 500;
 const FLUSH_EVERY_MS = 500;
-/** Longer than any isolate trusts its copy of the generations, so every object writes the shadow too. */
-const REGISTRY_SETTLE_MS = 1_500;
-/** An object writes its keys at most once a second (the KV limit). */
-const KV_SECOND_MS = 1_100;
-const SYNC_ATTEMPTS = 30;
+/** Failed SKUs shown in the status; the count says how many there are in all. */
+const FAILED_SKUS_SHOWN = 100;
 
 /**
  * A blue-green rebuild of the read model: a shadow generation is created (live writes reach it at
  * once), the log is replayed into it from offset 0 or from the snapshots, every SKU's view is
  * sent, and the shadow becomes active in one step. Readers see the old generation until then, and
- * the old one keeps being written through the grace period.
+ * the old one keeps being written through the grace period. A rebuild that fails gives its shadow
+ * up (the registry stops it being written and deletes its keys).
  */
 export function startRebuild(options: RebuildOptions): { status: RebuildStatus; done: Promise<void> } {
   const status: RebuildStatus = {
@@ -43,21 +70,123 @@ export function startRebuild(options: RebuildOptions): { status: RebuildStatus; 
     startedAt: Date.now(),
     finishedAt: null,
     error: null,
+    superseded: null,
+    failedSkus: [],
+    failedSkuCount: 0,
   };
-  const done = run(options, status).catch((error: unknown) => {
+  const done = run(options, status).catch(async (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    status.error = `${message}${await abandon(options, status)}`;
     status.state = 'failed';
-    status.error = error instanceof Error ? error.message : String(error);
     status.finishedAt = Date.now();
-    options.logger.error({ err: error, rebuild: status.id }, 'projection rebuild failed');
+    options.logger.error({ err: error, rebuild: status.id, generation: status.generation }, 'projection rebuild failed');
   });
   return { status, done };
 }
 
-async function run({ log, edge, logger, from, graceSeconds }: RebuildOptions, status: RebuildStatus): Promise<void> {
-  const generations = await edge.createShadow();
-  status.generation = generations.shadow!;
-  status.previous = generations.active;
-  const states = new SkuStates(edge);
+/** Gives the failed rebuild's shadow up; says what became of it, for the status. */
+async function abandon({ edge, logger }: RebuildOptions, status: RebuildStatus): Promise<string> {
+  if (!status.generation) return '';
+  try {
+    const { abandoned } = await edge.abandonShadow(status.generation);
+    logger.info({ rebuild: status.id, generation: status.generation, abandoned }, 'failed rebuild gave its shadow up');
+    return abandoned ? `; shadow ${status.generation} abandoned (no longer written, its keys are being deleted)` : '';
+  } catch (error) {
+    logger.warn({ err: error, rebuild: status.id, generation: status.generation }, 'could not abandon the shadow; the registry retires it when its lease runs out');
+    return `; shadow ${status.generation} could not be abandoned now (the registry retires it when its lease runs out)`;
+  }
+}
+
+async function run(options: RebuildOptions, status: RebuildStatus): Promise<void> {
+  const { log, edge, logger, from, graceSeconds } = options;
+  const timing = { ...REBUILD_TIMING, ...options.timing };
+  const created = await edge.createShadow(status.id, timing.leaseSeconds);
+  status.generation = created.shadow!;
+  status.previous = created.active;
+  status.superseded = created.superseded;
+  if (created.superseded) logger.warn({ rebuild: status.id, superseded: created.superseded }, 'retired the shadow generation another rebuild left behind');
+
+  let failed!: (error: Error) => void;
+  let finished!: () => void;
+  const caughtUp = new Promise<void>((resolve, reject) => {
+    finished = resolve;
+    failed = reject;
+  });
+  caughtUp.catch(() => undefined);
+  const lease = new ShadowLease(edge, status.generation, timing.leaseSeconds, logger, (error) => failed(error));
+  try {
+    const states = new SkuStates(edge);
+    const failures = new SkuFailures({ attempts: timing.skuAttempts, baseMs: timing.retryBaseMs, maxMs: timing.retryMaxMs });
+    const send = viewSender(edge, states, failures, status);
+    await replay(options, status, states, send, { caughtUp, finished, failed });
+    lease.check();
+
+    // Every SKU, including those only the snapshots knew: the shadow must be complete, and as
+    // fresh as the active generation, before it serves. Objects that wrote within the last second
+    // defer, and are asked again until none does; a SKU whose object failed is retried alone.
+    status.phase = 'syncing';
+    await sleep(Math.max(0, timing.registrySettleMs - (Date.now() - status.startedAt)));
+    failures.resetAttempts();
+    let deferred = await send([...states.skus()]);
+    for (let round = 1; ; round++) {
+      lease.check();
+      const retryAt = failures.nextRetryAt();
+      if (deferred.length === 0 && retryAt === null) break;
+      if (round > timing.syncRounds) throw new Error(`${deferred.length} SKU view(s) still deferred after ${timing.syncRounds} rounds`);
+      const wakeAt = Math.min(deferred.length > 0 ? Date.now() + timing.kvSecondMs : Infinity, retryAt ?? Infinity);
+      await sleep(Math.max(0, wakeAt - Date.now()));
+      deferred = await send([...new Set([...deferred, ...failures.due(Date.now())])]);
+    }
+    if (failures.size > 0) throw new SkuViewsFailedError(failures, timing.skuAttempts);
+
+    lease.check();
+    status.phase = 'switching';
+    await edge.switchToShadow(graceSeconds, status.generation);
+  } finally {
+    lease.stop();
+  }
+  status.phase = 'done';
+  status.state = 'switched';
+  status.finishedAt = Date.now();
+  progress(status);
+  logger.info({ rebuild: status.id, read: status.read, replayed: status.replayed, ms: status.finishedAt - status.startedAt }, 'projection rebuild switched');
+}
+
+type Send = (skus: readonly string[]) => Promise<string[]>;
+
+/**
+ * Sends SKUs' views in batches and records, per SKU, what its object did; answers the SKUs that
+ * were deferred. A batch the edge could not answer (unreachable, 5xx) fails each of its SKUs, to
+ * be retried; one it refused (4xx: not the shadow any more, a bad signature) ends the rebuild.
+ */
+function viewSender(edge: EdgeClient, states: SkuStates, failures: SkuFailures, status: RebuildStatus): Send {
+  return async (skus) => {
+    const deferred: string[] = [];
+    for (let i = 0; i < skus.length; i += VIEWS_PER_BATCH) {
+      const chunk = skus.slice(i, i + VIEWS_PER_BATCH);
+      try {
+        const result = await edge.writeViews({ generation: status.generation, views: chunk.map((sku) => states.counters(sku)) });
+        for (const outcome of result.outcomes) {
+          if (outcome.result === 'failed') failures.failed(outcome.sku, outcome.code, outcome.message, Date.now());
+          else failures.succeeded(outcome.sku);
+          if (outcome.result === 'deferred') deferred.push(outcome.sku);
+        }
+      } catch (error) {
+        if (error instanceof EdgeAnswerError && error.status >= 400 && error.status < 500) throw error;
+        const message = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+        for (const sku of chunk) failures.failed(sku, 'edge_unavailable', message, Date.now());
+      }
+    }
+    status.failedSkus = failures.list(FAILED_SKUS_SHOWN);
+    status.failedSkuCount = failures.size;
+    return deferred;
+  };
+}
+
+type Completion = { caughtUp: Promise<void>; finished: () => void; failed: (error: Error) => void };
+
+/** Reads the log up to the offsets taken at the start, folding it and sending what changed as it goes. */
+async function replay({ log, logger, from }: RebuildOptions, status: RebuildStatus, states: SkuStates, send: Send, done: Completion): Promise<void> {
   const startAt = new Map<number, string>();
   if (from === 'snapshots') {
     const snapshots = await loadSnapshots(log);
@@ -71,21 +200,9 @@ async function run({ log, edge, logger, from, graceSeconds }: RebuildOptions, st
   logger.info({ rebuild: status.id, from, generation: status.generation, total: status.total }, 'projection rebuild started');
 
   const dirty = new Set<string>();
-  /** Sends the views; answers the SKUs whose objects deferred them (written less than a second ago). */
-  const flush = async (skus: Iterable<string>): Promise<string[]> => {
-    const all = [...skus];
-    const deferred: string[] = [];
-    for (let i = 0; i < all.length; i += VIEWS_PER_BATCH) {
-      const chunk = all.slice(i, i + VIEWS_PER_BATCH);
-      const result = await edge.writeViews({ generation: status.generation, views: chunk.map((sku) => states.counters(sku)) });
-      if (result.deferred > 0 || result.refused > 0) deferred.push(...chunk);
-    }
-    return deferred;
-  };
   let flushedAt = Date.now();
-  let finished!: () => void;
-  const caughtUp = new Promise<void>((resolve) => (finished = resolve));
-  if (remaining.size === 0) finished();
+  let stopped = false;
+  if (remaining.size === 0) done.finished();
 
   const subscription = await log.subscribe({
     groupId: `rebuild-${status.id}`,
@@ -94,48 +211,37 @@ async function run({ log, edge, logger, from, graceSeconds }: RebuildOptions, st
     commit: false,
     startAt,
     onBatch: async (records) => {
-      for (const record of records) {
-        const end = BigInt(ends.get(record.partition) ?? '0');
-        if (BigInt(record.offset) >= end) continue;
-        status.read++;
-        const applied = await states.apply(record);
-        status.replayed += applied;
-        if (applied > 0) dirty.add(record.key);
-        if (BigInt(record.offset) >= end - 1n) remaining.delete(record.partition);
+      if (stopped) return;
+      try {
+        for (const record of records) {
+          const end = BigInt(ends.get(record.partition) ?? '0');
+          if (BigInt(record.offset) >= end) continue;
+          status.read++;
+          const applied = await states.apply(record);
+          status.replayed += applied;
+          if (applied > 0) dirty.add(record.key);
+          if (BigInt(record.offset) >= end - 1n) remaining.delete(record.partition);
+        }
+        progress(status);
+        if (Date.now() - flushedAt >= FLUSH_EVERY_MS || dirty.size >= VIEWS_PER_BATCH) {
+          // What fails here is recorded and sent again in the syncing phase, with every SKU.
+          await send([...dirty]);
+          dirty.clear();
+          flushedAt = Date.now();
+        }
+        if (remaining.size === 0) done.finished();
+      } catch (error) {
+        // Ends the rebuild rather than having the log deliver the batch again and again.
+        stopped = true;
+        done.failed(error instanceof Error ? error : new Error(String(error)));
       }
-      progress(status);
-      if (Date.now() - flushedAt >= FLUSH_EVERY_MS || dirty.size >= VIEWS_PER_BATCH) {
-        await flush(dirty);
-        dirty.clear();
-        flushedAt = Date.now();
-      }
-      if (remaining.size === 0) finished();
     },
   });
   try {
-    await caughtUp;
+    await done.caughtUp;
   } finally {
     await subscription.stop();
   }
-
-  // Every SKU, including those only the snapshots knew: the shadow must be complete, and as
-  // fresh as the active generation, before it serves. Objects that wrote within the last second
-  // defer; they are asked again until none does.
-  status.phase = 'syncing';
-  await new Promise((r) => setTimeout(r, Math.max(0, REGISTRY_SETTLE_MS - (Date.now() - status.startedAt))));
-  let pending = await flush(states.skus());
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    if (attempt > SYNC_ATTEMPTS) throw new Error(`${pending.length} SKU view(s) still deferred after ${SYNC_ATTEMPTS} attempts`);
-    await new Promise((r) => setTimeout(r, KV_SECOND_MS));
-    pending = await flush(pending);
-  }
-  status.phase = 'switching';
-  await edge.switchToShadow(graceSeconds);
-  status.phase = 'done';
-  status.state = 'switched';
-  status.finishedAt = Date.now();
-  progress(status);
-  logger.info({ rebuild: status.id, read: status.read, replayed: status.replayed, ms: status.finishedAt - status.startedAt }, 'projection rebuild switched');
 }
 
 function progress(status: RebuildStatus): void {

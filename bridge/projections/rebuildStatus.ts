@@ -27,6 +27,16 @@ export const RebuildStatusSchema = z.object({
   startedAt: z.number(),
   finishedAt: z.number().nullable(),
   error: z.string().nullable(),
+  /** A shadow of another rebuild (left by a crashed bridge) that this one retired when it started. */
+  superseded: z.string().nullable().default(null),
+  /**
+   * SKUs whose view the edge could not write to the shadow on their last attempt (the first 100),
+   * with the edge's error code; retried alone with backoff. A rebuild that still has some after
+   * the retries fails and names them.
+   */
+  failedSkus: z.array(z.object({ sku: z.string(), code: z.string(), message: z.string(), attempts: z.int() })).default([]),
+  /** How many SKUs that is in all. */
+  failedSkuCount: z.int().default(0),
 });
 export type RebuildStatus = z.infer<typeof RebuildStatusSchema>;
 

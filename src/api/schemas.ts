@@ -178,11 +178,42 @@ export const ProjectionBatchSchema = z
   .meta({ id: 'ProjectionBatch' });
 export type ProjectionBatch = z.infer<typeof ProjectionBatchSchema>;
 
-export const ProjectionBatchResultSchema = z
-  .object({ written: z.int(), stale: z.int(), deferred: z.int(), refused: z.int() })
-  .meta({ id: 'ProjectionBatchResult' });
+/**
+ * What one SKU object did with its view. `written`: the generation holds it (or a newer one);
+ * `stale`: it already held that version or a newer one; `deferred`: asked again later (the object
+ * wrote its keys within the last second, or has not heard of the shadow yet); `failed`: the
+ * object refused it or could not be reached, with the error `code` (`overloaded` and `internal`
+ * are worth retrying; `sku_not_found` and `invalid_command` are not).
+ */
+export const ProjectionOutcomeSchema = z
+  .discriminatedUnion('result', [
+    z.object({ sku: z.string(), result: z.enum(['written', 'stale', 'deferred']) }),
+    z.object({ sku: z.string(), result: z.literal('failed'), code: z.string(), message: z.string() }),
+  ])
+  .meta({ id: 'ProjectionOutcome' });
+export type ProjectionOutcome = z.infer<typeof ProjectionOutcomeSchema>;
 
-export const SwitchBodySchema = z.strictObject({ graceSeconds: z.int().min(0).max(86_400).default(60) });
+/** Per SKU, in the order of the batch's views (one SKU failing fails only itself), and the counts. */
+export const ProjectionBatchResultSchema = z
+  .object({ written: z.int(), stale: z.int(), deferred: z.int(), failed: z.int(), outcomes: z.array(ProjectionOutcomeSchema) })
+  .meta({ id: 'ProjectionBatchResult' });
+export type ProjectionBatchResult = z.infer<typeof ProjectionBatchResultSchema>;
+
+/** A rebuild's id: who owns the shadow generation it builds. */
+const RebuildIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a rebuild id (letters, digits, dashes)');
+/** How long a shadow stays leased to its rebuild without a renewal; past it the registry retires it. */
+const LeaseSecondsSchema = z.int().min(10).max(3_600).default(120);
+
+export const ShadowBodySchema = z.strictObject({ rebuild: RebuildIdSchema, leaseSeconds: LeaseSecondsSchema });
+export const RenewShadowBodySchema = z.strictObject({ generation: GenerationIdSchema, leaseSeconds: LeaseSecondsSchema });
+export const AbandonShadowBodySchema = z.strictObject({ generation: GenerationIdSchema });
+/** `generation`: switch only if it is still the shadow (a rebuild names its own). */
+export const SwitchBodySchema = z.strictObject({ graceSeconds: z.int().min(0).max(86_400).default(60), generation: GenerationIdSchema.optional() });
+
+/** A new shadow, and the shadow of another rebuild that it retired (null if there was none). */
+export const ShadowCreatedSchema = GenerationsSchema.extend({ superseded: z.string().nullable() }).meta({ id: 'ShadowCreated' });
+/** `abandoned`: false when the generation was no longer the shadow (nothing was changed). */
+export const ShadowAbandonedSchema = GenerationsSchema.extend({ abandoned: z.boolean() }).meta({ id: 'ShadowAbandoned' });
 
 export const ErrorSchema = z
   .object({

@@ -14,6 +14,8 @@ const POLL_MS = 250;
 /** Polls in a row that may fail (a bridge busy replaying can miss one) before the wait gives up. */
 const POLL_ATTEMPTS = 3;
 const FOLLOW = '`inventory projections status`';
+/** Failed SKUs named in the table (`--json` has the bridge's whole list). */
+const FAILED_SKUS_SHOWN = 10;
 
 const time = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
 
@@ -37,10 +39,20 @@ function rebuildTable(r: RebuildStatus, now: number): string {
     ['SKUs from snapshots', String(r.snapshotSkus)],
     ['events/s', formatRate(r.eventsPerSecond)],
     ...(r.state === 'running' ? [['ETA', formatEta(r.etaSeconds)]] : []),
+    ...(r.superseded ? [['superseded', `${r.superseded} (a shadow another rebuild left behind, retired)`]] : []),
     ['started', time(r.startedAt)],
     ['duration', r.finishedAt === null ? `${duration} so far` : duration],
+    ['failed SKUs', failedSkus(r)],
     ['error', r.error],
   ]);
+}
+
+/** How many SKU views failed on their last attempt, and the first few with the edge's code. */
+function failedSkus(r: RebuildStatus): string {
+  if (r.failedSkuCount === 0) return '0';
+  const shown = r.failedSkus.slice(0, FAILED_SKUS_SHOWN).map((f) => `${f.sku} (${f.code}, ${f.attempts} attempt(s))`);
+  const more = r.failedSkuCount > shown.length ? `, and ${r.failedSkuCount - shown.length} more` : '';
+  return `${r.failedSkuCount}: ${shown.join(', ')}${more}`;
 }
 
 function statusReport({ generations, snapshots, rebuild }: Projections, now: number): string {

@@ -4,8 +4,19 @@ import type { AppEnv } from '../auth';
 import { errorResponse } from '../errors';
 import { REGISTRY } from '../generations';
 import { respond } from '../respond';
-import { GenerationsSchema, ProjectionBatchResultSchema, ProjectionBatchSchema, SwitchBodySchema } from '../schemas';
+import {
+  AbandonShadowBodySchema,
+  GenerationsSchema,
+  ProjectionBatchResultSchema,
+  ProjectionBatchSchema,
+  RenewShadowBodySchema,
+  ShadowAbandonedSchema,
+  ShadowBodySchema,
+  ShadowCreatedSchema,
+  SwitchBodySchema,
+} from '../schemas';
 import { body, errors, json, router } from './common';
+import { writeViews } from '../projectionBatch';
 
 /** The bridge's rebuild drives generations and writes shadow views through these (HMAC-signed). */
 export const internalProjections = router();
@@ -25,8 +36,47 @@ internalProjections.openapi(
 );
 
 internalProjections.openapi(
-  createRoute({ method: 'post', path: '/shadow', hide: true, responses: { 200: json(GenerationsSchema, 'with a shadow generation'), ...errors } }),
-  async (c) => (await isReplay(c) ? replayed(c) : c.json(await registry(c).createShadow())),
+  createRoute({
+    method: 'post',
+    path: '/shadow',
+    hide: true,
+    request: { body: body(ShadowBodySchema) },
+    responses: { 200: json(ShadowCreatedSchema, 'a shadow generation leased to the rebuild (a shadow of another rebuild retired)'), ...errors },
+  }),
+  async (c) => {
+    if (await isReplay(c)) return replayed(c);
+    const { rebuild, leaseSeconds } = c.req.valid('json');
+    return c.json(await registry(c).createShadow(rebuild, leaseSeconds * 1000));
+  },
+);
+
+internalProjections.openapi(
+  createRoute({
+    method: 'post',
+    path: '/shadow/renew',
+    hide: true,
+    request: { body: body(RenewShadowBodySchema) },
+    responses: { 200: json(GenerationsSchema, 'the lease of the shadow extended'), ...errors },
+  }),
+  async (c) => {
+    if (await isReplay(c)) return replayed(c);
+    const { generation, leaseSeconds } = c.req.valid('json');
+    return respond(c, await registry(c).renewShadow(generation, leaseSeconds * 1000));
+  },
+);
+
+internalProjections.openapi(
+  createRoute({
+    method: 'post',
+    path: '/shadow/abandon',
+    hide: true,
+    request: { body: body(AbandonShadowBodySchema) },
+    responses: { 200: json(ShadowAbandonedSchema, 'the shadow is no longer written; its keys are being deleted'), ...errors },
+  }),
+  async (c) => {
+    if (await isReplay(c)) return replayed(c);
+    return c.json(await registry(c).abandonShadow(c.req.valid('json').generation));
+  },
 );
 
 internalProjections.openapi(
@@ -39,7 +89,8 @@ internalProjections.openapi(
   }),
   async (c) => {
     if (await isReplay(c)) return replayed(c);
-    return respond(c, await registry(c).switchToShadow(c.req.valid('json').graceSeconds * 1000));
+    const { graceSeconds, generation } = c.req.valid('json');
+    return respond(c, await registry(c).switchToShadow(graceSeconds * 1000, generation));
   },
 );
 
@@ -53,14 +104,12 @@ internalProjections.openapi(
   }),
   async (c) => {
     if (await isReplay(c)) return replayed(c);
-    const { generation, views } = c.req.valid('json');
-    const counts = { written: 0, stale: 0, deferred: 0, refused: 0 };
-    await Promise.all(
-      views.map(async (view) => {
-        const outcome = await c.env.SKU.getByName(view.sku).projectInto(view.sku, generation, view);
-        counts[outcome.ok ? outcome.value.result : 'refused']++;
-      }),
-    );
-    return c.json(counts);
+    const batch = c.req.valid('json');
+    // Views for a generation that is not (or no longer) the shadow would only ever be deferred.
+    const { shadow } = await registry(c).current();
+    if (shadow !== batch.generation) {
+      return errorResponse(c, { code: 'invalid_command', reason: `${batch.generation} is not the shadow generation (${shadow ?? 'there is none'})` }) as never;
+    }
+    return c.json(await writeViews(c.env, batch));
   },
 );
