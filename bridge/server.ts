@@ -40,7 +40,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     config.ORDERS === 'on'
       ? startWithRetry(
           'orders',
-          () => startOrdersView({ log, metrics, logger: logger.child({ component: 'orders' }), holdAlertSeconds: config.CAUSAL_HOLD_ALERT_SECONDS, retentionSeconds: config.ORDER_VIEW_RETENTION_SECONDS }),
+          () => startOrdersView({ log, edge, metrics, logger: logger.child({ component: 'orders' }), holdAlertSeconds: config.CAUSAL_HOLD_ALERT_SECONDS, retentionSeconds: config.ORDER_VIEW_RETENTION_SECONDS }),
           (view) => view.stop(),
           logger,
         )

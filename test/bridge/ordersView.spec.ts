@@ -4,7 +4,9 @@ import type { EdgeClient } from '../../bridge/edge/client';
 import { CHECKOUTS_TOPIC, EVENTS_TOPIC } from '../../bridge/eventLog/topics';
 import { adminRoutes } from '../../bridge/http/admin';
 import { createMetrics } from '../../bridge/metrics';
+import { PULLS_GROUP } from '../../bridge/orders/edgePulls';
 import { startOrdersView } from '../../bridge/orders/ordersView';
+import type { SkuEvent } from '../../src/domain/sku';
 import { embeddedLogForFile } from './support/embeddedLog';
 
 const log = embeddedLogForFile('orders-view-');
@@ -20,6 +22,13 @@ const skuRecord = (sku: string, version: number, type: string, data: object, cau
   value: JSON.stringify({ type, sku, version, at, causedBy, data }),
 });
 
+/** For the tests where every event is in the log: asking the edge is a failure. */
+const noEdge = {
+  eventsBetween: async () => {
+    throw new Error('the edge is not asked in this test');
+  },
+} as unknown as EdgeClient;
+
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
   expect(check()).toBe(true);
@@ -29,7 +38,7 @@ describe('order view in the bridge', () => {
   it('holds a SKU event until the checkout event that caused it arrives, shows what it waits for, then applies both', async () => {
     let now = 1_000_000;
     const metrics = createMetrics();
-    const view = await startOrdersView({ log, metrics, logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: 3_600, now: () => now });
+    const view = await startOrdersView({ log, edge: noEdge, metrics, logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: 3_600, now: () => now });
     try {
       await log.append(EVENTS_TOPIC, [
         skuRecord('OV-A', 1, 'StockSet', { onHand: 5, limitPerCustomer: null }),
@@ -106,7 +115,7 @@ describe('order view retention', () => {
 
   it('forgets a finished checkout after the retention, answers 404 retired for it, and a late event does not bring it back', async () => {
     let now = finishedAt;
-    const view = await startOrdersView({ log, metrics: createMetrics(), logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: RETENTION_SECONDS, now: () => now });
+    const view = await startOrdersView({ log, edge: noEdge, metrics: createMetrics(), logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: RETENTION_SECONDS, now: () => now });
     try {
       const [completed, abandoned, open] = [checkout(1, 'completed'), checkout(2, 'expired'), checkout(3, 'held')];
       for (const c of [completed, abandoned, open]) {
@@ -149,7 +158,7 @@ describe('order view retention', () => {
 
   it('a view started long after checkouts finished forgets them while replaying, and holds only the ones in flight', async () => {
     const view = await startOrdersView({
-      log, metrics: createMetrics(), logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: RETENTION_SECONDS, now: () => finishedAt + 86_400_000,
+      log, edge: noEdge, metrics: createMetrics(), logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: RETENTION_SECONDS, now: () => finishedAt + 86_400_000,
     });
     try {
       await until(() => view.get(`chk_${(3).toString(16).padStart(32, '0')}`)?.status === 'reserved');
@@ -157,6 +166,126 @@ describe('order view retention', () => {
       expect(view.isRetired(`chk_${(1).toString(16).padStart(32, '0')}`)).toBe(true);
       // In flight here: checkout 3 of the test above and the first test's checkout (reserved, never finished).
       expect(view.size).toBe(2);
+    } finally {
+      await view.stop();
+    }
+  });
+
+  it('forgets retired checkouts in the causal order too, drops late copies of their events instead of holding them, and remembers them as retired for one more retention', async () => {
+    let now = finishedAt;
+    const view = await startOrdersView({ log, edge: noEdge, metrics: createMetrics(), logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: RETENTION_SECONDS, now: () => now });
+    try {
+      const N = 20;
+      const done = Array.from({ length: N }, (_, i) => checkout(100 + i, 'completed'));
+      for (const c of done) {
+        await log.append(CHECKOUTS_TOPIC, c.checkouts);
+        await log.append(EVENTS_TOPIC, c.skus);
+      }
+      await until(() => done.every((c) => view.get(c.id)?.status === 'completed'));
+      const [streams, size] = [view.streams, view.size];
+
+      now += RETENTION_SECONDS * 1000;
+      expect(done.every((c) => view.isRetired(c.id))).toBe(true);
+      // Retired with them: any checkout of the tests above that finished at the same time.
+      const retiredCount = size - view.size;
+      expect(retiredCount).toBeGreaterThanOrEqual(N);
+      expect(view.streams).toBe(streams - retiredCount);
+
+      // The coordinators re-send parts of their logs (a start alone, or the steps after it); one
+      // SKU records something new that names a retired checkout's step (its cause is waived, so
+      // its SKU stream goes on).
+      for (const [i, c] of done.entries()) await log.append(CHECKOUTS_TOPIC, i % 2 ? c.checkouts.slice(1) : c.checkouts.slice(0, 1));
+      const first = done[0]!;
+      const sku = 'RET-100';
+      await log.append(EVENTS_TOPIC, [
+        first.skus[1]!,
+        skuRecord(sku, 4, 'StockReleased', { reservationId: 'res-100', qty: 1, reason: 'admin', refundDue: true }, { [`checkout:${first.id}`]: 4 }),
+        skuRecord(sku, 5, 'StockReceived', { qty: 1 }),
+      ]);
+      // A checkout started after them, on both topics after them: once it shows, they were read.
+      const marker = checkout(199, 'held');
+      await log.append(CHECKOUTS_TOPIC, marker.checkouts);
+      await log.append(EVENTS_TOPIC, marker.skus);
+      await until(() => view.get(marker.id)?.status === 'reserved');
+      expect(view.causal().held).toBe(0);
+      expect(done.every((c) => view.get(c.id) === null && view.isRetired(c.id))).toBe(true);
+      expect(view.streams).toBe(streams - retiredCount + 2);
+
+      // One more retention later on the log's clock (an event dated then has been read), the
+      // retired ids are forgotten as well: the view holds nothing of those checkouts any more.
+      now += RETENTION_SECONDS * 1000;
+      await log.append(EVENTS_TOPIC, [{ key: 'RET-CLOCK', value: JSON.stringify({ type: 'StockSet', sku: 'RET-CLOCK', version: 1, at: new Date(now).toISOString(), causedBy: {}, data: { onHand: 1, limitPerCustomer: null } }) }]);
+      await until(() => view.streams === streams - retiredCount + 3);
+      expect(done.some((c) => view.isRetired(c.id))).toBe(false);
+      expect(view.get(first.id)).toBeNull();
+    } finally {
+      await view.stop();
+    }
+  });
+});
+
+describe('order view: holes filled from the edge', () => {
+  it('pulls from the edge, once a stream has waited past the grace and again after a failure, the SKU events the log never delivers, and the checkout view completes', async () => {
+    const id = `chk_${'a1'.repeat(16)}`;
+    const own = (version: number, type: string, data: object, causedBy: Record<string, number> = {}) => ({
+      key: id,
+      value: JSON.stringify({ type, checkoutId: id, version, at, causedBy, data }),
+    });
+    const event = (sku: string, version: number, type: string, data: object, causedBy: Record<string, number> = {}) => ({ type, sku, version, at, causedBy, data }) as SkuEvent;
+    // The SKU objects' logs as the edge keeps them; the event log lacks A's and B's version 2.
+    const edgeLog = [
+      event('PULL-A', 1, 'StockSet', { onHand: 5, limitPerCustomer: null }),
+      event('PULL-A', 2, 'StockReserved', { reservationId: 'ra', customerId: 'ann', qty: 1, expiresAt: at }, { [`checkout:${id}`]: 1 }),
+      event('PULL-A', 3, 'AllocationConfirmed', { reservationId: 'ra', allocationId: 'wa' }, { 'sku:PULL-A': 2 }),
+      event('PULL-B', 1, 'StockSet', { onHand: 5, limitPerCustomer: null }),
+      event('PULL-B', 2, 'StockReserved', { reservationId: 'rb', customerId: 'ann', qty: 1, expiresAt: at }, { [`checkout:${id}`]: 2, 'sku:PULL-A': 2 }),
+    ];
+    const asked: string[] = [];
+    const edge = {
+      eventsBetween: async (sku: string, after: number, before: number) => {
+        asked.push(`${sku} (${after}, ${before})`);
+        if (asked.length === 1) throw new Error('edge unreachable');
+        return edgeLog.filter((e) => e.sku === sku && e.version > after && e.version < before);
+      },
+    } as unknown as EdgeClient;
+    let now = Date.parse(at);
+    const metrics = createMetrics();
+    const view = await startOrdersView({ log, edge, metrics, logger: pino({ level: 'silent' }), holdAlertSeconds: 30, retentionSeconds: 3_600, pullGraceSeconds: 30, now: () => now });
+    const tick = () => new Promise((r) => setTimeout(r, 1_500));
+    try {
+      await log.append(CHECKOUTS_TOPIC, [
+        own(1, 'CheckoutStarted', { checkoutId: id, customerId: 'ann', lines: [{ sku: 'PULL-A', qty: 1 }, { sku: 'PULL-B', qty: 1 }], ttlSeconds: 300, requestHash: 'h' }),
+        own(2, 'LineReserved', { sku: 'PULL-A', reservationId: 'ra', skuVersion: 2 }, { 'sku:PULL-A': 2 }),
+        own(3, 'LineReserved', { sku: 'PULL-B', reservationId: 'rb', skuVersion: 2 }, { 'sku:PULL-A': 2, 'sku:PULL-B': 2 }),
+      ]);
+      await log.append(EVENTS_TOPIC, [edgeLog[0]!, edgeLog[2]!, edgeLog[3]!].map((e) => ({ key: e.sku, value: JSON.stringify(e) })));
+      // A3 waits for A2, the checkout's step 2 for A2, its step 3 for step 2.
+      await until(() => view.causal().held === 3);
+      await tick();
+      expect(asked).toEqual([]);
+
+      now += 30_000;
+      await until(() => asked.length === 1);
+      await tick();
+      expect(asked).toHaveLength(1); // the retry waits for its backoff
+      now += 1_000;
+      await until(() => view.causal().held === 1);
+      // A2 came from the edge: A3 and step 2 followed; step 3 now waits for B2, which nothing in the log follows.
+      expect(view.causal().missing).toEqual({ 'sku:PULL-B': 2 });
+      await tick();
+      expect(asked).toHaveLength(2);
+      now += 30_000;
+      await until(() => view.get(id)?.version === 3);
+      expect(asked).toEqual(['PULL-A (1, 3)', 'PULL-A (1, 3)', 'PULL-B (1, 3)']);
+      expect(view.get(id)).toMatchObject({
+        status: 'reserved',
+        lines: [
+          { sku: 'PULL-A', state: 'held', purchase: 'held', allocation: 'allocated' },
+          { sku: 'PULL-B', state: 'held', purchase: 'held', allocation: 'pending' },
+        ],
+      });
+      expect(view.causal()).toMatchObject({ held: 0, missing: {} });
+      expect(await metrics.registry.getSingleMetricAsString('bridge_consumer_causal_pulls_total')).toContain(`bridge_consumer_causal_pulls_total{group="${PULLS_GROUP}"} 2`);
     } finally {
       await view.stop();
     }
