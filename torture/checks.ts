@@ -1,13 +1,10 @@
-import { pino } from 'pino';
-import { loadConfig } from '../bridge/config';
 import { decodeSkuEvent } from '../bridge/consumers/decodeEvent';
-import { createEventLog } from '../bridge/eventLog';
-import { EVENTS_TOPIC } from '../bridge/eventLog/topics';
+import type { ConsumedRecord } from '../bridge/eventLog/port';
 import { createWmsClient, type WmsRecord } from '../bridge/wms/client';
 import { evolve, foldLedger, initialSkuState, type Reservation, type SkuEvent, type SkuState } from '../src/domain/sku';
 import type { Ledger } from './execute';
 import type { Op, Schedule } from './schedule';
-import { ALLOCATION_DEADLINE_SECONDS, pause, TORTURE_ADMIN_KEY, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
+import { ALLOCATION_DEADLINE_SECONDS, pause, TORTURE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
 
 export type Check = { check: string; checked: number; violations: string[] };
 
@@ -140,7 +137,8 @@ export function acknowledgedWrites(folded: Folded[], schedule: Schedule, ledger:
       const r = reservationOf((ledger.answers[op.of]!.body as { reservationId: string }).reservationId);
       if (r?.status !== 'released') violations.push(`op ${i}: complete refused as ${answer.body.error.code} but the reservation is ${r?.status}`);
     }
-    if (answer.status >= 500 || answer.status === 0) violations.push(`op ${i} (${op.kind}): no answer after ${answer.attempts} attempts: ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
+    // A 5xx, even one a retry got past, is the tally's violation; here, an operation never answered at all.
+    if (answer.status === 0) violations.push(`op ${i} (${op.kind}): no answer after ${answer.attempts} attempts: ${JSON.stringify(answer.body).slice(0, 200)}`);
   });
   return { check: 'acknowledged writes in the log exactly once', checked, violations };
 }
@@ -191,35 +189,31 @@ export async function reconcile(system: TortureSystem, folded: Folded[]): Promis
 }
 
 /** Kafka after dedupe by (sku, version) holds exactly the objects' logs. */
-export async function kafkaEqualsLogs(system: TortureSystem, folded: Folded[]): Promise<Check> {
-  const log = createEventLog(loadConfig({ KAFKA_BROKERS: system.broker.brokers, INTERNAL_SECRET: TORTURE_SECRET, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
-  try {
-    const deduped = new Map<string, SkuEvent>();
-    let records = 0;
-    for (const record of await log.readAll(EVENTS_TOPIC)) {
-      records++;
-      const event = decodeSkuEvent(record);
-      if (event) deduped.set(`${event.sku}\n${event.version}`, event);
-    }
-    const violations: string[] = [];
-    let checked = 0;
-    for (const { sku, log: events } of folded) {
-      for (const e of events) {
-        checked++;
-        const relayed = deduped.get(`${sku}\n${e.version}`);
-        if (!relayed) violations.push(`${sku} v${e.version} missing from Kafka`);
-        else if (JSON.stringify(relayed) !== JSON.stringify(e)) violations.push(`${sku} v${e.version} differs in Kafka`);
-      }
-    }
-    const extra = deduped.size - checked;
-    if (extra > 0) violations.push(`${extra} events in Kafka that no object logged`);
-    return { check: `Kafka = objects' logs after dedupe (${records} records)`, checked, violations };
-  } finally {
-    await log.close();
+export function kafkaEqualsLogs(records: readonly ConsumedRecord[], folded: Folded[]): Check {
+  const deduped = new Map<string, SkuEvent>();
+  for (const record of records) {
+    const event = decodeSkuEvent(record);
+    if (event) deduped.set(`${event.sku}\n${event.version}`, event);
   }
+  const violations: string[] = [];
+  let checked = 0;
+  for (const { sku, log: events } of folded) {
+    for (const e of events) {
+      checked++;
+      const relayed = deduped.get(`${sku}\n${e.version}`);
+      if (!relayed) violations.push(`${sku} v${e.version} missing from Kafka`);
+      else if (JSON.stringify(relayed) !== JSON.stringify(e)) violations.push(`${sku} v${e.version} differs in Kafka`);
+    }
+  }
+  const extra = deduped.size - checked;
+  if (extra > 0) violations.push(`${extra} events in Kafka that no object logged`);
+  return { check: `Kafka = objects' logs after dedupe (${records.length} records)`, checked, violations };
 }
 
-/** The read model (rebuilt mid-run, then live) equals every object's state. */
+/**
+ * The live read model at the end equals every object's state. Live writes have long overwritten
+ * what the mid-run rebuild wrote: the rebuild itself is checked by `rebuildIsolated`.
+ */
 export async function projectionsEqual(system: TortureSystem, folded: Folded[]): Promise<Check> {
   const fields = ['onHand', 'reserved', 'sold', 'available', 'version'] as const;
   const differing = async () => {
@@ -236,10 +230,13 @@ export async function projectionsEqual(system: TortureSystem, folded: Folded[]):
     await pause(1_000);
     violations = await differing();
   }
-  return { check: 'read model (after the mid-run rebuild) = objects', checked: folded.length, violations };
+  return { check: 'read model (live, at the end) = objects', checked: folded.length, violations };
 }
 
-/** Every checkout whole: all lines held or bought, or nothing held; answers agree with the end state. */
+/**
+ * Every checkout's answers agree with its end state. What a failed or cancelled one still holds is
+ * `checkoutHolds`' business, checked before the TTLs could hide it.
+ */
 export async function checkoutsWhole(system: TortureSystem, schedule: Schedule, ledger: Ledger): Promise<Check> {
   const violations: string[] = [];
   let checked = 0;
@@ -249,10 +246,8 @@ export async function checkoutsWhole(system: TortureSystem, schedule: Schedule, 
     if (op.kind !== 'checkout' || !id) continue;
     checked++;
     const c = await get(system, `/v1/checkouts/${id}?customerId=${op.customerId}`, TORTURE_STOREFRONT_KEY);
-    const held = c.lines.filter((l: any) => l.reservation?.status === 'held');
-    if (['failed', 'cancelled'].includes(c.status) && held.length) violations.push(`checkout ${id} ${c.status} still holds ${held.map((l: any) => l.sku)}`);
     if (answer!.status === 201 && answer!.body.lines.some((l: any) => l.state !== 'held')) violations.push(`checkout ${id} answered 201 with a line not held`);
     if (answer!.status === 409 && c.status !== 'failed') violations.push(`checkout ${id} refused but ended ${c.status}`);
   }
-  return { check: 'checkouts all-or-nothing', checked, violations };
+  return { check: 'checkouts: answers agree with the end state', checked, violations };
 }

@@ -1,4 +1,5 @@
 import { printTable, type Row } from '../bench/lib/report';
+import { checkoutHolds } from './checkoutHolds';
 import {
   acknowledgedWrites,
   checkoutsWhole,
@@ -16,7 +17,10 @@ import {
 } from './checks';
 import { execute, type Ledger } from './execute';
 import { fuzz } from './fuzz';
+import { readEventsTopic } from './rebuildCut';
+import { rebuildIsolated } from './rebuildIsolated';
 import { makeSchedule, type Schedule } from './schedule';
+import { noServerErrors, summarize, type TortureSummary } from './summary';
 import { TORTURE_ADMIN_KEY, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, TortureSystem } from './system';
 
 export type TortureOptions = {
@@ -28,7 +32,7 @@ export type TortureOptions = {
   faults?: boolean;
 };
 
-export type TortureReport = { seed: number; checks: Check[]; violations: number; seconds: number };
+export type TortureReport = { seed: number; checks: Check[]; violations: number; seconds: number; summary: TortureSummary };
 
 /** Faults of the simulated warehouse for the whole run (the outage comes on top, from the schedule). */
 const WMS_FAULTS = {
@@ -54,11 +58,15 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
     await system.start(faults ? WMS_FAULTS : {});
     await createSkus(system, schedule);
     const ledger = await execute(system, schedule, concurrency, progress(ops, started));
-    console.log(`operations done in ${((ledger.endedAt - ledger.startedAt) / 1000).toFixed(1)} s; waiting for TTLs, sagas and the relay to settle`);
+    console.log(`operations done in ${((ledger.endedAt - ledger.startedAt) / 1000).toFixed(1)} s; checking checkouts, then waiting for TTLs, sagas and the relay to settle`);
+    // Before the TTLs pass: a hold a cancelled checkout left behind would be expired by then.
+    const holds = await checkoutHolds(system, schedule, ledger, await foldAll(system, schedule));
     await system.calmWms();
     const maxTtl = Math.max(...schedule.ops.map((op) => ('ttlSeconds' in op ? op.ttlSeconds : 0)));
     const folded = await waitUntilSettled(system, schedule, (maxTtl + 120) * 1000);
+    const [records, latest] = [await readEventsTopic(system), await foldAll(system, schedule)];
     const checks: Check[] = [
+      noServerErrors(ledger),
       { check: 'idempotent replays identical', checked: schedule.ops.filter((o) => o.kind === 'replay').length, violations: ledger.violations.filter((v) => v.startsWith('replay')) },
       { check: 'faults injected', checked: ledger.faultsDone.length, violations: ledger.violations.filter((v) => v.startsWith('fault')) },
       noOversell(folded),
@@ -66,15 +74,18 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
       acknowledgedWrites(folded, schedule, ledger),
       ttlBoundaries(folded),
       nothingStuck(folded),
+      holds,
       await checkoutsWhole(system, schedule, ledger),
       await reconcile(system, folded),
-      await kafkaEqualsLogs(system, await foldAll(system, schedule)),
+      kafkaEqualsLogs(records, latest),
+      rebuildIsolated(latest, ledger.rebuild, system.tap.sent.get(ledger.rebuild?.generation ?? ''), records),
       await projectionsEqual(system, folded),
       await fuzzCheck(system, schedule, fuzzRequests, seed),
     ];
-    report(schedule, ledger, system, checks);
-    const violations = checks.reduce((n, c) => n + c.violations.length, 0);
-    return { seed, checks, violations, seconds: (Date.now() - started) / 1000 };
+    const seconds = (Date.now() - started) / 1000;
+    const summary = summarize(seed, ops, ledger, checks, seconds);
+    report(schedule, ledger, system, checks, summary);
+    return { seed, checks, violations: summary.violations, seconds, summary };
   } finally {
     await system.stop();
   }
@@ -124,7 +135,7 @@ async function versions(system: TortureSystem, skus: string[]): Promise<Map<stri
   return out;
 }
 
-function report(schedule: Schedule, ledger: Ledger, system: TortureSystem, checks: Check[]): void {
+function report(schedule: Schedule, ledger: Ledger, system: TortureSystem, checks: Check[], summary: TortureSummary): void {
   const byKind = new Map<string, Map<string, number>>();
   schedule.ops.forEach((op, i) => {
     const status = ledger.answers[i] ? String(ledger.answers[i]!.status) : 'skipped';
@@ -136,6 +147,17 @@ function report(schedule: Schedule, ledger: Ledger, system: TortureSystem, check
   const statuses = [...new Set([...byKind.values()].flatMap((m) => [...m.keys()]))].sort();
   printTable('Operations by answer', [...byKind].map(([kind, counts]) => ({ operation: kind, ...Object.fromEntries(statuses.map((s) => [s, counts.get(s) ?? 0])) }) as Row));
   printTable('Faults', system.log.map((line) => ({ when: line.slice(0, 24), fault: line.slice(25) })));
+  printTable('Requests (every attempt)', [
+    {
+      requests: summary.requests,
+      '5xx (violations)': summary.serverErrors,
+      '503 overloaded': summary.overloaded503,
+      'unanswered in faults': summary.unansweredInFaults,
+      'unanswered otherwise': summary.unansweredOutsideFaults,
+      availability: `${(summary.availability * 100).toFixed(3)}%`,
+    },
+  ]);
+  for (const line of ledger.tally.unansweredOutsideFaults.slice(0, 5)) console.log(`  unanswered outside a fault: ${line}`);
   printTable('Checks', checks.map((c) => ({ check: c.check, checked: c.checked, violations: c.violations.length, result: c.violations.length ? 'FAIL' : 'ok' })));
   for (const c of checks.filter((x) => x.violations.length)) {
     console.log(`\n${c.check}:`);

@@ -5,6 +5,7 @@ import { buildWorker, startEdge, type RunningEdge } from '../bench/lib/edge';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../scripts/kafka.mjs';
 import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from '../test/e2e/support/processes';
+import { ViewTap } from './viewTap';
 
 export const TORTURE_ADMIN_KEY = 'bench-admin';
 export const TORTURE_STOREFRONT_KEY = 'bench-storefront';
@@ -17,13 +18,17 @@ type Broker = { brokers: string; port: number };
 /**
  * The whole system on this machine, every part restartable: the Worker in workerd (Miniflare,
  * state on disk, a fixed port), the bridge process on a real Kafka broker, and the WMS simulator
- * with its faults. The faults of the torture run are methods of this object.
+ * with its faults. The faults of the torture run are methods of this object. The bridge reaches
+ * the edge through a tap that keeps what rebuilds send (see `ViewTap`).
  */
 export class TortureSystem {
   edge!: RunningEdge;
   bridge!: ServiceProcess;
   wms!: ServiceProcess;
   broker!: Broker;
+  tap!: ViewTap;
+  /** True while the edge runtime is stopped on purpose: a request then may get no answer. */
+  edgeDown = false;
   readonly log: string[] = [];
   #dir = '';
   #script = '';
@@ -42,11 +47,12 @@ export class TortureSystem {
     this.#edgePort = await freePort();
     this.wms = await startWmsProcess({ WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(this.#dir, 'wms'), ...wmsFaults });
     await this.#startEdge(`http://127.0.0.1:${bridgePort}`);
+    this.tap = await ViewTap.start(this.#edgePort);
     this.#bridgeEnv = {
       BRIDGE_PORT: String(bridgePort),
       KAFKA_BROKERS: this.broker.brokers,
       INTERNAL_SECRET: TORTURE_SECRET,
-      EDGE_URL: this.edgeUrl,
+      EDGE_URL: this.tap.url,
       WMS_URL: `${this.wms.url}/wms`,
       ADMIN_KEYS: TORTURE_ADMIN_KEY,
       WMS_CALL_TIMEOUT_MS: '400',
@@ -84,11 +90,16 @@ export class TortureSystem {
 
   /** The whole runtime goes away and comes back on the same storage: every object restarts cold. */
   async restartEdge(): Promise<void> {
-    this.#note('edge runtime stopped (every Durable Object evicted)');
-    await this.edge.close();
-    await pause(500);
-    await this.#startEdge(this.#bridgeUrlForEdge);
-    this.#note('edge runtime back');
+    this.edgeDown = true;
+    try {
+      this.#note('edge runtime stopped (every Durable Object evicted)');
+      await this.edge.close();
+      await pause(500);
+      await this.#startEdge(this.#bridgeUrlForEdge);
+      this.#note('edge runtime back');
+    } finally {
+      this.edgeDown = false;
+    }
   }
 
   async wmsOutage(forMs: number): Promise<void> {
@@ -111,6 +122,7 @@ export class TortureSystem {
     await this.bridge?.kill('SIGTERM');
     await this.wms?.kill('SIGTERM');
     await this.edge?.close();
+    await this.tap?.close();
     if (this.broker) await stopKafka(this.broker);
     if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
   }

@@ -1,0 +1,48 @@
+import type { Check } from './checks';
+import type { Ledger } from './execute';
+import { availability } from './tally';
+
+/**
+ * What a run comes to, as printed and as written to `bench/results/torture.json`: every check's
+ * counts, the client's tally of 5xx and overload answers, and availability, the share of requests
+ * answered without a 5xx other than `503 overloaded` with `Retry-After`.
+ */
+export type TortureSummary = {
+  seed: number;
+  operations: number;
+  faultsInjected: string[];
+  seconds: number;
+  requests: number;
+  serverErrors: number;
+  overloaded503: number;
+  unansweredInFaults: number;
+  unansweredOutsideFaults: number;
+  availability: number;
+  violations: number;
+  checks: { check: string; checked: number; violations: number; firstViolations: string[] }[];
+};
+
+export function summarize(seed: number, operations: number, ledger: Ledger, checks: readonly Check[], seconds: number): TortureSummary {
+  const { tally } = ledger;
+  return {
+    seed,
+    operations,
+    faultsInjected: ledger.faultsDone,
+    seconds,
+    requests: tally.requests,
+    serverErrors: tally.serverErrors.length,
+    overloaded503: tally.overloaded,
+    unansweredInFaults: tally.unansweredInFaults,
+    unansweredOutsideFaults: tally.unansweredOutsideFaults.length,
+    availability: availability(tally),
+    violations: checks.reduce((n, c) => n + c.violations.length, 0),
+    checks: checks.map((c) => ({ check: c.check, checked: c.checked, violations: c.violations.length, firstViolations: c.violations.slice(0, 20) })),
+  };
+}
+
+/** The client's answers as a check: any 5xx but the contract's overload answer is a violation. */
+export const noServerErrors = (ledger: Ledger): Check => ({
+  check: 'no 5xx answer during the run (503 overloaded + Retry-After excepted)',
+  checked: ledger.tally.requests,
+  violations: ledger.tally.serverErrors,
+});
