@@ -39,7 +39,9 @@ export function makeSchedule({ seed, ops: count, skus: skuCount = 20, customers 
   const random = new Random(seed);
   const skus = Array.from({ length: skuCount }, (_, i) => ({
     sku: `T${seed.toString(36)}-${i}`,
-    stock: random.int(100, 400),
+    // A quarter sell out within a short run, as a flash sale does: refusals, compensations, and an
+    // oversell (were the stock check gone) then happen; the rest have room for the other races.
+    stock: i % 4 === 3 ? random.int(5, 15) : random.int(100, 400),
     // A few SKUs cap units per customer, as a flash sale does.
     limitPerCustomer: i % 5 === 0 ? 3 : null,
   }));

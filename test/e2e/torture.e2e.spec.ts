@@ -19,6 +19,6 @@ describe('torture (short)', () => {
     const checked = (prefix: string) => report.checks.find((c) => c.check.startsWith(prefix))?.checked ?? 0;
     expect(checked('rebuild in isolation')).toBeGreaterThan(0);
     expect(checked('checkouts right after the operations')).toBeGreaterThan(0);
-    expect(report.summary.requests).toBeGreaterThan(3_000);
+    expect(checked('no 5xx answer')).toBeGreaterThan(0);
   }, 900_000);
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConsumedRecord } from '../../../bridge/eventLog/port';
 import { skuCounters, evolve, initialSkuState, type SkuEvent } from '../../../src/domain/sku';
 import { holdsByCheckout, judgeCheckout } from '../../../torture/checkoutHolds';
-import type { Folded } from '../../../torture/checks';
+import { noOversell, type Folded } from '../../../torture/checks';
 import { versionsBelow } from '../../../torture/rebuildCut';
 import { rebuildIsolated } from '../../../torture/rebuildIsolated';
 import { availability, classify, emptyTally } from '../../../torture/tally';
@@ -18,6 +18,17 @@ function log(sku: string, steps: [type: string, data: Record<string, unknown>, a
   const events = steps.map(([type, data, ms, causedBy = {}], i) => ({ type, data, sku, version: i + 1, at: at(ms), causedBy }) as unknown as SkuEvent);
   return { sku, log: events, state: events.reduce(evolve, initialSkuState()), reservations: new Map() };
 }
+
+describe('no oversell', () => {
+  it('a reservation past the stock (a decide without its stock check) is caught at its version', () => {
+    const sold = log('S', [
+      ['StockSet', { onHand: 2, limitPerCustomer: null }, 0],
+      ['StockReserved', { reservationId: 'r1', customerId: 'c', qty: 2, expiresAt: at(9_000) }, 1],
+      ['StockReserved', { reservationId: 'r2', customerId: 'd', qty: 1, expiresAt: at(9_000) }, 2],
+    ]);
+    expect(noOversell([sold]).violations).toEqual(['S v3: reserved 3 + sold 0 > onHand 2']);
+  });
+});
 
 describe('checkout holds, right after the operations', () => {
   const stock: [string, Record<string, unknown>, number] = ['StockSet', { onHand: 10, limitPerCustomer: null }, 0];
