@@ -51,6 +51,8 @@ const pickOr = <T>(rnd: Random, values: readonly T[], extra: () => T, pExtra: nu
 
 const oneOf = <T>(values: readonly T[]) => (rnd: Random): T => rnd.pick(values);
 
+const BAD_GENERATIONS = oneOf<unknown>(['g', 'G2', 'g1234567890', 'gen2', '', 2, null]);
+const LEASES = oneOf<unknown>([9, 3_601, '120', 1.5, null, [], new Raw('1e400')]);
 const QTY_INVALID: readonly unknown[] = [0, -1, 1.5, 10_001, 1e9, 2 ** 31, 9_007_199_254_740_993, '1', '2', null, true, [], {}, [1], new Raw('-0'), new Raw('1e400'), new Raw('-1e400')];
 
 const customerId: Field = {
@@ -306,7 +308,39 @@ export const ROUTES: readonly Route[] = [
     writes: 'never',
   },
   { name: 'GET /internal/projections', method: 'GET', pattern: '/internal/projections', methods: ['GET'], access: 'signed', writes: 'never' },
-  { name: 'POST /internal/projections/shadow', method: 'POST', pattern: '/internal/projections/shadow', methods: ['POST'], access: 'signed', writes: 'always' },
+  {
+    name: 'POST /internal/projections/shadow',
+    method: 'POST',
+    pattern: '/internal/projections/shadow',
+    methods: ['POST'],
+    access: 'signed',
+    fields: {
+      rebuild: { required: true, valid: (rnd) => `fuzz-${rnd.hex(8)}`, invalid: oneOf(['', 'a b', 'x'.repeat(65), 5, null, []]) },
+      leaseSeconds: { required: false, valid: (rnd) => rnd.int(10, 3_600), invalid: LEASES },
+    },
+    writes: 'always',
+  },
+  {
+    name: 'POST /internal/projections/shadow/renew',
+    method: 'POST',
+    pattern: '/internal/projections/shadow/renew',
+    methods: ['POST'],
+    access: 'signed',
+    fields: {
+      generation: { required: true, valid: (rnd) => `g${rnd.int(2, 9)}`, invalid: BAD_GENERATIONS },
+      leaseSeconds: { required: false, valid: (rnd) => rnd.int(10, 3_600), invalid: LEASES },
+    },
+    writes: 'never',
+  },
+  {
+    name: 'POST /internal/projections/shadow/abandon',
+    method: 'POST',
+    pattern: '/internal/projections/shadow/abandon',
+    methods: ['POST'],
+    access: 'signed',
+    fields: { generation: { required: true, valid: (rnd) => `g${rnd.int(2, 9)}`, invalid: BAD_GENERATIONS } },
+    writes: 'always',
+  },
   {
     name: 'POST /internal/projections/switch',
     method: 'POST',
@@ -323,7 +357,7 @@ export const ROUTES: readonly Route[] = [
     methods: ['POST'],
     access: 'signed',
     fields: {
-      generation: { required: true, valid: (rnd) => `g${rnd.int(2, 9)}`, invalid: oneOf(['g', 'G2', 'g1234567890', 'gen2', '', 2, null]) },
+      generation: { required: true, valid: (rnd) => `g${rnd.int(2, 9)}`, invalid: BAD_GENERATIONS },
       views: {
         required: true,
         valid: (rnd, target) => Array.from({ length: rnd.int(1, 3) }, () => validView(rnd, target)),

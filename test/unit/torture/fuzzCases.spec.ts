@@ -7,7 +7,10 @@ import {
   ProjectionBatchSchema,
   ReceiptBodySchema,
   ReserveBodySchema,
+  AbandonShadowBodySchema,
+  RenewShadowBodySchema,
   SetStockBodySchema,
+  ShadowBodySchema,
   SwitchBodySchema,
 } from '../../../src/api/schemas';
 import { encodeJson, Obj, type Entries } from '../../../torture/payloads';
@@ -31,6 +34,9 @@ const SCHEMAS: Record<string, Schema> = {
   'POST /v1/admin/skus/{sku}/receipts': ReceiptBodySchema,
   'POST /v1/admin/skus/{sku}/reservations/{id}/release': AdminReleaseBodySchema,
   'POST /internal/skus/{sku}/reservations/{id}/allocation': AllocationOutcomeSchema,
+  'POST /internal/projections/shadow': ShadowBodySchema,
+  'POST /internal/projections/shadow/renew': RenewShadowBodySchema,
+  'POST /internal/projections/shadow/abandon': AbandonShadowBodySchema,
   'POST /internal/projections/switch': SwitchBodySchema,
   'POST /internal/projections/views': ProjectionBatchSchema,
 };
