@@ -66,7 +66,8 @@ const reserveOnce = (url: string, customerId: string) =>
   fetch(`${url}/v1/skus/${SKU}/reservations`, {
     method: 'POST',
     headers: { authorization: `Bearer ${BENCH_STOREFRONT_KEY}`, 'content-type': 'application/json', 'idempotency-key': `${customerId}-${Date.now()}` },
-    body: JSON.stringify({ customerId, qty: 1 }),
+    // A short hold: it must lapse before the storm, which waits for every earlier hold to go.
+    body: JSON.stringify({ customerId, qty: 1, ttlSeconds: 1 }),
   }).then(async (res) => ({ status: res.status, json: (await res.json()) as { version: number } }));
 
 const counters = async (url: string) => (await edgeCall(url, 'GET', `/v1/skus/${SKU}?consistent=true`, BENCH_STOREFRONT_KEY)).json;
