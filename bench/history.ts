@@ -39,7 +39,7 @@ async function main() {
     edge = restarted.edge;
     log(`  ${JSON.stringify(restarted.result)}`);
     log('expiry storm:');
-    const storm = await expiryStorm(edge, windows[0]!.requestsPerSecond, log);
+    const storm = await expiryStorm(edge, windows[0]!.reservesPerSecond, log);
     log('bridge rebuild of the hot SKU from offset 0:');
     const rebuild = await rebuildHotSku(edge, SKU, SECRET);
     report({ windows, coldStart: restarted.result, storm, rebuild, domain, causal });

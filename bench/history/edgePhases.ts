@@ -135,9 +135,10 @@ type StormResult = {
  * `storm` holds made to fall due in the same second, then buyers keep reserving through the
  * expiries: the alarm must take the holds in bounded chunks and let reservations commit between.
  */
-export async function expiryStorm(edge: RunningEdge, requestsPerSecond: number, log: (line: string) => void): Promise<StormResult> {
-  const buildSeconds = PARAMS.storm / Math.max(50, requestsPerSecond);
-  const aimAt = Date.now() + Math.ceil(buildSeconds * 1.5 + 15) * 1000;
+export async function expiryStorm(edge: RunningEdge, reservationsPerSecond: number, log: (line: string) => void): Promise<StormResult> {
+  // Generous: holds made after their due time would not fall due together, and the run would be void.
+  const buildSeconds = PARAMS.storm / Math.max(25, reservationsPerSecond / 2);
+  const aimAt = Date.now() + Math.ceil(buildSeconds + 20) * 1000;
   // The sale's own holds lapse first, so that every expiry after this point is one of the storm's.
   for (let deadline = Date.now() + 3 * PARAMS.ttlSeconds * 1000; (await counters(edge.url)).reserved > 0; ) {
     if (Date.now() > deadline) throw new Error('the sale\'s holds did not lapse');
@@ -145,7 +146,9 @@ export async function expiryStorm(edge: RunningEdge, requestsPerSecond: number, 
   }
   const before = await counters(edge.url);
   log(`  making ${PARAMS.storm.toLocaleString('en-US')} holds due at ${new Date(aimAt).toISOString()}`);
+  const building = performance.now();
   await runDriver({ url: edge.url, sku: SKU, key: BENCH_STOREFRONT_KEY, connections: PARAMS.connections, reservations: PARAMS.storm, window: PARAMS.storm, ttlSeconds: 1, customers: PARAMS.customers, runId: `storm-${Date.now()}`, aimAt, completeShare: 0, cancelShare: 0 });
+  log(`  made in ${round((performance.now() - building) / 1000)} s`);
   const built = await counters(edge.url);
   if (Date.now() >= aimAt) throw new Error('the holds were not all made before they fell due: lower BENCH_HISTORY_STORM');
   await new Promise((r) => setTimeout(r, aimAt - Date.now()));
