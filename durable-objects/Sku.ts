@@ -14,7 +14,7 @@ import {
   type SkuEvent,
   type SkuState,
 } from '../src/domain/sku';
-import { generations } from '../src/api/generations';
+import { generationsForWriting } from '../src/api/generations';
 import type { Env } from '../src/env';
 import { liveGenerations } from './Generations';
 import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
@@ -231,11 +231,13 @@ export class Sku extends DurableObject<Env> {
     const sku = this.#state.sku;
     if (!sku) return { kind: 'current' };
     try {
-      this.#liveGenerations = liveGenerations(await generations(this.env));
+      this.#liveGenerations = liveGenerations(await generationsForWriting(this.env));
     } catch (error) {
-      // The registry not answering must not stop the alarm (expiries, relay): keep what we knew.
-      console.warn(JSON.stringify({ level: 'warn', sku, message: 'generations registry unavailable', error: String(error) }));
-      if (!this.#liveGenerations) return this.#retryProjectionLater();
+      // The registry not answering must not stop the alarm (expiries, relay), and the views wait:
+      // written from an old copy, one could land in a generation deleted meanwhile, for good.
+      console.warn(JSON.stringify({ level: 'warn', sku, message: 'generations registry unavailable: views deferred', error: String(error) }));
+      this.#liveGenerations = null;
+      return this.#retryProjectionLater();
     }
     const gens = this.#liveGenerations;
     let outcome: ProjectionWrite = { kind: 'current' };

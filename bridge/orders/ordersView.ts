@@ -152,6 +152,10 @@ export async function startOrdersView({
     // A copy of a retired checkout's event: its stream is forgotten, so offered it would wait for
     // versions 1, 2, … for ever.
     if (joined.kind === 'checkout' && retired.has(joined.event.checkoutId)) return;
+    // A checkout's log is one partition, read from its start: a stream met first past its start
+    // belongs to a checkout retired so long ago that its id was forgotten too (a late cancel of
+    // an abandoned cart, say). Held, it would wait for versions that never come again.
+    if (joined.kind === 'checkout' && joined.event.type !== 'CheckoutStarted' && !order.knows(checkoutStream(joined.event.checkoutId))) return;
     for (const ready of order.offer(joined, now())) apply(ready);
   };
   const offer = (joined: JoinedEvent | null, record: ConsumedRecord) => {

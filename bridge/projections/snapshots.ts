@@ -1,4 +1,4 @@
-import type { SkuState } from '../../src/domain/sku';
+import { SkuStateSchema, type SkuState } from '../../src/domain/sku';
 import type { EventLog, LogRecord } from '../eventLog/port';
 import { EVENTS_TOPIC, SNAPSHOTS_TOPIC } from '../eventLog/topics';
 import type { SkuStates } from './skuStates';
@@ -16,7 +16,7 @@ export async function loadSnapshots(log: EventLog): Promise<Snapshots> {
   const skus = new Map<string, SkuState>();
   const checkpoints = new Map<number, string>();
   for (const record of await log.readAll(SNAPSHOTS_TOPIC)) {
-    if (record.key.startsWith(SKU_KEY)) skus.set(record.key.slice(SKU_KEY.length), JSON.parse(record.value) as SkuState);
+    if (record.key.startsWith(SKU_KEY)) skus.set(record.key.slice(SKU_KEY.length), SkuStateSchema.parse(JSON.parse(record.value)));
     else if (record.key.startsWith(CHECKPOINT_KEY)) checkpoints.set(Number(record.key.slice(CHECKPOINT_KEY.length)), record.value);
   }
   return { skus: [...skus.values()], checkpoints };

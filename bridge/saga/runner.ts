@@ -109,9 +109,13 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
       const message = toMessage(event);
       if (!message) return;
       // Only events past this SKU's cursor get here: a saga unknown now was retired (finished),
-      // and its old events, redelivered, were skipped as duplicates. A new release of one is
-      // the refund of a completed purchase: the WMS must cancel it.
+      // and its old events, redelivered, were skipped as duplicates. A release of one that sold
+      // (refundDue) is the refund of a completed purchase: the WMS must cancel it. Any other
+      // release of a retired saga is the saga's own compensation, read after the saga finished
+      // on the command's reply (a lagging consumer): it is over, and reopening it would cancel
+      // at the WMS again and mark it completed.
       if (event.type === 'StockReleased' && !store.get(event.data.reservationId)) {
+        if (!event.data.refundDue) return;
         logger.info({ reservationId: event.data.reservationId, sku: event.sku, reason: event.data.reason }, 'release of a retired saga: reopened to cancel at the WMS');
         store.put(reopenForRelease(event, now()));
         return;

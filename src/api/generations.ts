@@ -26,3 +26,17 @@ export function generations(
 ): Promise<GenerationsView> {
   return isolateCache.get(now, fetchCurrent);
 }
+
+/**
+ * The generations for a SKU object about to write its views: never a copy older than
+ * `GENERATIONS_TTL_MS`. A reader may use an old copy (a retired generation's keys are gone, and a
+ * missing key sends it to the object), but a writer using one could write a key into a
+ * generation whose keys were deleted meanwhile, and no one would ever delete it.
+ */
+export function generationsForWriting(
+  env: Env,
+  now = Date.now(),
+  fetchCurrent: FetchGenerations = () => env.GENERATIONS.getByName(REGISTRY).current(),
+): Promise<GenerationsView> {
+  return isolateCache.get(now, fetchCurrent, GENERATIONS_TTL_MS);
+}

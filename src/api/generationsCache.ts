@@ -51,15 +51,16 @@ export class GenerationsCache {
     this.#policy = policy;
   }
 
-  async get(now: number, fetchCurrent: FetchGenerations): Promise<GenerationsView> {
+  /** `maxStaleMs`: how old a copy this caller accepts when the registry does not answer (a writer accepts none past `freshMs`). */
+  async get(now: number, fetchCurrent: FetchGenerations, maxStaleMs = this.#policy.maxStaleMs): Promise<GenerationsView> {
     const known = this.#known;
     if (known && now - known.at <= this.#policy.freshMs) return known.view;
-    if (now < this.#quietUntil) return this.#fallback(now, null);
+    if (now < this.#quietUntil) return this.#fallback(now, null, maxStaleMs);
     try {
       return await this.#refresh(now, fetchCurrent);
     } catch (error) {
       this.#quietUntil = now + this.#policy.freshMs;
-      return this.#fallback(now, error);
+      return this.#fallback(now, error, maxStaleMs);
     }
   }
 
@@ -86,10 +87,10 @@ export class GenerationsCache {
     return withTimeout(flight.promise, left);
   }
 
-  #fallback(now: number, error: unknown): GenerationsView {
+  #fallback(now: number, error: unknown, maxStaleMs: number): GenerationsView {
     const known = this.#known;
     const ageMs = known ? now - known.at : null;
-    if (known && ageMs! <= this.#policy.maxStaleMs) {
+    if (known && ageMs! <= maxStaleMs) {
       if (error !== null) {
         console.warn(JSON.stringify({ level: 'warn', message: 'generations registry unavailable: serving the generations last known', ageMs, error: String(error) }));
       }

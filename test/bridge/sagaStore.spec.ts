@@ -222,6 +222,17 @@ describe('saga runner over a long history', () => {
       await waitFor(() => store.get('bought')?.phase === 'done', 'cancelled at the WMS', 10_000);
       expect(wms.issued.filter((c) => c.type === 'Cancel')).toEqual([{ type: 'Cancel', reservationId: 'bought' }]);
       expect(store.get('bought')).toMatchObject({ releasedAs: 'admin', wmsMayHold: false, reservedVersion: 2 });
+
+      // Retired again; a release that did not sell (a saga's own compensation, read by a consumer
+      // lagging past the retention) reopens nothing and sends nothing to the WMS.
+      clock.now += RETENTION_MS;
+      await waitFor(() => store.size === 0, 'retired again', 10_000);
+      const cancels = wms.issued.filter((c) => c.type === 'Cancel').length;
+      await log.append(EVENTS_TOPIC, asRecords([released('R-1', 5, 'bought', 2, 'wms_rejected')]));
+      for (let i = 0; i < 200 && (await store.versions.get('R-1')) < 5; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await store.versions.get('R-1')).toBe(5);
+      expect(store.get('bought')).toBeUndefined();
+      expect(wms.issued.filter((c) => c.type === 'Cancel').length).toBe(cancels);
     } finally {
       await runner.stop();
       await log.close();

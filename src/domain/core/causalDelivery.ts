@@ -124,6 +124,11 @@ export class CausalOrder<E> {
     return this.#delivered.get(stream) ?? 0;
   }
 
+  /** Whether anything of the stream was delivered or is held: a stream met for the first time is not. */
+  knows(stream: string): boolean {
+    return this.#delivered.has(stream) || (this.#heldOf.get(stream)?.size ?? 0) > 0;
+  }
+
   /** How many streams have a delivered version remembered. */
   get streams(): number {
     return this.#delivered.size;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ReleaseReason } from './events';
 
 export type PurchaseStatus = 'held' | 'completed' | 'released';
@@ -28,17 +29,20 @@ export type Reservation = {
 
 /**
  * What every decision needs, and nothing that grows with the history: the counters. Fixed size,
- * so a command costs the same at the millionth reservation as at the first.
+ * so a command costs the same at the millionth reservation as at the first. Also the wire shape
+ * of a SKU snapshot: parsing keeps these fields only (a record of an older version carried every
+ * reservation, which must not come back into memory).
  */
-export type SkuState = {
-  sku: string | null;
-  version: number;
-  onHand: number;
-  reserved: number;
-  sold: number;
-  limitPerCustomer: number | null;
-  lastEventAt: string | null;
-};
+export const SkuStateSchema = z.object({
+  sku: z.string().nullable(),
+  version: z.int().min(0),
+  onHand: z.int(),
+  reserved: z.int(),
+  sold: z.int(),
+  limitPerCustomer: z.int().nullable(),
+  lastEventAt: z.string().nullable(),
+});
+export type SkuState = z.infer<typeof SkuStateSchema>;
 
 export const initialSkuState = (): SkuState => ({
   sku: null,
