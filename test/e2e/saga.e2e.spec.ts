@@ -53,6 +53,9 @@ beforeAll(async () => {
     ADMIN_KEYS: ADMIN_KEY,
     WMS_CALL_TIMEOUT_MS: '400',
     ALLOCATION_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
+    // The checks read every saga's end state from the admin API: none may be retired meanwhile
+    // (by default a finished saga goes after 60 s, and 2,000 faulty sagas take longer to settle).
+    SAGA_RETENTION_SECONDS: '3600',
   };
   bridge = await startBridgeProcess(bridgeEnv);
 });
