@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
@@ -9,6 +8,7 @@ import { freePort, startBridgeProcess } from '../../test/e2e/support/processes';
 import { intEnv } from '../lib/params';
 import { printTable, writeResult } from '../lib/report';
 import { round } from '../relay/figures';
+import { rssMiB } from '../relay/rss';
 
 const SECRET = 'bench-internal-secret';
 const EVENTS = intEnv('BENCH_HISTORY_RELAY_EVENTS', 1_000_000);
@@ -34,8 +34,6 @@ function saleLog(sku: string, events: number): SkuEvent[] {
   }
   return log.slice(0, events);
 }
-
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 /**
  * The bridge's memory over a long relay: `EVENTS` SKU events pushed through its signed /ingest

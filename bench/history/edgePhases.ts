@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge, type EdgeOptions, type RunningEdge } from '../lib/edge';
 import { intEnv } from '../lib/params';
 import { round } from '../relay/figures';
+import { rssMiB } from '../relay/rss';
 import type { WindowResult } from './driver';
 import { runDriver, workerdPid } from './load';
 
@@ -39,9 +40,9 @@ class WorkerdSampler {
     this.#timer = setInterval(() => this.#read(), 250);
   }
   #read(): number {
-    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1] ?? 0);
-    this.#peak = Math.max(this.#peak, kb / 1024);
-    return kb / 1024;
+    const mib = rssMiB(this.pid);
+    this.#peak = Math.max(this.#peak, mib);
+    return mib;
   }
   /** utime + stime, in clock ticks of 10 ms (fields 14 and 15 of /proc/<pid>/stat). */
   #cpuMs(): number {
@@ -62,13 +63,9 @@ class WorkerdSampler {
   }
 }
 
+// A short hold: it must lapse before the storm, which waits for every earlier hold to go.
 const reserveOnce = (url: string, customerId: string) =>
-  fetch(`${url}/v1/skus/${SKU}/reservations`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${BENCH_STOREFRONT_KEY}`, 'content-type': 'application/json', 'idempotency-key': `${customerId}-${Date.now()}` },
-    // A short hold: it must lapse before the storm, which waits for every earlier hold to go.
-    body: JSON.stringify({ customerId, qty: 1, ttlSeconds: 1 }),
-  }).then(async (res) => ({ status: res.status, json: (await res.json()) as { version: number } }));
+  edgeCall(url, 'POST', `/v1/skus/${SKU}/reservations`, BENCH_STOREFRONT_KEY, { customerId, qty: 1, ttlSeconds: 1 }, { 'idempotency-key': `${customerId}-${Date.now()}` });
 
 const counters = async (url: string) => (await edgeCall(url, 'GET', `/v1/skus/${SKU}?consistent=true`, BENCH_STOREFRONT_KEY)).json;
 

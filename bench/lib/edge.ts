@@ -75,10 +75,10 @@ export async function startEdge(bindings: Record<string, string> = {}, options: 
   };
 }
 
-export async function edgeCall(url: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; json: any }> {
+export async function edgeCall(url: string, method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
   const res = await fetch(`${url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, json: await res.json().catch(() => null) };

@@ -3,13 +3,16 @@ import { mean, round } from './figures';
 
 export type RssSummary = { maxMiB: number; meanMiB: number; samples: number };
 
+/** A process's resident set now, in MiB (Linux /proc); throws once the process is gone. */
+export const rssMiB = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
 /** Samples a process's resident set from /proc (Linux) from now until `work` settles. */
 export function sampleRss(pid: number, everyMs: number): { until(work: Promise<unknown>): Promise<RssSummary> } {
   const samples: number[] = [];
   const read = () => {
     try {
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      if (kb) samples.push(Number(kb) / 1024);
+      samples.push(rssMiB(pid));
     } catch {
       // The process went away; the relay phase fails on its own and says why.
     }

@@ -16,8 +16,9 @@ describe('SKU Durable Object storage', () => {
     const owners = new Map<string, string>();
     for (let i = 0; i < 60; i++) {
       const held = await stub.reserve({ sku, customerId: `c${i % 7}`, qty: 1 + (i % 2), ttlSeconds: 300 }, idem(`${sku}-${i}`));
-      if (held.ok) ids.push(held.value.reservationId);
-      if (held.ok) owners.set(held.value.reservationId, `c${i % 7}`);
+      if (!held.ok) continue;
+      ids.push(held.value.reservationId);
+      owners.set(held.value.reservationId, `c${i % 7}`);
     }
     expect(ids.length).toBeGreaterThan(10);
     for (const [i, reservationId] of ids.entries()) {

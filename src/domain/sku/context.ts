@@ -28,9 +28,3 @@ export function rowKeys(command: SkuCommand): RowKeys {
       return { reservationId: command.data.reservationId, customerId: null };
   }
 }
-
-export const contextOf = (state: SkuState, reservation: Reservation | null = null, activeUnits = 0): SkuContext => ({
-  state,
-  reservation,
-  activeUnits,
-});
