@@ -31,15 +31,18 @@ describe('internal projection routes (rebuild)', () => {
     // The same rebuild asking again (a retried call) gets the same shadow.
     expect((await signed('POST', '/internal/projections/shadow', { rebuild: 'r1' })).json).toMatchObject({ shadow: 'g2', superseded: null });
 
-    // Deferred while the object wrote its keys within the last second (or has not heard of g2 yet); then written.
+    // Deferred while the object wrote its keys within the last second (or has not heard of g2 yet);
+    // then written, or already stale: the object's own alarm may have written its newest view to
+    // g2 first, once it heard of the shadow (a race the runtime decides; both leave g2 current).
     let result: Record<string, unknown> = {};
     for (let attempt = 0; attempt < 10; attempt++) {
       result = (await signed('POST', '/internal/projections/views', { generation: 'g2', views: [v1] })).json;
-      if (result.written === 1) break;
+      if (result.written === 1 || result.stale === 1) break;
       expect(result).toEqual({ written: 0, stale: 0, deferred: 1, failed: 0, outcomes: [{ sku, result: 'deferred' }] });
       await sleep(300);
     }
-    expect(result).toEqual({ written: 1, stale: 0, deferred: 0, failed: 0, outcomes: [{ sku, result: 'written' }] });
+    const landed = result.written === 1 ? 'written' : 'stale';
+    expect(result).toEqual({ written: landed === 'written' ? 1 : 0, stale: landed === 'stale' ? 1 : 0, deferred: 0, failed: 0, outcomes: [{ sku, result: landed }] });
     // The object is further along than the replayed view: it wrote its own newest view, to g1 and g2 alike.
     const [g1, g2] = [await env.PROJECTIONS.get<StoredView>(viewKey('g1', sku), 'json'), await env.PROJECTIONS.get<StoredView>(viewKey('g2', sku), 'json')];
     expect(g2).toMatchObject({ version: 2, available: 8 });
