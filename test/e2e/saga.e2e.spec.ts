@@ -100,21 +100,32 @@ const settled = (r: Reservation) => r.status === 'released' || r.allocation === 
 
 /** Waits until every reservation of the SKUs is allocated or released and every saga is at rest. */
 async function waitSettled(skus: string[], expected: number, timeoutMs = 240_000) {
-  await waitFor(
-    'every reservation allocated or released, and its saga at rest having seen the same',
-    async () => {
-      const reservations = (await Promise.all(skus.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
-      if (reservations.length !== expected || !reservations.every(settled)) return false;
-      const bySaga = new Map((await Promise.all(skus.map(sagas))).flat().map((s) => [s.reservationId, s]));
-      // A release the saga has not consumed yet (a buyer cancel right after the confirmation) is not settled.
-      return reservations.every((r) => {
-        const saga = bySaga.get(r.reservationId);
-        return r.status === 'released' ? saga?.phase === 'done' && saga.releasedAs !== null : saga?.phase === 'allocated';
-      });
-    },
-    timeoutMs,
-    500,
-  );
+  const unsettled = async () => {
+    const reservations = (await Promise.all(skus.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
+    const bySaga = new Map((await Promise.all(skus.map(sagas))).flat().map((s) => [s.reservationId, s]));
+    // A release the saga has not consumed yet (a buyer cancel right after the confirmation) is not settled.
+    const atRest = (r: Reservation) => {
+      const saga = bySaga.get(r.reservationId);
+      return r.status === 'released' ? saga?.phase === 'done' && saga.releasedAs !== null : saga?.phase === 'allocated';
+    };
+    return { count: reservations.length, left: reservations.filter((r) => !settled(r) || !atRest(r)).map((r) => ({ reservation: r, saga: bySaga.get(r.reservationId) })) };
+  };
+  try {
+    await waitFor(
+      'every reservation allocated or released, and its saga at rest having seen the same',
+      async () => {
+        const { count, left } = await unsettled();
+        return count === expected && left.length === 0;
+      },
+      timeoutMs,
+      500,
+    );
+  } catch (error) {
+    // Say which ones and where their sagas stand: a stuck saga is otherwise a bare timeout.
+    const { count, left } = await unsettled();
+    console.error(JSON.stringify({ reservations: count, expected, unsettled: left.length, first: left.slice(0, 5) }, null, 1));
+    throw error;
+  }
 }
 
 /** The invariant that matters: the warehouse holds exactly what the SKU objects consider allocated. */

@@ -56,11 +56,16 @@ function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: numbe
       return released(saga, m.reason, now);
     case 'WmsAnswered':
       return answered(saga, m.answer, now);
+    // A reply speaks for the phase that issued its command. Replies and SKU events travel apart,
+    // so a buyer's cancel can be read before the reply to the confirmation that preceded it: the
+    // saga has moved on (cancelling, done) and must not be pulled back to allocated by it.
     case 'ConfirmAnswered':
+      if (s.phase !== 'confirming') return s;
       if (m.outcome === 'confirmed') return wait(saga, 'allocated');
       if (m.outcome === 'released') return released(saga, m.reason, now);
       return stuck(saga, `the SKU object refused the confirmation: ${m.outcome}`, now);
     case 'ReleaseAnswered':
+      if (s.phase !== 'releasing') return s;
       if (m.outcome === 'released') return released(saga, saga.releaseWanted ?? 'wms_timeout', now);
       // The confirmation of an earlier attempt landed first: the object and the WMS agree on allocated.
       if (m.outcome === 'allocated') return wait(saga, 'allocated');

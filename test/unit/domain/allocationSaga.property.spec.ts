@@ -22,8 +22,13 @@ class World {
   sku: Sku = { released: null, allocationId: null };
   saga: AllocationSaga | null = null;
   now = 0;
-  /** Replies and SKU events on their way to the saga, in order. */
-  inbox: SagaMessage[] = [];
+  /**
+   * What is on its way to the saga: the SKU's events in log order, and the executor's replies in
+   * whatever order the calls end (the two channels interleave freely: a buyer's cancel can be
+   * consumed before the reply to a confirmation that preceded it).
+   */
+  events: SagaMessage[] = [];
+  replies: SagaMessage[] = [];
   /** WMS operations that took effect late (the caller had already given up). */
   late: (() => void)[] = [];
   allocations = 0;
@@ -59,7 +64,7 @@ class World {
     if (this.sku.released) return 'released';
     if (this.sku.allocationId && (reason === 'wms_timeout' || reason === 'wms_rejected')) return 'allocated';
     this.sku.released = reason;
-    this.inbox.push({ type: 'Released', reason });
+    this.events.push({ type: 'Released', reason });
     return 'released';
   }
 }
@@ -67,7 +72,7 @@ class World {
 type Trouble = 'ok' | 'timeoutBefore' | 'timeoutAfter' | 'fault' | 'late';
 
 function execute(world: World, command: SagaCommand, trouble: Trouble): void {
-  const fail = (error: string) => world.inbox.push({ type: 'CallFailed', command: command.type, error });
+  const fail = (error: string) => world.replies.push({ type: 'CallFailed', command: command.type, error });
   const isWms = command.type === 'Allocate' || command.type === 'GetAllocation' || command.type === 'Cancel';
   const effect = (): SagaMessage => {
     switch (command.type) {
@@ -83,19 +88,18 @@ function execute(world: World, command: SagaCommand, trouble: Trouble): void {
         if (world.sku.allocationId && world.sku.allocationId !== command.allocationId) return { type: 'ConfirmAnswered', outcome: 'conflict' };
         if (!world.sku.allocationId) {
           world.sku.allocationId = command.allocationId;
-          world.inbox.push({ type: 'AllocationConfirmed', allocationId: command.allocationId });
+          world.events.push({ type: 'AllocationConfirmed', allocationId: command.allocationId });
         }
         return { type: 'ConfirmAnswered', outcome: 'confirmed' };
       case 'Release':
         return { type: 'ReleaseAnswered', outcome: world.skuRelease(command.reason) };
     }
   };
-  if (trouble === 'ok') world.inbox.push(effect());
+  if (trouble === 'ok') world.replies.push(effect());
   else if (trouble === 'timeoutBefore' || trouble === 'fault') fail(trouble);
   else if (trouble === 'timeoutAfter') {
-    effect();
     // The reply was lost: only the effect happened; a SKU event it caused still flows.
-    world.inbox = world.inbox.filter((m) => m.type !== 'WmsAnswered' && m.type !== 'CancelAnswered' && m.type !== 'ConfirmAnswered' && m.type !== 'ReleaseAnswered');
+    effect();
     fail('timeout');
   } else if (isWms) {
     world.late.push(() => void effect());
@@ -104,7 +108,9 @@ function execute(world: World, command: SagaCommand, trouble: Trouble): void {
 }
 
 const step = fc.record({
-  action: fc.constantFrom('deliver', 'deliver', 'deliver', 'tick', 'late', 'duplicate', 'cancel', 'expire'),
+  action: fc.constantFrom('event', 'event', 'reply', 'reply', 'tick', 'late', 'duplicate', 'cancel', 'expire'),
+  /** Which of the replies in flight ends first. */
+  pick: fc.nat(),
   advance: fc.integer({ min: 0, max: 2_000 }),
   trouble: fc.constantFrom<Trouble>('ok', 'ok', 'timeoutBefore', 'timeoutAfter', 'fault', 'late'),
 });
@@ -116,25 +122,28 @@ describe('allocation saga against a model WMS and SKU object', () => {
         const world = new World(stock);
         const run = (commands: SagaCommand[], trouble: Trouble) => commands.forEach((c) => execute(world, c, trouble));
         run(world.feed({ type: 'Reserved', sku: 'SKU-M', reservationId: RES, qty: 2, version: 3, at: 0, expiresAt: 300_000 }), 'ok');
-        for (const { action, advance, trouble } of steps) {
+        for (const { action, advance, trouble, pick } of steps) {
           world.now += advance;
-          if (action === 'deliver' && world.inbox.length > 0) run(world.feed(world.inbox.shift()!), trouble);
-          if (action === 'duplicate' && world.inbox.length > 0) world.inbox.push(world.inbox[0]!.type === 'Released' ? world.inbox[0]! : { type: 'Tick' });
+          if (action === 'event' && world.events.length > 0) run(world.feed(world.events.shift()!), trouble);
+          if (action === 'reply' && world.replies.length > 0) run(world.feed(world.replies.splice(pick % world.replies.length, 1)[0]!), trouble);
+          // The log is at least once: an event may come again.
+          if (action === 'duplicate' && world.events.length > 0) world.events.push(world.events[0]!);
           if (action === 'tick') run(world.feed({ type: 'Tick' }), trouble);
           if (action === 'late') world.late.shift()?.();
           if (action === 'cancel') world.skuRelease('cancelled');
           if (action === 'expire' && !world.sku.allocationId) world.skuRelease('expired');
         }
         // The trouble stops: late effects land, messages drain, time passes.
-        for (let i = 0; i < 500 && (world.inbox.length > 0 || world.late.length > 0 || world.saga?.nextAttemptAt != null); i++) {
+        const pending = () => world.events.length + world.replies.length + world.late.length;
+        for (let i = 0; i < 500 && (pending() > 0 || world.saga?.nextAttemptAt != null); i++) {
           world.late.shift()?.();
           world.now += 600;
-          const message = world.inbox.shift() ?? { type: 'Tick' as const };
+          const message = world.replies.shift() ?? world.events.shift() ?? { type: 'Tick' as const };
           run(world.feed(message), 'ok');
         }
         const saga = world.saga!;
         expect(['allocated', 'done']).toContain(saga.phase);
-        expect(world.inbox).toEqual([]);
+        expect(pending()).toBe(0);
         if (world.sku.released) {
           expect(world.wms?.status).not.toBe('allocated');
           expect(saga.phase).toBe('done');

@@ -177,4 +177,27 @@ describe('allocation saga', () => {
     expect(last).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
     expect(saga.releasedAs).toBe('expired');
   });
+  it('the reply to a confirmation read after the buyer cancel it preceded: the saga stays on the cancel, not back to allocated', () => {
+    const { issued, saga } = run([
+      [reserved, 0],
+      [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_6' } }, 10],
+      [{ type: 'AllocationConfirmed', allocationId: 'alloc_6' }, 20],
+      [{ type: 'Released', reason: 'cancelled' }, 30],
+      [{ type: 'CancelAnswered' }, 40],
+      [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 50],
+    ]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(saga).toMatchObject({ phase: 'done', releasedAs: 'cancelled', wmsMayHold: false, nextAttemptAt: null });
+  });
+
+  it('the reply to a release read after the release itself changes nothing', () => {
+    const { saga } = run([
+      [reserved, 0],
+      [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_7' } }, 10],
+      [{ type: 'Released', reason: 'expired' }, 20],
+      [{ type: 'CancelAnswered' }, 30],
+      [{ type: 'ReleaseAnswered', outcome: 'allocated' }, 40],
+    ]);
+    expect(saga).toMatchObject({ phase: 'done', releasedAs: 'expired' });
+  });
 });
