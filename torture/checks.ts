@@ -161,12 +161,28 @@ export function ttlBoundaries(folded: Folded[]): Check {
   return { check: 'TTL boundaries: no purchase after expiry, no expiry before it', checked, violations };
 }
 
-/** None held past TTL + saga deadline; every one released, bought, or allocated. */
-export function nothingStuck(folded: Folded[]): Check {
-  const violations: string[] = [];
+/**
+ * None held past TTL + saga deadline; every one released, bought, or allocated. A violation names
+ * where its saga stands (the first few, from the bridge) and how many are stuck per SKU, so that a
+ * stalled consumer partition is told from a saga that lost its way.
+ */
+export async function nothingStuck(system: TortureSystem, folded: Folded[]): Promise<Check> {
   const all = folded.flatMap((f) => [...f.reservations.values()].map((r) => ({ sku: f.sku, r })));
-  for (const { sku, r } of all) if (unsettled(r)) violations.push(`${sku} ${r.reservationId}: ${r.status}/${r.allocation}, expires ${r.expiresAt}`);
-  return { check: `no reservation stuck past TTL + ${ALLOCATION_DEADLINE_SECONDS} s saga deadline`, checked: all.length, violations };
+  const stuck = all.filter(({ r }) => unsettled(r));
+  const perSku = new Map<string, number>();
+  for (const { sku } of stuck) perSku.set(sku, (perSku.get(sku) ?? 0) + 1);
+  const described = await Promise.all(
+    stuck.map(async ({ sku, r }, i) => `${sku} ${r.reservationId}: ${r.status}/${r.allocation}, expires ${r.expiresAt}${i < 20 ? `; saga ${await sagaOf(system, r.reservationId)}` : ''}`),
+  );
+  if (described.length > 0) described[0] += ` [stuck per SKU: ${[...perSku].map(([sku, n]) => `${sku} ${n}`).join(', ')}]`;
+  return { check: `no reservation stuck past TTL + ${ALLOCATION_DEADLINE_SECONDS} s saga deadline`, checked: all.length, violations: described };
+}
+
+async function sagaOf(system: TortureSystem, reservationId: string): Promise<string> {
+  const res = await fetch(`${system.bridge.url}/admin/sagas/${reservationId}`, { headers: { authorization: `Bearer ${TORTURE_ADMIN_KEY}` } });
+  if (!res.ok) return `not found (${res.status})`;
+  const saga = (await res.json()) as { phase: string; completed: boolean; attempts: number; nextAttemptAt: number | null; lastError: string | null };
+  return `${saga.phase}${saga.completed ? ' (completed)' : ''}, attempts ${saga.attempts}, next ${saga.nextAttemptAt === null ? 'none' : new Date(saga.nextAttemptAt).toISOString()}, last error ${saga.lastError ?? 'none'}`;
 }
 
 /** The warehouse holds exactly what the objects consider allocated (reconcile: zero differences). */

@@ -73,7 +73,7 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
       await conservation(system, folded, schedule, ledger),
       acknowledgedWrites(folded, schedule, ledger),
       ttlBoundaries(folded),
-      nothingStuck(folded),
+      await nothingStuck(system, folded),
       holds,
       await checkoutsWhole(system, schedule, ledger),
       await reconcile(system, folded),
@@ -85,6 +85,7 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
     const seconds = (Date.now() - started) / 1000;
     const summary = summarize(seed, ops, ledger, checks, seconds);
     report(schedule, ledger, system, checks, summary);
+    if (summary.violations > 0) console.log(`the bridge's and the WMS simulator's logs of this run: ${await system.saveLogs()}`);
     return { seed, checks, violations: summary.violations, seconds, summary };
   } finally {
     await system.stop();

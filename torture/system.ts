@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildWorker, startEdge, type RunningEdge } from '../bench/lib/edge';
@@ -34,6 +34,8 @@ export class TortureSystem {
   #script = '';
   #edgePort = 0;
   #bridgeEnv: Record<string, string> = {};
+  /** What each killed bridge process printed (warnings and errors), for a failed run's post-mortem. */
+  readonly #earlierBridges: string[] = [];
 
   get edgeUrl(): string {
     return `http://127.0.0.1:${this.#edgePort}`;
@@ -75,6 +77,7 @@ export class TortureSystem {
   async killBridge(): Promise<void> {
     this.#note('bridge SIGKILL');
     await this.bridge.kill('SIGKILL');
+    this.#earlierBridges.push(this.bridge.output());
     await pause(1_000);
     this.bridge = await startBridgeProcess(this.#bridgeEnv, 120_000);
     this.#note('bridge back');
@@ -116,6 +119,15 @@ export class TortureSystem {
       body: JSON.stringify({ timeoutRate: 0, faultRate: 0, duplicateRate: 0, lateRate: 0, outageUntil: 0 }),
     });
     if (!res.ok) throw new Error(`WMS faults not changed: ${res.status} ${await res.text()}`);
+  }
+
+  /** Writes every bridge process's output and the simulator's to a new directory, answered. */
+  async saveLogs(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'torture-logs-'));
+    const bridges = [...this.#earlierBridges, this.bridge.output()];
+    await Promise.all(bridges.map((output, i) => writeFile(join(dir, `bridge-${i + 1}.log`), output)));
+    await writeFile(join(dir, 'wms.log'), this.wms.output());
+    return dir;
   }
 
   async stop(): Promise<void> {
