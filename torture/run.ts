@@ -122,7 +122,8 @@ async function fuzzCheck(system: TortureSystem, schedule: Schedule, requests: nu
   const violations = [
     ...(result.serverErrorCount > 0 ? [`${result.serverErrorCount} answers were 5xx`] : []),
     ...result.serverErrors.map((e) => `5xx: ${JSON.stringify(e).slice(0, 300)}`),
-    ...(result.networkErrors > 0 ? [`${result.networkErrors} network errors`] : []),
+    ...result.networkErrorSamples.map((e) => `no answer: ${JSON.stringify(e).slice(0, 300)}`),
+    ...(result.networkErrors > result.networkErrorSamples.length ? [`and ${result.networkErrors - result.networkErrorSamples.length} more requests with no answer`] : []),
     ...skus.filter((sku) => after.get(sku) !== before.get(sku)).map((sku) => `${sku}: events appended by the fuzz (v${before.get(sku)} → v${after.get(sku)})`),
   ];
   return { check: `fuzz: ${result.total.toLocaleString('en-US')} malformed requests, no 5xx, nothing appended`, checked: result.total, violations };

@@ -23,6 +23,7 @@ export const PARAMS = {
 };
 
 const SALE = { completeShare: 0.5, cancelShare: 0.2 };
+const STORM_DRAIN_WAIT_MS = 120_000;
 
 export type Windowed = WindowResult & { rssMaxMiB: number; workerdCpuMsPerReservation: number };
 
@@ -70,14 +71,14 @@ const reserveOnce = (url: string, customerId: string) =>
 const counters = async (url: string) => (await edgeCall(url, 'GET', `/v1/skus/${SKU}?consistent=true`, BENCH_STOREFRONT_KEY)).json;
 
 /** The sale: `reservations` on one SKU in windows, with workerd's memory per window. */
-export async function saleInWindows(edge: RunningEdge, log: (line: string) => void): Promise<Windowed[]> {
+export async function saleInWindows(edge: RunningEdge, log: (line: string) => void, reservations = PARAMS.reservations): Promise<Windowed[]> {
   const stock = await edgeCall(edge.url, 'PUT', `/v1/admin/skus/${SKU}/stock`, BENCH_ADMIN_KEY, { onHand: 100_000_000, limitPerCustomer: PARAMS.limitPerCustomer });
   if (stock.status !== 200) throw new Error(`set stock: ${stock.status} ${JSON.stringify(stock.json)}`);
   const workerd = new WorkerdSampler(workerdPid());
   const windows: Windowed[] = [];
   try {
     await runDriver(
-      { url: edge.url, sku: SKU, key: BENCH_STOREFRONT_KEY, connections: PARAMS.connections, reservations: PARAMS.reservations, window: PARAMS.window, ttlSeconds: PARAMS.ttlSeconds, customers: PARAMS.customers, runId: `sale-${Date.now()}`, ...SALE },
+      { url: edge.url, sku: SKU, key: BENCH_STOREFRONT_KEY, connections: PARAMS.connections, reservations, window: Math.min(PARAMS.window, reservations), ttlSeconds: PARAMS.ttlSeconds, customers: PARAMS.customers, runId: `sale-${Date.now()}`, ...SALE },
       (w) => {
         const { rssMaxMiB, cpuMs } = workerd.take();
         windows.push({ ...w, rssMaxMiB, workerdCpuMsPerReservation: round(cpuMs / w.reservations, 2) });
@@ -153,8 +154,13 @@ export async function expiryStorm(edge: RunningEdge, reservationsPerSecond: numb
   const probe = await runDriver({ url: edge.url, sku: SKU, key: BENCH_STOREFRONT_KEY, connections: PARAMS.connections, reservations: Number.MAX_SAFE_INTEGER, window: PARAMS.stormProbeWindow, ttlSeconds: 300, customers: PARAMS.customers, runId: `probe-${Date.now()}`, seconds: PARAMS.stormProbeSeconds, ...SALE }, (w) =>
     log(`  probe window ${w.window}: ${w.reservesPerSecond} reservations/s, p99 ${w.p99} ms`),
   );
-  const expiries = await expiredAfter(edge.url, built.version);
   const holds = built.reserved - before.reserved;
+  // The storm may outlast the probe (smaller chunks trade drain time for latency): its end is
+  // when the last hold went, however long after the probe that is.
+  let expiries = await expiredAfter(edge.url, built.version);
+  for (let deadline = Date.now() + STORM_DRAIN_WAIT_MS; expiries.length < holds && Date.now() < deadline; expiries = await expiredAfter(edge.url, built.version)) {
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
   return {
     holds,
     expired: expiries.length,
