@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type ITopicConfig, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type Message, type Producer } from 'kafkajs';
 import type { Logger } from '../logger';
 import { LogOverloadedError, RecordTooLargeError } from './errors';
 import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, LogHealth, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
@@ -77,6 +77,12 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 /** How long `subscribe` waits for the group to join and fetch once, so "from the end" means from now. */
 const FIRST_FETCH_TIMEOUT_MS = 60_000;
+/** The longest wait between attempts to replace a consumer kafkajs gave up on. */
+const CONSUMER_RESTART_MAX_MS = 30_000;
+/** Below kafkajs's default session timeout (30 s) with room to spare; kafkajs throttles heartbeats itself. */
+const HEARTBEAT_WHILE_HANDLING_MS = 3_000;
+
+type ConsumeOptions = Subscribe & { onBatch: (records: ConsumedTableRecord[]) => Promise<void> };
 const HEALTH_TIMEOUT_MS = 3_000;
 
 export class KafkaEventLog implements EventLog {
@@ -258,8 +264,51 @@ export class KafkaEventLog implements EventLog {
     return this.#consume({ ...options, onBatch: (records) => options.onBatch(records as ConsumedRecord[]) }, false);
   }
 
-  /** A consumer group's loop; `tombstones`: a null value stays null (a table read), else it cannot occur and reads as ''. */
-  async #consume(options: Subscribe & { onBatch: (records: ConsumedTableRecord[]) => Promise<void> }, tombstones: boolean): Promise<Subscription> {
+  /**
+   * A consumer group's loop, kept alive. kafkajs restarts a consumer that crashed on a retriable
+   * error, but leaves one that crashed on any other error stopped for good, silently: its group
+   * empties and its partitions are never read again (the saga consumer stopped that way in a
+   * torture run, and every reservation after it waited for an allocation). Such a consumer is
+   * replaced by a new one, from the committed offsets, with a backoff; `stop` ends whichever runs.
+   */
+  async #consume(options: ConsumeOptions, tombstones: boolean): Promise<Subscription> {
+    let stopping = false;
+    let consumer = await this.#runConsumer(options, tombstones, options.startAt);
+    const replace = async (error: unknown) => {
+      this.#log.error({ err: error, groupId: options.groupId, topic: options.topic }, 'consumer crashed and kafkajs will not restart it: starting a new one');
+      for (let attempt = 0; !stopping; attempt++) {
+        await new Promise((r) => setTimeout(r, Math.min(CONSUMER_RESTART_MAX_MS, 500 * 2 ** attempt)));
+        if (stopping) return;
+        await consumer.disconnect().catch(() => undefined);
+        try {
+          // A consumer that commits resumes from its commits; one that does not starts where it was asked to again.
+          const next = await this.#runConsumer(options, tombstones, options.commit === false ? options.startAt : undefined);
+          if (stopping) await next.disconnect();
+          else watch((consumer = next));
+          return;
+        } catch (retryError) {
+          this.#log.warn({ err: retryError, groupId: options.groupId, attempt }, 'consumer could not be started again; retrying');
+        }
+      }
+    };
+    const watch = (c: Consumer) =>
+      c.on(c.events.CRASH, ({ payload }) => {
+        if (!payload.restart && !stopping) void replace(payload.error);
+      });
+    watch(consumer);
+    const subscription: Subscription = {
+      stop: async () => {
+        stopping = true;
+        this.#subscriptions.delete(subscription);
+        await consumer.disconnect();
+      },
+    };
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** One consumer, connected, subscribed and running once it has fetched; `tombstones`: a null value stays null (a table read), else it cannot occur and reads as ''. */
+  async #runConsumer(options: ConsumeOptions, tombstones: boolean, startAt: ReadonlyMap<number, string> | undefined): Promise<Consumer> {
     const consumer = this.#kafka.consumer({ groupId: options.groupId, retry: { retries: 10 } });
     await consumer.connect();
     try {
@@ -269,7 +318,7 @@ export class KafkaEventLog implements EventLog {
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-          const from = options.startAt?.get(batch.partition);
+          const from = startAt?.get(batch.partition);
           // A fetch may start before the seek below takes effect: what precedes the start is not delivered.
           const messages = from === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= BigInt(from));
           if (messages.length === 0) return;
@@ -282,36 +331,44 @@ export class KafkaEventLog implements EventLog {
             value: m.value === null ? (tombstones ? null : '') : m.value.toString(),
             headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
           }));
-          const handled = await retryUntilDone(
-            () => options.onBatch(records),
-            () => isRunning() && !isStale(),
-            heartbeat,
-            (error) => this.#log.warn({ err: error, groupId: options.groupId, topic: batch.topic, partition: batch.partition }, 'batch handler failed; retrying'),
-          );
+          // A long batch (a consumer far behind, each event pulling causes from the edge) must not
+          // outlast the session: the broker would evict the member and its commit would fail.
+          const beating = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_WHILE_HANDLING_MS);
+          let handled: boolean;
+          try {
+            handled = await retryUntilDone(
+              () => options.onBatch(records),
+              () => isRunning() && !isStale(),
+              heartbeat,
+              (error) => this.#log.warn({ err: error, groupId: options.groupId, topic: batch.topic, partition: batch.partition }, 'batch handler failed; retrying'),
+            );
+          } finally {
+            clearInterval(beating);
+          }
           // Not handled (stopping, or the partition moved): nothing is committed and it is read again.
           if (!handled) return;
           // Resolving moves the fetch position; committing makes it survive a restart or rebalance.
           resolveOffset(batch.lastOffset());
           if (options.commit === false) return;
           const next = (BigInt(batch.lastOffset()) + 1n).toString();
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+          try {
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+          } catch (error) {
+            // The group moved on (a rebalance, an evicted member): whoever reads the partition next
+            // reads this batch again, which every consumer here takes as duplicates. Thrown, the
+            // error would crash the consumer for good (kafkajs does not restart on it).
+            this.#log.warn({ err: error, groupId: options.groupId, partition: batch.partition }, 'offsets not committed; the batch will be read again');
+          }
         },
       });
-      for (const [partition, offset] of options.startAt ?? []) consumer.seek({ topic: options.topic, partition, offset });
+      for (const [partition, offset] of startAt ?? []) consumer.seek({ topic: options.topic, partition, offset });
       await withTimeout(firstFetch, FIRST_FETCH_TIMEOUT_MS, `consumer group ${options.groupId} did not start`);
     } catch (error) {
       // A consumer left running would stay in the group and keep handling batches for nobody.
       await consumer.disconnect().catch(() => undefined);
       throw error;
     }
-    const subscription: Subscription = {
-      stop: async () => {
-        this.#subscriptions.delete(subscription);
-        await consumer.disconnect();
-      },
-    };
-    this.#subscriptions.add(subscription);
-    return subscription;
+    return consumer;
   }
 
   /**

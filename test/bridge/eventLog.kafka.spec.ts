@@ -147,4 +147,44 @@ describe('kafka adapter', () => {
     expect(acknowledged.filter((v) => !stored.has(v))).toEqual([]);
     console.log(`4,000 records acknowledged, ${refused} appends refused and retried, ${stored.size} distinct in the log`);
   }, 120_000);
+  it('a batch handled for longer than the session timeout: the consumer keeps its partition, commits, and goes on', async () => {
+    // Before heartbeats ran while a batch was handled, the broker evicted the member after 30 s,
+    // its commit failed with an error kafkajs does not restart on, and the group stayed empty:
+    // nothing after that batch was ever read (the saga consumer, far behind after a restart).
+    const topic = `slow-${randomUUID().slice(0, 8)}`;
+    const groupId = `slow-${randomUUID().slice(0, 8)}`;
+    const log = await open();
+    await log.ensureTopics([{ name: topic, kind: 'history' }]);
+    await log.append(topic, [{ key: 'k', value: 'first' }]);
+    const seen: string[] = [];
+    const subscription = await log.subscribe({
+      groupId,
+      topic,
+      fromBeginning: true,
+      onBatch: async (records) => {
+        for (const record of records) {
+          if (record.value === 'first' && !seen.includes('first')) await new Promise((r) => setTimeout(r, 40_000));
+          seen.push(record.value);
+        }
+      },
+    });
+    await waitUntil(() => seen.includes('first'), 60_000);
+    await log.append(topic, [{ key: 'k', value: 'second' }]);
+    await waitUntil(() => seen.includes('second'), 30_000);
+    await subscription.stop();
+    const admin = new Kafka({ clientId: 'slow-offsets', brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    await admin.disconnect();
+    await log.close();
+    expect(seen).toEqual(['first', 'second']);
+    expect(offsets!.partitions.reduce((n, p) => n + Number(p.offset === '-1' ? 0 : p.offset), 0)).toBe(2);
+  }, 120_000);
 });
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !condition(); ) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
