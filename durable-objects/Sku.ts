@@ -29,6 +29,7 @@ import {
   type IdempotencyInput,
 } from './sku/idempotency';
 import type { Outcome } from './sku/outcome';
+import { admit, type Ticket } from './sku/admission';
 import { newReservationId } from './sku/reservationId';
 import { pushBatch, relaySettings, type RelayTarget } from './relay/push';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './relay/state';
@@ -90,14 +91,14 @@ export class Sku extends DurableObject<Env> {
     });
   }
 
-  async reserve(req: ReserveRequest, idempotency: IdempotencyInput): Promise<Outcome<ReservationView>> {
+  async reserve(req: ReserveRequest, idempotency: IdempotencyInput, ticket?: Ticket): Promise<Outcome<ReservationView>> {
     const reservationId = newReservationId();
     const command: SkuCommand = {
       type: 'Reserve',
       data: { sku: req.sku, reservationId, customerId: req.customerId, qty: req.qty, ttlSeconds: req.ttlSeconds },
       ...(req.causedBy ? { causedBy: req.causedBy } : {}),
     };
-    return this.#run(req.sku, command, this.#viewOf({ sku: req.sku, reservationId }), idempotency);
+    return this.#run(req.sku, command, this.#viewOf({ sku: req.sku, reservationId }), { idempotency, ticket });
   }
 
   /**
@@ -117,28 +118,28 @@ export class Sku extends DurableObject<Env> {
     return outcome;
   }
 
-  async complete(ref: ReservationRef): Promise<Outcome<ReservationView>> {
+  async complete(ref: ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
     const { reservationId, customerId, causedBy } = ref;
-    return this.#run(ref.sku, { type: 'CompletePurchase', data: { reservationId, customerId }, ...(causedBy ? { causedBy } : {}) }, this.#viewOf(ref));
+    return this.#run(ref.sku, { type: 'CompletePurchase', data: { reservationId, customerId }, ...(causedBy ? { causedBy } : {}) }, this.#viewOf(ref), { ticket });
   }
 
-  async cancel(ref: ReservationRef): Promise<Outcome<ReservationView>> {
+  async cancel(ref: ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
     const { reservationId, customerId, causedBy } = ref;
-    return this.#run(ref.sku, { type: 'CancelReservation', data: { reservationId, customerId }, ...(causedBy ? { causedBy } : {}) }, this.#viewOf(ref));
+    return this.#run(ref.sku, { type: 'CancelReservation', data: { reservationId, customerId }, ...(causedBy ? { causedBy } : {}) }, this.#viewOf(ref), { ticket });
   }
 
-  async setStock(req: SetStockRequest, idempotency?: IdempotencyInput): Promise<Outcome<SkuCounters>> {
-    return this.#run(req.sku, { type: 'SetStock', data: req }, countersOf, idempotency);
+  async setStock(req: SetStockRequest, idempotency?: IdempotencyInput, ticket?: Ticket): Promise<Outcome<SkuCounters>> {
+    return this.#run(req.sku, { type: 'SetStock', data: req }, countersOf, { idempotency, ticket });
   }
 
-  async receiveStock(req: ReceiveStockRequest, idempotency?: IdempotencyInput): Promise<Outcome<SkuCounters>> {
-    return this.#run(req.sku, { type: 'ReceiveStock', data: req }, countersOf, idempotency);
+  async receiveStock(req: ReceiveStockRequest, idempotency?: IdempotencyInput, ticket?: Ticket): Promise<Outcome<SkuCounters>> {
+    return this.#run(req.sku, { type: 'ReceiveStock', data: req }, countersOf, { idempotency, ticket });
   }
 
-  async adminRelease(req: { sku: string; reservationId: string; expectedVersion?: number }): Promise<Outcome<ReservationView>> {
+  async adminRelease(req: { sku: string; reservationId: string; expectedVersion?: number }, ticket?: Ticket): Promise<Outcome<ReservationView>> {
     const { reservationId, expectedVersion } = req;
     const data = expectedVersion === undefined ? { reservationId } : { reservationId, expectedVersion };
-    return this.#run(req.sku, { type: 'AdminRelease', data }, this.#viewOf(req));
+    return this.#run(req.sku, { type: 'AdminRelease', data }, this.#viewOf(req), { ticket });
   }
 
   /** The WMS holds the units (called by the bridge's saga). */
@@ -147,10 +148,10 @@ export class Sku extends DurableObject<Env> {
     reservationId: string;
     allocationId: string;
     causedBy?: VectorClock;
-  }): Promise<Outcome<ReservationView>> {
+  }, ticket?: Ticket): Promise<Outcome<ReservationView>> {
     const { reservationId, allocationId, causedBy } = req;
     const command: SkuCommand = { type: 'ConfirmAllocation', data: { reservationId, allocationId }, ...(causedBy ? { causedBy } : {}) };
-    return this.#run(req.sku, command, this.#viewOf(req));
+    return this.#run(req.sku, command, this.#viewOf(req), { ticket });
   }
 
   /** The WMS refused or never answered: compensate with a release (called by the saga). */
@@ -159,10 +160,10 @@ export class Sku extends DurableObject<Env> {
     reservationId: string;
     reason: 'wms_timeout' | 'wms_rejected';
     causedBy?: VectorClock;
-  }): Promise<Outcome<ReservationView>> {
+  }, ticket?: Ticket): Promise<Outcome<ReservationView>> {
     const { reservationId, reason, causedBy } = req;
     const command: SkuCommand = { type: 'FailAllocation', data: { reservationId, reason }, ...(causedBy ? { causedBy } : {}) };
-    return this.#run(req.sku, command, this.#viewOf(req));
+    return this.#run(req.sku, command, this.#viewOf(req), { ticket });
   }
 
   counters(sku: string): Outcome<SkuCounters> {
@@ -321,14 +322,20 @@ export class Sku extends DurableObject<Env> {
     return this.#relayTarget ? relayDueAt(this.#sql, now) : null;
   }
 
+  /**
+   * A command that queued past its ticket's bound is shed first, before storage is read or
+   * written: no event, no idempotency record, so a retry under the same key is decided anew.
+   */
   async #run<T>(
     sku: string,
     command: SkuCommand,
     present: (ctx: SkuContext) => T,
-    idempotency?: IdempotencyInput,
+    { idempotency, ticket }: { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined } = {},
   ): Promise<Outcome<T>> {
     this.#checkSku(sku);
     const now = Date.now();
+    const shed = admit(ticket, now);
+    if (shed) return err(shed);
     const stored = idempotency ? this.#replay<T>(idempotency) : null;
     if (stored) return stored;
     const { outcome, wakeAt } = this.#commit(command, now, present, idempotency);

@@ -26,6 +26,8 @@ export interface Env {
   SOLD_OUT_FRESH_MS?: string;
   /** Ceiling of the outbox push backoff while the bridge is unreachable. */
   RELAY_MAX_BACKOFF_SECONDS?: string;
+  /** How long a command may queue at its SKU object before it is shed with 503 (default 1000 ms; `0` disables). */
+  ADMISSION_MAX_WAIT_MS?: string;
 }
 
 type WorkerEnv = Env;

@@ -1,5 +1,6 @@
 import type { Result } from '../../src/domain/core/result';
 import type { SkuError } from '../../src/domain/sku';
+import type { Overloaded } from './admission';
 
 /** Refusals that come from the object's adapter rather than from the business rules. */
 export type AdapterError =
@@ -8,7 +9,9 @@ export type AdapterError =
   | { code: 'reservation_abandoned' }
   | { code: 'checkout_not_found' }
   | { code: 'checkout_conflict'; status: string }
-  | { code: 'checkout_refused'; checkoutId: string; sku: string; reason: string; details: Record<string, unknown> };
+  | { code: 'checkout_refused'; checkoutId: string; sku: string; reason: string; details: Record<string, unknown> }
+  /** Shed by admission control: the command queued too long and was not run (see `admission.ts`). */
+  | Overloaded;
 
 export type CommandError = SkuError | AdapterError;
 

@@ -6,6 +6,7 @@ import { SkuIdSchema } from '../domain/sku';
 import { requireRole, type AppEnv } from './auth';
 import { errorResponse } from './errors';
 import { requireSignature } from './internalAuth';
+import { overloadOf } from './overload';
 import { admin } from './routes/admin';
 import { checkouts } from './routes/checkouts';
 import { internal } from './routes/internal';
@@ -98,6 +99,12 @@ app.onError((error, c) => {
   // Hono raises HTTPException for malformed requests (e.g. unparsable JSON): a client error.
   if (error instanceof HTTPException && error.status < 500) {
     return errorResponse(c, { code: 'invalid_request', message: error.message || 'invalid request' });
+  }
+  // An object the runtime could not get the call through to: an answer for the client, not a bug.
+  const overload = overloadOf(error);
+  if (overload) {
+    console.warn(JSON.stringify({ level: 'warn', requestId: c.get('requestId'), message: 'overloaded', error: String(error) }));
+    return errorResponse(c, overload);
   }
   console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), message: String(error), stack: (error as Error).stack }));
   return errorResponse(c, { code: 'internal' });

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Overloaded } from '../../durable-objects/sku/admission';
 import type { CommandError } from '../../durable-objects/sku/outcome';
 
 /** Refusals decided at the edge, before any Durable Object is touched. */
@@ -11,6 +12,8 @@ export type EdgeError =
   | { code: 'not_found' }
   /** The sold-out fast path: refused from a fresh projection, the object was not asked. */
   | { code: 'insufficient_stock'; available: 0; source: 'projection' }
+  /** The runtime could not get a call through to an object (see overload.ts). */
+  | Overloaded
   | { code: 'internal' };
 
 export type ApiError = CommandError | EdgeError;
@@ -37,6 +40,7 @@ const STATUS: Record<ApiError['code'], ContentfulStatusCode> = {
   checkout_refused: 409,
   idempotency_key_reused: 422,
   reservation_abandoned: 409,
+  overloaded: 503,
   internal: 500,
 };
 
@@ -62,21 +66,27 @@ const MESSAGE: { [C in ApiError['code']]: (e: Extract<ApiError, { code: C }>) =>
   checkout_refused: (e) => `${e.sku} could not be reserved (${e.reason}); nothing is held`,
   idempotency_key_reused: () => 'this Idempotency-Key was used with a different request',
   reservation_abandoned: () => 'the checkout was cancelled before this line was reserved',
+  overloaded: (e) => `too busy to take this request now; retry in ${e.retryAfterSeconds} s (with the same Idempotency-Key)`,
   internal: () => 'internal error',
 };
 
 export type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 
+/** What the message (or a header) already says is not repeated in details. */
+const SAID: Partial<Record<ApiError['code'], string>> = { invalid_request: 'message', invalid_command: 'reason', overloaded: 'retryAfterSeconds' };
+
 export function errorBody(error: ApiError): ErrorBody {
   const { code, ...rest } = error;
   const message = (MESSAGE[code] as (e: ApiError) => string)(error);
-  // What the message already says is not repeated in details.
-  const said = code === 'invalid_request' ? 'message' : code === 'invalid_command' ? 'reason' : null;
-  const details = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== said));
+  const details = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== SAID[code]));
   return { error: { code, message, ...(Object.keys(details).length > 0 ? { details } : {}) } };
 }
 
 export const errorStatus = (error: ApiError): ContentfulStatusCode => STATUS[error.code];
 
 /** The one place where an error becomes an HTTP response. */
-export const errorResponse = (c: Context, error: ApiError): Response => c.json(errorBody(error), errorStatus(error));
+export function errorResponse(c: Context, error: ApiError): Response {
+  // Rule 9: overload is an answer that says when to come back.
+  if (error.code === 'overloaded') c.header('Retry-After', String(error.retryAfterSeconds));
+  return c.json(errorBody(error), errorStatus(error));
+}

@@ -1,5 +1,6 @@
 import type { Env } from '../env';
 import { errorBody } from './errors';
+import { overloadOf } from './overload';
 import type { ProjectionBatch, ProjectionBatchResult, ProjectionOutcome } from './schemas';
 
 type View = ProjectionBatch['views'][number];
@@ -32,7 +33,6 @@ async function writeView(env: Env, generation: string, view: View): Promise<Proj
     return { sku, result: 'failed', code, message };
   } catch (error) {
     // Thrown by the object or on the way to it; an overloaded object says so (worth retrying later).
-    const overloaded = typeof error === 'object' && error !== null && (error as { overloaded?: unknown }).overloaded === true;
-    return { sku, result: 'failed', code: overloaded ? 'overloaded' : 'internal', message: String(error).slice(0, MESSAGE_CHARS) };
+    return { sku, result: 'failed', code: overloadOf(error) ? 'overloaded' : 'internal', message: String(error).slice(0, MESSAGE_CHARS) };
   }
 }

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { ticket } from '../../../durable-objects/sku/admission';
 import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
 import {
@@ -31,7 +32,7 @@ admin.openapi(
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
-    return respond(c, await c.env.SKU.getByName(sku).setStock({ sku, ...c.req.valid('json') }));
+    return respond(c, await c.env.SKU.getByName(sku).setStock({ sku, ...c.req.valid('json') }, undefined, ticket(c.env)));
   },
 );
 
@@ -52,7 +53,7 @@ admin.openapi(
     const idempotency = key
       ? await idempotencyInput(c.get('principal'), '', 'POST /v1/admin/skus/{sku}/receipts', key, receipt)
       : undefined;
-    return respond(c, await c.env.SKU.getByName(sku).receiveStock({ sku, ...receipt }, idempotency));
+    return respond(c, await c.env.SKU.getByName(sku).receiveStock({ sku, ...receipt }, idempotency, ticket(c.env)));
   },
 );
 
@@ -69,7 +70,7 @@ admin.openapi(
     const { sku, id } = c.req.valid('param');
     const { expectedVersion } = c.req.valid('json');
     const req = expectedVersion === undefined ? { sku, reservationId: id } : { sku, reservationId: id, expectedVersion };
-    return respond(c, await c.env.SKU.getByName(sku).adminRelease(req));
+    return respond(c, await c.env.SKU.getByName(sku).adminRelease(req, ticket(c.env)));
   },
 );
 

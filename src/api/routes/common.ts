@@ -27,6 +27,10 @@ export const errors = {
   404: error('not found'),
   409: error('conflict with the current state'),
   422: error('Idempotency-Key reused with another body'),
+  503: {
+    ...error('overloaded: the request was not taken; retry after Retry-After, with the same Idempotency-Key'),
+    headers: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } },
+  },
 } as const;
 
 export const json = <S>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });

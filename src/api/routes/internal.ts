@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { ticket } from '../../../durable-objects/sku/admission';
 import type { AppEnv } from '../auth';
 import { errorResponse } from '../errors';
 import { respond } from '../respond';
@@ -57,8 +58,8 @@ internal.openapi(
     const ref = { sku, reservationId: id, ...(verdict.causedBy ? { causedBy: verdict.causedBy } : {}) };
     const outcome =
       verdict.outcome === 'confirmed'
-        ? await stub.confirmAllocation({ ...ref, allocationId: verdict.allocationId })
-        : await stub.failAllocation({ ...ref, reason: verdict.reason });
+        ? await stub.confirmAllocation({ ...ref, allocationId: verdict.allocationId }, ticket(c.env))
+        : await stub.failAllocation({ ...ref, reason: verdict.reason }, ticket(c.env));
     return respond(c, outcome);
   },
 );

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { ticket } from '../../../durable-objects/sku/admission';
 import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from '../../domain/sku';
 import { errorResponse } from '../errors';
 import { idempotencyInput } from '../idempotency';
@@ -48,7 +49,7 @@ reservations.openapi(
       }
     }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
-    const outcome = await c.env.SKU.getByName(sku).reserve({ sku, ...request }, idempotency);
+    const outcome = await c.env.SKU.getByName(sku).reserve({ sku, ...request }, idempotency, ticket(c.env));
     return respond(c, outcome, 201);
   },
 );
@@ -81,7 +82,7 @@ reservations.openapi(
   async (c) => {
     const { sku, id } = c.req.valid('param');
     const { customerId } = c.req.valid('json');
-    return respond(c, await c.env.SKU.getByName(sku).complete({ sku, reservationId: id, customerId }));
+    return respond(c, await c.env.SKU.getByName(sku).complete({ sku, reservationId: id, customerId }, ticket(c.env)));
   },
 );
 
@@ -97,7 +98,7 @@ reservations.openapi(
   async (c) => {
     const { sku, id } = c.req.valid('param');
     const { customerId } = c.req.valid('query');
-    return respond(c, await c.env.SKU.getByName(sku).cancel({ sku, reservationId: id, customerId }));
+    return respond(c, await c.env.SKU.getByName(sku).cancel({ sku, reservationId: id, customerId }, ticket(c.env)));
   },
 );
 

@@ -16,7 +16,7 @@ skus.openapi(
       '(`source: "primary"`) with `consistent=true` or while the SKU has no view yet.',
     security,
     request: { params: SkuParamsSchema, query: ConsistentQuerySchema },
-    responses: { 200: json(SkuViewSchema, 'the SKU counters'), 400: errors[400], 401: errors[401], 404: errors[404] },
+    responses: { 200: json(SkuViewSchema, 'the SKU counters'), 400: errors[400], 401: errors[401], 404: errors[404], 503: errors[503] },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');

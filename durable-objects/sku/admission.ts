@@ -1,0 +1,42 @@
+import type { Env } from '../../src/env';
+
+/**
+ * Admission control of a SKU object: a command that queued too long is refused at once, before it
+ * touches storage, instead of being served seconds late while the queue behind it keeps growing.
+ *
+ * The signal is how long the command waited, not how many wait: calls queued behind the input
+ * gate are invisible to the method that runs, but the Worker stamps each call with the time it
+ * sent it, and the object reads its clock when the method starts. By Little's law the backlog is
+ * about that wait times the object's service rate (depth ≈ wait × rate), so bounding the wait
+ * bounds the queue without estimating a rate that changes with what commands cost; like CoDel,
+ * it acts on sojourn time. A refusal costs next to nothing, so a queue that passed the bound
+ * drains at once and the commands accepted meanwhile keep a latency near the bound, not seconds.
+ * The Worker and the object may run on two machines: their clocks differ by milliseconds (NTP),
+ * small against a bound of about a second, and a skew only moves the bound by as much.
+ */
+
+/** Stamped by the Worker on each command it sends; `maxWaitMs` is how long it may queue. */
+export type Ticket = { sentAt: number; maxWaitMs: number };
+
+/** Rule 9: a saturated object answers 503 with when to come back, never 500. */
+export type Overloaded = { code: 'overloaded'; retryAfterSeconds: number };
+
+export const DEFAULT_ADMISSION_MAX_WAIT_MS = 1_000;
+
+/** The ticket of a command sent now, or none when admission control is off (`ADMISSION_MAX_WAIT_MS=0`). */
+export function ticket(env: Pick<Env, 'ADMISSION_MAX_WAIT_MS'>, now = Date.now()): Ticket | undefined {
+  const configured = Number(env.ADMISSION_MAX_WAIT_MS);
+  const valid = env.ADMISSION_MAX_WAIT_MS !== undefined && env.ADMISSION_MAX_WAIT_MS !== '' && Number.isFinite(configured) && configured >= 0;
+  const maxWaitMs = valid ? configured : DEFAULT_ADMISSION_MAX_WAIT_MS;
+  return maxWaitMs > 0 ? { sentAt: now, maxWaitMs } : undefined;
+}
+
+/**
+ * Null when the command may run; the refusal when it waited past its bound. A shed queue drains
+ * within about the bound, hence the Retry-After. Unstamped calls (a checkout's steps, which retry
+ * by themselves) are always admitted.
+ */
+export function admit(stamp: Ticket | undefined, now: number): Overloaded | null {
+  if (!stamp || now - stamp.sentAt <= stamp.maxWaitMs) return null;
+  return { code: 'overloaded', retryAfterSeconds: Math.max(1, Math.ceil(stamp.maxWaitMs / 1000)) };
+}

@@ -1,0 +1,108 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, call, createSku, eventsOf, reserve, uniqueSku } from '../support/api';
+import { edgeWith } from './edgeWith';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The bound the tests' Worker runs with (wrangler.toml). */
+const BOUND_MS = Number(env.ADMISSION_MAX_WAIT_MS);
+
+/**
+ * The SKU object made busy for `ms`: it holds its input gate, as a long command or an alarm run
+ * would, so every call sent meanwhile queues behind it. Resolves once the object is held.
+ */
+function holdObject(sku: string, ms: number): Promise<void> {
+  let held!: () => void;
+  const started = new Promise<void>((resolve) => (held = resolve));
+  void runInDurableObject(env.SKU.getByName(sku) as unknown as DurableObjectStub, (_: unknown, state) =>
+    state.blockConcurrencyWhile(() => {
+      held();
+      return sleep(ms);
+    }),
+  );
+  return started;
+}
+
+const reservedIds = async (sku: string) => (await eventsOf(sku)).filter((e) => e.type === 'StockReserved').map((e) => e.data.reservationId as string);
+
+const shed = (retryAfter: string) => ({
+  status: 503,
+  retryAfter,
+  json: { error: { code: 'overloaded', message: `too busy to take this request now; retry in ${retryAfter} s (with the same Idempotency-Key)` } },
+});
+
+describe('admission control of a SKU object', () => {
+  it('a command that queued past the bound is shed with 503 and Retry-After, appends nothing, and its retry under the same key is decided once', async () => {
+    expect(BOUND_MS).toBeGreaterThan(0);
+    const sku = uniqueSku('shed');
+    await createSku(sku, 10);
+    const before = await eventsOf(sku);
+
+    await holdObject(sku, 2 * BOUND_MS);
+    const queued = await reserve(sku, { customerId: 'alice', qty: 2 }, 'order-1');
+    expect({ status: queued.status, retryAfter: queued.headers.get('retry-after'), json: queued.json }).toEqual(shed(String(Math.ceil(BOUND_MS / 1000))));
+    // Nothing was decided: no event, and no idempotency record that a retry would replay.
+    expect(await eventsOf(sku)).toEqual(before);
+
+    const retried = await reserve(sku, { customerId: 'alice', qty: 2 }, 'order-1');
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    const again = await reserve(sku, { customerId: 'alice', qty: 2 }, 'order-1');
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(retried.text);
+    expect(await reservedIds(sku)).toEqual([retried.json.reservationId]);
+  });
+
+  it('other commands are shed the same way (complete, cancel, stock)', async () => {
+    const sku = uniqueSku('shed');
+    await createSku(sku, 10);
+    const { reservationId } = (await reserve(sku, { customerId: 'bob', qty: 1 }, 'k')).json;
+    const before = await eventsOf(sku);
+
+    await holdObject(sku, 2 * BOUND_MS);
+    const answers = await Promise.all([
+      call('POST', `/v1/skus/${sku}/reservations/${reservationId}/complete`, { body: { customerId: 'bob' } }),
+      call('DELETE', `/v1/skus/${sku}/reservations/${reservationId}?customerId=bob`),
+      call('POST', `/v1/admin/skus/${sku}/receipts`, { key: ADMIN, body: { qty: 5 } }),
+    ]);
+    expect(answers.map((a) => [a.status, a.json.error.code, a.headers.get('retry-after')])).toEqual(answers.map(() => [503, 'overloaded', '1']));
+    expect(await eventsOf(sku)).toEqual(before);
+  });
+
+  it('many concurrent buyers against a tiny bound: some shed with 503, none 500, each 201 in the log once, nothing oversold; the shed ones, retried, are decided once', async () => {
+    const sku = uniqueSku('crowd');
+    await createSku(sku, 150);
+    const tight = edgeWith({ ADMISSION_MAX_WAIT_MS: '10' });
+    // 300 buyers, ten a millisecond: each request sent (and stamped) in its own turn, faster than one object decides.
+    const first = await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => {
+        await sleep(Math.floor(i / 10));
+        return tight('POST', `/v1/skus/${sku}/reservations`, { body: { customerId: `buyer-${i}`, qty: 1 }, headers: { 'idempotency-key': `k-${i}` } });
+      }),
+    );
+    expect(first.filter((r) => ![201, 409, 503].includes(r.status))).toEqual([]);
+    const overloaded = first.filter((r) => r.status === 503);
+    expect(overloaded.length).toBeGreaterThan(0);
+    for (const r of overloaded) {
+      expect(r.json.error.code).toBe('overloaded');
+      expect(r.headers.get('retry-after')).toBe('1');
+    }
+    const granted = first.filter((r) => r.status === 201).map((r) => r.json.reservationId as string);
+    expect((await reservedIds(sku)).sort()).toEqual([...granted].sort());
+
+    // Every shed buyer comes back with the same key: decided normally, never a replay of the 503.
+    for (const [i, r] of first.entries()) {
+      if (r.status !== 503) continue;
+      const retried = await reserve(sku, { customerId: `buyer-${i}`, qty: 1 }, `k-${i}`);
+      expect([201, 409]).toContain(retried.status);
+      expect(retried.headers.get('idempotent-replayed')).toBeNull();
+      if (retried.status === 201) granted.push(retried.json.reservationId);
+    }
+    const log = await reservedIds(sku);
+    expect(log.sort()).toEqual([...granted].sort());
+    expect(log).toHaveLength(150);
+    expect(new Set(log).size).toBe(150);
+    expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json).toMatchObject({ onHand: 150, reserved: 150, available: 0 });
+  });
+});
