@@ -1,0 +1,178 @@
+import { gain } from './gate';
+import { UNAVAILABLE } from './protocol';
+import type { InHand, Shard } from './shard';
+
+/** Units one sibling gave to a walk. */
+type Donation = { readonly donor: Shard; readonly units: number };
+
+/** A shard asking its siblings, one after another, for the units its waiting buyers lack. */
+export type Walk = {
+  readonly incarnation: number;
+  readonly deficit: number;
+  readonly order: readonly Shard[];
+  next: number;
+  readonly bag: Donation[];
+  bagUnits: number;
+  /** A sibling could not be reached: the walk cannot tell that the SKU is empty. */
+  unreachable: boolean;
+};
+
+/**
+ * Starts borrowing for the buyers parked at `shard` unless a walk is under way, the shard knows
+ * its siblings are empty (latched), or its pending units will cover them once announced.
+ * At most one walk per shard, and it asks only siblings not known to be empty: buyers arriving
+ * meanwhile wait for it, so the cost follows the shortage, not the number of buyers.
+ */
+export function ensureWalk(shard: Shard): void {
+  if (shard.walk || shard.latched || shard.parked.length === 0 || !shard.alive) return;
+  const needed = shard.parked.reduce((sum, p) => sum + p.request.qty, 0);
+  const deficit = needed - shard.sellable - shard.pending;
+  if (deficit <= 0) return;
+  const walk: Walk = { incarnation: shard.incarnation, deficit, order: walkOrder(shard), next: 0, bag: [], bagUnits: 0, unreachable: false };
+  shard.walk = walk;
+  shard.world.metrics.walks++;
+  step(shard, walk);
+}
+
+/** Siblings believed to hold most first (hints come back with every transfer), then the ring. */
+function walkOrder(shard: Shard): Shard[] {
+  const n = shard.siblings.length + 1;
+  const ring = (s: Shard) => (s.index - shard.index + n) % n;
+  return [...shard.unconfirmed].sort((a, b) => (shard.hints.get(b) ?? 0) - (shard.hints.get(a) ?? 0) || ring(a) - ring(b));
+}
+
+function current(shard: Shard, walk: Walk): boolean {
+  return shard.walk === walk && shard.incarnation === walk.incarnation;
+}
+
+function step(shard: Shard, walk: Walk): void {
+  while (walk.next < walk.order.length) {
+    const sibling = walk.order[walk.next++]!;
+    if (shard.isSuspect(sibling)) {
+      walk.unreachable = true;
+      continue;
+    }
+    return visit(shard, walk, sibling);
+  }
+  finish(shard, walk);
+}
+
+/** One transfer request: a command on the sibling, which gives what it can spare. */
+function visit(shard: Shard, walk: Walk, sibling: Shard): void {
+  const world = shard.world;
+  const remaining = walk.deficit - walk.bagUnits;
+  world.metrics.visits++;
+  world.clock.after(world.oneWayMs(), () => {
+    if (!sibling.alive) return unreachable(shard, walk, sibling);
+    sibling.enqueueUrgent({
+      start: () => world.serviceMs(),
+      run: () => {
+        const units = donate(sibling, shard, remaining);
+        const left = sibling.sellable + sibling.pending;
+        const announcements = sibling.announcements;
+        world.clock.after(world.oneWayMs(), () => received(shard, walk, sibling, units, left, announcements));
+      },
+      lost: () => unreachable(shard, walk, sibling),
+    });
+  });
+}
+
+/** A call into a failed location fails after a while; the sibling is skipped for some time. */
+function unreachable(shard: Shard, walk: Walk, sibling: Shard): void {
+  shard.world.clock.after(shard.world.scenario.failure.siblingTimeoutMs, () => {
+    if (!current(shard, walk)) return;
+    shard.suspect(sibling);
+    walk.unreachable = true;
+    step(shard, walk);
+  });
+}
+
+/**
+ * The donor gives the remaining deficit, or half of what it holds if that is more (so the
+ * receiver does not come back at once), pending units first. A donor left empty subscribes the
+ * receiver: it will be told before any unit it gets back becomes sellable.
+ */
+function donate(donor: Shard, receiver: Shard, remaining: number): number {
+  const has = donor.sellable + donor.pending;
+  const units = Math.min(has, Math.max(remaining, Math.ceil(has / 2)));
+  const fromPending = Math.min(donor.pending, units);
+  donor.pending -= fromPending;
+  donor.sku.pending -= fromPending;
+  donor.sellable -= units - fromPending;
+  donor.sku.sellable -= units - fromPending;
+  donor.sku.inTransit += units;
+  if (units > 0) {
+    donor.world.metrics.transfers++;
+    donor.world.metrics.unitsMoved += units;
+  }
+  if (has - units === 0) donor.subscribe(receiver);
+  return units;
+}
+
+/**
+ * A donor's answer. One left empty is known empty from now on — unless an undrain it sent after
+ * this answer overtook it on the network (`announcements` tells).
+ */
+function received(shard: Shard, walk: Walk, donor: Shard, units: number, left: number, announcements: number): void {
+  if (!current(shard, walk)) return returnUnits(donor, units);
+  shard.hints.set(donor, left);
+  if (left === 0 && (shard.heard.get(donor) ?? 0) <= announcements) shard.unconfirmed.delete(donor);
+  if (units > 0) {
+    walk.bag.push({ donor, units });
+    walk.bagUnits += units;
+  }
+  if (walk.bagUnits >= walk.deficit) finish(shard, walk);
+  else step(shard, walk);
+}
+
+/**
+ * The receiving side of the transfers: one command that takes the units in and decides every
+ * waiting buyer. A shard refuses only when every sibling is known empty (latched); when a
+ * sibling could not be reached, those it cannot serve get 503 instead.
+ */
+function finish(shard: Shard, walk: Walk): void {
+  const world = shard.world;
+  shard.enqueueUrgent({
+    start: () => world.serviceMs(1 + shard.parked.length),
+    run: () => {
+      shard.walk = null;
+      shard.sku.inTransit -= walk.bagUnits;
+      const inHand: InHand = { units: walk.bagUnits };
+      settleParked(shard, inHand, walk.unreachable && walk.bagUnits < walk.deficit);
+      gain(shard, inHand.units);
+      ensureWalk(shard);
+    },
+    // The shard failed holding the bag: abandonWalk returns it to the donors.
+    lost: () => {},
+  });
+}
+
+/**
+ * Decides the buyers parked at `shard` (refusing only when it is latched); when a sibling could
+ * not be reached, those the shard cannot serve get 503 with Retry-After rather than a refusal
+ * that might be wrong. The rest stay parked.
+ */
+export function settleParked(shard: Shard, inHand: InHand, siblingUnreachable: boolean): void {
+  const waiting = shard.parked;
+  shard.parked = [];
+  for (const p of waiting) {
+    const answer = shard.decide(p.request, inHand, shard.latched);
+    if (answer) p.reply(answer);
+    else if (siblingUnreachable && inHand.units + shard.sellable + shard.pending < p.request.qty) p.reply(UNAVAILABLE);
+    else shard.parked.push(p);
+  }
+}
+
+/** The receiver failed: what it had collected goes back to the donors once they notice. */
+export function abandonWalk(walk: Walk): void {
+  for (const { donor, units } of walk.bag) returnUnits(donor, units);
+}
+
+function returnUnits(donor: Shard, units: number): void {
+  if (units === 0) return;
+  const world = donor.world;
+  world.clock.after(world.scenario.failure.siblingTimeoutMs, () => {
+    donor.sku.inTransit -= units;
+    gain(donor, units);
+  });
+}

@@ -1,0 +1,187 @@
+import { arrivalTime } from './arrivals';
+import { sampleOf } from './lognormal';
+import type { Answer, Request, Reservation } from './protocol';
+import type { Shard } from './shard';
+import type { Sku } from './sku';
+import { callObject } from './worker';
+import type { World } from './world';
+
+type Buyer = {
+  readonly id: number;
+  readonly sku: Sku;
+  readonly qty: number;
+  readonly arrivedAt: number;
+  keys: number;
+  watching: boolean;
+  repeated: boolean;
+};
+
+/** Idempotency keys per buyer: far more than a buyer ever uses. */
+const KEYS_PER_BUYER = 1024;
+
+/**
+ * The open-loop flash-sale crowd: each buyer arrives once (the stated curve), reads the KV view,
+ * reserves, retries 503s after Retry-After plus jitter with the same Idempotency-Key, then
+ * completes or abandons; refused buyers may keep polling the view and try again.
+ */
+export class FlashSale {
+  private readonly cumulative: number[];
+
+  constructor(
+    private readonly world: World,
+    private readonly skus: readonly Sku[],
+  ) {
+    let sum = 0;
+    this.cumulative = world.scenario.skus.map((s) => (sum += s.weight));
+  }
+
+  /** Draws every buyer up front, then lets each arrival schedule the next: the event queue stays short. */
+  start(): void {
+    const { random, scenario } = this.world;
+    const crowd: Buyer[] = [];
+    for (let id = 0; id < scenario.buyers.count; id++) {
+      const arrivedAt = arrivalTime(random, scenario.buyers.arrival);
+      const sku = this.skus[this.pickSku()]!;
+      const qty = random.chance(scenario.buyers.qty2Share) ? 2 : 1;
+      crowd.push({ id, sku, qty, arrivedAt, keys: 0, watching: false, repeated: false });
+    }
+    crowd.sort((a, b) => a.arrivedAt - b.arrivedAt);
+    let next = 0;
+    const arriveNext = () => {
+      const buyer = crowd[next++]!;
+      if (next < crowd.length) this.world.clock.at(crowd[next]!.arrivedAt, arriveNext);
+      this.arrive(buyer);
+    };
+    if (crowd.length > 0) this.world.clock.at(crowd[0]!.arrivedAt, arriveNext);
+  }
+
+  private pickSku(): number {
+    const target = this.world.random.next() * this.cumulative.at(-1)!;
+    let low = 0;
+    let high = this.cumulative.length - 1;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.cumulative[mid]! > target) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+
+  private arrive(buyer: Buyer): void {
+    this.world.metrics.buyers++;
+    if (this.visible(buyer.sku) < buyer.qty) {
+      this.world.metrics.sawSoldOut++;
+      return this.watch(buyer);
+    }
+    this.reserve(buyer, buyer.qty);
+  }
+
+  /** What the buyer's KV read shows: the view as of a propagation delay ago. */
+  private visible(sku: Sku): number {
+    const { propagationMaxMs } = this.world.scenario.readModel;
+    return sku.view.read(this.world.now - this.world.random.uniform(0, propagationMaxMs));
+  }
+
+  private key(buyer: Buyer): number {
+    return buyer.id * KEYS_PER_BUYER + buyer.keys++;
+  }
+
+  private reserve(buyer: Buyer, qty: number): void {
+    const request: Request = { kind: 'reserve', key: this.key(buyer), customer: buyer.id, qty };
+    this.send(buyer, request, (answer, firstSentAt) => {
+      const metrics = this.world.metrics;
+      metrics.answerLatencies.push(this.world.now - firstSentAt);
+      if (answer.code === 'reserved') {
+        metrics.accepted++;
+        if (answer.replayed) metrics.replayed++;
+        metrics.latencies.push(this.world.now - firstSentAt);
+        this.reserved(buyer, answer.reservation);
+      } else if (answer.code === 'insufficient_stock') {
+        metrics.insufficientStock++;
+        this.watch(buyer);
+      } else if (answer.code === 'customer_limit') metrics.customerLimit++;
+    });
+  }
+
+  private reserved(buyer: Buyer, reservation: Reservation): void {
+    const { random, scenario, clock } = this.world;
+    if (!buyer.repeated && random.chance(scenario.buyers.repeatShare)) {
+      buyer.repeated = true;
+      this.reserve(buyer, 1);
+    }
+    if (!random.chance(scenario.buyers.completeShare)) return;
+    clock.after(sampleOf(scenario.buyers.checkout, random), () => {
+      const request: Request = { kind: 'complete', key: this.key(buyer), reservation };
+      this.send(buyer, request, (answer) => {
+        if (answer.code === 'completed') this.world.metrics.completed++;
+        else this.world.metrics.completedAfterExpiry++;
+      });
+    });
+  }
+
+  /** A refused buyer polls the view (maybe) until its watch ends, and tries again when units show. */
+  private watch(buyer: Buyer): void {
+    const { random, scenario, clock } = this.world;
+    const b = scenario.buyers;
+    if (!buyer.watching) {
+      if (!random.chance(b.watchShare)) return;
+      buyer.watching = true;
+      this.world.metrics.watchers++;
+    }
+    const at = clock.now + b.watchEveryMs + random.uniform(-b.watchJitterMs, b.watchJitterMs);
+    if (at > buyer.arrivedAt + b.watchForMs) return;
+    clock.at(at, () => {
+      if (this.visible(buyer.sku) >= buyer.qty) this.reserve(buyer, buyer.qty);
+      else this.watch(buyer);
+    });
+  }
+
+  private send(buyer: Buyer, request: Request, onFinal: (answer: Answer, firstSentAt: number) => void): void {
+    new Exchange(this.world, buyer.sku.route(buyer.id), request, onFinal);
+  }
+}
+
+/**
+ * One request with its retries: 503s are retried after Retry-After plus jitter with the same
+ * Idempotency-Key, up to the budget. An answer later than the client's timeout is one the buyer
+ * never saw: an unexplained failure.
+ */
+class Exchange {
+  private readonly firstSentAt: number;
+  private retries = 0;
+
+  constructor(
+    private readonly world: World,
+    private readonly shard: Shard,
+    private readonly request: Request,
+    private readonly onFinal: (answer: Answer, firstSentAt: number) => void,
+  ) {
+    this.firstSentAt = world.now;
+    this.send(0);
+  }
+
+  private send(waitMs: number): void {
+    const metrics = this.world.metrics;
+    if (this.request.kind === 'reserve') metrics.reserveRequests++;
+    else metrics.completeRequests++;
+    const sentAt = this.world.now + waitMs;
+    callObject(this.world, this.shard, this.request, (answer) => this.answered(answer, sentAt), waitMs);
+  }
+
+  private answered(answer: Answer, sentAt: number): void {
+    const { metrics, scenario, random } = this.world;
+    if (this.world.now - sentAt > scenario.buyers.clientTimeoutMs) {
+      metrics.timedOut++;
+      return;
+    }
+    if (answer.code !== 'overloaded' && answer.code !== 'unavailable') return this.onFinal(answer, this.firstSentAt);
+    metrics[answer.code]++;
+    const { admission } = scenario;
+    if (this.retries++ >= admission.retryBudget) {
+      metrics.gaveUp++;
+      return;
+    }
+    const retryAfter = answer.code === 'overloaded' ? admission.retryAfterOverloadedMs : admission.retryAfterUnavailableMs;
+    this.send(retryAfter + random.uniform(0, admission.retryJitterMs));
+  }
+}

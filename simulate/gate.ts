@@ -1,0 +1,88 @@
+import type { Shard } from './shard';
+import { ensureWalk, settleParked } from './borrow';
+
+/** An undrain round in progress: how many subscribers have not acknowledged yet. */
+export type Round = { awaiting: number };
+
+/**
+ * Units coming back to a shard (a released hold, a transfer's leftovers, a bag returned after a
+ * failure). Siblings that found this shard empty no longer ask it, and once all of a shard's
+ * siblings are known empty it refuses without asking (the sold-out latch). So while any such
+ * subscriber exists the units stay pending — sellable by no one, though a borrowing sibling may
+ * take them — until every subscriber has acknowledged that this shard is not empty any more.
+ * Then no buyer is ever refused while units are sellable somewhere.
+ */
+export function gain(shard: Shard, units: number): void {
+  if (units <= 0) return;
+  if (shard.alive && shard.subscribers.size === 0 && !shard.round) {
+    shard.sellable += units;
+    shard.sku.sellable += units;
+    return;
+  }
+  shard.pending += units;
+  shard.sku.pending += units;
+  if (shard.alive && !shard.round) startRound(shard);
+}
+
+/** After a restart: pending units announced again to the subscribers that had not acknowledged (the round was in memory). */
+export function resumeGate(shard: Shard): void {
+  if (shard.pending > 0) startRound(shard);
+}
+
+function startRound(shard: Shard): void {
+  const targets = [...shard.subscribers];
+  const round: Round = { awaiting: targets.length };
+  shard.round = round;
+  const announcement = ++shard.announcements;
+  if (targets.length === 0) commit(shard, round);
+  for (const [target, subscription] of targets) undrain(shard, round, announcement, target, subscription);
+}
+
+/** Tells a subscriber that `shard` is not empty any more; it answers once it has taken note. */
+function undrain(shard: Shard, round: Round, announcement: number, target: Shard, subscription: number): void {
+  const world = shard.world;
+  world.metrics.undrains++;
+  const ack = () => acknowledged(shard, round, target, subscription);
+  // A target that failed restarts knowing nothing of its siblings: its failure is as good as an acknowledgement.
+  const { siblingTimeoutMs } = world.scenario.failure;
+  world.clock.after(world.oneWayMs(), () => {
+    if (!target.alive) return world.clock.after(siblingTimeoutMs, ack);
+    target.enqueueUrgent({
+      start: () => world.serviceMs(),
+      run: () => {
+        target.unconfirmed.add(shard);
+        target.heard.set(shard, Math.max(target.heard.get(shard) ?? 0, announcement));
+        world.clock.after(world.oneWayMs(), ack);
+        ensureWalk(target);
+      },
+      lost: () => world.clock.after(siblingTimeoutMs, ack),
+    });
+  });
+}
+
+/** A subscriber took note: forgotten, unless it subscribed again meanwhile. */
+function acknowledged(shard: Shard, round: Round, target: Shard, subscription: number): void {
+  if (shard.round !== round) return;
+  if (shard.subscribers.get(target) === subscription) shard.subscribers.delete(target);
+  if (--round.awaiting === 0) commit(shard, round);
+}
+
+/** Every subscriber told: pending units become sellable, and buyers waiting for them are decided. */
+function commit(shard: Shard, round: Round): void {
+  const world = shard.world;
+  shard.enqueueUrgent({
+    start: () => world.serviceMs(1 + shard.parked.length),
+    run: () => {
+      if (shard.round !== round) return;
+      shard.round = null;
+      if (shard.pending > 0 && shard.subscribers.size > 0) return startRound(shard);
+      shard.sellable += shard.pending;
+      shard.sku.sellable += shard.pending;
+      shard.sku.pending -= shard.pending;
+      shard.pending = 0;
+      settleParked(shard, { units: 0 }, false);
+      ensureWalk(shard);
+    },
+    lost: () => {},
+  });
+}

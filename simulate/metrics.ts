@@ -1,0 +1,52 @@
+/** Counters and latencies one run collects; the shards, Worker and buyers add to them. */
+export class Metrics {
+  buyers = 0;
+  /** Reservation requests sent by buyers, retries included. */
+  reserveRequests = 0;
+  completeRequests = 0;
+  accepted = 0;
+  replayed = 0;
+  insufficientStock = 0;
+  customerLimit = 0;
+  overloaded = 0;
+  unavailable = 0;
+  gaveUp = 0;
+  /** Requests the buyer stopped waiting for: the only unexplained failures in the model. */
+  timedOut = 0;
+  sawSoldOut = 0;
+  watchers = 0;
+  completed = 0;
+  completedAfterExpiry = 0;
+  expiredHolds = 0;
+  walks = 0;
+  visits = 0;
+  transfers = 0;
+  unitsMoved = 0;
+  undrains = 0;
+  commands = 0;
+  maxDepth = 0;
+  /** First send to 201, retries included: accepted reservations. */
+  readonly latencies: number[] = [];
+  /** First send to the final answer (201 or 409), retries included: every reservation request decided. */
+  readonly answerLatencies: number[] = [];
+  private readonly decisionsPerSecond: number[] = [];
+
+  /** A reservation decided (granted or refused) at `now`: for the shards' throughput. */
+  decided(now: number): void {
+    const second = Math.floor(now / 1000);
+    this.decisionsPerSecond[second] = (this.decisionsPerSecond[second] ?? 0) + 1;
+  }
+
+  peakDecisionsPerSecond(): number {
+    let peak = 0;
+    for (const n of this.decisionsPerSecond) if (n !== undefined && n > peak) peak = n;
+    return peak;
+  }
+}
+
+/** The q-quantile (0..1) of `values` (nearest rank); null for none. */
+export function percentile(values: readonly number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}

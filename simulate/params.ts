@@ -1,0 +1,85 @@
+import type { LogNormal } from './lognormal';
+import type { ServiceTime } from './serviceTime';
+
+/** What a command costs on an object's single thread (milliseconds). */
+export type ServiceProfile = {
+  readonly name: string;
+  /** One command: a reservation, a completion, either side of a transfer, an undrain, a projection flush. */
+  readonly command: ServiceTime;
+  /** One expired hold released by the TTL alarm. */
+  readonly expiryMs: number;
+  readonly source: string;
+};
+
+export type Network = {
+  /** Round trip Worker → object and object → object, drawn uniformly in [min, max]. */
+  readonly rttMinMs: number;
+  readonly rttMaxMs: number;
+};
+
+export type Admission = {
+  /** Commands waiting or in service beyond which a buyer's request is answered 503 at once. */
+  readonly depth: number;
+  readonly retryAfterOverloadedMs: number;
+  /** Retry-After when the object's location is unreachable (it restarts elsewhere). */
+  readonly retryAfterUnavailableMs: number;
+  /** Each retry waits Retry-After plus uniform jitter in [0, this]. */
+  readonly retryJitterMs: number;
+  /** Retries of one request (same Idempotency-Key) before the buyer gives up. */
+  readonly retryBudget: number;
+};
+
+export type Failure = {
+  /** How long the Worker's call to an object in a failed location takes to fail. */
+  readonly detectMs: number;
+  /** How long a shard waits for a sibling's answer (a healthy one answers within milliseconds). */
+  readonly siblingTimeoutMs: number;
+  /** How long a shard skips a sibling whose call failed before trying it again. */
+  readonly suspectMs: number;
+};
+
+/** Arrival density: a linear ramp to a peak, then exponential decay, cut off at the window's end. */
+export type ArrivalCurve = { readonly rampMs: number; readonly decayMs: number; readonly windowMs: number };
+
+export type Buyers = {
+  readonly count: number;
+  readonly arrival: ArrivalCurve;
+  readonly qty2Share: number;
+  /** Buyers who reserve once more (qty 1) right after their first success: they meet limitPerCustomer. */
+  readonly repeatShare: number;
+  /** Reservations completed; the rest are abandoned and expire at the TTL. */
+  readonly completeShare: number;
+  readonly checkout: LogNormal;
+  /** Refused buyers (and those whose view showed sold out) who keep polling the view and try again. */
+  readonly watchShare: number;
+  readonly watchEveryMs: number;
+  readonly watchJitterMs: number;
+  readonly watchForMs: number;
+  /** A request without an answer after this long is a failure the buyer cannot explain. */
+  readonly clientTimeoutMs: number;
+};
+
+export type SkuSpec = { readonly stock: number; readonly shards: number; readonly weight: number; readonly limitPerCustomer: number };
+
+export type Holds = { readonly ttlMs: number; readonly alarmChunk: number };
+
+export type ReadModel = { readonly flushEveryMs: number; readonly propagationMaxMs: number };
+
+/** The objects in one location stop at `atMs` and serve again, restarted elsewhere, `durationMs` later. */
+export type Outage = { readonly atMs: number; readonly durationMs: number; readonly location: number };
+
+export type Scenario = {
+  readonly name: string;
+  readonly seed: number;
+  readonly profile: ServiceProfile;
+  readonly skus: readonly SkuSpec[];
+  readonly buyers: Buyers;
+  readonly admission: Admission;
+  readonly network: Network;
+  readonly failure: Failure;
+  readonly holds: Holds;
+  readonly readModel: ReadModel;
+  /** Shard i of a SKU lives in location i mod locations. */
+  readonly locations: number;
+  readonly outage: Outage | null;
+};

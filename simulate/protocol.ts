@@ -1,0 +1,33 @@
+import type { Shard } from './shard';
+
+/** A held, completed or released reservation: a row of the shard's reservations table. */
+export type Reservation = {
+  readonly id: number;
+  readonly shard: Shard;
+  readonly customer: number;
+  readonly qty: number;
+  readonly expiresAt: number;
+  state: 'held' | 'completed' | 'released';
+};
+
+export type ReserveRequest = { readonly kind: 'reserve'; readonly key: number; readonly customer: number; readonly qty: number };
+export type CompleteRequest = { readonly kind: 'complete'; readonly key: number; readonly reservation: Reservation };
+export type Request = ReserveRequest | CompleteRequest;
+
+/** What the Worker answers a buyer: 201, 409, or 503 with Retry-After. */
+export type Answer =
+  | { readonly code: 'reserved'; readonly reservation: Reservation; readonly replayed: boolean }
+  | { readonly code: 'completed' | 'reservation_expired' | 'insufficient_stock' | 'customer_limit' }
+  | { readonly code: 'overloaded' | 'unavailable' };
+
+export const OVERLOADED: Answer = { code: 'overloaded' };
+export const UNAVAILABLE: Answer = { code: 'unavailable' };
+
+export type Reply = (answer: Answer) => void;
+
+/**
+ * One unit of work on an object's single thread. `start` returns its service time (it may read
+ * state: what an alarm run will release), `run` commits it at the end of that time, and `lost`
+ * tells its sender when the object failed before committing it.
+ */
+export type Command = { start(): number; run(): void; lost(): void };

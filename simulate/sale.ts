@@ -1,0 +1,112 @@
+import { FlashSale } from './buyers';
+import { percentile } from './metrics';
+import { scheduleOutage } from './outage';
+import type { Scenario } from './params';
+import { Sku } from './sku';
+import { World } from './world';
+
+/** What one simulated sale produced: latencies in ms, times in seconds. */
+export type SaleResult = {
+  readonly scenario: string;
+  readonly profile: string;
+  readonly shards: string;
+  /** Admission queue depth; null when there is none. */
+  readonly depth: number | null;
+  readonly buyers: number;
+  readonly reserveRequests: number;
+  readonly completeRequests: number;
+  readonly accepted: number;
+  readonly p50: number | null;
+  readonly p99: number | null;
+  readonly maxLatency: number | null;
+  /** p99 from first send to the final 201 or 409, refusals included. */
+  readonly answerP99: number | null;
+  /** When the SKU (the most popular one, in a catalogue) first had every unit reserved or sold. */
+  readonly sellOutSeconds: number | null;
+  readonly skusSoldOut: number;
+  readonly insufficientStock: number;
+  readonly customerLimit: number;
+  readonly overloaded: number;
+  readonly unavailable: number;
+  readonly gaveUp: number;
+  readonly timedOut: number;
+  readonly replayed: number;
+  readonly sawSoldOut: number;
+  readonly watchers: number;
+  readonly completed: number;
+  readonly completedAfterExpiry: number;
+  readonly expiredHolds: number;
+  readonly walks: number;
+  readonly visits: number;
+  readonly transfers: number;
+  readonly unitsMoved: number;
+  readonly undrains: number;
+  readonly oversold: number;
+  readonly stranded: number;
+  readonly conserved: boolean;
+  /** Share of buyers' requests answered with something they can act on (no unexplained 5xx). */
+  readonly explainedShare: number;
+  readonly peakDecisionsPerSecond: number;
+  readonly maxDepth: number;
+  readonly commands: number;
+  readonly events: number;
+};
+
+/** Runs one scenario to its end (every buyer done, every hold completed or expired); the SKUs as they end. */
+export function runSale(scenario: Scenario): { world: World; skus: Sku[] } {
+  const world = new World(scenario);
+  const skus = scenario.skus.map((spec) => new Sku(world, spec));
+  new FlashSale(world, skus).start();
+  if (scenario.outage) scheduleOutage(world, skus, scenario.outage);
+  world.clock.run();
+  return { world, skus };
+}
+
+export function simulateSale(scenario: Scenario): SaleResult {
+  const { world, skus } = runSale(scenario);
+  const m = world.metrics;
+  const hottest = skus[scenario.skus.reduce((best, s, i, all) => (s.weight > all[best]!.weight ? i : best), 0)]!;
+  const shardCounts = [...new Set(scenario.skus.map((s) => s.shards))];
+  const requests = m.reserveRequests + m.completeRequests;
+  return {
+    scenario: scenario.name,
+    profile: scenario.profile.name,
+    shards: shardCounts.length === 1 ? String(shardCounts[0]) : `${Math.min(...shardCounts)}–${Math.max(...shardCounts)}`,
+    depth: Number.isFinite(scenario.admission.depth) ? scenario.admission.depth : null,
+    buyers: m.buyers,
+    reserveRequests: m.reserveRequests,
+    completeRequests: m.completeRequests,
+    accepted: m.accepted,
+    p50: percentile(m.latencies, 0.5),
+    p99: percentile(m.latencies, 0.99),
+    maxLatency: percentile(m.latencies, 1),
+    answerP99: percentile(m.answerLatencies, 0.99),
+    sellOutSeconds: hottest.soldOutAt === null ? null : hottest.soldOutAt / 1000,
+    skusSoldOut: skus.filter((s) => s.soldOutAt !== null).length,
+    insufficientStock: m.insufficientStock,
+    customerLimit: m.customerLimit,
+    overloaded: m.overloaded,
+    unavailable: m.unavailable,
+    gaveUp: m.gaveUp,
+    timedOut: m.timedOut,
+    replayed: m.replayed,
+    sawSoldOut: m.sawSoldOut,
+    watchers: m.watchers,
+    completed: m.completed,
+    completedAfterExpiry: m.completedAfterExpiry,
+    expiredHolds: m.expiredHolds,
+    walks: m.walks,
+    visits: m.visits,
+    transfers: m.transfers,
+    unitsMoved: m.unitsMoved,
+    undrains: m.undrains,
+    oversold: skus.reduce((sum, s) => sum + s.oversold, 0),
+    stranded: skus.reduce((sum, s) => sum + s.stranded, 0),
+    conserved: skus.every((s) => s.conserved()),
+    explainedShare: requests === 0 ? 1 : 1 - m.timedOut / requests,
+    peakDecisionsPerSecond: m.peakDecisionsPerSecond(),
+    maxDepth: m.maxDepth,
+    commands: m.commands,
+    events: world.clock.events,
+  };
+}

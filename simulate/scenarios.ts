@@ -1,0 +1,116 @@
+import { peakRate } from './arrivals';
+import { fitMedianP99 } from './lognormal';
+import type { Admission, Buyers, Failure, Holds, Network, ReadModel, Scenario, ServiceProfile, SkuSpec } from './params';
+import { serviceMean } from './serviceTime';
+
+/** The hot SKU's stock and the shard counts and admission depths explored. */
+const HOT_STOCK = 10_000;
+const LIMIT_PER_CUSTOMER = 2;
+export const SHARD_COUNTS = [1, 8, 16, 32, 64] as const;
+export const DEPTHS = [16, 64, 256, Number.POSITIVE_INFINITY] as const;
+const CATALOGUE = { skus: 1000, zipfExponent: 1, stockPerSku: 100 } as const;
+export const P99_TARGET_MS = 80;
+
+const network: Network = { rttMinMs: 1, rttMaxMs: 5 };
+const admission: Admission = { depth: 64, retryAfterOverloadedMs: 1000, retryAfterUnavailableMs: 5000, retryJitterMs: 1000, retryBudget: 10 };
+const failure: Failure = { detectMs: 1000, siblingTimeoutMs: 250, suspectMs: 5000 };
+const buyers: Buyers = {
+  count: 120_000,
+  arrival: { rampMs: 1000, decayMs: 2000, windowMs: 10_000 },
+  qty2Share: 0.2,
+  repeatShare: 0.05,
+  completeShare: 0.8,
+  checkout: fitMedianP99(40_000, 240_000),
+  watchShare: 0.1,
+  watchEveryMs: 30_000,
+  watchJitterMs: 10_000,
+  watchForMs: 600_000,
+  clientTimeoutMs: 10_000,
+};
+const holds: Holds = { ttlMs: 300_000, alarmChunk: 100 };
+const readModel: ReadModel = { flushEveryMs: 1000, propagationMaxMs: 60_000 };
+const LOCATIONS = 4;
+const OUTAGE = { atMs: 300, durationMs: 30_000, location: 0 } as const;
+
+/** The stated assumptions (no measurement behind them), printed with the inputs. */
+export const ASSUMPTIONS: readonly { input: string; value: string; source: string }[] = [
+  { input: 'Worker → object RTT', value: `${network.rttMinMs}–${network.rttMaxMs} ms uniform`, source: 'assumed: Worker and shard objects in one region (same colo ~1 ms, neighbouring colos a few ms); the buyer ↔ edge leg is not part of the latency' },
+  { input: 'object → object RTT', value: `${network.rttMinMs}–${network.rttMaxMs} ms uniform`, source: `assumed: a SKU's shards spread over ${LOCATIONS} data centres of that region` },
+  { input: 'buyers', value: `${buyers.count.toLocaleString('en-US')}`, source: 'headline: 120,000 concurrent checkouts' },
+  {
+    input: 'arrival curve',
+    value: `linear ramp to a peak at ${buyers.arrival.rampMs / 1000} s, then e^(−t/${buyers.arrival.decayMs / 1000} s), all within ${buyers.arrival.windowMs / 1000} s (peak ≈ ${Math.round(peakRate(buyers.count, buyers.arrival)).toLocaleString('en-US')} arrivals/s)`,
+    source: 'assumed: the countdown ends, everyone clicks in the first seconds',
+  },
+  { input: 'qty / limitPerCustomer', value: `qty 2 for ${buyers.qty2Share * 100}%, else 1; limit ${LIMIT_PER_CUSTOMER}; ${buyers.repeatShare * 100}% reserve again (qty 1) after a success`, source: 'brief; the repeat share is assumed (exercises customer_limit)' },
+  { input: 'checkout', value: `${buyers.completeShare * 100}% complete (lognormal, median 40 s, p99 240 s), the rest abandon`, source: 'assumed' },
+  { input: 'reservation TTL / alarm', value: `${holds.ttlMs / 1000} s; expiries released ${holds.alarmChunk} per alarm run`, source: 'DESIGN.md rule 6 (default TTL 300 s); commit 127bcbe (chunks of 100)' },
+  { input: 'watchers', value: `${buyers.watchShare * 100}% of refused buyers poll the view every ${buyers.watchEveryMs / 1000} ± ${buyers.watchJitterMs / 1000} s for ${buyers.watchForMs / 60_000} min`, source: 'assumed (brings buyers back when expired holds return units)' },
+  { input: 'admission control', value: `queue depth D = ${admission.depth} per object (explored ${DEPTHS.map((d) => (Number.isFinite(d) ? d : '∞')).join(', ')}); beyond it 503 at once`, source: 'DESIGN.md rule 9' },
+  { input: 'Retry-After', value: `${admission.retryAfterOverloadedMs / 1000} s overloaded, ${admission.retryAfterUnavailableMs / 1000} s unreachable location; + 0–${admission.retryJitterMs / 1000} s jitter; ${admission.retryBudget} retries, same Idempotency-Key`, source: 'assumed client policy' },
+  { input: 'client timeout', value: `${buyers.clientTimeoutMs / 1000} s`, source: 'assumed: a request unanswered this long is an unexplained failure' },
+  { input: 'failure detection', value: `the Worker's call into a failed location fails after ${failure.detectMs / 1000} s, a shard's call to a sibling after ${failure.siblingTimeoutMs} ms; a shard skips a failed sibling for ${failure.suspectMs / 1000} s`, source: 'assumed' },
+  {
+    input: 'regional outage',
+    value: `location ${OUTAGE.location} of ${LOCATIONS} (${100 / LOCATIONS}% of shards) down at t = ${OUTAGE.atMs / 1000} s (mid-sell-out) for ${OUTAGE.durationMs / 1000} s`,
+    source: 'assumed failover time: Cloudflare restarts an object elsewhere but documents no time; 30 s is the brief\'s example',
+  },
+  { input: 'catalogue', value: `${CATALOGUE.skus.toLocaleString('en-US')} SKUs, Zipf s = ${CATALOGUE.zipfExponent}, ${CATALOGUE.stockPerSku} units each`, source: 'assumed (brief\'s example)' },
+];
+
+/** Builds a scenario from the defaults above. */
+export function scenario(name: string, profile: ServiceProfile, skus: SkuSpec[], seed: number, overrides: Partial<Scenario> = {}): Scenario {
+  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, ...overrides };
+}
+
+const hotSpec = (shards: number): SkuSpec => ({ stock: HOT_STOCK, shards, weight: 1, limitPerCustomer: LIMIT_PER_CUSTOMER });
+
+/** (a) One hot SKU, 120,000 buyers. */
+export function hotSku(profile: ServiceProfile, shards: number, depth = admission.depth, seed = 1): Scenario {
+  return scenario('hot SKU', profile, [hotSpec(shards)], seed, { admission: { ...admission, depth } });
+}
+
+/** (c) The hot SKU losing one location's shards mid-sell-out until they restart elsewhere. */
+export function outage(profile: ServiceProfile, shards: number, seed = 1): Scenario {
+  return scenario('regional outage', profile, [hotSpec(shards)], seed, { outage: OUTAGE });
+}
+
+export type CataloguePolicy = 'one shard each' | 'eight shards each' | 'shards by demand';
+
+/**
+ * (b) A catalogue with Zipf popularity. "shards by demand": each SKU gets the fewest of the
+ * explored shard counts that keeps its expected peak load at or under half of the objects' capacity
+ * (what an operator would set with `shards` when stocking the SKU).
+ */
+export function catalogue(profile: ServiceProfile, policy: CataloguePolicy, seed = 1): Scenario {
+  const weights = Array.from({ length: CATALOGUE.skus }, (_, k) => 1 / (k + 1) ** CATALOGUE.zipfExponent);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const capacity = 1000 / serviceMean(profile.command);
+  const peak = peakRate(buyers.count, buyers.arrival);
+  const shardsFor = (weight: number) => {
+    if (policy === 'one shard each') return 1;
+    if (policy === 'eight shards each') return 8;
+    const load = (peak * weight) / total;
+    return SHARD_COUNTS.find((n) => load / n <= capacity / 2) ?? SHARD_COUNTS.at(-1)!;
+  };
+  const skus = weights.map((weight) => ({ stock: CATALOGUE.stockPerSku, shards: shardsFor(weight), weight, limitPerCustomer: LIMIT_PER_CUSTOMER }));
+  return scenario(`catalogue, ${policy}`, profile, skus, seed);
+}
+
+/**
+ * This machine's benchmark as a scenario: one object at this machine's measured cost, the
+ * measured loopback as the network, no admission limit, stock that never runs out.
+ */
+export function benchmarkReplay(machine: ServiceProfile, loopbackRttMs: number, shards = 1, seed = 1): Scenario {
+  return scenario('benchmark replay', machine, [{ stock: 1_000_000_000, shards, weight: 1, limitPerCustomer: Number.POSITIVE_INFINITY }], seed, {
+    network: { rttMinMs: loopbackRttMs, rttMaxMs: loopbackRttMs },
+    admission: { ...admission, depth: Number.POSITIVE_INFINITY },
+  });
+}
+
+/** Saturating closed loop at a documented rate and the region's RTT, for throughput scaling. */
+export function saturation(profile: ServiceProfile, shards: number, seed = 1): Scenario {
+  return scenario('saturation', profile, [{ stock: 1_000_000_000, shards, weight: 1, limitPerCustomer: Number.POSITIVE_INFINITY }], seed, {
+    admission: { ...admission, depth: Number.POSITIVE_INFINITY },
+  });
+}

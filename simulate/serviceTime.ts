@@ -1,0 +1,16 @@
+import { meanOf, quantileOf, sampleOf, Z99, type LogNormal } from './lognormal';
+import type { Random } from './random';
+
+/**
+ * A command's service-time distribution (ms): the lognormal calibrated from measurements, or an
+ * exponential, whose queues queueing theory solves exactly (the model is checked against it).
+ */
+export type ServiceTime = ({ readonly shape: 'lognormal' } & LogNormal) | { readonly shape: 'exponential'; readonly mean: number };
+
+export const lognormalService = (d: LogNormal): ServiceTime => ({ shape: 'lognormal', mu: d.mu, sigma: d.sigma });
+
+export const serviceMean = (d: ServiceTime): number => (d.shape === 'lognormal' ? meanOf(d) : d.mean);
+
+export const serviceP99 = (d: ServiceTime): number => (d.shape === 'lognormal' ? quantileOf(d, Z99) : d.mean * Math.log(100));
+
+export const sampleService = (d: ServiceTime, random: Random): number => (d.shape === 'lognormal' ? sampleOf(d, random) : random.exponential(d.mean));

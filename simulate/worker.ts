@@ -1,0 +1,27 @@
+import { UNAVAILABLE, type Answer, type Request } from './protocol';
+import type { Shard } from './shard';
+import type { World } from './world';
+
+/**
+ * The Worker's call to a shard object: one network leg there, the object's answer, one leg back.
+ * A call into a failed location fails after `detectMs`; so does one whose object failed before its
+ * answer got out (the reservation may have committed: the buyer's retry with the same
+ * Idempotency-Key then gets the stored answer). The Worker answers both 503 with Retry-After.
+ * `sendAfterMs` delays the call (a retry's wait) without an event of its own.
+ */
+export function callObject(world: World, shard: Shard, request: Request, onAnswer: (answer: Answer) => void, sendAfterMs = 0): void {
+  const { detectMs } = world.scenario.failure;
+  world.clock.after(sendAfterMs + world.oneWayMs(), () => {
+    if (!shard.alive) {
+      world.clock.after(detectMs, () => onAnswer(UNAVAILABLE));
+      return;
+    }
+    const incarnation = shard.incarnation;
+    shard.receive(request, (answer) => {
+      world.clock.after(world.oneWayMs(), () => {
+        if (shard.incarnation === incarnation) onAnswer(answer);
+        else world.clock.after(detectMs, () => onAnswer(UNAVAILABLE));
+      });
+    });
+  });
+}

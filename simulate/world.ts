@@ -1,0 +1,38 @@
+import { Clock } from './clock';
+import { Metrics } from './metrics';
+import type { Scenario } from './params';
+import { Random } from './random';
+import { sampleService } from './serviceTime';
+
+/** The clock, the random stream, the metrics and the scenario one run shares. */
+export class World {
+  readonly clock = new Clock();
+  readonly random: Random;
+  readonly metrics = new Metrics();
+  private nextId = 1;
+
+  constructor(readonly scenario: Scenario) {
+    this.random = new Random(scenario.seed);
+  }
+
+  get now(): number {
+    return this.clock.now;
+  }
+
+  /** One network leg (half a round trip). */
+  oneWayMs(): number {
+    const { rttMinMs, rttMaxMs } = this.scenario.network;
+    return this.random.uniform(rttMinMs, rttMaxMs) / 2;
+  }
+
+  /** The service time of `commands` back-to-back commands on one object. */
+  serviceMs(commands = 1): number {
+    let total = 0;
+    for (let i = 0; i < commands; i++) total += sampleService(this.scenario.profile.command, this.random);
+    return total;
+  }
+
+  id(): number {
+    return this.nextId++;
+  }
+}

@@ -1,0 +1,57 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { runSale, simulateSale } from '../../../simulate/sale';
+import { smallSale, type SmallSale } from './support';
+
+const sale: fc.Arbitrary<SmallSale> = fc.record({
+  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  shards: fc.constantFrom(1, 2, 3, 5, 8, 13),
+  stock: fc.integer({ min: 0, max: 300 }),
+  buyers: fc.integer({ min: 20, max: 600 }),
+  depth: fc.constantFrom(2, 8, 64, Number.POSITIVE_INFINITY),
+  ttlMs: fc.integer({ min: 300, max: 20_000 }),
+  completeShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  outage: fc.option(fc.record({ atMs: fc.integer({ min: 0, max: 5000 }), durationMs: fc.integer({ min: 50, max: 10_000 }), location: fc.integer({ min: 0, max: 3 }) }), { nil: null }),
+});
+
+describe('simulated sale: every unit accounted for', () => {
+  it('never oversells, never refuses while units are sellable, and ends with units = reserved + sold + available', () => {
+    fc.assert(
+      fc.property(sale, (c) => {
+        const { world, skus } = runSale(smallSale(c));
+        for (const sku of skus) {
+          expect(sku.oversold).toBe(0);
+          expect(sku.stranded).toBe(0);
+          expect(sku.conserved()).toBe(true);
+          // Settled: nothing in transit between shards or waiting to be announced, no hold left.
+          expect(sku.inTransit).toBe(0);
+          expect(sku.pending).toBe(0);
+          expect(sku.reserved).toBe(0);
+          expect(sku.onHand).toBe(sku.reserved + sku.sold + sku.sellable);
+          expect(sku.shards.every((s) => s.sellable >= 0 && s.walk === null && s.parked.length === 0)).toBe(true);
+        }
+        // Every buyer's reservation either held units that were bought or released.
+        expect(world.metrics.completed).toBeLessThanOrEqual(world.metrics.accepted);
+      }),
+      { numRuns: 200 },
+    );
+  }, 60_000);
+
+  it('sells out a contested SKU across shards and refuses the rest only once it is empty', () => {
+    const result = simulateSale(smallSale({ seed: 3, shards: 8, stock: 100, buyers: 600, depth: 64, ttlMs: 60_000, completeShare: 1, outage: null }));
+    expect(result.sellOutSeconds).not.toBeNull();
+    expect(result.insufficientStock).toBeGreaterThan(0);
+    expect(result.transfers).toBeGreaterThan(0);
+    expect(result.oversold).toBe(0);
+    expect(result.stranded).toBe(0);
+  });
+
+  it('keeps its answers explained through a location outage: 503s with Retry-After, replays of committed requests', () => {
+    const result = simulateSale(smallSale({ seed: 11, shards: 8, stock: 200, buyers: 600, depth: 64, ttlMs: 60_000, completeShare: 1, outage: { atMs: 300, durationMs: 3000, location: 0 } }));
+    expect(result.unavailable).toBeGreaterThan(0);
+    expect(result.timedOut).toBe(0);
+    expect(result.explainedShare).toBe(1);
+    expect(result.oversold).toBe(0);
+    expect(result.stranded).toBe(0);
+  });
+});

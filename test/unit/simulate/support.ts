@@ -1,0 +1,45 @@
+import { fitMedianP99, withMean } from '../../../simulate/lognormal';
+import type { Scenario, ServiceProfile, SkuSpec } from '../../../simulate/params';
+import { scenario } from '../../../simulate/scenarios';
+import { lognormalService } from '../../../simulate/serviceTime';
+
+/** 500 commands/s with the calibrated tail shape: the headline profile without reading the bench files. */
+export const PROFILE: ServiceProfile = { name: 'test 500/s', command: lognormalService(withMean(fitMedianP99(1, 5), 2)), expiryMs: 0.5, source: 'test' };
+
+export type SmallSale = {
+  seed: number;
+  shards: number;
+  stock: number;
+  buyers: number;
+  depth: number;
+  ttlMs: number;
+  completeShare: number;
+  outage: { atMs: number; durationMs: number; location: number } | null;
+};
+
+/**
+ * A sale small enough to run hundreds of times: a burst of a few hundred buyers within two
+ * seconds, short holds so expiries return units while watchers still poll, fast retries.
+ */
+export function smallSale(c: SmallSale): Scenario {
+  const sku: SkuSpec = { stock: c.stock, shards: c.shards, weight: 1, limitPerCustomer: 2 };
+  const base = scenario('small sale', PROFILE, [sku], c.seed);
+  return {
+    ...base,
+    buyers: {
+      ...base.buyers,
+      count: c.buyers,
+      arrival: { rampMs: 200, decayMs: 500, windowMs: 2000 },
+      completeShare: c.completeShare,
+      checkout: fitMedianP99(500, 4000),
+      watchShare: 0.5,
+      watchEveryMs: 1000,
+      watchJitterMs: 500,
+      watchForMs: 30_000,
+    },
+    admission: { ...base.admission, depth: c.depth, retryAfterOverloadedMs: 100, retryAfterUnavailableMs: 500, retryJitterMs: 100 },
+    holds: { ...base.holds, ttlMs: c.ttlMs },
+    readModel: { flushEveryMs: 1000, propagationMaxMs: 1000 },
+    outage: c.outage,
+  };
+}
