@@ -12,7 +12,6 @@ import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { startOrdersView } from './orders/ordersView';
 import { startSnapshotter } from './projections/snapshotter';
-import { startSagas } from './saga';
 
 export type RunningBridge = { url: string; log: EventLog; metrics: Metrics; close(): Promise<void> };
 
@@ -23,9 +22,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const metrics = createMetrics();
   const secrets = parseSecrets(config.INTERNAL_SECRET);
   const edge = createEdgeClient(config.EDGE_URL, config.INTERNAL_SECRET);
+  // Loaded only when on: the WMS client's SOAP and XML stack is ~5 MiB of heap a bridge without sagas never uses.
   const sagas =
     config.SAGA === 'on'
-      ? startWithRetry('sagas', () => startSagas(config, log, edge, metrics, logger), (running) => running.runner.stop(), logger)
+      ? startWithRetry('sagas', async () => (await import('./saga')).startSagas(config, log, edge, metrics, logger), (running) => running.runner.stop(), logger)
       : null;
   const snapshotter =
     config.SNAPSHOTS === 'on'

@@ -75,6 +75,17 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * What one fetch of a consumer may bring in all. kafkajs decodes a whole fetch before handling
+ * its first batch and keeps it until the last is handled: with its default (10 MiB, so 1 MiB from
+ * each partition) a consumer catching up held up to 4 MiB of records, several times that in
+ * objects, long enough for V8 to promote them to its old generation. One partition's worth is no
+ * slower for consumers that handle batches one by one (the relay benchmark ran faster with it).
+ * No partition starves: kafkajs shuffles the partitions of every fetch, and the broker returns the
+ * first partition's first batch whole, whatever its size (KIP-74).
+ */
+const FETCH_MAX_BYTES = MAX_MESSAGE_BYTES;
+
 /** How long `subscribe` waits for the group to join and fetch once, so "from the end" means from now. */
 const FIRST_FETCH_TIMEOUT_MS = 60_000;
 /** The longest wait between attempts to replace a consumer kafkajs gave up on. */
@@ -309,7 +320,7 @@ export class KafkaEventLog implements EventLog {
 
   /** One consumer, connected, subscribed and running once it has fetched; `tombstones`: a null value stays null (a table read), else it cannot occur and reads as ''. */
   async #runConsumer(options: ConsumeOptions, tombstones: boolean, startAt: ReadonlyMap<number, string> | undefined): Promise<Consumer> {
-    const consumer = this.#kafka.consumer({ groupId: options.groupId, retry: { retries: 10 } });
+    const consumer = this.#kafka.consumer({ groupId: options.groupId, maxBytes: FETCH_MAX_BYTES, retry: { retries: 10 } });
     await consumer.connect();
     try {
       await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { z } from 'zod';
@@ -63,6 +63,44 @@ export function createBridgeApp({ log, components = () => ({}), secrets, maxRepl
 
   app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
 
+  /**
+   * A push checked and turned into records, or the answer refusing it. A function of its own
+   * because a suspended async function keeps every local it has: had the handler read the body
+   * and parsed the batch itself, every push in flight would hold both until the log acknowledged
+   * it, long enough for V8 to promote them to the old generation, which then grew with the push
+   * rate. Only the records and what the answer needs wait for the log.
+   */
+  const admit = async <B extends RelayedBatch>(c: Context<BridgeEnv>, stream: IngestStream<B>): Promise<Admitted | Response> => {
+    // The raw request's body: HonoRequest's own `text()` would cache it for the request's life.
+    const raw = await c.req.raw.text();
+    const url = new URL(c.req.url);
+    const check = await verifySignature(
+      secrets,
+      { timestamp: c.req.header(TIMESTAMP_HEADER), nonce: c.req.header(NONCE_HEADER), signature: c.req.header(SIGNATURE_HEADER) },
+      { method: c.req.method, path: url.pathname + url.search, body: raw },
+      now(),
+    );
+    const verdict = check.ok ? replays.accept(check.id, check.expiresAt, now()) : null;
+    if (verdict === 'full') {
+      // Rule 9: more signed pushes than the replay guard may remember; the object retries later.
+      metrics.rejected.inc({ reason: 'overloaded' });
+      return bridgeErrorResponse(c, { code: 'overloaded', message: 'too many pushes in the signature window; retry later', retryAfterSeconds: replays.retryAfterSeconds(now()) });
+    }
+    const reason = !check.ok ? check.reason : verdict === 'replayed' ? 'replayed' : null;
+    if (reason) {
+      metrics.rejected.inc({ reason });
+      c.get('logger').warn({ reason }, 'ingest refused: signature');
+      return bridgeErrorResponse(c, { code: 'invalid_signature', reason });
+    }
+    const batch = parseBatch(raw, stream.schema);
+    if (!batch.ok) {
+      metrics.rejected.inc({ reason: 'invalid_batch' });
+      return bridgeErrorResponse(c, { code: 'invalid_request', message: batch.message, issues: batch.issues });
+    }
+    const { events } = batch.value;
+    return { key: stream.key(batch.value), acked: events[events.length - 1]!.version, records: stream.records(batch.value), observe: stream.observer(batch.value) };
+  };
+
   const ingest = <B extends RelayedBatch>(stream: IngestStream<B>) =>
     app.post(
       stream.path,
@@ -71,34 +109,11 @@ export function createBridgeApp({ log, components = () => ({}), secrets, maxRepl
         onError: (c) => bridgeErrorResponse(c, { code: 'invalid_request', message: `body exceeds ${MAX_INGEST_BYTES} bytes` }),
       }),
       async (c) => {
-        const raw = await c.req.text();
-        const url = new URL(c.req.url);
-        const check = await verifySignature(
-          secrets,
-          { timestamp: c.req.header(TIMESTAMP_HEADER), nonce: c.req.header(NONCE_HEADER), signature: c.req.header(SIGNATURE_HEADER) },
-          { method: c.req.method, path: url.pathname + url.search, body: raw },
-          now(),
-        );
-        const verdict = check.ok ? replays.accept(check.id, check.expiresAt, now()) : null;
-        if (verdict === 'full') {
-          // Rule 9: more signed pushes than the replay guard may remember; the object retries later.
-          metrics.rejected.inc({ reason: 'overloaded' });
-          return bridgeErrorResponse(c, { code: 'overloaded', message: 'too many pushes in the signature window; retry later', retryAfterSeconds: replays.retryAfterSeconds(now()) });
-        }
-        const reason = !check.ok ? check.reason : verdict === 'replayed' ? 'replayed' : null;
-        if (reason) {
-          metrics.rejected.inc({ reason });
-          c.get('logger').warn({ reason }, 'ingest refused: signature');
-          return bridgeErrorResponse(c, { code: 'invalid_signature', reason });
-        }
-        const batch = parseBatch(raw, stream.schema);
-        if (!batch.ok) {
-          metrics.rejected.inc({ reason: 'invalid_batch' });
-          return bridgeErrorResponse(c, { code: 'invalid_request', message: batch.message, issues: batch.issues });
-        }
-        const key = stream.key(batch.value);
+        const admitted = await admit(c, stream);
+        if (admitted instanceof Response) return admitted;
+        const { key, acked, records, observe } = admitted;
         try {
-          await log.append(stream.topic, stream.records(batch.value));
+          await log.append(stream.topic, records);
         } catch (error) {
           metrics.batches.inc({ outcome: 'failed' });
           metrics.logErrors.inc({ operation: 'append' });
@@ -106,8 +121,8 @@ export function createBridgeApp({ log, components = () => ({}), secrets, maxRepl
           return bridgeErrorResponse(c, appendError(error));
         }
         metrics.batches.inc({ outcome: 'appended' });
-        stream.observe?.(metrics, batch.value, now());
-        return c.json({ [stream.keyField]: key, acked: batch.value.events[batch.value.events.length - 1]!.version });
+        observe(metrics, now());
+        return c.json({ [stream.keyField]: key, acked });
       },
     );
   ingest(SKU_STREAM);
@@ -147,8 +162,13 @@ type IngestStream<B extends RelayedBatch> = {
   keyField: string;
   key: (batch: B) => string;
   records: (batch: B) => LogRecord[];
-  observe?: (metrics: Metrics, batch: B, now: number) => void;
+  /** Taken from the batch before the append; records the metrics once the log has acknowledged it. */
+  observer: (batch: B) => Observe;
 };
+
+type Observe = (metrics: Metrics, now: number) => void;
+/** What a push holds while the log acknowledges it. */
+type Admitted = { key: string; acked: number; records: LogRecord[]; observe: Observe };
 
 const SKU_STREAM: IngestStream<RelayBatch> = {
   path: INGEST_PATH,
@@ -157,7 +177,7 @@ const SKU_STREAM: IngestStream<RelayBatch> = {
   keyField: 'sku',
   key: (batch) => batch.sku,
   records: toRecords,
-  observe: observeRelayed,
+  observer: relayedObserver,
 };
 
 const CHECKOUT_STREAM: IngestStream<CheckoutRelayBatch> = {
@@ -167,11 +187,18 @@ const CHECKOUT_STREAM: IngestStream<CheckoutRelayBatch> = {
   keyField: 'checkoutId',
   key: (batch) => batch.checkoutId,
   records: toCheckoutRecords,
-  observe: (metrics, batch) => metrics.checkoutEventsRelayed.inc(batch.events.length),
+  observer: ({ events }) => {
+    const count = events.length;
+    return (metrics) => metrics.checkoutEventsRelayed.inc(count);
+  },
 };
 
-function observeRelayed(metrics: Metrics, batch: RelayBatch, now: number): void {
-  metrics.eventsRelayed.inc(batch.events.length);
-  for (const event of batch.events) metrics.commitToLog.observe((now - Date.parse(event.at)) / 1000);
-  metrics.relayLag.observe(batch.sku, (now - Date.parse(batch.events[batch.events.length - 1]!.at)) / 1000);
+/** Keeps only the events' commit times: the lags are measured at the acknowledgement. */
+function relayedObserver({ sku, events }: RelayBatch): Observe {
+  const committedAt = events.map((event) => Date.parse(event.at));
+  return (metrics, now) => {
+    metrics.eventsRelayed.inc(committedAt.length);
+    for (const at of committedAt) metrics.commitToLog.observe((now - at) / 1000);
+    metrics.relayLag.observe(sku, (now - committedAt[committedAt.length - 1]!) / 1000);
+  };
 }
