@@ -54,7 +54,8 @@ run('worker', join(root, 'node_modules', '.bin', 'wrangler'), ['dev', '--ip', '1
 });
 // Fault-free by default; `npm run cli -- wms faults set …` injects faults while it runs.
 run('wms', process.execPath, ['--import', 'tsx', 'bridge/wms/main.ts'], { WMS_PORT: String(WMS_PORT) });
-run('bridge', process.execPath, ['--import', 'tsx', 'bridge/main.ts'], {
+// The heap sizing that keeps the bridge's resident set under 200 MiB (why: test/e2e/support/processes.ts).
+run('bridge', process.execPath, ['--max-semi-space-size=8', '--max-old-space-size=1024', '--import', 'tsx', 'bridge/main.ts'], {
   BRIDGE_PORT: String(BRIDGE_PORT),
   INTERNAL_SECRET: vars.INTERNAL_SECRET,
   ADMIN_KEYS: vars.ADMIN_KEYS,
