@@ -44,4 +44,28 @@ describe('ordered consumer across SKUs', () => {
     expect(text).toContain('bridge_consumer_causal_pulls_total{group="causal-pull"} 2');
     expect(text).toContain('bridge_consumer_duplicates_total{group="causal-pull"} 2');
   });
+  it('pulls the causes a batch names in another partition once per SKU, up to the latest it needs, not once per event', async () => {
+    // OC-C's checkout lines each name the OC-D version reserved just before; OC-D's events are
+    // in another partition, not read yet.
+    const dEvents = [stockSet('OC-D'), ...[2, 3, 4, 5].map((v) => reserved('OC-D', v, {}))];
+    const cEvents = [stockSet('OC-C'), ...[2, 3, 4, 5].map((v) => reserved('OC-C', v, { 'sku:OC-D': v }))];
+    await log.append(EVENTS_TOPIC, cEvents.map(record));
+    const pulls: string[] = [];
+    const edge = {
+      eventsBetween: async (sku: string, after: number, before: number) => {
+        pulls.push(`${sku} (${after}, ${before})`);
+        return dEvents.filter((e) => e.sku === sku && e.version > after && e.version < before);
+      },
+    } as unknown as EdgeClient;
+    const applied: string[] = [];
+    const subscription = await consumeInOrder({
+      log, groupId: 'causal-batch', fromBeginning: true, edge, versions: memoryVersions(), metrics: createMetrics(), logger: pino({ level: 'silent' }),
+      apply: async (e) => void (e.sku.startsWith('OC-C') || e.sku.startsWith('OC-D') ? applied.push(`${e.sku}@${e.version}`) : undefined),
+    });
+    for (let i = 0; i < 100 && applied.length < 10; i++) await new Promise((r) => setTimeout(r, 50));
+    await subscription.stop();
+    // (The log file is the spec file's: the first test's SKUs are read again by this new group.)
+    expect(pulls.filter((p) => p.startsWith('OC-D'))).toEqual(['OC-D (0, 6)']);
+    expect(applied).toEqual(['OC-D@1', 'OC-D@2', 'OC-D@3', 'OC-D@4', 'OC-D@5', 'OC-C@1', 'OC-C@2', 'OC-C@3', 'OC-C@4', 'OC-C@5']);
+  });
 });
