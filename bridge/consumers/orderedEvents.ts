@@ -55,15 +55,16 @@ export function consumeInOrder(consumer: OrderedConsumer): Promise<Subscription>
     topic: consumer.topic ?? EVENTS_TOPIC,
     fromBeginning: consumer.fromBeginning,
     onBatch: async (records) => {
-      await pullCausesOf(consumer, records);
-      for (const record of records) await handle(consumer, record);
+      const events = records.map(decodeSkuEvent);
+      await pullCausesOf(consumer, events);
+      for (const [i, record] of records.entries()) await handle(consumer, record, events[i] ?? null);
       await consumer.afterBatch?.();
     },
   });
 }
 
-async function handle(consumer: OrderedConsumer, record: ConsumedRecord): Promise<void> {
-  const event = decodeSkuEvent(record);
+/** `event` is the record decoded (once, for the whole batch); null if it could not be. */
+async function handle(consumer: OrderedConsumer, record: ConsumedRecord, event: SkuEvent | null): Promise<void> {
   if (!event) {
     consumer.logger.error({ offset: record.offset, key: record.key }, 'undecodable event sent to the DLQ');
     await consumer.log.append(DLQ_TOPIC, [{ key: record.key, value: record.value, headers: { ...record.headers, 'dlq-reason': 'undecodable', 'dlq-group': consumer.groupId, 'dlq-topic': record.topic } }]);
@@ -91,8 +92,8 @@ async function handle(consumer: OrderedConsumer, record: ConsumedRecord): Promis
  * ran (75,606 pulls in a torture run). A SKU of the batch's own partition is not pulled: its
  * events come in this batch, in order; what `applyCauses` still finds missing it pulls itself.
  */
-async function pullCausesOf(consumer: OrderedConsumer, records: readonly ConsumedRecord[]): Promise<void> {
-  const events = records.map(decodeSkuEvent).filter((e): e is SkuEvent => e !== null);
+async function pullCausesOf(consumer: OrderedConsumer, decoded: readonly (SkuEvent | null)[]): Promise<void> {
+  const events = decoded.filter((e): e is SkuEvent => e !== null);
   const own = new Set(events.map((e) => e.sku));
   const needed = new Map<string, number>();
   for (const event of events) {
@@ -101,26 +102,24 @@ async function pullCausesOf(consumer: OrderedConsumer, records: readonly Consume
       if (sku && !own.has(sku) && version > (needed.get(sku) ?? 0)) needed.set(sku, version);
     }
   }
-  for (const [sku, version] of needed) {
-    const last = await consumer.versions.get(sku);
-    if (last >= version) continue;
-    const causes = await consumer.edge.eventsBetween(sku, last, version + 1);
-    consumer.metrics.consumerCausalPulls.inc({ group: consumer.groupId }, causes.length);
-    for (const cause of causes) if (place(await consumer.versions.get(sku), cause.version) === 'next') await applyNext(consumer, cause);
-  }
+  for (const [sku, version] of needed) await pullUpTo(consumer, sku, version);
 }
 
 /** Applies first what the event's other SKUs did before it (causes precede effects, so this ends). */
 async function applyCauses(consumer: OrderedConsumer, event: SkuEvent): Promise<void> {
   for (const [stream, version] of Object.entries(event.causedBy)) {
     const sku = streamSku(stream);
-    if (!sku || sku === event.sku) continue;
-    const last = await consumer.versions.get(sku);
-    if (last >= version) continue;
-    const causes = await consumer.edge.eventsBetween(sku, last, version + 1);
-    consumer.metrics.consumerCausalPulls.inc({ group: consumer.groupId }, causes.length);
-    for (const cause of causes) await applyNext(consumer, cause);
+    if (sku && sku !== event.sku) await pullUpTo(consumer, sku, version);
   }
+}
+
+/** Pulls a SKU's events from the edge up to `version` (when not applied yet) and applies them. */
+async function pullUpTo(consumer: OrderedConsumer, sku: string, version: number): Promise<void> {
+  const last = await consumer.versions.get(sku);
+  if (last >= version) return;
+  const causes = await consumer.edge.eventsBetween(sku, last, version + 1);
+  consumer.metrics.consumerCausalPulls.inc({ group: consumer.groupId }, causes.length);
+  for (const cause of causes) await applyNext(consumer, cause);
 }
 
 async function applyNext(consumer: OrderedConsumer, event: SkuEvent): Promise<void> {
