@@ -15,6 +15,8 @@ import {
   type CheckoutStep,
 } from '../src/domain/checkout';
 import type { Env } from '../src/env';
+import { onHomeShard, reservationStream, stub } from '../src/api/shards';
+import { shardOfReservation } from '../src/domain/sku/shards';
 import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
 import { pushCheckoutBatch, relaySettings, type RelaySettings } from './relay/push';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt } from './relay/state';
@@ -142,31 +144,39 @@ export class Checkout extends DurableObject<Env> {
 
   async #perform(step: CheckoutStep): Promise<CheckoutEvent> {
     const s = this.#state!;
-    const sku = this.env.SKU.getByName(step.sku);
     const causedBy = stepCause(s);
-    const ref = { sku: step.sku, customerId: s.customerId, causedBy };
+    const { customerId } = s;
     if (step.type === 'Reserve' || step.type === 'Abandon') {
       const idempotency = reserveScope(s, step);
-      const outcome = step.type === 'Reserve'
-        ? await sku.reserve({ ...ref, qty: step.qty, ttlSeconds: s.ttlSeconds }, idempotency)
-        : await sku.abandonReserve(step.sku, idempotency);
-      if (outcome.ok) return { type: 'LineReserved', data: { sku: step.sku, reservationId: outcome.value.reservationId, skuVersion: outcome.value.version } };
+      // Both reach the customer's home shard, where the line's reserve is (or would be) decided.
+      const outcome = await onHomeShard(this.env, step.sku, customerId, (stream) =>
+        step.type === 'Reserve'
+          ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds }, idempotency)
+          : stub(this.env, stream).abandonReserve(stream, customerId, idempotency),
+      );
+      if (outcome.ok) {
+        const { reservationId, version } = outcome.value;
+        return { type: 'LineReserved', data: { sku: step.sku, reservationId, skuVersion: version, ...shardField(reservationId) } };
+      }
       const { code, ...details } = outcome.error;
       // The reserve never ran and now never will: nothing is held for the line, as for a released one.
       if (code === 'reservation_abandoned') return { type: 'LineReleased', data: { sku: step.sku, skuVersion: null } };
       if (!REFUSALS.has(code)) throw new Error(`${step.type.toLowerCase()} ${step.sku}: ${code}`);
       return { type: 'LineRefused', data: { sku: step.sku, code, details } };
     }
-    const reservation = { ...ref, reservationId: step.reservationId };
+    const stream = reservationStream(step.sku, step.reservationId);
+    const sku = stub(this.env, stream);
+    const reservation = { sku: stream, customerId, causedBy, reservationId: step.reservationId };
     const outcome = step.type === 'Release' ? await sku.cancel(reservation) : await sku.complete(reservation);
+    const shard = shardField(step.reservationId);
     // Bought on its own (the buyer used the reservation id): it stays sold, and is recorded so.
     if ((outcome.ok && outcome.value.status === 'completed') || (!outcome.ok && outcome.error.code === 'reservation_completed')) {
-      return { type: 'LineCompleted', data: { sku: step.sku, skuVersion: outcome.ok ? outcome.value.version : null } };
+      return { type: 'LineCompleted', data: { sku: step.sku, skuVersion: outcome.ok ? outcome.value.version : null, ...shard } };
     }
     // Already released (expired, say) or gone: nothing is held either way.
     const nothingHeld = ['reservation_released', 'reservation_expired', 'reservation_not_found'];
     if (outcome.ok || nothingHeld.includes(outcome.error.code)) {
-      return { type: 'LineReleased', data: { sku: step.sku, skuVersion: outcome.ok ? outcome.value.version : null } };
+      return { type: 'LineReleased', data: { sku: step.sku, skuVersion: outcome.ok ? outcome.value.version : null, ...shard } };
     }
     throw new Error(`${step.type.toLowerCase()} ${step.sku}: ${outcome.error.code}`);
   }
@@ -245,3 +255,9 @@ const toRecord = (checkoutId: string, row: EventRow): CheckoutRecord => {
   const event = toEvent(row);
   return { ...event, checkoutId, version: row.version, at: row.at, causedBy: directCause(event) };
 };
+
+/** A line event names its reservation's shard when it is not the SKU's own stream. */
+function shardField(reservationId: string): { shard?: number } {
+  const shard = shardOfReservation(reservationId);
+  return shard === 0 ? {} : { shard };
+}

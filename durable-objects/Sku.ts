@@ -1,12 +1,18 @@
 import { DurableObject } from 'cloudflare:workers';
 import { err, ok } from '../src/domain/core/result';
-import type { VectorClock } from '../src/domain/core/vectorClock';
+import { skuStream, type VectorClock } from '../src/domain/core/vectorClock';
 import {
+  available,
   decide,
   evolveContext,
+  homeShard,
+  reservationSuffix,
   reservationView,
   rowKeys,
+  shardOf,
+  siblingsOf,
   skuCounters,
+  skuOf,
   type ReservationView,
   type SkuCommand,
   type SkuContext,
@@ -29,7 +35,9 @@ import {
   type IdempotencyInput,
 } from './sku/idempotency';
 import type { Outcome } from './sku/outcome';
-import { admit, type Ticket } from './sku/admission';
+import { admit, type Overloaded, type Ticket } from './sku/admission';
+import { addEmptyWatcher, emptyWatchers, hasUndeliveredLoans, loadLoan, markDelivered, removeEmptyWatcher, saveLoanOf, undeliveredLoans } from './sku/loans';
+import { Siblings } from './sku/siblings';
 import { newReservationId } from './sku/reservationId';
 import { pushBatch, relaySettings, type RelayTarget } from './relay/push';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './relay/state';
@@ -44,6 +52,11 @@ export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: 
 export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };
 export type EventPage = { events: SkuEvent[]; lastVersion: number };
 export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };
+export type LendRequest = { sku: string; transferId: string; to: string; want: number };
+/** `lent` units (0: none); `left` units remain; `round`: the lender's undrain round; `version` of its StockLent. */
+export type LoanAnswer = { lent: number; left: number; round: number; version: number | null };
+export type LoanDelivery = { sku: string; transferId: string; from: string; qty: number; lentVersion: number };
+export type Undrain = { sku: string; from: string; round: number };
 
 type ProjectionWrite = Extract<WritePlan, { kind: 'deferred' | 'current' }> | { kind: 'written' };
 
@@ -62,6 +75,21 @@ const STORM_YIELD_MS = 25;
 const PROJECTION_RETRY_MS = 5_000;
 /** Pushes per alarm run; a longer backlog continues in the next run, so expiries are never starved. */
 const RELAY_BATCHES_PER_ALARM = 20;
+/**
+ * A borrower normally takes a loan from the lender's answer; the lender delivers it again after
+ * this, in case the answer was lost on the way (dropped call, borrower restarted): a repeated
+ * delivery changes nothing, a missing one would lose the units.
+ */
+const LOAN_DELIVERY_GRACE_MS = 2_000;
+const SIBLING_RETRY_MS = 1_000;
+const LOAN_DELIVERIES_PER_ALARM = 20;
+/**
+ * Walks of its own one reservation may make before it is told to come back: each brings units, but
+ * commands run while a walk awaits its siblings and may take them first.
+ */
+const MAX_WALKS = 8;
+/** Retry-After when a sibling did not answer a walk: its location may be restarting. */
+const SIBLING_UNREACHABLE_RETRY_S = 5;
 
 /**
  * The single writer of one SKU. Every command is decided by the pure domain and committed in
@@ -83,6 +111,13 @@ export class Sku extends DurableObject<Env> {
   #liveGenerations: string[] | null = null;
   /** When the alarm is set for; a cache of storage that the constructor reloads. */
   #alarmAt: number | null = null;
+  /** Sharded stock: what this shard knows of its siblings, and the walk for units under way. */
+  readonly #siblings = new Siblings();
+  #walk: Promise<void> | null = null;
+  /** This shard's undrain round, and whether a sibling waits to hear that units came back. */
+  #undrainRound: number;
+  #watched: boolean;
+  #siblingRetryAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,19 +125,24 @@ export class Sku extends DurableObject<Env> {
     ({ target: this.#relayTarget, maxBackoffMs: this.#relayMaxBackoffMs } = relaySettings(env));
     migrate(this.#sql);
     this.#state = loadState(this.#sql, this.#storedSku(), (work) => ctx.storage.transactionSync(work));
+    this.#undrainRound = Number(this.#meta('undrain_round') ?? 0);
+    this.#watched = emptyWatchers(this.#sql).length > 0;
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
 
   async reserve(req: ReserveRequest, idempotency: IdempotencyInput, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    const reservationId = newReservationId();
+    this.#checkSku(req.sku);
+    const misrouted = this.#misrouted(req.customerId);
+    if (misrouted) return err(misrouted);
+    const reservationId = `${newReservationId()}${reservationSuffix(shardOf(req.sku))}`;
     const command: SkuCommand = {
       type: 'Reserve',
       data: { sku: req.sku, reservationId, customerId: req.customerId, qty: req.qty, ttlSeconds: req.ttlSeconds },
       ...(req.causedBy ? { causedBy: req.causedBy } : {}),
     };
-    return this.#run(req.sku, command, this.#viewOf({ sku: req.sku, reservationId }), { idempotency, ticket });
+    return this.#run(req.sku, command, this.#viewOf({ sku: req.sku, reservationId }), { idempotency, ticket, units: req.qty });
   }
 
   /**
@@ -111,8 +151,10 @@ export class Sku extends DurableObject<Env> {
    * (still on its way, say) is answered with the refusal instead of holding units nobody releases.
    * A checkout calls it for a line whose reserve may have committed without the answer reaching it.
    */
-  async abandonReserve(sku: string, idempotency: IdempotencyInput): Promise<Outcome<ReservationView>> {
+  async abandonReserve(sku: string, customerId: string, idempotency: IdempotencyInput): Promise<Outcome<ReservationView>> {
     this.#checkSku(sku);
+    const misrouted = this.#misrouted(customerId);
+    if (misrouted) return err(misrouted);
     const stored = this.#replay<ReservationView>(idempotency);
     if (stored) return stored;
     const now = Date.now();
@@ -179,7 +221,7 @@ export class Sku extends DurableObject<Env> {
     this.#checkSku(ref.sku);
     const r = loadReservation(this.#sql, ref.reservationId);
     if (!r || r.customerId !== ref.customerId) return err({ code: 'reservation_not_found' });
-    return ok({ ...reservationView(ref.sku, r), history: readReservationHistory(this.#sql, ref.sku, r.reservationId) });
+    return ok({ ...reservationView(skuOf(ref.sku), r), history: readReservationHistory(this.#sql, ref.sku, r.reservationId) });
   }
 
   events(sku: string, after: number, limit: number): Outcome<EventPage> {
@@ -219,6 +261,9 @@ export class Sku extends DurableObject<Env> {
     }
     purgeExpiredRecords(this.#sql, now);
     purgeSeenSignatures(this.#sql, now);
+    this.#siblingRetryAt = null;
+    await this.#deliverLoans();
+    await this.#tellWatchers();
     await this.#relayOutbox();
     await this.#writeProjection();
     const next = [
@@ -227,6 +272,7 @@ export class Sku extends DurableObject<Env> {
       nextSignatureExpiry(this.#sql),
       this.#relayDueAt(Date.now()),
       this.#projectionDueAt(Date.now()),
+      this.#siblingsDueAt(Date.now()),
     ].reduce(earliest, null);
     // A full chunk means a storm: the next run waits a moment, so the commands queued behind
     // this one are served first rather than the alarm taking the object back at once.
@@ -337,17 +383,189 @@ export class Sku extends DurableObject<Env> {
     sku: string,
     command: SkuCommand,
     present: (ctx: SkuContext) => T,
-    { idempotency, ticket }: { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined } = {},
+    { idempotency, ticket, units }: { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; units?: number } = {},
   ): Promise<Outcome<T>> {
     this.#checkSku(sku);
-    const now = Date.now();
-    const shed = admit(ticket, now);
+    const shed = admit(ticket, Date.now());
     if (shed) return err(shed);
     const stored = idempotency ? this.#replay<T>(idempotency) : null;
     if (stored) return stored;
-    const { outcome, wakeAt } = this.#commit(command, now, present, idempotency);
+    if (units !== undefined && units > available(this.#state) && this.#state.shards > 1) {
+      const unreachable = await this.#borrow(units);
+      if (unreachable) return err(unreachable);
+      // The same request may have been decided by a twin while this one waited for units.
+      const decided = idempotency ? this.#replay<T>(idempotency) : null;
+      if (decided) return decided;
+    }
+    const { outcome, wakeAt } = this.#commit(command, Date.now(), present, idempotency);
     if (wakeAt !== null) await this.#armAlarm(wakeAt);
     return outcome;
+  }
+
+  /**
+   * Units for a reservation of `units` on a shard short of them: borrowed from the siblings not
+   * known to be empty, one walk at a time per shard (buyers arriving meanwhile wait for it and then
+   * look again). Null once there are enough units or every sibling is known empty, so the
+   * decision that follows refuses `insufficient_stock` only when the whole SKU lacks the units;
+   * 503 when a sibling that might have them did not answer.
+   */
+  async #borrow(units: number): Promise<Overloaded | null> {
+    for (let walks = 0; walks < MAX_WALKS; ) {
+      if (available(this.#state) >= units) return null;
+      if (this.#walk) {
+        // Another buyer's walk brings units for it and, often, for the ones waiting behind it.
+        await this.#walk;
+        continue;
+      }
+      walks++;
+      let reached = true;
+      this.#walk = this.#walkSiblings(units).then((r) => void (reached = r));
+      try {
+        await this.#walk;
+      } finally {
+        this.#walk = null;
+      }
+      if (available(this.#state) >= units) return null;
+      if (!reached) return { code: 'overloaded', retryAfterSeconds: SIBLING_UNREACHABLE_RETRY_S };
+      if (this.#siblings.allEmpty(this.#allSiblings())) return null;
+    }
+    // Units kept moving away between this buyer's walks (its siblings were borrowing too).
+    return { code: 'overloaded', retryAfterSeconds: 1 };
+  }
+
+  /** Asks the siblings in turn until this shard has `units` available; false if one did not answer. */
+  async #walkSiblings(units: number): Promise<boolean> {
+    const self = this.#state.sku!;
+    let reached = true;
+    for (const lender of this.#siblings.toAsk(this.#allSiblings())) {
+      const want = units - available(this.#state);
+      if (want <= 0) break;
+      const transferId = crypto.randomUUID();
+      let answer: Outcome<LoanAnswer>;
+      try {
+        answer = await this.#shard(lender).lend({ sku: lender, transferId, to: self, want });
+      } catch (error) {
+        console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'sibling shard unreachable', lender, error: String(error) }));
+        reached = false;
+        continue;
+      }
+      // A sibling not set up yet (its layout is being written) may get units at any moment.
+      if (!answer.ok) {
+        reached = false;
+        continue;
+      }
+      const { lent, left, round, version } = answer.value;
+      if (lent > 0 && version !== null) this.#takeLoan({ sku: self, transferId, from: lender, qty: lent, lentVersion: version });
+      this.#siblings.heard(lender, left, round);
+    }
+    return reached;
+  }
+
+  #takeLoan(loan: LoanDelivery): void {
+    const { transferId, from, qty, lentVersion } = loan;
+    const command: SkuCommand = { type: 'ReceiveLoan', data: { transferId, from, qty }, causedBy: { [skuStream(from)]: lentVersion } };
+    const { wakeAt } = this.#commit(command, Date.now(), () => null);
+    if (wakeAt !== null) void this.#armAlarm(wakeAt);
+  }
+
+  /**
+   * A sibling short of units asks for some. What is lent leaves this shard's stock in the same
+   * transaction as its StockLent event; left empty, this shard remembers the sibling and tells it
+   * when units come back. The borrower takes the loan from the answer; this shard delivers it
+   * again later (see `alarm`), so a lost answer loses no unit, and a repeat doubles none.
+   */
+  async lend(req: LendRequest): Promise<Outcome<LoanAnswer>> {
+    this.#checkSku(req.sku);
+    const now = Date.now();
+    const command: SkuCommand = { type: 'LendStock', data: { transferId: req.transferId, to: req.to, want: req.want } };
+    const { outcome, wakeAt } = this.#commit(command, now, (ctx) => available(ctx.state), undefined, (left) => {
+      if (left === 0) addEmptyWatcher(this.#sql, req.to, this.#undrainRound);
+    });
+    if (!outcome.ok) return outcome;
+    const left = outcome.value;
+    if (left === 0) this.#watched = true;
+    const loan = loadLoan(this.#sql, req.transferId);
+    const due = earliest(wakeAt, loan ? now + LOAN_DELIVERY_GRACE_MS : null);
+    if (due !== null) await this.#armAlarm(due);
+    return ok({ lent: loan?.qty ?? 0, left, round: this.#undrainRound, version: loan?.version ?? null });
+  }
+
+  /** A loan delivered again by its lender: taken once, whatever the number of deliveries. */
+  async receiveLoan(loan: LoanDelivery): Promise<Outcome<null>> {
+    this.#checkSku(loan.sku);
+    if (this.#state.version === 0) return err({ code: 'sku_not_found' });
+    this.#takeLoan(loan);
+    return ok(null);
+  }
+
+  /** A sibling that said it was empty has units again. */
+  undrain(req: Undrain): Outcome<null> {
+    this.#checkSku(req.sku);
+    this.#siblings.undrained(req.from, req.round);
+    return ok(null);
+  }
+
+  /** Loans whose borrower may not have taken them, delivered again (the borrower ignores a repeat). */
+  async #deliverLoans(): Promise<void> {
+    const self = this.#state.sku;
+    if (!self) return;
+    for (const loan of undeliveredLoans(this.#sql, LOAN_DELIVERIES_PER_ALARM)) {
+      try {
+        const taken = await this.#shard(loan.peer).receiveLoan({ sku: loan.peer, transferId: loan.transferId, from: self, qty: loan.qty, lentVersion: loan.version });
+        if (!taken.ok) throw new Error(taken.error.code);
+        this.ctx.storage.transactionSync(() => markDelivered(this.#sql, loan.transferId));
+      } catch (error) {
+        console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'loan delivery failed', borrower: loan.peer, transferId: loan.transferId, error: String(error) }));
+        this.#siblingRetryAt = Date.now() + SIBLING_RETRY_MS;
+        return;
+      }
+    }
+  }
+
+  /** Units are back: every sibling told this shard was empty hears it, in a new round. */
+  async #tellWatchers(): Promise<void> {
+    const self = this.#state.sku;
+    if (!self || !this.#watched || available(this.#state) === 0) return;
+    const round = this.#undrainRound + 1;
+    this.ctx.storage.transactionSync(() => this.#sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('undrain_round', ?)", String(round)));
+    this.#undrainRound = round;
+    for (const watcher of emptyWatchers(this.#sql)) {
+      try {
+        const heard = await this.#shard(watcher).undrain({ sku: watcher, from: self, round });
+        if (!heard.ok) throw new Error(heard.error.code);
+        this.ctx.storage.transactionSync(() => removeEmptyWatcher(this.#sql, watcher, round));
+      } catch (error) {
+        console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'undrain failed', watcher, error: String(error) }));
+        this.#siblingRetryAt = Date.now() + SIBLING_RETRY_MS;
+      }
+    }
+    this.#watched = emptyWatchers(this.#sql).length > 0;
+  }
+
+  /** When sibling work is due: undelivered loans after their grace, watchers once units are back. */
+  #siblingsDueAt(now: number): number | null {
+    const loans = hasUndeliveredLoans(this.#sql) ? now + LOAN_DELIVERY_GRACE_MS : null;
+    const watchers = this.#watched && available(this.#state) > 0 ? now : null;
+    const due = earliest(loans, watchers);
+    return due === null ? null : Math.max(due, this.#siblingRetryAt ?? 0);
+  }
+
+  /** Only the customer's home shard sees all their units: anywhere else the limit would leak. */
+  #misrouted(customerId: string): { code: 'wrong_shard'; shards: number } | null {
+    const { sku, shards } = this.#state;
+    return sku !== null && homeShard(customerId, shards) !== shardOf(sku) ? { code: 'wrong_shard', shards } : null;
+  }
+
+  #allSiblings(): string[] {
+    return siblingsOf(this.#state.sku ?? '', this.#state.shards);
+  }
+
+  #shard(stream: string): DurableObjectStub<Sku> {
+    return this.env.SKU.getByName(stream) as unknown as DurableObjectStub<Sku>;
+  }
+
+  #meta(key: string): string | undefined {
+    return this.#sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0]?.value;
   }
 
   /** The first outcome under this scope, again; another request under it is refused. Null if none. */
@@ -367,6 +585,7 @@ export class Sku extends DurableObject<Env> {
     now: number,
     present: (ctx: SkuContext) => T,
     idempotency?: IdempotencyInput,
+    alsoWrite?: (presented: T) => void,
   ): { outcome: Outcome<T>; wakeAt: number | null } {
     const ctx = this.#contextFor(command);
     const decision = decide(command, ctx, now);
@@ -378,16 +597,18 @@ export class Sku extends DurableObject<Env> {
         if (this.#state.version === 0) this.#sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?)", next.state.sku);
         appendEvents(this.#sql, events, now);
         if (next.reservation && next.reservation !== ctx.reservation) saveReservation(this.#sql, next.reservation);
+        for (const e of events) saveLoanOf(this.#sql, e);
         saveState(this.#sql, next.state);
       }
       if (idempotency) saveRecord(this.#sql, idempotency, outcome, now);
+      if (outcome.ok && alsoWrite) alsoWrite(outcome.value);
     });
     this.#state = next.state;
     let wakeAt = idempotency && this.#alarmAt === null ? now + IDEMPOTENCY_RETENTION_MS : null;
     for (const e of events) {
       if (e.type === 'StockReserved') wakeAt = earliest(wakeAt, Date.parse(e.data.expiresAt));
     }
-    if (events.length > 0) wakeAt = [wakeAt, this.#relayDueAt(now), this.#projectionDueAt(now)].reduce(earliest, null);
+    if (events.length > 0) wakeAt = [wakeAt, this.#relayDueAt(now), this.#projectionDueAt(now), this.#siblingsDueAt(now)].reduce(earliest, null);
     return { outcome, wakeAt };
   }
 
@@ -400,18 +621,19 @@ export class Sku extends DurableObject<Env> {
 
   /** The counters, and the rows the command names, loaded by index. */
   #contextFor(command: SkuCommand): SkuContext {
-    const { reservationId, customerId } = rowKeys(command);
+    const { reservationId, customerId, transferId } = rowKeys(command);
     const countUnits = customerId !== null && this.#state.limitPerCustomer !== null;
     return {
       state: this.#state,
       reservation: reservationId === null ? null : loadReservation(this.#sql, reservationId),
       activeUnits: countUnits ? activeUnitsOf(this.#sql, customerId) : 0,
+      loan: transferId === null ? null : loadLoan(this.#sql, transferId),
     };
   }
 
   /** Presents a reservation the decision just succeeded on, so the context holds it. */
   #viewOf(ref: { sku: string; reservationId: string }): (ctx: SkuContext) => ReservationView {
-    return (ctx) => reservationView(ref.sku, ctx.reservation!);
+    return (ctx) => reservationView(skuOf(ref.sku), ctx.reservation!);
   }
 
   #storedSku(): string {

@@ -62,7 +62,7 @@ function timed(start: SkuState, from: number): { micros: number; state: SkuState
   const began = performance.now();
   for (let i = from; i < from + MEASURED; i++) {
     // A new buyer's row does not exist and their units are 0: what the object's lookups by index answer.
-    const held = step({ state, reservation: null, activeUnits: 0 }, reserve(i), T0 + i);
+    const held = step({ state, reservation: null, activeUnits: 0, loan: null }, reserve(i), T0 + i);
     commands++;
     const next = follow(i);
     state = next ? step(held, next, T0 + i).state : held.state;

@@ -1,5 +1,5 @@
 import type { SagaCommand, SagaMessage, WmsAnswer } from '../../src/domain/allocation';
-import { ReleaseReasonSchema } from '../../src/domain/sku';
+import { ReleaseReasonSchema, skuOf } from '../../src/domain/sku';
 import type { EdgeClient, VerdictReply } from '../edge/client';
 import type { WmsClient, WmsRecord } from '../wms/client';
 
@@ -22,7 +22,7 @@ export function createExecutor(wms: () => Promise<WmsClient>, edge: EdgeClient, 
   async function run(command: SagaCommand): Promise<SagaMessage> {
     switch (command.type) {
       case 'Allocate':
-        return { type: 'WmsAnswered', answer: await (await wms()).allocate(command.reservationId, command.sku, command.qty, timeoutMs) };
+        return { type: 'WmsAnswered', answer: await (await wms()).allocate(command.reservationId, skuOf(command.sku), command.qty, timeoutMs) };
       case 'GetAllocation':
         return { type: 'WmsAnswered', answer: asAnswer(await (await wms()).get(command.reservationId, timeoutMs)) };
       case 'Cancel':

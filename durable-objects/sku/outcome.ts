@@ -10,6 +10,8 @@ export type AdapterError =
   | { code: 'checkout_not_found' }
   | { code: 'checkout_conflict'; status: string }
   | { code: 'checkout_refused'; checkoutId: string; sku: string; reason: string; details: Record<string, unknown> }
+  /** A reserve reached a shard that is not the customer's home under the layout `shards` (the edge retries). */
+  | { code: 'wrong_shard'; shards: number }
   /** Shed by admission control: the command queued too long and was not run (see `admission.ts`). */
   | Overloaded;
 

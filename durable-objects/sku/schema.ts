@@ -85,6 +85,22 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX reservations_active_by_customer ON reservations (customer_id) WHERE status <> 'released';
   DROP TABLE snapshots;
   `,
+  `
+  -- Sharded stock: every transfer this shard took part in, by id, so a repeated request or a
+  -- redelivery changes nothing; a loan out stays undelivered until the borrower acknowledged it.
+  CREATE TABLE loans (
+    transfer_id TEXT PRIMARY KEY,
+    direction TEXT NOT NULL,
+    peer TEXT NOT NULL,
+    qty INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    delivered INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX loans_undelivered ON loans (version) WHERE direction = 'out' AND delivered = 0;
+  -- Siblings told that this shard was empty (and the undrain round then): each is told again
+  -- (an undrain) when units come back, so none refuses buyers while units sit here.
+  CREATE TABLE empty_watchers (stream TEXT PRIMARY KEY, round INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

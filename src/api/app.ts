@@ -2,7 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
-import { SkuIdSchema } from '../domain/sku';
+import { SkuIdSchema, StreamIdSchema } from '../domain/sku';
 import { requireRole, type AppEnv } from './auth';
 import { errorResponse } from './errors';
 import { requireSignature } from './internalAuth';
@@ -65,10 +65,12 @@ app.use('/v1/*', async (c, next) => {
  * A SKU names a Durable Object, so it is checked before any route can address one, including
  * paths no route matches (an empty or undecodable segment).
  */
-const SKU_SEGMENT = /^\/(?:v1\/(?:admin\/)?|internal\/)skus\/([^/]*)/;
+const SKU_SEGMENT = /^\/(v1\/(?:admin\/)?|internal\/)skus\/([^/]*)/;
 app.use('*', async (c, next) => {
-  const raw = SKU_SEGMENT.exec(c.req.path)?.[1];
-  const checked = raw === undefined ? null : SkuIdSchema.safeParse(safeDecode(raw));
+  const [, prefix, raw] = SKU_SEGMENT.exec(c.req.path) ?? [];
+  // The bridge's routes name a stream: a SKU or one of its shards.
+  const schema = prefix === 'internal/' ? StreamIdSchema : SkuIdSchema;
+  const checked = raw === undefined ? null : schema.safeParse(safeDecode(raw));
   if (checked && !checked.success) {
     return errorResponse(c, { code: 'invalid_request', message: checked.error.issues[0]?.message ?? 'invalid sku' });
   }

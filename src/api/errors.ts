@@ -41,6 +41,7 @@ const STATUS: Record<ApiError['code'], ContentfulStatusCode> = {
   idempotency_key_reused: 422,
   reservation_abandoned: 409,
   overloaded: 503,
+  wrong_shard: 503,
   internal: 500,
 };
 
@@ -67,6 +68,7 @@ const MESSAGE: { [C in ApiError['code']]: (e: Extract<ApiError, { code: C }>) =>
   idempotency_key_reused: () => 'this Idempotency-Key was used with a different request',
   reservation_abandoned: () => 'the checkout was cancelled before this line was reserved',
   overloaded: (e) => `too busy to take this request now; retry in ${e.retryAfterSeconds} s (with the same Idempotency-Key)`,
+  wrong_shard: () => 'the SKU is being split over more shards; retry',
   internal: () => 'internal error',
 };
 

@@ -1,12 +1,13 @@
 import { viewKey, type StoredView } from '../../durable-objects/sku/projection';
-import type { SkuCounters } from '../domain/sku';
+import { streamsOf, sumCounters, type SkuCounters } from '../domain/sku';
 import type { Env } from '../env';
 import { generations, RegistryUnavailableError } from './generations';
 
 /**
  * The SKU's view in the active generation as stored, or null when it has none (yet), or when no
  * generation is known (the registry does not answer and no recent copy of it is held): the caller
- * then asks the SKU object.
+ * then asks the SKU object. A sharded SKU's view is the sum of its shards' (each shard writes its
+ * own key, as the single writer of its stream), as old as the oldest of them; null if one is missing.
  */
 export async function storedView(env: Env, sku: string): Promise<StoredView | null> {
   let active: string;
@@ -16,7 +17,12 @@ export async function storedView(env: Env, sku: string): Promise<StoredView | nu
     if (error instanceof RegistryUnavailableError) return null;
     throw error;
   }
-  return env.PROJECTIONS.get<StoredView>(viewKey(active, sku), 'json');
+  const first = await env.PROJECTIONS.get<StoredView>(viewKey(active, sku), 'json');
+  if (!first?.shards || first.shards === 1) return first;
+  const rest = await Promise.all(streamsOf(sku, first.shards).slice(1).map((s) => env.PROJECTIONS.get<StoredView>(viewKey(active, s), 'json')));
+  if (rest.some((v) => v === null)) return null;
+  const parts = [first, ...(rest as StoredView[])];
+  return { ...sumCounters(sku, parts.map(countersOf)), writtenAt: Math.min(...parts.map((p) => p.writtenAt)), seq: 0 };
 }
 
 /** The counters a reader sees, without the write bookkeeping. */

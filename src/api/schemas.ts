@@ -7,8 +7,10 @@ import {
   MAX_QTY,
   QtySchema,
   RELEASE_REASONS,
+  ShardsSchema,
   SkuEventSchema,
   SkuIdSchema,
+  StreamIdSchema,
   TtlSecondsSchema,
 } from '../domain/sku';
 
@@ -21,6 +23,16 @@ export const SkuParamsSchema = z.object({
 });
 export const ReservationParamsSchema = SkuParamsSchema.extend({
   id: z.string().min(1).max(64).meta({ param: { name: 'id', in: 'path' }, example: 'res_4k2m9q0c7f1h3j5n8p0r2t4v6x' }),
+});
+
+/** Internal routes name a stream: the SKU, or one of its shards (`SKU~k`). */
+export const StreamParamsSchema = z.object({
+  sku: StreamIdSchema.meta({ param: { name: 'sku', in: 'path' }, example: 'SNEAKER-42~3' }),
+});
+export const StreamReservationParamsSchema = StreamParamsSchema.extend({ id: ReservationParamsSchema.shape.id });
+/** Admin reads of one shard's stream of a sharded SKU (0: the SKU's own). */
+export const ShardQuerySchema = z.object({
+  shard: z.coerce.number().pipe(z.int().min(0).max(63)).default(0).meta({ description: "one shard's stream of a sharded SKU (default 0)" }),
 });
 
 export const IdempotencyKeySchema = z
@@ -81,6 +93,10 @@ export const SetStockBodySchema = z
     onHand: z.int().min(0).max(1_000_000_000),
     limitPerCustomer: z.int().min(1).max(MAX_QTY).nullable().optional()
       .meta({ description: 'omit to keep the current limit, null to remove it' }),
+    shards: ShardsSchema.optional().meta({
+      description: 'split a hot SKU over this many shard objects (1..64; omit to keep the layout). It can grow, not shrink; ' +
+        'with a per-customer limit it changes only while nothing is held or sold',
+    }),
     expectedVersion: ExpectedVersionSchema,
   })
   .meta({ id: 'SetStockRequest' });
@@ -100,6 +116,7 @@ export const SkuViewSchema = z
     sold: z.int(),
     available: z.int(),
     limitPerCustomer: z.int().nullable(),
+    shards: z.int().optional().meta({ description: 'present when the stock is split over shards: the counters are their sum, and `version` the sum of theirs' }),
     version: z.int(),
     asOf: z.string().nullable(),
     source: z.enum(['projection', 'primary']),
@@ -173,7 +190,7 @@ export const GenerationIdSchema = z.string().regex(/^g\d{1,9}$/, 'a generation i
 export const ProjectionBatchSchema = z
   .strictObject({
     generation: GenerationIdSchema,
-    views: z.array(SkuCountersSchema.extend({ sku: SkuIdSchema })).min(1).max(500),
+    views: z.array(SkuCountersSchema.extend({ sku: StreamIdSchema })).min(1).max(500),
   })
   .meta({ id: 'ProjectionBatch' });
 export type ProjectionBatch = z.infer<typeof ProjectionBatchSchema>;

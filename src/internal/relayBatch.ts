@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CheckoutIdSchema, CheckoutRecordSchema } from '../domain/checkout/events';
-import { SkuEventSchema, SkuIdSchema } from '../domain/sku';
+import { SkuEventSchema, StreamIdSchema } from '../domain/sku';
 
 /** Where a SKU object pushes its outbox on the bridge. */
 export const INGEST_PATH = '/ingest';
@@ -28,7 +28,7 @@ function contiguous<K extends string>(key: K, eventKey: (event: never) => string
 
 /** One push of a SKU object's outbox. */
 export const RelayBatchSchema = z
-  .strictObject({ sku: SkuIdSchema, events: z.array(SkuEventSchema).min(1).max(MAX_RELAY_BATCH) })
+  .strictObject({ sku: StreamIdSchema, events: z.array(SkuEventSchema).min(1).max(MAX_RELAY_BATCH) })
   .superRefine(contiguous('sku', (e: { sku: string }) => e.sku));
 export type RelayBatch = z.infer<typeof RelayBatchSchema>;
 
@@ -39,5 +39,5 @@ export const CheckoutRelayBatchSchema = z
 export type CheckoutRelayBatch = z.infer<typeof CheckoutRelayBatchSchema>;
 
 /** The bridge answers only once the log acknowledged the batch: the object may then drop its outbox rows. */
-export const RelayAckSchema = z.object({ sku: SkuIdSchema, acked: z.int().min(1) });
+export const RelayAckSchema = z.object({ sku: StreamIdSchema, acked: z.int().min(1) });
 export const CheckoutRelayAckSchema = z.object({ checkoutId: CheckoutIdSchema, acked: z.int().min(1) });

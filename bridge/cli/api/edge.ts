@@ -1,23 +1,26 @@
 import type { z } from 'zod';
 import { EventPageSchema, RelayStatusSchema, ReservationSchema } from '../../../src/api/schemas';
-import type { SkuEvent } from '../../../src/domain/sku';
+import { shardOf, skuOf, type SkuEvent } from '../../../src/domain/sku';
 import { call, exchange, type Service } from '../http';
 
 /** The largest page the edge serves. */
 const PAGE = 1000;
 
 const path = (sku: string, rest = '') => `/v1/admin/skus/${encodeURIComponent(sku)}${rest}`;
+/** A stream's admin route: its SKU's, with the shard named for a shard's stream (`SKU~k`). */
+const streamPath = (stream: string, rest: string, query = '') => path(skuOf(stream), `${rest}?shard=${shardOf(stream)}${query}`);
 
 /** The Worker's admin routes the CLI uses (`--edge-url`), with the shapes the Worker itself validates with. */
 export function edgeApi(service: Service) {
   return {
     health: () => exchange(service, 'GET', '/healthz'),
 
-    /** The SKU's log after `after`, every page, or its first `limit` events. */
-    async events(sku: string, after: number, limit = Number.POSITIVE_INFINITY): Promise<SkuEvent[]> {
+    /** A stream's log (the SKU's, or a shard's) after `after`, every page, or its first `limit` events. */
+    async events(stream: string, after: number, limit = Number.POSITIVE_INFINITY): Promise<SkuEvent[]> {
       const events: SkuEvent[] = [];
       for (let cursor: number | null = after; cursor !== null && events.length < limit; ) {
-        const page: z.infer<typeof EventPageSchema> = await call(service, 'GET', path(sku, `/events?after=${cursor}&limit=${Math.min(PAGE, limit - events.length)}`), EventPageSchema);
+        const query = `&after=${cursor}&limit=${Math.min(PAGE, limit - events.length)}`;
+        const page: z.infer<typeof EventPageSchema> = await call(service, 'GET', streamPath(stream, '/events', query), EventPageSchema);
         events.push(...page.events);
         // An empty page ends it too, whatever it says: a log that stops moving must not loop forever.
         cursor = page.events.length > 0 ? page.nextAfter : null;
@@ -25,7 +28,7 @@ export function edgeApi(service: Service) {
       return events;
     },
 
-    relay: (sku: string) => call(service, 'GET', path(sku, '/relay'), RelayStatusSchema),
+    relay: (stream: string) => call(service, 'GET', streamPath(stream, '/relay'), RelayStatusSchema),
 
     release: (sku: string, reservationId: string) =>
       call(service, 'POST', path(sku, `/reservations/${encodeURIComponent(reservationId)}/release`), ReservationSchema, {}),

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { emptyLedger, foldLedger, type SkuLedger } from '../../../src/domain/sku';
+import { emptyLedger, foldLedger, skuOf, streamOf, type SkuLedger } from '../../../src/domain/sku';
 import type { WmsRecord } from '../../wms/records';
 import type { Cli } from '../context';
 import { CallFailed } from '../exit';
@@ -15,13 +15,20 @@ export type BothSides = { edge: Map<string, SkuLedger>; wms: WmsRecord[] };
 async function knownSkus(cli: Cli, records: readonly WmsRecord[]): Promise<string[]> {
   const { skus } = await cli.bridge.skus();
   // A reservation cancelled before it was ever allocated leaves a WMS tombstone without a SKU.
-  return [...new Set([...records.map((r) => r.sku).filter(Boolean), ...skus.map((s) => s.sku)])].sort();
+  return [...new Set([...records.map((r) => r.sku).filter(Boolean), ...skus.map((s) => skuOf(s.sku))])].sort();
 }
 
-/** A SKU the edge never heard of has an empty log: whatever the WMS holds for it is WMS-only. */
+/**
+ * A SKU the edge never heard of has an empty log: whatever the WMS holds for it is WMS-only. A
+ * sharded SKU's reservations are in its shards' logs: each is folded, and their rows put together.
+ */
 async function edgeState(cli: Cli, sku: string): Promise<SkuLedger> {
   try {
-    return foldLedger(await cli.edge.events(sku, 0));
+    const ledger = foldLedger(await cli.edge.events(sku, 0));
+    for (let k = 1; k < ledger.state.shards; k++) {
+      for (const r of foldLedger(await cli.edge.events(streamOf(sku, k), 0)).reservations.values()) ledger.reservations.set(r.reservationId, r);
+    }
+    return ledger;
   } catch (error) {
     if (error instanceof CallFailed && error.code === 'sku_not_found') return emptyLedger();
     throw error;

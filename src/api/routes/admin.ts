@@ -1,7 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ticket } from '../../../durable-objects/sku/admission';
 import { idempotencyInput } from '../idempotency';
+import { streamOf } from '../../domain/sku';
 import { respond } from '../respond';
+import { receiveStock, reservationStream, setStock, stub } from '../shards';
 import {
   AdminReleaseBodySchema,
   EventPageSchema,
@@ -12,6 +14,7 @@ import {
   ReservationParamsSchema,
   ReservationSchema,
   SetStockBodySchema,
+  ShardQuerySchema,
   SkuCountersSchema,
   SkuParamsSchema,
 } from '../schemas';
@@ -25,14 +28,16 @@ admin.openapi(
     method: 'put',
     path: '/skus/{sku}/stock',
     summary: 'Set the units on hand (and the per-customer limit)',
-    description: 'Creates the SKU on first use. Refused with 409 `below_committed` under reserved + sold.',
+    description:
+      'Creates the SKU on first use. Refused with 409 `below_committed` under reserved + sold. `shards` splits a hot ' +
+      "SKU's stock over that many objects (see the README); the counters answered are then their sum.",
     security,
     request: { params: SkuParamsSchema, body: body(SetStockBodySchema) },
     responses: { 200: json(SkuCountersSchema, 'the SKU after the change'), ...errors },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
-    return respond(c, await c.env.SKU.getByName(sku).setStock({ sku, ...c.req.valid('json') }, undefined, ticket(c.env)));
+    return respond(c, await setStock(c.env, sku, c.req.valid('json'), ticket(c.env)));
   },
 );
 
@@ -53,7 +58,7 @@ admin.openapi(
     const idempotency = key
       ? await idempotencyInput(c.get('principal'), '', 'POST /v1/admin/skus/{sku}/receipts', key, receipt)
       : undefined;
-    return respond(c, await c.env.SKU.getByName(sku).receiveStock({ sku, ...receipt }, idempotency, ticket(c.env)));
+    return respond(c, await receiveStock(c.env, sku, receipt, idempotency, ticket(c.env)));
   },
 );
 
@@ -69,8 +74,9 @@ admin.openapi(
   async (c) => {
     const { sku, id } = c.req.valid('param');
     const { expectedVersion } = c.req.valid('json');
-    const req = expectedVersion === undefined ? { sku, reservationId: id } : { sku, reservationId: id, expectedVersion };
-    return respond(c, await c.env.SKU.getByName(sku).adminRelease(req, ticket(c.env)));
+    const stream = reservationStream(sku, id);
+    const req = expectedVersion === undefined ? { sku: stream, reservationId: id } : { sku: stream, reservationId: id, expectedVersion };
+    return respond(c, await stub(c.env, stream).adminRelease(req, ticket(c.env)));
   },
 );
 
@@ -78,15 +84,15 @@ admin.openapi(
   createRoute({
     method: 'get',
     path: '/skus/{sku}/events',
-    summary: 'The event log of a SKU, in order',
+    summary: 'The event log of a SKU (or of one of its shards), in order',
     security,
-    request: { params: SkuParamsSchema, query: EventsQuerySchema },
+    request: { params: SkuParamsSchema, query: EventsQuerySchema.extend(ShardQuerySchema.shape) },
     responses: { 200: json(EventPageSchema, 'events with version > after'), ...errors },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
-    const { after, limit } = c.req.valid('query');
-    return respond(c, await eventPage(c.env, sku, after, limit));
+    const { after, limit, shard } = c.req.valid('query');
+    return respond(c, await eventPage(c.env, streamOf(sku, shard), after, limit));
   },
 );
 
@@ -94,13 +100,14 @@ admin.openapi(
   createRoute({
     method: 'get',
     path: '/skus/{sku}/relay',
-    summary: 'How far the outbox push to the bridge got (relay lag)',
+    summary: 'How far the outbox push to the bridge got (relay lag), for the SKU or one of its shards',
     security,
-    request: { params: SkuParamsSchema },
+    request: { params: SkuParamsSchema, query: ShardQuerySchema },
     responses: { 200: json(RelayStatusSchema, 'the outbox and its push state'), ...errors },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
-    return respond(c, await c.env.SKU.getByName(sku).relayStatus(sku));
+    const stream = streamOf(sku, c.req.valid('query').shard);
+    return respond(c, await stub(c.env, stream).relayStatus(stream));
   },
 );

@@ -5,6 +5,7 @@ import type { Outcome } from '../../../durable-objects/sku/outcome';
 import type { AppEnv } from '../auth';
 import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
+import { reservationStream, stub } from '../shards';
 import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../schemas';
 import { body, errors, json, router, security } from './common';
 import { defaultTtl } from './reservations';
@@ -76,7 +77,8 @@ async function withReservations(c: Context<AppEnv>, outcome: Outcome<CheckoutVie
 /** A line's reservation now: allocation and purchase state live in its SKU object, not in the checkout. */
 async function reservationOf(c: Context<AppEnv>, line: CheckoutView['lines'][number], customerId: string) {
   if (!line.reservationId) return null;
-  const found = await c.env.SKU.getByName(line.sku).reservation({ sku: line.sku, reservationId: line.reservationId, customerId });
+  const stream = reservationStream(line.sku, line.reservationId);
+  const found = await stub(c.env, stream).reservation({ sku: stream, reservationId: line.reservationId, customerId });
   if (!found.ok) return null;
   const { status, allocation, expiresAt, releaseReason, refundDue } = found.value;
   return { status, allocation, expiresAt, releaseReason, refundDue };

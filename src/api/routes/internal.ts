@@ -8,9 +8,9 @@ import {
   AllocationOutcomeSchema,
   EventPageSchema,
   EventsQuerySchema,
-  ReservationParamsSchema,
   ReservationSchema,
-  SkuParamsSchema,
+  StreamParamsSchema,
+  StreamReservationParamsSchema,
 } from '../schemas';
 import { body, errors, json, router } from './common';
 import { eventPage } from './eventPage';
@@ -30,7 +30,7 @@ internal.openapi(
     path: '/skus/{sku}/events',
     hide: true,
     summary: 'The event log of a SKU, for the bridge to fill a gap it detected',
-    request: { params: SkuParamsSchema, query: EventsQuerySchema },
+    request: { params: StreamParamsSchema, query: EventsQuerySchema },
     responses: { 200: json(EventPageSchema, 'events with version > after'), ...errors },
   }),
   async (c) => {
@@ -47,7 +47,7 @@ internal.openapi(
     path: '/skus/{sku}/reservations/{id}/allocation',
     hide: true,
     summary: 'The WMS saga confirms an allocation, or compensates a failed one with a release',
-    request: { params: ReservationParamsSchema, body: body(AllocationOutcomeSchema) },
+    request: { params: StreamReservationParamsSchema, body: body(AllocationOutcomeSchema) },
     responses: { 200: json(ReservationSchema, 'the reservation after the verdict (idempotent)'), ...errors },
   }),
   async (c) => {

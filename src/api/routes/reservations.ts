@@ -5,6 +5,7 @@ import { errorResponse } from '../errors';
 import { idempotencyInput } from '../idempotency';
 import { soldOutAtEdge, storedView } from '../projection';
 import { respond } from '../respond';
+import { onHomeShard, reservationStream, stub } from '../shards';
 import {
   CustomerBodySchema,
   CustomerQuerySchema,
@@ -49,7 +50,7 @@ reservations.openapi(
       }
     }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
-    const outcome = await c.env.SKU.getByName(sku).reserve({ sku, ...request }, idempotency, ticket(c.env));
+    const outcome = await onHomeShard(c.env, sku, customerId, (stream) => stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env)));
     return respond(c, outcome, 201);
   },
 );
@@ -66,7 +67,8 @@ reservations.openapi(
   async (c) => {
     const { sku, id } = c.req.valid('param');
     const { customerId } = c.req.valid('query');
-    return respond(c, await c.env.SKU.getByName(sku).reservation({ sku, reservationId: id, customerId }));
+    const stream = reservationStream(sku, id);
+    return respond(c, await stub(c.env, stream).reservation({ sku: stream, reservationId: id, customerId }));
   },
 );
 
@@ -82,7 +84,8 @@ reservations.openapi(
   async (c) => {
     const { sku, id } = c.req.valid('param');
     const { customerId } = c.req.valid('json');
-    return respond(c, await c.env.SKU.getByName(sku).complete({ sku, reservationId: id, customerId }, ticket(c.env)));
+    const stream = reservationStream(sku, id);
+    return respond(c, await stub(c.env, stream).complete({ sku: stream, reservationId: id, customerId }, ticket(c.env)));
   },
 );
 
@@ -98,7 +101,8 @@ reservations.openapi(
   async (c) => {
     const { sku, id } = c.req.valid('param');
     const { customerId } = c.req.valid('query');
-    return respond(c, await c.env.SKU.getByName(sku).cancel({ sku, reservationId: id, customerId }, ticket(c.env)));
+    const stream = reservationStream(sku, id);
+    return respond(c, await stub(c.env, stream).cancel({ sku: stream, reservationId: id, customerId }, ticket(c.env)));
   },
 );
 

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { countersOf, storedView } from '../projection';
 import { respond } from '../respond';
+import { primaryCounters } from '../shards';
 import { ConsistentQuerySchema, SkuParamsSchema, SkuViewSchema } from '../schemas';
 import { errors, json, router, security } from './common';
 
@@ -28,7 +29,7 @@ skus.openapi(
         return respond(c, { ok: true, value: { ...countersOf(stored), source: 'projection' as const } });
       }
     }
-    const outcome = await c.env.SKU.getByName(sku).counters(sku);
+    const outcome = await primaryCounters(c.env, sku);
     c.header('Cache-Control', 'no-store');
     return respond(c, outcome.ok ? { ok: true, value: { ...outcome.value, source: 'primary' as const } } : outcome);
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ReleaseReasonSchema, SkuIdSchema } from '../sku';
+import { ReleaseReasonSchema, StreamIdSchema } from '../sku';
 
 /**
  * One reservation's allocation at the warehouse. The phase names what the saga is trying to do:
@@ -25,7 +25,7 @@ export type SagaNote = z.infer<typeof SagaNoteSchema>;
 
 export const AllocationSagaSchema = z.object({
   reservationId: z.string().min(1),
-  sku: SkuIdSchema,
+  sku: StreamIdSchema,
   qty: z.int().min(1),
   /** Version of the StockReserved event: the cause every command of the saga names. */
   reservedVersion: z.int().min(1),

@@ -1,4 +1,5 @@
 import { checkoutStream, mergeClocks, skuStream, type VectorClock } from '../core/vectorClock';
+import { streamOf } from '../sku/shards';
 import type { CartLine } from './cart';
 import type { CheckoutEvent } from './events';
 
@@ -108,7 +109,7 @@ export function directCause(event: CheckoutEvent): VectorClock {
     case 'LineReserved':
     case 'LineReleased':
     case 'LineCompleted':
-      return event.data.skuVersion === null ? {} : { [skuStream(event.data.sku)]: event.data.skuVersion };
+      return event.data.skuVersion === null ? {} : { [skuStream(streamOf(event.data.sku, event.data.shard ?? 0))]: event.data.skuVersion };
     default:
       return {};
   }

@@ -8,6 +8,8 @@ export const CheckoutIdSchema = z.string().regex(/^chk_[0-9a-f]{32}$/, 'a checko
 const event = <T extends string, D extends z.ZodType>(type: T, data: D) => z.object({ type: z.literal(type), data });
 /** The SKU event a step produced, when it produced one: the cause a joined view must have applied first. */
 const skuVersion = z.int().min(1);
+/** The shard of a sharded SKU the line's reservation lives on (absent: the SKU's own stream). */
+const shard = z.int().min(1).max(63).optional();
 
 /** What the coordinator records, step by step (its log is the saga's memory). */
 export const CheckoutEventSchema = z.discriminatedUnion('type', [
@@ -18,11 +20,11 @@ export const CheckoutEventSchema = z.discriminatedUnion('type', [
     ttlSeconds: z.int().min(1),
     requestHash: z.string(),
   })),
-  event('LineReserved', z.object({ sku: SkuIdSchema, reservationId: z.string().min(1), skuVersion })),
+  event('LineReserved', z.object({ sku: SkuIdSchema, reservationId: z.string().min(1), skuVersion, shard })),
   event('LineRefused', z.object({ sku: SkuIdSchema, code: z.string(), details: z.record(z.string(), z.unknown()) })),
   // Logs written before the version was recorded have none: read as unknown.
-  event('LineReleased', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable().default(null) })),
-  event('LineCompleted', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable().default(null) })),
+  event('LineReleased', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable().default(null), shard })),
+  event('LineCompleted', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable().default(null), shard })),
   event('CompletionRequested', z.object({})),
   event('CancellationRequested', z.object({})),
 ]);

@@ -4,7 +4,7 @@ type Command<T extends string, D> = { type: T; data: D; causedBy?: VectorClock }
 
 export type SetStock = Command<
   'SetStock',
-  { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number }
+  { sku: string; onHand: number; limitPerCustomer?: number | null; shards?: number; expectedVersion?: number }
 >;
 export type ReceiveStock = Command<'ReceiveStock', { sku: string; qty: number; expectedVersion?: number }>;
 export type Reserve = Command<
@@ -21,6 +21,11 @@ export type FailAllocation = Command<
   { reservationId: string; reason: 'wms_timeout' | 'wms_rejected' }
 >;
 
+/** A sibling shard asks for units: `want` is its deficit; a lender gives more when it has plenty. */
+export type LendStock = Command<'LendStock', { transferId: string; to: string; want: number }>;
+/** Units a sibling lent arrive (from the borrower's walk, or redelivered by the lender). */
+export type ReceiveLoan = Command<'ReceiveLoan', { transferId: string; from: string; qty: number }>;
+
 export type SkuCommand =
   | SetStock
   | ReceiveStock
@@ -30,4 +35,6 @@ export type SkuCommand =
   | ExpireReservation
   | AdminRelease
   | ConfirmAllocation
-  | FailAllocation;
+  | FailAllocation
+  | LendStock
+  | ReceiveLoan;

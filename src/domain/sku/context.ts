@@ -12,19 +12,29 @@ export type SkuContext = {
   reservation: Reservation | null;
   /** Units the command's customer holds or bought and still has (what `limitPerCustomer` caps). */
   activeUnits: number;
+  /** The transfer the command names (LendStock, ReceiveLoan), if this stream already recorded it. */
+  loan: Loan | null;
 };
 
+/** A transfer between shards as one side recorded it: units lent out, or borrowed in. */
+export type Loan = { transferId: string; direction: 'out' | 'in'; peer: string; qty: number; version: number };
+
 /** Which rows a command needs: the reservation it names, and whose active units count. */
-export type RowKeys = { reservationId: string | null; customerId: string | null };
+export type RowKeys = { reservationId: string | null; customerId: string | null; transferId: string | null };
+
+const NONE: RowKeys = { reservationId: null, customerId: null, transferId: null };
 
 export function rowKeys(command: SkuCommand): RowKeys {
   switch (command.type) {
     case 'Reserve':
-      return { reservationId: command.data.reservationId, customerId: command.data.customerId };
+      return { ...NONE, reservationId: command.data.reservationId, customerId: command.data.customerId };
     case 'SetStock':
     case 'ReceiveStock':
-      return { reservationId: null, customerId: null };
+      return NONE;
+    case 'LendStock':
+    case 'ReceiveLoan':
+      return { ...NONE, transferId: command.data.transferId };
     default:
-      return { reservationId: command.data.reservationId, customerId: null };
+      return { ...NONE, reservationId: command.data.reservationId };
   }
 }

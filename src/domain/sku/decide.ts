@@ -7,6 +7,8 @@ import type {
   ConfirmAllocation,
   ExpireReservation,
   FailAllocation,
+  LendStock,
+  ReceiveLoan,
   ReceiveStock,
   Reserve,
   SetStock,
@@ -15,6 +17,7 @@ import type {
 import type { SkuError } from './errors';
 import type { ReleaseReason, SkuEvent } from './events';
 import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
+import { MAX_SHARDS, shardOf, skuOf } from './shards';
 import type { SkuContext } from './context';
 import { available, skuExists, type Reservation, type SkuState } from './state';
 
@@ -49,6 +52,10 @@ export function decide(command: SkuCommand, ctx: SkuContext, now: number): Decis
       return confirmAllocation(command, ctx, now);
     case 'FailAllocation':
       return failAllocation(command, ctx, now);
+    case 'LendStock':
+      return lendStock(command, ctx, now);
+    case 'ReceiveLoan':
+      return receiveLoan(command, ctx, now);
     default: {
       const exhaustive: never = command;
       return exhaustive;
@@ -62,11 +69,16 @@ function setStock({ data, causedBy }: SetStock, { state }: SkuContext, now: numb
   if (!isQuantity(data.onHand, 0)) return invalid('onHand must be a non-negative integer');
   const limit = data.limitPerCustomer === undefined ? state.limitPerCustomer : data.limitPerCustomer;
   if (limit !== null && !isQuantity(limit, 1)) return invalid('limitPerCustomer must be a positive integer');
+  const shards = data.shards ?? state.shards;
+  if (!Number.isSafeInteger(shards) || shards < 1 || shards > MAX_SHARDS) return invalid(`shards must be an integer in 1..${MAX_SHARDS}`);
+  // A shard taken out of the layout would strand the units its holds give back.
+  if (shards < state.shards) return invalid(`shards can grow but not shrink (it is ${state.shards})`);
+  if (shardOf(data.sku) >= shards) return invalid(`shard ${shardOf(data.sku)} is outside a layout of ${shards}`);
   const committed = state.reserved + state.sold;
   if (data.onHand < committed) return err({ code: 'below_committed', committed });
   return emit(state, now, causedBy, data.sku, {
     type: 'StockSet',
-    data: { onHand: data.onHand, limitPerCustomer: limit },
+    data: { onHand: data.onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards } : {}) },
   });
 }
 
@@ -151,6 +163,37 @@ function failAllocation({ data, causedBy }: FailAllocation, ctx: SkuContext, now
   if (r.allocation === 'allocated') return err({ code: 'allocation_conflict', allocationId: r.allocationId });
   return release(ctx.state, r, data.reason, now, causedBy);
 }
+
+/**
+ * A sibling short of units asks for them. The lender gives the deficit, or half of what it has
+ * when that is more (a borrower that comes back at once would cost two more commands), and never
+ * more than it has available: lending cannot oversell. Asked again under the same transfer id,
+ * it gives nothing more (the shell answers what was lent).
+ */
+function lendStock({ data, causedBy }: LendStock, ctx: SkuContext, now: number): Decision {
+  const { state } = ctx;
+  if (!skuExists(state)) return err({ code: 'sku_not_found' });
+  if (ctx.loan) return NOTHING;
+  if (!isSibling(state, data.to)) return invalid(`${data.to} is not a shard of ${skuOf(state.sku ?? '')}`);
+  if (!isQuantity(data.want, 1)) return invalid('want must be a positive integer');
+  const left = available(state);
+  const qty = Math.min(left, Math.max(data.want, Math.ceil(left / 2)));
+  if (qty === 0) return NOTHING;
+  return emit(state, now, causedBy, state.sku ?? '', { type: 'StockLent', data: { transferId: data.transferId, qty, to: data.to } });
+}
+
+/** Units lent by a sibling arrive, once whatever the number of deliveries. */
+function receiveLoan({ data, causedBy }: ReceiveLoan, ctx: SkuContext, now: number): Decision {
+  const { state } = ctx;
+  if (!skuExists(state)) return err({ code: 'sku_not_found' });
+  if (ctx.loan) return NOTHING;
+  if (!isSibling(state, data.from)) return invalid(`${data.from} is not a shard of ${skuOf(state.sku ?? '')}`);
+  if (!isQuantity(data.qty, 1)) return invalid('qty must be a positive integer');
+  return emit(state, now, causedBy, state.sku ?? '', { type: 'StockBorrowed', data: { transferId: data.transferId, qty: data.qty, from: data.from } });
+}
+
+const isSibling = (state: SkuState, stream: string): boolean =>
+  state.sku !== null && stream !== state.sku && skuOf(stream) === skuOf(state.sku) && shardOf(stream) < MAX_SHARDS;
 
 function release(
   state: SkuState,

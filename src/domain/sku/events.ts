@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { VectorClockSchema } from '../core/vectorClock';
-import { SkuIdSchema } from './limits';
+import { ShardsSchema, StreamIdSchema } from './shards';
 
 export const RELEASE_REASONS = ['cancelled', 'expired', 'wms_timeout', 'wms_rejected', 'admin'] as const;
 export const ReleaseReasonSchema = z.enum(RELEASE_REASONS);
 export type ReleaseReason = z.infer<typeof ReleaseReasonSchema>;
 
 const envelope = {
-  sku: SkuIdSchema,
+  /** The stream: the SKU, or `SKU~k` for shard k of a sharded SKU (see shards.ts). */
+  sku: StreamIdSchema,
   version: z.int().min(1),
   at: z.iso.datetime(),
   causedBy: VectorClockSchema,
@@ -18,7 +19,8 @@ const reservationRef = { reservationId: z.string().min(1) };
 export const StockSetSchema = z.object({
   type: z.literal('StockSet'),
   ...envelope,
-  data: z.object({ onHand: z.int().min(0), limitPerCustomer: z.int().min(1).nullable() }),
+  // shards: the layout, present only when the SKU is split (so an unsharded SKU's events are as before).
+  data: z.object({ onHand: z.int().min(0), limitPerCustomer: z.int().min(1).nullable(), shards: ShardsSchema.optional() }),
 });
 export const StockReceivedSchema = z.object({
   type: z.literal('StockReceived'),
@@ -53,6 +55,20 @@ export const StockReleasedSchema = z.object({
   data: z.object({ ...reservationRef, qty: z.int().min(1), reason: ReleaseReasonSchema, refundDue: z.boolean() }),
 });
 
+const transfer = { transferId: z.string().min(1), qty: z.int().min(1) };
+/** A shard gave units to a sibling short of them (`to`: the sibling's stream). */
+export const StockLentSchema = z.object({
+  type: z.literal('StockLent'),
+  ...envelope,
+  data: z.object({ ...transfer, to: StreamIdSchema }),
+});
+/** A shard took units a sibling lent it; `causedBy` names the StockLent in the lender's stream. */
+export const StockBorrowedSchema = z.object({
+  type: z.literal('StockBorrowed'),
+  ...envelope,
+  data: z.object({ ...transfer, from: StreamIdSchema }),
+});
+
 /** The wire shape of every SKU event: in the log, on Kafka, from the admin events route. */
 export const SkuEventSchema = z.discriminatedUnion('type', [
   StockSetSchema,
@@ -61,6 +77,8 @@ export const SkuEventSchema = z.discriminatedUnion('type', [
   AllocationConfirmedSchema,
   ReservationCompletedSchema,
   StockReleasedSchema,
+  StockLentSchema,
+  StockBorrowedSchema,
 ]);
 export type SkuEvent = z.infer<typeof SkuEventSchema>;
 export type SkuEventType = SkuEvent['type'];

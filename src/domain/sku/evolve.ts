@@ -1,4 +1,4 @@
-import type { SkuContext } from './context';
+import type { Loan, SkuContext } from './context';
 import type { SkuEvent } from './events';
 import type { Reservation, SkuState } from './state';
 
@@ -14,7 +14,7 @@ export function evolve(state: SkuState, event: SkuEvent): SkuState {
 function applyCounters(state: SkuState, event: SkuEvent): SkuState {
   switch (event.type) {
     case 'StockSet':
-      return { ...state, onHand: event.data.onHand, limitPerCustomer: event.data.limitPerCustomer };
+      return { ...state, onHand: event.data.onHand, limitPerCustomer: event.data.limitPerCustomer, shards: event.data.shards ?? 1 };
     case 'StockReceived':
       return { ...state, onHand: state.onHand + event.data.qty };
     case 'StockReserved':
@@ -27,6 +27,10 @@ function applyCounters(state: SkuState, event: SkuEvent): SkuState {
       return event.data.refundDue
         ? { ...state, sold: state.sold - event.data.qty }
         : { ...state, reserved: state.reserved - event.data.qty };
+    case 'StockLent':
+      return { ...state, onHand: state.onHand - event.data.qty };
+    case 'StockBorrowed':
+      return { ...state, onHand: state.onHand + event.data.qty };
     default: {
       const exhaustive: never = event;
       return exhaustive;
@@ -109,3 +113,15 @@ const unitsIn = (status: Reservation['status'], r: Reservation | null): number =
 
 /** Held or bought and not given back: what counts toward the customer's limit. */
 export const activeUnits = (r: Reservation | null): number => (r && r.status !== 'released' ? r.qty : 0);
+
+/** The transfer an event records, as its stream keeps it (to answer a repeated request the same). */
+export function loanOf(event: SkuEvent): Loan | null {
+  switch (event.type) {
+    case 'StockLent':
+      return { transferId: event.data.transferId, direction: 'out', peer: event.data.to, qty: event.data.qty, version: event.version };
+    case 'StockBorrowed':
+      return { transferId: event.data.transferId, direction: 'in', peer: event.data.from, qty: event.data.qty, version: event.version };
+    default:
+      return null;
+  }
+}

@@ -1,10 +1,10 @@
 import type { Decider } from '../core/decider';
 import type { SkuCommand } from './commands';
-import { rowKeys, type SkuContext } from './context';
+import { rowKeys, type Loan, type SkuContext } from './context';
 import { decide } from './decide';
 import type { SkuError } from './errors';
 import type { SkuEvent } from './events';
-import { activeUnits, evolveContext } from './evolve';
+import { activeUnits, evolveContext, loanOf } from './evolve';
 import { initialSkuState, type Reservation, type SkuState } from './state';
 
 /**
@@ -18,25 +18,29 @@ export type SkuLedger = {
   state: SkuState;
   readonly reservations: Map<string, Reservation>;
   readonly units: Map<string, number>;
+  readonly loans: Map<string, Loan>;
 };
 
-export const emptyLedger = (): SkuLedger => ({ state: initialSkuState(), reservations: new Map(), units: new Map() });
+export const emptyLedger = (): SkuLedger => ({ state: initialSkuState(), reservations: new Map(), units: new Map(), loans: new Map() });
 
 /** The rows a command needs, as the object would load them by index. */
 export function contextFor(ledger: SkuLedger, command: SkuCommand): SkuContext {
-  const { reservationId, customerId } = rowKeys(command);
+  const { reservationId, customerId, transferId } = rowKeys(command);
   return {
     state: ledger.state,
     reservation: reservationId === null ? null : (ledger.reservations.get(reservationId) ?? null),
     activeUnits: customerId === null ? 0 : (ledger.units.get(customerId) ?? 0),
+    loan: transferId === null ? null : (ledger.loans.get(transferId) ?? null),
   };
 }
 
 export function record(ledger: SkuLedger, event: SkuEvent): SkuLedger {
   const id = 'reservationId' in event.data ? event.data.reservationId : null;
   const before = id === null ? null : (ledger.reservations.get(id) ?? null);
-  const next = evolveContext({ state: ledger.state, reservation: before, activeUnits: 0 }, event);
+  const next = evolveContext({ state: ledger.state, reservation: before, activeUnits: 0, loan: null }, event);
   ledger.state = next.state;
+  const loan = loanOf(event);
+  if (loan) ledger.loans.set(loan.transferId, loan);
   const after = next.reservation;
   if (after && after !== before) {
     ledger.reservations.set(after.reservationId, after);

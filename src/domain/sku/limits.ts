@@ -17,4 +17,4 @@ export const CustomerIdSchema = z
   .max(128)
   .regex(/^[\x21-\x7e]+$/, 'customerId must be 1-128 printable ASCII characters without spaces');
 export const TtlSecondsSchema = z.int().min(1).max(MAX_TTL_SECONDS);
-export const ReservationIdSchema = z.string().regex(/^res_[0-9a-z]{26}$/, 'not a reservation id');
+export const ReservationIdSchema = z.string().regex(/^res_[0-9a-z]{26}(?:_[1-9][0-9]?)?$/, 'not a reservation id');

@@ -40,6 +40,8 @@ export const SkuStateSchema = z.object({
   reserved: z.int(),
   sold: z.int(),
   limitPerCustomer: z.int().nullable(),
+  /** How many shards the SKU is split over, as this stream last heard (1: not sharded). */
+  shards: z.int().min(1).default(1),
   lastEventAt: z.string().nullable(),
 });
 export type SkuState = z.infer<typeof SkuStateSchema>;
@@ -51,6 +53,7 @@ export const initialSkuState = (): SkuState => ({
   reserved: 0,
   sold: 0,
   limitPerCustomer: null,
+  shards: 1,
   lastEventAt: null,
 });
 

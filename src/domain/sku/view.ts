@@ -8,6 +8,8 @@ export type SkuCounters = {
   sold: number;
   available: number;
   limitPerCustomer: number | null;
+  /** Present when the SKU is split over shards. */
+  shards?: number;
   version: number;
   asOf: string | null;
 };
@@ -19,9 +21,32 @@ export const skuCounters = (state: SkuState): SkuCounters => ({
   sold: state.sold,
   available: available(state),
   limitPerCustomer: state.limitPerCustomer,
+  ...(state.shards > 1 ? { shards: state.shards } : {}),
   version: state.version,
   asOf: state.lastEventAt,
 });
+
+/**
+ * A sharded SKU's counters: the sum of its shards' (shard 0 first, whose layout and limit they
+ * are). The version is the sum of the shards' versions, so it still grows with every event and a
+ * reader can still tell the fresher of two views.
+ */
+export function sumCounters(sku: string, parts: readonly SkuCounters[]): SkuCounters {
+  const [first] = parts;
+  const sum = (field: 'onHand' | 'reserved' | 'sold' | 'available' | 'version') => parts.reduce((n, p) => n + p[field], 0);
+  const asOf = parts.map((p) => p.asOf).reduce<string | null>((a, b) => (a === null || (b !== null && b > a) ? b : a), null);
+  return {
+    sku,
+    onHand: sum('onHand'),
+    reserved: sum('reserved'),
+    sold: sum('sold'),
+    available: sum('available'),
+    limitPerCustomer: first?.limitPerCustomer ?? null,
+    ...(parts.length > 1 ? { shards: parts.length } : {}),
+    version: sum('version'),
+    asOf,
+  };
+}
 
 /** A reservation as its owner sees it. */
 export type ReservationView = {
