@@ -124,6 +124,10 @@ export const SkuViewSchema = z
   .meta({ id: 'SkuView' });
 export const SkuCountersSchema = SkuViewSchema.omit({ source: true }).meta({ id: 'SkuCounters' });
 
+export const ShardsViewSchema = z
+  .object({ sku: z.string(), total: SkuCountersSchema, shards: z.array(SkuCountersSchema.extend({ shard: z.int() })) })
+  .meta({ id: 'ShardsView' });
+
 export const ReservationSchema = z
   .object({
     reservationId: z.string(),

@@ -45,17 +45,23 @@ export async function onHomeShard<T>(
 /** The stream (and object) holding a reservation: its id names its shard. */
 export const reservationStream = (sku: string, reservationId: string): string => streamOf(sku, shardOfReservation(reservationId));
 
-/** The SKU's counters from its objects: shard 0's, or the sum of every shard's. */
-export async function primaryCounters(env: Env, sku: string): Promise<Outcome<SkuCounters>> {
+/** Each shard's counters (one for an unsharded SKU), shard 0 first. */
+export async function countersByShard(env: Env, sku: string): Promise<Outcome<SkuCounters[]>> {
   const first = await stub(env, sku).counters(sku);
-  if (!first.ok || (first.value.shards ?? 1) === 1) return first;
-  const rest = await Promise.all(streamsOf(sku, first.value.shards!).slice(1).map((s) => stub(env, s).counters(s)));
+  if (!first.ok) return first;
+  const rest = await Promise.all(streamsOf(sku, first.value.shards ?? 1).slice(1).map((s) => stub(env, s).counters(s)));
   const parts = [first.value];
   for (const part of rest) {
     if (!part.ok) return part;
     parts.push(part.value);
   }
-  return ok(sumCounters(sku, parts));
+  return ok(parts);
+}
+
+/** The SKU's counters from its objects: shard 0's, or the sum of every shard's. */
+export async function primaryCounters(env: Env, sku: string): Promise<Outcome<SkuCounters>> {
+  const parts = await countersByShard(env, sku);
+  return parts.ok ? ok(parts.value.length === 1 ? parts.value[0]! : sumCounters(sku, parts.value)) : parts;
 }
 
 type SetStock = { onHand: number; limitPerCustomer?: number | null | undefined; shards?: number | undefined; expectedVersion?: number | undefined };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { EventPageSchema, RelayStatusSchema, ReservationSchema } from '../../../src/api/schemas';
+import { EventPageSchema, RelayStatusSchema, ReservationSchema, ShardsViewSchema } from '../../../src/api/schemas';
 import { shardOf, skuOf, type SkuEvent } from '../../../src/domain/sku';
 import { call, exchange, type Service } from '../http';
 
@@ -27,6 +27,9 @@ export function edgeApi(service: Service) {
       }
       return events;
     },
+
+    /** Each shard's counters and their sum. */
+    shards: (sku: string) => call(service, 'GET', path(sku, '/shards'), ShardsViewSchema),
 
     relay: (stream: string) => call(service, 'GET', streamPath(stream, '/relay'), RelayStatusSchema),
 

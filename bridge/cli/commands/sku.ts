@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SkuEvent } from '../../../src/domain/sku';
+import { streamOf, type SkuEvent } from '../../../src/domain/sku';
 import { integer, sku } from '../args';
 import { withCli } from '../context';
 import { examples } from '../help';
@@ -15,7 +15,7 @@ export function registerSku(program: Command): void {
   const group = program
     .command('sku')
     .description("one SKU's event log, as its Durable Object keeps it")
-    .addHelpText('after', examples('inventory sku events SNEAKER-42'));
+    .addHelpText('after', examples('inventory sku events SNEAKER-42', 'inventory sku shards SNEAKER-42'));
 
   group
     .command('events')
@@ -23,14 +23,31 @@ export function registerSku(program: Command): void {
     .argument('<sku>', 'the SKU (case-sensitive)', sku)
     .option('--after <version>', 'only events after this version', integer(0), 0)
     .option('--limit <n>', 'at most this many events', integer(1))
-    .addHelpText('after', examples('inventory sku events SNEAKER-42', 'inventory sku events SNEAKER-42 --after 100 --limit 20', 'inventory --json sku events SNEAKER-42 > log.json'))
+    .option('--shard <k>', "one shard's stream of a sharded SKU (0: the SKU's own)", integer(0), 0)
+    .addHelpText('after', examples('inventory sku events SNEAKER-42', 'inventory sku events SNEAKER-42 --after 100 --limit 20', 'inventory sku events SNEAKER-42 --shard 3', 'inventory --json sku events SNEAKER-42 > log.json'))
     .action(
-      withCli(async (cli, id: string, options: { after: number; limit?: number }) => {
-        const events = await cli.edge.events(id, options.after, options.limit);
+      withCli(async (cli, id: string, options: { after: number; limit?: number; shard: number }) => {
+        const stream = streamOf(id, options.shard);
+        const events = await cli.edge.events(stream, options.after, options.limit);
         cli.print(events, () =>
           events.length === 0
-            ? `no events of ${id} after version ${options.after}`
+            ? `no events of ${stream} after version ${options.after}`
             : table(['VERSION', 'TYPE', 'AT', 'DATA'], events.map((e) => [e.version, e.type, e.at, dataOf(e)])),
+        );
+      }),
+    );
+
+  group
+    .command('shards')
+    .description("the SKU's stock shard by shard, and the sum (one row for an unsharded SKU)")
+    .argument('<sku>', 'the SKU (case-sensitive)', sku)
+    .addHelpText('after', examples('inventory sku shards SNEAKER-42'))
+    .action(
+      withCli(async (cli, id: string) => {
+        const view = await cli.edge.shards(id);
+        const row = (name: string | number, c: typeof view.total) => [name, c.onHand, c.reserved, c.sold, c.available, c.version];
+        cli.print(view, () =>
+          table(['SHARD', 'ON HAND', 'RESERVED', 'SOLD', 'AVAILABLE', 'VERSION'], [...view.shards.map((c) => row(c.shard, c)), row('total', view.total)]),
         );
       }),
     );

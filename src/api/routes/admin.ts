@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ticket } from '../../../durable-objects/sku/admission';
 import { idempotencyInput } from '../idempotency';
-import { streamOf } from '../../domain/sku';
 import { respond } from '../respond';
-import { receiveStock, reservationStream, setStock, stub } from '../shards';
+import { countersByShard, receiveStock, reservationStream, setStock, stub } from '../shards';
+import { streamOf, sumCounters } from '../../domain/sku';
 import {
   AdminReleaseBodySchema,
   EventPageSchema,
@@ -15,6 +15,7 @@ import {
   ReservationSchema,
   SetStockBodySchema,
   ShardQuerySchema,
+  ShardsViewSchema,
   SkuCountersSchema,
   SkuParamsSchema,
 } from '../schemas';
@@ -109,5 +110,23 @@ admin.openapi(
     const { sku } = c.req.valid('param');
     const stream = streamOf(sku, c.req.valid('query').shard);
     return respond(c, await stub(c.env, stream).relayStatus(stream));
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: 'get',
+    path: '/skus/{sku}/shards',
+    summary: "Each shard's counters (one for an unsharded SKU) and their sum, from the objects",
+    security,
+    request: { params: SkuParamsSchema },
+    responses: { 200: json(ShardsViewSchema, 'the stock, shard by shard'), ...errors },
+  }),
+  async (c) => {
+    const { sku } = c.req.valid('param');
+    const parts = await countersByShard(c.env, sku);
+    if (!parts.ok) return respond(c, parts);
+    const shards = parts.value.map((p, shard) => ({ ...p, shard }));
+    return respond(c, { ok: true, value: { sku, total: sumCounters(sku, parts.value), shards } });
   },
 );
