@@ -47,14 +47,32 @@ export async function foldAll(system: TortureSystem, schedule: Schedule): Promis
   );
 }
 
-/** Waits until no reservation is held past its TTL, and every one is allocated, released or bought. */
-export async function waitUntilSettled(system: TortureSystem, schedule: Schedule, timeoutMs: number): Promise<Folded[]> {
-  const deadline = Date.now() + timeoutMs;
+export type Settled = { folded: Folded[]; open: number; settledAfterMs: number | null };
+
+/**
+ * Waits until no reservation is held past its TTL, and every one is allocated, released or bought.
+ * A backlog draining is not a stuck system: once every TTL has passed (`ttlsPassMs`), the wait
+ * goes on as long as the number of unsettled reservations keeps falling, and gives up when it
+ * has not fallen for `stallMs`, or at `capMs`. What is still open then is what the stuck check
+ * reports; how long settling took is reported with the run.
+ */
+export async function waitUntilSettled(
+  system: TortureSystem,
+  schedule: Schedule,
+  { ttlsPassMs, stallMs, capMs }: { ttlsPassMs: number; stallMs: number; capMs: number },
+): Promise<Settled> {
+  const started = Date.now();
+  let best = Number.POSITIVE_INFINITY;
+  let progressAt = started;
   for (;;) {
     const folded = await foldAll(system, schedule);
-    const open = folded.flatMap((f) => [...f.reservations.values()].filter(unsettled));
-    if (open.length === 0 || Date.now() > deadline) return folded;
-    await pause(1_000);
+    const open = folded.flatMap((f) => [...f.reservations.values()].filter(unsettled)).length;
+    const now = Date.now();
+    if (open === 0) return { folded, open, settledAfterMs: now - started };
+    if (open < best) [best, progressAt] = [open, now];
+    const stalled = now - started > ttlsPassMs && now - progressAt > stallMs;
+    if (stalled || now - started > capMs) return { folded, open, settledAfterMs: null };
+    await pause(5_000);
   }
 }
 

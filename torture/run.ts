@@ -63,7 +63,11 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
     const holds = await checkoutHolds(system, schedule, ledger, await foldAll(system, schedule));
     await system.calmWms();
     const maxTtl = Math.max(...schedule.ops.map((op) => ('ttlSeconds' in op ? op.ttlSeconds : 0)));
-    const folded = await waitUntilSettled(system, schedule, (maxTtl + 120) * 1000);
+    const settled = await waitUntilSettled(system, schedule, { ttlsPassMs: (maxTtl + 10) * 1000, stallMs: 120_000, capMs: 30 * 60_000 });
+    const { folded } = settled;
+    console.log(settled.settledAfterMs === null
+      ? `${settled.open} reservations still unsettled when the wait gave up (no progress for 120 s, or 30 min)`
+      : `settled ${(settled.settledAfterMs / 1000).toFixed(0)} s after the operations' checks began`);
     const [records, latest] = [await readEventsTopic(system), await foldAll(system, schedule)];
     const checks: Check[] = [
       noServerErrors(ledger),
@@ -83,7 +87,7 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
       await fuzzCheck(system, schedule, fuzzRequests, seed),
     ];
     const seconds = (Date.now() - started) / 1000;
-    const summary = summarize(seed, ops, ledger, checks, seconds);
+    const summary = summarize(seed, ops, ledger, checks, seconds, settled.settledAfterMs);
     report(schedule, ledger, system, checks, summary);
     if (summary.violations > 0) console.log(`the bridge's and the WMS simulator's logs of this run: ${await system.saveLogs()}`);
     return { seed, checks, violations: summary.violations, seconds, summary };

@@ -12,6 +12,8 @@ export type TortureSummary = {
   operations: number;
   faultsInjected: string[];
   seconds: number;
+  /** How long the sagas, TTLs and relay took to settle after the operations (null: they did not). */
+  settledAfterSeconds: number | null;
   requests: number;
   serverErrors: number;
   overloaded503: number;
@@ -22,13 +24,21 @@ export type TortureSummary = {
   checks: { check: string; checked: number; violations: number; firstViolations: string[] }[];
 };
 
-export function summarize(seed: number, operations: number, ledger: Ledger, checks: readonly Check[], seconds: number): TortureSummary {
+export function summarize(
+  seed: number,
+  operations: number,
+  ledger: Ledger,
+  checks: readonly Check[],
+  seconds: number,
+  settledAfterMs: number | null,
+): TortureSummary {
   const { tally } = ledger;
   return {
     seed,
     operations,
     faultsInjected: ledger.faultsDone,
     seconds,
+    settledAfterSeconds: settledAfterMs === null ? null : Math.round(settledAfterMs / 1000),
     requests: tally.requests,
     serverErrors: tally.serverErrors.length,
     overloaded503: tally.overloaded,
