@@ -7,7 +7,9 @@ import autocannon from 'autocannon';
  */
 export type LoadSpec = { url: string; method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string; connections: number; seconds: number;
   /** A fixed number of requests instead of a duration (a sell-out must see every request answered). */
-  amount?: number };
+  amount?: number;
+  /** Each request as another buyer: the body's `customerId` made unique (a sharded SKU routes by it). */
+  uniqueCustomers?: boolean };
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
 let n = 0;
@@ -23,7 +25,11 @@ const result = await autocannon({
       method: spec.method,
       path: spec.path,
       ...(spec.body === undefined ? {} : { body: spec.body }),
-      setupRequest: (req) => ({ ...req, headers: { ...spec.headers, 'idempotency-key': `${prefix}-${n++}` } }),
+      setupRequest: (req) => {
+        const i = n++;
+        const body = spec.uniqueCustomers && spec.body ? JSON.stringify({ ...JSON.parse(spec.body), customerId: `${prefix}-${i}` }) : req.body;
+        return { ...req, body, headers: { ...spec.headers, 'idempotency-key': `${prefix}-${i}` } };
+      },
     },
   ],
 });
