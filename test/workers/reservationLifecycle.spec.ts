@@ -111,6 +111,7 @@ describe('a reservation from hold to sale', () => {
       '/v1/admin/skus/{sku}/receipts',
       '/v1/admin/skus/{sku}/relay',
       '/v1/admin/skus/{sku}/reservations/{id}/release',
+      '/v1/admin/skus/{sku}/shards',
       '/v1/admin/skus/{sku}/stock',
       '/v1/skus/{sku}',
       '/v1/skus/{sku}/reservations',
