@@ -48,6 +48,8 @@ import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku
 export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; causedBy?: VectorClock };
 export type ReservationRef = { sku: string; reservationId: string; customerId: string; causedBy?: VectorClock };
 export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number };
+export type AdjustStockRequest = { sku: string; delta: number; shards: number; limitPerCustomer: number | null };
+type RunOptions = { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; units?: number; customerId?: string };
 export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number };
 export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };
 export type EventPage = { events: SkuEvent[]; lastVersion: number };
@@ -118,6 +120,7 @@ export class Sku extends DurableObject<Env> {
   #undrainRound: number;
   #watched: boolean;
   #siblingRetryAt: number | null = null;
+  #moreLoansAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -133,16 +136,13 @@ export class Sku extends DurableObject<Env> {
   }
 
   async reserve(req: ReserveRequest, idempotency: IdempotencyInput, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    this.#checkSku(req.sku);
-    const misrouted = this.#misrouted(req.customerId);
-    if (misrouted) return err(misrouted);
     const reservationId = `${newReservationId()}${reservationSuffix(shardOf(req.sku))}`;
     const command: SkuCommand = {
       type: 'Reserve',
       data: { sku: req.sku, reservationId, customerId: req.customerId, qty: req.qty, ttlSeconds: req.ttlSeconds },
       ...(req.causedBy ? { causedBy: req.causedBy } : {}),
     };
-    return this.#run(req.sku, command, this.#viewOf({ sku: req.sku, reservationId }), { idempotency, ticket, units: req.qty });
+    return this.#run(req.sku, command, this.#viewOf({ sku: req.sku, reservationId }), { idempotency, ticket, units: req.qty, customerId: req.customerId });
   }
 
   /**
@@ -153,10 +153,10 @@ export class Sku extends DurableObject<Env> {
    */
   async abandonReserve(sku: string, customerId: string, idempotency: IdempotencyInput): Promise<Outcome<ReservationView>> {
     this.#checkSku(sku);
-    const misrouted = this.#misrouted(customerId);
-    if (misrouted) return err(misrouted);
     const stored = this.#replay<ReservationView>(idempotency);
     if (stored) return stored;
+    const misrouted = this.#misrouted(customerId);
+    if (misrouted) return err(misrouted);
     const now = Date.now();
     const outcome: Outcome<ReservationView> = err({ code: 'reservation_abandoned' });
     this.ctx.storage.transactionSync(() => saveRecord(this.#sql, idempotency, outcome, now));
@@ -176,6 +176,20 @@ export class Sku extends DurableObject<Env> {
 
   async setStock(req: SetStockRequest, idempotency?: IdempotencyInput, ticket?: Ticket): Promise<Outcome<SkuCounters>> {
     return this.#run(req.sku, { type: 'SetStock', data: req }, countersOf, { idempotency, ticket });
+  }
+
+  /**
+   * A shard of a sharded SKU: its stock moved by `delta` and its layout and limit set, relative to
+   * whatever loans moved meanwhile (the edge's plan, `src/api/shards.ts`).
+   */
+  async adjustStock(req: AdjustStockRequest, ticket?: Ticket): Promise<Outcome<SkuCounters>> {
+    return this.#run(req.sku, { type: 'AdjustStock', data: req }, countersOf, { ticket });
+  }
+
+  /** The counters and the units lent out net of those borrowed: summed over shards, the SKU's stock. */
+  stock(sku: string): Outcome<{ counters: SkuCounters; lent: number }> {
+    const counters = this.counters(sku);
+    return counters.ok ? ok({ counters: counters.value, lent: this.#state.lent }) : counters;
   }
 
   async receiveStock(req: ReceiveStockRequest, idempotency?: IdempotencyInput, ticket?: Ticket): Promise<Outcome<SkuCounters>> {
@@ -383,14 +397,17 @@ export class Sku extends DurableObject<Env> {
     sku: string,
     command: SkuCommand,
     present: (ctx: SkuContext) => T,
-    { idempotency, ticket, units }: { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; units?: number } = {},
+    { idempotency, ticket, units, customerId }: RunOptions = {},
   ): Promise<Outcome<T>> {
     this.#checkSku(sku);
     const shed = admit(ticket, Date.now());
     if (shed) return err(shed);
     const stored = idempotency ? this.#replay<T>(idempotency) : null;
     if (stored) return stored;
-    if (units !== undefined && units > available(this.#state) && this.#state.shards > 1) {
+    // After the replay: a request decided here before the layout grew still gets its answer.
+    const misrouted = customerId === undefined ? null : this.#misrouted(customerId);
+    if (misrouted) return err(misrouted);
+    if (units !== undefined && units > available(this.#state) && this.#state.shards > 1 && this.#withinLimit(customerId, units)) {
       const unreachable = await this.#borrow(units);
       if (unreachable) return err(unreachable);
       // The same request may have been decided by a twin while this one waited for units.
@@ -461,11 +478,12 @@ export class Sku extends DurableObject<Env> {
     return reached;
   }
 
-  #takeLoan(loan: LoanDelivery): void {
+  #takeLoan(loan: LoanDelivery): Outcome<null> {
     const { transferId, from, qty, lentVersion } = loan;
     const command: SkuCommand = { type: 'ReceiveLoan', data: { transferId, from, qty }, causedBy: { [skuStream(from)]: lentVersion } };
-    const { wakeAt } = this.#commit(command, Date.now(), () => null);
+    const { outcome, wakeAt } = this.#commit(command, Date.now(), () => null);
     if (wakeAt !== null) void this.#armAlarm(wakeAt);
+    return outcome;
   }
 
   /**
@@ -494,8 +512,7 @@ export class Sku extends DurableObject<Env> {
   async receiveLoan(loan: LoanDelivery): Promise<Outcome<null>> {
     this.#checkSku(loan.sku);
     if (this.#state.version === 0) return err({ code: 'sku_not_found' });
-    this.#takeLoan(loan);
-    return ok(null);
+    return this.#takeLoan(loan);
   }
 
   /** A sibling that said it was empty has units again. */
@@ -509,7 +526,10 @@ export class Sku extends DurableObject<Env> {
   async #deliverLoans(): Promise<void> {
     const self = this.#state.sku;
     if (!self) return;
-    for (const loan of undeliveredLoans(this.#sql, LOAN_DELIVERIES_PER_ALARM)) {
+    const loans = undeliveredLoans(this.#sql, LOAN_DELIVERIES_PER_ALARM);
+    // A full batch: the rest may be due already, so the next run is not held back by the grace.
+    this.#moreLoansAt = loans.length === LOAN_DELIVERIES_PER_ALARM ? Date.now() + STORM_YIELD_MS : null;
+    for (const loan of loans) {
       try {
         const taken = await this.#shard(loan.peer).receiveLoan({ sku: loan.peer, transferId: loan.transferId, from: self, qty: loan.qty, lentVersion: loan.version });
         if (!taken.ok) throw new Error(taken.error.code);
@@ -544,10 +564,16 @@ export class Sku extends DurableObject<Env> {
 
   /** When sibling work is due: undelivered loans after their grace, watchers once units are back. */
   #siblingsDueAt(now: number): number | null {
-    const loans = hasUndeliveredLoans(this.#sql) ? now + LOAN_DELIVERY_GRACE_MS : null;
+    const loans = hasUndeliveredLoans(this.#sql) ? (this.#moreLoansAt ?? now + LOAN_DELIVERY_GRACE_MS) : null;
     const watchers = this.#watched && available(this.#state) > 0 ? now : null;
     const due = earliest(loans, watchers);
     return due === null ? null : Math.max(due, this.#siblingRetryAt ?? 0);
+  }
+
+  /** Whether the limit lets the customer take `units` more: a buyer refused anyway borrows nothing. */
+  #withinLimit(customerId: string | undefined, units: number): boolean {
+    const limit = this.#state.limitPerCustomer;
+    return limit === null || customerId === undefined || activeUnitsOf(this.#sql, customerId) + units <= limit;
   }
 
   /** Only the customer's home shard sees all their units: anywhere else the limit would leak. */

@@ -65,14 +65,23 @@ export async function primaryCounters(env: Env, sku: string): Promise<Outcome<Sk
 }
 
 type SetStock = { onHand: number; limitPerCustomer?: number | null | undefined; shards?: number | undefined; expectedVersion?: number | undefined };
+type ShardStock = { counters: SkuCounters; lent: number } | null;
+type ShardAdjust = { delta: number; limitPerCustomer: number | null; shards: number };
 const MAX_PLAN_ATTEMPTS = 5;
+/** A unit on its way between two shards cannot be taken off yet: the plan is made again after this. */
+const IN_FLIGHT_PAUSE_MS = 100;
 
 /**
- * Sets a SKU's stock. Unsharded (and staying so): one command, as ever. Sharded: the units not
- * held or sold are spread evenly, each shard set to its own committed units plus its share, under
- * that shard's version, new shards first and shard 0 (whose layout the edge learns first) last.
- * A shard that moved meanwhile (a sale, a loan) refuses with a conflict and the plan is made
- * again from fresh counters. `expectedVersion` is the summed version the counters show.
+ * Sets a SKU's stock. Unsharded (and staying so): one command, as ever. Sharded: the SKU's stock
+ * now is the sum over its shards of onHand plus units lent net of units borrowed, a figure loans
+ * do not move (a lender's onHand goes down as its lent goes up, a borrower's the other way), so
+ * it is exact however the reads interleave with them. The difference to the wanted stock is
+ * applied as relative adjustments (spread evenly when adding, taken from the shards' free units
+ * when removing), which commute with the loans and sales that go on meanwhile: the total only
+ * ever moves toward the target, never past it, and no unit is made or lost by a loan in flight.
+ * New shards are adjusted first (from 0, with the layout), shard 0 last. A shard that refuses
+ * (`below_committed`: it sold the units meanwhile) makes the plan be made again from fresh reads.
+ * `expectedVersion` is the summed version.
  */
 export async function setStock(env: Env, sku: string, req: SetStock, ticket: Ticket | undefined): Promise<Outcome<SkuCounters>> {
   const first = await stub(env, sku).counters(sku);
@@ -80,49 +89,59 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
   const shards = req.shards ?? current;
   if (shards === 1 && current === 1) return stub(env, sku).setStock({ sku, ...withoutShards(req) }, undefined, ticket);
   if (shards < current) return err({ code: 'invalid_command', reason: `shards can grow but not shrink (it is ${current})` });
+  const streams = streamsOf(sku, shards);
   for (let attempt = 0; attempt < MAX_PLAN_ATTEMPTS; attempt++) {
-    const streams = streamsOf(sku, shards);
-    const parts = await Promise.all(streams.map(async (s) => {
-      const part = await stub(env, s).counters(s);
+    const parts: ShardStock[] = await Promise.all(streams.map(async (s) => {
+      const part = await stub(env, s).stock(s);
       return part.ok ? part.value : null;
     }));
-    const planned = plan(req, parts, shards, current);
+    const planned = plan(req, parts, shards);
     if (!planned.ok) return planned;
-    let replan = false;
+    let replan = planned.value === 'in_flight';
     // Highest shard first: every shard a reserve can be sent to by then already has the layout.
-    for (let k = shards - 1; k >= 0 && !replan; k--) {
-      const set = await stub(env, streams[k]!).setStock({ sku: streams[k]!, ...planned.value[k]! }, undefined, ticket);
-      if (!set.ok && (set.error.code === 'version_conflict' || set.error.code === 'below_committed')) replan = true;
-      else if (!set.ok) return set;
+    for (let k = shards - 1; k >= 0 && !replan && planned.value !== 'in_flight'; k--) {
+      const adjusted = await stub(env, streams[k]!).adjustStock({ sku: streams[k]!, ...planned.value[k]! }, ticket);
+      if (!adjusted.ok && adjusted.error.code === 'below_committed') replan = true;
+      else if (!adjusted.ok) return adjusted;
     }
     if (!replan) return primaryCounters(env, sku);
+    await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_PAUSE_MS));
   }
   return err(rerouteLater);
 }
 
-type ShardSet = { onHand: number; limitPerCustomer: number | null; shards: number; expectedVersion: number };
-
-function plan(req: SetStock, parts: readonly (SkuCounters | null)[], shards: number, current: number): Outcome<ShardSet[]> {
-  const version = parts.reduce((n, p) => n + (p?.version ?? 0), 0);
+function plan(req: SetStock, parts: readonly ShardStock[], shards: number): Outcome<ShardAdjust[] | 'in_flight'> {
+  const counters = parts.map((p) => p?.counters ?? null);
+  const sum = (f: (c: SkuCounters) => number) => counters.reduce((n, c) => n + (c ? f(c) : 0), 0);
+  const version = sum((c) => c.version);
   if (req.expectedVersion !== undefined && req.expectedVersion !== version) {
     return err({ code: 'version_conflict', currentVersion: version, expectedVersion: req.expectedVersion });
   }
-  const committedOf = (p: SkuCounters | null) => (p ? p.reserved + p.sold : 0);
-  const committed = parts.reduce((n, p) => n + committedOf(p), 0);
+  const committed = sum((c) => c.reserved + c.sold);
   if (req.onHand < committed) return err({ code: 'below_committed', committed });
-  const limit = req.limitPerCustomer === undefined ? (parts[0]?.limitPerCustomer ?? null) : req.limitPerCustomer;
+  const limit = req.limitPerCustomer === undefined ? (counters[0]?.limitPerCustomer ?? null) : req.limitPerCustomer;
+  const layout = counters[0]?.shards ?? 1;
   // A customer's units live on their home shard; moving homes while units are out would let the
   // limit see only part of them.
-  if (shards !== current && limit !== null && committed > 0) {
+  if (shards !== layout && limit !== null && committed > 0) {
     return err({ code: 'invalid_command', reason: 'with a per-customer limit, the shard count changes only while nothing is held or sold' });
   }
-  const free = req.onHand - committed;
-  return ok(parts.map((p, k) => ({
-    onHand: committedOf(p) + Math.floor(free / shards) + (k < free % shards ? 1 : 0),
-    limitPerCustomer: limit,
-    shards,
-    expectedVersion: p?.version ?? 0,
-  })));
+  const stock = parts.reduce((n, p) => n + (p ? p.counters.onHand + p.lent : 0), 0);
+  const deltas = spread(req.onHand - stock, counters.map((c) => c?.available ?? 0));
+  return deltas === null ? ok('in_flight') : ok(deltas.map((delta) => ({ delta, limitPerCustomer: limit, shards })));
+}
+
+/** Units added spread evenly; units removed taken from the free ones. Null: some are on their way between shards. */
+function spread(delta: number, free: readonly number[]): number[] | null {
+  const n = free.length;
+  if (delta >= 0) return free.map((_, k) => Math.floor(delta / n) + (k < delta % n ? 1 : 0));
+  let left = -delta;
+  const taken = free.map((f) => {
+    const take = Math.min(f, left);
+    left -= take;
+    return -take;
+  });
+  return left > 0 ? null : taken;
 }
 
 const withoutShards = ({ shards: _shards, ...rest }: SetStock) => rest;
@@ -130,9 +149,10 @@ const withoutShards = ({ shards: _shards, ...rest }: SetStock) => rest;
 type Receipt = { qty: number; expectedVersion?: number | undefined };
 
 /**
- * Units received: on a sharded SKU, spread over the shards as receipts of their own (a receipt
- * adds, so it commutes with sales and loans and never needs a retry). Each shard keeps its part's
- * idempotency record under the request's key, so a retried receipt adds nothing twice.
+ * Units received. On a sharded SKU they go to shard 0 as one receipt (a receipt adds, so it
+ * commutes with sales and loans, and borrowing spreads the units where buyers are), kept under the
+ * request's Idempotency-Key there, so a retried receipt adds nothing twice whatever the layout.
+ * `expectedVersion` is the summed version.
  */
 export async function receiveStock(
   env: Env,
@@ -141,18 +161,15 @@ export async function receiveStock(
   idempotency: IdempotencyInput | undefined,
   ticket: Ticket | undefined,
 ): Promise<Outcome<SkuCounters>> {
-  const first = await primaryCounters(env, sku);
-  const shards = first.ok ? (first.value.shards ?? 1) : 1;
-  if (shards === 1) return stub(env, sku).receiveStock({ sku, ...receipt }, idempotency, ticket);
-  if (receipt.expectedVersion !== undefined && first.ok && first.value.version !== receipt.expectedVersion) {
-    return err({ code: 'version_conflict', currentVersion: first.value.version, expectedVersion: receipt.expectedVersion });
+  const first = await stub(env, sku).counters(sku);
+  if (!first.ok || (first.value.shards ?? 1) === 1) return stub(env, sku).receiveStock({ sku, ...receipt }, idempotency, ticket);
+  const before = await primaryCounters(env, sku);
+  if (!before.ok) return before;
+  if (receipt.expectedVersion !== undefined && before.value.version !== receipt.expectedVersion) {
+    return err({ code: 'version_conflict', currentVersion: before.value.version, expectedVersion: receipt.expectedVersion });
   }
-  const streams = streamsOf(sku, shards);
-  for (const [k, stream] of streams.entries()) {
-    const qty = Math.floor(receipt.qty / shards) + (k < receipt.qty % shards ? 1 : 0);
-    if (qty === 0) continue;
-    const part = await stub(env, stream).receiveStock({ sku: stream, qty }, idempotency, ticket);
-    if (!part.ok) return part;
-  }
-  return primaryCounters(env, sku);
+  const received = await stub(env, sku).receiveStock({ sku, qty: receipt.qty }, idempotency, ticket);
+  if (!received.ok) return received;
+  const after = await primaryCounters(env, sku);
+  return received.replayed ? { ...after, replayed: true } : after;
 }

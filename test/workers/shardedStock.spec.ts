@@ -174,13 +174,31 @@ describe('sharded stock', () => {
     expect(await counters(sku)).not.toHaveProperty('shards');
   });
 
-  it('receipts spread over the shards and are idempotent by key', async () => {
+  it('a receipt is one event on shard 0, idempotent by key; buyers on other shards borrow its units', async () => {
     const sku = uniqueSku('receipt');
     await setStock(sku, { onHand: 0, shards: 4 });
     const receipt = () => call('POST', `/v1/admin/skus/${sku}/receipts`, { key: ADMIN, body: { qty: 10 }, headers: { 'idempotency-key': 'r-1' } });
     expect((await receipt()).json).toMatchObject({ onHand: 10, available: 10, shards: 4 });
-    expect((await receipt()).json).toMatchObject({ onHand: 10 });
+    const again = await receipt();
+    expect(again.json).toMatchObject({ onHand: 10 });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
     const parts = await Promise.all(Array.from({ length: 4 }, async (_, k) => (await shardEvents(sku, k)).filter((e) => e.type === 'StockReceived').map((e) => e.data.qty)));
-    expect(parts).toEqual([[3], [3], [2], [2]]);
+    expect(parts).toEqual([[10], [], [], []]);
+    const [buyer] = customersOn(2, 4, 1);
+    expect((await reserve(sku, { customerId: buyer, qty: 3 }, 'after-receipt')).status).toBe(201);
+  });
+
+  it('a stock set while a loan is on its way neither makes nor loses a unit', async () => {
+    const sku = uniqueSku('inflight');
+    await setStock(sku, { onHand: 20, shards: 2 });
+    const lender = shardStub(sku, 1);
+    // Lent, and the answer lost: 5 units are on their way to shard 0 while the stock is set.
+    expect(await lender.lend({ sku: streamOf(sku, 1), transferId: 'in-flight', to: sku, want: 1 })).toMatchObject({ ok: true, value: { lent: 5 } });
+    const set = await setStock(sku, { onHand: 30 });
+    expect(set.json).toMatchObject({ onHand: 25 });
+    expect(await runDurableObjectAlarm(lender)).toBe(true);
+    expect(await counters(sku)).toMatchObject({ onHand: 30, available: 30 });
+    // Taking units off waits for the ones on their way only if it needs them.
+    expect((await setStock(sku, { onHand: 4 })).json).toMatchObject({ onHand: 4, available: 4 });
   });
 });

@@ -6,6 +6,8 @@ export type SetStock = Command<
   'SetStock',
   { sku: string; onHand: number; limitPerCustomer?: number | null; shards?: number; expectedVersion?: number }
 >;
+/** A shard of a sharded SKU: its stock moved by `delta`, its layout and limit set (see api/shards.ts). */
+export type AdjustStock = Command<'AdjustStock', { sku: string; delta: number; shards: number; limitPerCustomer: number | null }>;
 export type ReceiveStock = Command<'ReceiveStock', { sku: string; qty: number; expectedVersion?: number }>;
 export type Reserve = Command<
   'Reserve',
@@ -28,6 +30,7 @@ export type ReceiveLoan = Command<'ReceiveLoan', { transferId: string; from: str
 
 export type SkuCommand =
   | SetStock
+  | AdjustStock
   | ReceiveStock
   | Reserve
   | CompletePurchase

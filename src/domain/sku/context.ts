@@ -29,6 +29,7 @@ export function rowKeys(command: SkuCommand): RowKeys {
     case 'Reserve':
       return { ...NONE, reservationId: command.data.reservationId, customerId: command.data.customerId };
     case 'SetStock':
+    case 'AdjustStock':
     case 'ReceiveStock':
       return NONE;
     case 'LendStock':

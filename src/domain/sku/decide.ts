@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../core/result';
 import { mergeClocks, skuStream, type VectorClock } from '../core/vectorClock';
 import type {
+  AdjustStock,
   AdminRelease,
   CancelReservation,
   CompletePurchase,
@@ -36,6 +37,8 @@ export function decide(command: SkuCommand, ctx: SkuContext, now: number): Decis
   switch (command.type) {
     case 'SetStock':
       return setStock(command, ctx, now);
+    case 'AdjustStock':
+      return adjustStock(command, ctx, now);
     case 'ReceiveStock':
       return receiveStock(command, ctx, now);
     case 'Reserve':
@@ -67,18 +70,39 @@ function setStock({ data, causedBy }: SetStock, { state }: SkuContext, now: numb
   const conflict = checkExpectedVersion(state, data.expectedVersion);
   if (conflict) return err(conflict);
   if (!isQuantity(data.onHand, 0)) return invalid('onHand must be a non-negative integer');
-  const limit = data.limitPerCustomer === undefined ? state.limitPerCustomer : data.limitPerCustomer;
+  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, data.shards);
+}
+
+/**
+ * A shard's stock moved by `delta` units (and its layout and limit set): relative, so it commutes
+ * with the loans between shards, which an absolute figure read a moment before would undo.
+ */
+function adjustStock({ data, causedBy }: AdjustStock, { state }: SkuContext, now: number): Decision {
+  if (!Number.isSafeInteger(data.delta)) return invalid('delta must be an integer');
+  return stockSet(state, now, causedBy, data.sku, state.onHand + data.delta, data.limitPerCustomer, data.shards);
+}
+
+function stockSet(
+  state: SkuState,
+  now: number,
+  causedBy: VectorClock | undefined,
+  sku: string,
+  onHand: number,
+  limitPerCustomer: number | null | undefined,
+  layout: number | undefined,
+): Decision {
+  const limit = limitPerCustomer === undefined ? state.limitPerCustomer : limitPerCustomer;
   if (limit !== null && !isQuantity(limit, 1)) return invalid('limitPerCustomer must be a positive integer');
-  const shards = data.shards ?? state.shards;
+  const shards = layout ?? state.shards;
   if (!Number.isSafeInteger(shards) || shards < 1 || shards > MAX_SHARDS) return invalid(`shards must be an integer in 1..${MAX_SHARDS}`);
   // A shard taken out of the layout would strand the units its holds give back.
   if (shards < state.shards) return invalid(`shards can grow but not shrink (it is ${state.shards})`);
-  if (shardOf(data.sku) >= shards) return invalid(`shard ${shardOf(data.sku)} is outside a layout of ${shards}`);
+  if (shardOf(sku) >= shards) return invalid(`shard ${shardOf(sku)} is outside a layout of ${shards}`);
   const committed = state.reserved + state.sold;
-  if (data.onHand < committed) return err({ code: 'below_committed', committed });
-  return emit(state, now, causedBy, data.sku, {
+  if (onHand < committed) return err({ code: 'below_committed', committed });
+  return emit(state, now, causedBy, sku, {
     type: 'StockSet',
-    data: { onHand: data.onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards } : {}) },
+    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards } : {}) },
   });
 }
 

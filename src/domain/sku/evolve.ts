@@ -28,9 +28,9 @@ function applyCounters(state: SkuState, event: SkuEvent): SkuState {
         ? { ...state, sold: state.sold - event.data.qty }
         : { ...state, reserved: state.reserved - event.data.qty };
     case 'StockLent':
-      return { ...state, onHand: state.onHand - event.data.qty };
+      return { ...state, onHand: state.onHand - event.data.qty, lent: state.lent + event.data.qty };
     case 'StockBorrowed':
-      return { ...state, onHand: state.onHand + event.data.qty };
+      return { ...state, onHand: state.onHand + event.data.qty, lent: state.lent - event.data.qty };
     default: {
       const exhaustive: never = event;
       return exhaustive;

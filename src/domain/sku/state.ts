@@ -42,6 +42,8 @@ export const SkuStateSchema = z.object({
   limitPerCustomer: z.int().nullable(),
   /** How many shards the SKU is split over, as this stream last heard (1: not sharded). */
   shards: z.int().min(1).default(1),
+  /** Units this shard lent to siblings less those it borrowed: onHand + lent, summed over the shards, is the SKU's stock even while a loan is on its way. */
+  lent: z.int().default(0),
   lastEventAt: z.string().nullable(),
 });
 export type SkuState = z.infer<typeof SkuStateSchema>;
@@ -54,6 +56,7 @@ export const initialSkuState = (): SkuState => ({
   sold: 0,
   limitPerCustomer: null,
   shards: 1,
+  lent: 0,
   lastEventAt: null,
 });
 

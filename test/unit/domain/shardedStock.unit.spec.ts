@@ -86,6 +86,20 @@ describe('lending between shards', () => {
       .then([borrowed(2, 5, 2)]);
     spec.given([stockSet(SKU, 0), borrowed(2, 5, 2)]).when({ type: 'ReceiveLoan', data: { transferId: 't-1', from: S1, qty: 5 } }).thenNothing();
   });
+  it('adjusts a shard’s stock relative to what it holds now, loans included', () => {
+    spec.given([stockSet(S1, 10), lent(2, 5)])
+      .when({ type: 'AdjustStock', data: { sku: S1, delta: 3, shards: 4, limitPerCustomer: null } })
+      .then([{ type: 'StockSet', sku: S1, version: 3, at, causedBy: {}, data: { onHand: 8, limitPerCustomer: null, shards: 4 } }]);
+    spec.given([stockSet(S1, 10), lent(2, 5)])
+      .when({ type: 'AdjustStock', data: { sku: S1, delta: -6, shards: 2, limitPerCustomer: null } })
+      .thenFails({ code: 'below_committed', committed: 0 });
+  });
+  it('counts units lent net of those borrowed, so onHand + lent over the shards is the stock', () => {
+    const lender = foldLedger([stockSet(S1, 10), lent(2, 5)]).state;
+    const borrower = foldLedger([stockSet(SKU, 3), borrowed(2, 5, 2)]).state;
+    expect([lender.onHand, lender.lent, borrower.onHand, borrower.lent]).toEqual([5, 5, 8, -5]);
+    expect(lender.onHand + lender.lent + borrower.onHand + borrower.lent).toBe(13);
+  });
   it('grows a layout but never shrinks it', () => {
     spec.given([stockSet(SKU, 10, 4)]).when({ type: 'SetStock', data: { sku: SKU, onHand: 10, shards: 2 } })
       .thenFails({ code: 'invalid_command', reason: 'shards can grow but not shrink (it is 4)' });
