@@ -472,8 +472,11 @@ export class Sku extends DurableObject<Env> {
         continue;
       }
       const { lent, left, round, version } = answer.value;
-      if (lent > 0 && version !== null) this.#takeLoan({ sku: self, transferId, from: lender, qty: lent, lentVersion: version });
       this.#siblings.heard(lender, left, round);
+      if (lent > 0 && version !== null) this.#takeLoan({ sku: self, transferId, from: lender, qty: lent, lentVersion: version });
+      // Units just came here: siblings told this shard was empty hear it before its buyers take
+      // them, which keeps the window in which they refuse buyers while units sit here short.
+      if (lent > 0 && this.#watched) await this.#tellWatchers();
     }
     return reached;
   }
