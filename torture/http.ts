@@ -23,6 +23,12 @@ export type SendResult = { ok: true; response: RawResponse } | { ok: false; erro
 const TIMEOUT_MS = 30_000;
 /** A kept-alive socket the server closed just as we wrote to it: reset, or a broken pipe. */
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+/**
+ * The edge's body limit (MAX_BODY_BYTES in src/api/app.ts, which cannot be imported here: it
+ * pulls in the Worker). Past it the edge answers 400 before reading the rest and the connection
+ * closes; a client still writing may see the close (EPIPE) before the answer it was sent.
+ */
+const EDGE_BODY_LIMIT = 16 * 1024;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** One try: `staleSocket` marks a failure worth one more try on a fresh connection. */
@@ -31,7 +37,11 @@ type Attempt = SendResult & { staleSocket?: boolean };
 export class RawClient {
   readonly #origin: URL;
   readonly #agent: Agent;
-  /** Requests sent again because a kept-alive socket was closed under them (not a server fault). */
+  /**
+   * Requests sent again because the connection was closed under them (not a server fault): a
+   * kept-alive socket the server closed as it was reused, or an oversized body the server refused
+   * and closed on while it was still being written.
+   */
   staleSocketRetries = 0;
 
   constructor(origin: string, maxSockets: number) {
@@ -41,7 +51,8 @@ export class RawClient {
 
   async send(req: RawRequest): Promise<SendResult> {
     let attempt = await this.#once(req);
-    // Node's documented race: the server may close an idle kept-alive socket just as we reuse it.
+    // Node's documented race: the server may close an idle kept-alive socket just as we reuse it;
+    // and a refused oversized body's answer may be lost to the close. One more try must be answered.
     if (!attempt.ok && attempt.staleSocket) {
       this.staleSocketRetries++;
       attempt = await this.#once(req);
@@ -63,7 +74,7 @@ export class RawClient {
         resolve({ ok: false, error: `client refused the request: ${String(error)}` });
         return;
       }
-      collect(outgoing, resolve);
+      collect(outgoing, resolve, (req.body?.length ?? 0) > EDGE_BODY_LIMIT);
       outgoing.end(req.body);
     });
   }
@@ -79,7 +90,7 @@ function framed(req: RawRequest): OutgoingHttpHeaders {
 }
 
 /** Resolves once with the answer (its first 64 KiB), or with why there was none. */
-function collect(outgoing: ClientRequest, resolve: (attempt: Attempt) => void): void {
+function collect(outgoing: ClientRequest, resolve: (attempt: Attempt) => void, oversized: boolean): void {
   let settled = false;
   const settle = (attempt: Attempt) => {
     if (!settled) resolve(attempt);
@@ -102,7 +113,7 @@ function collect(outgoing: ClientRequest, resolve: (attempt: Attempt) => void): 
   });
   outgoing.on('error', (error: NodeJS.ErrnoException) => {
     if (status !== null) return settle(answer());
-    settle({ ok: false, error: String(error), staleSocket: outgoing.reusedSocket && STALE_SOCKET_CODES.has(error.code ?? '') });
+    settle({ ok: false, error: String(error), staleSocket: (outgoing.reusedSocket || oversized) && STALE_SOCKET_CODES.has(error.code ?? '') });
   });
 }
 
