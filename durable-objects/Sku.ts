@@ -41,7 +41,7 @@ import { Siblings } from './sku/siblings';
 import { newReservationId } from './sku/reservationId';
 import { pushBatch, relaySettings, type RelayTarget } from './relay/push';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './relay/state';
-import { planWrite, projectionDueAt, recordWrite, viewKey, writtenVersion, type WritePlan } from './sku/projection';
+import { loadWrites, planWrite, projectionDueAt, recordWrite, viewKey, writtenVersion, type WritePlan, type WriteRow } from './sku/projection';
 import { migrate } from './sku/schema';
 import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
 
@@ -111,6 +111,8 @@ export class Sku extends DurableObject<Env> {
   #projectionRetryAt: number | null = null;
   /** The read-model generations last heard of from the registry (refreshed by every alarm). */
   #liveGenerations: string[] | null = null;
+  /** A copy of the projection_writes rows, which only #writeProjection changes: read on every commit. */
+  #writes: WriteRow[] | null = null;
   /** When the alarm is set for; a cache of storage that the constructor reloads. */
   #alarmAt: number | null = null;
   /** Sharded stock: what this shard knows of its siblings, and the walk for units under way. */
@@ -313,7 +315,7 @@ export class Sku extends DurableObject<Env> {
     let outcome: ProjectionWrite = { kind: 'current' };
     // One write at a time: a put awaits the network, and two interleaved runs could both write.
     this.#kvWrites = this.#kvWrites.then(async () => {
-      const plan = planWrite(this.#sql, gens, this.#state, Date.now());
+      const plan = planWrite(this.#projectionWrites(), gens, this.#state, Date.now());
       if (plan.kind !== 'write') {
         outcome = plan;
         return;
@@ -321,6 +323,7 @@ export class Sku extends DurableObject<Env> {
       const results = await Promise.allSettled(plan.writes.map(({ generation, view }) => this.env.PROJECTIONS.put(viewKey(generation, sku), JSON.stringify(view))));
       // What was written is recorded (its key is now rate-limited); what failed waits for a retry, not a hot loop.
       plan.writes.forEach(({ generation, view }, i) => results[i]!.status === 'fulfilled' && recordWrite(this.#sql, generation, view));
+      this.#writes = null;
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) {
         console.warn(JSON.stringify({ level: 'warn', sku, message: 'read model write failed', error: String(failed.reason) }));
@@ -350,7 +353,7 @@ export class Sku extends DurableObject<Env> {
     if (counters.version > this.#state.version) {
       return err({ code: 'invalid_command', reason: `a view at version ${counters.version} is ahead of the object (${this.#state.version})` });
     }
-    if (writtenVersion(this.#sql, generation) >= counters.version) return ok({ result: 'stale' });
+    if (writtenVersion(this.#projectionWrites(), generation) >= counters.version) return ok({ result: 'stale' });
     const written = await this.#writeProjection();
     // A shadow created within the last second may not have reached this isolate yet: ask again later.
     if (!this.#liveGenerations?.includes(generation)) return ok({ result: 'deferred' });
@@ -358,14 +361,18 @@ export class Sku extends DurableObject<Env> {
       await this.#armAlarm(written.at);
       return ok({ result: 'deferred' });
     }
-    return ok({ result: writtenVersion(this.#sql, generation) >= counters.version ? 'written' : 'deferred' });
+    return ok({ result: writtenVersion(this.#projectionWrites(), generation) >= counters.version ? 'written' : 'deferred' });
   }
 
   /** Before the registry was first asked, a write is due at once; the alarm then learns the generations. */
   #projectionDueAt(now: number): number | null {
     if (!this.#state.sku) return null;
-    const due = this.#liveGenerations ? projectionDueAt(this.#sql, this.#liveGenerations, this.#state.version, now) : now;
+    const due = this.#liveGenerations ? projectionDueAt(this.#projectionWrites(), this.#liveGenerations, this.#state.version, now) : now;
     return due === null ? null : Math.max(due, this.#projectionRetryAt ?? 0);
+  }
+
+  #projectionWrites(): WriteRow[] {
+    return (this.#writes ??= loadWrites(this.#sql));
   }
 
   async #relayOutbox(): Promise<void> {
@@ -567,7 +574,8 @@ export class Sku extends DurableObject<Env> {
 
   /** When sibling work is due: undelivered loans after their grace, watchers once units are back. */
   #siblingsDueAt(now: number): number | null {
-    const loans = hasUndeliveredLoans(this.#sql) ? (this.#moreLoansAt ?? now + LOAN_DELIVERY_GRACE_MS) : null;
+    // Loans need siblings, and a layout never shrinks: an unsharded SKU has none to look for.
+    const loans = this.#state.shards > 1 && hasUndeliveredLoans(this.#sql) ? (this.#moreLoansAt ?? now + LOAN_DELIVERY_GRACE_MS) : null;
     const watchers = this.#watched && available(this.#state) > 0 ? now : null;
     const due = earliest(loans, watchers);
     return due === null ? null : Math.max(due, this.#siblingRetryAt ?? 0);
@@ -637,7 +645,9 @@ export class Sku extends DurableObject<Env> {
     for (const e of events) {
       if (e.type === 'StockReserved') wakeAt = earliest(wakeAt, Date.parse(e.data.expiresAt));
     }
-    if (events.length > 0) wakeAt = [wakeAt, this.#relayDueAt(now), this.#projectionDueAt(now), this.#siblingsDueAt(now)].reduce(earliest, null);
+    // An alarm already due recomputes every deadline from storage when it runs: nothing to look up.
+    const alarmDue = this.#alarmAt !== null && this.#alarmAt <= now;
+    if (events.length > 0 && !alarmDue) wakeAt = [wakeAt, this.#relayDueAt(now), this.#projectionDueAt(now), this.#siblingsDueAt(now)].reduce(earliest, null);
     return { outcome, wakeAt };
   }
 

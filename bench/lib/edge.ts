@@ -31,6 +31,8 @@ export type EdgeOptions = {
   stateDir?: string;
   /** The Worker's console output, one line at a time; by default Miniflare prints it (warnings and errors to stderr). */
   handleStructuredLogs?: (log: WorkerdStructuredLog) => void;
+  /** Opens V8's inspector on this port (a CPU profile of the Worker and its objects). */
+  inspectorPort?: number;
 };
 
 export async function startEdge(bindings: Record<string, string> = {}, options: EdgeOptions = {}): Promise<RunningEdge> {
@@ -42,6 +44,7 @@ export async function startEdge(bindings: Record<string, string> = {}, options: 
     convertV4MiniflareOptions({
       host: '127.0.0.1',
       port,
+      ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
       // Objects and KV on disk under one directory, so a restarted runtime finds them again.
       resourcePersistencePath: persist,
       modules: true,

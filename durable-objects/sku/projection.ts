@@ -8,45 +8,46 @@ export type StoredView = SkuCounters & { writtenAt: number; seq: number };
 
 export const viewKey = (generation: string, sku: string): string => `view:${generation}:${sku}`;
 
-type WriteRow = { generation: string; version: number; written_at: number; writes: number };
+/** What this object last wrote to each generation's key; the object keeps a copy between writes. */
+export type WriteRow = { generation: string; version: number; written_at: number; writes: number };
 
-const rows = (sql: SqlStorage): WriteRow[] => sql.exec<WriteRow>('SELECT * FROM projection_writes').toArray();
+export const loadWrites = (sql: SqlStorage): WriteRow[] => sql.exec<WriteRow>('SELECT * FROM projection_writes').toArray();
 
 /**
  * This object writes the keys of all its generations together, at most once a second: each key
  * then respects the KV limit, and every generation it writes holds the same version, so a reader
  * moving from one generation to another at a switch never sees its SKU go back.
  */
-const nextWriteAt = (sql: SqlStorage): number =>
-  rows(sql).reduce((at, row) => Math.max(at, row.written_at + KV_WRITE_INTERVAL_MS), 0);
+const nextWriteAt = (rows: readonly WriteRow[]): number =>
+  rows.reduce((at, row) => Math.max(at, row.written_at + KV_WRITE_INTERVAL_MS), 0);
 
 /** The generations whose view is older than `version`. */
-export function lagging(sql: SqlStorage, generations: readonly string[], version: number): string[] {
-  const written = new Map(rows(sql).map((r) => [r.generation, r.version]));
+export function lagging(rows: readonly WriteRow[], generations: readonly string[], version: number): string[] {
+  const written = new Map(rows.map((r) => [r.generation, r.version]));
   return generations.filter((g) => (written.get(g) ?? 0) < version);
 }
 
 /** When the next write is due: never if every generation is current, else once the keys may be written again. */
-export function projectionDueAt(sql: SqlStorage, generations: readonly string[], version: number, now: number): number | null {
-  return lagging(sql, generations, version).length === 0 ? null : Math.max(now, nextWriteAt(sql));
+export function projectionDueAt(rows: readonly WriteRow[], generations: readonly string[], version: number, now: number): number | null {
+  return lagging(rows, generations, version).length === 0 ? null : Math.max(now, nextWriteAt(rows));
 }
 
 export type WritePlan = { kind: 'write'; writes: { generation: string; view: StoredView }[] } | { kind: 'deferred'; at: number } | { kind: 'current' };
 
 /** What to write now: the object's newest view, to every lagging generation, if a second has passed. */
-export function planWrite(sql: SqlStorage, generations: readonly string[], state: SkuState, now: number): WritePlan {
-  const targets = lagging(sql, generations, state.version);
+export function planWrite(rows: readonly WriteRow[], generations: readonly string[], state: SkuState, now: number): WritePlan {
+  const targets = lagging(rows, generations, state.version);
   if (targets.length === 0) return { kind: 'current' };
-  const at = nextWriteAt(sql);
+  const at = nextWriteAt(rows);
   if (at > now) return { kind: 'deferred', at };
-  const seqs = new Map(rows(sql).map((r) => [r.generation, r.writes]));
+  const seqs = new Map(rows.map((r) => [r.generation, r.writes]));
   const counters = skuCounters(state);
   return { kind: 'write', writes: targets.map((generation) => ({ generation, view: { ...counters, writtenAt: now, seq: (seqs.get(generation) ?? 0) + 1 } })) };
 }
 
 /** The version a generation's key holds, 0 if never written. */
-export const writtenVersion = (sql: SqlStorage, generation: string): number =>
-  rows(sql).find((r) => r.generation === generation)?.version ?? 0;
+export const writtenVersion = (rows: readonly WriteRow[], generation: string): number =>
+  rows.find((r) => r.generation === generation)?.version ?? 0;
 
 export function recordWrite(sql: SqlStorage, generation: string, view: StoredView): void {
   sql.exec(

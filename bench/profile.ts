@@ -1,0 +1,100 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge } from './lib/edge';
+import { runLoad } from './lib/load';
+import { printTable, writeResult } from './lib/report';
+
+/**
+ * Where a reservation's CPU goes: V8's sampling profiler on the runtime's isolate (the Worker and
+ * the SKU object share it here) while reservations run against one hot SKU. Prints self time by
+ * function and by source (Worker routing, validation, hashing, the object, SQL bindings) and
+ * keeps the `.cpuprofile` for Chrome's DevTools.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9239);
+
+type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
+type Profile = { nodes: Node[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
+
+/** One Chrome DevTools Protocol session over the inspector's WebSocket. */
+async function inspect(port: number) {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string; url?: string }[];
+  const target = targets.find((t) => /core:user/.test(`${t.title} ${t.url}`)) ?? targets[0];
+  if (!target) throw new Error('no inspector target');
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve, { once: true });
+    socket.addEventListener('error', reject, { once: true });
+  });
+  let next = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  });
+  const send = <T>(method: string, params: object = {}) =>
+    new Promise<T>((resolve) => {
+      const id = next++;
+      pending.set(id, resolve as (result: unknown) => void);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  return { send, close: () => socket.close() };
+}
+
+function bySelfTime(profile: Profile) {
+  const total = profile.samples.length;
+  const functions = new Map<string, number>();
+  const sources = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (hits === 0) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url.split('/').pop() || '(native)';
+    const name = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+    functions.set(name, (functions.get(name) ?? 0) + hits);
+    sources.set(file, (sources.get(file) ?? 0) + hits);
+  }
+  const rows = (m: Map<string, number>, n: number) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, hits]) => ({ name, '% self': Number(((100 * hits) / total).toFixed(1)) }));
+  return { functions: rows(functions, 40), sources: rows(sources, 15) };
+}
+
+async function main() {
+  const edge = await startEdge({}, { inspectorPort: INSPECTOR_PORT });
+  try {
+    await edgeCall(edge.url, 'PUT', '/v1/admin/skus/profiled/stock', BENCH_ADMIN_KEY, { onHand: 100_000_000 });
+    const spec = {
+      url: edge.url,
+      method: 'POST' as const,
+      path: '/v1/skus/profiled/reservations',
+      headers: { authorization: `Bearer ${BENCH_STOREFRONT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: 'x', qty: 1 }),
+      uniqueCustomers: true,
+      connections: CONNECTIONS,
+    };
+    await runLoad({ ...spec, seconds: 2 }); // warm the JIT before sampling
+    const inspector = await inspect(INSPECTOR_PORT);
+    await inspector.send('Profiler.enable');
+    await inspector.send('Profiler.setSamplingInterval', { interval: 100 });
+    await inspector.send('Profiler.start');
+    const load = await runLoad({ ...spec, seconds: SECONDS });
+    const { profile } = await inspector.send<{ profile: Profile }>('Profiler.stop');
+    inspector.close();
+    const file = join(import.meta.dirname, 'results', 'reservation.cpuprofile');
+    writeFileSync(file, JSON.stringify(profile));
+    const { functions, sources } = bySelfTime(profile);
+    const idle = functions.find((f) => f.name.startsWith('(idle)'))?.['% self'] ?? 0;
+    console.log(`${load.rps.toFixed(0)} reservations/s at ${CONNECTIONS} connections, p99 ${load.p99} ms; isolate idle ${idle}% of samples`);
+    printTable('Self time by source file', sources);
+    printTable('Self time by function', functions);
+    writeResult('profile', { parameters: { seconds: SECONDS, connections: CONNECTIONS }, load, sources, functions });
+  } finally {
+    await edge.close();
+  }
+}
+
+await main();
