@@ -2,7 +2,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { LoadSpec } from './loadgen';
 
-export type LoadResult = { requests: number; rps: number; p50: number; p99: number; p999: number | null; errors: number; statuses: Record<string, number> };
+export type LoadResult = {
+  requests: number; rps: number; p50: number; p99: number; p999: number | null; errors: number; statuses: Record<string, number>;
+  /** Latency percentiles (ms) of the answers with each status. */
+  byStatus: Record<string, { p50: number; p99: number }>;
+  /** 503 answers that did not say when to come back (rule 9 wants none). */
+  shedWithoutRetryAfter: number;
+};
 
 /** The core the load generator is pinned to; the systems under test share the machine's other cores. */
 export const LOAD_CORE = process.env.BENCH_LOAD_CORE ?? '1';

@@ -9,12 +9,19 @@ export type LoadSpec = { url: string; method: 'GET' | 'POST'; path: string; head
   /** A fixed number of requests instead of a duration (a sell-out must see every request answered). */
   amount?: number;
   /** Each request as another buyer: the body's `customerId` made unique (a sharded SKU routes by it). */
-  uniqueCustomers?: boolean };
+  uniqueCustomers?: boolean;
+  /** Requests spread round-robin over this many buyers instead (a per-customer limit bites). */
+  customers?: number };
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
 let n = 0;
 const prefix = `${process.pid}-${Date.now()}`;
-const result = await autocannon({
+const customerOf = (i: number): string | null =>
+  spec.customers ? `${prefix}-c${i % spec.customers}` : spec.uniqueCustomers ? `${prefix}-${i}` : null;
+/** Latencies by status: the p99 of accepted requests is not the p99 of the 503s shed at once. */
+const latencies = new Map<number, number[]>();
+let shedWithoutRetryAfter = 0;
+const instance = autocannon({
   url: spec.url,
   connections: spec.connections,
   ...(spec.amount ? { amount: spec.amount } : { duration: spec.seconds }),
@@ -27,12 +34,30 @@ const result = await autocannon({
       ...(spec.body === undefined ? {} : { body: spec.body }),
       setupRequest: (req) => {
         const i = n++;
-        const body = spec.uniqueCustomers && spec.body ? JSON.stringify({ ...JSON.parse(spec.body), customerId: `${prefix}-${i}` }) : req.body;
+        const customerId = customerOf(i);
+        const body = customerId && spec.body ? JSON.stringify({ ...JSON.parse(spec.body), customerId }) : req.body;
         return { ...req, body, headers: { ...spec.headers, 'idempotency-key': `${prefix}-${i}` } };
+      },
+      onResponse: (status, _body, _context, headers) => {
+        // Raw header names, as the server spelled them.
+        if (status === 503 && !Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'retry-after')) shedWithoutRetryAfter++;
       },
     },
   ],
 });
+instance.on('response', (_client, status: number, _bytes, ms: number) => {
+  const list = latencies.get(status) ?? [];
+  list.push(ms);
+  latencies.set(status, list);
+});
+const result = await instance;
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+const byStatus = Object.fromEntries(
+  [...latencies.entries()].map(([status, list]) => {
+    const sorted = list.sort((a, b) => a - b);
+    return [status, { p50: Math.round(percentile(sorted, 0.5)), p99: Math.round(percentile(sorted, 0.99)) }];
+  }),
+);
 const statuses = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
 console.log(
   JSON.stringify({
@@ -43,5 +68,7 @@ console.log(
     p999: (result.latency as unknown as Record<string, number>).p99_9 ?? null,
     errors: result.errors + result.timeouts,
     statuses: Object.fromEntries(Object.entries(statuses).map(([code, s]) => [code, s.count])),
+    byStatus,
+    shedWithoutRetryAfter,
   }),
 );
