@@ -1,5 +1,4 @@
 import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge, startNoopEdge, type RunningEdge } from './lib/edge';
-import { DEFAULT_ADMISSION_MAX_WAIT_MS } from '../durable-objects/sku/admission';
 import { LOAD_CORE, runLoad, type LoadResult } from './lib/load';
 import { printTable, writeResult, type Row } from './lib/report';
 
@@ -174,7 +173,7 @@ async function main() {
   const { throughput, sellouts, overload, floods } = await withEdge({}, async (edge) => ({
     throughput: await throughputOf(edge),
     sellouts: await selloutsOf(edge),
-    overload: await overloadOf(edge, String(DEFAULT_ADMISSION_MAX_WAIT_MS)),
+    overload: await overloadOf(edge, 'default'),
     floods: [await soldOutFlood(edge, 'off')],
   }));
   overload.push(await noopAt(OVERLOAD_CONNECTIONS));
