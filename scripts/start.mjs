@@ -53,7 +53,7 @@ run('worker', join(root, 'node_modules', '.bin', 'wrangler'), ['dev', '--ip', '1
   CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? 'false',
 });
 // Fault-free by default; `npm run cli -- wms faults set …` injects faults while it runs.
-run('wms', process.execPath, ['--import', 'tsx', 'bridge/wms/main.ts'], { WMS_PORT: String(WMS_PORT) });
+run('wms', process.execPath, ['--import', 'tsx', 'bridge/wms/main.ts'], { WMS_PORT: String(WMS_PORT), ADMIN_KEYS: vars.ADMIN_KEYS });
 // The heap sizing that keeps the bridge's resident set under 200 MiB (why: test/e2e/support/processes.ts).
 run('bridge', process.execPath, ['--max-semi-space-size=8', '--max-old-space-size=1024', '--import', 'tsx', 'bridge/main.ts'], {
   BRIDGE_PORT: String(BRIDGE_PORT),

@@ -47,7 +47,7 @@ export class TortureSystem {
     this.broker = await startKafka();
     const [bridgePort, wmsPort] = [await freePort(), await freePort()];
     this.#edgePort = await freePort();
-    this.wms = await startWmsProcess({ WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(this.#dir, 'wms'), ...wmsFaults });
+    this.wms = await startWmsProcess({ ADMIN_KEYS: TORTURE_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(this.#dir, 'wms'), ...wmsFaults });
     await this.#startEdge(`http://127.0.0.1:${bridgePort}`);
     this.tap = await ViewTap.start(this.#edgePort);
     this.#bridgeEnv = {
@@ -107,7 +107,7 @@ export class TortureSystem {
 
   async wmsOutage(forMs: number): Promise<void> {
     this.#note(`WMS outage for ${forMs} ms`);
-    const res = await fetch(`${this.wms.url}/admin/outage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ forMs }) });
+    const res = await fetch(`${this.wms.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${TORTURE_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs }) });
     if (!res.ok) throw new Error(`WMS outage refused: ${res.status}`);
   }
 
@@ -115,7 +115,7 @@ export class TortureSystem {
   async calmWms(): Promise<void> {
     const res = await fetch(`${this.wms.url}/admin/faults`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${TORTURE_ADMIN_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ timeoutRate: 0, faultRate: 0, duplicateRate: 0, lateRate: 0, outageUntil: 0 }),
     });
     if (!res.ok) throw new Error(`WMS faults not changed: ${res.status} ${await res.text()}`);

@@ -27,7 +27,7 @@ export function addGlobalOptions(program: Command): Command {
         .default('http://127.0.0.1:8789/wms')
         .argParser(url),
     )
-    .addOption(new Option('--admin-key <key>', 'admin bearer key of the edge and the bridge').env('ADMIN_KEY').default('dev-admin'))
+    .addOption(new Option('--admin-key <key>', 'admin bearer key of the edge, the bridge and the WMS simulator').env('ADMIN_KEY').default('dev-admin'))
     .option('--json', 'machine output: exactly one JSON document on stdout')
     .addOption(new Option('--timeout-ms <ms>', 'per call').default(5_000).argParser(integer(1, 600_000)));
 }
@@ -51,8 +51,7 @@ function cliFor(options: GlobalOptions): Cli {
     options,
     edge: edgeApi(service('edge', options.edgeUrl, options.adminKey)),
     bridge: bridgeApi(service('bridge', options.bridgeUrl, options.adminKey)),
-    // The simulator's control plane has no keys: it is a test fixture, never deployed.
-    wmsAdmin: wmsAdminApi(service('WMS simulator', options.wmsUrl, null)),
+    wmsAdmin: wmsAdminApi(service('WMS simulator', options.wmsUrl, options.adminKey)),
     wms: () => (wms ??= createWmsClient(options.wmsUrl)),
     print(value, human) {
       process.stdout.write(`${options.json ? JSON.stringify(value, null, 2) : human()}\n`);

@@ -1,4 +1,3 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { SAGA_PHASES, type AllocationSaga } from '../../src/domain/allocation';
@@ -10,6 +9,7 @@ import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { OrdersView } from '../orders/ordersView';
 import type { SagaRunner } from '../saga/runner';
 import type { SagaStore } from '../saga/store';
+import { adminKeyCheck } from './adminKey';
 import { bridgeErrorResponse } from './errors';
 
 export type Reachability = { ok: boolean; detail: string };
@@ -27,8 +27,6 @@ export type AdminDeps = {
   wmsHealth: () => Promise<Reachability>;
 };
 
-const digest = (key: string) => createHash('sha256').update(key).digest();
-
 const SagaQuerySchema = z.object({
   phase: z.enum(SAGA_PHASES).optional(),
   sku: z.string().optional(),
@@ -41,13 +39,11 @@ const RequeueSchema = z.strictObject({ offsets: z.array(z.string()).optional() }
  * `ADMIN_KEYS` as the Worker's), compared by digest in constant time.
  */
 export function adminRoutes({ log, edge, logger, adminKeys, sagas: running, orders, wmsHealth }: AdminDeps) {
-  const keys = adminKeys.map(digest);
+  const isAdmin = adminKeyCheck(adminKeys);
   const app = new Hono();
 
   app.use(async (c, next) => {
-    const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
-    const ok = presented !== undefined && keys.some((k) => timingSafeEqual(k, digest(presented)));
-    if (!ok) return bridgeErrorResponse(c, { code: 'unauthorized' });
+    if (!isAdmin(c.req.header('authorization'))) return bridgeErrorResponse(c, { code: 'unauthorized' });
     await next();
   });
 

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { SkuIdSchema } from '../../src/domain/sku/limits';
+import { adminKeyCheck } from '../http/adminKey';
 import type { Logger } from '../logger';
 import { FaultsPatchSchema, type FaultInjector } from './faults';
 import { StockUnitsSchema } from './records';
@@ -11,12 +12,26 @@ const MAX_ADMIN_BYTES = 16 * 1024;
 const OutageSchema = z.strictObject({ forMs: z.int().min(0).max(24 * 3_600_000) });
 const StockSchema = z.strictObject({ qty: StockUnitsSchema });
 
-type Refusal = { code: 'invalid_request' | 'not_found' | 'internal'; message: string; issues?: unknown };
-const STATUS = { invalid_request: 400, not_found: 404, internal: 500 } as const;
+type Refusal = { code: 'invalid_request' | 'unauthorized' | 'not_found' | 'internal'; message: string; issues?: unknown };
+const STATUS = { invalid_request: 400, unauthorized: 401, not_found: 404, internal: 500 } as const;
+const JSON_TYPE = /^application\/json(\s*;.*)?$/i;
 
-/** The simulator's control plane: plain JSON over HTTP, beside (not inside) the SOAP service. */
-export function createAdminApp({ store, faults, logger }: { store: WmsStore; faults: FaultInjector; logger: Logger }) {
+/**
+ * The simulator's control plane: plain JSON over HTTP, beside (not inside) the SOAP service.
+ * It can stop the warehouse for a day, so it takes the admin keys (`ADMIN_KEYS`, as the bridge
+ * and the Worker do) and JSON bodies only: a web page can send a `text/plain` POST to any
+ * address without asking, but neither a key nor a JSON body without the browser's preflight.
+ */
+export function createAdminApp({ store, faults, logger, adminKeys }: { store: WmsStore; faults: FaultInjector; logger: Logger; adminKeys: readonly string[] }) {
+  const isAdmin = adminKeyCheck(adminKeys);
   const app = new Hono();
+  app.use('/admin/*', async (c, next) => {
+    if (!isAdmin(c.req.header('authorization'))) return refuse(c, { code: 'unauthorized', message: 'an admin key is required: Authorization: Bearer <key>' });
+    if (c.req.method !== 'GET' && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
+      return refuse(c, { code: 'invalid_request', message: 'Content-Type must be application/json' });
+    }
+    await next();
+  });
   app.use(
     bodyLimit({ maxSize: MAX_ADMIN_BYTES, onError: (c) => refuse(c, { code: 'invalid_request', message: `body exceeds ${MAX_ADMIN_BYTES} bytes` }) }),
   );

@@ -30,6 +30,8 @@ export const WmsConfigSchema = z
     WMS_LATE_RATE: rate(NO_FAULTS.lateRate),
     WMS_LATE_MS: z.coerce.number().pipe(MillisSchema).default(NO_FAULTS.lateMs),
     LOG_LEVEL: BridgeConfigSchema.shape.LOG_LEVEL,
+    /** Keys of the admin API (the same as the bridge's); unset, it refuses everyone. */
+    ADMIN_KEYS: BridgeConfigSchema.shape.ADMIN_KEYS,
   })
   .transform((env) => ({
     host: env.WMS_HOST,
@@ -37,6 +39,7 @@ export const WmsConfigSchema = z
     dataDir: env.WMS_DATA_DIR,
     defaultStock: env.WMS_DEFAULT_STOCK,
     logLevel: env.LOG_LEVEL,
+    adminKeys: env.ADMIN_KEYS,
     faults: {
       latencyMs: env.WMS_LATENCY_MS,
       timeoutRate: env.WMS_TIMEOUT_RATE,

@@ -24,6 +24,8 @@ export type WmsSimulatorOptions = {
   faults?: FaultsPatch;
   /** Drives the faults; a test passes a script to make them deterministic. */
   random?: () => number;
+  /** Keys of the admin API (faults, outages, stock); none: it refuses every call. */
+  adminKeys: readonly string[];
 };
 
 export type RunningWmsSimulator = {
@@ -39,7 +41,7 @@ export async function startWmsSimulator(options: WmsSimulatorOptions): Promise<R
   const { dataDir, logger, host = '127.0.0.1', port = 0, defaultStock = DEFAULT_STOCK } = options;
   const store = await WmsStore.open(dataDir, defaultStock);
   const faults = new FaultInjector(options.faults ?? {}, options.random);
-  const admin = getRequestListener(createAdminApp({ store, faults, logger }).fetch);
+  const admin = getRequestListener(createAdminApp({ store, faults, logger, adminKeys: options.adminKeys }).fetch);
   const stopping = new AbortController();
 
   // The WSDL names the address, known only once listening (port 0), so the SOAP side is built

@@ -27,16 +27,19 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+const ADMIN_KEY = 'wms-spec-admin';
+
 async function start(options: Partial<WmsSimulatorOptions> = {}) {
-  const simulator = await startWmsSimulator({ dataDir: join(root, `data-${++dirs}`), logger: pino({ level: 'silent' }), ...options });
+  const simulator = await startWmsSimulator({ dataDir: join(root, `data-${++dirs}`), logger: pino({ level: 'silent' }), adminKeys: [ADMIN_KEY], ...options });
   running.add(simulator);
   return { simulator, client: await createWmsClient(simulator.soapUrl) };
 }
 
-async function admin(simulator: RunningWmsSimulator, method: string, path: string, body?: unknown) {
+async function admin(simulator: RunningWmsSimulator, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(simulator.url + path, {
     method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   return { status: res.status, body: await res.json() };
 }
@@ -317,6 +320,28 @@ describe('fault injection (deterministic: scripted random)', () => {
     expect((await admin(simulator, 'POST', '/admin/outage', { forMs: -1 })).status).toBe(400);
     expect((await admin(simulator, 'PUT', '/admin/stock/SKU-1', { qty: 1.5 })).status).toBe(400);
     expect(await admin(simulator, 'GET', '/admin/faults')).toEqual(before);
+  });
+
+  it('the admin API takes an admin key and JSON bodies only: a web page cannot order an outage', async () => {
+    const { simulator, client } = await start();
+    const unauthorized = { status: 401, body: { error: { code: 'unauthorized', message: 'an admin key is required: Authorization: Bearer <key>' } } };
+    // What any web page may send without a preflight: a text/plain POST, no credentials.
+    const fromAPage = await fetch(`${simulator.url}/admin/outage`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"forMs":86400000}' });
+    expect({ status: fromAPage.status, body: await fromAPage.json() }).toEqual(unauthorized);
+    expect(await admin(simulator, 'POST', '/admin/outage', { forMs: 86_400_000 }, { authorization: 'Bearer not-the-key' })).toEqual(unauthorized);
+    expect(await admin(simulator, 'GET', '/admin/stock', undefined, { authorization: '' })).toEqual(unauthorized);
+    // With the key, a body that is not declared JSON is still refused.
+    expect(await admin(simulator, 'POST', '/admin/outage', { forMs: 86_400_000 }, { 'content-type': 'text/plain' })).toEqual({
+      status: 400,
+      body: { error: { code: 'invalid_request', message: 'Content-Type must be application/json' } },
+    });
+    expect((await admin(simulator, 'GET', '/admin/faults')).body).toMatchObject({ outageUntil: 0 });
+    expect(await client.allocate('r-page', 'SKU-P', 1, T)).toMatchObject({ status: 'allocated' });
+    // No keys configured: nobody gets in.
+    const { simulator: locked } = await start({ adminKeys: [] });
+    expect((await admin(locked, 'GET', '/admin/faults')).status).toBe(401);
+    // The health check stays open for supervisors.
+    expect((await fetch(`${simulator.url}/healthz`)).status).toBe(200);
   });
 });
 

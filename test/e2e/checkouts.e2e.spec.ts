@@ -29,7 +29,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'checkouts-e2e-'));
   broker = await startKafka();
   const [bridgePort, wmsPort] = [await freePort(), await freePort()];
-  wms = await startWmsProcess({ WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LATENCY_MS: '1-20' });
+  wms = await startWmsProcess({ ADMIN_KEYS: ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LATENCY_MS: '1-20' });
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   bridge = await startBridgeProcess({
     BRIDGE_PORT: String(bridgePort),

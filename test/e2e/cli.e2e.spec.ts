@@ -57,7 +57,7 @@ async function reserve(sku: string, customerId: string, qty: number): Promise<vo
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'cli-e2e-'));
   const [bridgePort, wmsPort] = [await freePort(), await freePort()];
-  wmsProcess = await startWmsProcess({ WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms') });
+  wmsProcess = await startWmsProcess({ ADMIN_KEYS: ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms') });
   const wmsUrl = `${wmsProcess.url}/wms`;
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   bridge = await startBridgeProcess({
@@ -223,7 +223,7 @@ describe('the inventory CLI against a running system', () => {
       (await (await fetch(`${bridge.url}/admin/sagas/${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as AllocationSaga;
     await waitFor('dave allocated', async () => (await sagaOf(ids.dave!)).phase === 'allocated');
     // The warehouse refuses every CancelAllocation for now: the saga keeps retrying it.
-    const faults = (patch: object) => fetch(`${wmsProcess.url}/admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+    const faults = (patch: object) => fetch(`${wmsProcess.url}/admin/faults`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(patch) });
     expect((await faults({ faultRate: 1, operations: ['CancelAllocation'] })).status).toBe(200);
     const cancelled = await fetch(`${worker.url}/v1/skus/CLI-B/reservations/${ids.dave}?customerId=dave`, { method: 'DELETE', headers: { authorization: `Bearer ${STOREFRONT_KEY}` } });
     expect(cancelled.status).toBe(200);

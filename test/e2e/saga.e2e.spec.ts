@@ -32,6 +32,7 @@ beforeAll(async () => {
   broker = await startKafka();
   const [bridgePort, wmsPort] = [await freePort(), await freePort()];
   wmsProcess = await startWmsProcess({
+    ADMIN_KEYS: ADMIN_KEY,
     WMS_PORT: String(wmsPort),
     WMS_DATA_DIR: join(dataDir, 'wms'),
     WMS_LATENCY_MS: '5-40',
@@ -173,7 +174,7 @@ describe('WMS saga over real SOAP and Kafka', () => {
     for (const sku of skus) await setStock(sku, 250);
     // One SKU the warehouse has little of: some allocations are rejected there.
     const scarce = skus[0]!;
-    expect((await fetch(`${wmsProcess.url}/admin/stock/${scarce}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qty: 150 }) })).status).toBe(200);
+    expect((await fetch(`${wmsProcess.url}/admin/stock/${scarce}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ qty: 150 }) })).status).toBe(200);
 
     const ids = await pool(
       Array.from({ length: 2000 }, (_, i) => async () => {
@@ -218,7 +219,7 @@ describe('WMS saga over real SOAP and Kafka', () => {
     const sku = 'SAGA-OUT-1';
     await setStock(sku, 100);
     const outage = (DEADLINE_SECONDS + 3) * 1000;
-    expect((await fetch(`${wmsProcess.url}/admin/outage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ forMs: outage }) })).status).toBe(200);
+    expect((await fetch(`${wmsProcess.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs: outage }) })).status).toBe(200);
     const started = Date.now();
     await pool(Array.from({ length: 30 }, (_, i) => () => reserve(sku, `o-${i}`)), 6);
     await waitFor('the releases', async () => (await reservationsOf(worker.env.SKU, sku)).every((r) => r.status === 'released'), 60_000, 500);
