@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge } from './lib/edge';
+import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, buildWorker, edgeCall, startEdge } from './lib/edge';
 import { runLoad } from './lib/load';
 import { printTable, writeResult } from './lib/report';
 
@@ -64,7 +64,7 @@ function bySelfTime(profile: Profile) {
 }
 
 async function main() {
-  const edge = await startEdge({}, { inspectorPort: INSPECTOR_PORT });
+  const edge = await startEdge({}, { inspectorPort: INSPECTOR_PORT, scriptPath: buildWorker({ minify: false }) });
   try {
     await edgeCall(edge.url, 'PUT', '/v1/admin/skus/profiled/stock', BENCH_ADMIN_KEY, { onHand: 100_000_000 });
     const spec = {

@@ -9,11 +9,14 @@ export const BENCH_STOREFRONT_KEY = 'bench-storefront';
 
 const root = join(import.meta.dirname, '..', '..');
 
-/** Bundles the Worker exactly as `wrangler deploy` would, without deploying it. */
-export function buildWorker(): string {
+/**
+ * Bundles the Worker exactly as `wrangler deploy` would (minified), without deploying it; a
+ * profile wants it readable (`minify: false`), at the cost of being a little unlike production.
+ */
+export function buildWorker({ minify = true }: { minify?: boolean } = {}): string {
   // Inside the project: workerd resolves modules below its root and refuses paths outside it.
-  const out = join(root, '.cache', 'bench-build');
-  execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { cwd: root, stdio: 'ignore' });
+  const out = join(root, '.cache', minify ? 'bench-build' : 'bench-build-readable');
+  execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out, `--minify=${minify}`], { cwd: root, stdio: 'ignore' });
   return join(out, 'index.js');
 }
 
@@ -50,7 +53,6 @@ export async function startEdge(bindings: Record<string, string> = {}, options: 
       modules: true,
       scriptPath,
       compatibilityDate: '2026-11-01',
-      compatibilityFlags: ['nodejs_compat'],
       durableObjects: {
         SKU: { className: 'Sku', useSQLite: true },
         GENERATIONS: { className: 'Generations', useSQLite: true },
