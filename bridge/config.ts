@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseSecrets } from '../src/internal/signature';
+import { checkKafkaSecurity, KafkaSecurityEnvSchema } from './eventLog/kafkaSecurity';
 
 const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -41,7 +42,8 @@ export const BridgeConfigSchema = z.object({
   /** A finished checkout stays in the order view this long, then is forgotten (the edge still answers for it). */
   ORDER_VIEW_RETENTION_SECONDS: z.coerce.number().min(0).default(3_600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+  ...KafkaSecurityEnvSchema.shape,
+}).superRefine(checkKafkaSecurity);
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>;
 
 export function loadConfig(env: Record<string, string | undefined>): BridgeConfig {

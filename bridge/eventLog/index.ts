@@ -3,6 +3,7 @@ import type { BridgeConfig } from '../config';
 import type { Logger } from '../logger';
 import { EmbeddedEventLog } from './embedded';
 import { KafkaEventLog } from './kafka';
+import { kafkaSecurity } from './kafkaSecurity';
 import type { EventLog } from './port';
 
 /** Kafka when brokers are configured, else the embedded file log, so a laptop needs only Node. */
@@ -13,6 +14,7 @@ export function createEventLog(config: BridgeConfig, logger: Logger): EventLog {
     clientId: config.KAFKA_CLIENT_ID,
     replicationFactor: config.KAFKA_REPLICATION_FACTOR,
     partitions: config.KAFKA_PARTITIONS,
+    security: kafkaSecurity(config),
     logger,
   });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type KafkaConfig, type Message, type Producer } from 'kafkajs';
 import type { Logger } from '../logger';
 import { LogOverloadedError, RecordTooLargeError } from './errors';
 import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, LogHealth, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
@@ -18,6 +18,8 @@ export type KafkaOptions = {
   /** -1: three replicas, or one per broker on a smaller cluster. */
   replicationFactor: number;
   partitions: number;
+  /** TLS and SASL for a real cluster (`kafkaSecurity.ts`); none on loopback. */
+  security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
   logger: Logger;
   /** kafkajs's client-side timeout of a produce request; tests make it tiny to force timeouts. */
   produceRequestTimeoutMs?: number;
@@ -125,9 +127,10 @@ export class KafkaEventLog implements EventLog {
       },
       // Bounded, so that a push fails within the Worker's timeout and the object backs off.
       retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 5 },
+      ...options.security,
     });
     this.#producerKafka = options.produceRequestTimeoutMs
-      ? new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING, requestTimeout: options.produceRequestTimeoutMs })
+      ? new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING, requestTimeout: options.produceRequestTimeoutMs, ...options.security })
       : this.#kafka;
   }
 
