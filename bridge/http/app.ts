@@ -55,6 +55,14 @@ export function createBridgeApp({ log, components = () => ({}), secrets, maxRepl
     requestLogger[quiet ? 'debug' : 'info']({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   });
 
+  // One JSON answer and one log line per failure, never a bare 500 or a stack on stderr.
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') ?? 'unknown';
+    (c.get('logger') ?? logger).error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    return bridgeErrorResponse(c, { code: 'internal', requestId });
+  });
+  app.notFound((c) => bridgeErrorResponse(c, { code: 'not_found' }));
+
   app.get('/healthz', async (c) => {
     const health = await log.health();
     // Ready for pushes as soon as the log is; components still starting are shown, not fatal.

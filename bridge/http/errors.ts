@@ -14,7 +14,9 @@ export type BridgeError =
   | { code: 'rebuild_running' }
   | { code: 'order_not_found' }
   | { code: 'order_retired'; message: string }
-  | { code: 'orders_disabled' };
+  | { code: 'orders_disabled' }
+  | { code: 'not_found' }
+  | { code: 'internal'; requestId: string };
 
 const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
   invalid_signature: 401,
@@ -29,6 +31,8 @@ const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
   order_not_found: 404,
   order_retired: 404,
   orders_disabled: 409,
+  not_found: 404,
+  internal: 500,
 };
 
 const FIXED_MESSAGE = {
@@ -38,6 +42,7 @@ const FIXED_MESSAGE = {
   rebuild_running: 'a projection rebuild is already running',
   order_not_found: 'no such checkout in the order view (not relayed yet, unknown, or finished and retired from the view; the edge still answers for it)',
   orders_disabled: 'the order view is not running in this bridge (ORDERS=off, or still starting)',
+  not_found: 'no such route',
 } as const;
 
 /** Rule 9: overload is an answer (503 with Retry-After), never a 500. */
@@ -47,9 +52,11 @@ export function bridgeErrorResponse(c: Context, error: BridgeError) {
       ? { code: error.code, message: `internal call refused: signature ${error.reason}`, details: { reason: error.reason } }
       : error.code === 'invalid_request'
         ? { code: error.code, message: error.message, ...(error.issues ? { details: { issues: error.issues } } : {}) }
-        : 'message' in error
-          ? { code: error.code, message: error.message }
-          : { code: error.code, message: FIXED_MESSAGE[error.code] };
+        : error.code === 'internal'
+          ? { code: error.code, message: `the bridge failed (request ${error.requestId}; its log has the cause)`, details: { requestId: error.requestId } }
+          : 'message' in error
+            ? { code: error.code, message: error.message }
+            : { code: error.code, message: FIXED_MESSAGE[error.code] };
   if (error.code === 'overloaded') c.header('retry-after', String(error.retryAfterSeconds));
   return c.json({ error: body }, STATUS[error.code]);
 }
