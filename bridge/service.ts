@@ -1,6 +1,14 @@
 import type { Logger } from './logger';
 
 /**
+ * How long closing may take before the process gives up and exits 1: below the 30 s a container
+ * runtime is told to wait (`docker stop -t 30`, `TimeoutStopSec=30`), so a wedged close is
+ * logged rather than killed silently. A clean close stops taking pushes, stops the consumers
+ * (their handled batches committed) and closes the log in well under a second.
+ */
+const CLOSE_DEADLINE_MS = 20_000;
+
+/**
  * Runs a service as a process: configuration errors exit 2 with the message, a failed start
  * exits 1, and SIGTERM/SIGINT close it once before exiting 0.
  */
@@ -25,7 +33,17 @@ export async function runService<C>(
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, `${name} stopping`);
-      await service.close();
+      const deadline = setTimeout(() => {
+        logger.fatal({ deadlineMs: CLOSE_DEADLINE_MS }, `${name} did not stop in time`);
+        process.exit(1);
+      }, CLOSE_DEADLINE_MS);
+      try {
+        await service.close();
+      } catch (error) {
+        logger.error({ err: error }, `${name} failed while stopping`);
+        process.exit(1);
+      }
+      clearTimeout(deadline);
       logger.info(`${name} stopped`);
       process.exit(0);
     };
