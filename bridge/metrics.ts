@@ -15,9 +15,36 @@ export function createMetrics() {
   const relayLag = new WorstRelayLag(RELAY_LAG_SKUS);
   /** Causal consumers report their held events when scraped, not on every event. */
   const causalSources = new Map<string, () => { held: number; oldestHeldSeconds: number | null }>();
+  /** Read when scraped: the running sagas by phase, the records in the dead-letter topic. */
+  const sources: { sagas: () => Record<string, number> | null; deadLetters: () => Promise<number> } = { sagas: () => null, deadLetters: async () => 0 };
   const metrics = {
     causalSources,
+    sources,
     registry,
+    httpResponses: new Counter({
+      name: 'bridge_http_responses_total',
+      help: 'Answers of the bridge by route pattern and status (503: overloaded or the log unavailable)',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    sagas: new Gauge({
+      name: 'bridge_sagas',
+      help: 'WMS sagas held by this bridge, by phase (stuck: waiting for an operator, see `sagas retry`)',
+      labelNames: ['phase'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [phase, count] of Object.entries(sources.sagas() ?? {})) this.set({ phase }, count);
+      },
+    }),
+    deadLetters: new Gauge({
+      name: 'bridge_dead_letters',
+      help: 'Records in the dead-letter topic (undecodable events; `dlq list`, `dlq requeue`)',
+      registers: [registry],
+      async collect() {
+        this.set(await sources.deadLetters());
+      },
+    }),
     eventsRelayed: new Counter({ name: 'bridge_events_relayed_total', help: 'SKU events appended to the log from /ingest', registers: [registry] }),
     checkoutEventsRelayed: new Counter({ name: 'bridge_checkout_events_relayed_total', help: 'Checkout events appended to the log from /ingest/checkouts', registers: [registry] }),
     batches: new Counter({

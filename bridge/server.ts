@@ -5,7 +5,7 @@ import { startWithRetry, untilDone } from './background';
 import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
 import type { EventLog } from './eventLog/port';
-import { TOPICS } from './eventLog/topics';
+import { DLQ_TOPIC, TOPICS } from './eventLog/topics';
 import { adminRoutes, type Reachability } from './http/admin';
 import { createBridgeApp, type ComponentState } from './http/app';
 import type { Logger } from './logger';
@@ -45,6 +45,8 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
           logger,
         )
       : null;
+  metrics.sources.sagas = () => sagas?.current()?.store.countByPhase() ?? null;
+  metrics.sources.deadLetters = async () => [...(await log.endOffsets(DLQ_TOPIC)).values()].reduce((n, offset) => n + Number(offset), 0);
   const state = (component: { current(): unknown } | null): ComponentState => (!component ? 'off' : component.current() ? 'running' : 'starting');
   const app = createBridgeApp({ log, secrets, metrics, logger, components: () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders) }) });
   app.route(

@@ -53,6 +53,8 @@ export function createBridgeApp({ log, components = () => ({}), secrets, maxRepl
     // Probes and scrapes arrive every few seconds; only their failures are worth a line at info.
     const quiet = (c.req.path === '/healthz' || c.req.path === '/metrics') && c.res.ok;
     requestLogger[quiet ? 'debug' : 'info']({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+    // The route's pattern, never the path: the label set stays the routes' (rule 8).
+    metrics.httpResponses.inc({ route: c.req.routePath, status: String(c.res.status) });
   });
 
   // One JSON answer and one log line per failure, never a bare 500 or a stack on stderr.
