@@ -59,6 +59,7 @@ export type LendRequest = { sku: string; transferId: string; to: string; want: n
 export type LoanAnswer = { lent: number; left: number; round: number; version: number | null };
 export type LoanDelivery = { sku: string; transferId: string; from: string; qty: number; lentVersion: number };
 export type Undrain = { sku: string; from: string; round: number };
+export type SkuStats = { counters: SkuCounters; outcomes: Record<string, number>; since: string };
 
 type ProjectionWrite = Extract<WritePlan, { kind: 'deferred' | 'current' }> | { kind: 'written' };
 
@@ -123,6 +124,13 @@ export class Sku extends DurableObject<Env> {
   #watched: boolean;
   #siblingRetryAt: number | null = null;
   #moreLoansAt: number | null = null;
+  /**
+   * Reserve outcomes by code since this instance started (`reserved` or the refusal's code), for
+   * the operators' live view. Memory only: a refusal writes nothing, and counting it in storage
+   * would make a sold-out SKU's flood cost a write per buyer. Readers see `since` and take rates.
+   */
+  readonly #outcomes = new Map<string, number>();
+  readonly #startedAt = Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -144,7 +152,16 @@ export class Sku extends DurableObject<Env> {
       data: { sku: req.sku, reservationId, customerId: req.customerId, qty: req.qty, ttlSeconds: req.ttlSeconds },
       ...(req.causedBy ? { causedBy: req.causedBy } : {}),
     };
-    return this.#run(req.sku, command, this.#viewOf({ sku: req.sku, reservationId }), { idempotency, ticket, units: req.qty, customerId: req.customerId });
+    const outcome = await this.#run(req.sku, command, this.#viewOf({ sku: req.sku, reservationId }), { idempotency, ticket, units: req.qty, customerId: req.customerId });
+    const code = outcome.ok ? 'reserved' : outcome.error.code;
+    this.#outcomes.set(code, (this.#outcomes.get(code) ?? 0) + 1);
+    return outcome;
+  }
+
+  /** The counters and the reserve outcomes counted since this instance started. */
+  stats(sku: string): Outcome<SkuStats> {
+    const counters = this.counters(sku);
+    return counters.ok ? ok({ counters: counters.value, outcomes: Object.fromEntries(this.#outcomes), since: new Date(this.#startedAt).toISOString() }) : counters;
   }
 
   /**

@@ -11,6 +11,7 @@ import { admin } from './routes/admin';
 import { checkouts } from './routes/checkouts';
 import { internal } from './routes/internal';
 import { internalProjections } from './routes/internalProjections';
+import { internalStats } from './routes/internalStats';
 import { reservations } from './routes/reservations';
 import { skus } from './routes/skus';
 
@@ -85,6 +86,7 @@ app.route('/v1/checkouts', checkouts);
 app.route('/v1/admin', admin);
 app.route('/internal', internal);
 app.route('/internal/projections', internalProjections);
+app.route('/internal/stats', internalStats);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 app.doc31('/openapi.json', {

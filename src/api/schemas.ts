@@ -124,6 +124,18 @@ export const SkuViewSchema = z
   .meta({ id: 'SkuView' });
 export const SkuCountersSchema = SkuViewSchema.omit({ source: true }).meta({ id: 'SkuCounters' });
 
+/** The operators' live view of a few SKUs (the bridge's dashboard asks for the active ones). */
+export const StatsRequestSchema = z.object({ skus: z.array(SkuIdSchema).min(1).max(50) });
+export const SkuStatsSchema = z.object({
+  sku: z.string(),
+  counters: SkuCountersSchema,
+  /** Reserve outcomes by code (`reserved` or the refusal's code), counted in memory by each object. */
+  outcomes: z.record(z.string(), z.int()),
+  /** Since when the youngest of the SKU's objects counts: rates are only meaningful after it. */
+  since: z.string(),
+});
+export const StatsSchema = z.object({ skus: z.array(SkuStatsSchema) });
+
 export const ShardsViewSchema = z
   .object({ sku: z.string(), total: SkuCountersSchema, shards: z.array(SkuCountersSchema.extend({ shard: z.int() })) })
   .meta({ id: 'ShardsView' });

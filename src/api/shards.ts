@@ -1,6 +1,7 @@
 import type { Overloaded, Ticket } from '../../durable-objects/sku/admission';
 import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../../durable-objects/sku/outcome';
+import type { SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
 import { homeShard, shardOfReservation, streamOf, streamsOf, sumCounters, type SkuCounters } from '../domain/sku';
 import type { Env } from '../env';
@@ -172,4 +173,20 @@ export async function receiveStock(
   if (!received.ok) return received;
   const after = await primaryCounters(env, sku);
   return received.replayed ? { ...after, replayed: true } : after;
+}
+
+/** A SKU's counters and reserve outcomes, summed over its shards; null for a SKU never set up. */
+export async function skuStats(env: Env, sku: string): Promise<(SkuStats & { sku: string }) | null> {
+  const first = await stub(env, sku).stats(sku);
+  if (!first.ok) return null;
+  const rest = await Promise.all(streamsOf(sku, first.value.counters.shards ?? 1).slice(1).map((s) => stub(env, s).stats(s)));
+  const parts = [first.value, ...rest.flatMap((part) => (part.ok ? [part.value] : []))];
+  const outcomes: Record<string, number> = {};
+  for (const part of parts) for (const [code, n] of Object.entries(part.outcomes)) outcomes[code] = (outcomes[code] ?? 0) + n;
+  return {
+    sku,
+    counters: parts.length === 1 ? first.value.counters : sumCounters(sku, parts.map((p) => p.counters)),
+    outcomes,
+    since: parts.map((p) => p.since).reduce((a, b) => (b > a ? b : a)),
+  };
 }

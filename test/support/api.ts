@@ -1,4 +1,5 @@
 import { exports } from 'cloudflare:workers';
+import { signatureHeaders } from '../../src/internal/signature';
 
 export const STOREFRONT = 'test-storefront';
 export const STOREFRONT_2 = 'test-storefront-2';
@@ -19,6 +20,13 @@ export async function call(method: string, path: string, options: Options = {}) 
   const response = await exports.default.fetch(new Request(`https://edge.test${path}`, { method, headers, body }));
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as any) : null };
+}
+
+/** A call as the bridge signs it (the current secret), without a bearer key. */
+export async function signed(method: 'GET' | 'POST', path: string, body?: unknown) {
+  const raw = body === undefined ? '' : JSON.stringify(body);
+  const headers = await signatureHeaders('test-internal-new', { method, path, body: raw }, Date.now());
+  return call(method, path, { key: null, ...(body === undefined ? {} : { rawBody: raw }), headers: { ...headers, 'content-type': 'application/json' } });
 }
 
 let counter = 0;

@@ -2,14 +2,7 @@ import { env } from 'cloudflare:workers';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { viewKey, type StoredView } from '../../durable-objects/sku/projection';
-import { signatureHeaders } from '../../src/internal/signature';
-import { call, createSku, reserve, uniqueSku } from '../support/api';
-
-async function signed(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const raw = body === undefined ? '' : JSON.stringify(body);
-  const headers = await signatureHeaders('test-internal-new', { method, path, body: raw }, Date.now());
-  return call(method, path, { key: null, ...(body === undefined ? {} : { rawBody: raw }), headers: { ...headers, 'content-type': 'application/json' } });
-}
+import { call, createSku, reserve, signed, uniqueSku } from '../support/api';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

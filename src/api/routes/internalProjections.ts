@@ -23,12 +23,13 @@ export const internalProjections = router();
 
 const registry = (c: Context<AppEnv>) => c.env.GENERATIONS.getByName(REGISTRY);
 
-async function isReplay(c: Context<AppEnv>): Promise<boolean> {
+/** Calls not about one SKU (generations, rebuild views, the live view) spend their signature at the registry. */
+export async function isReplay(c: Context<AppEnv>): Promise<boolean> {
   const { signatureId, expiresAt } = c.get('internal');
   return !(await registry(c).acceptSignature(signatureId, expiresAt));
 }
 
-const replayed = (c: Context<AppEnv>) => errorResponse(c, { code: 'invalid_signature', reason: 'replayed' }) as never;
+export const replayed = (c: Context<AppEnv>) => errorResponse(c, { code: 'invalid_signature', reason: 'replayed' }) as never;
 
 internalProjections.openapi(
   createRoute({ method: 'get', path: '/', hide: true, responses: { 200: json(GenerationsSchema, 'the generations'), ...errors } }),
