@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LiveActivity } from './dashboard/activity';
 import { WorstRelayLag } from './ingest/relayLag';
 
 /** SKUs shown by `bridge_relay_lag_seconds` per scrape: the worst ones (see WorstRelayLag for why). */
@@ -20,6 +21,8 @@ export function createMetrics() {
   const metrics = {
     causalSources,
     sources,
+    /** The dashboard's live view: recently pushed SKUs and the worst lag between two looks. */
+    activity: new LiveActivity(),
     registry,
     httpResponses: new Counter({
       name: 'bridge_http_responses_total',

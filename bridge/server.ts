@@ -6,6 +6,7 @@ import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
 import type { EventLog } from './eventLog/port';
 import { DLQ_TOPIC, TOPICS } from './eventLog/topics';
+import { dashboardPage } from './dashboard/page';
 import { adminRoutes, type Reachability } from './http/admin';
 import { createBridgeApp, type ComponentState } from './http/app';
 import type { Logger } from './logger';
@@ -51,8 +52,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const app = createBridgeApp({ log, secrets, metrics, logger, components: () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders) }) });
   app.route(
     '/admin',
-    adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, sagas: () => sagas?.current() ?? null, orders: () => orders?.current() ?? null, wmsHealth: () => wmsReachable(config.WMS_URL) }),
+    adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, metrics, sagas: () => sagas?.current() ?? null, orders: () => orders?.current() ?? null, wmsHealth: () => wmsReachable(config.WMS_URL) }),
   );
+  app.route('/dashboard', dashboardPage());
   const server = await listen(app.fetch, config.BRIDGE_HOST, config.BRIDGE_PORT);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.BRIDGE_PORT;

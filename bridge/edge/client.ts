@@ -5,6 +5,7 @@ import {
   ProjectionBatchResultSchema,
   ShadowAbandonedSchema,
   ShadowCreatedSchema,
+  StatsSchema,
   type AllocationOutcome,
   type ProjectionBatch,
   type ProjectionBatchResult,
@@ -32,7 +33,11 @@ export type EdgeClient = {
   switchToShadow(graceSeconds: number, generation: string): Promise<Generations>;
   /** Per SKU: what its object did with its view (one failing SKU fails only itself). */
   writeViews(batch: ProjectionBatch): Promise<ProjectionBatchResult>;
+  /** Counters and reserve outcomes of up to 50 SKUs (the dashboard's live view); unknown SKUs left out. */
+  stats(skus: readonly string[]): Promise<Stats>;
 };
+
+export type Stats = z.infer<typeof StatsSchema>;
 
 export type Generations = z.infer<typeof GenerationsSchema>;
 export type ShadowCreated = z.infer<typeof ShadowCreatedSchema>;
@@ -95,6 +100,7 @@ export function createEdgeClient(baseUrl: string, secret: string, timeoutMs = TI
     abandonShadow: (generation) => call(ShadowAbandonedSchema, 'POST', '/internal/projections/shadow/abandon', { generation }),
     switchToShadow: (graceSeconds, generation) => call(GenerationsSchema, 'POST', '/internal/projections/switch', { graceSeconds, generation }),
     writeViews: (batch) => call(ProjectionBatchResultSchema, 'POST', '/internal/projections/views', batch),
+    stats: (skus) => call(StatsSchema, 'POST', '/internal/stats', { skus }),
 
     async eventsBetween(sku, after, before) {
       const events: SkuEvent[] = [];

@@ -9,6 +9,8 @@ import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { OrdersView } from '../orders/ordersView';
 import type { SagaRunner } from '../saga/runner';
 import type { SagaStore } from '../saga/store';
+import { dashboardData } from '../dashboard/data';
+import type { Metrics } from '../metrics';
 import { adminKeyCheck } from './adminKey';
 import { bridgeErrorResponse } from './errors';
 
@@ -19,6 +21,7 @@ export type AdminDeps = {
   edge: EdgeClient;
   logger: Logger;
   adminKeys: readonly string[];
+  metrics: Metrics;
   /** The running sagas; null while they start, or when the bridge runs without them. */
   sagas: () => { store: SagaStore; runner: SagaRunner } | null;
   /** The order view; null while it starts, or when the bridge runs without it. */
@@ -38,7 +41,7 @@ const RequeueSchema = z.strictObject({ offsets: z.array(z.string()).optional() }
  * The operators' API behind the CLI: status, sagas, dead letters. Admin bearer keys (the same
  * `ADMIN_KEYS` as the Worker's), compared by digest in constant time.
  */
-export function adminRoutes({ log, edge, logger, adminKeys, sagas: running, orders, wmsHealth }: AdminDeps) {
+export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: running, orders, wmsHealth }: AdminDeps) {
   const isAdmin = adminKeyCheck(adminKeys);
   const app = new Hono();
 
@@ -48,6 +51,7 @@ export function adminRoutes({ log, edge, logger, adminKeys, sagas: running, orde
   });
 
   app.route('/projections', projectionRoutes(log, edge, logger));
+  app.route('/dashboard', dashboardData({ log, edge, metrics, causal: () => orders()?.causal() ?? null }));
 
   app.get('/status', async (c) => {
     const [logHealth, wms] = await Promise.all([log.health(), wmsHealth()]);

@@ -210,5 +210,6 @@ function relayedObserver({ sku, events }: RelayBatch): Observe {
     metrics.eventsRelayed.inc(committedAt.length);
     for (const at of committedAt) metrics.commitToLog.observe((now - at) / 1000);
     metrics.relayLag.observe(sku, (now - committedAt[committedAt.length - 1]!) / 1000);
+    metrics.activity.pushed(sku, (now - committedAt[0]!) / 1000, now);
   };
 }

@@ -107,6 +107,7 @@ describe('order view retention', () => {
       edge: {} as EdgeClient,
       logger: pino({ level: 'silent' }),
       adminKeys: ['ops'],
+      metrics: createMetrics(),
       sagas: () => null,
       orders: () => view,
       wmsHealth: async () => ({ ok: true, detail: 'test' }),

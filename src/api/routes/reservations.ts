@@ -4,6 +4,7 @@ import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from '../../domain/sku';
 import { errorResponse } from '../errors';
 import { idempotencyInput } from '../idempotency';
 import { soldOutAtEdge, storedView } from '../projection';
+import { recordReserve } from '../reservationMetrics';
 import { respond } from '../respond';
 import { onHomeShard, reservationStream, stub } from '../shards';
 import {
@@ -46,11 +47,13 @@ reservations.openapi(
     if (c.env.SOLD_OUT_FAST_PATH === 'on') {
       const fresh = Number(c.env.SOLD_OUT_FRESH_MS) || DEFAULT_SOLD_OUT_FRESH_MS;
       if (soldOutAtEdge(await storedView(c.env, sku), Date.now(), fresh)) {
+        recordReserve(c.env, sku, 'insufficient_stock', qty);
         return errorResponse(c, { code: 'insufficient_stock', available: 0, source: 'projection' }) as never;
       }
     }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
     const outcome = await onHomeShard(c.env, sku, customerId, (stream) => stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env)));
+    recordReserve(c.env, sku, outcome.ok ? 'reserved' : outcome.error.code, qty);
     return respond(c, outcome, 201);
   },
 );

@@ -1,0 +1,206 @@
+/**
+ * The dashboard page: static HTML and a small script that polls `/admin/dashboard` every second,
+ * turns two snapshots into rates, and draws them with uPlot (served by the bridge itself).
+ */
+export const DASHBOARD_HTML = /* html */ `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Flash sale: live</title>
+<link rel="stylesheet" href="/dashboard/uplot.css">
+<script src="/dashboard/uplot.js"></script>
+<style>
+  :root { font: 14px/1.4 system-ui, sans-serif; color: #1d2330; background: #f6f7f9; }
+  body { margin: 0 auto; max-width: 1200px; padding: 16px; }
+  h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 0 0 8px; }
+  .muted { color: #667085; } .bad { color: #b42318; font-weight: 600; } .ok { color: #067647; }
+  section { background: #fff; border: 1px solid #e4e7ec; border-radius: 8px; padding: 12px; margin: 12px 0; }
+  .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 8px; }
+  .tile { background: #fff; border: 1px solid #e4e7ec; border-radius: 8px; padding: 8px 12px; }
+  .tile b { display: block; font-size: 22px; font-variant-numeric: tabular-nums; }
+  table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+  th, td { text-align: right; padding: 4px 8px; border-bottom: 1px solid #eef0f3; } th:first-child, td:first-child { text-align: left; }
+  .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; } @media (max-width: 900px) { .charts { grid-template-columns: 1fr; } }
+  form { display: flex; gap: 8px; align-items: center; } input { flex: 1; padding: 6px; font: inherit; }
+</style>
+</head>
+<body>
+<h1>Flash sale: live</h1>
+<div class="muted" id="status">not connected</div>
+<section id="login">
+  <form id="key-form">
+    <label for="admin-key">Admin key</label>
+    <input id="admin-key" type="password" autocomplete="off" placeholder="kept in this tab only">
+    <button type="submit">Connect</button>
+  </form>
+  <div class="bad" id="login-error"></div>
+</section>
+<div id="live" hidden>
+  <div class="tiles">
+    <div class="tile">reservations/s<b id="rate-reserved">–</b></div>
+    <div class="tile">refusals/s<b id="rate-refused">–</b></div>
+    <div class="tile">relay lag (worst, s)<b id="relay-lag">–</b></div>
+    <div class="tile">events relayed/s<b id="relay-rate">–</b></div>
+    <div class="tile">dead letters<b id="dead-letters">–</b></div>
+    <div class="tile">held causal events<b id="causal-held">–</b></div>
+    <div class="tile">read model<b id="generation">–</b></div>
+  </div>
+  <section><h2>SKUs (most recently active)</h2>
+    <table id="skus"><thead><tr><th>SKU</th><th>on hand</th><th>reserved</th><th>sold</th><th>available</th><th>reserved/s</th><th>refused/s</th><th>shards</th></tr></thead><tbody></tbody></table>
+  </section>
+  <div class="charts">
+    <section><h2>Reserve outcomes per second, by code</h2><div id="chart-outcomes"></div></section>
+    <section><h2>Relay: lag (s) and events/s</h2><div id="chart-relay"></div></section>
+  </div>
+  <section><h2>WMS sagas by phase</h2><table id="sagas"><tbody></tbody></table></section>
+  <section class="bad" id="problems" hidden></section>
+</div>
+<script>
+(() => {
+  const STORE = 'flash-sale-admin-key';
+  const WINDOW = 300;
+  const CODES = ['reserved', 'insufficient_stock', 'customer_limit', 'overloaded'];
+  const $ = (id) => document.getElementById(id);
+  const fmt = (n, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? '–' : Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+  let previous = null;
+  let timer = null;
+  let outcomeChart = null;
+  let relayChart = null;
+  const outcomeData = [[], ...CODES.map(() => []), []];
+  const relayData = [[], [], []];
+
+  function charts() {
+    const width = Math.max(320, $('chart-outcomes').clientWidth || 520);
+    const series = [{}, ...CODES.map((code, i) => ({ label: code, stroke: ['#067647', '#b54708', '#6941c6', '#b42318'][i], width: 2 })), { label: 'other', stroke: '#667085', width: 1 }];
+    outcomeChart = new uPlot({ width, height: 220, series, axes: [{}, { label: 'per second' }] }, outcomeData, $('chart-outcomes'));
+    relayChart = new uPlot({ width, height: 220, series: [{}, { label: 'worst lag (s)', stroke: '#b42318', width: 2, scale: 's' }, { label: 'events/s', stroke: '#1570ef', width: 2, scale: 'rate' }], axes: [{}, { scale: 's', label: 's' }, { scale: 'rate', side: 1, grid: { show: false } }] }, relayData, $('chart-relay'));
+  }
+
+  function push(data, values) {
+    values.forEach((v, i) => { data[i].push(v); if (data[i].length > WINDOW) data[i].shift(); });
+  }
+
+  /** Outcome counts per code since the previous snapshot, per second; a restarted object (new since) restarts its counts. */
+  function rates(now, before) {
+    const dt = before ? (Date.parse(now.at) - Date.parse(before.at)) / 1000 : 0;
+    const bySku = new Map();
+    const total = {};
+    for (const s of now.skus.ok ? now.skus.value : []) {
+      const prev = before && before.skus.ok ? before.skus.value.find((p) => p.sku === s.sku && p.since === s.since) : null;
+      const per = {};
+      for (const [code, n] of Object.entries(s.outcomes)) {
+        const delta = prev ? n - (prev.outcomes[code] || 0) : 0;
+        per[code] = dt > 0 ? Math.max(0, delta) / dt : 0;
+        total[code] = (total[code] || 0) + per[code];
+      }
+      bySku.set(s.sku, per);
+    }
+    return { dt, bySku, total };
+  }
+
+  function render(snapshot) {
+    const r = rates(snapshot, previous);
+    const refused = (per) => Object.entries(per).filter(([code]) => code !== 'reserved').reduce((n, [, v]) => n + v, 0);
+    $('rate-reserved').textContent = fmt(r.total.reserved || 0, 1);
+    $('rate-refused').textContent = fmt(refused(r.total), 1);
+    $('relay-lag').textContent = fmt(snapshot.relay.worstLagSeconds, 2);
+    const relayed = snapshot.relay.eventsRelayed.ok ? snapshot.relay.eventsRelayed.value : null;
+    const relayedBefore = previous && previous.relay.eventsRelayed.ok ? previous.relay.eventsRelayed.value : null;
+    const relayRate = r.dt > 0 && relayed !== null && relayedBefore !== null ? Math.max(0, relayed - relayedBefore) / r.dt : 0;
+    $('relay-rate').textContent = fmt(relayRate, 1);
+    $('dead-letters').textContent = snapshot.deadLetters.ok ? fmt(snapshot.deadLetters.value) : '?';
+    $('dead-letters').className = snapshot.deadLetters.ok && snapshot.deadLetters.value > 0 ? 'bad' : '';
+    $('causal-held').textContent = snapshot.causal ? fmt(snapshot.causal.held) : 'off';
+    $('causal-held').className = snapshot.causal && snapshot.causal.alerting ? 'bad' : '';
+    $('generation').textContent = snapshot.generations.ok ? snapshot.generations.value.active + (snapshot.generations.value.shadow ? ' (rebuilding ' + snapshot.generations.value.shadow + ')' : '') : '?';
+
+    const rows = (snapshot.skus.ok ? snapshot.skus.value : []).map((s) => {
+      const per = r.bySku.get(s.sku) || {};
+      const tr = document.createElement('tr');
+      tr.dataset.sku = s.sku;
+      const cells = [s.sku, fmt(s.counters.onHand), fmt(s.counters.reserved), fmt(s.counters.sold), fmt(s.counters.available), fmt(per.reserved || 0, 1), fmt(refused(per), 1), fmt(s.counters.shards || 1)];
+      const names = ['sku', 'onHand', 'reserved', 'sold', 'available', 'reservedRate', 'refusedRate', 'shards'];
+      cells.forEach((text, i) => { const td = document.createElement('td'); td.textContent = text; td.dataset.field = names[i]; tr.appendChild(td); });
+      return tr;
+    });
+    $('skus').tBodies[0].replaceChildren(...rows);
+
+    const phases = Object.entries(snapshot.sagas || {});
+    $('sagas').tBodies[0].replaceChildren(...(phases.length === 0 ? [Object.assign(document.createElement('tr'), { textContent: 'sagas off or starting' })] : phases.map(([phase, n]) => {
+      const tr = document.createElement('tr');
+      tr.innerHTML = '<td></td><td></td>';
+      tr.cells[0].textContent = phase;
+      tr.cells[1].textContent = fmt(n);
+      if (phase === 'stuck' && n > 0) tr.className = 'bad';
+      return tr;
+    })));
+
+    const problems = ['skus', 'generations', 'deadLetters', 'log'].filter((k) => !snapshot[k].ok).map((k) => k + ': ' + snapshot[k].error);
+    if (snapshot.log.ok && !snapshot.log.value.ok) problems.push('event log: ' + snapshot.log.value.detail);
+    $('problems').textContent = problems.join(' · ');
+    $('problems').hidden = problems.length === 0;
+
+    const t = Date.parse(snapshot.at) / 1000;
+    const other = Object.entries(r.total).filter(([code]) => !CODES.includes(code)).reduce((n, [, v]) => n + v, 0);
+    push(outcomeData, [t, ...CODES.map((code) => r.total[code] || 0), other]);
+    push(relayData, [t, snapshot.relay.worstLagSeconds, relayRate]);
+    if (!outcomeChart) charts();
+    outcomeChart.setData(outcomeData);
+    relayChart.setData(relayData);
+    $('status').textContent = 'updated ' + new Date(snapshot.at).toLocaleTimeString() + ' · ' + rows.length + ' SKUs followed';
+    $('status').className = 'ok';
+    previous = snapshot;
+  }
+
+  async function poll() {
+    const key = sessionStorage.getItem(STORE);
+    if (!key) return;
+    try {
+      const res = await fetch('/admin/dashboard', { headers: { authorization: 'Bearer ' + key }, cache: 'no-store' });
+      if (res.status === 401) {
+        sessionStorage.removeItem(STORE);
+        stop('that key was refused');
+        return;
+      }
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      $('login').hidden = true;
+      $('live').hidden = false;
+      render(await res.json());
+    } catch (error) {
+      $('status').textContent = 'bridge not answering (' + error.message + '); retrying';
+      $('status').className = 'bad';
+    }
+  }
+
+  function start() {
+    if (timer) return;
+    poll();
+    timer = setInterval(poll, 1000);
+  }
+
+  function stop(message) {
+    clearInterval(timer);
+    timer = null;
+    $('live').hidden = true;
+    $('login').hidden = false;
+    $('login-error').textContent = message;
+    $('status').textContent = 'not connected';
+    $('status').className = 'muted';
+  }
+
+  $('key-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = $('admin-key').value.trim();
+    if (!key) return;
+    sessionStorage.setItem(STORE, key);
+    $('admin-key').value = '';
+    $('login-error').textContent = '';
+    start();
+  });
+  if (sessionStorage.getItem(STORE)) start();
+})();
+</script>
+</body>
+</html>
+`;

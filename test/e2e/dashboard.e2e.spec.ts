@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startBridgeProcess, type ServiceProcess } from './support/processes';
+import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
+
+/** Debian's Chromium (`.ci/run` installs it); nothing downloads a browser. */
+const CHROMIUM = '/usr/bin/chromium';
+/** Set to a path to keep a screenshot of the page (the README's). */
+const SCREENSHOT = process.env.DASHBOARD_SCREENSHOT;
+const secret = 'dashboard-e2e-secret';
+
+let worker: Awaited<ReturnType<typeof startWorker>>;
+let bridge: ServiceProcess;
+let browser: Browser;
+let dataDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+  dataDir = await mkdtemp(join(tmpdir(), 'dashboard-e2e-'));
+  const bridgePort = await freePort();
+  worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
+  bridge = await startBridgeProcess({ BRIDGE_PORT: String(bridgePort), BRIDGE_DATA_DIR: join(dataDir, 'bridge'), INTERNAL_SECRET: secret, EDGE_URL: worker.url, ADMIN_KEYS: ADMIN_KEY, SAGA: 'off' });
+  // The flags that keep Chromium off the network this machine does not have.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await bridge?.kill('SIGTERM');
+  await worker?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+const edge = (path: string, method: string, key: string, body?: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${worker.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+let n = 0;
+/** Reservations one after another, `perSecond` a second, for `seconds`; how many were granted. */
+async function reserveFor(sku: string, seconds: number, perSecond: number): Promise<number> {
+  let granted = 0;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    const res = await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId: `buyer-${n}`, qty: 1 }, { 'idempotency-key': `dash-${n++}` });
+    if (res.status === 201) granted++;
+    await res.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 1000 / perSecond));
+  }
+  return granted;
+}
+
+const cell = (page: Page, sku: string, field: string) => page.locator(`#skus tr[data-sku="${sku}"] td[data-field="${field}"]`);
+const number = (text: string | null) => Number((text ?? '').replace(/,/g, ''));
+
+describe('the live dashboard, in a real browser', () => {
+  it('asks for the admin key, refuses a wrong one, then shows numbers that move while buyers reserve', async () => {
+    const sku = 'dash-live';
+    expect((await edge(`/v1/admin/skus/${sku}/stock`, 'PUT', ADMIN_KEY, { onHand: 500, limitPerCustomer: 1 })).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${bridge.url}/dashboard`);
+    expect(await page.locator('#live').isHidden()).toBe(true);
+
+    await page.fill('#admin-key', 'not-the-key');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('#login-error')).toBe('that key was refused');
+
+    await page.fill('#admin-key', ADMIN_KEY);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#live', { state: 'visible' });
+
+    // Buyers reserve; once the events are relayed the SKU is followed and its numbers move.
+    const first = await reserveFor(sku, 3, 10);
+    await expect.poll(() => cell(page, sku, 'reserved').textContent(), { timeout: 15_000 }).toBe(String(first));
+    expect(await cell(page, sku, 'onHand').textContent()).toBe('500');
+    expect(number(await cell(page, sku, 'available').textContent())).toBe(500 - first);
+
+    const second = await reserveFor(sku, 4, 10);
+    // While they keep coming, the page shows them as a rate, and the total catches up.
+    await expect.poll(async () => number(await page.textContent('#rate-reserved')), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => cell(page, sku, 'reserved').textContent(), { timeout: 15_000 }).toBe(String(first + second));
+    expect(number(await page.textContent('#relay-rate'))).toBeGreaterThanOrEqual(0);
+    expect(await page.textContent('#dead-letters')).toBe('0');
+    expect(await page.textContent('#generation')).toBe('g1');
+    expect(await page.locator('#chart-outcomes canvas').count()).toBeGreaterThan(0);
+
+    // A repeat buyer is refused (limit 1): the refusal is counted too.
+    const again = await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId: 'buyer-0', qty: 1 }, { 'idempotency-key': 'dash-again' });
+    expect(again.status).toBe(409);
+    await reserveFor(sku, 2, 5);
+    if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
