@@ -89,14 +89,26 @@ app.route('/internal/projections', internalProjections);
 app.route('/internal/stats', internalStats);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-app.doc31('/openapi.json', {
+app.doc31('/openapi.json', (c) => ({
   openapi: '3.1.0',
   info: {
     title: 'Flash-sale inventory',
     version: '0.1.0',
-    description: 'Reservations that never oversell: one Durable Object per SKU is the single writer.',
+    description:
+      'Reservations that never oversell: one Durable Object per SKU (or per shard of a hot SKU) is the single writer. ' +
+      'Every error is `{"error":{"code","message","details"?}}`; each operation lists the codes it can answer. ' +
+      'Writes are idempotent by `Idempotency-Key`: retry with the same key after a network failure or a `503` (after its `Retry-After`).',
+    license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
   },
-});
+  // The Worker that serves this document is the API it describes.
+  servers: [{ url: new URL(c.req.url).origin, description: 'this deployment' }],
+  tags: [
+    { name: 'stock', description: 'What is left of a SKU' },
+    { name: 'reservations', description: 'Holding units for a buyer until they pay or the hold lapses' },
+    { name: 'checkouts', description: 'Every line of a cart reserved, or none' },
+    { name: 'admin', description: 'Stock, receipts, releases and the logs (admin keys only)' },
+  ],
+}));
 
 app.notFound((c) => errorResponse(c, { code: 'not_found' }));
 app.onError((error, c) => {

@@ -84,7 +84,8 @@ export function errorBody(error: ApiError): ErrorBody {
   return { error: { code, message, ...(Object.keys(details).length > 0 ? { details } : {}) } };
 }
 
-export const errorStatus = (error: ApiError): ContentfulStatusCode => STATUS[error.code];
+export const statusOf = (code: ApiError['code']): ContentfulStatusCode => STATUS[code];
+export const errorStatus = (error: ApiError): ContentfulStatusCode => statusOf(error.code);
 
 /** The one place where an error becomes an HTTP response. */
 export function errorResponse(c: Context, error: ApiError): Response {

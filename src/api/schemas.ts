@@ -118,7 +118,7 @@ export const SkuViewSchema = z
     limitPerCustomer: z.int().nullable(),
     shards: z.int().optional().meta({ description: 'present when the stock is split over shards: the counters are their sum, and `version` the sum of theirs' }),
     version: z.int(),
-    asOf: z.string().nullable(),
+    asOf: z.iso.datetime().nullable(),
     source: z.enum(['projection', 'primary']),
   })
   .meta({ id: 'SkuView' });
@@ -148,7 +148,7 @@ export const ReservationSchema = z
     qty: z.int(),
     status: z.enum(['held', 'completed', 'released']),
     allocation: z.enum(['pending', 'allocated', 'failed']),
-    expiresAt: z.string(),
+    expiresAt: z.iso.datetime(),
     releaseReason: z.enum(RELEASE_REASONS).nullable(),
     refundDue: z.boolean(),
     version: z.int(),

@@ -19,7 +19,7 @@ import {
   SkuCountersSchema,
   SkuParamsSchema,
 } from '../schemas';
-import { body, errors, json, router, security } from './common';
+import { body, errorsFor, json, REPLAYED, router, security } from './common';
 import { eventPage } from './eventPage';
 
 export const admin = router();
@@ -28,13 +28,15 @@ admin.openapi(
   createRoute({
     method: 'put',
     path: '/skus/{sku}/stock',
+    operationId: 'setStock',
+    tags: ['admin'],
     summary: 'Set the units on hand (and the per-customer limit)',
     description:
       'Creates the SKU on first use. Refused with 409 `below_committed` under reserved + sold. `shards` splits a hot ' +
       "SKU's stock over that many objects (see the README); the counters answered are then their sum.",
     security,
     request: { params: SkuParamsSchema, body: body(SetStockBodySchema) },
-    responses: { 200: json(SkuCountersSchema, 'the SKU after the change'), ...errors },
+    responses: { 200: json(SkuCountersSchema, 'the SKU after the change', REPLAYED), ...errorsFor('forbidden', 'invalid_command', 'below_committed', 'version_conflict', 'idempotency_key_reused') },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
@@ -46,11 +48,13 @@ admin.openapi(
   createRoute({
     method: 'post',
     path: '/skus/{sku}/receipts',
+    operationId: 'receiveStock',
+    tags: ['admin'],
     summary: 'Record units received from the warehouse',
     description: 'Idempotent when an `Idempotency-Key` is sent.',
     security,
     request: { params: SkuParamsSchema, headers: OptionalIdempotencyHeadersSchema, body: body(ReceiptBodySchema) },
-    responses: { 200: json(SkuCountersSchema, 'the SKU after the receipt'), ...errors },
+    responses: { 200: json(SkuCountersSchema, 'the SKU after the receipt', REPLAYED), ...errorsFor('forbidden', 'sku_not_found', 'invalid_command', 'version_conflict', 'idempotency_key_reused') },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
@@ -67,10 +71,12 @@ admin.openapi(
   createRoute({
     method: 'post',
     path: '/skus/{sku}/reservations/{id}/release',
+    operationId: 'releaseReservation',
+    tags: ['admin'],
     summary: 'Release any reservation (reason `admin`); a completed one is flagged for refund',
     security,
     request: { params: ReservationParamsSchema, body: body(AdminReleaseBodySchema) },
-    responses: { 200: json(ReservationSchema, 'released (idempotent)'), ...errors },
+    responses: { 200: json(ReservationSchema, 'released (idempotent)'), ...errorsFor('forbidden', 'sku_not_found', 'reservation_not_found', 'reservation_released', 'version_conflict') },
   }),
   async (c) => {
     const { sku, id } = c.req.valid('param');
@@ -85,10 +91,12 @@ admin.openapi(
   createRoute({
     method: 'get',
     path: '/skus/{sku}/events',
+    operationId: 'listSkuEvents',
+    tags: ['admin'],
     summary: 'The event log of a SKU (or of one of its shards), in order',
     security,
     request: { params: SkuParamsSchema, query: EventsQuerySchema.extend(ShardQuerySchema.shape) },
-    responses: { 200: json(EventPageSchema, 'events with version > after'), ...errors },
+    responses: { 200: json(EventPageSchema, 'events with version > after'), ...errorsFor('forbidden', 'sku_not_found') },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
@@ -101,10 +109,12 @@ admin.openapi(
   createRoute({
     method: 'get',
     path: '/skus/{sku}/relay',
+    operationId: 'getRelayStatus',
+    tags: ['admin'],
     summary: 'How far the outbox push to the bridge got (relay lag), for the SKU or one of its shards',
     security,
     request: { params: SkuParamsSchema, query: ShardQuerySchema },
-    responses: { 200: json(RelayStatusSchema, 'the outbox and its push state'), ...errors },
+    responses: { 200: json(RelayStatusSchema, 'the outbox and its push state'), ...errorsFor('forbidden', 'sku_not_found') },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
@@ -117,10 +127,12 @@ admin.openapi(
   createRoute({
     method: 'get',
     path: '/skus/{sku}/shards',
+    operationId: 'getShards',
+    tags: ['admin'],
     summary: "Each shard's counters (one for an unsharded SKU) and their sum, from the objects",
     security,
     request: { params: SkuParamsSchema },
-    responses: { 200: json(ShardsViewSchema, 'the stock, shard by shard'), ...errors },
+    responses: { 200: json(ShardsViewSchema, 'the stock, shard by shard'), ...errorsFor('forbidden', 'sku_not_found') },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');

@@ -7,7 +7,7 @@ import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
 import { reservationStream, stub } from '../shards';
 import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../schemas';
-import { body, errors, json, router, security } from './common';
+import { body, errorsFor, json, REPLAYED, router, security } from './common';
 import { defaultTtl } from './reservations';
 
 export const checkouts = router();
@@ -30,6 +30,8 @@ checkouts.openapi(
   createRoute({
     method: 'post',
     path: '/',
+    operationId: 'checkout',
+    tags: ['checkouts'],
     summary: 'Reserve every line of a cart, or none',
     description:
       'Lines are reserved in SKU order; on any refusal those already held are released (`StockReleased` ' +
@@ -38,9 +40,9 @@ checkouts.openapi(
     security,
     request: { headers: IdempotencyHeadersSchema, body: body(CheckoutBodySchema) },
     responses: {
-      201: json(CheckoutSchema, 'every line reserved'),
-      202: json(CheckoutSchema, 'in progress: a SKU object did not answer; the checkout resumes by itself'),
-      ...errors,
+      201: json(CheckoutSchema, 'every line reserved', REPLAYED),
+      202: json(CheckoutSchema, 'in progress: a SKU object did not answer; the checkout resumes by itself', REPLAYED),
+      ...errorsFor('checkout_refused', 'checkout_conflict', 'idempotency_key_reused'),
     },
   }),
   async (c) => {
@@ -57,10 +59,12 @@ checkouts.openapi(
   createRoute({
     method: 'get',
     path: '/{id}',
+    operationId: 'getCheckout',
+    tags: ['checkouts'],
     summary: 'A checkout and its lines',
     security,
     request: { params: CheckoutParamsSchema, query: CustomerQuerySchema },
-    responses: { 200: json(CheckoutDetailSchema, 'the checkout, with each reservation as its SKU object has it'), ...errors },
+    responses: { 200: json(CheckoutDetailSchema, 'the checkout, with each reservation as its SKU object has it'), ...errorsFor('checkout_not_found') },
   }),
   async (c) => {
     const { customerId } = c.req.valid('query');
@@ -88,10 +92,12 @@ checkouts.openapi(
   createRoute({
     method: 'post',
     path: '/{id}/complete',
+    operationId: 'completeCheckout',
+    tags: ['checkouts'],
     summary: 'The buyer paid: every line is completed',
     security,
     request: { params: CheckoutParamsSchema, body: body(CustomerBodySchema) },
-    responses: { 200: json(CheckoutSchema, 'completed (idempotent)'), ...errors },
+    responses: { 200: json(CheckoutSchema, 'completed (idempotent)'), ...errorsFor('checkout_not_found', 'checkout_conflict') },
   }),
   async (c) => respond(c, await coordinator(c, c.req.valid('param').id).change(c.req.valid('json').customerId, 'complete')),
 );
@@ -100,10 +106,12 @@ checkouts.openapi(
   createRoute({
     method: 'delete',
     path: '/{id}',
+    operationId: 'cancelCheckout',
+    tags: ['checkouts'],
     summary: 'Cancel the checkout: every held line is released',
     security,
     request: { params: CheckoutParamsSchema, query: CustomerQuerySchema },
-    responses: { 200: json(CheckoutSchema, 'cancelled (idempotent)'), ...errors },
+    responses: { 200: json(CheckoutSchema, 'cancelled (idempotent)'), ...errorsFor('checkout_not_found', 'checkout_conflict') },
   }),
   async (c) => respond(c, await coordinator(c, c.req.valid('param').id).change(c.req.valid('query').customerId, 'cancel')),
 );

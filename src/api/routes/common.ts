@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
 import type { AppEnv } from '../auth';
-import { errorResponse } from '../errors';
+import { errorResponse, statusOf, type ApiError } from '../errors';
 import { ErrorSchema } from '../schemas';
 
 /** A router whose validation failures use the one error shape. */
@@ -18,6 +19,8 @@ export const router = () =>
     },
   });
 
+const RETRY_AFTER = { description: 'whole seconds to wait before retrying', schema: { type: 'integer' as const, minimum: 1 } };
+
 const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 
 export const errors = {
@@ -29,10 +32,52 @@ export const errors = {
   422: error('Idempotency-Key reused with another body'),
   503: {
     ...error('overloaded: the request was not taken; retry after Retry-After, with the same Idempotency-Key'),
-    headers: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } },
+    headers: { 'Retry-After': RETRY_AFTER },
   },
 } as const;
 
-export const json = <S>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
+type Code = ApiError['code'];
+/** What any authenticated route may answer besides its own refusals. */
+const ANY_ROUTE: Code[] = ['invalid_request', 'unauthorized', 'overloaded', 'internal'];
+const MEANING: Record<number, string> = {
+  400: 'invalid request',
+  401: 'missing or unknown bearer key',
+  403: 'this key lacks the role',
+  404: 'not found',
+  409: 'refused by the current state',
+  422: 'Idempotency-Key reused with another body',
+  500: 'internal error (a bug: report it with the X-Request-Id)',
+  503: 'not taken now: retry after Retry-After, with the same Idempotency-Key',
+};
+
+/**
+ * A public route's error answers: each status it can answer, with the exact codes it may carry
+ * there, as an enum in the schema and a list in the description.
+ */
+export function errorsFor(...codes: Code[]) {
+  const byStatus = new Map<number, Code[]>();
+  for (const code of [...ANY_ROUTE, ...codes]) byStatus.set(statusOf(code), [...(byStatus.get(statusOf(code)) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].sort(([a], [b]) => a - b).map(([status, list]) => [
+      status,
+      {
+        description: `${MEANING[status]}: ${list.map((code) => `\`${code}\``).join(', ')}`,
+        content: {
+          'application/json': {
+            schema: z.object({
+              error: z.object({ code: z.enum(list as [Code, ...Code[]]), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+            }),
+          },
+        },
+        ...(status === 503 ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
+      },
+    ]),
+  );
+}
+
+type Headers = Record<string, { description: string; schema: { type: 'string' | 'integer'; enum?: string[] } }>;
+export const json = <S>(schema: S, description: string, headers?: Headers) => ({ description, content: { 'application/json': { schema } }, ...(headers ? { headers } : {}) });
+/** On an answer given again for a retried Idempotency-Key. */
+export const REPLAYED: Headers = { 'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request under the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } } };
 export const body = <S>(schema: S) => ({ required: true, content: { 'application/json': { schema } } });
 export const security = [{ bearer: [] }];

@@ -17,7 +17,7 @@ import {
   ReserveBodySchema,
   SkuParamsSchema,
 } from '../schemas';
-import { body, errors, json, router, security } from './common';
+import { body, errorsFor, json, REPLAYED, router, security } from './common';
 
 const DEFAULT_SOLD_OUT_FRESH_MS = 2_000;
 
@@ -29,13 +29,15 @@ reservations.openapi(
   createRoute({
     method: 'post',
     path: '/{sku}/reservations',
+    operationId: 'reserve',
+    tags: ['reservations'],
     summary: 'Reserve units of a SKU for a customer',
     description: 'Idempotent by `Idempotency-Key`, scoped to (key owner, customerId, route).',
     security,
     request: { params: SkuParamsSchema, headers: IdempotencyHeadersSchema, body: body(ReserveBodySchema) },
     responses: {
-      201: json(ReservationSchema, 'reserved (or the stored response, with `Idempotent-Replayed: true`)'),
-      ...errors,
+      201: json(ReservationSchema, 'reserved (or the stored response, with `Idempotent-Replayed: true`)', REPLAYED),
+      ...errorsFor('sku_not_found', 'invalid_command', 'insufficient_stock', 'customer_limit', 'idempotency_key_reused'),
     },
   }),
   async (c) => {
@@ -62,10 +64,12 @@ reservations.openapi(
   createRoute({
     method: 'get',
     path: '/{sku}/reservations/{id}',
+    operationId: 'getReservation',
+    tags: ['reservations'],
     summary: 'A reservation and its history',
     security,
     request: { params: ReservationParamsSchema, query: CustomerQuerySchema },
-    responses: { 200: json(ReservationDetailSchema, 'the reservation'), ...errors },
+    responses: { 200: json(ReservationDetailSchema, 'the reservation'), ...errorsFor('reservation_not_found') },
   }),
   async (c) => {
     const { sku, id } = c.req.valid('param');
@@ -79,10 +83,12 @@ reservations.openapi(
   createRoute({
     method: 'post',
     path: '/{sku}/reservations/{id}/complete',
+    operationId: 'completeReservation',
+    tags: ['reservations'],
     summary: 'The buyer completed the purchase: the units are sold and the TTL stops',
     security,
     request: { params: ReservationParamsSchema, body: body(CustomerBodySchema) },
-    responses: { 200: json(ReservationSchema, 'completed (idempotent)'), ...errors },
+    responses: { 200: json(ReservationSchema, 'completed (idempotent)'), ...errorsFor('reservation_not_found', 'reservation_released', 'reservation_expired') },
   }),
   async (c) => {
     const { sku, id } = c.req.valid('param');
@@ -96,10 +102,12 @@ reservations.openapi(
   createRoute({
     method: 'delete',
     path: '/{sku}/reservations/{id}',
+    operationId: 'cancelReservation',
+    tags: ['reservations'],
     summary: 'Cancel a held reservation: the units return to available',
     security,
     request: { params: ReservationParamsSchema, query: CustomerQuerySchema },
-    responses: { 200: json(ReservationSchema, 'released as cancelled (idempotent)'), ...errors },
+    responses: { 200: json(ReservationSchema, 'released as cancelled (idempotent)'), ...errorsFor('reservation_not_found', 'reservation_completed', 'reservation_expired') },
   }),
   async (c) => {
     const { sku, id } = c.req.valid('param');

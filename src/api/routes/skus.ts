@@ -3,7 +3,7 @@ import { countersOf, storedView } from '../projection';
 import { respond } from '../respond';
 import { primaryCounters } from '../shards';
 import { ConsistentQuerySchema, SkuParamsSchema, SkuViewSchema } from '../schemas';
-import { errors, json, router, security } from './common';
+import { errorsFor, json, router, security } from './common';
 
 export const skus = router();
 
@@ -11,13 +11,16 @@ skus.openapi(
   createRoute({
     method: 'get',
     path: '/{sku}',
+    operationId: 'getSku',
+    tags: ['stock'],
     summary: 'Stock of one SKU',
     description:
       'From the read model in KV (`source: "projection"`, possibly a second or so behind); from the SKU object ' +
       '(`source: "primary"`) with `consistent=true` or while the SKU has no view yet.',
     security,
     request: { params: SkuParamsSchema, query: ConsistentQuerySchema },
-    responses: { 200: json(SkuViewSchema, 'the SKU counters'), 400: errors[400], 401: errors[401], 404: errors[404], 503: errors[503] },
+    responses: {
+      200: json(SkuViewSchema, 'the SKU counters', { 'Cache-Control': { description: '`private, max-age=1` from the read model, `no-store` from the object', schema: { type: 'string' } } }), ...errorsFor('sku_not_found') },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
