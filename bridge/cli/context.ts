@@ -5,9 +5,10 @@ import { edgeApi, type EdgeApi } from './api/edge';
 import { wmsAdminApi, type WmsAdminApi } from './api/wmsAdmin';
 import { integer, url } from './args';
 import { EXIT, type ExitCode } from './exit';
+import { DEV_ADMIN_KEY, refuseDefaultKeyRemotely } from './hints';
 import type { Service } from './http';
 
-type GlobalOptions = {
+export type GlobalOptions = {
   edgeUrl: string;
   bridgeUrl: string;
   wmsUrl: string;
@@ -27,7 +28,9 @@ export function addGlobalOptions(program: Command): Command {
         .default('http://127.0.0.1:8789/wms')
         .argParser(url),
     )
-    .addOption(new Option('--admin-key <key>', 'admin bearer key of the edge, the bridge and the WMS simulator').env('ADMIN_KEY').default('dev-admin'))
+    .addOption(
+      new Option('--admin-key <key>', 'admin bearer key of the edge, the bridge and the WMS simulator (the dev key by default, for local URLs only)').env('ADMIN_KEY').default(DEV_ADMIN_KEY),
+    )
     .option('--json', 'machine output: exactly one JSON document on stdout')
     .addOption(new Option('--timeout-ms <ms>', 'per call').default(5_000).argParser(integer(1, 600_000)));
 }
@@ -67,7 +70,9 @@ function cliFor(options: GlobalOptions): Cli {
 export function withCli<A extends unknown[]>(body: (cli: Cli, ...args: A) => Promise<ExitCode | void>) {
   return async (...args: [...A, Command]): Promise<void> => {
     const command = args[args.length - 1] as Command;
-    const verdict = await body(cliFor(command.optsWithGlobals<GlobalOptions>()), ...(args.slice(0, -1) as A));
+    const options = command.optsWithGlobals<GlobalOptions>();
+    refuseDefaultKeyRemotely(options, command.getOptionValueSourceWithGlobals('adminKey'));
+    const verdict = await body(cliFor(options), ...(args.slice(0, -1) as A));
     process.exitCode = verdict ?? EXIT.ok;
   };
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { WmsError } from '../wms/client';
 import { registerDlq } from './commands/dlq';
@@ -10,12 +11,17 @@ import { registerWms } from './commands/wms';
 import { addGlobalOptions } from './context';
 import { EXIT, UsageError } from './exit';
 import { examples } from './help';
+import { hintFor } from './hints';
+
+// The same relative path from the sources (bridge/cli) and from the build (dist/cli).
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** `inventory`: the operators' CLI over the edge's, the bridge's and the WMS simulator's admin APIs. */
 const program = addGlobalOptions(
   new Command('inventory')
     .description('Admin CLI of the flash-sale inventory: health, SKU logs, WMS sagas, dead letters, reconciliation, WMS simulator faults, read-model rebuilds')
     // Thrown rather than exited, so usage errors get exit code 2, not commander's 1 (which here means "problems found").
+    .version(version, '-V, --version', 'the version of this CLI')
     .exitOverride()
     .showHelpAfterError('(add --help for usage)'),
 ).addHelpText(
@@ -52,6 +58,7 @@ function exitCodeOf(error: unknown): number {
       : error instanceof Error
         ? error.message
         : String(error);
-  process.stderr.write(`error: ${message}\n`);
+  const hint = hintFor(message);
+  process.stderr.write(`error: ${message}\n${hint ? `${hint}\n` : ''}`);
   return EXIT.failed;
 }

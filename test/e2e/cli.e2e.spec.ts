@@ -258,7 +258,11 @@ describe('the inventory CLI against a running system', () => {
   it('errors: a wrong admin key exits 3 naming the 401, an unreachable component 3, bad usage 2, --help 0', async () => {
     const refused = await cli('--admin-key', 'wrong', 'sagas', 'list');
     expect(refused).toMatchObject({ code: 3, stdout: '' });
-    expect(refused.stderr).toBe('error: bridge answered HTTP 401: unauthorized (missing or unknown admin bearer key) to GET /admin/sagas?limit=100\n');
+    // One message per failure, then what to try.
+    expect(refused.stderr).toBe(
+      'error: bridge answered HTTP 401: unauthorized (missing or unknown admin bearer key) to GET /admin/sagas?limit=100\n' +
+        'hint: check the admin key (--admin-key or ADMIN_KEY)\n',
+    );
     const edgeRefused = await cli('sku', 'events', 'CLI-A', '--admin-key', 'wrong');
     expect(edgeRefused.code).toBe(3);
     expect(edgeRefused.stderr).toContain('edge answered HTTP 401: unauthorized');
@@ -266,7 +270,23 @@ describe('the inventory CLI against a running system', () => {
     const port = await freePort();
     const unreachable = await cli('--bridge-url', `http://127.0.0.1:${port}`, 'dlq', 'list');
     expect(unreachable.code).toBe(3);
-    expect(unreachable.stderr).toContain(`bridge unreachable`);
+    expect(unreachable.stderr).toMatch(
+      new RegExp(`^error: bridge unreachable: .* \\(GET http://127\\.0\\.0\\.1:${port}/admin/dlq\\)\nhint: is the system running\\? \`npm start\` runs the Worker, the bridge and the WMS simulator locally\n$`),
+    );
+    // status shows failures in its table, once, and the hint once for all of them.
+    const down = await runCli(['status'], { EDGE_URL: `http://127.0.0.1:${port}`, BRIDGE_URL: `http://127.0.0.1:${port}`, WMS_URL: `http://127.0.0.1:${port}/wms` });
+    expect(down.code).toBe(3);
+    expect(down.stdout.match(/FAILED/g)).toHaveLength(4);
+    expect(down.stderr).toBe('hint: is the system running? `npm start` runs the Worker, the bridge and the WMS simulator locally\n');
+
+    // The dev key is a default for local URLs only; given explicitly it goes anywhere.
+    const remote = await runCli(['--edge-url', 'https://inventory.example.com', 'sku', 'events', 'CLI-A'], {});
+    expect(remote).toEqual({ code: 2, stdout: '', stderr: 'error: no admin key given for https://inventory.example.com: pass --admin-key (or set ADMIN_KEY); the default dev key is only for a local system\n' });
+    const explicit = await runCli(['--admin-key', 'dev-admin', '--edge-url', 'https://inventory.invalid', '--timeout-ms', '2000', 'sku', 'events', 'CLI-A'], {});
+    expect(explicit.code).toBe(3);
+    expect(explicit.stderr).toContain('hint: check the address');
+
+    expect(await runCli(['--version'], {})).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' });
 
     expect((await cli('sku', 'events', 'not a sku')).code).toBe(2);
     expect((await cli('wms', 'faults', 'set')).code).toBe(2);

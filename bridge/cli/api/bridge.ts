@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GenerationsSchema } from '../../../src/api/schemas';
+import { GenerationsSchema } from '../../../src/contract/schemas';
 import { RebuildStatusSchema, SnapshotLagSchema, type RebuildRequest } from '../../projections/rebuildStatus';
 import { AllocationSagaSchema, SAGA_PHASES, type SagaPhase } from '../../../src/domain/allocation';
 import { call, exchange, type Service } from '../http';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { EventPageSchema, RelayStatusSchema, ReservationSchema, ShardsViewSchema } from '../../../src/api/schemas';
+import { EventPageSchema, RelayStatusSchema, ReservationSchema, ShardsViewSchema } from '../../../src/contract/schemas';
 import { shardOf, skuOf, type SkuEvent } from '../../../src/domain/sku';
 import { call, exchange, type Service } from '../http';
 

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import type { RelayStatusSchema } from '../../../src/api/schemas';
+import type { RelayStatusSchema } from '../../../src/contract/schemas';
 import { BridgeHealthSchema, type BridgeStatus } from '../api/bridge';
 import { collect, sku } from '../args';
 import { withCli, type Cli } from '../context';
 import { CallFailed, EXIT } from '../exit';
 import { examples } from '../help';
+import { hintFor } from '../hints';
 import type { Reply } from '../http';
 import { table } from '../table';
 
@@ -86,8 +87,12 @@ export function registerStatus(program: Command): void {
     .action(
       withCli(async (cli, options: { sku?: string[] }) => {
         const report = await status(cli, options.sku ?? []);
-        for (const c of report.checks.filter((c) => c.failed)) process.stderr.write(`error: ${c.detail}\n`);
+        const failed = report.checks.filter((c) => c.failed);
+        // The table already says what failed; with --json (stdout for machines) stderr says it once.
+        if (cli.options.json) for (const c of failed) process.stderr.write(`error: ${c.detail}\n`);
         cli.print(report, () => table(['COMPONENT', 'STATE', 'DETAIL'], report.checks.map((c) => [c.component, stateOf(c), c.detail])));
+        const hints = new Set(failed.map((c) => hintFor(c.detail)).filter((h) => h !== null));
+        for (const hint of hints) process.stderr.write(`${hint}\n`);
         if (report.checks.some((c) => c.failed)) return EXIT.failed;
         return report.healthy ? EXIT.ok : EXIT.problems;
       }),
