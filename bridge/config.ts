@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSecrets } from '../src/internal/signature';
+import { parseSecrets } from '../src/contract/signature';
 import { checkKafkaSecurity, KafkaSecurityEnvSchema } from './eventLog/kafkaSecurity';
 
 const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);

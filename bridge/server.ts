@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { parseSecrets } from '../src/internal/signature';
+import { parseSecrets } from '../src/contract/signature';
 import type { BridgeConfig } from './config';
 import { startWithRetry, untilDone } from './background';
 import { createEdgeClient } from './edge/client';

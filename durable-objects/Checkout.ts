@@ -15,9 +15,9 @@ import {
   type CheckoutStep,
 } from '../src/domain/checkout';
 import type { Env } from '../src/env';
-import { onHomeShard, reservationStream, stub } from '../src/api/shards';
+import { onHomeShard, reservationStream, stub } from './sku/routing';
 import { shardOfReservation } from '../src/domain/sku/shards';
-import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
+import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { pushCheckoutBatch, relaySettings, type RelaySettings } from './relay/push';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt } from './relay/state';
 import type { IdempotencyInput } from './sku/idempotency';

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { GENERATIONS_TTL_MS } from '../src/api/generations';
+import { GENERATIONS_TTL_MS } from './generations/registry';
 import { err, ok } from '../src/domain/core/result';
 import type { Env } from '../src/env';
 import { deleteChunk, migrateRetirement, runBudget } from './generations/retirement';

@@ -20,10 +20,10 @@ import {
   type SkuEvent,
   type SkuState,
 } from '../src/domain/sku';
-import { generationsForWriting } from '../src/api/generations';
+import { generationsForWriting } from './generations/registry';
 import type { Env } from '../src/env';
 import { liveGenerations } from './Generations';
-import { MAX_RELAY_BATCH } from '../src/internal/relayBatch';
+import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { appendEvents, loadState, readEvents, readOutbox, readReservationHistory, saveState } from './sku/eventLog';
 import { activeUnitsOf, dueReservations, loadReservation, nextExpiry, saveReservation } from './sku/reservations';
 import {

@@ -1,4 +1,4 @@
-import { NONCE_HEADER, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, TIMESTAMP_HEADER } from '../src/internal/signature';
+import { NONCE_HEADER, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, TIMESTAMP_HEADER } from '../src/contract/signature';
 import type { Random } from './random';
 import { signatureFor, type SignInput } from './signing';
 

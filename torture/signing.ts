@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../src/internal/signature';
+import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../src/contract/signature';
 
 /**
  * Signs internal calls like the bridge does, but with a nonce and timestamp we choose: the

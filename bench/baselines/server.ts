@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { IdempotencyKeySchema, ReserveBodySchema } from '../../src/api/schemas';
+import { IdempotencyKeySchema, ReserveBodySchema } from '../../src/contract/schemas';
 import { SkuIdSchema } from '../../src/domain/sku';
 import { BASELINES, openStore, type Baseline, type Durability } from './stores';
 

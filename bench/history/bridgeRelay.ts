@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { pushBatch } from '../../durable-objects/relay/push';
-import { MAX_RELAY_BATCH } from '../../src/internal/relayBatch';
+import { MAX_RELAY_BATCH } from '../../src/contract/relayBatch';
 import { contextFor, decide, emptyLedger, record, type SkuCommand, type SkuEvent } from '../../src/domain/sku';
 import { freePort, startBridgeProcess } from '../../test/e2e/support/processes';
 import { intEnv } from '../lib/params';

@@ -9,9 +9,9 @@ import {
   type AllocationOutcome,
   type ProjectionBatch,
   type ProjectionBatchResult,
-} from '../../src/api/schemas';
+} from '../../src/contract/schemas';
 import type { SkuEvent } from '../../src/domain/sku';
-import { parseSecrets, signatureHeaders } from '../../src/internal/signature';
+import { parseSecrets, signatureHeaders } from '../../src/contract/signature';
 
 /** What the SKU object said to a verdict: the edge's status and error code (null on success). */
 export type VerdictReply = { status: number; code: string | null; details: Record<string, unknown> };

@@ -9,8 +9,8 @@ import {
   RelayBatchSchema,
   type CheckoutRelayBatch,
   type RelayBatch,
-} from '../../src/internal/relayBatch';
-import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/internal/signature';
+} from '../../src/contract/relayBatch';
+import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/contract/signature';
 import { LogOverloadedError, RecordTooLargeError } from '../eventLog/errors';
 import { CHECKOUTS_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { EventLog, LogRecord } from '../eventLog/port';

@@ -1,4 +1,4 @@
-import type { CheckoutRelayBatch, RelayBatch } from '../../src/internal/relayBatch';
+import type { CheckoutRelayBatch, RelayBatch } from '../../src/contract/relayBatch';
 import type { LogRecord } from '../eventLog/port';
 
 /** Keyed by SKU, so one partition holds a SKU's events in version order. */

@@ -1,4 +1,4 @@
-import type { GenerationsView } from '../../durable-objects/Generations';
+import type { GenerationsView } from '../Generations';
 
 export type FetchGenerations = () => Promise<GenerationsView>;
 

@@ -1,8 +1,8 @@
-import type { GenerationsView } from '../../durable-objects/Generations';
-import type { Env } from '../env';
-import { GenerationsCache, type FetchGenerations } from './generationsCache';
+import type { GenerationsView } from '../Generations';
+import type { Env } from '../../src/env';
+import { GenerationsCache, type FetchGenerations } from './cache';
 
-export { RegistryUnavailableError } from './generationsCache';
+export { RegistryUnavailableError } from './cache';
 
 export const REGISTRY = 'registry';
 /** How long an isolate trusts what it last heard; a switch reaches every reader within it. */

@@ -1,4 +1,4 @@
-import { parseSecrets, signatureHeaders } from '../../src/internal/signature';
+import { parseSecrets, signatureHeaders } from '../../src/contract/signature';
 import {
   CHECKOUT_INGEST_PATH,
   CheckoutRelayAckSchema,
@@ -6,7 +6,7 @@ import {
   RelayAckSchema,
   type CheckoutRelayBatch,
   type RelayBatch,
-} from '../../src/internal/relayBatch';
+} from '../../src/contract/relayBatch';
 
 export type RelayTarget = { bridgeUrl: string; secret: string };
 export type PushResult = { ok: true; acked: number } | { ok: false; error: string };

@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory';
-import { NONCE_HEADER, parseSecrets, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../internal/signature';
+import { NONCE_HEADER, parseSecrets, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../contract/signature';
 import type { AppEnv } from './auth';
 import { errorResponse } from './errors';
 

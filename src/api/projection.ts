@@ -1,7 +1,7 @@
 import { viewKey, type StoredView } from '../../durable-objects/sku/projection';
 import { streamsOf, sumCounters, type SkuCounters } from '../domain/sku';
 import type { Env } from '../env';
-import { generations, RegistryUnavailableError } from './generations';
+import { generations, RegistryUnavailableError } from '../../durable-objects/generations/registry';
 
 /**
  * The SKU's view in the active generation as stored, or null when it has none (yet), or when no

@@ -1,7 +1,7 @@
 import type { Env } from '../env';
 import { errorBody } from './errors';
 import { overloadOf } from './overload';
-import type { ProjectionBatch, ProjectionBatchResult, ProjectionOutcome } from './schemas';
+import type { ProjectionBatch, ProjectionBatchResult, ProjectionOutcome } from '../contract/schemas';
 
 type View = ProjectionBatch['views'][number];
 

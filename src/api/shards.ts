@@ -1,50 +1,18 @@
-import type { Overloaded, Ticket } from '../../durable-objects/sku/admission';
+import type { Ticket } from '../../durable-objects/sku/admission';
 import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../../durable-objects/sku/outcome';
 import type { SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
-import { homeShard, shardOfReservation, streamOf, streamsOf, sumCounters, type SkuCounters } from '../domain/sku';
+import { streamsOf, sumCounters, type SkuCounters } from '../domain/sku';
 import type { Env } from '../env';
 
 /**
- * The edge side of sharded stock: which object a request goes to, and a sharded SKU's counters
- * and stock changes as one SKU. Buyers' requests name the SKU only; the layout is learnt from the
- * shards themselves (a reserve that reaches a shard other than the customer's home is answered
- * `wrong_shard` with the layout), so an unsharded SKU costs nothing more than before.
+ * The edge side of sharded stock: a sharded SKU's counters and stock changes as one SKU (which
+ * object a request goes to is `durable-objects/sku/routing.ts`, shared with the checkout).
  */
+import { rerouteLater, stub } from '../../durable-objects/sku/routing';
 
-/** The layout each SKU was last seen with in this isolate; a SKU never seen is taken as unsharded. */
-const layouts = new Map<string, number>();
-const MAX_LAYOUTS_KEPT = 10_000;
-/** A layout change answers wrong_shard from shards not yet told; a reserve follows it this often. */
-const MAX_REROUTES = 3;
-
-const rerouteLater: Overloaded = { code: 'overloaded', retryAfterSeconds: 1 };
-
-function rememberLayout(sku: string, shards: number): void {
-  if (layouts.size >= MAX_LAYOUTS_KEPT && !layouts.has(sku)) layouts.delete(layouts.keys().next().value!);
-  layouts.set(sku, shards);
-}
-
-export const stub = (env: Env, stream: string) => env.SKU.getByName(stream);
-
-/** Runs a reserve on the customer's home shard, following the layout the shards answer with. */
-export async function onHomeShard<T>(
-  env: Env,
-  sku: string,
-  customerId: string,
-  reserve: (stream: string) => Promise<Outcome<T>>,
-): Promise<Outcome<T>> {
-  for (let i = 0; i < MAX_REROUTES; i++) {
-    const outcome = await reserve(streamOf(sku, homeShard(customerId, layouts.get(sku) ?? 1)));
-    if (outcome.ok || outcome.error.code !== 'wrong_shard') return outcome;
-    rememberLayout(sku, outcome.error.shards);
-  }
-  return err(rerouteLater);
-}
-
-/** The stream (and object) holding a reservation: its id names its shard. */
-export const reservationStream = (sku: string, reservationId: string): string => streamOf(sku, shardOfReservation(reservationId));
+export { onHomeShard, reservationStream, stub } from '../../durable-objects/sku/routing';
 
 /** Each shard's counters (one for an unsharded SKU), shard 0 first. */
 export async function countersByShard(env: Env, sku: string): Promise<Outcome<SkuCounters[]>> {

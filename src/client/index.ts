@@ -7,7 +7,7 @@ import {
   ReservationDetailSchema,
   ReservationSchema,
   SkuViewSchema,
-} from '../api/schemas';
+} from '../contract/schemas';
 
 /**
  * The storefront's client of the edge API: typed from the Worker's own zod schemas, with the

@@ -10,7 +10,7 @@ import { CHECKOUTS_TOPIC, EVENTS_TOPIC, TOPICS } from '../../bridge/eventLog/top
 import { createBridgeApp } from '../../bridge/http/app';
 import { ReplayGuard } from '../../bridge/ingest/replayGuard';
 import { createMetrics, groupLabel, RELAY_LAG_SKUS } from '../../bridge/metrics';
-import { signatureHeaders } from '../../src/internal/signature';
+import { signatureHeaders } from '../../src/contract/signature';
 
 const SECRET = 'ingest-test-secret';
 let dir: string;

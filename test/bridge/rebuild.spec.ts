@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EdgeAnswerError, type EdgeClient, type Generations } from '../../bridge/edge/client';
 import { EVENTS_TOPIC } from '../../bridge/eventLog/topics';
 import { startRebuild, type RebuildTiming } from '../../bridge/projections/rebuild';
-import type { ProjectionBatch, ProjectionOutcome } from '../../src/api/schemas';
+import type { ProjectionBatch, ProjectionOutcome } from '../../src/contract/schemas';
 import type { SkuEvent } from '../../src/domain/sku';
 import { embeddedLogForFile } from './support/embeddedLog';
 

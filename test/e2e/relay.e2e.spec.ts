@@ -9,8 +9,8 @@ import type { Subscription } from '../../bridge/eventLog/port';
 import { EVENTS_TOPIC } from '../../bridge/eventLog/topics';
 import { createMetrics } from '../../bridge/metrics';
 import type { SkuEvent } from '../../src/domain/sku';
-import { INGEST_PATH } from '../../src/internal/relayBatch';
-import { signatureHeaders } from '../../src/internal/signature';
+import { INGEST_PATH } from '../../src/contract/relayBatch';
+import { signatureHeaders } from '../../src/contract/signature';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { freePort, startBridgeProcess, type BridgeProcess } from './support/processes';

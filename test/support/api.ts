@@ -1,5 +1,5 @@
 import { exports } from 'cloudflare:workers';
-import { signatureHeaders } from '../../src/internal/signature';
+import { signatureHeaders } from '../../src/contract/signature';
 
 export const STOREFRONT = 'test-storefront';
 export const STOREFRONT_2 = 'test-storefront-2';

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
-import { GENERATIONS_TTL_MS, REGISTRY, REGISTRY_TIMEOUT_MS } from '../../src/api/generations';
+import { GENERATIONS_TTL_MS, REGISTRY, REGISTRY_TIMEOUT_MS } from '../../durable-objects/generations/registry';
 import { call, createSku, uniqueSku } from '../support/api';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

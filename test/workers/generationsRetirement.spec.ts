@@ -3,7 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { RETIRE_SETTLE_MS } from '../../durable-objects/Generations';
 import { DELETES_PER_RUN, viewPrefix } from '../../durable-objects/generations/retirement';
-import { signatureHeaders } from '../../src/internal/signature';
+import { signatureHeaders } from '../../src/contract/signature';
 import { call } from '../support/api';
 
 /**

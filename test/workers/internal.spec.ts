@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signatureHeaders } from '../../src/internal/signature';
+import { signatureHeaders } from '../../src/contract/signature';
 import { ADMIN, call, createSku, eventsOf, reserve, uniqueSku } from '../support/api';
 
 /** A signed GET as the bridge sends it, with any secret and clock. */

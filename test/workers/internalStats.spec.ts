@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signatureHeaders } from '../../src/internal/signature';
+import { signatureHeaders } from '../../src/contract/signature';
 import { ADMIN, call, createSku, reserve, signed, uniqueSku } from '../support/api';
 
 describe('the live view the bridge dashboard polls', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_RETRY_AFTER_SECONDS } from '../../src/api/overload';
-import { signatureHeaders } from '../../src/internal/signature';
+import { signatureHeaders } from '../../src/contract/signature';
 import { ADMIN, call } from '../support/api';
 import { edgeWith, type Edge } from './edgeWith';
 

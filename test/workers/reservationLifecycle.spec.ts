@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReservationSchema, SkuViewSchema } from '../../src/api/schemas';
+import { ReservationSchema, SkuViewSchema } from '../../src/contract/schemas';
 import { ADMIN, call, createSku, eventsOf, reserve, uniqueSku } from '../support/api';
 
 describe('a reservation from hold to sale', () => {

@@ -18,7 +18,7 @@ import {
   ShardsViewSchema,
   SkuCountersSchema,
   SkuParamsSchema,
-} from '../schemas';
+} from '../../contract/schemas';
 import { body, errorsFor, json, REPLAYED, router, security } from './common';
 import { eventPage } from './eventPage';
 

@@ -6,7 +6,7 @@ import type { AppEnv } from '../auth';
 import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
 import { reservationStream, stub } from '../shards';
-import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../schemas';
+import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../../contract/schemas';
 import { body, errorsFor, json, REPLAYED, router, security } from './common';
 import { defaultTtl } from './reservations';
 

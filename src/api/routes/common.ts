@@ -2,7 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { AppEnv } from '../auth';
 import { errorResponse, statusOf, type ApiError } from '../errors';
-import { ErrorSchema } from '../schemas';
+import { ErrorSchema } from '../../contract/schemas';
 
 /** A router whose validation failures use the one error shape. */
 export const router = () =>

@@ -11,7 +11,7 @@ import {
   ReservationSchema,
   StreamParamsSchema,
   StreamReservationParamsSchema,
-} from '../schemas';
+} from '../../contract/schemas';
 import { body, errors, json, router } from './common';
 import { eventPage } from './eventPage';
 

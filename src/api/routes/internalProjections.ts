@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../auth';
 import { errorResponse } from '../errors';
-import { REGISTRY } from '../generations';
+import { REGISTRY } from '../../../durable-objects/generations/registry';
 import { respond } from '../respond';
 import {
   AbandonShadowBodySchema,
@@ -14,7 +14,7 @@ import {
   ShadowBodySchema,
   ShadowCreatedSchema,
   SwitchBodySchema,
-} from '../schemas';
+} from '../../contract/schemas';
 import { body, errors, json, router } from './common';
 import { writeViews } from '../projectionBatch';
 

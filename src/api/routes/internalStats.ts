@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { skuStats } from '../shards';
-import { StatsRequestSchema, StatsSchema } from '../schemas';
+import { StatsRequestSchema, StatsSchema } from '../../contract/schemas';
 import { body, errors, json, router } from './common';
 import { isReplay, replayed } from './internalProjections';
 

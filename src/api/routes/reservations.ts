@@ -16,7 +16,7 @@ import {
   ReservationSchema,
   ReserveBodySchema,
   SkuParamsSchema,
-} from '../schemas';
+} from '../../contract/schemas';
 import { body, errorsFor, json, REPLAYED, router, security } from './common';
 
 const DEFAULT_SOLD_OUT_FRESH_MS = 2_000;

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { countersOf, storedView } from '../projection';
 import { respond } from '../respond';
 import { primaryCounters } from '../shards';
-import { ConsistentQuerySchema, SkuParamsSchema, SkuViewSchema } from '../schemas';
+import { ConsistentQuerySchema, SkuParamsSchema, SkuViewSchema } from '../../contract/schemas';
 import { errorsFor, json, router, security } from './common';
 
 export const skus = router();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { GenerationsView } from '../../../durable-objects/Generations';
-import { GenerationsCache, RegistryUnavailableError, type FetchGenerations } from '../../../src/api/generationsCache';
+import { GenerationsCache, RegistryUnavailableError, type FetchGenerations } from '../../../durable-objects/generations/cache';
 
 const POLICY = { freshMs: 1_000, timeoutMs: 50, maxStaleMs: 300_000 };
 const view = (active: string): GenerationsView => ({ active, shadow: null, retiring: [] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RelayBatchSchema } from '../../../src/internal/relayBatch';
+import { RelayBatchSchema } from '../../../src/contract/relayBatch';
 
 const event = (sku: string, version: number) => ({
   type: 'StockReceived',

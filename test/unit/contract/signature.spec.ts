@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSecrets, signatureHeaders, verifySignature, type SignedParts } from '../../../src/internal/signature';
+import { parseSecrets, signatureHeaders, verifySignature, type SignedParts } from '../../../src/contract/signature';
 
 const parts: SignedParts = { method: 'POST', path: '/ingest', body: '{"sku":"A"}' };
 const NOW = 1_800_000_000_000;

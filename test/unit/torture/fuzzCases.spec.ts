@@ -12,7 +12,7 @@ import {
   SetStockBodySchema,
   ShadowBodySchema,
   SwitchBodySchema,
-} from '../../../src/api/schemas';
+} from '../../../src/contract/schemas';
 import { encodeJson, Obj, type Entries } from '../../../torture/payloads';
 import { Random } from '../../../torture/random';
 import { ROUTES, type Route, type Target } from '../../../torture/routes';
