@@ -51,7 +51,7 @@ async function edgeSystem(): Promise<System> {
       const { json } = await edgeCall(edge.url, 'GET', `/v1/skus/${sku}?consistent=true`, BENCH_STOREFRONT_KEY);
       return { onHand: json.onHand, reserved: json.reserved + json.sold, version: json.version };
     },
-    close: edge.close,
+    close: () => edge.close(),
   };
 }
 
@@ -84,8 +84,8 @@ const durabilityLabel = (kind: Baseline, d: Durability) =>
 /** Redis persistence is server-wide: set for the run, restored afterwards. */
 async function withRedisDurability<T>(durability: Durability, work: () => Promise<T>): Promise<T> {
   const redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  const [, appendonly] = (await redis.config('GET', 'appendonly')) as string[];
-  const [, appendfsync] = (await redis.config('GET', 'appendfsync')) as string[];
+  const [, appendonly] = (await redis.config('GET', 'appendonly'));
+  const [, appendfsync] = (await redis.config('GET', 'appendfsync'));
   try {
     await redis.config('SET', 'appendonly', 'yes');
     await redis.config('SET', 'appendfsync', durability === 'fsync' ? 'always' : 'everysec');

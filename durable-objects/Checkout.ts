@@ -249,7 +249,7 @@ const reserveScope = (s: CheckoutState, line: { sku: string; qty: number }): Ide
   requestHash: `${s.customerId}\n${line.qty}\n${s.ttlSeconds}`,
 });
 
-const toEvent = (row: EventRow): CheckoutEvent => CheckoutEventSchema.parse({ type: row.type, data: JSON.parse(row.data) });
+const toEvent = (row: EventRow): CheckoutEvent => CheckoutEventSchema.parse({ type: row.type, data: JSON.parse(row.data) as unknown });
 
 const toRecord = (checkoutId: string, row: EventRow): CheckoutRecord => {
   const event = toEvent(row);

@@ -615,7 +615,7 @@ export class Sku extends DurableObject<Env> {
   }
 
   #shard(stream: string): DurableObjectStub<Sku> {
-    return this.env.SKU.getByName(stream) as unknown as DurableObjectStub<Sku>;
+    return this.env.SKU.getByName(stream);
   }
 
   #meta(key: string): string | undefined {

@@ -3,7 +3,7 @@ import type { ConsumedRecord } from '../bridge/eventLog/port';
 import { createWmsClient, type WmsRecord } from '../bridge/wms/client';
 import { evolve, foldLedger, initialSkuState, type Reservation, type SkuEvent, type SkuState } from '../src/domain/sku';
 import type { Ledger } from './execute';
-import type { Op, Schedule } from './schedule';
+import type { Schedule } from './schedule';
 import { ALLOCATION_DEADLINE_SECONDS, pause, TORTURE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
 
 export type Check = { check: string; checked: number; violations: string[] };
@@ -103,7 +103,7 @@ export async function conservation(system: TortureSystem, folded: Folded[], sche
     const held = [...reservations.values()].filter((r) => r.status === 'held').reduce((n, r) => n + r.qty, 0);
     const bought = [...reservations.values()].filter((r) => r.status === 'completed').reduce((n, r) => n + r.qty, 0);
     const initial = schedule.skus.find((s) => s.sku === sku)!.stock;
-    const received = log.filter((e) => e.type === 'StockReceived').reduce((n, e) => n + (e.data as { qty: number }).qty, 0);
+    const received = log.filter((e) => e.type === 'StockReceived').reduce((n, e) => n + (e.data).qty, 0);
     const ackedReceipts = schedule.ops.reduce((n, op, i) => n + (op.kind === 'receipt' && op.sku === sku && ledger.answers[i]?.status === 200 ? op.qty : 0), 0);
     if (counters.onHand !== state.onHand || counters.reserved !== state.reserved || counters.sold !== state.sold) {
       violations.push(`${sku}: object says ${JSON.stringify(counters)}, its log folds to onHand ${state.onHand} reserved ${state.reserved} sold ${state.sold}`);
@@ -116,7 +116,6 @@ export async function conservation(system: TortureSystem, folded: Folded[], sche
   return { check: 'conservation: counters = fold of the log; onHand = stock + receipts', checked: folded.length, violations };
 }
 
-type ReserveOp = Extract<Op, { kind: 'reserve' }>;
 
 /** Every acknowledged write is in the log exactly once, with what the buyer was told. */
 export function acknowledgedWrites(folded: Folded[], schedule: Schedule, ledger: Ledger): Check {
@@ -135,7 +134,7 @@ export function acknowledgedWrites(folded: Folded[], schedule: Schedule, ledger:
       checked++;
       const found = reservedEvents.get(answer.body.reservationId) ?? [];
       if (found.length !== 1) violations.push(`op ${i}: reservation ${answer.body.reservationId} appears ${found.length} times`);
-      else if (found[0]!.sku !== (op as ReserveOp).sku || (found[0]!.data as { qty: number }).qty !== op.qty) violations.push(`op ${i}: logged reservation differs from the request`);
+      else if (found[0]!.sku !== (op).sku || (found[0]!.data as { qty: number }).qty !== op.qty) violations.push(`op ${i}: logged reservation differs from the request`);
     }
     if (op.kind === 'complete' && answer.status === 200) {
       checked++;

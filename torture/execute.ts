@@ -65,7 +65,7 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
         const original = await results[op.of];
         const id = original?.body?.checkoutId;
         if (!id) return null;
-        const { customerId } = original!.body;
+        const { customerId } = original.body;
         return op.change === 'complete'
           ? send('POST', `/v1/checkouts/${id}/complete`, TORTURE_STOREFRONT_KEY, { customerId })
           : send('DELETE', `/v1/checkouts/${id}?customerId=${customerId}`, TORTURE_STOREFRONT_KEY);
@@ -95,7 +95,7 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
         const op = schedule.ops[index]!;
         results[index] = runOp(op);
         // Aimed at a TTL boundary: waits on its own, not holding a slot.
-        if ((op.kind === 'complete' || op.kind === 'cancel') && op.atExpiryOffsetMs !== null) running.push(results[index]!.then(() => undefined));
+        if ((op.kind === 'complete' || op.kind === 'cancel') && op.atExpiryOffsetMs !== null) running.push(results[index].then(() => undefined));
         else await results[index];
         onProgress(++done);
       }

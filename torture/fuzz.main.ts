@@ -22,7 +22,7 @@ const log = process.env.TORTURE_FUZZ_LOG ? createWriteStream(process.env.TORTURE
 
 console.log(`fuzz: seed ${seed} (TORTURE_SEED=${seed} replays it), ${requests.toLocaleString('en-US')} requests, concurrency ${concurrency}`);
 const edge = await startEdge();
-let failed = true;
+let failed: boolean;
 try {
   await createSkus(edge.url);
   const before = await eventsAppended(SKUS, { url: edge.url, adminKey: BENCH_ADMIN_KEY });

@@ -1,4 +1,4 @@
-import { printTable, type Row } from '../bench/lib/report';
+import { printTable } from '../bench/lib/report';
 import { checkoutHolds } from './checkoutHolds';
 import {
   acknowledgedWrites,
@@ -144,14 +144,14 @@ async function versions(system: TortureSystem, skus: string[]): Promise<Map<stri
 function report(schedule: Schedule, ledger: Ledger, system: TortureSystem, checks: Check[], summary: TortureSummary): void {
   const byKind = new Map<string, Map<string, number>>();
   schedule.ops.forEach((op, i) => {
-    const status = ledger.answers[i] ? String(ledger.answers[i]!.status) : 'skipped';
+    const status = ledger.answers[i] ? String(ledger.answers[i].status) : 'skipped';
     const kind = op.kind === 'complete' || op.kind === 'cancel' ? `${op.kind}${op.atExpiryOffsetMs === null ? '' : ' at TTL'}` : op.kind;
     const counts = byKind.get(kind) ?? new Map<string, number>();
     counts.set(status, (counts.get(status) ?? 0) + 1);
     byKind.set(kind, counts);
   });
   const statuses = [...new Set([...byKind.values()].flatMap((m) => [...m.keys()]))].sort();
-  printTable('Operations by answer', [...byKind].map(([kind, counts]) => ({ operation: kind, ...Object.fromEntries(statuses.map((s) => [s, counts.get(s) ?? 0])) }) as Row));
+  printTable('Operations by answer', [...byKind].map(([kind, counts]) => ({ operation: kind, ...Object.fromEntries(statuses.map((s) => [s, counts.get(s) ?? 0])) })));
   printTable('Faults', system.log.map((line) => ({ when: line.slice(0, 24), fault: line.slice(25) })));
   printTable('Requests (every attempt)', [
     {

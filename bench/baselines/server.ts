@@ -27,7 +27,7 @@ app.post('/v1/skus/:sku/reservations', async (c) => {
   return c.json({ reservationId, sku: sku.data, customerId: body.data.customerId, qty: body.data.qty, status: 'held' }, 201);
 });
 app.put('/bench/stock/:sku', async (c) => {
-  await store.setStock(c.req.param('sku'), ((await c.req.json()) as { onHand: number }).onHand);
+  await store.setStock(c.req.param('sku'), (await c.req.json<{ onHand: number }>()).onHand);
   return c.json({ ok: true });
 });
 app.get('/bench/counters/:sku', async (c) => c.json(await store.counters(c.req.param('sku'))));

@@ -32,7 +32,12 @@ function saleLog(sku: string, events: number): SkuEvent[] {
   const log: SkuEvent[] = [];
   const run = (command: SkuCommand, now: number) => {
     const decision = decide(command, contextFor(ledger, command), now);
-    if (decision.ok) for (const e of decision.value) log.push(e), record(ledger, e);
+    if (decision.ok) {
+      for (const e of decision.value) {
+        log.push(e);
+        record(ledger, e);
+      }
+    }
   };
   run({ type: 'SetStock', data: { sku, onHand: 10_000_000, limitPerCustomer: 2 } }, Date.now());
   for (let i = 0; log.length < events; i++) {

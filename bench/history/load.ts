@@ -11,7 +11,7 @@ export function runDriver(spec: DriverSpec, onWindow: (w: WindowResult) => void 
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const windows: WindowResult[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     const parsed = JSON.parse(line) as WindowResult | { done: true };
     if ('done' in parsed) return;
     windows.push(parsed);

@@ -45,13 +45,13 @@ const instance = autocannon({
       },
     },
   ],
-}) as unknown as autocannon.Instance & Promise<autocannon.Result>;
+}) as unknown as autocannon.Instance;
 instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
   const list = latencies.get(status) ?? [];
   list.push(ms);
   latencies.set(status, list);
 });
-const result = await instance;
+const result = await (instance as unknown as Promise<autocannon.Result>);
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 const byStatus = Object.fromEntries(
   [...latencies.entries()].map(([status, list]) => {

@@ -61,6 +61,7 @@ function noAnswer(error: unknown, timeoutMs: number): string {
   if (error instanceof DOMException && error.name === 'TimeoutError') return `did not answer within ${timeoutMs} ms`;
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   // Connecting to every address of a host fails as an AggregateError with an empty message but a code.
-  const reason = cause instanceof Error ? cause.message || String((cause as { code?: unknown }).code ?? cause.name) : String(cause);
+  const code = cause instanceof Error ? (cause as { code?: unknown }).code : undefined;
+  const reason = cause instanceof Error ? cause.message || (typeof code === 'string' ? code : cause.name) : String(cause);
   return `unreachable: ${reason}`;
 }

@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { WmsError } from '../wms/client';
 import { registerDlq } from './commands/dlq';
@@ -13,8 +15,19 @@ import { EXIT, UsageError } from './exit';
 import { examples } from './help';
 import { hintFor } from './hints';
 
-// The same relative path from the sources (bridge/cli) and from the build (dist/cli).
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+/** The project's version, from the nearest package.json of this project up from the sources or the build. */
+function ownVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'flash-sale-inventory' && pkg.version) return pkg.version;
+    } catch {
+      // No package.json here: look further up.
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
+const version = ownVersion();
 
 /** `inventory`: the operators' CLI over the edge's, the bridge's and the WMS simulator's admin APIs. */
 const program = addGlobalOptions(

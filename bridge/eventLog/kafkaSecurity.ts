@@ -39,7 +39,7 @@ export function kafkaSecurity(env: KafkaSecurityEnv): Pick<KafkaConfig, 'ssl' | 
   const ssl = env.KAFKA_TLS !== 'on' ? undefined : env.KAFKA_TLS_CA_FILE ? { ca: [readCa(env.KAFKA_TLS_CA_FILE)] } : true;
   const sasl: SASLOptions | undefined =
     env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD
-      ? ({ mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD } as SASLOptions)
+      ? ({ mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD })
       : undefined;
   return { ...(ssl ? { ssl } : {}), ...(sasl ? { sasl } : {}) };
 }
@@ -48,6 +48,6 @@ function readCa(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`KAFKA_TLS_CA_FILE ${file} cannot be read: ${(error as Error).message}`);
+    throw new Error(`KAFKA_TLS_CA_FILE ${file} cannot be read: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -210,7 +210,7 @@ export async function startOrdersView({
     graceMs: pullGraceSeconds * 1000,
     now,
   });
-  const puller = setInterval(pulls.check, PULL_CHECK_EVERY_MS);
+  const puller = setInterval(() => pulls.check(), PULL_CHECK_EVERY_MS);
   puller.unref();
 
   const watch = setInterval(() => {

@@ -98,7 +98,7 @@ async function abandon({ edge, logger }: RebuildOptions, status: RebuildStatus):
 }
 
 async function run(options: RebuildOptions, status: RebuildStatus): Promise<void> {
-  const { log, edge, logger, from, graceSeconds } = options;
+  const { edge, logger, graceSeconds } = options;
   const timing = { ...REBUILD_TIMING, ...options.timing };
   const created = await edge.createShadow(status.id, timing.leaseSeconds);
   status.generation = created.shadow!;

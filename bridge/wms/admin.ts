@@ -92,6 +92,6 @@ async function body<T>(c: Context, schema: z.ZodType<T>): Promise<Parsed<T>> {
 const issuesOf = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
 /** The project's error shape: `{error: {code, message, details?}}`. */
-function refuse(c: Context, { code, message, issues }: Refusal) {
+function refuse(c: Pick<Context, 'json'>, { code, message, issues }: Refusal) {
   return c.json({ error: { code, message, ...(issues ? { details: { issues } } : {}) } }, STATUS[code]);
 }

@@ -58,6 +58,8 @@ export async function createWmsClient(soapUrl: string): Promise<WmsClient> {
     try {
       // `timeout` reaches axios, which aborts the HTTP request when it runs out: a wall-clock
       // limit until the answer starts, then an idle limit while it arrives.
+      // soap builds the operations' methods from the WSDL at run time: untyped by nature.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call
       [result] = await client[`${operation}Async`](args, { timeout: timeoutMs });
     } catch (error) {
       throw toWmsError(operation, error, timeoutMs);

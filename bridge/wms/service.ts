@@ -27,12 +27,15 @@ export function createSoapService(store: WmsStore, wsdl: string, logger: Logger)
       const parsed = schema.safeParse(args);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`);
+        // The soap package answers a thrown `{ Fault }` object as a SOAP fault: it must not be an Error.
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
         throw fault('Client', `invalid ${name}: ${issues.join('; ')}`);
       }
       try {
         return await run(parsed.data);
       } catch (error) {
         logger.error({ err: error, operation: name }, 'operation failed');
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
         throw fault('Server', `${name} failed in the warehouse; it may not have been applied`);
       }
     };
@@ -59,7 +62,7 @@ export function createSoapService(store: WmsStore, wsdl: string, logger: Logger)
       xml: wsdl,
       // Nothing of the simulator's code or paths in a fault.
       suppressStack: true,
-      callback: (error: unknown, server: soap.Server) => (error ? reject(error) : resolve(server)),
+      callback: (error: Error | null, server: soap.Server) => (error ? reject(error) : resolve(server)),
     });
   });
 }

@@ -92,13 +92,15 @@ export class GenerationsCache {
     const ageMs = known ? now - known.at : null;
     if (known && ageMs! <= maxStaleMs) {
       if (error !== null) {
-        console.warn(JSON.stringify({ level: 'warn', message: 'generations registry unavailable: serving the generations last known', ageMs, error: String(error) }));
+        console.warn(JSON.stringify({ level: 'warn', message: 'generations registry unavailable: serving the generations last known', ageMs, error: describe(error) }));
       }
       return known.view;
     }
     if (error !== null) {
-      console.warn(JSON.stringify({ level: 'warn', message: 'generations registry unavailable and no recent copy: reading from the SKU objects', ageMs, error: String(error) }));
+      console.warn(JSON.stringify({ level: 'warn', message: 'generations registry unavailable and no recent copy: reading from the SKU objects', ageMs, error: describe(error) }));
     }
     throw new RegistryUnavailableError(known ? `the generations last known are ${ageMs} ms old` : 'no generations known yet', { cause: error });
   }
 }
+
+const describe = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : JSON.stringify(error) ?? 'undefined');

@@ -42,7 +42,7 @@ function selectEvents(sql: SqlStorage, sku: string, where: string, ...bindings: 
 }
 
 const toEvent = (sku: string, row: EventRow): SkuEvent =>
-  ({ type: row.type, sku, version: row.version, at: row.at, causedBy: JSON.parse(row.caused_by), data: JSON.parse(row.data) }) as SkuEvent;
+  ({ type: row.type, sku, version: row.version, at: row.at, causedBy: JSON.parse(row.caused_by) as unknown, data: JSON.parse(row.data) as unknown }) as SkuEvent;
 
 /**
  * Events written before completions carried their quantity and releases said whether the units

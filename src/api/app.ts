@@ -122,6 +122,6 @@ app.onError((error, c) => {
     console.warn(JSON.stringify({ level: 'warn', requestId: c.get('requestId'), message: 'overloaded', error: String(error) }));
     return errorResponse(c, overload);
   }
-  console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), message: String(error), stack: (error as Error).stack }));
+  console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), message: String(error), stack: (error).stack }));
   return errorResponse(c, { code: 'internal' });
 });

@@ -88,7 +88,10 @@ export const statusOf = (code: ApiError['code']): ContentfulStatusCode => STATUS
 export const errorStatus = (error: ApiError): ContentfulStatusCode => statusOf(error.code);
 
 /** The one place where an error becomes an HTTP response. */
-export function errorResponse(c: Context, error: ApiError): Response {
+/** What of a Hono context an answer needs: any route's or middleware's context will do. */
+type Answering = Pick<Context, 'json' | 'header'>;
+
+export function errorResponse(c: Answering, error: ApiError): Response {
   // Rule 9: overload is an answer that says when to come back.
   if (error.code === 'overloaded') c.header('Retry-After', String(error.retryAfterSeconds));
   return c.json(errorBody(error), errorStatus(error));

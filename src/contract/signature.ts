@@ -46,7 +46,7 @@ export const parseSecrets = (value: string | undefined): string[] =>
 
 export async function signatureHeaders(secret: string, parts: SignedParts, nowMs: number): Promise<Record<string, string>> {
   const timestamp = String(Math.floor(nowMs / 1000));
-  const nonce = toHex(crypto.getRandomValues(new Uint8Array(12)).buffer as ArrayBuffer);
+  const nonce = toHex(crypto.getRandomValues(new Uint8Array(12)).buffer);
   const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), payload(timestamp, nonce, parts));
   return { [TIMESTAMP_HEADER]: timestamp, [NONCE_HEADER]: nonce, [SIGNATURE_HEADER]: `v1=${toHex(signature)}` };
 }

@@ -213,7 +213,8 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       await log.append(topic, appended.slice(0, 2));
       await log.append(topic, appended.slice(2));
       const all = await log.readAll(topic);
-      expect(all.map(plain).sort((x, y) => x.value.localeCompare(y.value))).toEqual(appended.map(plain).sort((x, y) => x.value.localeCompare(y.value)));
+      const byValue = (x: { value: string | null }, y: { value: string | null }) => (x.value ?? '').localeCompare(y.value ?? '');
+      expect(all.map(plain).sort(byValue)).toEqual(appended.map(plain).sort(byValue));
       expect(values(ofKey(all, 'a'))).toEqual(['a:1', 'a:2', 'a:3']);
       // Nothing was committed for anyone: a second read sees the same, plus what came since.
       await log.append(topic, [record('a', 4)]);

@@ -56,7 +56,7 @@ async function logged(topic = EVENTS_TOPIC): Promise<ConsumedRecord[]> {
 
 describe('POST /ingest', () => {
   it('appends the batch keyed by SKU with type and version headers, then acknowledges its last version', async () => {
-    const { app, metrics } = bridge();
+    const { app } = bridge();
     const events = [event('ING-A', 1), event('ING-A', 2)];
     const res = await push(app, JSON.stringify({ sku: 'ING-A', events }));
     expect(res.status).toBe(200);

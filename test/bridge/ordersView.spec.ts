@@ -149,7 +149,7 @@ describe('order view retention', () => {
       });
       const unknown = await ask(`chk_${'e'.repeat(32)}`);
       expect(unknown.status).toBe(404);
-      expect((await unknown.json()).error.code).toBe('order_not_found');
+      expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('order_not_found');
       expect((await ask(open.id)).status).toBe(200);
     } finally {
       await view.stop();

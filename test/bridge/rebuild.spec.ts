@@ -19,11 +19,11 @@ const at = '2026-11-25T10:00:00.000Z';
 const stockSet = (sku: string): SkuEvent => ({ type: 'StockSet', sku, version: 1, at, causedBy: {}, data: { onHand: 5, limitPerCustomer: null } });
 
 let run = 0;
-async function skusInLog(...names: string[]): Promise<string[]> {
+async function skusInLog<N extends string[]>(...names: N): Promise<{ [K in keyof N]: string }> {
   const skus = names.map((name) => `${name}-${run}`);
   run++;
   await log.append(EVENTS_TOPIC, skus.map((sku) => ({ key: sku, value: JSON.stringify(stockSet(sku)) })));
-  return skus;
+  return skus as { [K in keyof N]: string };
 }
 
 type Answer = (sku: string, attempt: number) => Omit<ProjectionOutcome, 'sku'> | 'throw';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createWmsClient, WmsError, type WmsClient, type WmsErrorKind } from '../../bridge/wms/client';
+import { createWmsClient, WmsError, type WmsErrorKind } from '../../bridge/wms/client';
 import { MAX_SOAP_BYTES } from '../../bridge/wms/endpoint';
 import { startWmsSimulator, type RunningWmsSimulator, type WmsSimulatorOptions } from '../../bridge/wms/simulator';
 
@@ -257,7 +257,7 @@ describe('fault injection (deterministic: scripted random)', () => {
     expect(down.ms).toBeLessThan(300);
     expect((await failure(createWmsClient(simulator.soapUrl))).kind).toBe('unavailable');
     expect((await admin(simulator, 'GET', '/healthz')).status).toBe(200);
-    await sleep(until.body.outageUntil - Date.now() + 20);
+    await sleep((until.body as { outageUntil: number }).outageUntil - Date.now() + 20);
     expect(await client.allocate('r-1', 'SKU-O', 1, T)).toMatchObject({ status: 'allocated' });
     expect(await stockOf(simulator)).toEqual({ defaultStock: 1_000_000, skus: { 'SKU-O': 999_999 } });
   });
@@ -380,7 +380,7 @@ describe('hardening: the endpoint filters before soap parses anything', () => {
       body: endless,
       duplex: 'half',
       signal: AbortSignal.timeout(5_000),
-    } as RequestInit);
+    });
     expect(streamed.status).toBe(413);
     expect(await client.list(T)).toEqual([]);
   });

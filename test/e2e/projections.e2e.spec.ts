@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RebuildStatus } from '../../bridge/projections/rebuild';
-import { fold } from '../../src/domain/core/decider';
 import { evolve, initialSkuState, skuCounters, type SkuCounters } from '../../src/domain/sku';
 import { runCli } from './support/cli';
 import { freePort, startBridgeProcess, type ServiceProcess } from './support/processes';

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { ADMIN, call, createSku, eventsOf, uniqueSku } from '../support/api';
+import { call, createSku, eventsOf, uniqueSku } from '../support/api';
 
 const checkout = (body: unknown, key: string) => call('POST', '/v1/checkouts', { body, headers: { 'idempotency-key': key } });
 const counters = async (sku: string) => (await call('GET', `/v1/skus/${sku}?consistent=true`)).json;

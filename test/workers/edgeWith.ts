@@ -20,7 +20,7 @@ export function edgeWith(overrides: Partial<Env>) {
     const request = new Request(`https://edge.test${path}`, { method, headers: all, body: body === undefined ? null : JSON.stringify(body) });
     const response = await app.fetch(request, patched, createExecutionContext());
     const text = await response.text();
-    return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as any) : null };
+    return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text)) : null };
   };
 }
 

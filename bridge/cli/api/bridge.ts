@@ -49,7 +49,7 @@ export function bridgeApi(service: Service) {
     status: () => call(service, 'GET', '/admin/status', BridgeStatusSchema),
     sagas(query: SagaQuery) {
       const search = new URLSearchParams(Object.entries(query).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])));
-      return call(service, 'GET', `/admin/sagas?${search}`, SagaListSchema);
+      return call(service, 'GET', `/admin/sagas?${search.toString()}`, SagaListSchema);
     },
     saga: (reservationId: string) => call(service, 'GET', `/admin/sagas/${id(reservationId)}`, AllocationSagaSchema),
     retry: (reservationId: string) => call(service, 'POST', `/admin/sagas/${id(reservationId)}/retry`, AllocationSagaSchema),

@@ -204,7 +204,7 @@ export class CausalOrder<E> {
     held.waitsFor = stream;
     held.waitsAt = version;
     let byVersion = this.#waiting.get(stream);
-    if (!byVersion) this.#waiting.set(stream, (byVersion = new Map()));
+    if (!byVersion) this.#waiting.set(stream, (byVersion = new Map<number, Held<E> | Held<E>[]>()));
     const filed = byVersion.get(version);
     if (filed === undefined) byVersion.set(version, held);
     else if (Array.isArray(filed)) filed.push(held);
@@ -226,7 +226,7 @@ export class CausalOrder<E> {
   #hold(held: Held<E>): void {
     const { stream, version } = held.stamp;
     let versions = this.#heldOf.get(stream);
-    if (!versions) this.#heldOf.set(stream, (versions = new Map()));
+    if (!versions) this.#heldOf.set(stream, (versions = new Map<number, Held<E>>()));
     versions.set(version, held);
     this.#heldCount++;
     this.#arrivals.push(held);

@@ -252,7 +252,7 @@ function emit(
   body: EventBody,
 ): Decision {
   const event = { ...body, sku, version: state.version + 1, at: new Date(now).toISOString(), causedBy: causedBy ?? {} };
-  return ok([event as SkuEvent]);
+  return ok([event]);
 }
 
 /** The row the shell loaded, if it is the one the command names. */

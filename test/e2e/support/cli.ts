@@ -10,9 +10,9 @@ export function runCli(args: readonly string[], env: Record<string, string>): Pr
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CLI_ENV.has(name)));
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['bin/inventory.mjs', ...args], { env: { ...inherited, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      // Killed (the timeout) rather than exited: no exit code to assert on.
-      if (error && error.code === undefined) return reject(error);
-      resolve({ code: error?.code ?? 0, stdout, stderr });
+      // Killed (the timeout) or never started rather than exited: no exit code to assert on.
+      if (error && typeof error.code !== 'number') return reject(new Error(`inventory ${args.join(' ')}: ${error.message}`, { cause: error }));
+      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
   });
 }

@@ -22,8 +22,8 @@ async function startService(name: string, entry: string, url: string, env: Recor
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
   const deadline = Date.now() + timeoutMs;
   while (!(await healthy(url))) {
     if (child.exitCode !== null || Date.now() > deadline) {

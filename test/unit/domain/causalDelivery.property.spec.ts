@@ -14,12 +14,11 @@ import {
   stampOf,
   stepCause,
   type CheckoutEvent,
-  type CheckoutRecord,
   type CheckoutState,
   type JoinedEvent,
   type OrderDocument,
 } from '../../../src/domain/checkout';
-import { emptyLedger, record, skuLedgerDecider, type SkuCommand, type SkuEvent, type SkuLedger } from '../../../src/domain/sku';
+import { emptyLedger, record, skuLedgerDecider, type SkuCommand, type SkuLedger } from '../../../src/domain/sku';
 
 const stamp = (stream: string, version: number, causedBy: Record<string, number> = {}): Stamp => ({ stream, version, causedBy });
 
@@ -98,7 +97,7 @@ function simulate(carts: { sku: number; qty: number }[][], ops: Op[]): History {
     const state = evolveCheckout(checkouts[i]!, event);
     checkouts[i] = state;
     const record = { ...event, checkoutId: state.checkoutId, version: state.version, at: new Date(now).toISOString(), causedBy: directCause(event) };
-    committed.push({ kind: 'checkout', event: record as CheckoutRecord });
+    committed.push({ kind: 'checkout', event: record });
   };
   const reservationVersion = (sku: string, id: string) => skus.get(sku)!.reservations.get(id)?.version ?? null;
 
@@ -108,7 +107,7 @@ function simulate(carts: { sku: number; qty: number }[][], ops: Op[]): History {
       append(i, { type: 'CheckoutStarted', data: { checkoutId: checkoutIdOf(i), customerId: `c${i}`, lines, ttlSeconds: 60, requestHash: 'h' } });
       return;
     }
-    const s = checkouts[i]!;
+    const s = checkouts[i];
     const next = nextStep(s);
     if (!next) return;
     const ref = { customerId: s.customerId };
@@ -141,7 +140,7 @@ function simulate(carts: { sku: number; qty: number }[][], ops: Op[]): History {
     if (op.kind === 'step') step(op.checkout % carts.length);
     else if (op.kind === 'change') {
       const i = op.checkout % carts.length;
-      const decision = checkouts[i] ? requestChange(checkouts[i]!, op.change) : 'nothing';
+      const decision = checkouts[i] ? requestChange(checkouts[i], op.change) : 'nothing';
       if (typeof decision === 'object') append(i, decision);
     } else {
       const sku = SKUS[op.sku % SKUS.length]!;

@@ -128,7 +128,7 @@ describe('SKU decider under random command sequences', () => {
     );
     fc.assert(
       fc.property(fc.array(event, { maxLength: 20 }), (bodies) => {
-        const { state } = foldLedger(bodies.map((body, i) => ({ ...body, sku: SKU, version: i + 1, at: new Date(0).toISOString(), causedBy: {} }) as SkuEvent));
+        const { state } = foldLedger(bodies.map((body, i) => ({ ...body, sku: SKU, version: i + 1, at: new Date(0).toISOString(), causedBy: {} })));
         expect(state.version).toBe(bodies.length);
         expect(state.reserved).toBe(0);
         expect(state.sold).toBe(0);

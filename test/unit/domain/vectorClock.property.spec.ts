@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareClocks, concurrent, dominates, mergeClocks, type VectorClock } from '../../../src/domain/core/vectorClock';
 
-const clock = fc.dictionary(fc.constantFrom('sku:A', 'sku:B', 'sku:C', 'checkout:x'), fc.integer({ min: 1, max: 6 }), { maxKeys: 4 }) as fc.Arbitrary<VectorClock>;
+const clock: fc.Arbitrary<VectorClock> = fc.dictionary(fc.constantFrom('sku:A', 'sku:B', 'sku:C', 'checkout:x'), fc.integer({ min: 1, max: 6 }), { maxKeys: 4 });
 
 describe('vector clocks', () => {
   it('compare is antisymmetric and equal only for equal clocks', () => {

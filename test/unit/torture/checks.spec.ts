@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ConsumedRecord } from '../../../bridge/eventLog/port';
 import { skuCounters, evolve, initialSkuState, type SkuEvent } from '../../../src/domain/sku';
 import { holdsByCheckout, judgeCheckout } from '../../../torture/checkoutHolds';
 import { noOversell, type Folded } from '../../../torture/checks';
@@ -73,7 +72,7 @@ describe('the rebuild in isolation', () => {
     ['StockReserved', { reservationId: 'r2', customerId: 'c', qty: 1, expiresAt: at(9_000) }, 2],
   ]);
   // Kafka: A's three events at offsets 0..2 of partition 0.
-  const records = a.log.map((e, i) => ({ topic: 'inventory.events', partition: 0, offset: String(i), timestamp: 0, key: 'A', value: JSON.stringify(e) }) as ConsumedRecord);
+  const records = a.log.map((e, i) => ({ topic: 'inventory.events', partition: 0, offset: String(i), timestamp: 0, key: 'A', value: JSON.stringify(e) }));
   const counters = (version: number) => skuCounters(a.log.slice(0, version).reduce(evolve, initialSkuState()));
   const cut = { generation: 'g2', before: new Map([[0, '2']]), after: new Map([[0, '3']]) };
 
