@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/browser';
 import { freePort, startBridgeProcess, type ServiceProcess } from './support/processes';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
-/** Debian's Chromium (`.ci/run` installs it); nothing downloads a browser. */
-const CHROMIUM = '/usr/bin/chromium';
 /** Set to a path to keep a screenshot of the page (the README's). */
 const SCREENSHOT = process.env.DASHBOARD_SCREENSHOT;
 const secret = 'dashboard-e2e-secret';
@@ -19,16 +17,11 @@ let browser: Browser;
 let dataDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+  browser = await launchChromium();
   dataDir = await mkdtemp(join(tmpdir(), 'dashboard-e2e-'));
   const bridgePort = await freePort();
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   bridge = await startBridgeProcess({ BRIDGE_PORT: String(bridgePort), BRIDGE_DATA_DIR: join(dataDir, 'bridge'), INTERNAL_SECRET: secret, EDGE_URL: worker.url, ADMIN_KEYS: ADMIN_KEY, SAGA: 'off' });
-  // The flags that keep Chromium off the network this machine does not have.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 });
 
 afterAll(async () => {
