@@ -30,5 +30,5 @@ export async function assertSignerMatchesProduct(secret: string): Promise<void> 
     { method: input.method, path: input.path, body: input.body },
     Date.now(),
   );
-  if (!check.ok) throw new Error(`torture signer disagrees with src/internal/signature.ts (${check.reason})`);
+  if (!check.ok) throw new Error(`torture signer disagrees with src/contract/signature.ts (${check.reason})`);
 }
