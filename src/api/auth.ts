@@ -15,8 +15,11 @@ let cached: { source: string; table: Promise<KeyTable> } | null = null;
  * Keys are compared by their SHA-256 digests, so lookup time says nothing about how much of a
  * guess matched. The digest prefix also names the key's owner for idempotency scopes.
  */
+/** The configured keys as one string: the caches below are dropped when it changes. */
+const keySource = (env: Env): string => `${env.STOREFRONT_KEYS ?? ''}\n${env.ADMIN_KEYS ?? ''}`;
+
 async function keyTable(env: Env): Promise<KeyTable> {
-  const source = `${env.STOREFRONT_KEYS ?? ''}\n${env.ADMIN_KEYS ?? ''}`;
+  const source = keySource(env);
   if (cached?.source !== source) {
     const entries = async (list: string | undefined, role: Role) =>
       Promise.all(splitKeys(list).map(async (key) => [await digest(key), role] as const));
@@ -45,7 +48,7 @@ async function digest(text: string): Promise<string> {
 let verified: { source: string; principals: Map<string, Principal> } | null = null;
 
 async function principalOf(env: Env, key: string): Promise<Principal | null> {
-  const source = `${env.STOREFRONT_KEYS ?? ''}\n${env.ADMIN_KEYS ?? ''}`;
+  const source = keySource(env);
   if (verified?.source !== source) verified = { source, principals: new Map() };
   const known = verified.principals.get(key);
   if (known) return known;

@@ -14,13 +14,23 @@ import { rerouteLater, stub } from '../../durable-objects/sku/routing';
 
 export { onHomeShard, reservationStream, stub } from '../../durable-objects/sku/routing';
 
+/**
+ * Shard 0's answer, whose counters tell the layout, then the other shards' answers, asked
+ * together; shard 0's refusal (no such SKU) is the whole answer.
+ */
+async function askEveryShard<T>(sku: string, ask: (stream: string) => Promise<Outcome<T>>, shardsOf: (first: T) => number | undefined): Promise<Outcome<Outcome<T>[]>> {
+  const first = await ask(sku);
+  if (!first.ok) return first;
+  const rest = await Promise.all(streamsOf(sku, shardsOf(first.value) ?? 1).slice(1).map(ask));
+  return ok([first, ...rest]);
+}
+
 /** Each shard's counters (one for an unsharded SKU), shard 0 first. */
 export async function countersByShard(env: Env, sku: string): Promise<Outcome<SkuCounters[]>> {
-  const first = await stub(env, sku).counters(sku);
-  if (!first.ok) return first;
-  const rest = await Promise.all(streamsOf(sku, first.value.shards ?? 1).slice(1).map((s) => stub(env, s).counters(s)));
-  const parts = [first.value];
-  for (const part of rest) {
+  const answers = await askEveryShard(sku, (s) => stub(env, s).counters(s), (counters) => counters.shards);
+  if (!answers.ok) return answers;
+  const parts: SkuCounters[] = [];
+  for (const part of answers.value) {
     if (!part.ok) return part;
     parts.push(part.value);
   }
@@ -145,15 +155,15 @@ export async function receiveStock(
 
 /** A SKU's counters and reserve outcomes, summed over its shards; null for a SKU never set up. */
 export async function skuStats(env: Env, sku: string): Promise<(SkuStats & { sku: string }) | null> {
-  const first = await stub(env, sku).stats(sku);
-  if (!first.ok) return null;
-  const rest = await Promise.all(streamsOf(sku, first.value.counters.shards ?? 1).slice(1).map((s) => stub(env, s).stats(s)));
-  const parts = [first.value, ...rest.flatMap((part) => (part.ok ? [part.value] : []))];
+  const answers = await askEveryShard(sku, (s) => stub(env, s).stats(s), (stats) => stats.counters.shards);
+  if (!answers.ok) return null;
+  // A live view: a shard that did not answer is left out of this poll rather than failing it.
+  const parts = answers.value.flatMap((part) => (part.ok ? [part.value] : []));
   const outcomes: Record<string, number> = {};
   for (const part of parts) for (const [code, n] of Object.entries(part.outcomes)) outcomes[code] = (outcomes[code] ?? 0) + n;
   return {
     sku,
-    counters: parts.length === 1 ? first.value.counters : sumCounters(sku, parts.map((p) => p.counters)),
+    counters: parts.length === 1 ? parts[0]!.counters : sumCounters(sku, parts.map((p) => p.counters)),
     outcomes,
     since: parts.map((p) => p.since).reduce((a, b) => (b > a ? b : a)),
   };
