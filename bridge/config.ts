@@ -11,6 +11,12 @@ const list = (value: string | undefined) => (value ?? '').split(',').map((s) => 
 export const BridgeConfigSchema = z.object({
   BRIDGE_HOST: z.string().min(1).default('127.0.0.1'),
   BRIDGE_PORT: z.coerce.number().int().min(0).max(65_535).default(8788),
+  /**
+   * How the other replicas reach this one's admin API (saga lookups are forwarded to their
+   * partition's owner); by default its own listener's address, which must be set where that is
+   * a wildcard (0.0.0.0) or behind NAT.
+   */
+  BRIDGE_ADVERTISED_URL: z.url().optional(),
   INTERNAL_SECRET: z
     .string({ error: 'INTERNAL_SECRET is required: the HMAC secret shared with the Worker' })
     .refine((v) => parseSecrets(v).length > 0, 'INTERNAL_SECRET holds no secret'),

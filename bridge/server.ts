@@ -1,7 +1,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { parseSecrets } from '../src/contract/signature';
 import type { BridgeConfig } from './config';
-import { startWithRetry, untilDone } from './background';
+import { startWithRetry, untilDone, type Background } from './background';
+import type { RunningSagas } from './saga';
 import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
 import type { EventLog } from './eventLog/port';
@@ -23,11 +24,8 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const metrics = createMetrics();
   const secrets = parseSecrets(config.INTERNAL_SECRET);
   const edge = createEdgeClient(config.EDGE_URL, config.INTERNAL_SECRET);
-  // Loaded only when on: the WMS client's SOAP and XML stack is ~5 MiB of heap a bridge without sagas never uses.
-  const sagas =
-    config.SAGA === 'on'
-      ? startWithRetry('sagas', async () => (await import('./saga')).startSagas(config, log, edge, metrics, logger), (running) => running.runner.stop(), logger)
-      : null;
+  // Started once listening, when the address other replicas forward saga lookups to is known.
+  let sagas: Background<RunningSagas> | null = null;
   const snapshotter =
     config.SNAPSHOTS === 'on'
       ? startWithRetry(
@@ -59,6 +57,11 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.BRIDGE_PORT;
   const url = `http://${config.BRIDGE_HOST}:${port}`;
+  // Loaded only when on: the WMS client's SOAP and XML stack is ~5 MiB of heap a bridge without sagas never uses.
+  if (config.SAGA === 'on') {
+    const endpoint = config.BRIDGE_ADVERTISED_URL ?? url;
+    sagas = startWithRetry('sagas', async () => (await import('./saga')).startSagas(config, log, edge, metrics, logger, endpoint), (running) => running.runner.stop(), logger);
+  }
   logger.info({ url, log: (await log.health()).detail, saga: config.SAGA }, 'bridge listening');
   return {
     url,

@@ -37,7 +37,16 @@ export type OrderedConsumer = {
   apply: (event: SkuEvent) => Promise<void>;
   /** Makes the batch's effects (and versions) durable; the offsets are committed only after it. */
   afterBatch?: () => Promise<void>;
+  /**
+   * Whether causes named in other SKUs are applied first (default true). A consumer whose work is
+   * per SKU and owned by partition (the sagas) must not: the cause's SKU is another partition's,
+   * and its owner's business.
+   */
+  followCauses?: boolean;
 };
+
+/** What applying one batch in order needs: the consumer without its subscription. */
+export type OrderedBatch = Omit<OrderedConsumer, 'topic' | 'fromBeginning' | 'afterBatch'>;
 
 /**
  * Consumes `inventory.events` so that each SKU's events are applied exactly once and in causal
@@ -55,16 +64,21 @@ export function consumeInOrder(consumer: OrderedConsumer): Promise<Subscription>
     topic: consumer.topic ?? EVENTS_TOPIC,
     fromBeginning: consumer.fromBeginning,
     onBatch: async (records) => {
-      const events = records.map(decodeSkuEvent);
-      await pullCausesOf(consumer, events);
-      for (const [i, record] of records.entries()) await handle(consumer, record, events[i] ?? null);
+      await applyInOrder(consumer, records);
       await consumer.afterBatch?.();
     },
   });
 }
 
+/** Applies a batch's events once each and in causal order (see consumeInOrder); its effects are the caller's to make durable. */
+export async function applyInOrder(consumer: OrderedBatch, records: readonly ConsumedRecord[]): Promise<void> {
+  const events = records.map(decodeSkuEvent);
+  if (consumer.followCauses !== false) await pullCausesOf(consumer, events);
+  for (const [i, record] of records.entries()) await handle(consumer, record, events[i] ?? null);
+}
+
 /** `event` is the record decoded (once, for the whole batch); null if it could not be. */
-async function handle(consumer: OrderedConsumer, record: ConsumedRecord, event: SkuEvent | null): Promise<void> {
+async function handle(consumer: OrderedBatch, record: ConsumedRecord, event: SkuEvent | null): Promise<void> {
   if (!event) {
     consumer.logger.error({ offset: record.offset, key: record.key }, 'undecodable event sent to the DLQ');
     await consumer.log.append(DLQ_TOPIC, [{ key: record.key, value: record.value, headers: { ...record.headers, 'dlq-reason': 'undecodable', 'dlq-group': consumer.groupId, 'dlq-topic': record.topic } }]);
@@ -92,7 +106,7 @@ async function handle(consumer: OrderedConsumer, record: ConsumedRecord, event: 
  * ran (75,606 pulls in a torture run). A SKU of the batch's own partition is not pulled: its
  * events come in this batch, in order; what `applyCauses` still finds missing it pulls itself.
  */
-async function pullCausesOf(consumer: OrderedConsumer, decoded: readonly (SkuEvent | null)[]): Promise<void> {
+async function pullCausesOf(consumer: OrderedBatch, decoded: readonly (SkuEvent | null)[]): Promise<void> {
   const events = decoded.filter((e): e is SkuEvent => e !== null);
   const own = new Set(events.map((e) => e.sku));
   const needed = new Map<string, number>();
@@ -106,7 +120,8 @@ async function pullCausesOf(consumer: OrderedConsumer, decoded: readonly (SkuEve
 }
 
 /** Applies first what the event's other SKUs did before it (causes precede effects, so this ends). */
-async function applyCauses(consumer: OrderedConsumer, event: SkuEvent): Promise<void> {
+async function applyCauses(consumer: OrderedBatch, event: SkuEvent): Promise<void> {
+  if (consumer.followCauses === false) return;
   for (const [stream, version] of Object.entries(event.causedBy)) {
     const sku = streamSku(stream);
     if (sku && sku !== event.sku) await pullUpTo(consumer, sku, version);
@@ -114,7 +129,7 @@ async function applyCauses(consumer: OrderedConsumer, event: SkuEvent): Promise<
 }
 
 /** Pulls a SKU's events from the edge up to `version` (when not applied yet) and applies them. */
-async function pullUpTo(consumer: OrderedConsumer, sku: string, version: number): Promise<void> {
+async function pullUpTo(consumer: OrderedBatch, sku: string, version: number): Promise<void> {
   const last = await consumer.versions.get(sku);
   if (last >= version) return;
   const causes = await consumer.edge.eventsBetween(sku, last, version + 1);
@@ -122,7 +137,7 @@ async function pullUpTo(consumer: OrderedConsumer, sku: string, version: number)
   for (const cause of causes) await applyNext(consumer, cause);
 }
 
-async function applyNext(consumer: OrderedConsumer, event: SkuEvent): Promise<void> {
+async function applyNext(consumer: OrderedBatch, event: SkuEvent): Promise<void> {
   await applyCauses(consumer, event);
   const last = await consumer.versions.get(event.sku);
   if (place(last, event.version) !== 'next') throw new Error(`${event.sku} v${event.version} does not follow v${last}`);

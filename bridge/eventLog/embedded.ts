@@ -20,7 +20,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StringDecoder } from 'node:string_decoder';
-import type { ConsumedRecord, EventLog, LogHealth, LogRecord, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
+import type { ConsumedRecord, EventLog, GroupMember, LogHealth, LogRecord, OwnedSubscribe, PartitionOwner, StateRecord, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
 
 const DB_FILE = 'log.sqlite';
 /** Same order of size as a Kafka fetch: enough to catch up fast, small enough to retry cheaply. */
@@ -42,6 +42,8 @@ export class EmbeddedEventLog implements EventLog {
   /** Topics known to exist, so an append does not look its topic up each time. */
   private readonly topics = new Map<string, Topic>();
   private readonly subscriptions = new Set<PollingSubscription>();
+  /** Owned groups of this process → the endpoint they advertise (one process owns partition 0 of everything). */
+  private readonly owned = new Map<string, string>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -80,9 +82,52 @@ export class EmbeddedEventLog implements EventLog {
     return subscription;
   }
 
-  /** Compacted topics hold only the latest record of each live key, so this is already the compacted view. */
-  async readAll(topic: string): Promise<ConsumedRecord[]> {
+  /**
+   * One process is the only member: it owns partition 0 from the start, and its commits are one
+   * SQLite transaction (state records and the group's offset), so there is no one to fence.
+   */
+  async subscribeOwned(options: OwnedSubscribe): Promise<Subscription> {
     this.assertOpen();
+    const input = this.topic(options.topic);
+    let active = true;
+    const owner: PartitionOwner = {
+      partition: 0,
+      get active() {
+        return active;
+      },
+      commit: async (records, nextOffset) => {
+        this.assertOpen();
+        const store = this.store();
+        store.transaction(() => {
+          for (const [topic, group] of byTopic(records)) store.append(this.topic(topic), group, Date.now());
+          if (nextOffset !== undefined) store.commit(options.groupId, input, Number(nextOffset));
+        });
+      },
+    };
+    const restored = (await Promise.all(options.stateTopics.map((topic) => this.readAll(topic)))).flat();
+    await options.onAssigned(owner, restored);
+    const subscribe: Subscribe = { groupId: options.groupId, topic: options.topic, fromBeginning: options.fromBeginning, commit: false, onBatch: (records) => options.onBatch(records, owner) };
+    const polling = new PollingSubscription(this.startOffset(input, subscribe), subscribe, this.subscriptionDeps(input, subscribe));
+    this.subscriptions.add(polling);
+    this.owned.set(options.groupId, options.endpoint);
+    return {
+      stop: async () => {
+        active = false;
+        this.owned.delete(options.groupId);
+        await polling.stop();
+      },
+    };
+  }
+
+  async groupMembers(groupId: string): Promise<GroupMember[]> {
+    const endpoint = this.owned.get(groupId);
+    return endpoint === undefined ? [] : [{ memberId: 'embedded', endpoint, partitions: [0] }];
+  }
+
+  /** Compacted topics hold only the latest record of each live key, so this is already the compacted view. */
+  async readAll(topic: string, partitions?: ReadonlySet<number>): Promise<ConsumedRecord[]> {
+    this.assertOpen();
+    if (partitions && !partitions.has(0)) return [];
     return this.store().read(this.topic(topic), 0, ALL).map((row) => toConsumed(topic, row));
   }
 
@@ -280,12 +325,24 @@ class Store {
   }
 }
 
+function byTopic(records: readonly StateRecord[]): Map<string, LogRecord[]> {
+  const topics = new Map<string, LogRecord[]>();
+  for (const { topic, ...record } of records) {
+    let group = topics.get(topic);
+    if (!group) topics.set(topic, (group = []));
+    group.push(record);
+  }
+  return topics;
+}
+
 /** No headers are stored as NULL: most records of some topics have none. */
 const headersText = (headers: Record<string, string> | undefined) =>
   headers && Object.keys(headers).length > 0 ? JSON.stringify(headers) : null;
 
 /** IMMEDIATE takes the write lock first, so the offsets read inside cannot be taken by another process meanwhile. */
 function inTransaction<T>(db: DatabaseSync, work: () => T): T {
+  // Nested (an owner's commit appends to several topics): part of the transaction already open.
+  if (db.isTransaction) return work();
   db.exec('BEGIN IMMEDIATE');
   try {
     const result = work();

@@ -24,3 +24,14 @@ export class LogOverloadedError extends Error {
     super('the produce queue is full: the event log is not keeping up');
   }
 }
+
+/** A partition's state was written by a newer owner (or the partition moved): this replica must stop working on it. */
+export class OwnershipLostError extends Error {
+  override readonly name = 'OwnershipLostError';
+  constructor(
+    readonly partition: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`partition ${partition} is owned by another replica now`, options);
+  }
+}

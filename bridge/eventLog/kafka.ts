@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type KafkaConfig, type Message, type Producer } from 'kafkajs';
 import type { Logger } from '../logger';
 import { LogOverloadedError, RecordTooLargeError } from './errors';
-import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, LogHealth, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
+import { describeMembers, startOwnedGroup } from './kafkaOwned';
+import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, GroupMember, LogHealth, OwnedSubscribe, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
 import { MAX_MESSAGE_BYTES } from './topics';
 
 /**
@@ -95,7 +96,11 @@ const CONSUMER_RESTART_MAX_MS = 30_000;
 /** Below kafkajs's default session timeout (30 s) with room to spare; kafkajs throttles heartbeats itself. */
 const HEARTBEAT_WHILE_HANDLING_MS = 3_000;
 
-type ConsumeOptions = Subscribe & { onBatch: (records: ConsumedTableRecord[]) => Promise<void> };
+type ConsumeOptions = Subscribe & {
+  onBatch: (records: ConsumedTableRecord[]) => Promise<void>;
+  /** Every batch's last offset, one of control records (a transaction's marker) included. */
+  onBatchEnd?: (partition: number, lastOffset: string) => void;
+};
 const HEALTH_TIMEOUT_MS = 3_000;
 
 export class KafkaEventLog implements EventLog {
@@ -278,6 +283,25 @@ export class KafkaEventLog implements EventLog {
     return this.#consume({ ...options, onBatch: (records) => options.onBatch(records as ConsumedRecord[]) }, false);
   }
 
+  async subscribeOwned(options: OwnedSubscribe): Promise<Subscription> {
+    const subscription = await startOwnedGroup(
+      { kafka: this.#kafka, logger: this.#options.logger, maxBytes: FETCH_MAX_BYTES, readState: (topic, partitions) => this.readAll(topic, partitions) },
+      options,
+    );
+    const tracked: Subscription = {
+      stop: async () => {
+        this.#subscriptions.delete(tracked);
+        await subscription.stop();
+      },
+    };
+    this.#subscriptions.add(tracked);
+    return tracked;
+  }
+
+  async groupMembers(groupId: string, topic: string): Promise<GroupMember[]> {
+    return describeMembers(await this.#adminClient(), groupId, topic);
+  }
+
   /**
    * A consumer group's loop, kept alive. kafkajs restarts a consumer that crashed on a retriable
    * error, but leaves one that crashed on any other error stopped for good, silently: its group
@@ -328,6 +352,8 @@ export class KafkaEventLog implements EventLog {
     try {
       await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
       const firstFetch = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH, () => resolve()));
+      const { onBatchEnd } = options;
+      if (onBatchEnd) consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => onBatchEnd(payload.partition, payload.lastOffset));
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -394,10 +420,10 @@ export class KafkaEventLog implements EventLog {
    * of each key, none for a key whose latest is a tombstone, so what is held while reading is
    * bounded by the live keys, not by how often they were written.
    */
-  async readAll(topic: string): Promise<ConsumedRecord[]> {
+  async readAll(topic: string, partitions?: ReadonlySet<number>): Promise<ConsumedRecord[]> {
     const admin = await this.#adminClient();
     const compacted = (await this.#kindOf(topic)) === 'compacted';
-    const ends = new Map([...(await this.endOffsets(topic))].map(([p, high]) => [p, BigInt(high)]));
+    const ends = new Map([...(await this.endOffsets(topic))].filter(([p]) => !partitions || partitions.has(p)).map(([p, high]) => [p, BigInt(high)]));
     const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([partition]) => partition));
     if (pending.size === 0) return [];
     const records: ConsumedRecord[] = [];
@@ -413,13 +439,19 @@ export class KafkaEventLog implements EventLog {
         commit: false,
         onBatch: async (batch) => {
           for (const record of batch) {
-            const end = ends.get(record.partition)!;
+            const end = ends.get(record.partition);
+            if (end === undefined) continue;
             if (BigInt(record.offset) < end) {
               if (compacted) latest.set(record.key, record);
               else records.push(record as ConsumedRecord);
             }
-            if (BigInt(record.offset) >= end - 1n) pending.delete(record.partition);
           }
+        },
+        // Reached by the last offset fetched, not the last record delivered: a transactional
+        // topic's end is often a commit marker, which no consumer is handed.
+        onBatchEnd: (partition, lastOffset) => {
+          const end = ends.get(partition);
+          if (end !== undefined && BigInt(lastOffset) >= end - 1n) pending.delete(partition);
           if (pending.size === 0) done();
         },
       },

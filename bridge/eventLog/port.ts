@@ -42,6 +42,53 @@ export type Subscribe = {
 
 export type Subscription = { stop(): Promise<void> };
 
+/**
+ * State owned by an input partition (rule 13, docs/adr/0001-bridge-as-a-group.md): kept in
+ * compacted topics partitioned like the input, restored on assignment, written only by the
+ * partition's current owner. Kafka: one transactional producer per partition, so a new owner's
+ * start fences the last one, and state, offsets and nothing else commit together.
+ */
+export type OwnedSubscribe = {
+  groupId: string;
+  /** The input (a history topic); its partition numbers name the state's partitions. */
+  topic: string;
+  fromBeginning: boolean;
+  /** Compacted topics with the input's partition count: a partition's state lives in the same partition number. */
+  stateTopics: readonly string[];
+  /** How other replicas reach this one (Kafka Streams' `application.server`), advertised to the group. */
+  endpoint: string;
+  /**
+   * The partition is ours and no earlier owner can write any more: `restored` is its state (the
+   * live records of its partition of every state topic). Resolves before any batch of it is delivered.
+   */
+  onAssigned(owner: PartitionOwner, restored: readonly ConsumedRecord[]): Promise<void>;
+  /** Work on the partition stops now: a rebalance began (it may come back) or it went elsewhere. */
+  onSuspended(partition: number): void;
+  /** Kept through a rebalance: work may resume. */
+  onResumed(partition: number): void;
+  /** Another replica owns it now: forget its state. */
+  onRevoked(partition: number): void;
+  /** A batch of one owned partition; the handler commits its state with `owner.commit(…, nextOffset)`. */
+  onBatch(records: readonly ConsumedRecord[], owner: PartitionOwner): Promise<void>;
+};
+
+/** The only way to write a partition's state. */
+export interface PartitionOwner {
+  readonly partition: number;
+  /** False once suspended, revoked or fenced. */
+  readonly active: boolean;
+  /**
+   * Appends the records to this partition of their state topics and, when given, moves the group's
+   * position in the input to `nextOffset`, atomically. Fails with OwnershipLostError once another
+   * replica owns the partition; commits are serialised.
+   */
+  commit(records: readonly StateRecord[], nextOffset?: string): Promise<void>;
+}
+export type StateRecord = LogRecord & { topic: string };
+
+/** A replica of a group as the group knows it: what it advertised and what it was assigned. */
+export type GroupMember = { memberId: string; endpoint: string; partitions: number[] };
+
 export type LogHealth = { ok: boolean; adapter: 'kafka' | 'embedded'; detail: string };
 
 export interface EventLog {
@@ -50,13 +97,18 @@ export interface EventLog {
   /** Resolves only once every record is durable (Kafka: acknowledged by all in-sync replicas). */
   append(topic: string, records: readonly LogRecord[]): Promise<void>;
   subscribe(options: Subscribe): Promise<Subscription>;
+  /** A group member whose state is owned by the partitions it is assigned (see OwnedSubscribe). */
+  subscribeOwned(options: OwnedSubscribe): Promise<Subscription>;
+  /** The members of an owned group and their partitions; empty while it rebalances. */
+  groupMembers(groupId: string, topic: string): Promise<GroupMember[]>;
   /**
    * Every record in the topic when called, in order per partition, read without a consumer group
    * (nothing committed, nothing left behind): how a compacted table is loaded at start. Of a
    * compacted topic, only the latest record of each key, and nothing of a key whose latest record
    * is a tombstone: the topic as after a full compaction (offsets still increase, with gaps).
+   * Only committed records of transactions; `partitions`: of those partitions only.
    */
-  readAll(topic: string): Promise<ConsumedRecord[]>;
+  readAll(topic: string, partitions?: ReadonlySet<number>): Promise<ConsumedRecord[]>;
   /** Partition → the offset the next record will get: where a reader that started now would be done. */
   endOffsets(topic: string): Promise<Map<number, string>>;
   health(): Promise<LogHealth>;

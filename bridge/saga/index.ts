@@ -28,9 +28,13 @@ export function lazyWmsClient(url: string): () => Promise<WmsClient> {
   };
 }
 
-/** Loads the live sagas from their compacted topic, then resumes them and consumes new reservations. */
-export async function startSagas(config: BridgeConfig, log: EventLog, edge: EdgeClient, metrics: Metrics, logger: Logger): Promise<RunningSagas> {
-  const store = await SagaStore.load(log, { retentionMs: config.SAGA_RETENTION_SECONDS * 1000 });
+/**
+ * Joins the saga group: the sagas of each partition assigned to this replica are restored from
+ * their compacted topic and resumed, and new reservations of those partitions consumed.
+ * `endpoint`: this replica's admin API, for the others to forward saga lookups to.
+ */
+export async function startSagas(config: BridgeConfig, log: EventLog, edge: EdgeClient, metrics: Metrics, logger: Logger, endpoint: string): Promise<RunningSagas> {
+  const store = new SagaStore({ retentionMs: config.SAGA_RETENTION_SECONDS * 1000 });
   const wms = lazyWmsClient(config.WMS_URL);
   // A start retried after a failure registers it again: the previous attempt's gauge goes.
   metrics.registry.removeSingleMetric('bridge_sagas');
@@ -57,7 +61,8 @@ export async function startSagas(config: BridgeConfig, log: EventLog, edge: Edge
     concurrency: config.SAGA_CONCURRENCY,
     metrics,
     logger: logger.child({ component: 'saga' }),
+    endpoint,
   });
-  logger.info({ sagas: store.countByPhase() }, 'WMS sagas resumed');
+  logger.info({ partitions: store.partitions(), sagas: store.countByPhase() }, 'WMS saga group joined');
   return { store, runner, wms };
 }

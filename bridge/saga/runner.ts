@@ -1,9 +1,10 @@
 import pLimit from 'p-limit';
 import { decideSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../src/domain/allocation';
 import type { SkuEvent } from '../../src/domain/sku';
-import { consumeInOrder } from '../consumers/orderedEvents';
+import { applyInOrder, type OrderedBatch } from '../consumers/orderedEvents';
 import type { EdgeClient } from '../edge/client';
 import type { EventLog, Subscription } from '../eventLog/port';
+import { EVENTS_TOPIC, SAGAS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { Executor } from './executor';
@@ -23,11 +24,13 @@ export type SagaRunnerDeps = {
   concurrency: number;
   metrics: Metrics;
   logger: Logger;
+  /** How the other replicas reach this one's admin API, advertised to the group. */
+  endpoint: string;
   now?: () => number;
 };
 
 export type SagaRunner = {
-  /** Resumes a saga now (a stuck one where it stopped); false if there is no such saga. */
+  /** Resumes a saga now (a stuck one where it stopped); false if this replica owns no such saga. */
   retry(reservationId: string): boolean;
   stop(): Promise<void>;
 };
@@ -71,15 +74,20 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
   const inFlight = new Map<string, number>();
   let stopping = false;
 
-  function handle(reservationId: string, message: SagaMessage): void {
+  /** `partition`: where a saga this message starts belongs; an existing one stays in its own. */
+  function handle(reservationId: string, message: SagaMessage, partition?: number): void {
     const before = store.get(reservationId);
+    // A reply for a saga of a partition this replica no longer owns: the owner re-issues it.
+    if (!before && partition === undefined) return;
     const { saga, commands } = decideSaga(before ?? null, message, policy, now());
     if (!saga) return;
-    if (saga !== before) store.put(saga);
+    if (saga !== before) store.put(saga, partition);
     if (before && saga.phase !== before.phase) {
       metrics.sagaTransitions.inc({ from: before.phase, to: saga.phase });
       if (saga.phase === 'stuck') logger.error({ reservationId, sku: saga.sku, error: saga.lastError }, 'saga stuck');
     }
+    // Suspended by a rebalance: the command is leased, and whoever owns the saga next issues it.
+    if (!store.mayAct(reservationId)) return;
     for (const command of commands) void execute(reservationId, command);
   }
 
@@ -97,14 +105,15 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
     }
   }
 
-  const subscription: Subscription = await consumeInOrder({
+  const ordered = (partition: number): OrderedBatch => ({
     log: deps.log,
     groupId: SAGA_GROUP,
-    fromBeginning: true,
     edge: deps.edge,
-    versions: store.versions,
+    versions: store.versionsOf(partition),
     metrics,
     logger,
+    // A saga follows its own SKU's events; a cause in another SKU is another partition's, and owner's.
+    followCauses: false,
     apply: async (event) => {
       const message = toMessage(event);
       if (!message) return;
@@ -117,34 +126,55 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
       if (event.type === 'StockReleased' && !store.get(event.data.reservationId)) {
         if (!event.data.refundDue) return;
         logger.info({ reservationId: event.data.reservationId, sku: event.sku, reason: event.data.reason }, 'release of a retired saga: reopened to cancel at the WMS');
-        store.put(reopenForRelease(event, now()));
+        store.put(reopenForRelease(event, now()), partition);
         return;
       }
-      handle(...message);
+      handle(...message, partition);
     },
-    afterBatch: () => store.flush(),
+  });
+
+  // Saga state is owned by the partition of the events it follows (docs/adr/0001-bridge-as-a-group.md):
+  // restored on assignment, forgotten on revocation, committed with the batch's offset.
+  const subscription: Subscription = await deps.log.subscribeOwned({
+    groupId: SAGA_GROUP,
+    topic: EVENTS_TOPIC,
+    fromBeginning: true,
+    stateTopics: [SAGAS_TOPIC],
+    endpoint: deps.endpoint,
+    onAssigned: async (owner, restored) => {
+      store.restore(owner, restored);
+      logger.info({ partition: owner.partition, sagas: store.countByPhase() }, 'saga partition restored');
+    },
+    onSuspended: () => undefined,
+    onResumed: () => undefined,
+    onRevoked: (partition) => store.revoke(partition),
+    onBatch: async (records, owner) => {
+      await applyInOrder(ordered(owner.partition), records);
+      await store.flush(owner.partition, (BigInt(records.at(-1)!.offset) + 1n).toString());
+    },
   });
 
   // Retries and deadlines: whatever is due and not already being worked on; finished sagas past
   // their retention retired (their tombstones go out with the flush).
   const ticker = setInterval(() => {
-    for (const id of store.active()) if (!inFlight.has(id)) handle(id, { type: 'Tick' });
+    for (const id of store.active()) if (!inFlight.has(id) && store.mayAct(id)) handle(id, { type: 'Tick' });
     store.retire();
     if (store.pendingWrites > 0) store.flush().catch((error: unknown) => logger.warn({ err: error }, 'saga state flush failed; retrying'));
   }, TICK_MS);
 
   return {
     retry(reservationId) {
-      if (!store.get(reservationId)) return false;
+      if (!store.get(reservationId) || !store.mayAct(reservationId)) return false;
       handle(reservationId, { type: 'Retry' });
       return true;
     },
     async stop() {
       stopping = true;
       clearInterval(ticker);
+      // While the partitions are still ours; replies still in flight are dropped: their commands
+      // are re-issued after the lease by whoever owns the saga next, idempotently.
+      await store.flush().catch((error: unknown) => logger.warn({ err: error }, 'saga state not flushed at stop; the next owner re-derives it'));
       await subscription.stop();
-      // Replies still in flight are dropped: their commands are re-issued after the lease, idempotently.
-      await store.flush();
     },
   };
 }

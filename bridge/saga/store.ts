@@ -1,6 +1,6 @@
 import { AllocationSagaSchema, type AllocationSaga, type SagaPhase } from '../../src/domain/allocation';
 import type { VersionStore } from '../consumers/orderedEvents';
-import type { EventLog, LogRecord } from '../eventLog/port';
+import type { ConsumedRecord, PartitionOwner, StateRecord } from '../eventLog/port';
 import { SAGAS_TOPIC } from '../eventLog/topics';
 
 const SAGA_KEY = 'saga:';
@@ -22,151 +22,199 @@ export type SagaStoreOptions = {
   now?: () => number;
 };
 
+/** One owned partition's sagas and cursors, and what changed since its last commit. */
+type Partition = {
+  owner: PartitionOwner;
+  sagas: Map<string, AllocationSaga>;
+  versions: Map<string, number>;
+  active: Set<string>;
+  /** Finished sagas by reservation id → when they finished, oldest first: the retirement queue. */
+  finished: Map<string, number>;
+  dirty: Map<string, StateRecord>;
+  committing: Promise<void>;
+};
+
 /**
- * Saga state and the saga consumer's version per SKU, in memory and in a compacted topic. Changes
- * are written in batches by `flush`, which the consumer awaits before its offsets are committed:
- * the state survives a crash at least as far as the events it was derived from.
+ * The sagas of the partitions this replica owns (rule 13, docs/adr/0001-bridge-as-a-group.md):
+ * each saga and each SKU's consumer cursor lives in `inventory.sagas` in the same partition
+ * number as the SKU's events, is restored when that partition is assigned, forgotten when it is
+ * revoked, and written only through the partition's owner (a transaction a stale owner cannot
+ * commit), together with the input offset when a batch is done.
  *
  * Bounded by live work (rule 8): a finished saga is retired after `retentionMs`, from memory and
- * from the topic (a tombstone, which compaction turns into nothing), so memory, `all()`,
- * `countByPhase()` and the next start's load cover the sagas in flight and the recently
- * finished, never every reservation ever made. What keeps a retired saga from starting again
- * is not the saga but the per-SKU cursor: the consumer skips every event at or below it, and a
- * tombstone is only written after the cursor that covers the saga's events.
+ * from the topic (a tombstone, which compaction turns into nothing). What keeps a retired saga
+ * from starting again is not the saga but the per-SKU cursor: the consumer skips every event at
+ * or below it, and a tombstone commits with (or after) the cursor that covers the saga's events.
  */
 export class SagaStore {
-  readonly #log: EventLog;
   readonly #retentionMs: number;
   readonly #now: () => number;
-  readonly #sagas = new Map<string, AllocationSaga>();
-  readonly #versions = new Map<string, number>();
-  readonly #active = new Set<string>();
-  /** Finished sagas by reservation id → when they finished, oldest first: the retirement queue. */
-  readonly #finished = new Map<string, number>();
-  #dirty = new Map<string, LogRecord>();
-  #flushing: Promise<void> = Promise.resolve();
+  readonly #partitions = new Map<number, Partition>();
+  /** Reservation id → the partition its saga is in. */
+  readonly #partitionOf = new Map<string, number>();
 
-  private constructor(log: EventLog, options: SagaStoreOptions) {
-    this.#log = log;
+  constructor(options: SagaStoreOptions) {
     this.#retentionMs = options.retentionMs;
     this.#now = options.now ?? Date.now;
   }
 
-  /** Reads the whole compacted topic: the latest record per key wins, a tombstone deletes. */
-  static async load(log: EventLog, options: SagaStoreOptions): Promise<SagaStore> {
-    const store = new SagaStore(log, options);
-    for (const record of await log.readAll(SAGAS_TOPIC)) {
-      if (record.key.startsWith(CURSOR_KEY) && record.value !== null) store.#versions.set(record.key.slice(CURSOR_KEY.length), Number(record.value));
+  /** A partition assigned to this replica, with its records from the sagas topic (latest per key). */
+  restore(owner: PartitionOwner, records: readonly ConsumedRecord[]): void {
+    this.revoke(owner.partition);
+    const partition: Partition = { owner, sagas: new Map(), versions: new Map(), active: new Set(), finished: new Map(), dirty: new Map(), committing: Promise.resolve() };
+    this.#partitions.set(owner.partition, partition);
+    const finished: AllocationSaga[] = [];
+    for (const record of records) {
+      if (record.key.startsWith(CURSOR_KEY)) partition.versions.set(record.key.slice(CURSOR_KEY.length), Number(record.value));
       else if (record.key.startsWith(SAGA_KEY)) {
-        if (record.value === null) store.#forget(record.key.slice(SAGA_KEY.length));
-        else store.#remember(AllocationSagaSchema.parse(JSON.parse(record.value)), null);
+        const saga = AllocationSagaSchema.parse(JSON.parse(record.value));
+        if (isFinished(saga)) finished.push(saga);
+        else this.#remember(owner.partition, saga, null);
       }
     }
-    // The retirement queue in finishing order (the topic holds them in partition order).
-    const finished = [...store.#finished].sort((a, b) => a[1] - b[1]);
-    store.#finished.clear();
-    for (const [id, at] of finished) store.#finished.set(id, at);
-    return store;
+    // The retirement queue in finishing order.
+    for (const saga of finished.sort((a, b) => a.updatedAt - b.updatedAt)) this.#remember(owner.partition, saga, null);
+  }
+
+  /** The partition went to another replica: its sagas are that replica's business now. */
+  revoke(partition: number): void {
+    const state = this.#partitions.get(partition);
+    if (!state) return;
+    this.#partitions.delete(partition);
+    for (const id of state.sagas.keys()) this.#partitionOf.delete(id);
+  }
+
+  /** Owned partitions, active or suspended. */
+  partitions(): number[] {
+    return [...this.#partitions.keys()].sort((a, b) => a - b);
+  }
+
+  /** Whether the saga's partition is owned and working (not suspended by a rebalance). */
+  mayAct(reservationId: string): boolean {
+    const partition = this.#partitionOf.get(reservationId);
+    return partition !== undefined && this.#partitions.get(partition)!.owner.active;
   }
 
   get(reservationId: string): AllocationSaga | undefined {
-    return this.#sagas.get(reservationId);
+    const partition = this.#partitionOf.get(reservationId);
+    return partition === undefined ? undefined : this.#partitions.get(partition)!.sagas.get(reservationId);
   }
 
-  put(saga: AllocationSaga): void {
-    this.#remember(saga, this.#now());
-    this.#dirty.set(SAGA_KEY + saga.reservationId, { key: SAGA_KEY + saga.reservationId, value: JSON.stringify(saga) });
+  /** `partition`: where a new saga goes (its SKU's events' partition); a known saga stays where it is. */
+  put(saga: AllocationSaga, partition?: number): void {
+    const p = this.#partitionOf.get(saga.reservationId) ?? partition;
+    if (p === undefined || !this.#partitions.has(p)) throw new Error(`saga ${saga.reservationId} belongs to no partition this replica owns`);
+    this.#remember(p, saga, this.#now());
+    this.#partitions.get(p)!.dirty.set(SAGA_KEY + saga.reservationId, { topic: SAGAS_TOPIC, key: SAGA_KEY + saga.reservationId, value: JSON.stringify(saga) });
   }
 
-  /** The sagas in flight and those finished within the retention. */
-  all(): IterableIterator<AllocationSaga> {
-    return this.#sagas.values();
+  /** The sagas in flight and those finished within the retention, of every owned partition. */
+  *all(): IterableIterator<AllocationSaga> {
+    for (const partition of this.#partitions.values()) yield* partition.sagas.values();
   }
 
   get size(): number {
-    return this.#sagas.size;
+    let size = 0;
+    for (const partition of this.#partitions.values()) size += partition.sagas.size;
+    return size;
   }
 
   /** Reservation ids of the sagas that may have a command due. */
   active(): string[] {
-    return [...this.#active];
+    return [...this.#partitions.values()].flatMap((partition) => [...partition.active]);
   }
 
   countByPhase(): Record<SagaPhase, number> {
     const counts = { allocating: 0, confirming: 0, releasing: 0, cancelling: 0, allocated: 0, done: 0, stuck: 0 };
-    for (const saga of this.#sagas.values()) counts[saga.phase]++;
+    for (const saga of this.all()) counts[saga.phase]++;
     return counts;
   }
 
   /**
    * Retires the sagas finished more than the retention ago: forgotten now, tombstoned at the next
-   * flush. Answers how many. The queue is in finishing order, so this stops at the first one kept.
+   * commit. Answers how many. Each queue is in finishing order, so this stops at the first one kept.
    */
   retire(): number {
     const cutoff = this.#now() - this.#retentionMs;
     let retired = 0;
-    for (const [reservationId, finishedAt] of this.#finished) {
-      if (finishedAt > cutoff) break;
-      this.#forget(reservationId);
-      this.#dirty.set(SAGA_KEY + reservationId, { key: SAGA_KEY + reservationId, value: null });
-      retired++;
+    for (const partition of this.#partitions.values()) {
+      for (const [reservationId, finishedAt] of partition.finished) {
+        if (finishedAt > cutoff) break;
+        this.#forget(partition, reservationId);
+        partition.dirty.set(SAGA_KEY + reservationId, { topic: SAGAS_TOPIC, key: SAGA_KEY + reservationId, value: null });
+        retired++;
+      }
     }
     return retired;
   }
 
-  /** The saga consumer's checkpoint per SKU, flushed with the sagas it produced. */
-  readonly versions: VersionStore = {
-    get: async (sku) => this.#versions.get(sku) ?? 0,
-    set: async (sku, version) => {
-      this.#versions.set(sku, version);
-      this.#dirty.set(CURSOR_KEY + sku, { key: CURSOR_KEY + sku, value: String(version) });
-    },
-  };
+  /** The saga consumer's checkpoint per SKU of one partition, committed with the sagas it produced. */
+  versionsOf(partition: number): VersionStore {
+    const state = () => {
+      const p = this.#partitions.get(partition);
+      if (!p) throw new Error(`partition ${partition} is not owned here`);
+      return p;
+    };
+    return {
+      get: async (sku) => state().versions.get(sku) ?? 0,
+      set: async (sku, version) => {
+        const p = state();
+        p.versions.set(sku, version);
+        p.dirty.set(CURSOR_KEY + sku, { topic: SAGAS_TOPIC, key: CURSOR_KEY + sku, value: String(version) });
+      },
+    };
+  }
 
-  /** Writes what changed since the last flush; concurrent calls are serialised and none returns before its changes are durable. */
-  flush(): Promise<void> {
-    this.#flushing = this.#flushing.catch(() => undefined).then(() => this.#write());
-    return this.#flushing;
+  /**
+   * Commits what changed in one partition (with the input's next offset when a batch is done), or
+   * in every owned partition. Commits of a partition are serialised; none resolves before its
+   * changes are durable. A failed commit's changes wait for the next one (newer ones win).
+   */
+  async flush(partition?: number, nextOffset?: string): Promise<void> {
+    const targets = partition === undefined ? [...this.#partitions.keys()] : [partition];
+    await Promise.all(targets.map((p) => this.#commit(p, nextOffset)));
   }
 
   get pendingWrites(): number {
-    return this.#dirty.size;
+    let pending = 0;
+    for (const partition of this.#partitions.values()) pending += partition.dirty.size;
+    return pending;
   }
 
-  async #write(): Promise<void> {
-    if (this.#dirty.size === 0) return;
-    const batch = this.#dirty;
-    this.#dirty = new Map();
-    try {
-      // Sagas first, cursors after: a cursor must never be durable without the sagas it covers
-      // (one append may reach some partitions and not others). Tombstones last: a retired saga
-      // must not vanish before the cursor past its events is durable, or its events, read
-      // again after a crash, would start it over.
-      const records = [...batch.values()];
-      const sagas = records.filter((r) => r.key.startsWith(SAGA_KEY) && r.value !== null);
-      const cursors = records.filter((r) => r.key.startsWith(CURSOR_KEY));
-      const tombstones = records.filter((r) => r.key.startsWith(SAGA_KEY) && r.value === null);
-      for (const group of [sagas, cursors, tombstones]) if (group.length > 0) await this.#log.append(SAGAS_TOPIC, group);
-    } catch (error) {
-      // Newer changes made meanwhile win over the failed batch's.
-      this.#dirty = new Map([...batch, ...this.#dirty]);
-      throw error;
-    }
+  #commit(p: number, nextOffset: string | undefined): Promise<void> {
+    const partition = this.#partitions.get(p);
+    if (!partition) return Promise.resolve();
+    const run = partition.committing.catch(() => undefined).then(async () => {
+      if (partition.dirty.size === 0 && nextOffset === undefined) return;
+      const batch = partition.dirty;
+      partition.dirty = new Map();
+      try {
+        await partition.owner.commit([...batch.values()], nextOffset);
+      } catch (error) {
+        partition.dirty = new Map([...batch, ...partition.dirty]);
+        throw error;
+      }
+    });
+    partition.committing = run;
+    return run;
   }
 
-  /** `now` is when the change happened; null when loading, where a finished saga's own last update dates it. */
-  #remember(saga: AllocationSaga, now: number | null): void {
+  /** `now` is when the change happened; null when restoring, where a finished saga's own last update dates it. */
+  #remember(p: number, saga: AllocationSaga, now: number | null): void {
+    const partition = this.#partitions.get(p)!;
     const id = saga.reservationId;
-    this.#sagas.set(id, saga);
-    if (RESTING.has(saga.phase)) this.#active.delete(id);
-    else this.#active.add(id);
-    if (!isFinished(saga)) this.#finished.delete(id);
-    else if (!this.#finished.has(id)) this.#finished.set(id, now ?? saga.updatedAt);
+    partition.sagas.set(id, saga);
+    this.#partitionOf.set(id, p);
+    if (RESTING.has(saga.phase)) partition.active.delete(id);
+    else partition.active.add(id);
+    if (!isFinished(saga)) partition.finished.delete(id);
+    else if (!partition.finished.has(id)) partition.finished.set(id, now ?? saga.updatedAt);
   }
 
-  #forget(reservationId: string): void {
-    this.#sagas.delete(reservationId);
-    this.#active.delete(reservationId);
-    this.#finished.delete(reservationId);
+  #forget(partition: Partition, reservationId: string): void {
+    partition.sagas.delete(reservationId);
+    partition.active.delete(reservationId);
+    partition.finished.delete(reservationId);
+    this.#partitionOf.delete(reservationId);
   }
 }

@@ -9,7 +9,7 @@ import { EVENTS_TOPIC, SAGAS_TOPIC, TOPICS } from '../../bridge/eventLog/topics'
 import { createMetrics } from '../../bridge/metrics';
 import type { Executor } from '../../bridge/saga/executor';
 import { startSagaRunner } from '../../bridge/saga/runner';
-import { SagaStore } from '../../bridge/saga/store';
+import { SagaStore, type SagaStoreOptions } from '../../bridge/saga/store';
 import { decideSaga, type AllocationSaga, type SagaCommand } from '../../src/domain/allocation';
 import { waitFor } from './eventLog.contract';
 
@@ -22,6 +22,24 @@ let dir: string;
 beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'saga-store-'))));
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
+/** A store restored as the saga runner restores one: the log's owner of partition 0 and that partition's records. */
+async function load(log: EmbeddedEventLog, options: SagaStoreOptions): Promise<SagaStore> {
+  const store = new SagaStore(options);
+  await log.subscribeOwned({
+    groupId: 'saga-store-spec',
+    topic: EVENTS_TOPIC,
+    fromBeginning: true,
+    stateTopics: [SAGAS_TOPIC],
+    endpoint: 'http://127.0.0.1:1',
+    onAssigned: async (owner, restored) => store.restore(owner, restored),
+    onSuspended: () => undefined,
+    onResumed: () => undefined,
+    onRevoked: () => undefined,
+    onBatch: async () => undefined,
+  });
+  return store;
+}
+
 async function openLog(name: string): Promise<EmbeddedEventLog> {
   const log = new EmbeddedEventLog(join(dir, name), { pollMs: 20 });
   await log.ensureTopics(TOPICS);
@@ -31,23 +49,23 @@ async function openLog(name: string): Promise<EmbeddedEventLog> {
 describe('saga store', () => {
   it('a reloaded store has the latest state of every saga and the consumer versions that were flushed', async () => {
     const log = await openLog('roundtrip');
-    const store = await SagaStore.load(log, { retentionMs: RETENTION_MS });
-    store.put(saga('a'));
-    store.put(saga('b'));
-    await store.versions.set('S-1', 4);
+    const store = await load(log, { retentionMs: RETENTION_MS });
+    store.put(saga('a'), 0);
+    store.put(saga('b'), 0);
+    await store.versionsOf(0).set('S-1', 4);
     await store.flush();
     const allocated = { ...saga('a'), phase: 'allocated' as const, allocationId: 'alloc_1', nextAttemptAt: null };
-    store.put(allocated);
+    store.put(allocated, 0);
     await store.flush();
-    store.put({ ...saga('c') }); // not flushed: a crash now loses it, and its event is read again
+    store.put({ ...saga('c') }, 0); // not flushed: a crash now loses it, and its event is read again
     await log.close();
 
     const reopened = new EmbeddedEventLog(join(dir, 'roundtrip'));
-    const loaded = await SagaStore.load(reopened, { retentionMs: RETENTION_MS });
+    const loaded = await load(reopened, { retentionMs: RETENTION_MS });
     expect(loaded.get('a')).toEqual(allocated);
     expect(loaded.get('b')).toEqual(saga('b'));
     expect(loaded.get('c')).toBeUndefined();
-    expect(await loaded.versions.get('S-1')).toBe(4);
+    expect(await loaded.versionsOf(0).get('S-1')).toBe(4);
     expect(loaded.active().sort()).toEqual(['b']);
     expect(loaded.countByPhase()).toMatchObject({ allocating: 1, allocated: 1 });
     // The latest record per key, keyed for compaction.
@@ -58,12 +76,12 @@ describe('saga store', () => {
   it('a failed flush keeps its changes for the next one', async () => {
     const log = new EmbeddedEventLog(join(dir, 'failing'));
     await log.ensureTopics(TOPICS.filter((t) => t.name !== SAGAS_TOPIC));
-    const store = await SagaStore.load(log, { retentionMs: RETENTION_MS }).catch(() => null);
+    const store = await load(log, { retentionMs: RETENTION_MS }).catch(() => null);
     expect(store).toBeNull(); // the topic must exist to load
 
     await log.ensureTopics(TOPICS);
-    const ok = await SagaStore.load(log, { retentionMs: RETENTION_MS });
-    ok.put(saga('x'));
+    const ok = await load(log, { retentionMs: RETENTION_MS });
+    ok.put(saga('x'), 0);
     await log.close();
     await expect(ok.flush()).rejects.toThrow();
     expect(ok.pendingWrites).toBe(1);
@@ -72,12 +90,12 @@ describe('saga store', () => {
   it('finished sagas (done, or allocated and completed) are retired after the retention: from memory, counts and the topic', async () => {
     const log = await openLog('retire');
     let now = 1_000_000;
-    const store = await SagaStore.load(log, { retentionMs: RETENTION_MS, now: () => now });
+    const store = await load(log, { retentionMs: RETENTION_MS, now: () => now });
     const done = { ...saga('done'), phase: 'done' as const, nextAttemptAt: null };
     const sold = { ...saga('sold'), phase: 'allocated' as const, completed: true, allocationId: 'w1', nextAttemptAt: null };
     const held = { ...saga('held'), phase: 'allocated' as const, completed: false, allocationId: 'w2', nextAttemptAt: null };
-    for (const s of [done, sold, held, saga('live')]) store.put(s);
-    await store.versions.set('S-1', 9);
+    for (const s of [done, sold, held, saga('live')]) store.put(s, 0);
+    await store.versionsOf(0).set('S-1', 9);
     await store.flush();
 
     now += RETENTION_MS - 1;
@@ -91,19 +109,19 @@ describe('saga store', () => {
     await log.close();
 
     const reopened = new EmbeddedEventLog(join(dir, 'retire'));
-    const loaded = await SagaStore.load(reopened, { retentionMs: RETENTION_MS, now: () => now });
+    const loaded = await load(reopened, { retentionMs: RETENTION_MS, now: () => now });
     expect([...loaded.all()].map((s) => s.reservationId).sort()).toEqual(['held', 'live']);
-    expect(await loaded.versions.get('S-1')).toBe(9);
+    expect(await loaded.versionsOf(0).get('S-1')).toBe(9);
     expect((await reopened.readAll(SAGAS_TOPIC)).map((r) => r.key).sort()).toEqual(['cursor:S-1', 'saga:held', 'saga:live']);
     await reopened.close();
   });
 
   it('a saga that finished long before a restart is retired right after the load', async () => {
     const log = await openLog('stale');
-    const store = await SagaStore.load(log, { retentionMs: RETENTION_MS, now: () => 1_000 });
-    store.put({ ...saga('old'), phase: 'done', nextAttemptAt: null, updatedAt: 1_000 });
+    const store = await load(log, { retentionMs: RETENTION_MS, now: () => 1_000 });
+    store.put({ ...saga('old'), phase: 'done', nextAttemptAt: null, updatedAt: 1_000 }, 0);
     await store.flush();
-    const loaded = await SagaStore.load(log, { retentionMs: RETENTION_MS, now: () => 1_000 + RETENTION_MS });
+    const loaded = await load(log, { retentionMs: RETENTION_MS, now: () => 1_000 + RETENTION_MS });
     expect(loaded.retire()).toBe(1);
     expect(loaded.size).toBe(0);
     await log.close();
@@ -154,11 +172,11 @@ describe('saga runner over a long history', () => {
 
   async function start(name: string, clock: { now: number }) {
     const log = await openLog(name);
-    const store = await SagaStore.load(log, { retentionMs: RETENTION_MS, now: () => clock.now });
+    const store = new SagaStore({ retentionMs: RETENTION_MS, now: () => clock.now });
     const metrics = createMetrics();
     const wms = fakeExecutor();
     const runner = await startSagaRunner({
-      log, store, edge, execute: wms.execute, policy, concurrency: 64, metrics, logger: pino({ level: 'silent' }), now: () => clock.now,
+      log, store, edge, execute: wms.execute, policy, concurrency: 64, metrics, logger: pino({ level: 'silent' }), now: () => clock.now, endpoint: 'http://127.0.0.1:1',
     });
     return { log, store, metrics, wms, runner };
   }
@@ -229,8 +247,8 @@ describe('saga runner over a long history', () => {
       await waitFor(() => store.size === 0, 'retired again', 10_000);
       const cancels = wms.issued.filter((c) => c.type === 'Cancel').length;
       await log.append(EVENTS_TOPIC, asRecords([released('R-1', 5, 'bought', 2, 'wms_rejected')]));
-      for (let i = 0; i < 200 && (await store.versions.get('R-1')) < 5; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(await store.versions.get('R-1')).toBe(5);
+      for (let i = 0; i < 200 && (await store.versionsOf(0).get('R-1')) < 5; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await store.versionsOf(0).get('R-1')).toBe(5);
       expect(store.get('bought')).toBeUndefined();
       expect(wms.issued.filter((c) => c.type === 'Cancel').length).toBe(cancels);
     } finally {

@@ -32,6 +32,8 @@ function partialSnapshotsLog(inner: EventLog) {
   const wrapped: EventLog = {
     ensureTopics: (specs) => inner.ensureTopics(specs),
     subscribe: (options) => inner.subscribe(options),
+    subscribeOwned: (options) => inner.subscribeOwned(options),
+    groupMembers: (groupId, topic) => inner.groupMembers(groupId, topic),
     readAll: (topic) => inner.readAll(topic),
     endOffsets: (topic) => inner.endOffsets(topic),
     health: () => inner.health(),

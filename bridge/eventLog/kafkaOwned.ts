@@ -1,0 +1,371 @@
+import { AssignerProtocol, PartitionAssigners, type Admin, type Consumer, type Kafka, type PartitionAssigner, type Producer } from 'kafkajs';
+import type { Logger } from '../logger';
+import { OwnershipLostError } from './errors';
+import type { ConsumedRecord, GroupMember, OwnedSubscribe, PartitionOwner, StateRecord, Subscription } from './port';
+
+/**
+ * Partition-owned state on Kafka, as Kafka Streams does it with exactly-once (docs/adr/0001):
+ * one transactional producer per input partition, its id derived from the group, topic and
+ * partition, so the replica that is assigned a partition fences every earlier owner when it
+ * initialises the producer (Kafka aborts the old owner's open transaction and refuses its later
+ * ones). Only then is the partition's state read back (committed records only) and its batches
+ * delivered; each commit carries the state records and the input offset in one transaction.
+ */
+
+/** A dead replica leaves the group after this: the bound on how long its partitions wait for a new owner. */
+const SESSION_TIMEOUT_MS = 10_000;
+const HEARTBEAT_INTERVAL_MS = 1_000;
+const REBALANCE_TIMEOUT_MS = 20_000;
+/** A transaction a dead owner left open is aborted by the broker after this, if no new owner fenced it first. */
+const TRANSACTION_TIMEOUT_MS = 15_000;
+const HEARTBEAT_WHILE_HANDLING_MS = 2_000;
+/** One produce request per chunk: a partition's record batch must stay under the topic's 1 MiB limit. */
+const MAX_CHUNK_BYTES = 512 * 1024;
+const RESTART_MAX_MS = 30_000;
+const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+
+export type OwnedGroupDeps = {
+  kafka: Kafka;
+  logger: Logger;
+  maxBytes: number;
+  /** Committed records of the state topics' given partitions (read_committed), compacted. */
+  readState: (topic: string, partitions: ReadonlySet<number>) => Promise<ConsumedRecord[]>;
+};
+
+/** The stable transactional id of a partition's owner: the same on every replica, so the newest fences the rest. */
+export const transactionalIdOf = (groupId: string, topic: string, partition: number) => `${groupId}.${topic}.${partition}`;
+
+/** The group's round-robin assignment, with this replica's endpoint in its member metadata for the others to find. */
+function advertising(endpoint: string): PartitionAssigner {
+  return (config) => {
+    const roundRobin = PartitionAssigners.roundRobin(config);
+    return {
+      name: 'InventoryRoundRobin',
+      version: 0,
+      assign: (group) => roundRobin.assign(group),
+      protocol: ({ topics }) => ({
+        name: 'InventoryRoundRobin',
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.from(endpoint) }),
+      }),
+    };
+  };
+}
+
+/** Members of a stable group with what they advertised and own; none while it rebalances. */
+export async function describeMembers(admin: Admin, groupId: string, topic: string): Promise<GroupMember[]> {
+  const { groups } = await admin.describeGroups([groupId]);
+  const group = groups[0];
+  if (!group || group.state !== 'Stable') return [];
+  return group.members.map((member) => {
+    const metadata = AssignerProtocol.MemberMetadata.decode(member.memberMetadata);
+    const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+    return {
+      memberId: member.memberId,
+      endpoint: metadata?.userData.toString() ?? '',
+      partitions: [...(assignment?.assignment[topic] ?? [])].sort((a, b) => a - b),
+    };
+  });
+}
+
+class TransactionalOwner implements PartitionOwner {
+  #suspended = false;
+  #lost = false;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly partition: number,
+    readonly producer: Producer,
+    private readonly groupId: string,
+    private readonly topic: string,
+    private readonly broken: (partition: number, error: unknown) => void,
+  ) {}
+
+  get active(): boolean {
+    return !this.#suspended && !this.#lost;
+  }
+
+  suspend(suspended: boolean): void {
+    this.#suspended = suspended;
+  }
+
+  lose(): void {
+    this.#lost = true;
+  }
+
+  commit(records: readonly StateRecord[], nextOffset?: string): Promise<void> {
+    const run = this.#chain.catch(() => undefined).then(() => this.#commit(records, nextOffset));
+    this.#chain = run;
+    return run;
+  }
+
+  /** While suspended the owner still commits: no one else owns the partition until a new owner fences it. */
+  async #commit(records: readonly StateRecord[], nextOffset: string | undefined): Promise<void> {
+    if (this.#lost) throw new OwnershipLostError(this.partition);
+    if (records.length === 0 && nextOffset === undefined) return;
+    const transaction = await this.producer.transaction();
+    try {
+      for (const chunk of chunks(records)) {
+        await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic(chunk, this.partition)].map(([topic, messages]) => ({ topic, messages })) });
+      }
+      if (nextOffset !== undefined) {
+        await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic: this.topic, partitions: [{ partition: this.partition, offset: nextOffset }] }] });
+      }
+      await transaction.commit();
+    } catch (error) {
+      const aborted = await transaction.abort().then(
+        () => true,
+        () => false,
+      );
+      if (isFenced(error)) {
+        this.#lost = true;
+        this.broken(this.partition, error);
+        throw new OwnershipLostError(this.partition, { cause: error });
+      }
+      // A producer that could not even abort is in no known state: the membership starts over.
+      if (!aborted) {
+        this.#lost = true;
+        this.broken(this.partition, error);
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * One replica's membership of an owned group: a consumer whose assignment decides what it owns.
+ * A rebalance suspends every partition at once (before this member rejoins, so the old owner
+ * stops before the new one starts); the join that follows resumes the kept ones, fences and
+ * restores the new ones and forgets the lost ones. A producer that is fenced or broken ends the
+ * membership: it rejoins as a new member, the way Kafka Streams handles a migrated task.
+ */
+export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscribe): Promise<Subscription> {
+  const log = deps.logger.child({ component: 'owned-group', groupId: options.groupId });
+  const owners = new Map<number, TransactionalOwner>();
+  /** Partitions being acquired: their batches wait for these. */
+  const acquiring = new Map<number, Promise<TransactionalOwner | null>>();
+  let consumer: Consumer | null = null;
+  let stopping = false;
+  let restarting: Promise<void> | null = null;
+  let generation = 0;
+  /** One acquisition at a time: two producers of one transactional id in this process would fence each other. */
+  let acquisitions: Promise<unknown> = Promise.resolve();
+
+  const suspendAll = (why: string) => {
+    for (const owner of owners.values()) {
+      if (!owner.active) continue;
+      owner.suspend(true);
+      options.onSuspended(owner.partition);
+    }
+    if (owners.size > 0) log.info({ partitions: [...owners.keys()], why }, 'partitions suspended');
+  };
+
+  const revoke = async (partition: number) => {
+    const owner = owners.get(partition);
+    if (!owner) return;
+    owners.delete(partition);
+    owner.suspend(true);
+    owner.lose();
+    options.onRevoked(partition);
+    await owner.producer.disconnect().catch(() => undefined);
+  };
+
+  const revokeAll = async () => {
+    acquiring.clear();
+    await Promise.all([...owners.keys()].map(revoke));
+  };
+
+  /** Fences the earlier owners of `partitions` and restores their state, then hands them over. */
+  const acquire = async (partitions: number[], joined: number) => {
+    const fenced = await Promise.all(
+      partitions.map(async (partition) => {
+        const producer = deps.kafka.producer({
+          transactionalId: transactionalIdOf(options.groupId, options.topic, partition),
+          idempotent: true,
+          maxInFlightRequests: 1,
+          transactionTimeout: TRANSACTION_TIMEOUT_MS,
+        });
+        await producer.connect();
+        // The first transaction initialises the producer id: the broker bumps the epoch (fencing
+        // every earlier owner) and aborts whatever transaction the last owner left open.
+        await (await producer.transaction()).commit();
+        return producer;
+      }),
+    );
+    const wanted = new Set(partitions);
+    const restored = (await Promise.all(options.stateTopics.map((topic) => deps.readState(topic, wanted)))).flat();
+    const acquired: TransactionalOwner[] = [];
+    for (const [i, partition] of partitions.entries()) {
+      const owner = new TransactionalOwner(partition, fenced[i]!, options.groupId, options.topic, onBroken);
+      if (joined !== generation || stopping) {
+        await owner.producer.disconnect().catch(() => undefined);
+        continue;
+      }
+      owners.set(partition, owner);
+      await options.onAssigned(
+        owner,
+        restored.filter((r) => r.partition === partition),
+      );
+      acquired.push(owner);
+    }
+    log.info({ partitions, records: restored.length }, 'partitions acquired');
+    return acquired;
+  };
+
+  const onJoin = (assigned: number[]) => {
+    const joined = ++generation;
+    const wanted = new Set(assigned);
+    const kept = [...owners.keys()].filter((p) => wanted.has(p));
+    const lost = [...owners.keys()].filter((p) => !wanted.has(p));
+    const gained = assigned.filter((p) => !owners.has(p));
+    for (const partition of lost) void revoke(partition);
+    if (lost.length > 0) log.info({ partitions: lost }, 'partitions revoked');
+    for (const partition of kept) {
+      owners.get(partition)!.suspend(false);
+      options.onResumed(partition);
+    }
+    if (kept.length > 0) log.info({ partitions: kept }, 'partitions resumed');
+    if (gained.length === 0) return;
+    const acquisition = acquisitions.then(() => acquire(gained, joined)).catch((error: unknown) => {
+      log.error({ err: error, partitions: gained }, 'partitions could not be acquired: rejoining');
+      onBroken(gained[0]!, error);
+      return [] as TransactionalOwner[];
+    });
+    acquisitions = acquisition;
+    for (const partition of gained) acquiring.set(partition, acquisition.then((owners) => owners.find((o) => o.partition === partition) ?? null));
+  };
+
+  const ownerOf = async (partition: number): Promise<TransactionalOwner | null> => {
+    const owner = owners.get(partition);
+    if (owner) return owner;
+    return (await acquiring.get(partition)) ?? null;
+  };
+
+  function onBroken(partition: number, error: unknown): void {
+    if (stopping || restarting) return;
+    log.warn({ err: error, partition }, 'partition ownership lost or its producer broke: rejoining the group');
+    restarting = (async () => {
+      for (let attempt = 0; !stopping; attempt++) {
+        try {
+          suspendAll('rejoining');
+          await consumer?.disconnect().catch(() => undefined);
+          await revokeAll();
+          if (stopping) return;
+          consumer = await run();
+          return;
+        } catch (retryError) {
+          log.warn({ err: retryError, attempt }, 'could not rejoin the group; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(RESTART_MAX_MS, 500 * 2 ** attempt)));
+        }
+      }
+    })().finally(() => (restarting = null));
+  }
+
+  async function run(): Promise<Consumer> {
+    const member = deps.kafka.consumer({
+      groupId: options.groupId,
+      maxBytes: deps.maxBytes,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
+      partitionAssigners: [advertising(options.endpoint)],
+      retry: { retries: 10 },
+    });
+    // Emitted synchronously before this member rejoins: the old owner stops before a new one starts.
+    member.on(member.events.REBALANCING, () => suspendAll('rebalancing'));
+    member.on(member.events.GROUP_JOIN, ({ payload }) => onJoin(payload.memberAssignment[options.topic] ?? []));
+    member.on(member.events.CRASH, ({ payload }) => {
+      // Restarted or not, this member left the group: another may own its partitions before it rejoins.
+      suspendAll('consumer crashed');
+      if (!payload.restart) onBroken(-1, payload.error);
+    });
+    await member.connect();
+    try {
+      await member.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
+      await member.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        // eslint-disable-next-line @typescript-eslint/unbound-method
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+          const owner = await ownerOf(batch.partition);
+          // Not (or no longer) ours: nothing is resolved, and the next owner reads it from the committed offset.
+          if (!owner?.active || batch.messages.length === 0) return;
+          const records: ConsumedRecord[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            timestamp: Number(m.timestamp),
+            key: m.key?.toString() ?? '',
+            value: m.value?.toString() ?? '',
+            headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          }));
+          const beating = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_WHILE_HANDLING_MS);
+          try {
+            for (let attempt = 0; isRunning() && !isStale() && owner.active; attempt++) {
+              try {
+                await options.onBatch(records, owner);
+                resolveOffset(batch.lastOffset());
+                return;
+              } catch (error) {
+                if (error instanceof OwnershipLostError) return;
+                log.warn({ err: error, partition: batch.partition }, 'batch handler failed; retrying');
+                await new Promise((r) => setTimeout(r, Math.min(2_000, 200 * 2 ** attempt)));
+                await heartbeat().catch(() => undefined);
+              }
+            }
+          } finally {
+            clearInterval(beating);
+          }
+        },
+      });
+    } catch (error) {
+      await member.disconnect().catch(() => undefined);
+      throw error;
+    }
+    return member;
+  }
+
+  consumer = await run();
+  return {
+    stop: async () => {
+      stopping = true;
+      await restarting;
+      suspendAll('stopping');
+      await consumer?.disconnect().catch(() => undefined);
+      await Promise.all([...acquiring.values()].map((a) => a.catch(() => null)));
+      await revokeAll();
+    },
+  };
+}
+
+function isFenced(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (FENCED.has(String((e as { type?: unknown }).type))) return true;
+  }
+  return false;
+}
+
+function byTopic(records: readonly StateRecord[], partition: number): Map<string, { key: string; value: string | null; headers?: Record<string, string>; partition: number }[]> {
+  const topics = new Map<string, { key: string; value: string | null; headers?: Record<string, string>; partition: number }[]>();
+  for (const { topic, key, value, headers } of records) {
+    let messages = topics.get(topic);
+    if (!messages) topics.set(topic, (messages = []));
+    messages.push({ key, value, headers, partition });
+  }
+  return topics;
+}
+
+function* chunks(records: readonly StateRecord[]): Generator<StateRecord[]> {
+  let chunk: StateRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = 64 + record.key.length + (record.value?.length ?? 0) * 3;
+    if (chunk.length > 0 && bytes + size > MAX_CHUNK_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(record);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
