@@ -6,7 +6,8 @@ import type { RunningSagas } from './saga';
 import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
 import type { EventLog } from './eventLog/port';
-import { DLQ_TOPIC, TOPICS } from './eventLog/topics';
+import { DLQ_TOPIC, EVENTS_TOPIC, TOPICS } from './eventLog/topics';
+import { SAGA_GROUP } from './saga/runner';
 import { dashboardPage } from './dashboard/page';
 import { adminRoutes, type Reachability } from './http/admin';
 import { createBridgeApp, type ComponentState } from './http/app';
@@ -26,6 +27,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const edge = createEdgeClient(config.EDGE_URL, config.INTERNAL_SECRET);
   // Started once listening, when the address other replicas forward saga lookups to is known.
   let sagas: Background<RunningSagas> | null = null;
+  let endpoint: string | null = null;
   const snapshotter =
     config.SNAPSHOTS === 'on'
       ? startWithRetry(
@@ -50,7 +52,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const app = createBridgeApp({ log, secrets, metrics, logger, components: () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders) }) });
   app.route(
     '/admin',
-    adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, metrics, sagas: () => sagas?.current() ?? null, orders: () => orders?.current() ?? null, wmsHealth: () => wmsReachable(config.WMS_URL) }),
+    adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, metrics, sagas: () => sagas?.current() ?? null, sagaGroup: { members: () => log.groupMembers(SAGA_GROUP, EVENTS_TOPIC), self: () => endpoint }, orders: () => orders?.current() ?? null, wmsHealth: () => wmsReachable(config.WMS_URL) }),
   );
   app.route('/dashboard', dashboardPage());
   const server = await listen(app.fetch, config.BRIDGE_HOST, config.BRIDGE_PORT);
@@ -58,8 +60,8 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const port = typeof address === 'object' && address ? address.port : config.BRIDGE_PORT;
   const url = `http://${config.BRIDGE_HOST}:${port}`;
   // Loaded only when on: the WMS client's SOAP and XML stack is ~5 MiB of heap a bridge without sagas never uses.
+  endpoint = config.BRIDGE_ADVERTISED_URL ?? url;
   if (config.SAGA === 'on') {
-    const endpoint = config.BRIDGE_ADVERTISED_URL ?? url;
     sagas = startWithRetry('sagas', async () => (await import('./saga')).startSagas(config, log, edge, metrics, logger, endpoint), (running) => running.runner.stop(), logger);
   }
   logger.info({ url, log: (await log.health()).detail, saga: config.SAGA }, 'bridge listening');

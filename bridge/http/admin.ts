@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { SAGA_PHASES, type AllocationSaga } from '../../src/domain/allocation';
 import type { EdgeClient } from '../edge/client';
-import type { EventLog } from '../eventLog/port';
+import type { EventLog, GroupMember } from '../eventLog/port';
 import type { Logger } from '../logger';
 import { projectionRoutes } from './adminProjections';
 import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
@@ -12,6 +11,7 @@ import type { SagaStore } from '../saga/store';
 import { dashboardData } from '../dashboard/data';
 import type { Metrics } from '../metrics';
 import { adminKeyCheck } from './adminKey';
+import { sagaRoutes } from './adminSagas';
 import { bridgeErrorResponse } from './errors';
 
 export type Reachability = { ok: boolean; detail: string };
@@ -24,24 +24,21 @@ export type AdminDeps = {
   metrics: Metrics;
   /** The running sagas; null while they start, or when the bridge runs without them. */
   sagas: () => { store: SagaStore; runner: SagaRunner } | null;
+  /** The saga group's members; this replica's advertised endpoint (null until it listens). */
+  sagaGroup: { members: () => Promise<GroupMember[]>; self: () => string | null };
   /** The order view; null while it starts, or when the bridge runs without it. */
   orders: () => OrdersView | null;
   /** Whether the WMS answers, for `status`. */
   wmsHealth: () => Promise<Reachability>;
 };
 
-const SagaQuerySchema = z.object({
-  phase: z.enum(SAGA_PHASES).optional(),
-  sku: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(100_000).default(100),
-});
 const RequeueSchema = z.strictObject({ offsets: z.array(z.string()).optional() });
 
 /**
  * The operators' API behind the CLI: status, sagas, dead letters. Admin bearer keys (the same
  * `ADMIN_KEYS` as the Worker's), compared by digest in constant time.
  */
-export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: running, orders, wmsHealth }: AdminDeps) {
+export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: running, sagaGroup, orders, wmsHealth }: AdminDeps) {
   const isAdmin = adminKeyCheck(adminKeys);
   const app = new Hono();
 
@@ -51,6 +48,7 @@ export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: runn
   });
 
   app.route('/projections', projectionRoutes(log, edge, logger));
+  app.route('/', sagaRoutes({ local: running, ...sagaGroup }));
   app.route('/dashboard', dashboardData({ log, edge, metrics, causal: () => orders()?.causal() ?? null }));
 
   app.get('/status', async (c) => {
@@ -70,37 +68,6 @@ export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: runn
       code: 'order_retired',
       message: `checkout ${id} finished and was retired from the order view (ORDER_VIEW_RETENTION_SECONDS after it finished); the edge still answers for it`,
     });
-  });
-
-  app.get('/sagas', (c) => {
-    const sagas = running();
-    if (!sagas) return bridgeErrorResponse(c, { code: 'sagas_disabled' });
-    const query = SagaQuerySchema.safeParse(c.req.query());
-    if (!query.success) return bridgeErrorResponse(c, invalid(query.error));
-    const { phase, sku, limit } = query.data;
-    const matching = [...sagas.store.all()].filter((s) => (!phase || s.phase === phase) && (!sku || s.sku === sku));
-    matching.sort((a, b) => a.startedAt - b.startedAt);
-    return c.json({ total: matching.length, sagas: matching.slice(0, limit) });
-  });
-
-  app.get('/sagas/:id', (c) => {
-    const saga = running()?.store.get(c.req.param('id'));
-    return saga ? c.json(saga) : bridgeErrorResponse(c, { code: 'saga_not_found' });
-  });
-
-  app.post('/sagas/:id/retry', (c) => {
-    const id = c.req.param('id');
-    const sagas = running();
-    if (!sagas?.runner.retry(id)) return bridgeErrorResponse(c, { code: 'saga_not_found' });
-    return c.json(sagas.store.get(id) as AllocationSaga);
-  });
-
-  app.get('/skus', (c) => {
-    const sagas = running();
-    if (!sagas) return bridgeErrorResponse(c, { code: 'sagas_disabled' });
-    const skus = new Map<string, number>();
-    for (const saga of sagas.store.all()) skus.set(saga.sku, (skus.get(saga.sku) ?? 0) + 1);
-    return c.json({ skus: [...skus].map(([sku, count]) => ({ sku, sagas: count })).sort((a, b) => a.sku.localeCompare(b.sku)) });
   });
 
   app.get('/dlq', async (c) => {

@@ -11,6 +11,7 @@ export type BridgeError =
   | { code: 'unauthorized' }
   | { code: 'saga_not_found' }
   | { code: 'sagas_disabled' }
+  | { code: 'group_unavailable'; message: string; retryAfterSeconds: number }
   | { code: 'rebuild_running' }
   | { code: 'order_not_found' }
   | { code: 'order_retired'; message: string }
@@ -27,6 +28,7 @@ const STATUS: Record<BridgeError['code'], ContentfulStatusCode> = {
   unauthorized: 401,
   saga_not_found: 404,
   sagas_disabled: 409,
+  group_unavailable: 503,
   rebuild_running: 409,
   order_not_found: 404,
   order_retired: 404,
@@ -57,6 +59,6 @@ export function bridgeErrorResponse(c: Context, error: BridgeError) {
           : 'message' in error
             ? { code: error.code, message: error.message }
             : { code: error.code, message: FIXED_MESSAGE[error.code] };
-  if (error.code === 'overloaded') c.header('retry-after', String(error.retryAfterSeconds));
+  if (error.code === 'overloaded' || error.code === 'group_unavailable') c.header('retry-after', String(error.retryAfterSeconds));
   return c.json({ error: body }, STATUS[error.code]);
 }

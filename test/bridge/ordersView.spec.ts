@@ -109,6 +109,7 @@ describe('order view retention', () => {
       adminKeys: ['ops'],
       metrics: createMetrics(),
       sagas: () => null,
+      sagaGroup: { members: async () => [], self: () => null },
       orders: () => view,
       wmsHealth: async () => ({ ok: true, detail: 'test' }),
     });
