@@ -3,14 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AllocationSaga } from '../../src/domain/allocation';
-import type { Reservation } from '../../src/domain/sku';
-import { createWmsClient, type WmsClient, type WmsRecord } from '../../bridge/wms/client';
+import { createWmsClient, type WmsClient } from '../../bridge/wms/client';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from './support/processes';
-import { objectLog, pool, reservationsOf, waitFor } from './support/system';
-import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
+import { names, sagaSystem } from './support/sagaSystem';
+import { pool, reservationsOf, waitFor } from './support/system';
+import { ADMIN_KEY, startWorker } from './support/worker';
 
 /**
  * The WMS saga for real: the Worker in workerd, the bridge process on a real Kafka broker, and the
@@ -69,104 +68,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-const edge = (path: string, method: string, key: string, body?: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${worker.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
-async function setStock(sku: string, onHand: number) {
-  expect((await edge(`/v1/admin/skus/${sku}/stock`, 'PUT', ADMIN_KEY, { onHand })).status).toBe(200);
-}
-
-async function reserve(sku: string, customerId: string, qty = 1): Promise<string> {
-  const res = await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId, qty }, { 'idempotency-key': `${sku}-${customerId}` });
-  const body = (await res.json()) as { reservationId: string };
-  expect(res.status).toBe(201);
-  return body.reservationId;
-}
-
-async function cancel(sku: string, id: string, customerId: string) {
-  const res = await edge(`/v1/skus/${sku}/reservations/${id}?customerId=${customerId}`, 'DELETE', STOREFRONT_KEY);
-  await res.body?.cancel();
-}
-
-async function sagas(sku: string): Promise<AllocationSaga[]> {
-  const res = await fetch(`${bridge.url}/admin/sagas?sku=${sku}&limit=100000`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-  return ((await res.json()) as { sagas: AllocationSaga[] }).sagas;
-}
-
-const settled = (r: Reservation) => r.status === 'released' || r.allocation === 'allocated';
-
-/** Waits until every reservation of the SKUs is allocated or released and every saga is at rest. */
-async function waitSettled(skus: string[], expected: number, timeoutMs = 240_000) {
-  const unsettled = async () => {
-    const reservations = (await Promise.all(skus.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
-    const bySaga = new Map((await Promise.all(skus.map(sagas))).flat().map((s) => [s.reservationId, s]));
-    // A release the saga has not consumed yet (a buyer cancel right after the confirmation) is not settled.
-    const atRest = (r: Reservation) => {
-      const saga = bySaga.get(r.reservationId);
-      return r.status === 'released' ? saga?.phase === 'done' && saga.releasedAs !== null : saga?.phase === 'allocated';
-    };
-    return { count: reservations.length, left: reservations.filter((r) => !settled(r) || !atRest(r)).map((r) => ({ reservation: r, saga: bySaga.get(r.reservationId) })) };
-  };
-  try {
-    await waitFor(
-      'every reservation allocated or released, and its saga at rest having seen the same',
-      async () => {
-        const { count, left } = await unsettled();
-        return count === expected && left.length === 0;
-      },
-      timeoutMs,
-      500,
-    );
-  } catch (error) {
-    // Say which ones and where their sagas stand: a stuck saga is otherwise a bare timeout.
-    const { count, left } = await unsettled();
-    console.error(JSON.stringify({ reservations: count, expected, unsettled: left.length, first: left.slice(0, 5) }, null, 1));
-    throw error;
-  }
-}
-
-/** The invariant that matters: the warehouse holds exactly what the SKU objects consider allocated. */
-async function expectAgreement(skus: string[]) {
-  const records = new Map<string, WmsRecord>((await listDespiteFaults()).map((r) => [r.reservationId, r]));
-  for (const sku of skus) {
-    const log = await objectLog(worker.env.SKU, sku);
-    // Never rewritten: versions are 1..n without a hole.
-    expect(log.map((e) => e.version)).toEqual(log.map((_, i) => i + 1));
-    const confirmations = log.filter((e) => e.type === 'AllocationConfirmed').map((e) => (e.data as { reservationId: string }).reservationId);
-    expect(new Set(confirmations).size).toBe(confirmations.length);
-    for (const r of await reservationsOf(worker.env.SKU, sku)) {
-      const record = records.get(r.reservationId);
-      if (r.status !== 'released' && r.allocation === 'allocated') {
-        expect(record, r.reservationId).toMatchObject({ status: 'allocated', allocationId: r.allocationId, sku, qty: r.qty });
-      } else {
-        expect(r.status, r.reservationId).toBe('released');
-        if (record?.status === 'allocated') {
-          // Everything about it, to tell which path left the warehouse holding it.
-          const saga = await fetch(`${bridge.url}/admin/sagas/${r.reservationId}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } }).then((x) => x.json());
-          console.error(JSON.stringify({ reservation: r, record, saga }, null, 1));
-        }
-        expect(record?.status ?? 'none', r.reservationId).not.toBe('allocated');
-      }
-    }
-  }
-}
-
-/** The simulator's faults hit every operation, ListAllocations too: ask again until it answers. */
-async function listDespiteFaults(): Promise<WmsRecord[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await wms.list(5_000);
-    } catch (error) {
-      if (attempt === 20) throw error;
-    }
-  }
-}
-
-const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+const { setStock, reserve, cancel, waitSettled, expectAgreement } = sagaSystem({ worker: () => worker, bridgeUrl: () => bridge.url, wms: () => wms });
 
 describe('WMS saga over real SOAP and Kafka', () => {
   it('with 20% timeouts, 5% faults, duplicate and late replies: 2,000 reservations all end allocated or released, and the WMS agrees', async () => {
