@@ -5,7 +5,7 @@ import { startWithRetry, untilDone, type Background } from './background';
 import type { RunningSagas } from './saga';
 import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
-import type { EventLog } from './eventLog/port';
+import type { EventLog, Subscription } from './eventLog/port';
 import { DLQ_TOPIC, EVENTS_TOPIC, TOPICS } from './eventLog/topics';
 import { SAGA_GROUP } from './saga/runner';
 import { dashboardPage } from './dashboard/page';
@@ -25,18 +25,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const metrics = createMetrics();
   const secrets = parseSecrets(config.INTERNAL_SECRET);
   const edge = createEdgeClient(config.EDGE_URL, config.INTERNAL_SECRET);
-  // Started once listening, when the address other replicas forward saga lookups to is known.
+  // The group members start once listening, when the address the others reach this one at is known.
   let sagas: Background<RunningSagas> | null = null;
   let endpoint: string | null = null;
-  const snapshotter =
-    config.SNAPSHOTS === 'on'
-      ? startWithRetry(
-          'snapshotter',
-          () => startSnapshotter({ log, edge, logger: logger.child({ component: 'snapshotter' }), everyEvents: config.SNAPSHOT_EVERY_EVENTS, everyMs: 5_000 }),
-          (subscription) => subscription.stop(),
-          logger,
-        )
-      : null;
+  let snapshotter: Background<Subscription> | null = null;
   const orders =
     config.ORDERS === 'on'
       ? startWithRetry(
@@ -59,10 +51,20 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.BRIDGE_PORT;
   const url = `http://${config.BRIDGE_HOST}:${port}`;
-  // Loaded only when on: the WMS client's SOAP and XML stack is ~5 MiB of heap a bridge without sagas never uses.
-  endpoint = config.BRIDGE_ADVERTISED_URL ?? url;
+  const advertised = config.BRIDGE_ADVERTISED_URL ?? url;
+  endpoint = advertised;
+  snapshotter =
+    config.SNAPSHOTS === 'on'
+      ? startWithRetry(
+          'snapshotter',
+          () => startSnapshotter({ log, edge, logger: logger.child({ component: 'snapshotter' }), everyEvents: config.SNAPSHOT_EVERY_EVENTS, everyMs: 5_000, endpoint: advertised }),
+          (subscription) => subscription.stop(),
+          logger,
+        )
+      : null;
   if (config.SAGA === 'on') {
-    sagas = startWithRetry('sagas', async () => (await import('./saga')).startSagas(config, log, edge, metrics, logger, endpoint), (running) => running.runner.stop(), logger);
+    // Loaded only when on: the WMS client's SOAP and XML stack is ~5 MiB of heap a bridge without sagas never uses.
+    sagas = startWithRetry('sagas', async () => (await import('./saga')).startSagas(config, log, edge, metrics, logger, advertised), (running) => running.runner.stop(), logger);
   }
   logger.info({ url, log: (await log.health()).detail, saga: config.SAGA }, 'bridge listening');
   return {

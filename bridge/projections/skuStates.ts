@@ -35,6 +35,11 @@ export class SkuStates {
     return missing.length + 1;
   }
 
+  /** The SKU is folded elsewhere now (its partition went to another replica). */
+  forget(sku: string): void {
+    this.#states.delete(sku);
+  }
+
   get(sku: string): SkuState | undefined {
     return this.#states.get(sku);
   }

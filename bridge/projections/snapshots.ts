@@ -1,7 +1,6 @@
 import { SkuStateSchema, type SkuState } from '../../src/domain/sku';
-import type { EventLog, LogRecord } from '../eventLog/port';
+import type { EventLog, StateRecord } from '../eventLog/port';
 import { EVENTS_TOPIC, SNAPSHOTS_TOPIC } from '../eventLog/topics';
-import type { SkuStates } from './skuStates';
 
 const SKU_KEY = 'sku:';
 const CHECKPOINT_KEY = 'checkpoint:';
@@ -16,8 +15,9 @@ export async function loadSnapshots(log: EventLog): Promise<Snapshots> {
   const skus = new Map<string, SkuState>();
   const checkpoints = new Map<number, string>();
   for (const record of await log.readAll(SNAPSHOTS_TOPIC)) {
-    if (record.key.startsWith(SKU_KEY)) skus.set(record.key.slice(SKU_KEY.length), SkuStateSchema.parse(JSON.parse(record.value)));
-    else if (record.key.startsWith(CHECKPOINT_KEY)) checkpoints.set(Number(record.key.slice(CHECKPOINT_KEY.length)), record.value);
+    const snapshot = parseSnapshotRecord(record);
+    if (snapshot?.kind === 'sku') skus.set(snapshot.sku, snapshot.state);
+    else if (snapshot?.kind === 'checkpoint') checkpoints.set(snapshot.partition, snapshot.offset);
   }
   return { skus: [...skus.values()], checkpoints };
 }
@@ -26,21 +26,17 @@ export async function loadSnapshots(log: EventLog): Promise<Snapshots> {
 export const resumeAfter = (checkpoints: ReadonlyMap<number, string>): Map<number, string> =>
   new Map([...checkpoints].map(([partition, offset]) => [partition, (BigInt(offset) + 1n).toString()]));
 
-/**
- * The changed SKUs, and once the log has acknowledged them, the checkpoints they make true. Two
- * appends, not one: an append across partitions is not atomic (Kafka writes each partition's
- * records on their own), so in one append a checkpoint could be written while a state it covers
- * was not, and a rebuild from the snapshots would then skip that SKU's events. If the states'
- * append fails, no checkpoint is written; if the checkpoints' append fails, the states are merely
- * ahead of them (a rebuild replays a few events more, which it drops as duplicates).
- */
-export async function publishSnapshots(log: EventLog, states: SkuStates, skus: Iterable<string>, covered: ReadonlyMap<number, string>): Promise<number> {
-  const stateRecords: LogRecord[] = [];
-  for (const sku of skus) stateRecords.push({ key: SKU_KEY + sku, value: JSON.stringify(states.get(sku)!) });
-  const checkpointRecords: LogRecord[] = [...covered].map(([partition, offset]) => ({ key: CHECKPOINT_KEY + partition, value: offset }));
-  if (stateRecords.length > 0) await log.append(SNAPSHOTS_TOPIC, stateRecords);
-  if (checkpointRecords.length > 0) await log.append(SNAPSHOTS_TOPIC, checkpointRecords);
-  return stateRecords.length + checkpointRecords.length;
+/** A SKU's state as its snapshot record. */
+export const stateRecord = (sku: string, state: SkuState): StateRecord => ({ topic: SNAPSHOTS_TOPIC, key: SKU_KEY + sku, value: JSON.stringify(state) });
+
+/** The offset of the events topic's partition every state published with it covers. */
+export const checkpointRecord = (partition: number, offset: string): StateRecord => ({ topic: SNAPSHOTS_TOPIC, key: CHECKPOINT_KEY + partition, value: offset });
+
+/** A record of the snapshots topic, read: a SKU's state, a checkpoint, or neither. */
+export function parseSnapshotRecord(record: { key: string; value: string }): { kind: 'sku'; sku: string; state: SkuState } | { kind: 'checkpoint'; partition: number; offset: string } | null {
+  if (record.key.startsWith(SKU_KEY)) return { kind: 'sku', sku: record.key.slice(SKU_KEY.length), state: SkuStateSchema.parse(JSON.parse(record.value)) };
+  if (record.key.startsWith(CHECKPOINT_KEY)) return { kind: 'checkpoint', partition: Number(record.key.slice(CHECKPOINT_KEY.length)), offset: record.value };
+  return null;
 }
 
 /** The snapshot count, and the events after their checkpoints up to the log's end. */

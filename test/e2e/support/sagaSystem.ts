@@ -43,7 +43,7 @@ export function sagaSystem(system: SagaSystem) {
   }
 
   async function complete(sku: string, id: string, customerId: string) {
-    const res = await edge(`/v1/skus/${sku}/reservations/${id}/complete?customerId=${customerId}`, 'POST', STOREFRONT_KEY, undefined, { 'idempotency-key': `complete-${id}` });
+    const res = await edge(`/v1/skus/${sku}/reservations/${id}/complete`, 'POST', STOREFRONT_KEY, { customerId }, { 'idempotency-key': `complete-${id}` });
     await res.body?.cancel();
     return res.status;
   }
