@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { EdgeClient } from '../../bridge/edge/client';
 import type { EventLog, PartitionOwner } from '../../bridge/eventLog/port';
-import { EVENTS_TOPIC, SNAPSHOTS_TOPIC } from '../../bridge/eventLog/topics';
+import { EVENTS_TOPIC } from '../../bridge/eventLog/topics';
 import { loadSnapshots } from '../../bridge/projections/snapshots';
 import { startSnapshotter } from '../../bridge/projections/snapshotter';
 import type { SkuEvent } from '../../src/domain/sku';
