@@ -46,7 +46,7 @@ export function overlapping(spans: readonly Span[]): [Span, Span][] {
   return found;
 }
 
-type SagaRecord = { key: string; value: { phase: string; updatedAt: number } | null; offset: string };
+type SagaRecord = { key: string; value: { phase: string; updatedAt: number } | null; offset: string; partition: number };
 
 /**
  * Every record the saga topic ever took (read committed, before compaction could drop any), per
@@ -72,11 +72,11 @@ export async function sagaHistory(brokers: string, topic: string, timeoutMs = 30
     if (pending.size === 0) resolve();
   });
   await consumer.run({
-    eachMessage: async ({ message }) => {
+    eachMessage: async ({ message, partition }) => {
       const key = message.key?.toString() ?? '';
       if (!key.startsWith('saga:')) return;
       const value = message.value ? (JSON.parse(message.value.toString()) as SagaRecord['value']) : null;
-      history.set(key, [...(history.get(key) ?? []), { key, value, offset: message.offset }]);
+      history.set(key, [...(history.get(key) ?? []), { key, value, offset: message.offset, partition }]);
     },
   });
   let timer: NodeJS.Timeout | undefined;
