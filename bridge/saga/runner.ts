@@ -79,6 +79,7 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
     if (before && saga.phase !== before.phase) {
       metrics.sagaTransitions.inc({ from: before.phase, to: saga.phase });
       if (saga.phase === 'stuck') logger.error({ reservationId, sku: saga.sku, error: saga.lastError }, 'saga stuck');
+      if (saga.phase === 'overdue') logger.warn({ reservationId, sku: saga.sku, error: saga.lastError }, 'saga overdue: a completed purchase the WMS has not answered past the deadline; retrying');
     }
     for (const command of commands) void execute(reservationId, command);
   }
