@@ -309,6 +309,21 @@ describe('allocation saga', () => {
       ]);
     });
 
+    it('the purchase completes while our wms_timeout release is on its way: the saga withdraws it and allocates; the late reply changes nothing', () => {
+      const { issued, saga } = run([
+        [reserved, 0],
+        [{ type: 'Tick' }, 10_000],
+        [timeout('GetAllocation'), 11_000],
+        [completed, 11_050],
+        [{ type: 'ReleaseAnswered', outcome: 'completed' }, 11_100],
+      ]);
+      expect(issued[2]).toEqual([releaseTimeout]);
+      expect(issued[3]).toEqual([allocate]);
+      expect(issued[4]).toEqual([]);
+      expect(saga).toMatchObject({ phase: 'overdue', completed: true, releaseWanted: null });
+      expect(saga.notes[0]!.note).toBe('the purchase completed before the wms_timeout release: allocating again');
+    });
+
     it('a held reservation past the deadline is still compensated as wms_timeout (and a purchase after that is refused by the object)', () => {
       const { last } = run([
         [reserved, 0],
