@@ -33,7 +33,11 @@ export const BridgeConfigSchema = z.object({
   WMS_URL: z.url().default('http://127.0.0.1:8789/wms'),
   SAGA: z.enum(['on', 'off']).default('on'),
   WMS_CALL_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
-  /** Past it an unanswered allocation is compensated; keep it well below the reservation TTL. */
+  /**
+   * Counted from a saga's first AllocateStock, never from the reservation (rule 10). Past it a
+   * held reservation the WMS has not answered is compensated (wms_timeout); a completed purchase
+   * is never released for that: it turns `overdue` and is retried until the WMS answers.
+   */
   ALLOCATION_DEADLINE_SECONDS: z.coerce.number().min(1).default(60),
   SAGA_CONCURRENCY: z.coerce.number().int().min(1).default(64),
   /** A finished saga stays this long (for `sagas list` and late replies), then is retired from memory and its topic. */

@@ -32,7 +32,7 @@ export function createMetrics() {
     }),
     sagas: new Gauge({
       name: 'bridge_sagas',
-      help: 'WMS sagas held by this bridge, by phase (stuck: waiting for an operator, see `sagas retry`)',
+      help: 'WMS sagas held by this bridge, by phase (overdue: a completed purchase the WMS has not answered past the deadline, retried; stuck: waiting for an operator, see `sagas retry`)',
       labelNames: ['phase'] as const,
       registers: [registry],
       collect() {

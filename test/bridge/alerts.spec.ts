@@ -45,11 +45,13 @@ describe('the Prometheus alert rules read what the bridge exports', () => {
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
     }
     expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
+    // Rule 10: completed purchases the WMS has not answered past the deadline are seen, not released.
+    expect(rules.flatMap((r) => selectors(r.expr))).toContainEqual({ name: 'bridge_sagas', matchers: [{ label: 'phase', value: 'overdue' }] });
   });
 
   it('every metric and label an expression names is exported by a running bridge, with the label values it matches', async () => {
     const metrics = createMetrics();
-    metrics.sources.sagas = () => ({ allocating: 1, stuck: 2 });
+    metrics.sources.sagas = () => ({ allocating: 1, overdue: 4, stuck: 2 });
     metrics.sources.deadLetters = async () => 3;
     const app = createBridgeApp({ log, secrets: ['s'], metrics, logger: pino({ level: 'silent' }) });
     // An unsigned push: answered (401), and counted under its route pattern.
@@ -70,6 +72,7 @@ describe('the Prometheus alert rules read what the bridge exports', () => {
     const responses = exported.get('bridge_http_responses_total')!.values;
     expect(responses).toContainEqual(expect.objectContaining({ labels: { route: '/ingest', status: '401' }, value: 1 }));
     expect(exported.get('bridge_sagas')!.values).toContainEqual(expect.objectContaining({ labels: { phase: 'stuck' }, value: 2 }));
+    expect(exported.get('bridge_sagas')!.values).toContainEqual(expect.objectContaining({ labels: { phase: 'overdue' }, value: 4 }));
     expect(exported.get('bridge_dead_letters')!.values[0]!.value).toBe(3);
   });
 });

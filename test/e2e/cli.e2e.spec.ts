@@ -109,7 +109,7 @@ describe('the inventory CLI against a running system', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^event log\s+ok\s+embedded log: file log/m);
     expect(human.stdout).toMatch(/^wms from bridge\s+ok\s+WSDL served/m);
-    expect(human.stdout).toMatch(/^sagas\s+ok\s+allocating 0, confirming 0, releasing 0, cancelling 0, allocated 3, done 0, stuck 0$/m);
+    expect(human.stdout).toMatch(/^sagas\s+ok\s+allocating 0, overdue 0, confirming 0, releasing 0, cancelling 0, allocated 3, done 0, stuck 0$/m);
     expect(human.stdout).toMatch(/^relay CLI-A\s+ok\s+pending 0, relayed 5\/5, attempts 0$/m);
 
     const report = json<{ healthy: boolean; checks: { component: string; ok: boolean }[]; bridge: { log: { adapter: string } }; relay: unknown[] }>(
