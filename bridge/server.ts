@@ -1,4 +1,3 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { parseSecrets } from '../src/contract/signature';
 import type { BridgeConfig } from './config';
 import { startWithRetry, untilDone } from './background';
@@ -6,15 +5,17 @@ import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
 import type { EventLog } from './eventLog/port';
 import { DLQ_TOPIC, TOPICS } from './eventLog/topics';
-import { dashboardPage } from './dashboard/page';
-import { adminRoutes, type Reachability } from './http/admin';
+import type { Reachability } from './http/admin';
+import { createOperatorApp } from './http/adminApp';
 import { createBridgeApp, type ComponentState } from './http/app';
+import { startListeners } from './http/listeners';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { startOrdersView } from './orders/ordersView';
 import { startSnapshotter } from './projections/snapshotter';
 
-export type RunningBridge = { url: string; log: EventLog; metrics: Metrics; close(): Promise<void> };
+/** `url`: the public listener (the objects' pushes); `adminUrl`: the operators' (ADR 0003). */
+export type RunningBridge = { url: string; adminUrl: string; log: EventLog; metrics: Metrics; close(): Promise<void> };
 
 /** Starts the bridge: the event log with its topics, the sagas, then the HTTP server. */
 export async function startBridge(config: BridgeConfig, logger: Logger): Promise<RunningBridge> {
@@ -49,24 +50,27 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   metrics.sources.sagas = () => sagas?.current()?.store.countByPhase() ?? null;
   metrics.sources.deadLetters = async () => [...(await log.endOffsets(DLQ_TOPIC)).values()].reduce((n, offset) => n + Number(offset), 0);
   const state = (component: { current(): unknown } | null): ComponentState => (!component ? 'off' : component.current() ? 'running' : 'starting');
-  const app = createBridgeApp({ log, secrets, metrics, logger, components: () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders) }) });
-  app.route(
-    '/admin',
-    adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, metrics, sagas: () => sagas?.current() ?? null, orders: () => orders?.current() ?? null, wmsHealth: () => wmsReachable(config.WMS_URL) }),
-  );
-  app.route('/dashboard', dashboardPage());
-  const server = await listen(app.fetch, config.BRIDGE_HOST, config.BRIDGE_PORT);
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.BRIDGE_PORT;
-  const url = `http://${config.BRIDGE_HOST}:${port}`;
-  logger.info({ url, log: (await log.health()).detail, saga: config.SAGA }, 'bridge listening');
+  const components = () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders) });
+  const app = createBridgeApp({ log, secrets, metrics, logger, components });
+  const admin = createOperatorApp({
+    log,
+    metrics,
+    logger,
+    components,
+    admin: { edge, adminKeys: config.BRIDGE_ADMIN_KEYS, sagas: () => sagas?.current() ?? null, orders: () => orders?.current() ?? null, wmsHealth: () => wmsReachable(config.WMS_URL) },
+  });
+  const listeners = await startListeners(config, { public: app.fetch, admin: admin.fetch });
+  const url = listeners.public.url;
+  logger.info({ url, adminUrl: listeners.admin.url, log: (await log.health()).detail, saga: config.SAGA }, 'bridge listening');
   return {
     url,
+    adminUrl: listeners.admin.url,
     log,
     metrics,
     close: async () => {
       // Stop taking pushes first; the objects retry whatever was not acknowledged.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listeners.public.close();
+      await listeners.admin.close();
       await sagas?.stop();
       await snapshotter?.stop();
       await orders?.stop();
@@ -84,11 +88,4 @@ async function wmsReachable(url: string): Promise<Reachability> {
   } catch (error) {
     return { ok: false, detail: error instanceof Error ? error.message : String(error) };
   }
-}
-
-function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => resolve(server));
-    server.once('error', reject);
-  });
 }

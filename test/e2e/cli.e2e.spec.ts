@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWmsClient, type WmsClient } from '../../bridge/wms/client';
 import type { AllocationSaga } from '../../src/domain/allocation';
 import { runCli, type CliResult } from './support/cli';
-import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from './support/processes';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
 import { objectLog, reservationsOf, waitFor } from './support/system';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
@@ -17,7 +17,7 @@ import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 const secret = randomBytes(32).toString('hex');
 let dataDir: string;
 let worker: Awaited<ReturnType<typeof startWorker>>;
-let bridge: ServiceProcess;
+let bridge: BridgeProcess;
 let wmsProcess: ServiceProcess;
 let wms: WmsClient;
 let cliEnv: Record<string, string>;
@@ -57,14 +57,14 @@ async function reserve(sku: string, customerId: string, qty: number): Promise<vo
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'cli-e2e-'));
   const [bridgePort, wmsPort] = [await freePort(), await freePort()];
-  wmsProcess = await startWmsProcess({ ADMIN_KEYS: ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms') });
+  wmsProcess = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms') });
   const wmsUrl = `${wmsProcess.url}/wms`;
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   bridge = await startBridgeProcess({
     BRIDGE_PORT: String(bridgePort),
     INTERNAL_SECRET: secret,
     EDGE_URL: worker.url,
-    ADMIN_KEYS: ADMIN_KEY,
+    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
     WMS_URL: wmsUrl,
     BRIDGE_DATA_DIR: join(dataDir, 'bridge'),
     // Empty, not unset: a KAFKA_BROKERS of the shell running the tests must not switch the log to Kafka.
@@ -73,7 +73,7 @@ beforeAll(async () => {
     WMS_CALL_TIMEOUT_MS: '500',
   });
   wms = await createWmsClient(wmsUrl);
-  cliEnv = { EDGE_URL: worker.url, BRIDGE_URL: bridge.url, WMS_URL: wmsUrl, ADMIN_KEY };
+  cliEnv = { EDGE_URL: worker.url, BRIDGE_ADMIN_URL: bridge.adminUrl, WMS_URL: wmsUrl, EDGE_ADMIN_KEY: ADMIN_KEY, BRIDGE_ADMIN_KEY, WMS_ADMIN_KEY };
 
   await admin('CLI-A/stock', 'PUT', { onHand: 10 });
   await admin('CLI-B/stock', 'PUT', { onHand: 5 });
@@ -84,7 +84,7 @@ beforeAll(async () => {
   await waitFor('the saga to allocate every reservation', async () => {
     const reservations = (await Promise.all(SKUS.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
     const relays = await Promise.all(SKUS.map((sku) => worker.env.SKU.getByName(sku).relayStatus(sku)));
-    const sagas = await fetch(`${bridge.url}/admin/sagas`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const sagas = await fetch(`${bridge.adminUrl}/admin/sagas`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } });
     const phases = ((await sagas.json()) as { sagas: AllocationSaga[] }).sagas.map((saga) => saga.phase);
     return (
       reservations.every((r) => r.allocation === 'allocated') &&
@@ -220,10 +220,10 @@ describe('the inventory CLI against a running system', () => {
   it('reconcile: a release whose CancelAllocation the saga has not got through yet is in_flight, not repaired, not counted', async () => {
     await reserve('CLI-B', 'dave', 1);
     const sagaOf = async (id: string) =>
-      (await (await fetch(`${bridge.url}/admin/sagas/${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as AllocationSaga;
+      (await (await fetch(`${bridge.adminUrl}/admin/sagas/${id}`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } })).json()) as AllocationSaga;
     await waitFor('dave allocated', async () => (await sagaOf(ids.dave!)).phase === 'allocated');
     // The warehouse refuses every CancelAllocation for now: the saga keeps retrying it.
-    const faults = (patch: object) => fetch(`${wmsProcess.url}/admin/faults`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+    const faults = (patch: object) => fetch(`${wmsProcess.url}/admin/faults`, { method: 'PUT', headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(patch) });
     expect((await faults({ faultRate: 1, operations: ['CancelAllocation'] })).status).toBe(200);
     const cancelled = await fetch(`${worker.url}/v1/skus/CLI-B/reservations/${ids.dave}?customerId=dave`, { method: 'DELETE', headers: { authorization: `Bearer ${STOREFRONT_KEY}` } });
     expect(cancelled.status).toBe(200);

@@ -8,7 +8,7 @@ import type { Reservation } from '../../src/domain/sku';
 import { createWmsClient, type WmsClient, type WmsRecord } from '../../bridge/wms/client';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
-import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from './support/processes';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
 import { objectLog, pool, reservationsOf, waitFor } from './support/system';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
@@ -21,7 +21,7 @@ const secret = randomBytes(32).toString('hex');
 const DEADLINE_SECONDS = 4;
 let broker: { brokers: string };
 let worker: Awaited<ReturnType<typeof startWorker>>;
-let bridge: ServiceProcess;
+let bridge: BridgeProcess;
 let wmsProcess: ServiceProcess;
 let wms: WmsClient;
 let bridgeEnv: Record<string, string>;
@@ -32,7 +32,7 @@ beforeAll(async () => {
   broker = await startKafka();
   const [bridgePort, wmsPort] = [await freePort(), await freePort()];
   wmsProcess = await startWmsProcess({
-    ADMIN_KEYS: ADMIN_KEY,
+    WMS_ADMIN_KEYS: WMS_ADMIN_KEY,
     WMS_PORT: String(wmsPort),
     WMS_DATA_DIR: join(dataDir, 'wms'),
     WMS_LATENCY_MS: '5-40',
@@ -51,7 +51,7 @@ beforeAll(async () => {
     INTERNAL_SECRET: secret,
     EDGE_URL: worker.url,
     WMS_URL: wmsUrl,
-    ADMIN_KEYS: ADMIN_KEY,
+    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
     WMS_CALL_TIMEOUT_MS: '400',
     ALLOCATION_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
     // The checks read every saga's end state from the admin API: none may be retired meanwhile
@@ -93,7 +93,7 @@ async function cancel(sku: string, id: string, customerId: string) {
 }
 
 async function sagas(sku: string): Promise<AllocationSaga[]> {
-  const res = await fetch(`${bridge.url}/admin/sagas?sku=${sku}&limit=100000`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const res = await fetch(`${bridge.adminUrl}/admin/sagas?sku=${sku}&limit=100000`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } });
   return ((await res.json()) as { sagas: AllocationSaga[] }).sagas;
 }
 
@@ -146,7 +146,7 @@ async function expectAgreement(skus: string[]) {
         expect(r.status, r.reservationId).toBe('released');
         if (record?.status === 'allocated') {
           // Everything about it, to tell which path left the warehouse holding it.
-          const saga = await fetch(`${bridge.url}/admin/sagas/${r.reservationId}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } }).then((x) => x.json());
+          const saga = await fetch(`${bridge.adminUrl}/admin/sagas/${r.reservationId}`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } }).then((x) => x.json());
           console.error(JSON.stringify({ reservation: r, record, saga }, null, 1));
         }
         expect(record?.status ?? 'none', r.reservationId).not.toBe('allocated');
@@ -174,7 +174,7 @@ describe('WMS saga over real SOAP and Kafka', () => {
     for (const sku of skus) await setStock(sku, 250);
     // One SKU the warehouse has little of: some allocations are rejected there.
     const scarce = skus[0]!;
-    expect((await fetch(`${wmsProcess.url}/admin/stock/${scarce}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ qty: 150 }) })).status).toBe(200);
+    expect((await fetch(`${wmsProcess.url}/admin/stock/${scarce}`, { method: 'PUT', headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ qty: 150 }) })).status).toBe(200);
 
     const ids = await pool(
       Array.from({ length: 2000 }, (_, i) => async () => {
@@ -219,7 +219,7 @@ describe('WMS saga over real SOAP and Kafka', () => {
     const sku = 'SAGA-OUT-1';
     await setStock(sku, 100);
     const outage = (DEADLINE_SECONDS + 3) * 1000;
-    expect((await fetch(`${wmsProcess.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs: outage }) })).status).toBe(200);
+    expect((await fetch(`${wmsProcess.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs: outage }) })).status).toBe(200);
     const started = Date.now();
     await pool(Array.from({ length: 30 }, (_, i) => () => reserve(sku, `o-${i}`)), 6);
     await waitFor('the releases', async () => (await reservationsOf(worker.env.SKU, sku)).every((r) => r.status === 'released'), 60_000, 500);
