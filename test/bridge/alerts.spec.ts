@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
 import { TOPICS } from '../../bridge/eventLog/topics';
+import { createEdgeClient } from '../../bridge/edge/client';
+import { createOperatorApp } from '../../bridge/http/adminApp';
 import { createBridgeApp } from '../../bridge/http/app';
 import { createMetrics } from '../../bridge/metrics';
 import { SAGA_PHASES } from '../../src/domain/allocation';
@@ -74,5 +76,17 @@ describe('the Prometheus alert rules read what the bridge exports', () => {
     expect(exported.get('bridge_sagas')!.values).toContainEqual(expect.objectContaining({ labels: { phase: 'stuck' }, value: 2 }));
     expect(exported.get('bridge_sagas')!.values).toContainEqual(expect.objectContaining({ labels: { phase: 'overdue' }, value: 4 }));
     expect(exported.get('bridge_dead_letters')!.values[0]!.value).toBe(3);
+  });
+
+  it('Prometheus scrapes the admin listener: its /metrics serves every rule\'s metric, the public one has none', async () => {
+    const metrics = createMetrics();
+    const logger = pino({ level: 'silent' });
+    const admin = { edge: createEdgeClient('http://127.0.0.1:9', 's'), adminKeys: [], sagas: () => null, sagaGroup: { members: async () => [], self: () => null }, orders: () => null, wmsHealth: async () => ({ ok: true, detail: '' }) };
+    const operator = createOperatorApp({ log, metrics, logger, admin });
+    const scrape = await operator.request('/metrics');
+    expect(scrape.status).toBe(200);
+    const text = await scrape.text();
+    for (const rule of rules) for (const { name } of selectors(rule.expr)) expect(text, `${rule.alert}: ${name}`).toContain(`# TYPE ${name} `);
+    expect((await createBridgeApp({ log, secrets: ['s'], metrics, logger }).request('/metrics')).status).toBe(404);
   });
 });

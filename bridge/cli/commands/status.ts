@@ -50,7 +50,7 @@ function relayCheck(relay: Relay): Check {
 }
 
 async function status(cli: Cli, skus: readonly string[]) {
-  const { edgeUrl, bridgeUrl, wmsUrl } = cli.options;
+  const { edgeUrl, bridgeAdminUrl, wmsUrl } = cli.options;
   const [edge, bridge, admin, wms, relays] = await Promise.all([
     settle(cli.edge.health()),
     settle(cli.bridge.health()),
@@ -60,7 +60,7 @@ async function status(cli: Cli, skus: readonly string[]) {
   ]);
   const checks = [
     ...judge('edge', edge, healthz('edge', edgeUrl)),
-    ...judge('bridge', bridge, bridgeHealth(bridgeUrl)),
+    ...judge('bridge', bridge, bridgeHealth(bridgeAdminUrl)),
     ...judge('bridge admin', admin, fromBridgeStatus),
     ...judge('wms', wms, healthz('wms', wmsUrl)),
     ...relays.flatMap((relay, i) => judge(`relay ${skus[i]}`, relay, relayCheck)),
