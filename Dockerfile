@@ -2,7 +2,10 @@
 # JavaScript (`npm run build`) and run with plain node as an unprivileged user.
 #   docker build -t flash-sale-bridge .
 #   docker run --env-file bridge.env -p 8788:8788 -v bridge-data:/var/lib/bridge flash-sale-bridge
-#   docker exec <container> node dist/cli/main.js status
+#   docker exec -e BRIDGE_ADMIN_KEY=… <container> node dist/cli/main.js status
+# Ingest listens on 0.0.0.0, so the bridge refuses to start without BRIDGE_TLS_CERT/BRIDGE_TLS_KEY
+# (mount them) or BRIDGE_BEHIND_TLS_PROXY=true. The admin listener (/admin, /dashboard, /metrics)
+# stays on the container's loopback unless BRIDGE_ADMIN_HOST opens it (docs/adr/0003).
 # Stop with time to drain: `docker stop -t 30` (the bridge gives up closing after 20 s).
 FROM node:22-slim AS build
 WORKDIR /app
@@ -19,6 +22,8 @@ FROM node:22-slim
 ENV NODE_ENV=production \
     BRIDGE_HOST=0.0.0.0 \
     BRIDGE_PORT=8788 \
+    BRIDGE_ADMIN_HOST=127.0.0.1 \
+    BRIDGE_ADMIN_PORT=8798 \
     BRIDGE_DATA_DIR=/var/lib/bridge
 WORKDIR /app
 COPY --from=build /app/package.json ./
@@ -29,7 +34,7 @@ USER node
 VOLUME /var/lib/bridge
 EXPOSE 8788
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.BRIDGE_PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "require(process.env.BRIDGE_TLS_CERT ? 'node:https' : 'node:http').get({ host: '127.0.0.1', port: process.env.BRIDGE_PORT, path: '/healthz', rejectUnauthorized: false, timeout: 2500 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 STOPSIGNAL SIGTERM
 # The heap sizing that keeps the bridge's resident set under 200 MiB (README, "Bridge memory").
 CMD ["node", "--enable-source-maps", "--max-semi-space-size=8", "--max-old-space-size=1024", "dist/bridge/main.js"]

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { parseSecrets } from '../src/contract/signature';
 import { checkKafkaSecurity, KafkaSecurityEnvSchema } from './eventLog/kafkaSecurity';
+import { checkExposure } from './security/exposure';
 
+const port = z.coerce.number().int().min(0).max(65_535);
 const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 /**
@@ -9,14 +11,22 @@ const list = (value: string | undefined) => (value ?? '').split(',').map((s) => 
  * typo fails loudly instead of, say, silently falling back to the embedded log.
  */
 export const BridgeConfigSchema = z.object({
+  /** The public listener: the objects' signed pushes (/ingest) and an unauthenticated /healthz, nothing else. */
   BRIDGE_HOST: z.string().min(1).default('127.0.0.1'),
-  BRIDGE_PORT: z.coerce.number().int().min(0).max(65_535).default(8788),
+  BRIDGE_PORT: port.default(8788),
+  /** The operators' listener: /admin (the CLI), /dashboard, /metrics and /healthz; loopback unless opened on purpose. */
+  BRIDGE_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  BRIDGE_ADMIN_PORT: port.default(8798),
   /**
-   * How the other replicas reach this one's admin API (saga lookups are forwarded to their
-   * partition's owner); by default its own listener's address, which must be set where that is
-   * a wildcard (0.0.0.0) or behind NAT.
+   * How the other replicas reach this one's admin listener (saga lookups are forwarded to their
+   * partition's owner); by default that listener's own address, which must be set where it is a
+   * wildcard (0.0.0.0) or behind NAT.
    */
   BRIDGE_ADVERTISED_URL: z.url().optional(),
+  /** PEM files: both listeners then serve HTTPS. Required beyond loopback unless BRIDGE_BEHIND_TLS_PROXY=true. */
+  BRIDGE_TLS_CERT: z.string().min(1).optional(),
+  BRIDGE_TLS_KEY: z.string().min(1).optional(),
+  BRIDGE_BEHIND_TLS_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   INTERNAL_SECRET: z
     .string({ error: 'INTERNAL_SECRET is required: the HMAC secret shared with the Worker' })
     .refine((v) => parseSecrets(v).length > 0, 'INTERNAL_SECRET holds no secret'),
@@ -27,13 +37,19 @@ export const BridgeConfigSchema = z.object({
   KAFKA_PARTITIONS: z.coerce.number().int().min(-1).default(-1),
   BRIDGE_DATA_DIR: z.string().min(1).default('.data/bridge'),
   EDGE_URL: z.url().default('http://127.0.0.1:8787'),
-  /** Admin bearer keys for the bridge's operator API (the CLI); unset, that API refuses everyone. */
-  ADMIN_KEYS: z.string().optional().transform(list),
+  /** The bridge's own admin bearer keys (the CLI, the dashboard), never the Worker's or the WMS's; unset, that API refuses everyone. */
+  BRIDGE_ADMIN_KEYS: z.string().optional().transform(list),
+  /** Renamed: one key per component, so a leaked Worker key does not open the bridge. */
+  ADMIN_KEYS: z.undefined({ error: "the bridge no longer reads ADMIN_KEYS (the Worker's): set BRIDGE_ADMIN_KEYS to keys of the bridge's own" }).optional(),
   /** The WMS SOAP endpoint (its WSDL at `?wsdl`); `SAGA=off` runs the bridge without the saga. */
   WMS_URL: z.url().default('http://127.0.0.1:8789/wms'),
   SAGA: z.enum(['on', 'off']).default('on'),
   WMS_CALL_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
-  /** Past it an unanswered allocation is compensated; keep it well below the reservation TTL. */
+  /**
+   * Counted from a saga's first AllocateStock, never from the reservation (rule 10). Past it a
+   * held reservation the WMS has not answered is compensated (wms_timeout); a completed purchase
+   * is never released for that: it turns `overdue` and is retried until the WMS answers.
+   */
   ALLOCATION_DEADLINE_SECONDS: z.coerce.number().min(1).default(60),
   SAGA_CONCURRENCY: z.coerce.number().int().min(1).default(64),
   /** A finished saga stays this long (for `sagas list` and late replies), then is retired from memory and its topic. */
@@ -49,7 +65,9 @@ export const BridgeConfigSchema = z.object({
   ORDER_VIEW_RETENTION_SECONDS: z.coerce.number().min(0).default(3_600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...KafkaSecurityEnvSchema.shape,
-}).superRefine(checkKafkaSecurity);
+})
+  .superRefine(checkKafkaSecurity)
+  .superRefine(checkExposure);
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>;
 
 export function loadConfig(env: Record<string, string | undefined>): BridgeConfig {

@@ -2,18 +2,20 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { LiveActivity } from './dashboard/activity';
 import { WorstRelayLag } from './ingest/relayLag';
 
-/** SKUs shown by `bridge_relay_lag_seconds` per scrape: the worst ones (see WorstRelayLag for why). */
+/** SKUs shown by `bridge_relay_lag_seconds`: the worst ones (see WorstRelayLag for why). */
 export const RELAY_LAG_SKUS = 20;
+/** The window `bridge_relay_lag_seconds` covers: longer than any usual scrape interval, so no lag falls between two scrapes. */
+export const RELAY_LAG_WINDOW_MS = 60_000;
 
 /**
  * One registry per bridge instance (tests run several in one process). Every label set is
  * bounded whatever the history (rule 8): SKUs only in the worst-N relay lag, consumer groups
  * without the random suffix of throw-away groups, everything else a small closed set.
  */
-export function createMetrics() {
+export function createMetrics(now: () => number = Date.now) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const relayLag = new WorstRelayLag(RELAY_LAG_SKUS);
+  const relayLag = new WorstRelayLag(RELAY_LAG_SKUS, RELAY_LAG_WINDOW_MS);
   /** Causal consumers report their held events when scraped, not on every event. */
   const causalSources = new Map<string, () => { held: number; oldestHeldSeconds: number | null }>();
   /** Read when scraped: the running sagas by phase, the records in the dead-letter topic. */
@@ -21,7 +23,7 @@ export function createMetrics() {
   const metrics = {
     causalSources,
     sources,
-    /** The dashboard's live view: recently pushed SKUs and the worst lag between two looks. */
+    /** The dashboard's live view: recently pushed SKUs and the worst lag of the last seconds. */
     activity: new LiveActivity(),
     registry,
     httpResponses: new Counter({
@@ -32,7 +34,7 @@ export function createMetrics() {
     }),
     sagas: new Gauge({
       name: 'bridge_sagas',
-      help: 'WMS sagas held by this bridge, by phase (stuck: waiting for an operator, see `sagas retry`)',
+      help: 'WMS sagas held by this bridge, by phase (overdue: a completed purchase the WMS has not answered past the deadline, retried; stuck: waiting for an operator, see `sagas retry`)',
       labelNames: ['phase'] as const,
       registers: [registry],
       collect() {
@@ -65,12 +67,13 @@ export function createMetrics() {
     relayLag,
     relayLagGauge: new Gauge({
       name: 'bridge_relay_lag_seconds',
-      help: `Commit in the SKU object to acknowledgement by the log, worst per SKU since the last scrape, for the ${RELAY_LAG_SKUS} most lagging SKUs`,
+      help: `Commit in the SKU object to acknowledgement by the log, worst per SKU over the last ${RELAY_LAG_WINDOW_MS / 1000} s, for the ${RELAY_LAG_SKUS} most lagging SKUs`,
       labelNames: ['sku'] as const,
       registers: [registry],
       collect() {
         this.reset();
-        for (const [sku, seconds] of relayLag.take()) this.set({ sku }, seconds);
+        // Read, never taken: a scrape leaves the window as it found it.
+        for (const [sku, seconds] of relayLag.worst(now())) this.set({ sku }, seconds);
       },
     }),
     commitToLog: new Histogram({

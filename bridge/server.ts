@@ -1,4 +1,3 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { parseSecrets } from '../src/contract/signature';
 import type { BridgeConfig } from './config';
 import { startWithRetry, untilDone, type Background } from './background';
@@ -8,15 +7,17 @@ import { createEventLog } from './eventLog';
 import type { EventLog, Subscription } from './eventLog/port';
 import { DLQ_TOPIC, EVENTS_TOPIC, TOPICS } from './eventLog/topics';
 import { SAGA_GROUP } from './saga/runner';
-import { dashboardPage } from './dashboard/page';
-import { adminRoutes, type Reachability } from './http/admin';
+import type { Reachability } from './http/admin';
+import { createOperatorApp } from './http/adminApp';
 import { createBridgeApp, type ComponentState } from './http/app';
+import { startListeners } from './http/listeners';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { startOrdersView } from './orders/ordersView';
 import { startSnapshotter } from './projections/snapshotter';
 
-export type RunningBridge = { url: string; log: EventLog; metrics: Metrics; close(): Promise<void> };
+/** `url`: the public listener (the objects' pushes); `adminUrl`: the operators' (ADR 0003). */
+export type RunningBridge = { url: string; adminUrl: string; log: EventLog; metrics: Metrics; close(): Promise<void> };
 
 /** Starts the bridge: the event log with its topics, the sagas, then the HTTP server. */
 export async function startBridge(config: BridgeConfig, logger: Logger): Promise<RunningBridge> {
@@ -41,17 +42,26 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   metrics.sources.sagas = () => sagas?.current()?.store.countByPhase() ?? null;
   metrics.sources.deadLetters = async () => [...(await log.endOffsets(DLQ_TOPIC)).values()].reduce((n, offset) => n + Number(offset), 0);
   const state = (component: { current(): unknown } | null): ComponentState => (!component ? 'off' : component.current() ? 'running' : 'starting');
-  const app = createBridgeApp({ log, secrets, metrics, logger, components: () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders) }) });
-  app.route(
-    '/admin',
-    adminRoutes({ log, edge, logger, adminKeys: config.ADMIN_KEYS, metrics, sagas: () => sagas?.current() ?? null, sagaGroup: { members: () => log.groupMembers(SAGA_GROUP, EVENTS_TOPIC), self: () => endpoint }, orders: () => orders?.current() ?? null, wmsHealth: () => wmsReachable(config.WMS_URL) }),
-  );
-  app.route('/dashboard', dashboardPage());
-  const server = await listen(app.fetch, config.BRIDGE_HOST, config.BRIDGE_PORT);
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.BRIDGE_PORT;
-  const url = `http://${config.BRIDGE_HOST}:${port}`;
-  const advertised = config.BRIDGE_ADVERTISED_URL ?? url;
+  const components = () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders) });
+  const app = createBridgeApp({ log, secrets, metrics, logger, components });
+  const admin = createOperatorApp({
+    log,
+    metrics,
+    logger,
+    components,
+    admin: {
+      edge,
+      adminKeys: config.BRIDGE_ADMIN_KEYS,
+      sagas: () => sagas?.current() ?? null,
+      sagaGroup: { members: () => log.groupMembers(SAGA_GROUP, EVENTS_TOPIC), self: () => endpoint },
+      orders: () => orders?.current() ?? null,
+      wmsHealth: () => wmsReachable(config.WMS_URL),
+    },
+  });
+  const listeners = await startListeners(config, { public: app.fetch, admin: admin.fetch });
+  const url = listeners.public.url;
+  // The group's members reach each other's admin listener (saga lookups go to their owner).
+  const advertised = config.BRIDGE_ADVERTISED_URL ?? listeners.admin.url;
   endpoint = advertised;
   snapshotter =
     config.SNAPSHOTS === 'on'
@@ -66,14 +76,16 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     // Loaded only when on: the WMS client's SOAP and XML stack is ~5 MiB of heap a bridge without sagas never uses.
     sagas = startWithRetry('sagas', async () => (await import('./saga')).startSagas(config, log, edge, metrics, logger, advertised), (running) => running.runner.stop(), logger);
   }
-  logger.info({ url, log: (await log.health()).detail, saga: config.SAGA }, 'bridge listening');
+  logger.info({ url, adminUrl: listeners.admin.url, log: (await log.health()).detail, saga: config.SAGA }, 'bridge listening');
   return {
     url,
+    adminUrl: listeners.admin.url,
     log,
     metrics,
     close: async () => {
       // Stop taking pushes first; the objects retry whatever was not acknowledged.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listeners.public.close();
+      await listeners.admin.close();
       await sagas?.stop();
       await snapshotter?.stop();
       await orders?.stop();
@@ -91,11 +103,4 @@ async function wmsReachable(url: string): Promise<Reachability> {
   } catch (error) {
     return { ok: false, detail: error instanceof Error ? error.message : String(error) };
   }
-}
-
-function listen(fetch: (request: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => resolve(server));
-    server.once('error', reject);
-  });
 }

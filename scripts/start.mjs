@@ -9,7 +9,7 @@
 // Ctrl-C stops everything; if one process dies, the others are stopped too.
 import { delimiter, dirname, join } from 'node:path';
 import concurrently from 'concurrently';
-import { BRIDGE_PORT, WMS_PORT, WORKER_PORT } from './dev-defaults.mjs';
+import { BRIDGE_ADMIN_KEY, BRIDGE_ADMIN_PORT, BRIDGE_PORT, WMS_ADMIN_KEY, WMS_PORT, WORKER_PORT } from './dev-defaults.mjs';
 import { ensureDevVars } from './dev-vars.mjs';
 import { startKafka, stopKafka } from './kafka.mjs';
 
@@ -22,6 +22,7 @@ const vars = ensureDevVars();
 const withKafka = process.argv.includes('--kafka');
 const broker = withKafka ? await startKafka() : null;
 if (broker) console.log(`Kafka broker on ${broker.brokers}`);
+console.log(`dashboard: http://127.0.0.1:${BRIDGE_ADMIN_PORT}/dashboard (bridge admin key ${BRIDGE_ADMIN_KEY}); CLI: npm run cli -- status`);
 
 /** JSON log lines as readable, coloured lines on a terminal; untouched for a file or a pipe. */
 const pretty = process.stdout.isTTY ? ` | ${bin('pino-pretty')} --colorize --translateTime SYS:HH:MM:ss.l --ignore pid,hostname` : '';
@@ -40,7 +41,7 @@ const { result } = concurrently(
       name: 'wms',
       prefixColor: 'magenta',
       command: `${node} --import tsx bridge/wms/main.ts${pretty}`,
-      env: { WMS_PORT: String(WMS_PORT), ADMIN_KEYS: vars.ADMIN_KEYS },
+      env: { WMS_PORT: String(WMS_PORT), WMS_ADMIN_KEYS: WMS_ADMIN_KEY },
     },
     {
       // The heap sizing that keeps the bridge's resident set under 200 MiB (why: test/e2e/support/processes.ts).
@@ -49,8 +50,9 @@ const { result } = concurrently(
       command: `${node} --max-semi-space-size=8 --max-old-space-size=1024 --import tsx bridge/main.ts${pretty}`,
       env: {
         BRIDGE_PORT: String(BRIDGE_PORT),
+        BRIDGE_ADMIN_PORT: String(BRIDGE_ADMIN_PORT),
         INTERNAL_SECRET: vars.INTERNAL_SECRET,
-        ADMIN_KEYS: vars.ADMIN_KEYS,
+        BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
         EDGE_URL: `http://127.0.0.1:${WORKER_PORT}`,
         WMS_URL: `http://127.0.0.1:${WMS_PORT}/wms`,
         ...(broker ? { KAFKA_BROKERS: broker.brokers } : {}),

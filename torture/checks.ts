@@ -4,7 +4,7 @@ import { createWmsClient, type WmsRecord } from '../bridge/wms/client';
 import { evolve, foldLedger, initialSkuState, type Reservation, type SkuEvent, type SkuState } from '../src/domain/sku';
 import type { Ledger } from './execute';
 import type { Schedule } from './schedule';
-import { ALLOCATION_DEADLINE_SECONDS, pause, TORTURE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
+import { ALLOCATION_DEADLINE_SECONDS, pause, TORTURE_ADMIN_KEY, TORTURE_BRIDGE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
 
 export type Check = { check: string; checked: number; violations: string[] };
 
@@ -196,7 +196,7 @@ export async function nothingStuck(system: TortureSystem, folded: Folded[]): Pro
 }
 
 async function sagaOf(system: TortureSystem, reservationId: string): Promise<string> {
-  const res = await fetch(`${system.bridge.url}/admin/sagas/${reservationId}`, { headers: { authorization: `Bearer ${TORTURE_ADMIN_KEY}` } });
+  const res = await fetch(`${system.bridge.adminUrl}/admin/sagas/${reservationId}`, { headers: { authorization: `Bearer ${TORTURE_BRIDGE_ADMIN_KEY}` } });
   if (!res.ok) return `not found (${res.status})`;
   const saga = (await res.json()) as { phase: string; completed: boolean; attempts: number; nextAttemptAt: number | null; lastError: string | null };
   return `${saga.phase}${saga.completed ? ' (completed)' : ''}, attempts ${saga.attempts}, next ${saga.nextAttemptAt === null ? 'none' : new Date(saga.nextAttemptAt).toISOString()}, last error ${saga.lastError ?? 'none'}`;

@@ -1,7 +1,7 @@
 import { StorefrontClient, type Answer } from './client';
 import { recordCut, type RebuildCut } from './rebuildCut';
 import type { Op, Schedule } from './schedule';
-import { pause, TORTURE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
+import { pause, TORTURE_ADMIN_KEY, TORTURE_BRIDGE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
 import type { Tally } from './tally';
 
 export type { Answer };
@@ -131,10 +131,10 @@ async function injectFault(system: TortureSystem, kind: Schedule['faults'][numbe
  * rebuild's own cut lies between them, which is what the isolated rebuild check needs.
  */
 async function rebuildProjections(system: TortureSystem): Promise<RebuildCut> {
-  const admin = { authorization: `Bearer ${TORTURE_ADMIN_KEY}`, 'content-type': 'application/json' };
+  const admin = { authorization: `Bearer ${TORTURE_BRIDGE_ADMIN_KEY}`, 'content-type': 'application/json' };
   const call = async (method: string, path: string, body?: unknown) => {
     try {
-      const res = await fetch(`${system.bridge.url}/admin/projections${path}`, { method, headers: admin, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const res = await fetch(`${system.bridge.adminUrl}/admin/projections${path}`, { method, headers: admin, ...(body ? { body: JSON.stringify(body) } : {}) });
       return { status: res.status, json: (await res.json()) as any };
     } catch {
       return null;

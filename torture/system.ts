@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { buildWorker, startEdge, type RunningEdge } from '../bench/lib/edge';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../scripts/kafka.mjs';
-import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from '../test/e2e/support/processes';
+import { freePort, startBridgeProcess, startWmsProcess, type BridgeProcess, type ServiceProcess } from '../test/e2e/support/processes';
 import { ViewTap } from './viewTap';
 
 export const TORTURE_ADMIN_KEY = 'bench-admin';
+/** Each component its own key, as in production (ADR 0003). */
+export const TORTURE_BRIDGE_ADMIN_KEY = 'bench-bridge-admin';
+export const TORTURE_WMS_ADMIN_KEY = 'bench-wms-admin';
 export const TORTURE_STOREFRONT_KEY = 'bench-storefront';
 export const TORTURE_SECRET = 'bench-internal-secret';
 /** Short, so that the run sees compensations; well below the shortest TTL a saga must outlive. */
@@ -23,7 +26,7 @@ type Broker = { brokers: string; port: number };
  */
 export class TortureSystem {
   edge!: RunningEdge;
-  bridge!: ServiceProcess;
+  bridge!: BridgeProcess;
   wms!: ServiceProcess;
   broker!: Broker;
   tap!: ViewTap;
@@ -47,7 +50,7 @@ export class TortureSystem {
     this.broker = await startKafka();
     const [bridgePort, wmsPort] = [await freePort(), await freePort()];
     this.#edgePort = await freePort();
-    this.wms = await startWmsProcess({ ADMIN_KEYS: TORTURE_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(this.#dir, 'wms'), ...wmsFaults });
+    this.wms = await startWmsProcess({ WMS_ADMIN_KEYS: TORTURE_WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(this.#dir, 'wms'), ...wmsFaults });
     await this.#startEdge(`http://127.0.0.1:${bridgePort}`);
     this.tap = await ViewTap.start(this.#edgePort);
     this.#bridgeEnv = {
@@ -56,7 +59,7 @@ export class TortureSystem {
       INTERNAL_SECRET: TORTURE_SECRET,
       EDGE_URL: this.tap.url,
       WMS_URL: `${this.wms.url}/wms`,
-      ADMIN_KEYS: TORTURE_ADMIN_KEY,
+      BRIDGE_ADMIN_KEYS: TORTURE_BRIDGE_ADMIN_KEY,
       WMS_CALL_TIMEOUT_MS: '400',
       ALLOCATION_DEADLINE_SECONDS: String(ALLOCATION_DEADLINE_SECONDS),
       SNAPSHOT_EVERY_EVENTS: '2000',
@@ -107,7 +110,7 @@ export class TortureSystem {
 
   async wmsOutage(forMs: number): Promise<void> {
     this.#note(`WMS outage for ${forMs} ms`);
-    const res = await fetch(`${this.wms.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${TORTURE_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs }) });
+    const res = await fetch(`${this.wms.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${TORTURE_WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs }) });
     if (!res.ok) throw new Error(`WMS outage refused: ${res.status}`);
   }
 
@@ -115,7 +118,7 @@ export class TortureSystem {
   async calmWms(): Promise<void> {
     const res = await fetch(`${this.wms.url}/admin/faults`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${TORTURE_ADMIN_KEY}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${TORTURE_WMS_ADMIN_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ timeoutRate: 0, faultRate: 0, duplicateRate: 0, lateRate: 0, outageUntil: 0 }),
     });
     if (!res.ok) throw new Error(`WMS faults not changed: ${res.status} ${await res.text()}`);

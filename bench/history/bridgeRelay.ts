@@ -20,8 +20,8 @@ const SAMPLE_EVERY = EVENTS / 10;
  * The bridge's V8 heap beside its resident set, from its own /metrics (prom-client's defaults):
  * what the heap holds, live or not yet collected (`used`), and what V8 has taken for it (`total`).
  */
-async function heapMiB(bridgeUrl: string): Promise<{ heapUsedMiB: number; heapTotalMiB: number }> {
-  const text = await (await fetch(`${bridgeUrl}/metrics`)).text();
+async function heapMiB(adminUrl: string): Promise<{ heapUsedMiB: number; heapTotalMiB: number }> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
   const gauge = (name: string) => round(Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
   return { heapUsedMiB: gauge('nodejs_heap_size_used_bytes'), heapTotalMiB: gauge('nodejs_heap_size_total_bytes') };
 }
@@ -65,7 +65,8 @@ export async function measureBridgeRelay() {
     const target = { bridgeUrl: bridge.url, secret: SECRET };
     const perSku = Math.ceil(EVENTS / SKUS);
     // The resident set is read first: scraping the heap figures allocates in the bridge.
-    const sample = async (events: number) => ({ events, rssMiB: round(rssMiB(pid)), ...(await heapMiB(target.bridgeUrl)) });
+    // /metrics is on the admin listener.
+    const sample = async (events: number) => ({ events, rssMiB: round(rssMiB(pid)), ...(await heapMiB(bridge!.adminUrl)) });
     const samples = [await sample(0)];
     let pushed = 0;
     let nextSample = SAMPLE_EVERY;

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { convertV4MiniflareOptions, Miniflare, type WorkerdStructuredLog } from 'miniflare';
 
 export const BENCH_ADMIN_KEY = 'bench-admin';
+/** The bridge's own admin key, never the Worker's (ADR 0003). */
+export const BENCH_BRIDGE_ADMIN_KEY = 'bench-bridge-admin';
 export const BENCH_STOREFRONT_KEY = 'bench-storefront';
 
 const root = join(import.meta.dirname, '..', '..');

@@ -1,12 +1,12 @@
 import type { RebuildSource, RebuildStatus, SnapshotLag } from '../../bridge/projections/rebuildStatus';
 import type { BridgeProcess } from '../../test/e2e/support/processes';
 import { waitFor } from '../../test/e2e/support/system';
-import { BENCH_ADMIN_KEY, edgeCall } from '../lib/edge';
+import { BENCH_BRIDGE_ADMIN_KEY, edgeCall } from '../lib/edge';
 import { round } from './figures';
 import { PARAMS, SKUS } from './params';
 
 /** The bridge's read of its projections (edgeCall takes any base URL). */
-const projections = async (bridge: BridgeProcess) => (await edgeCall(bridge.url, 'GET', '/admin/projections', BENCH_ADMIN_KEY)).json;
+const projections = async (bridge: BridgeProcess) => (await edgeCall(bridge.adminUrl, 'GET', '/admin/projections', BENCH_BRIDGE_ADMIN_KEY)).json;
 
 /**
  * One blue-green rebuild through the bridge's admin API, polled to its switch. Besides the total
@@ -14,7 +14,7 @@ const projections = async (bridge: BridgeProcess) => (await edgeCall(bridge.url,
  * writes), the replay alone is timed to the first poll that sees the phase past `replaying`.
  */
 export async function rebuild(bridge: BridgeProcess, from: RebuildSource) {
-  const started = await edgeCall(bridge.url, 'POST', '/admin/projections/rebuild', BENCH_ADMIN_KEY, { from, graceSeconds: 5 });
+  const started = await edgeCall(bridge.adminUrl, 'POST', '/admin/projections/rebuild', BENCH_BRIDGE_ADMIN_KEY, { from, graceSeconds: 5 });
   if (started.status !== 202) throw new Error(`rebuild from ${from}: ${started.status} ${JSON.stringify(started.json)}`);
   let status = started.json as RebuildStatus;
   let replayedAt: number | null = null;

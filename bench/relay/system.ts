@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { freePort } from '../../test/e2e/support/processes';
-import { BENCH_ADMIN_KEY, startEdge } from '../lib/edge';
+import { BENCH_BRIDGE_ADMIN_KEY, startEdge } from '../lib/edge';
 import { BridgeRunner } from './bridgeRunner';
 import { handleSignals, type Cleanup } from './cleanup';
 import { EdgeLogs } from './edgeLogs';
@@ -39,7 +39,7 @@ export async function startSystem(cleanups: Cleanup[]) {
     KAFKA_BROKERS: broker.brokers,
     INTERNAL_SECRET: 'bench-internal-secret',
     EDGE_URL: edge.url,
-    ADMIN_KEYS: BENCH_ADMIN_KEY,
+    BRIDGE_ADMIN_KEYS: BENCH_BRIDGE_ADMIN_KEY,
     SAGA: 'off',
     SNAPSHOTS: 'on',
     SNAPSHOT_EVERY_EVENTS: String(PARAMS.snapshotEveryEvents),

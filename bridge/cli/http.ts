@@ -4,6 +4,9 @@ import { CallFailed } from './exit';
 /** One component's admin API as the CLI reaches it. */
 export type Service = { name: string; baseUrl: string; adminKey: string | null; timeoutMs: number };
 type Method = 'GET' | 'POST' | 'PUT';
+
+/** The service without its key: for `/healthz`, which needs none and may sit behind a proxy that logs headers. */
+export const anonymous = (service: Service): Service => ({ ...service, adminKey: null });
 export type Reply = { status: number; body: unknown };
 
 /** Every admin API answers errors as `{error: {code, message}}` (the edge, the bridge, the simulator). */

@@ -40,7 +40,7 @@ const program = addGlobalOptions(
 ).addHelpText(
   'after',
   '\nExit codes: 0 ok, 1 the check found problems, 2 usage error, 3 a component unreachable or a call failed.\n' +
-    examples('inventory status', 'inventory --json reconcile --repair', 'ADMIN_KEY=… EDGE_URL=https://… inventory sku events SNEAKER-42'),
+    examples('inventory status', 'inventory --json reconcile --repair', 'EDGE_ADMIN_KEY=… EDGE_URL=https://… inventory sku events SNEAKER-42'),
 );
 
 registerStatus(program);

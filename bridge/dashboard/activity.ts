@@ -1,12 +1,16 @@
 import { skuOf } from '../../src/domain/sku';
+import { WorstRelayLag } from '../ingest/relayLag';
+
+/** The dashboard polls every second: its lag is the worst of the last two, whoever else looks. */
+const LAG_WINDOW_MS = 2_000;
 
 /**
  * What the dashboard follows: the SKUs most recently pushed (a shard counts for its SKU), and the
- * worst relay lag since the dashboard last asked. Bounded by `limit` whatever the history (rule 8).
+ * worst relay lag of the last two seconds (a window, so two open dashboards see the same). Bounded by `limit` whatever the history (rule 8).
  */
 export class LiveActivity {
   readonly #skus = new Map<string, number>();
-  #worstLagSeconds = 0;
+  readonly #lag = new WorstRelayLag(1, LAG_WINDOW_MS, 2);
 
   constructor(readonly limit = 20) {}
 
@@ -16,7 +20,7 @@ export class LiveActivity {
     this.#skus.delete(sku);
     this.#skus.set(sku, at);
     if (this.#skus.size > this.limit) this.#skus.delete(this.#skus.keys().next().value!);
-    this.#worstLagSeconds = Math.max(this.#worstLagSeconds, lagSeconds);
+    this.#lag.observe('', lagSeconds, at);
   }
 
   /** The followed SKUs, most recent first. */
@@ -24,10 +28,8 @@ export class LiveActivity {
     return [...this.#skus.keys()].reverse();
   }
 
-  /** The worst lag since the last call, and a fresh interval. */
-  takeWorstLag(): number {
-    const worst = this.#worstLagSeconds;
-    this.#worstLagSeconds = 0;
-    return worst;
+  /** The worst lag in the window ending at `now`; reading changes nothing. */
+  worstLag(now: number): number {
+    return this.#lag.worst(now).get('') ?? 0;
   }
 }

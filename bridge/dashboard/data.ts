@@ -33,7 +33,7 @@ export function dashboardData({ log, edge, metrics, causal }: DashboardDeps) {
     return c.json({
       at: new Date().toISOString(),
       skus,
-      relay: { eventsRelayed: relayed, worstLagSeconds: metrics.activity.takeWorstLag() },
+      relay: { eventsRelayed: relayed, worstLagSeconds: metrics.activity.worstLag(Date.now()) },
       sagas: metrics.sources.sagas(),
       deadLetters,
       causal: causal(),

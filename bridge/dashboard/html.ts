@@ -132,7 +132,8 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
       tr.innerHTML = '<td></td><td></td>';
       tr.cells[0].textContent = phase;
       tr.cells[1].textContent = fmt(n);
-      if (phase === 'stuck' && n > 0) tr.className = 'bad';
+      // Stuck waits for an operator; overdue is a completed purchase the WMS has not answered past the deadline.
+      if ((phase === 'stuck' || phase === 'overdue') && n > 0) tr.className = 'bad';
       return tr;
     })));
 

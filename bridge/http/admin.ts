@@ -4,6 +4,7 @@ import type { EdgeClient } from '../edge/client';
 import type { EventLog, GroupMember } from '../eventLog/port';
 import type { Logger } from '../logger';
 import { projectionRoutes } from './adminProjections';
+import { readPage, scan } from '../eventLog/scan';
 import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { OrdersView } from '../orders/ordersView';
 import type { SagaRunner } from '../saga/runner';
@@ -32,11 +33,19 @@ export type AdminDeps = {
   wmsHealth: () => Promise<Reachability>;
 };
 
-const RequeueSchema = z.strictObject({ offsets: z.array(z.string()).optional() });
+const offset = z.string().regex(/^\d+$/, 'an offset: digits');
+/** The most dead letters one answer carries: each is a whole event, and the topic has no bound. */
+export const DLQ_MAX_PAGE = 1_000;
+const RequeueSchema = z.strictObject({ offsets: z.array(z.string()).max(DLQ_MAX_PAGE).optional() });
+const DlqPageSchema = z.object({
+  partition: z.coerce.number().int().min(0).default(0),
+  from: offset.default('0'),
+  limit: z.coerce.number().int().min(1).max(DLQ_MAX_PAGE).default(100),
+});
 
 /**
- * The operators' API behind the CLI: status, sagas, dead letters. Admin bearer keys (the same
- * `ADMIN_KEYS` as the Worker's), compared by digest in constant time.
+ * The operators' API behind the CLI: status, sagas, dead letters. The bridge's own admin bearer
+ * keys (`BRIDGE_ADMIN_KEYS`, never the Worker's), compared by digest in constant time.
  */
 export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: running, sagaGroup, orders, wmsHealth }: AdminDeps) {
   const isAdmin = adminKeyCheck(adminKeys);
@@ -70,24 +79,43 @@ export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: runn
     });
   });
 
+  /** One page of one partition's dead letters, and where the next page starts (another partition's, maybe). */
   app.get('/dlq', async (c) => {
-    const records = await log.readAll(DLQ_TOPIC);
-    return c.json({ total: records.length, records: records.map(({ offset, partition, key, value, headers, timestamp }) => ({ partition, offset, key, value, headers, timestamp })) });
+    const query = DlqPageSchema.safeParse(c.req.query());
+    if (!query.success) return bridgeErrorResponse(c, invalid(query.error));
+    const { partition, from, limit } = query.data;
+    const ends = await log.endOffsets(DLQ_TOPIC);
+    const records = ends.has(partition) ? await readPage(log, DLQ_TOPIC, partition, from, limit) : [];
+    const last = records[records.length - 1];
+    const more = last !== undefined && records.length === limit && BigInt(last.offset) + 1n < BigInt(ends.get(partition)!);
+    const later = [...ends].filter(([p, end]) => p > partition && end !== '0').sort(([a], [b]) => a - b)[0];
+    const next = more ? { partition, from: (BigInt(last.offset) + 1n).toString() } : later ? { partition: later[0], from: '0' } : null;
+    return c.json({
+      total: [...ends.values()].reduce((n, end) => n + Number(end), 0),
+      partition,
+      from,
+      records: records.map(({ offset, partition, key, value, headers, timestamp }) => ({ partition, offset, key, value, headers, timestamp })),
+      next,
+    });
   });
 
-  /** Dead letters back to the topic they came from; consumers dedupe, so a requeue is harmless. */
+  /** Dead letters back to the topic they came from, a batch at a time; consumers dedupe, so a requeue is harmless. */
   app.post('/dlq/requeue', async (c) => {
     const body = RequeueSchema.safeParse(await c.req.json().catch(() => ({})));
     if (!body.success) return bridgeErrorResponse(c, invalid(body.error));
     const wanted = body.data.offsets ? new Set(body.data.offsets) : null;
-    const records = (await log.readAll(DLQ_TOPIC)).filter((r) => !wanted || wanted.has(r.offset));
-    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
-    for (const r of records) {
-      const topic = r.headers?.['dlq-topic'] ?? EVENTS_TOPIC;
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { key: r.key, value: r.value, headers: { ...r.headers, 'dlq-requeued-from': r.offset } }]);
-    }
-    for (const [topic, batch] of byTopic) await log.append(topic, batch);
-    return c.json({ requeued: records.length });
+    const everyPartition = new Map([...(await log.endOffsets(DLQ_TOPIC)).keys()].map((p) => [p, '0']));
+    let requeued = 0;
+    await scan(log, DLQ_TOPIC, everyPartition, async (batch) => {
+      const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+      for (const r of batch.filter((r) => !wanted || wanted.has(r.offset))) {
+        const topic = r.headers?.['dlq-topic'] ?? EVENTS_TOPIC;
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), { key: r.key, value: r.value, headers: { ...r.headers, 'dlq-requeued-from': r.offset } }]);
+        requeued++;
+      }
+      for (const [topic, records] of byTopic) await log.append(topic, records);
+    });
+    return c.json({ requeued });
   });
 
   return app;

@@ -1,6 +1,5 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { requestId } from 'hono/request-id';
 import type { z } from 'zod';
 import {
   CHECKOUT_INGEST_PATH,
@@ -18,9 +17,10 @@ import { ReplayGuard } from '../ingest/replayGuard';
 import { toCheckoutRecords, toRecords } from '../ingest/toRecords';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { healthRoute, instrument, type BridgeEnv, type ComponentState } from './common';
 import { bridgeErrorResponse, type BridgeError } from './errors';
 
-export type ComponentState = 'running' | 'starting' | 'off';
+export type { ComponentState } from './common';
 
 export type BridgeAppDeps = {
   log: EventLog;
@@ -34,44 +34,19 @@ export type BridgeAppDeps = {
   now?: () => number;
 };
 
-type BridgeEnv = { Variables: { requestId: string; logger: Logger } };
-
 /** 500 events of a few hundred bytes each, with room to spare. */
 const MAX_INGEST_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The public listener's app: the objects' signed pushes and `/healthz`, nothing else; the
+ * operators' routes are on the admin listener (`adminApp.ts`, ADR 0003).
+ */
 export function createBridgeApp({ log, components = () => ({}), secrets, maxReplayEntries, metrics, logger, now = Date.now }: BridgeAppDeps) {
   const app = new Hono<BridgeEnv>();
   const replays = new ReplayGuard(maxReplayEntries);
 
-  app.use(requestId());
-  app.use(async (c, next) => {
-    const started = performance.now();
-    const requestLogger = logger.child({ requestId: c.get('requestId') });
-    c.set('logger', requestLogger);
-    await next();
-    const ms = Math.round((performance.now() - started) * 10) / 10;
-    // Probes and scrapes arrive every few seconds; only their failures are worth a line at info.
-    const quiet = (c.req.path === '/healthz' || c.req.path === '/metrics') && c.res.ok;
-    requestLogger[quiet ? 'debug' : 'info']({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
-    // The route's pattern, never the path: the label set stays the routes' (rule 8).
-    metrics.httpResponses.inc({ route: c.req.routePath, status: String(c.res.status) });
-  });
-
-  // One JSON answer and one log line per failure, never a bare 500 or a stack on stderr.
-  app.onError((error, c) => {
-    const requestId = c.get('requestId') ?? 'unknown';
-    (c.get('logger') ?? logger).error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
-    return bridgeErrorResponse(c, { code: 'internal', requestId });
-  });
-  app.notFound((c) => bridgeErrorResponse(c, { code: 'not_found' }));
-
-  app.get('/healthz', async (c) => {
-    const health = await log.health();
-    // Ready for pushes as soon as the log is; components still starting are shown, not fatal.
-    return c.json({ status: health.ok ? 'ok' : 'unavailable', log: health, components: components() }, health.ok ? 200 : 503);
-  });
-
-  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  instrument(app, metrics, logger);
+  healthRoute(app, log, components);
 
   /**
    * A push checked and turned into records, or the answer refusing it. A function of its own
@@ -209,7 +184,7 @@ function relayedObserver({ sku, events }: RelayBatch): Observe {
   return (metrics, now) => {
     metrics.eventsRelayed.inc(committedAt.length);
     for (const at of committedAt) metrics.commitToLog.observe((now - at) / 1000);
-    metrics.relayLag.observe(sku, (now - committedAt[committedAt.length - 1]!) / 1000);
+    metrics.relayLag.observe(sku, (now - committedAt[committedAt.length - 1]!) / 1000, now);
     metrics.activity.pushed(sku, (now - committedAt[0]!) / 1000, now);
   };
 }

@@ -65,6 +65,7 @@ function confirmAnswer(reply: VerdictReply, command: SagaCommand): SagaMessage {
 function releaseAnswer(reply: VerdictReply, command: SagaCommand): SagaMessage {
   if (reply.status === 200) return { type: 'ReleaseAnswered', outcome: 'released' };
   if (reply.code === 'allocation_conflict') return { type: 'ReleaseAnswered', outcome: 'allocated' };
+  if (reply.code === 'reservation_completed') return { type: 'ReleaseAnswered', outcome: 'completed' };
   if (reply.code === 'reservation_not_found' || reply.code === 'sku_not_found') return { type: 'ReleaseAnswered', outcome: 'not_found' };
   return unexpected(reply, command);
 }

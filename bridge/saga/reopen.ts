@@ -21,6 +21,7 @@ export function reopenForRelease(event: SkuEventOf<'StockReleased'>, now: number
     qty: event.data.qty,
     reservedVersion,
     startedAt: at,
+    firstAttemptAt: null,
     deadline: at,
     phase: 'cancelling',
     stuckIn: null,

@@ -85,6 +85,7 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
     if (before && saga.phase !== before.phase) {
       metrics.sagaTransitions.inc({ from: before.phase, to: saga.phase });
       if (saga.phase === 'stuck') logger.error({ reservationId, sku: saga.sku, error: saga.lastError }, 'saga stuck');
+      if (saga.phase === 'overdue') logger.warn({ reservationId, sku: saga.sku, error: saga.lastError }, 'saga overdue: a completed purchase the WMS has not answered past the deadline; retrying');
     }
     // Suspended by a rebalance: the command is leased, and whoever owns the saga next issues it.
     if (!store.mayAct(reservationId)) return;

@@ -125,7 +125,7 @@ export class SagaStore {
   }
 
   countByPhase(): Record<SagaPhase, number> {
-    const counts = { allocating: 0, confirming: 0, releasing: 0, cancelling: 0, allocated: 0, done: 0, stuck: 0 };
+    const counts = { allocating: 0, overdue: 0, confirming: 0, releasing: 0, cancelling: 0, allocated: 0, done: 0, stuck: 0 };
     for (const saga of this.all()) counts[saga.phase]++;
     return counts;
   }

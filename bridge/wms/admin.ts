@@ -18,8 +18,8 @@ const JSON_TYPE = /^application\/json(\s*;.*)?$/i;
 
 /**
  * The simulator's control plane: plain JSON over HTTP, beside (not inside) the SOAP service.
- * It can stop the warehouse for a day, so it takes the admin keys (`ADMIN_KEYS`, as the bridge
- * and the Worker do) and JSON bodies only: a web page can send a `text/plain` POST to any
+ * It can stop the warehouse for a day, so it takes admin keys of its own (`WMS_ADMIN_KEYS`,
+ * never the bridge's or the Worker's) and JSON bodies only: a web page can send a `text/plain` POST to any
  * address without asking, but neither a key nor a JSON body without the browser's preflight.
  */
 export function createAdminApp({ store, faults, logger, adminKeys }: { store: WmsStore; faults: FaultInjector; logger: Logger; adminKeys: readonly string[] }) {

@@ -37,6 +37,11 @@ export interface WmsClient {
 }
 
 const WSDL_TIMEOUT_MS = 10_000;
+/**
+ * The largest SOAP reply (or WSDL) read: a `ListAllocations` of thousands of records fits, and a
+ * broken or hostile endpoint streaming without end costs the bridge at most this much heap.
+ */
+export const MAX_SOAP_REPLY_BYTES = 1024 * 1024;
 /** The request never reached the warehouse: nothing can have been applied. */
 const UNREACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -48,7 +53,7 @@ export async function createWmsClient(soapUrl: string): Promise<WmsClient> {
   let client: soap.Client;
   try {
     // No process-wide WSDL cache: it would hide an outage here and keep serving a stale contract.
-    client = await soap.createClientAsync(`${soapUrl}?wsdl`, { disableCache: true, wsdl_options: { timeout: WSDL_TIMEOUT_MS } }, soapUrl);
+    client = await soap.createClientAsync(`${soapUrl}?wsdl`, { disableCache: true, wsdl_options: { timeout: WSDL_TIMEOUT_MS, maxContentLength: MAX_SOAP_REPLY_BYTES } }, soapUrl);
   } catch (error) {
     throw new WmsError('unavailable', `no WSDL from ${soapUrl}?wsdl: ${messageOf(error)}`, { cause: error });
   }
@@ -60,7 +65,7 @@ export async function createWmsClient(soapUrl: string): Promise<WmsClient> {
       // limit until the answer starts, then an idle limit while it arrives.
       // soap builds the operations' methods from the WSDL at run time: untyped by nature.
       // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call
-      [result] = await client[`${operation}Async`](args, { timeout: timeoutMs });
+      [result] = await client[`${operation}Async`](args, { timeout: timeoutMs, maxContentLength: MAX_SOAP_REPLY_BYTES });
     } catch (error) {
       throw toWmsError(operation, error, timeoutMs);
     }
@@ -84,6 +89,10 @@ function toWmsError(operation: Operation, error: unknown, timeoutMs: number): Wm
   const { code, response, root } = (error ?? {}) as SoapCallError;
   const fault = root?.Envelope?.Body?.Fault;
   const status = response?.status;
+  // axios's words for a reply past maxContentLength; the warehouse may have applied the call.
+  if (/maxContentLength size of \d+ exceeded/.test(messageOf(error))) {
+    return new WmsError('fault', `${operation}: reply larger than ${MAX_SOAP_REPLY_BYTES} bytes, refused unread; it may or may not have been applied`, { cause: error });
+  }
   if (fault) return new WmsError('fault', `${operation}: SOAP fault: ${String(fault.faultstring)}`, { cause: error });
   if (code === 'ECONNABORTED') {
     return new WmsError('timeout', `${operation}: no answer within ${timeoutMs} ms; it may or may not have been applied`, { cause: error });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BridgeConfigSchema } from '../config';
+import { isLoopbackHost, weakSecrets } from '../security/secrets';
 import { FaultsSchema, MillisSchema, NO_FAULTS, RateSchema } from './faults';
 import { StockUnitsSchema } from './records';
 import { DEFAULT_STOCK } from './simulator';
@@ -30,8 +31,15 @@ export const WmsConfigSchema = z
     WMS_LATE_RATE: rate(NO_FAULTS.lateRate),
     WMS_LATE_MS: z.coerce.number().pipe(MillisSchema).default(NO_FAULTS.lateMs),
     LOG_LEVEL: BridgeConfigSchema.shape.LOG_LEVEL,
-    /** Keys of the admin API (the same as the bridge's); unset, it refuses everyone. */
-    ADMIN_KEYS: BridgeConfigSchema.shape.ADMIN_KEYS,
+    /** Keys of its admin API, its own (never the Worker's or the bridge's); unset, it refuses everyone. */
+    WMS_ADMIN_KEYS: BridgeConfigSchema.shape.BRIDGE_ADMIN_KEYS,
+    ADMIN_KEYS: z.undefined({ error: 'the WMS simulator no longer reads ADMIN_KEYS: set WMS_ADMIN_KEYS to keys of its own' }).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (isLoopbackHost(env.WMS_HOST)) return;
+    for (const message of weakSecrets('WMS_ADMIN_KEYS', env.WMS_ADMIN_KEYS, `with WMS_HOST=${env.WMS_HOST} beyond loopback`)) {
+      ctx.addIssue({ code: 'custom', path: ['WMS_ADMIN_KEYS'], message });
+    }
   })
   .transform((env) => ({
     host: env.WMS_HOST,
@@ -39,7 +47,7 @@ export const WmsConfigSchema = z
     dataDir: env.WMS_DATA_DIR,
     defaultStock: env.WMS_DEFAULT_STOCK,
     logLevel: env.LOG_LEVEL,
-    adminKeys: env.ADMIN_KEYS,
+    adminKeys: env.WMS_ADMIN_KEYS,
     faults: {
       latencyMs: env.WMS_LATENCY_MS,
       timeoutRate: env.WMS_TIMEOUT_RATE,

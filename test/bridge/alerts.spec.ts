@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
 import { TOPICS } from '../../bridge/eventLog/topics';
+import { createEdgeClient } from '../../bridge/edge/client';
+import { createOperatorApp } from '../../bridge/http/adminApp';
 import { createBridgeApp } from '../../bridge/http/app';
 import { createMetrics } from '../../bridge/metrics';
 import { SAGA_PHASES } from '../../src/domain/allocation';
@@ -45,11 +47,13 @@ describe('the Prometheus alert rules read what the bridge exports', () => {
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
     }
     expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
+    // Rule 10: completed purchases the WMS has not answered past the deadline are seen, not released.
+    expect(rules.flatMap((r) => selectors(r.expr))).toContainEqual({ name: 'bridge_sagas', matchers: [{ label: 'phase', value: 'overdue' }] });
   });
 
   it('every metric and label an expression names is exported by a running bridge, with the label values it matches', async () => {
     const metrics = createMetrics();
-    metrics.sources.sagas = () => ({ allocating: 1, stuck: 2 });
+    metrics.sources.sagas = () => ({ allocating: 1, overdue: 4, stuck: 2 });
     metrics.sources.deadLetters = async () => 3;
     const app = createBridgeApp({ log, secrets: ['s'], metrics, logger: pino({ level: 'silent' }) });
     // An unsigned push: answered (401), and counted under its route pattern.
@@ -70,6 +74,19 @@ describe('the Prometheus alert rules read what the bridge exports', () => {
     const responses = exported.get('bridge_http_responses_total')!.values;
     expect(responses).toContainEqual(expect.objectContaining({ labels: { route: '/ingest', status: '401' }, value: 1 }));
     expect(exported.get('bridge_sagas')!.values).toContainEqual(expect.objectContaining({ labels: { phase: 'stuck' }, value: 2 }));
+    expect(exported.get('bridge_sagas')!.values).toContainEqual(expect.objectContaining({ labels: { phase: 'overdue' }, value: 4 }));
     expect(exported.get('bridge_dead_letters')!.values[0]!.value).toBe(3);
+  });
+
+  it('Prometheus scrapes the admin listener: its /metrics serves every rule\'s metric, the public one has none', async () => {
+    const metrics = createMetrics();
+    const logger = pino({ level: 'silent' });
+    const admin = { edge: createEdgeClient('http://127.0.0.1:9', 's'), adminKeys: [], sagas: () => null, sagaGroup: { members: async () => [], self: () => null }, orders: () => null, wmsHealth: async () => ({ ok: true, detail: '' }) };
+    const operator = createOperatorApp({ log, metrics, logger, admin });
+    const scrape = await operator.request('/metrics');
+    expect(scrape.status).toBe(200);
+    const text = await scrape.text();
+    for (const rule of rules) for (const { name } of selectors(rule.expr)) expect(text, `${rule.alert}: ${name}`).toContain(`# TYPE ${name} `);
+    expect((await createBridgeApp({ log, secrets: ['s'], metrics, logger }).request('/metrics')).status).toBe(404);
   });
 });

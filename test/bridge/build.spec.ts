@@ -38,8 +38,9 @@ async function startStop(entry: string, env: Record<string, string>, url: string
 
 describe('npm run build: the bridge, the simulator and the CLI run with plain node', () => {
   it('the built bridge serves, then stops cleanly on SIGTERM (exit 0, logged)', async () => {
-    const port = await freePort();
-    const { health, code, output } = await startStop('bridge/main.js', { INTERNAL_SECRET: 's', BRIDGE_PORT: String(port), BRIDGE_DATA_DIR: dataDir, SAGA: 'off' }, `http://127.0.0.1:${port}`);
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const env = { INTERNAL_SECRET: 's', BRIDGE_PORT: String(port), BRIDGE_ADMIN_PORT: String(adminPort), BRIDGE_DATA_DIR: dataDir, SAGA: 'off' };
+    const { health, code, output } = await startStop('bridge/main.js', env, `http://127.0.0.1:${port}`);
     expect(health).toMatchObject({ status: 'ok', log: { adapter: 'embedded' } });
     expect(code).toBe(0);
     expect(output).toContain('"msg":"bridge stopped"');
@@ -47,7 +48,7 @@ describe('npm run build: the bridge, the simulator and the CLI run with plain no
 
   it('the built WMS simulator likewise', async () => {
     const port = await freePort();
-    const { health, code } = await startStop('wms/main.js', { WMS_PORT: String(port), WMS_DATA_DIR: join(dataDir, 'wms'), ADMIN_KEYS: 'k' }, `http://127.0.0.1:${port}`);
+    const { health, code } = await startStop('wms/main.js', { WMS_PORT: String(port), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_ADMIN_KEYS: 'k' }, `http://127.0.0.1:${port}`);
     expect(health).toEqual({ status: 'ok' });
     expect(code).toBe(0);
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readPage, scan } from '../../bridge/eventLog/scan';
 import type { ConsumedRecord, EventLog, LogRecord, Subscription, TopicKind } from '../../bridge/eventLog/port';
 
 /** Kafka needs seconds for a consumer group to join; the embedded log needs milliseconds. */
@@ -285,6 +286,22 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       expect(sortedValues(await log.readAll(topic))).toEqual(['a:2', 'c:2']);
       await log.append(topic, [tombstone('a'), tombstone('c')]);
       expect(await log.readAll(topic)).toEqual([]);
+    });
+
+    it('scan and readPage (eventLog/scan.ts) read pages of a partition without a committed position, as readAll would', async () => {
+      const log = await openLog();
+      const topic = await newTopic(log, 'deadLetter');
+      await log.append(topic, Array.from({ length: 12 }, (_, i) => ({ key: `k${i % 4}`, value: `v${i}` })));
+      const all = await log.readAll(topic);
+      const scanned: string[] = [];
+      await scan(log, topic, new Map([...(await log.endOffsets(topic)).keys()].map((p) => [p, '0'])), (batch) => void scanned.push(...batch.map((r) => r.value)));
+      expect(scanned.sort()).toEqual(all.map((r) => r.value).sort());
+      for (const [partition] of await log.endOffsets(topic)) {
+        const mine = all.filter((r) => r.partition === partition);
+        if (mine.length < 2) continue;
+        const page = await readPage(log, topic, partition, mine[1]!.offset, 2);
+        expect(page.map((r) => r.value)).toEqual(mine.slice(1, 3).map((r) => r.value));
+      }
     });
 
     it('reports itself healthy', async () => {

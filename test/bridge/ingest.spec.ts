@@ -9,7 +9,7 @@ import type { ConsumedRecord } from '../../bridge/eventLog/port';
 import { CHECKOUTS_TOPIC, EVENTS_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
 import { createBridgeApp } from '../../bridge/http/app';
 import { ReplayGuard } from '../../bridge/ingest/replayGuard';
-import { createMetrics, groupLabel, RELAY_LAG_SKUS } from '../../bridge/metrics';
+import { createMetrics, groupLabel, RELAY_LAG_SKUS, RELAY_LAG_WINDOW_MS } from '../../bridge/metrics';
 import { signatureHeaders } from '../../src/contract/signature';
 
 const SECRET = 'ingest-test-secret';
@@ -56,7 +56,7 @@ async function logged(topic = EVENTS_TOPIC): Promise<ConsumedRecord[]> {
 
 describe('POST /ingest', () => {
   it('appends the batch keyed by SKU with type and version headers, then acknowledges its last version', async () => {
-    const { app } = bridge();
+    const { app, metrics } = bridge();
     const events = [event('ING-A', 1), event('ING-A', 2)];
     const res = await push(app, JSON.stringify({ sku: 'ING-A', events }));
     expect(res.status).toBe(200);
@@ -67,14 +67,17 @@ describe('POST /ingest', () => {
       { 'event-type': 'StockReceived', sku: 'ING-A', version: '1' },
       { 'event-type': 'StockReceived', sku: 'ING-A', version: '2' },
     ]);
-    const text = await (await app.request('/metrics')).text();
+    // Scraped on the admin listener (adminApp.ts); the registry is what it serves.
+    const text = await metrics.registry.metrics();
     expect(text).toContain('bridge_events_relayed_total 2');
     expect(text).toContain('bridge_ingest_batches_total{outcome="appended"} 1');
     expect(text).toMatch(/bridge_relay_lag_seconds\{sku="ING-A"\} \d/);
   });
 
-  it('relay lag is reported for the most lagging SKUs of each scrape only: a bounded label set, no stale series', async () => {
-    const { app, metrics } = bridge();
+  it('relay lag is reported for the most lagging SKUs of the window only: a bounded label set, unchanged by a scrape, no stale series', async () => {
+    let later = 0;
+    const metrics = createMetrics(() => Date.now() + later);
+    const app = createBridgeApp({ log, secrets: [SECRET], metrics, logger: pino({ level: 'silent' }) });
     const lagged = (sku: string, seconds: number) => ({ ...event(sku, 1), at: new Date(Date.now() - seconds * 1000).toISOString() });
     for (let i = 1; i <= 3 * RELAY_LAG_SKUS; i++) {
       const sku = `LAG-${i}`;
@@ -85,7 +88,10 @@ describe('POST /ingest', () => {
     expect(first).toHaveLength(RELAY_LAG_SKUS);
     const shown = first.map((line) => /sku="LAG-(\d+)"/.exec(line)![1]).map(Number).sort((a, b) => a - b);
     expect(shown).toEqual(Array.from({ length: RELAY_LAG_SKUS }, (_, i) => 2 * RELAY_LAG_SKUS + 1 + i));
-    // Nothing relayed since: nothing to show, rather than the last values forever.
+    // A second scrape (or a second Prometheus) reads the same window.
+    expect(await series()).toEqual(first);
+    // Nothing relayed for a window: nothing to show, rather than the last values forever.
+    later = RELAY_LAG_WINDOW_MS;
     expect(await series()).toEqual([]);
   });
 
@@ -161,14 +167,14 @@ describe('POST /ingest/checkouts', () => {
   const reserved = { type: 'LineReserved', checkoutId, version: 2, at: new Date().toISOString(), causedBy: { 'sku:A': 4 }, data: { sku: 'A', reservationId: 'r1', skuVersion: 4 } };
 
   it("appends a coordinator's log to inventory.checkouts keyed by checkout id, and acknowledges its last version", async () => {
-    const { app } = bridge();
+    const { app, metrics } = bridge();
     const res = await push(app, JSON.stringify({ checkoutId, events: [started, reserved] }), '/ingest/checkouts');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ checkoutId, acked: 2 });
     const records = await logged(CHECKOUTS_TOPIC);
     expect(records.map((r) => [r.key, JSON.parse(r.value)])).toEqual([[checkoutId, started], [checkoutId, reserved]]);
     expect(records[1]!.headers).toEqual({ 'event-type': 'LineReserved', checkout: checkoutId, version: '2' });
-    expect(await (await app.request('/metrics')).text()).toContain('bridge_checkout_events_relayed_total 2');
+    expect(await metrics.registry.metrics()).toContain('bridge_checkout_events_relayed_total 2');
   });
 
   it("refuses a batch with another checkout's event, a hole, or no signature; nothing appended", async () => {

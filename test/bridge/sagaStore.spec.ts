@@ -104,7 +104,7 @@ describe('saga store', () => {
     now += 1;
     expect(store.retire()).toBe(2);
     expect([...store.all()].map((s) => s.reservationId).sort()).toEqual(['held', 'live']);
-    expect(store.countByPhase()).toEqual({ allocating: 1, confirming: 0, releasing: 0, cancelling: 0, allocated: 1, done: 0, stuck: 0 });
+    expect(store.countByPhase()).toEqual({ allocating: 1, overdue: 0, confirming: 0, releasing: 0, cancelling: 0, allocated: 1, done: 0, stuck: 0 });
     await store.flush();
     await log.close();
 

@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createWmsClient, WmsError, type WmsErrorKind } from '../../bridge/wms/client';
+import { createWmsClient, MAX_SOAP_REPLY_BYTES, WmsError, type WmsErrorKind } from '../../bridge/wms/client';
 import { MAX_SOAP_BYTES } from '../../bridge/wms/endpoint';
 import { startWmsSimulator, type RunningWmsSimulator, type WmsSimulatorOptions } from '../../bridge/wms/simulator';
 
@@ -260,6 +261,26 @@ describe('fault injection (deterministic: scripted random)', () => {
     await sleep((until.body as { outageUntil: number }).outageUntil - Date.now() + 20);
     expect(await client.allocate('r-1', 'SKU-O', 1, T)).toMatchObject({ status: 'allocated' });
     expect(await stockOf(simulator)).toEqual({ defaultStock: 1_000_000, skus: { 'SKU-O': 999_999 } });
+  });
+
+  it('a reply past MAX_SOAP_REPLY_BYTES is refused unread, as a fault that may have been applied', async () => {
+    const { simulator } = await start();
+    const wsdl = await (await fetch(`${simulator.soapUrl}?wsdl`)).text();
+    // The real WSDL, then an endless-looking answer: a broken warehouse or a hostile proxy.
+    const huge = `<?xml version="1.0"?><Envelope><Body>${'x'.repeat(MAX_SOAP_REPLY_BYTES + 1)}</Body></Envelope>`;
+    const server = createServer((request, response) => {
+      if (request.method === 'GET') response.writeHead(200, { 'content-type': 'text/xml' }).end(wsdl);
+      else response.writeHead(200, { 'content-type': 'text/xml' }).end(huge);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = server.address() as { port: number };
+      const client = await createWmsClient(`http://127.0.0.1:${address.port}/wms`);
+      const refused = await failure(client.allocate('r-huge', 'SKU-1', 1, T));
+      expect(refused).toMatchObject({ kind: 'fault', message: `AllocateStock: reply larger than ${MAX_SOAP_REPLY_BYTES} bytes, refused unread; it may or may not have been applied` });
+    } finally {
+      server.close();
+    }
   });
 
   it('a warehouse that is not listening is unavailable, from the WSDL on', async () => {

@@ -8,10 +8,10 @@ import { createWmsClient, type WmsClient } from '../../bridge/wms/client';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { ownershipSpans, overlapping, sagaHistory, wentBack, type Span } from './support/ownership';
-import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from './support/processes';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
 import { names, sagaSystem } from './support/sagaSystem';
 import { pool, waitFor } from './support/system';
-import { ADMIN_KEY, startWorker } from './support/worker';
+import { startWorker } from './support/worker';
 
 /**
  * The bridge as a group (docs/adr/0001-bridge-as-a-group.md): three replicas on one real Kafka,
@@ -28,7 +28,7 @@ let wms: WmsClient;
 let dataDir: string;
 let wmsUrl: string;
 let bridgePorts: number[];
-const replicas: { name: string; port: number; process: ServiceProcess | null; killedAt: number | null; output: string }[] = [];
+const replicas: { name: string; port: number; process: BridgeProcess | null; killedAt: number | null; output: string }[] = [];
 
 const envOf = (port: number, wmsUrl: string) => ({
   BRIDGE_PORT: String(port),
@@ -37,7 +37,7 @@ const envOf = (port: number, wmsUrl: string) => ({
   INTERNAL_SECRET: secret,
   EDGE_URL: worker.url,
   WMS_URL: wmsUrl,
-  ADMIN_KEYS: ADMIN_KEY,
+  BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
   WMS_CALL_TIMEOUT_MS: '400',
   ALLOCATION_DEADLINE_SECONDS: '4',
   SAGA_RETENTION_SECONDS: '3600',
@@ -46,7 +46,7 @@ const envOf = (port: number, wmsUrl: string) => ({
 });
 
 async function startReplica(name: string, port: number) {
-  const replica = { name, port, process: null as ServiceProcess | null, killedAt: null as number | null, output: '' };
+  const replica = { name, port, process: null as BridgeProcess | null, killedAt: null as number | null, output: '' };
   replicas.push(replica);
   replica.process = await startBridgeProcess(envOf(port, wmsUrl), 120_000);
   return replica;
@@ -55,18 +55,18 @@ async function startReplica(name: string, port: number) {
 const live = () => replicas.find((r) => r.process && r.killedAt === null)!;
 
 async function groupOf(url: string): Promise<{ members: { endpoint: string; partitions: number[] }[] } | null> {
-  const res = await fetch(`${url}/admin/group`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } }).catch(() => null);
+  const res = await fetch(`${url}/admin/group`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } }).catch(() => null);
   return res?.ok ? ((await res.json()) as { members: { endpoint: string; partitions: number[] }[] }) : null;
 }
 
 async function waitForGroup(size: number) {
   await waitFor(`a stable group of ${size}`, async () => {
-    const group = await groupOf(live().process!.url);
+    const group = await groupOf(live().process!.adminUrl);
     return group?.members.length === size && group.members.flatMap((m) => m.partitions).length === 12;
   }, 120_000, 500);
 }
 
-const { setStock, reserve, cancel, complete, waitSettled, expectAgreement } = sagaSystem({ worker: () => worker, bridgeUrl: () => live().process!.url, wms: () => wms });
+const { setStock, reserve, cancel, complete, waitSettled, expectAgreement } = sagaSystem({ worker: () => worker, bridgeUrl: () => live().process!.adminUrl, wms: () => wms });
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'bridge-group-e2e-'));
@@ -74,7 +74,7 @@ beforeAll(async () => {
   const ports = await Promise.all(Array.from({ length: 5 }, () => freePort()));
   const [wmsPort, ...rest] = ports as [number, ...number[]];
   bridgePorts = rest;
-  wmsProcess = await startWmsProcess({ ADMIN_KEYS: ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LATENCY_MS: '5-40', WMS_TIMEOUT_RATE: '0.2' });
+  wmsProcess = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LATENCY_MS: '5-40', WMS_TIMEOUT_RATE: '0.2' });
   wmsUrl = `http://127.0.0.1:${wmsPort}/wms`;
   wms = await createWmsClient(wmsUrl);
   // The objects push to any of the first three replicas; the fourth joins the saga group only.

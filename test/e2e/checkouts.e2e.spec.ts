@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderView } from '../../src/domain/checkout';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
-import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from './support/processes';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
 import { pool, waitFor } from './support/system';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
@@ -21,7 +21,7 @@ const SKUS = ['co-A', 'co-B', 'co-C', 'co-D'];
 const STOCK = 6;
 let broker: { brokers: string };
 let worker: Awaited<ReturnType<typeof startWorker>>;
-let bridge: ServiceProcess;
+let bridge: BridgeProcess;
 let wms: ServiceProcess;
 let dataDir: string;
 
@@ -29,7 +29,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'checkouts-e2e-'));
   broker = await startKafka();
   const [bridgePort, wmsPort] = [await freePort(), await freePort()];
-  wms = await startWmsProcess({ ADMIN_KEYS: ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LATENCY_MS: '1-20' });
+  wms = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LATENCY_MS: '1-20' });
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   bridge = await startBridgeProcess({
     BRIDGE_PORT: String(bridgePort),
@@ -38,7 +38,7 @@ beforeAll(async () => {
     INTERNAL_SECRET: secret,
     EDGE_URL: worker.url,
     WMS_URL: `http://127.0.0.1:${wmsPort}/wms`,
-    ADMIN_KEYS: ADMIN_KEY,
+    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
   });
 });
 
@@ -57,7 +57,7 @@ const call = (path: string, method: string, key: string, body?: unknown, headers
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 
-const bridgeAdmin = (path: string) => fetch(`${bridge.url}/admin${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+const bridgeAdmin = (path: string) => fetch(`${bridge.adminUrl}/admin${path}`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } });
 
 type EdgeLine = { sku: string; qty: number; state: string; reservationId: string | null; reservation: { status: string; allocation: string; releaseReason: string | null } | null };
 type EdgeCheckout = { checkoutId: string; customerId: string; status: string; version: number; lines: EdgeLine[] };
@@ -145,7 +145,7 @@ describe('checkouts joined downstream in causal order', () => {
 
     const status = (await (await bridgeAdmin('/status')).json()) as { causal: { held: number; alerting: boolean } };
     expect(status.causal).toMatchObject({ held: 0, alerting: false });
-    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    const metrics = await (await fetch(`${bridge.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/bridge_causal_held_events\{consumer="orders"\} 0/);
     expect(Number(/bridge_checkout_events_relayed_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(carts.length * 2);
     expect((await bridgeAdmin('/checkouts/chk_00000000000000000000000000000000')).status).toBe(404);

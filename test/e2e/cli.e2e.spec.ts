@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWmsClient, type WmsClient } from '../../bridge/wms/client';
 import type { AllocationSaga } from '../../src/domain/allocation';
 import { runCli, type CliResult } from './support/cli';
-import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from './support/processes';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
 import { objectLog, reservationsOf, waitFor } from './support/system';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
@@ -17,7 +18,7 @@ import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 const secret = randomBytes(32).toString('hex');
 let dataDir: string;
 let worker: Awaited<ReturnType<typeof startWorker>>;
-let bridge: ServiceProcess;
+let bridge: BridgeProcess;
 let wmsProcess: ServiceProcess;
 let wms: WmsClient;
 let cliEnv: Record<string, string>;
@@ -57,14 +58,14 @@ async function reserve(sku: string, customerId: string, qty: number): Promise<vo
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'cli-e2e-'));
   const [bridgePort, wmsPort] = [await freePort(), await freePort()];
-  wmsProcess = await startWmsProcess({ ADMIN_KEYS: ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms') });
+  wmsProcess = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms') });
   const wmsUrl = `${wmsProcess.url}/wms`;
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   bridge = await startBridgeProcess({
     BRIDGE_PORT: String(bridgePort),
     INTERNAL_SECRET: secret,
     EDGE_URL: worker.url,
-    ADMIN_KEYS: ADMIN_KEY,
+    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
     WMS_URL: wmsUrl,
     BRIDGE_DATA_DIR: join(dataDir, 'bridge'),
     // Empty, not unset: a KAFKA_BROKERS of the shell running the tests must not switch the log to Kafka.
@@ -73,7 +74,7 @@ beforeAll(async () => {
     WMS_CALL_TIMEOUT_MS: '500',
   });
   wms = await createWmsClient(wmsUrl);
-  cliEnv = { EDGE_URL: worker.url, BRIDGE_URL: bridge.url, WMS_URL: wmsUrl, ADMIN_KEY };
+  cliEnv = { EDGE_URL: worker.url, BRIDGE_ADMIN_URL: bridge.adminUrl, WMS_URL: wmsUrl, EDGE_ADMIN_KEY: ADMIN_KEY, BRIDGE_ADMIN_KEY, WMS_ADMIN_KEY };
 
   await admin('CLI-A/stock', 'PUT', { onHand: 10 });
   await admin('CLI-B/stock', 'PUT', { onHand: 5 });
@@ -84,7 +85,7 @@ beforeAll(async () => {
   await waitFor('the saga to allocate every reservation', async () => {
     const reservations = (await Promise.all(SKUS.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
     const relays = await Promise.all(SKUS.map((sku) => worker.env.SKU.getByName(sku).relayStatus(sku)));
-    const sagas = await fetch(`${bridge.url}/admin/sagas`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const sagas = await fetch(`${bridge.adminUrl}/admin/sagas`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } });
     const phases = ((await sagas.json()) as { sagas: AllocationSaga[] }).sagas.map((saga) => saga.phase);
     return (
       reservations.every((r) => r.allocation === 'allocated') &&
@@ -109,7 +110,7 @@ describe('the inventory CLI against a running system', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^event log\s+ok\s+embedded log: file log/m);
     expect(human.stdout).toMatch(/^wms from bridge\s+ok\s+WSDL served/m);
-    expect(human.stdout).toMatch(/^sagas\s+ok\s+allocating 0, confirming 0, releasing 0, cancelling 0, allocated 3, done 0, stuck 0$/m);
+    expect(human.stdout).toMatch(/^sagas\s+ok\s+allocating 0, overdue 0, confirming 0, releasing 0, cancelling 0, allocated 3, done 0, stuck 0$/m);
     expect(human.stdout).toMatch(/^relay CLI-A\s+ok\s+pending 0, relayed 5\/5, attempts 0$/m);
 
     const report = json<{ healthy: boolean; checks: { component: string; ok: boolean }[]; bridge: { log: { adapter: string } }; relay: unknown[] }>(
@@ -178,7 +179,7 @@ describe('the inventory CLI against a running system', () => {
   });
 
   it('dlq list is empty; requeue of nothing requeues nothing', async () => {
-    expect(json(await cli('--json', 'dlq', 'list'))).toEqual({ total: 0, records: [] });
+    expect(json(await cli('--json', 'dlq', 'list'))).toEqual({ total: 0, partition: 0, from: '0', records: [], next: null });
     expect((await cli('dlq', 'list')).stdout).toBe('no dead letters\n');
     expect(json(await cli('--json', 'dlq', 'requeue'))).toEqual({ requeued: 0 });
   });
@@ -220,10 +221,10 @@ describe('the inventory CLI against a running system', () => {
   it('reconcile: a release whose CancelAllocation the saga has not got through yet is in_flight, not repaired, not counted', async () => {
     await reserve('CLI-B', 'dave', 1);
     const sagaOf = async (id: string) =>
-      (await (await fetch(`${bridge.url}/admin/sagas/${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as AllocationSaga;
+      (await (await fetch(`${bridge.adminUrl}/admin/sagas/${id}`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } })).json()) as AllocationSaga;
     await waitFor('dave allocated', async () => (await sagaOf(ids.dave!)).phase === 'allocated');
     // The warehouse refuses every CancelAllocation for now: the saga keeps retrying it.
-    const faults = (patch: object) => fetch(`${wmsProcess.url}/admin/faults`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(patch) });
+    const faults = (patch: object) => fetch(`${wmsProcess.url}/admin/faults`, { method: 'PUT', headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(patch) });
     expect((await faults({ faultRate: 1, operations: ['CancelAllocation'] })).status).toBe(200);
     const cancelled = await fetch(`${worker.url}/v1/skus/CLI-B/reservations/${ids.dave}?customerId=dave`, { method: 'DELETE', headers: { authorization: `Bearer ${STOREFRONT_KEY}` } });
     expect(cancelled.status).toBe(200);
@@ -256,33 +257,37 @@ describe('the inventory CLI against a running system', () => {
   });
 
   it('errors: a wrong admin key exits 3 naming the 401, an unreachable component 3, bad usage 2, --help 0', async () => {
-    const refused = await cli('--admin-key', 'wrong', 'sagas', 'list');
+    const refused = await cli('--bridge-admin-key', 'wrong', 'sagas', 'list');
     expect(refused).toMatchObject({ code: 3, stdout: '' });
     // One message per failure, then what to try.
     expect(refused.stderr).toBe(
       'error: bridge answered HTTP 401: unauthorized (missing or unknown admin bearer key) to GET /admin/sagas?limit=100\n' +
-        'hint: check the admin key (--admin-key or ADMIN_KEY)\n',
+        "hint: check that component's admin key (--edge-admin-key, --bridge-admin-key, --wms-admin-key, or EDGE_ADMIN_KEY, BRIDGE_ADMIN_KEY, WMS_ADMIN_KEY)\n",
     );
-    const edgeRefused = await cli('sku', 'events', 'CLI-A', '--admin-key', 'wrong');
+    const edgeRefused = await cli('sku', 'events', 'CLI-A', '--edge-admin-key', 'wrong');
     expect(edgeRefused.code).toBe(3);
     expect(edgeRefused.stderr).toContain('edge answered HTTP 401: unauthorized');
 
     const port = await freePort();
-    const unreachable = await cli('--bridge-url', `http://127.0.0.1:${port}`, 'dlq', 'list');
+    const unreachable = await cli('--bridge-admin-url', `http://127.0.0.1:${port}`, 'dlq', 'list');
     expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toMatch(
-      new RegExp(`^error: bridge unreachable: .* \\(GET http://127\\.0\\.0\\.1:${port}/admin/dlq\\)\nhint: is the system running\\? \`npm start\` runs the Worker, the bridge and the WMS simulator locally\n$`),
+      new RegExp(`^error: bridge unreachable: .* \\(GET http://127\\.0\\.0\\.1:${port}/admin/dlq\\?partition=0&from=0&limit=100\\)\nhint: is the system running\\? \`npm start\` runs the Worker, the bridge and the WMS simulator locally\n$`),
     );
     // status shows failures in its table, once, and the hint once for all of them.
-    const down = await runCli(['status'], { EDGE_URL: `http://127.0.0.1:${port}`, BRIDGE_URL: `http://127.0.0.1:${port}`, WMS_URL: `http://127.0.0.1:${port}/wms` });
+    const down = await runCli(['status'], { EDGE_URL: `http://127.0.0.1:${port}`, BRIDGE_ADMIN_URL: `http://127.0.0.1:${port}`, WMS_URL: `http://127.0.0.1:${port}/wms` });
     expect(down.code).toBe(3);
     expect(down.stdout.match(/FAILED/g)).toHaveLength(4);
     expect(down.stderr).toBe('hint: is the system running? `npm start` runs the Worker, the bridge and the WMS simulator locally\n');
 
     // The dev key is a default for local URLs only; given explicitly it goes anywhere.
     const remote = await runCli(['--edge-url', 'https://inventory.example.com', 'sku', 'events', 'CLI-A'], {});
-    expect(remote).toEqual({ code: 2, stdout: '', stderr: 'error: no admin key given for https://inventory.example.com: pass --admin-key (or set ADMIN_KEY); the default dev key is only for a local system\n' });
-    const explicit = await runCli(['--admin-key', 'dev-admin', '--edge-url', 'https://inventory.invalid', '--timeout-ms', '2000', 'sku', 'events', 'CLI-A'], {});
+    expect(remote).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: no admin key given for https://inventory.example.com (--edge-admin-key or EDGE_ADMIN_KEY): the default dev keys are only for a local system\n',
+    });
+    const explicit = await runCli(['--edge-admin-key', 'dev-admin', '--edge-url', 'https://inventory.invalid', '--timeout-ms', '2000', 'sku', 'events', 'CLI-A'], {});
     expect(explicit.code).toBe(3);
     expect(explicit.stderr).toContain('hint: check the address');
 
@@ -297,5 +302,43 @@ describe('the inventory CLI against a running system', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: inventory reconcile \[options\]/);
     expect(help.stdout).toContain('Examples:');
+  });
+});
+
+/** An HTTP server that answers `{}` to anything and remembers each request's path and Authorization header. */
+async function recorder(): Promise<{ url: string; seen: { path: string; authorization: string | undefined }[]; server: Server }> {
+  const seen: { path: string; authorization: string | undefined }[] = [];
+  const server = createServer((request, response) => {
+    seen.push({ path: request.url ?? '', authorization: request.headers.authorization });
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, seen, server };
+}
+
+describe('the CLI sends each component its own key only (ADR 0003)', () => {
+  it('status and wms faults: the edge, the bridge and the WMS each get their own key on /admin calls, /healthz gets none', async () => {
+    const [edge, bridgeAdmin, wmsAdmin] = [await recorder(), await recorder(), await recorder()];
+    try {
+      const env = {
+        EDGE_URL: edge.url,
+        BRIDGE_ADMIN_URL: bridgeAdmin.url,
+        WMS_URL: `${wmsAdmin.url}/wms`,
+        EDGE_ADMIN_KEY: 'the-edge-key',
+        BRIDGE_ADMIN_KEY: 'the-bridge-key',
+        WMS_ADMIN_KEY: 'the-wms-key',
+      };
+      // Each answer is `{}`, so the checks fail; what was sent is the point.
+      await runCli(['status', '--sku', 'KEYS-1'], env);
+      await runCli(['wms', 'faults'], env);
+      expect(edge.seen).toEqual(expect.arrayContaining([{ path: '/healthz', authorization: undefined }, { path: '/v1/admin/skus/KEYS-1/relay?shard=0', authorization: 'Bearer the-edge-key' }]));
+      expect(bridgeAdmin.seen).toEqual(expect.arrayContaining([{ path: '/healthz', authorization: undefined }, { path: '/admin/status', authorization: 'Bearer the-bridge-key' }]));
+      expect(wmsAdmin.seen).toEqual(expect.arrayContaining([{ path: '/healthz', authorization: undefined }, { path: '/admin/faults', authorization: 'Bearer the-wms-key' }]));
+      const keyOf = (seen: { authorization: string | undefined }[]) => new Set(seen.map((r) => r.authorization).filter(Boolean));
+      expect([keyOf(edge.seen), keyOf(bridgeAdmin.seen), keyOf(wmsAdmin.seen)]).toEqual([new Set(['Bearer the-edge-key']), new Set(['Bearer the-bridge-key']), new Set(['Bearer the-wms-key'])]);
+    } finally {
+      for (const { server } of [edge, bridgeAdmin, wmsAdmin]) server.close();
+    }
   });
 });

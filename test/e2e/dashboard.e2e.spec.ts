@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser';
-import { freePort, startBridgeProcess, type ServiceProcess } from './support/processes';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, type BridgeProcess } from './support/processes';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
 /** Set to a path to keep a screenshot of the page (the README's). */
@@ -12,7 +12,7 @@ const SCREENSHOT = process.env.DASHBOARD_SCREENSHOT;
 const secret = 'dashboard-e2e-secret';
 
 let worker: Awaited<ReturnType<typeof startWorker>>;
-let bridge: ServiceProcess;
+let bridge: BridgeProcess;
 let browser: Browser;
 let dataDir: string;
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dashboard-e2e-'));
   const bridgePort = await freePort();
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
-  bridge = await startBridgeProcess({ BRIDGE_PORT: String(bridgePort), BRIDGE_DATA_DIR: join(dataDir, 'bridge'), INTERNAL_SECRET: secret, EDGE_URL: worker.url, ADMIN_KEYS: ADMIN_KEY, SAGA: 'off' });
+  bridge = await startBridgeProcess({ BRIDGE_PORT: String(bridgePort), BRIDGE_DATA_DIR: join(dataDir, 'bridge'), INTERNAL_SECRET: secret, EDGE_URL: worker.url, BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY, SAGA: 'off' });
 });
 
 afterAll(async () => {
@@ -62,14 +62,14 @@ describe('the live dashboard, in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${bridge.url}/dashboard`);
+    await page.goto(`${bridge.adminUrl}/dashboard`);
     expect(await page.locator('#live').isHidden()).toBe(true);
 
     await page.fill('#admin-key', 'not-the-key');
     await page.click('button[type=submit]');
     await expect.poll(() => page.textContent('#login-error')).toBe('that key was refused');
 
-    await page.fill('#admin-key', ADMIN_KEY);
+    await page.fill('#admin-key', BRIDGE_ADMIN_KEY);
     await page.click('button[type=submit]');
     await page.waitForSelector('#live', { state: 'visible' });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RebuildStatus } from '../../bridge/projections/rebuild';
 import { evolve, initialSkuState, skuCounters, type SkuCounters } from '../../src/domain/sku';
 import { runCli } from './support/cli';
-import { freePort, startBridgeProcess, type ServiceProcess } from './support/processes';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, type BridgeProcess } from './support/processes';
 import { objectLog, pool, waitFor } from './support/system';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
@@ -16,7 +16,7 @@ import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
  */
 const secret = randomBytes(32).toString('hex');
 let worker: Awaited<ReturnType<typeof startWorker>>;
-let bridge: ServiceProcess;
+let bridge: BridgeProcess;
 let dataDir: string;
 const SKUS = Array.from({ length: 6 }, (_, i) => `PROJ-${i}`);
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
     BRIDGE_PORT: String(bridgePort),
     INTERNAL_SECRET: secret,
     EDGE_URL: worker.url,
-    ADMIN_KEYS: ADMIN_KEY,
+    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
     BRIDGE_DATA_DIR: dataDir,
     SAGA: 'off',
     // Empty, not unset: a KAFKA_BROKERS of the shell running the tests must not switch the log to Kafka.
@@ -51,9 +51,9 @@ const edge = (path: string, method = 'GET', body?: unknown, headers: Record<stri
   }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
 
 const admin = (path: string, method = 'GET', body?: unknown) =>
-  fetch(`${bridge.url}/admin${path}`, {
+  fetch(`${bridge.adminUrl}/admin${path}`, {
     method,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
 
@@ -161,7 +161,7 @@ describe('blue-green rebuild of the read model', () => {
     for (const sku of SKUS) expect((await edge(`/v1/admin/skus/${sku}/stock`, 'PUT', { onHand: 100_000 }, {}, ADMIN_KEY)).status).toBe(200);
     await traffic(60);
     await waitFor('the outboxes to drain', relayed);
-    const env = { EDGE_URL: worker.url, BRIDGE_URL: bridge.url, ADMIN_KEY };
+    const env = { EDGE_URL: worker.url, BRIDGE_ADMIN_URL: bridge.adminUrl, EDGE_ADMIN_KEY: ADMIN_KEY, BRIDGE_ADMIN_KEY };
     const before = JSON.parse((await runCli(['--json', 'projections', 'status'], env)).stdout);
     const rebuilt = await runCli(['--json', 'projections', 'rebuild', '--from', 'beginning', '--grace-seconds', '5'], env);
     expect(rebuilt.code, rebuilt.stderr).toBe(0);

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWmsClient, type WmsClient } from '../../bridge/wms/client';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
-import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from './support/processes';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
 import { names, sagaSystem } from './support/sagaSystem';
 import { pool, reservationsOf, waitFor } from './support/system';
-import { ADMIN_KEY, startWorker } from './support/worker';
+import { startWorker } from './support/worker';
 
 /**
  * The WMS saga for real: the Worker in workerd, the bridge process on a real Kafka broker, and the
@@ -20,7 +20,7 @@ const secret = randomBytes(32).toString('hex');
 const DEADLINE_SECONDS = 4;
 let broker: { brokers: string };
 let worker: Awaited<ReturnType<typeof startWorker>>;
-let bridge: ServiceProcess;
+let bridge: BridgeProcess;
 let wmsProcess: ServiceProcess;
 let wms: WmsClient;
 let bridgeEnv: Record<string, string>;
@@ -31,7 +31,7 @@ beforeAll(async () => {
   broker = await startKafka();
   const [bridgePort, wmsPort] = [await freePort(), await freePort()];
   wmsProcess = await startWmsProcess({
-    ADMIN_KEYS: ADMIN_KEY,
+    WMS_ADMIN_KEYS: WMS_ADMIN_KEY,
     WMS_PORT: String(wmsPort),
     WMS_DATA_DIR: join(dataDir, 'wms'),
     WMS_LATENCY_MS: '5-40',
@@ -50,7 +50,7 @@ beforeAll(async () => {
     INTERNAL_SECRET: secret,
     EDGE_URL: worker.url,
     WMS_URL: wmsUrl,
-    ADMIN_KEYS: ADMIN_KEY,
+    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
     WMS_CALL_TIMEOUT_MS: '400',
     ALLOCATION_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
     // The checks read every saga's end state from the admin API: none may be retired meanwhile
@@ -68,7 +68,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-const { setStock, reserve, cancel, waitSettled, expectAgreement } = sagaSystem({ worker: () => worker, bridgeUrl: () => bridge.url, wms: () => wms });
+const { setStock, reserve, cancel, waitSettled, expectAgreement } = sagaSystem({ worker: () => worker, bridgeUrl: () => bridge.adminUrl, wms: () => wms });
 
 describe('WMS saga over real SOAP and Kafka', () => {
   it('with 20% timeouts, 5% faults, duplicate and late replies: 2,000 reservations all end allocated or released, and the WMS agrees', async () => {
@@ -76,7 +76,7 @@ describe('WMS saga over real SOAP and Kafka', () => {
     for (const sku of skus) await setStock(sku, 250);
     // One SKU the warehouse has little of: some allocations are rejected there.
     const scarce = skus[0]!;
-    expect((await fetch(`${wmsProcess.url}/admin/stock/${scarce}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ qty: 150 }) })).status).toBe(200);
+    expect((await fetch(`${wmsProcess.url}/admin/stock/${scarce}`, { method: 'PUT', headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ qty: 150 }) })).status).toBe(200);
 
     const ids = await pool(
       Array.from({ length: 2000 }, (_, i) => async () => {
@@ -121,7 +121,7 @@ describe('WMS saga over real SOAP and Kafka', () => {
     const sku = 'SAGA-OUT-1';
     await setStock(sku, 100);
     const outage = (DEADLINE_SECONDS + 3) * 1000;
-    expect((await fetch(`${wmsProcess.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs: outage }) })).status).toBe(200);
+    expect((await fetch(`${wmsProcess.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs: outage }) })).status).toBe(200);
     const started = Date.now();
     await pool(Array.from({ length: 30 }, (_, i) => () => reserve(sku, `o-${i}`)), 6);
     await waitFor('the releases', async () => (await reservationsOf(worker.env.SKU, sku)).every((r) => r.status === 'released'), 60_000, 500);

@@ -136,6 +136,20 @@ describe('internal allocation route (WMS saga)', () => {
     expect(conflict.json.error.code).toBe('allocation_conflict');
   });
 
+  it('a completed purchase: wms_timeout → 409 reservation_completed and nothing appended (rule 10); wms_rejected → released with refundDue', async () => {
+    const { sku, id, path } = await held(2);
+    expect((await call('POST', `/v1/skus/${sku}/reservations/${id}/complete`, { body: { customerId: 'c' } })).status).toBe(200);
+    const before = await eventsOf(sku);
+    const kept = await signedPost(path, { outcome: 'failed', reason: 'wms_timeout' });
+    expect(kept.status).toBe(409);
+    expect(kept.json).toEqual({ error: { code: 'reservation_completed', message: 'the purchase was completed and cannot be cancelled' } });
+    expect(await eventsOf(sku)).toEqual(before);
+    const refused = await signedPost(path, { outcome: 'failed', reason: 'wms_rejected' });
+    expect(refused.status).toBe(200);
+    expect(refused.json).toMatchObject({ status: 'released', allocation: 'failed', releaseReason: 'wms_rejected', refundDue: true });
+    expect((await eventsOf(sku)).at(-1)).toMatchObject({ type: 'StockReleased', data: { qty: 2, reason: 'wms_rejected', refundDue: true } });
+  });
+
   it('unsigned → 401; unknown reservation → 404; a body outside the schema → 400', async () => {
     const { sku, path } = await held();
     expect((await call('POST', path, { key: ADMIN, body: { outcome: 'confirmed', allocationId: 'a' } })).status).toBe(401);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GenerationsSchema } from '../../../src/contract/schemas';
 import { RebuildStatusSchema, SnapshotLagSchema, type RebuildRequest } from '../../projections/rebuildStatus';
 import { AllocationSagaSchema, SAGA_PHASES, type SagaPhase } from '../../../src/domain/allocation';
-import { call, exchange, type Service } from '../http';
+import { anonymous, call, exchange, type Service } from '../http';
 
 const LogHealthSchema = z.object({ ok: z.boolean(), adapter: z.string(), detail: z.string() });
 const ReachabilitySchema = z.object({ ok: z.boolean(), detail: z.string() });
@@ -26,7 +26,10 @@ const DeadLetterSchema = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   timestamp: z.number(),
 });
-const DeadLettersSchema = z.object({ total: z.int(), records: z.array(DeadLetterSchema) });
+const DlqCursorSchema = z.object({ partition: z.int(), from: z.string() });
+const DeadLettersSchema = z.object({ total: z.int(), partition: z.int(), from: z.string(), records: z.array(DeadLetterSchema), next: DlqCursorSchema.nullable() });
+export type DlqPage = z.infer<typeof DeadLettersSchema>;
+type DlqQuery = { partition?: number; from?: string; limit?: number };
 const RequeuedSchema = z.object({ requeued: z.int() });
 
 export { REBUILD_SOURCES, type RebuildRequest, type RebuildSource, type RebuildStatus } from '../../projections/rebuildStatus';
@@ -40,21 +43,21 @@ export type Projections = z.infer<typeof ProjectionsSchema>;
 type SagaQuery = { phase?: SagaPhase; sku?: string; limit?: number };
 
 const id = (reservationId: string) => encodeURIComponent(reservationId);
+const searchOf = (query: Record<string, string | number | undefined>) =>
+  new URLSearchParams(Object.entries(query).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]]))).toString();
 
-/** The bridge's operator API (`bridge/http/admin.ts`), reached with `--bridge-url`. */
+/** The bridge's operator API (`bridge/http/admin.ts`), reached at its admin listener (`--bridge-admin-url`). */
 export function bridgeApi(service: Service) {
   return {
     /** The raw answer: a 503 here still carries the log's health, which `status` shows. */
-    health: () => exchange(service, 'GET', '/healthz'),
+    health: () => exchange(anonymous(service), 'GET', '/healthz'),
     status: () => call(service, 'GET', '/admin/status', BridgeStatusSchema),
-    sagas(query: SagaQuery) {
-      const search = new URLSearchParams(Object.entries(query).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]])));
-      return call(service, 'GET', `/admin/sagas?${search.toString()}`, SagaListSchema);
-    },
+    sagas: (query: SagaQuery) => call(service, 'GET', `/admin/sagas?${searchOf(query)}`, SagaListSchema),
     saga: (reservationId: string) => call(service, 'GET', `/admin/sagas/${id(reservationId)}`, AllocationSagaSchema),
     retry: (reservationId: string) => call(service, 'POST', `/admin/sagas/${id(reservationId)}/retry`, AllocationSagaSchema),
     skus: () => call(service, 'GET', '/admin/skus', SkuListSchema),
-    deadLetters: () => call(service, 'GET', '/admin/dlq', DeadLettersSchema),
+    /** One page of one partition; `next` says where the following page starts, null at the end. */
+    deadLetters: (query: DlqQuery = {}) => call(service, 'GET', `/admin/dlq?${searchOf(query)}`, DeadLettersSchema),
     requeue: (offsets: readonly string[] | undefined) =>
       call(service, 'POST', '/admin/dlq/requeue', RequeuedSchema, offsets ? { offsets } : {}),
     projections: () => call(service, 'GET', '/admin/projections', ProjectionsSchema),

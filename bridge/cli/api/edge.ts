@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { EventPageSchema, RelayStatusSchema, ReservationSchema, ShardsViewSchema } from '../../../src/contract/schemas';
 import { shardOf, skuOf, type SkuEvent } from '../../../src/domain/sku';
-import { call, exchange, type Service } from '../http';
+import { anonymous, call, exchange, type Service } from '../http';
 
 /** The largest page the edge serves. */
 const PAGE = 1000;
@@ -13,7 +13,7 @@ const streamPath = (stream: string, rest: string, query = '') => path(skuOf(stre
 /** The Worker's admin routes the CLI uses (`--edge-url`), with the shapes the Worker itself validates with. */
 export function edgeApi(service: Service) {
   return {
-    health: () => exchange(service, 'GET', '/healthz'),
+    health: () => exchange(anonymous(service), 'GET', '/healthz'),
 
     /** A stream's log (the SKU's, or a shard's) after `after`, every page, or its first `limit` events. */
     async events(stream: string, after: number, limit = Number.POSITIVE_INFINITY): Promise<SkuEvent[]> {

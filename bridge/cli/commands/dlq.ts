@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { integer } from '../args';
 import { withCli } from '../context';
 import { examples } from '../help';
 import { table } from '../table';
@@ -14,19 +15,24 @@ export function registerDlq(program: Command): void {
 
   group
     .command('list')
-    .description('every dead letter, with the topic it came from and why')
-    .addHelpText('after', examples('inventory dlq list', 'inventory --json dlq list'))
+    .description('one page of dead letters (100 by default), with the topic each came from and why; the next page is named after it')
+    .option('--partition <n>', 'the dead-letter partition to read', integer(0, 1_000_000), 0)
+    .option('--from <offset>', 'the first offset of the page', '0')
+    .option('--limit <n>', 'dead letters per page (at most 1000)', integer(1, 1_000), 100)
+    .addHelpText('after', examples('inventory dlq list', 'inventory dlq list --partition 2 --from 100', 'inventory --json dlq list --limit 1000'))
     .action(
-      withCli(async (cli) => {
-        const letters = await cli.bridge.deadLetters();
-        cli.print(letters, () =>
-          letters.total === 0
+      withCli(async (cli, options: { partition: number; from: string; limit: number }) => {
+        const page = await cli.bridge.deadLetters(options);
+        cli.print(page, () =>
+          page.total === 0
             ? 'no dead letters'
             : table(
-                ['OFFSET', 'KEY', 'FROM', 'GROUP', 'REASON', 'AT', 'VALUE'],
-                letters.records.map((r) => [r.offset, r.key, r.headers?.['dlq-topic'], r.headers?.['dlq-group'], r.headers?.['dlq-reason'], new Date(r.timestamp).toISOString(), preview(r.value)]),
+                ['PARTITION', 'OFFSET', 'KEY', 'FROM', 'GROUP', 'REASON', 'AT', 'VALUE'],
+                page.records.map((r) => [String(r.partition), r.offset, r.key, r.headers?.['dlq-topic'], r.headers?.['dlq-group'], r.headers?.['dlq-reason'], new Date(r.timestamp).toISOString(), preview(r.value)]),
               ),
         );
+        // On stderr, so stdout stays the page (and with --json, `next` is in the document).
+        if (page.next && !cli.options.json) process.stderr.write(`more: inventory dlq list --partition ${page.next.partition} --from ${page.next.from}\n`);
       }),
     );
 

@@ -20,7 +20,8 @@ function sagaDetail(saga: AllocationSaga): string {
     ['attempts', String(saga.attempts)],
     ['next attempt', time(saga.nextAttemptAt)],
     ['last error', saga.lastError],
-    ['started', time(saga.startedAt)],
+    ['reserved', time(saga.startedAt)],
+    ['first attempt', time(saga.firstAttemptAt)],
     ['deadline', time(saga.deadline)],
     ['updated', time(saga.updatedAt)],
   ]);
@@ -32,7 +33,11 @@ export function registerSagas(program: Command): void {
   const group = program
     .command('sagas')
     .description("the bridge's WMS allocation sagas, one per reservation")
-    .addHelpText('after', examples('inventory sagas list --phase stuck', 'inventory sagas retry res_4k2m9q0c7f1h3j5n8p0r2t4v6x'));
+    .addHelpText(
+      'after',
+      examples('inventory sagas list --phase stuck', 'inventory sagas list --phase overdue', 'inventory sagas retry res_4k2m9q0c7f1h3j5n8p0r2t4v6x') +
+        "\n\nPhases: overdue is a completed purchase the WMS has not answered past the deadline (retried by itself until it does);\nstuck waits for an operator (retry, or release).",
+    );
 
   group
     .command('list')
@@ -40,7 +45,7 @@ export function registerSagas(program: Command): void {
     .addOption(new Option('--phase <phase>', 'only this phase').choices(SAGA_PHASES))
     .option('--sku <sku>', 'only this SKU', sku)
     .option('--limit <n>', 'at most this many', integer(1, 100_000), 100)
-    .addHelpText('after', examples('inventory sagas list --phase stuck', 'inventory sagas list --sku SNEAKER-42 --limit 20', 'inventory --json sagas list'))
+    .addHelpText('after', examples('inventory sagas list --phase overdue', 'inventory sagas list --sku SNEAKER-42 --limit 20', 'inventory --json sagas list'))
     .action(
       withCli(async (cli, options: { phase?: SagaPhase; sku?: string; limit: number }) => {
         const { total, sagas } = await cli.bridge.sagas(options);
@@ -75,6 +80,20 @@ export function registerSagas(program: Command): void {
       withCli(async (cli, reservationId: string) => {
         const saga = await cli.bridge.retry(reservationId);
         cli.print(saga, () => `retrying\n${sagaDetail(saga)}`);
+      }),
+    );
+
+  group
+    .command('release')
+    .description("an operator's decision: release the reservation at the edge (admin); a completed purchase is flagged refundDue, and the saga cancels it at the WMS")
+    .argument('<reservationId>')
+    .addHelpText('after', examples('inventory sagas release res_4k2m9q0c7f1h3j5n8p0r2t4v6x'))
+    .action(
+      withCli(async (cli, reservationId: string) => {
+        // The saga names the SKU; the edge's admin release is the one way a sale is undone deliberately.
+        const { sku } = await cli.bridge.saga(reservationId);
+        const reservation = await cli.edge.release(sku, reservationId);
+        cli.print(reservation, () => `released ${reservationId} (${sku}) as ${reservation.releaseReason ?? '?'}${reservation.refundDue ? ', refund due' : ''}; the saga cancels it at the WMS`);
       }),
     );
 }

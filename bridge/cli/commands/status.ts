@@ -36,9 +36,10 @@ const bridgeHealth = (url: string) => (reply: Reply) => {
 const fromBridgeStatus = ({ log, wms, sagas }: BridgeStatus): Check[] => [
   check('event log', log.ok, `${log.adapter} log: ${log.detail}`),
   check('wms from bridge', wms.ok, wms.detail),
-  // A stuck saga waits for an operator (`sagas list --phase stuck`, `sagas retry`).
+  // A stuck saga waits for an operator (`sagas list --phase stuck`, `sagas retry`); an overdue
+  // one is a completed purchase the WMS has not answered past the deadline (retried by itself).
   sagas
-    ? check('sagas', sagas.stuck === 0, Object.entries(sagas).map(([phase, n]) => `${phase} ${n}`).join(', '))
+    ? check('sagas', sagas.stuck === 0 && sagas.overdue === 0, Object.entries(sagas).map(([phase, n]) => `${phase} ${n}`).join(', '))
     : check('sagas', true, 'the saga is off in this bridge'),
 ];
 
@@ -49,7 +50,7 @@ function relayCheck(relay: Relay): Check {
 }
 
 async function status(cli: Cli, skus: readonly string[]) {
-  const { edgeUrl, bridgeUrl, wmsUrl } = cli.options;
+  const { edgeUrl, bridgeAdminUrl, wmsUrl } = cli.options;
   const [edge, bridge, admin, wms, relays] = await Promise.all([
     settle(cli.edge.health()),
     settle(cli.bridge.health()),
@@ -59,7 +60,7 @@ async function status(cli: Cli, skus: readonly string[]) {
   ]);
   const checks = [
     ...judge('edge', edge, healthz('edge', edgeUrl)),
-    ...judge('bridge', bridge, bridgeHealth(bridgeUrl)),
+    ...judge('bridge', bridge, bridgeHealth(bridgeAdminUrl)),
     ...judge('bridge admin', admin, fromBridgeStatus),
     ...judge('wms', wms, healthz('wms', wmsUrl)),
     ...relays.flatMap((relay, i) => judge(`relay ${skus[i]}`, relay, relayCheck)),

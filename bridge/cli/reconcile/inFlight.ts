@@ -12,8 +12,11 @@ export type Reported =
   | (Difference & { saga: SagaSide | null })
   | (Omit<Difference, 'kind'> & { kind: 'in_flight'; shows: DifferenceKind; saga: SagaSide });
 
-/** Phases with a command still to send (AllocateStock, a verdict to the edge, CancelAllocation). */
-const AT_WORK: ReadonlySet<SagaPhase> = new Set(['allocating', 'confirming', 'releasing', 'cancelling']);
+/**
+ * Phases with a command still to send (AllocateStock, a verdict to the edge, CancelAllocation).
+ * `overdue` too: a completed purchase the WMS has not answered is retried, never repaired away.
+ */
+const AT_WORK: ReadonlySet<SagaPhase> = new Set(['allocating', 'overdue', 'confirming', 'releasing', 'cancelling']);
 
 /**
  * Whether a difference is a saga's work in progress rather than a settled disagreement. During a

@@ -11,13 +11,18 @@ export type SagaDecision = { saga: AllocationSaga | null; commands: SagaCommand[
  * a crash or a lost reply is always safe; the saga's job is to never stop before both sides agree.
  */
 export function decideSaga(saga: AllocationSaga | null, message: SagaMessage, policy: SagaPolicy, now: number): SagaDecision {
-  const next = saga ? react(saga, message, policy, now) : start(message, policy, now);
+  const next = saga ? react(saga, message, policy, now) : start(message, now);
   if (!next) return { saga: null, commands: [] };
-  return issue(next, policy, now);
+  return issue(overdue(next, now), policy, now);
 }
 
-/** A saga begins with the reservation; any other message about an unknown reservation is not its business. */
-function start(message: SagaMessage, policy: SagaPolicy, now: number): AllocationSaga | null {
+/**
+ * A saga begins with the reservation; any other message about an unknown reservation is not its
+ * business. It allocates at once, whenever it reads the reservation: the deadline starts with
+ * that first attempt (see `issue`), so a reservation read late, after an outage of the bridge,
+ * is still offered to the WMS (rule 10, No sale undone by our own outage).
+ */
+function start(message: SagaMessage, now: number): AllocationSaga | null {
   if (message.type !== 'Reserved') return null;
   return {
     reservationId: message.reservationId,
@@ -25,7 +30,8 @@ function start(message: SagaMessage, policy: SagaPolicy, now: number): Allocatio
     qty: message.qty,
     reservedVersion: message.version,
     startedAt: message.at,
-    deadline: Math.min(message.at + policy.deadlineMs, message.expiresAt),
+    firstAttemptAt: null,
+    deadline: null,
     phase: 'allocating',
     stuckIn: null,
     allocationId: null,
@@ -51,6 +57,8 @@ function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: numbe
       if (s.releasedAs) return s;
       return { ...wait(saga, 'allocated'), allocationId: m.allocationId, wmsMayHold: true };
     case 'Completed':
+      // A sale is not released for the WMS's silence: a wms_timeout release not yet granted is withdrawn.
+      if (s.phase === 'releasing' && s.releaseWanted === 'wms_timeout') return allocateAgain({ ...saga, completed: true }, 'the purchase completed before the wms_timeout release: allocating again', now);
       return { ...saga, completed: true };
     case 'Released':
       return released(saga, m.reason, now);
@@ -67,6 +75,9 @@ function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: numbe
     case 'ReleaseAnswered':
       if (s.phase !== 'releasing') return s;
       if (m.outcome === 'released') return released(saga, saga.releaseWanted ?? 'wms_timeout', now);
+      // The purchase completed before our release (its event may still be on its way): the
+      // object keeps a sale the WMS did not refuse, so the saga goes back to asking it.
+      if (m.outcome === 'completed') return allocateAgain({ ...saga, completed: true }, 'the SKU object kept the completed purchase (no wms_timeout release): allocating again', now);
       // The confirmation of an earlier attempt landed first: the object and the WMS agree on allocated.
       if (m.outcome === 'allocated') return wait(saga, 'allocated');
       return stuck(saga, 'the SKU object does not know the reservation', now);
@@ -96,6 +107,8 @@ function answered(saga: AllocationSaga, answer: WmsAnswer, now: number): Allocat
       // Nothing is held at the WMS, and a cancelled record refuses any later allocation.
       return compensate({ ...saga, wmsMayHold: false, lastError: answer.status === 'rejected' ? `WMS rejected: ${answer.reason}` : saga.lastError }, 'wms_rejected', now);
     case 'not_found':
+      // The WMS is back and never saw it: a completed purchase is offered again, at once.
+      if (keepsAllocating(saga)) return isAllocating(saga) ? due(saga, now) : saga;
       // Never allocated as far as the WMS knows, but a request may still be in flight inside it:
       // the cancel that follows the release leaves a tombstone that refuses it.
       return compensate({ ...saga, wmsMayHold: true }, 'wms_timeout', now);
@@ -104,6 +117,10 @@ function answered(saga: AllocationSaga, answer: WmsAnswer, now: number): Allocat
       return exhaustive;
     }
   }
+}
+
+function allocateAgain(saga: AllocationSaga, why: string, now: number): AllocationSaga {
+  return note(due({ ...saga, phase: 'allocating', releaseWanted: null }, now), why, now);
 }
 
 function compensate(saga: AllocationSaga, reason: WmsReleaseReason, now: number): AllocationSaga {
@@ -120,11 +137,29 @@ function released(saga: AllocationSaga, reason: AllocationSaga['releasedAs'] & s
 function failed(saga: AllocationSaga, command: SagaCommand['type'], error: string, policy: SagaPolicy, now: number): AllocationSaga {
   const attempts = saga.attempts + 1;
   const withError = { ...saga, attempts, lastError: `${command}: ${error}` };
-  // The last word on an unanswered allocation: compensate, and cancel in case it lands late.
-  if (command === 'GetAllocation') return compensate({ ...withError, wmsMayHold: true, attempts: 0 }, 'wms_timeout', now);
+  // The last word on an unanswered allocation of a held reservation: compensate, and cancel in
+  // case it lands late. A completed purchase is never released for the WMS's silence (rule 10).
+  if (command === 'GetAllocation' && !keepsAllocating(saga)) return compensate({ ...withError, wmsMayHold: true, attempts: 0 }, 'wms_timeout', now);
   const retryAt = now + Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** Math.min(attempts - 1, 20));
-  return { ...withError, nextAttemptAt: saga.phase === 'allocating' ? Math.min(retryAt, saga.deadline) : retryAt };
+  // A held reservation's retries stop at the deadline, where GetAllocation decides.
+  const capped = saga.phase === 'allocating' && !saga.completed && saga.deadline !== null;
+  return { ...withError, nextAttemptAt: capped ? Math.min(retryAt, saga.deadline!) : retryAt };
 }
+
+/**
+ * A completed purchase past its deadline turns `overdue`: no GetAllocation and no compensation,
+ * AllocateStock again with capped backoff until the WMS answers or an operator decides.
+ */
+function overdue(saga: AllocationSaga, now: number): AllocationSaga {
+  if (saga.phase !== 'allocating' || !saga.completed || !pastDeadline(saga, now)) return saga;
+  const late = { ...saga, phase: 'overdue' as const, updatedAt: now };
+  return note(late, 'completed purchase past its allocation deadline: asking the WMS until it answers (sagas retry; an admin release refunds it)', now);
+}
+
+/** A sale the WMS has not refused: it is allocated, never compensated, however long the WMS is silent. */
+const keepsAllocating = (saga: AllocationSaga): boolean => saga.completed && saga.releasedAs === null;
+const isAllocating = (saga: AllocationSaga): boolean => saga.phase === 'allocating' || saga.phase === 'overdue';
+const pastDeadline = (saga: AllocationSaga, now: number): boolean => saga.firstAttemptAt !== null && saga.deadline !== null && now >= saga.deadline;
 
 /** Issues the phase's command if it is due, and leases it so a tick does not issue it twice. */
 function issue(saga: AllocationSaga, policy: SagaPolicy, now: number): SagaDecision {
@@ -132,7 +167,12 @@ function issue(saga: AllocationSaga, policy: SagaPolicy, now: number): SagaDecis
   const command = commandFor(saga, now);
   if (!command) return { saga: { ...saga, nextAttemptAt: null }, commands: [] };
   const leased = { ...saga, nextAttemptAt: now + 2 * policy.callTimeoutMs };
-  return { saga: command.type === 'Allocate' ? { ...leased, wmsMayHold: true } : leased, commands: [command] };
+  return { saga: command.type === 'Allocate' ? { ...firstAttempt(leased, policy, now), wmsMayHold: true } : leased, commands: [command] };
+}
+
+/** The first AllocateStock starts the deadline: the WMS is always asked before anything is concluded from its silence. */
+function firstAttempt(saga: AllocationSaga, policy: SagaPolicy, now: number): AllocationSaga {
+  return saga.firstAttemptAt !== null ? saga : { ...saga, firstAttemptAt: now, deadline: now + policy.deadlineMs };
 }
 
 function commandFor(saga: AllocationSaga, now: number): SagaCommand | null {
@@ -140,7 +180,9 @@ function commandFor(saga: AllocationSaga, now: number): SagaCommand | null {
   const causedBy = { [skuStream(sku)]: saga.reservedVersion };
   switch (saga.phase) {
     case 'allocating':
-      return now >= saga.deadline ? { type: 'GetAllocation', reservationId } : { type: 'Allocate', reservationId, sku, qty: saga.qty };
+      return pastDeadline(saga, now) ? { type: 'GetAllocation', reservationId } : { type: 'Allocate', reservationId, sku, qty: saga.qty };
+    case 'overdue':
+      return { type: 'Allocate', reservationId, sku, qty: saga.qty };
     case 'confirming':
       return { type: 'Confirm', sku, reservationId, allocationId: saga.allocationId!, causedBy };
     case 'releasing':

@@ -11,6 +11,7 @@ export type WmsAnswer =
 
 /** Everything a saga reacts to: the SKU's events, the executor's replies, time, and operators. */
 export type SagaMessage =
+  /** `at` and `expiresAt` describe the hold; the saga's deadline depends on neither (it counts from its first attempt). */
   | { type: 'Reserved'; sku: string; reservationId: string; qty: number; version: number; at: number; expiresAt: number }
   | { type: 'AllocationConfirmed'; allocationId: string }
   | { type: 'Completed' }
@@ -18,7 +19,8 @@ export type SagaMessage =
   | { type: 'WmsAnswered'; answer: WmsAnswer }
   | { type: 'ConfirmAnswered'; outcome: 'confirmed' | 'conflict' | 'not_found' }
   | { type: 'ConfirmAnswered'; outcome: 'released'; reason: ReleaseReason }
-  | { type: 'ReleaseAnswered'; outcome: 'released' | 'allocated' | 'not_found' }
+  /** `completed`: the object keeps a completed purchase the WMS did not refuse (no `wms_timeout` release of a sale). */
+  | { type: 'ReleaseAnswered'; outcome: 'released' | 'allocated' | 'completed' | 'not_found' }
   | { type: 'CancelAnswered' }
   | { type: 'CallFailed'; command: SagaCommand['type']; error: string }
   | { type: 'Tick' }

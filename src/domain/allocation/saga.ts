@@ -3,15 +3,19 @@ import { ReleaseReasonSchema, StreamIdSchema } from '../sku';
 
 /**
  * One reservation's allocation at the warehouse. The phase names what the saga is trying to do:
- * - `allocating`: AllocateStock (idempotent) until the WMS answers or the deadline passes, then
- *   GetAllocation once, since a timeout says nothing about whether the WMS allocated;
+ * - `allocating`: AllocateStock (idempotent) until the WMS answers or the deadline (counted from the
+ *   first AllocateStock) passes, then GetAllocation once, since a timeout says nothing about
+ *   whether the WMS allocated;
+ * - `overdue`: a completed purchase past that deadline: never compensated for the WMS's silence
+ *   (rule 10), AllocateStock goes on with capped backoff until the WMS answers or an operator
+ *   decides (`sagas retry`, or an admin release, which refunds it);
  * - `confirming`: the WMS holds the units; tell the SKU object (`AllocationConfirmed`);
  * - `releasing`: the WMS refused or never answered; compensate on the SKU object (`StockReleased`);
  * - `cancelling`: the reservation is released but the WMS may hold (or later take) units: cancel there;
  * - `allocated`: both sides agree; waits for a release (buyer cancel, expiry, admin) to cancel;
  * - `done`: nothing left to do; `stuck`: a reply no rule covers, left for an operator (`sagas retry`).
  */
-export const SAGA_PHASES = ['allocating', 'confirming', 'releasing', 'cancelling', 'allocated', 'done', 'stuck'] as const;
+export const SAGA_PHASES = ['allocating', 'overdue', 'confirming', 'releasing', 'cancelling', 'allocated', 'done', 'stuck'] as const;
 export const SagaPhaseSchema = z.enum(SAGA_PHASES);
 export type SagaPhase = z.infer<typeof SagaPhaseSchema>;
 
@@ -30,8 +34,13 @@ export const AllocationSagaSchema = z.object({
   /** Version of the StockReserved event: the cause every command of the saga names. */
   reservedVersion: z.int().min(1),
   startedAt: epochMs,
-  /** After it, an unanswered allocation is compensated (shorter than the reservation's TTL). */
-  deadline: epochMs,
+  /**
+   * When the saga first sent AllocateStock; null before (and in records of versions that did not
+   * track it, which are asked to allocate again: it is idempotent). The deadline counts from it.
+   */
+  firstAttemptAt: epochMs.nullable().default(null),
+  /** After it, an unanswered allocation of a held reservation is compensated; a completed one is `overdue`. */
+  deadline: epochMs.nullable(),
   phase: SagaPhaseSchema,
   /** The phase a stuck saga was in, where `retry` resumes it. */
   stuckIn: SagaPhaseSchema.nullable(),
@@ -57,9 +66,10 @@ export type AllocationSaga = z.infer<typeof AllocationSagaSchema>;
 export type SagaPolicy = {
   /** Per-call timeout of a WMS or edge call; an issued command is leased for twice this. */
   callTimeoutMs: number;
-  /** Allocation deadline after the reservation, capped by its expiry. */
+  /** Allocation deadline after the saga's first AllocateStock (never after the reservation's time: rule 10). */
   deadlineMs: number;
   retryBaseMs: number;
+  /** The longest wait between two attempts: an overdue saga asks the WMS at least this often. */
   retryMaxMs: number;
 };
 

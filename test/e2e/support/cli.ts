@@ -4,7 +4,7 @@ export type CliResult = { code: number; stdout: string; stderr: string };
 
 /**
  * The real `inventory` binary, as an operator runs it: its own Node process, configured by the
- * environment given (the test's own EDGE_URL, ADMIN_KEY… must not leak in) and its arguments.
+ * environment given (the test's own EDGE_URL, BRIDGE_ADMIN_KEY… must not leak in) and its arguments.
  */
 export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CLI_ENV.has(name)));
@@ -17,4 +17,4 @@ export function runCli(args: readonly string[], env: Record<string, string>): Pr
   });
 }
 
-const CLI_ENV = new Set(['EDGE_URL', 'BRIDGE_URL', 'WMS_URL', 'ADMIN_KEY']);
+const CLI_ENV = new Set(['EDGE_URL', 'BRIDGE_ADMIN_URL', 'WMS_URL', 'EDGE_ADMIN_KEY', 'BRIDGE_ADMIN_KEY', 'WMS_ADMIN_KEY', 'ADMIN_KEY']);

@@ -13,7 +13,12 @@ export const freePort = () =>
 
 /** `pid` lets a benchmark sample the process (its RSS from /proc). */
 export type ServiceProcess = { url: string; pid: number; output: () => string; kill(signal: NodeJS.Signals): Promise<void> };
-export type BridgeProcess = ServiceProcess;
+/** `url`: the public listener (ingest, /healthz); `adminUrl`: the operators' (/admin, /metrics, /dashboard). */
+export type BridgeProcess = ServiceProcess & { adminUrl: string };
+
+/** Each component's own admin key in the tests, all different, so a key sent to the wrong one fails (ADR 0003). */
+export const BRIDGE_ADMIN_KEY = 'e2e-bridge-admin';
+export const WMS_ADMIN_KEY = 'e2e-wms-admin';
 
 /** A TypeScript entry point of the project as its own process, ready once `url`/healthz answers. */
 async function startService(name: string, entry: string, url: string, env: Record<string, string>, timeoutMs: number, nodeFlags: readonly string[] = []): Promise<ServiceProcess> {
@@ -46,9 +51,16 @@ async function startService(name: string, entry: string, url: string, env: Recor
  */
 const BRIDGE_NODE_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=1024'];
 
-/** The bridge as operators run it: its own process, configured by environment only. */
-export const startBridgeProcess = (env: Record<string, string>, timeoutMs = 60_000): Promise<BridgeProcess> =>
-  startService('bridge', 'bridge/main.ts', `http://127.0.0.1:${env.BRIDGE_PORT}`, env, timeoutMs, BRIDGE_NODE_FLAGS);
+/**
+ * The bridge as operators run it: its own process, configured by environment only. Without a
+ * BRIDGE_ADMIN_PORT it gets a free one, so bridges of tests running side by side never collide.
+ */
+export async function startBridgeProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<BridgeProcess> {
+  const adminPort = env.BRIDGE_ADMIN_PORT ?? String(await freePort());
+  const withAdmin = { BRIDGE_ADMIN_PORT: adminPort, ...env };
+  const service = await startService('bridge', 'bridge/main.ts', `http://127.0.0.1:${env.BRIDGE_PORT}`, withAdmin, timeoutMs, BRIDGE_NODE_FLAGS);
+  return { ...service, adminUrl: `http://127.0.0.1:${adminPort}` };
+}
 
 /** The WMS simulator as its own process (WMS_PORT, WMS_DATA_DIR and fault settings in `env`). */
 export const startWmsProcess = (env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> =>

@@ -3,11 +3,12 @@ import type { AllocationSaga } from '../../../src/domain/allocation';
 import type { Reservation } from '../../../src/domain/sku';
 import type { WmsClient, WmsRecord } from '../../../bridge/wms/client';
 import { objectLog, reservationsOf, waitFor } from './system';
+import { BRIDGE_ADMIN_KEY } from './processes';
 import { ADMIN_KEY, STOREFRONT_KEY, type SkuNamespace } from './worker';
 
 export type SagaSystem = {
   worker: () => { url: string; env: { SKU: SkuNamespace } };
-  /** A bridge to ask (any replica of a group: it answers for the whole group). */
+  /** A bridge's admin listener to ask (any replica of a group: it answers for the whole group). */
   bridgeUrl: () => string;
   wms: () => WmsClient;
 };
@@ -51,7 +52,7 @@ export function sagaSystem(system: SagaSystem) {
   /** A group answers 503 while it rebalances: asked again. */
   async function sagas(sku: string): Promise<AllocationSaga[]> {
     for (let attempt = 1; ; attempt++) {
-      const res = await fetch(`${system.bridgeUrl()}/admin/sagas?sku=${sku}&limit=100000`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } }).catch(() => null);
+      const res = await fetch(`${system.bridgeUrl()}/admin/sagas?sku=${sku}&limit=100000`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } }).catch(() => null);
       if (res?.ok) return ((await res.json()) as { sagas: AllocationSaga[] }).sagas;
       await res?.body?.cancel();
       if (attempt === 60) throw new Error(`the bridge did not list the sagas of ${sku} (${res?.status ?? 'no answer'})`);
@@ -112,7 +113,7 @@ export function sagaSystem(system: SagaSystem) {
           expect(r.status, r.reservationId).toBe('released');
           if (record?.status === 'allocated') {
             // Everything about it, to tell which path left the warehouse holding it.
-            const saga = await fetch(`${system.bridgeUrl()}/admin/sagas/${r.reservationId}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } }).then((x) => x.json());
+            const saga = await fetch(`${system.bridgeUrl()}/admin/sagas/${r.reservationId}`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } }).then((x) => x.json());
             console.error(JSON.stringify({ reservation: r, record, saga }, null, 1));
           }
           expect(record?.status ?? 'none', r.reservationId).not.toBe('allocated');

@@ -139,7 +139,7 @@ describe('differences a saga is still working on', () => {
   it('in flight whenever the saga has a command to send, or knows of a release the edge log read did not show', () => {
     const held = skuLog('A', [reserved('r3', 1), confirmed('r3', 'al-3')]);
     const [edgeOnly] = compareAllocations(edgeOf(held), [wms('r3', 'A', 1, 'cancelled', 'al-3')]).differences;
-    for (const phase of ['allocating', 'confirming', 'releasing', 'cancelling'] as const) expect(inFlight(edgeOnly!, saga(phase)), phase).toBe(true);
+    for (const phase of ['allocating', 'overdue', 'confirming', 'releasing', 'cancelling'] as const) expect(inFlight(edgeOnly!, saga(phase)), phase).toBe(true);
     expect(inFlight(edgeOnly!, saga('done', 'cancelled'))).toBe(true);
   });
 });

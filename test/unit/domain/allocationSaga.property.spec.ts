@@ -14,12 +14,12 @@ const policy: SagaPolicy = { callTimeoutMs: 500, deadlineMs: 8_000, retryBaseMs:
 const RES = 'res_m';
 
 type WmsRecord = { status: 'allocated' | 'rejected' | 'cancelled'; allocationId: string | null };
-type Sku = { released: ReleaseReason | null; allocationId: string | null };
+type Sku = { released: ReleaseReason | null; allocationId: string | null; completed: boolean; refundDue: boolean };
 
 class World {
   wms: WmsRecord | null = null;
   wmsStock: number;
-  sku: Sku = { released: null, allocationId: null };
+  sku: Sku = { released: null, allocationId: null, completed: false, refundDue: false };
   saga: AllocationSaga | null = null;
   now = 0;
   /**
@@ -32,13 +32,28 @@ class World {
   /** WMS operations that took effect late (the caller had already given up). */
   late: (() => void)[] = [];
   allocations = 0;
+  wmsDownUntil = 0;
 
   constructor(stock: number) {
     this.wmsStock = stock;
   }
 
+  /** Commands the saga issued, in order, checked against rule 10 as they go out. */
+  issued: SagaCommand[] = [];
+  firstAllocateAt: number | null = null;
+
   feed(message: SagaMessage) {
+    const knewCompleted = this.saga?.completed === true;
     const { saga, commands } = decideSaga(this.saga, message, policy, this.now);
+    for (const command of commands) {
+      if (command.type === 'Allocate') this.firstAllocateAt ??= this.now;
+      // The WMS is asked to allocate before anything is concluded from its silence, and the
+      // deadline counts from that first attempt, not from the reservation's time.
+      if (command.type === 'GetAllocation') expect(this.now).toBeGreaterThanOrEqual((this.firstAllocateAt ?? Infinity) + policy.deadlineMs);
+      // A purchase the saga knows is completed is never offered for a wms_timeout release.
+      if (command.type === 'Release' && command.reason === 'wms_timeout') expect(knewCompleted).toBe(false);
+    }
+    this.issued.push(...commands);
     this.saga = saga;
     return commands;
   }
@@ -60,12 +75,22 @@ class World {
     this.wms = { status: 'cancelled', allocationId: this.wms?.allocationId ?? null };
   }
 
-  skuRelease(reason: ReleaseReason): 'released' | 'allocated' {
+  /** The SKU object's rules for a release (src/domain/sku/decide.ts), as the saga and the buyer see them. */
+  skuRelease(reason: ReleaseReason): 'released' | 'allocated' | 'completed' {
     if (this.sku.released) return 'released';
     if (this.sku.allocationId && (reason === 'wms_timeout' || reason === 'wms_rejected')) return 'allocated';
+    // Only the WMS refusing it (or an operator) undoes a sale; the buyer cannot cancel it, nor can it lapse.
+    if (this.sku.completed && reason !== 'wms_rejected' && reason !== 'admin') return 'completed';
     this.sku.released = reason;
+    this.sku.refundDue = this.sku.completed;
     this.events.push({ type: 'Released', reason });
     return 'released';
+  }
+
+  skuComplete() {
+    if (this.sku.released || this.sku.completed) return;
+    this.sku.completed = true;
+    this.events.push({ type: 'Completed' });
   }
 }
 
@@ -74,6 +99,11 @@ type Trouble = 'ok' | 'timeoutBefore' | 'timeoutAfter' | 'fault' | 'late';
 function execute(world: World, command: SagaCommand, trouble: Trouble): void {
   const fail = (error: string) => world.replies.push({ type: 'CallFailed', command: command.type, error });
   const isWms = command.type === 'Allocate' || command.type === 'GetAllocation' || command.type === 'Cancel';
+  // An outage of the WMS: nothing reaches it, every call times out.
+  if (isWms && world.now < world.wmsDownUntil) {
+    fail('timeout');
+    return;
+  }
   const effect = (): SagaMessage => {
     switch (command.type) {
       case 'Allocate':
@@ -108,7 +138,7 @@ function execute(world: World, command: SagaCommand, trouble: Trouble): void {
 }
 
 const step = fc.record({
-  action: fc.constantFrom('event', 'event', 'reply', 'reply', 'tick', 'late', 'duplicate', 'cancel', 'expire'),
+  action: fc.constantFrom('event', 'event', 'reply', 'reply', 'tick', 'late', 'duplicate', 'cancel', 'expire', 'complete'),
   /** Which of the replies in flight ends first. */
   pick: fc.nat(),
   advance: fc.integer({ min: 0, max: 2_000 }),
@@ -132,6 +162,7 @@ describe('allocation saga against a model WMS and SKU object', () => {
           if (action === 'late') world.late.shift()?.();
           if (action === 'cancel') world.skuRelease('cancelled');
           if (action === 'expire' && !world.sku.allocationId) world.skuRelease('expired');
+          if (action === 'complete') world.skuComplete();
         }
         // The trouble stops: late effects land, messages drain, time passes.
         const pending = () => world.events.length + world.replies.length + world.late.length;
@@ -144,6 +175,8 @@ describe('allocation saga against a model WMS and SKU object', () => {
         const saga = world.saga!;
         expect(['allocated', 'done']).toContain(saga.phase);
         expect(pending()).toBe(0);
+        // Rule 10: a sale is undone only by the WMS refusing it.
+        if (world.sku.completed && world.sku.released) expect(world.sku.released).toBe('wms_rejected');
         if (world.sku.released) {
           expect(world.wms?.status).not.toBe('allocated');
           expect(saga.phase).toBe('done');
@@ -154,6 +187,64 @@ describe('allocation saga against a model WMS and SKU object', () => {
         }
         expect(world.allocations).toBeLessThanOrEqual(1);
       }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('rule 10: however long the bridge or the WMS is down, Allocate goes first, and a completed purchase ends allocated, never released', () => {
+    const calm = step.filter((x) => x.action !== 'cancel' && x.action !== 'expire' && x.action !== 'complete');
+    fc.assert(
+      fc.property(
+        // The bridge was down this long: the reservation is read this late.
+        fc.integer({ min: 0, max: 5 * policy.deadlineMs }),
+        // The WMS cannot be reached for this long after that.
+        fc.integer({ min: 0, max: 6 * policy.deadlineMs }),
+        // When the buyer completes: during the bridge's outage (0, the event waits behind the reservation), at a step, or never.
+        fc.option(fc.integer({ min: 0, max: 40 }), { nil: null }),
+        fc.array(calm, { maxLength: 40 }),
+        (late, wmsDown, completeAt, steps) => {
+          const world = new World(5);
+          world.now = late;
+          world.wmsDownUntil = late + wmsDown;
+          const run = (commands: SagaCommand[], trouble: Trouble) => commands.forEach((c) => execute(world, c, trouble));
+          if (completeAt === 0) world.skuComplete();
+          run(world.feed({ type: 'Reserved', sku: 'SKU-M', reservationId: RES, qty: 2, version: 3, at: 0, expiresAt: 300_000 }), 'ok');
+          expect(world.issued[0]?.type).toBe('Allocate');
+          expect(world.saga).toMatchObject({ firstAttemptAt: late, deadline: late + policy.deadlineMs });
+          for (const [i, { action, advance, trouble, pick }] of steps.entries()) {
+            world.now += advance;
+            if (completeAt === i + 1) world.skuComplete();
+            if (action === 'event' && world.events.length > 0) run(world.feed(world.events.shift()!), trouble);
+            if (action === 'reply' && world.replies.length > 0) run(world.feed(world.replies.splice(pick % world.replies.length, 1)[0]!), trouble);
+            if (action === 'duplicate' && world.events.length > 0) world.events.push(world.events[0]!);
+            if (action === 'tick') run(world.feed({ type: 'Tick' }), trouble);
+            if (action === 'late') world.late.shift()?.();
+          }
+          const pending = () => world.events.length + world.replies.length + world.late.length;
+          for (let i = 0; i < 500 && (pending() > 0 || world.saga?.nextAttemptAt != null); i++) {
+            world.late.shift()?.();
+            world.now += 600;
+            const message = world.replies.shift() ?? world.events.shift() ?? { type: 'Tick' as const };
+            run(world.feed(message), 'ok');
+          }
+          const saga = world.saga!;
+          expect(pending()).toBe(0);
+          if (world.sku.completed) {
+            // The WMS had the units: the sale stands, allocated on both sides.
+            expect(world.sku.released).toBeNull();
+            expect(world.wms).toEqual({ status: 'allocated', allocationId: world.sku.allocationId });
+            expect(saga.phase).toBe('allocated');
+          } else if (world.sku.released) {
+            // A hold the WMS stayed silent about past the deadline from the first attempt: today's compensation.
+            expect(world.sku.released).toBe('wms_timeout');
+            expect(world.wms?.status).not.toBe('allocated');
+            expect(saga.phase).toBe('done');
+          } else {
+            expect(world.wms).toEqual({ status: 'allocated', allocationId: world.sku.allocationId });
+          }
+          expect(world.allocations).toBeLessThanOrEqual(1);
+        },
+      ),
       { numRuns: 2_000 },
     );
   });

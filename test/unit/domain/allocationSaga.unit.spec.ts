@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideSaga, type AllocationSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../../src/domain/allocation';
+import { AllocationSagaSchema, decideSaga, type AllocationSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../../src/domain/allocation';
 
 const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000 };
 const T0 = 1_800_000_000_000;
@@ -22,12 +22,35 @@ const allocate: SagaCommand = { type: 'Allocate', reservationId: 'res_1', sku: '
 const timeout = (command: SagaCommand['type']): SagaMessage => ({ type: 'CallFailed', command, error: 'timeout' });
 
 describe('allocation saga', () => {
-  it('starts with the reservation: allocate at once, deadline capped by the TTL, leased while in flight', () => {
+  it('starts with the reservation: allocate at once, the deadline from that first attempt, leased while in flight', () => {
     const { saga, last } = run([[reserved, 0]]);
     expect(last).toEqual([allocate]);
-    expect(saga).toMatchObject({ phase: 'allocating', deadline: T0 + 10_000, nextAttemptAt: T0 + 2_000, wmsMayHold: true });
-    const short = decideSaga(null, { ...reserved, expiresAt: T0 + 5_000 }, policy, T0).saga!;
-    expect(short.deadline).toBe(T0 + 5_000);
+    expect(saga).toMatchObject({ phase: 'allocating', firstAttemptAt: T0, deadline: T0 + 10_000, nextAttemptAt: T0 + 2_000, wmsMayHold: true });
+  });
+
+  it('a reservation first read long after it was made (the bridge was down): Allocate, not GetAllocation; the deadline counts from now (rule 10)', () => {
+    const late = 3_600_000;
+    const { saga, issued } = run([
+      [reserved, late],
+      [timeout('Allocate'), late + 1_000],
+      [{ type: 'Tick' }, late + 1_200],
+    ]);
+    expect(issued).toEqual([[allocate], [], [allocate]]);
+    expect(saga).toMatchObject({ phase: 'allocating', startedAt: T0, firstAttemptAt: T0 + late, deadline: T0 + late + 10_000 });
+    // Even past the hold's expiry: the object releases a lapsed hold by its TTL, the saga does not guess.
+    const expired = decideSaga(null, { ...reserved, expiresAt: T0 + 5_000 }, policy, T0 + 60_000);
+    expect(expired.commands).toEqual([allocate]);
+    expect(expired.saga!.deadline).toBe(T0 + 70_000);
+  });
+
+  it('a saga stored by an older version (no firstAttemptAt, a deadline from the reservation) asks Allocate again, then counts from it', () => {
+    const { saga } = run([[reserved, 0]]);
+    const { firstAttemptAt: _, ...old } = { ...saga, deadline: T0 + 1_000, nextAttemptAt: T0 + 500 };
+    const upcast = AllocationSagaSchema.parse(JSON.parse(JSON.stringify(old)));
+    expect(upcast.firstAttemptAt).toBeNull();
+    const resumed = decideSaga(upcast, { type: 'Tick' }, policy, T0 + 50_000);
+    expect(resumed.commands).toEqual([allocate]);
+    expect(resumed.saga).toMatchObject({ firstAttemptAt: T0 + 50_000, deadline: T0 + 60_000 });
   });
 
   it('ignores what is not about a reservation it started, and a second Reserved', () => {
@@ -199,5 +222,130 @@ describe('allocation saga', () => {
       [{ type: 'ReleaseAnswered', outcome: 'allocated' }, 40],
     ]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'expired' });
+  });
+  describe('a completed purchase is never released because the WMS could not be reached (rule 10)', () => {
+    const completed: SagaMessage = { type: 'Completed' };
+    const releaseTimeout: SagaCommand = { type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy };
+
+    it('past the deadline it turns overdue and keeps asking Allocate with capped backoff, never GetAllocation or a release', () => {
+      const { saga, issued } = run([
+        [reserved, 0],
+        [completed, 100],
+        [timeout('Allocate'), 1_000],
+        [{ type: 'Tick' }, 10_000],
+        [timeout('Allocate'), 11_000],
+        [{ type: 'Tick' }, 11_100],
+        [{ type: 'Tick' }, 11_400],
+        [timeout('Allocate'), 12_400],
+        [{ type: 'Tick' }, 13_000],
+        [{ type: 'Tick' }, 13_200],
+      ]);
+      expect(issued.map((c) => c.map((x) => x.type))).toEqual([['Allocate'], [], [], ['Allocate'], [], [], ['Allocate'], [], [], ['Allocate']]);
+      expect(saga).toMatchObject({ phase: 'overdue', completed: true, releaseWanted: null, releasedAs: null, lastError: 'Allocate: timeout' });
+      expect(saga.notes.map((n) => n.note)).toEqual([
+        'completed purchase past its allocation deadline: asking the WMS until it answers (sagas retry; an admin release refunds it)',
+      ]);
+      // However many failures, the wait stays at retryMaxMs.
+      let later = saga;
+      for (let i = 0; i < 30; i++) later = decideSaga(later, timeout('Allocate'), policy, T0 + 20_000).saga!;
+      expect(later.nextAttemptAt).toBe(T0 + 20_000 + policy.retryMaxMs);
+      expect(later.phase).toBe('overdue');
+    });
+
+    it('overdue until the WMS answers: allocated there → confirmed on the object → allocated', () => {
+      const { saga, issued } = run([
+        [reserved, 0],
+        [completed, 100],
+        [{ type: 'Tick' }, 10_000],
+        [timeout('Allocate'), 10_500],
+        [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_back' } }, 60_000],
+        [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 60_100],
+      ]);
+      expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', causedBy }]);
+      expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_back' });
+    });
+
+    it('the WMS refusing a completed purchase still releases it as wms_rejected (the object flags the refund)', () => {
+      const { last, saga } = run([
+        [reserved, 0],
+        [completed, 100],
+        [{ type: 'Tick' }, 10_000],
+        [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' } }, 30_000],
+      ]);
+      expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy }]);
+      expect(saga.phase).toBe('releasing');
+    });
+
+    it('completed while GetAllocation was in flight: its timeout or not_found leads to Allocate, not to a release', () => {
+      for (const reply of [timeout('GetAllocation'), { type: 'WmsAnswered', answer: { status: 'not_found' } } as SagaMessage]) {
+        const { issued, saga } = run([
+          [reserved, 0],
+          [{ type: 'Tick' }, 10_000],
+          [completed, 10_200],
+          [reply, 11_000],
+          [{ type: 'Tick' }, 12_000],
+        ]);
+        expect(issued[1]).toEqual([{ type: 'GetAllocation', reservationId: 'res_1' }]);
+        expect(issued.flat()).not.toContainEqual(releaseTimeout);
+        expect(issued.slice(3).flat()).toEqual([allocate]);
+        expect(saga).toMatchObject({ phase: 'overdue', releaseWanted: null });
+      }
+    });
+
+    it('the object kept the purchase that completed while we asked it to release for wms_timeout: back to allocating, overdue', () => {
+      const { issued, saga } = run([
+        [reserved, 0],
+        [{ type: 'Tick' }, 10_000],
+        [timeout('GetAllocation'), 11_000],
+        [{ type: 'ReleaseAnswered', outcome: 'completed' }, 11_050],
+        [completed, 11_100],
+      ]);
+      expect(issued[2]).toEqual([releaseTimeout]);
+      expect(issued[3]).toEqual([allocate]);
+      expect(saga).toMatchObject({ phase: 'overdue', completed: true, releaseWanted: null, releasedAs: null });
+      expect(saga.notes.map((n) => n.note)).toEqual([
+        'the SKU object kept the completed purchase (no wms_timeout release): allocating again',
+        'completed purchase past its allocation deadline: asking the WMS until it answers (sagas retry; an admin release refunds it)',
+      ]);
+    });
+
+    it('the purchase completes while our wms_timeout release is on its way: the saga withdraws it and allocates; the late reply changes nothing', () => {
+      const { issued, saga } = run([
+        [reserved, 0],
+        [{ type: 'Tick' }, 10_000],
+        [timeout('GetAllocation'), 11_000],
+        [completed, 11_050],
+        [{ type: 'ReleaseAnswered', outcome: 'completed' }, 11_100],
+      ]);
+      expect(issued[2]).toEqual([releaseTimeout]);
+      expect(issued[3]).toEqual([allocate]);
+      expect(issued[4]).toEqual([]);
+      expect(saga).toMatchObject({ phase: 'overdue', completed: true, releaseWanted: null });
+      expect(saga.notes[0]!.note).toBe('the purchase completed before the wms_timeout release: allocating again');
+    });
+
+    it('a held reservation past the deadline is still compensated as wms_timeout (and a purchase after that is refused by the object)', () => {
+      const { last } = run([
+        [reserved, 0],
+        [{ type: 'Tick' }, 10_000],
+        [timeout('GetAllocation'), 11_000],
+      ]);
+      expect(last).toEqual([releaseTimeout]);
+    });
+
+    it('an operator decides: retry asks the WMS now; an admin release cancels at the WMS and ends it', () => {
+      const overdue = run([
+        [reserved, 0],
+        [completed, 100],
+        [{ type: 'Tick' }, 10_000],
+        [timeout('Allocate'), 10_500],
+      ]).saga;
+      expect(overdue.nextAttemptAt).toBe(T0 + 10_700);
+      const retried = decideSaga(overdue, { type: 'Retry' }, policy, T0 + 10_600);
+      expect(retried.commands).toEqual([allocate]);
+      const released = decideSaga(overdue, { type: 'Released', reason: 'admin' }, policy, T0 + 10_600);
+      expect(released.commands).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+      expect(decideSaga(released.saga, { type: 'CancelAnswered' }, policy, T0 + 10_700).saga).toMatchObject({ phase: 'done', releasedAs: 'admin', wmsMayHold: false });
+    });
   });
 });

@@ -202,4 +202,15 @@ describe('allocation (driven by the WMS saga)', () => {
     spec.given([stockSet(10), reserved(2), allocated(3)]).when(fail('wms_rejected'))
       .thenFails({ code: 'allocation_conflict', allocationId: 'A-1' });
   });
+  it('keeps a completed purchase the WMS could not be reached for: no wms_timeout release (rule 10)', () => {
+    spec.given([stockSet(10), reserved(2), completed(3)]).when(fail('wms_timeout')).thenFails({ code: 'reservation_completed' });
+  });
+  it('releases a completed purchase the WMS refused, flagged for a refund', () => {
+    spec.given([stockSet(10), reserved(2), completed(3)]).when(fail('wms_rejected')).then([released(4, 'wms_rejected', 2, true)]);
+  });
+  it('a wms_timeout release that won the race against the purchase stands: the purchase is refused', () => {
+    spec.given([stockSet(10), reserved(2), released(3, 'wms_timeout')])
+      .when({ type: 'CompletePurchase', data: { reservationId: R1, customerId: 'c1' } })
+      .thenFails({ code: 'reservation_released', reason: 'wms_timeout' });
+  });
 });

@@ -73,7 +73,7 @@ function checkInvariants({ state, reservations, units }: SkuLedger, log: readonl
 }
 
 describe('SKU decider under random command sequences', () => {
-  it('never oversells, conserves units, keeps versions contiguous', () => {
+  it('never oversells, conserves units, keeps versions contiguous, never releases a sale as wms_timeout', () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 120 }), (steps) => {
         let now = Date.parse('2026-11-25T00:00:00Z');
@@ -87,6 +87,8 @@ describe('SKU decider under random command sequences', () => {
           if (result.ok) {
             for (const event of result.value) {
               expect(SkuEventSchema.parse(event)).toEqual(event);
+              // Rule 10: a sale is never undone because the WMS could not be reached.
+              if (event.type === 'StockReleased' && event.data.reason === 'wms_timeout') expect(event.data.refundDue).toBe(false);
               record(ledger, event);
               counters = evolve(counters, event);
               log.push(event);
