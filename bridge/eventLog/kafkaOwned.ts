@@ -147,16 +147,37 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
   let stopping = false;
   let restarting: Promise<void> | null = null;
   let generation = 0;
+  /** Between a rebalance's start (or a crash) and the next join: nothing may start work. */
+  let rebalancing = false;
   /** One acquisition at a time: two producers of one transactional id in this process would fence each other. */
   let acquisitions: Promise<unknown> = Promise.resolve();
 
   const suspendAll = (why: string) => {
+    rebalancing = true;
     for (const owner of owners.values()) {
       if (!owner.active) continue;
       owner.suspend(true);
       options.onSuspended(owner.partition);
     }
     if (owners.size > 0) log.info({ partitions: [...owners.keys()], why }, 'partitions suspended');
+  };
+
+  /**
+   * Written by an owner when it takes or keeps a partition: the topic's own record of who owns
+   * it, and for a kept partition the proof that no one fenced this replica in a generation it
+   * missed (kafkajs rejoins on some errors without a rebalance event).
+   */
+  const claim = (owner: TransactionalOwner) =>
+    owner.commit([{ topic: options.stateTopics[0]!, key: `owner:${owner.partition}`, value: JSON.stringify({ endpoint: options.endpoint, at: Date.now() }) }]);
+
+  /** Work starts only outside a rebalance, in the generation it was decided in. */
+  const start = (started: TransactionalOwner[], joined: number, how: 'acquired' | 'resumed') => {
+    if (joined !== generation || rebalancing || stopping) return;
+    for (const owner of started) {
+      owner.suspend(false);
+      if (how === 'resumed') options.onResumed(owner.partition);
+    }
+    if (started.length > 0) log.info({ partitions: started.map((o) => o.partition) }, `partitions ${how}`);
   };
 
   const revoke = async (partition: number) => {
@@ -200,6 +221,8 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
         await owner.producer.disconnect().catch(() => undefined);
         continue;
       }
+      // Suspended until started: a rebalance may have begun while it was being restored.
+      owner.suspend(true);
       owners.set(partition, owner);
       await options.onAssigned(
         owner,
@@ -207,23 +230,28 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
       );
       acquired.push(owner);
     }
-    log.info({ partitions, records: restored.length }, 'partitions acquired');
+    await Promise.all(acquired.map(claim));
+    start(acquired, joined, 'acquired');
     return acquired;
   };
 
   const onJoin = (assigned: number[]) => {
     const joined = ++generation;
+    rebalancing = false;
     const wanted = new Set(assigned);
     const kept = [...owners.keys()].filter((p) => wanted.has(p));
     const lost = [...owners.keys()].filter((p) => !wanted.has(p));
     const gained = assigned.filter((p) => !owners.has(p));
     for (const partition of lost) void revoke(partition);
     if (lost.length > 0) log.info({ partitions: lost }, 'partitions revoked');
-    for (const partition of kept) {
-      owners.get(partition)!.suspend(false);
-      options.onResumed(partition);
+    if (kept.length > 0) {
+      const keeping = kept.map((p) => owners.get(p)!);
+      // A failed claim (fenced: another replica owned it meanwhile, or the producer broke) ends the membership.
+      Promise.all(keeping.map(claim)).then(
+        () => start(keeping, joined, 'resumed'),
+        (error: unknown) => onBroken(kept[0]!, error),
+      );
     }
-    if (kept.length > 0) log.info({ partitions: kept }, 'partitions resumed');
     if (gained.length === 0) return;
     const acquisition = acquisitions.then(() => acquire(gained, joined)).catch((error: unknown) => {
       log.error({ err: error, partitions: gained }, 'partitions could not be acquired: rejoining');

@@ -125,7 +125,8 @@ describe('partition-owned state on Kafka', () => {
       const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
       await log.append(input, keys.map((key) => ({ key, value: 'v1' })));
       let stored: ConsumedRecord[] = [];
-      await waitFor(async () => (stored = await log.readAll(state)).length === keys.length, 'every record’s state committed', 30_000);
+      const states = async () => (await log.readAll(state)).filter((r) => !r.key.startsWith('owner:'));
+      await waitFor(async () => (stored = await states()).length === keys.length, 'every record’s state committed', 30_000);
       const inputs = await log.readAll(input);
       // Each key's state sits in its input partition, written by that partition's owner.
       for (const record of stored) {
@@ -162,7 +163,7 @@ describe('partition-owned state on Kafka', () => {
     const newer = kafka.producer({ transactionalId: transactionalIdOf(groupId, input, 0), idempotent: true, maxInFlightRequests: 1 });
     const raw = kafka.producer();
     try {
-      await waitFor(() => a.owned.size === PARTITIONS, 'a owns every partition', 30_000);
+      await waitFor(() => a.owned.size === PARTITIONS && [...a.owned.values()].every((o) => o.active), 'a owns and works every partition', 30_000);
       const first = a.owned.get(0)!;
       // A newer owner of partition 0 starts: its first transaction fences a.
       await newer.connect();
