@@ -4,6 +4,7 @@ import type { BridgeConfig } from './config';
 import { startWithRetry, untilDone } from './background';
 import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
+import { TopicSettingsError } from './eventLog/errors';
 import type { EventLog } from './eventLog/port';
 import { DLQ_TOPIC, TOPICS } from './eventLog/topics';
 import { dashboardPage } from './dashboard/page';
@@ -19,7 +20,8 @@ export type RunningBridge = { url: string; log: EventLog; metrics: Metrics; clos
 /** Starts the bridge: the event log with its topics, the sagas, then the HTTP server. */
 export async function startBridge(config: BridgeConfig, logger: Logger): Promise<RunningBridge> {
   const log = createEventLog(config, logger);
-  await untilDone('creating the topics', () => log.ensureTopics(TOPICS), logger);
+  // Topics that do not fit (TopicSettingsError) are no passing fault: refused at once, not retried.
+  await untilDone('creating the topics', () => log.ensureTopics(TOPICS), logger, (error) => error instanceof TopicSettingsError);
   const metrics = createMetrics();
   const secrets = parseSecrets(config.INTERNAL_SECRET);
   const edge = createEdgeClient(config.EDGE_URL, config.INTERNAL_SECRET);
