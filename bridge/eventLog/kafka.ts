@@ -127,15 +127,15 @@ export class KafkaEventLog implements EventLog {
     const missing = specs.filter((s) => !existing.has(s.name));
     const replicationFactor = this.#options.replicationFactor > 0 ? this.#options.replicationFactor : Math.min(3, (await admin.describeCluster()).brokers.length);
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((spec) => ({
-          topic: spec.name,
-          numPartitions: this.#options.partitions,
-          replicationFactor,
-          configEntries: Object.entries(topicConfig(spec.kind, replicationFactor)).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      const topics = missing.map((spec) => ({
+        topic: spec.name,
+        numPartitions: this.#options.partitions,
+        replicationFactor,
+        configEntries: Object.entries(topicConfig(spec.kind, replicationFactor)).map(([name, value]) => ({ name, value })),
+      }));
+      // Waiting for leaders, kafkajs may ask a broker that does not know the new topics yet (retriable);
+      // asked again, it finds them created and only waits.
+      await whileRetriable(() => admin.createTopics({ waitForLeaders: true, topics }));
     }
     const wanted = { partitions: this.#options.partitions, replicationFactor, bootstrap: this.#options.brokers.join(',') };
     const findings = checkTopics(specs, await describeTopics(admin, specs.map((s) => s.name)), wanted);
@@ -533,12 +533,11 @@ function byTopic(batch: readonly Part[]): { topic: string; messages: Message[] }
 
 /** Partition count, replicas (the fewest of any partition) and the checked settings of each topic. */
 async function describeTopics(admin: Admin, names: readonly string[]): Promise<Map<string, DescribedTopic>> {
-  // Right after creation a topic's leaders may still be moving in: kafkajs reports that as retriable.
+  // Right after creation a topic may not be known to every broker yet: kafkajs reports that as retriable.
   const { topics } = await whileRetriable(() => admin.fetchTopicMetadata({ topics: [...names] }));
-  const { resources } = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: names.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: [...CHECKED_SETTINGS] })),
-  });
+  const { resources } = await whileRetriable(() =>
+    admin.describeConfigs({ includeSynonyms: false, resources: names.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: [...CHECKED_SETTINGS] })) }),
+  );
   const configs = new Map(resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
   return new Map(
     topics.map((t) => [
