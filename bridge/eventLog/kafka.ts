@@ -117,16 +117,21 @@ export class KafkaEventLog implements EventLog {
   }
 
   /**
-   * Missing topics are created with KAFKA_PARTITIONS partitions and their kind's settings (no
-   * broker default can then expire or compact away the history); then every topic, new or found,
-   * is checked against them. Refusals throw all at once (TopicSettingsError); warnings are logged.
+   * Existing topics are checked first, and a refusal creates nothing (a topic created by a start
+   * that is then refused would only add to what has to be reconciled). Missing topics are created
+   * with KAFKA_PARTITIONS partitions and their kind's settings, so no broker default can expire or
+   * compact away the history, then checked too (another replica may have created them first).
+   * Refusals throw all at once (TopicSettingsError); warnings are logged and answered.
    */
   async ensureTopics(specs: readonly TopicSpec[]): Promise<readonly TopicFinding[]> {
     const admin = await this.#adminClient();
     const existing = new Set(await admin.listTopics());
-    const missing = specs.filter((s) => !existing.has(s.name));
+    const [present, missing] = [specs.filter((s) => existing.has(s.name)), specs.filter((s) => !existing.has(s.name))];
     const replicationFactor = this.#options.replicationFactor > 0 ? this.#options.replicationFactor : Math.min(3, (await admin.describeCluster()).brokers.length);
-    if (missing.length > 0) {
+    const wanted = { partitions: this.#options.partitions, replicationFactor, bootstrap: this.#options.brokers.join(',') };
+    const check = async (checked: readonly TopicSpec[]) => (checked.length === 0 ? [] : checkTopics(checked, await describeTopics(admin, checked.map((s) => s.name)), wanted));
+    const findings = await check(present);
+    if (!findings.some((f) => f.severity === 'refuse') && missing.length > 0) {
       const topics = missing.map((spec) => ({
         topic: spec.name,
         numPartitions: this.#options.partitions,
@@ -136,9 +141,8 @@ export class KafkaEventLog implements EventLog {
       // Waiting for leaders, kafkajs may ask a broker that does not know the new topics yet (retriable);
       // asked again, it finds them created and only waits.
       await whileRetriable(() => admin.createTopics({ waitForLeaders: true, topics }));
+      findings.push(...(await check(missing)));
     }
-    const wanted = { partitions: this.#options.partitions, replicationFactor, bootstrap: this.#options.brokers.join(',') };
-    const findings = checkTopics(specs, await describeTopics(admin, specs.map((s) => s.name)), wanted);
     const refused = findings.filter((f) => f.severity === 'refuse');
     const warnings = findings.filter((f) => f.severity === 'warn');
     for (const { topic, setting, found, expected, message } of warnings) this.#log.warn({ topic, setting, found, expected }, message);

@@ -29,10 +29,16 @@ async function createByHand(topics: { topic: string; partitions: number; config:
     numPartitions: partitions,
     configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
   }));
-  // Right after creating them, a loaded broker may not know them yet (retriable); asked again, they exist.
+  await retriable(() => admin.createTopics({ waitForLeaders: true, topics: made }));
+  // Known to the broker's metadata, so the bridge finds them as existing topics.
+  await retriable(() => admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) }));
+}
+
+/** Right after creating topics a loaded broker may not know them yet (retriable); asked again, they exist. */
+async function retriable(run: () => Promise<unknown>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: made });
+      await run();
       return;
     } catch (error) {
       if (!(error as { retriable?: boolean }).retriable || attempt === 20) throw error;
@@ -61,7 +67,7 @@ describe('the topics checked at start, on a real broker', () => {
     await again.close();
   });
 
-  it('a keyed topic with another partition count, a table that is not compacted: refused, every problem named at once; the missing topic is still created', async () => {
+  it('a keyed topic with another partition count, a table that is not compacted: refused, every problem named at once, and nothing created', async () => {
     const id = randomUUID().slice(0, 8);
     const [events, sagas, snapshots] = [`events-${id}`, `sagas-${id}`, `snapshots-${id}`];
     await createByHand([
@@ -85,7 +91,8 @@ describe('the topics checked at start, on a real broker', () => {
       ].join('\n'),
     );
     await log.close();
-    expect(await partitionCounts([snapshots])).toEqual({ [snapshots]: 12 });
+    // Created with 12 partitions, it would leave no KAFKA_PARTITIONS under which the bridge could start.
+    expect(await admin.listTopics()).not.toContain(snapshots);
   });
 
   it('a history that expires is refused with its retention named; once fixed with the suggested command, it passes', async () => {
