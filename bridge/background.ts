@@ -39,13 +39,18 @@ export function startWithRetry<T>(name: string, start: () => Promise<T>, stopIt:
   };
 }
 
-/** Repeats `run` until it succeeds (e.g. creating topics while the brokers come up). */
-export async function untilDone(name: string, run: () => Promise<void>, logger: Logger): Promise<void> {
+/**
+ * Repeats `run` until it succeeds (e.g. creating topics while the brokers come up), or until it
+ * fails with an error `isFinal` recognises (one that no retry can fix), which is thrown.
+ */
+export async function untilDone(name: string, run: () => Promise<unknown>, logger: Logger, isFinal: (error: unknown) => boolean = () => false): Promise<void> {
   const never = new Promise<void>(() => undefined);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await run();
+      await run();
+      return;
     } catch (error) {
+      if (isFinal(error)) throw error;
       logger.warn({ err: error, attempt }, `${name} failed; retrying`);
       await pause(Math.min(10_000, 500 * 2 ** Math.min(attempt - 1, 5)), never);
     }

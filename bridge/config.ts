@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseSecrets } from '../src/contract/signature';
 import { checkKafkaSecurity, KafkaSecurityEnvSchema } from './eventLog/kafkaSecurity';
 import { checkExposure } from './security/exposure';
+import { DEFAULT_PARTITIONS } from './eventLog/topicSettings';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -32,9 +33,14 @@ export const BridgeConfigSchema = z.object({
     .refine((v) => parseSecrets(v).length > 0, 'INTERNAL_SECRET holds no secret'),
   KAFKA_BROKERS: z.string().optional().transform(list),
   KAFKA_CLIENT_ID: z.string().min(1).default('inventory-bridge'),
-  /** -1: three replicas (one per broker on a smaller cluster) and the brokers' num.partitions. */
+  /** -1: three replicas (one per broker on a smaller cluster). */
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(-1).default(-1),
-  KAFKA_PARTITIONS: z.coerce.number().int().min(-1).default(-1),
+  /** Of every topic: explicit, as existing keyed topics are checked against it (docs/adr/0005-kafka-topic-settings.md). */
+  KAFKA_PARTITIONS: z.coerce
+    .number()
+    .int()
+    .min(1, 'KAFKA_PARTITIONS must be at least 1 (-1, the broker\'s num.partitions, is no longer accepted: the topics are checked against an explicit count)')
+    .default(DEFAULT_PARTITIONS),
   BRIDGE_DATA_DIR: z.string().min(1).default('.data/bridge'),
   EDGE_URL: z.url().default('http://127.0.0.1:8787'),
   /** The bridge's own admin bearer keys (the CLI, the dashboard), never the Worker's or the WMS's; unset, that API refuses everyone. */

@@ -4,6 +4,7 @@ import { startWithRetry, untilDone, type Background } from './background';
 import type { RunningSagas } from './saga';
 import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
+import { TopicSettingsError } from './eventLog/errors';
 import type { EventLog, Subscription } from './eventLog/port';
 import { DLQ_TOPIC, EVENTS_TOPIC, TOPICS } from './eventLog/topics';
 import { SAGA_GROUP } from './saga/runner';
@@ -22,7 +23,8 @@ export type RunningBridge = { url: string; adminUrl: string; log: EventLog; metr
 /** Starts the bridge: the event log with its topics, the sagas, then the HTTP server. */
 export async function startBridge(config: BridgeConfig, logger: Logger): Promise<RunningBridge> {
   const log = createEventLog(config, logger);
-  await untilDone('creating the topics', () => log.ensureTopics(TOPICS), logger);
+  // Topics that do not fit (TopicSettingsError) are no passing fault: refused at once, not retried.
+  await untilDone('creating the topics', () => log.ensureTopics(TOPICS), logger, (error) => error instanceof TopicSettingsError);
   const metrics = createMetrics();
   const secrets = parseSecrets(config.INTERNAL_SECRET);
   const edge = createEdgeClient(config.EDGE_URL, config.INTERNAL_SECRET);

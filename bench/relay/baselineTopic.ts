@@ -1,12 +1,13 @@
 import type { Kafka } from 'kafkajs';
+import { DEFAULT_PARTITIONS } from '../../bridge/eventLog/topicSettings';
 
 /** A topic of the baselines' own on the run's broker. */
 export async function createTopic(kafka: Kafka, topic: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    // Broker defaults, as the bridge's inventory.events (same partition count).
-    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    // As many partitions as the bridge's inventory.events (KAFKA_PARTITIONS unset), broker defaults otherwise.
+    await admin.createTopics({ topics: [{ topic, numPartitions: DEFAULT_PARTITIONS }], waitForLeaders: true });
   } finally {
     await admin.disconnect();
   }

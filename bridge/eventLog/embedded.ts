@@ -2,6 +2,10 @@
  * The event log without Kafka, so `npm start` needs only Node: one SQLite database per log
  * directory (`<dir>/log.sqlite`, `node:sqlite` is built into Node 22), a single partition (0) per topic.
  *
+ * One partition whatever KAFKA_PARTITIONS says: partitions spread work over replicas, and this log
+ * serves one bridge process. Every key keeps its order, and a SKU's events and the tables that
+ * follow them are co-partitioned by construction (all on partition 0).
+ *
  * Cost follows live work, not history: a topic's end, a group's committed offset and the place a
  * reader resumes are primary-key lookups, never scans; a compacted topic holds one row per live
  * key (an append replaces the key's row, a tombstone deletes it), so it is as large as its keys.
@@ -20,7 +24,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StringDecoder } from 'node:string_decoder';
+import { TopicSettingsError } from './errors';
 import type { ConsumedRecord, EventLog, GroupMember, LogHealth, LogRecord, OwnedSubscribe, PartitionOwner, StateRecord, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
+import type { TopicFinding } from './topicSettings';
 
 const DB_FILE = 'log.sqlite';
 /** Same order of size as a Kafka fetch: enough to catch up fast, small enough to retry cheaply. */
@@ -53,11 +59,23 @@ export class EmbeddedEventLog implements EventLog {
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   }
 
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+  /**
+   * Partitions and broker settings do not apply (see the file's header); a topic kept under
+   * another kind than asked for is refused, as the Kafka adapter refuses its cleanup policy.
+   */
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<readonly TopicFinding[]> {
     this.assertOpen();
     if (specs.some(({ name }) => name === '')) throw new Error('a topic needs a name');
     const store = this.store();
     store.transaction(() => specs.forEach(({ name, kind }) => store.createTopic(name, kind)));
+    const refused = specs.flatMap(({ name, kind }): TopicFinding[] => {
+      const found = store.topic(name)!.kind;
+      if (found === kind) return [];
+      const message = `${name}: kind is ${found}, expected ${kind}: the embedded log keeps a topic as the kind it was created with. Fix: the embedded log is for local runs: stop the bridge and remove ${this.dir} (its records go with it)`;
+      return [{ severity: 'refuse', topic: name, setting: 'kind', found, expected: kind, message }];
+    });
+    if (refused.length > 0) throw new TopicSettingsError(refused);
+    return [];
   }
 
   /** Async so a closed log rejects rather than throws; the write itself is done before it returns. */

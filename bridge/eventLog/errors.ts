@@ -1,7 +1,9 @@
+import type { TopicFinding } from './topicSettings';
+
 /**
- * Typed refusals of an append, so a caller can tell "this record can never fit" (do not retry
+ * Typed refusals. Of an append, so a caller can tell "this record can never fit" (do not retry
  * it) from "the log is saturated" (retry later: 503 overloaded) from anything else (the log did
- * not acknowledge: retry).
+ * not acknowledge: retry). Of a start, for topics that do not fit the bridge.
  */
 
 /** A record larger than the topic's max message size: refused before it is sent, alone. */
@@ -33,5 +35,17 @@ export class OwnershipLostError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`partition ${partition} is owned by another replica now`, options);
+  }
+}
+
+/**
+ * Existing topics that would break ordering or ownership (docs/adr/0005-kafka-topic-settings.md):
+ * the bridge does not start, and a retry would not help, so it is not retried.
+ */
+export class TopicSettingsError extends Error {
+  override readonly name = 'TopicSettingsError';
+  constructor(readonly findings: readonly TopicFinding[]) {
+    const list = findings.map((f) => `  - ${f.message}`).join('\n');
+    super(`the topics do not have the settings the bridge needs; it will not start until they are fixed:\n${list}`);
   }
 }

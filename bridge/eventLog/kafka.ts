@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type KafkaConfig, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig, type Message, type Producer } from 'kafkajs';
 import type { Logger } from '../logger';
-import { LogOverloadedError, RecordTooLargeError } from './errors';
+import { LogOverloadedError, RecordTooLargeError, TopicSettingsError } from './errors';
 import { describeMembers, startOwnedGroup } from './kafkaOwned';
-import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, GroupMember, LogHealth, OwnedSubscribe, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
+import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, GroupMember, LogHealth, OwnedSubscribe, Subscribe, Subscription, TopicSpec } from './port';
 import { MAX_MESSAGE_BYTES } from './topics';
+import { CHECKED_SETTINGS, checkTopics, topicConfig, type DescribedTopic, type TopicFinding } from './topicSettings';
 
 /**
  * kafkajs's ConfigResourceTypes.TOPIC. kafkajs is CommonJS, and Node's ESM loader finds only
@@ -18,6 +19,7 @@ export type KafkaOptions = {
   clientId: string;
   /** -1: three replicas, or one per broker on a smaller cluster. */
   replicationFactor: number;
+  /** Of every topic the bridge creates, and required of the keyed topics it finds (KAFKA_PARTITIONS). */
   partitions: number;
   /** TLS and SASL for a real cluster (`kafkaSecurity.ts`); none on loopback. */
   security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
@@ -49,27 +51,6 @@ const BATCH_OVERHEAD_BYTES = 128;
  * request fails with them, so its appends are sent again one by one to find the culprit.
  */
 const RECORD_REJECTIONS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP', 'POLICY_VIOLATION']);
-
-/**
- * Topic settings are explicit so that no broker default can expire or compact away the history,
- * accept a record the adapter would not, or acknowledge `acks=all` with a single replica.
- */
-function topicConfig(kind: TopicKind, replicationFactor: number): ITopicConfig['configEntries'] {
-  const common = [
-    { name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) },
-    // `acks=all` waits for the in-sync replicas only: two of them, where there are two.
-    { name: 'min.insync.replicas', value: String(Math.min(2, replicationFactor)) },
-  ];
-  switch (kind) {
-    case 'history':
-      return [...common, { name: 'cleanup.policy', value: 'delete' }, { name: 'retention.ms', value: '-1' }, { name: 'retention.bytes', value: '-1' }];
-    case 'compacted':
-      // Tombstones (null values) delete a key; compaction drops them after `delete.retention.ms` (1 day).
-      return [...common, { name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '0' }];
-    case 'deadLetter':
-      return [...common, { name: 'cleanup.policy', value: 'delete' }, { name: 'retention.ms', value: '-1' }];
-  }
-}
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -119,6 +100,7 @@ export class KafkaEventLog implements EventLog {
   #closed = false;
 
   constructor(options: KafkaOptions) {
+    if (!Number.isInteger(options.partitions) || options.partitions < 1) throw new RangeError(`partitions must be a whole number of at least 1, not ${options.partitions}`);
     this.#options = options;
     this.#log = options.logger.child({ component: 'event-log' });
     const log = options.logger.child({ component: 'kafkajs' });
@@ -139,21 +121,38 @@ export class KafkaEventLog implements EventLog {
       : this.#kafka;
   }
 
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+  /**
+   * Existing topics are checked first, and a refusal creates nothing (a topic created by a start
+   * that is then refused would only add to what has to be reconciled). Missing topics are created
+   * with KAFKA_PARTITIONS partitions and their kind's settings, so no broker default can expire or
+   * compact away the history, then checked too (another replica may have created them first).
+   * Refusals throw all at once (TopicSettingsError); warnings are logged and answered.
+   */
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<readonly TopicFinding[]> {
     const admin = await this.#adminClient();
     const existing = new Set(await admin.listTopics());
-    const missing = specs.filter((s) => !existing.has(s.name));
-    if (missing.length === 0) return;
+    const [present, missing] = [specs.filter((s) => existing.has(s.name)), specs.filter((s) => !existing.has(s.name))];
     const replicationFactor = this.#options.replicationFactor > 0 ? this.#options.replicationFactor : Math.min(3, (await admin.describeCluster()).brokers.length);
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((spec) => ({
+    const wanted = { partitions: this.#options.partitions, replicationFactor, bootstrap: this.#options.brokers.join(',') };
+    const check = async (checked: readonly TopicSpec[]) => (checked.length === 0 ? [] : checkTopics(checked, await describeTopics(admin, checked.map((s) => s.name)), wanted));
+    const findings = await check(present);
+    if (!findings.some((f) => f.severity === 'refuse') && missing.length > 0) {
+      const topics = missing.map((spec) => ({
         topic: spec.name,
         numPartitions: this.#options.partitions,
         replicationFactor,
-        configEntries: topicConfig(spec.kind, replicationFactor),
-      })),
-    });
+        configEntries: Object.entries(topicConfig(spec.kind, replicationFactor)).map(([name, value]) => ({ name, value })),
+      }));
+      // Waiting for leaders, kafkajs may ask a broker that does not know the new topics yet (retriable);
+      // asked again, it finds them created and only waits.
+      await whileRetriable(() => admin.createTopics({ waitForLeaders: true, topics }));
+      findings.push(...(await check(missing)));
+    }
+    const refused = findings.filter((f) => f.severity === 'refuse');
+    const warnings = findings.filter((f) => f.severity === 'warn');
+    for (const { topic, setting, found, expected, message } of warnings) this.#log.warn({ topic, setting, found, expected }, message);
+    if (refused.length > 0) throw new TopicSettingsError(refused);
+    return warnings;
   }
 
   /**
@@ -566,6 +565,22 @@ function byTopic(batch: readonly Part[]): { topic: string; messages: Message[] }
     for (const r of records) messages.push({ key: r.key, value: r.value, headers: r.headers });
   }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** Partition count, replicas (the fewest of any partition) and the checked settings of each topic. */
+async function describeTopics(admin: Admin, names: readonly string[]): Promise<Map<string, DescribedTopic>> {
+  // Right after creation a topic may not be known to every broker yet: kafkajs reports that as retriable.
+  const { topics } = await whileRetriable(() => admin.fetchTopicMetadata({ topics: [...names] }));
+  const { resources } = await whileRetriable(() =>
+    admin.describeConfigs({ includeSynonyms: false, resources: names.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: [...CHECKED_SETTINGS] })) }),
+  );
+  const configs = new Map(resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
+  return new Map(
+    topics.map((t) => [
+      t.name,
+      { name: t.name, partitions: t.partitions.length, replicas: Math.min(...t.partitions.map((p) => p.replicas.length)), config: configs.get(t.name) ?? {} },
+    ]),
+  );
 }
 
 async function whileRetriable<T>(run: () => Promise<T>, attempts = 20): Promise<T> {

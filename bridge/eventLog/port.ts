@@ -3,6 +3,7 @@
  * that commit their offsets after their effects. Two adapters implement it (kafkajs, and an
  * embedded file-backed log for `npm start`) and pass one contract suite.
  */
+import type { TopicFinding } from './topicSettings';
 
 /** What a topic is for decides its settings: an unbounded history, a latest-per-key table, or dead letters. */
 export type TopicKind = 'history' | 'compacted' | 'deadLetter';
@@ -92,8 +93,12 @@ export type GroupMember = { memberId: string; endpoint: string; partitions: numb
 export type LogHealth = { ok: boolean; adapter: 'kafka' | 'embedded'; detail: string };
 
 export interface EventLog {
-  /** Creates missing topics with the settings of their kind; existing ones are left as they are. */
-  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /**
+   * Creates missing topics with the settings of their kind and checks existing ones against them
+   * (topicSettings.ts): rejects with a TopicSettingsError naming every mismatch that would break
+   * ordering or ownership, and resolves with the lesser ones, which the adapter has logged.
+   */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<readonly TopicFinding[]>;
   /** Resolves only once every record is durable (Kafka: acknowledged by all in-sync replicas). */
   append(topic: string, records: readonly LogRecord[]): Promise<void>;
   subscribe(options: Subscribe): Promise<Subscription>;

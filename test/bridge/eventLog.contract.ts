@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TopicSettingsError } from '../../bridge/eventLog/errors';
 import { readPage, scan } from '../../bridge/eventLog/scan';
 import type { ConsumedRecord, EventLog, LogRecord, Subscription, TopicKind } from '../../bridge/eventLog/port';
 
@@ -204,6 +205,24 @@ export function describeEventLogContract(name: string, open: () => Promise<Event
       const { received } = await consume(other, topic, unique('group'), true);
       await waitFor(() => received.some((r) => r.value === 'sku-ensure:3'), 'record 3');
       expect(values(received)).toEqual(['sku-ensure:1', 'sku-ensure:2', 'sku-ensure:3']);
+    });
+
+    it('ensureTopics refuses a topic that exists as another kind, naming it, and keeps it and its records as they were', async () => {
+      const log = await openLog();
+      const history = await newTopic(log, 'history');
+      const table = await newTopic(log, 'compacted');
+      await log.append(history, [record('k', 1)]);
+      const asked = log.ensureTopics([
+        { name: history, kind: 'compacted' },
+        { name: table, kind: 'history' },
+      ]);
+      await expect(asked).rejects.toBeInstanceOf(TopicSettingsError);
+      const { findings } = (await asked.catch((error: unknown) => error)) as TopicSettingsError;
+      // How an adapter keeps a topic's kind differs (Kafka: cleanup.policy, retention), so the settings it names do too.
+      expect([...new Set(findings.map((f) => f.topic))]).toEqual([history, table]);
+      expect(findings.every((f) => f.severity === 'refuse' && f.message.startsWith(`${f.topic}: `))).toBe(true);
+      expect(await log.ensureTopics([{ name: history, kind: 'history' }, { name: table, kind: 'compacted' }])).toEqual([]);
+      expect(values(await log.readAll(history))).toEqual(['k:1']);
     });
 
     it('readAll answers every record so far, in order per key, and leaves no position behind', async () => {

@@ -9,7 +9,7 @@ import { describeEventLogContract } from './eventLog.contract';
 
 const brokers = [inject('kafkaBrokers')];
 const open = async () =>
-  new KafkaEventLog({ brokers, clientId: 'contract-test', replicationFactor: -1, partitions: -1, logger: pino({ level: 'silent' }) });
+  new KafkaEventLog({ brokers, clientId: 'contract-test', replicationFactor: -1, partitions: 4, logger: pino({ level: 'silent' }) });
 
 describeEventLogContract('kafka', open);
 
@@ -74,7 +74,7 @@ describe('kafka adapter', () => {
     await admin.disconnect();
     const lines: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
-    const log = new KafkaEventLog({ brokers, clientId: 'strict', replicationFactor: -1, partitions: -1, logger });
+    const log = new KafkaEventLog({ brokers, clientId: 'strict', replicationFactor: -1, partitions: 4, logger });
     await log.ensureTopics([{ name: normal, kind: 'history' }]);
 
     // The first append goes out at once; the next two queue behind it and leave together in one
@@ -109,7 +109,7 @@ describe('kafka adapter', () => {
   });
 
   it('health reports an unreachable cluster as not ok, with the reason', async () => {
-    const log = new KafkaEventLog({ brokers: ['127.0.0.1:1'], clientId: 'unreachable', replicationFactor: -1, partitions: -1, logger: pino({ level: 'silent' }) });
+    const log = new KafkaEventLog({ brokers: ['127.0.0.1:1'], clientId: 'unreachable', replicationFactor: -1, partitions: 4, logger: pino({ level: 'silent' }) });
     const health = await log.health();
     await log.close();
     expect(health.ok).toBe(false);

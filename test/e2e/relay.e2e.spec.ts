@@ -42,7 +42,7 @@ beforeAll(async () => {
   // The relay alone: the WMS saga has its own end-to-end tests.
   bridgeEnv = { BRIDGE_PORT: String(bridgePort), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: secret, EDGE_URL: worker.url, SAGA: 'off' };
   bridge = await startBridgeProcess(bridgeEnv);
-  consumerLog = new KafkaEventLog({ brokers: [broker.brokers], clientId: 'e2e-verifier', replicationFactor: -1, partitions: -1, logger: silent });
+  consumerLog = new KafkaEventLog({ brokers: [broker.brokers], clientId: 'e2e-verifier', replicationFactor: -1, partitions: 4, logger: silent });
   verifier = await consumeInOrder({
     log: consumerLog,
     groupId: 'e2e-verifier',

@@ -46,3 +46,20 @@ describe('the bridge configuration, checked at start', () => {
     expect(() => loadConfig({ BRIDGE_PORT: 'eighty' })).toThrow(/invalid bridge configuration:\n {2}BRIDGE_PORT: .*\n {2}INTERNAL_SECRET: INTERNAL_SECRET is required/);
   });
 });
+
+describe('the partition count of the topics', () => {
+  it('is 12 unless KAFKA_PARTITIONS says otherwise', () => {
+    expect(loadConfig(base).KAFKA_PARTITIONS).toBe(12);
+    expect(loadConfig({ ...base, KAFKA_PARTITIONS: '4' }).KAFKA_PARTITIONS).toBe(4);
+  });
+
+  it.each(['-1', '0', '2.5'])('refuses KAFKA_PARTITIONS=%s', (value) => {
+    expect(() => loadConfig({ ...base, KAFKA_PARTITIONS: value })).toThrow(/KAFKA_PARTITIONS: /);
+  });
+
+  it('says why the broker default (-1) is gone', () => {
+    expect(() => loadConfig({ ...base, KAFKA_PARTITIONS: '-1' })).toThrow(
+      "KAFKA_PARTITIONS: KAFKA_PARTITIONS must be at least 1 (-1, the broker's num.partitions, is no longer accepted: the topics are checked against an explicit count)",
+    );
+  });
+});
