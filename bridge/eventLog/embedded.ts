@@ -12,7 +12,8 @@
  *
  * Instances and processes may share a directory (the bridge writing while a test or a tool
  * reads): an append takes its offsets inside its write transaction, so SQLite's lock orders
- * appenders; WAL lets readers read meanwhile, and they see new records by polling.
+ * appenders; WAL lets readers read meanwhile, and they see new records by polling. Only one of
+ * them may be a bridge (oneBridge.ts).
  *
  * A directory written by the JSON-lines version of this log is imported when first opened.
  */
@@ -20,6 +21,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StringDecoder } from 'node:string_decoder';
+import type { HeldLock } from './oneBridge';
 import type { ConsumedRecord, EventLog, LogHealth, LogRecord, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
 
 const DB_FILE = 'log.sqlite';
@@ -43,12 +45,15 @@ export class EmbeddedEventLog implements EventLog {
   private readonly topics = new Map<string, Topic>();
   private readonly subscriptions = new Set<PollingSubscription>();
   private closing: Promise<void> | undefined;
+  /** The bridge's claim on the directory (oneBridge.ts), given up when the log closes. */
+  private readonly held: HeldLock | undefined;
 
   constructor(
     private readonly dir: string,
-    options: { pollMs?: number } = {},
+    options: { pollMs?: number; held?: HeldLock } = {},
   ) {
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.held = options.held;
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -111,6 +116,7 @@ export class EmbeddedEventLog implements EventLog {
   private async shutdown(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     this.opened?.close();
+    this.held?.release();
   }
 
   private assertOpen(): void {
