@@ -143,4 +143,31 @@ describe('the objects push to any bridge replica', () => {
     expect(lag.map((s) => s.ok && { pending: s.value.pending, attempts: s.value.attempts })).toEqual(skus.map(() => ({ pending: 0, attempts: 0 })));
     bridges[0] = await startBridgeProcess(bridgeEnvs[0]!);
   });
+
+  it('an invalid BRIDGE_URL stops no sale: the reservation commits, and the relay status names what to fix', async () => {
+    const misconfigured = await startWorker({ BRIDGE_URL: `${bridges[1]!.url}/bridge, ftp://bridge.example.com`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
+    try {
+      const sku = 'FO-BADURL';
+      const put = await fetch(`${misconfigured.url}/v1/admin/skus/${sku}/stock`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ onHand: 5 }),
+      });
+      expect(put.status).toBe(200);
+      type Relay = { pending: number; attempts: number; lastError: string | null };
+      let relay: Relay | undefined;
+      await waitFor('a failed push', async () => {
+        const res = await fetch(`${misconfigured.url}/v1/admin/skus/${sku}/relay`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+        relay = (await res.json()) as Relay;
+        return relay.attempts >= 1;
+      }, 30_000);
+      expect(relay).toMatchObject({ pending: 1 });
+      expect(relay!.lastError).toBe(
+        `BRIDGE_URL is invalid: entry 1 ("${bridges[1]!.url}/bridge") has a path, query or fragment; give the origin only (${bridges[1]!.url}); ` +
+          'entry 2 ("ftp://bridge.example.com") is not an http(s) URL. Give the bridge replicas\' http(s) origins, comma-separated (e.g. https://bridge-1.example.com,https://bridge-2.example.com)',
+      );
+    } finally {
+      await misconfigured.close();
+    }
+  });
 });
