@@ -71,7 +71,7 @@ export class Checkout extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#relay = relaySettings(env);
+    this.#relay = relaySettings(env, ctx.id.toString());
     this.#sql.exec(SCHEMA);
     this.#load();
   }

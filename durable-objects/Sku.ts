@@ -135,7 +135,7 @@ export class Sku extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    ({ target: this.#relayTarget, maxBackoffMs: this.#relayMaxBackoffMs } = relaySettings(env));
+    ({ target: this.#relayTarget, maxBackoffMs: this.#relayMaxBackoffMs } = relaySettings(env, ctx.id.toString()));
     migrate(this.#sql);
     this.#state = loadState(this.#sql, this.#storedSku(), (work) => ctx.storage.transactionSync(work));
     this.#undrainRound = Number(this.#meta('undrain_round') ?? 0);

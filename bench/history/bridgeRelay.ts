@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { pushBatch } from '../../durable-objects/relay/push';
+import { ReplicaChoice } from '../../durable-objects/relay/replicas';
 import { MAX_RELAY_BATCH } from '../../src/contract/relayBatch';
 import { contextFor, decide, emptyLedger, record, type SkuCommand, type SkuEvent } from '../../src/domain/sku';
 import { freePort, startBridgeProcess } from '../../test/e2e/support/processes';
@@ -61,8 +62,8 @@ export async function measureBridgeRelay() {
   let bridge: Awaited<ReturnType<typeof startBridgeProcess>> | null = null;
   try {
     bridge = await startBridgeProcess({ BRIDGE_PORT: String(port), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: SECRET, EDGE_URL: 'http://127.0.0.1:9', SAGA: 'off' });
-    const pid = bridge.pid;
-    const target = { bridgeUrl: bridge.url, secret: SECRET };
+    const { pid, url } = bridge;
+    const target = { replicas: new ReplicaChoice([url], 'bench'), secret: SECRET };
     const perSku = Math.ceil(EVENTS / SKUS);
     // The resident set is read first: scraping the heap figures allocates in the bridge.
     // /metrics is on the admin listener.

@@ -16,7 +16,8 @@
  *
  * Instances and processes may share a directory (the bridge writing while a test or a tool
  * reads): an append takes its offsets inside its write transaction, so SQLite's lock orders
- * appenders; WAL lets readers read meanwhile, and they see new records by polling.
+ * appenders; WAL lets readers read meanwhile, and they see new records by polling. Only one of
+ * them may be a bridge (oneBridge.ts).
  *
  * A directory written by the JSON-lines version of this log is imported when first opened.
  */
@@ -25,6 +26,7 @@ import { join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StringDecoder } from 'node:string_decoder';
 import { TopicSettingsError } from './errors';
+import type { HeldLock } from './oneBridge';
 import type { ConsumedRecord, EventLog, GroupMember, LogHealth, LogRecord, OwnedSubscribe, PartitionOwner, StateRecord, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
 import type { TopicFinding } from './topicSettings';
 
@@ -51,12 +53,15 @@ export class EmbeddedEventLog implements EventLog {
   /** Owned groups of this process → the endpoint they advertise (one process owns partition 0 of everything). */
   private readonly owned = new Map<string, string>();
   private closing: Promise<void> | undefined;
+  /** The bridge's claim on the directory (oneBridge.ts), given up when the log closes. */
+  private readonly held: HeldLock | undefined;
 
   constructor(
     private readonly dir: string,
-    options: { pollMs?: number } = {},
+    options: { pollMs?: number; held?: HeldLock } = {},
   ) {
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.held = options.held;
   }
 
   /**
@@ -174,6 +179,7 @@ export class EmbeddedEventLog implements EventLog {
   private async shutdown(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     this.opened?.close();
+    this.held?.release();
   }
 
   private assertOpen(): void {

@@ -7,14 +7,13 @@ import {
   type CheckoutRelayBatch,
   type RelayBatch,
 } from '../../src/contract/relayBatch';
+import { attemptTimeoutMs, parseBridgeUrls, replicaUnavailable, ReplicaChoice } from './replicas';
 
-export type RelayTarget = { bridgeUrl: string; secret: string };
+/** Where pushes go: the bridge replicas (or why BRIDGE_URL is unusable) and the secret that signs them. */
+export type RelayTarget = { replicas: ReplicaChoice | { error: string }; secret: string };
 export type PushResult = { ok: true; acked: number } | { ok: false; error: string };
 
-/** A push that hangs must not hold the alarm: it is retried later with the same events. */
-const PUSH_TIMEOUT_MS = 10_000;
-
-/** Sends one signed batch of a SKU's outbox; success only when the bridge acknowledged its last version. */
+/** Sends one signed batch of a SKU's outbox; success only when a bridge acknowledged its last version. */
 export const pushBatch = (target: RelayTarget, batch: RelayBatch, now: number): Promise<PushResult> =>
   push(target, INGEST_PATH, batch, (answer) => {
     const ack = RelayAckSchema.safeParse(answer);
@@ -28,6 +27,14 @@ export const pushCheckoutBatch = (target: RelayTarget, batch: CheckoutRelayBatch
     return ack.success && ack.data.checkoutId === batch.checkoutId ? ack.data.acked : null;
   }, now);
 
+type Attempt = { kind: 'acked' } | { kind: 'unavailable' | 'refused'; error: string };
+
+/**
+ * Tries the replicas in the object's order until one acknowledges. An unavailable replica (no
+ * connection, timeout, 5xx) passes the batch to the next within the same run; a refusal (4xx, a
+ * wrong acknowledgement) ends the run, since every replica would refuse it too. A replica that
+ * appended but did not answer in time makes the next append it again: consumers dedupe by version.
+ */
 async function push(
   target: RelayTarget,
   path: string,
@@ -35,35 +42,86 @@ async function push(
   ackedVersion: (answer: unknown) => number | null,
   now: number,
 ): Promise<PushResult> {
-  const url = new URL(path, target.bridgeUrl);
+  const { replicas } = target;
+  // Misconfigured: nothing is pushed, writes go on, and the relay status shows what to fix.
+  if (!(replicas instanceof ReplicaChoice)) return { ok: false, error: replicas.error };
   const body = JSON.stringify(batch);
   const last = batch.events[batch.events.length - 1]!.version;
+  const order = replicas.order();
+  const started = Date.now();
+  const failures: string[] = [];
+  for (const [n, index] of order.entries()) {
+    const elapsed = Date.now() - started;
+    const timeoutMs = attemptTimeoutMs(elapsed, n < order.length - 1);
+    const origin = replicas.urls[index]!;
+    if (timeoutMs === null) {
+      failures.push(`${order.length - n} replica(s) not tried: the push's time was spent`);
+      break;
+    }
+    const attempt = await pushTo(new URL(path, origin), target.secret, body, last, ackedVersion, now + elapsed, timeoutMs);
+    if (attempt.kind === 'acked') {
+      replicas.acknowledged(index);
+      return { ok: true, acked: last };
+    }
+    failures.push(order.length > 1 ? `${origin}: ${attempt.error}` : attempt.error);
+    if (attempt.kind === 'refused') break;
+  }
+  return { ok: false, error: failures.join('; ') };
+}
+
+/** One replica, signed afresh (its own nonce), within `timeoutMs` from connecting to the last byte. */
+async function pushTo(
+  url: URL,
+  secret: string,
+  body: string,
+  last: number,
+  ackedVersion: (answer: unknown) => number | null,
+  now: number,
+  timeoutMs: number,
+): Promise<Attempt> {
+  let status: number;
+  let text: string;
   try {
-    const signed = await signatureHeaders(target.secret, { method: 'POST', path: url.pathname + url.search, body }, now);
+    const signed = await signatureHeaders(secret, { method: 'POST', path: url.pathname + url.search, body }, now);
     const response = await fetch(url, {
       method: 'POST',
       headers: { ...signed, 'content-type': 'application/json' },
       body,
-      signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await response.text();
-    if (!response.ok) return { ok: false, error: `bridge answered ${response.status}: ${text.slice(0, 200)}` };
-    if (ackedVersion(JSON.parse(text)) !== last) return { ok: false, error: `bridge acknowledged ${text.slice(0, 200)} up to ${last}` };
-    return { ok: true, acked: last };
+    status = response.status;
+    text = await response.text();
   } catch (error) {
-    return { ok: false, error: `push failed: ${String(error)}` };
+    return { kind: 'unavailable', error: `push failed: ${String(error)}` };
   }
+  if (status < 200 || status > 299) return { kind: replicaUnavailable(status) ? 'unavailable' : 'refused', error: `bridge answered ${status}: ${text.slice(0, 200)}` };
+  if (ackedVersion(parseJson(text)) !== last) return { kind: 'refused', error: `bridge acknowledged ${text.slice(0, 200)} up to ${last}` };
+  return { kind: 'acked' };
 }
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
 
 export type RelaySettings = { target: RelayTarget | null; maxBackoffMs: number };
 
 const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
 
-/** No bridge configured (tests of the edge alone): the log is kept and nothing is pushed. */
-export function relaySettings(env: { BRIDGE_URL?: string; INTERNAL_SECRET?: string; RELAY_MAX_BACKOFF_SECONDS?: string }): RelaySettings {
+/**
+ * No bridge configured (tests of the edge alone): the log is kept and nothing is pushed. `objectId`
+ * picks the replica the object starts at. An invalid BRIDGE_URL does not stop the object (writes
+ * stay available, rule 7): its pushes fail with the reason, shown by the relay status and logs.
+ */
+export function relaySettings(env: { BRIDGE_URL?: string; INTERNAL_SECRET?: string; RELAY_MAX_BACKOFF_SECONDS?: string }, objectId: string): RelaySettings {
   const secret = parseSecrets(env.INTERNAL_SECRET)[0];
+  const urls = parseBridgeUrls(env.BRIDGE_URL ?? '');
+  const replicas = !urls.ok ? { error: urls.error } : urls.urls.length > 0 ? new ReplicaChoice(urls.urls, objectId) : null;
   return {
-    target: env.BRIDGE_URL && secret ? { bridgeUrl: env.BRIDGE_URL, secret } : null,
+    target: replicas && secret ? { replicas, secret } : null,
     maxBackoffMs: 1000 * (Number(env.RELAY_MAX_BACKOFF_SECONDS) || DEFAULT_RELAY_MAX_BACKOFF_SECONDS),
   };
 }
