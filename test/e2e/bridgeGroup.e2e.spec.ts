@@ -78,7 +78,7 @@ beforeAll(async () => {
   wmsUrl = `http://127.0.0.1:${wmsPort}/wms`;
   wms = await createWmsClient(wmsUrl);
   // The objects push to any of the first three replicas; the fourth joins the saga group only.
-  worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePorts[0]}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
+  worker = await startWorker({ BRIDGE_URL: bridgePorts.slice(0, 3).map((p) => `http://127.0.0.1:${p}`).join(','), INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   for (const [i, port] of bridgePorts.slice(0, 3).entries()) await startReplica(`r${i + 1}`, port);
   await waitForGroup(3);
 });
