@@ -22,6 +22,7 @@ const HEARTBEAT_WHILE_HANDLING_MS = 2_000;
 /** One produce request per chunk: a partition's record batch must stay under the topic's 1 MiB limit. */
 const MAX_CHUNK_BYTES = 512 * 1024;
 const RESTART_MAX_MS = 30_000;
+const SUSPENDED_PAUSE_MS = 100;
 const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 
 export type OwnedGroupDeps = {
@@ -314,20 +315,25 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
         eachBatchAutoResolve: false,
         // eslint-disable-next-line @typescript-eslint/unbound-method
         eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-          const owner = await ownerOf(batch.partition);
-          // Not (or no longer) ours: nothing is resolved, and the next owner reads it from the committed offset.
-          if (!owner?.active || batch.messages.length === 0) return;
-          const records: ConsumedRecord[] = batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            timestamp: Number(m.timestamp),
-            key: m.key?.toString() ?? '',
-            value: m.value?.toString() ?? '',
-            headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
-          }));
+          // Also while the partition is being fenced and restored: that must not outlast the session.
           const beating = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_WHILE_HANDLING_MS);
           try {
+            const owner = await ownerOf(batch.partition);
+            // Not (or no longer) ours: nothing is resolved, and the next owner reads it from the committed
+            // offset; a short pause, so a suspended partition is not fetched again in a tight loop.
+            if (!owner?.active || batch.messages.length === 0) {
+              await new Promise((r) => setTimeout(r, SUSPENDED_PAUSE_MS));
+              return;
+            }
+            const records: ConsumedRecord[] = batch.messages.map((m) => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              timestamp: Number(m.timestamp),
+              key: m.key?.toString() ?? '',
+              value: m.value?.toString() ?? '',
+              headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
+            }));
             for (let attempt = 0; isRunning() && !isStale() && owner.active; attempt++) {
               try {
                 await options.onBatch(records, owner);
