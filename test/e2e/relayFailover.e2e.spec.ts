@@ -90,7 +90,7 @@ async function reserve(sku: string, customerId: string): Promise<number> {
 const skuNames = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
 
 async function relayed(bridge: BridgeProcess): Promise<number> {
-  const text = await (await fetch(`${bridge.url}/metrics`)).text();
+  const text = await (await fetch(`${bridge.adminUrl}/metrics`)).text();
   return Number(/^bridge_events_relayed_total (\d+)$/m.exec(text)?.[1] ?? NaN);
 }
 

@@ -9,7 +9,8 @@ import { createWmsClient, type WmsClient, type WmsRecord } from '../../bridge/wm
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { runCli } from './support/cli';
-import { freePort, startBridgeProcess, startWmsProcess, type ServiceProcess } from './support/processes';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
+import { sagaSystem } from './support/sagaSystem';
 import { pool, reservationsOf, waitFor } from './support/system';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
@@ -22,7 +23,7 @@ const secret = randomBytes(32).toString('hex');
 const DEADLINE_SECONDS = 2;
 let broker: { brokers: string };
 let worker: Awaited<ReturnType<typeof startWorker>>;
-let bridge: ServiceProcess;
+let bridge: BridgeProcess;
 let wmsProcess: ServiceProcess;
 let wms: WmsClient;
 let bridgeEnv: Record<string, string>;
@@ -32,7 +33,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'saga-outage-e2e-'));
   broker = await startKafka();
   const [bridgePort, wmsPort] = [await freePort(), await freePort()];
-  wmsProcess = await startWmsProcess({ ADMIN_KEYS: ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LATENCY_MS: '2-10' });
+  wmsProcess = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LATENCY_MS: '2-10' });
   const wmsUrl = `http://127.0.0.1:${wmsPort}/wms`;
   wms = await createWmsClient(wmsUrl);
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
@@ -42,7 +43,7 @@ beforeAll(async () => {
     INTERNAL_SECRET: secret,
     EDGE_URL: worker.url,
     WMS_URL: wmsUrl,
-    ADMIN_KEYS: ADMIN_KEY,
+    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
     // The WMS is up whenever the test says so: a call that times out is the loaded machine, not
     // the WMS, and would compensate a hold that the test expects allocated.
     WMS_CALL_TIMEOUT_MS: '1000',
@@ -60,16 +61,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-const edge = (path: string, method: string, key: string, body?: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${worker.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
-async function setStock(sku: string, onHand: number) {
-  expect((await edge(`/v1/admin/skus/${sku}/stock`, 'PUT', ADMIN_KEY, { onHand })).status).toBe(200);
-}
+const { edge, setStock } = sagaSystem({ worker: () => worker, bridgeUrl: () => bridge.adminUrl, wms: () => wms });
 
 /** A buyer reserves one unit and, if `buys`, completes the purchase at once. */
 async function buyer(sku: string, customerId: string, buys: boolean): Promise<{ sku: string; id: string; completed: boolean }> {
@@ -84,7 +76,7 @@ async function buyer(sku: string, customerId: string, buys: boolean): Promise<{ 
   return { sku, id: reservationId, completed: buys };
 }
 
-const admin = (path: string) => fetch(`${bridge.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+const admin = (path: string) => fetch(`${bridge.adminUrl}${path}`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } });
 
 async function sagas(query: string): Promise<AllocationSaga[]> {
   return ((await (await admin(`/admin/sagas?limit=100000&${query}`)).json()) as { sagas: AllocationSaga[] }).sagas;
@@ -99,7 +91,7 @@ const allOf = async (skus: string[]): Promise<Reservation[]> => (await Promise.a
 async function wmsOutage(forMs: number) {
   const res = await fetch(`${wmsProcess.url}/admin/outage`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({ forMs }),
   });
   expect(res.status).toBe(200);
@@ -164,8 +156,8 @@ describe('rule 10: no sale undone by our own outage', () => {
     await waitFor('the completed purchases overdue', async () => (await sagas('phase=overdue')).length === completed.length, outageMs, 200);
     expect(Date.now() - started).toBeLessThan(outageMs);
     expect((await sagas('phase=overdue')).map((s) => s.reservationId).sort()).toEqual(completed);
-    expect(await (await fetch(`${bridge.url}/metrics`)).text()).toMatch(new RegExp(`^bridge_sagas\\{phase="overdue"\\} ${completed.length}$`, 'm'));
-    const cliEnv = { EDGE_URL: worker.url, BRIDGE_URL: bridge.url, WMS_URL: `${wmsProcess.url}/wms`, ADMIN_KEY };
+    expect(await (await fetch(`${bridge.adminUrl}/metrics`)).text()).toMatch(new RegExp(`^bridge_sagas\\{phase="overdue"\\} ${completed.length}$`, 'm'));
+    const cliEnv = { EDGE_URL: worker.url, BRIDGE_ADMIN_URL: bridge.adminUrl, WMS_URL: `${wmsProcess.url}/wms`, EDGE_ADMIN_KEY: ADMIN_KEY, BRIDGE_ADMIN_KEY, WMS_ADMIN_KEY };
     const listed = await runCli(['sagas', 'list', '--phase', 'overdue'], cliEnv);
     expect(listed.code).toBe(0);
     for (const id of completed) expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+${skus[0]}\\s+1\\s+overdue\\s`, 'm'));
