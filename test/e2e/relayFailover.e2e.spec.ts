@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeInOrder, memoryVersions } from '../../bridge/consumers/orderedEvents';
 import { createEdgeClient } from '../../bridge/edge/client';
 import { KafkaEventLog } from '../../bridge/eventLog/kafka';
+import { DEFAULT_PARTITIONS } from '../../bridge/eventLog/topicSettings';
 import type { Subscription } from '../../bridge/eventLog/port';
 import { createMetrics } from '../../bridge/metrics';
 import type { SkuEvent } from '../../src/domain/sku';
@@ -47,7 +48,7 @@ beforeAll(async () => {
   // The relay alone, on two replicas: the background consumers are not what this file is about.
   bridgeEnvs = [portA, portB].map((port) => ({ BRIDGE_PORT: String(port), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: secret, EDGE_URL: worker.url, SAGA: 'off', SNAPSHOTS: 'off', ORDERS: 'off' }));
   bridges = await Promise.all(bridgeEnvs.map((env) => startBridgeProcess(env)));
-  consumerLog = new KafkaEventLog({ brokers: [broker.brokers], clientId: 'e2e-failover-verifier', replicationFactor: -1, partitions: -1, logger: silent });
+  consumerLog = new KafkaEventLog({ brokers: [broker.brokers], clientId: 'e2e-failover-verifier', replicationFactor: -1, partitions: DEFAULT_PARTITIONS, logger: silent });
   verifier = await consumeInOrder({
     log: consumerLog,
     groupId: 'e2e-failover-verifier',
