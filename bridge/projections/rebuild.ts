@@ -58,7 +58,8 @@ export type RunningRebuild = { rebuild: string; generation: string; leaseUntil: 
 export class RebuildRunningError extends Error {
   override readonly name = 'RebuildRunningError';
   constructor(readonly running: RunningRebuild) {
-    super(`rebuild ${running.rebuild} is running${running.endpoint ? ` (bridge ${running.endpoint})` : ''} and holds shadow ${running.generation} until ${new Date(running.leaseUntil).toISOString()}`);
+    const where = running.endpoint ? ` (bridge ${running.endpoint})` : '';
+    super(`rebuild ${running.rebuild}${where} is running and holds shadow ${running.generation} until ${new Date(running.leaseUntil).toISOString()}: one rebuild at a time for the bridge group`);
   }
 }
 

@@ -174,7 +174,7 @@ describe('rebuild: one at a time for the group, its status kept by the registry 
     const refused = await startRebuild({ log, edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RebuildRunningError);
     expect((refused as RebuildRunningError).running).toEqual(running);
-    expect((refused as Error).message).toBe('rebuild other-rebuild is running (bridge http://10.0.0.8:8798) and holds shadow g5 until 2026-12-07T10:00:00.000Z');
+    expect((refused as Error).message).toBe('rebuild other-rebuild (bridge http://10.0.0.8:8798) is running and holds shadow g5 until 2026-12-07T10:00:00.000Z: one rebuild at a time for the bridge group');
     expect(calls.batches).toBe(0);
     expect(calls.abandoned).toEqual([]);
   });
