@@ -62,7 +62,8 @@ export function recordFinished(sql: SqlStorage, id: string, state: 'switched' | 
     leaseUntil: null,
     reportedAt: null,
   };
-  save(sql, ended, finishedAt, now);
+  // Ordered by the registry's clock, one clock for every bridge's rebuilds.
+  save(sql, ended, now, now);
 }
 
 /** The running rebuild (the holder of the shadow's lease, if it reported) and the finished ones, newest first. */
