@@ -3,6 +3,9 @@ import { GENERATIONS_TTL_MS } from './generations/registry';
 import { err, ok } from '../src/domain/core/result';
 import type { Env } from '../src/env';
 import { deleteChunk, migrateRetirement, runBudget } from './generations/retirement';
+import { listRebuilds, migrateRebuilds, recordFinished, recordProgress, type ReportedRebuild } from './generations/rebuilds';
+import type { Rebuilds } from '../src/contract/rebuildStatus';
+import type { Result } from '../src/domain/core/result';
 import type { Outcome } from './sku/outcome';
 import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
 
@@ -35,6 +38,8 @@ type Row = { id: string; role: 'active' | 'shadow' | 'retiring' | 'retired'; cre
 type Lease = { generation: string; rebuild: string; lease_until: number };
 
 export type ShadowCreated = GenerationsView & { superseded: string | null };
+/** One rebuild at a time (ADR 0006): another rebuild holds the shadow's lease. */
+export type RebuildRunning = { code: 'rebuild_running'; rebuild: string; generation: string; leaseUntil: number; endpoint: string | null };
 export type ShadowAbandoned = GenerationsView & { abandoned: boolean };
 
 const notTheShadow = (generation: string, shadow: string | null) => ({
@@ -57,6 +62,7 @@ export class Generations extends DurableObject<Env> {
     // The rebuild that owns the shadow, and until when it holds it without renewing.
     this.#sql.exec('CREATE TABLE IF NOT EXISTS shadow_leases (generation TEXT PRIMARY KEY, rebuild TEXT NOT NULL, lease_until INTEGER NOT NULL)');
     migrateRetirement(this.#sql);
+    migrateRebuilds(this.#sql);
     if (this.#rows().length === 0) this.#sql.exec("INSERT INTO generations VALUES ('g1', 'active', ?, NULL)", Date.now());
   }
 
@@ -73,47 +79,67 @@ export class Generations extends DurableObject<Env> {
   /**
    * Starts a rebuild: a new shadow generation that live writes reach from now on, leased to
    * `rebuild` for `leaseMs` (renewed while it runs). Asked again by the same rebuild, it answers
-   * the same shadow. A shadow of another rebuild is one nobody may still be finishing (its bridge
-   * crashed or lost it) or one whose completeness nobody can vouch for: it is retired, not taken
-   * over, and the newest rebuild gets a fresh one; the other rebuild can then neither write nor
-   * switch to it.
+   * the same shadow. One rebuild at a time, for the whole group of bridges: while another
+   * rebuild's lease is live, it is refused (`rebuild_running`). A shadow whose lease ran out is
+   * one nobody is finishing (its bridge died or lost it): it is retired, not taken over, and the
+   * new rebuild gets a fresh one; the old rebuild can then neither write nor switch to it.
+   * `status`: the new rebuild's status, kept for `projections status` on any replica.
    */
-  async createShadow(rebuild: string, leaseMs: number): Promise<ShadowCreated> {
+  async createShadow(rebuild: string, leaseMs: number, status?: ReportedRebuild): Promise<Result<ShadowCreated, RebuildRunning>> {
     const now = Date.now();
-    const { shadow } = this.current();
-    if (shadow && this.#lease(shadow)?.rebuild === rebuild) {
-      await this.#renew(shadow, now + leaseMs);
-      return { ...this.current(), superseded: null };
+    const { active, shadow } = this.current();
+    const lease = this.#shadowLease();
+    if (shadow && lease?.rebuild === rebuild) {
+      await this.#renew(shadow, now + leaseMs, status);
+      return ok({ ...this.current(), superseded: null });
+    }
+    if (lease && lease.lease_until > now) {
+      const running = listRebuilds(this.#sql, lease).running;
+      return err({ code: 'rebuild_running', rebuild: lease.rebuild, generation: lease.generation, leaseUntil: lease.lease_until, endpoint: running?.endpoint ?? null });
     }
     this.ctx.storage.transactionSync(() => {
-      if (shadow) this.#retire(shadow, now);
+      if (shadow) this.#expire(shadow, now);
       const next = `g${this.#rows().length + 1}`;
       this.#sql.exec("INSERT INTO generations VALUES (?, 'shadow', ?, NULL)", next, now);
       this.#sql.exec('INSERT INTO shadow_leases VALUES (?, ?, ?)', next, rebuild, now + leaseMs);
+      if (status) recordProgress(this.#sql, rebuild, { ...status, generation: next, previous: active, superseded: shadow }, now);
     });
-    if (shadow) console.warn(JSON.stringify({ level: 'warn', message: 'shadow generation superseded by a new rebuild', generation: shadow, rebuild }));
+    if (shadow) console.warn(JSON.stringify({ level: 'warn', message: 'shadow generation superseded by a new rebuild: its lease had run out', generation: shadow, rebuild }));
     await this.#armAlarm(Math.min(now + leaseMs, shadow ? now + RETIRE_SETTLE_MS : Infinity));
-    return { ...this.current(), superseded: shadow };
+    return ok({ ...this.current(), superseded: shadow });
   }
 
-  /** A running rebuild keeps its shadow: refused once it is no longer the shadow. */
-  async renewShadow(generation: string, leaseMs: number): Promise<Outcome<GenerationsView>> {
+  /** A running rebuild keeps its shadow, and reports how far it got: refused once it is no longer the shadow. */
+  async renewShadow(generation: string, leaseMs: number, status?: ReportedRebuild): Promise<Outcome<GenerationsView>> {
     const { shadow } = this.current();
     if (shadow !== generation) return err(notTheShadow(generation, shadow));
-    await this.#renew(generation, Date.now() + leaseMs);
+    await this.#renew(generation, Date.now() + leaseMs, status);
     return ok(this.current());
+  }
+
+  /** The running rebuild as last reported, and the last few finished (ADR 0006). */
+  rebuilds(): Rebuilds {
+    return listRebuilds(this.#sql, this.#shadowLease());
   }
 
   /**
    * A failed rebuild gives its shadow up: it stops being written at once and its keys are deleted
    * (in chunks, by the alarm). Only while it is the shadow: a generation switched to, or already
-   * given up, is left as it is, so the call is safe to repeat.
+   * given up, is left as it is, so the call is safe to repeat. `status`: the failed rebuild's
+   * own account, kept as its result (also when its shadow was already gone).
    */
-  async abandonShadow(generation: string): Promise<ShadowAbandoned> {
+  async abandonShadow(generation: string, status?: ReportedRebuild): Promise<ShadowAbandoned> {
     const { shadow } = this.current();
-    if (shadow !== generation) return { ...this.current(), abandoned: false };
     const now = Date.now();
-    this.#retire(generation, now);
+    if (shadow !== generation) {
+      if (status) recordFinished(this.#sql, status.id, 'failed', now, status);
+      return { ...this.current(), abandoned: false };
+    }
+    const lease = this.#shadowLease();
+    this.ctx.storage.transactionSync(() => {
+      if (lease) recordFinished(this.#sql, lease.rebuild, 'failed', now, status && { ...status, generation }, `abandoned: shadow ${generation} given up`);
+      this.#retire(generation, now);
+    });
     await this.#armAlarm(now + RETIRE_SETTLE_MS);
     return { ...this.current(), abandoned: true };
   }
@@ -121,14 +147,17 @@ export class Generations extends DurableObject<Env> {
   /**
    * The shadow becomes active in one write; the old active is still written until `graceMs` passed.
    * With `generation`, only if that is still the shadow: a rebuild switches to its own, never to
-   * the one that superseded it.
+   * the one that superseded it. `status`: the rebuild's result, kept as it switched.
    */
-  async switchToShadow(graceMs: number, generation?: string): Promise<Outcome<GenerationsView>> {
+  async switchToShadow(graceMs: number, generation?: string, status?: ReportedRebuild): Promise<Outcome<GenerationsView>> {
     const { active, shadow } = this.current();
     if (!shadow) return err({ code: 'invalid_command', reason: 'no shadow generation to switch to' });
     if (generation !== undefined && generation !== shadow) return err(notTheShadow(generation, shadow));
-    const until = Date.now() + graceMs;
+    const now = Date.now();
+    const until = now + graceMs;
+    const lease = this.#shadowLease();
     this.ctx.storage.transactionSync(() => {
+      if (lease) recordFinished(this.#sql, lease.rebuild, 'switched', now, status && { ...status, generation: shadow });
       this.#sql.exec("UPDATE generations SET role = 'retiring', until = ? WHERE id = ?", until, active);
       this.#sql.exec("UPDATE generations SET role = 'active' WHERE id = ?", shadow);
       this.#sql.exec('DELETE FROM shadow_leases WHERE generation = ?', shadow);
@@ -173,8 +202,16 @@ export class Generations extends DurableObject<Env> {
   #expireLease(now: number): void {
     const lease = this.#shadowLease();
     if (!lease || lease.lease_until > now) return;
-    this.#retire(lease.generation, now);
+    this.#expire(lease.generation, now);
     console.warn(JSON.stringify({ level: 'warn', message: 'shadow generation expired: its rebuild stopped renewing it', generation: lease.generation, rebuild: lease.rebuild }));
+  }
+
+  /** A shadow whose lease ran out is retired, and its rebuild recorded as failed for it. */
+  #expire(generation: string, now: number): void {
+    const lease = this.#lease(generation);
+    const reason = `its lease ran out: the bridge running it stopped renewing it (it died, or lost the edge); shadow ${generation} retired`;
+    if (lease) recordFinished(this.#sql, lease.rebuild, 'failed', now, undefined, reason);
+    this.#retire(generation, now);
   }
 
   /** Not live from `now` on; its keys go once RETIRE_SETTLE_MS has passed. */
@@ -183,8 +220,10 @@ export class Generations extends DurableObject<Env> {
     this.#sql.exec('DELETE FROM shadow_leases WHERE generation = ?', generation);
   }
 
-  async #renew(generation: string, leaseUntil: number): Promise<void> {
+  async #renew(generation: string, leaseUntil: number, status?: ReportedRebuild): Promise<void> {
     this.#sql.exec('UPDATE shadow_leases SET lease_until = ? WHERE generation = ?', leaseUntil, generation);
+    const lease = this.#lease(generation);
+    if (status && lease) recordProgress(this.#sql, lease.rebuild, { ...status, generation }, Date.now());
     await this.#armAlarm(leaseUntil);
   }
 

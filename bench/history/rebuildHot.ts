@@ -28,7 +28,7 @@ export async function rebuildHotSku(edge: RunningEdge, sku: string, secret: stri
       const events = await client.eventsBetween(sku, after, Math.min(before.version, after + APPEND_BATCH) + 1);
       await log.append(EVENTS_TOPIC, events.map((e) => ({ key: e.sku, value: JSON.stringify(e) })));
     }
-    const { status, done } = startRebuild({ log, edge: client, logger: createLogger('silent'), from: 'beginning', graceSeconds: 1 });
+    const { status, done } = await startRebuild({ log, edge: client, logger: createLogger('silent'), from: 'beginning', graceSeconds: 1 });
     let replayedAt: number | null = null;
     const watch = setInterval(() => {
       if (status.phase !== 'replaying') replayedAt ??= Date.now();

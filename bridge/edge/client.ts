@@ -10,6 +10,7 @@ import {
   type ProjectionBatch,
   type ProjectionBatchResult,
 } from '../../src/contract/schemas';
+import { RebuildsSchema, type RebuildReport, type Rebuilds } from '../../src/contract/rebuildStatus';
 import type { SkuEvent } from '../../src/domain/sku';
 import { parseSecrets, signatureHeaders } from '../../src/contract/signature';
 
@@ -23,14 +24,20 @@ export type EdgeClient = {
   allocation(sku: string, reservationId: string, verdict: AllocationOutcome): Promise<VerdictReply>;
   /** The read-model generations, and the steps of a blue-green rebuild. */
   generations(): Promise<Generations>;
-  /** A shadow leased to `rebuild`; a shadow of another rebuild is retired (`superseded`). */
-  createShadow(rebuild: string, leaseSeconds: number): Promise<ShadowCreated>;
-  /** Keeps the shadow leased; an EdgeAnswerError (400) once it is no longer the shadow. */
-  renewShadow(generation: string, leaseSeconds: number): Promise<Generations>;
-  /** Retires the shadow if it still is one (`abandoned: false` otherwise). */
-  abandonShadow(generation: string): Promise<ShadowAbandoned>;
-  /** Makes `generation`, which must still be the shadow, active. */
-  switchToShadow(graceSeconds: number, generation: string): Promise<Generations>;
+  /**
+   * A shadow leased to `rebuild`; a shadow whose lease ran out is retired (`superseded`). An
+   * EdgeAnswerError (409 `rebuild_running`, the running rebuild in `details`) while another
+   * rebuild holds the lease. `status` is kept by the registry (ADR 0006), as with the calls below.
+   */
+  createShadow(rebuild: string, leaseSeconds: number, status?: RebuildReport): Promise<ShadowCreated>;
+  /** Keeps the shadow leased, reporting the progress; an EdgeAnswerError (400) once it is no longer the shadow. */
+  renewShadow(generation: string, leaseSeconds: number, status?: RebuildReport): Promise<Generations>;
+  /** Retires the shadow if it still is one (`abandoned: false` otherwise); `status`: the failed rebuild's last. */
+  abandonShadow(generation: string, status?: RebuildReport): Promise<ShadowAbandoned>;
+  /** Makes `generation`, which must still be the shadow, active; `status`: the rebuild's result. */
+  switchToShadow(graceSeconds: number, generation: string, status?: RebuildReport): Promise<Generations>;
+  /** The running rebuild and the last finished, as the registry has them: the same from every replica. */
+  rebuilds(): Promise<Rebuilds>;
   /** Per SKU: what its object did with its view (one failing SKU fails only itself). */
   writeViews(batch: ProjectionBatch): Promise<ProjectionBatchResult>;
   /** Counters and reserve outcomes of up to 50 SKUs (the dashboard's live view); unknown SKUs left out. */
@@ -50,6 +57,7 @@ export class EdgeAnswerError extends Error {
     message: string,
     readonly status: number,
     readonly code: string | null,
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -58,13 +66,13 @@ export class EdgeAnswerError extends Error {
 const PAGE = 1000;
 const TIMEOUT_MS = 10_000;
 
-/** The `error.code` of an edge error body, if it is one. */
-function errorCode(text: string): string | null {
+/** The `error.code` and `error.details` of an edge error body, if it is one. */
+function errorOf(text: string): { code: string | null; details: Record<string, unknown> } {
   try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === 'string' ? code : null;
+    const { code, details } = (JSON.parse(text) as { error?: { code?: unknown; details?: unknown } }).error ?? {};
+    return { code: typeof code === 'string' ? code : null, details: typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {} };
   } catch {
-    return null;
+    return { code: null, details: {} };
   }
 }
 
@@ -88,17 +96,19 @@ export function createEdgeClient(baseUrl: string, secret: string, timeoutMs = TI
     const response = await signedFetch(method, path, body === undefined ? '' : JSON.stringify(body));
     if (!response.ok) {
       const text = await response.text();
-      throw new EdgeAnswerError(`edge answered ${response.status} to ${method} ${path}: ${text.slice(0, 300)}`, response.status, errorCode(text));
+      const { code, details } = errorOf(text);
+      throw new EdgeAnswerError(`edge answered ${response.status} to ${method} ${path}: ${text.slice(0, 300)}`, response.status, code, details);
     }
     return schema.parse(await response.json());
   }
 
   return {
     generations: () => call(GenerationsSchema, 'GET', '/internal/projections'),
-    createShadow: (rebuild, leaseSeconds) => call(ShadowCreatedSchema, 'POST', '/internal/projections/shadow', { rebuild, leaseSeconds }),
-    renewShadow: (generation, leaseSeconds) => call(GenerationsSchema, 'POST', '/internal/projections/shadow/renew', { generation, leaseSeconds }),
-    abandonShadow: (generation) => call(ShadowAbandonedSchema, 'POST', '/internal/projections/shadow/abandon', { generation }),
-    switchToShadow: (graceSeconds, generation) => call(GenerationsSchema, 'POST', '/internal/projections/switch', { graceSeconds, generation }),
+    createShadow: (rebuild, leaseSeconds, status) => call(ShadowCreatedSchema, 'POST', '/internal/projections/shadow', { rebuild, leaseSeconds, status }),
+    renewShadow: (generation, leaseSeconds, status) => call(GenerationsSchema, 'POST', '/internal/projections/shadow/renew', { generation, leaseSeconds, status }),
+    abandonShadow: (generation, status) => call(ShadowAbandonedSchema, 'POST', '/internal/projections/shadow/abandon', { generation, status }),
+    switchToShadow: (graceSeconds, generation, status) => call(GenerationsSchema, 'POST', '/internal/projections/switch', { graceSeconds, generation, status }),
+    rebuilds: () => call(RebuildsSchema, 'GET', '/internal/projections/rebuilds'),
     writeViews: (batch) => call(ProjectionBatchResultSchema, 'POST', '/internal/projections/views', batch),
     stats: (skus) => call(StatsSchema, 'POST', '/internal/stats', { skus }),
 

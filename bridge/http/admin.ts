@@ -56,7 +56,7 @@ export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: runn
     await next();
   });
 
-  app.route('/projections', projectionRoutes(log, edge, logger));
+  app.route('/projections', projectionRoutes(log, edge, logger, sagaGroup.self));
   app.route('/', sagaRoutes({ local: running, ...sagaGroup }));
   app.route('/dashboard', dashboardData({ log, edge, metrics, causal: () => orders()?.causal() ?? null }));
 

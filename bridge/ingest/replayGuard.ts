@@ -1,7 +1,10 @@
 /**
  * Remembers accepted signatures until their timestamp expires anyway, so a captured push cannot
- * be replayed within the 300 s window. In memory: one bridge instance sees its own pushes; a
- * replay against a restarted bridge re-appends events consumers already dedupe by (sku, version).
+ * be replayed within the 300 s window. In memory, per replica, on purpose (ADR 0006): a replay
+ * against another replica (or a restarted one) is appended once more there, and only that. The
+ * signature covers the body, so what it appends is the object's own events under the versions
+ * they already have; every consumer drops them by (sku, version) or (checkout, version) (rule 3),
+ * as it must for the duplicates Kafka and failover make anyway (test/bridge/ingestReplay.spec.ts).
  *
  * Bounded (rule 8): signatures are filed by when they expire, in buckets of BUCKET_MS dropped
  * whole once past, and at most `maxEntries` are kept. A flood beyond that is refused as

@@ -4,6 +4,7 @@ import { EdgeAnswerError, type EdgeClient } from '../edge/client';
 import type { EventLog } from '../eventLog/port';
 import { EVENTS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
+import { reportOf } from '../../src/contract/rebuildStatus';
 import type { RebuildSource, RebuildStatus } from './rebuildStatus';
 import { ShadowLease } from './shadowLease';
 import { SkuFailures, SkuViewsFailedError } from './skuFailures';
@@ -39,7 +40,28 @@ export const REBUILD_TIMING: RebuildTiming = {
   leaseSeconds: 120,
 };
 
-export type RebuildOptions = { log: EventLog; edge: EdgeClient; logger: Logger; from: RebuildFrom; graceSeconds: number; timing?: Partial<RebuildTiming> };
+export type RebuildOptions = {
+  log: EventLog;
+  edge: EdgeClient;
+  logger: Logger;
+  from: RebuildFrom;
+  graceSeconds: number;
+  /** This replica's advertised admin URL, reported with the status so that every replica can say where it runs. */
+  endpoint?: string | null;
+  timing?: Partial<RebuildTiming>;
+};
+
+/** The running rebuild the registry named when it refused to start another (ADR 0006: one at a time, for the group). */
+export type RunningRebuild = { rebuild: string; generation: string; leaseUntil: number; endpoint: string | null };
+
+/** Another rebuild holds the shadow's lease: this one did not start. */
+export class RebuildRunningError extends Error {
+  override readonly name = 'RebuildRunningError';
+  constructor(readonly running: RunningRebuild) {
+    const where = running.endpoint ? ` (bridge ${running.endpoint})` : '';
+    super(`rebuild ${running.rebuild}${where} is running and holds shadow ${running.generation} until ${new Date(running.leaseUntil).toISOString()}: one rebuild at a time for the bridge group`);
+  }
+}
 
 const VIEWS_PER_BATCH = 500;
 const FLUSH_EVERY_MS = 500;
@@ -52,8 +74,11 @@ const FAILED_SKUS_SHOWN = 100;
  * sent, and the shadow becomes active in one step. Readers see the old generation until then, and
  * the old one keeps being written through the grace period. A rebuild that fails gives its shadow
  * up (the registry stops it being written and deletes its keys).
+ *
+ * Answers once the registry leased it the shadow; throws RebuildRunningError when another
+ * rebuild (on any replica) holds it, or the edge's error when it could not be asked.
  */
-export function startRebuild(options: RebuildOptions): { status: RebuildStatus; done: Promise<void> } {
+export async function startRebuild(options: RebuildOptions): Promise<{ status: RebuildStatus; done: Promise<void> }> {
   const status: RebuildStatus = {
     id: randomUUID(),
     from: options.from,
@@ -73,22 +98,33 @@ export function startRebuild(options: RebuildOptions): { status: RebuildStatus; 
     superseded: null,
     failedSkus: [],
     failedSkuCount: 0,
+    endpoint: options.endpoint ?? null,
+    leaseUntil: null,
+    reportedAt: null,
   };
-  const done = run(options, status).catch(async (error: unknown) => {
+  const timing = { ...REBUILD_TIMING, ...options.timing };
+  const created = await options.edge.createShadow(status.id, timing.leaseSeconds, reportOf(status)).catch((error: unknown) => {
+    if (error instanceof EdgeAnswerError && error.code === 'rebuild_running') throw new RebuildRunningError(error.details as RunningRebuild);
+    throw error;
+  });
+  status.generation = created.shadow!;
+  status.previous = created.active;
+  status.superseded = created.superseded;
+  if (created.superseded) options.logger.warn({ rebuild: status.id, superseded: created.superseded }, 'retired the shadow generation a rebuild whose lease ran out left behind');
+
+  const done = run(options, status, timing).catch(async (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    status.error = `${message}${await abandon(options, status)}`;
-    status.state = 'failed';
-    status.finishedAt = Date.now();
+    const failed: RebuildStatus = { ...status, state: 'failed', finishedAt: Date.now(), error: message };
+    Object.assign(status, failed, { error: `${message}${await abandon(options, failed)}` });
     options.logger.error({ err: error, rebuild: status.id, generation: status.generation }, 'projection rebuild failed');
   });
   return { status, done };
 }
 
-/** Gives the failed rebuild's shadow up; says what became of it, for the status. */
+/** Gives the failed rebuild's shadow up, reporting the failure to the registry; says what became of the shadow, for the status. */
 async function abandon({ edge, logger }: RebuildOptions, status: RebuildStatus): Promise<string> {
-  if (!status.generation) return '';
   try {
-    const { abandoned } = await edge.abandonShadow(status.generation);
+    const { abandoned } = await edge.abandonShadow(status.generation, reportOf(status));
     logger.info({ rebuild: status.id, generation: status.generation, abandoned }, 'failed rebuild gave its shadow up');
     return abandoned ? `; shadow ${status.generation} abandoned (no longer written, its keys are being deleted)` : '';
   } catch (error) {
@@ -97,15 +133,8 @@ async function abandon({ edge, logger }: RebuildOptions, status: RebuildStatus):
   }
 }
 
-async function run(options: RebuildOptions, status: RebuildStatus): Promise<void> {
+async function run(options: RebuildOptions, status: RebuildStatus, timing: RebuildTiming): Promise<void> {
   const { edge, logger, graceSeconds } = options;
-  const timing = { ...REBUILD_TIMING, ...options.timing };
-  const created = await edge.createShadow(status.id, timing.leaseSeconds);
-  status.generation = created.shadow!;
-  status.previous = created.active;
-  status.superseded = created.superseded;
-  if (created.superseded) logger.warn({ rebuild: status.id, superseded: created.superseded }, 'retired the shadow generation another rebuild left behind');
-
   let failed!: (error: Error) => void;
   let finished!: () => void;
   const caughtUp = new Promise<void>((resolve, reject) => {
@@ -113,7 +142,10 @@ async function run(options: RebuildOptions, status: RebuildStatus): Promise<void
     failed = reject;
   });
   caughtUp.catch(() => undefined);
-  const lease = new ShadowLease(edge, status.generation, timing.leaseSeconds, logger, (error) => failed(error));
+  const lease = new ShadowLease(edge, status.generation, timing.leaseSeconds, logger, (error) => failed(error), () => {
+    progress(status);
+    return reportOf(status);
+  });
   try {
     const states = new SkuStates(edge);
     const failures = new SkuFailures({ attempts: timing.skuAttempts, baseMs: timing.retryBaseMs, maxMs: timing.retryMaxMs });
@@ -141,15 +173,15 @@ async function run(options: RebuildOptions, status: RebuildStatus): Promise<void
 
     lease.check();
     status.phase = 'switching';
-    await edge.switchToShadow(graceSeconds, status.generation);
+    progress(status);
+    // The result the registry keeps is recorded with the switch itself, in one step.
+    const result: RebuildStatus = { ...status, phase: 'done', state: 'switched', etaSeconds: null, finishedAt: Date.now() };
+    await edge.switchToShadow(graceSeconds, status.generation, reportOf(result));
+    Object.assign(status, result);
   } finally {
     lease.stop();
   }
-  status.phase = 'done';
-  status.state = 'switched';
-  status.finishedAt = Date.now();
-  progress(status);
-  logger.info({ rebuild: status.id, read: status.read, replayed: status.replayed, ms: status.finishedAt - status.startedAt }, 'projection rebuild switched');
+  logger.info({ rebuild: status.id, read: status.read, replayed: status.replayed, ms: Date.now() - status.startedAt }, 'projection rebuild switched');
 }
 
 type Send = (skus: readonly string[]) => Promise<string[]>;

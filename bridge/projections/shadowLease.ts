@@ -1,3 +1,4 @@
+import type { RebuildReport } from '../../src/contract/rebuildStatus';
 import { EdgeAnswerError, type EdgeClient } from '../edge/client';
 import type { Logger } from '../logger';
 
@@ -6,15 +7,16 @@ import type { Logger } from '../logger';
  * out, so a bridge that dies mid-rebuild does not leave every SKU object writing its views twice
  * for ever. A renewal that fails on the way is tried again on the next tick (the lease outlasts
  * several); one the edge refuses means the shadow is gone (superseded by a newer rebuild,
- * expired, abandoned): `lost` then says why, and the rebuild stops.
+ * expired, abandoned): `lost` then says why, and the rebuild stops. Each renewal carries the
+ * rebuild's progress (`report`), which the registry keeps for every replica to show: no extra call.
  */
 export class ShadowLease {
   #lost: Error | null = null;
   readonly #timer: NodeJS.Timeout;
 
-  constructor(edge: EdgeClient, generation: string, leaseSeconds: number, logger: Logger, onLost: (error: Error) => void) {
+  constructor(edge: EdgeClient, generation: string, leaseSeconds: number, logger: Logger, onLost: (error: Error) => void, report?: () => RebuildReport) {
     this.#timer = setInterval(() => {
-      edge.renewShadow(generation, leaseSeconds).catch((error: unknown) => {
+      edge.renewShadow(generation, leaseSeconds, report?.()).catch((error: unknown) => {
         if (error instanceof EdgeAnswerError && error.status >= 400 && error.status < 500) {
           this.#lost ??= new Error(`the rebuild lost its shadow generation ${generation}: ${error.message}`);
           clearInterval(this.#timer);

@@ -14,6 +14,8 @@ export type EdgeError =
   | { code: 'insufficient_stock'; available: 0; source: 'projection' }
   /** The runtime could not get a call through to an object (see overload.ts). */
   | Overloaded
+  /** One projection rebuild at a time for the whole group of bridges (ADR 0006). */
+  | { code: 'rebuild_running'; rebuild: string; generation: string; leaseUntil: number; endpoint: string | null }
   | { code: 'internal' };
 
 export type ApiError = CommandError | EdgeError;
@@ -42,6 +44,7 @@ const STATUS: Record<ApiError['code'], ContentfulStatusCode> = {
   reservation_abandoned: 409,
   overloaded: 503,
   wrong_shard: 503,
+  rebuild_running: 409,
   internal: 500,
 };
 
@@ -69,6 +72,9 @@ const MESSAGE: { [C in ApiError['code']]: (e: Extract<ApiError, { code: C }>) =>
   reservation_abandoned: () => 'the checkout was cancelled before this line was reserved',
   overloaded: (e) => `too busy to take this request now; retry in ${e.retryAfterSeconds} s (with the same Idempotency-Key)`,
   wrong_shard: () => 'the SKU is being split over more shards; retry',
+  rebuild_running: (e) =>
+    `rebuild ${e.rebuild}${e.endpoint ? ` (bridge ${e.endpoint})` : ''} is running and holds shadow ${e.generation} until ${new Date(e.leaseUntil).toISOString()}: ` +
+    'one rebuild at a time; follow it with `inventory projections status`, and start again once it ended (or its lease ran out, if its bridge died)',
   internal: () => 'internal error',
 };
 

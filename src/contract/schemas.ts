@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CartSchema, MAX_CART_LINES } from '../domain/checkout';
 import { VectorClockSchema } from '../domain/core/vectorClock';
+import { RebuildIdSchema, RebuildReportSchema } from './rebuildStatus';
 import {
   CustomerIdSchema,
   DEFAULT_TTL_SECONDS,
@@ -232,16 +233,20 @@ export const ProjectionBatchResultSchema = z
   .meta({ id: 'ProjectionBatchResult' });
 export type ProjectionBatchResult = z.infer<typeof ProjectionBatchResultSchema>;
 
-/** A rebuild's id: who owns the shadow generation it builds. */
-const RebuildIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a rebuild id (letters, digits, dashes)');
 /** How long a shadow stays leased to its rebuild without a renewal; past it the registry retires it. */
 const LeaseSecondsSchema = z.int().min(10).max(3_600).default(120);
 
-export const ShadowBodySchema = z.strictObject({ rebuild: RebuildIdSchema, leaseSeconds: LeaseSecondsSchema });
-export const RenewShadowBodySchema = z.strictObject({ generation: GenerationIdSchema, leaseSeconds: LeaseSecondsSchema });
-export const AbandonShadowBodySchema = z.strictObject({ generation: GenerationIdSchema });
-/** `generation`: switch only if it is still the shadow (a rebuild names its own). */
-export const SwitchBodySchema = z.strictObject({ graceSeconds: z.int().min(0).max(86_400).default(60), generation: GenerationIdSchema.optional() });
+// `status`: the rebuild's progress, kept by the registry so that any replica can show it (ADR 0006).
+export const ShadowBodySchema = z.strictObject({ rebuild: RebuildIdSchema, leaseSeconds: LeaseSecondsSchema, status: RebuildReportSchema.optional() });
+export const RenewShadowBodySchema = z.strictObject({ generation: GenerationIdSchema, leaseSeconds: LeaseSecondsSchema, status: RebuildReportSchema.optional() });
+/** `status`: the failed rebuild's last status, kept as it finished. */
+export const AbandonShadowBodySchema = z.strictObject({ generation: GenerationIdSchema, status: RebuildReportSchema.optional() });
+/** `generation`: switch only if it is still the shadow (a rebuild names its own); `status`: kept as the rebuild's result. */
+export const SwitchBodySchema = z.strictObject({
+  graceSeconds: z.int().min(0).max(86_400).default(60),
+  generation: GenerationIdSchema.optional(),
+  status: RebuildReportSchema.optional(),
+});
 
 /** A new shadow, and the shadow of another rebuild that it retired (null if there was none). */
 export const ShadowCreatedSchema = GenerationsSchema.extend({ superseded: z.string().nullable() }).meta({ id: 'ShadowCreated' });

@@ -2,7 +2,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EdgeAnswerError, type EdgeClient, type Generations } from '../../bridge/edge/client';
 import { EVENTS_TOPIC } from '../../bridge/eventLog/topics';
-import { startRebuild, type RebuildTiming } from '../../bridge/projections/rebuild';
+import { RebuildRunningError, startRebuild, type RebuildTiming } from '../../bridge/projections/rebuild';
+import type { RebuildReport } from '../../src/contract/rebuildStatus';
 import type { ProjectionBatch, ProjectionOutcome } from '../../src/contract/schemas';
 import type { SkuEvent } from '../../src/domain/sku';
 import { embeddedLogForFile } from './support/embeddedLog';
@@ -31,22 +32,28 @@ type Answer = (sku: string, attempt: number) => Omit<ProjectionOutcome, 'sku'> |
 /** An edge whose SKU objects answer as `answer` says; it records every call. */
 function edgeThat(answer: Answer, batchFailure: (call: number) => Error | null = () => null) {
   const attempts = new Map<string, number>();
-  const calls = { switched: [] as string[], abandoned: [] as string[], batches: 0 };
+  const calls = { switched: [] as string[], abandoned: [] as string[], batches: 0, reports: [] as { call: string; status?: RebuildReport }[] };
   let generations: Generations = { active: 'g1', shadow: null, retiring: [] };
   const edge: Partial<EdgeClient> = {
     generations: async () => generations,
-    createShadow: async () => {
+    createShadow: async (_rebuild, _lease, status) => {
+      calls.reports.push({ call: 'create', status });
       generations = { ...generations, shadow: 'g2' };
       return { ...generations, superseded: null };
     },
-    renewShadow: async () => generations,
-    abandonShadow: async (generation) => {
+    renewShadow: async (_generation, _lease, status) => {
+      calls.reports.push({ call: 'renew', status });
+      return generations;
+    },
+    abandonShadow: async (generation, status) => {
+      calls.reports.push({ call: 'abandon', status });
       calls.abandoned.push(generation);
       const abandoned = generations.shadow === generation;
       if (abandoned) generations = { ...generations, shadow: null };
       return { ...generations, abandoned };
     },
-    switchToShadow: async (_grace, generation) => {
+    switchToShadow: async (_grace, generation, status) => {
+      calls.reports.push({ call: 'switch', status });
       calls.switched.push(generation);
       generations = { active: generation, shadow: null, retiring: [] };
       return generations;
@@ -74,7 +81,7 @@ describe('rebuild: per-SKU outcomes, retries and giving the shadow up', () => {
   it('a SKU whose object fails is retried alone, with backoff, and the rebuild switches once it succeeds', async () => {
     const [a, b, flaky] = await skusInLog('A', 'B', 'FLAKY');
     const { edge, attempts, calls } = edgeThat((sku, attempt) => (sku === flaky && attempt <= 2 ? overloaded : written));
-    const { status, done } = startRebuild({ log, edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST });
+    const { status, done } = await startRebuild({ log, edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST });
     await done;
     expect(status).toMatchObject({ state: 'switched', failedSkus: [], failedSkuCount: 0, error: null });
     expect(calls.switched).toEqual(['g2']);
@@ -89,7 +96,7 @@ describe('rebuild: per-SKU outcomes, retries and giving the shadow up', () => {
     const { edge, attempts, calls } = edgeThat((sku) =>
       sku === broken ? 'throw' : sku === gone ? { result: 'failed', code: 'sku_not_found', message: 'no such SKU' } : written,
     );
-    const { status, done } = startRebuild({ log, edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST });
+    const { status, done } = await startRebuild({ log, edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST });
     await done;
     expect(status.state).toBe('failed');
     expect(status.phase).toBe('syncing');
@@ -115,17 +122,60 @@ describe('rebuild: per-SKU outcomes, retries and giving the shadow up', () => {
   it('a batch the edge could not answer fails its SKUs, which are retried; a refusal of the whole batch ends the rebuild', async () => {
     await skusInLog('NET-1', 'NET-2');
     const flaky = edgeThat(() => written, (call) => (call <= 2 ? new Error('fetch failed: ECONNRESET') : null));
-    const first = startRebuild({ log, edge: flaky.edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST });
+    const first = await startRebuild({ log, edge: flaky.edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST });
     await first.done;
     expect(first.status).toMatchObject({ state: 'switched', failedSkuCount: 0 });
 
     const superseded = new EdgeAnswerError('edge answered 400 to POST /internal/projections/views: g2 is not the shadow generation', 400, 'invalid_command');
     const refusing = edgeThat(() => written, () => superseded);
-    const second = startRebuild({ log, edge: refusing.edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST });
+    const second = await startRebuild({ log, edge: refusing.edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST });
     await second.done;
     expect(second.status.state).toBe('failed');
     expect(second.status.error).toContain('g2 is not the shadow generation');
     expect(refusing.calls.batches).toBe(1);
     expect(refusing.calls.abandoned).toEqual(['g2']);
+  });
+});
+
+describe('rebuild: one at a time for the group, its status kept by the registry (ADR 0006)', () => {
+  it('reports its status when it takes the shadow and its result with the switch, naming the replica running it', async () => {
+    await skusInLog('REP-1', 'REP-2');
+    const { edge, calls } = edgeThat(() => written);
+    const { status, done } = await startRebuild({ log, edge, logger, from: 'beginning', graceSeconds: 1, endpoint: 'http://10.0.0.7:8798', timing: FAST });
+    // Answered once the registry leased it the shadow.
+    expect(status).toMatchObject({ state: 'running', generation: 'g2', previous: 'g1', endpoint: 'http://10.0.0.7:8798' });
+    await done;
+    const [created, ...rest] = calls.reports;
+    expect(created).toMatchObject({ call: 'create', status: { id: status.id, state: 'running', phase: 'replaying', endpoint: 'http://10.0.0.7:8798' } });
+    const switched = rest.find((r) => r.call === 'switch')!;
+    expect(switched.status).toMatchObject({ id: status.id, state: 'switched', phase: 'done', read: status.read, endpoint: 'http://10.0.0.7:8798' });
+    expect(switched.status!.finishedAt).toBe(status.finishedAt);
+    expect(status).toMatchObject({ state: 'switched', phase: 'done' });
+  });
+
+  it('a failed rebuild reports its error with the abandon, trimmed to what the registry keeps', async () => {
+    const skus = await skusInLog(...Array.from({ length: 15 }, (_, i) => `BAD-${i}`));
+    const { edge, calls } = edgeThat(() => ({ result: 'failed', code: 'sku_not_found', message: 'no such SKU' }));
+    const { status, done } = await startRebuild({ log, edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST });
+    await done;
+    expect(status.failedSkuCount).toBeGreaterThanOrEqual(skus.length);
+    const abandoned = calls.reports.find((r) => r.call === 'abandon')!;
+    expect(abandoned.status).toMatchObject({ id: status.id, state: 'failed', failedSkuCount: status.failedSkuCount });
+    expect(abandoned.status!.failedSkus).toHaveLength(10);
+    expect(status.error).toContain(abandoned.status!.error!.slice(0, 200));
+  });
+
+  it('refused by the registry while another rebuild holds the shadow: nothing starts, and the running one is named', async () => {
+    const { edge, calls } = edgeThat(() => written);
+    const running = { rebuild: 'other-rebuild', generation: 'g5', leaseUntil: Date.parse('2026-12-07T10:00:00Z'), endpoint: 'http://10.0.0.8:8798' };
+    edge.createShadow = async () => {
+      throw new EdgeAnswerError('edge answered 409 to POST /internal/projections/shadow', 409, 'rebuild_running', running);
+    };
+    const refused = await startRebuild({ log, edge, logger, from: 'beginning', graceSeconds: 1, timing: FAST }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RebuildRunningError);
+    expect((refused as RebuildRunningError).running).toEqual(running);
+    expect((refused as Error).message).toBe('rebuild other-rebuild (bridge http://10.0.0.8:8798) is running and holds shadow g5 until 2026-12-07T10:00:00.000Z: one rebuild at a time for the bridge group');
+    expect(calls.batches).toBe(0);
+    expect(calls.abandoned).toEqual([]);
   });
 });

@@ -108,10 +108,15 @@ describe('rebuild batches answer per SKU; shadows are owned, abandoned, supersed
     await signed('POST', '/internal/projections/shadow/abandon', { generation: shadow });
   });
 
-  it('a new rebuild retires a shadow another rebuild left behind; the old one can then neither renew, write nor switch', async () => {
+  it('a new rebuild retires a shadow another rebuild left behind once its lease ran out; the old one can then neither renew, write nor switch', async () => {
     const sku = uniqueSku('super');
     await createSku(sku, 3);
     const lingering = (await signed('POST', '/internal/projections/shadow', { rebuild: 'crashed' })).json;
+    // While its lease is live, the other rebuild is refused (test/workers/generationsRebuilds.spec.ts).
+    expect((await signed('POST', '/internal/projections/shadow', { rebuild: 'next' })).status).toBe(409);
+    await runInDurableObject(registry() as unknown as DurableObjectStub, (_: unknown, state) => {
+      state.storage.sql.exec('UPDATE shadow_leases SET lease_until = ? WHERE generation = ?', Date.now() - 1, lingering.shadow);
+    });
     const fresh = (await signed('POST', '/internal/projections/shadow', { rebuild: 'next' })).json;
     expect(fresh.superseded).toBe(lingering.shadow);
     expect(fresh.shadow).not.toBe(lingering.shadow);

@@ -33,6 +33,7 @@ function rebuildTable(r: RebuildStatus, now: number): string {
     ['state', r.state],
     ['phase', r.phase],
     ['from', r.from],
+    ...(r.endpoint ? [['bridge', r.endpoint]] : []),
     ['generation', `${r.generation} (previous ${r.previous})`],
     ['read', `${r.read}/${r.total} events`],
     ['replayed', `${r.replayed} events`],
@@ -184,7 +185,8 @@ export function registerProjections(program: Command): void {
           started = await cli.bridge.rebuild(request);
         } catch (error) {
           if (!(error instanceof CallFailed) || error.code !== 'rebuild_running') throw error;
-          process.stderr.write(`error: a rebuild is already running at the bridge; ${FOLLOW} shows its progress\n`);
+          // The bridge's message names the running rebuild and the replica running it (any replica may be asked).
+          process.stderr.write(`error: another rebuild is running in the bridge group; ${FOLLOW} shows its progress\n  ${error.message}\n`);
           return EXIT.problems;
         }
         const startedLine = `rebuild ${started.id} started: building ${started.generation} from ${started.from} (${started.previous} active)`;

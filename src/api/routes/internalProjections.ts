@@ -15,6 +15,7 @@ import {
   ShadowCreatedSchema,
   SwitchBodySchema,
 } from '../../contract/schemas';
+import { RebuildsSchema } from '../../contract/rebuildStatus';
 import { body, errors, json, router } from './common';
 import { writeViews } from '../projectionBatch';
 
@@ -42,13 +43,21 @@ internalProjections.openapi(
     path: '/shadow',
     hide: true,
     request: { body: body(ShadowBodySchema) },
-    responses: { 200: json(ShadowCreatedSchema, 'a shadow generation leased to the rebuild (a shadow of another rebuild retired)'), ...errors },
+    // 409 rebuild_running: another rebuild holds the shadow (its id, shadow, lease end and bridge in details).
+    responses: { 200: json(ShadowCreatedSchema, 'a shadow generation leased to the rebuild (a shadow whose lease ran out retired)'), ...errors },
   }),
   async (c) => {
     if (await isReplay(c)) return replayed(c);
-    const { rebuild, leaseSeconds } = c.req.valid('json');
-    return c.json(await registry(c).createShadow(rebuild, leaseSeconds * 1000));
+    const { rebuild, leaseSeconds, status } = c.req.valid('json');
+    const created = await registry(c).createShadow(rebuild, leaseSeconds * 1000, status);
+    if (!created.ok) return errorResponse(c, created.error) as never;
+    return c.json(created.value, 200);
   },
+);
+
+internalProjections.openapi(
+  createRoute({ method: 'get', path: '/rebuilds', hide: true, responses: { 200: json(RebuildsSchema, 'the running rebuild and the last finished'), ...errors } }),
+  async (c) => (await isReplay(c) ? replayed(c) : c.json(await registry(c).rebuilds())),
 );
 
 internalProjections.openapi(
@@ -61,8 +70,8 @@ internalProjections.openapi(
   }),
   async (c) => {
     if (await isReplay(c)) return replayed(c);
-    const { generation, leaseSeconds } = c.req.valid('json');
-    return respond(c, await registry(c).renewShadow(generation, leaseSeconds * 1000));
+    const { generation, leaseSeconds, status } = c.req.valid('json');
+    return respond(c, await registry(c).renewShadow(generation, leaseSeconds * 1000, status));
   },
 );
 
@@ -76,7 +85,8 @@ internalProjections.openapi(
   }),
   async (c) => {
     if (await isReplay(c)) return replayed(c);
-    return c.json(await registry(c).abandonShadow(c.req.valid('json').generation));
+    const { generation, status } = c.req.valid('json');
+    return c.json(await registry(c).abandonShadow(generation, status));
   },
 );
 
@@ -90,8 +100,8 @@ internalProjections.openapi(
   }),
   async (c) => {
     if (await isReplay(c)) return replayed(c);
-    const { graceSeconds, generation } = c.req.valid('json');
-    return respond(c, await registry(c).switchToShadow(graceSeconds * 1000, generation));
+    const { graceSeconds, generation, status } = c.req.valid('json');
+    return respond(c, await registry(c).switchToShadow(graceSeconds * 1000, generation, status));
   },
 );
 
