@@ -154,6 +154,11 @@ export class EmbeddedEventLog implements EventLog {
     return this.store().read(this.topic(topic), 0, ALL).map((row) => toConsumed(topic, row));
   }
 
+  async hasTopic(topic: string): Promise<boolean> {
+    this.assertOpen();
+    return this.topics.has(topic) || this.store().topic(topic) !== undefined;
+  }
+
   async endOffsets(topic: string): Promise<Map<number, string>> {
     this.assertOpen();
     return new Map([[0, String(this.store().end(this.topic(topic)))]]);

@@ -480,6 +480,10 @@ export class KafkaEventLog implements EventLog {
     return kind;
   }
 
+  async hasTopic(topic: string): Promise<boolean> {
+    return (await (await this.#adminClient()).listTopics()).includes(topic);
+  }
+
   async endOffsets(topic: string): Promise<Map<number, string>> {
     const admin = await this.#adminClient();
     // Right after a topic is created its leaders may still be moving in: kafkajs reports that as retriable.

@@ -114,6 +114,8 @@ export interface EventLog {
    * Only committed records of transactions; `partitions`: of those partitions only.
    */
   readAll(topic: string, partitions?: ReadonlySet<number>): Promise<ConsumedRecord[]>;
+  /** Whether the topic exists (a topic kept from an older version, say), without creating it. */
+  hasTopic(topic: string): Promise<boolean>;
   /** Partition → the offset the next record will get: where a reader that started now would be done. */
   endOffsets(topic: string): Promise<Map<number, string>>;
   health(): Promise<LogHealth>;

@@ -13,8 +13,16 @@ export const EVENTS_TOPIC = 'inventory.events';
 export const CHECKOUTS_TOPIC = 'inventory.checkouts';
 /** The latest snapshot per SKU, so a rebuild need not start at offset 0. */
 export const SNAPSHOTS_TOPIC = 'inventory.snapshots';
-/** The state of every WMS saga (latest per reservation) and its consumer's version per SKU. */
-export const SAGAS_TOPIC = 'inventory.sagas';
+/**
+ * The state of every WMS saga (latest per reservation) and its consumer's version per SKU, each in
+ * the partition of its SKU's events, written by that partition's owner (docs/adr/0001-bridge-as-a-group.md).
+ */
+export const SAGAS_TOPIC = 'inventory.saga-state';
+/**
+ * Where a bridge from before the group kept saga state, keyed by saga rather than placed with its
+ * SKU's events: read once per partition, into SAGAS_TOPIC, when a partition is first owned; never written.
+ */
+export const LEGACY_SAGAS_TOPIC = 'inventory.sagas';
 /** Records a consumer could not handle, kept for the admin CLI. */
 export const DLQ_TOPIC = 'inventory.dlq';
 

@@ -8,6 +8,7 @@ import { EVENTS_TOPIC, SAGAS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { Executor } from './executor';
+import { withLegacySagas } from './legacyImport';
 import { reopenForRelease } from './reopen';
 import type { SagaStore } from './store';
 
@@ -143,7 +144,7 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
     stateTopics: [SAGAS_TOPIC],
     endpoint: deps.endpoint,
     onAssigned: async (owner, restored) => {
-      store.restore(owner, restored);
+      store.restore(owner, await withLegacySagas(deps.log, owner, restored));
       logger.info({ partition: owner.partition, sagas: store.countByPhase() }, 'saga partition restored');
     },
     onSuspended: () => undefined,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OwnershipLostError } from '../../bridge/eventLog/errors';
 import { KafkaEventLog } from '../../bridge/eventLog/kafka';
 import { transactionalIdOf } from '../../bridge/eventLog/kafkaOwned';
+import { homePartition } from '../../bridge/eventLog/partitioner';
 import type { ConsumedRecord, PartitionOwner, Subscription } from '../../bridge/eventLog/port';
 
 /**
@@ -181,6 +182,20 @@ describe('partition-owned state on Kafka', () => {
       await newer.disconnect().catch(() => undefined);
       await raw.disconnect();
       await sub.stop();
+      await log.close();
+    }
+  });
+
+  it('state is placed where Kafka puts its key: homePartition agrees with the producer for every key', async () => {
+    const { input, log } = await topics();
+    try {
+      const keys = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? `SKU-${i}` : `SKU-${i}~${i % 64}`));
+      await log.append(input, keys.map((key) => ({ key, value: 'x' })));
+      const placed = await log.readAll(input);
+      expect(placed).toHaveLength(keys.length);
+      for (const record of placed) expect(record.partition, record.key).toBe(homePartition(record.key, PARTITIONS));
+      expect(new Set(placed.map((r) => r.partition)).size).toBe(PARTITIONS);
+    } finally {
       await log.close();
     }
   });

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EdgeClient } from '../../bridge/edge/client';
 import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
-import { EVENTS_TOPIC, SAGAS_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
+import { EVENTS_TOPIC, LEGACY_SAGAS_TOPIC, SAGAS_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
 import { createMetrics } from '../../bridge/metrics';
 import type { Executor } from '../../bridge/saga/executor';
 import { startSagaRunner } from '../../bridge/saga/runner';
@@ -206,8 +206,8 @@ describe('saga runner over a long history', () => {
       await store.flush();
       expect([...store.all()]).toEqual([]);
       expect(Object.values(store.countByPhase()).every((n) => n === 0)).toBe(true);
-      // The compacted topic keeps the cursors and nothing of the 10,000 sagas.
-      expect((await log.readAll(SAGAS_TOPIC)).map((r) => r.key).sort()).toEqual(skus.map((sku) => `cursor:${sku}`));
+      // The compacted topic keeps the cursors and nothing of the 10,000 sagas (and the partition's import marker).
+      expect((await log.readAll(SAGAS_TOPIC)).map((r) => r.key).sort()).toEqual([...skus.map((sku) => `cursor:${sku}`), 'imported:legacy']);
 
       // A producer retry or a replayed push re-appends old reservations: consumed already, skipped.
       const allocations = wms.issued.filter((c) => c.type === 'Allocate').length;
@@ -253,6 +253,60 @@ describe('saga runner over a long history', () => {
       expect(wms.issued.filter((c) => c.type === 'Cancel').length).toBe(cancels);
     } finally {
       await runner.stop();
+      await log.close();
+    }
+  });
+});
+
+describe('saga state from a bridge before the group', () => {
+  it('is imported once into the partition that owns its SKU: sagas in flight resume, cursors hold, nothing is allocated again', async () => {
+    const log = await openLog('legacy');
+    await log.ensureTopics([{ name: LEGACY_SAGAS_TOPIC, kind: 'compacted' }]);
+    // Started by the old bridge a moment ago, its allocation not answered yet.
+    const now = Date.now();
+    const inFlight = decideSaga(null, { type: 'Reserved', sku: 'L-1', reservationId: 'old-1', qty: 1, version: 2, at: now, expiresAt: now + 300_000 }, policy, now).saga!;
+    const allocated = { ...saga('old-2'), sku: 'L-1', reservedVersion: 3, phase: 'allocated' as const, allocationId: 'w-old-2', nextAttemptAt: null };
+    await log.append(LEGACY_SAGAS_TOPIC, [
+      { key: 'saga:old-1', value: JSON.stringify(inFlight) },
+      { key: 'saga:old-2', value: JSON.stringify(allocated) },
+      { key: 'cursor:L-1', value: '3' },
+    ]);
+    const issued: SagaCommand[] = [];
+    const execute: Executor = async (command) => {
+      issued.push(command);
+      return command.type === 'Allocate' ? { type: 'WmsAnswered', answer: { status: 'allocated', allocationId: `w-${command.reservationId}` } } : { type: 'ConfirmAnswered', outcome: 'confirmed' };
+    };
+    const start = async () => {
+      const store = new SagaStore({ retentionMs: RETENTION_MS });
+      const edge = { eventsBetween: async () => [] } as unknown as EdgeClient;
+      const runner = await startSagaRunner({ log, store, edge, execute, policy, concurrency: 4, metrics: createMetrics(), logger: pino({ level: 'silent' }), endpoint: 'http://127.0.0.1:1' });
+      return { store, runner };
+    };
+    const first = await start();
+    try {
+      expect(first.store.get('old-2')).toEqual(allocated);
+      await waitFor(() => first.store.get('old-1')?.phase === 'allocated', 'the saga in flight resumed', 10_000);
+      // The events the cursor covers are not sagas again; the next one is.
+      await log.append(EVENTS_TOPIC, [
+        { key: 'L-1', value: JSON.stringify({ type: 'StockReserved', sku: 'L-1', version: 3, at: new Date(1_000).toISOString(), causedBy: {}, data: { reservationId: 'old-2', customerId: 'c', qty: 1, expiresAt: new Date(300_000).toISOString() } }) },
+        { key: 'L-1', value: JSON.stringify({ type: 'StockReserved', sku: 'L-1', version: 4, at: new Date(1_000).toISOString(), causedBy: {}, data: { reservationId: 'new-1', customerId: 'c', qty: 1, expiresAt: new Date(300_000).toISOString() } }) },
+      ]);
+      await waitFor(() => first.store.get('new-1')?.phase === 'allocated', 'the next reservation’s saga', 10_000);
+      expect(issued.filter((c) => c.type === 'Allocate').map((c) => c.reservationId).sort()).toEqual(['new-1', 'old-1']);
+    } finally {
+      await first.runner.stop();
+    }
+    // Started again: imported once, not twice; the legacy topic is left as it was.
+    const keys = (await log.readAll(SAGAS_TOPIC)).map((r) => r.key).sort();
+    expect(keys).toEqual(['cursor:L-1', 'imported:legacy', 'saga:new-1', 'saga:old-1', 'saga:old-2']);
+    const second = await start();
+    try {
+      expect(second.store.get('old-1')?.phase).toBe('allocated');
+      expect(await second.store.versionsOf(0).get('L-1')).toBe(4);
+      expect((await log.readAll(SAGAS_TOPIC)).map((r) => r.key).sort()).toEqual(keys);
+      expect((await log.readAll(LEGACY_SAGAS_TOPIC)).map((r) => r.key).sort()).toEqual(['cursor:L-1', 'saga:old-1', 'saga:old-2']);
+    } finally {
+      await second.runner.stop();
       await log.close();
     }
   });

@@ -30,6 +30,7 @@ function failingCommitsLog(inner: EventLog) {
     groupMembers: (groupId, topic) => inner.groupMembers(groupId, topic),
     readAll: (topic, partitions) => inner.readAll(topic, partitions),
     endOffsets: (topic) => inner.endOffsets(topic),
+    hasTopic: (topic) => inner.hasTopic(topic),
     health: () => inner.health(),
     close: () => inner.close(),
     append: (topic, records) => inner.append(topic, records),
