@@ -36,7 +36,7 @@ type Partition = {
 
 /**
  * The sagas of the partitions this replica owns (rule 13, docs/adr/0001-bridge-as-a-group.md):
- * each saga and each SKU's consumer cursor lives in `inventory.sagas` in the same partition
+ * each saga and each SKU's consumer cursor lives in `inventory.saga-state` in the same partition
  * number as the SKU's events, is restored when that partition is assigned, forgotten when it is
  * revoked, and written only through the partition's owner (a transaction a stale owner cannot
  * commit), together with the input offset when a batch is done.
