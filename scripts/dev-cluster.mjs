@@ -61,7 +61,8 @@ export function planLocalStack(env, { withKafka }) {
   const dataDir = env.DEV_DATA_DIR?.trim() || null;
   const origin = (p) => `http://127.0.0.1:${p}`;
   const bridges = publicPorts.value.map((p, i) => ({
-    name: `bridge-${i + 1}`,
+    // Alone it is `bridge`, as `npm start` always named it.
+    name: replicas === 1 ? 'bridge' : `bridge-${i + 1}`,
     url: origin(p),
     adminUrl: origin(adminPorts.value[i]),
     env: { BRIDGE_PORT: String(p), BRIDGE_ADMIN_PORT: String(adminPorts.value[i]), ...(dataDir ? { BRIDGE_DATA_DIR: join(dataDir, 'bridge') } : {}) },

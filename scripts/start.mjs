@@ -66,12 +66,12 @@ const { result } = concurrently(
       command: `${node} --import tsx bridge/wms/main.ts${pretty}`,
       env: { ...wms.env, WMS_ADMIN_KEYS: WMS_ADMIN_KEY },
     },
-    // One process per replica (bridge-1, bridge-2…; just `bridge` when alone), each on its own
+    // One process per replica (bridge-1, bridge-2…; `bridge` when alone), each on its own
     // pair of listeners; the group shares the work by Kafka partitions (docs/bridge-group.md).
     ...bridges.map((bridge, i) => ({
-      // The heap sizing that keeps the bridge's resident set under 200 MiB (why: test/e2e/support/processes.ts).
-      name: bridges.length === 1 ? 'bridge' : bridge.name,
+      name: bridge.name,
       prefixColor: ['yellow', 'green', 'blue', 'red'][i % 4],
+      // The heap sizing that keeps the bridge's resident set under 200 MiB (why: test/e2e/support/processes.ts).
       command: `${node} --max-semi-space-size=8 --max-old-space-size=1024 --import tsx bridge/main.ts${pretty}`,
       env: {
         ...bridge.env,

@@ -28,7 +28,7 @@ describe('the local stack npm start runs', () => {
       onKafka: false,
       worker: { port: 8787, url: 'http://127.0.0.1:8787', vars: {}, persistTo: null },
       wms: { port: 8789, url: 'http://127.0.0.1:8789/wms', env: { WMS_PORT: '8789' } },
-      bridges: [{ name: 'bridge-1', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798' } }],
+      bridges: [{ name: 'bridge', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798' } }],
       bridgeUrl: 'http://127.0.0.1:8788',
     });
   });
