@@ -29,7 +29,16 @@ if (!plan.ok) {
 }
 const { worker, wms, bridges, bridgeUrl } = plan.value;
 const vars = ensureDevVars();
+// A Ctrl-C while the broker starts (it is detached: it would outlive us) stops it once it is up.
+let interrupted = false;
+const onSignal = () => (interrupted = true);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, onSignal);
 const broker = withKafka ? await startKafka() : null;
+for (const signal of ['SIGINT', 'SIGTERM']) process.off(signal, onSignal);
+if (interrupted) {
+  if (broker) await stopKafka(broker);
+  process.exit(0);
+}
 if (broker) console.log(`Kafka broker on ${broker.brokers}`);
 if (bridges.length > 1) console.log(`${bridges.length} bridge replicas; the Worker's BRIDGE_URL=${bridgeUrl}`);
 for (const bridge of bridges) {
