@@ -1,7 +1,7 @@
 /**
  * The dashboard page: static HTML and a small script that polls `/admin/dashboard` every second,
  * turns two snapshots into rates, and draws them with uPlot (served by the bridge itself); and
- * `/admin/group`, the bridge replicas and the partitions each owns.
+ * `/admin/group`, the bridge replicas, the partitions each owns and its sagas.
  */
 export const DASHBOARD_HTML = /* html */ `<!doctype html>
 <html lang="en">
@@ -56,7 +56,7 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
     <section><h2>Relay: lag (s) and events/s</h2><div id="chart-relay"></div></section>
   </div>
   <section><h2>Bridge replicas (the saga group)</h2>
-    <table id="replicas"><thead><tr><th>replica (admin endpoint)</th><th>partitions</th><th>count</th><th>this page</th></tr></thead><tbody></tbody></table>
+    <table id="replicas"><thead><tr><th>replica (admin endpoint)</th><th>partitions</th><th>count</th><th>sagas</th><th>this page</th></tr></thead><tbody></tbody></table>
     <div class="muted" id="replicas-note"></div>
   </section>
   <section><h2>WMS sagas by phase (this replica's partitions)</h2><table id="sagas"><tbody></tbody></table></section>
@@ -180,8 +180,12 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
       const tr = document.createElement('tr');
       tr.dataset.endpoint = m.endpoint;
       if (m.self) tr.className = 'self';
-      const cells = [['endpoint', m.endpoint], ['partitions', ranges(m.partitions)], ['count', fmt(m.partitions.length)], ['self', m.self ? 'this one' : '']];
+      // Its sagas, those needing a look (stuck, overdue) in red; '?' for a replica that did not answer.
+      const sagas = m.sagas ? Object.values(m.sagas).reduce((n, v) => n + v, 0) : null;
+      const attention = m.sagas ? ['stuck', 'overdue'].filter((p) => m.sagas[p] > 0).map((p) => m.sagas[p] + ' ' + p) : [];
+      const cells = [['endpoint', m.endpoint], ['partitions', ranges(m.partitions)], ['count', fmt(m.partitions.length)], ['sagas', sagas === null ? '?' : fmt(sagas) + (attention.length ? ' (' + attention.join(', ') + ')' : '')], ['self', m.self ? 'this one' : '']];
       for (const [field, text] of cells) { const td = document.createElement('td'); td.textContent = text; td.dataset.field = field; tr.appendChild(td); }
+      if (attention.length) tr.cells[3].className = 'bad';
       return tr;
     }));
     const owned = members.reduce((n, m) => n + m.partitions.length, 0);

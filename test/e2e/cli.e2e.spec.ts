@@ -131,20 +131,21 @@ describe('the inventory CLI against a running system', () => {
     expect(report.relay).toHaveLength(1);
   });
 
-  it('status and group: which replica owns which partitions, the one asked marked (the embedded log: one replica, partition 0)', async () => {
-    const group = { self: bridge.adminUrl, partitions: [0], members: [{ endpoint: bridge.adminUrl, partitions: [0], self: true }] };
+  it('status and group: which replica owns which partitions and its sagas, the one asked marked (the embedded log: one replica, partition 0)', async () => {
+    const sagas = { allocating: 0, overdue: 0, confirming: 0, releasing: 0, cancelling: 0, allocated: 3, done: 0, stuck: 0 };
+    const group = { self: bridge.adminUrl, partitions: [0], members: [{ endpoint: bridge.adminUrl, partitions: [0], self: true, sagas }] };
     const human = await cli('status');
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(new RegExp(`^bridge group\\s+ok\\s+1 replica, 1 partition owned; asked ${bridge.adminUrl.replace(/\./g, '\\.')} \\(partitions 0\\)$`, 'm'));
     const pad = ' '.repeat(bridge.adminUrl.length - 'REPLICA'.length);
     expect(human.stdout.slice(human.stdout.indexOf('\n\nbridge group\n'))).toBe(
-      `\n\nbridge group\nREPLICA${pad}  PARTITIONS  COUNT  ASKED\n${bridge.adminUrl}  0               1  yes\n1 replica owns 1 partition\n`,
+      `\n\nbridge group\nREPLICA${pad}  PARTITIONS  COUNT  SAGAS  ASKED\n${bridge.adminUrl}  0               1  3      yes\n1 replica owns 1 partition\n`,
     );
     expect(json<{ group: unknown }>(await cli('--json', 'status')).group).toEqual(group);
 
     expect(await cli('group')).toEqual({
       code: 0,
-      stdout: `REPLICA${pad}  PARTITIONS  COUNT  ASKED\n${bridge.adminUrl}  0               1  yes\n1 replica owns 1 partition\n`,
+      stdout: `REPLICA${pad}  PARTITIONS  COUNT  SAGAS  ASKED\n${bridge.adminUrl}  0               1  3      yes\n1 replica owns 1 partition\n`,
       stderr: '',
     });
     expect(json(await cli('group', '--json'))).toEqual(group);

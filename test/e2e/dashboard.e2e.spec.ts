@@ -104,7 +104,8 @@ describe('the live dashboard, in a real browser', () => {
     // The group: one replica on the embedded log, owning its one partition, the one serving the page.
     const replica = page.locator(`#replicas tr[data-endpoint="${bridge.adminUrl}"]`);
     await expect.poll(() => page.locator('#replicas tbody tr').count(), { timeout: 15_000 }).toBe(1);
-    expect(await replica.locator('td').allTextContents()).toEqual([bridge.adminUrl, '0', '1', 'this one']);
+    // Its sagas: one per reservation granted.
+    await expect.poll(() => replica.locator('td').allTextContents(), { timeout: 15_000 }).toEqual([bridge.adminUrl, '0', '1', String(first + second), 'this one']);
     expect(await page.textContent('#replicas-note')).toBe('1 replica(s), 1 partitions owned');
     // The sagas of what was reserved, allocated by the warehouse, by phase.
     const phase = (name: string) => page.locator('#sagas tr', { hasText: name }).locator('td').nth(1);

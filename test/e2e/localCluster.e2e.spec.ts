@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BridgeGroup } from '../../bridge/cli/api/bridge';
 import { groupTable, partitionRanges } from '../../bridge/cli/commands/group';
 import type { AllocationSaga } from '../../src/domain/allocation';
 // @ts-expect-error -- a plain ESM script shared with `npm start`
@@ -22,8 +23,6 @@ import { waitFor } from './support/system';
  * allocated by the saga, the CLI and the dashboard show who owns what, and SIGTERM stops every
  * process it started (the broker included).
  */
-type Group = { self: string; partitions: number[]; members: { endpoint: string; partitions: number[]; self: boolean }[] };
-
 let stack: ChildProcess;
 let output = '';
 let dataDir: string;
@@ -34,15 +33,15 @@ const adminUrls = () => ports.admin.map((p) => `http://127.0.0.1:${p}`);
 const workerUrl = () => `http://127.0.0.1:${ports.worker}`;
 const bridgeAuth = { authorization: `Bearer ${BRIDGE_ADMIN_KEY as string}` };
 
-async function groupOf(adminUrl: string): Promise<Group | null> {
+async function groupOf(adminUrl: string): Promise<BridgeGroup | null> {
   const res = await fetch(`${adminUrl}/admin/group`, { headers: bridgeAuth, signal: AbortSignal.timeout(2_000) }).catch(() => null);
-  return res?.ok ? ((await res.json()) as Group) : null;
+  return res?.ok ? ((await res.json()) as BridgeGroup) : null;
 }
 
 /** Both replicas see the same group of two, owning all 12 partitions between them. */
 async function stableGroup(): Promise<boolean> {
   const groups = await Promise.all(adminUrls().map(groupOf));
-  const members = (g: Group | null) => JSON.stringify(g?.members.map((m) => [m.endpoint, m.partitions]));
+  const members = (g: BridgeGroup | null) => JSON.stringify(g?.members.map((m) => [m.endpoint, m.partitions]));
   return groups.every((g) => g?.members.length === 2 && g.members.flatMap((m) => m.partitions).length === 12) && members(groups[0]!) === members(groups[1]!);
 }
 
@@ -154,6 +153,11 @@ describe('BRIDGE_REPLICAS=2 npm run start:kafka', () => {
     expect(JSON.parse(asJson.stdout)).toEqual(group);
     expect(group.self).toBe(adminUrls()[1]);
     expect(group.members.map((m) => m.endpoint)).toEqual([...adminUrls()].sort());
+    // Each replica's sagas, asked of it: together, the four allocated above (the broker is this run's own).
+    const total = (m: BridgeGroup['members'][number]) => Object.values(m.sagas ?? {}).reduce((n, count) => n + count, 0);
+    expect(group.members.every((m) => m.sagas !== null)).toBe(true);
+    expect(group.members.reduce((n, m) => n + (m.sagas?.allocated ?? 0), 0)).toBe(4);
+    expect(group.members.reduce((n, m) => n + total(m), 0)).toBe(4);
 
     // The rendering itself is pinned by test/unit/bridge/groupTable.spec.ts.
     expect(await runCli(['group'], env)).toEqual({ code: 0, stdout: `${groupTable(group)}\n`, stderr: '' });
@@ -169,7 +173,7 @@ describe('BRIDGE_REPLICAS=2 npm run start:kafka', () => {
       await page.click('button[type=submit]');
       await expect.poll(() => page.locator('#replicas tbody tr').count(), { timeout: 15_000 }).toBe(2);
       const rows = await page.locator('#replicas tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-      expect(rows).toEqual(group.members.map((m) => [m.endpoint, partitionRanges(m.partitions), String(m.partitions.length), m.self ? 'this one' : '']));
+      expect(rows).toEqual(group.members.map((m) => [m.endpoint, partitionRanges(m.partitions), String(m.partitions.length), String(total(m)), m.self ? 'this one' : '']));
       expect(await page.textContent('#replicas-note')).toBe('2 replica(s), 12 partitions owned');
       // The saga phases of the replica serving the page: what it allocated of the reservations above.
       await expect.poll(() => page.locator('#sagas tr').count(), { timeout: 15_000 }).toBeGreaterThan(1);

@@ -40,8 +40,14 @@ const ProjectionsSchema = z.object({ generations: GenerationsSchema, snapshots: 
 export type Projections = z.infer<typeof ProjectionsSchema>;
 
 
-/** The saga group (`GET /admin/group`): each replica's advertised admin endpoint and the partitions it owns. */
-const GroupMemberSchema = z.object({ endpoint: z.string(), partitions: z.array(z.int()), self: z.boolean() });
+/** The saga group (`GET /admin/group`): each replica's advertised admin endpoint, the partitions it owns, its sagas by phase. */
+const GroupMemberSchema = z.object({
+  endpoint: z.string(),
+  partitions: z.array(z.int()),
+  self: z.boolean(),
+  /** Null when that replica could not be asked, or runs without the saga. */
+  sagas: z.record(z.enum(SAGA_PHASES), z.int()).nullable(),
+});
 const GroupSchema = z.object({
   /** The replica asked (its advertised endpoint); null before it listens. */
   self: z.string().nullable(),

@@ -23,21 +23,24 @@ describe('inventory group', () => {
     );
   });
 
-  it('one line per replica, the one asked marked, and what they own together', () => {
+  it('one line per replica with its sagas (those needing a look named), the one asked marked, and what they own together', () => {
+    const none = { allocating: 0, overdue: 0, confirming: 0, releasing: 0, cancelling: 0, allocated: 0, done: 0, stuck: 0 };
     const group = {
       self: 'http://127.0.0.1:8799',
-      partitions: [1, 3, 5, 7, 9, 11],
+      partitions: [4, 5, 6, 7],
       members: [
-        { endpoint: 'http://127.0.0.1:8798', partitions: [0, 2, 4, 6, 8, 10], self: false },
-        { endpoint: 'http://127.0.0.1:8799', partitions: [1, 3, 5, 7, 9, 11], self: true },
+        { endpoint: 'http://127.0.0.1:8798', partitions: [0, 2, 8, 9, 10, 11], self: false, sagas: { ...none, allocated: 30, done: 2 } },
+        { endpoint: 'http://127.0.0.1:8799', partitions: [4, 5, 6, 7], self: true, sagas: { ...none, allocating: 1, overdue: 2, stuck: 1 } },
+        { endpoint: 'http://127.0.0.1:8800', partitions: [1, 3], self: false, sagas: null },
       ],
     };
     expect(groupTable(group)).toBe(
       [
-        'REPLICA                PARTITIONS    COUNT  ASKED',
-        'http://127.0.0.1:8798  0,2,4,6,8,10      6  -',
-        'http://127.0.0.1:8799  1,3,5,7,9,11      6  yes',
-        '2 replicas own 12 partitions',
+        'REPLICA                PARTITIONS  COUNT  SAGAS                   ASKED',
+        'http://127.0.0.1:8798  0,2,8-11        6  32                      -',
+        'http://127.0.0.1:8799  4-7             4  4 (1 stuck, 2 overdue)  yes',
+        'http://127.0.0.1:8800  1,3             2  ?                       -',
+        '3 replicas own 12 partitions',
       ].join('\n'),
     );
     expect(groupTable({ self: 'http://127.0.0.1:8798', partitions: [], members: [] })).toBe(NO_OWNERS);
