@@ -72,12 +72,12 @@ describe('the local stack npm start runs', () => {
   });
 
   it('every port overridable (a test\'s free ports), the state moved under DEV_DATA_DIR', () => {
-    const stack = value({ BRIDGE_REPLICAS: '2', WORKER_PORT: '7001', WMS_PORT: '7002', BRIDGE_PORTS: '7003,7004', BRIDGE_ADMIN_PORTS: '7005,7006', DEV_DATA_DIR: '/tmp/stack' }, true);
-    expect(stack.worker).toEqual({ port: 7001, url: 'http://127.0.0.1:7001', vars: { BRIDGE_URL: 'http://127.0.0.1:7003,http://127.0.0.1:7004' }, persistTo: '/tmp/stack/wrangler' });
-    expect(stack.wms).toEqual({ port: 7002, url: 'http://127.0.0.1:7002/wms', env: { WMS_PORT: '7002', WMS_DATA_DIR: '/tmp/stack/wms' } });
+    const stack = value({ BRIDGE_REPLICAS: '2', WORKER_PORT: '7001', WMS_PORT: '7002', BRIDGE_PORTS: '7003,7004', BRIDGE_ADMIN_PORTS: '7005,7006', DEV_DATA_DIR: 'local-state' }, true);
+    expect(stack.worker).toEqual({ port: 7001, url: 'http://127.0.0.1:7001', vars: { BRIDGE_URL: 'http://127.0.0.1:7003,http://127.0.0.1:7004' }, persistTo: 'local-state/wrangler' });
+    expect(stack.wms).toEqual({ port: 7002, url: 'http://127.0.0.1:7002/wms', env: { WMS_PORT: '7002', WMS_DATA_DIR: 'local-state/wms' } });
     expect(stack.bridges.map((b) => b.env)).toEqual([
-      { BRIDGE_PORT: '7003', BRIDGE_ADMIN_PORT: '7005', BRIDGE_DATA_DIR: '/tmp/stack/bridge' },
-      { BRIDGE_PORT: '7004', BRIDGE_ADMIN_PORT: '7006', BRIDGE_DATA_DIR: '/tmp/stack/bridge' },
+      { BRIDGE_PORT: '7003', BRIDGE_ADMIN_PORT: '7005', BRIDGE_DATA_DIR: 'local-state/bridge' },
+      { BRIDGE_PORT: '7004', BRIDGE_ADMIN_PORT: '7006', BRIDGE_DATA_DIR: 'local-state/bridge' },
     ]);
     // One replica on another port: the Worker is told where it is.
     expect(value({ BRIDGE_PORTS: '7003' }).worker.vars).toEqual({ BRIDGE_URL: 'http://127.0.0.1:7003' });
