@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { WmsError } from '../wms/client';
 import { registerDlq } from './commands/dlq';
+import { registerGroup } from './commands/group';
 import { registerProjections } from './commands/projections';
 import { registerReconcile } from './commands/reconcile';
 import { registerSagas } from './commands/sagas';
@@ -32,7 +33,7 @@ const version = ownVersion();
 /** `inventory`: the operators' CLI over the edge's, the bridge's and the WMS simulator's admin APIs. */
 const program = addGlobalOptions(
   new Command('inventory')
-    .description('Admin CLI of the flash-sale inventory: health, SKU logs, WMS sagas, dead letters, reconciliation, WMS simulator faults, read-model rebuilds')
+    .description('Admin CLI of the flash-sale inventory: health, SKU logs, WMS sagas, bridge replicas, dead letters, reconciliation, WMS simulator faults, read-model rebuilds')
     // Thrown rather than exited, so usage errors get exit code 2, not commander's 1 (which here means "problems found").
     .version(version, '-V, --version', 'the version of this CLI')
     .exitOverride()
@@ -46,6 +47,7 @@ const program = addGlobalOptions(
 registerStatus(program);
 registerSku(program);
 registerSagas(program);
+registerGroup(program);
 registerDlq(program);
 registerReconcile(program);
 registerWms(program);

@@ -1,6 +1,7 @@
 /**
  * The dashboard page: static HTML and a small script that polls `/admin/dashboard` every second,
- * turns two snapshots into rates, and draws them with uPlot (served by the bridge itself).
+ * turns two snapshots into rates, and draws them with uPlot (served by the bridge itself); and
+ * `/admin/group`, the bridge replicas, the partitions each owns and its sagas.
  */
 export const DASHBOARD_HTML = /* html */ `<!doctype html>
 <html lang="en">
@@ -22,6 +23,7 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
   table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
   th, td { text-align: right; padding: 4px 8px; border-bottom: 1px solid #eef0f3; } th:first-child, td:first-child { text-align: left; }
   .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; } @media (max-width: 900px) { .charts { grid-template-columns: 1fr; } }
+  tr.self td { font-weight: 600; }
   form { display: flex; gap: 8px; align-items: center; } input { flex: 1; padding: 6px; font: inherit; }
 </style>
 </head>
@@ -53,7 +55,11 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
     <section><h2>Reserve outcomes per second, by code</h2><div id="chart-outcomes"></div></section>
     <section><h2>Relay: lag (s) and events/s</h2><div id="chart-relay"></div></section>
   </div>
-  <section><h2>WMS sagas by phase</h2><table id="sagas"><tbody></tbody></table></section>
+  <section><h2>Bridge replicas (the saga group)</h2>
+    <table id="replicas"><thead><tr><th>replica (admin endpoint)</th><th>partitions</th><th>count</th><th>sagas</th><th>this page</th></tr></thead><tbody></tbody></table>
+    <div class="muted" id="replicas-note"></div>
+  </section>
+  <section><h2>WMS sagas by phase (this replica's partitions)</h2><table id="sagas"><tbody></tbody></table></section>
   <section class="bad" id="problems" hidden></section>
 </div>
 <script>
@@ -154,11 +160,56 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
     previous = snapshot;
   }
 
+  /** 0-5,8: a replica's partitions at a glance. */
+  function ranges(partitions) {
+    const sorted = [...partitions].sort((a, b) => a - b);
+    const out = [];
+    for (let i = 0; i < sorted.length; ) {
+      let j = i;
+      while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+      out.push(i === j ? String(sorted[i]) : sorted[i] + '-' + sorted[j]);
+      i = j + 1;
+    }
+    return out.join(',');
+  }
+
+  /** Each replica of the group, the one serving this page marked; an empty group is a rebalance (or the saga off). */
+  function renderGroup(group, error) {
+    const members = group ? group.members : [];
+    $('replicas').tBodies[0].replaceChildren(...members.map((m) => {
+      const tr = document.createElement('tr');
+      tr.dataset.endpoint = m.endpoint;
+      if (m.self) tr.className = 'self';
+      // Its sagas, those needing a look (stuck, overdue) in red; '?' for a replica that did not answer.
+      const sagas = m.sagas ? Object.values(m.sagas).reduce((n, v) => n + v, 0) : null;
+      const attention = m.sagas ? ['stuck', 'overdue'].filter((p) => m.sagas[p] > 0).map((p) => m.sagas[p] + ' ' + p) : [];
+      const cells = [['endpoint', m.endpoint], ['partitions', ranges(m.partitions)], ['count', fmt(m.partitions.length)], ['sagas', sagas === null ? '?' : fmt(sagas) + (attention.length ? ' (' + attention.join(', ') + ')' : '')], ['self', m.self ? 'this one' : '']];
+      for (const [field, text] of cells) { const td = document.createElement('td'); td.textContent = text; td.dataset.field = field; tr.appendChild(td); }
+      if (attention.length) tr.cells[3].className = 'bad';
+      return tr;
+    }));
+    const owned = members.reduce((n, m) => n + m.partitions.length, 0);
+    $('replicas-note').textContent = error ? 'group unavailable (' + error + ')' : members.length === 0 ? 'no replica owns a partition now: rebalancing, or the saga is off' : members.length + ' replica(s), ' + owned + ' partitions owned';
+    $('replicas-note').className = error || members.length === 0 ? 'bad' : 'muted';
+  }
+
+  async function pollGroup(key) {
+    try {
+      const res = await fetch('/admin/group', { headers: { authorization: 'Bearer ' + key }, cache: 'no-store' });
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      renderGroup(await res.json(), null);
+    } catch (error) {
+      renderGroup(null, error.message);
+    }
+  }
+
   async function poll() {
     const key = sessionStorage.getItem(STORE);
     if (!key) return;
     try {
       const res = await fetch('/admin/dashboard', { headers: { authorization: 'Bearer ' + key }, cache: 'no-store' });
+      // Its own part of the page: a group not answering never hides the rest.
+      if (res.ok) pollGroup(key);
       if (res.status === 401) {
         sessionStorage.removeItem(STORE);
         stop('that key was refused');

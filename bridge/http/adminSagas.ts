@@ -28,6 +28,8 @@ const SagaQuerySchema = z.object({
 const ScopeSchema = z.object({ scope: z.enum(['group', 'local']).default('group') });
 const SagaListSchema = z.object({ total: z.int(), sagas: z.array(AllocationSagaSchema) });
 const SkuCountsSchema = z.object({ skus: z.array(z.object({ sku: z.string(), sagas: z.int() })) });
+/** One replica's part of the group: what it advertises, owns and runs (null: the saga is off or starting). */
+const ReplicaSchema = z.object({ endpoint: z.string().nullable(), partitions: z.array(z.int()), sagas: z.record(z.enum(SAGA_PHASES), z.int()).nullable() });
 
 type Asked<T> = { answered: T[]; unreachable: string[] };
 
@@ -133,13 +135,22 @@ export function sagaRoutes({ local, members, self }: SagaGroupDeps) {
     return c.json({ skus: [...skus].map(([sku, count]) => ({ sku, sagas: count })).sort((a, b) => a.sku.localeCompare(b.sku)) });
   });
 
-  /** Which replica owns which partitions of the saga group, for `status` and the dashboard. */
+  /**
+   * Which replica owns which partitions of the saga group, and each one's sagas by phase (asked
+   * of it: null for one that did not answer), for `status`, `group` and the dashboard.
+   */
   app.get('/group', async (c) => {
+    const mine = { endpoint: self(), partitions: local()?.store.partitions() ?? [], sagas: local()?.store.countByPhase() ?? null };
+    if (ScopeSchema.parse(c.req.query()).scope === 'local') return c.json(mine);
     const group = await members();
+    const asked = group.length > 1 ? await askOthers(c, 'GET', '/admin/group?scope=local', ReplicaSchema) : null;
+    const sagasOf = (endpoint: string) => (endpoint === self() ? mine.sagas : (asked?.answered.find((r) => r.endpoint === endpoint)?.sagas ?? null));
     return c.json({
-      self: self(),
-      partitions: local()?.store.partitions() ?? [],
-      members: group.map((m) => ({ endpoint: m.endpoint, partitions: m.partitions, self: m.endpoint === self() })).sort((a, b) => a.endpoint.localeCompare(b.endpoint)),
+      self: mine.endpoint,
+      partitions: mine.partitions,
+      members: group
+        .map((m) => ({ endpoint: m.endpoint, partitions: m.partitions, self: m.endpoint === self(), sagas: sagasOf(m.endpoint) }))
+        .sort((a, b) => a.endpoint.localeCompare(b.endpoint)),
     });
   });
 

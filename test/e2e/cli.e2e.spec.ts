@@ -123,11 +123,35 @@ describe('the inventory CLI against a running system', () => {
       ['event log', true],
       ['wms from bridge', true],
       ['sagas', true],
+      ['bridge group', true],
       ['wms', true],
       ['relay CLI-B', true],
     ]);
     expect(report.bridge.log.adapter).toBe('embedded');
     expect(report.relay).toHaveLength(1);
+  });
+
+  it('status and group: which replica owns which partitions and its sagas, the one asked marked (the embedded log: one replica, partition 0)', async () => {
+    const sagas = { allocating: 0, overdue: 0, confirming: 0, releasing: 0, cancelling: 0, allocated: 3, done: 0, stuck: 0 };
+    const group = { self: bridge.adminUrl, partitions: [0], members: [{ endpoint: bridge.adminUrl, partitions: [0], self: true, sagas }] };
+    const human = await cli('status');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`^bridge group\\s+ok\\s+1 replica, 1 partition owned; asked ${bridge.adminUrl.replace(/\./g, '\\.')} \\(partitions 0\\)$`, 'm'));
+    const pad = ' '.repeat(bridge.adminUrl.length - 'REPLICA'.length);
+    expect(human.stdout.slice(human.stdout.indexOf('\n\nbridge group\n'))).toBe(
+      `\n\nbridge group\nREPLICA${pad}  PARTITIONS  COUNT  SAGAS  ASKED\n${bridge.adminUrl}  0               1  3      yes\n1 replica owns 1 partition\n`,
+    );
+    expect(json<{ group: unknown }>(await cli('--json', 'status')).group).toEqual(group);
+
+    expect(await cli('group')).toEqual({
+      code: 0,
+      stdout: `REPLICA${pad}  PARTITIONS  COUNT  SAGAS  ASKED\n${bridge.adminUrl}  0               1  3      yes\n1 replica owns 1 partition\n`,
+      stderr: '',
+    });
+    expect(json(await cli('group', '--json'))).toEqual(group);
+    const unreachable = await cli('--bridge-admin-url', `http://127.0.0.1:${await freePort()}`, 'group');
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toMatch(/^error: bridge unreachable: .*\(GET http:\/\/127\.0\.0\.1:\d+\/admin\/group\)\n/);
   });
 
   it('status exits 1 while the WMS is down, and 0 once it is back', async () => {
@@ -277,7 +301,8 @@ describe('the inventory CLI against a running system', () => {
     // status shows failures in its table, once, and the hint once for all of them.
     const down = await runCli(['status'], { EDGE_URL: `http://127.0.0.1:${port}`, BRIDGE_ADMIN_URL: `http://127.0.0.1:${port}`, WMS_URL: `http://127.0.0.1:${port}/wms` });
     expect(down.code).toBe(3);
-    expect(down.stdout.match(/FAILED/g)).toHaveLength(4);
+    // edge, bridge, bridge admin, bridge group, wms.
+    expect(down.stdout.match(/FAILED/g)).toHaveLength(5);
     expect(down.stderr).toBe('hint: is the system running? `npm start` runs the Worker, the bridge and the WMS simulator locally\n');
 
     // The dev key is a default for local URLs only; given explicitly it goes anywhere.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser';
-import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, type BridgeProcess } from './support/processes';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
 /** Set to a path to keep a screenshot of the page (the README's). */
@@ -13,20 +13,33 @@ const secret = 'dashboard-e2e-secret';
 
 let worker: Awaited<ReturnType<typeof startWorker>>;
 let bridge: BridgeProcess;
+let wms: ServiceProcess;
 let browser: Browser;
 let dataDir: string;
 
 beforeAll(async () => {
   browser = await launchChromium();
   dataDir = await mkdtemp(join(tmpdir(), 'dashboard-e2e-'));
-  const bridgePort = await freePort();
+  const [bridgePort, wmsPort] = [await freePort(), await freePort()];
+  // With the saga (and a warehouse for it): the page shows its phases and the group that runs it.
+  wms = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms') });
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
-  bridge = await startBridgeProcess({ BRIDGE_PORT: String(bridgePort), BRIDGE_DATA_DIR: join(dataDir, 'bridge'), INTERNAL_SECRET: secret, EDGE_URL: worker.url, BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY, SAGA: 'off' });
+  bridge = await startBridgeProcess({
+    BRIDGE_PORT: String(bridgePort),
+    BRIDGE_DATA_DIR: join(dataDir, 'bridge'),
+    INTERNAL_SECRET: secret,
+    EDGE_URL: worker.url,
+    WMS_URL: `${wms.url}/wms`,
+    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
+    // Empty, not unset: a KAFKA_BROKERS of the shell running the tests must not switch the log to Kafka.
+    KAFKA_BROKERS: '',
+  });
 });
 
 afterAll(async () => {
   await browser?.close();
   await bridge?.kill('SIGTERM');
+  await wms?.kill('SIGTERM');
   await worker?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
@@ -87,6 +100,17 @@ describe('the live dashboard, in a real browser', () => {
     expect(await page.textContent('#dead-letters')).toBe('0');
     expect(await page.textContent('#generation')).toBe('g1');
     expect(await page.locator('#chart-outcomes canvas').count()).toBeGreaterThan(0);
+
+    // The group: one replica on the embedded log, owning its one partition, the one serving the page.
+    const replica = page.locator(`#replicas tr[data-endpoint="${bridge.adminUrl}"]`);
+    await expect.poll(() => page.locator('#replicas tbody tr').count(), { timeout: 15_000 }).toBe(1);
+    // Its sagas: one per reservation granted.
+    await expect.poll(() => replica.locator('td').allTextContents(), { timeout: 15_000 }).toEqual([bridge.adminUrl, '0', '1', String(first + second), 'this one']);
+    expect(await page.textContent('#replicas-note')).toBe('1 replica(s), 1 partitions owned');
+    // The sagas of what was reserved, allocated by the warehouse, by phase.
+    const phase = (name: string) => page.locator('#sagas tr', { hasText: name }).locator('td').nth(1);
+    await expect.poll(async () => number(await phase('allocated').textContent()), { timeout: 30_000 }).toBe(first + second);
+    expect(await phase('stuck').textContent()).toBe('0');
 
     // A repeat buyer is refused (limit 1): the refusal is counted too.
     const again = await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId: 'buyer-0', qty: 1 }, { 'idempotency-key': 'dash-again' });

@@ -40,6 +40,24 @@ const ProjectionsSchema = z.object({ generations: GenerationsSchema, snapshots: 
 export type Projections = z.infer<typeof ProjectionsSchema>;
 
 
+/** The saga group (`GET /admin/group`): each replica's advertised admin endpoint, the partitions it owns, its sagas by phase. */
+const GroupMemberSchema = z.object({
+  endpoint: z.string(),
+  partitions: z.array(z.int()),
+  self: z.boolean(),
+  /** Null when that replica could not be asked, or runs without the saga. */
+  sagas: z.record(z.enum(SAGA_PHASES), z.int()).nullable(),
+});
+const GroupSchema = z.object({
+  /** The replica asked (its advertised endpoint); null before it listens. */
+  self: z.string().nullable(),
+  /** The partitions whose sagas the replica asked holds now. */
+  partitions: z.array(z.int()),
+  /** Empty while the group rebalances, or when the bridge runs without the saga. */
+  members: z.array(GroupMemberSchema),
+});
+export type BridgeGroup = z.infer<typeof GroupSchema>;
+
 type SagaQuery = { phase?: SagaPhase; sku?: string; limit?: number };
 
 const id = (reservationId: string) => encodeURIComponent(reservationId);
@@ -56,6 +74,7 @@ export function bridgeApi(service: Service) {
     saga: (reservationId: string) => call(service, 'GET', `/admin/sagas/${id(reservationId)}`, AllocationSagaSchema),
     retry: (reservationId: string) => call(service, 'POST', `/admin/sagas/${id(reservationId)}/retry`, AllocationSagaSchema),
     skus: () => call(service, 'GET', '/admin/skus', SkuListSchema),
+    group: () => call(service, 'GET', '/admin/group', GroupSchema),
     /** One page of one partition; `next` says where the following page starts, null at the end. */
     deadLetters: (query: DlqQuery = {}) => call(service, 'GET', `/admin/dlq?${searchOf(query)}`, DeadLettersSchema),
     requeue: (offsets: readonly string[] | undefined) =>

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { RelayStatusSchema } from '../../../src/contract/schemas';
-import { BridgeHealthSchema, type BridgeStatus } from '../api/bridge';
+import { BridgeHealthSchema, type BridgeGroup, type BridgeStatus } from '../api/bridge';
 import { collect, sku } from '../args';
 import { withCli, type Cli } from '../context';
 import { CallFailed, EXIT } from '../exit';
@@ -9,6 +9,7 @@ import { examples } from '../help';
 import { hintFor } from '../hints';
 import type { Reply } from '../http';
 import { table } from '../table';
+import { groupTable, NO_OWNERS, partitionRanges } from './group';
 
 /** `failed`: the component could not be asked (exit 3), as opposed to answering that it is unwell (exit 1). */
 type Check = { component: string; ok: boolean; failed: boolean; detail: string };
@@ -43,6 +44,15 @@ const fromBridgeStatus = ({ log, wms, sagas }: BridgeStatus): Check[] => [
     : check('sagas', true, 'the saga is off in this bridge'),
 ];
 
+/** Every partition's sagas need an owner; none (a rebalance) is normal for seconds only. Without the saga there is no group. */
+const fromGroup = (sagasOn: boolean) => (group: BridgeGroup): Check => {
+  if (!sagasOn) return check('bridge group', true, 'the saga is off in this bridge');
+  if (group.members.length === 0) return check('bridge group', false, NO_OWNERS);
+  const owned = group.members.reduce((n, m) => n + m.partitions.length, 0);
+  const asked = group.self ? `; asked ${group.self} (partitions ${partitionRanges(group.partitions) || 'none'})` : '';
+  return check('bridge group', true, `${group.members.length} replica${group.members.length === 1 ? '' : 's'}, ${owned} partition${owned === 1 ? '' : 's'} owned${asked}`);
+};
+
 /** Pending events are normal between two pushes; failed pushes in a row are not. */
 function relayCheck(relay: Relay): Check {
   const detail = `pending ${relay.pending}, relayed ${relay.relayedVersion}/${relay.lastVersion}, attempts ${relay.attempts}`;
@@ -51,10 +61,11 @@ function relayCheck(relay: Relay): Check {
 
 async function status(cli: Cli, skus: readonly string[]) {
   const { edgeUrl, bridgeAdminUrl, wmsUrl } = cli.options;
-  const [edge, bridge, admin, wms, relays] = await Promise.all([
+  const [edge, bridge, admin, group, wms, relays] = await Promise.all([
     settle(cli.edge.health()),
     settle(cli.bridge.health()),
     settle(cli.bridge.status()),
+    settle(cli.bridge.group()),
     settle(cli.wmsAdmin.health()),
     Promise.all(skus.map((id) => settle(cli.edge.relay(id)))),
   ]);
@@ -62,6 +73,7 @@ async function status(cli: Cli, skus: readonly string[]) {
     ...judge('edge', edge, healthz('edge', edgeUrl)),
     ...judge('bridge', bridge, bridgeHealth(bridgeAdminUrl)),
     ...judge('bridge admin', admin, fromBridgeStatus),
+    ...judge('bridge group', group, fromGroup(admin instanceof CallFailed || admin.sagas !== null)),
     ...judge('wms', wms, healthz('wms', wmsUrl)),
     ...relays.flatMap((relay, i) => judge(`relay ${skus[i]}`, relay, relayCheck)),
   ];
@@ -69,6 +81,8 @@ async function status(cli: Cli, skus: readonly string[]) {
     healthy: checks.every((c) => c.ok),
     checks,
     bridge: admin instanceof CallFailed ? null : admin,
+    /** Which replica owns which partitions (`inventory group`), as the bridge asked sees it. */
+    group: group instanceof CallFailed ? null : group,
     relay: relays.filter((r) => !(r instanceof CallFailed)),
   };
 }
@@ -78,7 +92,7 @@ const stateOf = (c: Check) => (c.failed ? 'FAILED' : c.ok ? 'ok' : 'UNHEALTHY');
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('health of the edge, the bridge (event log, WMS reachability, sagas by phase) and the WMS; with --sku, relay lag')
+    .description('health of the edge, the bridge (event log, WMS reachability, sagas by phase, its replicas\' partitions) and the WMS; with --sku, relay lag')
     .option('--sku <sku...>', 'also show these SKUs\' outbox relay to the bridge', collect(sku))
     .addHelpText(
       'after',
@@ -91,7 +105,11 @@ export function registerStatus(program: Command): void {
         const failed = report.checks.filter((c) => c.failed);
         // The table already says what failed; with --json (stdout for machines) stderr says it once.
         if (cli.options.json) for (const c of failed) process.stderr.write(`error: ${c.detail}\n`);
-        cli.print(report, () => table(['COMPONENT', 'STATE', 'DETAIL'], report.checks.map((c) => [c.component, stateOf(c), c.detail])));
+        cli.print(report, () => {
+          const checks = table(['COMPONENT', 'STATE', 'DETAIL'], report.checks.map((c) => [c.component, stateOf(c), c.detail]));
+          // Who owns what, once the group has owners (a rebalance or the saga off is in the checks already).
+          return report.group && report.group.members.length > 0 ? `${checks}\n\nbridge group\n${groupTable(report.group)}` : checks;
+        });
         const hints = new Set(failed.map((c) => hintFor(c.detail)).filter((h) => h !== null));
         for (const hint of hints) process.stderr.write(`${hint}\n`);
         if (report.checks.some((c) => c.failed)) return EXIT.failed;
