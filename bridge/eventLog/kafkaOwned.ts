@@ -276,10 +276,12 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
       for (let attempt = 0; !stopping; attempt++) {
         try {
           suspendAll('rejoining');
-          await consumer?.disconnect().catch(() => undefined);
+          const replaced = consumer;
+          consumer = null;
+          await replaced?.disconnect().catch(() => undefined);
           await revokeAll();
           if (stopping) return;
-          consumer = await run();
+          await run();
           return;
         } catch (retryError) {
           log.warn({ err: retryError, attempt }, 'could not rejoin the group; retrying');
@@ -297,15 +299,22 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       rebalanceTimeout: REBALANCE_TIMEOUT_MS,
       partitionAssigners: [advertising(options.endpoint)],
-      retry: { retries: 10 },
+      // Never restarted by kafkajs: a consumer it revives after this one was replaced would join
+      // as a second member of this replica, holding partitions no one works on. Every crash is a
+      // new membership, made here.
+      retry: { retries: 10, restartOnFailure: async () => false },
     });
+    // Only the current member speaks for this replica: events of a replaced one are ignored.
+    consumer = member;
+    const current = () => consumer === member && !stopping;
     // Emitted synchronously before this member rejoins: the old owner stops before a new one starts.
-    member.on(member.events.REBALANCING, () => suspendAll('rebalancing'));
-    member.on(member.events.GROUP_JOIN, ({ payload }) => onJoin(payload.memberAssignment[options.topic] ?? []));
+    member.on(member.events.REBALANCING, () => current() && suspendAll('rebalancing'));
+    member.on(member.events.GROUP_JOIN, ({ payload }) => current() && onJoin(payload.memberAssignment[options.topic] ?? []));
     member.on(member.events.CRASH, ({ payload }) => {
-      // Restarted or not, this member left the group: another may own its partitions before it rejoins.
+      if (!current()) return;
+      // This member left the group: another may own its partitions before a new one joins.
       suspendAll('consumer crashed');
-      if (!payload.restart) onBroken(-1, payload.error);
+      onBroken(-1, payload.error);
     });
     await member.connect();
     try {
@@ -318,7 +327,7 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
           // Also while the partition is being fenced and restored: that must not outlast the session.
           const beating = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_WHILE_HANDLING_MS);
           try {
-            const owner = await ownerOf(batch.partition);
+            const owner = current() ? await ownerOf(batch.partition) : null;
             // Not (or no longer) ours: nothing is resolved, and the next owner reads it from the committed
             // offset; a short pause, so a suspended partition is not fetched again in a tight loop.
             if (!owner?.active || batch.messages.length === 0) {
@@ -358,7 +367,7 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
     return member;
   }
 
-  consumer = await run();
+  await run();
   return {
     stop: async () => {
       stopping = true;

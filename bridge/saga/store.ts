@@ -84,6 +84,11 @@ export class SagaStore {
     for (const id of state.sagas.keys()) this.#partitionOf.delete(id);
   }
 
+  /** The sagas of one owned partition. */
+  sagasOf(partition: number): AllocationSaga[] {
+    return [...(this.#partitions.get(partition)?.sagas.values() ?? [])];
+  }
+
   /** Owned partitions, active or suspended. */
   partitions(): number[] {
     return [...this.#partitions.keys()].sort((a, b) => a - b);

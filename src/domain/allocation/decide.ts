@@ -87,6 +87,8 @@ function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: numbe
       return failed(saga, m.command, m.error, policy, now);
     case 'Retry':
       return s.phase === 'stuck' ? due({ ...saga, phase: s.stuckIn ?? 'allocating', stuckIn: null }, now) : due(saga, now);
+    case 'Resumed':
+      return resumed(s, saga, now);
     default: {
       const exhaustive: never = m;
       return exhaustive;
@@ -117,6 +119,16 @@ function answered(saga: AllocationSaga, answer: WmsAnswer, now: number): Allocat
       return exhaustive;
     }
   }
+}
+
+/**
+ * A new owner cannot know whether the last one's attempts reached the WMS (it may have died with
+ * them queued): the deadline of a saga still allocating starts again from the new owner's first
+ * attempt, so our own crash or rebalance never eats it (rule 10). The hold's TTL still bounds it.
+ */
+function resumed(s: AllocationSaga, saga: AllocationSaga, now: number): AllocationSaga {
+  if (s.phase !== 'allocating' || s.firstAttemptAt === null) return s;
+  return note({ ...saga, firstAttemptAt: null, deadline: null }, 'taken over by another owner: the allocation deadline counts from its first attempt', now);
 }
 
 function allocateAgain(saga: AllocationSaga, why: string, now: number): AllocationSaga {

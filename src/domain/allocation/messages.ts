@@ -24,7 +24,9 @@ export type SagaMessage =
   | { type: 'CancelAnswered' }
   | { type: 'CallFailed'; command: SagaCommand['type']; error: string }
   | { type: 'Tick' }
-  | { type: 'Retry' };
+  | { type: 'Retry' }
+  /** A replica took the saga over (its partition changed owner, or its bridge restarted). */
+  | { type: 'Resumed' };
 
 /** What the executor does for a saga: SOAP calls to the WMS, signed calls to the SKU object. */
 export type SagaCommand =

@@ -53,6 +53,23 @@ describe('allocation saga', () => {
     expect(resumed.saga).toMatchObject({ firstAttemptAt: T0 + 50_000, deadline: T0 + 60_000 });
   });
 
+  it('taken over by a new owner (the last one died with its Allocate queued): the deadline counts from the new owner’s first attempt, not GetAllocation', () => {
+    const { saga } = run([[reserved, 0]]);
+    // The new owner restores it 11 s later, past the first owner's deadline.
+    const taken = decideSaga(saga, { type: 'Resumed' }, policy, T0 + 11_000);
+    expect(taken.commands).toEqual([allocate]);
+    expect(taken.saga).toMatchObject({ phase: 'allocating', firstAttemptAt: T0 + 11_000, deadline: T0 + 21_000 });
+    expect(taken.saga!.notes.at(-1)?.note).toMatch(/another owner/);
+    // Its lease still running (the command just issued by the last owner): the clock restarts with the next attempt.
+    const early = decideSaga(saga, { type: 'Resumed' }, policy, T0 + 1_000);
+    expect(early.commands).toEqual([]);
+    expect(early.saga).toMatchObject({ firstAttemptAt: null, deadline: null });
+    expect(decideSaga(early.saga, { type: 'Tick' }, policy, T0 + 2_000).saga).toMatchObject({ firstAttemptAt: T0 + 2_000, deadline: T0 + 12_000 });
+    // Past allocating (or never attempted), nothing changes.
+    const allocated = run([[reserved, 0], [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'w-1' } }, 50], [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 80]]).saga;
+    expect(decideSaga(allocated, { type: 'Resumed' }, policy, T0 + 11_000).saga).toBe(allocated);
+  });
+
   it('ignores what is not about a reservation it started, and a second Reserved', () => {
     expect(decideSaga(null, { type: 'Released', reason: 'cancelled' }, policy, T0)).toEqual({ saga: null, commands: [] });
     const { saga, last } = run([[reserved, 0], [reserved, 100]]);
