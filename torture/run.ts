@@ -89,7 +89,7 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
       await reconcile(system, folded),
       completedPurchasesKept(folded),
       wmsTimeoutsFromWms(folded, history, ALLOCATION_DEADLINE_SECONDS * 1000, system.outages),
-      bridgeOutageHarmless(folded, system.outages),
+      bridgeOutageHarmless(folded, history, ALLOCATION_DEADLINE_SECONDS * 1000, system.outages),
       sagasOwnedOnce(system.bridges.outputs(), system.kills, SAGA_PARTITIONS),
       sagaStatesForward(history),
       kafkaEqualsLogs(records, latest),

@@ -98,11 +98,28 @@ describe('no sale undone by our own outage', () => {
     ]);
   });
 
-  it('a reservation made while every replica was down and released as wms_timeout is caught; one released by its buyer is not', () => {
+  it('a reservation made while every replica was down, released as wms_timeout without the WMS failing, is caught; one the WMS failed, or its buyer released, is not', () => {
     const outage = { from: T0 + 10_000, to: T0 + 19_000 };
-    const folded = sku('S', [stock, reserved('r1', 11_000), reserved('r2', 12_000), reserved('r3', 5_000), released('r1', 25_000, 'wms_timeout'), released('r2', 13_000, 'cancelled'), released('r3', 25_000, 'wms_timeout')]);
-    const check = bridgeOutageHarmless([folded], [outage]);
-    expect(check.checked).toBe(2);
-    expect(check.violations).toEqual([`S r1: reserved at ${at(11_000)}, during a bridge outage, released as wms_timeout`]);
+    const folded = sku('S', [
+      stock,
+      reserved('r1', 11_000),
+      reserved('r2', 12_000),
+      reserved('r3', 5_000),
+      reserved('r4', 13_000),
+      completed('r4', 13_500),
+      released('r1', 19_100, 'wms_timeout'),
+      released('r2', 13_000, 'cancelled'),
+      released('r3', 25_000, 'wms_timeout'),
+      reserved('r5', 14_000),
+      released('r5', 25_000, 'wms_timeout'),
+    ]);
+    const h = history({ r5: [{ firstAttemptAt: T0 + 19_200, lastError: 'Allocate: SOAP fault' }] });
+    const check = bridgeOutageHarmless([folded], h, DEADLINE, [outage]);
+    expect(check.checked).toBe(4);
+    expect(check.check).toBe("reservations made during the bridge outage settle as any other (1 released for the WMS's failures)");
+    expect(check.violations).toEqual([
+      `S r1: reserved at ${at(11_000)}, during a bridge outage, released as wms_timeout, the WMS never asked to allocate`,
+      'S r4: reserved during a bridge outage, bought, allocation pending',
+    ]);
   });
 });
