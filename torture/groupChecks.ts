@@ -1,3 +1,4 @@
+import { SAGAS_TOPIC } from '../bridge/eventLog/topics';
 import { ownershipSpans, overlapping, wentBack, type Span } from '../test/e2e/support/ownership';
 import type { Check, Folded } from './checks';
 
@@ -11,7 +12,7 @@ import type { Check, Folded } from './checks';
 /** What a saga record carries that these checks read (the topic holds the whole saga). */
 export type SagaValue = { phase: string; updatedAt: number; firstAttemptAt?: number | null; lastError?: string | null };
 export type SagaRecord = { key: string; value: SagaValue | null; offset: string; partition: number };
-/** Every record of `inventory.sagas` per key (`saga:<reservationId>`), in log order. */
+/** Every record of the saga state topic (SAGAS_TOPIC) per key (`saga:<reservationId>`), in log order. */
 export type SagaHistory = ReadonlyMap<string, readonly SagaRecord[]>;
 
 /** One process of one replica: what it printed, and when it ended (killed, or the end of the run). */
@@ -68,7 +69,7 @@ export function sagaStatesForward(history: SagaHistory): Check {
       violations.push(`${key}: ${r.value?.phase} (updated ${r.value?.updatedAt}) at p${r.partition} offset ${r.offset} after a newer state`);
     }
   }
-  return { check: 'no saga state went back in inventory.sagas', checked: history.size, violations };
+  return { check: `no saga state went back in ${SAGAS_TOPIC}`, checked: history.size, violations };
 }
 
 type Release = { sku: string; reservationId: string; at: number; reason: string; completed: boolean; reservedAt: number };
