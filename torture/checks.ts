@@ -138,10 +138,11 @@ export function acknowledgedWrites(folded: Folded[], schedule: Schedule, ledger:
     }
     if (op.kind === 'complete' && answer.status === 200) {
       checked++;
-      // Bought stays bought in the log; the WMS failing it later releases it for a refund, recorded as such.
+      // Bought stays bought in the log; only the WMS refusing it releases it, for a refund, recorded
+      // as such (its silence never does: ADR 0002).
       const r = reservationOf(answer.body.reservationId);
       if (!completedIds.has(answer.body.reservationId)) violations.push(`op ${i}: complete acknowledged but not in the log`);
-      else if (r?.status === 'released' && !(r.refundDue && ['wms_timeout', 'wms_rejected'].includes(r.releaseReason ?? ''))) {
+      else if (r?.status === 'released' && !(r.refundDue && r.releaseReason === 'wms_rejected')) {
         violations.push(`op ${i}: bought, then released as ${r.releaseReason} without a refund due`);
       }
     }

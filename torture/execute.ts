@@ -1,7 +1,7 @@
 import { StorefrontClient, type Answer } from './client';
 import { recordCut, type RebuildCut } from './rebuildCut';
 import type { Op, Schedule } from './schedule';
-import { pause, TORTURE_ADMIN_KEY, TORTURE_BRIDGE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
+import { BRIDGE_OUTAGE_MS, pause, TORTURE_ADMIN_KEY, TORTURE_BRIDGE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
 import type { Tally } from './tally';
 
 export type { Answer };
@@ -73,7 +73,7 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
     }
   };
 
-  // One fault at a time: a second bridge kill must not race the restart of the first.
+  // One fault at a time: a bridge outage must not race the restart of a killed replica.
   let faultChain = Promise.resolve();
   const fire = (index: number) => {
     while (faults.length && faults[0]!.at <= index) {
@@ -110,8 +110,10 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
 
 async function injectFault(system: TortureSystem, kind: Schedule['faults'][number]['kind'], ledger: Ledger): Promise<void> {
   switch (kind) {
-    case 'bridge-kill':
-      return system.killBridge();
+    case 'replica-kill':
+      return system.killReplica();
+    case 'bridge-outage':
+      return system.bridgeOutage(BRIDGE_OUTAGE_MS);
     case 'broker-restart':
       return system.restartBroker();
     case 'edge-restart':

@@ -1,4 +1,7 @@
 import { printTable } from '../bench/lib/report';
+import { SAGAS_TOPIC } from '../bridge/eventLog/topics';
+import { sagaHistory } from '../test/e2e/support/ownership';
+import { SAGA_PARTITIONS } from './bridgeReplicas';
 import { checkoutHolds } from './checkoutHolds';
 import {
   acknowledgedWrites,
@@ -17,11 +20,12 @@ import {
 } from './checks';
 import { execute, type Ledger } from './execute';
 import { fuzz } from './fuzz';
+import { bridgeOutageHarmless, completedPurchasesKept, sagasOwnedOnce, sagaStatesForward, wmsTimeoutsFromWms, type SagaHistory } from './groupChecks';
 import { readEventsTopic } from './rebuildCut';
 import { rebuildIsolated } from './rebuildIsolated';
 import { makeSchedule, type Schedule } from './schedule';
 import { noServerErrors, summarize, type TortureSummary } from './summary';
-import { TORTURE_ADMIN_KEY, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, TortureSystem } from './system';
+import { ALLOCATION_DEADLINE_SECONDS, TORTURE_ADMIN_KEY, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, TortureSystem } from './system';
 
 export type TortureOptions = {
   seed: number;
@@ -69,6 +73,8 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
       ? `${settled.open} reservations still unsettled when the wait gave up (no progress for 120 s, or 30 min)`
       : `settled ${(settled.settledAfterMs / 1000).toFixed(0)} s after the operations' checks began`);
     const [records, latest] = [await readEventsTopic(system), await foldAll(system, schedule)];
+    // Every state every saga ever had, committed: read before compaction could drop any.
+    const history: SagaHistory = await sagaHistory(system.broker.brokers, SAGAS_TOPIC, 600_000);
     const checks: Check[] = [
       noServerErrors(ledger),
       { check: 'idempotent replays identical', checked: schedule.ops.filter((o) => o.kind === 'replay').length, violations: ledger.violations.filter((v) => v.startsWith('replay')) },
@@ -81,6 +87,11 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
       holds,
       await checkoutsWhole(system, schedule, ledger),
       await reconcile(system, folded),
+      completedPurchasesKept(folded),
+      wmsTimeoutsFromWms(folded, history, ALLOCATION_DEADLINE_SECONDS * 1000, system.outages),
+      bridgeOutageHarmless(folded, history, ALLOCATION_DEADLINE_SECONDS * 1000, system.outages),
+      sagasOwnedOnce(system.bridges.outputs(), system.kills, SAGA_PARTITIONS),
+      sagaStatesForward(history),
       kafkaEqualsLogs(records, latest),
       rebuildIsolated(latest, ledger.rebuild, system.tap.sent.get(ledger.rebuild?.generation ?? ''), records),
       await projectionsEqual(system, folded),

@@ -17,20 +17,25 @@ export type Op =
   | { kind: 'checkout'; customerId: string; lines: Line[]; key: string; ttlSeconds: number }
   | { kind: 'checkoutChange'; of: number; change: 'complete' | 'cancel' };
 
-export type FaultKind = 'bridge-kill' | 'broker-restart' | 'edge-restart' | 'wms-outage' | 'rebuild';
+/** `replica-kill`: one bridge replica SIGKILLed and restarted; `bridge-outage`: every replica down for longer than the saga deadline. */
+export type FaultKind = 'replica-kill' | 'bridge-outage' | 'broker-restart' | 'edge-restart' | 'wms-outage' | 'rebuild';
 export type Fault = { at: number; kind: FaultKind };
 
 export type Schedule = { seed: number; skus: { sku: string; stock: number; limitPerCustomer: number | null }[]; ops: Op[]; faults: Fault[] };
 
 export type ScheduleOptions = { seed: number; ops: number; skus?: number; customers?: number; faults?: boolean };
 
-/** Where the faults fall, as fractions of the run: each kind at least once, some twice. */
+/**
+ * Where the faults fall, as fractions of the run: each kind at least once, some twice. One runs at
+ * a time, so a slow one delays the next: the bridge's, the longest (a restart, a takeover after
+ * Kafka's session timeout), come first, so that buyers are still at work while they strike.
+ */
 const FAULT_PLAN: [number, FaultKind][] = [
-  [0.15, 'bridge-kill'],
+  [0.1, 'bridge-outage'],
+  [0.2, 'replica-kill'],
   [0.3, 'edge-restart'],
   [0.4, 'broker-restart'],
   [0.5, 'rebuild'],
-  [0.6, 'bridge-kill'],
   [0.7, 'wms-outage'],
   [0.8, 'edge-restart'],
 ];

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { buildWorker, startEdge, type RunningEdge } from '../bench/lib/edge';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../scripts/kafka.mjs';
-import { freePort, startBridgeProcess, startWmsProcess, type BridgeProcess, type ServiceProcess } from '../test/e2e/support/processes';
+import { freePort, startWmsProcess, type BridgeProcess, type ServiceProcess } from '../test/e2e/support/processes';
+import { BridgeReplicas } from './bridgeReplicas';
+import type { Outage, ReplicaKill } from './groupChecks';
 import { ViewTap } from './viewTap';
 
 export const TORTURE_ADMIN_KEY = 'bench-admin';
@@ -13,32 +15,45 @@ export const TORTURE_BRIDGE_ADMIN_KEY = 'bench-bridge-admin';
 export const TORTURE_WMS_ADMIN_KEY = 'bench-wms-admin';
 export const TORTURE_STOREFRONT_KEY = 'bench-storefront';
 export const TORTURE_SECRET = 'bench-internal-secret';
-/** Short, so that the run sees compensations; well below the shortest TTL a saga must outlive. */
+/** Short, so that the run sees compensations, and a bridge outage many times longer fits in a short run. */
 export const ALLOCATION_DEADLINE_SECONDS = 3;
+/** Both bridge replicas down for this long: longer than the deadline, which must not undo a sale (rule 10). */
+export const BRIDGE_OUTAGE_MS = 3 * ALLOCATION_DEADLINE_SECONDS * 1000;
+/** Two replicas on Kafka: the objects push to either, the saga partitions are split between them. */
+const BRIDGE_REPLICAS = 2;
+/** A killed replica's partitions move to its peer after Kafka's session timeout (10 s) and a restore. */
+const TAKEOVER_TIMEOUT_MS = 60_000;
+
 
 type Broker = { brokers: string; port: number };
 
 /**
  * The whole system on this machine, every part restartable: the Worker in workerd (Miniflare,
- * state on disk, a fixed port), the bridge process on a real Kafka broker, and the WMS simulator
- * with its faults. The faults of the torture run are methods of this object. The bridge reaches
+ * state on disk, a fixed port), two bridge replicas on a real Kafka broker (BRIDGE_URL lists
+ * both), and the WMS simulator with its faults. The faults of the torture run are methods of this object. The bridge reaches
  * the edge through a tap that keeps what rebuilds send (see `ViewTap`).
  */
 export class TortureSystem {
   edge!: RunningEdge;
-  bridge!: BridgeProcess;
+  bridges!: BridgeReplicas;
   wms!: ServiceProcess;
   broker!: Broker;
   tap!: ViewTap;
   /** True while the edge runtime is stopped on purpose: a request then may get no answer. */
   edgeDown = false;
   readonly log: string[] = [];
+  /** The bridge outages of the run (every replica down) and the replicas killed alone, for the checks. */
+  readonly outages: Outage[] = [];
+  readonly kills: ReplicaKill[] = [];
   #dir = '';
   #script = '';
   #edgePort = 0;
-  #bridgeEnv: Record<string, string> = {};
-  /** What each killed bridge process printed (warnings and errors), for a failed run's post-mortem. */
-  readonly #earlierBridges: string[] = [];
+  #replicaKills = 0;
+
+  /** A running bridge replica: any one answers for the whole group. */
+  get bridge(): BridgeProcess {
+    return this.bridges.live;
+  }
 
   get edgeUrl(): string {
     return `http://127.0.0.1:${this.#edgePort}`;
@@ -48,13 +63,13 @@ export class TortureSystem {
     this.#dir = await mkdtemp(join(tmpdir(), 'torture-'));
     this.#script = buildWorker();
     this.broker = await startKafka();
-    const [bridgePort, wmsPort] = [await freePort(), await freePort()];
+    const bridgePorts: number[] = [];
+    for (let i = 0; i < BRIDGE_REPLICAS; i++) bridgePorts.push(await freePort());
+    const wmsPort = await freePort();
     this.#edgePort = await freePort();
     this.wms = await startWmsProcess({ WMS_ADMIN_KEYS: TORTURE_WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(this.#dir, 'wms'), ...wmsFaults });
-    await this.#startEdge(`http://127.0.0.1:${bridgePort}`);
     this.tap = await ViewTap.start(this.#edgePort);
-    this.#bridgeEnv = {
-      BRIDGE_PORT: String(bridgePort),
+    this.bridges = new BridgeReplicas(bridgePorts, {
       KAFKA_BROKERS: this.broker.brokers,
       INTERNAL_SECRET: TORTURE_SECRET,
       EDGE_URL: this.tap.url,
@@ -63,8 +78,9 @@ export class TortureSystem {
       WMS_CALL_TIMEOUT_MS: '400',
       ALLOCATION_DEADLINE_SECONDS: String(ALLOCATION_DEADLINE_SECONDS),
       SNAPSHOT_EVERY_EVENTS: '2000',
-    };
-    this.bridge = await startBridgeProcess(this.#bridgeEnv);
+    }, TORTURE_BRIDGE_ADMIN_KEY);
+    await this.#startEdge(this.bridges.urls);
+    await this.bridges.startAll();
   }
 
   #bridgeUrlForEdge = '';
@@ -76,14 +92,35 @@ export class TortureSystem {
     );
   }
 
-  /** SIGKILL: no goodbye, whatever was in flight is lost in the process. */
-  async killBridge(): Promise<void> {
-    this.#note('bridge SIGKILL');
-    await this.bridge.kill('SIGKILL');
-    this.#earlierBridges.push(this.bridge.output());
-    await pause(1_000);
-    this.bridge = await startBridgeProcess(this.#bridgeEnv, 120_000);
-    this.#note('bridge back');
+  /**
+   * One replica SIGKILLed (each in turn): the objects fail over to the other, which takes over its
+   * saga partitions (waited for, so the run sees the takeover); then it is started again and the
+   * group splits the partitions anew.
+   */
+  async killReplica(): Promise<void> {
+    const { replicas } = this.bridges;
+    const victim = replicas[this.#replicaKills++ % replicas.length]!;
+    const survivor = replicas.find((r) => r !== victim)!;
+    await this.bridges.waitForShare(victim, TAKEOVER_TIMEOUT_MS);
+    this.#note(`${victim.name} SIGKILL`);
+    await this.bridges.kill(victim);
+    const at = victim.lives.at(-1)!.endedAt;
+    await this.bridges.waitForSoleOwner(survivor, TAKEOVER_TIMEOUT_MS);
+    this.#note(`${survivor.name} owns every saga partition`);
+    await this.bridges.restart(victim);
+    this.kills.push({ replica: victim.name, at, back: Date.now() });
+    this.#note(`${victim.name} back`);
+  }
+
+  /** Every replica SIGKILLed at once and kept down for `forMs` while the buyers go on. */
+  async bridgeOutage(forMs: number): Promise<void> {
+    this.#note(`every bridge replica SIGKILL, down for ${forMs} ms`);
+    await Promise.all(this.bridges.replicas.map((r) => this.bridges.kill(r)));
+    const from = Date.now();
+    await pause(forMs);
+    await this.bridges.startAll();
+    this.outages.push({ from, to: Date.now() });
+    this.#note('every bridge replica back');
   }
 
   async restartBroker(): Promise<void> {
@@ -127,14 +164,20 @@ export class TortureSystem {
   /** Writes every bridge process's output and the simulator's to a new directory, answered. */
   async saveLogs(): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'torture-logs-'));
-    const bridges = [...this.#earlierBridges, this.bridge.output()];
-    await Promise.all(bridges.map((output, i) => writeFile(join(dir, `bridge-${i + 1}.log`), output)));
+    const lives = new Map<string, number>();
+    await Promise.all(
+      this.bridges.outputs().map(({ replica, output }) => {
+        const life = (lives.get(replica) ?? 0) + 1;
+        lives.set(replica, life);
+        return writeFile(join(dir, `${replica}.${life}.log`), output);
+      }),
+    );
     await writeFile(join(dir, 'wms.log'), this.wms.output());
     return dir;
   }
 
   async stop(): Promise<void> {
-    await this.bridge?.kill('SIGTERM');
+    await this.bridges?.stop();
     await this.wms?.kill('SIGTERM');
     await this.edge?.close();
     await this.tap?.close();

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { runTorture } from '../../torture/run';
 
 /**
- * The short torture run inside `npm test`: the same code as `npm run torture` (bridge SIGKILLs,
- * a broker restart, two runtime restarts, a WMS outage over a faulty warehouse, a rebuild
- * mid-run, operations aimed at TTL boundaries, a malformed-request fuzz), fewer operations. A
+ * The short torture run inside `npm test`: the same code as `npm run torture` (two bridge
+ * replicas, one SIGKILLed and its partitions taken over by the other, both SIGKILLed for 3× the
+ * saga deadline, a broker restart, two runtime restarts, a WMS outage over a faulty warehouse, a
+ * rebuild mid-run, operations aimed at TTL boundaries, a malformed-request fuzz), fewer operations. A
  * fixed seed keeps CI reproducible; TORTURE_SEED explores others. Every 5xx of the run fails it,
  * even one a retry got past. Which product mutation each check catches: README, torture section.
  */
@@ -20,5 +21,9 @@ describe('torture (short)', () => {
     expect(checked('rebuild in isolation')).toBeGreaterThan(0);
     expect(checked('checkouts right after the operations')).toBeGreaterThan(0);
     expect(checked('no 5xx answer')).toBeGreaterThan(0);
+    expect(checked('reservations made during the bridge outage')).toBeGreaterThan(0);
+    expect(checked('every completed purchase allocated')).toBeGreaterThan(0);
+    expect(checked('no saga partition on two replicas at once')).toBeGreaterThan(0);
+    expect(checked('no saga state went back')).toBeGreaterThan(0);
   }, 900_000);
 });
