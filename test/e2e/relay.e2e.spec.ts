@@ -15,7 +15,8 @@ import { signatureHeaders } from '../../src/contract/signature';
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { freePort, startBridgeProcess, type BridgeProcess } from './support/processes';
 import { objectLog, pool, waitFor } from './support/system';
-import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
+import { storefront } from './support/storefront';
+import { ADMIN_KEY, startWorker } from './support/worker';
 
 /**
  * The whole relay: the Worker in workerd pushes its outbox to the bridge process, which produces
@@ -63,22 +64,7 @@ afterAll(async () => {
   if (broker) await stopKafka(broker);
 });
 
-const admin = (path: string, method: string, body: unknown) =>
-  fetch(`${worker.url}/v1/admin/skus/${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-
-async function reserve(sku: string, customerId: string): Promise<number> {
-  const response = await fetch(`${worker.url}/v1/skus/${sku}/reservations`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${STOREFRONT_KEY}`, 'content-type': 'application/json', 'idempotency-key': `${sku}-${customerId}` },
-    body: JSON.stringify({ customerId, qty: 1 }),
-  });
-  await response.body?.cancel();
-  return response.status;
-}
+const { admin, reserve } = storefront(() => worker.url);
 
 const logOf = (sku: string) => objectLog(worker.env.SKU, sku);
 

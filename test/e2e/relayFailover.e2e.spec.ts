@@ -13,7 +13,8 @@ import type { SkuEvent } from '../../src/domain/sku';
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { freePort, startBridgeProcess, type BridgeProcess } from './support/processes';
 import { objectLog, pool, waitFor } from './support/system';
-import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
+import { storefront } from './support/storefront';
+import { ADMIN_KEY, startWorker } from './support/worker';
 
 /**
  * BRIDGE_URL lists four replicas: one that accepts connections and never answers, one where
@@ -71,22 +72,7 @@ afterAll(async () => {
   if (broker) await stopKafka(broker);
 });
 
-const admin = (path: string, method: string, body: unknown) =>
-  fetch(`${worker.url}/v1/admin/skus/${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-
-async function reserve(sku: string, customerId: string): Promise<number> {
-  const response = await fetch(`${worker.url}/v1/skus/${sku}/reservations`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${STOREFRONT_KEY}`, 'content-type': 'application/json', 'idempotency-key': `${sku}-${customerId}` },
-    body: JSON.stringify({ customerId, qty: 1 }),
-  });
-  await response.body?.cancel();
-  return response.status;
-}
+const { admin, reserve } = storefront(() => worker.url);
 
 const skuNames = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
 

@@ -1,74 +1,33 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWmsClient, type WmsClient } from '../../bridge/wms/client';
-// @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
-import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
-import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
-import { names, sagaSystem } from './support/sagaSystem';
+import { startBridgeProcess, WMS_ADMIN_KEY } from './support/processes';
+import { names, sagaSystem, startSagaStack, type SagaStack } from './support/sagaSystem';
 import { pool, reservationsOf, waitFor } from './support/system';
-import { startWorker } from './support/worker';
 
 /**
  * The WMS saga for real: the Worker in workerd, the bridge process on a real Kafka broker, and the
  * SOAP warehouse simulator with faults. Whatever the warehouse does, every reservation ends
  * allocated on both sides or released with a reason and nothing held at the warehouse.
  */
-const secret = randomBytes(32).toString('hex');
 const DEADLINE_SECONDS = 4;
-let broker: { brokers: string };
-let worker: Awaited<ReturnType<typeof startWorker>>;
-let bridge: BridgeProcess;
-let wmsProcess: ServiceProcess;
-let wms: WmsClient;
-let bridgeEnv: Record<string, string>;
-let dataDir: string;
+let stack: SagaStack;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'saga-e2e-'));
-  broker = await startKafka();
-  const [bridgePort, wmsPort] = [await freePort(), await freePort()];
-  wmsProcess = await startWmsProcess({
-    WMS_ADMIN_KEYS: WMS_ADMIN_KEY,
-    WMS_PORT: String(wmsPort),
-    WMS_DATA_DIR: join(dataDir, 'wms'),
-    WMS_LATENCY_MS: '5-40',
-    WMS_TIMEOUT_RATE: '0.2',
-    WMS_FAULT_RATE: '0.05',
-    WMS_DUPLICATE_RATE: '0.1',
-    WMS_LATE_RATE: '0.05',
-    WMS_LATE_MS: '1500',
-  });
-  const wmsUrl = `http://127.0.0.1:${wmsPort}/wms`;
-  wms = await createWmsClient(wmsUrl);
-  worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
-  bridgeEnv = {
-    BRIDGE_PORT: String(bridgePort),
-    KAFKA_BROKERS: broker.brokers,
-    INTERNAL_SECRET: secret,
-    EDGE_URL: worker.url,
-    WMS_URL: wmsUrl,
-    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
-    WMS_CALL_TIMEOUT_MS: '400',
-    ALLOCATION_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
-    // The checks read every saga's end state from the admin API: none may be retired meanwhile
-    // (by default a finished saga goes after 60 s, and 2,000 faulty sagas take longer to settle).
-    SAGA_RETENTION_SECONDS: '3600',
-  };
-  bridge = await startBridgeProcess(bridgeEnv);
+  stack = await startSagaStack(
+    'saga-e2e',
+    { WMS_LATENCY_MS: '5-40', WMS_TIMEOUT_RATE: '0.2', WMS_FAULT_RATE: '0.05', WMS_DUPLICATE_RATE: '0.1', WMS_LATE_RATE: '0.05', WMS_LATE_MS: '1500' },
+    {
+      WMS_CALL_TIMEOUT_MS: '400',
+      ALLOCATION_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
+      // The checks read every saga's end state from the admin API: none may be retired meanwhile
+      // (by default a finished saga goes after 60 s, and 2,000 faulty sagas take longer to settle).
+      SAGA_RETENTION_SECONDS: '3600',
+    },
+  );
 });
 
-afterAll(async () => {
-  await bridge?.kill('SIGTERM');
-  await wmsProcess?.kill('SIGTERM');
-  await worker?.close();
-  if (broker) await stopKafka(broker);
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => stack?.stop());
 
-const { setStock, reserve, cancel, waitSettled, expectAgreement } = sagaSystem({ worker: () => worker, bridgeUrl: () => bridge.adminUrl, wms: () => wms });
+const { setStock, reserve, cancel, waitSettled, expectAgreement } = sagaSystem({ worker: () => stack.worker, bridgeUrl: () => stack.bridge.adminUrl, wms: () => stack.wms });
 
 describe('WMS saga over real SOAP and Kafka', () => {
   it('with 20% timeouts, 5% faults, duplicate and late replies: 2,000 reservations all end allocated or released, and the WMS agrees', async () => {
@@ -76,7 +35,7 @@ describe('WMS saga over real SOAP and Kafka', () => {
     for (const sku of skus) await setStock(sku, 250);
     // One SKU the warehouse has little of: some allocations are rejected there.
     const scarce = skus[0]!;
-    expect((await fetch(`${wmsProcess.url}/admin/stock/${scarce}`, { method: 'PUT', headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ qty: 150 }) })).status).toBe(200);
+    expect((await fetch(`${stack.wmsProcess.url}/admin/stock/${scarce}`, { method: 'PUT', headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ qty: 150 }) })).status).toBe(200);
 
     const ids = await pool(
       Array.from({ length: 2000 }, (_, i) => async () => {
@@ -92,12 +51,12 @@ describe('WMS saga over real SOAP and Kafka', () => {
     await waitSettled(skus, 2000);
     await expectAgreement(skus);
 
-    const all = (await Promise.all(skus.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
+    const all = (await Promise.all(skus.map((sku) => reservationsOf(stack.worker.env.SKU, sku)))).flat();
     const reasons = new Set(all.filter((r) => r.status === 'released').map((r) => r.releaseReason));
     expect(reasons.has('cancelled')).toBe(true);
     expect(reasons.has('wms_rejected')).toBe(true);
     // The warehouse never gave out more than it had of the scarce SKU.
-    const scarceAllocated = (await reservationsOf(worker.env.SKU, scarce)).filter((r) => r.status !== 'released' && r.allocation === 'allocated');
+    const scarceAllocated = (await reservationsOf(stack.worker.env.SKU, scarce)).filter((r) => r.status !== 'released' && r.allocation === 'allocated');
     expect(scarceAllocated.reduce((units, r) => units + r.qty, 0)).toBeLessThanOrEqual(150);
   });
 
@@ -121,12 +80,12 @@ describe('WMS saga over real SOAP and Kafka', () => {
     const sku = 'SAGA-OUT-1';
     await setStock(sku, 100);
     const outage = (DEADLINE_SECONDS + 3) * 1000;
-    expect((await fetch(`${wmsProcess.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs: outage }) })).status).toBe(200);
+    expect((await fetch(`${stack.wmsProcess.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs: outage }) })).status).toBe(200);
     const started = Date.now();
     await pool(Array.from({ length: 30 }, (_, i) => () => reserve(sku, `o-${i}`)), 6);
-    await waitFor('the releases', async () => (await reservationsOf(worker.env.SKU, sku)).every((r) => r.status === 'released'), 60_000, 500);
+    await waitFor('the releases', async () => (await reservationsOf(stack.worker.env.SKU, sku)).every((r) => r.status === 'released'), 60_000, 500);
     expect(Date.now() - started).toBeLessThan(outage);
-    const reservations = await reservationsOf(worker.env.SKU, sku);
+    const reservations = await reservationsOf(stack.worker.env.SKU, sku);
     expect(reservations.map((r) => r.releaseReason)).toEqual(reservations.map(() => 'wms_timeout'));
     await waitSettled([sku], 30, 60_000);
     await expectAgreement([sku]);
@@ -134,7 +93,7 @@ describe('WMS saga over real SOAP and Kafka', () => {
 });
 
 async function restartBridge(): Promise<void> {
-  await bridge.kill('SIGKILL');
+  await stack.bridge.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 500));
-  bridge = await startBridgeProcess(bridgeEnv);
+  stack.bridge = await startBridgeProcess(stack.bridgeEnv);
 }

@@ -1,67 +1,38 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AllocationSaga } from '../../src/domain/allocation';
 import type { Reservation } from '../../src/domain/sku';
-import { createWmsClient, type WmsClient, type WmsRecord } from '../../bridge/wms/client';
-// @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
-import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
+import type { WmsRecord } from '../../bridge/wms/client';
 import { runCli } from './support/cli';
-import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
-import { sagaSystem } from './support/sagaSystem';
+import { BRIDGE_ADMIN_KEY, startBridgeProcess, WMS_ADMIN_KEY } from './support/processes';
+import { sagaSystem, startSagaStack, type SagaStack } from './support/sagaSystem';
 import { pool, reservationsOf, waitFor } from './support/system';
-import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
+import { ADMIN_KEY, STOREFRONT_KEY } from './support/worker';
 
 /**
  * Rule 10, No sale undone by our own outage, with real processes: the Worker in workerd, the
  * bridge on a real Kafka broker, the SOAP warehouse simulator. The allocation deadline is short
  * (2 s) so that outages many times longer than it fit in a test.
  */
-const secret = randomBytes(32).toString('hex');
 const DEADLINE_SECONDS = 2;
-let broker: { brokers: string };
-let worker: Awaited<ReturnType<typeof startWorker>>;
-let bridge: BridgeProcess;
-let wmsProcess: ServiceProcess;
-let wms: WmsClient;
-let bridgeEnv: Record<string, string>;
-let dataDir: string;
+let stack: SagaStack;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'saga-outage-e2e-'));
-  broker = await startKafka();
-  const [bridgePort, wmsPort] = [await freePort(), await freePort()];
-  wmsProcess = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LATENCY_MS: '2-10' });
-  const wmsUrl = `http://127.0.0.1:${wmsPort}/wms`;
-  wms = await createWmsClient(wmsUrl);
-  worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
-  bridgeEnv = {
-    BRIDGE_PORT: String(bridgePort),
-    KAFKA_BROKERS: broker.brokers,
-    INTERNAL_SECRET: secret,
-    EDGE_URL: worker.url,
-    WMS_URL: wmsUrl,
-    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
-    // The WMS is up whenever the test says so: a call that times out is the loaded machine, not
-    // the WMS, and would compensate a hold that the test expects allocated.
-    WMS_CALL_TIMEOUT_MS: '1000',
-    ALLOCATION_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
-    SAGA_RETENTION_SECONDS: '3600',
-  };
-  bridge = await startBridgeProcess(bridgeEnv);
+  stack = await startSagaStack(
+    'saga-outage-e2e',
+    { WMS_LATENCY_MS: '2-10' },
+    {
+      // The WMS is up whenever the test says so: a call that times out is the loaded machine, not
+      // the WMS, and would compensate a hold that the test expects allocated.
+      WMS_CALL_TIMEOUT_MS: '1000',
+      ALLOCATION_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
+      SAGA_RETENTION_SECONDS: '3600',
+    },
+  );
 });
 
-afterAll(async () => {
-  await bridge?.kill('SIGTERM');
-  await wmsProcess?.kill('SIGTERM');
-  await worker?.close();
-  if (broker) await stopKafka(broker);
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => stack?.stop());
 
-const { edge, setStock } = sagaSystem({ worker: () => worker, bridgeUrl: () => bridge.adminUrl, wms: () => wms });
+const { edge, setStock } = sagaSystem({ worker: () => stack.worker, bridgeUrl: () => stack.bridge.adminUrl, wms: () => stack.wms });
 
 /** A buyer reserves one unit and, if `buys`, completes the purchase at once. */
 async function buyer(sku: string, customerId: string, buys: boolean): Promise<{ sku: string; id: string; completed: boolean }> {
@@ -76,20 +47,20 @@ async function buyer(sku: string, customerId: string, buys: boolean): Promise<{ 
   return { sku, id: reservationId, completed: buys };
 }
 
-const admin = (path: string) => fetch(`${bridge.adminUrl}${path}`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } });
+const admin = (path: string) => fetch(`${stack.bridge.adminUrl}${path}`, { headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}` } });
 
 async function sagas(query: string): Promise<AllocationSaga[]> {
   return ((await (await admin(`/admin/sagas?limit=100000&${query}`)).json()) as { sagas: AllocationSaga[] }).sagas;
 }
 
 async function wmsRecords(): Promise<Map<string, WmsRecord>> {
-  return new Map((await wms.list(5_000)).map((r) => [r.reservationId, r]));
+  return new Map((await stack.wms.list(5_000)).map((r) => [r.reservationId, r]));
 }
 
-const allOf = async (skus: string[]): Promise<Reservation[]> => (await Promise.all(skus.map((sku) => reservationsOf(worker.env.SKU, sku)))).flat();
+const allOf = async (skus: string[]): Promise<Reservation[]> => (await Promise.all(skus.map((sku) => reservationsOf(stack.worker.env.SKU, sku)))).flat();
 
 async function wmsOutage(forMs: number) {
-  const res = await fetch(`${wmsProcess.url}/admin/outage`, {
+  const res = await fetch(`${stack.wmsProcess.url}/admin/outage`, {
     method: 'POST',
     headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({ forMs }),
@@ -101,13 +72,13 @@ describe('rule 10: no sale undone by our own outage', () => {
   it('the bridge SIGKILLed for 5× the deadline while buyers reserve and complete: after it returns nothing is released as wms_timeout, every purchase is allocated at the WMS', async () => {
     const skus = ['OUT-BRIDGE-A', 'OUT-BRIDGE-B', 'OUT-BRIDGE-C'];
     for (const sku of skus) await setStock(sku, 100);
-    await bridge.kill('SIGKILL');
+    await stack.bridge.kill('SIGKILL');
     const down = Date.now();
     // Two buyers in three complete; the others keep their hold (TTL 300 s: none lapses here).
     const bought = await pool(Array.from({ length: 60 }, (_, i) => () => buyer(skus[i % 3]!, `b-${i}`, i % 3 !== 2)), 8);
     await new Promise((r) => setTimeout(r, Math.max(0, down + 5 * DEADLINE_SECONDS * 1000 - Date.now())));
     const back = Date.now();
-    bridge = await startBridgeProcess(bridgeEnv);
+    stack.bridge = await startBridgeProcess(stack.bridgeEnv);
 
     await waitFor(
       'every reservation allocated on both sides, its saga at rest',
@@ -122,7 +93,7 @@ describe('rule 10: no sale undone by our own outage', () => {
     const reservations = await allOf(skus);
     const released = reservations.filter((r) => r.status === 'released');
     // Say why: the saga's last error and notes name the call that failed.
-    if (released.length > 0) console.error(JSON.stringify(await Promise.all(released.slice(0, 3).map(async (r) => (await admin(`/admin/sagas/${r.reservationId}`)).json())), null, 1), bridge.output().slice(-3000));
+    if (released.length > 0) console.error(JSON.stringify(await Promise.all(released.slice(0, 3).map(async (r) => (await admin(`/admin/sagas/${r.reservationId}`)).json())), null, 1), stack.bridge.output().slice(-3000));
     expect(released).toEqual([]);
     const records = await wmsRecords();
     for (const { id, sku, completed } of bought) {
@@ -156,8 +127,8 @@ describe('rule 10: no sale undone by our own outage', () => {
     await waitFor('the completed purchases overdue', async () => (await sagas('phase=overdue')).length === completed.length, outageMs, 200);
     expect(Date.now() - started).toBeLessThan(outageMs);
     expect((await sagas('phase=overdue')).map((s) => s.reservationId).sort()).toEqual(completed);
-    expect(await (await fetch(`${bridge.adminUrl}/metrics`)).text()).toMatch(new RegExp(`^bridge_sagas\\{phase="overdue"\\} ${completed.length}$`, 'm'));
-    const cliEnv = { EDGE_URL: worker.url, BRIDGE_ADMIN_URL: bridge.adminUrl, WMS_URL: `${wmsProcess.url}/wms`, EDGE_ADMIN_KEY: ADMIN_KEY, BRIDGE_ADMIN_KEY, WMS_ADMIN_KEY };
+    expect(await (await fetch(`${stack.bridge.adminUrl}/metrics`)).text()).toMatch(new RegExp(`^bridge_sagas\\{phase="overdue"\\} ${completed.length}$`, 'm'));
+    const cliEnv = { EDGE_URL: stack.worker.url, BRIDGE_ADMIN_URL: stack.bridge.adminUrl, WMS_URL: `${stack.wmsProcess.url}/wms`, EDGE_ADMIN_KEY: ADMIN_KEY, BRIDGE_ADMIN_KEY, WMS_ADMIN_KEY };
     const listed = await runCli(['sagas', 'list', '--phase', 'overdue'], cliEnv);
     expect(listed.code).toBe(0);
     for (const id of completed) expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+${skus[0]}\\s+1\\s+overdue\\s`, 'm'));

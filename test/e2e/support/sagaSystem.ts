@@ -1,10 +1,16 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { AllocationSaga } from '../../../src/domain/allocation';
 import type { Reservation } from '../../../src/domain/sku';
-import type { WmsClient, WmsRecord } from '../../../bridge/wms/client';
+import { createWmsClient, type WmsClient, type WmsRecord } from '../../../bridge/wms/client';
+// @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
+import { startKafka, stopKafka } from '../../../scripts/kafka.mjs';
+import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './processes';
 import { objectLog, reservationsOf, waitFor } from './system';
-import { BRIDGE_ADMIN_KEY } from './processes';
-import { ADMIN_KEY, STOREFRONT_KEY, type SkuNamespace } from './worker';
+import { ADMIN_KEY, startWorker, STOREFRONT_KEY, type SkuNamespace } from './worker';
 
 export type SagaSystem = {
   worker: () => { url: string; env: { SKU: SkuNamespace } };
@@ -137,3 +143,51 @@ export function sagaSystem(system: SagaSystem) {
 }
 
 export const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+export type SagaStack = {
+  worker: Awaited<ReturnType<typeof startWorker>>;
+  wmsProcess: ServiceProcess;
+  wms: WmsClient;
+  /** The bridge's environment, to start it again after a kill. */
+  bridgeEnv: Record<string, string>;
+  bridge: BridgeProcess;
+  stop(): Promise<void>;
+};
+
+/**
+ * The whole system the saga specs run: a real Kafka broker, the SOAP warehouse simulator (with
+ * `wmsEnv`'s faults), the Worker in workerd and one bridge process (with `bridgeEnv`'s settings).
+ */
+export async function startSagaStack(name: string, wmsEnv: Record<string, string>, bridgeEnv: Record<string, string>): Promise<SagaStack> {
+  const secret = randomBytes(32).toString('hex');
+  const dataDir = await mkdtemp(join(tmpdir(), `${name}-`));
+  const broker = (await startKafka()) as { brokers: string };
+  const [bridgePort, wmsPort] = [await freePort(), await freePort()];
+  const wmsProcess = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), ...wmsEnv });
+  const wmsUrl = `http://127.0.0.1:${wmsPort}/wms`;
+  const worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
+  const env = {
+    BRIDGE_PORT: String(bridgePort),
+    KAFKA_BROKERS: broker.brokers,
+    INTERNAL_SECRET: secret,
+    EDGE_URL: worker.url,
+    WMS_URL: wmsUrl,
+    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
+    ...bridgeEnv,
+  };
+  const stack: SagaStack = {
+    worker,
+    wmsProcess,
+    wms: await createWmsClient(wmsUrl),
+    bridgeEnv: env,
+    bridge: await startBridgeProcess(env),
+    stop: async () => {
+      await stack.bridge.kill('SIGTERM');
+      await wmsProcess.kill('SIGTERM');
+      await worker.close();
+      await stopKafka(broker);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
