@@ -22,20 +22,9 @@ export type ReplicaKill = { replica: string; at: number; back: number };
 /** Every replica down, from the kill to all healthy again. */
 export type Outage = { from: number; to: number };
 
-const SAGA_GROUP_LINE = '"groupId":"wms-saga"';
-
-/** The saga group's spans of ownership, from each replica's 'partitions …' lines (the snapshotter's group is another matter). */
+/** The saga group's spans of ownership, from each replica's 'partitions …' lines. */
 export function sagaSpans(lives: readonly ReplicaLife[]): Span[] {
-  return lives.flatMap(({ replica, output, endedAt }) =>
-    ownershipSpans(
-      replica,
-      output
-        .split('\n')
-        .filter((line) => line.includes(SAGA_GROUP_LINE))
-        .join('\n'),
-      endedAt,
-    ),
-  );
+  return lives.flatMap(({ replica, output, endedAt }) => ownershipSpans(replica, output, endedAt));
 }
 
 /**

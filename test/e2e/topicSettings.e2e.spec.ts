@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
-import { EVENTS_TOPIC, MAX_MESSAGE_BYTES } from '../../bridge/eventLog/topics';
+import { EVENTS_TOPIC, MAX_MESSAGE_BYTES, TOPICS } from '../../bridge/eventLog/topics';
 import { freePort, startBridgeProcess, type ServiceProcess } from './support/processes';
 
 /**
@@ -66,13 +66,13 @@ describe('a bridge whose topics do not fit', () => {
     bridge = await startBridgeProcess({ ...env(), BRIDGE_PORT: String(await freePort()), KAFKA_PARTITIONS: '4' });
     const admin = new Kafka({ clientId: 'topics-e2e-check', brokers: [broker.brokers], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
-    const { topics } = await admin.fetchTopicMetadata({ topics: ['inventory.events', 'inventory.checkouts', 'inventory.snapshots', 'inventory.sagas', 'inventory.dlq'] });
+    const { topics } = await admin.fetchTopicMetadata({ topics: TOPICS.map((t) => t.name) });
     await admin.disconnect();
     expect(Object.fromEntries(topics.map((t) => [t.name, t.partitions.length]))).toEqual({
       'inventory.events': 4,
       'inventory.checkouts': 4,
       'inventory.snapshots': 4,
-      'inventory.sagas': 4,
+      'inventory.saga-state': 4,
       'inventory.dlq': 4,
     });
   });

@@ -7,15 +7,18 @@ const STARTS = new Set(['partitions acquired', 'partitions resumed']);
 const STOPS = new Set(['partitions suspended', 'partitions revoked']);
 
 /**
- * A replica's spans of ownership per partition, from its `partitions …` log lines (pino's `time`
+ * A replica's spans of ownership per partition of one group (the sagas' by default), from its
+ * `partitions …` log lines (pino's `time`
  * in epoch ms, one process clock for all on one machine); a span still open ends at `end` (the
  * moment it was killed, or now).
  */
-export function ownershipSpans(replica: string, output: string, end: number): Span[] {
+export function ownershipSpans(replica: string, output: string, end: number, groupId = 'wms-saga'): Span[] {
   const open = new Map<number, number>();
   const spans: Span[] = [];
+  // Every owned group logs its partitions (the snapshotter's too): only the one asked about counts.
+  const ofGroup = `"groupId":"${groupId}"`;
   for (const line of output.split('\n')) {
-    if (!line.startsWith('{') || !line.includes('"partitions ')) continue;
+    if (!line.startsWith('{') || !line.includes('"partitions ') || !line.includes(ofGroup)) continue;
     let entry: { msg?: string; time?: number; partitions?: number[] };
     try {
       entry = JSON.parse(line) as typeof entry;

@@ -61,7 +61,7 @@ describe('existing topics checked against what the bridge needs', () => {
       [SAGAS_TOPIC, created(spec(SAGAS_TOPIC), { partitions: 4 })],
     ]);
     const refused = (partitions: number) => checkTopics(TOPICS, described, { ...wanted, partitions }).map((f) => `${f.severity} ${f.topic} ${f.setting}`);
-    expect(refused(12)).toEqual(['refuse inventory.sagas partitions']);
+    expect(refused(12)).toEqual([`refuse ${SAGAS_TOPIC} partitions`]);
     expect(refused(4)).toEqual(['refuse inventory.events partitions']);
   });
 
