@@ -1,7 +1,9 @@
-import { AssignerProtocol, PartitionAssigners, type Admin, type Consumer, type Kafka, type PartitionAssigner, type Producer } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../logger';
 import { OwnershipLostError } from './errors';
-import type { ConsumedRecord, GroupMember, OwnedSubscribe, PartitionOwner, StateRecord, Subscription } from './port';
+import { advertising } from './kafkaMembers';
+import { TransactionalOwner, transactionalIdOf } from './kafkaOwner';
+import type { ConsumedRecord, OwnedSubscribe, Subscription } from './port';
 
 /**
  * Partition-owned state on Kafka, as Kafka Streams does it with exactly-once (docs/adr/0001):
@@ -19,11 +21,8 @@ const REBALANCE_TIMEOUT_MS = 20_000;
 /** A transaction a dead owner left open is aborted by the broker after this, if no new owner fenced it first. */
 const TRANSACTION_TIMEOUT_MS = 15_000;
 const HEARTBEAT_WHILE_HANDLING_MS = 2_000;
-/** One produce request per chunk: a partition's record batch must stay under the topic's 1 MiB limit. */
-const MAX_CHUNK_BYTES = 512 * 1024;
 const RESTART_MAX_MS = 30_000;
 const SUSPENDED_PAUSE_MS = 100;
-const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 
 export type OwnedGroupDeps = {
   kafka: Kafka;
@@ -32,105 +31,6 @@ export type OwnedGroupDeps = {
   /** Committed records of the state topics' given partitions (read_committed), compacted. */
   readState: (topic: string, partitions: ReadonlySet<number>) => Promise<ConsumedRecord[]>;
 };
-
-/** The stable transactional id of a partition's owner: the same on every replica, so the newest fences the rest. */
-export const transactionalIdOf = (groupId: string, topic: string, partition: number) => `${groupId}.${topic}.${partition}`;
-
-/** The group's round-robin assignment, with this replica's endpoint in its member metadata for the others to find. */
-function advertising(endpoint: string): PartitionAssigner {
-  return (config) => {
-    const roundRobin = PartitionAssigners.roundRobin(config);
-    return {
-      name: 'InventoryRoundRobin',
-      version: 0,
-      assign: (group) => roundRobin.assign(group),
-      protocol: ({ topics }) => ({
-        name: 'InventoryRoundRobin',
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.from(endpoint) }),
-      }),
-    };
-  };
-}
-
-/** Members of a stable group with what they advertised and own; none while it rebalances. */
-export async function describeMembers(admin: Admin, groupId: string, topic: string): Promise<GroupMember[]> {
-  const { groups } = await admin.describeGroups([groupId]);
-  const group = groups[0];
-  if (!group || group.state !== 'Stable') return [];
-  return group.members.map((member) => {
-    const metadata = AssignerProtocol.MemberMetadata.decode(member.memberMetadata);
-    const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
-    return {
-      memberId: member.memberId,
-      endpoint: metadata?.userData.toString() ?? '',
-      partitions: [...(assignment?.assignment[topic] ?? [])].sort((a, b) => a - b),
-    };
-  });
-}
-
-class TransactionalOwner implements PartitionOwner {
-  #suspended = false;
-  #lost = false;
-  #chain: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly partition: number,
-    readonly producer: Producer,
-    private readonly groupId: string,
-    private readonly topic: string,
-    private readonly broken: (partition: number, error: unknown) => void,
-  ) {}
-
-  get active(): boolean {
-    return !this.#suspended && !this.#lost;
-  }
-
-  suspend(suspended: boolean): void {
-    this.#suspended = suspended;
-  }
-
-  lose(): void {
-    this.#lost = true;
-  }
-
-  commit(records: readonly StateRecord[], nextOffset?: string): Promise<void> {
-    const run = this.#chain.catch(() => undefined).then(() => this.#commit(records, nextOffset));
-    this.#chain = run;
-    return run;
-  }
-
-  /** While suspended the owner still commits: no one else owns the partition until a new owner fences it. */
-  async #commit(records: readonly StateRecord[], nextOffset: string | undefined): Promise<void> {
-    if (this.#lost) throw new OwnershipLostError(this.partition);
-    if (records.length === 0 && nextOffset === undefined) return;
-    const transaction = await this.producer.transaction();
-    try {
-      for (const chunk of chunks(records)) {
-        await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic(chunk, this.partition)].map(([topic, messages]) => ({ topic, messages })) });
-      }
-      if (nextOffset !== undefined) {
-        await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic: this.topic, partitions: [{ partition: this.partition, offset: nextOffset }] }] });
-      }
-      await transaction.commit();
-    } catch (error) {
-      const aborted = await transaction.abort().then(
-        () => true,
-        () => false,
-      );
-      if (isFenced(error)) {
-        this.#lost = true;
-        this.broken(this.partition, error);
-        throw new OwnershipLostError(this.partition, { cause: error });
-      }
-      // A producer that could not even abort is in no known state: the membership starts over.
-      if (!aborted) {
-        this.#lost = true;
-        this.broken(this.partition, error);
-      }
-      throw error;
-    }
-  }
-}
 
 /**
  * One replica's membership of an owned group: a consumer whose assignment decides what it owns.
@@ -378,37 +278,4 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
       await revokeAll();
     },
   };
-}
-
-function isFenced(error: unknown): boolean {
-  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (FENCED.has(String((e as { type?: unknown }).type))) return true;
-  }
-  return false;
-}
-
-function byTopic(records: readonly StateRecord[], partition: number): Map<string, { key: string; value: string | null; headers?: Record<string, string>; partition: number }[]> {
-  const topics = new Map<string, { key: string; value: string | null; headers?: Record<string, string>; partition: number }[]>();
-  for (const { topic, key, value, headers } of records) {
-    let messages = topics.get(topic);
-    if (!messages) topics.set(topic, (messages = []));
-    messages.push({ key, value, headers, partition });
-  }
-  return topics;
-}
-
-function* chunks(records: readonly StateRecord[]): Generator<StateRecord[]> {
-  let chunk: StateRecord[] = [];
-  let bytes = 0;
-  for (const record of records) {
-    const size = 64 + record.key.length + (record.value?.length ?? 0) * 3;
-    if (chunk.length > 0 && bytes + size > MAX_CHUNK_BYTES) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(record);
-    bytes += size;
-  }
-  if (chunk.length > 0) yield chunk;
 }

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OwnershipLostError } from '../../bridge/eventLog/errors';
 import { KafkaEventLog } from '../../bridge/eventLog/kafka';
-import { transactionalIdOf } from '../../bridge/eventLog/kafkaOwned';
+import { transactionalIdOf } from '../../bridge/eventLog/kafkaOwner';
 import { homePartition } from '../../bridge/eventLog/partitioner';
 import type { ConsumedRecord, PartitionOwner, Subscription } from '../../bridge/eventLog/port';
 
