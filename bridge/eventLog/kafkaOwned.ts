@@ -169,11 +169,19 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
     return (await acquiring.get(partition)) ?? null;
   };
 
+  /** Set when the member made by a rejoin crashed while it was joining (kafkajs reports that from inside `run`). */
+  let crashedWhileRejoining = false;
+
   function onBroken(partition: number, error: unknown): void {
-    if (stopping || restarting) return;
+    if (stopping) return;
+    if (restarting) {
+      crashedWhileRejoining = true;
+      return;
+    }
     log.warn({ err: error, partition }, 'partition ownership lost or its producer broke: rejoining the group');
     restarting = (async () => {
       for (let attempt = 0; !stopping; attempt++) {
+        crashedWhileRejoining = false;
         try {
           suspendAll('rejoining');
           const replaced = consumer;
@@ -182,11 +190,13 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
           await revokeAll();
           if (stopping) return;
           await run();
-          return;
+          if (!crashedWhileRejoining) return;
+          // The broker was back but not ready (a coordinator still loading, say): the new member is gone too.
+          log.warn({ attempt }, 'the new member crashed while joining; rejoining again');
         } catch (retryError) {
           log.warn({ err: retryError, attempt }, 'could not rejoin the group; retrying');
-          await new Promise((r) => setTimeout(r, Math.min(RESTART_MAX_MS, 500 * 2 ** attempt)));
         }
+        await new Promise((r) => setTimeout(r, Math.min(RESTART_MAX_MS, 500 * 2 ** attempt)));
       }
     })().finally(() => (restarting = null));
   }
