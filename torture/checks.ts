@@ -50,11 +50,13 @@ export async function foldAll(system: TortureSystem, schedule: Schedule): Promis
 export type Settled = { folded: Folded[]; open: number; settledAfterMs: number | null };
 
 /**
- * Waits until no reservation is held past its TTL, and every one is allocated, released or bought.
- * A backlog draining is not a stuck system: once every TTL has passed (`ttlsPassMs`), the wait
- * goes on as long as the number of unsettled reservations keeps falling, and gives up when it
- * has not fallen for `stallMs`, or at `capMs`. What is still open then is what the stuck check
- * reports; how long settling took is reported with the run.
+ * Waits until no reservation is held past its TTL, every one is allocated, released or bought,
+ * and the WMS holds exactly what the objects consider allocated: a release's cancel reaches the
+ * warehouse through the relay, Kafka and a saga, after the object has moved on. A backlog draining
+ * is not a stuck system: once every TTL has passed (`ttlsPassMs`), the wait goes on as long as the
+ * number of open items keeps falling, and gives up when it has not fallen for `stallMs`, or at
+ * `capMs`. What is still open then is what the stuck and reconcile checks report; how long
+ * settling took is reported with the run.
  */
 export async function waitUntilSettled(
   system: TortureSystem,
@@ -66,13 +68,14 @@ export async function waitUntilSettled(
   let progressAt = started;
   for (;;) {
     const folded = await foldAll(system, schedule);
-    const open = folded.flatMap((f) => [...f.reservations.values()].filter(unsettled)).length;
+    const held = folded.flatMap((f) => [...f.reservations.values()].filter(unsettled)).length;
+    const open = held + (held === 0 ? wmsDifferences(await wmsRecords(system), folded).length : 0);
     const now = Date.now();
     if (open === 0) return { folded, open, settledAfterMs: now - started };
     if (open < best) [best, progressAt] = [open, now];
     const stalled = now - started > ttlsPassMs && now - progressAt > stallMs;
     if (stalled || now - started > capMs) return { folded, open, settledAfterMs: null };
-    await pause(5_000);
+    await pause(2_000);
   }
 }
 
@@ -205,21 +208,27 @@ async function sagaOf(system: TortureSystem, reservationId: string): Promise<str
 
 /** The warehouse holds exactly what the objects consider allocated (reconcile: zero differences). */
 export async function reconcile(system: TortureSystem, folded: Folded[]): Promise<Check> {
+  const checked = folded.reduce((n, f) => n + f.reservations.size, 0);
+  return { check: 'reconcile: WMS allocations = allocated units', checked, violations: wmsDifferences(await wmsRecords(system), folded) };
+}
+
+async function wmsRecords(system: TortureSystem): Promise<Map<string, WmsRecord>> {
   const wms = await createWmsClient(`${system.wms.url}/wms`);
-  const records = new Map<string, WmsRecord>((await wms.list(10_000)).map((r) => [r.reservationId, r]));
-  const violations: string[] = [];
-  let checked = 0;
+  return new Map((await wms.list(10_000)).map((r) => [r.reservationId, r]));
+}
+
+function wmsDifferences(records: ReadonlyMap<string, WmsRecord>, folded: Folded[]): string[] {
+  const differences: string[] = [];
   for (const { sku, reservations } of folded) {
     for (const r of reservations.values()) {
-      checked++;
       const record = records.get(r.reservationId);
       const heldThere = record?.status === 'allocated';
       const allocatedHere = r.status !== 'released' && r.allocation === 'allocated';
-      if (heldThere !== allocatedHere) violations.push(`${sku} ${r.reservationId}: object ${r.status}/${r.allocation}, WMS ${record?.status ?? 'none'}`);
-      else if (allocatedHere && (record!.qty !== r.qty || record!.allocationId !== r.allocationId)) violations.push(`${sku} ${r.reservationId}: WMS record differs`);
+      if (heldThere !== allocatedHere) differences.push(`${sku} ${r.reservationId}: object ${r.status}/${r.allocation}, WMS ${record?.status ?? 'none'}`);
+      else if (allocatedHere && (record!.qty !== r.qty || record!.allocationId !== r.allocationId)) differences.push(`${sku} ${r.reservationId}: WMS record differs`);
     }
   }
-  return { check: 'reconcile: WMS allocations = allocated units', checked, violations };
+  return differences;
 }
 
 /** Kafka after dedupe by (sku, version) holds exactly the objects' logs. */
