@@ -36,5 +36,5 @@ EXPOSE 8788
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "require(process.env.BRIDGE_TLS_CERT ? 'node:https' : 'node:http').get({ host: '127.0.0.1', port: process.env.BRIDGE_PORT, path: '/healthz', rejectUnauthorized: false, timeout: 2500 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 STOPSIGNAL SIGTERM
-# The heap sizing that keeps the bridge's resident set under 200 MiB (README, "Bridge memory").
+# The heap sizing that keeps the bridge's resident set under 200 MiB (docs/benchmarks.md, "Bridge memory").
 CMD ["node", "--enable-source-maps", "--max-semi-space-size=8", "--max-old-space-size=1024", "dist/bridge/main.js"]

@@ -11,7 +11,7 @@ import { coldStart, expiryStorm, PARAMS, saleInWindows, SKU } from './history/ed
 import { rebuildHotSku } from './history/rebuildHot';
 
 /**
- * Cost bounded by live work (DESIGN rule 8), measured at flash-sale scale: one SKU driven to
+ * Cost bounded by live work (invariant bounded-by-live-work), measured at flash-sale scale: one SKU driven to
  * 200,000 reservations in windows (throughput, p99 and workerd memory must not grow with the
  * history), the runtime restarted on that storage (the object's cold start), 50,000 holds falling
  * due at once while buyers keep reserving, the bridge rebuilding that SKU from offset 0, the pure

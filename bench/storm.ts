@@ -11,7 +11,7 @@ import { expiryStorm, PARAMS, saleInWindows } from './history/edgePhases';
  * The expiry storm of `bench:history` on its own (a few minutes instead of half an hour), for
  * tuning the alarm: a short sale to learn this machine's reservation rate, then `storm` holds
  * falling due in the same second while buyers keep reserving. The SKU's history does not change
- * the cost of an expiry (rule 8, measured by `bench:history`), so a short sale is enough here.
+ * the cost of an expiry (invariant bounded-by-live-work, measured by `bench:history`), so a short sale is enough here.
  */
 const log = (line: string) => console.log(line);
 const SALE_RESERVATIONS = intEnv('BENCH_STORM_SALE', 10_000);

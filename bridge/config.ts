@@ -52,7 +52,7 @@ export const BridgeConfigSchema = z.object({
   SAGA: z.enum(['on', 'off']).default('on'),
   WMS_CALL_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
   /**
-   * Counted from a saga's first AllocateStock, never from the reservation (rule 10). Past it a
+   * Counted from a saga's first AllocateStock, never from the reservation (invariant no-sale-undone-by-our-outage). Past it a
    * held reservation the WMS has not answered is compensated (wms_timeout); a completed purchase
    * is never released for that: it turns `overdue` and is retried until the WMS answers.
    */

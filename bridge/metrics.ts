@@ -9,7 +9,7 @@ export const RELAY_LAG_WINDOW_MS = 60_000;
 
 /**
  * One registry per bridge instance (tests run several in one process). Every label set is
- * bounded whatever the history (rule 8): SKUs only in the worst-N relay lag, consumer groups
+ * bounded whatever the history (invariant bounded-by-live-work): SKUs only in the worst-N relay lag, consumer groups
  * without the random suffix of throw-away groups, everything else a small closed set.
  */
 export function createMetrics(now: () => number = Date.now) {

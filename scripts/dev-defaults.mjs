@@ -1,4 +1,4 @@
-// The documented local defaults of `npm start` (README, DESIGN "Local defaults"), in one place.
+// The documented local defaults of `npm start` (README, docs/operations.md), in one place.
 export const WORKER_PORT = 8787;
 export const BRIDGE_PORT = 8788;
 export const WMS_PORT = 8789;

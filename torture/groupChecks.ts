@@ -82,7 +82,7 @@ function releases(folded: readonly Folded[]): Release[] {
 }
 
 /**
- * Rule 10, No sale undone by our own outage: every completed purchase ends allocated, unless the
+ * Invariant no-sale-undone-by-our-outage: every completed purchase ends allocated, unless the
  * WMS refused it (`wms_rejected`, refund due); none is released as `wms_timeout`.
  */
 export function completedPurchasesKept(folded: readonly Folded[]): Check {
@@ -129,7 +129,7 @@ function notTheWms(release: Release, history: SagaHistory, deadlineMs: number): 
  * The reservations made while every bridge replica was down settle as any other: their sagas
  * start after the outage, with a whole deadline, so none is released as `wms_timeout` unless the
  * WMS then failed it (a replica killed soon after may leave it little more than one attempt:
- * rule 10 asks for one), and every bought one ends allocated. `checked`: how many were made
+ * invariant no-sale-undone-by-our-outage asks for one), and every bought one ends allocated. `checked`: how many were made
  * during an outage (none: the outage tested nothing).
  */
 export function bridgeOutageHarmless(folded: readonly Folded[], history: SagaHistory, deadlineMs: number, outages: readonly Outage[]): Check {

@@ -17,7 +17,7 @@ export const TORTURE_STOREFRONT_KEY = 'bench-storefront';
 export const TORTURE_SECRET = 'bench-internal-secret';
 /** Short, so that the run sees compensations, and a bridge outage many times longer fits in a short run. */
 export const ALLOCATION_DEADLINE_SECONDS = 3;
-/** Both bridge replicas down for this long: longer than the deadline, which must not undo a sale (rule 10). */
+/** Both bridge replicas down for this long: longer than the deadline, which must not undo a sale (invariant no-sale-undone-by-our-outage). */
 export const BRIDGE_OUTAGE_MS = 3 * ALLOCATION_DEADLINE_SECONDS * 1000;
 /** Two replicas on Kafka: the objects push to either, the saga partitions are split between them. */
 const BRIDGE_REPLICAS = 2;

@@ -1,6 +1,6 @@
 /**
  * What the storefront's client saw over the whole run, attempt by attempt. A retry hides an
- * answer from the operation's result, never from this count: every 5xx is a violation (rule 9:
+ * answer from the operation's result, never from this count: every 5xx is a violation (invariant overload-is-an-answer:
  * overload is an answer, never an error), except `503 overloaded` with `Retry-After`, the
  * contract's way to say "not now, send it again", which is counted on its own.
  */

@@ -1,5 +1,5 @@
 /**
- * The embedded event log against a long history (design rule 8: cost bounded by live work, never
+ * The embedded event log against a long history (invariant bounded-by-live-work, docs/architecture.md: cost bounded by live work, never
  * by history). Appends a relay's worth of SKU events in relay-sized batches, sampling memory and
  * the cost of the position queries as the history grows, then fills a compacted topic by
  * rewriting every key many times. Flat columns are the result.

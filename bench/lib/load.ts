@@ -6,7 +6,7 @@ export type LoadResult = {
   requests: number; rps: number; p50: number; p99: number; p999: number | null; errors: number; statuses: Record<string, number>;
   /** Latency percentiles (ms) of the answers with each status. */
   byStatus: Record<string, { p50: number; p99: number }>;
-  /** 503 answers that did not say when to come back (rule 9 wants none). */
+  /** 503 answers that did not say when to come back (invariant overload-is-an-answer wants none). */
   shedWithoutRetryAfter: number;
 };
 

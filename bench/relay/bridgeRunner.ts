@@ -66,7 +66,7 @@ async function terminate(pid: number, graceMs = 20_000): Promise<void> {
 
 /**
  * Whether /healthz answers 200: the bridge listens once its topics exist, and from then on takes
- * pushes (README, "The bridge"), while its consumers may still be joining their groups. (Not
+ * pushes (docs/bridge.md), while its consumers may still be joining their groups. (Not
  * startBridgeProcess's readiness, which also waits for them.)
  */
 export async function answersHealthz(url: string): Promise<boolean> {

@@ -6,7 +6,7 @@ const LAG_WINDOW_MS = 2_000;
 
 /**
  * What the dashboard follows: the SKUs most recently pushed (a shard counts for its SKU), and the
- * worst relay lag of the last two seconds (a window, so two open dashboards see the same). Bounded by `limit` whatever the history (rule 8).
+ * worst relay lag of the last two seconds (a window, so two open dashboards see the same). Bounded by `limit` whatever the history (invariant bounded-by-live-work).
  */
 export class LiveActivity {
   readonly #skus = new Map<string, number>();

@@ -1,7 +1,7 @@
 /**
  * The embedded log is for one bridge process. A second bridge on the same directory would run the
  * sagas, the snapshotter and the order view a second time over the same file, with nothing to fence
- * either (rule 13, State has an owner), so it refuses to start. Replicas need Kafka.
+ * either (invariant state-has-an-owner), so it refuses to start. Replicas need Kafka.
  *
  * The lock is SQLite's own file lock: a transaction left open (`BEGIN IMMEDIATE`) on
  * `<dir>/bridge.lock` for the bridge's life. The OS drops it when the process ends, however it

@@ -44,7 +44,7 @@ export type Subscribe = {
 export type Subscription = { stop(): Promise<void> };
 
 /**
- * State owned by an input partition (rule 13, docs/adr/0001-bridge-as-a-group.md): kept in
+ * State owned by an input partition (invariant state-has-an-owner, docs/adr/0001-bridge-as-a-group.md): kept in
  * compacted topics partitioned like the input, restored on assignment, written only by the
  * partition's current owner. Kafka: one transactional producer per partition, so a new owner's
  * start fences the last one, and state, offsets and nothing else commit together.

@@ -7,7 +7,7 @@ const SCAN_TIMEOUT_MS = 30_000;
  * Reads a history or dead-letter topic from `startAt` (partition → offset; a partition not named
  * is skipped) up to the end offsets taken first, handing each batch to `onBatch` as it arrives,
  * which may say it has had enough. A throw-away reader that commits nothing: memory is one batch,
- * whatever the topic's size (rule 8), where `readAll` holds the whole topic.
+ * whatever the topic's size (invariant bounded-by-live-work), where `readAll` holds the whole topic.
  */
 export async function scan(log: EventLog, topic: string, startAt: ReadonlyMap<number, string>, onBatch: (records: readonly ConsumedRecord[]) => Promise<'stop' | void> | 'stop' | void): Promise<void> {
   const ends = await log.endOffsets(topic);

@@ -67,7 +67,7 @@ export function createBridgeApp({ log, components = () => ({}), secrets, maxRepl
     );
     const verdict = check.ok ? replays.accept(check.id, check.expiresAt, now()) : null;
     if (verdict === 'full') {
-      // Rule 9: more signed pushes than the replay guard may remember; the object retries later.
+      // Invariant overload-is-an-answer: more signed pushes than the replay guard may remember; the object retries later.
       metrics.rejected.inc({ reason: 'overloaded' });
       return bridgeErrorResponse(c, { code: 'overloaded', message: 'too many pushes in the signature window; retry later', retryAfterSeconds: replays.retryAfterSeconds(now()) });
     }

@@ -20,7 +20,7 @@ export function instrument(app: Hono<BridgeEnv>, metrics: Metrics, logger: Logge
     // Probes and scrapes arrive every few seconds; only their failures are worth a line at info.
     const quiet = (c.req.path === '/healthz' || c.req.path === '/metrics') && c.res.ok;
     requestLogger[quiet ? 'debug' : 'info']({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
-    // The route's pattern, never the path: the label set stays the routes' (rule 8).
+    // The route's pattern, never the path: the label set stays the routes' (invariant bounded-by-live-work).
     metrics.httpResponses.inc({ route: c.req.routePath, status: String(c.res.status) });
   });
 

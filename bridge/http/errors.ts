@@ -50,7 +50,7 @@ const FIXED_MESSAGE = {
   not_found: 'no such route',
 } as const;
 
-/** Rule 9: overload is an answer (503 with Retry-After), never a 500. */
+/** Invariant overload-is-an-answer: 503 with Retry-After, never a 500. */
 export function bridgeErrorResponse(c: Context, error: BridgeError) {
   const body =
     error.code === 'invalid_signature'

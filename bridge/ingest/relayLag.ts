@@ -2,7 +2,7 @@
  * The SKUs whose relay lagged most over the last `windowMs`, for `bridge_relay_lag_seconds{sku}`.
  *
  * Why not one series per SKU: a gauge set per SKU keeps every SKU ever relayed as a series
- * forever (rule 8: bounded by live work, not history), and it goes on showing a SKU's last lag
+ * forever (invariant bounded-by-live-work), and it goes on showing a SKU's last lag
  * long after it stopped mattering. The distribution of every event's lag is already the
  * unlabelled histogram `bridge_commit_to_log_seconds`; what the SKU label adds is *which* SKUs
  * are slow. So only the `limit` worst SKUs are kept, per time slot, and a read merges the slots

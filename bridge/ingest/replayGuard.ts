@@ -3,12 +3,12 @@
  * be replayed within the 300 s window. In memory, per replica, on purpose (ADR 0006): a replay
  * against another replica (or a restarted one) is appended once more there, and only that. The
  * signature covers the body, so what it appends is the object's own events under the versions
- * they already have; every consumer drops them by (sku, version) or (checkout, version) (rule 3),
+ * they already have; every consumer drops them by (sku, version) or (checkout, version) (invariant idempotent-writes),
  * as it must for the duplicates Kafka and failover make anyway (test/bridge/ingestReplay.spec.ts).
  *
- * Bounded (rule 8): signatures are filed by when they expire, in buckets of BUCKET_MS dropped
+ * Bounded (invariant bounded-by-live-work): signatures are filed by when they expire, in buckets of BUCKET_MS dropped
  * whole once past, and at most `maxEntries` are kept. A flood beyond that is refused as
- * overload (rule 9: 503 with Retry-After) rather than remembered without bound or forgotten
+ * overload (invariant overload-is-an-answer: 503 with Retry-After) rather than remembered without bound or forgotten
  * early (which would let a replay through). Each signature is kept as a 52-bit fingerprint
  * (a number, ~50 bytes with its set entry, against ~120 for the hex string): two valid HMACs
  * sharing one is a 1 in 2^52 event, and its only effect would be one push refused and retried.

@@ -64,7 +64,7 @@ const PULL_GRACE_SECONDS = 5;
  * (see `edgePulls`); a checkout stream has no other source and is waited for, reported by the
  * hold alert.
  *
- * Bounded by live work (rule 8): a checkout that finished (see `isFinished`) is forgotten
+ * Invariant bounded-by-live-work: a checkout that finished (see `isFinished`) is forgotten
  * `retentionSeconds` after the event that finished it, with the reservation ids that led to it
  * and its stream in the causal order; a replay at start forgets the long-finished ones as it
  * passes them. Later events of a forgotten checkout (a late allocation, say) are not its

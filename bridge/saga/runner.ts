@@ -145,7 +145,7 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
     endpoint: deps.endpoint,
     onAssigned: async (owner, restored) => {
       store.restore(owner, await withLegacySagas(deps.log, owner, restored));
-      // Taken over: the last owner's attempts may never have reached the WMS (rule 10).
+      // Taken over: the last owner's attempts may never have reached the WMS (invariant no-sale-undone-by-our-outage).
       for (const saga of store.sagasOf(owner.partition)) handle(saga.reservationId, { type: 'Resumed' });
       logger.info({ partition: owner.partition, sagas: store.countByPhase() }, 'saga partition restored');
     },

@@ -35,13 +35,13 @@ type Partition = {
 };
 
 /**
- * The sagas of the partitions this replica owns (rule 13, docs/adr/0001-bridge-as-a-group.md):
+ * The sagas of the partitions this replica owns (invariant state-has-an-owner, docs/adr/0001-bridge-as-a-group.md):
  * each saga and each SKU's consumer cursor lives in `inventory.saga-state` in the same partition
  * number as the SKU's events, is restored when that partition is assigned, forgotten when it is
  * revoked, and written only through the partition's owner (a transaction a stale owner cannot
  * commit), together with the input offset when a batch is done.
  *
- * Bounded by live work (rule 8): a finished saga is retired after `retentionMs`, from memory and
+ * Invariant bounded-by-live-work: a finished saga is retired after `retentionMs`, from memory and
  * from the topic (a tombstone, which compaction turns into nothing). What keeps a retired saga
  * from starting again is not the saga but the per-SKU cursor: the consumer skips every event at
  * or below it, and a tombstone commits with (or after) the cursor that covers the saga's events.

@@ -4,7 +4,7 @@ import type { RebuildReportSchema, RebuildStatus, Rebuilds } from '../../src/con
 /**
  * The rebuilds' status, kept by the registry so that every bridge replica answers `projections
  * status` alike (ADR 0006): the running one as its bridge last reported it (with each lease
- * renewal), and the last FINISHED_KEPT finished ones as they ended (rule 8: bounded).
+ * renewal), and the last FINISHED_KEPT finished ones as they ended (invariant bounded-by-live-work).
  */
 export const FINISHED_KEPT = 5;
 

@@ -114,7 +114,7 @@ const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
 /**
  * No bridge configured (tests of the edge alone): the log is kept and nothing is pushed. `objectId`
  * picks the replica the object starts at. An invalid BRIDGE_URL does not stop the object (writes
- * stay available, rule 7): its pushes fail with the reason, shown by the relay status and logs.
+ * stay available: invariant writes-without-back-office): its pushes fail with the reason, shown by the relay status and logs.
  */
 export function relaySettings(env: { BRIDGE_URL?: string; INTERNAL_SECRET?: string; RELAY_MAX_BACKOFF_SECONDS?: string }, objectId: string): RelaySettings {
   const secret = parseSecrets(env.INTERNAL_SECRET)[0];

@@ -16,7 +16,7 @@
 /** Stamped by the Worker on each command it sends; `maxWaitMs` is how long it may queue. */
 export type Ticket = { sentAt: number; maxWaitMs: number };
 
-/** Rule 9: a saturated object answers 503 with when to come back, never 500. */
+/** Invariant overload-is-an-answer: a saturated object answers 503 with when to come back, never 500. */
 export type Overloaded = { code: 'overloaded'; retryAfterSeconds: number };
 
 export const DEFAULT_ADMISSION_MAX_WAIT_MS = 1_000;

@@ -98,7 +98,7 @@ export const errorStatus = (error: ApiError): ContentfulStatusCode => statusOf(e
 type Answering = Pick<Context, 'json' | 'header'>;
 
 export function errorResponse(c: Answering, error: ApiError): Response {
-  // Rule 9: overload is an answer that says when to come back.
+  // Invariant overload-is-an-answer: an answer that says when to come back.
   if (error.code === 'overloaded') c.header('Retry-After', String(error.retryAfterSeconds));
   return c.json(errorBody(error), errorStatus(error));
 }

@@ -13,7 +13,7 @@ export const RUNTIME_RETRY_AFTER_SECONDS = 2;
  * classes: `overloaded` (too many requests queued or queued too long, too much load on Durable
  * Objects; not to be retried at once) and `retryable` (the connection was lost, the object was
  * reset or is moving; the runtime already made the attempts it could). Either is overload in the
- * contract's sense (rule 9): 503 with Retry-After, and a retry under the same Idempotency-Key is
+ * contract's sense (invariant overload-is-an-answer): 503 with Retry-After, and a retry under the same Idempotency-Key is
  * safe because a command that did commit answers its stored outcome. Anything else, an exception
  * from our own code included, stays a 500.
  */

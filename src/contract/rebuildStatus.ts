@@ -55,7 +55,7 @@ export const RebuildStatusSchema = z.object({
   });
 export type RebuildStatus = z.infer<typeof RebuildStatusSchema>;
 
-/** What the registry keeps of a failed rebuild's error and failed SKUs: a report stays a few KB (rule 8). */
+/** What the registry keeps of a failed rebuild's error and failed SKUs: a report stays a few KB (invariant bounded-by-live-work). */
 export const REPORTED_ERROR_CHARS = 2_000;
 export const REPORTED_FAILED_SKUS = 10;
 

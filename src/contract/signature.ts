@@ -1,6 +1,6 @@
 /**
  * Internal calls between the edge and the bridge are signed with HMAC-SHA256 over the timestamp,
- * a nonce, the method, the path (with query) and the raw body. DESIGN names timestamp + body; the
+ * a nonce, the method, the path (with query) and the raw body. The project brief named timestamp + body; the
  * method and path are added so that a signed read of one SKU cannot be replayed against another
  * route, and the nonce so that two identical calls within one second (a poll, a quick retry) are
  * two signatures, not a replay. Web Crypto only, so the same code runs in workerd and in Node.

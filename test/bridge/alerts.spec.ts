@@ -47,7 +47,7 @@ describe('the Prometheus alert rules read what the bridge exports', () => {
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
     }
     expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
-    // Rule 10: completed purchases the WMS has not answered past the deadline are seen, not released.
+    // Invariant no-sale-undone-by-our-outage: completed purchases the WMS has not answered past the deadline are seen, not released.
     expect(rules.flatMap((r) => selectors(r.expr))).toContainEqual({ name: 'bridge_sagas', matchers: [{ label: 'phase', value: 'overdue' }] });
   });
 

@@ -18,7 +18,7 @@ import { embeddedLogForFile } from './support/embeddedLog';
  * captured and replayed to another replica within its 300 s window is appended again. What it
  * appends is the object's own events, byte for byte (the signature covers the body), under the
  * versions they already have; every consumer drops them by (sku, version) or (checkout, version)
- * (rule 3). Here two replicas' ingest share one log, as replicas share Kafka.
+ * (invariant idempotent-writes). Here two replicas' ingest share one log, as replicas share Kafka.
  */
 const log = embeddedLogForFile('ingest-replay-');
 const SECRET = 'ingest-replay-secret';

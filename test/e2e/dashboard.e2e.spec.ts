@@ -7,7 +7,7 @@ import { launchChromium } from './support/browser';
 import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
 
-/** Set to a path to keep a screenshot of the page (the README's). */
+/** Set to a path to keep a screenshot of the page (docs/dashboard.png). */
 const SCREENSHOT = process.env.DASHBOARD_SCREENSHOT;
 const secret = 'dashboard-e2e-secret';
 

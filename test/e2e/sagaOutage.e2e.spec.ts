@@ -9,7 +9,7 @@ import { pool, reservationsOf, waitFor } from './support/system';
 import { ADMIN_KEY, STOREFRONT_KEY } from './support/worker';
 
 /**
- * Rule 10, No sale undone by our own outage, with real processes: the Worker in workerd, the
+ * Invariant no-sale-undone-by-our-outage (docs/architecture.md), with real processes: the Worker in workerd, the
  * bridge on a real Kafka broker, the SOAP warehouse simulator. The allocation deadline is short
  * (2 s) so that outages many times longer than it fit in a test.
  */
@@ -68,7 +68,7 @@ async function wmsOutage(forMs: number) {
   expect(res.status).toBe(200);
 }
 
-describe('rule 10: no sale undone by our own outage', () => {
+describe('no-sale-undone-by-our-outage: no sale undone by our own outage', () => {
   it('the bridge SIGKILLed for 5× the deadline while buyers reserve and complete: after it returns nothing is released as wms_timeout, every purchase is allocated at the WMS', async () => {
     const skus = ['OUT-BRIDGE-A', 'OUT-BRIDGE-B', 'OUT-BRIDGE-C'];
     for (const sku of skus) await setStock(sku, 100);

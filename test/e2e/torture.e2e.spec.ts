@@ -7,7 +7,7 @@ import { runTorture } from '../../torture/run';
  * saga deadline, a broker restart, two runtime restarts, a WMS outage over a faulty warehouse, a
  * rebuild mid-run, operations aimed at TTL boundaries, a malformed-request fuzz), fewer operations. A
  * fixed seed keeps CI reproducible; TORTURE_SEED explores others. Every 5xx of the run fails it,
- * even one a retry got past. Which product mutation each check catches: README, torture section.
+ * even one a retry got past. Which product mutation each check catches: docs/testing.md, torture test.
  */
 describe('torture (short)', () => {
   it('a seeded run with every fault: zero violations of any invariant', async () => {

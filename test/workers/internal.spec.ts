@@ -136,7 +136,7 @@ describe('internal allocation route (WMS saga)', () => {
     expect(conflict.json.error.code).toBe('allocation_conflict');
   });
 
-  it('a completed purchase: wms_timeout → 409 reservation_completed and nothing appended (rule 10); wms_rejected → released with refundDue', async () => {
+  it('a completed purchase: wms_timeout → 409 reservation_completed and nothing appended (invariant no-sale-undone-by-our-outage); wms_rejected → released with refundDue', async () => {
     const { sku, id, path } = await held(2);
     expect((await call('POST', `/v1/skus/${sku}/reservations/${id}/complete`, { body: { customerId: 'c' } })).status).toBe(200);
     const before = await eventsOf(sku);

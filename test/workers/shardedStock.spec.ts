@@ -24,7 +24,7 @@ const shardStub = (sku: string, k: number) => env.SKU.getByName(streamOf(sku, k)
 /**
  * Units a burst left behind are not stranded: buyers arriving after it, one shard after another,
  * take every one of them. (During a burst a buyer may be refused while a unit that just came back
- * to a sibling has not been announced to its shard yet: the window the README describes.)
+ * to a sibling has not been announced to its shard yet: the window docs/architecture.md describes.)
  */
 /**
  * Runs the shard's alarm, unless the runtime already ran it (it is armed at once for the read

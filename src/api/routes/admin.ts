@@ -33,7 +33,7 @@ admin.openapi(
     summary: 'Set the units on hand (and the per-customer limit)',
     description:
       'Creates the SKU on first use. Refused with 409 `below_committed` under reserved + sold. `shards` splits a hot ' +
-      "SKU's stock over that many objects (see the README); the counters answered are then their sum.",
+      "SKU's stock over that many objects (see docs/architecture.md, sharding); the counters answered are then their sum.",
     security,
     request: { params: SkuParamsSchema, body: body(SetStockBodySchema) },
     responses: { 200: json(SkuCountersSchema, 'the SKU after the change', REPLAYED), ...errorsFor('forbidden', 'invalid_command', 'below_committed', 'version_conflict', 'idempotency_key_reused') },

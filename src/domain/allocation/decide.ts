@@ -20,7 +20,7 @@ export function decideSaga(saga: AllocationSaga | null, message: SagaMessage, po
  * A saga begins with the reservation; any other message about an unknown reservation is not its
  * business. It allocates at once, whenever it reads the reservation: the deadline starts with
  * that first attempt (see `issue`), so a reservation read late, after an outage of the bridge,
- * is still offered to the WMS (rule 10, No sale undone by our own outage).
+ * is still offered to the WMS (invariant no-sale-undone-by-our-outage).
  */
 function start(message: SagaMessage, now: number): AllocationSaga | null {
   if (message.type !== 'Reserved') return null;
@@ -124,7 +124,7 @@ function answered(saga: AllocationSaga, answer: WmsAnswer, now: number): Allocat
 /**
  * A new owner cannot know whether the last one's attempts reached the WMS (it may have died with
  * them queued): the deadline of a saga still allocating starts again from the new owner's first
- * attempt, so our own crash or rebalance never eats it (rule 10). The hold's TTL still bounds it.
+ * attempt, so our own crash or rebalance never eats it (invariant no-sale-undone-by-our-outage). The hold's TTL still bounds it.
  */
 function resumed(s: AllocationSaga, saga: AllocationSaga, now: number): AllocationSaga {
   if (s.phase !== 'allocating' || s.firstAttemptAt === null) return s;
@@ -150,7 +150,7 @@ function failed(saga: AllocationSaga, command: SagaCommand['type'], error: strin
   const attempts = saga.attempts + 1;
   const withError = { ...saga, attempts, lastError: `${command}: ${error}` };
   // The last word on an unanswered allocation of a held reservation: compensate, and cancel in
-  // case it lands late. A completed purchase is never released for the WMS's silence (rule 10).
+  // case it lands late. A completed purchase is never released for the WMS's silence (invariant no-sale-undone-by-our-outage).
   if (command === 'GetAllocation' && !keepsAllocating(saga)) return compensate({ ...withError, wmsMayHold: true, attempts: 0 }, 'wms_timeout', now);
   const retryAt = now + Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** Math.min(attempts - 1, 20));
   // A held reservation's retries stop at the deadline, where GetAllocation decides.

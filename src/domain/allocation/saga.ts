@@ -7,7 +7,7 @@ import { ReleaseReasonSchema, StreamIdSchema } from '../sku';
  *   first AllocateStock) passes, then GetAllocation once, since a timeout says nothing about
  *   whether the WMS allocated;
  * - `overdue`: a completed purchase past that deadline: never compensated for the WMS's silence
- *   (rule 10), AllocateStock goes on with capped backoff until the WMS answers or an operator
+ *   (invariant no-sale-undone-by-our-outage), AllocateStock goes on with capped backoff until the WMS answers or an operator
  *   decides (`sagas retry`, or an admin release, which refunds it);
  * - `confirming`: the WMS holds the units; tell the SKU object (`AllocationConfirmed`);
  * - `releasing`: the WMS refused or never answered; compensate on the SKU object (`StockReleased`);
@@ -66,7 +66,7 @@ export type AllocationSaga = z.infer<typeof AllocationSagaSchema>;
 export type SagaPolicy = {
   /** Per-call timeout of a WMS or edge call; an issued command is leased for twice this. */
   callTimeoutMs: number;
-  /** Allocation deadline after the saga's first AllocateStock (never after the reservation's time: rule 10). */
+  /** Allocation deadline after the saga's first AllocateStock (never after the reservation's time: invariant no-sale-undone-by-our-outage). */
   deadlineMs: number;
   retryBaseMs: number;
   /** The longest wait between two attempts: an overdue saga asks the WMS at least this often. */

@@ -185,7 +185,7 @@ function failAllocation({ data, causedBy }: FailAllocation, ctx: SkuContext, now
   if (!r) return err({ code: 'reservation_not_found' });
   if (r.status === 'released') return NOTHING;
   if (r.allocation === 'allocated') return err({ code: 'allocation_conflict', allocationId: r.allocationId });
-  // Rule 10: a sale is undone by the WMS refusing it, never by our not reaching the WMS; the
+  // Invariant no-sale-undone-by-our-outage: a sale is undone by the WMS refusing it, never by our not reaching the WMS; the
   // saga goes back to allocating it. A held reservation still lapses (or is compensated) as before.
   if (r.status === 'completed' && data.reason === 'wms_timeout') return err({ code: 'reservation_completed' });
   return release(ctx.state, r, data.reason, now, causedBy);

@@ -38,7 +38,7 @@ class World {
     this.wmsStock = stock;
   }
 
-  /** Commands the saga issued, in order, checked against rule 10 as they go out. */
+  /** Commands the saga issued, in order, checked against invariant no-sale-undone-by-our-outage as they go out. */
   issued: SagaCommand[] = [];
   firstAllocateAt: number | null = null;
 
@@ -175,7 +175,7 @@ describe('allocation saga against a model WMS and SKU object', () => {
         const saga = world.saga!;
         expect(['allocated', 'done']).toContain(saga.phase);
         expect(pending()).toBe(0);
-        // Rule 10: a sale is undone only by the WMS refusing it.
+        // Invariant no-sale-undone-by-our-outage: a sale is undone only by the WMS refusing it.
         if (world.sku.completed && world.sku.released) expect(world.sku.released).toBe('wms_rejected');
         if (world.sku.released) {
           expect(world.wms?.status).not.toBe('allocated');
@@ -191,7 +191,7 @@ describe('allocation saga against a model WMS and SKU object', () => {
     );
   });
 
-  it('rule 10: however long the bridge or the WMS is down, Allocate goes first, and a completed purchase ends allocated, never released', () => {
+  it('no-sale-undone-by-our-outage: however long the bridge or the WMS is down, Allocate goes first, and a completed purchase ends allocated, never released', () => {
     const calm = step.filter((x) => x.action !== 'cancel' && x.action !== 'expire' && x.action !== 'complete');
     fc.assert(
       fc.property(

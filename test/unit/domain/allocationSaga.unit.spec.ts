@@ -28,7 +28,7 @@ describe('allocation saga', () => {
     expect(saga).toMatchObject({ phase: 'allocating', firstAttemptAt: T0, deadline: T0 + 10_000, nextAttemptAt: T0 + 2_000, wmsMayHold: true });
   });
 
-  it('a reservation first read long after it was made (the bridge was down): Allocate, not GetAllocation; the deadline counts from now (rule 10)', () => {
+  it('a reservation first read long after it was made (the bridge was down): Allocate, not GetAllocation; the deadline counts from now (invariant no-sale-undone-by-our-outage)', () => {
     const late = 3_600_000;
     const { saga, issued } = run([
       [reserved, late],
@@ -240,7 +240,7 @@ describe('allocation saga', () => {
     ]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'expired' });
   });
-  describe('a completed purchase is never released because the WMS could not be reached (rule 10)', () => {
+  describe('a completed purchase is never released because the WMS could not be reached (invariant no-sale-undone-by-our-outage)', () => {
     const completed: SagaMessage = { type: 'Completed' };
     const releaseTimeout: SagaCommand = { type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy };
 

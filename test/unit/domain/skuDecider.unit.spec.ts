@@ -202,7 +202,7 @@ describe('allocation (driven by the WMS saga)', () => {
     spec.given([stockSet(10), reserved(2), allocated(3)]).when(fail('wms_rejected'))
       .thenFails({ code: 'allocation_conflict', allocationId: 'A-1' });
   });
-  it('keeps a completed purchase the WMS could not be reached for: no wms_timeout release (rule 10)', () => {
+  it('keeps a completed purchase the WMS could not be reached for: no wms_timeout release (invariant no-sale-undone-by-our-outage)', () => {
     spec.given([stockSet(10), reserved(2), completed(3)]).when(fail('wms_timeout')).thenFails({ code: 'reservation_completed' });
   });
   it('releases a completed purchase the WMS refused, flagged for a refund', () => {

@@ -87,7 +87,7 @@ describe('SKU decider under random command sequences', () => {
           if (result.ok) {
             for (const event of result.value) {
               expect(SkuEventSchema.parse(event)).toEqual(event);
-              // Rule 10: a sale is never undone because the WMS could not be reached.
+              // Invariant no-sale-undone-by-our-outage: a sale is never undone because the WMS could not be reached.
               if (event.type === 'StockReleased' && event.data.reason === 'wms_timeout') expect(event.data.refundDue).toBe(false);
               record(ledger, event);
               counters = evolve(counters, event);

@@ -8,7 +8,7 @@ import { availability, classify, emptyTally } from '../../../torture/tally';
 
 /**
  * The torture checks can fail: each is fed what a product defect would leave behind. Which
- * mutation of the product each one catches in a real run is listed in the README's torture section.
+ * mutation of the product each one catches in a real run is listed in docs/testing.md, torture test.
  */
 const T0 = Date.parse('2026-11-25T12:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
