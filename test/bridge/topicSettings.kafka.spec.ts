@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { loadConfig } from '../../bridge/config';
 import { createEventLog } from '../../bridge/eventLog';
 import { TopicSettingsError } from '../../bridge/eventLog/errors';
@@ -107,7 +107,8 @@ describe('the topics checked at start, on a real broker', () => {
     // As `kafka-configs.sh ... --add-config retention.ms=-1` leaves it (kafkajs's alterConfigs replaces every setting).
     const fixed = Object.entries({ ...HISTORY, 'retention.ms': '-1' }).map(([name, value]) => ({ name, value }));
     await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: checkouts, configEntries: fixed }] });
-    expect(await log.ensureTopics([{ name: checkouts, kind: 'history' }])).toEqual([]);
+    // A change reaches the broker through the metadata log: the check sees it moments later (under load, seconds).
+    await vi.waitFor(async () => expect(await log.ensureTopics([{ name: checkouts, kind: 'history' }])).toEqual([]), { timeout: 15_000, interval: 250 });
     await log.close();
   });
 
