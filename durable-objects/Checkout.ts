@@ -14,14 +14,14 @@ import {
   type CheckoutStatus,
   type CheckoutStep,
 } from '../src/domain/checkout';
-import type { Env } from '../src/env';
-import { onHomeShard, reservationStream, stub } from './sku/routing';
+import { stub, type Env } from '../src/env';
+import { onHomeShard, reservationStream } from '../src/contract/routing';
 import { shardOfReservation } from '../src/domain/sku/shards';
 import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { pushCheckoutBatch, relaySettings, type RelaySettings } from './relay/push';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt } from './relay/state';
 import type { IdempotencyInput } from './sku/idempotency';
-import type { Outcome } from './sku/outcome';
+import type { Outcome } from '../src/contract/outcome';
 
 export type StartCheckout = { checkoutId: string; customerId: string; lines: CartLine[]; ttlSeconds: number; requestHash: string };
 export type CheckoutLineView = CartLine & { reservationId: string | null; state: CheckoutState['lines'][number]['state'] };
@@ -149,7 +149,7 @@ export class Checkout extends DurableObject<Env> {
     if (step.type === 'Reserve' || step.type === 'Abandon') {
       const idempotency = reserveScope(s, step);
       // Both reach the customer's home shard, where the line's reserve is (or would be) decided.
-      const outcome = await onHomeShard(this.env, step.sku, customerId, (stream) =>
+      const outcome = await onHomeShard(step.sku, customerId, (stream) =>
         step.type === 'Reserve'
           ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds }, idempotency)
           : stub(this.env, stream).abandonReserve(stream, customerId, idempotency),

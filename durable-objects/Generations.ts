@@ -6,8 +6,8 @@ import { deleteChunk, migrateRetirement, runBudget } from './generations/retirem
 import { listRebuilds, migrateRebuilds, recordFinished, recordProgress, type ReportedRebuild } from './generations/rebuilds';
 import type { Rebuilds } from '../src/contract/rebuildStatus';
 import type { Result } from '../src/domain/core/result';
-import type { Outcome } from './sku/outcome';
-import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
+import type { Outcome } from '../src/contract/outcome';
+import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './shared/seenSignatures';
 
 /**
  * Read models live under a generation (`view:<generation>:<sku>` in KV). One generation is

@@ -13,11 +13,9 @@
  * small against a bound of about a second, and a skew only moves the bound by as much.
  */
 
-/** Stamped by the Worker on each command it sends; `maxWaitMs` is how long it may queue. */
-export type Ticket = { sentAt: number; maxWaitMs: number };
+import type { Overloaded, Ticket } from '../../src/contract/admission';
 
-/** Rule 9: a saturated object answers 503 with when to come back, never 500. */
-export type Overloaded = { code: 'overloaded'; retryAfterSeconds: number };
+export type { Overloaded, Ticket };
 
 export const DEFAULT_ADMISSION_MAX_WAIT_MS = 1_000;
 

@@ -1,18 +1,18 @@
-import type { Ticket } from '../../durable-objects/sku/admission';
+import type { Ticket } from '../contract/admission';
 import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
-import type { Outcome } from '../../durable-objects/sku/outcome';
+import type { Outcome } from '../contract/outcome';
 import type { SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
 import { streamsOf, sumCounters, type SkuCounters } from '../domain/sku';
 import type { Env } from '../env';
 
+import { rerouteLater } from '../contract/routing';
+import { stub } from '../env';
+
 /**
  * The edge side of sharded stock: a sharded SKU's counters and stock changes as one SKU (which
- * object a request goes to is `durable-objects/sku/routing.ts`, shared with the checkout).
+ * object a request goes to is `src/contract/routing.ts`, shared with the checkout).
  */
-import { rerouteLater, stub } from '../../durable-objects/sku/routing';
-
-export { onHomeShard, reservationStream, stub } from '../../durable-objects/sku/routing';
 
 /**
  * Shard 0's answer, whose counters tell the layout, then the other shards' answers, asked

@@ -11,14 +11,20 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Every relative import of a file, as a path from the project's root. */
+/** Every relative import of a file (type-only and re-exports included), as a path from the project's root. */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(root, file), 'utf8');
   return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map(([, spec]) => relative(root, resolve(root, dirname(file), spec!)));
 }
 
+const within = (target: string, dir: string) => target === dir || target.startsWith(`${dir}/`);
+
 const importing = (dirs: string[], forbidden: string) =>
-  dirs.flatMap(sources).flatMap((file) => importsOf(file).filter((target) => target === forbidden || target.startsWith(`${forbidden}/`)).map((target) => `${file} → ${target}`));
+  dirs.flatMap(sources).flatMap((file) => importsOf(file).filter((target) => within(target, forbidden)).map((target) => `${file} → ${target}`));
+
+/** Imports of `dirs` that land outside `allowed`. */
+const importingOutside = (dirs: string[], allowed: string[]) =>
+  dirs.flatMap(sources).flatMap((file) => importsOf(file).filter((target) => !allowed.some((dir) => within(target, dir))).map((target) => `${file} → ${target}`));
 
 describe('the layers import in one direction', () => {
   it('the bridge never imports the Worker (only the contract and the domain)', () => {
@@ -31,8 +37,16 @@ describe('the layers import in one direction', () => {
   });
 
   it('the wire contract and the domain depend on nothing of the edge or the bridge', () => {
-    for (const layer of ['src/api', 'durable-objects', 'bridge', 'src/client']) {
+    for (const layer of ['src/api', 'durable-objects', 'bridge', 'src/client', 'src/env.ts', 'src/config']) {
       expect(importing(['src/contract', 'src/domain'], layer), layer).toEqual([]);
     }
+  });
+
+  it('the contract is neutral: it imports only itself and the domain (the bridge compiles it too)', () => {
+    expect(importingOutside(['src/contract'], ['src/contract', 'src/domain'])).toEqual([]);
+  });
+
+  it('the published client imports only the contract: nothing of the Worker, the objects or the bridge', () => {
+    expect(importingOutside(['src/client'], ['src/client', 'src/contract'])).toEqual([]);
   });
 });

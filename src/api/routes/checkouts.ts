@@ -1,11 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { CheckoutView } from '../../../durable-objects/Checkout';
-import type { Outcome } from '../../../durable-objects/sku/outcome';
+import type { Outcome } from '../../contract/outcome';
 import type { AppEnv } from '../auth';
 import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
-import { reservationStream, stub } from '../shards';
+import { reservationStream } from '../../contract/routing';
+import { stub } from '../../env';
 import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../../contract/schemas';
 import { body, errorsFor, json, REPLAYED, router, security } from './common';
 import { defaultTtl } from './reservations';

@@ -6,7 +6,8 @@ import { idempotencyInput } from '../idempotency';
 import { soldOutAtEdge, storedView } from '../projection';
 import { recordReserve } from '../reservationMetrics';
 import { respond } from '../respond';
-import { onHomeShard, reservationStream, stub } from '../shards';
+import { onHomeShard, reservationStream } from '../../contract/routing';
+import { stub } from '../../env';
 import {
   CustomerBodySchema,
   CustomerQuerySchema,
@@ -54,7 +55,7 @@ reservations.openapi(
       }
     }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
-    const outcome = await onHomeShard(c.env, sku, customerId, (stream) => stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env)));
+    const outcome = await onHomeShard(sku, customerId, (stream) => stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env)));
     recordReserve(c.env, sku, outcome.ok ? 'reserved' : outcome.error.code, qty);
     return respond(c, outcome, 201);
   },
