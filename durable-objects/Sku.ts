@@ -22,7 +22,7 @@ import {
 } from '../src/domain/sku';
 import { generationsForWriting } from './generations/registry';
 import type { Env } from '../src/env';
-import { liveGenerations } from './Generations';
+import { liveGenerations } from './generations/view';
 import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { appendEvents, loadState, readEvents, readOutbox, readReservationHistory, saveState } from './sku/eventLog';
 import { activeUnitsOf, dueReservations, loadReservation, nextExpiry, saveReservation } from './sku/reservations';
