@@ -1,5 +1,5 @@
 import { badIdentifier, deepArrays, deepObjects, nastyValidIdentifier, Raw, type Entries } from './payloads';
-import type { Random } from './random';
+import type { Random } from '../bench/lib/random';
 
 /**
  * The edge's routes as the fuzz sees them: how to build a valid request, and for every body
@@ -47,7 +47,7 @@ export type Route = {
   writes: 'always' | 'sku' | 'never';
 };
 
-const pickOr = <T>(rnd: Random, values: readonly T[], extra: () => T, pExtra: number): T => (rnd.bool(pExtra) ? extra() : rnd.pick(values));
+const pickOr = <T>(rnd: Random, values: readonly T[], extra: () => T, pExtra: number): T => (rnd.chance(pExtra) ? extra() : rnd.pick(values));
 
 const oneOf = <T>(values: readonly T[]) => (rnd: Random): T => rnd.pick(values);
 
@@ -59,7 +59,7 @@ const QTY_INVALID: readonly unknown[] = [0, -1, 1.5, 10_001, 1e9, 2 ** 31, 9_007
 
 const customerId: Field = {
   required: true,
-  valid: (rnd) => (rnd.bool(0.2) ? nastyValidIdentifier(rnd) : `cust-${rnd.int(1, 40)}`),
+  valid: (rnd) => (rnd.chance(0.2) ? nastyValidIdentifier(rnd) : `cust-${rnd.int(1, 40)}`),
   invalid: (rnd) => badIdentifier(rnd),
 };
 const qty: Field = { required: true, valid: (rnd) => rnd.int(1, 3), invalid: (rnd) => pickOr(rnd, QTY_INVALID, () => deepArrays(rnd.int(500, 5_000)), 0.05) };
@@ -77,14 +77,14 @@ const expectedVersion: Field = {
 /** Cart lines: valid ones mostly name unknown SKUs, so a valid-looking cart reserves nothing. */
 function validLines(rnd: Random, target: Target): unknown[] {
   return Array.from({ length: rnd.int(1, 4) }, () => ({
-    sku: rnd.bool(0.3) ? rnd.pick(target.existing) : target.unknownSku(rnd),
+    sku: rnd.chance(0.3) ? rnd.pick(target.existing) : target.unknownSku(rnd),
     qty: rnd.int(1, 3),
   }));
 }
 
 /** Carts the schema refuses: empty, too long, merged over the limit, bad lines. */
 function badLines(rnd: Random, target: Target): unknown {
-  const sku = () => (rnd.bool(0.5) ? rnd.pick(target.existing) : target.unknownSku(rnd));
+  const sku = () => (rnd.chance(0.5) ? rnd.pick(target.existing) : target.unknownSku(rnd));
   const line = () => ({ sku: sku(), qty: rnd.int(1, 3) });
   const many = (n: number, make: (i: number) => unknown) => Array.from({ length: n }, (_, i) => make(i));
   const withBadLine = (bad: unknown) => {
@@ -146,7 +146,7 @@ export const BAD_SKUS: readonly string[] = [
 
 function validView(rnd: Random, target: Target): Record<string, unknown> {
   return {
-    sku: rnd.bool(0.5) ? rnd.pick(target.existing) : target.unknownSku(rnd),
+    sku: rnd.chance(0.5) ? rnd.pick(target.existing) : target.unknownSku(rnd),
     onHand: 10,
     reserved: 0,
     sold: 0,
@@ -159,7 +159,7 @@ function validView(rnd: Random, target: Target): Record<string, unknown> {
 
 const afterQuery: QueryField = {
   // Now and then valid but extreme: the largest safe integer, exponent and hex spellings.
-  valid: (rnd) => (rnd.bool(0.1) ? rnd.pick(['9007199254740991', '1e3', '0x10', '']) : String(rnd.int(0, 5))),
+  valid: (rnd) => (rnd.chance(0.1) ? rnd.pick(['9007199254740991', '1e3', '0x10', '']) : String(rnd.int(0, 5))),
   invalid: oneOf(['NaN', '-1', '1.5', 'abc', 'Infinity', '-Infinity', '1e400', '%00', '%ZZ', '0x', '--1', '1_000', 'true', '[]', '9'.repeat(400)]),
 };
 const limitQuery: QueryField = {
@@ -167,7 +167,7 @@ const limitQuery: QueryField = {
   invalid: oneOf(['-1', '0', '1001', '1e9', 'NaN', '1.5', 'all', '%20', '%ZZ', 'Infinity', '99999999999999999999']),
 };
 const customerQuery: QueryField = {
-  valid: (rnd) => encodeURIComponent(rnd.bool(0.2) ? nastyValidIdentifier(rnd) : `cust-${rnd.int(1, 40)}`),
+  valid: (rnd) => encodeURIComponent(rnd.chance(0.2) ? nastyValidIdentifier(rnd) : `cust-${rnd.int(1, 40)}`),
   invalid: oneOf(['', '%20', 'a%20b', '%00', 'a%0Ab', '%C3%A9', '%ED%A0%80', '%ZZ', '%', 'x'.repeat(129), 'x'.repeat(4_000), '%7F']),
 };
 const consistentQuery: QueryField = { valid: oneOf(['true', 'false']), invalid: oneOf(['maybe', 'TRUE', '1', '0', 'yes', '', '%00', 'true%00', 'tru']) };
@@ -242,7 +242,7 @@ export const ROUTES: readonly Route[] = [
       onHand: { required: true, valid: (rnd) => rnd.int(0, 1_000), invalid: oneOf([-1, 1.5, 1_000_000_001, 2 ** 53, '10', '', null, true, [], {}, new Raw('1e400'), new Raw('-1e400')]) },
       limitPerCustomer: {
         required: false,
-        valid: (rnd) => (rnd.bool(0.2) ? null : rnd.int(1, 10)),
+        valid: (rnd) => (rnd.chance(0.2) ? null : rnd.int(1, 10)),
         invalid: oneOf([0, -1, 10_001, 1.5, '2', true, [], {}, new Raw('-0')]),
       },
       expectedVersion,
@@ -294,7 +294,7 @@ export const ROUTES: readonly Route[] = [
     methods: ['POST'],
     access: 'signed',
     validBody: (rnd) =>
-      rnd.bool(0.5)
+      rnd.chance(0.5)
         ? [['outcome', 'confirmed'], ['allocationId', `alloc-${rnd.hex(8)}`]]
         : [['outcome', 'failed'], ['reason', rnd.pick(['wms_timeout', 'wms_rejected'])]],
     fields: {
