@@ -736,31 +736,7 @@ function strayCase(g: Gen): FuzzCase {
 // ---------------------------------------------------------------------------------------------
 // The generator
 
-/** How often each route is aimed at: the ones that can write, and the internal ones, most. */
-const ROUTE_WEIGHTS: Record<string, number> = {
-  'POST /v1/skus/{sku}/reservations': 14,
-  'POST /v1/checkouts': 12,
-  'PUT /v1/admin/skus/{sku}/stock': 7,
-  'POST /v1/admin/skus/{sku}/receipts': 6,
-  'POST /v1/admin/skus/{sku}/reservations/{id}/release': 4,
-  'GET /v1/skus/{sku}': 5,
-  'GET /v1/skus/{sku}/reservations/{id}': 3,
-  'POST /v1/skus/{sku}/reservations/{id}/complete': 4,
-  'DELETE /v1/skus/{sku}/reservations/{id}': 3,
-  'GET /v1/checkouts/{id}': 3,
-  'POST /v1/checkouts/{id}/complete': 3,
-  'DELETE /v1/checkouts/{id}': 3,
-  'GET /v1/admin/skus/{sku}/events': 5,
-  'GET /v1/admin/skus/{sku}/relay': 2,
-  'GET /internal/skus/{sku}/events': 7,
-  'POST /internal/skus/{sku}/reservations/{id}/allocation': 6,
-  'GET /internal/projections': 2,
-  'POST /internal/projections/shadow': 2,
-  'POST /internal/projections/switch': 3,
-  'POST /internal/projections/views': 3,
-  'GET /healthz': 1,
-  'GET /openapi.json': 1,
-};
+/** How often a stray path (no route at all) is aimed at, against the routes' own weights. */
 const STRAY_WEIGHT = 4;
 
 export class CaseGenerator {
@@ -769,7 +745,7 @@ export class CaseGenerator {
 
   constructor(seed: number, target: Target, keys: Keys) {
     this.#g = { rnd: new Random(seed), target, keys };
-    this.#routes = [...ROUTES.map((r) => [r, ROUTE_WEIGHTS[r.name] ?? 1] as const), [null, STRAY_WEIGHT] as const];
+    this.#routes = [...ROUTES.map((r) => [r, r.weight] as const), [null, STRAY_WEIGHT] as const];
   }
 
   next(): FuzzCase {

@@ -28,6 +28,8 @@ export type Access = 'storefront' | 'admin' | 'signed' | 'public';
 
 export type Route = {
   name: string;
+  /** How often the fuzz aims at it: the routes that can write, and the internal ones, most. */
+  weight: number;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** `{sku}`, `{res}` and `{chk}` are filled by the generator. */
   pattern: string;
@@ -173,9 +175,10 @@ const customerQuery: QueryField = {
 const consistentQuery: QueryField = { valid: oneOf(['true', 'false']), invalid: oneOf(['maybe', 'TRUE', '1', '0', 'yes', '', '%00', 'true%00', 'tru']) };
 
 export const ROUTES: readonly Route[] = [
-  { name: 'GET /v1/skus/{sku}', method: 'GET', pattern: '/v1/skus/{sku}', methods: ['GET'], access: 'storefront', query: { consistent: consistentQuery }, writes: 'never' },
+  { name: 'GET /v1/skus/{sku}', weight: 5, method: 'GET', pattern: '/v1/skus/{sku}', methods: ['GET'], access: 'storefront', query: { consistent: consistentQuery }, writes: 'never' },
   {
     name: 'POST /v1/skus/{sku}/reservations',
+    weight: 14,
     method: 'POST',
     pattern: '/v1/skus/{sku}/reservations',
     methods: ['POST'],
@@ -186,6 +189,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'GET /v1/skus/{sku}/reservations/{id}',
+    weight: 3,
     method: 'GET',
     pattern: '/v1/skus/{sku}/reservations/{res}',
     methods: ['GET', 'DELETE'],
@@ -195,6 +199,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /v1/skus/{sku}/reservations/{id}/complete',
+    weight: 4,
     method: 'POST',
     pattern: '/v1/skus/{sku}/reservations/{res}/complete',
     methods: ['POST'],
@@ -204,6 +209,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'DELETE /v1/skus/{sku}/reservations/{id}',
+    weight: 3,
     method: 'DELETE',
     pattern: '/v1/skus/{sku}/reservations/{res}',
     methods: ['GET', 'DELETE'],
@@ -213,6 +219,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /v1/checkouts',
+    weight: 12,
     method: 'POST',
     pattern: '/v1/checkouts',
     methods: ['POST'],
@@ -221,9 +228,10 @@ export const ROUTES: readonly Route[] = [
     idempotency: 'required',
     writes: 'sku',
   },
-  { name: 'GET /v1/checkouts/{id}', method: 'GET', pattern: '/v1/checkouts/{chk}', methods: ['GET', 'DELETE'], access: 'storefront', query: { customerId: customerQuery }, writes: 'never' },
+  { name: 'GET /v1/checkouts/{id}', weight: 3, method: 'GET', pattern: '/v1/checkouts/{chk}', methods: ['GET', 'DELETE'], access: 'storefront', query: { customerId: customerQuery }, writes: 'never' },
   {
     name: 'POST /v1/checkouts/{id}/complete',
+    weight: 3,
     method: 'POST',
     pattern: '/v1/checkouts/{chk}/complete',
     methods: ['POST'],
@@ -231,9 +239,10 @@ export const ROUTES: readonly Route[] = [
     fields: { customerId },
     writes: 'never',
   },
-  { name: 'DELETE /v1/checkouts/{id}', method: 'DELETE', pattern: '/v1/checkouts/{chk}', methods: ['GET', 'DELETE'], access: 'storefront', query: { customerId: customerQuery }, writes: 'never' },
+  { name: 'DELETE /v1/checkouts/{id}', weight: 3, method: 'DELETE', pattern: '/v1/checkouts/{chk}', methods: ['GET', 'DELETE'], access: 'storefront', query: { customerId: customerQuery }, writes: 'never' },
   {
     name: 'PUT /v1/admin/skus/{sku}/stock',
+    weight: 7,
     method: 'PUT',
     pattern: '/v1/admin/skus/{sku}/stock',
     methods: ['PUT'],
@@ -251,6 +260,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /v1/admin/skus/{sku}/receipts',
+    weight: 6,
     method: 'POST',
     pattern: '/v1/admin/skus/{sku}/receipts',
     methods: ['POST'],
@@ -261,6 +271,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /v1/admin/skus/{sku}/reservations/{id}/release',
+    weight: 4,
     method: 'POST',
     pattern: '/v1/admin/skus/{sku}/reservations/{res}/release',
     methods: ['POST'],
@@ -270,6 +281,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'GET /v1/admin/skus/{sku}/events',
+    weight: 5,
     method: 'GET',
     pattern: '/v1/admin/skus/{sku}/events',
     methods: ['GET'],
@@ -277,9 +289,10 @@ export const ROUTES: readonly Route[] = [
     query: { after: afterQuery, limit: limitQuery },
     writes: 'never',
   },
-  { name: 'GET /v1/admin/skus/{sku}/relay', method: 'GET', pattern: '/v1/admin/skus/{sku}/relay', methods: ['GET'], access: 'admin', writes: 'never' },
+  { name: 'GET /v1/admin/skus/{sku}/relay', weight: 2, method: 'GET', pattern: '/v1/admin/skus/{sku}/relay', methods: ['GET'], access: 'admin', writes: 'never' },
   {
     name: 'GET /internal/skus/{sku}/events',
+    weight: 7,
     method: 'GET',
     pattern: '/internal/skus/{sku}/events',
     methods: ['GET'],
@@ -289,6 +302,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /internal/skus/{sku}/reservations/{id}/allocation',
+    weight: 6,
     method: 'POST',
     pattern: '/internal/skus/{sku}/reservations/{res}/allocation',
     methods: ['POST'],
@@ -309,9 +323,10 @@ export const ROUTES: readonly Route[] = [
     },
     writes: 'never',
   },
-  { name: 'GET /internal/projections', method: 'GET', pattern: '/internal/projections', methods: ['GET'], access: 'signed', writes: 'never' },
+  { name: 'GET /internal/projections', weight: 2, method: 'GET', pattern: '/internal/projections', methods: ['GET'], access: 'signed', writes: 'never' },
   {
     name: 'POST /internal/projections/shadow',
+    weight: 2,
     method: 'POST',
     pattern: '/internal/projections/shadow',
     methods: ['POST'],
@@ -324,6 +339,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /internal/projections/shadow/renew',
+    weight: 1,
     method: 'POST',
     pattern: '/internal/projections/shadow/renew',
     methods: ['POST'],
@@ -336,6 +352,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /internal/projections/shadow/abandon',
+    weight: 1,
     method: 'POST',
     pattern: '/internal/projections/shadow/abandon',
     methods: ['POST'],
@@ -345,6 +362,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /internal/projections/switch',
+    weight: 3,
     method: 'POST',
     pattern: '/internal/projections/switch',
     methods: ['POST'],
@@ -354,6 +372,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /internal/projections/views',
+    weight: 3,
     method: 'POST',
     pattern: '/internal/projections/views',
     methods: ['POST'],
@@ -381,6 +400,6 @@ export const ROUTES: readonly Route[] = [
     },
     writes: 'always',
   },
-  { name: 'GET /healthz', method: 'GET', pattern: '/healthz', methods: ['GET'], access: 'public', writes: 'never' },
-  { name: 'GET /openapi.json', method: 'GET', pattern: '/openapi.json', methods: ['GET'], access: 'public', writes: 'never' },
+  { name: 'GET /healthz', weight: 1, method: 'GET', pattern: '/healthz', methods: ['GET'], access: 'public', writes: 'never' },
+  { name: 'GET /openapi.json', weight: 1, method: 'GET', pattern: '/openapi.json', methods: ['GET'], access: 'public', writes: 'never' },
 ];
