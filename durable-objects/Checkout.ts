@@ -1,10 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
   CheckoutEventSchema,
+  checkoutRefusal,
   checkoutStatus,
   directCause,
   evolveCheckout,
   nextStep,
+  readReserve,
+  readSettle,
   requestChange,
   stepCause,
   type CartLine,
@@ -13,15 +16,15 @@ import {
   type CheckoutState,
   type CheckoutStatus,
   type CheckoutStep,
+  type StepReading,
 } from '../src/domain/checkout';
-import type { Env } from '../src/env';
-import { onHomeShard, reservationStream, stub } from './sku/routing';
-import { shardOfReservation } from '../src/domain/sku/shards';
+import { stub, type Env } from '../src/env';
+import { onHomeShard, reservationStream } from '../src/contract/routing';
 import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { pushCheckoutBatch, relaySettings, type RelaySettings } from './relay/push';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt } from './relay/state';
 import type { IdempotencyInput } from './sku/idempotency';
-import type { Outcome } from './sku/outcome';
+import type { Outcome } from '../src/contract/outcome';
 
 export type StartCheckout = { checkoutId: string; customerId: string; lines: CartLine[]; ttlSeconds: number; requestHash: string };
 export type CheckoutLineView = CartLine & { reservationId: string | null; state: CheckoutState['lines'][number]['state'] };
@@ -36,8 +39,6 @@ export type CheckoutView = {
 
 /** If a step fails (a SKU object unreachable, an eviction), the alarm resumes the checkout after this. */
 const RESUME_AFTER_MS = 2_000;
-/** A refusal that is the cart's fault, not a transient failure: the checkout compensates. */
-const REFUSALS = new Set(['insufficient_stock', 'customer_limit', 'sku_not_found', 'invalid_command']);
 
 /** The log, and the outbox that relays it to `inventory.checkouts` (the same tables as a SKU object's relay). */
 const SCHEMA = `
@@ -149,36 +150,18 @@ export class Checkout extends DurableObject<Env> {
     if (step.type === 'Reserve' || step.type === 'Abandon') {
       const idempotency = reserveScope(s, step);
       // Both reach the customer's home shard, where the line's reserve is (or would be) decided.
-      const outcome = await onHomeShard(this.env, step.sku, customerId, (stream) =>
+      const outcome = await onHomeShard(step.sku, customerId, (stream) =>
         step.type === 'Reserve'
           ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds }, idempotency)
           : stub(this.env, stream).abandonReserve(stream, customerId, idempotency),
       );
-      if (outcome.ok) {
-        const { reservationId, version } = outcome.value;
-        return { type: 'LineReserved', data: { sku: step.sku, reservationId, skuVersion: version, ...shardField(reservationId) } };
-      }
-      const { code, ...details } = outcome.error;
-      // The reserve never ran and now never will: nothing is held for the line, as for a released one.
-      if (code === 'reservation_abandoned') return { type: 'LineReleased', data: { sku: step.sku, skuVersion: null } };
-      if (!REFUSALS.has(code)) throw new Error(`${step.type.toLowerCase()} ${step.sku}: ${code}`);
-      return { type: 'LineRefused', data: { sku: step.sku, code, details } };
+      return eventOf(step, readReserve(step.sku, outcome));
     }
     const stream = reservationStream(step.sku, step.reservationId);
     const sku = stub(this.env, stream);
     const reservation = { sku: stream, customerId, causedBy, reservationId: step.reservationId };
     const outcome = step.type === 'Release' ? await sku.cancel(reservation) : await sku.complete(reservation);
-    const shard = shardField(step.reservationId);
-    // Bought on its own (the buyer used the reservation id): it stays sold, and is recorded so.
-    if ((outcome.ok && outcome.value.status === 'completed') || (!outcome.ok && outcome.error.code === 'reservation_completed')) {
-      return { type: 'LineCompleted', data: { sku: step.sku, skuVersion: outcome.ok ? outcome.value.version : null, ...shard } };
-    }
-    // Already released (expired, say) or gone: nothing is held either way.
-    const nothingHeld = ['reservation_released', 'reservation_expired', 'reservation_not_found'];
-    if (outcome.ok || nothingHeld.includes(outcome.error.code)) {
-      return { type: 'LineReleased', data: { sku: step.sku, skuVersion: outcome.ok ? outcome.value.version : null, ...shard } };
-    }
-    throw new Error(`${step.type.toLowerCase()} ${step.sku}: ${outcome.error.code}`);
+    return eventOf(step, readSettle(step.sku, step.reservationId, outcome));
   }
 
   /** The event and its outbox row in one synchronous transaction: logged means relayed, eventually. */
@@ -219,12 +202,8 @@ export class Checkout extends DurableObject<Env> {
   }
 
   #outcome(): Outcome<CheckoutView> {
-    const s = this.#state!;
-    if (checkoutStatus(s) === 'failed' && s.refusal) {
-      const { sku, code, details } = s.refusal;
-      return { ok: false, error: { code: 'checkout_refused', checkoutId: s.checkoutId, sku, reason: code, details } };
-    }
-    return { ok: true, value: this.#view() };
+    const refusal = checkoutRefusal(this.#state!);
+    return refusal ? { ok: false, error: refusal } : { ok: true, value: this.#view() };
   }
 
   #view(): CheckoutView {
@@ -256,8 +235,8 @@ const toRecord = (checkoutId: string, row: EventRow): CheckoutRecord => {
   return { ...event, checkoutId, version: row.version, at: row.at, causedBy: directCause(event) };
 };
 
-/** A line event names its reservation's shard when it is not the SKU's own stream. */
-function shardField(reservationId: string): { shard?: number } {
-  const shard = shardOfReservation(reservationId);
-  return shard === 0 ? {} : { shard };
+/** A failure to retry is thrown: the run stops and the alarm repeats the step (it is idempotent). */
+function eventOf(step: CheckoutStep, reading: StepReading): CheckoutEvent {
+  if (!reading.ok) throw new Error(`${step.type.toLowerCase()} ${step.sku}: ${reading.error.retry}`);
+  return reading.value;
 }

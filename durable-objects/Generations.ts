@@ -6,8 +6,11 @@ import { deleteChunk, migrateRetirement, runBudget } from './generations/retirem
 import { listRebuilds, migrateRebuilds, recordFinished, recordProgress, type ReportedRebuild } from './generations/rebuilds';
 import type { Rebuilds } from '../src/contract/rebuildStatus';
 import type { Result } from '../src/domain/core/result';
-import type { Outcome } from './sku/outcome';
-import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
+import type { Outcome } from '../src/contract/outcome';
+import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './shared/seenSignatures';
+import type { GenerationsView } from './generations/view';
+
+export { liveGenerations, type GenerationsView } from './generations/view';
 
 /**
  * Read models live under a generation (`view:<generation>:<sku>` in KV). One generation is
@@ -15,18 +18,6 @@ import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku
  * one keeps being written, as `retiring`, for a grace period, so a reader that still holds it
  * never sees a view go backwards. This object is the one place that says which is which.
  */
-export type GenerationsView = { active: string; shadow: string | null; retiring: { generation: string; until: number }[] };
-
-/**
- * Every generation a live view must be written to. A retiring one only until its grace period is
- * over by the caller's clock: a copy of the registry held a little longer must not keep writing
- * keys that the registry is deleting.
- */
-export const liveGenerations = (view: GenerationsView, now = Date.now()): string[] => [
-  view.active,
-  ...(view.shadow ? [view.shadow] : []),
-  ...view.retiring.filter((r) => r.until > now).map((r) => r.generation),
-];
 
 /**
  * A generation's keys are deleted this long after it stopped being live: longer than any object

@@ -22,7 +22,7 @@ import {
 } from '../src/domain/sku';
 import { generationsForWriting } from './generations/registry';
 import type { Env } from '../src/env';
-import { liveGenerations } from './Generations';
+import { liveGenerations } from './generations/view';
 import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { appendEvents, loadState, readEvents, readOutbox, readReservationHistory, saveState } from './sku/eventLog';
 import { activeUnitsOf, dueReservations, loadReservation, nextExpiry, saveReservation } from './sku/reservations';
@@ -34,7 +34,7 @@ import {
   saveRecord,
   type IdempotencyInput,
 } from './sku/idempotency';
-import type { Outcome } from './sku/outcome';
+import type { Outcome } from '../src/contract/outcome';
 import { admit, type Overloaded, type Ticket } from './sku/admission';
 import { addEmptyWatcher, emptyWatchers, hasUndeliveredLoans, loadLoan, markDelivered, removeEmptyWatcher, saveLoanOf, undeliveredLoans } from './sku/loans';
 import { Siblings } from './sku/siblings';
@@ -43,7 +43,7 @@ import { pushBatch, relaySettings, type RelayTarget } from './relay/push';
 import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt, relayStatus, type RelayStatus } from './relay/state';
 import { loadWrites, planWrite, projectionDueAt, recordWrite, viewKey, writtenVersion, type WritePlan, type WriteRow } from './sku/projection';
 import { migrate } from './sku/schema';
-import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './sku/seenSignatures';
+import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './shared/seenSignatures';
 
 export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; causedBy?: VectorClock };
 export type ReservationRef = { sku: string; reservationId: string; customerId: string; causedBy?: VectorClock };

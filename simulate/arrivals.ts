@@ -1,5 +1,5 @@
 import type { ArrivalCurve } from './params';
-import type { Random } from './random';
+import type { Random } from '../bench/lib/random';
 
 /**
  * A buyer's first click, drawn from the stated curve: density rising linearly from the sale's

@@ -1,21 +1,5 @@
-import { gain } from './gate';
 import { UNAVAILABLE } from './protocol';
-import type { InHand, Shard } from './shard';
-
-/** Units one sibling gave to a walk. */
-type Donation = { readonly donor: Shard; readonly units: number };
-
-/** A shard asking its siblings, one after another, for the units its waiting buyers lack. */
-export type Walk = {
-  readonly incarnation: number;
-  readonly deficit: number;
-  readonly order: readonly Shard[];
-  next: number;
-  readonly bag: Donation[];
-  bagUnits: number;
-  /** A sibling could not be reached: the walk cannot tell that the SKU is empty. */
-  unreachable: boolean;
-};
+import type { InHand, ShardState, Walk } from './shardState';
 
 /**
  * Starts borrowing for the buyers parked at `shard` unless a walk is under way, the shard knows
@@ -23,7 +7,7 @@ export type Walk = {
  * At most one walk per shard, and it asks only siblings not known to be empty: buyers arriving
  * meanwhile wait for it, so the cost follows the shortage, not the number of buyers.
  */
-export function ensureWalk(shard: Shard): void {
+export function ensureWalk(shard: ShardState): void {
   if (shard.walk || shard.latched || shard.parked.length === 0 || !shard.alive) return;
   const needed = shard.parked.reduce((sum, p) => sum + p.request.qty, 0);
   const deficit = needed - shard.sellable - shard.pending;
@@ -35,17 +19,17 @@ export function ensureWalk(shard: Shard): void {
 }
 
 /** Siblings believed to hold most first (hints come back with every transfer), then the ring. */
-function walkOrder(shard: Shard): Shard[] {
+function walkOrder(shard: ShardState): ShardState[] {
   const n = shard.siblings.length + 1;
-  const ring = (s: Shard) => (s.index - shard.index + n) % n;
+  const ring = (s: ShardState) => (s.index - shard.index + n) % n;
   return [...shard.unconfirmed].sort((a, b) => (shard.hints.get(b) ?? 0) - (shard.hints.get(a) ?? 0) || ring(a) - ring(b));
 }
 
-function current(shard: Shard, walk: Walk): boolean {
+function current(shard: ShardState, walk: Walk): boolean {
   return shard.walk === walk && shard.incarnation === walk.incarnation;
 }
 
-function step(shard: Shard, walk: Walk): void {
+function step(shard: ShardState, walk: Walk): void {
   while (walk.next < walk.order.length) {
     const sibling = walk.order[walk.next++]!;
     if (shard.isSuspect(sibling)) {
@@ -58,7 +42,7 @@ function step(shard: Shard, walk: Walk): void {
 }
 
 /** One transfer request: a command on the sibling, which gives what it can spare. */
-function visit(shard: Shard, walk: Walk, sibling: Shard): void {
+function visit(shard: ShardState, walk: Walk, sibling: ShardState): void {
   const world = shard.world;
   const remaining = walk.deficit - walk.bagUnits;
   world.metrics.visits++;
@@ -78,7 +62,7 @@ function visit(shard: Shard, walk: Walk, sibling: Shard): void {
 }
 
 /** A call into a failed location fails after a while; the sibling is skipped for some time. */
-function unreachable(shard: Shard, walk: Walk, sibling: Shard): void {
+function unreachable(shard: ShardState, walk: Walk, sibling: ShardState): void {
   shard.world.clock.after(shard.world.scenario.failure.siblingTimeoutMs, () => {
     if (!current(shard, walk)) return;
     shard.suspect(sibling);
@@ -92,7 +76,7 @@ function unreachable(shard: Shard, walk: Walk, sibling: Shard): void {
  * receiver does not come back at once), pending units first. A donor left empty subscribes the
  * receiver: it will be told before any unit it gets back becomes sellable.
  */
-function donate(donor: Shard, receiver: Shard, remaining: number): number {
+function donate(donor: ShardState, receiver: ShardState, remaining: number): number {
   const has = donor.sellable + donor.pending;
   const units = Math.min(has, Math.max(remaining, Math.ceil(has / 2)));
   const fromPending = Math.min(donor.pending, units);
@@ -113,7 +97,7 @@ function donate(donor: Shard, receiver: Shard, remaining: number): number {
  * A donor's answer. One left empty is known empty from now on — unless an undrain it sent after
  * this answer overtook it on the network (`announcements` tells).
  */
-function received(shard: Shard, walk: Walk, donor: Shard, units: number, left: number, announcements: number): void {
+function received(shard: ShardState, walk: Walk, donor: ShardState, units: number, left: number, announcements: number): void {
   if (!current(shard, walk)) return returnUnits(donor, units);
   shard.hints.set(donor, left);
   if (left === 0 && (shard.heard.get(donor) ?? 0) <= announcements) shard.unconfirmed.delete(donor);
@@ -130,7 +114,7 @@ function received(shard: Shard, walk: Walk, donor: Shard, units: number, left: n
  * waiting buyer. A shard refuses only when every sibling is known empty (latched); when a
  * sibling could not be reached, those it cannot serve get 503 instead.
  */
-function finish(shard: Shard, walk: Walk): void {
+function finish(shard: ShardState, walk: Walk): void {
   const world = shard.world;
   shard.enqueueUrgent({
     start: () => world.serviceMs(1 + shard.parked.length),
@@ -139,7 +123,7 @@ function finish(shard: Shard, walk: Walk): void {
       shard.sku.inTransit -= walk.bagUnits;
       const inHand: InHand = { units: walk.bagUnits };
       settleParked(shard, inHand, walk.unreachable && walk.bagUnits < walk.deficit);
-      gain(shard, inHand.units);
+      shard.gain(inHand.units);
       ensureWalk(shard);
     },
     // The shard failed holding the bag: abandonWalk returns it to the donors.
@@ -152,7 +136,7 @@ function finish(shard: Shard, walk: Walk): void {
  * not be reached, those the shard cannot serve get 503 with Retry-After rather than a refusal
  * that might be wrong. The rest stay parked.
  */
-export function settleParked(shard: Shard, inHand: InHand, siblingUnreachable: boolean): void {
+export function settleParked(shard: ShardState, inHand: InHand, siblingUnreachable: boolean): void {
   const waiting = shard.parked;
   shard.parked = [];
   for (const p of waiting) {
@@ -168,11 +152,11 @@ export function abandonWalk(walk: Walk): void {
   for (const { donor, units } of walk.bag) returnUnits(donor, units);
 }
 
-function returnUnits(donor: Shard, units: number): void {
+function returnUnits(donor: ShardState, units: number): void {
   if (units === 0) return;
   const world = donor.world;
   world.clock.after(world.scenario.failure.siblingTimeoutMs, () => {
     donor.sku.inTransit -= units;
-    gain(donor, units);
+    donor.gain(units);
   });
 }

@@ -1,8 +1,4 @@
-import type { Shard } from './shard';
-import { ensureWalk, settleParked } from './borrow';
-
-/** An undrain round in progress: how many subscribers have not acknowledged yet. */
-export type Round = { awaiting: number };
+import type { Round, ShardState } from './shardState';
 
 /**
  * Units coming back to a shard (a released hold, a transfer's leftovers, a bag returned after a
@@ -12,7 +8,7 @@ export type Round = { awaiting: number };
  * take them — until every subscriber has acknowledged that this shard is not empty any more.
  * Then no buyer is ever refused while units are sellable somewhere.
  */
-export function gain(shard: Shard, units: number): void {
+export function gain(shard: ShardState, units: number): void {
   if (units <= 0) return;
   if (shard.alive && shard.subscribers.size === 0 && !shard.round) {
     shard.sellable += units;
@@ -25,11 +21,11 @@ export function gain(shard: Shard, units: number): void {
 }
 
 /** After a restart: pending units announced again to the subscribers that had not acknowledged (the round was in memory). */
-export function resumeGate(shard: Shard): void {
+export function resumeGate(shard: ShardState): void {
   if (shard.pending > 0) startRound(shard);
 }
 
-function startRound(shard: Shard): void {
+function startRound(shard: ShardState): void {
   const targets = [...shard.subscribers];
   const round: Round = { awaiting: targets.length };
   shard.round = round;
@@ -39,7 +35,7 @@ function startRound(shard: Shard): void {
 }
 
 /** Tells a subscriber that `shard` is not empty any more; it answers once it has taken note. */
-function undrain(shard: Shard, round: Round, announcement: number, target: Shard, subscription: number): void {
+function undrain(shard: ShardState, round: Round, announcement: number, target: ShardState, subscription: number): void {
   const world = shard.world;
   world.metrics.undrains++;
   const ack = () => acknowledged(shard, round, target, subscription);
@@ -53,7 +49,7 @@ function undrain(shard: Shard, round: Round, announcement: number, target: Shard
         target.unconfirmed.add(shard);
         target.heard.set(shard, Math.max(target.heard.get(shard) ?? 0, announcement));
         world.clock.after(world.oneWayMs(), ack);
-        ensureWalk(target);
+        target.ensureWalk();
       },
       lost: () => world.clock.after(siblingTimeoutMs, ack),
     });
@@ -61,14 +57,14 @@ function undrain(shard: Shard, round: Round, announcement: number, target: Shard
 }
 
 /** A subscriber took note: forgotten, unless it subscribed again meanwhile. */
-function acknowledged(shard: Shard, round: Round, target: Shard, subscription: number): void {
+function acknowledged(shard: ShardState, round: Round, target: ShardState, subscription: number): void {
   if (shard.round !== round) return;
   if (shard.subscribers.get(target) === subscription) shard.subscribers.delete(target);
   if (--round.awaiting === 0) commit(shard, round);
 }
 
 /** Every subscriber told: pending units become sellable, and buyers waiting for them are decided. */
-function commit(shard: Shard, round: Round): void {
+function commit(shard: ShardState, round: Round): void {
   const world = shard.world;
   shard.enqueueUrgent({
     start: () => world.serviceMs(1 + shard.parked.length),
@@ -80,8 +76,8 @@ function commit(shard: Shard, round: Round): void {
       shard.sku.sellable += shard.pending;
       shard.sku.pending -= shard.pending;
       shard.pending = 0;
-      settleParked(shard, { units: 0 }, false);
-      ensureWalk(shard);
+      shard.settleParked({ units: 0 }, false);
+      shard.ensureWalk();
     },
     lost: () => {},
   });

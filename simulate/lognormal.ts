@@ -1,4 +1,4 @@
-import type { Random } from './random';
+import type { Random } from '../bench/lib/random';
 
 /** z of the 99th percentile of the standard normal. */
 export const Z99 = 2.3263478740408408;

@@ -1,9 +1,6 @@
-import type { Shard } from './shard';
-
 /** A held, completed or released reservation: a row of the shard's reservations table. */
 export type Reservation = {
   readonly id: number;
-  readonly shard: Shard;
   readonly customer: number;
   readonly qty: number;
   readonly expiresAt: number;

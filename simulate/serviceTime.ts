@@ -1,5 +1,5 @@
 import { meanOf, quantileOf, sampleOf, Z99, type LogNormal } from './lognormal';
-import type { Random } from './random';
+import type { Random } from '../bench/lib/random';
 
 /**
  * A command's service-time distribution (ms): the lognormal calibrated from measurements, or an

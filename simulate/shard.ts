@@ -1,15 +1,9 @@
-import { ensureWalk, abandonWalk, type Walk } from './borrow';
+import * as borrow from './borrow';
 import { Fifo } from './fifo';
-import { gain, resumeGate, type Round } from './gate';
+import * as gate from './gate';
 import { OVERLOADED, UNAVAILABLE, type Answer, type Command, type CompleteRequest, type Reply, type Request, type ReserveRequest, type Reservation } from './protocol';
-import type { Sku } from './sku';
+import type { InHand, Parked, Round, ShardState, SkuLedger, Walk } from './shardState';
 import type { World } from './world';
-
-/** A buyer's reservation waiting at its shard for units borrowed from siblings. */
-type Parked = { readonly request: ReserveRequest; readonly reply: Reply };
-
-/** Units a shard has in hand for this decision only (a transfer just received), spent first. */
-export type InHand = { units: number };
 
 /**
  * One shard of a SKU: a Durable Object, a single-threaded server that runs one command at a time.
@@ -17,7 +11,7 @@ export type InHand = { units: number };
  * units come back) survives a failure; memory (queues, the borrowing walk, the sold-out latch)
  * does not.
  */
-export class Shard {
+export class Shard implements ShardState {
   alive = true;
   incarnation = 0;
   // durable
@@ -30,7 +24,7 @@ export class Shard {
    * Siblings that found this shard empty while borrowing, each with the number of its latest
    * subscription: told before released units become sellable, forgotten once they acknowledge.
    */
-  readonly subscribers = new Map<Shard, number>();
+  readonly subscribers = new Map<ShardState, number>();
   private subscriptions = 0;
   /** Undrain rounds this shard has started: orders its undrains against its transfer answers. */
   announcements = 0;
@@ -40,14 +34,14 @@ export class Shard {
    * Siblings not known to be empty. A sibling leaves the set when a transfer request finds it
    * empty (it then subscribes this shard) and comes back when it announces units (an undrain).
    */
-  unconfirmed = new Set<Shard>();
+  unconfirmed = new Set<ShardState>();
   /** The latest announcement heard from each sibling. */
-  readonly heard = new Map<Shard, number>();
+  readonly heard = new Map<ShardState, number>();
   walk: Walk | null = null;
   parked: Parked[] = [];
   round: Round | null = null;
-  readonly hints = new Map<Shard, number>();
-  private readonly suspects = new Map<Shard, number>();
+  readonly hints = new Map<ShardState, number>();
+  private readonly suspects = new Map<ShardState, number>();
   private alarmArmed = false;
   private flushArmed = false;
   private readonly lane = new Fifo<Command>();
@@ -56,7 +50,7 @@ export class Shard {
 
   constructor(
     readonly world: World,
-    readonly sku: Sku,
+    readonly sku: SkuLedger,
     readonly index: number,
     readonly location: number,
     stock: number,
@@ -154,7 +148,6 @@ export class Shard {
     this.sku.sellable -= fromShard;
     const reservation: Reservation = {
       id: this.world.id(),
-      shard: this,
       customer: request.customer,
       qty: request.qty,
       expiresAt: this.world.now + this.world.scenario.holds.ttlMs,
@@ -182,7 +175,7 @@ export class Shard {
         // Units may only be in siblings known to be down: say so now (503, Retry-After) instead of waiting.
         if (this.pending === 0 && this.onlyUnreachableLeft()) return reply(UNAVAILABLE);
         this.parked.push({ request, reply });
-        ensureWalk(this);
+        borrow.ensureWalk(this);
       },
       lost: () => reply(UNAVAILABLE),
     };
@@ -238,7 +231,7 @@ export class Shard {
         this.world.metrics.expiredHolds += due.length;
         this.alarmArmed = false;
         if (units > 0) {
-          gain(this, units);
+          gate.gain(this, units);
           this.changed();
         }
         this.armAlarm();
@@ -278,7 +271,19 @@ export class Shard {
     });
   }
 
-  subscribe(sibling: Shard): void {
+  gain(units: number): void {
+    gate.gain(this, units);
+  }
+
+  ensureWalk(): void {
+    borrow.ensureWalk(this);
+  }
+
+  settleParked(inHand: InHand, siblingUnreachable: boolean): void {
+    borrow.settleParked(this, inHand, siblingUnreachable);
+  }
+
+  subscribe(sibling: ShardState): void {
     this.subscribers.set(sibling, ++this.subscriptions);
   }
 
@@ -289,11 +294,11 @@ export class Shard {
     return true;
   }
 
-  isSuspect(sibling: Shard): boolean {
+  isSuspect(sibling: ShardState): boolean {
     return (this.suspects.get(sibling) ?? -Infinity) > this.world.now;
   }
 
-  suspect(sibling: Shard): void {
+  suspect(sibling: ShardState): void {
     this.suspects.set(sibling, this.world.now + this.world.scenario.failure.suspectMs);
   }
 
@@ -313,7 +318,7 @@ export class Shard {
     for (const command of lost) command.lost();
     for (const p of this.parked) p.reply(UNAVAILABLE);
     this.parked = [];
-    if (this.walk) abandonWalk(this.walk);
+    if (this.walk) borrow.abandonWalk(this.walk);
     this.walk = null;
     this.round = null;
     this.unconfirmed = new Set(this.siblings);
@@ -327,6 +332,6 @@ export class Shard {
   restart(): void {
     this.alive = true;
     this.armAlarm();
-    resumeGate(this);
+    gate.resumeGate(this);
   }
 }

@@ -1,6 +1,7 @@
 import type { SkuSpec } from './params';
 import { ReadModel } from './readModel';
 import { Shard } from './shard';
+import type { SkuLedger } from './shardState';
 import type { World } from './world';
 
 /** A stable 32-bit hash of a customer id (murmur3's finaliser): which shard serves the customer. */
@@ -16,7 +17,7 @@ function customerHash(customer: number): number {
  * one place: sellable in a shard, pending in a shard (released, waiting to be announced to
  * siblings that believe the SKU sold out), in transit between shards, reserved, or sold.
  */
-export class Sku {
+export class Sku implements SkuLedger {
   readonly shards: Shard[];
   readonly view: ReadModel;
   readonly onHand: number;

@@ -1,7 +1,7 @@
 import { Clock } from './clock';
 import { Metrics } from './metrics';
 import type { Scenario } from './params';
-import { Random } from './random';
+import { Random } from '../bench/lib/random';
 import { sampleService } from './serviceTime';
 
 /** The clock, the random stream, the metrics and the scenario one run shares. */

@@ -4,3 +4,6 @@
  * that file is stale). Vars are strings; a secret left empty (a test without a bridge) reads "".
  */
 export type Env = Cloudflare.Env;
+
+/** The SKU object (or shard) that owns a stream: `streamOf` and `src/contract/routing.ts` say which. */
+export const stub = (env: Env, stream: string) => env.SKU.getByName(stream);

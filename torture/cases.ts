@@ -1,7 +1,7 @@
 import type { RawRequest } from './http';
 import { utf8Bytes } from './http';
 import { badIdentifier, Bytes, deepArrays, deepObjects, encodeJson, INVALID_JSON, INVALID_UTF8, NOT_OBJECTS, Obj, type Entries } from './payloads';
-import { Random } from './random';
+import { Random } from '../bench/lib/random';
 import { BAD_SKUS, ROUTES, type Route, type Target } from './routes';
 import { randomSignPlan, type SignPlan } from './signPlans';
 
@@ -301,7 +301,7 @@ const duplicateKey: Defect = {
     const bad = field.invalid(g.rnd, g.target);
     const good = field.valid(g.rnd, g.target);
     // JSON.parse keeps the last occurrence: only a bad last value surely fails.
-    const badLast = g.rnd.bool();
+    const badLast = g.rnd.chance();
     removeEntry(ENTRIES(d)!, name);
     ENTRIES(d)!.push([name, badLast ? good : bad], [name, badLast ? bad : good]);
     mark(d, 'duplicate-key', badLast ? 'bad-last' : 'good-last', badLast ? ROUTE : NONE, `field:${name}`);
@@ -315,7 +315,7 @@ const fieldDeep: Defect = {
   apply(d, g) {
     const name = g.rnd.pick(fieldNames(d));
     const depth = g.rnd.int(1_000, 2_500);
-    setEntry(ENTRIES(d)!, name, g.rnd.bool() ? deepArrays(depth * 2) : deepObjects(depth));
+    setEntry(ENTRIES(d)!, name, g.rnd.chance() ? deepArrays(depth * 2) : deepObjects(depth));
     mark(d, 'deep-json', 'in-field', ROUTE, `field:${name}`);
   },
 };
@@ -352,7 +352,7 @@ const bodyHuge: Defect = {
   weight: 4,
   applies: HAS_BODY,
   apply(d, g) {
-    const size = g.rnd.bool(0.1) ? g.rnd.int(100_000, 1_000_000) : g.rnd.int(16 * 1024 + 1, 64 * 1024);
+    const size = g.rnd.chance(0.1) ? g.rnd.int(100_000, 1_000_000) : g.rnd.int(16 * 1024 + 1, 64 * 1024);
     const variant = g.rnd.pick(['padding', 'long-string', 'deep-arrays', 'many-fields'] as const);
     const base = bodyBytes(d).toString('utf8');
     let text: string;
@@ -362,7 +362,7 @@ const bodyHuge: Defect = {
     else text = `{${Array.from({ length: Math.ceil(size / 12) }, (_, i) => `"f${i}":${i}`).join(',')}}`;
     d.body = { raw: Buffer.from(text, 'utf8') };
     // Over the limit whatever it says; sent chunked half the time so the limit counts a stream.
-    d.chunked = g.rnd.bool();
+    d.chunked = g.rnd.chance();
     dropBodyClaims(d);
     mark(d, 'body-huge', `${variant}${d.chunked ? '-chunked' : ''}`, UNIVERSAL, 'body');
   },
@@ -497,7 +497,7 @@ const pathBent: Defect = {
         'double-slash': () => `/${path}`.replace(/\/(?=[^/]*$)/, '//'),
         'dot-segment': () => `${path.slice(0, cut)}/${g.rnd.pick(['.', 'x/..', '%2e', 'x/%2e%2e', './.'])}${path.slice(cut)}`,
         // ASCII only: `ÿ`.toUpperCase() is not latin1, and Node would refuse to send it.
-        case: () => (g.rnd.bool() ? path.replace(/[a-z]/g, (c) => c.toUpperCase()) : path.replace('/v1/', '/V1/')),
+        case: () => (g.rnd.chance() ? path.replace(/[a-z]/g, (c) => c.toUpperCase()) : path.replace('/v1/', '/V1/')),
         'absolute-form': () => `http://${g.rnd.pick(['evil.example', '127.0.0.1', 'localhost:1'])}${path}`,
         fragment: () => `${path}#${g.rnd.pick(['', 'frag', '/../../admin'])}`,
         long: () => `${path}/${'a'.repeat(g.rnd.int(1_000, 7_000))}`,
@@ -595,23 +595,23 @@ const RES_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 function initialDraft(route: Route, g: Gen): Draft {
   const { rnd, target, keys } = g;
   const headers: Record<string, string | string[]> = {};
-  if (route.access === 'storefront') headers.authorization = `Bearer ${rnd.bool(0.8) ? keys.storefront : keys.admin}`;
+  if (route.access === 'storefront') headers.authorization = `Bearer ${rnd.chance(0.8) ? keys.storefront : keys.admin}`;
   if (route.access === 'admin') headers.authorization = `Bearer ${keys.admin}`;
   const withBody = route.fields !== undefined;
   if (withBody) headers['content-type'] = 'application/json';
-  if (route.idempotency === 'required' || (route.idempotency === 'optional' && rnd.bool())) headers['idempotency-key'] = `fuzz-${rnd.hex(16)}`;
+  if (route.idempotency === 'required' || (route.idempotency === 'optional' && rnd.chance())) headers['idempotency-key'] = `fuzz-${rnd.hex(16)}`;
   return {
     route,
     method: route.method,
     params: {
-      sku: rnd.bool(0.75) ? rnd.pick(target.existing) : target.unknownSku(rnd),
+      sku: rnd.chance(0.75) ? rnd.pick(target.existing) : target.unknownSku(rnd),
       // Never a live id: the fuzz learns none, and 130 random bits are not guessed.
       res: `res_${rnd.string(26, RES_ALPHABET)}`,
       chk: `chk_${rnd.hex(32)}`,
     },
     bent: false,
     path: null,
-    query: Object.entries(route.query ?? {}).filter(() => rnd.bool(0.7)).map(([name, f]) => `${name}=${f.valid(rnd)}`),
+    query: Object.entries(route.query ?? {}).filter(() => rnd.chance(0.7)).map(([name, f]) => `${name}=${f.valid(rnd)}`),
     headers,
     body: withBody ? { entries: validEntries(route, g) } : null,
     chunked: false,
@@ -625,7 +625,7 @@ function initialDraft(route: Route, g: Gen): Draft {
 function validEntries(route: Route, g: Gen): Entries {
   if (route.validBody) return route.validBody(g.rnd, g.target);
   return Object.entries(route.fields ?? {})
-    .filter(([, f]) => f.required || g.rnd.bool(0.4))
+    .filter(([, f]) => f.required || g.rnd.chance(0.4))
     .map(([name, f]) => [name, f.valid(g.rnd, g.target)]);
 }
 
@@ -725,8 +725,8 @@ function strayCase(g: Gen): FuzzCase {
   const { rnd, keys } = g;
   const method = rnd.pick(EVERY_METHOD);
   const headers: Record<string, string> = {};
-  if (rnd.bool(0.6)) headers.authorization = `Bearer ${rnd.pick([keys.admin, keys.storefront, 'nope'])}`;
-  if (rnd.bool(0.6)) headers['content-type'] = 'application/json';
+  if (rnd.chance(0.6)) headers.authorization = `Bearer ${rnd.pick([keys.admin, keys.storefront, 'nope'])}`;
+  if (rnd.chance(0.6)) headers['content-type'] = 'application/json';
   // Garbage only: whatever a stray path normalises to, this body is refused there.
   const body = MUTATING(method) ? Buffer.from(rnd.pick([...INVALID_JSON, ...NOT_OBJECTS])) : undefined;
   const path = rnd.pick(strayPaths(g));
@@ -736,31 +736,7 @@ function strayCase(g: Gen): FuzzCase {
 // ---------------------------------------------------------------------------------------------
 // The generator
 
-/** How often each route is aimed at: the ones that can write, and the internal ones, most. */
-const ROUTE_WEIGHTS: Record<string, number> = {
-  'POST /v1/skus/{sku}/reservations': 14,
-  'POST /v1/checkouts': 12,
-  'PUT /v1/admin/skus/{sku}/stock': 7,
-  'POST /v1/admin/skus/{sku}/receipts': 6,
-  'POST /v1/admin/skus/{sku}/reservations/{id}/release': 4,
-  'GET /v1/skus/{sku}': 5,
-  'GET /v1/skus/{sku}/reservations/{id}': 3,
-  'POST /v1/skus/{sku}/reservations/{id}/complete': 4,
-  'DELETE /v1/skus/{sku}/reservations/{id}': 3,
-  'GET /v1/checkouts/{id}': 3,
-  'POST /v1/checkouts/{id}/complete': 3,
-  'DELETE /v1/checkouts/{id}': 3,
-  'GET /v1/admin/skus/{sku}/events': 5,
-  'GET /v1/admin/skus/{sku}/relay': 2,
-  'GET /internal/skus/{sku}/events': 7,
-  'POST /internal/skus/{sku}/reservations/{id}/allocation': 6,
-  'GET /internal/projections': 2,
-  'POST /internal/projections/shadow': 2,
-  'POST /internal/projections/switch': 3,
-  'POST /internal/projections/views': 3,
-  'GET /healthz': 1,
-  'GET /openapi.json': 1,
-};
+/** How often a stray path (no route at all) is aimed at, against the routes' own weights. */
 const STRAY_WEIGHT = 4;
 
 export class CaseGenerator {
@@ -769,7 +745,7 @@ export class CaseGenerator {
 
   constructor(seed: number, target: Target, keys: Keys) {
     this.#g = { rnd: new Random(seed), target, keys };
-    this.#routes = [...ROUTES.map((r) => [r, ROUTE_WEIGHTS[r.name] ?? 1] as const), [null, STRAY_WEIGHT] as const];
+    this.#routes = [...ROUTES.map((r) => [r, r.weight] as const), [null, STRAY_WEIGHT] as const];
   }
 
   next(): FuzzCase {

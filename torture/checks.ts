@@ -1,12 +1,13 @@
 import { decodeSkuEvent } from '../bridge/consumers/decodeEvent';
 import type { ConsumedRecord } from '../bridge/eventLog/port';
 import { createWmsClient, type WmsRecord } from '../bridge/wms/client';
-import { evolve, foldLedger, initialSkuState, type Reservation, type SkuEvent, type SkuState } from '../src/domain/sku';
+import { evolve, foldLedger, initialSkuState, type Reservation, type SkuEvent } from '../src/domain/sku';
+import type { Check, Folded } from './checkTypes';
 import type { Ledger } from './execute';
 import type { Schedule } from './schedule';
 import { ALLOCATION_DEADLINE_SECONDS, pause, TORTURE_ADMIN_KEY, TORTURE_BRIDGE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
 
-export type Check = { check: string; checked: number; violations: string[] };
+export type { Check, Folded };
 
 /** A read for the checks; a kept-alive socket closed under it (a client race, not an answer) is retried. */
 export async function get(system: TortureSystem, path: string, key = TORTURE_ADMIN_KEY): Promise<any> {
@@ -33,9 +34,6 @@ export async function objectLog(system: TortureSystem, sku: string): Promise<Sku
     after = page.nextAfter;
   }
 }
-
-/** Every SKU's log, folded version by version: what every other check reads. */
-export type Folded = { sku: string; log: SkuEvent[]; state: SkuState; reservations: ReadonlyMap<string, Reservation> };
 
 export async function foldAll(system: TortureSystem, schedule: Schedule): Promise<Folded[]> {
   return Promise.all(

@@ -1,6 +1,6 @@
 import { CaseGenerator, type FuzzCase } from './cases';
 import { RawClient, type RawRequest, type SendResult } from './http';
-import type { Random } from './random';
+import type { Random } from '../bench/lib/random';
 import type { Target } from './routes';
 import { signatureHeaders } from './signPlans';
 import { assertSignerMatchesProduct } from './signing';

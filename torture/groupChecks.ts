@@ -1,6 +1,6 @@
 import { SAGAS_TOPIC } from '../bridge/eventLog/topics';
 import { ownershipSpans, overlapping, wentBack, type Span } from '../test/e2e/support/ownership';
-import type { Check, Folded } from './checks';
+import type { Check, Folded } from './checkTypes';
 
 /**
  * The checks the bridge as a group of replicas adds to the torture run (docs/adr/0001, 0002):

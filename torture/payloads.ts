@@ -1,4 +1,4 @@
-import type { Random } from './random';
+import type { Random } from '../bench/lib/random';
 
 /**
  * Hostile values and a JSON encoder that can write what JSON.stringify cannot: raw tokens

@@ -1,6 +1,6 @@
 import type { ConsumedRecord } from '../bridge/eventLog/port';
 import { evolve, initialSkuState, skuCounters, type SkuCounters } from '../src/domain/sku';
-import type { Check, Folded } from './checks';
+import type { Check, Folded } from './checkTypes';
 import { versionsBelow, type RebuildCut } from './rebuildCut';
 
 const FIELDS = ['onHand', 'reserved', 'sold', 'available', 'limitPerCustomer', 'version', 'asOf'] as const;

@@ -1,5 +1,5 @@
 import { badIdentifier, deepArrays, deepObjects, nastyValidIdentifier, Raw, type Entries } from './payloads';
-import type { Random } from './random';
+import type { Random } from '../bench/lib/random';
 
 /**
  * The edge's routes as the fuzz sees them: how to build a valid request, and for every body
@@ -28,6 +28,8 @@ export type Access = 'storefront' | 'admin' | 'signed' | 'public';
 
 export type Route = {
   name: string;
+  /** How often the fuzz aims at it: the routes that can write, and the internal ones, most. */
+  weight: number;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** `{sku}`, `{res}` and `{chk}` are filled by the generator. */
   pattern: string;
@@ -47,7 +49,7 @@ export type Route = {
   writes: 'always' | 'sku' | 'never';
 };
 
-const pickOr = <T>(rnd: Random, values: readonly T[], extra: () => T, pExtra: number): T => (rnd.bool(pExtra) ? extra() : rnd.pick(values));
+const pickOr = <T>(rnd: Random, values: readonly T[], extra: () => T, pExtra: number): T => (rnd.chance(pExtra) ? extra() : rnd.pick(values));
 
 const oneOf = <T>(values: readonly T[]) => (rnd: Random): T => rnd.pick(values);
 
@@ -59,7 +61,7 @@ const QTY_INVALID: readonly unknown[] = [0, -1, 1.5, 10_001, 1e9, 2 ** 31, 9_007
 
 const customerId: Field = {
   required: true,
-  valid: (rnd) => (rnd.bool(0.2) ? nastyValidIdentifier(rnd) : `cust-${rnd.int(1, 40)}`),
+  valid: (rnd) => (rnd.chance(0.2) ? nastyValidIdentifier(rnd) : `cust-${rnd.int(1, 40)}`),
   invalid: (rnd) => badIdentifier(rnd),
 };
 const qty: Field = { required: true, valid: (rnd) => rnd.int(1, 3), invalid: (rnd) => pickOr(rnd, QTY_INVALID, () => deepArrays(rnd.int(500, 5_000)), 0.05) };
@@ -77,14 +79,14 @@ const expectedVersion: Field = {
 /** Cart lines: valid ones mostly name unknown SKUs, so a valid-looking cart reserves nothing. */
 function validLines(rnd: Random, target: Target): unknown[] {
   return Array.from({ length: rnd.int(1, 4) }, () => ({
-    sku: rnd.bool(0.3) ? rnd.pick(target.existing) : target.unknownSku(rnd),
+    sku: rnd.chance(0.3) ? rnd.pick(target.existing) : target.unknownSku(rnd),
     qty: rnd.int(1, 3),
   }));
 }
 
 /** Carts the schema refuses: empty, too long, merged over the limit, bad lines. */
 function badLines(rnd: Random, target: Target): unknown {
-  const sku = () => (rnd.bool(0.5) ? rnd.pick(target.existing) : target.unknownSku(rnd));
+  const sku = () => (rnd.chance(0.5) ? rnd.pick(target.existing) : target.unknownSku(rnd));
   const line = () => ({ sku: sku(), qty: rnd.int(1, 3) });
   const many = (n: number, make: (i: number) => unknown) => Array.from({ length: n }, (_, i) => make(i));
   const withBadLine = (bad: unknown) => {
@@ -146,7 +148,7 @@ export const BAD_SKUS: readonly string[] = [
 
 function validView(rnd: Random, target: Target): Record<string, unknown> {
   return {
-    sku: rnd.bool(0.5) ? rnd.pick(target.existing) : target.unknownSku(rnd),
+    sku: rnd.chance(0.5) ? rnd.pick(target.existing) : target.unknownSku(rnd),
     onHand: 10,
     reserved: 0,
     sold: 0,
@@ -159,7 +161,7 @@ function validView(rnd: Random, target: Target): Record<string, unknown> {
 
 const afterQuery: QueryField = {
   // Now and then valid but extreme: the largest safe integer, exponent and hex spellings.
-  valid: (rnd) => (rnd.bool(0.1) ? rnd.pick(['9007199254740991', '1e3', '0x10', '']) : String(rnd.int(0, 5))),
+  valid: (rnd) => (rnd.chance(0.1) ? rnd.pick(['9007199254740991', '1e3', '0x10', '']) : String(rnd.int(0, 5))),
   invalid: oneOf(['NaN', '-1', '1.5', 'abc', 'Infinity', '-Infinity', '1e400', '%00', '%ZZ', '0x', '--1', '1_000', 'true', '[]', '9'.repeat(400)]),
 };
 const limitQuery: QueryField = {
@@ -167,15 +169,16 @@ const limitQuery: QueryField = {
   invalid: oneOf(['-1', '0', '1001', '1e9', 'NaN', '1.5', 'all', '%20', '%ZZ', 'Infinity', '99999999999999999999']),
 };
 const customerQuery: QueryField = {
-  valid: (rnd) => encodeURIComponent(rnd.bool(0.2) ? nastyValidIdentifier(rnd) : `cust-${rnd.int(1, 40)}`),
+  valid: (rnd) => encodeURIComponent(rnd.chance(0.2) ? nastyValidIdentifier(rnd) : `cust-${rnd.int(1, 40)}`),
   invalid: oneOf(['', '%20', 'a%20b', '%00', 'a%0Ab', '%C3%A9', '%ED%A0%80', '%ZZ', '%', 'x'.repeat(129), 'x'.repeat(4_000), '%7F']),
 };
 const consistentQuery: QueryField = { valid: oneOf(['true', 'false']), invalid: oneOf(['maybe', 'TRUE', '1', '0', 'yes', '', '%00', 'true%00', 'tru']) };
 
 export const ROUTES: readonly Route[] = [
-  { name: 'GET /v1/skus/{sku}', method: 'GET', pattern: '/v1/skus/{sku}', methods: ['GET'], access: 'storefront', query: { consistent: consistentQuery }, writes: 'never' },
+  { name: 'GET /v1/skus/{sku}', weight: 5, method: 'GET', pattern: '/v1/skus/{sku}', methods: ['GET'], access: 'storefront', query: { consistent: consistentQuery }, writes: 'never' },
   {
     name: 'POST /v1/skus/{sku}/reservations',
+    weight: 14,
     method: 'POST',
     pattern: '/v1/skus/{sku}/reservations',
     methods: ['POST'],
@@ -186,6 +189,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'GET /v1/skus/{sku}/reservations/{id}',
+    weight: 3,
     method: 'GET',
     pattern: '/v1/skus/{sku}/reservations/{res}',
     methods: ['GET', 'DELETE'],
@@ -195,6 +199,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /v1/skus/{sku}/reservations/{id}/complete',
+    weight: 4,
     method: 'POST',
     pattern: '/v1/skus/{sku}/reservations/{res}/complete',
     methods: ['POST'],
@@ -204,6 +209,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'DELETE /v1/skus/{sku}/reservations/{id}',
+    weight: 3,
     method: 'DELETE',
     pattern: '/v1/skus/{sku}/reservations/{res}',
     methods: ['GET', 'DELETE'],
@@ -213,6 +219,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /v1/checkouts',
+    weight: 12,
     method: 'POST',
     pattern: '/v1/checkouts',
     methods: ['POST'],
@@ -221,9 +228,10 @@ export const ROUTES: readonly Route[] = [
     idempotency: 'required',
     writes: 'sku',
   },
-  { name: 'GET /v1/checkouts/{id}', method: 'GET', pattern: '/v1/checkouts/{chk}', methods: ['GET', 'DELETE'], access: 'storefront', query: { customerId: customerQuery }, writes: 'never' },
+  { name: 'GET /v1/checkouts/{id}', weight: 3, method: 'GET', pattern: '/v1/checkouts/{chk}', methods: ['GET', 'DELETE'], access: 'storefront', query: { customerId: customerQuery }, writes: 'never' },
   {
     name: 'POST /v1/checkouts/{id}/complete',
+    weight: 3,
     method: 'POST',
     pattern: '/v1/checkouts/{chk}/complete',
     methods: ['POST'],
@@ -231,9 +239,10 @@ export const ROUTES: readonly Route[] = [
     fields: { customerId },
     writes: 'never',
   },
-  { name: 'DELETE /v1/checkouts/{id}', method: 'DELETE', pattern: '/v1/checkouts/{chk}', methods: ['GET', 'DELETE'], access: 'storefront', query: { customerId: customerQuery }, writes: 'never' },
+  { name: 'DELETE /v1/checkouts/{id}', weight: 3, method: 'DELETE', pattern: '/v1/checkouts/{chk}', methods: ['GET', 'DELETE'], access: 'storefront', query: { customerId: customerQuery }, writes: 'never' },
   {
     name: 'PUT /v1/admin/skus/{sku}/stock',
+    weight: 7,
     method: 'PUT',
     pattern: '/v1/admin/skus/{sku}/stock',
     methods: ['PUT'],
@@ -242,7 +251,7 @@ export const ROUTES: readonly Route[] = [
       onHand: { required: true, valid: (rnd) => rnd.int(0, 1_000), invalid: oneOf([-1, 1.5, 1_000_000_001, 2 ** 53, '10', '', null, true, [], {}, new Raw('1e400'), new Raw('-1e400')]) },
       limitPerCustomer: {
         required: false,
-        valid: (rnd) => (rnd.bool(0.2) ? null : rnd.int(1, 10)),
+        valid: (rnd) => (rnd.chance(0.2) ? null : rnd.int(1, 10)),
         invalid: oneOf([0, -1, 10_001, 1.5, '2', true, [], {}, new Raw('-0')]),
       },
       expectedVersion,
@@ -251,6 +260,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /v1/admin/skus/{sku}/receipts',
+    weight: 6,
     method: 'POST',
     pattern: '/v1/admin/skus/{sku}/receipts',
     methods: ['POST'],
@@ -261,6 +271,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /v1/admin/skus/{sku}/reservations/{id}/release',
+    weight: 4,
     method: 'POST',
     pattern: '/v1/admin/skus/{sku}/reservations/{res}/release',
     methods: ['POST'],
@@ -270,6 +281,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'GET /v1/admin/skus/{sku}/events',
+    weight: 5,
     method: 'GET',
     pattern: '/v1/admin/skus/{sku}/events',
     methods: ['GET'],
@@ -277,9 +289,10 @@ export const ROUTES: readonly Route[] = [
     query: { after: afterQuery, limit: limitQuery },
     writes: 'never',
   },
-  { name: 'GET /v1/admin/skus/{sku}/relay', method: 'GET', pattern: '/v1/admin/skus/{sku}/relay', methods: ['GET'], access: 'admin', writes: 'never' },
+  { name: 'GET /v1/admin/skus/{sku}/relay', weight: 2, method: 'GET', pattern: '/v1/admin/skus/{sku}/relay', methods: ['GET'], access: 'admin', writes: 'never' },
   {
     name: 'GET /internal/skus/{sku}/events',
+    weight: 7,
     method: 'GET',
     pattern: '/internal/skus/{sku}/events',
     methods: ['GET'],
@@ -289,12 +302,13 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /internal/skus/{sku}/reservations/{id}/allocation',
+    weight: 6,
     method: 'POST',
     pattern: '/internal/skus/{sku}/reservations/{res}/allocation',
     methods: ['POST'],
     access: 'signed',
     validBody: (rnd) =>
-      rnd.bool(0.5)
+      rnd.chance(0.5)
         ? [['outcome', 'confirmed'], ['allocationId', `alloc-${rnd.hex(8)}`]]
         : [['outcome', 'failed'], ['reason', rnd.pick(['wms_timeout', 'wms_rejected'])]],
     fields: {
@@ -309,9 +323,10 @@ export const ROUTES: readonly Route[] = [
     },
     writes: 'never',
   },
-  { name: 'GET /internal/projections', method: 'GET', pattern: '/internal/projections', methods: ['GET'], access: 'signed', writes: 'never' },
+  { name: 'GET /internal/projections', weight: 2, method: 'GET', pattern: '/internal/projections', methods: ['GET'], access: 'signed', writes: 'never' },
   {
     name: 'POST /internal/projections/shadow',
+    weight: 2,
     method: 'POST',
     pattern: '/internal/projections/shadow',
     methods: ['POST'],
@@ -324,6 +339,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /internal/projections/shadow/renew',
+    weight: 1,
     method: 'POST',
     pattern: '/internal/projections/shadow/renew',
     methods: ['POST'],
@@ -336,6 +352,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /internal/projections/shadow/abandon',
+    weight: 1,
     method: 'POST',
     pattern: '/internal/projections/shadow/abandon',
     methods: ['POST'],
@@ -345,6 +362,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /internal/projections/switch',
+    weight: 3,
     method: 'POST',
     pattern: '/internal/projections/switch',
     methods: ['POST'],
@@ -354,6 +372,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'POST /internal/projections/views',
+    weight: 3,
     method: 'POST',
     pattern: '/internal/projections/views',
     methods: ['POST'],
@@ -381,6 +400,6 @@ export const ROUTES: readonly Route[] = [
     },
     writes: 'always',
   },
-  { name: 'GET /healthz', method: 'GET', pattern: '/healthz', methods: ['GET'], access: 'public', writes: 'never' },
-  { name: 'GET /openapi.json', method: 'GET', pattern: '/openapi.json', methods: ['GET'], access: 'public', writes: 'never' },
+  { name: 'GET /healthz', weight: 1, method: 'GET', pattern: '/healthz', methods: ['GET'], access: 'public', writes: 'never' },
+  { name: 'GET /openapi.json', weight: 1, method: 'GET', pattern: '/openapi.json', methods: ['GET'], access: 'public', writes: 'never' },
 ];

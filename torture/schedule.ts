@@ -1,4 +1,4 @@
-import { Random } from './random';
+import { Random } from '../bench/lib/random';
 
 /**
  * The torture run's operations and faults, drawn from one seed: the same seed gives the same
@@ -65,15 +65,15 @@ export function makeSchedule({ seed, ops: count, skus: skuCount = 20, customers 
     else if (roll < 0.28) op = earlier(reserves) === null ? null : { kind: 'cancel', of: earlier(reserves)!, atExpiryOffsetMs: null };
     else if (roll < 0.34) {
       const of = earlier(shortReserves);
-      op = of === null ? null : { kind: random.bool() ? 'complete' : 'cancel', of, atExpiryOffsetMs: random.int(-40, 40) };
+      op = of === null ? null : { kind: random.chance() ? 'complete' : 'cancel', of, atExpiryOffsetMs: random.int(-40, 40) };
     } else if (roll < 0.37) op = { kind: 'receipt', sku: random.pick(skus).sku, qty: random.int(1, 20), key };
     else if (roll < 0.44) {
       const lines = Array.from({ length: random.int(1, 4) }, () => ({ sku: random.pick(skus).sku, qty: random.int(1, 3) }));
       op = { kind: 'checkout', customerId: customer(), lines, key, ttlSeconds: random.int(5, 30) };
-    } else if (roll < 0.47) op = earlier(checkouts) === null ? null : { kind: 'checkoutChange', of: earlier(checkouts)!, change: random.bool(0.6) ? 'complete' : 'cancel' };
+    } else if (roll < 0.47) op = earlier(checkouts) === null ? null : { kind: 'checkoutChange', of: earlier(checkouts)!, change: random.chance(0.6) ? 'complete' : 'cancel' };
     if (!op) {
       // Short TTLs expire during the run, so expiries race completes and cancels.
-      const ttlSeconds = random.bool(0.4) ? random.int(2, 4) : random.int(10, 30);
+      const ttlSeconds = random.chance(0.4) ? random.int(2, 4) : random.int(10, 30);
       op = { kind: 'reserve', sku: random.pick(skus).sku, customerId: customer(), qty: random.int(1, 3), ttlSeconds, key };
     }
     if (op.kind === 'reserve') {

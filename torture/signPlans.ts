@@ -1,5 +1,5 @@
 import { NONCE_HEADER, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, TIMESTAMP_HEADER } from '../src/contract/signature';
-import type { Random } from './random';
+import type { Random } from '../bench/lib/random';
 import { signatureFor, type SignInput } from './signing';
 
 /**

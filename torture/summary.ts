@@ -1,4 +1,4 @@
-import type { Check } from './checks';
+import type { Check } from './checkTypes';
 import type { Ledger } from './execute';
 import { availability } from './tally';
 

@@ -1,4 +1,3 @@
-import type { GlobalOptions } from './context';
 import { UsageError } from './exit';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -8,7 +7,9 @@ export const isLoopback = (url: string): boolean => LOOPBACK.has(new URL(url).ho
 export const DEV_KEYS = { edgeAdminKey: 'dev-admin', bridgeAdminKey: 'dev-bridge-admin', wmsAdminKey: 'dev-wms-admin' } as const;
 type KeyOption = keyof typeof DEV_KEYS;
 
-const KEYS: readonly { key: KeyOption; url: 'edgeUrl' | 'bridgeAdminUrl' | 'wmsUrl'; flag: string; env: string }[] = [
+type UrlOption = 'edgeUrl' | 'bridgeAdminUrl' | 'wmsUrl';
+
+const KEYS: readonly { key: KeyOption; url: UrlOption; flag: string; env: string }[] = [
   { key: 'edgeAdminKey', url: 'edgeUrl', flag: '--edge-admin-key', env: 'EDGE_ADMIN_KEY' },
   { key: 'bridgeAdminKey', url: 'bridgeAdminUrl', flag: '--bridge-admin-key', env: 'BRIDGE_ADMIN_KEY' },
   { key: 'wmsAdminKey', url: 'wmsUrl', flag: '--wms-admin-key', env: 'WMS_ADMIN_KEY' },
@@ -18,7 +19,7 @@ const KEYS: readonly { key: KeyOption; url: 'edgeUrl' | 'bridgeAdminUrl' | 'wmsU
  * A dev key is only a default for the local system: against a remote URL, a forgotten key
  * option would send the world's best-known key to production. Given explicitly, it goes.
  */
-export function refuseDefaultKeysRemotely(options: GlobalOptions, sourceOf: (key: KeyOption) => string | undefined): void {
+export function refuseDefaultKeysRemotely(options: Record<KeyOption | UrlOption, string>, sourceOf: (key: KeyOption) => string | undefined): void {
   const missing = KEYS.filter(({ key, url }) => sourceOf(key) === 'default' && options[key] === DEV_KEYS[key] && !isLoopback(options[url]));
   if (missing.length > 0) {
     const named = missing.map(({ url, flag, env }) => `${options[url]} (${flag} or ${env})`).join(', ');

@@ -27,8 +27,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StringDecoder } from 'node:string_decoder';
 import { TopicSettingsError } from './errors';
 import type { HeldLock } from './oneBridge';
-import type { ConsumedRecord, EventLog, GroupMember, LogHealth, LogRecord, OwnedSubscribe, PartitionOwner, StateRecord, Subscribe, Subscription, TopicKind, TopicSpec } from './port';
-import type { TopicFinding } from './topicSettings';
+import type { ConsumedRecord, EventLog, GroupMember, LogHealth, LogRecord, OwnedSubscribe, PartitionOwner, StateRecord, Subscribe, Subscription, TopicFinding, TopicKind, TopicSpec } from './port';
 
 const DB_FILE = 'log.sqlite';
 /** Same order of size as a Kafka fetch: enough to catch up fast, small enough to retry cheaply. */

@@ -1,4 +1,4 @@
-import type { TopicFinding } from './topicSettings';
+import type { TopicFinding } from './port';
 
 /**
  * Typed refusals. Of an append, so a caller can tell "this record can never fit" (do not retry

@@ -4,9 +4,9 @@ import type { Logger } from '../logger';
 import { LogOverloadedError, RecordTooLargeError, TopicSettingsError } from './errors';
 import { describeMembers } from './kafkaMembers';
 import { startOwnedGroup } from './kafkaOwned';
-import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, GroupMember, LogHealth, OwnedSubscribe, Subscribe, Subscription, TopicSpec } from './port';
+import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, GroupMember, LogHealth, OwnedSubscribe, Subscribe, Subscription, TopicFinding, TopicSpec } from './port';
 import { MAX_MESSAGE_BYTES } from './topics';
-import { CHECKED_SETTINGS, checkTopics, topicConfig, type DescribedTopic, type TopicFinding } from './topicSettings';
+import { CHECKED_SETTINGS, checkTopics, topicConfig, type DescribedTopic } from './topicSettings';
 
 /**
  * kafkajs's ConfigResourceTypes.TOPIC. kafkajs is CommonJS, and Node's ESM loader finds only

@@ -3,11 +3,17 @@
  * that commit their offsets after their effects. Two adapters implement it (kafkajs, and an
  * embedded file-backed log for `npm start`) and pass one contract suite.
  */
-import type { TopicFinding } from './topicSettings';
 
 /** What a topic is for decides its settings: an unbounded history, a latest-per-key table, or dead letters. */
 export type TopicKind = 'history' | 'compacted' | 'deadLetter';
 export type TopicSpec = { name: string; kind: TopicKind };
+
+/**
+ * How an existing topic differs from what the bridge needs (`topicSettings.ts` decides).
+ * `refuse`: the bridge does not start (ordering or ownership would break); `warn`: it starts and says so.
+ */
+export type Severity = 'refuse' | 'warn';
+export type TopicFinding = { severity: Severity; topic: string; setting: string; found: string; expected: string; message: string };
 
 /**
  * A record as appended. `value: null` is Kafka's tombstone, for compacted topics only: compaction

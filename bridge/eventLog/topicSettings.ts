@@ -3,7 +3,7 @@
  * definition for the topics the bridge creates and for those it finds. Pure; the Kafka adapter
  * describes the topics and applies it. Why a finding refuses or warns: docs/adr/0005-kafka-topic-settings.md.
  */
-import type { TopicKind, TopicSpec } from './port';
+import type { Severity, TopicFinding, TopicKind, TopicSpec } from './port';
 import { MAX_MESSAGE_BYTES } from './topics';
 
 /** The partition count of every topic the bridge creates unless `KAFKA_PARTITIONS` says otherwise. */
@@ -14,10 +14,6 @@ export type DescribedTopic = { name: string; partitions: number; replicas: numbe
 
 /** What the bridge is configured for; `bootstrap` only makes the suggested commands ready to paste. */
 export type Wanted = { partitions: number; replicationFactor: number; bootstrap: string };
-
-/** `refuse`: the bridge does not start (ordering or ownership would break); `warn`: it starts and says so. */
-export type Severity = 'refuse' | 'warn';
-export type TopicFinding = { severity: Severity; topic: string; setting: string; found: string; expected: string; message: string };
 
 /** History never expires (events are never deleted); a table keeps every key's latest record. */
 export function topicConfig(kind: TopicKind, replicas: number): Record<string, string> {

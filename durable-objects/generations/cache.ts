@@ -1,4 +1,4 @@
-import type { GenerationsView } from '../Generations';
+import type { GenerationsView } from './view';
 
 export type FetchGenerations = () => Promise<GenerationsView>;
 

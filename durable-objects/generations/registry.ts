@@ -1,4 +1,4 @@
-import type { GenerationsView } from '../Generations';
+import type { GenerationsView } from './view';
 import type { Env } from '../../src/env';
 import { GenerationsCache, type FetchGenerations } from './cache';
 

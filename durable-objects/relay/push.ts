@@ -1,4 +1,5 @@
-import { parseSecrets, signatureHeaders } from '../../src/contract/signature';
+import { workerConfig, type WorkerVars } from '../../src/config';
+import { signatureHeaders } from '../../src/contract/signature';
 import {
   CHECKOUT_INGEST_PATH,
   CheckoutRelayAckSchema,
@@ -7,7 +8,7 @@ import {
   type CheckoutRelayBatch,
   type RelayBatch,
 } from '../../src/contract/relayBatch';
-import { attemptTimeoutMs, parseBridgeUrls, replicaUnavailable, ReplicaChoice } from './replicas';
+import { attemptTimeoutMs, replicaUnavailable, ReplicaChoice } from './replicas';
 
 /** Where pushes go: the bridge replicas (or why BRIDGE_URL is unusable) and the secret that signs them. */
 export type RelayTarget = { replicas: ReplicaChoice | { error: string }; secret: string };
@@ -109,19 +110,18 @@ const parseJson = (text: string): unknown => {
 
 export type RelaySettings = { target: RelayTarget | null; maxBackoffMs: number };
 
-const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
-
 /**
  * No bridge configured (tests of the edge alone): the log is kept and nothing is pushed. `objectId`
  * picks the replica the object starts at. An invalid BRIDGE_URL does not stop the object (writes
  * stay available: invariant writes-without-back-office): its pushes fail with the reason, shown by the relay status and logs.
  */
-export function relaySettings(env: { BRIDGE_URL?: string; INTERNAL_SECRET?: string; RELAY_MAX_BACKOFF_SECONDS?: string }, objectId: string): RelaySettings {
-  const secret = parseSecrets(env.INTERNAL_SECRET)[0];
-  const urls = parseBridgeUrls(env.BRIDGE_URL ?? '');
+export function relaySettings(env: WorkerVars, objectId: string): RelaySettings {
+  const config = workerConfig(env);
+  const secret = config.INTERNAL_SECRET[0];
+  const urls = config.BRIDGE_URL;
   const replicas = !urls.ok ? { error: urls.error } : urls.urls.length > 0 ? new ReplicaChoice(urls.urls, objectId) : null;
   return {
     target: replicas && secret ? { replicas, secret } : null,
-    maxBackoffMs: 1000 * (Number(env.RELAY_MAX_BACKOFF_SECONDS) || DEFAULT_RELAY_MAX_BACKOFF_SECONDS),
+    maxBackoffMs: 1000 * config.RELAY_MAX_BACKOFF_SECONDS,
   };
 }

@@ -13,19 +13,14 @@
  * small against a bound of about a second, and a skew only moves the bound by as much.
  */
 
-/** Stamped by the Worker on each command it sends; `maxWaitMs` is how long it may queue. */
-export type Ticket = { sentAt: number; maxWaitMs: number };
+import { workerConfig, type WorkerVars } from '../../src/config';
+import type { Overloaded, Ticket } from '../../src/contract/admission';
 
-/** Invariant overload-is-an-answer: a saturated object answers 503 with when to come back, never 500. */
-export type Overloaded = { code: 'overloaded'; retryAfterSeconds: number };
-
-export const DEFAULT_ADMISSION_MAX_WAIT_MS = 1_000;
+export type { Overloaded, Ticket };
 
 /** The ticket of a command sent now, or none when admission control is off (`ADMISSION_MAX_WAIT_MS=0`). */
-export function ticket(env: { ADMISSION_MAX_WAIT_MS?: string }, now = Date.now()): Ticket | undefined {
-  const configured = Number(env.ADMISSION_MAX_WAIT_MS);
-  const valid = env.ADMISSION_MAX_WAIT_MS !== undefined && env.ADMISSION_MAX_WAIT_MS !== '' && Number.isFinite(configured) && configured >= 0;
-  const maxWaitMs = valid ? configured : DEFAULT_ADMISSION_MAX_WAIT_MS;
+export function ticket(env: WorkerVars, now = Date.now()): Ticket | undefined {
+  const maxWaitMs = workerConfig(env).ADMISSION_MAX_WAIT_MS;
   return maxWaitMs > 0 ? { sentAt: now, maxWaitMs } : undefined;
 }
 

@@ -1,3 +1,5 @@
+import { PURGE_CHUNK } from '../shared/purge';
+
 /**
  * Stripe's idempotency rules, kept beside the events so a command's record commits in the same
  * transaction as its effects: the first outcome (errors too) is stored and replayed; another
@@ -12,9 +14,6 @@ export type IdempotencyInput = {
 
 /** Kept at least 24 h as promised to clients; twice that, so clock skew never cuts it short. */
 export const IDEMPOTENCY_RETENTION_MS = 48 * 60 * 60 * 1000;
-
-/** Rows deleted per alarm run (records or seen signatures). */
-export const PURGE_CHUNK = 1_000;
 
 export type StoredOutcome = { requestHash: string; outcome: string };
 

@@ -1,4 +1,5 @@
 import { createMiddleware } from 'hono/factory';
+import { workerConfig } from '../config';
 import type { Env } from '../env';
 import { errorResponse } from './errors';
 
@@ -16,23 +17,23 @@ let cached: { source: string; table: Promise<KeyTable> } | null = null;
  * guess matched. The digest prefix also names the key's owner for idempotency scopes.
  */
 /** The configured keys as one string: the caches below are dropped when it changes. */
-const keySource = (env: Env): string => `${env.STOREFRONT_KEYS ?? ''}\n${env.ADMIN_KEYS ?? ''}`;
+const keySource = (env: Env): string => {
+  const { STOREFRONT_KEYS, ADMIN_KEYS } = workerConfig(env);
+  return `${STOREFRONT_KEYS.join(',')}\n${ADMIN_KEYS.join(',')}`;
+};
 
 async function keyTable(env: Env): Promise<KeyTable> {
   const source = keySource(env);
   if (cached?.source !== source) {
-    const entries = async (list: string | undefined, role: Role) =>
-      Promise.all(splitKeys(list).map(async (key) => [await digest(key), role] as const));
-    const table = Promise.all([entries(env.STOREFRONT_KEYS, 'storefront'), entries(env.ADMIN_KEYS, 'admin')]).then(
+    const { STOREFRONT_KEYS, ADMIN_KEYS } = workerConfig(env);
+    const entries = async (keys: string[], role: Role) => Promise.all(keys.map(async (key) => [await digest(key), role] as const));
+    const table = Promise.all([entries(STOREFRONT_KEYS, 'storefront'), entries(ADMIN_KEYS, 'admin')]).then(
       ([storefront, admin]) => new Map<string, Role>([...storefront, ...admin]),
     );
     cached = { source, table };
   }
   return cached.table;
 }
-
-const splitKeys = (list: string | undefined): string[] =>
-  (list ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0);
 
 async function digest(text: string): Promise<string> {
   const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));

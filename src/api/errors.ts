@@ -1,24 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Overloaded } from '../../durable-objects/sku/admission';
-import type { CommandError } from '../../durable-objects/sku/outcome';
-
-/** Refusals decided at the edge, before any Durable Object is touched. */
-export type EdgeError =
-  | { code: 'invalid_request'; message: string; issues?: unknown }
-  | { code: 'unauthorized' }
-  | { code: 'invalid_signature'; reason: 'missing' | 'malformed' | 'expired' | 'mismatch' | 'replayed' | 'not_configured' }
-  | { code: 'forbidden' }
-  | { code: 'not_found' }
-  /** The sold-out fast path: refused from a fresh projection, the object was not asked. */
-  | { code: 'insufficient_stock'; available: 0; source: 'projection' }
-  /** The runtime could not get a call through to an object (see overload.ts). */
-  | Overloaded
-  /** One projection rebuild at a time for the whole group of bridges (ADR 0006). */
-  | { code: 'rebuild_running'; rebuild: string; generation: string; leaseUntil: number; endpoint: string | null }
-  | { code: 'internal' };
-
-export type ApiError = CommandError | EdgeError;
+import type { ApiError } from '../contract/errors';
 
 const STATUS: Record<ApiError['code'], ContentfulStatusCode> = {
   invalid_request: 400,

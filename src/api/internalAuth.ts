@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory';
-import { NONCE_HEADER, parseSecrets, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../contract/signature';
+import { workerConfig } from '../config';
+import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../contract/signature';
 import type { AppEnv } from './auth';
 import { errorResponse } from './errors';
 
@@ -10,7 +11,7 @@ import { errorResponse } from './errors';
  */
 export const requireSignature = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const secrets = parseSecrets(c.env.INTERNAL_SECRET);
+    const secrets = workerConfig(c.env).INTERNAL_SECRET;
     if (secrets.length === 0) return errorResponse(c, { code: 'invalid_signature', reason: 'not_configured' });
     const url = new URL(c.req.url);
     const check = await verifySignature(

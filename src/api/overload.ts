@@ -1,4 +1,4 @@
-import type { Overloaded } from '../../durable-objects/sku/admission';
+import type { Overloaded } from '../contract/admission';
 
 /**
  * Retry-After for an overload the runtime reports. An overloaded object's queue passed the

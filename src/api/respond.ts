@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { Outcome } from '../../durable-objects/sku/outcome';
+import type { Outcome } from '../contract/outcome';
 import { errorResponse } from './errors';
 
 /**

@@ -1,18 +1,18 @@
-import type { Ticket } from '../../durable-objects/sku/admission';
+import type { Ticket } from '../contract/admission';
 import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
-import type { Outcome } from '../../durable-objects/sku/outcome';
+import type { Outcome } from '../contract/outcome';
 import type { SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
-import { streamsOf, sumCounters, type SkuCounters } from '../domain/sku';
+import { layoutRefusal, planStock, streamsOf, sumCounters, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
 import type { Env } from '../env';
+
+import { rerouteLater } from '../contract/routing';
+import { stub } from '../env';
 
 /**
  * The edge side of sharded stock: a sharded SKU's counters and stock changes as one SKU (which
- * object a request goes to is `durable-objects/sku/routing.ts`, shared with the checkout).
+ * object a request goes to is `src/contract/routing.ts`, shared with the checkout).
  */
-import { rerouteLater, stub } from '../../durable-objects/sku/routing';
-
-export { onHomeShard, reservationStream, stub } from '../../durable-objects/sku/routing';
 
 /**
  * Shard 0's answer, whose counters tell the layout, then the other shards' answers, asked
@@ -43,38 +43,33 @@ export async function primaryCounters(env: Env, sku: string): Promise<Outcome<Sk
   return parts.ok ? ok(parts.value.length === 1 ? parts.value[0]! : sumCounters(sku, parts.value)) : parts;
 }
 
-type SetStock = { onHand: number; limitPerCustomer?: number | null | undefined; shards?: number | undefined; expectedVersion?: number | undefined };
-type ShardStock = { counters: SkuCounters; lent: number } | null;
-type ShardAdjust = { delta: number; limitPerCustomer: number | null; shards: number };
+type SetStock = StockTarget & { shards?: number | undefined };
 const MAX_PLAN_ATTEMPTS = 5;
 /** A unit on its way between two shards cannot be taken off yet: the plan is made again after this. */
 const IN_FLIGHT_PAUSE_MS = 100;
 
 /**
- * Sets a SKU's stock. Unsharded (and staying so): one command, as ever. Sharded: the SKU's stock
- * now is the sum over its shards of onHand plus units lent net of units borrowed, a figure loans
- * do not move (a lender's onHand goes down as its lent goes up, a borrower's the other way), so
- * it is exact however the reads interleave with them. The difference to the wanted stock is
- * applied as relative adjustments (spread evenly when adding, taken from the shards' free units
- * when removing), which commute with the loans and sales that go on meanwhile: the total only
- * ever moves toward the target, never past it, and no unit is made or lost by a loan in flight.
- * New shards are adjusted first (from 0, with the layout), shard 0 last. A shard that refuses
- * (`below_committed`: it sold the units meanwhile) makes the plan be made again from fresh reads.
- * `expectedVersion` is the summed version.
+ * Sets a SKU's stock. Unsharded (and staying so): one command, as ever. Sharded: the plan
+ * (`planStock`) is applied as relative adjustments, which commute with the loans and sales that
+ * go on meanwhile: the total only ever moves toward the target, never past it, and no unit is made
+ * or lost by a loan in flight. New shards are adjusted first (from 0, with the layout), shard 0
+ * last. A shard that refuses (`below_committed`: it sold the units meanwhile) makes the plan be
+ * made again from fresh reads.
  */
 export async function setStock(env: Env, sku: string, req: SetStock, ticket: Ticket | undefined): Promise<Outcome<SkuCounters>> {
   const first = await stub(env, sku).counters(sku);
   const current = first.ok ? (first.value.shards ?? 1) : 1;
   const shards = req.shards ?? current;
   if (shards === 1 && current === 1) return stub(env, sku).setStock({ sku, ...withoutShards(req) }, undefined, ticket);
-  if (shards < current) return err({ code: 'invalid_command', reason: `shards can grow but not shrink (it is ${current})` });
+  const shrinking = layoutRefusal(current, shards);
+  if (shrinking) return err(shrinking);
   const streams = streamsOf(sku, shards);
   for (let attempt = 0; attempt < MAX_PLAN_ATTEMPTS; attempt++) {
     const parts: ShardStock[] = await Promise.all(streams.map(async (s) => {
       const part = await stub(env, s).stock(s);
       return part.ok ? part.value : null;
     }));
-    const planned = plan(req, parts, shards);
+    const planned = planStock(req, parts, shards);
     if (!planned.ok) return planned;
     let replan = planned.value === 'in_flight';
     // Highest shard first: every shard a reserve can be sent to by then already has the layout.
@@ -87,40 +82,6 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
     await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_PAUSE_MS));
   }
   return err(rerouteLater);
-}
-
-function plan(req: SetStock, parts: readonly ShardStock[], shards: number): Outcome<ShardAdjust[] | 'in_flight'> {
-  const counters = parts.map((p) => p?.counters ?? null);
-  const sum = (f: (c: SkuCounters) => number) => counters.reduce((n, c) => n + (c ? f(c) : 0), 0);
-  const version = sum((c) => c.version);
-  if (req.expectedVersion !== undefined && req.expectedVersion !== version) {
-    return err({ code: 'version_conflict', currentVersion: version, expectedVersion: req.expectedVersion });
-  }
-  const committed = sum((c) => c.reserved + c.sold);
-  if (req.onHand < committed) return err({ code: 'below_committed', committed });
-  const limit = req.limitPerCustomer === undefined ? (counters[0]?.limitPerCustomer ?? null) : req.limitPerCustomer;
-  const layout = counters[0]?.shards ?? 1;
-  // A customer's units live on their home shard; moving homes while units are out would let the
-  // limit see only part of them.
-  if (shards !== layout && limit !== null && committed > 0) {
-    return err({ code: 'invalid_command', reason: 'with a per-customer limit, the shard count changes only while nothing is held or sold' });
-  }
-  const stock = parts.reduce((n, p) => n + (p ? p.counters.onHand + p.lent : 0), 0);
-  const deltas = spread(req.onHand - stock, counters.map((c) => c?.available ?? 0));
-  return deltas === null ? ok('in_flight') : ok(deltas.map((delta) => ({ delta, limitPerCustomer: limit, shards })));
-}
-
-/** Units added spread evenly; units removed taken from the free ones. Null: some are on their way between shards. */
-function spread(delta: number, free: readonly number[]): number[] | null {
-  const n = free.length;
-  if (delta >= 0) return free.map((_, k) => Math.floor(delta / n) + (k < delta % n ? 1 : 0));
-  let left = -delta;
-  const taken = free.map((f) => {
-    const take = Math.min(f, left);
-    left -= take;
-    return -take;
-  });
-  return left > 0 ? null : taken;
 }
 
 const withoutShards = ({ shards: _shards, ...rest }: SetStock) => rest;

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { ApiError } from '../api/errors';
 import {
   CheckoutDetailSchema,
   CheckoutSchema,
@@ -8,6 +7,7 @@ import {
   ReservationSchema,
   SkuViewSchema,
 } from '../contract/schemas';
+import type { ErrorCode } from '../contract/errors';
 
 /**
  * The storefront's client of the edge API: typed from the Worker's own zod schemas, with the
@@ -22,7 +22,7 @@ export type ReservationDetail = z.infer<typeof ReservationDetailSchema>;
 export type Checkout = z.infer<typeof CheckoutSchema>;
 export type CheckoutDetail = z.infer<typeof CheckoutDetailSchema>;
 export type SkuView = z.infer<typeof SkuViewSchema>;
-export type ErrorCode = ApiError['code'];
+export type { ErrorCode };
 
 export type StorefrontClientOptions = {
   /** The Worker's origin, e.g. `https://inventory.example.com`. */

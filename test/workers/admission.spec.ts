@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, createSku, eventsOf, reserve, uniqueSku } from '../support/api';
-import { DEFAULT_ADMISSION_MAX_WAIT_MS } from '../../durable-objects/sku/admission';
+import { DEFAULT_ADMISSION_MAX_WAIT_MS } from '../../src/config';
 import { edgeWith } from './edgeWith';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,9 @@ import { createRoute } from '@hono/zod-openapi';
 import { ticket } from '../../../durable-objects/sku/admission';
 import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
-import { countersByShard, receiveStock, reservationStream, setStock, stub } from '../shards';
+import { reservationStream } from '../../contract/routing';
+import { stub } from '../../env';
+import { countersByShard, receiveStock, setStock } from '../shards';
 import { streamOf, sumCounters } from '../../domain/sku';
 import {
   AdminReleaseBodySchema,

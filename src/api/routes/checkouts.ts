@@ -1,14 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { CheckoutView } from '../../../durable-objects/Checkout';
-import type { Outcome } from '../../../durable-objects/sku/outcome';
+import type { Outcome } from '../../contract/outcome';
 import type { AppEnv } from '../auth';
 import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
-import { reservationStream, stub } from '../shards';
+import { reservationStream } from '../../contract/routing';
+import { stub } from '../../env';
 import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../../contract/schemas';
 import { body, errorsFor, json, REPLAYED, router, security } from './common';
-import { defaultTtl } from './reservations';
+import { workerConfig } from '../../config';
 
 export const checkouts = router();
 
@@ -47,7 +48,7 @@ checkouts.openapi(
   }),
   async (c) => {
     const { customerId, lines, ttlSeconds } = c.req.valid('json');
-    const request = { customerId, lines, ttlSeconds: ttlSeconds ?? defaultTtl(c.env.DEFAULT_TTL_SECONDS) };
+    const request = { customerId, lines, ttlSeconds: ttlSeconds ?? workerConfig(c.env).DEFAULT_TTL_SECONDS };
     const { scope, requestHash } = await idempotencyInput(c.get('principal'), customerId, CHECKOUT_ROUTE, c.req.valid('header')['idempotency-key'], request);
     const id = await checkoutId(scope);
     const outcome: Outcome<CheckoutView> = await coordinator(c, id).start({ checkoutId: id, ...request, requestHash });

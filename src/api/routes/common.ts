@@ -1,7 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { AppEnv } from '../auth';
-import { errorResponse, statusOf, type ApiError } from '../errors';
+import type { ApiError } from '../../contract/errors';
+import { errorResponse, statusOf } from '../errors';
 import { ErrorSchema } from '../../contract/schemas';
 
 /** A router whose validation failures use the one error shape. */

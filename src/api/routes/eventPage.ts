@@ -1,4 +1,4 @@
-import type { Outcome } from '../../../durable-objects/sku/outcome';
+import type { Outcome } from '../../contract/outcome';
 import type { SkuEvent } from '../../domain/sku';
 import type { Env } from '../../env';
 

@@ -1,12 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ticket } from '../../../durable-objects/sku/admission';
-import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from '../../domain/sku';
+import { workerConfig } from '../../config';
 import { errorResponse } from '../errors';
 import { idempotencyInput } from '../idempotency';
 import { soldOutAtEdge, storedView } from '../projection';
 import { recordReserve } from '../reservationMetrics';
 import { respond } from '../respond';
-import { onHomeShard, reservationStream, stub } from '../shards';
+import { onHomeShard, reservationStream } from '../../contract/routing';
+import { stub } from '../../env';
 import {
   CustomerBodySchema,
   CustomerQuerySchema,
@@ -18,8 +19,6 @@ import {
   SkuParamsSchema,
 } from '../../contract/schemas';
 import { body, errorsFor, json, REPLAYED, router, security } from './common';
-
-const DEFAULT_SOLD_OUT_FRESH_MS = 2_000;
 
 export const reservations = router();
 
@@ -43,18 +42,18 @@ reservations.openapi(
   async (c) => {
     const { sku } = c.req.valid('param');
     const { customerId, qty, ttlSeconds } = c.req.valid('json');
-    const ttl = ttlSeconds ?? defaultTtl(c.env.DEFAULT_TTL_SECONDS);
+    const config = workerConfig(c.env);
+    const ttl = ttlSeconds ?? config.DEFAULT_TTL_SECONDS;
     const request = { customerId, qty, ttlSeconds: ttl };
     const key = c.req.valid('header')['idempotency-key'];
-    if (c.env.SOLD_OUT_FAST_PATH === 'on') {
-      const fresh = Number(c.env.SOLD_OUT_FRESH_MS) || DEFAULT_SOLD_OUT_FRESH_MS;
-      if (soldOutAtEdge(await storedView(c.env, sku), Date.now(), fresh)) {
+    if (config.SOLD_OUT_FAST_PATH) {
+      if (soldOutAtEdge(await storedView(c.env, sku), Date.now(), config.SOLD_OUT_FRESH_MS)) {
         recordReserve(c.env, sku, 'insufficient_stock', qty);
         return errorResponse(c, { code: 'insufficient_stock', available: 0, source: 'projection' }) as never;
       }
     }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
-    const outcome = await onHomeShard(c.env, sku, customerId, (stream) => stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env)));
+    const outcome = await onHomeShard(sku, customerId, (stream) => stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env)));
     recordReserve(c.env, sku, outcome.ok ? 'reserved' : outcome.error.code, qty);
     return respond(c, outcome, 201);
   },
@@ -117,7 +116,3 @@ reservations.openapi(
   },
 );
 
-export function defaultTtl(configured: string | undefined): number {
-  const ttl = Number(configured);
-  return Number.isInteger(ttl) && ttl >= 1 && ttl <= MAX_TTL_SECONDS ? ttl : DEFAULT_TTL_SECONDS;
-}

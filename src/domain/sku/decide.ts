@@ -19,6 +19,7 @@ import type { SkuError } from './errors';
 import type { ReleaseReason, SkuEvent } from './events';
 import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
 import { MAX_SHARDS, shardOf, skuOf } from './shards';
+import { layoutRefusal } from './stockPlan';
 import type { SkuContext } from './context';
 import { available, skuExists, type Reservation, type SkuState } from './state';
 
@@ -95,8 +96,8 @@ function stockSet(
   if (limit !== null && !isQuantity(limit, 1)) return invalid('limitPerCustomer must be a positive integer');
   const shards = layout ?? state.shards;
   if (!Number.isSafeInteger(shards) || shards < 1 || shards > MAX_SHARDS) return invalid(`shards must be an integer in 1..${MAX_SHARDS}`);
-  // A shard taken out of the layout would strand the units its holds give back.
-  if (shards < state.shards) return invalid(`shards can grow but not shrink (it is ${state.shards})`);
+  const shrinking = layoutRefusal(state.shards, shards);
+  if (shrinking) return err(shrinking);
   if (shardOf(sku) >= shards) return invalid(`shard ${shardOf(sku)} is outside a layout of ${shards}`);
   const committed = state.reserved + state.sold;
   if (onHand < committed) return err({ code: 'below_committed', committed });

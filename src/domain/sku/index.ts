@@ -6,6 +6,7 @@ export * from './ledger';
 export * from './limits';
 export * from './shards';
 export * from './state';
+export * from './stockPlan';
 export * from './view';
 export { decide } from './decide';
 export { activeUnits, evolve, evolveContext, evolveReservation, loanOf } from './evolve';

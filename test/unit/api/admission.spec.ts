@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { admit, DEFAULT_ADMISSION_MAX_WAIT_MS, ticket } from '../../../durable-objects/sku/admission';
+import { admit, ticket } from '../../../durable-objects/sku/admission';
+import { DEFAULT_ADMISSION_MAX_WAIT_MS } from '../../../src/config';
 
 describe('the admission ticket the Worker stamps on a command', () => {
   it.each([

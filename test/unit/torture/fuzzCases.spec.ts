@@ -14,7 +14,7 @@ import {
   SwitchBodySchema,
 } from '../../../src/contract/schemas';
 import { encodeJson, Obj, type Entries } from '../../../torture/payloads';
-import { Random } from '../../../torture/random';
+import { Random } from '../../../bench/lib/random';
 import { ROUTES, type Route, type Target } from '../../../torture/routes';
 
 /**
@@ -57,7 +57,7 @@ function parsed(entries: Entries): { ok: true; value: unknown } | { ok: false } 
 function validEntries(route: Route): Entries {
   if (route.validBody) return route.validBody(rnd, target);
   return Object.entries(route.fields!)
-    .filter(([, f]) => f.required || rnd.bool(0.4))
+    .filter(([, f]) => f.required || rnd.chance(0.4))
     .map(([name, f]) => [name, f.valid(rnd, target)]);
 }
 

@@ -1,6 +1,8 @@
 /**
- * A seeded pseudo-random generator (sfc32, seeded through splitmix32): the model never reads
- * Math.random or the clock, so one seed always gives one result.
+ * The one seeded pseudo-random generator of the simulator, the torture run and their tests (sfc32,
+ * seeded through splitmix32): the same seed gives the same sequence on every machine, so a model
+ * run is reproducible and a failing torture run can be replayed from the seed it printed. Not
+ * for cryptography.
  */
 export class Random {
   private a: number;
@@ -44,8 +46,30 @@ export class Random {
     return low + (high - low) * this.next();
   }
 
-  chance(p: number): boolean {
+  /** True with probability p. */
+  chance(p = 0.5): boolean {
     return this.next() < p;
+  }
+
+  /** An integer in [min, max], both included. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('pick from an empty array');
+    return items[this.int(0, items.length - 1)]!;
+  }
+
+  /** `length` characters drawn from `alphabet`. */
+  string(length: number, alphabet: string): string {
+    let out = '';
+    for (let i = 0; i < length; i++) out += alphabet[this.int(0, alphabet.length - 1)];
+    return out;
+  }
+
+  hex(length: number): string {
+    return this.string(length, '0123456789abcdef');
   }
 
   exponential(mean: number): number {

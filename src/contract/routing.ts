@@ -1,11 +1,10 @@
-import { err } from '../../src/domain/core/result';
-import { homeShard, shardOfReservation, streamOf } from '../../src/domain/sku';
-import type { Env } from '../../src/env';
+import { err } from '../domain/core/result';
+import { homeShard, shardOfReservation, streamOf } from '../domain/sku';
 import type { Overloaded } from './admission';
 import type { Outcome } from './outcome';
 
 /**
- * Which SKU object a request goes to: the Worker's routes and the checkout coordinator both send
+ * Which SKU stream (so which object) a request goes to: the Worker's routes and the checkout coordinator both send
  * reservations to the customer's home shard and reach a reservation on the shard its id names.
  * Buyers' requests name the SKU only; the layout is learnt from the shards themselves (a reserve
  * that reaches a shard other than the customer's home is answered `wrong_shard` with the layout),
@@ -26,11 +25,8 @@ function rememberLayout(sku: string, shards: number): void {
   layouts.set(sku, shards);
 }
 
-export const stub = (env: Env, stream: string) => env.SKU.getByName(stream);
-
 /** Runs a reserve on the customer's home shard, following the layout the shards answer with. */
 export async function onHomeShard<T>(
-  env: Env,
   sku: string,
   customerId: string,
   reserve: (stream: string) => Promise<Outcome<T>>,

@@ -1,4 +1,4 @@
-import { PURGE_CHUNK } from './idempotency';
+import { PURGE_CHUNK } from './purge';
 
 /** Records an internal call's signature; false when it was seen before (a replay). */
 export function acceptSignature(sql: SqlStorage, id: string, expiresAt: number): boolean {

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { parseBridgeUrls } from '../durable-objects/relay/replicas';
+import { parseSecrets } from './contract/signature';
+import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from './domain/sku';
+
+/**
+ * The Worker's and its objects' vars and secrets, parsed once per env with one schema. A var that
+ * is unset, empty or out of range reads as its default: a bad var never takes the edge down (rule
+ * 7), and an invalid BRIDGE_URL is kept as its reason, shown by the relay status and logs.
+ */
+
+export const DEFAULT_ADMISSION_MAX_WAIT_MS = 1_000;
+const DEFAULT_SOLD_OUT_FRESH_MS = 2_000;
+const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
+
+/** A numeric var: its default when unset, empty or refused by `valid`. */
+const numberVar = (valid: z.ZodNumber, fallback: number) =>
+  z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? fallback : Number(v))).pipe(valid).catch(fallback);
+
+/** A comma-separated list (keys, secrets): blanks dropped. */
+const listVar = z.string().optional().transform(parseSecrets);
+
+export const WorkerConfigSchema = z.object({
+  /** A reservation's TTL when the request names none. */
+  DEFAULT_TTL_SECONDS: numberVar(z.int().min(1).max(MAX_TTL_SECONDS), DEFAULT_TTL_SECONDS),
+  /** A command that queued longer than this at its SKU object is shed (0: admission control off). */
+  ADMISSION_MAX_WAIT_MS: numberVar(z.number().min(0), DEFAULT_ADMISSION_MAX_WAIT_MS),
+  /** Refuse a reserve at the edge from a sold-out view at most this old (`on` only; README: why it is off by default). */
+  SOLD_OUT_FAST_PATH: z.string().optional().transform((v) => v === 'on'),
+  SOLD_OUT_FRESH_MS: numberVar(z.number().positive(), DEFAULT_SOLD_OUT_FRESH_MS),
+  /** The ceiling of the outbox push's backoff while no bridge answers. */
+  RELAY_MAX_BACKOFF_SECONDS: numberVar(z.number().positive(), DEFAULT_RELAY_MAX_BACKOFF_SECONDS),
+  STOREFRONT_KEYS: listVar,
+  ADMIN_KEYS: listVar,
+  /** HMAC secrets shared with the bridge: the first signs, any verifies. */
+  INTERNAL_SECRET: listVar,
+  /** The bridge replicas' origins the objects push to (none: the log is kept and nothing pushed). */
+  BRIDGE_URL: z.string().optional().transform((v) => parseBridgeUrls(v ?? '')),
+});
+
+export type WorkerConfig = z.output<typeof WorkerConfigSchema>;
+
+/** The vars as the env carries them (a test may give only some). */
+export type WorkerVars = { [K in keyof z.input<typeof WorkerConfigSchema>]?: string | undefined };
+
+const parsed = new WeakMap<WorkerVars, WorkerConfig>();
+
+/** The env's configuration, parsed on first use: the env object lives as long as its isolate. */
+export function workerConfig(env: WorkerVars): WorkerConfig {
+  let config = parsed.get(env);
+  if (!config) parsed.set(env, (config = WorkerConfigSchema.parse(env)));
+  return config;
+}
