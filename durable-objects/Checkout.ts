@@ -1,6 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
-  CheckoutEventSchema,
   checkoutStatus,
   directCause,
   evolveCheckout,
@@ -13,6 +12,7 @@ import {
   type CheckoutState,
   type CheckoutStatus,
   type CheckoutStep,
+  upcastCheckoutEvent,
 } from '../src/domain/checkout';
 import type { Env } from '../src/env';
 import { onHomeShard, reservationStream, stub } from './sku/routing';
@@ -249,7 +249,12 @@ const reserveScope = (s: CheckoutState, line: { sku: string; qty: number }): Ide
   requestHash: `${s.customerId}\n${line.qty}\n${s.ttlSeconds}`,
 });
 
-const toEvent = (row: EventRow): CheckoutEvent => CheckoutEventSchema.parse({ type: row.type, data: JSON.parse(row.data) as unknown });
+/** Read in today's shape whatever version wrote it (the log's rows are unstamped: their shape tells it). */
+function toEvent(row: EventRow): CheckoutEvent {
+  const read = upcastCheckoutEvent({ type: row.type, data: JSON.parse(row.data) as unknown });
+  if (!read.ok) throw new Error(`checkout event v${row.version} cannot be read: ${read.error.message}`);
+  return read.value.event;
+}
 
 const toRecord = (checkoutId: string, row: EventRow): CheckoutRecord => {
   const event = toEvent(row);

@@ -2,3 +2,4 @@ export * from './cart';
 export * from './checkout';
 export * from './events';
 export * from './orderView';
+export * from './upcast';

@@ -9,3 +9,4 @@ export * from './state';
 export * from './view';
 export { decide } from './decide';
 export { activeUnits, evolve, evolveContext, evolveReservation, loanOf } from './evolve';
+export * from './upcast';
