@@ -45,12 +45,11 @@ export const readReservationHistory = (sql: SqlStorage, sku: string, reservation
  * what an old version lacks comes from the reservation's row (`rows`). The stored event is never
  * rewritten.
  */
-function selectEvents(sql: SqlStorage, sku: string, rows: ReservationLookup, where: string, ...bindings: SqlStorageValue[]): SkuEvent[] {
-  return sql
-    .exec<EventRow>(`SELECT version, type, at, caused_by, data, schema_version FROM events WHERE ${where}`, ...bindings)
-    .toArray()
-    .map((row) => toEvent(sku, row, rows));
-}
+const selectEvents = (sql: SqlStorage, sku: string, rows: ReservationLookup, where: string, ...bindings: SqlStorageValue[]): SkuEvent[] =>
+  selectRows(sql, where, ...bindings).map((row) => toEvent(sku, row, rows));
+
+const selectRows = (sql: SqlStorage, where: string, ...bindings: SqlStorageValue[]): EventRow[] =>
+  sql.exec<EventRow>(`SELECT version, type, at, caused_by, data, schema_version FROM events WHERE ${where}`, ...bindings).toArray();
 
 function rowsOf(sql: SqlStorage): ReservationLookup {
   return (reservationId) => {
@@ -91,14 +90,14 @@ export function loadState(sql: SqlStorage, sku: string, transaction: (work: () =
 
 function backfill(sql: SqlStorage, sku: string, transaction: (work: () => void) => void): SkuState {
   const ledger = emptyLedger();
-  // The rows do not exist yet: old events are upcast from the ledger's, as the fold builds them.
+  // The rows do not exist yet: an old event is upcast from the ledger's, as the fold has built them up to it.
   const rows: ReservationLookup = (reservationId) => {
     const r = ledger.reservations.get(reservationId);
     return r ? reservationFacts(r) : null;
   };
-  const page = (after: number) => selectEvents(sql, sku, rows, 'version > ? ORDER BY version LIMIT ?', after, BACKFILL_PAGE);
+  const page = (after: number) => selectRows(sql, 'version > ? ORDER BY version LIMIT ?', after, BACKFILL_PAGE);
   for (let events = page(0); events.length > 0; events = page(ledger.state.version)) {
-    for (const event of events) record(ledger, event);
+    for (const row of events) record(ledger, toEvent(sku, row, rows));
   }
   transaction(() => {
     for (const r of ledger.reservations.values()) saveReservation(sql, r);
