@@ -1,6 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
-  CheckoutEventSchema,
   checkoutRefusal,
   checkoutStatus,
   directCause,
@@ -17,6 +16,7 @@ import {
   type CheckoutStatus,
   type CheckoutStep,
   type StepReading,
+  upcastCheckoutEvent,
 } from '../src/domain/checkout';
 import { stub, type Env } from '../src/env';
 import { onHomeShard, reservationStream } from '../src/contract/routing';
@@ -228,7 +228,12 @@ const reserveScope = (s: CheckoutState, line: { sku: string; qty: number }): Ide
   requestHash: `${s.customerId}\n${line.qty}\n${s.ttlSeconds}`,
 });
 
-const toEvent = (row: EventRow): CheckoutEvent => CheckoutEventSchema.parse({ type: row.type, data: JSON.parse(row.data) as unknown });
+/** Read in today's shape whatever version wrote it (the log's rows are unstamped: their shape tells it). */
+function toEvent(row: EventRow): CheckoutEvent {
+  const read = upcastCheckoutEvent({ type: row.type, data: JSON.parse(row.data) as unknown });
+  if (!read.ok) throw new Error(`checkout event v${row.version} cannot be read: ${read.error.message}`);
+  return read.value.event;
+}
 
 const toRecord = (checkoutId: string, row: EventRow): CheckoutRecord => {
   const event = toEvent(row);

@@ -5,7 +5,7 @@ import type { ConsumedRecord, EventLog, Subscription } from '../eventLog/port';
 import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { decodeSkuEvent } from './decodeEvent';
+import { readSkuRecords } from './decodeEvent';
 import { place } from './sequencer';
 
 /** Last applied version per SKU. Durable consumers store it with their effects (same transaction). */
@@ -50,8 +50,8 @@ export type OrderedBatch = Omit<OrderedConsumer, 'topic' | 'fromBeginning' | 'af
 
 /**
  * Consumes `inventory.events` so that each SKU's events are applied exactly once and in causal
- * order: duplicates are skipped, holes are filled from the edge, undecodable records go to the
- * DLQ, and an event caused by another SKU's event (a checkout reserving B after it reserved A
+ * order: duplicates are skipped, holes are filled from the edge, records of every version are
+ * upcast (ADR 0012), undecodable ones go to the DLQ, and an event caused by another SKU's event (a checkout reserving B after it reserved A
  * names `sku:A` in `causedBy`) is applied only after that cause. Partitions are consumed
  * independently, so the cause may not have arrived yet: it is pulled from the edge, the source
  * of truth, rather than held, so that no offset is ever committed past a held event; its copy
@@ -72,7 +72,7 @@ export function consumeInOrder(consumer: OrderedConsumer): Promise<Subscription>
 
 /** Applies a batch's events once each and in causal order (see consumeInOrder); its effects are the caller's to make durable. */
 export async function applyInOrder(consumer: OrderedBatch, records: readonly ConsumedRecord[]): Promise<void> {
-  const events = records.map(decodeSkuEvent);
+  const events = await readSkuRecords(records, consumer.edge);
   if (consumer.followCauses !== false) await pullCausesOf(consumer, events);
   for (const [i, record] of records.entries()) await handle(consumer, record, events[i] ?? null);
 }

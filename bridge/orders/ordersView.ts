@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { CausalOrder } from '../../src/domain/core/causalDelivery';
 import { checkoutStream, streamCheckout } from '../../src/domain/core/vectorClock';
 import {
-  CheckoutRecordSchema,
   checkoutOf,
   emptyOrder,
   evolveOrder,
@@ -11,8 +10,10 @@ import {
   type JoinedEvent,
   type OrderDocument,
   type OrderView,
+  type CheckoutRecord,
 } from '../../src/domain/checkout';
-import { decodeSkuEvent } from '../consumers/decodeEvent';
+import type { SkuEvent } from '../../src/domain/sku';
+import { decodeCheckoutRecord, readSkuRecords } from '../consumers/decodeEvent';
 import type { EdgeClient } from '../edge/client';
 import type { ConsumedRecord, EventLog, Subscription } from '../eventLog/port';
 import { CHECKOUTS_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
@@ -179,14 +180,17 @@ export async function startOrdersView({
       topic: EVENTS_TOPIC,
       fromBeginning: true,
       commit: false,
-      onBatch: async (records) => records.forEach((r) => offer(decodeJoinedSku(r), r)),
+      onBatch: async (records) => {
+        const events = await readSkuRecords(records, edge);
+        records.forEach((r, i) => offer(joinedSku(events[i] ?? null), r));
+      },
     }),
     log.subscribe({
       groupId: `orders-view-checkouts-${id}`,
       topic: CHECKOUTS_TOPIC,
       fromBeginning: true,
       commit: false,
-      onBatch: async (records) => records.forEach((r) => offer(decodeJoinedCheckout(r), r)),
+      onBatch: async (records) => records.forEach((r) => offer(joinedCheckout(decodeCheckoutRecord(r)), r)),
     }),
   ]);
   const subscriptions: Subscription[] = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -250,16 +254,5 @@ export async function startOrdersView({
   };
 }
 
-function decodeJoinedSku(record: ConsumedRecord): JoinedEvent | null {
-  const event = decodeSkuEvent(record);
-  return event ? { kind: 'sku', event } : null;
-}
-
-function decodeJoinedCheckout(record: ConsumedRecord): JoinedEvent | null {
-  try {
-    const parsed = CheckoutRecordSchema.safeParse(JSON.parse(record.value));
-    return parsed.success && parsed.data.checkoutId === record.key ? { kind: 'checkout', event: parsed.data } : null;
-  } catch {
-    return null;
-  }
-}
+const joinedSku = (event: SkuEvent | null): JoinedEvent | null => event && { kind: 'sku', event };
+const joinedCheckout = (event: CheckoutRecord | null): JoinedEvent | null => event && { kind: 'checkout', event };

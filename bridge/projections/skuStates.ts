@@ -1,5 +1,5 @@
 import { evolve, initialSkuState, skuCounters, type SkuCounters, type SkuState } from '../../src/domain/sku';
-import { decodeSkuEvent } from '../consumers/decodeEvent';
+import { readSkuRecords } from '../consumers/decodeEvent';
 import { place } from '../consumers/sequencer';
 import type { EdgeClient } from '../edge/client';
 import type { ConsumedRecord } from '../eventLog/port';
@@ -23,7 +23,7 @@ export class SkuStates {
 
   /** Applies a record of the events topic; answers how many events that applied (0 for a duplicate or junk). */
   async apply(record: ConsumedRecord): Promise<number> {
-    const event = decodeSkuEvent(record);
+    const [event] = await readSkuRecords([record], this.#edge);
     if (!event) return 0;
     const state = this.#states.get(event.sku) ?? initialSkuState();
     const placement = place(state.version, event.version);

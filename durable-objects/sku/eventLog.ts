@@ -2,12 +2,18 @@ import {
   emptyLedger,
   initialSkuState,
   record,
+  reservationFacts,
+  skuEventVersion,
+  stampSkuEvent,
+  upcastSkuEvent,
+  type ReservationLookup,
   type SkuEvent,
+  type SkuEventRecord,
   type SkuState,
 } from '../../src/domain/sku';
 import { loadReservation, saveReservation } from './reservations';
 
-type EventRow = { version: number; type: string; at: string; caused_by: string; data: string };
+type EventRow = { version: number; type: string; at: string; caused_by: string; data: string; schema_version: number | null };
 
 /** Events read per page when an object written by an older version builds its rows from its log. */
 const BACKFILL_PAGE = 1_000;
@@ -17,49 +23,54 @@ export function appendEvents(sql: SqlStorage, events: readonly SkuEvent[], now: 
   for (const e of events) {
     const reservationId = 'reservationId' in e.data ? e.data.reservationId : null;
     sql.exec(
-      'INSERT INTO events (version, type, at, caused_by, data, reservation_id) VALUES (?, ?, ?, ?, ?, ?)',
-      e.version, e.type, e.at, JSON.stringify(e.causedBy), JSON.stringify(e.data), reservationId,
+      'INSERT INTO events (version, type, at, caused_by, data, reservation_id, schema_version) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      e.version, e.type, e.at, JSON.stringify(e.causedBy), JSON.stringify(e.data), reservationId, skuEventVersion(e.type),
     );
     sql.exec('INSERT INTO outbox (version, enqueued_at) VALUES (?, ?)', e.version, now);
   }
 }
 
 export const readEvents = (sql: SqlStorage, sku: string, after: number, limit: number): SkuEvent[] =>
-  selectEvents(sql, sku, 'version > ? ORDER BY version LIMIT ?', after, limit);
+  selectEvents(sql, sku, rowsOf(sql), 'version > ? ORDER BY version LIMIT ?', after, limit);
 
-/** The oldest events the bridge has not acknowledged yet, in order. */
-export const readOutbox = (sql: SqlStorage, sku: string, limit: number): SkuEvent[] =>
-  selectEvents(sql, sku, 'version IN (SELECT version FROM outbox ORDER BY version LIMIT ?) ORDER BY version', limit);
+/** The oldest events the bridge has not acknowledged yet, in order, stamped with their version for the relay. */
+export const readOutbox = (sql: SqlStorage, sku: string, limit: number): SkuEventRecord[] =>
+  selectEvents(sql, sku, rowsOf(sql), 'version IN (SELECT version FROM outbox ORDER BY version LIMIT ?) ORDER BY version', limit).map(stampSkuEvent);
 
 export const readReservationHistory = (sql: SqlStorage, sku: string, reservationId: string): SkuEvent[] =>
-  selectEvents(sql, sku, 'reservation_id = ? ORDER BY version', reservationId);
-
-function selectEvents(sql: SqlStorage, sku: string, where: string, ...bindings: SqlStorageValue[]): SkuEvent[] {
-  return sql
-    .exec<EventRow>(`SELECT version, type, at, caused_by, data FROM events WHERE ${where}`, ...bindings)
-    .toArray()
-    .map((row) => upcast(sql, toEvent(sku, row)));
-}
-
-const toEvent = (sku: string, row: EventRow): SkuEvent =>
-  ({ type: row.type, sku, version: row.version, at: row.at, causedBy: JSON.parse(row.caused_by) as unknown, data: JSON.parse(row.data) as unknown }) as SkuEvent;
+  selectEvents(sql, sku, rowsOf(sql), 'reservation_id = ? ORDER BY version', reservationId);
 
 /**
- * Events written before completions carried their quantity and releases said whether the units
- * were sold are read in today's shape, from the reservation's row: its quantity never changes, and
- * a released row's `refundDue` is exactly whether it was completed first. The stored event is
- * never rewritten.
+ * Events are read in today's shape through the domain's upcasters, whatever version wrote them;
+ * what an old version lacks comes from the reservation's row (`rows`). The stored event is never
+ * rewritten.
  */
-function upcast(sql: SqlStorage, event: SkuEvent): SkuEvent {
-  const legacy =
-    (event.type === 'ReservationCompleted' && !('qty' in event.data)) ||
-    (event.type === 'StockReleased' && !('refundDue' in event.data));
-  if (!legacy) return event;
-  const row = loadReservation(sql, event.data.reservationId);
-  if (!row) return event;
-  return event.type === 'ReservationCompleted'
-    ? { ...event, data: { ...event.data, qty: row.qty } }
-    : { ...event, data: { ...event.data, refundDue: row.refundDue } };
+const selectEvents = (sql: SqlStorage, sku: string, rows: ReservationLookup, where: string, ...bindings: SqlStorageValue[]): SkuEvent[] =>
+  selectRows(sql, where, ...bindings).map((row) => toEvent(sku, row, rows));
+
+const selectRows = (sql: SqlStorage, where: string, ...bindings: SqlStorageValue[]): EventRow[] =>
+  sql.exec<EventRow>(`SELECT version, type, at, caused_by, data, schema_version FROM events WHERE ${where}`, ...bindings).toArray();
+
+function rowsOf(sql: SqlStorage): ReservationLookup {
+  return (reservationId) => {
+    const row = loadReservation(sql, reservationId);
+    return row && reservationFacts(row);
+  };
+}
+
+function toEvent(sku: string, row: EventRow, rows: ReservationLookup): SkuEvent {
+  const raw = {
+    type: row.type,
+    ...(row.schema_version === null ? {} : { schemaVersion: row.schema_version }),
+    sku,
+    version: row.version,
+    at: row.at,
+    causedBy: JSON.parse(row.caused_by) as unknown,
+    data: JSON.parse(row.data) as unknown,
+  };
+  const read = upcastSkuEvent(raw, rows);
+  if (!read.ok) throw new Error(`event ${sku} v${row.version} cannot be read: ${read.error.message}`);
+  return read.value.event;
 }
 
 export function saveState(sql: SqlStorage, state: SkuState): void {
@@ -79,8 +90,14 @@ export function loadState(sql: SqlStorage, sku: string, transaction: (work: () =
 
 function backfill(sql: SqlStorage, sku: string, transaction: (work: () => void) => void): SkuState {
   const ledger = emptyLedger();
-  for (let page = readEvents(sql, sku, 0, BACKFILL_PAGE); page.length > 0; page = readEvents(sql, sku, ledger.state.version, BACKFILL_PAGE)) {
-    for (const event of page) record(ledger, event);
+  // The rows do not exist yet: an old event is upcast from the ledger's, as the fold has built them up to it.
+  const rows: ReservationLookup = (reservationId) => {
+    const r = ledger.reservations.get(reservationId);
+    return r ? reservationFacts(r) : null;
+  };
+  const page = (after: number) => selectRows(sql, 'version > ? ORDER BY version LIMIT ?', after, BACKFILL_PAGE);
+  for (let events = page(0); events.length > 0; events = page(ledger.state.version)) {
+    for (const row of events) record(ledger, toEvent(sku, row, rows));
   }
   transaction(() => {
     for (const r of ledger.reservations.values()) saveReservation(sql, r);

@@ -101,6 +101,11 @@ const MIGRATIONS: readonly string[] = [
   -- (an undrain) when units come back, so none refuses buyers while units sit here.
   CREATE TABLE empty_watchers (stream TEXT PRIMARY KEY, round INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- Versioned events (ADR 0012): the schema version each event was written at. NULL on events
+  -- written before versions were stamped: their shape tells it (src/domain/sku/upcast.ts).
+  ALTER TABLE events ADD COLUMN schema_version INTEGER;
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { CheckoutIdSchema, CheckoutRecordSchema } from '../domain/checkout/events';
-import { SkuEventSchema, StreamIdSchema } from '../domain/sku';
+import { CheckoutIdSchema } from '../domain/checkout/events';
+import { upcastCheckoutRecord } from '../domain/checkout/upcast';
+import type { Result } from '../domain/core/result';
+import type { UpcastError } from '../domain/core/schemaVersion';
+import { StreamIdSchema, upcastSkuEvent } from '../domain/sku';
 
 /** Where a SKU object pushes its outbox on the bridge. */
 export const INGEST_PATH = '/ingest';
@@ -26,15 +29,28 @@ function contiguous<K extends string>(key: K, eventKey: (event: never) => string
   };
 }
 
+/**
+ * A pushed event, of any version this bridge knows, in today's shape (the log takes it stamped
+ * with today's version). A newer version is refused: it stays in its object's outbox until the
+ * bridge is upgraded (ADR 0012).
+ */
+const relayed = <E>(upcast: (raw: unknown) => Result<{ event: E }, UpcastError>) =>
+  z.unknown().transform((raw, ctx) => {
+    const read = upcast(raw);
+    if (read.ok) return read.value.event;
+    ctx.addIssue({ code: 'custom', message: read.error.message });
+    return z.NEVER;
+  });
+
 /** One push of a SKU object's outbox. */
 export const RelayBatchSchema = z
-  .strictObject({ sku: StreamIdSchema, events: z.array(SkuEventSchema).min(1).max(MAX_RELAY_BATCH) })
+  .strictObject({ sku: StreamIdSchema, events: z.array(relayed(upcastSkuEvent)).min(1).max(MAX_RELAY_BATCH) })
   .superRefine(contiguous('sku', (e: { sku: string }) => e.sku));
 export type RelayBatch = z.infer<typeof RelayBatchSchema>;
 
 /** One push of a checkout coordinator's log. */
 export const CheckoutRelayBatchSchema = z
-  .strictObject({ checkoutId: CheckoutIdSchema, events: z.array(CheckoutRecordSchema).min(1).max(MAX_RELAY_BATCH) })
+  .strictObject({ checkoutId: CheckoutIdSchema, events: z.array(relayed(upcastCheckoutRecord)).min(1).max(MAX_RELAY_BATCH) })
   .superRefine(contiguous('checkoutId', (e: { checkoutId: string }) => e.checkoutId));
 export type CheckoutRelayBatch = z.infer<typeof CheckoutRelayBatchSchema>;
 

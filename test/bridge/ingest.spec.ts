@@ -62,7 +62,8 @@ describe('POST /ingest', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ sku: 'ING-A', acked: 2 });
     const records = (await logged()).filter((r) => r.key === 'ING-A');
-    expect(records.map((r) => JSON.parse(r.value))).toEqual(events);
+    // Pushed unstamped (as an object before ADR 0012 does), logged stamped with today's version.
+    expect(records.map((r) => JSON.parse(r.value))).toEqual(events.map((e) => ({ ...e, schemaVersion: 1 })));
     expect(records.map((r) => r.headers)).toEqual([
       { 'event-type': 'StockReceived', sku: 'ING-A', version: '1' },
       { 'event-type': 'StockReceived', sku: 'ING-A', version: '2' },
@@ -139,6 +140,20 @@ describe('POST /ingest', () => {
     expect((await logged()).length).toBe(before);
   });
 
+  it('logs a stamped push as it came; refuses a version newer than this bridge, which stays in the object\'s outbox until the upgrade (ADR 0012)', async () => {
+    const { app } = bridge();
+    const stamped = { ...event('ING-V', 1), schemaVersion: 1 };
+    expect((await push(app, JSON.stringify({ sku: 'ING-V', events: [stamped] }))).status).toBe(200);
+    expect((await logged()).filter((r) => r.key === 'ING-V').map((r) => JSON.parse(r.value))).toEqual([stamped]);
+    const before = (await logged()).length;
+    const newer = await push(app, JSON.stringify({ sku: 'ING-V', events: [{ ...event('ING-V', 2), schemaVersion: 2 }] }));
+    expect(newer.status).toBe(400);
+    expect(await newer.json()).toEqual({
+      error: { code: 'invalid_request', message: 'not a relay batch', details: { issues: [{ path: 'events.0', message: 'StockReceived v2 is newer than this reader\'s v1' }] } },
+    });
+    expect((await logged()).length).toBe(before);
+  });
+
   it('when the log does not acknowledge, 503 log_unavailable, counted, so the object retries', async () => {
     const unready = new EmbeddedEventLog(join(dir, 'no-topics'));
     const { app, metrics } = bridge(unready);
@@ -172,7 +187,7 @@ describe('POST /ingest/checkouts', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ checkoutId, acked: 2 });
     const records = await logged(CHECKOUTS_TOPIC);
-    expect(records.map((r) => [r.key, JSON.parse(r.value)])).toEqual([[checkoutId, started], [checkoutId, reserved]]);
+    expect(records.map((r) => [r.key, JSON.parse(r.value)])).toEqual([[checkoutId, { ...started, schemaVersion: 1 }], [checkoutId, { ...reserved, schemaVersion: 1 }]]);
     expect(records[1]!.headers).toEqual({ 'event-type': 'LineReserved', checkout: checkoutId, version: '2' });
     expect(await metrics.registry.metrics()).toContain('bridge_checkout_events_relayed_total 2');
   });

@@ -22,9 +22,9 @@ export const CheckoutEventSchema = z.discriminatedUnion('type', [
   })),
   event('LineReserved', z.object({ sku: SkuIdSchema, reservationId: z.string().min(1), skuVersion, shard })),
   event('LineRefused', z.object({ sku: SkuIdSchema, code: z.string(), details: z.record(z.string(), z.unknown()) })),
-  // Logs written before the version was recorded have none: read as unknown.
-  event('LineReleased', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable().default(null), shard })),
-  event('LineCompleted', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable().default(null), shard })),
+  // null: unknown (a step that produced no SKU event; v1 of these, upcast in upcast.ts, had none).
+  event('LineReleased', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable(), shard })),
+  event('LineCompleted', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable(), shard })),
   event('CompletionRequested', z.object({})),
   event('CancellationRequested', z.object({})),
 ]);

@@ -3,3 +3,4 @@ export * from './checkout';
 export * from './events';
 export * from './orderView';
 export * from './skuAnswers';
+export * from './upcast';

@@ -10,3 +10,4 @@ export * from './stockPlan';
 export * from './view';
 export { decide } from './decide';
 export { activeUnits, evolve, evolveContext, evolveReservation, loanOf } from './evolve';
+export * from './upcast';
