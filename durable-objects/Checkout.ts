@@ -21,8 +21,9 @@ import {
 import { stub, type Env } from '../src/env';
 import { onHomeShard, reservationStream } from '../src/contract/routing';
 import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
-import { pushCheckoutBatch, relaySettings, type RelaySettings } from './relay/push';
-import { recordRelayed, recordRelayFailure, relayBackoffMs, relayDueAt } from './relay/state';
+import { pushCheckoutBatch, relaySettings, type RelayTarget } from './relay/push';
+import { enqueue, OutboxRelay, type RelayLog } from './relay/outbox';
+import { migrateCheckout } from './checkout/schema';
 import type { IdempotencyInput } from './sku/idempotency';
 import type { Outcome } from '../src/contract/outcome';
 
@@ -40,17 +41,6 @@ export type CheckoutView = {
 /** If a step fails (a SKU object unreachable, an eviction), the alarm resumes the checkout after this. */
 const RESUME_AFTER_MS = 2_000;
 
-/** The log, and the outbox that relays it to `inventory.checkouts` (the same tables as a SKU object's relay). */
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS events (version INTEGER PRIMARY KEY, type TEXT NOT NULL, data TEXT NOT NULL, at TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS outbox (version INTEGER PRIMARY KEY, enqueued_at INTEGER NOT NULL);
-  CREATE TABLE IF NOT EXISTS relay_state (
-    id INTEGER PRIMARY KEY CHECK (id = 1), relayed_version INTEGER NOT NULL, attempts INTEGER NOT NULL,
-    next_attempt_at INTEGER, last_error TEXT, last_relayed_at INTEGER
-  );
-  INSERT OR IGNORE INTO relay_state (id, relayed_version, attempts) VALUES (1, 0, 0);
-`;
-
 type EventRow = { version: number; type: string; data: string; at: string };
 
 /**
@@ -65,22 +55,25 @@ type EventRow = { version: number; type: string; data: string; at: string };
  */
 export class Checkout extends DurableObject<Env> {
   readonly #sql: SqlStorage;
-  readonly #relay: RelaySettings;
+  readonly #relay: OutboxRelay;
   #state: CheckoutState | null = null;
   #driving: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#relay = relaySettings(env, ctx.id.toString());
-    this.#sql.exec(SCHEMA);
-    this.#load();
+    this.#relay = new OutboxRelay(this.#sql, relaySettings(env, ctx.id.toString()));
+    migrateCheckout(this.#sql);
+    this.#catchUp();
   }
 
-  /** The state is a fold of the log, nothing else: what a new instance after an eviction starts from. */
-  #load(): void {
-    this.#state = null;
-    for (const row of this.#sql.exec<EventRow>('SELECT * FROM events ORDER BY version')) this.#state = evolveCheckout(this.#state, toEvent(row));
+  /**
+   * The state is a fold of the log, nothing else: what a new instance after an eviction starts
+   * from. Later, only the events past the folded version are read, never the whole log again.
+   */
+  #catchUp(): void {
+    const after = this.#state?.version ?? 0;
+    for (const row of this.#sql.exec<EventRow>('SELECT * FROM events WHERE version > ? ORDER BY version', after)) this.#state = evolveCheckout(this.#state, toEvent(row));
   }
 
   /** Reserves every line or none; a repeat with the same request answers the same checkout. */
@@ -119,7 +112,7 @@ export class Checkout extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     if (this.#driving) await this.#driving;
     else {
-      this.#load();
+      this.#catchUp();
       if (this.#state && nextStep(this.#state)) await this.#drive();
     }
     await this.#relayLog();
@@ -169,33 +162,28 @@ export class Checkout extends DurableObject<Env> {
     const version = (this.#state?.version ?? 0) + 1;
     const now = Date.now();
     this.#sql.exec('INSERT INTO events (version, type, data, at) VALUES (?, ?, ?, ?)', version, event.type, JSON.stringify(event.data), new Date(now).toISOString());
-    this.#sql.exec('INSERT INTO outbox (version, enqueued_at) VALUES (?, ?)', version, now);
+    enqueue(this.#sql, version, now);
     this.#state = evolveCheckout(this.#state, event);
   }
 
+  /** The log to the bridge, a bounded number of batches per run (see `OutboxRelay.run`). */
   async #relayLog(): Promise<void> {
-    const target = this.#relay.target;
     const checkoutId = this.#state?.checkoutId;
-    if (!target || !checkoutId) return;
-    for (let due = relayDueAt(this.#sql, Date.now()); due !== null && due <= Date.now(); due = relayDueAt(this.#sql, Date.now())) {
+    if (!checkoutId) return;
+    const push = (target: RelayTarget) => {
       const rows = this.#sql.exec<EventRow>(
         'SELECT * FROM events WHERE version IN (SELECT version FROM outbox ORDER BY version LIMIT ?) ORDER BY version', MAX_RELAY_BATCH,
       ).toArray();
-      const result = await pushCheckoutBatch(target, { checkoutId, events: rows.map((row) => toRecord(checkoutId, row)) }, Date.now());
-      if (!result.ok) {
-        recordRelayFailure(this.#sql, result.error, Date.now(), (n) => relayBackoffMs(n, this.#relay.maxBackoffMs, Math.random()));
-        console.warn(JSON.stringify({ level: 'warn', checkout: checkoutId, message: 'checkout log push failed', error: result.error }));
-        return;
-      }
-      recordRelayed(this.#sql, result.acked, Date.now());
-    }
+      return pushCheckoutBatch(target, { checkoutId, events: rows.map((row) => toRecord(checkoutId, row)) }, Date.now());
+    };
+    await this.#relay.run(push, relayLog(checkoutId));
   }
 
   /** Wakes for the earlier of: a step left to do, a relay due. Nothing left: no alarm. */
   async #rearm(): Promise<void> {
     const now = Date.now();
     const resumeAt = this.#state && nextStep(this.#state) ? now + RESUME_AFTER_MS : null;
-    const relayAt = this.#relay.target ? relayDueAt(this.#sql, now) : null;
+    const relayAt = this.#relay.dueAt(now);
     const at = [resumeAt, relayAt].filter((t): t is number => t !== null);
     if (at.length === 0) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.min(...at));
@@ -227,6 +215,8 @@ const reserveScope = (s: CheckoutState, line: { sku: string; qty: number }): Ide
   scope: `checkout\n${s.checkoutId}\n${line.sku}`,
   requestHash: `${s.customerId}\n${line.qty}\n${s.ttlSeconds}`,
 });
+
+const relayLog = (checkoutId: string): RelayLog => ({ fields: { checkout: checkoutId }, message: 'checkout log push failed' });
 
 /** Read in today's shape whatever version wrote it (the log's rows are unstamped: their shape tells it). */
 function toEvent(row: EventRow): CheckoutEvent {

@@ -2,13 +2,14 @@ import { DurableObject } from 'cloudflare:workers';
 import { GENERATIONS_TTL_MS } from './generations/registry';
 import { err, ok } from '../src/domain/core/result';
 import type { Env } from '../src/env';
-import { deleteChunk, migrateRetirement, runBudget } from './generations/retirement';
-import { listRebuilds, migrateRebuilds, recordFinished, recordProgress, type ReportedRebuild } from './generations/rebuilds';
+import { deleteChunk, runBudget } from './generations/retirement';
+import { listRebuilds, recordFinished, recordProgress, type ReportedRebuild } from './generations/rebuilds';
 import type { Rebuilds } from '../src/contract/rebuildStatus';
 import type { Result } from '../src/domain/core/result';
 import type { Outcome } from '../src/contract/outcome';
 import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './shared/seenSignatures';
 import type { GenerationsView } from './generations/view';
+import { migrateGenerations } from './generations/schema';
 
 export { liveGenerations, type GenerationsView } from './generations/view';
 
@@ -44,16 +45,7 @@ export class Generations extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS generations (
-      id TEXT PRIMARY KEY,
-      role TEXT NOT NULL CHECK (role IN ('active', 'shadow', 'retiring', 'retired')),
-      created_at INTEGER NOT NULL,
-      until INTEGER)`);
-    this.#sql.exec('CREATE TABLE IF NOT EXISTS seen_signatures (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)');
-    // The rebuild that owns the shadow, and until when it holds it without renewing.
-    this.#sql.exec('CREATE TABLE IF NOT EXISTS shadow_leases (generation TEXT PRIMARY KEY, rebuild TEXT NOT NULL, lease_until INTEGER NOT NULL)');
-    migrateRetirement(this.#sql);
-    migrateRebuilds(this.#sql);
+    migrateGenerations(this.#sql);
     if (this.#rows().length === 0) this.#sql.exec("INSERT INTO generations VALUES ('g1', 'active', ?, NULL)", Date.now());
   }
 

@@ -11,10 +11,6 @@ export const FINISHED_KEPT = 5;
 export type ReportedRebuild = z.infer<typeof RebuildReportSchema>;
 type Row = { id: string; status: string; finished_at: number | null; reported_at: number };
 
-export function migrateRebuilds(sql: SqlStorage): void {
-  sql.exec('CREATE TABLE IF NOT EXISTS rebuilds (id TEXT PRIMARY KEY, status TEXT NOT NULL, finished_at INTEGER, reported_at INTEGER NOT NULL)');
-}
-
 const rowOf = (sql: SqlStorage, id: string): Row | null => sql.exec<Row>('SELECT * FROM rebuilds WHERE id = ?', id).toArray()[0] ?? null;
 const statusOf = (row: Row): RebuildStatus => ({ ...(JSON.parse(row.status) as RebuildStatus), reportedAt: row.reported_at });
 

@@ -11,11 +11,6 @@ export const viewPrefix = (generation: string): string => `view:${generation}:`;
 
 type CursorRow = { generation: string; cursor: string | null; deleted: number };
 
-export function migrateRetirement(sql: SqlStorage): void {
-  // Where the deletion of a generation's keys stands: the KV list cursor past the keys deleted so far.
-  sql.exec('CREATE TABLE IF NOT EXISTS retirement_cursors (generation TEXT PRIMARY KEY, cursor TEXT, deleted INTEGER NOT NULL)');
-}
-
 export const retirementProgress = (sql: SqlStorage, generation: string): CursorRow | null =>
   sql.exec<CursorRow>('SELECT * FROM retirement_cursors WHERE generation = ?', generation).toArray()[0] ?? null;
 

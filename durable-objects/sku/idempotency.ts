@@ -1,4 +1,5 @@
 import { PURGE_CHUNK } from '../shared/purge';
+import type { Outcome } from '../../src/contract/outcome';
 
 /**
  * Stripe's idempotency rules, kept beside the events so a command's record commits in the same
@@ -22,6 +23,14 @@ export function findRecord(sql: SqlStorage, scope: string): StoredOutcome | null
     .exec<{ request_hash: string; outcome: string }>('SELECT request_hash, outcome FROM idempotency WHERE scope = ?', scope)
     .toArray()[0];
   return row ? { requestHash: row.request_hash, outcome: row.outcome } : null;
+}
+
+/** The first outcome under this scope, again; another request under it is refused. Null if none. */
+export function replay<T>(sql: SqlStorage, idempotency: IdempotencyInput): Outcome<T> | null {
+  const record = findRecord(sql, idempotency.scope);
+  if (!record) return null;
+  if (record.requestHash !== idempotency.requestHash) return { ok: false, error: { code: 'idempotency_key_reused' } };
+  return { ...(JSON.parse(record.outcome) as Outcome<T>), replayed: true };
 }
 
 export function saveRecord(sql: SqlStorage, input: IdempotencyInput, outcome: unknown, now: number): void {

@@ -1,8 +1,10 @@
+import { migrate, type Migrations } from '../migrations';
+
 /**
- * Storage layout of one SKU object. Migrations only ever add; `meta.schema_version` records
- * how far this object got, so an object created by an older deploy catches up on first use.
+ * Storage layout of one SKU object, as additive migrations (see `../migrations.ts`). The outbox
+ * and relay_state tables are the shape `../relay/outbox.ts` works on, shared with the checkout.
  */
-const MIGRATIONS: readonly string[] = [
+export const SKU_MIGRATIONS: Migrations = [
   `
   CREATE TABLE events (
     version INTEGER PRIMARY KEY,
@@ -108,12 +110,4 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-export function migrate(sql: SqlStorage): void {
-  sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0];
-  const applied = row ? Number(row.value) : 0;
-  for (let i = applied; i < MIGRATIONS.length; i++) {
-    sql.exec(MIGRATIONS[i]!);
-    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(i + 1));
-  }
-}
+export const migrateSku = (sql: SqlStorage): void => migrate(sql, SKU_MIGRATIONS);

@@ -1,0 +1,242 @@
+import { err, ok } from '../../src/domain/core/result';
+import { skuStream } from '../../src/domain/core/vectorClock';
+import { available, siblingsOf, type SkuCommand, type SkuContext, type SkuState } from '../../src/domain/sku';
+import type { Sku } from '../Sku';
+import type { Overloaded } from './admission';
+import { earliest, STORM_YIELD_MS } from './alarmSchedule';
+import { addEmptyWatcher, emptyWatchers, hasUndeliveredLoans, loadLoan, markDelivered, removeEmptyWatcher, undeliveredLoans } from './loans';
+import type { Outcome } from '../../src/contract/outcome';
+import { activeUnitsOf } from './reservations';
+import { Siblings } from './siblings';
+
+export type LendRequest = { sku: string; transferId: string; to: string; want: number };
+/** `lent` units (0: none); `left` units remain; `round`: the lender's undrain round; `version` of its StockLent. */
+export type LoanAnswer = { lent: number; left: number; round: number; version: number | null };
+export type LoanDelivery = { sku: string; transferId: string; from: string; qty: number; lentVersion: number };
+export type Undrain = { sku: string; from: string; round: number };
+
+/** A command the object decided and committed, and when its alarm must fire for what was committed. */
+export type Committed<T> = { outcome: Outcome<T>; wakeAt: number | null };
+
+/** What borrowing needs of its SKU object: its storage, its counters, its command pipeline, its alarm, its siblings. */
+export type LoanHost = {
+  sql: SqlStorage;
+  transaction: (work: () => void) => void;
+  state: () => SkuState;
+  commit: <T>(command: SkuCommand, now: number, present: (ctx: SkuContext) => T, alsoWrite?: (presented: T) => void) => Committed<T>;
+  wakeAt: (at: number | null) => Promise<void>;
+  shard: (stream: string) => DurableObjectStub<Sku>;
+};
+
+/**
+ * A borrower normally takes a loan from the lender's answer; the lender delivers it again after
+ * this, in case the answer was lost on the way (dropped call, borrower restarted): a repeated
+ * delivery changes nothing, a missing one would lose the units.
+ */
+const LOAN_DELIVERY_GRACE_MS = 2_000;
+const SIBLING_RETRY_MS = 1_000;
+const LOAN_DELIVERIES_PER_ALARM = 20;
+/**
+ * Walks of its own one reservation may make before it is told to come back: each brings units, but
+ * commands run while a walk awaits its siblings and may take them first.
+ */
+const MAX_WALKS = 8;
+/** Retry-After when a sibling did not answer a walk: its location may be restarting. */
+const SIBLING_UNREACHABLE_RETRY_S = 5;
+
+/**
+ * Sharded stock: a shard short of units borrows from its siblings (the walk), lends to them,
+ * delivers its loans again until the borrower acknowledged them, and tells the siblings it
+ * refused as empty once units are back (an undrain). Every transfer is a command of the shard's
+ * pipeline, so it commits with its event; what a shard knows of its siblings is memory only.
+ */
+export class ShardLoans {
+  readonly #host: LoanHost;
+  readonly #siblings = new Siblings();
+  #walk: Promise<void> | null = null;
+  /** This shard's undrain round, and whether a sibling waits to hear that units came back. */
+  #undrainRound: number;
+  #watched: boolean;
+  #retryAt: number | null = null;
+  #moreLoansAt: number | null = null;
+
+  constructor(host: LoanHost) {
+    this.#host = host;
+    const round = host.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'undrain_round'").toArray()[0]?.value;
+    this.#undrainRound = Number(round ?? 0);
+    this.#watched = emptyWatchers(host.sql).length > 0;
+  }
+
+  /** Whether a reserve of `units` borrows first: short here, sharded, and a customer the limit lets take them. */
+  wants(units: number, customerId: string | undefined): boolean {
+    const state = this.#host.state();
+    if (units <= available(state) || state.shards <= 1) return false;
+    const limit = state.limitPerCustomer;
+    return limit === null || customerId === undefined || activeUnitsOf(this.#host.sql, customerId) + units <= limit;
+  }
+
+  /**
+   * Units for a reservation of `units` on a shard short of them: borrowed from the siblings not
+   * known to be empty, one walk at a time per shard (buyers arriving meanwhile wait for it and then
+   * look again). Null once there are enough units or every sibling is known empty, so the
+   * decision that follows refuses `insufficient_stock` only when the whole SKU lacks the units;
+   * 503 when a sibling that might have them did not answer.
+   */
+  async borrow(units: number): Promise<Overloaded | null> {
+    const enough = () => available(this.#host.state()) >= units;
+    for (let walks = 0; walks < MAX_WALKS; ) {
+      if (enough()) return null;
+      if (this.#walk) {
+        // Another buyer's walk brings units for it and, often, for the ones waiting behind it.
+        await this.#walk;
+        continue;
+      }
+      walks++;
+      let reached = true;
+      this.#walk = this.#walkSiblings(units).then((r) => void (reached = r));
+      try {
+        await this.#walk;
+      } finally {
+        this.#walk = null;
+      }
+      if (enough()) return null;
+      if (!reached) return { code: 'overloaded', retryAfterSeconds: SIBLING_UNREACHABLE_RETRY_S };
+      if (this.#siblings.allEmpty(this.#allSiblings())) return null;
+    }
+    // Units kept moving away between this buyer's walks (its siblings were borrowing too).
+    return { code: 'overloaded', retryAfterSeconds: 1 };
+  }
+
+  /** Asks the siblings in turn until this shard has `units` available; false if one did not answer. */
+  async #walkSiblings(units: number): Promise<boolean> {
+    const self = this.#host.state().sku!;
+    let reached = true;
+    for (const lender of this.#siblings.toAsk(this.#allSiblings())) {
+      const want = units - available(this.#host.state());
+      if (want <= 0) break;
+      const transferId = crypto.randomUUID();
+      let answer: Outcome<LoanAnswer>;
+      try {
+        answer = await this.#host.shard(lender).lend({ sku: lender, transferId, to: self, want });
+      } catch (error) {
+        console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'sibling shard unreachable', lender, error: String(error) }));
+        reached = false;
+        continue;
+      }
+      // A sibling not set up yet (its layout is being written) may get units at any moment.
+      if (!answer.ok) {
+        reached = false;
+        continue;
+      }
+      const { lent, left, round, version } = answer.value;
+      this.#siblings.heard(lender, left, round);
+      if (lent > 0 && version !== null) this.#take({ sku: self, transferId, from: lender, qty: lent, lentVersion: version });
+      // Units just came here: siblings told this shard was empty hear it before its buyers take
+      // them, which keeps the window in which they refuse buyers while units sit here short.
+      if (lent > 0 && this.#watched) await this.#tellWatchers();
+    }
+    return reached;
+  }
+
+  #take(loan: LoanDelivery): Outcome<null> {
+    const { transferId, from, qty, lentVersion } = loan;
+    const command: SkuCommand = { type: 'ReceiveLoan', data: { transferId, from, qty }, causedBy: { [skuStream(from)]: lentVersion } };
+    const { outcome, wakeAt } = this.#host.commit(command, Date.now(), () => null);
+    void this.#host.wakeAt(wakeAt);
+    return outcome;
+  }
+
+  /**
+   * A sibling short of units asks for some. What is lent leaves this shard's stock in the same
+   * transaction as its StockLent event; left empty, this shard remembers the sibling and tells it
+   * when units come back. The borrower takes the loan from the answer; this shard delivers it
+   * again later (see `work`), so a lost answer loses no unit, and a repeat doubles none.
+   */
+  async lend(req: LendRequest): Promise<Outcome<LoanAnswer>> {
+    const now = Date.now();
+    const command: SkuCommand = { type: 'LendStock', data: { transferId: req.transferId, to: req.to, want: req.want } };
+    const { outcome, wakeAt } = this.#host.commit(command, now, (ctx) => available(ctx.state), (left) => {
+      if (left === 0) addEmptyWatcher(this.#host.sql, req.to, this.#undrainRound);
+    });
+    if (!outcome.ok) return outcome;
+    const left = outcome.value;
+    if (left === 0) this.#watched = true;
+    const loan = loadLoan(this.#host.sql, req.transferId);
+    await this.#host.wakeAt(earliest(wakeAt, loan ? now + LOAN_DELIVERY_GRACE_MS : null));
+    return ok({ lent: loan?.qty ?? 0, left, round: this.#undrainRound, version: loan?.version ?? null });
+  }
+
+  /** A loan delivered again by its lender: taken once, whatever the number of deliveries. */
+  receive(loan: LoanDelivery): Outcome<null> {
+    if (this.#host.state().version === 0) return err({ code: 'sku_not_found' });
+    return this.#take(loan);
+  }
+
+  /** A sibling that said it was empty has units again. */
+  undrained(req: Undrain): void {
+    this.#siblings.undrained(req.from, req.round);
+  }
+
+  /** The alarm's share: loans whose borrower may not have taken them, then watchers once units are back. */
+  async work(): Promise<void> {
+    this.#retryAt = null;
+    await this.#deliverLoans();
+    await this.#tellWatchers();
+  }
+
+  /** When sibling work is due: undelivered loans after their grace, watchers once units are back. */
+  dueAt(now: number): number | null {
+    const state = this.#host.state();
+    // Loans need siblings, and a layout never shrinks: an unsharded SKU has none to look for.
+    const loans = state.shards > 1 && hasUndeliveredLoans(this.#host.sql) ? (this.#moreLoansAt ?? now + LOAN_DELIVERY_GRACE_MS) : null;
+    const watchers = this.#watched && available(state) > 0 ? now : null;
+    const due = earliest(loans, watchers);
+    return due === null ? null : Math.max(due, this.#retryAt ?? 0);
+  }
+
+  /** Loans whose borrower may not have taken them, delivered again (the borrower ignores a repeat). */
+  async #deliverLoans(): Promise<void> {
+    const self = this.#host.state().sku;
+    if (!self) return;
+    const loans = undeliveredLoans(this.#host.sql, LOAN_DELIVERIES_PER_ALARM);
+    // A full batch: the rest may be due already, so the next run is not held back by the grace.
+    this.#moreLoansAt = loans.length === LOAN_DELIVERIES_PER_ALARM ? Date.now() + STORM_YIELD_MS : null;
+    for (const loan of loans) {
+      try {
+        const taken = await this.#host.shard(loan.peer).receiveLoan({ sku: loan.peer, transferId: loan.transferId, from: self, qty: loan.qty, lentVersion: loan.version });
+        if (!taken.ok) throw new Error(taken.error.code);
+        this.#host.transaction(() => markDelivered(this.#host.sql, loan.transferId));
+      } catch (error) {
+        console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'loan delivery failed', borrower: loan.peer, transferId: loan.transferId, error: String(error) }));
+        this.#retryAt = Date.now() + SIBLING_RETRY_MS;
+        return;
+      }
+    }
+  }
+
+  /** Units are back: every sibling told this shard was empty hears it, in a new round. */
+  async #tellWatchers(): Promise<void> {
+    const { sql } = this.#host;
+    const self = this.#host.state().sku;
+    if (!self || !this.#watched || available(this.#host.state()) === 0) return;
+    const round = this.#undrainRound + 1;
+    this.#host.transaction(() => sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('undrain_round', ?)", String(round)));
+    this.#undrainRound = round;
+    for (const watcher of emptyWatchers(sql)) {
+      try {
+        const heard = await this.#host.shard(watcher).undrain({ sku: watcher, from: self, round });
+        if (!heard.ok) throw new Error(heard.error.code);
+        this.#host.transaction(() => removeEmptyWatcher(sql, watcher, round));
+      } catch (error) {
+        console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'undrain failed', watcher, error: String(error) }));
+        this.#retryAt = Date.now() + SIBLING_RETRY_MS;
+      }
+    }
+    this.#watched = emptyWatchers(sql).length > 0;
+  }
+
+  #allSiblings(): string[] {
+    const { sku, shards } = this.#host.state();
+    return siblingsOf(sku ?? '', shards);
+  }
+}

@@ -1,0 +1,142 @@
+import { env } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it, vi } from 'vitest';
+import { err, ok } from '../../src/domain/core/result';
+import { decide, evolveContext, initialSkuState, streamOf, type SkuState } from '../../src/domain/sku';
+import type { Sku } from '../../durable-objects/Sku';
+import { ShardLoans, type LoanAnswer, type LoanHost } from '../../durable-objects/sku/borrowing';
+import { loadContext, saveDecision } from '../../durable-objects/sku/commandStore';
+import type { Outcome } from '../../src/contract/outcome';
+import { uniqueSku } from '../support/api';
+
+/**
+ * Shard loans on their own: shard 0 of a SKU split over three, on a real object's storage, its
+ * commands decided by the real domain; its two siblings are the test's, answering as told.
+ */
+
+type Peer = {
+  lend: (req: unknown) => Promise<Outcome<LoanAnswer>>;
+  receiveLoan: (loan: unknown) => Promise<Outcome<null>>;
+  undrain: (req: unknown) => Promise<Outcome<null>>;
+};
+type Setup = { loans: ShardLoans; state: () => SkuState; self: string; s1: string; s2: string; peers: Record<string, Peer>; wakes: (number | null)[] };
+
+const answer = (lent: number, left: number, version: number | null = lent > 0 ? 7 : null): Outcome<LoanAnswer> => ok({ lent, left, round: 0, version });
+const peer = (lend: Peer['lend']): Peer => ({ lend: vi.fn(lend), receiveLoan: vi.fn(async () => ok(null)), undrain: vi.fn(async () => ok(null)) });
+
+function withLoans(onHand: number, peers: (s1: string, s2: string) => Record<string, Peer>, body: (setup: Setup) => Promise<void>, limitPerCustomer: number | null = null) {
+  const sku = uniqueSku('loans');
+  const [self, s1, s2] = [0, 1, 2].map((k) => streamOf(sku, k)) as [string, string, string];
+  return runInDurableObject(env.SKU.getByName(self) as unknown as DurableObjectStub, async (_: unknown, ctx) => {
+    const sql = ctx.storage.sql;
+    let state: SkuState = { ...initialSkuState(), sku: self, version: 1, onHand, shards: 3, limitPerCustomer };
+    const wakes: (number | null)[] = [];
+    const commit: LoanHost['commit'] = (command, now, present, alsoWrite) => {
+      const before = loadContext(sql, state, command);
+      const decision = decide(command, before, now);
+      if (!decision.ok) return { outcome: decision, wakeAt: null };
+      const after = decision.value.reduce(evolveContext, before);
+      const presented = present(after);
+      saveDecision(sql, before, after, decision.value, now);
+      alsoWrite?.(presented);
+      state = after.state;
+      return { outcome: ok(presented), wakeAt: null };
+    };
+    const siblings = peers(s1, s2);
+    const loans = new ShardLoans({
+      sql, commit, state: () => state,
+      transaction: (work) => ctx.storage.transactionSync(work),
+      wakeAt: async (at) => void wakes.push(at),
+      shard: (stream) => siblings[stream] as unknown as DurableObjectStub<Sku>,
+    });
+    await body({ loans, state: () => state, self, s1, s2, peers: siblings, wakes });
+  });
+}
+
+describe('shard loans', () => {
+  it('borrow only when short, sharded, and within the customer’s limit', async () => {
+    await withLoans(2, () => ({}), async ({ loans }) => {
+      expect(loans.wants(2, 'c')).toBe(false);
+      expect(loans.wants(3, 'c')).toBe(true);
+      expect(loans.wants(3, undefined)).toBe(true);
+    });
+    // A limit of 2 refuses 3 units anyway: nothing is borrowed for a buyer who will be refused.
+    await withLoans(2, () => ({}), async ({ loans }) => expect(loans.wants(3, 'c')).toBe(false), 2);
+  });
+
+  it('walks the siblings until it has the units, taking each loan in its own committed event', async () => {
+    await withLoans(1, (s1, s2) => ({ [s1]: peer(async () => answer(0, 0)), [s2]: peer(async () => answer(3, 5)) }), async ({ loans, state, self, s1, s2, peers }) => {
+      expect(await loans.borrow(4)).toBeNull();
+      expect(state()).toMatchObject({ onHand: 4, lent: -3, version: 2 });
+      expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
+      expect(peers[s2]!.lend).toHaveBeenCalledWith(expect.objectContaining({ sku: s2, want: 3 }));
+      // s1 said it was empty: it is not asked again until it says units are back.
+      peers[s2]!.lend = vi.fn(async () => answer(0, 0));
+      expect(await loans.borrow(10)).toBeNull();
+      expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
+      // Told units are back (round 1), it is asked again; its "empty" of that round is believed.
+      loans.undrained({ sku: self, from: s1, round: 1 });
+      const again = vi.fn(async (): Promise<Outcome<LoanAnswer>> => ok({ lent: 0, left: 0, round: 1, version: null }));
+      peers[s1]!.lend = again;
+      expect(await loans.borrow(10)).toBeNull();
+      expect(again).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  it('a sibling that does not answer makes the buyer come back later (503), never refused for stock', async () => {
+    await withLoans(0, (s1, s2) => ({ [s1]: peer(async () => Promise.reject(new Error('gone'))), [s2]: peer(async () => answer(0, 0)) }), async ({ loans }) => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      expect(await loans.borrow(1)).toEqual({ code: 'overloaded', retryAfterSeconds: 5 });
+      warn.mockRestore();
+    });
+  });
+
+  it('buyers arriving during a walk wait for it instead of walking again', async () => {
+    const lend = async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      return answer(4, 4);
+    };
+    await withLoans(0, (s1, s2) => ({ [s1]: peer(lend), [s2]: peer(lend) }), async ({ loans, state, peers, s1, s2 }) => {
+      expect(await Promise.all([loans.borrow(2), loans.borrow(2)])).toEqual([null, null]);
+      expect(vi.mocked(peers[s1]!.lend).mock.calls.length + vi.mocked(peers[s2]!.lend).mock.calls.length).toBe(1);
+      expect(state().onHand).toBe(4);
+    });
+  });
+
+  it('lends, delivers the loan again after its grace, and tells a sibling it refused once units are back', async () => {
+    await withLoans(4, (s1, s2) => ({ [s1]: peer(async () => answer(0, 0)), [s2]: peer(async () => answer(0, 0)) }), async ({ loans, state, self, s1, s2, peers, wakes }) => {
+      const now = Date.now();
+      const lent = await loans.lend({ sku: self, transferId: 't-1', to: s1, want: 4 });
+      expect(lent).toEqual(ok({ lent: 4, left: 0, round: 0, version: 2 }));
+      expect(wakes.at(-1)).toBeGreaterThanOrEqual(now + 2_000);
+      // Undelivered: due after the grace. Nothing here for the watcher (s1 heard "empty") while empty.
+      expect(loans.dueAt(now)).toBe(now + 2_000);
+
+      await loans.work();
+      expect(peers[s1]!.receiveLoan).toHaveBeenCalledWith({ sku: s1, transferId: 't-1', from: self, qty: 4, lentVersion: 2 });
+      expect(peers[s1]!.undrain).not.toHaveBeenCalled();
+      expect(loans.dueAt(Date.now())).toBeNull();
+
+      // Units come back (a loan from s2): s1, told "empty", is due to hear it at once, in round 1.
+      expect(loans.receive({ sku: self, transferId: 't-2', from: s2, qty: 2, lentVersion: 9 })).toEqual(ok(null));
+      expect(state().onHand).toBe(2);
+      const later = Date.now();
+      expect(loans.dueAt(later)).toBe(later);
+      await loans.work();
+      expect(peers[s1]!.undrain).toHaveBeenCalledWith({ sku: s1, from: self, round: 1 });
+      expect(loans.dueAt(Date.now())).toBeNull();
+    });
+  });
+
+  it('a delivery that fails is retried a second later, not in a hot loop', async () => {
+    await withLoans(4, (s1, s2) => ({ [s1]: peer(async () => answer(0, 0)), [s2]: peer(async () => answer(0, 0)) }), async ({ loans, self, s1, peers }) => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      await loans.lend({ sku: self, transferId: 't-3', to: s1, want: 1 });
+      peers[s1]!.receiveLoan = vi.fn(async (): Promise<Outcome<null>> => err({ code: 'sku_not_found' }));
+      const before = Date.now();
+      await loans.work();
+      expect(loans.dueAt(Date.now())).toBeGreaterThanOrEqual(before + 1_000);
+      warn.mockRestore();
+    });
+  });
+});
