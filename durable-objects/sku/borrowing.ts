@@ -1,7 +1,6 @@
 import { err, ok } from '../../src/domain/core/result';
 import { skuStream } from '../../src/domain/core/vectorClock';
 import { available, siblingsOf, type SkuCommand, type SkuContext, type SkuState } from '../../src/domain/sku';
-import type { Sku } from '../Sku';
 import type { Overloaded } from './admission';
 import { earliest, STORM_YIELD_MS } from './alarmSchedule';
 import { addEmptyWatcher, emptyWatchers, hasUndeliveredLoans, loadLoan, markDelivered, removeEmptyWatcher, undeliveredLoans } from './loans';
@@ -18,6 +17,13 @@ export type Undrain = { sku: string; from: string; round: number };
 /** A command the object decided and committed, and when its alarm must fire for what was committed. */
 export type Committed<T> = { outcome: Outcome<T>; wakeAt: number | null };
 
+/** What a shard asks of a sibling shard's object (its RPC methods; the stub makes each a promise). */
+export type SiblingShard = {
+  lend(req: LendRequest): Promise<Outcome<LoanAnswer>>;
+  receiveLoan(loan: LoanDelivery): Promise<Outcome<null>>;
+  undrain(req: Undrain): Promise<Outcome<null>>;
+};
+
 /** What borrowing needs of its SKU object: its storage, its counters, its command pipeline, its alarm, its siblings. */
 export type LoanHost = {
   sql: SqlStorage;
@@ -25,7 +31,7 @@ export type LoanHost = {
   state: () => SkuState;
   commit: <T>(command: SkuCommand, now: number, present: (ctx: SkuContext) => T, alsoWrite?: (presented: T) => void) => Committed<T>;
   wakeAt: (at: number | null) => Promise<void>;
-  shard: (stream: string) => DurableObjectStub<Sku>;
+  shard: (stream: string) => SiblingShard;
 };
 
 /**
