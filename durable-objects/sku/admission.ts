@@ -13,16 +13,9 @@
  * small against a bound of about a second, and a skew only moves the bound by as much.
  */
 
-import { workerConfig, type WorkerVars } from '../../src/config';
 import type { Overloaded, Ticket } from '../../src/contract/admission';
 
 export type { Overloaded, Ticket };
-
-/** The ticket of a command sent now, or none when admission control is off (`ADMISSION_MAX_WAIT_MS=0`). */
-export function ticket(env: WorkerVars, now = Date.now()): Ticket | undefined {
-  const maxWaitMs = workerConfig(env).ADMISSION_MAX_WAIT_MS;
-  return maxWaitMs > 0 ? { sentAt: now, maxWaitMs } : undefined;
-}
 
 /**
  * Null when the command may run; the refusal when it waited past its bound. A shed queue drains
