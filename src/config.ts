@@ -5,8 +5,8 @@ import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from './domain/sku';
 
 /**
  * The Worker's and its objects' vars and secrets, parsed once per env with one schema. A var that
- * is unset, empty or out of range reads as its default: a bad var never takes the edge down (rule
- * 7), and an invalid BRIDGE_URL is kept as its reason, shown by the relay status and logs.
+ * is unset, empty or out of range reads as its default: a bad var never takes the edge down (invariant
+ * writes-without-back-office), and an invalid BRIDGE_URL is kept as its reason, shown by the relay status and logs.
  */
 
 export const DEFAULT_ADMISSION_MAX_WAIT_MS = 1_000;
@@ -25,7 +25,7 @@ export const WorkerConfigSchema = z.object({
   DEFAULT_TTL_SECONDS: numberVar(z.int().min(1).max(MAX_TTL_SECONDS), DEFAULT_TTL_SECONDS),
   /** A command that queued longer than this at its SKU object is shed (0: admission control off). */
   ADMISSION_MAX_WAIT_MS: numberVar(z.number().min(0), DEFAULT_ADMISSION_MAX_WAIT_MS),
-  /** Refuse a reserve at the edge from a sold-out view at most this old (`on` only; README: why it is off by default). */
+  /** Refuse a reserve at the edge from a sold-out view at most this old (`on` only; ADR 0008: why it is off by default). */
   SOLD_OUT_FAST_PATH: z.string().optional().transform((v) => v === 'on'),
   SOLD_OUT_FRESH_MS: numberVar(z.number().positive(), DEFAULT_SOLD_OUT_FRESH_MS),
   /** The ceiling of the outbox push's backoff while no bridge answers. */

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 export const MIN_SECRET_LENGTH = 32;
 
 /**
- * Secrets everyone can read: the local stack's (scripts/dev-defaults.mjs, test/bridge/exposure.spec.ts
+ * Secrets everyone can read: the local stack's (scripts/dev-defaults.mjs, test/unit/bridge/exposure.spec.ts
  * keeps the two lists equal) and the placeholders of the deployment examples (deploy/*.env.example).
  * Listed although most are short, because a copied example may be padded to length.
  */

@@ -5,7 +5,7 @@ import type { Result } from './result';
  * Versioned events (ADR 0012). Each event type has a schema version, bumped when a reader of
  * today's shape could not read the old one; a record carries it as `schemaVersion` beside `type`.
  * Records written before versions were stamped have none: their version is told by their shape.
- * Old records are upcast on read, step by step, and never rewritten (rule 2).
+ * Old records are upcast on read, step by step, and never rewritten (invariant append-only-log).
  */
 
 type Data = Record<string, unknown>;
