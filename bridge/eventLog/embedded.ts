@@ -128,6 +128,7 @@ export class EmbeddedEventLog implements EventLog {
     };
     const restored = (await Promise.all(options.stateTopics.map((topic) => this.readAll(topic)))).flat();
     await options.onAssigned(owner, restored);
+    options.onResumed(0);
     const subscribe: Subscribe = { groupId: options.groupId, topic: options.topic, fromBeginning: options.fromBeginning, commit: false, onBatch: (records) => options.onBatch(records, owner) };
     const polling = new PollingSubscription(this.startOffset(input, subscribe), subscribe, this.subscriptionDeps(input, subscribe));
     this.subscriptions.add(polling);

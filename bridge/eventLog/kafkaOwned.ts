@@ -82,7 +82,7 @@ export async function startOwnedGroup(deps: OwnedGroupDeps, options: OwnedSubscr
     if (joined !== generation || rebalancing || stopping) return;
     for (const owner of started) {
       owner.suspend(false);
-      if (how === 'resumed') options.onResumed(owner.partition);
+      options.onResumed(owner.partition);
     }
     if (started.length > 0) log.info({ partitions: started.map((o) => o.partition) }, `partitions ${how}`);
   };

@@ -71,7 +71,7 @@ export type OwnedSubscribe = {
   onAssigned(owner: PartitionOwner, restored: readonly ConsumedRecord[]): Promise<void>;
   /** Work on the partition stops now: a rebalance began (it may come back) or it went elsewhere. */
   onSuspended(partition: number): void;
-  /** Kept through a rebalance: work may resume. */
+  /** Work may start: the partition was acquired (restored and claimed) or kept through a rebalance. */
   onResumed(partition: number): void;
   /** Another replica owns it now: forget its state. */
   onRevoked(partition: number): void;

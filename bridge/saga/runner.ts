@@ -145,12 +145,15 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
     endpoint: deps.endpoint,
     onAssigned: async (owner, restored) => {
       store.restore(owner, await withLegacySagas(deps.log, owner, restored));
-      // Taken over: the last owner's attempts may never have reached the WMS (invariant no-sale-undone-by-our-outage).
-      for (const saga of store.sagasOf(owner.partition)) handle(saga.reservationId, { type: 'Resumed' });
       logger.info({ partition: owner.partition, sagas: store.countByPhase() }, 'saga partition restored');
     },
     onSuspended: () => undefined,
-    onResumed: () => undefined,
+    // Taken over, or back from a suspension: no attempt went out meanwhile (a command decided while
+    // suspended is not sent), so the WMS's silence says nothing; only now, active, may the deadline
+    // start again (invariant no-sale-undone-by-our-outage).
+    onResumed: (partition) => {
+      for (const saga of store.sagasOf(partition)) handle(saga.reservationId, { type: 'Resumed' });
+    },
     onRevoked: (partition) => store.revoke(partition),
     onBatch: async (records, owner) => {
       await applyInOrder(ordered(owner.partition), records);

@@ -47,7 +47,6 @@ function member(name: string, input: string, state: string, groupId: string, spa
     onAssigned: async (owner: PartitionOwner, records: readonly ConsumedRecord[]) => {
       owned.set(owner.partition, owner);
       restored.push(...records);
-      open(owner.partition);
     },
     onSuspended: close,
     onResumed: open,

@@ -25,7 +25,7 @@ export type SagaMessage =
   | { type: 'CallFailed'; command: SagaCommand['type']; error: string }
   | { type: 'Tick' }
   | { type: 'Retry' }
-  /** A replica took the saga over (its partition changed owner, or its bridge restarted). */
+  /** Work on the saga's partition (re)starts: a replica took it over, its bridge restarted, or a rebalance that kept it ended. */
   | { type: 'Resumed' };
 
 /** What the executor does for a saga: SOAP calls to the WMS, signed calls to the SKU object. */
