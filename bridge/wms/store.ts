@@ -35,9 +35,8 @@ export class WmsStore {
   ) {
     const home = settings.locations[0]!;
     this.records = new Map(state.records.map((record: StoredRecord) => [record.reservationId, { ...record, location: record.location ?? home }]));
-    this.stock = new StockLedger(settings, state.levels, state.movements);
-    // A file from before locations kept units left per SKU: they become the home location's.
-    if (state.levels.length === 0) for (const [sku, left] of Object.entries(state.stock ?? {})) this.stock.setAvailable(home, sku, left);
+    const levels = state.levels.length > 0 ? state.levels : levelsBeforeLocations(home, state.stock ?? {}, this.records.values());
+    this.stock = new StockLedger(settings, levels, state.movements);
   }
 
   static async open(dir: string, settings: StockSettings): Promise<WmsStore> {
@@ -194,4 +193,14 @@ export class WmsStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('the warehouse store is closed');
   }
+}
+
+/**
+ * A file from before locations kept units left per SKU, allocations already taken off: they become
+ * the home location's, with the allocations (every allocating call set its SKU's units) added back.
+ */
+function levelsBeforeLocations(home: string, left: Record<string, number>, records: Iterable<KeptRecord>): StockLevel[] {
+  const allocated = new Map<string, number>();
+  for (const { status, sku, qty } of records) if (status === 'allocated') allocated.set(sku, (allocated.get(sku) ?? 0) + qty);
+  return Object.entries(left).map(([sku, units]) => ({ location: home, sku, physical: units + (allocated.get(sku) ?? 0), allocated: allocated.get(sku) ?? 0, shipped: 0 }));
 }
