@@ -29,7 +29,12 @@ export const WmsConfigSchema = z
     WMS_LOCATIONS: z
       .string()
       .transform((text) => text.split(',').map((name) => name.trim()).filter(Boolean))
-      .pipe(z.array(LocationSchema).min(1))
+      .pipe(
+        z
+          .array(LocationSchema)
+          .min(1)
+          .refine((names) => new Set(names).size === names.length, 'each location once'),
+      )
       .optional(),
     WMS_UNSTOCKED: z.enum(UNSTOCKED).default('unlimited'),
     WMS_LATENCY_MS: LatencySchema.default(NO_FAULTS.latencyMs),

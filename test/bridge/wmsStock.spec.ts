@@ -52,6 +52,7 @@ describe('allocations take from a location', () => {
     expect(loadWmsConfig({ WMS_LOCATIONS: 'AMS-1, RTM-2', WMS_UNSTOCKED: 'empty' })).toMatchObject({ locations: ['AMS-1', 'RTM-2'], unstocked: 'empty' });
     expect(loadWmsConfig({})).toMatchObject({ locations: undefined, unstocked: 'unlimited' });
     expect(() => loadWmsConfig({ WMS_LOCATIONS: 'AMS 1' })).toThrow(/WMS_LOCATIONS/);
+    expect(() => loadWmsConfig({ WMS_LOCATIONS: 'AMS-1,AMS-1' })).toThrow(/each location once/);
     expect(() => loadWmsConfig({ WMS_UNSTOCKED: 'some' })).toThrow(/WMS_UNSTOCKED/);
   });
 });
