@@ -5,15 +5,30 @@ import { SkuIdSchema } from '../../src/domain/sku/limits';
 import { adminKeyCheck } from '../http/adminKey';
 import type { Logger } from '../logger';
 import { FaultsPatchSchema, type FaultInjector } from './faults';
+import { LocationSchema, MovementRequestSchema } from './movements';
 import { StockUnitsSchema } from './records';
 import type { WmsStore } from './store';
 
 const MAX_ADMIN_BYTES = 16 * 1024;
 const OutageSchema = z.strictObject({ forMs: z.int().min(0).max(24 * 3_600_000) });
 const StockSchema = z.strictObject({ qty: StockUnitsSchema });
+const PhysicalSchema = z.strictObject({ physical: StockUnitsSchema });
 
-type Refusal = { code: 'invalid_request' | 'unauthorized' | 'not_found' | 'internal'; message: string; issues?: unknown };
-const STATUS = { invalid_request: 400, unauthorized: 401, not_found: 404, internal: 500 } as const;
+const STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  unknown_location: 404,
+  insufficient_stock: 409,
+  not_allocated: 409,
+  internal: 500,
+} as const;
+type Refusal = { code: keyof typeof STATUS; message: string; issues?: unknown };
+const MOVEMENT_REFUSALS = {
+  unknown_location: 'the warehouse has no such location',
+  insufficient_stock: 'the location has fewer units than the movement takes',
+  not_allocated: 'a shipment needs an allocation that is allocated and not yet shipped',
+} as const;
 const JSON_TYPE = /^application\/json(\s*;.*)?$/i;
 
 /**
@@ -65,6 +80,27 @@ export function createAdminApp({ store, faults, logger, adminKeys }: { store: Wm
     await store.setStock(sku.data, stock.value.qty);
     logger.info({ sku: sku.data, qty: stock.value.qty }, 'stock set');
     return c.json({ sku: sku.data, qty: stock.value.qty });
+  });
+
+  app.put('/admin/stock/:location/:sku', async (c) => {
+    const place = z.object({ location: LocationSchema, sku: SkuIdSchema }).safeParse(c.req.param());
+    if (!place.success) return refuse(c, { code: 'invalid_request', message: 'not a location and a SKU', issues: issuesOf(place.error) });
+    const stock = await body(c, PhysicalSchema);
+    if (!stock.ok) return refuse(c, stock.refusal);
+    const level = await store.setPhysical(place.data.location, place.data.sku, stock.value.physical);
+    if (level === 'unknown_location') return refuse(c, { code: level, message: MOVEMENT_REFUSALS[level] });
+    logger.info({ ...place.data, physical: stock.value.physical }, 'physical stock set');
+    return c.json(level);
+  });
+
+  app.post('/admin/movements', async (c) => {
+    const request = await body(c, MovementRequestSchema);
+    if (!request.ok) return refuse(c, request.refusal);
+    const posted = await store.postMovement(request.value, new Date().toISOString());
+    if (typeof posted === 'string') return refuse(c, { code: posted, message: MOVEMENT_REFUSALS[posted] });
+    if (!posted.replay) logger.info({ movement: posted.movement }, 'movement recorded');
+    // The same document again: the first result, and nothing moved.
+    return c.json(posted.movement, posted.replay ? 200 : 201);
   });
 
   app.notFound((c) => refuse(c, { code: 'not_found', message: 'no such route' }));

@@ -1,10 +1,24 @@
 import * as soap from 'soap';
 import { z } from 'zod';
-import type { WmsRecord } from './records';
-import { AllocateReplySchema, CancelReplySchema, GetReplySchema, ListReplySchema, type AllocateResult } from './replies';
+import type { Movement, StockLevel } from './movements';
+import { OUT_OF_STOCK, type WmsRecord } from './records';
+import {
+  AllocateReplySchema,
+  CancelReplySchema,
+  GetReplySchema,
+  ListReplySchema,
+  MovementsReplySchema,
+  StockLevelsReplySchema,
+  type AllocateResult,
+  type MovementsPage,
+} from './replies';
 import type { Operation } from './wsdl';
 
-export type { AllocateResult, WmsRecord };
+export type { AllocateResult, Movement, MovementsPage, StockLevel, WmsRecord };
+
+/** The warehouse refused an allocation for stock: its location had fewer units free than asked. */
+export type StockRefusal = { status: 'rejected'; reason: typeof OUT_OF_STOCK };
+export const isStockRefusal = (result: AllocateResult): result is StockRefusal => result.status === 'rejected' && result.reason === OUT_OF_STOCK;
 
 /**
  * - `timeout`: no answer. The call ran out of time, or the connection broke after the request was
@@ -30,10 +44,15 @@ export class WmsError extends Error {
 
 /** The warehouse as the saga sees it. Every operation is idempotent by reservationId: retry freely. */
 export interface WmsClient {
-  allocate(reservationId: string, sku: string, qty: number, timeoutMs: number): Promise<AllocateResult>;
+  /** `location`: the site to take from; absent, the warehouse's default one. A stock refusal is `isStockRefusal`. */
+  allocate(reservationId: string, sku: string, qty: number, timeoutMs: number, location?: string): Promise<AllocateResult>;
   cancel(reservationId: string, timeoutMs: number): Promise<{ status: 'cancelled' }>;
   get(reservationId: string, timeoutMs: number): Promise<WmsRecord | null>;
   list(timeoutMs: number): Promise<WmsRecord[]>;
+  /** Physical, allocated and shipped units per (location, SKU) touched; `location` narrows to one site. */
+  stockLevels(timeoutMs: number, location?: string): Promise<StockLevel[]>;
+  /** At most `limit` movements with a sequence after `after` (0: from the start), in order, and the cursor for the next page. */
+  movements(after: number, limit: number, timeoutMs: number): Promise<MovementsPage>;
 }
 
 const WSDL_TIMEOUT_MS = 10_000;
@@ -75,10 +94,13 @@ export async function createWmsClient(soapUrl: string): Promise<WmsClient> {
   }
 
   return {
-    allocate: (reservationId, sku, qty, timeoutMs) => call('AllocateStock', { reservationId, sku, qty }, timeoutMs, AllocateReplySchema),
+    allocate: (reservationId, sku, qty, timeoutMs, location) =>
+      call('AllocateStock', { reservationId, sku, qty, ...(location === undefined ? {} : { location }) }, timeoutMs, AllocateReplySchema),
     cancel: (reservationId, timeoutMs) => call('CancelAllocation', { reservationId }, timeoutMs, CancelReplySchema),
     get: (reservationId, timeoutMs) => call('GetAllocation', { reservationId }, timeoutMs, GetReplySchema),
     list: (timeoutMs) => call('ListAllocations', {}, timeoutMs, ListReplySchema),
+    stockLevels: (timeoutMs, location) => call('GetStockLevels', location === undefined ? {} : { location }, timeoutMs, StockLevelsReplySchema),
+    movements: (after, limit, timeoutMs) => call('ListMovements', { after, limit }, timeoutMs, MovementsReplySchema),
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BridgeConfigSchema } from '../config';
 import { isLoopbackHost, weakSecrets } from '../security/secrets';
 import { FaultsSchema, MillisSchema, NO_FAULTS, RateSchema } from './faults';
+import { LocationSchema, UNSTOCKED } from './movements';
 import { StockUnitsSchema } from './records';
 import { DEFAULT_STOCK } from './simulator';
 
@@ -24,6 +25,18 @@ export const WmsConfigSchema = z
     WMS_PORT: z.coerce.number().int().min(0).max(65_535).default(8789),
     WMS_DATA_DIR: z.string().min(1).default('.data/wms'),
     WMS_DEFAULT_STOCK: z.coerce.number().pipe(StockUnitsSchema).default(DEFAULT_STOCK),
+    /** Comma-separated sites (`AMS-1,RTM-2`); the first takes allocations that name none. */
+    WMS_LOCATIONS: z
+      .string()
+      .transform((text) => text.split(',').map((name) => name.trim()).filter(Boolean))
+      .pipe(
+        z
+          .array(LocationSchema)
+          .min(1)
+          .refine((names) => new Set(names).size === names.length, 'each location once'),
+      )
+      .optional(),
+    WMS_UNSTOCKED: z.enum(UNSTOCKED).default('unlimited'),
     WMS_LATENCY_MS: LatencySchema.default(NO_FAULTS.latencyMs),
     WMS_TIMEOUT_RATE: rate(NO_FAULTS.timeoutRate),
     WMS_FAULT_RATE: rate(NO_FAULTS.faultRate),
@@ -46,6 +59,8 @@ export const WmsConfigSchema = z
     port: env.WMS_PORT,
     dataDir: env.WMS_DATA_DIR,
     defaultStock: env.WMS_DEFAULT_STOCK,
+    locations: env.WMS_LOCATIONS,
+    unstocked: env.WMS_UNSTOCKED,
     logLevel: env.LOG_LEVEL,
     adminKeys: env.WMS_ADMIN_KEYS,
     faults: {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MovementSchema, StockLevelSchema, type Movement } from './movements';
 import { WmsRecordSchema, type WmsRecord } from './records';
 
 /**
@@ -44,3 +45,23 @@ export const allocationElement = ({ reservationId, sku, qty, status, allocationI
   ...(reason === null ? {} : { reason }),
   updatedAt,
 });
+
+/** An empty list arrives as null, a list of one as an object rather than an array (no WSDL type to go by). */
+const listOf = <T extends z.ZodType>(item: T) =>
+  z
+    .union([z.array(item), item.transform((one) => [one])])
+    .nullish()
+    .transform((list): z.output<T>[] => list ?? []);
+
+export const StockLevelsReplySchema = z
+  .object({ level: listOf(StockLevelSchema) })
+  .nullable()
+  .transform((r) => r?.level ?? []);
+
+export const MovementsReplySchema = z.object({ movement: listOf(MovementSchema), next: z.coerce.number().pipe(z.int().min(0)) });
+export type MovementsPage = z.output<typeof MovementsReplySchema>;
+
+export const movementElement = ({ reservationId, ...movement }: Movement) => {
+  const { sequence, document, type, location, sku, qty, delta, at } = movement;
+  return { sequence, document, type, location, sku, qty, delta, ...(reservationId === null ? {} : { reservationId }), at };
+};

@@ -2,7 +2,8 @@ import * as soap from 'soap';
 import { z } from 'zod';
 import { QtySchema, SkuIdSchema } from '../../src/domain/sku/limits';
 import type { Logger } from '../logger';
-import { allocateReply, allocationElement } from './replies';
+import { LocationSchema } from './movements';
+import { allocateReply, allocationElement, movementElement } from './replies';
 import type { WmsStore } from './store';
 import { WMS_PATH, type Operation } from './wsdl';
 
@@ -12,10 +13,28 @@ const ReservationIdSchema = z
   .max(128)
   .regex(/^[\x21-\x7e]+$/, 'reservationId must be 1-128 printable ASCII characters without spaces');
 const ReservationSchema = z.object({ reservationId: ReservationIdSchema });
-const AllocateSchema = z.object({ reservationId: ReservationIdSchema, sku: SkuIdSchema, qty: z.coerce.number().pipe(QtySchema) });
+const AllocateSchema = z.object({
+  reservationId: ReservationIdSchema,
+  sku: SkuIdSchema,
+  qty: z.coerce.number().pipe(QtySchema),
+  location: LocationSchema.optional(),
+});
+/** An empty request element arrives as null. */
+const LevelsSchema = z
+  .object({ location: LocationSchema.optional() })
+  .nullable()
+  .transform((r) => r?.location);
+export const MAX_MOVEMENTS_PAGE = 1_000;
+const MovementsSchema = z.object({
+  after: z.coerce.number().pipe(z.int().min(0)),
+  limit: z.coerce.number().pipe(z.int().min(1).max(MAX_MOVEMENTS_PAGE)),
+});
 
 /** What `soap` turns into a SOAP 1.1 Fault; it would answer HTTP 200 without the statusCode. */
 const fault = (code: 'Client' | 'Server', message: string) => ({ Fault: { faultcode: `soap:${code}`, faultstring: message, statusCode: 500 } });
+
+/** A request the warehouse understood and refuses as it stands. */
+class ClientFault extends Error {}
 
 /**
  * The SOAP operations over the store, as a `soap` server without an HTTP server of its own: the
@@ -34,6 +53,8 @@ export function createSoapService(store: WmsStore, wsdl: string, logger: Logger)
       try {
         return await run(parsed.data);
       } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
+        if (error instanceof ClientFault) throw fault('Client', error.message);
         logger.error({ err: error, operation: name }, 'operation failed');
         // eslint-disable-next-line @typescript-eslint/only-throw-error
         throw fault('Server', `${name} failed in the warehouse; it may not have been applied`);
@@ -42,7 +63,12 @@ export function createSoapService(store: WmsStore, wsdl: string, logger: Logger)
   }
 
   const port = {
-    AllocateStock: operation('AllocateStock', AllocateSchema, async (args) => allocateReply(await store.allocate(args))),
+    AllocateStock: operation('AllocateStock', AllocateSchema, async (args) => {
+      const record = await store.allocate(args);
+      if (record !== 'unknown_location') return allocateReply(record);
+      // A Client fault, not a rejection: nothing is recorded, and the same request will never succeed.
+      throw new ClientFault(`invalid AllocateStock: unknown location ${args.location}`);
+    }),
     CancelAllocation: operation('CancelAllocation', ReservationSchema, async ({ reservationId }) => {
       await store.cancel(reservationId);
       return { status: 'cancelled' };
@@ -53,6 +79,11 @@ export function createSoapService(store: WmsStore, wsdl: string, logger: Logger)
     }),
     // An empty request element arrives as null: there is nothing to check.
     ListAllocations: operation('ListAllocations', z.unknown(), async () => ({ allocation: (await store.list()).map(allocationElement) })),
+    GetStockLevels: operation('GetStockLevels', LevelsSchema, async (location) => ({ level: await store.levels(location) })),
+    ListMovements: operation('ListMovements', MovementsSchema, async ({ after, limit }) => {
+      const { movements, next } = await store.movements(after, limit);
+      return { movement: movements.map(movementElement), next };
+    }),
   } satisfies Record<Operation, unknown>;
 
   return new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { createAdminApp } from './admin';
 import { createSoapEndpoint } from './endpoint';
 import { FaultInjector, type FaultsPatch } from './faults';
+import { DEFAULT_LOCATION, type Unstocked } from './movements';
 import { createSoapService } from './service';
 import { WmsStore } from './store';
 import { WMS_PATH, wmsWsdl } from './wsdl';
@@ -18,8 +19,12 @@ export type WmsSimulatorOptions = {
   host?: string;
   /** Default 0: a free port. */
   port?: number;
-  /** Units of every SKU not set explicitly. Default 1,000,000. */
+  /** Units of every SKU not set explicitly, when `unstocked` is 'unlimited'. Default 1,000,000. */
   defaultStock?: number;
+  /** The warehouse's sites; the first is where an allocation naming none takes from. Default one, `default`. */
+  locations?: readonly string[];
+  /** What a SKU nobody stocked holds at a location: the default stock (as before locations) or nothing. */
+  unstocked?: Unstocked;
   /** Faults from the start; default none. */
   faults?: FaultsPatch;
   /** Drives the faults; a test passes a script to make them deterministic. */
@@ -38,8 +43,9 @@ export type RunningWmsSimulator = {
 
 /** The legacy warehouse, simulated: real SOAP 1.1 over HTTP, state on disk, faults on demand. */
 export async function startWmsSimulator(options: WmsSimulatorOptions): Promise<RunningWmsSimulator> {
-  const { dataDir, logger, host = '127.0.0.1', port = 0, defaultStock = DEFAULT_STOCK } = options;
-  const store = await WmsStore.open(dataDir, defaultStock);
+  const { dataDir, logger, host = '127.0.0.1', port = 0, defaultStock = DEFAULT_STOCK, unstocked = 'unlimited' } = options;
+  const locations = options.locations?.length ? options.locations : [DEFAULT_LOCATION];
+  const store = await WmsStore.open(dataDir, { locations, unstocked, defaultStock });
   const faults = new FaultInjector(options.faults ?? {}, options.random);
   const admin = getRequestListener(createAdminApp({ store, faults, logger, adminKeys: options.adminKeys }).fetch);
   const stopping = new AbortController();
@@ -67,7 +73,7 @@ export async function startWmsSimulator(options: WmsSimulatorOptions): Promise<R
     throw error;
   }
   route = (req, res) => (new URL(req.url ?? '', url).pathname === WMS_PATH ? soap(req, res) : void admin(req, res));
-  logger.info({ url, soapUrl, dataDir, faults: faults.current }, 'wms simulator listening');
+  logger.info({ url, soapUrl, dataDir, locations, unstocked, faults: faults.current }, 'wms simulator listening');
 
   let closing: Promise<void> | undefined;
   const shutdown = async () => {

@@ -2,7 +2,16 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeAtomically } from '../files';
+import { MovementSchema, StockLevelSchema } from './movements';
 import { StockUnitsSchema, WmsRecordSchema } from './records';
+
+/** A record as kept: the SOAP record plus where it was allocated and the shipment that consumed it. */
+export const StoredRecordSchema = WmsRecordSchema.extend({
+  /** Absent in files from before locations: the default location. */
+  location: z.string().min(1).optional(),
+  shipment: z.string().min(1).nullish().transform((v) => v ?? null),
+});
+export type StoredRecord = z.output<typeof StoredRecordSchema>;
 
 /**
  * The warehouse's whole state in one JSON file, replaced atomically on every change: a crash
@@ -10,9 +19,12 @@ import { StockUnitsSchema, WmsRecordSchema } from './records';
  * (one line per reservation); one process writes a data dir at a time.
  */
 export const StateSchema = z.strictObject({
-  /** Units left per SKU, for the SKUs that were touched or set; the others have the default stock. */
-  stock: z.record(z.string(), StockUnitsSchema),
-  records: z.array(WmsRecordSchema),
+  /** Files from before locations: units left per SKU at the one location. Read, never written. */
+  stock: z.record(z.string(), StockUnitsSchema).optional(),
+  /** Per (location, SKU) that was touched or set; the others hold the unstocked default. */
+  levels: z.array(StockLevelSchema).default([]),
+  movements: z.array(MovementSchema).default([]),
+  records: z.array(StoredRecordSchema),
 });
 export type State = z.output<typeof StateSchema>;
 
@@ -23,14 +35,14 @@ export async function loadState(dir: string): Promise<State> {
   try {
     text = await readFile(join(dir, FILE), 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { stock: {}, records: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { levels: [], movements: [], records: [] };
     throw error;
   }
   // A file that does not parse is not started from scratch: that would forget allocations.
   return StateSchema.parse(JSON.parse(text));
 }
 
-export async function saveState(dir: string, state: State): Promise<void> {
+export async function saveState(dir: string, state: z.input<typeof StateSchema>): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeAtomically(join(dir, FILE), JSON.stringify(state));
 }

@@ -7,7 +7,7 @@ import { escapeXml } from './xml';
  */
 export const WMS_NAMESPACE = 'urn:flash-sale:wms';
 export const WMS_PATH = '/wms';
-export const OPERATIONS = ['AllocateStock', 'CancelAllocation', 'GetAllocation', 'ListAllocations'] as const;
+export const OPERATIONS = ['AllocateStock', 'CancelAllocation', 'GetAllocation', 'ListAllocations', 'GetStockLevels', 'ListMovements'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 /** The SOAPAction of an operation; the last path segment is the operation, as `soap` also matches it. */
@@ -47,6 +47,8 @@ export const wmsWsdl = (location: string) => `<?xml version="1.0" encoding="UTF-
             <xsd:element name="reservationId" type="xsd:string"/>
             <xsd:element name="sku" type="xsd:string"/>
             <xsd:element name="qty" type="xsd:int"/>
+            <!-- absent: the warehouse's default location -->
+            <xsd:element name="location" type="xsd:string" minOccurs="0"/>
           </xsd:sequence>
         </xsd:complexType>
       </xsd:element>
@@ -100,60 +102,99 @@ export const wmsWsdl = (location: string) => `<?xml version="1.0" encoding="UTF-
           </xsd:sequence>
         </xsd:complexType>
       </xsd:element>
+      <xsd:complexType name="StockLevel">
+        <xsd:sequence>
+          <xsd:element name="location" type="xsd:string"/>
+          <xsd:element name="sku" type="xsd:string"/>
+          <xsd:element name="physical" type="xsd:int"/>
+          <xsd:element name="allocated" type="xsd:int"/>
+          <xsd:element name="shipped" type="xsd:int"/>
+        </xsd:sequence>
+      </xsd:complexType>
+      <xsd:element name="GetStockLevels">
+        <xsd:complexType>
+          <xsd:sequence>
+            <!-- absent: every location -->
+            <xsd:element name="location" type="xsd:string" minOccurs="0"/>
+          </xsd:sequence>
+        </xsd:complexType>
+      </xsd:element>
+      <xsd:element name="GetStockLevelsResponse">
+        <xsd:complexType>
+          <xsd:sequence>
+            <xsd:element name="level" type="tns:StockLevel" minOccurs="0" maxOccurs="unbounded"/>
+          </xsd:sequence>
+        </xsd:complexType>
+      </xsd:element>
+      <xsd:simpleType name="MovementType">
+        <xsd:restriction base="xsd:string">
+          <xsd:enumeration value="receipt"/>
+          <xsd:enumeration value="count"/>
+          <xsd:enumeration value="damage"/>
+          <xsd:enumeration value="shipment"/>
+        </xsd:restriction>
+      </xsd:simpleType>
+      <xsd:complexType name="Movement">
+        <xsd:sequence>
+          <xsd:element name="sequence" type="xsd:int"/>
+          <xsd:element name="document" type="xsd:string"/>
+          <xsd:element name="type" type="tns:MovementType"/>
+          <xsd:element name="location" type="xsd:string"/>
+          <xsd:element name="sku" type="xsd:string"/>
+          <!-- units moved; for a count, the units counted -->
+          <xsd:element name="qty" type="xsd:int"/>
+          <!-- signed change of the physical stock -->
+          <xsd:element name="delta" type="xsd:int"/>
+          <!-- a shipment's allocation -->
+          <xsd:element name="reservationId" type="xsd:string" minOccurs="0"/>
+          <xsd:element name="at" type="xsd:dateTime"/>
+        </xsd:sequence>
+      </xsd:complexType>
+      <xsd:element name="ListMovements">
+        <xsd:complexType>
+          <xsd:sequence>
+            <!-- the cursor: movements with a greater sequence; 0 from the start -->
+            <xsd:element name="after" type="xsd:int"/>
+            <xsd:element name="limit" type="xsd:int"/>
+          </xsd:sequence>
+        </xsd:complexType>
+      </xsd:element>
+      <xsd:element name="ListMovementsResponse">
+        <xsd:complexType>
+          <xsd:sequence>
+            <xsd:element name="movement" type="tns:Movement" minOccurs="0" maxOccurs="unbounded"/>
+            <!-- the cursor for the next page: the last sequence returned, or the one given -->
+            <xsd:element name="next" type="xsd:int"/>
+          </xsd:sequence>
+        </xsd:complexType>
+      </xsd:element>
     </xsd:schema>
   </wsdl:types>
 
-  <wsdl:message name="AllocateStockInput"><wsdl:part name="parameters" element="tns:AllocateStock"/></wsdl:message>
-  <wsdl:message name="AllocateStockOutput"><wsdl:part name="parameters" element="tns:AllocateStockResponse"/></wsdl:message>
-  <wsdl:message name="CancelAllocationInput"><wsdl:part name="parameters" element="tns:CancelAllocation"/></wsdl:message>
-  <wsdl:message name="CancelAllocationOutput"><wsdl:part name="parameters" element="tns:CancelAllocationResponse"/></wsdl:message>
-  <wsdl:message name="GetAllocationInput"><wsdl:part name="parameters" element="tns:GetAllocation"/></wsdl:message>
-  <wsdl:message name="GetAllocationOutput"><wsdl:part name="parameters" element="tns:GetAllocationResponse"/></wsdl:message>
-  <wsdl:message name="ListAllocationsInput"><wsdl:part name="parameters" element="tns:ListAllocations"/></wsdl:message>
-  <wsdl:message name="ListAllocationsOutput"><wsdl:part name="parameters" element="tns:ListAllocationsResponse"/></wsdl:message>
-
+${OPERATIONS.map(
+  (op) => `  <wsdl:message name="${op}Input"><wsdl:part name="parameters" element="tns:${op}"/></wsdl:message>
+  <wsdl:message name="${op}Output"><wsdl:part name="parameters" element="tns:${op}Response"/></wsdl:message>
+`,
+).join('')}
   <wsdl:portType name="WmsPortType">
-    <wsdl:operation name="AllocateStock">
-      <wsdl:input message="tns:AllocateStockInput"/>
-      <wsdl:output message="tns:AllocateStockOutput"/>
+${OPERATIONS.map(
+  (op) => `    <wsdl:operation name="${op}">
+      <wsdl:input message="tns:${op}Input"/>
+      <wsdl:output message="tns:${op}Output"/>
     </wsdl:operation>
-    <wsdl:operation name="CancelAllocation">
-      <wsdl:input message="tns:CancelAllocationInput"/>
-      <wsdl:output message="tns:CancelAllocationOutput"/>
-    </wsdl:operation>
-    <wsdl:operation name="GetAllocation">
-      <wsdl:input message="tns:GetAllocationInput"/>
-      <wsdl:output message="tns:GetAllocationOutput"/>
-    </wsdl:operation>
-    <wsdl:operation name="ListAllocations">
-      <wsdl:input message="tns:ListAllocationsInput"/>
-      <wsdl:output message="tns:ListAllocationsOutput"/>
-    </wsdl:operation>
-  </wsdl:portType>
+`,
+).join('')}  </wsdl:portType>
 
   <wsdl:binding name="WmsBinding" type="tns:WmsPortType">
     <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <wsdl:operation name="AllocateStock">
-      <soap:operation soapAction="${soapActionOf('AllocateStock')}" style="document"/>
+${OPERATIONS.map(
+  (op) => `    <wsdl:operation name="${op}">
+      <soap:operation soapAction="${soapActionOf(op)}" style="document"/>
       <wsdl:input><soap:body use="literal"/></wsdl:input>
       <wsdl:output><soap:body use="literal"/></wsdl:output>
     </wsdl:operation>
-    <wsdl:operation name="CancelAllocation">
-      <soap:operation soapAction="${soapActionOf('CancelAllocation')}" style="document"/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input>
-      <wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation>
-    <wsdl:operation name="GetAllocation">
-      <soap:operation soapAction="${soapActionOf('GetAllocation')}" style="document"/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input>
-      <wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation>
-    <wsdl:operation name="ListAllocations">
-      <soap:operation soapAction="${soapActionOf('ListAllocations')}" style="document"/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input>
-      <wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation>
-  </wsdl:binding>
+`,
+).join('')}  </wsdl:binding>
 
   <wsdl:service name="WmsService">
     <wsdl:port name="WmsPort" binding="tns:WmsBinding">

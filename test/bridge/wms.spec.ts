@@ -1,69 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createWmsClient, MAX_SOAP_REPLY_BYTES, WmsError, type WmsErrorKind } from '../../bridge/wms/client';
+import { describe, expect, it } from 'vitest';
+import { createWmsClient, MAX_SOAP_REPLY_BYTES } from '../../bridge/wms/client';
 import { MAX_SOAP_BYTES } from '../../bridge/wms/endpoint';
-import { startWmsSimulator, type RunningWmsSimulator, type WmsSimulatorOptions } from '../../bridge/wms/simulator';
+import type { RunningWmsSimulator } from '../../bridge/wms/simulator';
+import { admin, envelope, failure, ISO, soapPost, T, useWmsSimulators } from './support/wmsSimulator';
 
 /** The simulator over real HTTP, the real SOAP client: no mocks. */
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const T = 2_000;
-let root: string;
-let dirs = 0;
-const running = new Set<RunningWmsSimulator>();
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'wms-'));
-});
-afterEach(async () => {
-  await Promise.all([...running].map((simulator) => simulator.close()));
-  running.clear();
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
-const ADMIN_KEY = 'wms-spec-admin';
-
-async function start(options: Partial<WmsSimulatorOptions> = {}) {
-  const simulator = await startWmsSimulator({ dataDir: join(root, `data-${++dirs}`), logger: pino({ level: 'silent' }), adminKeys: [ADMIN_KEY], ...options });
-  running.add(simulator);
-  return { simulator, client: await createWmsClient(simulator.soapUrl) };
-}
-
-async function admin(simulator: RunningWmsSimulator, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(simulator.url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const { start, dataDir } = useWmsSimulators();
 
 const stockOf = async (simulator: RunningWmsSimulator) => (await admin(simulator, 'GET', '/admin/stock')).body;
 
-async function failure(call: Promise<unknown>): Promise<{ kind: WmsErrorKind; message: string; ms: number }> {
-  const started = performance.now();
-  try {
-    await call;
-  } catch (error) {
-    if (!(error instanceof WmsError)) throw error;
-    return { kind: error.kind, message: error.message, ms: performance.now() - started };
-  }
-  throw new Error('the call succeeded');
-}
-
-function soapPost(simulator: RunningWmsSimulator, body: string, soapAction = 'urn:flash-sale:wms/AllocateStock') {
-  return fetch(simulator.soapUrl, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${soapAction}"` }, body });
-}
-
-const envelope = (body: string) =>
-  `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:w="urn:flash-sale:wms"><soap:Body>${body}</soap:Body></soap:Envelope>`;
 const allocateXml = (reservationId: string, sku: string, qty: string) =>
   envelope(`<w:AllocateStock><w:reservationId>${reservationId}</w:reservationId><w:sku>${sku}</w:sku><w:qty>${qty}</w:qty></w:AllocateStock>`);
 
@@ -162,8 +111,8 @@ describe('the warehouse operations (idempotent by reservationId)', () => {
 
 describe('state on disk', () => {
   it('a restart on the same data dir keeps every record and the stock', async () => {
-    const dataDir = join(root, 'restart');
-    const before = await start({ dataDir, defaultStock: 10 });
+    const restart = dataDir('restart');
+    const before = await start({ dataDir: restart, defaultStock: 10 });
     const allocated = await before.client.allocate('r-1', 'SKU-R', 4, T);
     await before.client.allocate('r-2', 'SKU-R', 3, T);
     await before.client.cancel('r-2', T);
@@ -172,7 +121,7 @@ describe('state on disk', () => {
     const records = await before.client.list(T);
     await before.simulator.close();
 
-    const after = await start({ dataDir, defaultStock: 10 });
+    const after = await start({ dataDir: restart, defaultStock: 10 });
     expect(after.simulator.soapUrl).not.toBe(before.simulator.soapUrl);
     expect(await after.client.list(T)).toEqual(records);
     expect(await stockOf(after.simulator)).toEqual({ defaultStock: 10, skus: { 'SKU-R': 6, 'SKU-S': 1 } });
