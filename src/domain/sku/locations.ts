@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { SkuState } from './state';
 
 /** The location of a SKU that never named one: its stock is held there, as before locations existed. */
 export const DEFAULT_LOCATION = 'default';
@@ -23,7 +22,10 @@ export type LocationStock = z.infer<typeof LocationStockSchema>;
 
 export const locationAvailable = (l: LocationStock): number => l.onHand - l.reserved - l.sold;
 
-const implicitDefault = (state: SkuState): LocationStock => ({
+/** What of a SKU's state locations are about (the SKU state has it; no import back to it). */
+type Stock = { onHand: number; reserved: number; sold: number; locations: LocationStock[] };
+
+const implicitDefault = (state: Stock): LocationStock => ({
   location: DEFAULT_LOCATION,
   onHand: state.onHand,
   reserved: state.reserved,
@@ -35,14 +37,14 @@ const implicitDefault = (state: SkuState): LocationStock => ({
 const emptyLocation = (location: string): LocationStock => ({ location, onHand: 0, reserved: 0, sold: 0, priority: 0, region: null });
 
 /** Whether the SKU ever named a location (then its counters are the sums of `locations`). */
-export const hasNamedLocations = (state: SkuState): boolean => state.locations.length > 0;
+export const hasNamedLocations = (state: Stock): boolean => state.locations.length > 0;
 
 /** Every location of the SKU: the named ones, or the one implicit `default` holding the totals. */
-export const locationsOf = (state: SkuState): readonly LocationStock[] =>
+export const locationsOf = (state: Stock): readonly LocationStock[] =>
   hasNamedLocations(state) ? state.locations : [implicitDefault(state)];
 
 /** One location's counters (zero for one the SKU does not have yet); `undefined` is `default`. */
-export const locationStock = (state: SkuState, location: string | undefined): LocationStock => {
+export const locationStock = (state: Stock, location: string | undefined): LocationStock => {
   const key = location ?? DEFAULT_LOCATION;
   return locationsOf(state).find((l) => l.location === key) ?? emptyLocation(key);
 };
@@ -52,7 +54,7 @@ export const locationStock = (state: SkuState, location: string | undefined): Lo
  * changes the totals as ever; naming one turns the implicit `default` (if it holds anything)
  * into a named entry, and the totals become the sums (kept sorted by id: one state, one shape).
  */
-export function withLocation(state: SkuState, location: string | undefined, change: (l: LocationStock) => LocationStock): SkuState {
+export function withLocation<S extends Stock>(state: S, location: string | undefined, change: (l: LocationStock) => LocationStock): S {
   if (location === undefined && !hasNamedLocations(state)) {
     const { onHand, reserved, sold } = change(implicitDefault(state));
     return { ...state, onHand, reserved, sold };
