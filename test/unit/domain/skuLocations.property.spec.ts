@@ -1,20 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  contextFor,
-  decide,
-  emptyLedger,
-  evolve,
-  foldLedger,
-  initialSkuState,
-  locationAvailable,
-  locationsOf,
-  record,
-  SkuEventSchema,
-  type SkuCommand,
-  type SkuEvent,
-  type SkuLedger,
-} from '../../../src/domain/sku';
+import { locationAvailable, locationsOf, type SkuCommand, type SkuLedger } from '../../../src/domain/sku';
+import { replaySkuSteps } from '../../support/skuSteps';
 
 const SKU = 'HOT-1';
 const ids = ['res_a', 'res_b', 'res_c', 'res_d', 'res_e', 'res_f'];
@@ -70,28 +57,7 @@ function checkLocations({ state, reservations }: SkuLedger) {
 describe('SKU decider with several locations, under random command sequences', () => {
   it('never oversells a location, and the totals are the sums over the locations', () => {
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 100 }), (steps) => {
-        let now = Date.parse('2026-11-25T00:00:00Z');
-        const ledger = emptyLedger();
-        let counters = initialSkuState();
-        const log: SkuEvent[] = [];
-        for (const { advanceMs, command: c } of steps) {
-          now += advanceMs;
-          const result = decide(c, contextFor(ledger, c), now);
-          if (result.ok) {
-            for (const event of result.value) {
-              expect(SkuEventSchema.parse(event)).toEqual(event);
-              record(ledger, event);
-              counters = evolve(counters, event);
-              log.push(event);
-            }
-          }
-          checkLocations(ledger);
-          // A reader of the log without rows folds the same per-location counters.
-          expect(counters).toEqual(ledger.state);
-        }
-        expect(foldLedger(log)).toEqual(ledger);
-      }),
+      fc.property(fc.array(step, { maxLength: 100 }), (steps) => replaySkuSteps(steps, { afterStep: checkLocations })),
       { numRuns: 500 },
     );
   });
