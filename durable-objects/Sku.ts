@@ -61,8 +61,9 @@ export class Sku extends DurableObject<Env> {
 
   async reserve(req: R.ReserveRequest, idempotency: IdempotencyInput, ticket?: Ticket): Promise<Outcome<ReservationView>> {
     const reservationId = `${newReservationId()}${reservationSuffix(shardOf(req.sku))}`;
-    const { sku, customerId, qty, ttlSeconds, causedBy } = req;
-    const command: SkuCommand = { type: 'Reserve', data: { sku, reservationId, customerId, qty, ttlSeconds }, ...caused(causedBy) };
+    const { sku, customerId, qty, ttlSeconds, region, causedBy } = req;
+    const data = { sku, reservationId, customerId, qty, ttlSeconds, ...(region === undefined ? {} : { region }) };
+    const command: SkuCommand = { type: 'Reserve', data, ...caused(causedBy) };
     const outcome = await this.#run(sku, command, viewOf({ sku, reservationId }), { idempotency, ticket, units: qty, customerId });
     this.#outcomes.count(outcome);
     return outcome;

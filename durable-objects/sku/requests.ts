@@ -1,15 +1,15 @@
 import type { VectorClock } from '../../src/domain/core/vectorClock';
-import type { ReservationView, SkuCounters, SkuEvent } from '../../src/domain/sku';
+import type { Placement, ReservationView, SkuCounters, SkuEvent } from '../../src/domain/sku';
 import type { RelayStatus } from '../relay/state';
 import type { IdempotencyInput } from './idempotency';
 import type { Ticket } from './admission';
 
 /** The SKU object's RPC arguments and answers (the methods are `../Sku.ts`). */
-export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; causedBy?: VectorClock };
+export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined; causedBy?: VectorClock };
 export type ReservationRef = { sku: string; reservationId: string; customerId: string; causedBy?: VectorClock };
-export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number };
+export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number } & Placement;
 export type AdjustStockRequest = { sku: string; delta: number; shards: number; limitPerCustomer: number | null };
-export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number };
+export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number; location?: string | undefined };
 export type AdminReleaseRequest = { sku: string; reservationId: string; expectedVersion?: number };
 export type ConfirmAllocationRequest = { sku: string; reservationId: string; allocationId: string; causedBy?: VectorClock };
 export type FailAllocationRequest = { sku: string; reservationId: string; reason: 'wms_timeout' | 'wms_rejected'; causedBy?: VectorClock };

@@ -17,6 +17,7 @@ type Row = {
   refund_due: number;
   reserved_at_version: number;
   version: number;
+  location: string | null;
 };
 
 const toReservation = (row: Row): Reservation => ({
@@ -31,6 +32,7 @@ const toReservation = (row: Row): Reservation => ({
   refundDue: row.refund_due === 1,
   reservedAtVersion: row.reserved_at_version,
   version: row.version,
+  location: row.location,
 });
 
 export function loadReservation(sql: SqlStorage, reservationId: string): Reservation | null {
@@ -41,9 +43,9 @@ export function loadReservation(sql: SqlStorage, reservationId: string): Reserva
 export function saveReservation(sql: SqlStorage, r: Reservation): void {
   sql.exec(
     `INSERT OR REPLACE INTO reservations (reservation_id, customer_id, qty, expires_at, status, allocation, allocation_id,
-       release_reason, refund_due, reserved_at_version, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       release_reason, refund_due, reserved_at_version, version, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     r.reservationId, r.customerId, r.qty, Date.parse(r.expiresAt), r.status, r.allocation, r.allocationId,
-    r.releaseReason, r.refundDue ? 1 : 0, r.reservedAtVersion, r.version,
+    r.releaseReason, r.refundDue ? 1 : 0, r.reservedAtVersion, r.version, r.location,
   );
 }
 

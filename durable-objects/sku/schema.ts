@@ -108,6 +108,11 @@ export const SKU_MIGRATIONS: Migrations = [
   -- written before versions were stamped: their shape tells it (src/domain/sku/upcast.ts).
   ALTER TABLE events ADD COLUMN schema_version INTEGER;
   `,
+  `
+  -- Locations: the site a reservation's units were taken from, so that a release or a completion
+  -- moves that site's counters. NULL on a SKU that named no location (the implicit default).
+  ALTER TABLE reservations ADD COLUMN location TEXT;
+  `,
 ];
 
 export const migrateSku = (sql: SqlStorage): void => migrate(sql, SKU_MIGRATIONS);

@@ -3,7 +3,7 @@ import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../contract/outcome';
 import type { SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
-import { layoutRefusal, planStock, streamsOf, sumCounters, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
+import { layoutRefusal, planStock, streamsOf, sumCounters, type Placement, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
 import type { Env } from '../env';
 
 import { rerouteLater } from '../contract/routing';
@@ -43,7 +43,7 @@ export async function primaryCounters(env: Env, sku: string): Promise<Outcome<Sk
   return parts.ok ? ok(parts.value.length === 1 ? parts.value[0]! : sumCounters(sku, parts.value)) : parts;
 }
 
-type SetStock = StockTarget & { shards?: number | undefined };
+type SetStock = StockTarget & Placement & { shards?: number | undefined };
 const MAX_PLAN_ATTEMPTS = 5;
 /** A unit on its way between two shards cannot be taken off yet: the plan is made again after this. */
 const IN_FLIGHT_PAUSE_MS = 100;
@@ -61,6 +61,7 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
   const current = first.ok ? (first.value.shards ?? 1) : 1;
   const shards = req.shards ?? current;
   if (shards === 1 && current === 1) return stub(env, sku).setStock({ sku, ...withoutShards(req) }, undefined, ticket);
+  if (req.location !== undefined) return err(unshardedLocations);
   const shrinking = layoutRefusal(current, shards);
   if (shrinking) return err(shrinking);
   const streams = streamsOf(sku, shards);
@@ -86,7 +87,10 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
 
 const withoutShards = ({ shards: _shards, ...rest }: SetStock) => rest;
 
-type Receipt = { qty: number; expectedVersion?: number | undefined };
+type Receipt = { qty: number; expectedVersion?: number | undefined; location?: string | undefined };
+
+/** Locations and shards do not compose yet (docs/architecture.md, locations): refused, never half-applied. */
+const unshardedLocations = { code: 'invalid_command', reason: 'locations are not supported on a sharded SKU' } as const;
 
 /**
  * Units received. On a sharded SKU they go to shard 0 as one receipt (a receipt adds, so it
@@ -103,6 +107,7 @@ export async function receiveStock(
 ): Promise<Outcome<SkuCounters>> {
   const first = await stub(env, sku).counters(sku);
   if (!first.ok || (first.value.shards ?? 1) === 1) return stub(env, sku).receiveStock({ sku, ...receipt }, idempotency, ticket);
+  if (receipt.location !== undefined) return err(unshardedLocations);
   const before = await primaryCounters(env, sku);
   if (!before.ok) return before;
   if (receipt.expectedVersion !== undefined && before.value.version !== receipt.expectedVersion) {

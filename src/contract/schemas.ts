@@ -5,8 +5,10 @@ import { RebuildIdSchema, RebuildReportSchema } from './rebuildStatus';
 import {
   CustomerIdSchema,
   DEFAULT_TTL_SECONDS,
+  LocationIdSchema,
   MAX_QTY,
   QtySchema,
+  RegionSchema,
   RELEASE_REASONS,
   ShardsSchema,
   SkuEventSchema,
@@ -51,6 +53,7 @@ export const ReserveBodySchema = z
     customerId: CustomerIdSchema,
     qty: QtySchema,
     ttlSeconds: TtlSecondsSchema.optional().meta({ description: `default ${DEFAULT_TTL_SECONDS}` }),
+    region: RegionSchema.optional().meta({ description: "the buyer's region: the units come from a location of that region when one has them all" }),
   })
   .meta({ id: 'ReserveRequest' });
 
@@ -88,6 +91,9 @@ export const CustomerBodySchema = z.strictObject({ customerId: CustomerIdSchema 
 export const CustomerQuerySchema = z.object({ customerId: CustomerIdSchema });
 export const ConsistentQuerySchema = z.object({ consistent: z.enum(['true', 'false']).optional() });
 
+const LocationSchema = LocationIdSchema.optional().meta({
+  description: 'the warehouse site whose units these are, e.g. `AMS-1` (omit: the implicit `default`; not on a sharded SKU)',
+});
 const ExpectedVersionSchema = z.int().min(0).optional().meta({ description: 'refuse with 409 unless the SKU is at this version' });
 export const SetStockBodySchema = z
   .strictObject({
@@ -99,9 +105,16 @@ export const SetStockBodySchema = z
         'with a per-customer limit it changes only while nothing is held or sold',
     }),
     expectedVersion: ExpectedVersionSchema,
+    location: LocationSchema,
+    priority: z.int().min(0).max(1_000_000).optional()
+      .meta({ description: "the location's sourcing priority, lower first (default 0; omit to keep it); needs `location`" }),
+    region: RegionSchema.nullable().optional()
+      .meta({ description: "the location's region, matched against a buyer's (null to remove it; omit to keep it); needs `location`" }),
   })
   .meta({ id: 'SetStockRequest' });
-export const ReceiptBodySchema = z.strictObject({ qty: QtySchema, expectedVersion: ExpectedVersionSchema }).meta({ id: 'ReceiptRequest' });
+export const ReceiptBodySchema = z
+  .strictObject({ qty: QtySchema, expectedVersion: ExpectedVersionSchema, location: LocationSchema })
+  .meta({ id: 'ReceiptRequest' });
 export const AdminReleaseBodySchema = z.strictObject({ expectedVersion: ExpectedVersionSchema }).meta({ id: 'AdminReleaseRequest' });
 
 export const EventsQuerySchema = z.object({
@@ -118,6 +131,10 @@ export const SkuViewSchema = z
     available: z.int(),
     limitPerCustomer: z.int().nullable(),
     shards: z.int().optional().meta({ description: 'present when the stock is split over shards: the counters are their sum, and `version` the sum of theirs' }),
+    locations: z
+      .array(z.object({ location: z.string(), onHand: z.int(), reserved: z.int(), sold: z.int(), available: z.int() }))
+      .optional()
+      .meta({ description: 'present when the SKU named a location: each one\'s counters, whose sums are the counters above' }),
     version: z.int(),
     asOf: z.iso.datetime().nullable(),
     source: z.enum(['projection', 'primary']),
@@ -152,6 +169,7 @@ export const ReservationSchema = z
     expiresAt: z.iso.datetime(),
     releaseReason: z.enum(RELEASE_REASONS).nullable(),
     refundDue: z.boolean(),
+    location: z.string().optional().meta({ description: 'the location the units come from; absent on a SKU that named none' }),
     version: z.int(),
   })
   .meta({ id: 'Reservation' });

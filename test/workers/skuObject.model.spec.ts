@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { foldLedger, type Reservation } from '../../src/domain/sku';
+import { foldLedger, skuCounters, type Reservation } from '../../src/domain/sku';
 import { uniqueSku } from '../support/api';
 
 /**
@@ -15,9 +15,9 @@ const untyped = (sku: string) => env.SKU.getByName(sku) as unknown as DurableObj
 const customers = ['ann', 'bob', 'cat'];
 
 type Step =
-  | { kind: 'stock'; onHand: number; limit: number | null }
-  | { kind: 'receive'; qty: number }
-  | { kind: 'reserve'; customer: number; qty: number }
+  | { kind: 'stock'; onHand: number; limit: number | null; location?: string | undefined }
+  | { kind: 'receive'; qty: number; location?: string | undefined }
+  | { kind: 'reserve'; customer: number; qty: number; region?: string | undefined }
   | { kind: 'complete' | 'cancel' | 'adminRelease' | 'confirm' | 'fail'; pick: number; asOwner: boolean };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -31,7 +31,17 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   }),
 );
 
-type Row = { reservation_id: string; customer_id: string; qty: number; expires_at: number; status: string; allocation: string; allocation_id: string | null; release_reason: string | null; refund_due: number; reserved_at_version: number; version: number };
+/** The same steps at named locations (regions: AMS-1 is eu, EWR-1 us). */
+const location = fc.constantFrom('AMS-1', 'EWR-1', undefined);
+const locatedStep: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('stock' as const), onHand: fc.integer({ min: 0, max: 8 }), limit: fc.constant(null), location }),
+  fc.record({ kind: fc.constant('receive' as const), qty: fc.integer({ min: 1, max: 3 }), location }),
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('reserve' as const), customer: fc.nat(customers.length - 1), qty: fc.integer({ min: 1, max: 3 }), region: fc.constantFrom('eu', 'us', undefined) }) },
+  step.filter((s) => s.kind !== 'stock' && s.kind !== 'receive' && s.kind !== 'reserve'),
+);
+const regionOf = (l: string | undefined) => (l === 'AMS-1' ? { region: 'eu' } : l === 'EWR-1' ? { region: 'us' } : {});
+
+type Row = { reservation_id: string; customer_id: string; qty: number; expires_at: number; status: string; allocation: string; allocation_id: string | null; release_reason: string | null; refund_due: number; reserved_at_version: number; version: number; location: string | null };
 
 const asRow = (r: Reservation): Row => ({
   reservation_id: r.reservationId,
@@ -45,17 +55,18 @@ const asRow = (r: Reservation): Row => ({
   refund_due: r.refundDue ? 1 : 0,
   reserved_at_version: r.reservedAtVersion,
   version: r.version,
+  location: r.location,
 });
 
 async function drive(sku: string, steps: Step[]): Promise<void> {
   const stub = env.SKU.getByName(sku);
   const made: { id: string; customerId: string }[] = [];
   for (const [i, s] of steps.entries()) {
-    if (s.kind === 'stock') await stub.setStock({ sku, onHand: s.onHand, limitPerCustomer: s.limit });
-    else if (s.kind === 'receive') await stub.receiveStock({ sku, qty: s.qty });
+    if (s.kind === 'stock') await stub.setStock({ sku, onHand: s.onHand, limitPerCustomer: s.limit, ...(s.location ? { location: s.location, ...regionOf(s.location) } : {}) });
+    else if (s.kind === 'receive') await stub.receiveStock({ sku, qty: s.qty, ...(s.location ? { location: s.location } : {}) });
     else if (s.kind === 'reserve') {
       const customerId = customers[s.customer]!;
-      const held = await stub.reserve({ sku, customerId, qty: s.qty, ttlSeconds: 600 }, { scope: `${sku}\n${i}`, requestHash: String(i) });
+      const held = await stub.reserve({ sku, customerId, qty: s.qty, ttlSeconds: 600, ...(s.region ? { region: s.region } : {}) }, { scope: `${sku}\n${i}`, requestHash: String(i) });
       if (held.ok) made.push({ id: held.value.reservationId, customerId });
     } else if (made.length > 0) {
       const { id: reservationId, customerId } = made[s.pick % made.length]!;
@@ -70,9 +81,12 @@ async function drive(sku: string, steps: Step[]): Promise<void> {
 }
 
 describe('SKU object against the domain model', () => {
-  it('keeps its reservation rows and counters equal to a fold of its log, whatever the commands', async () => {
+  it.each([
+    ['', step],
+    [', at named locations', locatedStep],
+  ])('keeps its reservation rows and counters equal to a fold of its log, whatever the commands%s', async (_, arbitrary) => {
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
+      fc.asyncProperty(fc.array(arbitrary, { minLength: 1, maxLength: 40 }), async (steps) => {
         const sku = uniqueSku('model');
         await drive(sku, steps);
         const stub = env.SKU.getByName(sku);
@@ -85,6 +99,7 @@ describe('SKU object against the domain model', () => {
         expect(rows).toEqual([...model.reservations.values()].map(asRow).sort((a, b) => a.reservation_id.localeCompare(b.reservation_id)));
         const counters = await stub.counters(sku);
         expect(counters).toMatchObject({ ok: true, value: { onHand: model.state.onHand, reserved: model.state.reserved, sold: model.state.sold, version: model.state.version } });
+        expect(counters.ok ? counters.value.locations : 'refused').toEqual(skuCounters(model.state).locations);
         expect(model.state.reserved + model.state.sold).toBeLessThanOrEqual(model.state.onHand);
       }),
       { numRuns: 25 },

@@ -41,10 +41,11 @@ reservations.openapi(
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
-    const { customerId, qty, ttlSeconds } = c.req.valid('json');
+    const { customerId, qty, ttlSeconds, region } = c.req.valid('json');
     const config = workerConfig(c.env);
     const ttl = ttlSeconds ?? config.DEFAULT_TTL_SECONDS;
-    const request = { customerId, qty, ttlSeconds: ttl };
+    // The region only when given: a request without one hashes as before (its Idempotency-Key answers the same).
+    const request = { customerId, qty, ttlSeconds: ttl, ...(region === undefined ? {} : { region }) };
     const key = c.req.valid('header')['idempotency-key'];
     if (config.SOLD_OUT_FAST_PATH) {
       if (soldOutAtEdge(await storedView(c.env, sku), Date.now(), config.SOLD_OUT_FRESH_MS)) {

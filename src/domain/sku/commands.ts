@@ -4,14 +4,16 @@ type Command<T extends string, D> = { type: T; data: D; causedBy?: VectorClock }
 
 export type SetStock = Command<
   'SetStock',
-  { sku: string; onHand: number; limitPerCustomer?: number | null; shards?: number; expectedVersion?: number }
+  { sku: string; onHand: number; limitPerCustomer?: number | null; shards?: number; expectedVersion?: number } & Placement
 >;
+/** Which location a stock change is for (absent: `default`), and how reservations are sourced to it. */
+export type Placement = { location?: string | undefined; priority?: number | undefined; region?: string | null | undefined };
 /** A shard of a sharded SKU: its stock moved by `delta`, its layout and limit set (see api/shards.ts). */
 export type AdjustStock = Command<'AdjustStock', { sku: string; delta: number; shards: number; limitPerCustomer: number | null }>;
-export type ReceiveStock = Command<'ReceiveStock', { sku: string; qty: number; expectedVersion?: number }>;
+export type ReceiveStock = Command<'ReceiveStock', { sku: string; qty: number; expectedVersion?: number; location?: string | undefined }>;
 export type Reserve = Command<
   'Reserve',
-  { sku: string; reservationId: string; customerId: string; qty: number; ttlSeconds: number }
+  { sku: string; reservationId: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined }
 >;
 export type CompletePurchase = Command<'CompletePurchase', { reservationId: string; customerId: string }>;
 export type CancelReservation = Command<'CancelReservation', { reservationId: string; customerId: string }>;

@@ -9,6 +9,7 @@ import type {
   ExpireReservation,
   FailAllocation,
   LendStock,
+  Placement,
   ReceiveLoan,
   ReceiveStock,
   Reserve,
@@ -22,6 +23,8 @@ import { MAX_SHARDS, shardOf, skuOf } from './shards';
 import { layoutRefusal } from './stockPlan';
 import type { SkuContext } from './context';
 import { available, skuExists, type Reservation, type SkuState } from './state';
+import { hasNamedLocations, locationsOf, locationStock } from './locations';
+import { mostSourceable, sourceLocation } from './sourcing';
 
 type Decision = Result<readonly SkuEvent[], SkuError>;
 type EventBody = { [E in SkuEvent as E['type']]: { type: E['type']; data: E['data'] } }[SkuEvent['type']];
@@ -71,7 +74,10 @@ function setStock({ data, causedBy }: SetStock, { state }: SkuContext, now: numb
   const conflict = checkExpectedVersion(state, data.expectedVersion);
   if (conflict) return err(conflict);
   if (!isQuantity(data.onHand, 0)) return invalid('onHand must be a non-negative integer');
-  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, data.shards);
+  const { location, priority, region } = data;
+  if (location === undefined && (priority !== undefined || region !== undefined)) return invalid('priority and region are set on a location');
+  if (priority !== undefined && !isQuantity(priority, 0)) return invalid('priority must be a non-negative integer');
+  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, data.shards, { location, priority, region });
 }
 
 /**
@@ -91,6 +97,7 @@ function stockSet(
   onHand: number,
   limitPerCustomer: number | null | undefined,
   layout: number | undefined,
+  place: Placement = {},
 ): Decision {
   const limit = limitPerCustomer === undefined ? state.limitPerCustomer : limitPerCustomer;
   if (limit !== null && !isQuantity(limit, 1)) return invalid('limitPerCustomer must be a positive integer');
@@ -99,11 +106,14 @@ function stockSet(
   const shrinking = layoutRefusal(state.shards, shards);
   if (shrinking) return err(shrinking);
   if (shardOf(sku) >= shards) return invalid(`shard ${shardOf(sku)} is outside a layout of ${shards}`);
-  const committed = state.reserved + state.sold;
+  if (shards > 1 && (place.location !== undefined || hasNamedLocations(state))) return invalid(UNSHARDED_LOCATIONS);
+  // Invariant never-oversell-a-location: a location's units never go under what it has reserved or sold.
+  const target = locationStock(state, place.location);
+  const committed = target.reserved + target.sold;
   if (onHand < committed) return err({ code: 'below_committed', committed });
   return emit(state, now, causedBy, sku, {
     type: 'StockSet',
-    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards } : {}) },
+    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards } : {}), ...defined(place) },
   });
 }
 
@@ -112,7 +122,8 @@ function receiveStock({ data, causedBy }: ReceiveStock, { state }: SkuContext, n
   if (conflict) return err(conflict);
   if (!skuExists(state)) return err({ code: 'sku_not_found' });
   if (!isQuantity(data.qty, 1)) return invalid('qty must be a positive integer');
-  return emit(state, now, causedBy, data.sku, { type: 'StockReceived', data: { qty: data.qty } });
+  if (data.location !== undefined && state.shards > 1) return invalid(UNSHARDED_LOCATIONS);
+  return emit(state, now, causedBy, data.sku, { type: 'StockReceived', data: { qty: data.qty, ...defined({ location: data.location }) } });
 }
 
 function reserve({ data, causedBy }: Reserve, { state, reservation, activeUnits }: SkuContext, now: number): Decision {
@@ -124,12 +135,15 @@ function reserve({ data, causedBy }: Reserve, { state, reservation, activeUnits 
   if (reservation) return invalid('reservationId already used');
   const limit = state.limitPerCustomer;
   if (limit !== null && activeUnits + data.qty > limit) return err({ code: 'customer_limit', limitPerCustomer: limit, activeUnits });
-  const left = available(state);
-  if (data.qty > left) return err({ code: 'insufficient_stock', available: left });
+  // Invariant never-oversell-a-location: the units come from one location that has them all.
+  const locations = locationsOf(state);
+  const source = sourceLocation(locations, data.qty, data.region);
+  if (!source) return err({ code: 'insufficient_stock', available: mostSourceable(locations) });
   const expiresAt = new Date(now + data.ttlSeconds * 1000).toISOString();
+  const location = hasNamedLocations(state) ? { location: source.location } : {};
   return emit(state, now, causedBy, data.sku, {
     type: 'StockReserved',
-    data: { reservationId: data.reservationId, customerId: data.customerId, qty: data.qty, expiresAt },
+    data: { reservationId: data.reservationId, customerId: data.customerId, qty: data.qty, expiresAt, ...location },
   });
 }
 
@@ -139,7 +153,7 @@ function completePurchase({ data, causedBy }: CompletePurchase, ctx: SkuContext,
   if (r.status === 'completed') return NOTHING;
   if (r.status === 'released') return err({ code: 'reservation_released', reason: r.releaseReason ?? 'admin' });
   if (isDue(r, now)) return err({ code: 'reservation_expired' });
-  return emitAbout(ctx.state, r, now, causedBy, { type: 'ReservationCompleted', data: { reservationId: r.reservationId, qty: r.qty } });
+  return emitAbout(ctx.state, r, now, causedBy, { type: 'ReservationCompleted', data: { reservationId: r.reservationId, qty: r.qty, ...placeOf(r) } });
 }
 
 function cancelReservation({ data, causedBy }: CancelReservation, ctx: SkuContext, now: number): Decision {
@@ -232,7 +246,7 @@ function release(
 ): Decision {
   return emitAbout(state, r, now, causedBy, {
     type: 'StockReleased',
-    data: { reservationId: r.reservationId, qty: r.qty, reason, refundDue: r.status === 'completed' },
+    data: { reservationId: r.reservationId, qty: r.qty, reason, refundDue: r.status === 'completed', ...placeOf(r) },
   });
 }
 
@@ -275,6 +289,12 @@ function checkExpectedVersion(state: SkuState, expected: number | undefined): Sk
   return { code: 'version_conflict', currentVersion: state.version, expectedVersion: expected };
 }
 
+/** The reservation's location on the events that move its units (none for the implicit `default`). */
+const placeOf = (r: Reservation): { location?: string } => (r.location === null ? {} : { location: r.location });
+/** The fields given, so that an event without them is as it was before they existed. */
+const defined = <T extends object>(fields: T): Partial<T> =>
+  Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+const UNSHARDED_LOCATIONS = 'locations are not supported on a sharded SKU (see docs/architecture.md, locations)';
 const isDue = (r: Reservation, now: number): boolean => Date.parse(r.expiresAt) <= now;
 const isQuantity = (n: number, min: number): boolean => Number.isSafeInteger(n) && n >= min;
 const invalid = (reason: string): Decision => err({ code: 'invalid_command', reason });

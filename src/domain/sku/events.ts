@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VectorClockSchema } from '../core/vectorClock';
+import { LocationIdSchema, RegionSchema } from './locations';
 import { ShardsSchema, StreamIdSchema } from './shards';
 
 export const RELEASE_REASONS = ['cancelled', 'expired', 'wms_timeout', 'wms_rejected', 'admin'] as const;
@@ -15,17 +16,27 @@ const envelope = {
 };
 
 const reservationRef = { reservationId: z.string().min(1) };
+/** Optional on every event that moves units (ADR 0012: optional, so not a new version); absent means `default`. */
+const place = { location: LocationIdSchema.optional() };
 
 export const StockSetSchema = z.object({
   type: z.literal('StockSet'),
   ...envelope,
   // shards: the layout, present only when the SKU is split (so an unsharded SKU's events are as before).
-  data: z.object({ onHand: z.int().min(0), limitPerCustomer: z.int().min(1).nullable(), shards: ShardsSchema.optional() }),
+  // location (with its priority and region): the site whose units are set; absent, the implicit `default`.
+  data: z.object({
+    onHand: z.int().min(0),
+    limitPerCustomer: z.int().min(1).nullable(),
+    shards: ShardsSchema.optional(),
+    ...place,
+    priority: z.int().min(0).optional(),
+    region: RegionSchema.nullable().optional(),
+  }),
 });
 export const StockReceivedSchema = z.object({
   type: z.literal('StockReceived'),
   ...envelope,
-  data: z.object({ qty: z.int().min(1) }),
+  data: z.object({ qty: z.int().min(1), ...place }),
 });
 export const StockReservedSchema = z.object({
   type: z.literal('StockReserved'),
@@ -35,6 +46,7 @@ export const StockReservedSchema = z.object({
     customerId: z.string().min(1),
     qty: z.int().min(1),
     expiresAt: z.iso.datetime(),
+    ...place,
   }),
 });
 export const AllocationConfirmedSchema = z.object({
@@ -46,13 +58,13 @@ export const ReservationCompletedSchema = z.object({
   type: z.literal('ReservationCompleted'),
   ...envelope,
   // The quantity rides on the event so that a reader of the log folds counters without rows.
-  data: z.object({ ...reservationRef, qty: z.int().min(1) }),
+  data: z.object({ ...reservationRef, qty: z.int().min(1), ...place }),
 });
 export const StockReleasedSchema = z.object({
   type: z.literal('StockReleased'),
   ...envelope,
   // refundDue: the units were sold, not held (they leave `sold`, and the money goes back).
-  data: z.object({ ...reservationRef, qty: z.int().min(1), reason: ReleaseReasonSchema, refundDue: z.boolean() }),
+  data: z.object({ ...reservationRef, qty: z.int().min(1), reason: ReleaseReasonSchema, refundDue: z.boolean(), ...place }),
 });
 
 const transfer = { transferId: z.string().min(1), qty: z.int().min(1) };

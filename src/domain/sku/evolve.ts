@@ -1,5 +1,6 @@
 import type { Loan, SkuContext } from './context';
 import type { SkuEvent } from './events';
+import { withLocation } from './locations';
 import type { Reservation, SkuState } from './state';
 
 /**
@@ -13,20 +14,24 @@ export function evolve(state: SkuState, event: SkuEvent): SkuState {
 
 function applyCounters(state: SkuState, event: SkuEvent): SkuState {
   switch (event.type) {
-    case 'StockSet':
-      return { ...state, onHand: event.data.onHand, limitPerCustomer: event.data.limitPerCustomer, shards: event.data.shards ?? 1 };
+    case 'StockSet': {
+      const { onHand, limitPerCustomer, shards, location, priority, region } = event.data;
+      const placed = withLocation(state, location, (l) => ({ ...l, onHand, priority: priority ?? l.priority, region: region === undefined ? l.region : region }));
+      return { ...placed, limitPerCustomer, shards: shards ?? 1 };
+    }
     case 'StockReceived':
-      return { ...state, onHand: state.onHand + event.data.qty };
+      return withLocation(state, event.data.location, (l) => ({ ...l, onHand: l.onHand + event.data.qty }));
     case 'StockReserved':
-      return { ...state, reserved: state.reserved + event.data.qty };
+      return withLocation(state, event.data.location, (l) => ({ ...l, reserved: l.reserved + event.data.qty }));
     case 'AllocationConfirmed':
       return state;
     case 'ReservationCompleted':
-      return { ...state, reserved: state.reserved - event.data.qty, sold: state.sold + event.data.qty };
-    case 'StockReleased':
-      return event.data.refundDue
-        ? { ...state, sold: state.sold - event.data.qty }
-        : { ...state, reserved: state.reserved - event.data.qty };
+      return withLocation(state, event.data.location, (l) => ({ ...l, reserved: l.reserved - event.data.qty, sold: l.sold + event.data.qty }));
+    case 'StockReleased': {
+      const { qty, refundDue } = event.data;
+      return withLocation(state, event.data.location, (l) => (refundDue ? { ...l, sold: l.sold - qty } : { ...l, reserved: l.reserved - qty }));
+    }
+    // Loans exist between shards only, and a sharded SKU names no location (docs/architecture.md): the totals move.
     case 'StockLent':
       return { ...state, onHand: state.onHand - event.data.qty, lent: state.lent + event.data.qty };
     case 'StockBorrowed':
@@ -50,12 +55,13 @@ export function evolveReservation(r: Reservation | null, event: SkuEvent): Reser
 }
 
 function reservationFrom(event: Extract<SkuEvent, { type: 'StockReserved' }>): Reservation {
-  const { reservationId, customerId, qty, expiresAt } = event.data;
+  const { reservationId, customerId, qty, expiresAt, location } = event.data;
   return {
     reservationId,
     customerId,
     qty,
     expiresAt,
+    location: location ?? null,
     status: 'held',
     allocation: 'pending',
     allocationId: null,
@@ -101,11 +107,11 @@ export function evolveContext(ctx: SkuContext, event: SkuEvent): SkuContext {
   const before = ctx.reservation;
   const after = evolveReservation(before, event);
   if (after === before || after === null) return { ...ctx, state: stamped };
-  const state = {
-    ...stamped,
-    reserved: stamped.reserved + unitsIn('held', after) - unitsIn('held', before),
-    sold: stamped.sold + unitsIn('completed', after) - unitsIn('completed', before),
-  };
+  const state = withLocation(stamped, after.location ?? undefined, (l) => ({
+    ...l,
+    reserved: l.reserved + unitsIn('held', after) - unitsIn('held', before),
+    sold: l.sold + unitsIn('completed', after) - unitsIn('completed', before),
+  }));
   return { ...ctx, state, reservation: after };
 }
 

@@ -11,3 +11,5 @@ export * from './view';
 export { decide } from './decide';
 export { activeUnits, evolve, evolveContext, evolveReservation, loanOf } from './evolve';
 export * from './upcast';
+export * from './locations';
+export * from './sourcing';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ReleaseReason } from './events';
+import { LocationStockSchema } from './locations';
 
 export type PurchaseStatus = 'held' | 'completed' | 'released';
 export type AllocationStatus = 'pending' | 'allocated' | 'failed';
@@ -21,6 +22,8 @@ export type Reservation = {
   releaseReason: ReleaseReason | null;
   /** Released after the buyer completed the purchase: the money must go back. */
   refundDue: boolean;
+  /** The location its units were taken from; null on a SKU that named none (the implicit `default`). */
+  location: string | null;
   /** Version of the StockReserved event: the cause named by every later event about it. */
   reservedAtVersion: number;
   /** Version of the last event that changed it. */
@@ -44,6 +47,8 @@ export const SkuStateSchema = z.object({
   shards: z.int().min(1).default(1),
   /** Units this shard lent to siblings less those it borrowed: onHand + lent, summed over the shards, is the SKU's stock even while a loan is on its way. */
   lent: z.int().default(0),
+  /** Per-location counters once the SKU named a location (the totals are then their sums); empty: one implicit `default`. */
+  locations: z.array(LocationStockSchema).default([]),
   lastEventAt: z.string().nullable(),
 });
 export type SkuState = z.infer<typeof SkuStateSchema>;
@@ -57,6 +62,7 @@ export const initialSkuState = (): SkuState => ({
   limitPerCustomer: null,
   shards: 1,
   lent: 0,
+  locations: [],
   lastEventAt: null,
 });
 

@@ -1,4 +1,8 @@
+import { hasNamedLocations, locationAvailable } from './locations';
 import { available, type Reservation, type SkuState } from './state';
+
+/** One location's counters as a reader sees them. */
+export type LocationCounters = { location: string; onHand: number; reserved: number; sold: number; available: number };
 
 /** The counters a reader sees; `version` lets a client tell how fresh a view is. */
 export type SkuCounters = {
@@ -10,6 +14,8 @@ export type SkuCounters = {
   limitPerCustomer: number | null;
   /** Present when the SKU is split over shards. */
   shards?: number;
+  /** Present when the SKU named a location: each one's counters, whose sums are the SKU's. */
+  locations?: LocationCounters[];
   version: number;
   asOf: string | null;
 };
@@ -22,6 +28,9 @@ export const skuCounters = (state: SkuState): SkuCounters => ({
   available: available(state),
   limitPerCustomer: state.limitPerCustomer,
   ...(state.shards > 1 ? { shards: state.shards } : {}),
+  ...(hasNamedLocations(state)
+    ? { locations: state.locations.map((l) => ({ location: l.location, onHand: l.onHand, reserved: l.reserved, sold: l.sold, available: locationAvailable(l) })) }
+    : {}),
   version: state.version,
   asOf: state.lastEventAt,
 });
@@ -59,6 +68,8 @@ export type ReservationView = {
   expiresAt: string;
   releaseReason: Reservation['releaseReason'];
   refundDue: boolean;
+  /** The location its units come from; absent on a SKU that named none. */
+  location?: string;
   version: number;
 };
 
@@ -72,5 +83,6 @@ export const reservationView = (sku: string, r: Reservation): ReservationView =>
   expiresAt: r.expiresAt,
   releaseReason: r.releaseReason,
   refundDue: r.refundDue,
+  ...(r.location === null ? {} : { location: r.location }),
   version: r.version,
 });

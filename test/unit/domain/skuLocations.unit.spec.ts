@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { foldLedger, skuCounters, skuLedgerDecider, type SkuEvent } from '../../../src/domain/sku';
+import { deciderSpec } from '../../support/deciderSpec';
+
+const NOW = Date.parse('2026-11-25T12:00:00.000Z');
+const at = (offsetMs = 0) => new Date(NOW + offsetMs).toISOString();
+const spec = deciderSpec(skuLedgerDecider, NOW);
+const SKU = 'SNKR-1';
+const R1 = 'res_00000000000000000000000001';
+const R0 = 'res_00000000000000000000000000';
+
+type Place = { location?: string; priority?: number; region?: string | null };
+const stockSet = (version: number, onHand: number, place: Place = {}): SkuEvent => ({
+  type: 'StockSet', sku: SKU, version, at: at(), causedBy: {}, data: { onHand, limitPerCustomer: null, ...place },
+});
+const reserved = (version: number, qty: number, location?: string, reservationId = R1): SkuEvent => ({
+  type: 'StockReserved', sku: SKU, version, at: at(), causedBy: {},
+  data: { reservationId, customerId: 'c1', qty, expiresAt: at(300_000), ...(location === undefined ? {} : { location }) },
+});
+const reserve = (qty: number, region?: string) => ({
+  type: 'Reserve' as const,
+  data: { sku: SKU, reservationId: R1, customerId: 'c1', qty, ttlSeconds: 300, ...(region === undefined ? {} : { region }) },
+});
+
+// Two sites: Amsterdam (EU, priority 1) with 5 units, Newark (US, priority 0) with 3.
+const twoSites = [
+  stockSet(1, 5, { location: 'AMS-1', priority: 1, region: 'eu' }),
+  stockSet(2, 3, { location: 'EWR-1', priority: 0, region: 'us' }),
+];
+
+describe('Reserve sources one location', () => {
+  it("takes the units from the buyer's region when a location there has them all", () => {
+    spec.given(twoSites).when(reserve(2, 'eu')).then([reserved(3, 2, 'AMS-1')]);
+  });
+  it('falls back to priority when the region has no location with the units', () => {
+    spec.given(twoSites).when(reserve(4, 'us')).then([reserved(3, 4, 'AMS-1')]);
+    spec.given(twoSites).when(reserve(2, 'asia')).then([reserved(3, 2, 'EWR-1')]);
+  });
+  it('without a region: the lower priority, then the most available, then the id', () => {
+    spec.given(twoSites).when(reserve(1)).then([reserved(3, 1, 'EWR-1')]);
+    const equalPriority = [stockSet(1, 2, { location: 'B' }), stockSet(2, 4, { location: 'C' }), stockSet(3, 4, { location: 'A' })];
+    spec.given(equalPriority).when(reserve(1)).then([reserved(4, 1, 'A')]);
+  });
+  it('never splits a reservation: refused when no single location has the units, telling the most one can give', () => {
+    spec.given(twoSites).when(reserve(6)).thenFails({ code: 'insufficient_stock', available: 5 });
+  });
+  it('a SKU that named no location reserves as before (no location on the event)', () => {
+    spec.given([stockSet(1, 5)]).when(reserve(5)).then([reserved(2, 5)]);
+    spec.given([stockSet(1, 5)]).when(reserve(6)).thenFails({ code: 'insufficient_stock', available: 5 });
+  });
+});
+
+describe('Invariant never-oversell-a-location', () => {
+  it("refuses to set a location's units under what it has reserved or sold, whatever the others hold", () => {
+    spec.given([...twoSites, reserved(3, 3, 'EWR-1')])
+      .when({ type: 'SetStock', data: { sku: SKU, onHand: 2, location: 'EWR-1' } })
+      .thenFails({ code: 'below_committed', committed: 3 });
+  });
+  it('a completion and a release move the counters of the reservation\'s location', () => {
+    const completed: SkuEvent = {
+      type: 'ReservationCompleted', sku: SKU, version: 4, at: at(), causedBy: { [`sku:${SKU}`]: 3 }, data: { reservationId: R1, qty: 2, location: 'AMS-1' },
+    };
+    spec.given([...twoSites, reserved(3, 2, 'AMS-1')])
+      .when({ type: 'CompletePurchase', data: { reservationId: R1, customerId: 'c1' } })
+      .then([completed]);
+    spec.given([...twoSites, reserved(3, 2, 'AMS-1'), completed])
+      .when({ type: 'AdminRelease', data: { reservationId: R1 } })
+      .then([{
+        type: 'StockReleased', sku: SKU, version: 5, at: at(), causedBy: { [`sku:${SKU}`]: 3 },
+        data: { reservationId: R1, qty: 2, reason: 'admin', refundDue: true, location: 'AMS-1' },
+      }]);
+    const { state } = foldLedger([...twoSites, reserved(3, 2, 'AMS-1'), completed]);
+    expect(skuCounters(state).locations).toEqual([
+      { location: 'AMS-1', onHand: 5, reserved: 0, sold: 2, available: 3 },
+      { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3 },
+    ]);
+    expect(state).toMatchObject({ onHand: 8, reserved: 0, sold: 2 });
+  });
+  it('a receipt adds to its location only', () => {
+    spec.given(twoSites)
+      .when({ type: 'ReceiveStock', data: { sku: SKU, qty: 4, location: 'EWR-1' } })
+      .then([{ type: 'StockReceived', sku: SKU, version: 3, at: at(), causedBy: {}, data: { qty: 4, location: 'EWR-1' } }]);
+  });
+});
+
+describe('Locations and what came before them', () => {
+  it("the stock set without a location is the `default` location's, kept when a named location is added", () => {
+    const history = [stockSet(1, 4), reserved(2, 1, undefined, R0), stockSet(3, 2, { location: 'AMS-1' })];
+    expect(skuCounters(foldLedger(history).state)).toMatchObject({
+      onHand: 6, reserved: 1, available: 5,
+      locations: [
+        { location: 'AMS-1', onHand: 2, reserved: 0, sold: 0, available: 2 },
+        { location: 'default', onHand: 4, reserved: 1, sold: 0, available: 3 },
+      ],
+    });
+    // The reservation taken before locations were named goes back to `default` (no location on its event).
+    spec.given(history)
+      .when({ type: 'CancelReservation', data: { reservationId: R0, customerId: 'c1' } })
+      .then([{
+        type: 'StockReleased', sku: SKU, version: 4, at: at(), causedBy: { [`sku:${SKU}`]: 2 },
+        data: { reservationId: R0, qty: 1, reason: 'cancelled', refundDue: false },
+      }]);
+  });
+  it('a SKU that named no location shows no `locations`', () => {
+    expect(skuCounters(foldLedger([stockSet(1, 4)]).state)).not.toHaveProperty('locations');
+  });
+  it('priority and region belong to a location', () => {
+    spec.given([]).when({ type: 'SetStock', data: { sku: SKU, onHand: 1, region: 'eu' } })
+      .thenFails({ code: 'invalid_command', reason: 'priority and region are set on a location' });
+  });
+  it('refuses locations on a sharded SKU, and sharding a SKU that has them', () => {
+    const reason = 'locations are not supported on a sharded SKU (see docs/architecture.md, locations)';
+    spec.given([]).when({ type: 'SetStock', data: { sku: SKU, onHand: 4, shards: 2, location: 'AMS-1' } }).thenFails({ code: 'invalid_command', reason });
+    spec.given(twoSites).when({ type: 'SetStock', data: { sku: SKU, onHand: 4, shards: 2 } }).thenFails({ code: 'invalid_command', reason });
+  });
+});
