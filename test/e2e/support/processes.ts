@@ -20,8 +20,11 @@ export type BridgeProcess = ServiceProcess & { adminUrl: string };
 export const BRIDGE_ADMIN_KEY = 'e2e-bridge-admin';
 export const WMS_ADMIN_KEY = 'e2e-wms-admin';
 
-/** A TypeScript entry point of the project as its own process, ready once `url`/healthz answers. */
-async function startService(name: string, entry: string, url: string, env: Record<string, string>, timeoutMs: number, nodeFlags: readonly string[] = []): Promise<ServiceProcess> {
+/**
+ * A TypeScript entry point of the project as its own process, ready once `url`/healthz answers,
+ * and that of every other listener it has (`alsoUrls`): one up alone may be a process about to exit.
+ */
+async function startService(name: string, entry: string, url: string, env: Record<string, string>, timeoutMs: number, nodeFlags: readonly string[] = [], alsoUrls: readonly string[] = []): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,7 +33,8 @@ async function startService(name: string, entry: string, url: string, env: Recor
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const deadline = Date.now() + timeoutMs;
-  while (!(await healthy(url))) {
+  const allHealthy = async () => (await Promise.all([url, ...alsoUrls].map(healthy))).every(Boolean);
+  while (!(await allHealthy())) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${name} did not become healthy:\n${output.slice(-3000)}`);
@@ -58,8 +62,9 @@ const BRIDGE_NODE_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=1024
 export async function startBridgeProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<BridgeProcess> {
   const adminPort = env.BRIDGE_ADMIN_PORT ?? String(await freePort());
   const withAdmin = { BRIDGE_ADMIN_PORT: adminPort, ...env };
-  const service = await startService('bridge', 'bridge/main.ts', `http://127.0.0.1:${env.BRIDGE_PORT}`, withAdmin, timeoutMs, BRIDGE_NODE_FLAGS);
-  return { ...service, adminUrl: `http://127.0.0.1:${adminPort}` };
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const service = await startService('bridge', 'bridge/main.ts', `http://127.0.0.1:${env.BRIDGE_PORT}`, withAdmin, timeoutMs, BRIDGE_NODE_FLAGS, [adminUrl]);
+  return { ...service, adminUrl };
 }
 
 /** The WMS simulator as its own process (WMS_PORT, WMS_DATA_DIR and fault settings in `env`). */
