@@ -55,7 +55,10 @@ export function sagaStatesForward(history: SagaHistory): Check {
   const violations: string[] = [];
   for (const [key, records] of history) {
     for (const r of wentBack(records)) {
-      violations.push(`${key}: ${r.value?.phase} (updated ${r.value?.updatedAt}) at p${r.partition} offset ${r.offset} after a newer state`);
+      const before = records[records.indexOf(r) - 1]!;
+      violations.push(
+        `${key}: ${r.value?.phase} (updated ${r.value?.updatedAt}) at p${r.partition} offset ${r.offset} after ${before.value?.phase} (updated ${before.value?.updatedAt}) at offset ${before.offset}`,
+      );
     }
   }
   return { check: `no saga state went back in ${SAGAS_TOPIC}`, checked: history.size, violations };

@@ -63,6 +63,7 @@ export async function sagaHistory(brokers: string, topic: string, timeoutMs = 30
   await admin.disconnect();
   const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
   const history = new Map<string, SagaRecord[]>();
+  const lastRead = new Map<number, bigint>();
   const consumer = kafka.consumer({ groupId: `saga-history-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -76,6 +77,10 @@ export async function sagaHistory(brokers: string, topic: string, timeoutMs = 30
   });
   await consumer.run({
     eachMessage: async ({ message, partition }) => {
+      // kafkajs may deliver a range again (a fetch retried from the last resolved offset): a record
+      // already read would look like a state that went back.
+      if (BigInt(message.offset) <= (lastRead.get(partition) ?? -1n)) return;
+      lastRead.set(partition, BigInt(message.offset));
       const key = message.key?.toString() ?? '';
       if (!key.startsWith('saga:')) return;
       const value = message.value ? (JSON.parse(message.value.toString()) as SagaRecord['value']) : null;
@@ -92,13 +97,18 @@ export async function sagaHistory(brokers: string, topic: string, timeoutMs = 30
   return history;
 }
 
-/** Records of a saga that went back: an older update after a newer one, or anything but a tombstone after `done`. */
+/**
+ * Records of a saga that went back: an older update after a newer one, or, after `done`, anything
+ * but `done`, a tombstone or `cancelling` (the one way out of `done`: a late WMS reply saying an
+ * attempt from before the cancel allocated after all, cancelled there again; src/domain/allocation).
+ */
 export function wentBack(records: readonly SagaRecord[]): SagaRecord[] {
   const back: SagaRecord[] = [];
   let last: SagaRecord['value'] = null;
   for (const record of records) {
     const now = record.value;
-    if (last && now && (now.updatedAt < last.updatedAt || (last.phase === 'done' && now.phase !== 'done'))) back.push(record);
+    const leftDone = last?.phase === 'done' && now !== null && now.phase !== 'done' && now.phase !== 'cancelling';
+    if (last && now && (now.updatedAt < last.updatedAt || leftDone)) back.push(record);
     last = now;
   }
   return back;

@@ -70,9 +70,18 @@ describe('no saga partition on two replicas at once', () => {
 });
 
 describe('no saga state went back', () => {
-  it('a stale owner writing allocating after done is caught; a tombstone after done is not', () => {
-    const h = history({ r1: [{ phase: 'allocating' }, { phase: 'done' }, { phase: 'allocating' }], r2: [{ phase: 'allocating' }, { phase: 'done' }, null] });
-    expect(sagaStatesForward(h).violations).toEqual([`saga:r1: allocating (updated ${T0 + 2}) at p0 offset 2 after a newer state`]);
+  it('a stale owner writing an older state, or allocating after done, is caught; a tombstone or a re-cancel after done is not', () => {
+    const h = history({
+      r1: [{ phase: 'allocating' }, { phase: 'done' }, { phase: 'allocating' }],
+      r2: [{ phase: 'allocating' }, { phase: 'done' }, null],
+      // A late WMS reply (allocated by an attempt from before the cancel) reopens it to cancel again.
+      r3: [{ phase: 'cancelling' }, { phase: 'done' }, { phase: 'cancelling' }, { phase: 'done' }],
+      r4: [{ phase: 'allocating' }, { phase: 'confirming' }, { phase: 'allocating', updatedAt: T0 }],
+    });
+    expect(sagaStatesForward(h).violations).toEqual([
+      `saga:r1: allocating (updated ${T0 + 2}) at p0 offset 2 after done (updated ${T0 + 1}) at offset 1`,
+      `saga:r4: allocating (updated ${T0}) at p0 offset 2 after confirming (updated ${T0 + 1}) at offset 1`,
+    ]);
   });
 });
 
