@@ -3,7 +3,7 @@ import { VectorClockSchema } from '../core/vectorClock';
 import { LocationIdSchema, RegionSchema } from './locations';
 import { ShardsSchema, StreamIdSchema } from './shards';
 
-export const RELEASE_REASONS = ['cancelled', 'expired', 'wms_timeout', 'wms_rejected', 'admin'] as const;
+export const RELEASE_REASONS = ['cancelled', 'expired', 'wms_timeout', 'wms_rejected', 'admin', 'stock_shortfall'] as const;
 export const ReleaseReasonSchema = z.enum(RELEASE_REASONS);
 export type ReleaseReason = z.infer<typeof ReleaseReasonSchema>;
 
@@ -16,6 +16,27 @@ const envelope = {
 };
 
 const reservationRef = { reservationId: z.string().min(1) };
+
+/** A warehouse system from the bridge's configuration (`soap-1`); same alphabet as a location. */
+export const WarehouseIdSchema = LocationIdSchema;
+/** A warehouse document number (`WMS-000123`): printable ASCII, no spaces. */
+export const WarehouseDocumentSchema = z.string().regex(/^[\x21-\x7e]{1,64}$/, 'a document number (1-64 printable characters, no spaces)');
+export const MOVEMENT_KINDS = ['receipt', 'count', 'damage'] as const;
+export const MovementKindSchema = z.enum(MOVEMENT_KINDS);
+
+/**
+ * Why stock changed (audit): an admin's key (its id, a digest prefix, never the key), a warehouse
+ * document fed by the bridge, a repair by reconcile citing the warehouse's document, or the saga
+ * of a reservation. Optional on the events that had no cause before (ADR 0012: not a new version).
+ */
+export const StockCauseSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('admin'), keyId: z.string().min(1).max(64) }),
+  z.object({ kind: z.literal('warehouse'), warehouse: WarehouseIdSchema, document: WarehouseDocumentSchema, sequence: z.int().min(1), movement: MovementKindSchema }),
+  z.object({ kind: z.literal('repair'), keyId: z.string().min(1).max(64), reason: z.string().min(1).max(200), document: WarehouseDocumentSchema.optional() }),
+  z.object({ kind: z.literal('saga'), reservationId: z.string().min(1) }),
+]);
+export type StockCause = z.infer<typeof StockCauseSchema>;
+const caused = { cause: StockCauseSchema.optional() };
 /** Optional on every event that moves units (ADR 0012: optional, so not a new version); absent means `default`. */
 const place = { location: LocationIdSchema.optional() };
 
@@ -31,12 +52,13 @@ export const StockSetSchema = z.object({
     ...place,
     priority: z.int().min(0).optional(),
     region: RegionSchema.nullable().optional(),
+    ...caused,
   }),
 });
 export const StockReceivedSchema = z.object({
   type: z.literal('StockReceived'),
   ...envelope,
-  data: z.object({ qty: z.int().min(1), ...place }),
+  data: z.object({ qty: z.int().min(1), ...place, ...caused }),
 });
 export const StockReservedSchema = z.object({
   type: z.literal('StockReserved'),
@@ -52,7 +74,7 @@ export const StockReservedSchema = z.object({
 export const AllocationConfirmedSchema = z.object({
   type: z.literal('AllocationConfirmed'),
   ...envelope,
-  data: z.object({ ...reservationRef, allocationId: z.string().min(1) }),
+  data: z.object({ ...reservationRef, allocationId: z.string().min(1), ...caused }),
 });
 export const ReservationCompletedSchema = z.object({
   type: z.literal('ReservationCompleted'),
@@ -64,7 +86,34 @@ export const StockReleasedSchema = z.object({
   type: z.literal('StockReleased'),
   ...envelope,
   // refundDue: the units were sold, not held (they leave `sold`, and the money goes back).
-  data: z.object({ ...reservationRef, qty: z.int().min(1), reason: ReleaseReasonSchema, refundDue: z.boolean(), ...place }),
+  data: z.object({ ...reservationRef, qty: z.int().min(1), reason: ReleaseReasonSchema, refundDue: z.boolean(), ...place, ...caused }),
+});
+
+/**
+ * A location's physical stock moved by a warehouse document (receipt, count correction, damage)
+ * or a reconcile repair: `delta` is the signed change of its on-hand units. Applied once per
+ * warehouse document: a location fed by a warehouse keeps the last document sequence it applied.
+ */
+export const StockMovedSchema = z.object({
+  type: z.literal('StockMoved'),
+  ...envelope,
+  data: z.object({ location: LocationIdSchema, delta: z.int(), cause: StockCauseSchema }),
+});
+/**
+ * An exception: a location's stock fell below what it had committed (reserved + sold) by `short`
+ * units. The events after it in the same decision re-source or release the affected reservations;
+ * `unresolved` units (sold ones no location could take) are left for an operator.
+ */
+export const StockShortfallSchema = z.object({
+  type: z.literal('StockShortfall'),
+  ...envelope,
+  data: z.object({ location: LocationIdSchema, short: z.int().min(1), unresolved: z.int().min(0), cause: StockCauseSchema }),
+});
+/** A reservation's units moved from one location to another (`completed`: they were sold, not held). */
+export const ReservationResourcedSchema = z.object({
+  type: z.literal('ReservationResourced'),
+  ...envelope,
+  data: z.object({ ...reservationRef, qty: z.int().min(1), from: LocationIdSchema, to: LocationIdSchema, completed: z.boolean(), reason: z.literal('stock_shortfall') }),
 });
 
 const transfer = { transferId: z.string().min(1), qty: z.int().min(1) };
@@ -91,6 +140,9 @@ export const SkuEventSchema = z.discriminatedUnion('type', [
   StockReleasedSchema,
   StockLentSchema,
   StockBorrowedSchema,
+  StockMovedSchema,
+  StockShortfallSchema,
+  ReservationResourcedSchema,
 ]);
 export type SkuEvent = z.infer<typeof SkuEventSchema>;
 export type SkuEventType = SkuEvent['type'];

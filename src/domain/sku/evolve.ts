@@ -36,6 +36,19 @@ function applyCounters(state: SkuState, event: SkuEvent): SkuState {
       return { ...state, onHand: state.onHand - event.data.qty, lent: state.lent + event.data.qty };
     case 'StockBorrowed':
       return { ...state, onHand: state.onHand + event.data.qty, lent: state.lent - event.data.qty };
+    case 'StockMoved': {
+      const { location, delta, cause } = event.data;
+      const feed = cause.kind === 'warehouse' ? { warehouse: cause.warehouse, sequence: cause.sequence } : undefined;
+      return withLocation(state, location, (l) => ({ ...l, onHand: l.onHand + delta, feed: feed ?? l.feed }));
+    }
+    case 'StockShortfall':
+      return state;
+    case 'ReservationResourced': {
+      const { qty, from, to, completed } = event.data;
+      const field = completed ? 'sold' : 'reserved';
+      const taken = withLocation(state, from, (l) => ({ ...l, [field]: l[field] - qty }));
+      return withLocation(taken, to, (l) => ({ ...l, [field]: l[field] + qty }));
+    }
     default: {
       const exhaustive: never = event;
       return exhaustive;
@@ -78,6 +91,8 @@ function transition(r: Reservation, event: SkuEvent): Reservation {
       return r.status === 'released' ? r : { ...r, allocation: 'allocated', allocationId: event.data.allocationId };
     case 'ReservationCompleted':
       return r.status === 'held' ? { ...r, status: 'completed' } : r;
+    case 'ReservationResourced':
+      return r.status === 'released' ? r : { ...r, location: event.data.to };
     case 'StockReleased': {
       if (r.status === 'released') return r;
       const { reason } = event.data;
@@ -107,6 +122,8 @@ export function evolveContext(ctx: SkuContext, event: SkuEvent): SkuContext {
   const before = ctx.reservation;
   const after = evolveReservation(before, event);
   if (after === before || after === null) return { ...ctx, state: stamped };
+  // Units change location, not status: the event names both ends.
+  if (event.type === 'ReservationResourced') return { ...ctx, state: applyCounters(stamped, event), reservation: after };
   const state = withLocation(stamped, after.location ?? undefined, (l) => ({
     ...l,
     reserved: l.reserved + unitsIn('held', after) - unitsIn('held', before),

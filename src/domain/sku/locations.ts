@@ -17,6 +17,8 @@ export const LocationStockSchema = z.object({
   sold: z.int(),
   priority: z.int().min(0).default(0),
   region: RegionSchema.nullable().default(null),
+  /** Fed by a warehouse: which, and the last document sequence applied (a movement at or below it counted already). */
+  feed: z.object({ warehouse: z.string().min(1), sequence: z.int().min(1) }).nullable().default(null),
 });
 export type LocationStock = z.infer<typeof LocationStockSchema>;
 
@@ -32,9 +34,10 @@ const implicitDefault = (state: Stock): LocationStock => ({
   sold: state.sold,
   priority: 0,
   region: null,
+  feed: null,
 });
 
-const emptyLocation = (location: string): LocationStock => ({ location, onHand: 0, reserved: 0, sold: 0, priority: 0, region: null });
+const emptyLocation = (location: string): LocationStock => ({ location, onHand: 0, reserved: 0, sold: 0, priority: 0, region: null, feed: null });
 
 /** Whether the SKU ever named a location (then its counters are the sums of `locations`). */
 export const hasNamedLocations = (state: Stock): boolean => state.locations.length > 0;

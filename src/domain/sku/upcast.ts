@@ -34,6 +34,9 @@ export const SKU_EVENT_HISTORIES: EventHistories<SkuEventType, ReservationLookup
   StockReleased: { steps: [withFacts(({ completed }) => ({ refundDue: completed }))], unstamped: (data) => ('refundDue' in data ? 2 : 1) },
   StockLent: { steps: [] },
   StockBorrowed: { steps: [] },
+  StockMoved: { steps: [] },
+  StockShortfall: { steps: [] },
+  ReservationResourced: { steps: [] },
 };
 
 /** The version new events of `type` are written at. */
