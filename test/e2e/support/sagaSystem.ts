@@ -156,9 +156,10 @@ export type SagaStack = {
 
 /**
  * The whole system the saga specs run: a real Kafka broker, the SOAP warehouse simulator (with
- * `wmsEnv`'s faults), the Worker in workerd and one bridge process (with `bridgeEnv`'s settings).
+ * `wmsEnv`'s faults), the Worker in workerd and one bridge process (with `bridgeEnv`'s settings,
+ * or those made from the simulator's SOAP URL: a WAREHOUSES list names it).
  */
-export async function startSagaStack(name: string, wmsEnv: Record<string, string>, bridgeEnv: Record<string, string>): Promise<SagaStack> {
+export async function startSagaStack(name: string, wmsEnv: Record<string, string>, bridgeEnv: Record<string, string> | ((wmsUrl: string) => Record<string, string>)): Promise<SagaStack> {
   const secret = randomBytes(32).toString('hex');
   const dataDir = await mkdtemp(join(tmpdir(), `${name}-`));
   const broker = (await startKafka()) as { brokers: string };
@@ -173,7 +174,7 @@ export async function startSagaStack(name: string, wmsEnv: Record<string, string
     EDGE_URL: worker.url,
     WMS_URL: wmsUrl,
     BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
-    ...bridgeEnv,
+    ...(typeof bridgeEnv === 'function' ? bridgeEnv(wmsUrl) : bridgeEnv),
   };
   const stack: SagaStack = {
     worker,
