@@ -1,4 +1,5 @@
 import { StorefrontClient, type Answer } from './client';
+import { countBelowCommitted, postDocument, redeliver, repost } from './fedOps';
 import { recordCut, type RebuildCut } from './rebuildCut';
 import type { Op, Schedule } from './schedule';
 import { BRIDGE_OUTAGE_MS, pause, TORTURE_ADMIN_KEY, TORTURE_BRIDGE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
@@ -36,12 +37,12 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
   const runOp = async (op: Op): Promise<Answer | null> => {
     switch (op.kind) {
       case 'reserve':
-        return send('POST', `/v1/skus/${op.sku}/reservations`, TORTURE_STOREFRONT_KEY, { customerId: op.customerId, qty: op.qty, ttlSeconds: op.ttlSeconds }, { 'idempotency-key': op.key });
+        return send('POST', `/v1/skus/${op.sku}/reservations`, TORTURE_STOREFRONT_KEY, { customerId: op.customerId, qty: op.qty, ttlSeconds: op.ttlSeconds, ...(op.region ? { region: op.region } : {}) }, { 'idempotency-key': op.key });
       case 'replay': {
         const original = await results[op.of];
         const reserve = schedule.ops[op.of] as Extract<Op, { kind: 'reserve' }>;
         if (original?.status !== 201) return null;
-        const again = await send('POST', `/v1/skus/${reserve.sku}/reservations`, TORTURE_STOREFRONT_KEY, { customerId: reserve.customerId, qty: reserve.qty, ttlSeconds: reserve.ttlSeconds }, { 'idempotency-key': reserve.key });
+        const again = await send('POST', `/v1/skus/${reserve.sku}/reservations`, TORTURE_STOREFRONT_KEY, { customerId: reserve.customerId, qty: reserve.qty, ttlSeconds: reserve.ttlSeconds, ...(reserve.region ? { region: reserve.region } : {}) }, { 'idempotency-key': reserve.key });
         if (again.status !== 201 || JSON.stringify(again.body) !== JSON.stringify(original.body)) {
           ledger.violations.push(`replay of op ${op.of} (${reserve.key}) answered ${again.status} ${JSON.stringify(again.body)}, first ${JSON.stringify(original.body)}`);
         }
@@ -70,6 +71,16 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
           ? send('POST', `/v1/checkouts/${id}/complete`, TORTURE_STOREFRONT_KEY, { customerId })
           : send('DELETE', `/v1/checkouts/${id}?customerId=${customerId}`, TORTURE_STOREFRONT_KEY);
       }
+      case 'movement':
+        return postDocument(system, { type: op.movement, document: op.document, location: op.location, sku: op.sku, qty: op.qty });
+      case 'count':
+        return countBelowCommitted(system, client, op);
+      case 'repost':
+      case 'redeliver': {
+        const original = await results[op.of];
+        if (original?.status !== 201) return null;
+        return op.kind === 'repost' ? repost(system, original.body, ledger.violations) : redeliver(system, client, original.body, ledger.violations);
+      }
     }
   };
 
@@ -94,8 +105,8 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
         fire(index);
         const op = schedule.ops[index]!;
         results[index] = runOp(op);
-        // Aimed at a TTL boundary: waits on its own, not holding a slot.
-        if ((op.kind === 'complete' || op.kind === 'cancel') && op.atExpiryOffsetMs !== null) running.push(results[index].then(() => undefined));
+        // Aimed at a TTL boundary, or waiting for the feed: waits on its own, not holding a slot.
+        if (((op.kind === 'complete' || op.kind === 'cancel') && op.atExpiryOffsetMs !== null) || op.kind === 'redeliver') running.push(results[index].then(() => undefined));
         else await results[index];
         onProgress(++done);
       }

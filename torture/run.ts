@@ -19,6 +19,7 @@ import {
   type Check,
 } from './checks';
 import { execute, type Ledger } from './execute';
+import { createFedSkus, fedChecks, fedOpen } from './feed';
 import { fuzz } from './fuzz';
 import { bridgeOutageHarmless, completedPurchasesKept, sagasOwnedOnce, sagaStatesForward, wmsTimeoutsFromWms, type SagaHistory } from './groupChecks';
 import { readEventsTopic } from './rebuildCut';
@@ -56,18 +57,19 @@ const WMS_FAULTS = {
 export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, faults = true }: TortureOptions): Promise<TortureReport> {
   const started = Date.now();
   const schedule = makeSchedule({ seed, ops, faults });
-  console.log(`torture: seed ${seed}, ${ops.toLocaleString('en-US')} operations, ${schedule.faults.length} faults, ${fuzzRequests.toLocaleString('en-US')} fuzz requests`);
+  console.log(`torture: seed ${seed}, ${schedule.ops.length.toLocaleString('en-US')} operations (${(schedule.ops.length - ops).toLocaleString('en-US')} of them on fed stock), ${schedule.faults.length} faults, ${fuzzRequests.toLocaleString('en-US')} fuzz requests`);
   const system = new TortureSystem();
   try {
     await system.start(faults ? WMS_FAULTS : {});
     await createSkus(system, schedule);
-    const ledger = await execute(system, schedule, concurrency, progress(ops, started));
+    await createFedSkus(system, schedule);
+    const ledger = await execute(system, schedule, concurrency, progress(schedule.ops.length, started));
     console.log(`operations done in ${((ledger.endedAt - ledger.startedAt) / 1000).toFixed(1)} s; checking checkouts, then waiting for TTLs, sagas and the relay to settle`);
     // Before the TTLs pass: a hold a cancelled checkout left behind would be expired by then.
     const holds = await checkoutHolds(system, schedule, ledger, await foldAll(system, schedule));
     await system.calmWms();
     const maxTtl = Math.max(...schedule.ops.map((op) => ('ttlSeconds' in op ? op.ttlSeconds : 0)));
-    const settled = await waitUntilSettled(system, schedule, { ttlsPassMs: (maxTtl + 10) * 1000, stallMs: 120_000, capMs: 30 * 60_000 });
+    const settled = await waitUntilSettled(system, schedule, { ttlsPassMs: (maxTtl + 10) * 1000, stallMs: 120_000, capMs: 30 * 60_000, alsoOpen: (folded) => fedOpen(system, schedule, folded) });
     const { folded } = settled;
     console.log(settled.settledAfterMs === null
       ? `${settled.open} reservations still unsettled when the wait gave up (no progress for 120 s, or 30 min)`
@@ -80,6 +82,7 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
       { check: 'idempotent replays identical', checked: schedule.ops.filter((o) => o.kind === 'replay').length, violations: ledger.violations.filter((v) => v.startsWith('replay')) },
       { check: 'faults injected', checked: ledger.faultsDone.length, violations: ledger.violations.filter((v) => v.startsWith('fault')) },
       noOversell(folded),
+      ...(await fedChecks(system, schedule, folded, ledger)),
       await conservation(system, folded, schedule, ledger),
       acknowledgedWrites(folded, schedule, ledger),
       ttlBoundaries(folded),
@@ -108,7 +111,7 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
 }
 
 async function createSkus(system: TortureSystem, schedule: Schedule): Promise<void> {
-  for (const { sku, stock, limitPerCustomer } of schedule.skus) {
+  for (const { sku, stock, limitPerCustomer } of schedule.skus.filter((s) => !s.fed)) {
     const res = await fetch(`${system.edgeUrl}/v1/admin/skus/${sku}/stock`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${TORTURE_ADMIN_KEY}`, 'content-type': 'application/json' },

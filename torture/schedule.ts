@@ -8,20 +8,42 @@ import { Random } from '../bench/lib/random';
 export type Line = { sku: string; qty: number };
 
 export type Op =
-  | { kind: 'reserve'; sku: string; customerId: string; qty: number; ttlSeconds: number; key: string }
+  /** `region`: the buyer's, on a SKU the warehouse feeds (its units come from a location of that region when one has them). */
+  | { kind: 'reserve'; sku: string; customerId: string; qty: number; ttlSeconds: number; key: string; region?: string }
   /** The same request again under the same Idempotency-Key: the same answer, nothing reserved twice. */
   | { kind: 'replay'; of: number }
   /** `atExpiry`: aimed at the reservation's TTL boundary (offset in ms around `expiresAt`). */
   | { kind: 'complete' | 'cancel'; of: number; atExpiryOffsetMs: number | null }
   | { kind: 'receipt'; sku: string; qty: number; key: string }
   | { kind: 'checkout'; customerId: string; lines: Line[]; key: string; ttlSeconds: number }
-  | { kind: 'checkoutChange'; of: number; change: 'complete' | 'cancel' };
+  | { kind: 'checkoutChange'; of: number; change: 'complete' | 'cancel' }
+  /** A goods receipt or a damage posted to the warehouse (a document its feed brings to the edge). */
+  | { kind: 'movement'; movement: 'receipt' | 'damage'; sku: string; location: string; qty: number; document: string }
+  /** A stocktake at a location finding `shortBy` units fewer than the edge has committed there when it is posted. */
+  | { kind: 'count'; sku: string; location: string; shortBy: number; document: string }
+  /** The warehouse document of an earlier `movement` or `count` posted again (the warehouse records it once). */
+  | { kind: 'repost'; of: number }
+  /** An earlier document, once the edge has counted it, delivered to the edge again as the feed would: counted once. */
+  | { kind: 'redeliver'; of: number };
 
 /** `replica-kill`: one bridge replica SIGKILLed and restarted; `bridge-outage`: every replica down for longer than the saga deadline. */
 export type FaultKind = 'replica-kill' | 'bridge-outage' | 'broker-restart' | 'edge-restart' | 'wms-outage' | 'rebuild';
 export type Fault = { at: number; kind: FaultKind };
 
-export type Schedule = { seed: number; skus: { sku: string; stock: number; limitPerCustomer: number | null }[]; ops: Op[]; faults: Fault[] };
+/** A site of the warehouse as a fed SKU names it: the region its buyers name, its sourcing priority, its opening receipt. */
+export type FedLocation = { location: string; region: string; priority: number; opening: number };
+/** `fed`: stocked by the warehouse's documents at these locations (no admin stock); absent: set by an admin, one implicit location. */
+export type ScheduledSku = { sku: string; stock: number; limitPerCustomer: number | null; fed?: FedLocation[] };
+export type Schedule = { seed: number; skus: ScheduledSku[]; ops: Op[]; faults: Fault[] };
+
+/** The warehouse's sites in the torture run: each fed SKU is stocked at both. */
+export const FED_SITES = [
+  { location: 'AMS-1', region: 'weur', priority: 0 },
+  { location: 'FRA-2', region: 'weur2', priority: 1 },
+] as const;
+const FED_SKUS = 3;
+/** Share of the run's operations about fed SKUs, added between the others (which stay as the seed made them). */
+const FED_SHARE = 0.05;
 
 export type ScheduleOptions = { seed: number; ops: number; skus?: number; customers?: number; faults?: boolean };
 
@@ -83,6 +105,55 @@ export function makeSchedule({ seed, ops: count, skus: skuCount = 20, customers 
     if (op.kind === 'checkout') checkouts.push(i);
     ops.push(op);
   }
-  const faultList = faults ? FAULT_PLAN.map(([fraction, kind]) => ({ at: Math.floor(fraction * count), kind })) : [];
-  return { seed, skus, ops, faults: faultList };
+  const fed = withFedStock(seed, ops, customers);
+  const faultList = faults ? FAULT_PLAN.map(([fraction, kind]) => ({ at: Math.floor(fraction * fed.ops.length), kind })) : [];
+  return { seed, skus: [...skus, ...fed.skus], ops: fed.ops, faults: faultList };
+}
+
+/**
+ * SKUs stocked by the warehouse at two locations, and their operations slipped between the
+ * others: buyers naming a region or none, receipts, damages and stocktakes at the warehouse, a
+ * document posted twice, a document delivered to the edge again. From a stream of their own, so
+ * that the other operations stay what the seed made them (renumbered: an `of` follows its target).
+ */
+function withFedStock(seed: number, base: readonly Op[], customers: number): { skus: ScheduledSku[]; ops: Op[] } {
+  const random = new Random(seed ^ 0x5eed_fed);
+  const skus: ScheduledSku[] = Array.from({ length: FED_SKUS }, (_, i) => ({
+    sku: `T${seed.toString(36)}-F${i}`,
+    stock: 0,
+    limitPerCustomer: null,
+    fed: FED_SITES.map((site) => ({ ...site, opening: random.int(20, 60) })),
+  }));
+  const ops: Op[] = [];
+  const renumbered = new Map<number, number>();
+  const reserves: number[] = [];
+  const documents: number[] = [];
+  let n = 0;
+  const earlier = (from: number[]) => (from.length ? from[random.int(Math.max(0, from.length - 50), from.length - 1)]! : null);
+  const fedOp = (): Op => {
+    const roll = random.next();
+    const sku = random.pick(skus).sku;
+    const location = random.pick(FED_SITES).location;
+    const document = `${seed}-F${++n}`;
+    if (roll < 0.2 && earlier(reserves) !== null) return { kind: 'complete', of: earlier(reserves)!, atExpiryOffsetMs: null };
+    if (roll < 0.27 && earlier(reserves) !== null) return { kind: 'cancel', of: earlier(reserves)!, atExpiryOffsetMs: null };
+    if (roll < 0.37) return { kind: 'movement', movement: 'receipt', sku, location, qty: random.int(5, 20), document };
+    if (roll < 0.42) return { kind: 'count', sku, location, shortBy: random.int(1, 4), document };
+    if (roll < 0.45) return { kind: 'movement', movement: 'damage', sku, location, qty: random.int(1, 3), document };
+    if (roll < 0.48 && earlier(documents) !== null) return { kind: 'repost', of: earlier(documents)! };
+    if (roll < 0.53 && earlier(documents) !== null) return { kind: 'redeliver', of: earlier(documents)! };
+    const region = random.pick([FED_SITES[0].region, FED_SITES[1].region, undefined]);
+    return { kind: 'reserve', sku, customerId: `cust-${random.int(1, customers)}`, qty: random.int(1, 3), ttlSeconds: random.int(10, 30), key: document, ...(region ? { region } : {}) };
+  };
+  base.forEach((op, i) => {
+    while (random.chance(FED_SHARE)) {
+      const added = fedOp();
+      if (added.kind === 'reserve') reserves.push(ops.length);
+      if (added.kind === 'movement' || added.kind === 'count') documents.push(ops.length);
+      ops.push(added);
+    }
+    renumbered.set(i, ops.length);
+    ops.push('of' in op ? { ...op, of: renumbered.get(op.of)! } : op);
+  });
+  return { skus, ops };
 }

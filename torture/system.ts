@@ -6,6 +6,7 @@ import { buildWorker, startEdge, type RunningEdge } from '../bench/lib/edge';
 import { startKafka, stopKafka } from '../scripts/kafka.mjs';
 import { freePort, startWmsProcess, type BridgeProcess, type ServiceProcess } from '../test/e2e/support/processes';
 import { BridgeReplicas } from './bridgeReplicas';
+import { FED_SITES } from './schedule';
 import type { Outage, ReplicaKill } from './groupChecks';
 import { ViewTap } from './viewTap';
 
@@ -15,6 +16,9 @@ export const TORTURE_BRIDGE_ADMIN_KEY = 'bench-bridge-admin';
 export const TORTURE_WMS_ADMIN_KEY = 'bench-wms-admin';
 export const TORTURE_STOREFRONT_KEY = 'bench-storefront';
 export const TORTURE_SECRET = 'bench-internal-secret';
+/** The one warehouse system: its first site takes the allocations of SKUs that name no location, the others are fed SKUs' sites. */
+export const TORTURE_WAREHOUSE = 'soap-1';
+const WMS_LOCATIONS = ['default', ...FED_SITES.map((s) => s.location)];
 /** Short, so that the run sees compensations, and a bridge outage many times longer fits in a short run. */
 export const ALLOCATION_DEADLINE_SECONDS = 3;
 /** Both bridge replicas down for this long: longer than the deadline, which must not undo a sale (invariant no-sale-undone-by-our-outage). */
@@ -67,13 +71,15 @@ export class TortureSystem {
     for (let i = 0; i < BRIDGE_REPLICAS; i++) bridgePorts.push(await freePort());
     const wmsPort = await freePort();
     this.#edgePort = await freePort();
-    this.wms = await startWmsProcess({ WMS_ADMIN_KEYS: TORTURE_WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(this.#dir, 'wms'), ...wmsFaults });
+    this.wms = await startWmsProcess({ WMS_ADMIN_KEYS: TORTURE_WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(this.#dir, 'wms'), WMS_LOCATIONS: WMS_LOCATIONS.join(','), ...wmsFaults });
     this.tap = await ViewTap.start(this.#edgePort);
     this.bridges = new BridgeReplicas(bridgePorts, {
       KAFKA_BROKERS: this.broker.brokers,
       INTERNAL_SECRET: TORTURE_SECRET,
       EDGE_URL: this.tap.url,
       WMS_URL: `${this.wms.url}/wms`,
+      // The bridge follows this warehouse's movements: the fed SKUs' stock.
+      WAREHOUSES: JSON.stringify([{ id: TORTURE_WAREHOUSE, kind: 'soap', url: `${this.wms.url}/wms`, locations: WMS_LOCATIONS }]),
       BRIDGE_ADMIN_KEYS: TORTURE_BRIDGE_ADMIN_KEY,
       WMS_CALL_TIMEOUT_MS: '400',
       ALLOCATION_DEADLINE_SECONDS: String(ALLOCATION_DEADLINE_SECONDS),

@@ -234,9 +234,18 @@ describe('stock fed by the warehouse, per location, over real SOAP and Kafka', (
     }
 
     // Reconcile, as an operator runs it: nothing to repair, in allocations or in stock levels.
-    const reconciled = await runCli(['reconcile'], cliEnv());
-    expect(reconciled.stderr).toBe('');
-    expect(reconciled.code, reconciled.stdout).toBe(0);
-    expect(reconciled.stdout).toMatch(/^differences: 0 /m);
+    const reconciled = await runCli(['--json', 'reconcile'], cliEnv());
+    expect(reconciled.code, reconciled.stdout + reconciled.stderr).toBe(0);
+    const report = JSON.parse(reconciled.stdout) as { differences: unknown[]; levels: { warehouse: string; compared: number; differences: unknown[]; repaired: unknown[] }[] };
+    expect(report.differences).toEqual([]);
+    expect(report.levels.map(({ warehouse, differences }) => ({ warehouse, differences }))).toEqual([{ warehouse: WAREHOUSE, differences: [] }]);
+    expect(report.levels[0]!.compared).toBeGreaterThanOrEqual(SKUS.length * LOCATIONS.length);
+    // The operator's view of one SKU: a row per location, fed by the warehouse up to its last document there.
+    const stock = await runCli(['--json', 'stock', c!.sku], cliEnv());
+    expect(stock.code, stock.stderr).toBe(0);
+    const lastAt = (location: string) => Math.max(...movements.filter((m) => m.sku === c!.sku && m.location === location).map((m) => m.sequence));
+    expect((JSON.parse(stock.stdout) as { locations: { location: string; feed: unknown }[] }).locations.map(({ location, feed }) => ({ location, feed }))).toEqual(
+      LOCATIONS.map(({ location }) => ({ location, feed: { warehouse: WAREHOUSE, sequence: lastAt(location) } })),
+    );
   });
 });

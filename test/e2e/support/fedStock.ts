@@ -61,8 +61,8 @@ export async function allMovements(wms: WmsClient): Promise<Movement[]> {
   const movements: Movement[] = [];
   for (let after = 0; ; ) {
     const page = await despiteFaults('ListMovements', () => wms.movements(after, 1000, 5_000));
-    movements.push(...page.movements);
-    if (page.movements.length === 0 || page.next === after) return movements;
+    movements.push(...page.movement);
+    if (page.movement.length === 0 || page.next === after) return movements;
     after = page.next;
   }
 }
