@@ -26,6 +26,8 @@ const SKUS = ['FED-A', 'FED-B', 'FED-C'];
 const BUYERS = 200;
 const WMS_FAULTS = { WMS_LATENCY_MS: '2-20', WMS_TIMEOUT_RATE: '0.1', WMS_FAULT_RATE: '0.05', WMS_DUPLICATE_RATE: '0.1', WMS_LATE_RATE: '0.05', WMS_LATE_MS: '1500' };
 
+/** The bridge starts its sagas, snapshotter and feed on Kafka: on a loaded machine that takes a while. */
+const BRIDGE_START_MS = 120_000;
 let stack: SagaStack;
 
 beforeAll(async () => {
@@ -35,7 +37,7 @@ beforeAll(async () => {
     ALLOCATION_DEADLINE_SECONDS: '6',
     // Every saga's end state is read at the end: none retired meanwhile.
     SAGA_RETENTION_SECONDS: '3600',
-  }));
+  }), BRIDGE_START_MS);
 });
 
 afterAll(async () => stack?.stop());
@@ -170,7 +172,7 @@ describe('stock fed by the warehouse, per location, over real SOAP and Kafka', (
             // Documents posted, and the bridge killed before it could have fed them all.
             for (const sku of SKUS) await post({ type: 'receipt', document: documentNo('GR'), location: 'FRA-2', sku, qty: 4 });
             await stack.bridge.kill('SIGKILL');
-            stack.bridge = await startBridgeProcess(stack.bridgeEnv);
+            stack.bridge = await startBridgeProcess(stack.bridgeEnv, BRIDGE_START_MS);
             restarted = true;
           });
         }

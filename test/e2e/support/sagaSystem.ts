@@ -159,36 +159,51 @@ export type SagaStack = {
  * `wmsEnv`'s faults), the Worker in workerd and one bridge process (with `bridgeEnv`'s settings,
  * or those made from the simulator's SOAP URL: a WAREHOUSES list names it).
  */
-export async function startSagaStack(name: string, wmsEnv: Record<string, string>, bridgeEnv: Record<string, string> | ((wmsUrl: string) => Record<string, string>)): Promise<SagaStack> {
+export async function startSagaStack(
+  name: string,
+  wmsEnv: Record<string, string>,
+  bridgeEnv: Record<string, string> | ((wmsUrl: string) => Record<string, string>),
+  bridgeStartMs = 60_000,
+): Promise<SagaStack> {
   const secret = randomBytes(32).toString('hex');
   const dataDir = await mkdtemp(join(tmpdir(), `${name}-`));
-  const broker = (await startKafka()) as { brokers: string };
-  const [bridgePort, wmsPort] = [await freePort(), await freePort()];
-  const wmsProcess = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), ...wmsEnv });
-  const wmsUrl = `http://127.0.0.1:${wmsPort}/wms`;
-  const worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
-  const env = {
-    BRIDGE_PORT: String(bridgePort),
-    KAFKA_BROKERS: broker.brokers,
-    INTERNAL_SECRET: secret,
-    EDGE_URL: worker.url,
-    WMS_URL: wmsUrl,
-    BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
-    ...(typeof bridgeEnv === 'function' ? bridgeEnv(wmsUrl) : bridgeEnv),
+  // What is up so far, stopped if a later part does not come up: no broker or simulator left behind.
+  const started: (() => Promise<void>)[] = [() => rm(dataDir, { recursive: true, force: true })];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop();
   };
-  const stack: SagaStack = {
-    worker,
-    wmsProcess,
-    wms: await createWmsClient(wmsUrl),
-    bridgeEnv: env,
-    bridge: await startBridgeProcess(env),
-    stop: async () => {
-      await stack.bridge.kill('SIGTERM');
-      await wmsProcess.kill('SIGTERM');
-      await worker.close();
-      await stopKafka(broker);
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-  return stack;
+  try {
+    const broker = (await startKafka()) as { brokers: string };
+    started.push(() => stopKafka(broker));
+    const [bridgePort, wmsPort] = [await freePort(), await freePort()];
+    const wmsProcess = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), ...wmsEnv });
+    started.push(() => wmsProcess.kill('SIGTERM'));
+    const wmsUrl = `http://127.0.0.1:${wmsPort}/wms`;
+    const worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
+    started.push(() => worker.close());
+    const env = {
+      BRIDGE_PORT: String(bridgePort),
+      KAFKA_BROKERS: broker.brokers,
+      INTERNAL_SECRET: secret,
+      EDGE_URL: worker.url,
+      WMS_URL: wmsUrl,
+      BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
+      ...(typeof bridgeEnv === 'function' ? bridgeEnv(wmsUrl) : bridgeEnv),
+    };
+    const stack: SagaStack = {
+      worker,
+      wmsProcess,
+      wms: await createWmsClient(wmsUrl),
+      bridgeEnv: env,
+      bridge: await startBridgeProcess(env, bridgeStartMs),
+      stop: async () => {
+        await stack.bridge.kill('SIGTERM');
+        await stopAll();
+      },
+    };
+    return stack;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }
