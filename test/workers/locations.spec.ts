@@ -21,8 +21,8 @@ describe('a SKU held at two locations', () => {
     expect(set.json).toEqual({
       sku, onHand: 8, reserved: 0, sold: 0, available: 8, limitPerCustomer: null,
       locations: [
-        { location: 'AMS-1', onHand: 5, reserved: 0, sold: 0, available: 5 },
-        { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3 },
+        { location: 'AMS-1', onHand: 5, reserved: 0, sold: 0, available: 5, fed: null },
+        { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3, fed: null },
       ],
       version: 2, asOf: expect.any(String),
     });
@@ -51,8 +51,8 @@ describe('a SKU held at two locations', () => {
     expect(view.json).toMatchObject({
       onHand: 8, reserved: 6, available: 2,
       locations: [
-        { location: 'AMS-1', onHand: 5, reserved: 5, sold: 0, available: 0 },
-        { location: 'EWR-1', onHand: 3, reserved: 1, sold: 0, available: 2 },
+        { location: 'AMS-1', onHand: 5, reserved: 5, sold: 0, available: 0, fed: null },
+        { location: 'EWR-1', onHand: 3, reserved: 1, sold: 0, available: 2, fed: null },
       ],
     });
     // No single location has 3 units any more: refused, telling the most one location can give.
@@ -76,8 +76,8 @@ describe('a SKU held at two locations', () => {
     const received = await call('POST', `/v1/admin/skus/${sku}/receipts`, { key: ADMIN, body: { qty: 4, location: 'EWR-1' } });
     expect(received.status).toBe(200);
     expect(received.json.locations).toEqual([
-      { location: 'AMS-1', onHand: 5, reserved: 0, sold: 2, available: 3 },
-      { location: 'EWR-1', onHand: 7, reserved: 0, sold: 0, available: 7 },
+      { location: 'AMS-1', onHand: 5, reserved: 0, sold: 2, available: 3, fed: null },
+      { location: 'EWR-1', onHand: 7, reserved: 0, sold: 0, available: 7, fed: null },
     ]);
     expect(received.json).toMatchObject({ onHand: 12, reserved: 0, sold: 2, available: 10 });
   });
@@ -93,8 +93,8 @@ describe('a SKU held at two locations', () => {
       await new Promise((r) => setTimeout(r, 25));
     }
     expect(stored?.locations).toEqual([
-      { location: 'AMS-1', onHand: 5, reserved: 1, sold: 0, available: 4 },
-      { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3 },
+      { location: 'AMS-1', onHand: 5, reserved: 1, sold: 0, available: 4, fed: null },
+      { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3, fed: null },
     ]);
   });
 
