@@ -13,7 +13,7 @@ export const NOTHING: Decision = ok([]);
 
 /** The event stamped as the next of the stream (version + 1, `now`). */
 export function stamp(state: SkuState, now: number, causedBy: VectorClock | undefined, sku: string, body: EventBody): SkuEvent {
-  return { ...body, sku, version: state.version + 1, at: new Date(now).toISOString(), causedBy: causedBy ?? {} } as SkuEvent;
+  return { ...body, sku, version: state.version + 1, at: new Date(now).toISOString(), causedBy: causedBy ?? {} };
 }
 
 export function emit(state: SkuState, now: number, causedBy: VectorClock | undefined, sku: string, body: EventBody): Decision {
