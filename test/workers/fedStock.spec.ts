@@ -1,10 +1,8 @@
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { MovementResultSchema, type MovementCommand } from '../../src/contract/movements';
 import { SkuViewSchema } from '../../src/contract/schemas';
 import { sha256Hex } from '../../src/api/auth';
-import { viewKey, type StoredView } from '../../durable-objects/sku/projection';
-import { ADMIN, call, eventsOf, reserve, signed, uniqueSku } from '../support/api';
+import { ADMIN, call, eventsOf, reserve, signed, storedViewAt, uniqueSku } from '../support/api';
 
 /** The admin key's id on the events: its digest prefix, never the key. */
 const adminId = async () => (await sha256Hex(ADMIN)).slice(0, 16);
@@ -154,12 +152,7 @@ describe('a fed location is not set by hand', () => {
   it('the KV view carries `fed`', async () => {
     const sku = uniqueSku('fed');
     await fedAndHandSet(sku, 5, 3);
-    const deadline = Date.now() + 10_000;
-    let stored: StoredView | null = null;
-    while (Date.now() < deadline && stored?.version !== 2) {
-      stored = await env.PROJECTIONS.get<StoredView>(viewKey('g1', sku), 'json');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const stored = await storedViewAt(sku, 2);
     expect(stored?.locations).toEqual([
       { location: 'AMS-1', onHand: 5, reserved: 0, sold: 0, available: 5, fed: { warehouse: 'soap-1', sequence: 1 } },
       { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3, fed: null },

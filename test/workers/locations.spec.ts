@@ -1,8 +1,6 @@
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ReservationSchema, SkuViewSchema } from '../../src/contract/schemas';
-import { viewKey, type StoredView } from '../../durable-objects/sku/projection';
-import { ADMIN, call, createSku, eventsOf, reserve, uniqueSku } from '../support/api';
+import { ADMIN, call, createSku, eventsOf, reserve, storedViewAt, uniqueSku } from '../support/api';
 
 const setStock = (sku: string, body: unknown) => call('PUT', `/v1/admin/skus/${sku}/stock`, { key: ADMIN, body });
 
@@ -86,12 +84,7 @@ describe('a SKU held at two locations', () => {
     const sku = uniqueSku('loc');
     await twoSites(sku);
     await reserve(sku, { customerId: 'alice', qty: 1, region: 'eu' }, 'k1');
-    const deadline = Date.now() + 10_000;
-    let stored: StoredView | null = null;
-    while (Date.now() < deadline && stored?.version !== 3) {
-      stored = await env.PROJECTIONS.get<StoredView>(viewKey('g1', sku), 'json');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const stored = await storedViewAt(sku, 3);
     expect(stored?.locations).toEqual([
       { location: 'AMS-1', onHand: 5, reserved: 1, sold: 0, available: 4, fed: null },
       { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3, fed: null },
