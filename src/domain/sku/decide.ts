@@ -1,5 +1,5 @@
 import { err } from '../core/result';
-import { type VectorClock } from '../core/vectorClock';
+import type { VectorClock } from '../core/vectorClock';
 import type {
   AdjustStock,
   AdminCause,
@@ -24,7 +24,7 @@ import { MAX_SHARDS, shardOf, skuOf } from './shards';
 import { layoutRefusal } from './stockPlan';
 import type { SkuContext } from './context';
 import { available, skuExists, type Reservation, type SkuState } from './state';
-import { hasNamedLocations, locationsOf, locationStock } from './locations';
+import { DEFAULT_LOCATION, hasNamedLocations, locationsOf, locationStock } from './locations';
 import { mostSourceable, sourceLocation } from './sourcing';
 import { defined, emit, emitAbout, invalid, isQuantity, NOTHING, placeOf, UNSHARDED_LOCATIONS, type Decision } from './emit';
 import { adjustLocation, applyMovement } from './movements';
@@ -128,7 +128,7 @@ function receiveStock({ data, causedBy }: ReceiveStock, { state }: SkuContext, n
   if (!isQuantity(data.qty, 1)) return invalid('qty must be a positive integer');
   if (data.location !== undefined && state.shards > 1) return invalid(UNSHARDED_LOCATIONS);
   const { feed } = locationStock(state, data.location);
-  if (feed) return err(locationFed(data.location ?? 'default', feed.warehouse));
+  if (feed) return err(locationFed(data.location ?? DEFAULT_LOCATION, feed.warehouse));
   return emit(state, now, causedBy, data.sku, { type: 'StockReceived', data: { qty: data.qty, ...defined({ location: data.location, cause: data.cause }) } });
 }
 

@@ -5,6 +5,7 @@ import { decide } from './decide';
 import type { SkuError } from './errors';
 import type { SkuEvent } from './events';
 import { activeUnits, evolveContext, loanOf } from './evolve';
+import { DEFAULT_LOCATION } from './locations';
 import { candidatesCovering, shortfallAt } from './shortfall';
 import { initialSkuState, type Reservation, type SkuState } from './state';
 
@@ -41,7 +42,7 @@ function candidatesFor(ledger: SkuLedger, command: SkuCommand): Pick<SkuContext,
   const need = shortfallAt(ledger.state, command);
   if (!need) return {};
   const at = [...ledger.reservations.values()]
-    .filter((r) => (r.location ?? 'default') === need.location)
+    .filter((r) => (r.location ?? DEFAULT_LOCATION) === need.location)
     .sort((a, b) => b.reservedAtVersion - a.reservedAtVersion);
   const inStatus = (status: Reservation['status']) => at.filter((r) => r.status === status);
   return { candidates: candidatesCovering(inStatus('held'), inStatus('completed'), need.short) };
