@@ -5,7 +5,9 @@ import { runTorture } from '../../torture/run';
  * The short torture run inside `npm test`: the same code as `npm run torture` (two bridge
  * replicas, one SIGKILLed and its partitions taken over by the other, both SIGKILLed for 3× the
  * saga deadline, a broker restart, two runtime restarts, a WMS outage over a faulty warehouse, a
- * rebuild mid-run, operations aimed at TTL boundaries, a malformed-request fuzz), fewer operations. A
+ * rebuild mid-run, operations aimed at TTL boundaries, SKUs fed by the warehouse at two locations
+ * with stocktakes below committed and documents posted and delivered twice, a malformed-request
+ * fuzz), fewer operations. A
  * fixed seed keeps CI reproducible; TORTURE_SEED explores others. Every 5xx of the run fails it,
  * even one a retry got past. Which product mutation each check catches: docs/testing.md, torture test.
  */
@@ -25,5 +27,11 @@ describe('torture (short)', () => {
     expect(checked('every completed purchase allocated')).toBeGreaterThan(0);
     expect(checked('no saga partition on two replicas at once')).toBeGreaterThan(0);
     expect(checked('no saga state went back')).toBeGreaterThan(0);
+    // Stock fed by the warehouse: documents fed, some posted or delivered twice, stocktakes below committed.
+    expect(checked('per location: reserved + sold')).toBeGreaterThan(0);
+    expect(checked('each soap-1 document counted once')).toBeGreaterThan(0);
+    expect(checked('a document posted twice or delivered twice counts once')).toBeGreaterThan(0);
+    expect(checked('every re-sourcing and shortfall release')).toBeGreaterThan(0);
+    expect(checked('every unit accounted for')).toBeGreaterThan(0);
   }, 900_000);
 });
