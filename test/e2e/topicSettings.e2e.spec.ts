@@ -73,6 +73,8 @@ describe('a bridge whose topics do not fit', () => {
       'inventory.checkouts': 4,
       'inventory.snapshots': 4,
       'inventory.saga-state': 4,
+      'inventory.feed-control': 4,
+      'inventory.feed-state': 4,
       'inventory.dlq': 4,
     });
   });
