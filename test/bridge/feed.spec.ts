@@ -101,7 +101,8 @@ async function committedCursor(log: EventLog, warehouse: string) {
   return record ? FeedCursorSchema.parse(JSON.parse(record.value)) : null;
 }
 const mine = (feed: RunningFeed, warehouse = 'soap-1'): Following | undefined => feed.following().find((f) => f.warehouse === warehouse);
-const counter = async (metrics: Metrics, name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => ({ ...v.labels, value: v.value }));
+const counter = async (metrics: Metrics, name: string): Promise<Record<string, string | number>[]> =>
+  (await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => ({ ...(v.labels as Record<string, string>), value: v.value }));
 
 /** What the edge must have been sent for each movement: the contract's body, from the warehouse's own record. */
 async function expectedCommands(client: WmsClient, warehouse: string) {
