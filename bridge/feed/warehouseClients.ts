@@ -39,10 +39,15 @@ export type WarehouseProbe = { ok: boolean; detail: string; latest: number | nul
 /** A warehouse's health as the feed needs it: does it answer ListMovements, and where is its log. */
 export async function probeWarehouse(clients: WarehouseClients, id: string, timeoutMs: number): Promise<WarehouseProbe> {
   const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  // The first call also fetches the WSDL (its own, longer timeout): the probe as a whole keeps to `timeoutMs`.
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)));
   try {
-    const latest = await latestSequence(await clients(id), timeoutMs);
+    const latest = await Promise.race([clients(id).then((client) => latestSequence(client, timeoutMs)), late]);
     return { ok: true, detail: `ListMovements answered (latest sequence ${latest})`, latest, ms: Math.round(performance.now() - started) };
   } catch (error) {
     return { ok: false, detail: error instanceof Error ? error.message.replace(/\s+/g, ' ') : String(error), latest: null, ms: Math.round(performance.now() - started) };
+  } finally {
+    clearTimeout(timer);
   }
 }
