@@ -9,7 +9,7 @@ import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
 import { OwnershipLostError } from '../../bridge/eventLog/errors';
 import { KafkaEventLog } from '../../bridge/eventLog/kafka';
 import { transactionalIdOf } from '../../bridge/eventLog/kafkaOwner';
-import type { EventLog } from '../../bridge/eventLog/port';
+import type { EventLog, PartitionOwner } from '../../bridge/eventLog/port';
 import { FEED_CONTROL_TOPIC, FEED_STATE_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
 import { FeedCursorSchema } from '../../bridge/feed/cursor';
 import { FEED_GROUP, startFeed, type RunningFeed } from '../../bridge/feed/follower';
@@ -246,24 +246,7 @@ describe('the warehouse feed on the embedded log', () => {
 });
 
 /** The log as a replica sees it that dies before its commits land: the owner's commits are lost (refused). */
-function neverCommits(log: EventLog): EventLog {
-  const subscribeOwned: EventLog['subscribeOwned'] = (options) =>
-    log.subscribeOwned({
-      ...options,
-      onAssigned: (owner, restored) =>
-        options.onAssigned(
-          {
-            partition: owner.partition,
-            get active() {
-              return owner.active;
-            },
-            commit: () => Promise.reject(new OwnershipLostError(owner.partition)),
-          },
-          restored,
-        ),
-    });
-  return { ...bound(log), subscribeOwned };
-}
+const neverCommits = (log: EventLog) => withCommit(log, (owner) => () => Promise.reject(new OwnershipLostError(owner.partition)));
 
 describe('the warehouse feed on Kafka', () => {
   const brokers = [inject('kafkaBrokers')];
@@ -306,7 +289,16 @@ describe('the warehouse feed on Kafka', () => {
 });
 
 /** The log, with every commit refusal an owner meets recorded. */
-function recordingCommits(log: EventLog, refused: unknown[]): EventLog {
+const recordingCommits = (log: EventLog, refused: unknown[]) =>
+  withCommit(log, (owner) => (records, nextOffset) =>
+    owner.commit(records, nextOffset).catch((error: unknown) => {
+      refused.push(error);
+      throw error;
+    }),
+  );
+
+/** The log, its owners committing through `commit(owner)` instead of their own. */
+function withCommit(log: EventLog, commit: (owner: PartitionOwner) => PartitionOwner['commit']): EventLog {
   const subscribeOwned: EventLog['subscribeOwned'] = (options) =>
     log.subscribeOwned({
       ...options,
@@ -317,11 +309,7 @@ function recordingCommits(log: EventLog, refused: unknown[]): EventLog {
             get active() {
               return owner.active;
             },
-            commit: (records, nextOffset) =>
-              owner.commit(records, nextOffset).catch((error: unknown) => {
-                refused.push(error);
-                throw error;
-              }),
+            commit: commit(owner),
           },
           restored,
         ),
