@@ -13,7 +13,7 @@ import { freePort, startBridgeProcess, type ServiceProcess } from './support/pro
  */
 let broker: { brokers: string };
 let bridge: ServiceProcess | undefined;
-const env = () => ({ KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: 'topics-e2e-secret', EDGE_URL: 'http://127.0.0.1:9', SAGA: 'off', LOG_LEVEL: 'warn' });
+const env = () => ({ KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: 'topics-e2e-secret', EDGE_URL: 'http://127.0.0.1:9', SAGA: 'off', FEED: 'off', LOG_LEVEL: 'warn' });
 
 beforeAll(async () => {
   broker = await startKafka();
