@@ -16,7 +16,6 @@ import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { startOrdersView } from './orders/ordersView';
 import { startSnapshotter } from './projections/snapshotter';
-import { createMovementClient } from './feed/edgeMovements';
 import { FEED_GROUP, startFeed, type RunningFeed } from './feed/follower';
 import { warehouseClients } from './feed/warehouseClients';
 import { warehousesOf } from './warehouses';
@@ -94,15 +93,13 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     sagas = startWithRetry('sagas', async () => (await import('./saga')).startSagas(config, log, edge, metrics, logger, advertised), (running) => running.runner.stop(), logger);
   }
   if (config.FEED === 'on') {
-    // TO RECONCILE: `edge` itself once EdgeClient has `movement` (the edge's movements route merged).
-    const movements = createMovementClient(config.EDGE_URL, config.INTERNAL_SECRET);
     feed = startWithRetry(
       'feed',
       () =>
         startFeed({
           log,
           warehouses,
-          edge: movements,
+          edge,
           clients,
           metrics,
           logger: logger.child({ component: 'feed' }),

@@ -28,8 +28,9 @@ import { admin, useWmsSimulators } from './support/wmsSimulator';
  * committed through the partition's owner and resumed from after a restart; a redelivery is
  * counted once; a fenced owner cannot commit; warehouse and edge faults are waited out.
  *
- * The edge is `recordingEdge` (the contract's route, in memory): `POST /internal/skus/{sku}/movements`
- * is not on main yet. TO RECONCILE: an e2e spec against the real route once it is.
+ * The edge is `recordingEdge`: the movements route in memory, deciding with the SKU object's own
+ * decider, so that faults and fencing can be staged without workerd. The route over HTTP, a real
+ * restart and a real redelivery: test/e2e/feed.e2e.spec.ts.
  */
 const logger = pino({ level: 'silent' });
 const sims = useWmsSimulators();
@@ -142,6 +143,7 @@ describe('the warehouse feed on the embedded log', () => {
     expect(edge.calls.every((c) => c.applied)).toBe(true);
     expect([edge.onHand('SKU-A', 'AMS-1'), edge.onHand('SKU-A', 'RTM-2'), edge.onHand('SKU-B', 'AMS-1')]).toEqual([9, 4, 4]);
     expect(await committedCursor(log, 'soap-1')).toMatchObject({ warehouse: 'soap-1', sequence: 6, document: 'D-6', movement: 'receipt' });
+    await waitFor(() => mine(feed)?.state === 'caught_up', 'the feed caught up');
     expect(mine(feed)).toMatchObject({ state: 'caught_up', committed: 6, latest: 6, lastError: null, handled: { applied: 5, duplicate: 0, shipment: 1 } });
     expect(await counter(metrics, 'bridge_feed_movements_total')).toEqual(
       expect.arrayContaining([
@@ -241,7 +243,8 @@ describe('the warehouse feed on the embedded log', () => {
     expect(await counter(metrics, 'bridge_feed_stalled')).toEqual([{ warehouse: 'soap-1', value: 1 }]);
     await waitFor(async () => (await committedCursor(log, 'soap-1'))?.sequence === 2, 'the cursor committed at 2 once accepted');
     expect(edge.calls.map((c) => c.command.document)).toEqual(['S-1', 'S-2']);
-    expect(mine(feed)).toMatchObject({ state: 'caught_up', lastError: null });
+    await waitFor(() => mine(feed)?.state === 'caught_up', 'the feed caught up');
+    expect(mine(feed)?.lastError).toBeNull();
   });
 });
 

@@ -16,7 +16,7 @@ import { admin, useWmsSimulators } from './support/wmsSimulator';
 /**
  * `inventory warehouses`, the real binary against a real bridge (embedded log, the feed on) that
  * follows two warehouses: the SOAP simulator, and one nobody answers at. The edge's movements
- * route is served by `recordingEdge` over HTTP (TO RECONCILE: the real route once merged).
+ * route is `recordingEdge` (the SKU decider in memory) behind a bare HTTP server, so no workerd.
  */
 const KEY = 'warehouses-cli-spec-key';
 const sims = useWmsSimulators();
@@ -79,13 +79,13 @@ async function start(warehouses: unknown[]) {
   return bridge;
 }
 
-/** Once the feed has joined its group and its follower reports. */
+/** Once the feed has joined its group and its follower reports each warehouse caught up or failing, not mid-page. */
 async function followed(running: RunningBridge) {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const res = await fetch(`${running.adminUrl}/admin/warehouses`, { headers: { authorization: `Bearer ${KEY}` } });
     const report = WarehousesReportSchema.parse(await res.json());
-    if (report.warehouses.every((w) => w.follower.live !== null)) return report;
+    if (report.warehouses.every((w) => w.follower.live !== null && w.follower.live.state !== 'following' && w.follower.live.state !== 'stopped')) return report;
     if (Date.now() > deadline) throw new Error('the feed did not report in time');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -1,37 +1,43 @@
 import { EdgeAnswerError } from '../../../bridge/edge/client';
 import { MovementCommandSchema, type FeedEdge, type MovementCommand, type MovementResult } from '../../../bridge/feed/edgeMovements';
+import { emptyLedger, locationAvailable, locationStock, skuLedgerDecider, type SkuLedger } from '../../../src/domain/sku';
 
 /**
- * The edge's movements route as the feed contract states it, in memory: a location counts a
- * warehouse's sequence once (applied:false at or below the last it counted), on-hand follows the
- * deltas. Stands in for `POST /internal/skus/{sku}/movements` until the edge side is merged.
+ * `POST /internal/skus/{sku}/movements` in memory, deciding with the SKU object's own decider
+ * (`ApplyMovement`: a location counts a warehouse's sequence once, answering applied:false at or
+ * below the last it counted; a refusal is a 400 `invalid_command` as the route answers it), and
+ * recording every call. The bridge specs need no workerd this way; the route itself, over HTTP
+ * in workerd, is in test/e2e/feed.e2e.spec.ts.
  */
 export type Call = { sku: string; command: MovementCommand; applied: boolean };
 
 export function recordingEdge() {
   const calls: Call[] = [];
-  const locations = new Map<string, { onHand: number; sequence: number }>();
+  const ledgers = new Map<string, SkuLedger>();
   /** Answers to give before the real one: an error status per call, consumed in order. */
   const failures: { status: number; code: string }[] = [];
   const edge: FeedEdge & { calls: Call[]; failures: typeof failures; onHand(sku: string, location: string): number } = {
     calls,
     failures,
-    onHand: (sku, location) => locations.get(`${sku}@${location}`)?.onHand ?? 0,
+    onHand: (sku, location) => locationStock(ledgers.get(sku)?.state ?? emptyLedger().state, location).onHand,
     async movement(sku, body): Promise<MovementResult> {
       const command = MovementCommandSchema.parse(body);
       const failure = failures.shift();
       if (failure) throw new EdgeAnswerError(`edge answered ${failure.status}`, failure.status, failure.code);
-      const key = `${sku}@${command.location}`;
-      const location = locations.get(key) ?? { onHand: 0, sequence: 0 };
-      const applied = command.sequence > location.sequence;
-      if (applied) locations.set(key, { onHand: location.onHand + command.delta, sequence: command.sequence });
+      const ledger = ledgers.get(sku) ?? emptyLedger();
+      ledgers.set(sku, ledger);
+      const { warehouse, document, sequence, movement, location, delta } = command;
+      const decision = skuLedgerDecider.decide({ type: 'ApplyMovement', data: { sku, warehouse, document, sequence, movement, location, delta } }, ledger, Date.now());
+      if (!decision.ok) throw new EdgeAnswerError(`edge answered 400: ${JSON.stringify(decision.error)}`, 400, decision.error.code);
+      for (const event of decision.value) skuLedgerDecider.evolve(ledger, event);
+      const applied = decision.value.length > 0;
       calls.push({ sku, command, applied });
-      const now = locations.get(key) ?? location;
+      const at = locationStock(ledger.state, location);
       return {
         sku,
-        version: calls.length,
+        version: ledger.state.version,
         applied,
-        location: { location: command.location, onHand: now.onHand, reserved: 0, sold: 0, available: now.onHand },
+        location: { location, onHand: at.onHand, reserved: at.reserved, sold: at.sold, available: locationAvailable(at) },
         shortfall: null,
       };
     },
