@@ -38,6 +38,12 @@ export function sku(value: string): string {
   return value;
 }
 
+/** A warehouse system's id (`soap-1`), as the bridge's configuration names it. */
+export function warehouseId(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value)) throw new InvalidArgumentError('expected a warehouse id, e.g. soap-1');
+  return value;
+}
+
 /** For repeatable options (`--sku A --sku B`, or `--sku A B` for variadic ones). */
 export const collect =
   <T>(parse: (value: string) => T) =>
