@@ -149,7 +149,7 @@ describe('the live dashboard, in a real browser', () => {
     // The SKU's own row is the sum, and the locations follow it directly.
     expect(await cell(page, sku, 'onHand').textContent()).toBe('65');
     expect(await cell(page, sku, 'reserved').textContent()).toBe('5');
-    const order = await page.locator('#skus tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.sku ?? `  ${(tr as HTMLElement).dataset.location}`));
+    const order = await page.locator('#skus tbody tr').evaluateAll((trs: { getAttribute(name: string): string | null }[]) => trs.map((tr) => tr.getAttribute('data-sku') ?? `  ${tr.getAttribute('data-location')}`));
     expect(order.slice(order.indexOf(sku), order.indexOf(sku) + 3)).toEqual([sku, '  AMS-1', '  RTM-2']);
     // A SKU without locations has no such rows.
     expect(await page.locator('#skus tr.location[data-of-sku="dash-live"]').count()).toBe(0);

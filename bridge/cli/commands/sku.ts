@@ -5,10 +5,10 @@ import { withCli } from '../context';
 import { examples } from '../help';
 import { table } from '../table';
 
-/** The event's payload as `key=value` pairs: reservationId, qty, reason, whatever the type carries. */
+/** The event's payload as `key=value` pairs: reservationId, qty, reason, whatever the type carries (a cause as JSON). */
 const dataOf = (event: SkuEvent) =>
   Object.entries(event.data)
-    .map(([key, value]) => `${key}=${value === null ? 'null' : String(value)}`)
+    .map(([key, value]: [string, unknown]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
 
 export function registerSku(program: Command): void {

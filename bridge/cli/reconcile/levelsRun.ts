@@ -53,5 +53,6 @@ export function levelsReport(results: readonly LevelsReconciled[]): string {
       lines.push('', table(['SKU', 'LOCATION', 'ADJUSTMENT', 'CITING', 'RESULT'], rows));
     }
   }
-  return lines.join('\n');
+  // A blank line before each warehouse's part, after the allocations'.
+  return `\n${lines.join('\n')}`;
 }
