@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { WarehouseIdSchema } from '../../src/domain/sku/events';
 import { SKU_PATTERN } from '../../src/domain/sku/limits';
 
 /**
@@ -40,7 +41,7 @@ export function sku(value: string): string {
 
 /** A warehouse system's id (`soap-1`), as the bridge's configuration names it. */
 export function warehouseId(value: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value)) throw new InvalidArgumentError('expected a warehouse id, e.g. soap-1');
+  if (!WarehouseIdSchema.safeParse(value).success) throw new InvalidArgumentError('expected a warehouse id, e.g. soap-1');
   return value;
 }
 

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { MovementResultSchema, type AdjustmentBody } from '../../../src/contract/movements';
 import { EventPageSchema, RelayStatusSchema, ReservationSchema, ShardsViewSchema, SkuViewSchema } from '../../../src/contract/schemas';
 import { shardOf, skuOf, type SkuEvent } from '../../../src/domain/sku';
 import { anonymous, call, exchange, type Service } from '../http';
@@ -9,27 +10,6 @@ const PAGE = 1000;
 const path = (sku: string, rest = '') => `/v1/admin/skus/${encodeURIComponent(sku)}${rest}`;
 /** A stream's admin route: its SKU's, with the shard named for a shard's stream (`SKU~k`). */
 const streamPath = (stream: string, rest: string, query = '') => path(skuOf(stream), `${rest}?shard=${shardOf(stream)}${query}`);
-
-/**
- * The SKU's view with each location's feed (`fed`, issue 22's contract; absent from a Worker
- * without the feed, read as null). TODO(integration): SkuViewSchema itself once it carries `fed`.
- */
-const FedSkuViewSchema = SkuViewSchema.extend({
-  locations: z
-    .array(SkuViewSchema.shape.locations.unwrap().element.extend({ fed: z.object({ warehouse: z.string(), sequence: z.int() }).nullable().default(null) }))
-    .optional(),
-});
-export type FedSkuView = z.infer<typeof FedSkuViewSchema>;
-
-/** An adjustment's body (`POST /v1/admin/skus/{sku}/adjustments`): a repair of a location's on-hand. */
-export type Adjustment = { location: string; delta: number; reason: string; document?: string };
-/** What reconcile reads of the answer (the contract's MovementResult): the location after it. */
-const AdjustedSchema = z.object({
-  sku: z.string(),
-  version: z.int(),
-  applied: z.boolean(),
-  location: z.object({ location: z.string(), onHand: z.int(), reserved: z.int(), sold: z.int(), available: z.int() }),
-});
 
 /** The Worker's admin routes the CLI uses (`--edge-url`), with the shapes the Worker itself validates with. */
 export function edgeApi(service: Service) {
@@ -53,11 +33,11 @@ export function edgeApi(service: Service) {
     shards: (sku: string) => call(service, 'GET', path(sku, '/shards'), ShardsViewSchema),
 
     /** The SKU's counters from its object (never the read model, which may be a second behind), per location when it names any. */
-    view: (sku: string) => call(service, 'GET', `/v1/skus/${encodeURIComponent(sku)}?consistent=true`, FedSkuViewSchema),
+    view: (sku: string) => call(service, 'GET', `/v1/skus/${encodeURIComponent(sku)}?consistent=true`, SkuViewSchema),
 
     /** One adjustment of a location's on-hand, idempotent by `idempotencyKey`. */
-    adjust: (sku: string, adjustment: Adjustment, idempotencyKey: string) =>
-      call(service, 'POST', path(sku, '/adjustments'), AdjustedSchema, adjustment, { 'idempotency-key': idempotencyKey }),
+    adjust: (sku: string, adjustment: AdjustmentBody, idempotencyKey: string) =>
+      call(service, 'POST', path(sku, '/adjustments'), MovementResultSchema, adjustment, { 'idempotency-key': idempotencyKey }),
 
     relay: (stream: string) => call(service, 'GET', streamPath(stream, '/relay'), RelayStatusSchema),
 

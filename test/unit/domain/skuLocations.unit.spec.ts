@@ -71,8 +71,8 @@ describe('Invariant never-oversell-a-location', () => {
       }]);
     const { state } = foldLedger([...twoSites, reserved(3, 2, 'AMS-1'), completed]);
     expect(skuCounters(state).locations).toEqual([
-      { location: 'AMS-1', onHand: 5, reserved: 0, sold: 2, available: 3 },
-      { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3 },
+      { location: 'AMS-1', onHand: 5, reserved: 0, sold: 2, available: 3, fed: null },
+      { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3, fed: null },
     ]);
     expect(state).toMatchObject({ onHand: 8, reserved: 0, sold: 2 });
   });
@@ -89,8 +89,8 @@ describe('Locations and what came before them', () => {
     expect(skuCounters(foldLedger(history).state)).toMatchObject({
       onHand: 6, reserved: 1, available: 5,
       locations: [
-        { location: 'AMS-1', onHand: 2, reserved: 0, sold: 0, available: 2 },
-        { location: 'default', onHand: 4, reserved: 1, sold: 0, available: 3 },
+        { location: 'AMS-1', onHand: 2, reserved: 0, sold: 0, available: 2, fed: null },
+        { location: 'default', onHand: 4, reserved: 1, sold: 0, available: 3, fed: null },
       ],
     });
     // The reservation taken before locations were named goes back to `default` (no location on its event).
