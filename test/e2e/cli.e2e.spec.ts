@@ -174,7 +174,8 @@ describe('the inventory CLI against a running system', () => {
     const lines = human.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^VERSION\s+TYPE\s+AT\s+DATA$/);
     expect(lines).toHaveLength(log.length + 1);
-    expect(lines[1]).toMatch(/^\s*1\s+StockSet\s+\S+\s+onHand=10 limitPerCustomer=null$/);
+    // A cause is an object: shown as JSON (the admin key's id, never the key).
+    expect(lines[1]).toMatch(/^\s*1\s+StockSet\s+\S+\s+onHand=10 limitPerCustomer=null cause=\{"kind":"admin","keyId":"[0-9a-f]{16}"\}$/);
     expect(human.stdout).toContain(`reservationId=${ids.alice} customerId=alice qty=2`);
   });
 
