@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEdgeClient } from '../../bridge/edge/client';
+import type { Movement } from '../../bridge/wms/movements';
 import type { AllocationSaga } from '../../src/domain/allocation';
 import type { SkuEvent } from '../../src/domain/sku';
 import { runCli, type CliResult } from './support/cli';
@@ -41,14 +43,21 @@ async function edge(path: string, method: string, body: unknown, key = ADMIN_KEY
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
 }
 
-/** A warehouse document, posted to the simulator's admin API. */
-async function movement(body: object): Promise<void> {
+/** A warehouse document, posted to the simulator's admin API: the movement it recorded. */
+async function movement(body: object): Promise<Movement> {
   const response = await fetch(`${wms.url}/admin/movements`, {
     method: 'POST',
     headers: { authorization: `Bearer ${WMS_ADMIN_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   expect(response.status).toBe(201);
+  return (await response.json()) as Movement;
+}
+
+/** What the bridge's feed does with a warehouse document: the signed internal call to the edge. */
+async function feed({ document, sequence, type, location, sku, delta, at }: Movement): Promise<void> {
+  const result = await createEdgeClient(worker.url, secret).movement(sku, { warehouse: 'soap-1', document, sequence, movement: type as 'receipt' | 'count' | 'damage', location, delta, at });
+  expect(result.applied).toBe(true);
 }
 
 const sagas = async () =>
@@ -187,5 +196,31 @@ describe('inventory reconcile on stock levels, and inventory stock', () => {
   it('--warehouse names the warehouse system; an unknown one is a usage error', async () => {
     expect(json<{ levels: Levels[] }>(await cli('--json', 'reconcile', '--sku', SKU, '--warehouse', 'soap-1')).levels.map((l) => l.warehouse)).toEqual(['soap-1']);
     expect(await cli('reconcile', '--warehouse', 'sap-9')).toEqual({ code: 2, stdout: '', stderr: 'error: no warehouse sap-9 (configured: soap-1)\n' });
+  });
+
+  it('a fed location: stock names its warehouse and document; a document the feed has not applied yet is in flight, not repaired', async () => {
+    const sku = 'LVL-F';
+    await feed(await movement({ type: 'receipt', document: 'RCV-F1', location: 'AMS-1', sku, qty: 10 }));
+    const received = json<{ locations: { location: string; onHand: number; feed: { warehouse: string; sequence: number } | null }[] }>(await cli('--json', 'stock', sku));
+    const first = received.locations[0]!.feed!.sequence;
+    expect(received.locations).toMatchObject([{ location: 'AMS-1', onHand: 10, feed: { warehouse: 'soap-1' } }]);
+    expect((await cli('stock', sku)).stdout).toMatch(new RegExp(`^AMS-1\\s+10\\s+0\\s+0\\s+10\\s+soap-1\\s+${first}\\s+-\\s+0$`, 'm'));
+    expect((await cli('reconcile', '--sku', sku)).code).toBe(0);
+
+    // Three units damaged at the warehouse, its document not yet fed to the edge.
+    const damage = await movement({ type: 'damage', document: 'DMG-F2', location: 'AMS-1', sku, qty: 3 });
+    const during = json<{ levels: Levels[] }>(await cli('--json', 'reconcile', '--sku', sku, '--repair')).levels[0]!;
+    expect(during.differences).toEqual([
+      { kind: 'in_flight', sku, location: 'AMS-1', warehouse: 'soap-1', edge: 10, wms: 7, physical: 7, shipped: 0, difference: -3, document: { document: 'DMG-F2', sequence: damage.sequence }, fed: { warehouse: 'soap-1', sequence: first } },
+    ]);
+    expect(during.repaired).toEqual([]);
+    const human = await cli('reconcile', '--sku', sku);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`^in_flight\\s+LVL-F\\s+AMS-1\\s+soap-1\\s+10\\s+7\\s+-3\\s+DMG-F2 \\(#${damage.sequence}\\)$`, 'm'));
+
+    // The feed catches up: nothing left, and the stock shows the later document.
+    await feed(damage);
+    expect(json<{ levels: Levels[] }>(await cli('--json', 'reconcile', '--sku', sku)).levels[0]).toMatchObject({ units: { edge: 7, wms: 7 }, differences: [] });
+    expect(json<{ locations: object[] }>(await cli('--json', 'stock', sku)).locations).toMatchObject([{ onHand: 7, feed: { warehouse: 'soap-1', sequence: damage.sequence } }]);
   });
 });
