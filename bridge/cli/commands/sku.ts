@@ -5,10 +5,10 @@ import { withCli } from '../context';
 import { examples } from '../help';
 import { table } from '../table';
 
-/** The event's payload as `key=value` pairs: reservationId, qty, reason, whatever the type carries (a cause as JSON). */
+/** The event's payload as `key=value` pairs: reservationId, qty, reason, whatever the type carries. */
 const dataOf = (event: SkuEvent) =>
   Object.entries(event.data)
-    .map(([key, value]: [string, unknown]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .map(([key, value]) => `${key}=${value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
     .join(' ');
 
 export function registerSku(program: Command): void {
