@@ -18,7 +18,7 @@ function run(steps: [SagaMessage, number][]) {
   return { saga: saga!, issued, last: issued.at(-1) };
 }
 
-const allocate: SagaCommand = { type: 'Allocate', reservationId: 'res_1', sku: 'SKU-1', qty: 2 };
+const allocate: SagaCommand = { type: 'Allocate', reservationId: 'res_1', reference: 'res_1', sku: 'SKU-1', qty: 2 };
 const timeout = (command: SagaCommand['type']): SagaMessage => ({ type: 'CallFailed', command, error: 'timeout' });
 
 describe('allocation saga', () => {
@@ -132,7 +132,7 @@ describe('allocation saga', () => {
       [{ type: 'CancelAnswered' }, 11_100],
     ]);
     expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy }]);
-    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'wms_timeout', wmsMayHold: false });
   });
 
@@ -144,7 +144,7 @@ describe('allocation saga', () => {
       [{ type: 'ReleaseAnswered', outcome: 'released' }, 10_080],
     ]);
     expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy }]);
-    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
   });
 
   it('a WMS success after the release (buyer cancelled meanwhile) is cancelled at the WMS and noted', () => {
@@ -155,8 +155,8 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_2' } }, 900],
       [{ type: 'CancelAnswered' }, 950],
     ]);
-    expect(issued[1]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
-    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[1]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga.phase).toBe('done');
     expect(saga.notes.map((n) => n.note)).toEqual(['WMS allocated after the release: cancelling there']);
   });
@@ -171,8 +171,8 @@ describe('allocation saga', () => {
       [{ type: 'Tick' }, 300_300],
       [{ type: 'CancelAnswered' }, 300_400],
     ]);
-    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
-    expect(issued[5]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
+    expect(issued[5]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'expired' });
   });
 
@@ -214,7 +214,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_5' } }, 10],
       [{ type: 'ConfirmAnswered', outcome: 'released', reason: 'expired' }, 20],
     ]);
-    expect(last).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(last).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga.releasedAs).toBe('expired');
   });
   it('the reply to a confirmation read after the buyer cancel it preceded: the saga stays on the cancel, not back to allocated', () => {
@@ -226,7 +226,7 @@ describe('allocation saga', () => {
       [{ type: 'CancelAnswered' }, 40],
       [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 50],
     ]);
-    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'cancelled', wmsMayHold: false, nextAttemptAt: null });
   });
 
@@ -302,7 +302,7 @@ describe('allocation saga', () => {
           [reply, 11_000],
           [{ type: 'Tick' }, 12_000],
         ]);
-        expect(issued[1]).toEqual([{ type: 'GetAllocation', reservationId: 'res_1' }]);
+        expect(issued[1]).toEqual([{ type: 'GetAllocation', reservationId: 'res_1', reference: 'res_1' }]);
         expect(issued.flat()).not.toContainEqual(releaseTimeout);
         expect(issued.slice(3).flat()).toEqual([allocate]);
         expect(saga).toMatchObject({ phase: 'overdue', releaseWanted: null });
@@ -361,7 +361,7 @@ describe('allocation saga', () => {
       const retried = decideSaga(overdue, { type: 'Retry' }, policy, T0 + 10_600);
       expect(retried.commands).toEqual([allocate]);
       const released = decideSaga(overdue, { type: 'Released', reason: 'admin' }, policy, T0 + 10_600);
-      expect(released.commands).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+      expect(released.commands).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
       expect(decideSaga(released.saga, { type: 'CancelAnswered' }, policy, T0 + 10_700).saga).toMatchObject({ phase: 'done', releasedAs: 'admin', wmsMayHold: false });
     });
   });
