@@ -132,14 +132,14 @@ export class Sku extends DurableObject<Env> {
 
   /** The WMS holds the units (called by the bridge's saga). */
   async confirmAllocation(req: R.ConfirmAllocationRequest, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    const { reservationId, allocationId, causedBy } = req;
-    return this.#run(req.sku, { type: 'ConfirmAllocation', data: { reservationId, allocationId }, ...caused(causedBy) }, viewOf(req), { ticket });
+    const { reservationId, allocationId, causedBy, location } = req;
+    return this.#run(req.sku, { type: 'ConfirmAllocation', data: { reservationId, allocationId, location }, ...caused(causedBy) }, viewOf(req), { ticket });
   }
 
   /** The WMS refused or never answered: compensate with a release (called by the saga). */
   async failAllocation(req: R.FailAllocationRequest, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    const { reservationId, reason, causedBy } = req;
-    return this.#run(req.sku, { type: 'FailAllocation', data: { reservationId, reason }, ...caused(causedBy) }, viewOf(req), { ticket });
+    const { reservationId, reason, causedBy, location } = req;
+    return this.#run(req.sku, { type: 'FailAllocation', data: { reservationId, reason, location }, ...caused(causedBy) }, viewOf(req), { ticket });
   }
 
   counters(sku: string): Outcome<SkuCounters> {

@@ -11,8 +11,9 @@ export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: 
 export type AdjustStockRequest = { sku: string; delta: number; shards: number; limitPerCustomer: number | null };
 export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number; location?: string | undefined };
 export type AdminReleaseRequest = { sku: string; reservationId: string; expectedVersion?: number };
-export type ConfirmAllocationRequest = { sku: string; reservationId: string; allocationId: string; causedBy?: VectorClock };
-export type FailAllocationRequest = { sku: string; reservationId: string; reason: 'wms_timeout' | 'wms_rejected'; causedBy?: VectorClock };
+/** `location`: where the saga allocated, named after a re-sourcing (a verdict about another location is refused). */
+export type ConfirmAllocationRequest = { sku: string; reservationId: string; allocationId: string; causedBy?: VectorClock; location?: string | undefined };
+export type FailAllocationRequest = { sku: string; reservationId: string; reason: 'wms_timeout' | 'wms_rejected'; causedBy?: VectorClock; location?: string | undefined };
 export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };
 export type EventPage = { events: SkuEvent[]; lastVersion: number };
 export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };

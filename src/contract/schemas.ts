@@ -205,8 +205,9 @@ export const RelayStatusSchema = z
 /** The saga's verdict on a reservation's allocation, sent by the bridge (internal route). */
 export const AllocationOutcomeSchema = z
   .discriminatedUnion('outcome', [
-    z.strictObject({ outcome: z.literal('confirmed'), allocationId: z.string().min(1).max(128), causedBy: VectorClockSchema.optional() }),
-    z.strictObject({ outcome: z.literal('failed'), reason: z.enum(['wms_timeout', 'wms_rejected']), causedBy: VectorClockSchema.optional() }),
+    // location: where the saga's allocation is, named after a re-sourcing (a verdict about a location the reservation left is refused).
+    z.strictObject({ outcome: z.literal('confirmed'), allocationId: z.string().min(1).max(128), causedBy: VectorClockSchema.optional(), location: LocationIdSchema.optional() }),
+    z.strictObject({ outcome: z.literal('failed'), reason: z.enum(['wms_timeout', 'wms_rejected']), causedBy: VectorClockSchema.optional(), location: LocationIdSchema.optional() }),
   ])
   .meta({ id: 'AllocationOutcome' });
 export type AllocationOutcome = z.infer<typeof AllocationOutcomeSchema>;

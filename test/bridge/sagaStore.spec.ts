@@ -238,7 +238,7 @@ describe('saga runner over a long history', () => {
 
       await log.append(EVENTS_TOPIC, asRecords([released('R-1', 4, 'bought', 2, 'admin', true)]));
       await waitFor(() => store.get('bought')?.phase === 'done', 'cancelled at the WMS', 10_000);
-      expect(wms.issued.filter((c) => c.type === 'Cancel')).toEqual([{ type: 'Cancel', reservationId: 'bought' }]);
+      expect(wms.issued.filter((c) => c.type === 'Cancel')).toEqual([{ type: 'Cancel', reservationId: 'bought', reference: 'bought' }]);
       expect(store.get('bought')).toMatchObject({ releasedAs: 'admin', wmsMayHold: false, reservedVersion: 2 });
 
       // Retired again; a release that did not sell (a saga's own compensation, read by a consumer

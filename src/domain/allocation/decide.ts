@@ -1,4 +1,5 @@
 import { skuStream } from '../core/vectorClock';
+import { DEFAULT_LOCATION } from '../sku/locations';
 import type { SagaCommand, SagaMessage, WmsAnswer } from './messages';
 import { locationKey, referenceAfterResourcing, sameLocation, wmsLocation } from './reference';
 import { MAX_NOTES, type AllocationSaga, type LeftBehind, type SagaPhase, type SagaPolicy, type WmsReleaseReason } from './saga';
@@ -45,7 +46,7 @@ function start(message: SagaMessage, now: number): AllocationSaga | null {
     lastError: null,
     updatedAt: now,
     notes: [],
-    location: message.location ?? null,
+    location: message.location ?? DEFAULT_LOCATION,
     reference: null,
     resourcings: 0,
     visited: [],
@@ -272,15 +273,17 @@ function commandFor(saga: AllocationSaga, now: number): SagaCommand | null {
   const causedBy = { [skuStream(sku)]: saga.reservedVersion };
   const location = wmsLocation(saga.location);
   const allocate: SagaCommand = { type: 'Allocate', reservationId, reference, sku, qty: saga.qty, ...(location === undefined ? {} : { location }) };
+  // Verdicts name the location (a saga from before locations names none: its units are where it always asked).
+  const at = saga.location === null ? {} : { location: saga.location };
   switch (saga.phase) {
     case 'allocating':
       return pastDeadline(saga, now) ? { type: 'GetAllocation', reservationId, reference } : allocate;
     case 'overdue':
       return allocate;
     case 'confirming':
-      return { type: 'Confirm', sku, reservationId, allocationId: saga.allocationId!, causedBy };
+      return { type: 'Confirm', sku, reservationId, allocationId: saga.allocationId!, causedBy, ...at };
     case 'releasing':
-      return { type: 'Release', sku, reservationId, reason: saga.releaseWanted!, causedBy };
+      return { type: 'Release', sku, reservationId, reason: saga.releaseWanted!, causedBy, ...at };
     case 'cancelling':
       return { type: 'Cancel', reservationId, reference };
     default:

@@ -12,8 +12,8 @@ export type WmsAnswer =
 /** Everything a saga reacts to: the SKU's events, the executor's replies, time, and operators. */
 export type SagaMessage =
   /** `at` and `expiresAt` describe the hold; the saga's deadline depends on neither (it counts from its first attempt). */
-  /** `location`: where the reservation was sourced (absent or null: the warehouse's default). */
-  | { type: 'Reserved'; sku: string; reservationId: string; qty: number; version: number; at: number; expiresAt: number; location?: string | null }
+  /** `location`: where the reservation was sourced (absent: `default`, the warehouse's default). */
+  | { type: 'Reserved'; sku: string; reservationId: string; qty: number; version: number; at: number; expiresAt: number; location?: string | undefined }
   /** The reservation's units moved from one location to another (ReservationResourced; `completed`: sold ones). */
   | { type: 'Resourced'; from: string; to: string; completed: boolean }
   | { type: 'AllocationConfirmed'; allocationId: string }
@@ -42,6 +42,7 @@ export type SagaMessage =
 export type SagaCommand =
   | { type: 'Allocate'; reservationId: string; reference: string; sku: string; qty: number; location?: string }
   | { type: 'GetAllocation'; reservationId: string; reference: string }
-  | { type: 'Confirm'; sku: string; reservationId: string; allocationId: string; causedBy: VectorClock }
-  | { type: 'Release'; sku: string; reservationId: string; reason: WmsReleaseReason; causedBy: VectorClock }
+  /** `location`: the SKU object refuses a verdict about a location the reservation left (a Confirm that crossed a re-sourcing). */
+  | { type: 'Confirm'; sku: string; reservationId: string; allocationId: string; causedBy: VectorClock; location?: string }
+  | { type: 'Release'; sku: string; reservationId: string; reason: WmsReleaseReason; causedBy: VectorClock; location?: string }
   | { type: 'Cancel'; reservationId: string; reference: string };

@@ -71,9 +71,10 @@ export const AllocationSagaSchema = z.object({
   lastError: z.string().nullable(),
   updatedAt: epochMs,
   /**
-   * Where the units are to be allocated: the reservation's location (StockReserved, then each
-   * ReservationResourced); null: none named, the warehouse's default. Records of versions before
-   * locations parse with it (upcast by default), as do the four fields after it.
+   * Where the units are to be allocated: the reservation's location (StockReserved, `default` if it
+   * names none, then each ReservationResourced's `to`). `default` is the warehouse's default site.
+   * Null: a saga stored before this field (upcast by default, as are the four after it), which
+   * allocates at the warehouse's default as it always did and names no location to the SKU object.
    */
   location: LocationIdSchema.nullable().default(null),
   /** The WMS reference of the allocation at `location` (see reference.ts); null: the reservation id. */

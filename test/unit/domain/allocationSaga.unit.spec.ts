@@ -83,7 +83,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_9' } }, 50],
       [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 80],
     ]);
-    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_9', causedBy }]);
+    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_9', causedBy, location: 'default' }]);
     expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_9', nextAttemptAt: null });
   });
 
@@ -93,7 +93,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' } }, 50],
       [{ type: 'ReleaseAnswered', outcome: 'released' }, 90],
     ]);
-    expect(issued[1]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy }]);
+    expect(issued[1]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'default' }]);
     expect(issued[2]).toEqual([]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'wms_rejected', wmsMayHold: false, lastError: 'WMS rejected: out_of_stock' });
   });
@@ -119,7 +119,7 @@ describe('allocation saga', () => {
       [{ type: 'Tick' }, 10_000],
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_late' } }, 10_100],
     ]);
-    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_late', causedBy }]);
+    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_late', causedBy, location: 'default' }]);
     expect(saga.phase).toBe('confirming');
   });
 
@@ -131,7 +131,7 @@ describe('allocation saga', () => {
       [{ type: 'ReleaseAnswered', outcome: 'released' }, 11_050],
       [{ type: 'CancelAnswered' }, 11_100],
     ]);
-    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy }]);
+    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default' }]);
     expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'wms_timeout', wmsMayHold: false });
   });
@@ -143,7 +143,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'not_found' } }, 10_050],
       [{ type: 'ReleaseAnswered', outcome: 'released' }, 10_080],
     ]);
-    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy }]);
+    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default' }]);
     expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
   });
 
@@ -204,7 +204,7 @@ describe('allocation saga', () => {
     ]);
     expect(stuck.saga).toMatchObject({ phase: 'stuck', stuckIn: 'confirming', lastError: 'the SKU object refused the confirmation: conflict' });
     const retried = decideSaga(stuck.saga, { type: 'Retry' }, policy, T0 + 5_000);
-    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_4', causedBy }]);
+    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_4', causedBy, location: 'default' }]);
     expect(retried.saga!.phase).toBe('confirming');
   });
 
@@ -242,7 +242,7 @@ describe('allocation saga', () => {
   });
   describe('a completed purchase is never released because the WMS could not be reached (invariant no-sale-undone-by-our-outage)', () => {
     const completed: SagaMessage = { type: 'Completed' };
-    const releaseTimeout: SagaCommand = { type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy };
+    const releaseTimeout: SagaCommand = { type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default' };
 
     it('past the deadline it turns overdue and keeps asking Allocate with capped backoff, never GetAllocation or a release', () => {
       const { saga, issued } = run([
@@ -278,7 +278,7 @@ describe('allocation saga', () => {
         [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_back' } }, 60_000],
         [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 60_100],
       ]);
-      expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', causedBy }]);
+      expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', causedBy, location: 'default' }]);
       expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_back' });
     });
 
@@ -289,7 +289,7 @@ describe('allocation saga', () => {
         [{ type: 'Tick' }, 10_000],
         [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' } }, 30_000],
       ]);
-      expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy }]);
+      expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'default' }]);
       expect(saga.phase).toBe('releasing');
     });
 
