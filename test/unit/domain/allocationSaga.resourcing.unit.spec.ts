@@ -111,7 +111,7 @@ describe('allocation saga per location', () => {
       [{ type: 'ConfirmAnswered', outcome: 'confirmed', allocationId: 'alloc_a' }, 160],
       [{ type: 'AllocationConfirmed', allocationId: 'alloc_a' }, 170],
     ]);
-    expect(issued[1].map((c) => [c.type, 'reference' in c ? c.reference : null])).toEqual([
+    expect(issued[1]!.map((c) => [c.type, 'reference' in c ? c.reference : null])).toEqual([
       ['Allocate', 'res_1@FRA-2'],
       ['Cancel', 'res_1'],
     ]);

@@ -135,7 +135,7 @@ describe('verdicts of the saga on a re-sourced reservation (ADR 0015)', () => {
     expect(row).toMatchObject({ location: 'EWR-1', allocation: 'pending', allocationId: null });
   });
   it('a verdict about the location it left (sent before the saga read the re-sourcing) is refused, a release too', () => {
-    const refused = { code: 'invalid_command', reason: 'the reservation was re-sourced to EWR-1: a verdict about an allocation at AMS-1 is not its' };
+    const refused = { code: 'invalid_command' as const, reason: 'the reservation was re-sourced to EWR-1: a verdict about an allocation at AMS-1 is not its' };
     spec.given(history).when(confirm('alloc-ams', 'AMS-1')).thenFails(refused);
     spec.given(history).when({ type: 'FailAllocation', data: { reservationId: R1, reason: 'wms_rejected', location: 'AMS-1' } }).thenFails(refused);
   });
