@@ -112,6 +112,17 @@ describe('internal allocation route (WMS saga)', () => {
     expect(events[2].causedBy).toEqual({ [`sku:${sku}`]: 2, 'saga:x': 1 });
   });
 
+  it('a verdict naming the location its saga allocated at: taken there, refused (400, nothing recorded) about another (ADR 0015)', async () => {
+    const { sku, path } = await held();
+    const elsewhere = await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc_x', location: 'AMS-1' });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.json.error).toMatchObject({ code: 'invalid_command', message: 'the reservation was re-sourced to default: a verdict about an allocation at AMS-1 is not its' });
+    expect((await signedPost(path, { outcome: 'failed', reason: 'wms_rejected', location: 'AMS-1' })).status).toBe(400);
+    const here = await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc_1', location: 'default' });
+    expect(here.json).toMatchObject({ allocation: 'allocated', status: 'held' });
+    expect((await eventsOf(sku)).map((e) => e.type)).toEqual(['StockSet', 'StockReserved', 'AllocationConfirmed']);
+  });
+
   it('failed → released with the WMS reason, units back; a later failure is idempotent', async () => {
     const { sku, path } = await held(3);
     const res = await signedPost(path, { outcome: 'failed', reason: 'wms_timeout' });
