@@ -171,44 +171,61 @@ function execute(world: World, command: SagaCommand, trouble: Trouble): void {
   } else fail('unavailable');
 }
 
-const step = fc.record({
-  action: fc.constantFrom('event', 'event', 'reply', 'reply', 'tick', 'late', 'duplicate', 'cancel', 'expire', 'complete'),
-  /** Which of the replies in flight ends first. */
-  pick: fc.nat(),
-  advance: fc.integer({ min: 0, max: 2_000 }),
-  trouble: fc.constantFrom<Trouble>('ok', 'ok', 'timeoutBefore', 'timeoutAfter', 'fault', 'late'),
-});
+const ACTIONS = ['event', 'event', 'reply', 'reply', 'tick', 'late', 'duplicate', 'cancel', 'expire', 'complete'];
+const stepOf = (actions: string[]) =>
+  fc.record({
+    action: fc.constantFrom(...actions),
+    /** Which of the replies in flight ends first; where a re-sourcing goes. */
+    pick: fc.nat(),
+    advance: fc.integer({ min: 0, max: 2_000 }),
+    trouble: fc.constantFrom<Trouble>('ok', 'ok', 'timeoutBefore', 'timeoutAfter', 'fault', 'late'),
+  });
+const step = stepOf(ACTIONS);
+
+type Step = { action: string; pick: number; advance: number; trouble: Trouble };
+const runIn = (world: World) => (commands: SagaCommand[], trouble: Trouble) => commands.forEach((c) => execute(world, c, trouble));
+
+/** One step of trouble: time passes, and one thing happens (a delivery, a tick, a buyer's move, a re-sourcing). */
+function play(world: World, { action, advance, trouble, pick }: Step): void {
+  const run = runIn(world);
+  world.now += advance;
+  if (action === 'event' && world.events.length > 0) run(world.feed(world.events.shift()!), trouble);
+  if (action === 'reply' && world.replies.length > 0) run(world.feed(world.replies.splice(pick % world.replies.length, 1)[0]!), trouble);
+  // The log is at least once: an event may come again.
+  if (action === 'duplicate' && world.events.length > 0) world.events.push(world.events[0]!);
+  if (action === 'tick') run(world.feed({ type: 'Tick' }), trouble);
+  if (action === 'late') world.late.shift()?.();
+  if (action === 'cancel') world.skuRelease('cancelled');
+  if (action === 'expire' && !world.sku.allocationId) world.skuRelease('expired');
+  if (action === 'complete') world.skuComplete();
+  // Known limit (ADR 0015): a second re-sourcing before the saga read the first may bring the
+  // reservation back to a location whose stale Confirm the SKU object then takes; not generated.
+  if (action === 'resource' && !world.events.some((e) => e.type === 'Resourced')) world.skuResource(LOCATIONS[pick % LOCATIONS.length]!);
+}
+
+/** The trouble stops: late effects land, messages drain, time passes, until the saga has nothing left to do. */
+function calmDown(world: World): number {
+  const pending = () => world.events.length + world.replies.length + world.late.length;
+  const working = () => world.saga !== null && (world.saga.nextAttemptAt !== null || world.saga.leftBehind.length > 0);
+  for (let i = 0; i < 800 && (pending() > 0 || working()); i++) {
+    world.late.shift()?.();
+    world.now += 600;
+    const message = world.replies.shift() ?? world.events.shift() ?? { type: 'Tick' as const };
+    runIn(world)(world.feed(message), 'ok');
+  }
+  return pending();
+}
 
 describe('allocation saga against a model WMS and SKU object', () => {
   it('ends with both sides agreeing: allocated on both, or released with nothing held at the WMS', () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 60 }), fc.constantFrom(0, 1, 5), (steps, stock) => {
         const world = new World(stock);
-        const run = (commands: SagaCommand[], trouble: Trouble) => commands.forEach((c) => execute(world, c, trouble));
-        run(world.feed({ type: 'Reserved', sku: 'SKU-M', reservationId: RES, qty: 2, version: 3, at: 0, expiresAt: 300_000 }), 'ok');
-        for (const { action, advance, trouble, pick } of steps) {
-          world.now += advance;
-          if (action === 'event' && world.events.length > 0) run(world.feed(world.events.shift()!), trouble);
-          if (action === 'reply' && world.replies.length > 0) run(world.feed(world.replies.splice(pick % world.replies.length, 1)[0]!), trouble);
-          // The log is at least once: an event may come again.
-          if (action === 'duplicate' && world.events.length > 0) world.events.push(world.events[0]!);
-          if (action === 'tick') run(world.feed({ type: 'Tick' }), trouble);
-          if (action === 'late') world.late.shift()?.();
-          if (action === 'cancel') world.skuRelease('cancelled');
-          if (action === 'expire' && !world.sku.allocationId) world.skuRelease('expired');
-          if (action === 'complete') world.skuComplete();
-        }
-        // The trouble stops: late effects land, messages drain, time passes.
-        const pending = () => world.events.length + world.replies.length + world.late.length;
-        for (let i = 0; i < 500 && (pending() > 0 || world.saga?.nextAttemptAt != null); i++) {
-          world.late.shift()?.();
-          world.now += 600;
-          const message = world.replies.shift() ?? world.events.shift() ?? { type: 'Tick' as const };
-          run(world.feed(message), 'ok');
-        }
+        runIn(world)(world.feed({ type: 'Reserved', sku: 'SKU-M', reservationId: RES, qty: 2, version: 3, at: 0, expiresAt: 300_000 }), 'ok');
+        for (const x of steps) play(world, x);
+        expect(calmDown(world)).toBe(0);
         const saga = world.saga!;
         expect(['allocated', 'done']).toContain(saga.phase);
-        expect(pending()).toBe(0);
         // Invariant no-sale-undone-by-our-outage: a sale is undone only by the WMS refusing it.
         if (world.sku.completed && world.sku.released) expect(world.sku.released).toBe('wms_rejected');
         if (world.sku.released) {
@@ -226,41 +243,14 @@ describe('allocation saga against a model WMS and SKU object', () => {
   });
 
   it('re-sourced at any moment, to any location, any number of times: the WMS ends holding the units at exactly the final location, or nowhere if released', () => {
-    const moving = fc.record({
-      action: fc.constantFrom('event', 'event', 'reply', 'reply', 'tick', 'late', 'duplicate', 'cancel', 'expire', 'complete', 'resource', 'resource'),
-      pick: fc.nat(),
-      advance: fc.integer({ min: 0, max: 2_000 }),
-      trouble: fc.constantFrom<Trouble>('ok', 'ok', 'timeoutBefore', 'timeoutAfter', 'fault', 'late'),
-    });
+    const moving = stepOf([...ACTIONS, 'resource', 'resource']);
     fc.assert(
       fc.property(fc.array(moving, { maxLength: 60 }), fc.constantFrom(1, 5, 10), (steps, stock) => {
         const world = new World(stock, 'A');
-        const run = (commands: SagaCommand[], trouble: Trouble) => commands.forEach((c) => execute(world, c, trouble));
-        run(world.feed({ type: 'Reserved', sku: 'SKU-M', reservationId: RES, qty: 2, version: 3, at: 0, expiresAt: 300_000, location: 'A' }), 'ok');
-        for (const { action, advance, trouble, pick } of steps) {
-          world.now += advance;
-          if (action === 'event' && world.events.length > 0) run(world.feed(world.events.shift()!), trouble);
-          if (action === 'reply' && world.replies.length > 0) run(world.feed(world.replies.splice(pick % world.replies.length, 1)[0]!), trouble);
-          if (action === 'duplicate' && world.events.length > 0) world.events.push(world.events[0]!);
-          if (action === 'tick') run(world.feed({ type: 'Tick' }), trouble);
-          if (action === 'late') world.late.shift()?.();
-          if (action === 'cancel') world.skuRelease('cancelled');
-          if (action === 'expire' && !world.sku.allocationId) world.skuRelease('expired');
-          if (action === 'complete') world.skuComplete();
-          // Known limit (ADR 0015): a second re-sourcing before the saga read the first may bring the
-          // reservation back to a location whose stale Confirm the SKU object then takes; not generated.
-          if (action === 'resource' && !world.events.some((e) => e.type === 'Resourced')) world.skuResource(LOCATIONS[pick % LOCATIONS.length]!);
-        }
-        const pending = () => world.events.length + world.replies.length + world.late.length;
-        const working = () => world.saga !== null && (world.saga.nextAttemptAt !== null || world.saga.leftBehind.length > 0);
-        for (let i = 0; i < 800 && (pending() > 0 || working()); i++) {
-          world.late.shift()?.();
-          world.now += 600;
-          const message = world.replies.shift() ?? world.events.shift() ?? { type: 'Tick' as const };
-          run(world.feed(message), 'ok');
-        }
+        runIn(world)(world.feed({ type: 'Reserved', sku: 'SKU-M', reservationId: RES, qty: 2, version: 3, at: 0, expiresAt: 300_000, location: 'A' }), 'ok');
+        for (const x of steps) play(world, x);
+        expect(calmDown(world)).toBe(0);
         const saga = world.saga!;
-        expect(pending()).toBe(0);
         expect(saga.leftBehind).toEqual([]);
         if (world.sku.completed && world.sku.released) expect(world.sku.released).toBe('wms_rejected');
         if (world.sku.released) {
@@ -290,29 +280,16 @@ describe('allocation saga against a model WMS and SKU object', () => {
           const world = new World(5);
           world.now = late;
           world.wmsDownUntil = late + wmsDown;
-          const run = (commands: SagaCommand[], trouble: Trouble) => commands.forEach((c) => execute(world, c, trouble));
           if (completeAt === 0) world.skuComplete();
-          run(world.feed({ type: 'Reserved', sku: 'SKU-M', reservationId: RES, qty: 2, version: 3, at: 0, expiresAt: 300_000 }), 'ok');
+          runIn(world)(world.feed({ type: 'Reserved', sku: 'SKU-M', reservationId: RES, qty: 2, version: 3, at: 0, expiresAt: 300_000 }), 'ok');
           expect(world.issued[0]?.type).toBe('Allocate');
           expect(world.saga).toMatchObject({ firstAttemptAt: late, deadline: late + policy.deadlineMs });
-          for (const [i, { action, advance, trouble, pick }] of steps.entries()) {
-            world.now += advance;
+          for (const [i, x] of steps.entries()) {
             if (completeAt === i + 1) world.skuComplete();
-            if (action === 'event' && world.events.length > 0) run(world.feed(world.events.shift()!), trouble);
-            if (action === 'reply' && world.replies.length > 0) run(world.feed(world.replies.splice(pick % world.replies.length, 1)[0]!), trouble);
-            if (action === 'duplicate' && world.events.length > 0) world.events.push(world.events[0]!);
-            if (action === 'tick') run(world.feed({ type: 'Tick' }), trouble);
-            if (action === 'late') world.late.shift()?.();
+            play(world, x);
           }
-          const pending = () => world.events.length + world.replies.length + world.late.length;
-          for (let i = 0; i < 500 && (pending() > 0 || world.saga?.nextAttemptAt != null); i++) {
-            world.late.shift()?.();
-            world.now += 600;
-            const message = world.replies.shift() ?? world.events.shift() ?? { type: 'Tick' as const };
-            run(world.feed(message), 'ok');
-          }
+          expect(calmDown(world)).toBe(0);
           const saga = world.saga!;
-          expect(pending()).toBe(0);
           if (world.sku.completed) {
             // The WMS had the units: the sale stands, allocated on both sides.
             expect(world.sku.released).toBeNull();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AllocationSagaSchema, decideSaga, parseReference, type AllocationSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../../src/domain/allocation';
+import { AllocationSagaSchema, decideSaga, parseReference, type SagaMessage, type SagaPolicy } from '../../../src/domain/allocation';
+import { sagaSteps } from '../../support/sagaSteps';
 
 /** The saga per location (ADR 0015): given messages at their times, then the commands and the saga. */
 const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000 };
@@ -18,16 +19,7 @@ const reservedAt = (location?: string): SagaMessage => ({
 const allocated = (allocationId: string, reference: string): SagaMessage => ({ type: 'WmsAnswered', answer: { status: 'allocated', allocationId }, reference });
 const resourced = (from: string, to: string, completed = false): SagaMessage => ({ type: 'Resourced', from, to, completed });
 
-function given(steps: [SagaMessage, number][]) {
-  let saga: AllocationSaga | null = null;
-  const issued: SagaCommand[][] = [];
-  for (const [message, at] of steps) {
-    const decision = decideSaga(saga, message, policy, T0 + at);
-    saga = decision.saga;
-    issued.push(decision.commands);
-  }
-  return { saga: saga!, issued, last: issued.at(-1)! };
-}
+const given = sagaSteps(policy, T0);
 
 /** At AMS-1, allocated there and confirmed. */
 const allocatedAtAms: [SagaMessage, number][] = [

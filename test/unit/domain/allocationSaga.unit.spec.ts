@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AllocationSagaSchema, decideSaga, type AllocationSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../../src/domain/allocation';
+import { AllocationSagaSchema, decideSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../../src/domain/allocation';
+import { sagaSteps } from '../../support/sagaSteps';
 
 const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000 };
 const T0 = 1_800_000_000_000;
@@ -7,16 +8,7 @@ const reserved: SagaMessage = { type: 'Reserved', sku: 'SKU-1', reservationId: '
 const causedBy = { 'sku:SKU-1': 7 };
 
 /** Feeds messages at their times; answers the final saga and every command issued on the way. */
-function run(steps: [SagaMessage, number][]) {
-  let saga: AllocationSaga | null = null;
-  const issued: SagaCommand[][] = [];
-  for (const [message, at] of steps) {
-    const decision = decideSaga(saga, message, policy, T0 + at);
-    saga = decision.saga;
-    issued.push(decision.commands);
-  }
-  return { saga: saga!, issued, last: issued.at(-1) };
-}
+const run = sagaSteps(policy, T0);
 
 const allocate: SagaCommand = { type: 'Allocate', reservationId: 'res_1', reference: 'res_1', sku: 'SKU-1', qty: 2 };
 const timeout = (command: SagaCommand['type']): SagaMessage => ({ type: 'CallFailed', command, error: 'timeout' });
