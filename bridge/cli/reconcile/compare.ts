@@ -38,11 +38,7 @@ type AtEdge = { sku: string; reservation: Reservation };
 export function compareAllocations(edge: ReadonlyMap<string, SkuLedger>, wms: readonly WmsRecord[]): Comparison {
   const atEdge = new Map<string, AtEdge>();
   for (const [sku, ledger] of edge) for (const reservation of ledger.reservations.values()) atEdge.set(reservation.reservationId, { sku, reservation });
-  const atWms = new Map<string, WmsRecord[]>();
-  for (const r of wms) {
-    const { reservationId } = parseReference(r.reservationId);
-    if (edge.has(r.sku) || atEdge.has(reservationId)) atWms.set(reservationId, [...(atWms.get(reservationId) ?? []), r]);
-  }
+  const atWms = byReservation(wms.filter((r) => edge.has(r.sku) || atEdge.has(parseReference(r.reservationId).reservationId)));
 
   const differences: Difference[] = [];
   const ids = new Set([...atEdge.keys(), ...atWms.keys()]);
@@ -88,6 +84,16 @@ function classify(e: AtEdge | undefined, w: WmsRecord | undefined): DifferenceKi
   return null;
 }
 
+/** WMS records by the reservation they are for (a re-sourced reservation has one per location: ADR 0015). */
+export function byReservation(records: readonly WmsRecord[]): Map<string, WmsRecord[]> {
+  const grouped = new Map<string, WmsRecord[]>();
+  for (const r of records) {
+    const { reservationId } = parseReference(r.reservationId);
+    grouped.set(reservationId, [...(grouped.get(reservationId) ?? []), r]);
+  }
+  return grouped;
+}
+
 /**
  * The reference the reservation's allocation has at its current location: the reservation id if it
  * was never re-sourced (no `id@…` record), else the last of those naming its location (`~n`
@@ -102,7 +108,8 @@ function currentReference(id: string, reservation: Reservation | undefined, reco
   return at.sort((a, b) => number(b) - number(a))[0] ?? here;
 }
 
-function currentRecord(id: string, reservation: Reservation | undefined, records: readonly WmsRecord[]): WmsRecord | undefined {
+/** The WMS record of the reservation's allocation at its current location, among all of its records (any reference). */
+export function currentRecord(id: string, reservation: Reservation | undefined, records: readonly WmsRecord[]): WmsRecord | undefined {
   const reference = currentReference(id, reservation, records);
   return records.find((r) => r.reservationId === reference);
 }
