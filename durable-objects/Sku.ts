@@ -1,8 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { err, ok } from '../src/domain/core/result';
-import type { VectorClock } from '../src/domain/core/vectorClock';
 import { decide, evolveContext, homeShard, reservationSuffix, reservationView, shardOf, skuCounters, skuOf } from '../src/domain/sku';
-import type { ReservationView, SkuCommand, SkuContext, SkuCounters, SkuState } from '../src/domain/sku';
+import type { ReservationView, SkuCommand, SkuCounters, SkuState } from '../src/domain/sku';
 import type { Env } from '../src/env';
 import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { generationsForWriting } from './generations/registry';
@@ -22,6 +21,7 @@ import { ShardLoans, type Committed, type LoanHost, type LendRequest, type LoanA
 import { ProjectionWriter, type ProjectResult } from './sku/projectionWriter';
 import { loadContext, saveDecision, storedSku } from './sku/commandStore';
 import { OutcomeCounts } from './sku/outcomeCounts';
+import { caused, countersOf, movementResult, viewOf, type Present } from './sku/presenters';
 import type * as R from './sku/requests';
 
 export type * from './sku/requests';
@@ -93,14 +93,12 @@ export class Sku extends DurableObject<Env> {
     return outcome;
   }
 
-  async complete(ref: R.ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    const { reservationId, customerId, causedBy } = ref;
-    return this.#run(ref.sku, { type: 'CompletePurchase', data: { reservationId, customerId }, ...caused(causedBy) }, viewOf(ref), { ticket });
+  async complete({ sku, causedBy, ...data }: R.ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
+    return this.#run(sku, { type: 'CompletePurchase', data, ...caused(causedBy) }, viewOf({ sku, ...data }), { ticket });
   }
 
-  async cancel(ref: R.ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    const { reservationId, customerId, causedBy } = ref;
-    return this.#run(ref.sku, { type: 'CancelReservation', data: { reservationId, customerId }, ...caused(causedBy) }, viewOf(ref), { ticket });
+  async cancel({ sku, causedBy, ...data }: R.ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
+    return this.#run(sku, { type: 'CancelReservation', data, ...caused(causedBy) }, viewOf({ sku, ...data }), { ticket });
   }
 
   async setStock(req: R.SetStockRequest, idempotency?: IdempotencyInput, ticket?: Ticket): Promise<Outcome<SkuCounters>> {
@@ -124,22 +122,28 @@ export class Sku extends DurableObject<Env> {
     return this.#run(req.sku, { type: 'ReceiveStock', data: req }, countersOf, { idempotency, ticket });
   }
 
-  async adminRelease(req: R.AdminReleaseRequest, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    const { reservationId, expectedVersion } = req;
-    const data = expectedVersion === undefined ? { reservationId } : { reservationId, expectedVersion };
-    return this.#run(req.sku, { type: 'AdminRelease', data }, viewOf(req), { ticket });
+  async adminRelease({ sku, ...data }: R.AdminReleaseRequest, ticket?: Ticket): Promise<Outcome<ReservationView>> {
+    return this.#run(sku, { type: 'AdminRelease', data }, viewOf({ sku, ...data }), { ticket });
+  }
+
+  /** A warehouse document moved a location's stock (the bridge's feed): applied once per sequence. */
+  async applyMovement(req: R.MovementRequest, ticket?: Ticket): Promise<Outcome<R.MovementResult>> {
+    return this.#run(req.sku, { type: 'ApplyMovement', data: req }, movementResult(req), { ticket });
+  }
+
+  /** A repair of a location's stock by reconcile, kept under the admin's Idempotency-Key. */
+  async adjustLocation(req: R.AdjustLocationRequest, idempotency: IdempotencyInput, ticket?: Ticket): Promise<Outcome<R.MovementResult>> {
+    return this.#run(req.sku, { type: 'AdjustLocation', data: req }, movementResult(req), { idempotency, ticket });
   }
 
   /** The WMS holds the units (called by the bridge's saga). */
-  async confirmAllocation(req: R.ConfirmAllocationRequest, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    const { reservationId, allocationId, causedBy, location } = req;
-    return this.#run(req.sku, { type: 'ConfirmAllocation', data: { reservationId, allocationId, location }, ...caused(causedBy) }, viewOf(req), { ticket });
+  async confirmAllocation({ sku, causedBy, ...data }: R.ConfirmAllocationRequest, ticket?: Ticket): Promise<Outcome<ReservationView>> {
+    return this.#run(sku, { type: 'ConfirmAllocation', data, ...caused(causedBy) }, viewOf({ sku, ...data }), { ticket });
   }
 
   /** The WMS refused or never answered: compensate with a release (called by the saga). */
-  async failAllocation(req: R.FailAllocationRequest, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    const { reservationId, reason, causedBy, location } = req;
-    return this.#run(req.sku, { type: 'FailAllocation', data: { reservationId, reason, location }, ...caused(causedBy) }, viewOf(req), { ticket });
+  async failAllocation({ sku, causedBy, ...data }: R.FailAllocationRequest, ticket?: Ticket): Promise<Outcome<ReservationView>> {
+    return this.#run(sku, { type: 'FailAllocation', data, ...caused(causedBy) }, viewOf({ sku, ...data }), { ticket });
   }
 
   counters(sku: string): Outcome<SkuCounters> {
@@ -227,7 +231,7 @@ export class Sku extends DurableObject<Env> {
    * A command that queued past its ticket's bound is shed first, before storage is read or
    * written: no event, no idempotency record, so a retry under the same key is decided anew.
    */
-  async #run<T>(sku: string, command: SkuCommand, present: (ctx: SkuContext) => T, { idempotency, ticket, units, customerId }: R.RunOptions = {}): Promise<Outcome<T>> {
+  async #run<T>(sku: string, command: SkuCommand, present: Present<T>, { idempotency, ticket, units, customerId }: R.RunOptions = {}): Promise<Outcome<T>> {
     this.#checkSku(sku);
     const shed = admit(ticket, Date.now());
     if (shed) return err(shed);
@@ -252,12 +256,12 @@ export class Sku extends DurableObject<Env> {
    * Decide, then write everything the command produced in one transaction. Answers the outcome
    * and when the alarm must fire for what was just committed (a new hold, a first record).
    */
-  #commit<T>(command: SkuCommand, now: number, present: (ctx: SkuContext) => T, { idempotency, alsoWrite }: CommitOptions<T> = {}): Committed<T> {
+  #commit<T>(command: SkuCommand, now: number, present: Present<T>, { idempotency, alsoWrite }: CommitOptions<T> = {}): Committed<T> {
     const ctx = loadContext(this.#sql, this.#state, command);
     const decision = decide(command, ctx, now);
     const events = decision.ok ? decision.value : [];
     const next = events.reduce(evolveContext, ctx);
-    const outcome: Outcome<T> = decision.ok ? ok(present(next)) : decision;
+    const outcome: Outcome<T> = decision.ok ? ok(present(next, events)) : decision;
     this.ctx.storage.transactionSync(() => {
       saveDecision(this.#sql, ctx, next, events, now);
       if (idempotency) saveRecord(this.#sql, idempotency, outcome, now);
@@ -293,8 +297,3 @@ export class Sku extends DurableObject<Env> {
 
 const relayLog = (sku: string): RelayLog => ({ fields: { sku }, message: 'outbox push failed', withStatus: true });
 type CommitOptions<T> = { idempotency?: IdempotencyInput | undefined; alsoWrite?: ((presented: T) => void) | undefined };
-/** Presents a reservation the decision just succeeded on, so the context holds it. */
-const viewOf = (ref: { sku: string; reservationId: string }) => (ctx: SkuContext): ReservationView => reservationView(skuOf(ref.sku), ctx.reservation!);
-const countersOf = (ctx: SkuContext): SkuCounters => skuCounters(ctx.state);
-/** The clock a command carries when its caller sent one (a checkout, the saga). */
-const caused = (causedBy: VectorClock | undefined): { causedBy?: VectorClock } => (causedBy ? { causedBy } : {});

@@ -11,6 +11,7 @@ import {
   type ProjectionBatchResult,
 } from '../../src/contract/schemas';
 import { RebuildsSchema, type RebuildReport, type Rebuilds } from '../../src/contract/rebuildStatus';
+import { MovementResultSchema, type MovementCommand, type MovementResult } from '../../src/contract/movements';
 import type { SkuEvent } from '../../src/domain/sku';
 import { parseSecrets, signatureHeaders } from '../../src/contract/signature';
 
@@ -42,6 +43,12 @@ export type EdgeClient = {
   writeViews(batch: ProjectionBatch): Promise<ProjectionBatchResult>;
   /** Counters and reserve outcomes of up to 50 SKUs (the dashboard's live view); unknown SKUs left out. */
   stats(skus: readonly string[]): Promise<Stats>;
+  /**
+   * One warehouse document for a SKU (the feed): `applied: false` when the location counted it
+   * already. An EdgeAnswerError (400 `invalid_command`) for a document the SKU refuses (a sharded
+   * SKU, another warehouse's location, a location taken below 0 units).
+   */
+  movement(sku: string, body: MovementCommand): Promise<MovementResult>;
 };
 
 export type Stats = z.infer<typeof StatsSchema>;
@@ -111,6 +118,7 @@ export function createEdgeClient(baseUrl: string, secret: string, timeoutMs = TI
     rebuilds: () => call(RebuildsSchema, 'GET', '/internal/projections/rebuilds'),
     writeViews: (batch) => call(ProjectionBatchResultSchema, 'POST', '/internal/projections/views', batch),
     stats: (skus) => call(StatsSchema, 'POST', '/internal/stats', { skus }),
+    movement: (sku, body) => call(MovementResultSchema, 'POST', `/internal/skus/${encodeURIComponent(sku)}/movements`, body),
 
     async eventsBetween(sku, after, before) {
       const events: SkuEvent[] = [];

@@ -1,7 +1,8 @@
-import { rowKeys, type SkuCommand, type SkuContext, type SkuEvent, type SkuState } from '../../src/domain/sku';
+import { rowKeys, shortfallAt, type SkuCommand, type SkuContext, type SkuEvent, type SkuState } from '../../src/domain/sku';
 import { appendEvents, saveState } from './eventLog';
 import { loadLoan, saveLoanOf } from './loans';
 import { activeUnitsOf, loadReservation, saveReservation } from './reservations';
+import { loadCandidates } from './shortfallRows';
 
 /**
  * What one command reads and writes besides its decision: the rows it names, loaded by index
@@ -17,11 +18,13 @@ export const storedSku = (sql: SqlStorage): string =>
 export function loadContext(sql: SqlStorage, state: SkuState, command: SkuCommand): SkuContext {
   const { reservationId, customerId, transferId } = rowKeys(command);
   const countUnits = customerId !== null && state.limitPerCustomer !== null;
+  const short = shortfallAt(state, command);
   return {
     state,
     reservation: reservationId === null ? null : loadReservation(sql, reservationId),
     activeUnits: countUnits ? activeUnitsOf(sql, customerId) : 0,
     loan: transferId === null ? null : loadLoan(sql, transferId),
+    ...(short ? { candidates: loadCandidates(sql, short) } : {}),
   };
 }
 
@@ -32,6 +35,7 @@ export function saveDecision(sql: SqlStorage, before: SkuContext, after: SkuCont
   if (before.state.version === 0) sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?)", after.state.sku);
   appendEvents(sql, events, now);
   if (after.reservation && after.reservation !== before.reservation) saveReservation(sql, after.reservation);
+  after.candidates?.forEach((r, k) => r !== before.candidates?.[k] && saveReservation(sql, r));
   for (const e of events) saveLoanOf(sql, e);
   saveState(sql, after.state);
 }

@@ -1,17 +1,23 @@
 import type { VectorClock } from '../../src/domain/core/vectorClock';
-import type { Placement, ReservationView, SkuCounters, SkuEvent } from '../../src/domain/sku';
+import type { AdjustLocation, AdminCause, ApplyMovement, Placement, ReservationView, SkuCounters, SkuEvent } from '../../src/domain/sku';
 import type { RelayStatus } from '../relay/state';
+export type { MovementResult } from '../../src/contract/movements';
 import type { IdempotencyInput } from './idempotency';
 import type { Ticket } from './admission';
 
 /** The SKU object's RPC arguments and answers (the methods are `../Sku.ts`). */
 export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined; causedBy?: VectorClock };
 export type ReservationRef = { sku: string; reservationId: string; customerId: string; causedBy?: VectorClock };
-export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number } & Placement;
-export type AdjustStockRequest = { sku: string; delta: number; shards: number; limitPerCustomer: number | null };
-export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number; location?: string | undefined };
-export type AdminReleaseRequest = { sku: string; reservationId: string; expectedVersion?: number };
-/** `location`: where the saga allocated, named after a re-sourcing (a verdict about another location is refused). */
+/** `cause`: the admin key that changed stock by hand (its id), recorded on the event. */
+export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number; cause?: AdminCause | undefined } & Placement;
+export type AdjustStockRequest = { sku: string; delta: number; shards: number; limitPerCustomer: number | null; cause?: AdminCause | undefined };
+export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number; location?: string | undefined; cause?: AdminCause | undefined };
+export type AdminReleaseRequest = { sku: string; reservationId: string; expectedVersion?: number; cause?: AdminCause | undefined };
+/** A warehouse document for the SKU (the bridge's feed), as the domain takes it. */
+export type MovementRequest = ApplyMovement['data'];
+/** A repair by reconcile; `keyId` is the admin key's id. */
+export type AdjustLocationRequest = AdjustLocation['data'];
+/** `location`: where the saga allocated (a verdict about a location the reservation left is refused). */
 export type ConfirmAllocationRequest = { sku: string; reservationId: string; allocationId: string; causedBy?: VectorClock; location?: string | undefined };
 export type FailAllocationRequest = { sku: string; reservationId: string; reason: 'wms_timeout' | 'wms_rejected'; causedBy?: VectorClock; location?: string | undefined };
 export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };

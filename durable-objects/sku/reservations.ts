@@ -5,7 +5,7 @@ import type { Reservation } from '../../src/domain/sku';
  * transaction as the events, so it is always in step with them and can be rebuilt from them.
  * Every query here touches the rows it needs by index, never the whole table.
  */
-type Row = {
+export type Row = {
   reservation_id: string;
   customer_id: string;
   qty: number;
@@ -20,7 +20,7 @@ type Row = {
   location: string | null;
 };
 
-const toReservation = (row: Row): Reservation => ({
+export const toReservation = (row: Row): Reservation => ({
   reservationId: row.reservation_id,
   customerId: row.customer_id,
   qty: row.qty,

@@ -113,6 +113,11 @@ export const SKU_MIGRATIONS: Migrations = [
   -- moves that site's counters. NULL on a SKU that named no location (the implicit default).
   ALTER TABLE reservations ADD COLUMN location TEXT;
   `,
+  `
+  -- Shortfalls: a location short of stock reads its active reservations newest first, by index,
+  -- only as many as cover the units it is short (sku/shortfallRows.ts).
+  CREATE INDEX reservations_active_by_location ON reservations (location, status, reserved_at_version) WHERE status <> 'released';
+  `,
 ];
 
 export const migrateSku = (sql: SqlStorage): void => migrate(sql, SKU_MIGRATIONS);

@@ -3,7 +3,7 @@ import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../contract/outcome';
 import type { SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
-import { layoutRefusal, planStock, streamsOf, sumCounters, type Placement, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
+import { layoutRefusal, planStock, streamsOf, sumCounters, type AdminCause, type Placement, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
 import type { Env } from '../env';
 
 import { rerouteLater } from '../contract/routing';
@@ -43,7 +43,7 @@ export async function primaryCounters(env: Env, sku: string): Promise<Outcome<Sk
   return parts.ok ? ok(parts.value.length === 1 ? parts.value[0]! : sumCounters(sku, parts.value)) : parts;
 }
 
-type SetStock = StockTarget & Placement & { shards?: number | undefined };
+type SetStock = StockTarget & Placement & { shards?: number | undefined; cause?: AdminCause | undefined };
 const MAX_PLAN_ATTEMPTS = 5;
 /** A unit on its way between two shards cannot be taken off yet: the plan is made again after this. */
 const IN_FLIGHT_PAUSE_MS = 100;
@@ -75,7 +75,7 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
     let replan = planned.value === 'in_flight';
     // Highest shard first: every shard a reserve can be sent to by then already has the layout.
     for (let k = shards - 1; k >= 0 && !replan && planned.value !== 'in_flight'; k--) {
-      const adjusted = await stub(env, streams[k]!).adjustStock({ sku: streams[k]!, ...planned.value[k]! }, ticket);
+      const adjusted = await stub(env, streams[k]!).adjustStock({ sku: streams[k]!, ...planned.value[k]!, ...cause(req) }, ticket);
       if (!adjusted.ok && adjusted.error.code === 'below_committed') replan = true;
       else if (!adjusted.ok) return adjusted;
     }
@@ -86,8 +86,9 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
 }
 
 const withoutShards = ({ shards: _shards, ...rest }: SetStock) => rest;
+const cause = ({ cause: c }: { cause?: AdminCause | undefined }) => (c ? { cause: c } : {});
 
-type Receipt = { qty: number; expectedVersion?: number | undefined; location?: string | undefined };
+type Receipt = { qty: number; expectedVersion?: number | undefined; location?: string | undefined; cause?: AdminCause | undefined };
 
 /** Locations and shards do not compose yet (docs/architecture.md, locations): refused, never half-applied. */
 const unshardedLocations = { code: 'invalid_command', reason: 'locations are not supported on a sharded SKU' } as const;
@@ -113,7 +114,7 @@ export async function receiveStock(
   if (receipt.expectedVersion !== undefined && before.value.version !== receipt.expectedVersion) {
     return err({ code: 'version_conflict', currentVersion: before.value.version, expectedVersion: receipt.expectedVersion });
   }
-  const received = await stub(env, sku).receiveStock({ sku, qty: receipt.qty }, idempotency, ticket);
+  const received = await stub(env, sku).receiveStock({ sku, qty: receipt.qty, ...cause(receipt) }, idempotency, ticket);
   if (!received.ok) return received;
   const after = await primaryCounters(env, sku);
   return received.replayed ? { ...after, replayed: true } : after;

@@ -135,7 +135,11 @@ export const SkuViewSchema = z
     limitPerCustomer: z.int().nullable(),
     shards: z.int().optional().meta({ description: 'present when the stock is split over shards: the counters are their sum, and `version` the sum of theirs' }),
     locations: z
-      .array(z.object({ location: z.string(), onHand: z.int(), reserved: z.int(), sold: z.int(), available: z.int() }))
+      .array(z.object({
+        location: z.string(), onHand: z.int(), reserved: z.int(), sold: z.int(), available: z.int(),
+        fed: z.object({ warehouse: z.string(), sequence: z.int() }).nullable()
+          .meta({ description: 'the warehouse whose documents feed this location, and the last document sequence applied; null when its stock is set by hand' }),
+      }))
       .optional()
       .meta({ description: 'present when the SKU named a location: each one\'s counters, whose sums are the counters above' }),
     version: z.int(),

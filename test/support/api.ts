@@ -1,4 +1,5 @@
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
+import { viewKey, type StoredView } from '../../durable-objects/sku/projection';
 import { signatureHeaders } from '../../src/contract/signature';
 
 export const STOREFRONT = 'test-storefront';
@@ -56,4 +57,15 @@ export async function eventsOf(sku: string) {
     if (res.json.nextAfter === null) return events;
     after = res.json.nextAfter;
   }
+}
+
+/** The SKU's view in KV (generation g1) once its object wrote `version`, or the last seen after 10 s. */
+export async function storedViewAt(sku: string, version: number): Promise<StoredView | null> {
+  const deadline = Date.now() + 10_000;
+  let stored: StoredView | null = null;
+  while (Date.now() < deadline && stored?.version !== version) {
+    stored = await env.PROJECTIONS.get<StoredView>(viewKey('g1', sku), 'json');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return stored;
 }

@@ -4,6 +4,7 @@ import {
   decide,
   emptyLedger,
   evolve,
+  evolveContext,
   foldLedger,
   initialSkuState,
   record,
@@ -20,7 +21,8 @@ type Checks = { onEvent?: (event: SkuEvent) => void; afterStep: (ledger: SkuLedg
  * Runs random steps through `decide` as the object would (the clock moving forward between them),
  * and checks what every SKU property test relies on: each event is on the wire schema, a refusal
  * changes nothing, a reader of the log without rows folds the same counters, and a replay of the
- * whole log gives the same rows and counters.
+ * whole log gives the same rows and counters, and the object's fold of a decision (the context
+ * it loaded, candidate rows of a shortfall included) agrees with the ledger's.
  */
 export function replaySkuSteps(steps: readonly SkuStep[], { onEvent, afterStep }: Checks): void {
   let now = Date.parse('2026-11-25T00:00:00Z');
@@ -30,7 +32,8 @@ export function replaySkuSteps(steps: readonly SkuStep[], { onEvent, afterStep }
   for (const { advanceMs, command } of steps) {
     now += advanceMs;
     const before = ledger.state;
-    const result = decide(command, contextFor(ledger, command), now);
+    const ctx = contextFor(ledger, command);
+    const result = decide(command, ctx, now);
     if (result.ok) {
       for (const event of result.value) {
         expect(SkuEventSchema.parse(event)).toEqual(event);
@@ -39,6 +42,9 @@ export function replaySkuSteps(steps: readonly SkuStep[], { onEvent, afterStep }
         counters = evolve(counters, event);
         log.push(event);
       }
+      const folded = result.value.reduce(evolveContext, ctx);
+      expect(folded.state).toEqual(ledger.state);
+      for (const row of folded.candidates ?? []) expect(row).toEqual(ledger.reservations.get(row.reservationId));
     } else {
       expect(ledger.state).toBe(before);
     }

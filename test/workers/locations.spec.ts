@@ -1,8 +1,6 @@
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ReservationSchema, SkuViewSchema } from '../../src/contract/schemas';
-import { viewKey, type StoredView } from '../../durable-objects/sku/projection';
-import { ADMIN, call, createSku, eventsOf, reserve, uniqueSku } from '../support/api';
+import { ADMIN, call, createSku, eventsOf, reserve, storedViewAt, uniqueSku } from '../support/api';
 
 const setStock = (sku: string, body: unknown) => call('PUT', `/v1/admin/skus/${sku}/stock`, { key: ADMIN, body });
 
@@ -21,8 +19,8 @@ describe('a SKU held at two locations', () => {
     expect(set.json).toEqual({
       sku, onHand: 8, reserved: 0, sold: 0, available: 8, limitPerCustomer: null,
       locations: [
-        { location: 'AMS-1', onHand: 5, reserved: 0, sold: 0, available: 5 },
-        { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3 },
+        { location: 'AMS-1', onHand: 5, reserved: 0, sold: 0, available: 5, fed: null },
+        { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3, fed: null },
       ],
       version: 2, asOf: expect.any(String),
     });
@@ -51,8 +49,8 @@ describe('a SKU held at two locations', () => {
     expect(view.json).toMatchObject({
       onHand: 8, reserved: 6, available: 2,
       locations: [
-        { location: 'AMS-1', onHand: 5, reserved: 5, sold: 0, available: 0 },
-        { location: 'EWR-1', onHand: 3, reserved: 1, sold: 0, available: 2 },
+        { location: 'AMS-1', onHand: 5, reserved: 5, sold: 0, available: 0, fed: null },
+        { location: 'EWR-1', onHand: 3, reserved: 1, sold: 0, available: 2, fed: null },
       ],
     });
     // No single location has 3 units any more: refused, telling the most one location can give.
@@ -76,8 +74,8 @@ describe('a SKU held at two locations', () => {
     const received = await call('POST', `/v1/admin/skus/${sku}/receipts`, { key: ADMIN, body: { qty: 4, location: 'EWR-1' } });
     expect(received.status).toBe(200);
     expect(received.json.locations).toEqual([
-      { location: 'AMS-1', onHand: 5, reserved: 0, sold: 2, available: 3 },
-      { location: 'EWR-1', onHand: 7, reserved: 0, sold: 0, available: 7 },
+      { location: 'AMS-1', onHand: 5, reserved: 0, sold: 2, available: 3, fed: null },
+      { location: 'EWR-1', onHand: 7, reserved: 0, sold: 0, available: 7, fed: null },
     ]);
     expect(received.json).toMatchObject({ onHand: 12, reserved: 0, sold: 2, available: 10 });
   });
@@ -86,15 +84,10 @@ describe('a SKU held at two locations', () => {
     const sku = uniqueSku('loc');
     await twoSites(sku);
     await reserve(sku, { customerId: 'alice', qty: 1, region: 'eu' }, 'k1');
-    const deadline = Date.now() + 10_000;
-    let stored: StoredView | null = null;
-    while (Date.now() < deadline && stored?.version !== 3) {
-      stored = await env.PROJECTIONS.get<StoredView>(viewKey('g1', sku), 'json');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const stored = await storedViewAt(sku, 3);
     expect(stored?.locations).toEqual([
-      { location: 'AMS-1', onHand: 5, reserved: 1, sold: 0, available: 4 },
-      { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3 },
+      { location: 'AMS-1', onHand: 5, reserved: 1, sold: 0, available: 4, fed: null },
+      { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3, fed: null },
     ]);
   });
 

@@ -107,6 +107,7 @@ describe('a reservation from hold to sale', () => {
     const doc = (await call('GET', '/openapi.json', { key: null })).json;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v1/admin/skus/{sku}/adjustments',
       '/v1/admin/skus/{sku}/events',
       '/v1/admin/skus/{sku}/receipts',
       '/v1/admin/skus/{sku}/relay',

@@ -18,7 +18,8 @@ type Step =
   | { kind: 'stock'; onHand: number; limit: number | null; location?: string | undefined }
   | { kind: 'receive'; qty: number; location?: string | undefined }
   | { kind: 'reserve'; customer: number; qty: number; region?: string | undefined }
-  | { kind: 'complete' | 'cancel' | 'adminRelease' | 'confirm' | 'fail'; pick: number; asOwner: boolean };
+  | { kind: 'complete' | 'cancel' | 'adminRelease' | 'confirm' | 'fail'; pick: number; asOwner: boolean }
+  | { kind: 'move'; again: number | null };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('stock' as const), onHand: fc.integer({ min: 0, max: 12 }), limit: fc.option(fc.integer({ min: 1, max: 4 }), { nil: null }) }),
@@ -37,6 +38,21 @@ const locatedStep: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('stock' as const), onHand: fc.integer({ min: 0, max: 8 }), limit: fc.constant(null), location }),
   fc.record({ kind: fc.constant('receive' as const), qty: fc.integer({ min: 1, max: 3 }), location }),
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('reserve' as const), customer: fc.nat(customers.length - 1), qty: fc.integer({ min: 1, max: 3 }), region: fc.constantFrom('eu', 'us', undefined) }) },
+  step.filter((s) => s.kind !== 'stock' && s.kind !== 'receive' && s.kind !== 'reserve'),
+);
+/**
+ * The same at locations fed by a warehouse, as the feed delivers: the next document, or one
+ * delivered before again (`again` documents back, a feed restarted from an older cursor).
+ * Document d (sequence d) moves one location by a fixed delta, the later ones below what the
+ * location committed (`default` too, whose rows from before it was named say NULL).
+ */
+const DOCUMENTS = [6, 4, 5, -2, -3, -3, -2, -2, -1, -1, -2, -1, 3, 3, 3, -2, -2, -2];
+const documentOf = (d: number) => ({ location: ['default', 'EWR-1', 'AMS-1'][d % 3]!, delta: DOCUMENTS[(d - 1) % DOCUMENTS.length]! });
+const fedStep: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('move' as const), again: fc.option(fc.nat(4), { nil: null, freq: 3 }) }) },
+  fc.record({ kind: fc.constant('stock' as const), onHand: fc.integer({ min: 0, max: 8 }), limit: fc.constant(null) }),
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('reserve' as const), customer: fc.nat(customers.length - 1), qty: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('complete' as const), pick: fc.nat(40), asOwner: fc.constant(true) }) },
   step.filter((s) => s.kind !== 'stock' && s.kind !== 'receive' && s.kind !== 'reserve'),
 );
 const regionOf = (l: string | undefined) => (l === 'AMS-1' ? { region: 'eu' } : l === 'EWR-1' ? { region: 'us' } : {});
@@ -61,9 +77,14 @@ const asRow = (r: Reservation): Row => ({
 async function drive(sku: string, steps: Step[]): Promise<void> {
   const stub = env.SKU.getByName(sku);
   const made: { id: string; customerId: string }[] = [];
+  let delivered = 0;
   for (const [i, s] of steps.entries()) {
     if (s.kind === 'stock') await stub.setStock({ sku, onHand: s.onHand, limitPerCustomer: s.limit, ...(s.location ? { location: s.location, ...regionOf(s.location) } : {}) });
     else if (s.kind === 'receive') await stub.receiveStock({ sku, qty: s.qty, ...(s.location ? { location: s.location } : {}) });
+    else if (s.kind === 'move') {
+      const doc = s.again === null || delivered === 0 ? ++delivered : Math.max(1, delivered - s.again);
+      await stub.applyMovement({ sku, warehouse: 'soap-1', document: `D-${doc}`, sequence: doc, movement: 'count', ...documentOf(doc) });
+    }
     else if (s.kind === 'reserve') {
       const customerId = customers[s.customer]!;
       const held = await stub.reserve({ sku, customerId, qty: s.qty, ttlSeconds: 600, ...(s.region ? { region: s.region } : {}) }, { scope: `${sku}\n${i}`, requestHash: String(i) });
@@ -82,11 +103,13 @@ async function drive(sku: string, steps: Step[]): Promise<void> {
 
 describe('SKU object against the domain model', () => {
   it.each([
-    ['', step],
-    [', at named locations', locatedStep],
-  ])('keeps its reservation rows and counters equal to a fold of its log, whatever the commands%s', async (_, arbitrary) => {
+    ['', step, 1],
+    [', at named locations', locatedStep, 1],
+    // Long enough for documents to take locations below what they committed.
+    [', at locations fed by a warehouse', fedStep, 25],
+  ] as const)('keeps its reservation rows and counters equal to a fold of its log, whatever the commands%s', async (_, arbitrary, minLength) => {
     await fc.assert(
-      fc.asyncProperty(fc.array(arbitrary, { minLength: 1, maxLength: 40 }), async (steps) => {
+      fc.asyncProperty(fc.array(arbitrary, { minLength, maxLength: 40 }), async (steps) => {
         const sku = uniqueSku('model');
         await drive(sku, steps);
         const stub = env.SKU.getByName(sku);
@@ -100,7 +123,11 @@ describe('SKU object against the domain model', () => {
         const counters = await stub.counters(sku);
         expect(counters).toMatchObject({ ok: true, value: { onHand: model.state.onHand, reserved: model.state.reserved, sold: model.state.sold, version: model.state.version } });
         expect(counters.ok ? counters.value.locations : 'refused').toEqual(skuCounters(model.state).locations);
-        expect(model.state.reserved + model.state.sold).toBeLessThanOrEqual(model.state.onHand);
+        // Over its stock only by the units a shortfall left unresolved (never-oversell-a-location, with the feed).
+        const unresolved = new Map(page.value.events.flatMap((e) => (e.type === 'StockShortfall' ? [[e.data.location, e.data.unresolved] as const] : [])));
+        for (const l of counters.ok ? (counters.value.locations ?? [counters.value]) : []) {
+          expect(-l.available).toBeLessThanOrEqual(unresolved.get('location' in l ? l.location : 'default') ?? 0);
+        }
       }),
       { numRuns: 25 },
     );

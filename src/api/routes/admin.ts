@@ -6,10 +6,13 @@ import { reservationStream } from '../../contract/routing';
 import { stub } from '../../env';
 import { countersByShard, receiveStock, setStock } from '../shards';
 import { streamOf, sumCounters } from '../../domain/sku';
+import { AdjustmentBodySchema, MovementResultSchema } from '../../contract/movements';
+import type { Principal } from '../auth';
 import {
   AdminReleaseBodySchema,
   EventPageSchema,
   EventsQuerySchema,
+  IdempotencyHeadersSchema,
   OptionalIdempotencyHeadersSchema,
   ReceiptBodySchema,
   RelayStatusSchema,
@@ -26,6 +29,9 @@ import { eventPage } from './eventPage';
 
 export const admin = router();
 
+/** Who changed stock by hand, on the events (audit): the admin key's id, never the key. */
+const byAdmin = (principal: Principal) => ({ kind: 'admin' as const, keyId: principal.owner });
+
 admin.openapi(
   createRoute({
     method: 'put',
@@ -34,15 +40,19 @@ admin.openapi(
     tags: ['admin'],
     summary: 'Set the units on hand (and the per-customer limit)',
     description:
-      'Creates the SKU on first use. Refused with 409 `below_committed` under reserved + sold. `shards` splits a hot ' +
-      "SKU's stock over that many objects (see docs/architecture.md, sharding); the counters answered are then their sum.",
+      'Creates the SKU on first use. Refused with 409 `below_committed` under reserved + sold, and with 409 `location_fed` ' +
+      "at a location fed by a warehouse (post an adjustment instead). `shards` splits a hot SKU's stock over that many " +
+      'objects (see docs/architecture.md, sharding); the counters answered are then their sum.',
     security,
     request: { params: SkuParamsSchema, body: body(SetStockBodySchema) },
-    responses: { 200: json(SkuCountersSchema, 'the SKU after the change', REPLAYED), ...errorsFor('forbidden', 'invalid_command', 'below_committed', 'version_conflict', 'idempotency_key_reused') },
+    responses: {
+      200: json(SkuCountersSchema, 'the SKU after the change', REPLAYED),
+      ...errorsFor('forbidden', 'invalid_command', 'below_committed', 'location_fed', 'version_conflict', 'idempotency_key_reused'),
+    },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
-    return respond(c, await setStock(c.env, sku, c.req.valid('json'), ticket(c.env)));
+    return respond(c, await setStock(c.env, sku, { ...c.req.valid('json'), cause: byAdmin(c.get('principal')) }, ticket(c.env)));
   },
 );
 
@@ -53,10 +63,13 @@ admin.openapi(
     operationId: 'receiveStock',
     tags: ['admin'],
     summary: 'Record units received from the warehouse',
-    description: 'Idempotent when an `Idempotency-Key` is sent.',
+    description: 'Idempotent when an `Idempotency-Key` is sent. Refused with 409 `location_fed` at a location fed by a warehouse.',
     security,
     request: { params: SkuParamsSchema, headers: OptionalIdempotencyHeadersSchema, body: body(ReceiptBodySchema) },
-    responses: { 200: json(SkuCountersSchema, 'the SKU after the receipt', REPLAYED), ...errorsFor('forbidden', 'sku_not_found', 'invalid_command', 'version_conflict', 'idempotency_key_reused') },
+    responses: {
+      200: json(SkuCountersSchema, 'the SKU after the receipt', REPLAYED),
+      ...errorsFor('forbidden', 'sku_not_found', 'invalid_command', 'location_fed', 'version_conflict', 'idempotency_key_reused'),
+    },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
@@ -65,7 +78,8 @@ admin.openapi(
     const idempotency = key
       ? await idempotencyInput(c.get('principal'), '', 'POST /v1/admin/skus/{sku}/receipts', key, receipt)
       : undefined;
-    return respond(c, await receiveStock(c.env, sku, receipt, idempotency, ticket(c.env)));
+    // The key id rides beside the fingerprinted body: the scope already names the key, so the same request replays alike.
+    return respond(c, await receiveStock(c.env, sku, { ...receipt, cause: byAdmin(c.get('principal')) }, idempotency, ticket(c.env)));
   },
 );
 
@@ -84,8 +98,36 @@ admin.openapi(
     const { sku, id } = c.req.valid('param');
     const { expectedVersion } = c.req.valid('json');
     const stream = reservationStream(sku, id);
-    const req = expectedVersion === undefined ? { sku: stream, reservationId: id } : { sku: stream, reservationId: id, expectedVersion };
+    const req = { sku: stream, reservationId: id, ...(expectedVersion === undefined ? {} : { expectedVersion }), cause: byAdmin(c.get('principal')) };
     return respond(c, await stub(c.env, stream).adminRelease(req, ticket(c.env)));
+  },
+);
+
+admin.openapi(
+  createRoute({
+    method: 'post',
+    path: '/skus/{sku}/adjustments',
+    operationId: 'adjustLocation',
+    tags: ['admin'],
+    summary: "Repair a location's stock by a signed delta (reconcile --repair), citing the warehouse document",
+    description:
+      'Records a StockMoved whose cause is a repair by this admin key (its id). Below what the location committed, the ' +
+      'shortfall rule applies (docs/architecture.md). Not on a sharded SKU. Requires an `Idempotency-Key`.',
+    security,
+    request: { params: SkuParamsSchema, headers: IdempotencyHeadersSchema, body: body(AdjustmentBodySchema) },
+    responses: {
+      200: json(MovementResultSchema, 'the location after the repair, and the shortfall it caused', REPLAYED),
+      ...errorsFor('forbidden', 'sku_not_found', 'invalid_command', 'idempotency_key_reused'),
+    },
+  }),
+  async (c) => {
+    const { sku } = c.req.valid('param');
+    const adjustment = c.req.valid('json');
+    const principal = c.get('principal');
+    const key = c.req.valid('header')['idempotency-key'];
+    const idempotency = await idempotencyInput(principal, '', 'POST /v1/admin/skus/{sku}/adjustments', key, adjustment);
+    const req = { sku, ...adjustment, keyId: principal.owner };
+    return respond(c, await stub(c.env, sku).adjustLocation(req, idempotency, ticket(c.env)));
   },
 );
 

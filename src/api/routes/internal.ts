@@ -10,8 +10,10 @@ import {
   EventsQuerySchema,
   ReservationSchema,
   StreamParamsSchema,
+  SkuParamsSchema,
   StreamReservationParamsSchema,
 } from '../../contract/schemas';
+import { MovementCommandSchema, MovementResultSchema } from '../../contract/movements';
 import { body, errors, json, router } from './common';
 import { eventPage } from './eventPage';
 
@@ -61,5 +63,23 @@ internal.openapi(
         ? await stub.confirmAllocation({ ...ref, allocationId: verdict.allocationId }, ticket(c.env))
         : await stub.failAllocation({ ...ref, reason: verdict.reason }, ticket(c.env));
     return respond(c, outcome);
+  },
+);
+
+internal.openapi(
+  createRoute({
+    method: 'post',
+    path: '/skus/{sku}/movements',
+    hide: true,
+    summary: "The bridge's feed: one warehouse document moves a location's stock, once per document sequence",
+    request: { params: SkuParamsSchema, body: body(MovementCommandSchema) },
+    responses: { 200: json(MovementResultSchema, 'the location after the document (`applied: false`: counted already)'), ...errors },
+  }),
+  async (c) => {
+    const { sku } = c.req.valid('param');
+    if (await isReplay(c, sku)) return errorResponse(c, { code: 'invalid_signature', reason: 'replayed' }) as never;
+    // `at` is the warehouse's time for the document; the event records when the edge applied it.
+    const { at: _at, ...movement } = c.req.valid('json');
+    return respond(c, await c.env.SKU.getByName(sku).applyMovement({ sku, ...movement }, ticket(c.env)));
   },
 );

@@ -1,16 +1,35 @@
 import type { VectorClock } from '../core/vectorClock';
+import type { StockCause } from './events';
 
 type Command<T extends string, D> = { type: T; data: D; causedBy?: VectorClock };
 
 export type SetStock = Command<
   'SetStock',
-  { sku: string; onHand: number; limitPerCustomer?: number | null; shards?: number; expectedVersion?: number } & Placement
+  { sku: string; onHand: number; limitPerCustomer?: number | null; shards?: number; expectedVersion?: number; cause?: AdminCause | undefined } & Placement
 >;
+/** Who changed stock by hand: the admin key's id (a digest prefix, never the key), recorded on the event. */
+export type AdminCause = Extract<StockCause, { kind: 'admin' }>;
 /** Which location a stock change is for (absent: `default`), and how reservations are sourced to it. */
 export type Placement = { location?: string | undefined; priority?: number | undefined; region?: string | null | undefined };
 /** A shard of a sharded SKU: its stock moved by `delta`, its layout and limit set (see api/shards.ts). */
-export type AdjustStock = Command<'AdjustStock', { sku: string; delta: number; shards: number; limitPerCustomer: number | null }>;
-export type ReceiveStock = Command<'ReceiveStock', { sku: string; qty: number; expectedVersion?: number; location?: string | undefined }>;
+export type AdjustStock = Command<'AdjustStock', { sku: string; delta: number; shards: number; limitPerCustomer: number | null; cause?: AdminCause | undefined }>;
+export type ReceiveStock = Command<
+  'ReceiveStock',
+  { sku: string; qty: number; expectedVersion?: number; location?: string | undefined; cause?: AdminCause | undefined }
+>;
+/**
+ * A warehouse document moved a location's physical stock (the bridge's feed): applied once, by the
+ * document's sequence in its warehouse (see shortfall.ts for a movement that takes units committed).
+ */
+export type ApplyMovement = Command<
+  'ApplyMovement',
+  { sku: string; warehouse: string; document: string; sequence: number; movement: 'receipt' | 'count' | 'damage'; location: string; delta: number }
+>;
+/** A repair of a location's stock by reconcile (an admin key), citing the warehouse document if there is one. */
+export type AdjustLocation = Command<
+  'AdjustLocation',
+  { sku: string; location: string; delta: number; reason: string; document?: string | undefined; keyId: string }
+>;
 export type Reserve = Command<
   'Reserve',
   { sku: string; reservationId: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined }
@@ -18,8 +37,8 @@ export type Reserve = Command<
 export type CompletePurchase = Command<'CompletePurchase', { reservationId: string; customerId: string }>;
 export type CancelReservation = Command<'CancelReservation', { reservationId: string; customerId: string }>;
 export type ExpireReservation = Command<'ExpireReservation', { reservationId: string }>;
-export type AdminRelease = Command<'AdminRelease', { reservationId: string; expectedVersion?: number }>;
-/** `location`: where the saga's allocation is, named after a re-sourcing; a verdict about a location the reservation left is refused. */
+export type AdminRelease = Command<'AdminRelease', { reservationId: string; expectedVersion?: number; cause?: AdminCause | undefined }>;
+/** `location`: where the saga's allocation is; a verdict about a location the reservation left is refused. */
 export type ConfirmAllocation = Command<'ConfirmAllocation', { reservationId: string; allocationId: string; location?: string | undefined }>;
 export type FailAllocation = Command<
   'FailAllocation',
@@ -43,4 +62,6 @@ export type SkuCommand =
   | ConfirmAllocation
   | FailAllocation
   | LendStock
-  | ReceiveLoan;
+  | ReceiveLoan
+  | ApplyMovement
+  | AdjustLocation;

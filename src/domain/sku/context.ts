@@ -14,6 +14,12 @@ export type SkuContext = {
   activeUnits: number;
   /** The transfer the command names (LendStock, ReceiveLoan), if this stream already recorded it. */
   loan: Loan | null;
+  /**
+   * A command that takes a location below what it committed (ApplyMovement, AdjustLocation): the
+   * reservations there it may re-source or release, held ones first, then completed ones, each
+   * newest first, only as many as cover the shortfall (`candidatesCovering`). Absent otherwise.
+   */
+  candidates?: readonly Reservation[];
 };
 
 /** A transfer between shards as one side recorded it: units lent out, or borrowed in. */
@@ -31,6 +37,8 @@ export function rowKeys(command: SkuCommand): RowKeys {
     case 'SetStock':
     case 'AdjustStock':
     case 'ReceiveStock':
+    case 'ApplyMovement':
+    case 'AdjustLocation':
       return NONE;
     case 'LendStock':
     case 'ReceiveLoan':

@@ -1,7 +1,8 @@
-import { err, ok, type Result } from '../core/result';
-import { mergeClocks, skuStream, type VectorClock } from '../core/vectorClock';
+import { err } from '../core/result';
+import type { VectorClock } from '../core/vectorClock';
 import type {
   AdjustStock,
+  AdminCause,
   AdminRelease,
   CancelReservation,
   CompletePurchase,
@@ -17,7 +18,7 @@ import type {
   SkuCommand,
 } from './commands';
 import type { SkuError } from './errors';
-import type { ReleaseReason, SkuEvent } from './events';
+import type { ReleaseReason, StockCause } from './events';
 import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
 import { MAX_SHARDS, shardOf, skuOf } from './shards';
 import { layoutRefusal } from './stockPlan';
@@ -25,11 +26,8 @@ import type { SkuContext } from './context';
 import { available, skuExists, type Reservation, type SkuState } from './state';
 import { DEFAULT_LOCATION, hasNamedLocations, locationsOf, locationStock } from './locations';
 import { mostSourceable, sourceLocation } from './sourcing';
-
-type Decision = Result<readonly SkuEvent[], SkuError>;
-type EventBody = { [E in SkuEvent as E['type']]: { type: E['type']; data: E['data'] } }[SkuEvent['type']];
-
-const NOTHING: Decision = ok([]);
+import { defined, emit, emitAbout, invalid, isQuantity, NOTHING, placeOf, UNSHARDED_LOCATIONS, type Decision } from './emit';
+import { adjustLocation, applyMovement } from './movements';
 
 /**
  * Decides what a command means for one SKU. Pure: the clock comes in as `now`, ids come in on
@@ -63,6 +61,10 @@ export function decide(command: SkuCommand, ctx: SkuContext, now: number): Decis
       return lendStock(command, ctx, now);
     case 'ReceiveLoan':
       return receiveLoan(command, ctx, now);
+    case 'ApplyMovement':
+      return applyMovement(command, ctx, now);
+    case 'AdjustLocation':
+      return adjustLocation(command, ctx, now);
     default: {
       const exhaustive: never = command;
       return exhaustive;
@@ -77,7 +79,7 @@ function setStock({ data, causedBy }: SetStock, { state }: SkuContext, now: numb
   const { location, priority, region } = data;
   if (location === undefined && (priority !== undefined || region !== undefined)) return invalid('priority and region are set on a location');
   if (priority !== undefined && !isQuantity(priority, 0)) return invalid('priority must be a non-negative integer');
-  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, data.shards, { location, priority, region });
+  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, data.shards, { location, priority, region }, data.cause);
 }
 
 /**
@@ -86,7 +88,7 @@ function setStock({ data, causedBy }: SetStock, { state }: SkuContext, now: numb
  */
 function adjustStock({ data, causedBy }: AdjustStock, { state }: SkuContext, now: number): Decision {
   if (!Number.isSafeInteger(data.delta)) return invalid('delta must be an integer');
-  return stockSet(state, now, causedBy, data.sku, state.onHand + data.delta, data.limitPerCustomer, data.shards);
+  return stockSet(state, now, causedBy, data.sku, state.onHand + data.delta, data.limitPerCustomer, data.shards, {}, data.cause);
 }
 
 function stockSet(
@@ -98,6 +100,7 @@ function stockSet(
   limitPerCustomer: number | null | undefined,
   layout: number | undefined,
   place: Placement = {},
+  cause?: AdminCause,
 ): Decision {
   const limit = limitPerCustomer === undefined ? state.limitPerCustomer : limitPerCustomer;
   if (limit !== null && !isQuantity(limit, 1)) return invalid('limitPerCustomer must be a positive integer');
@@ -109,11 +112,12 @@ function stockSet(
   if (shards > 1 && (place.location !== undefined || hasNamedLocations(state))) return invalid(UNSHARDED_LOCATIONS);
   // Invariant never-oversell-a-location: a location's units never go under what it has reserved or sold.
   const target = locationStock(state, place.location);
+  if (target.feed) return err(locationFed(target.location, target.feed.warehouse));
   const committed = target.reserved + target.sold;
   if (onHand < committed) return err({ code: 'below_committed', committed });
   return emit(state, now, causedBy, sku, {
     type: 'StockSet',
-    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards } : {}), ...defined(place) },
+    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards } : {}), ...defined(place), ...defined({ cause }) },
   });
 }
 
@@ -123,7 +127,9 @@ function receiveStock({ data, causedBy }: ReceiveStock, { state }: SkuContext, n
   if (!skuExists(state)) return err({ code: 'sku_not_found' });
   if (!isQuantity(data.qty, 1)) return invalid('qty must be a positive integer');
   if (data.location !== undefined && state.shards > 1) return invalid(UNSHARDED_LOCATIONS);
-  return emit(state, now, causedBy, data.sku, { type: 'StockReceived', data: { qty: data.qty, ...defined({ location: data.location }) } });
+  const { feed } = locationStock(state, data.location);
+  if (feed) return err(locationFed(data.location ?? DEFAULT_LOCATION, feed.warehouse));
+  return emit(state, now, causedBy, data.sku, { type: 'StockReceived', data: { qty: data.qty, ...defined({ location: data.location, cause: data.cause }) } });
 }
 
 function reserve({ data, causedBy }: Reserve, { state, reservation, activeUnits }: SkuContext, now: number): Decision {
@@ -178,7 +184,7 @@ function adminRelease({ data, causedBy }: AdminRelease, ctx: SkuContext, now: nu
   const r = named(ctx, data.reservationId);
   if (!r) return err({ code: 'reservation_not_found' });
   if (r.status === 'released') return NOTHING;
-  return release(ctx.state, r, 'admin', now, causedBy);
+  return release(ctx.state, r, 'admin', now, causedBy, data.cause);
 }
 
 function confirmAllocation({ data, causedBy }: ConfirmAllocation, ctx: SkuContext, now: number): Decision {
@@ -192,7 +198,7 @@ function confirmAllocation({ data, causedBy }: ConfirmAllocation, ctx: SkuContex
   }
   return emitAbout(ctx.state, r, now, causedBy, {
     type: 'AllocationConfirmed',
-    data: { reservationId: r.reservationId, allocationId: data.allocationId },
+    data: { reservationId: r.reservationId, allocationId: data.allocationId, cause: sagaOf(r) },
   });
 }
 
@@ -205,7 +211,7 @@ function failAllocation({ data, causedBy }: FailAllocation, ctx: SkuContext, now
   // Invariant no-sale-undone-by-our-outage: a sale is undone by the WMS refusing it, never by our not reaching the WMS; the
   // saga goes back to allocating it. A held reservation still lapses (or is compensated) as before.
   if (r.status === 'completed' && data.reason === 'wms_timeout') return err({ code: 'reservation_completed' });
-  return release(ctx.state, r, data.reason, now, causedBy);
+  return release(ctx.state, r, data.reason, now, causedBy, sagaOf(r));
 }
 
 /**
@@ -245,35 +251,18 @@ function release(
   reason: ReleaseReason,
   now: number,
   causedBy: VectorClock | undefined,
+  cause?: StockCause,
 ): Decision {
   return emitAbout(state, r, now, causedBy, {
     type: 'StockReleased',
-    data: { reservationId: r.reservationId, qty: r.qty, reason, refundDue: r.status === 'completed', ...placeOf(r) },
+    data: { reservationId: r.reservationId, qty: r.qty, reason, refundDue: r.status === 'completed', ...placeOf(r), ...defined({ cause }) },
   });
 }
 
-/** An event about a reservation names the StockReserved it follows from. */
-function emitAbout(
-  state: SkuState,
-  r: Reservation,
-  now: number,
-  causedBy: VectorClock | undefined,
-  body: EventBody,
-): Decision {
-  const cause = { [skuStream(state.sku ?? '')]: r.reservedAtVersion };
-  return emit(state, now, mergeClocks(causedBy ?? {}, cause), state.sku ?? '', body);
-}
-
-function emit(
-  state: SkuState,
-  now: number,
-  causedBy: VectorClock | undefined,
-  sku: string,
-  body: EventBody,
-): Decision {
-  const event = { ...body, sku, version: state.version + 1, at: new Date(now).toISOString(), causedBy: causedBy ?? {} };
-  return ok([event]);
-}
+/** The saga's verdicts on an allocation name the reservation whose saga decided them (audit). */
+const sagaOf = (r: Reservation): StockCause => ({ kind: 'saga', reservationId: r.reservationId });
+/** A fed location's stock follows its warehouse's documents; a hand-set figure would be overwritten by the next count. */
+const locationFed = (location: string, warehouse: string): SkuError => ({ code: 'location_fed', location, warehouse });
 
 /** The row the shell loaded, if it is the one the command names. */
 function named({ reservation }: SkuContext, reservationId: string): Reservation | undefined {
@@ -300,12 +289,4 @@ const elsewhere = (r: Reservation, location: string | undefined): boolean => loc
 const resourcedAway = (r: Reservation, location: string | undefined): string =>
   `the reservation was re-sourced to ${r.location ?? DEFAULT_LOCATION}: a verdict about an allocation at ${location} is not its`;
 
-/** The reservation's location on the events that move its units (none for the implicit `default`). */
-const placeOf = (r: Reservation): { location?: string } => (r.location === null ? {} : { location: r.location });
-/** The fields given, so that an event without them is as it was before they existed. */
-const defined = <T extends object>(fields: T): Partial<T> =>
-  Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
-const UNSHARDED_LOCATIONS = 'locations are not supported on a sharded SKU (see docs/architecture.md, locations)';
 const isDue = (r: Reservation, now: number): boolean => Date.parse(r.expiresAt) <= now;
-const isQuantity = (n: number, min: number): boolean => Number.isSafeInteger(n) && n >= min;
-const invalid = (reason: string): Decision => err({ code: 'invalid_command', reason });

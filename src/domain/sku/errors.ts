@@ -7,6 +7,8 @@ export type SkuError =
   | { code: 'customer_limit'; limitPerCustomer: number; activeUnits: number }
   | { code: 'version_conflict'; currentVersion: number; expectedVersion: number }
   | { code: 'below_committed'; committed: number }
+  /** The location's stock is fed by a warehouse's documents: changed by an adjustment, never set by hand. */
+  | { code: 'location_fed'; location: string; warehouse: string }
   | { code: 'reservation_not_found' }
   | { code: 'reservation_released'; reason: ReleaseReason }
   | { code: 'reservation_expired' }

@@ -120,17 +120,29 @@ function transition(r: Reservation, event: SkuEvent): Reservation {
 export function evolveContext(ctx: SkuContext, event: SkuEvent): SkuContext {
   const stamped = { ...ctx.state, sku: event.sku, version: event.version, lastEventAt: event.at };
   if (!('reservationId' in event.data)) return { ...ctx, state: applyCounters(stamped, event) };
-  const before = ctx.reservation;
+  const { reservationId } = event.data;
+  // A shortfall's events are about the candidate rows the context carries, not the one it names.
+  const candidate = ctx.candidates?.find((r) => r.reservationId === reservationId);
+  if (candidate && ctx.candidates) {
+    const { state, row } = rowStep(stamped, candidate, event);
+    return { ...ctx, state, candidates: ctx.candidates.map((r) => (r === candidate ? row : r)) };
+  }
+  const { state, row } = rowStep(stamped, ctx.reservation, event);
+  return { ...ctx, state, reservation: row };
+}
+
+/** The counters and the row after an event about it (the row unchanged, the same object, when it does not apply). */
+function rowStep<R extends Reservation | null>(stamped: SkuState, before: R, event: SkuEvent): { state: SkuState; row: R } {
   const after = evolveReservation(before, event);
-  if (after === before || after === null) return { ...ctx, state: stamped };
+  if (after === before || after === null) return { state: stamped, row: before };
   // Units change location, not status: the event names both ends.
-  if (event.type === 'ReservationResourced') return { ...ctx, state: applyCounters(stamped, event), reservation: after };
+  if (event.type === 'ReservationResourced') return { state: applyCounters(stamped, event), row: after as R };
   const state = withLocation(stamped, after.location ?? undefined, (l) => ({
     ...l,
     reserved: l.reserved + unitsIn('held', after) - unitsIn('held', before),
     sold: l.sold + unitsIn('completed', after) - unitsIn('completed', before),
   }));
-  return { ...ctx, state, reservation: after };
+  return { state, row: after as R };
 }
 
 const unitsIn = (status: Reservation['status'], r: Reservation | null): number => (r?.status === status ? r.qty : 0);

@@ -13,3 +13,5 @@ export { activeUnits, evolve, evolveContext, evolveReservation, loanOf } from '.
 export * from './upcast';
 export * from './locations';
 export * from './sourcing';
+export * from './shortfall';
+export type { Decision } from './emit';

@@ -5,6 +5,8 @@ import { decide } from './decide';
 import type { SkuError } from './errors';
 import type { SkuEvent } from './events';
 import { activeUnits, evolveContext, loanOf } from './evolve';
+import { DEFAULT_LOCATION } from './locations';
+import { candidatesCovering, shortfallAt } from './shortfall';
 import { initialSkuState, type Reservation, type SkuState } from './state';
 
 /**
@@ -31,7 +33,19 @@ export function contextFor(ledger: SkuLedger, command: SkuCommand): SkuContext {
     reservation: reservationId === null ? null : (ledger.reservations.get(reservationId) ?? null),
     activeUnits: customerId === null ? 0 : (ledger.units.get(customerId) ?? 0),
     loan: transferId === null ? null : (ledger.loans.get(transferId) ?? null),
+    ...candidatesFor(ledger, command),
   };
+}
+
+/** The rows a shortfall needs, chosen as the object chooses them (see `candidatesCovering`). */
+function candidatesFor(ledger: SkuLedger, command: SkuCommand): Pick<SkuContext, 'candidates'> {
+  const need = shortfallAt(ledger.state, command);
+  if (!need) return {};
+  const at = [...ledger.reservations.values()]
+    .filter((r) => (r.location ?? DEFAULT_LOCATION) === need.location)
+    .sort((a, b) => b.reservedAtVersion - a.reservedAtVersion);
+  const inStatus = (status: Reservation['status']) => at.filter((r) => r.status === status);
+  return { candidates: candidatesCovering(inStatus('held'), inStatus('completed'), need.short) };
 }
 
 export function record(ledger: SkuLedger, event: SkuEvent): SkuLedger {

@@ -2,7 +2,15 @@ import { hasNamedLocations, locationAvailable } from './locations';
 import { available, type Reservation, type SkuState } from './state';
 
 /** One location's counters as a reader sees them. */
-export type LocationCounters = { location: string; onHand: number; reserved: number; sold: number; available: number };
+export type LocationCounters = {
+  location: string;
+  onHand: number;
+  reserved: number;
+  sold: number;
+  available: number;
+  /** The warehouse whose documents feed it and the last sequence applied; null when set by hand. */
+  fed: { warehouse: string; sequence: number } | null;
+};
 
 /** The counters a reader sees; `version` lets a client tell how fresh a view is. */
 export type SkuCounters = {
@@ -29,7 +37,7 @@ export const skuCounters = (state: SkuState): SkuCounters => ({
   limitPerCustomer: state.limitPerCustomer,
   ...(state.shards > 1 ? { shards: state.shards } : {}),
   ...(hasNamedLocations(state)
-    ? { locations: state.locations.map((l) => ({ location: l.location, onHand: l.onHand, reserved: l.reserved, sold: l.sold, available: locationAvailable(l) })) }
+    ? { locations: state.locations.map((l) => ({ location: l.location, onHand: l.onHand, reserved: l.reserved, sold: l.sold, available: locationAvailable(l), fed: l.feed })) }
     : {}),
   version: state.version,
   asOf: state.lastEventAt,

@@ -20,11 +20,14 @@ const completed = (version: number, qty = 2): SkuEvent => ({
   type: 'ReservationCompleted', sku: SKU, version, at: at(), causedBy: stream, data: { reservationId: R1, qty },
 });
 type Reason = 'cancelled' | 'expired' | 'admin' | 'wms_timeout' | 'wms_rejected';
+// The saga's verdicts name the reservation whose saga decided them (audit).
+const saga = { kind: 'saga' as const, reservationId: R1 };
 const released = (version: number, reason: Reason, qty = 2, refundDue = false): SkuEvent => ({
-  type: 'StockReleased', sku: SKU, version, at: at(), causedBy: stream, data: { reservationId: R1, qty, reason, refundDue },
+  type: 'StockReleased', sku: SKU, version, at: at(), causedBy: stream,
+  data: { reservationId: R1, qty, reason, refundDue, ...(reason === 'wms_timeout' || reason === 'wms_rejected' ? { cause: saga } : {}) },
 });
 const allocated = (version: number, allocationId = 'A-1'): SkuEvent => ({
-  type: 'AllocationConfirmed', sku: SKU, version, at: at(), causedBy: stream, data: { reservationId: R1, allocationId },
+  type: 'AllocationConfirmed', sku: SKU, version, at: at(), causedBy: stream, data: { reservationId: R1, allocationId, cause: saga },
 });
 const reserve = (qty = 2, customerId = 'c1', ttlSeconds = 300) => ({
   type: 'Reserve' as const, data: { sku: SKU, reservationId: R1, customerId, qty, ttlSeconds },

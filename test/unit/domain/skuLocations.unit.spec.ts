@@ -71,8 +71,8 @@ describe('Invariant never-oversell-a-location', () => {
       }]);
     const { state } = foldLedger([...twoSites, reserved(3, 2, 'AMS-1'), completed]);
     expect(skuCounters(state).locations).toEqual([
-      { location: 'AMS-1', onHand: 5, reserved: 0, sold: 2, available: 3 },
-      { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3 },
+      { location: 'AMS-1', onHand: 5, reserved: 0, sold: 2, available: 3, fed: null },
+      { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3, fed: null },
     ]);
     expect(state).toMatchObject({ onHand: 8, reserved: 0, sold: 2 });
   });
@@ -89,8 +89,8 @@ describe('Locations and what came before them', () => {
     expect(skuCounters(foldLedger(history).state)).toMatchObject({
       onHand: 6, reserved: 1, available: 5,
       locations: [
-        { location: 'AMS-1', onHand: 2, reserved: 0, sold: 0, available: 2 },
-        { location: 'default', onHand: 4, reserved: 1, sold: 0, available: 3 },
+        { location: 'AMS-1', onHand: 2, reserved: 0, sold: 0, available: 2, fed: null },
+        { location: 'default', onHand: 4, reserved: 1, sold: 0, available: 3, fed: null },
       ],
     });
     // The reservation taken before locations were named goes back to `default` (no location on its event).
@@ -128,9 +128,11 @@ describe('verdicts of the saga on a re-sourced reservation (ADR 0015)', () => {
     type: 'ConfirmAllocation' as const, data: { reservationId: R1, allocationId, ...(location === undefined ? {} : { location }) },
   });
   const history = [...twoSites, reserved(3, 2, 'AMS-1'), confirmed(4, 'alloc-ams'), resourced(5, 'AMS-1', 'EWR-1')];
+  /** A verdict of the saga records it as the cause. */
+  const bySaga = (event: SkuEvent): SkuEvent => ({ ...event, data: { ...event.data, cause: { kind: 'saga', reservationId: R1 } } }) as SkuEvent;
 
   it('a re-sourcing leaves the allocation pending: the one at the new location is confirmed', () => {
-    spec.given(history).when(confirm('alloc-ewr', 'EWR-1')).then([confirmed(6, 'alloc-ewr')]);
+    spec.given(history).when(confirm('alloc-ewr', 'EWR-1')).then([bySaga(confirmed(6, 'alloc-ewr'))]);
     const row = foldLedger(history).reservations.get(R1)!;
     expect(row).toMatchObject({ location: 'EWR-1', allocation: 'pending', allocationId: null });
   });
@@ -140,6 +142,6 @@ describe('verdicts of the saga on a re-sourced reservation (ADR 0015)', () => {
     spec.given(history).when({ type: 'FailAllocation', data: { reservationId: R1, reason: 'wms_rejected', location: 'AMS-1' } }).thenFails(refused);
   });
   it('a verdict naming no location (a saga from before locations) is as before', () => {
-    spec.given(history).when(confirm('alloc-any')).then([confirmed(6, 'alloc-any')]);
+    spec.given(history).when(confirm('alloc-any')).then([bySaga(confirmed(6, 'alloc-any'))]);
   });
 });

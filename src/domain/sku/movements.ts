@@ -1,0 +1,56 @@
+import type { AdjustLocation, ApplyMovement } from './commands';
+import type { SkuContext } from './context';
+import { invalid, isQuantity, NOTHING, UNSHARDED_LOCATIONS, type Decision } from './emit';
+import { err, ok } from '../core/result';
+import type { StockCause } from './events';
+import { locationStock } from './locations';
+import { movedWithShortfall } from './shortfall';
+import { skuExists, type SkuState } from './state';
+
+/*
+ * Physical stock as the warehouses hold it: a location fed by a warehouse moves by that
+ * warehouse's documents (receipts, count corrections, damages), each applied once, and by
+ * reconcile's repairs. Either may take the location below what it committed: see shortfall.ts.
+ */
+
+/**
+ * A warehouse document: applied once. The bridge delivers a warehouse's documents in sequence
+ * order, so a location keeps the last sequence it applied and anything at or below it was
+ * counted already (ADR 0013). A movement on a SKU not set up yet creates it: the feed is the
+ * source of truth for physical stock.
+ */
+export function applyMovement({ data, causedBy }: ApplyMovement, ctx: SkuContext, now: number): Decision {
+  const { state } = ctx;
+  if (!isQuantity(data.sequence, 1)) return invalid('sequence must be a positive integer');
+  const refused = moveRefusal(state, data.location, data.delta);
+  if (refused) return refused;
+  const { feed } = locationStock(state, data.location);
+  if (feed !== null && feed.warehouse !== data.warehouse) return invalid(`${data.location} is fed by warehouse ${feed.warehouse}, not ${data.warehouse}`);
+  if (feed !== null && data.sequence <= feed.sequence) return NOTHING;
+  const cause: StockCause = { kind: 'warehouse', warehouse: data.warehouse, document: data.document, sequence: data.sequence, movement: data.movement };
+  return moved(ctx, now, causedBy, data.sku, data.location, data.delta, cause);
+}
+
+/** A repair by reconcile (an admin key): relative, so it commutes with the sales going on. */
+export function adjustLocation({ data, causedBy }: AdjustLocation, ctx: SkuContext, now: number): Decision {
+  if (!skuExists(ctx.state)) return err({ code: 'sku_not_found' });
+  if (data.delta === 0) return invalid('delta must not be 0');
+  const refused = moveRefusal(ctx.state, data.location, data.delta);
+  if (refused) return refused;
+  const cause: StockCause = { kind: 'repair', keyId: data.keyId, reason: data.reason, ...(data.document === undefined ? {} : { document: data.document }) };
+  return moved(ctx, now, causedBy, data.sku, data.location, data.delta, cause);
+}
+
+function moveRefusal(state: SkuState, location: string, delta: number): Decision | null {
+  if (!Number.isSafeInteger(delta)) return invalid('delta must be an integer');
+  if (state.shards > 1) return invalid(UNSHARDED_LOCATIONS);
+  const onHand = locationStock(state, location).onHand + delta;
+  // Physical stock is never negative: a document that says so contradicts what the edge holds.
+  if (onHand < 0) return invalid(`the movement would take ${location} to ${onHand} units`);
+  return null;
+}
+
+function moved(ctx: SkuContext, now: number, causedBy: ApplyMovement['causedBy'], sku: string, location: string, delta: number, cause: StockCause): Decision {
+  const body = { type: 'StockMoved' as const, data: { location, delta, cause } };
+  return ok(movedWithShortfall(ctx.state, now, causedBy, sku, body, ctx.candidates ?? []));
+}
