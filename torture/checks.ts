@@ -1,5 +1,6 @@
 import { decodeSkuEvent } from '../bridge/consumers/decodeEvent';
 import type { ConsumedRecord } from '../bridge/eventLog/port';
+import { byReservation, currentRecord } from '../bridge/cli/reconcile/compare';
 import { createWmsClient, type WmsRecord } from '../bridge/wms/client';
 import { evolve, foldLedger, initialSkuState, type Reservation, type SkuEvent } from '../src/domain/sku';
 import type { Check, Folded } from './checkTypes';
@@ -210,16 +211,20 @@ export async function reconcile(system: TortureSystem, folded: Folded[]): Promis
   return { check: 'reconcile: WMS allocations = allocated units', checked, violations: wmsDifferences(await wmsRecords(system), folded) };
 }
 
-async function wmsRecords(system: TortureSystem): Promise<Map<string, WmsRecord>> {
+/** The WMS's records by reservation: one per location a re-sourced reservation was allocated at (ADR 0015). */
+async function wmsRecords(system: TortureSystem): Promise<Map<string, WmsRecord[]>> {
   const wms = await createWmsClient(`${system.wms.url}/wms`);
-  return new Map((await wms.list(10_000)).map((r) => [r.reservationId, r]));
+  return byReservation(await wms.list(10_000));
 }
 
-function wmsDifferences(records: ReadonlyMap<string, WmsRecord>, folded: Folded[]): string[] {
+function wmsDifferences(records: ReadonlyMap<string, WmsRecord[]>, folded: Folded[]): string[] {
   const differences: string[] = [];
   for (const { sku, reservations } of folded) {
     for (const r of reservations.values()) {
-      const record = records.get(r.reservationId);
+      const all = records.get(r.reservationId) ?? [];
+      const record = currentRecord(r.reservationId, r, all);
+      // Units still held at a location the reservation left.
+      for (const left of all) if (left !== record && left.status === 'allocated') differences.push(`${sku} ${r.reservationId}: still allocated as ${left.reservationId}`);
       const heldThere = record?.status === 'allocated';
       const allocatedHere = r.status !== 'released' && r.allocation === 'allocated';
       if (heldThere !== allocatedHere) differences.push(`${sku} ${r.reservationId}: object ${r.status}/${r.allocation}, WMS ${record?.status ?? 'none'}`);

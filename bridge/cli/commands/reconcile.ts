@@ -34,8 +34,9 @@ function report(reconciled: Reconciled, repaired: Repair[]): string {
     ...(repaired.length > 0 ? [`repaired: ${repaired.filter((r) => r.ok).length} of ${repaired.length}`] : []),
   ];
   if (differences.length > 0) {
-    const rows = differences.map((d) => [d.kind, d.sku, d.reservationId, edgeCell(d), wmsCell(d), sagaCell(d)]);
-    lines.push('', table(['KIND', 'SKU', 'RESERVATION', 'EDGE', 'WMS', 'SAGA'], rows));
+    // The WMS reference differs from the reservation id once the reservation was re-sourced (ADR 0015).
+    const rows = differences.map((d) => [d.kind, d.sku, d.reservationId, d.reference === d.reservationId ? '' : d.reference, edgeCell(d), wmsCell(d), sagaCell(d)]);
+    lines.push('', table(['KIND', 'SKU', 'RESERVATION', 'WMS REF', 'EDGE', 'WMS', 'SAGA'], rows));
   }
   if (repaired.length > 0) {
     const rows = repaired.map((r) => [r.reservationId, r.steps.join(' + '), r.ok ? 'repaired' : r.error]);
