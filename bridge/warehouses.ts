@@ -80,3 +80,12 @@ export function warehousesOf(config: { WAREHOUSES?: Warehouse[] | undefined; WMS
   if (config.WAREHOUSES) return config.WAREHOUSES;
   return [{ id: DEFAULT_WAREHOUSE_ID, kind: 'soap', url: config.WMS_URL, ...(config.WMS_LOCATIONS ? { locations: config.WMS_LOCATIONS } : {}) }];
 }
+
+/**
+ * The warehouse serving `location` (undefined: the default site): the one that lists it, else
+ * the first that lists none (it serves whatever its documents name), else the first configured.
+ */
+export function warehouseServing(warehouses: readonly Warehouse[], location: string | undefined): Warehouse {
+  const listing = location === undefined ? undefined : warehouses.find((w) => w.locations?.includes(location));
+  return listing ?? warehouses.find((w) => w.locations === undefined) ?? warehouses[0]!;
+}

@@ -10,7 +10,8 @@ export type Executor = (command: SagaCommand) => Promise<SagaMessage>;
  * It never throws: a failed call is a `CallFailed` message, and deciding what that means is the
  * saga's business.
  */
-export function createExecutor(wms: () => Promise<WmsClient>, edge: EdgeClient, timeoutMs: number): Executor {
+/** `wms(location)`: the client of the warehouse system serving that location (undefined: the default site). */
+export function createExecutor(wms: (location: string | undefined) => Promise<WmsClient>, edge: EdgeClient, timeoutMs: number): Executor {
   return async (command) => {
     try {
       return await run(command);
@@ -23,13 +24,13 @@ export function createExecutor(wms: () => Promise<WmsClient>, edge: EdgeClient, 
   async function run(command: SagaCommand): Promise<SagaMessage> {
     switch (command.type) {
       case 'Allocate': {
-        const answer = await (await wms()).allocate(command.reference, skuOf(command.sku), command.qty, timeoutMs, command.location);
+        const answer = await (await wms(command.location)).allocate(command.reference, skuOf(command.sku), command.qty, timeoutMs, command.location);
         return { type: 'WmsAnswered', answer, reference: command.reference };
       }
       case 'GetAllocation':
-        return { type: 'WmsAnswered', answer: asAnswer(await (await wms()).get(command.reference, timeoutMs)), reference: command.reference };
+        return { type: 'WmsAnswered', answer: asAnswer(await (await wms(command.location)).get(command.reference, timeoutMs)), reference: command.reference };
       case 'Cancel':
-        await (await wms()).cancel(command.reference, timeoutMs);
+        await (await wms(command.location)).cancel(command.reference, timeoutMs);
         return { type: 'CancelAnswered', reference: command.reference };
       case 'Confirm': {
         const reply = await edge.allocation(command.sku, command.reservationId, {

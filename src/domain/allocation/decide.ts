@@ -250,7 +250,10 @@ function issue(saga: AllocationSaga, policy: SagaPolicy, now: number): SagaDecis
   if (due.length === 0) return phase;
   const lease = now + 2 * policy.callTimeoutMs;
   const leftBehind = phase.saga!.leftBehind.map((l) => (due.includes(l) ? { ...l, nextAttemptAt: lease } : l));
-  const cancels: SagaCommand[] = due.map((l) => ({ type: 'Cancel', reservationId: saga.reservationId, reference: l.reference }));
+  const cancels: SagaCommand[] = due.map((l) => {
+    const location = wmsLocation(l.location);
+    return { type: 'Cancel', reservationId: saga.reservationId, reference: l.reference, ...(location === undefined ? {} : { location }) };
+  });
   return { saga: { ...phase.saga!, leftBehind }, commands: [...phase.commands, ...cancels] };
 }
 
@@ -272,12 +275,13 @@ function commandFor(saga: AllocationSaga, now: number): SagaCommand | null {
   const reference = referenceOf(saga);
   const causedBy = { [skuStream(sku)]: saga.reservedVersion };
   const location = wmsLocation(saga.location);
-  const allocate: SagaCommand = { type: 'Allocate', reservationId, reference, sku, qty: saga.qty, ...(location === undefined ? {} : { location }) };
+  const atWms = location === undefined ? {} : { location };
+  const allocate: SagaCommand = { type: 'Allocate', reservationId, reference, sku, qty: saga.qty, ...atWms };
   // Verdicts name the location (a saga from before locations names none: its units are where it always asked).
   const at = saga.location === null ? {} : { location: saga.location };
   switch (saga.phase) {
     case 'allocating':
-      return pastDeadline(saga, now) ? { type: 'GetAllocation', reservationId, reference } : allocate;
+      return pastDeadline(saga, now) ? { type: 'GetAllocation', reservationId, reference, ...atWms } : allocate;
     case 'overdue':
       return allocate;
     case 'confirming':
@@ -285,7 +289,7 @@ function commandFor(saga: AllocationSaga, now: number): SagaCommand | null {
     case 'releasing':
       return { type: 'Release', sku, reservationId, reason: saga.releaseWanted!, causedBy, ...at };
     case 'cancelling':
-      return { type: 'Cancel', reservationId, reference };
+      return { type: 'Cancel', reservationId, reference, ...atWms };
     default:
       return null;
   }

@@ -37,12 +37,13 @@ export type SagaMessage =
 /**
  * What the executor does for a saga: SOAP calls to the WMS, signed calls to the SKU object. The
  * WMS calls name the allocation by its `reference` (the reservation id at its first location; see
- * reference.ts); `location` absent: the warehouse's default.
+ * reference.ts) and its `location` (absent: the warehouse's default), which also picks the warehouse
+ * system serving it.
  */
 export type SagaCommand =
   | { type: 'Allocate'; reservationId: string; reference: string; sku: string; qty: number; location?: string }
-  | { type: 'GetAllocation'; reservationId: string; reference: string }
+  | { type: 'GetAllocation'; reservationId: string; reference: string; location?: string }
   /** `location`: the SKU object refuses a verdict about a location the reservation left (a Confirm that crossed a re-sourcing). */
   | { type: 'Confirm'; sku: string; reservationId: string; allocationId: string; causedBy: VectorClock; location?: string }
   | { type: 'Release'; sku: string; reservationId: string; reason: WmsReleaseReason; causedBy: VectorClock; location?: string }
-  | { type: 'Cancel'; reservationId: string; reference: string };
+  | { type: 'Cancel'; reservationId: string; reference: string; location?: string };

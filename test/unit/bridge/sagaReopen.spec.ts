@@ -20,8 +20,8 @@ describe('a retired saga reopened (ADR 0015)', () => {
     const { commands } = decideSaga(saga, { type: 'Tick' }, policy, NOW);
     expect(commands).toEqual([
       { type: 'Allocate', reservationId: 'res_r', reference: 'res_r@RTM-2', sku: 'SKU-R', qty: 2, location: 'RTM-2' },
-      { type: 'Cancel', reservationId: 'res_r', reference: 'res_r' },
-      { type: 'Cancel', reservationId: 'res_r', reference: 'res_r@AMS-1' },
+      { type: 'Cancel', reservationId: 'res_r', reference: 'res_r', location: 'AMS-1' },
+      { type: 'Cancel', reservationId: 'res_r', reference: 'res_r@AMS-1', location: 'AMS-1' },
     ]);
   });
 

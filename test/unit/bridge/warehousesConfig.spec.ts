@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../bridge/config';
-import { warehousesOf } from '../../../bridge/warehouses';
+import { warehouseServing, warehousesOf } from '../../../bridge/warehouses';
 
 const base = { INTERNAL_SECRET: 'a-secret' };
 const warehouses = (env: Record<string, string>) => warehousesOf(loadConfig({ ...base, ...env }));
@@ -43,5 +43,26 @@ describe('WAREHOUSES: the warehouse systems the bridge follows', () => {
   it('the feed is on, polling every second 100 movements at a time, unless told otherwise', () => {
     expect(loadConfig(base)).toMatchObject({ FEED: 'on', FEED_POLL_MS: 1_000, FEED_PAGE_SIZE: 100 });
     expect(() => loadConfig({ ...base, FEED_PAGE_SIZE: '1001' })).toThrow(/FEED_PAGE_SIZE: /);
+  });
+});
+
+describe('the warehouse serving a location (where the saga sends its calls)', () => {
+  const list = warehouses({
+    WAREHOUSES: JSON.stringify([
+      { id: 'soap-ams', kind: 'soap', url: 'http://127.0.0.1:1/wms', locations: ['AMS-1'] },
+      { id: 'soap-rest', kind: 'soap', url: 'http://127.0.0.1:2/wms' },
+      { id: 'soap-fra', kind: 'soap', url: 'http://127.0.0.1:3/wms', locations: ['FRA-2'] },
+    ]),
+  });
+  it('the one listing it; else the first listing none; the default site goes there too', () => {
+    expect(warehouseServing(list, 'AMS-1').id).toBe('soap-ams');
+    expect(warehouseServing(list, 'FRA-2').id).toBe('soap-fra');
+    expect(warehouseServing(list, 'RTM-9').id).toBe('soap-rest');
+    expect(warehouseServing(list, undefined).id).toBe('soap-rest');
+  });
+  it('every warehouse listing its sites: an unlisted one goes to the first', () => {
+    const listed = warehouses({ WAREHOUSES: JSON.stringify([{ id: 'a', kind: 'soap', url: 'http://127.0.0.1:1/wms', locations: ['AMS-1'] }, { id: 'b', kind: 'soap', url: 'http://127.0.0.1:2/wms', locations: ['FRA-2'] }]) });
+    expect(warehouseServing(listed, 'RTM-9').id).toBe('a');
+    expect(warehouseServing(listed, 'FRA-2').id).toBe('b');
   });
 });

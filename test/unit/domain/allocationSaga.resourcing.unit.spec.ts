@@ -48,7 +48,7 @@ describe('allocation saga per location', () => {
     const { last, saga } = given([...allocatedAtAms, [resourced('AMS-1', 'FRA-2'), 5_000]]);
     expect(last).toEqual([
       { type: 'Allocate', reservationId: 'res_1', reference: 'res_1@FRA-2', sku: 'SKU-1', qty: 2, location: 'FRA-2' },
-      { type: 'Cancel', reservationId: 'res_1', reference: 'res_1' },
+      { type: 'Cancel', reservationId: 'res_1', reference: 'res_1', location: 'AMS-1' },
     ]);
     expect(saga).toMatchObject({
       phase: 'allocating',
@@ -88,8 +88,8 @@ describe('allocation saga per location', () => {
     ]);
     expect(issued[4]).toEqual([]);
     expect(issued[5]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', causedBy, location: 'FRA-2' }]);
-    expect(issued[7]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
-    expect(issued[9]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
+    expect(issued[7]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1', location: 'AMS-1' }]);
+    expect(issued[9]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1', location: 'AMS-1' }]);
     expect(saga.leftBehind).toEqual([{ reference: 'res_1', location: 'AMS-1', attempts: 2, nextAttemptAt: T0 + 8_700 }]);
     expect(saga.phase).toBe('confirming');
   });
@@ -171,7 +171,8 @@ describe('allocation saga per location', () => {
       [{ type: 'Released', reason: 'cancelled' }, 1_100],
       [{ type: 'CancelAnswered', reference: 'res_1@FRA-2' }, 1_200],
     ]);
-    expect(issued[5]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1@FRA-2' }]);
+    // Every WMS call names its location: the warehouse system serving it is the one called.
+    expect(issued[5]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1@FRA-2', location: 'FRA-2' }]);
     expect(issued[6]).toEqual([]);
     expect(saga).toMatchObject({ phase: 'done', leftBehind: [{ reference: 'res_1' }] });
     const after = decideSaga(saga, { type: 'CancelAnswered', reference: 'res_1' }, policy, T0 + 1_300).saga!;
