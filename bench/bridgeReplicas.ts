@@ -84,7 +84,7 @@ async function step(replicas: number, script: string, kill: boolean): Promise<St
       },
     });
     cleanups.push(() => edge.close());
-    const common = { KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: SECRET, EDGE_URL: edge.url, BRIDGE_ADMIN_KEYS: BENCH_BRIDGE_ADMIN_KEY, SNAPSHOTS: 'off', ORDERS: 'off' };
+    const common = { KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: SECRET, EDGE_URL: edge.url, BRIDGE_ADMIN_KEYS: BENCH_BRIDGE_ADMIN_KEY, SNAPSHOTS: 'off', ORDERS: 'off', FEED: 'off' };
     // The backlog waits in the objects' outboxes while the saga replicas form their group; the
     // ingest bridge then relays it far faster than sagas are worked off, so the group's start
     // (joins, rebalances) is not part of the measured rate.

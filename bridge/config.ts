@@ -3,6 +3,7 @@ import { parseSecrets } from '../src/contract/signature';
 import { checkKafkaSecurity, KafkaSecurityEnvSchema } from './eventLog/kafkaSecurity';
 import { checkExposure } from './security/exposure';
 import { DEFAULT_PARTITIONS } from './eventLog/topicSettings';
+import { LocationListEnvSchema, WarehousesEnvSchema } from './warehouses';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -50,6 +51,18 @@ export const BridgeConfigSchema = z.object({
   /** The WMS SOAP endpoint (its WSDL at `?wsdl`); `SAGA=off` runs the bridge without the saga. */
   WMS_URL: z.url().default('http://127.0.0.1:8789/wms'),
   SAGA: z.enum(['on', 'off']).default('on'),
+  /**
+   * The warehouse systems (bridge/warehouses.ts), a JSON list of `{id, kind:'soap', url, locations?,
+   * priority?, region?}`; unset, one: `soap-1` at WMS_URL serving WMS_LOCATIONS (the simulator's).
+   */
+  WAREHOUSES: WarehousesEnvSchema.optional(),
+  WMS_LOCATIONS: LocationListEnvSchema.optional(),
+  /** Follow every warehouse's movement documents into the SKUs' stock (bridge/feed); `off`: stock is set by admins only. */
+  FEED: z.enum(['on', 'off']).default('on'),
+  /** Between two reads of a warehouse's movements once the feed has caught up. */
+  FEED_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  /** Movements read per ListMovements call (the simulator serves at most 1,000). */
+  FEED_PAGE_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
   WMS_CALL_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
   /**
    * Counted from a saga's first AllocateStock, never from the reservation (invariant no-sale-undone-by-our-outage). Past it a

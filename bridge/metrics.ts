@@ -19,7 +19,11 @@ export function createMetrics(now: () => number = Date.now) {
   /** Causal consumers report their held events when scraped, not on every event. */
   const causalSources = new Map<string, () => { held: number; oldestHeldSeconds: number | null }>();
   /** Read when scraped: the running sagas by phase, the records in the dead-letter topic. */
-  const sources: { sagas: () => Record<string, number> | null; deadLetters: () => Promise<number> } = { sagas: () => null, deadLetters: async () => 0 };
+  const sources: { sagas: () => Record<string, number> | null; deadLetters: () => Promise<number>; feed: () => readonly FeedGaugeRow[] } = {
+    sagas: () => null,
+    deadLetters: async () => 0,
+    feed: () => [],
+  };
   const metrics = {
     causalSources,
     sources,
@@ -144,6 +148,48 @@ export function createMetrics(now: () => number = Date.now) {
       labelNames: ['command', 'outcome'] as const,
       registers: [registry],
     }),
+    feedMovements: new Counter({
+      name: 'bridge_feed_movements_total',
+      help: 'Warehouse movements the feed handled, by warehouse and outcome (applied; duplicate: the edge had counted it; shipment: not sent, sold at the edge)',
+      labelNames: ['warehouse', 'outcome'] as const,
+      registers: [registry],
+    }),
+    feedFailures: new Counter({
+      name: 'bridge_feed_failures_total',
+      help: 'Failed feed steps, retried with backoff: reading the warehouse, applying at the edge, committing the cursor',
+      labelNames: ['warehouse', 'step'] as const,
+      registers: [registry],
+    }),
+    feedCursor: new Gauge({
+      name: 'bridge_feed_cursor',
+      help: 'The last warehouse movement sequence the feed has handled, per warehouse this replica follows',
+      labelNames: ['warehouse'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const row of sources.feed()) this.set({ warehouse: row.warehouse }, row.cursor);
+      },
+    }),
+    feedLag: new Gauge({
+      name: 'bridge_feed_lag',
+      help: "Movements the warehouse has recorded that the feed has not handled yet (its latest sequence - the cursor), per warehouse this replica follows",
+      labelNames: ['warehouse'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const row of sources.feed()) if (row.lag !== null) this.set({ warehouse: row.warehouse }, row.lag);
+      },
+    }),
+    feedStalled: new Gauge({
+      name: 'bridge_feed_stalled',
+      help: 'Whether a warehouse feed is held up (1): the warehouse or the edge keeps failing, or the edge refuses a movement; nothing is skipped, so it waits',
+      labelNames: ['warehouse'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const row of sources.feed()) this.set({ warehouse: row.warehouse }, row.stalled ? 1 : 0);
+      },
+    }),
     sagaTransitions: new Counter({
       name: 'bridge_saga_transitions_total',
       help: 'Saga phase changes',
@@ -154,6 +200,9 @@ export function createMetrics(now: () => number = Date.now) {
   return metrics;
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** What the feed gauges read of each warehouse this replica follows. */
+export type FeedGaugeRow = { warehouse: string; cursor: number; lag: number | null; stalled: boolean };
 
 /** A throw-away group (a rebuild, a reader) ends in a random UUID: one series per kind, not per run. */
 const RANDOM_SUFFIX = /-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

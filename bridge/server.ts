@@ -6,7 +6,7 @@ import { createEdgeClient } from './edge/client';
 import { createEventLog } from './eventLog';
 import { TopicSettingsError } from './eventLog/errors';
 import type { EventLog, Subscription } from './eventLog/port';
-import { DLQ_TOPIC, EVENTS_TOPIC, TOPICS } from './eventLog/topics';
+import { DLQ_TOPIC, EVENTS_TOPIC, FEED_CONTROL_TOPIC, TOPICS } from './eventLog/topics';
 import { SAGA_GROUP } from './saga/runner';
 import type { Reachability } from './http/admin';
 import { createOperatorApp } from './http/adminApp';
@@ -16,6 +16,9 @@ import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { startOrdersView } from './orders/ordersView';
 import { startSnapshotter } from './projections/snapshotter';
+import { FEED_GROUP, startFeed, type RunningFeed } from './feed/follower';
+import { warehouseClients } from './feed/warehouseClients';
+import { warehousesOf } from './warehouses';
 
 /** `url`: the public listener (the objects' pushes); `adminUrl`: the operators' (ADR 0003). */
 export type RunningBridge = { url: string; adminUrl: string; log: EventLog; metrics: Metrics; close(): Promise<void> };
@@ -32,6 +35,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   let sagas: Background<RunningSagas> | null = null;
   let endpoint: string | null = null;
   let snapshotter: Background<Subscription> | null = null;
+  let feed: Background<RunningFeed> | null = null;
+  const warehouses = warehousesOf(config);
+  const clients = warehouseClients(warehouses);
   const orders =
     config.ORDERS === 'on'
       ? startWithRetry(
@@ -44,7 +50,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   metrics.sources.sagas = () => sagas?.current()?.store.countByPhase() ?? null;
   metrics.sources.deadLetters = async () => [...(await log.endOffsets(DLQ_TOPIC)).values()].reduce((n, offset) => n + Number(offset), 0);
   const state = (component: { current(): unknown } | null): ComponentState => (!component ? 'off' : component.current() ? 'running' : 'starting');
-  const components = () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders) });
+  const components = () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders), feed: state(feed) });
   const app = createBridgeApp({ log, secrets, metrics, logger, components });
   const admin = createOperatorApp({
     log,
@@ -58,6 +64,14 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       sagaGroup: { members: () => log.groupMembers(SAGA_GROUP, EVENTS_TOPIC), self: () => endpoint },
       orders: () => orders?.current() ?? null,
       wmsHealth: () => wmsReachable(config.WMS_URL),
+      warehouses: {
+        warehouses,
+        clients,
+        feed: () => feed?.current() ?? null,
+        feedOn: config.FEED === 'on',
+        members: () => log.groupMembers(FEED_GROUP, FEED_CONTROL_TOPIC),
+        self: () => endpoint,
+      },
     },
   });
   const listeners = await startListeners(config, { public: app.fetch, admin: admin.fetch });
@@ -78,7 +92,27 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     // Loaded only when on: the WMS client's SOAP and XML stack is ~5 MiB of heap a bridge without sagas never uses.
     sagas = startWithRetry('sagas', async () => (await import('./saga')).startSagas(config, log, edge, metrics, logger, advertised), (running) => running.runner.stop(), logger);
   }
-  logger.info({ url, adminUrl: listeners.admin.url, log: (await log.health()).detail, saga: config.SAGA }, 'bridge listening');
+  if (config.FEED === 'on') {
+    feed = startWithRetry(
+      'feed',
+      () =>
+        startFeed({
+          log,
+          warehouses,
+          edge,
+          clients,
+          metrics,
+          logger: logger.child({ component: 'feed' }),
+          endpoint: advertised,
+          pollMs: config.FEED_POLL_MS,
+          pageSize: config.FEED_PAGE_SIZE,
+          callTimeoutMs: config.WMS_CALL_TIMEOUT_MS,
+        }),
+      (running) => running.stop(),
+      logger,
+    );
+  }
+  logger.info({ url, adminUrl: listeners.admin.url, log: (await log.health()).detail, saga: config.SAGA, feed: config.FEED, warehouses: warehouses.map((w) => w.id) }, 'bridge listening');
   return {
     url,
     adminUrl: listeners.admin.url,
@@ -89,6 +123,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       await listeners.public.close();
       await listeners.admin.close();
       await sagas?.stop();
+      await feed?.stop();
       await snapshotter?.stop();
       await orders?.stop();
       await log.close();

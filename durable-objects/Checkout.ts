@@ -28,7 +28,8 @@ import type { IdempotencyInput } from './sku/idempotency';
 import type { Outcome } from '../src/contract/outcome';
 
 export type StartCheckout = { checkoutId: string; customerId: string; lines: CartLine[]; ttlSeconds: number; requestHash: string };
-export type CheckoutLineView = CartLine & { reservationId: string | null; state: CheckoutState['lines'][number]['state'] };
+/** `location`: where the line's units were sourced (absent: not reserved, or a SKU naming none). */
+export type CheckoutLineView = CartLine & { reservationId: string | null; state: CheckoutState['lines'][number]['state']; location?: string };
 export type CheckoutView = {
   checkoutId: string;
   customerId: string;
@@ -145,7 +146,7 @@ export class Checkout extends DurableObject<Env> {
       // Both reach the customer's home shard, where the line's reserve is (or would be) decided.
       const outcome = await onHomeShard(step.sku, customerId, (stream) =>
         step.type === 'Reserve'
-          ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds }, idempotency)
+          ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds, region: step.region }, idempotency)
           : stub(this.env, stream).abandonReserve(stream, customerId, idempotency),
       );
       return eventOf(step, readReserve(step.sku, outcome));
@@ -200,7 +201,7 @@ export class Checkout extends DurableObject<Env> {
       checkoutId: s.checkoutId,
       customerId: s.customerId,
       status: checkoutStatus(s),
-      lines: s.lines.map(({ sku, qty, reservationId, state }) => ({ sku, qty, reservationId, state })),
+      lines: s.lines.map(({ sku, qty, region, reservationId, state, location }) => ({ sku, qty, ...(region === undefined ? {} : { region }), reservationId, state, ...(location === null ? {} : { location }) })),
       refusal: s.refusal,
       version: s.version,
     };
@@ -211,9 +212,10 @@ export class Checkout extends DurableObject<Env> {
  * A line's reserve is idempotent by (checkout, SKU): a repeat after a crash answers the first
  * outcome, and an abandon under the same scope learns it (or closes the scope) without reserving.
  */
-const reserveScope = (s: CheckoutState, line: { sku: string; qty: number }): IdempotencyInput => ({
+const reserveScope = (s: CheckoutState, line: { sku: string; qty: number; region?: string }): IdempotencyInput => ({
   scope: `checkout\n${s.checkoutId}\n${line.sku}`,
-  requestHash: `${s.customerId}\n${line.qty}\n${s.ttlSeconds}`,
+  // A line without a region hashes as before regions: a checkout in flight across the upgrade repeats its reserve unchanged.
+  requestHash: `${s.customerId}\n${line.qty}\n${s.ttlSeconds}${line.region === undefined ? '' : `\n${line.region}`}`,
 });
 
 const relayLog = (checkoutId: string): RelayLog => ({ fields: { checkout: checkoutId }, message: 'checkout log push failed' });

@@ -1,5 +1,6 @@
 import { decodeSkuEvent } from '../bridge/consumers/decodeEvent';
 import type { ConsumedRecord } from '../bridge/eventLog/port';
+import { byReservation, currentRecord } from '../bridge/cli/reconcile/compare';
 import { createWmsClient, type WmsRecord } from '../bridge/wms/client';
 import { evolve, foldLedger, initialSkuState, type Reservation, type SkuEvent } from '../src/domain/sku';
 import type { Check, Folded } from './checkTypes';
@@ -219,31 +220,24 @@ export async function reconcile(system: TortureSystem, folded: Folded[]): Promis
   return { check: 'reconcile: WMS allocations = allocated units', checked, violations: wmsDifferences(await wmsRecords(system), folded) };
 }
 
-/**
- * The warehouse's records per reservation: the one under its own id and, once it was re-sourced,
- * those under `<id>@<location>…` (a reference per location, ADR 0015), in the order listed.
- */
+/** The WMS's records by reservation: one per location a re-sourced reservation was allocated at (ADR 0015). */
 async function wmsRecords(system: TortureSystem): Promise<Map<string, WmsRecord[]>> {
   const wms = await createWmsClient(`${system.wms.url}/wms`);
-  const byReservation = new Map<string, WmsRecord[]>();
-  for (const record of await wms.list(10_000)) {
-    const id = record.reservationId.split('@')[0]!;
-    byReservation.set(id, [...(byReservation.get(id) ?? []), record]);
-  }
-  return byReservation;
+  return byReservation(await wms.list(10_000));
 }
 
-function wmsDifferences(records: ReadonlyMap<string, readonly WmsRecord[]>, folded: Folded[]): string[] {
+function wmsDifferences(records: ReadonlyMap<string, WmsRecord[]>, folded: Folded[]): string[] {
   const differences: string[] = [];
   for (const { sku, reservations } of folded) {
     for (const r of reservations.values()) {
       const all = records.get(r.reservationId) ?? [];
-      const held = all.filter((record) => record.status === 'allocated');
+      const record = currentRecord(r.reservationId, r, all);
+      // Units still held at a location the reservation left.
+      for (const left of all) if (left !== record && left.status === 'allocated') differences.push(`${sku} ${r.reservationId}: still allocated as ${left.reservationId}`);
+      const heldThere = record?.status === 'allocated';
       const allocatedHere = r.status !== 'released' && r.allocation === 'allocated';
-      const statuses = all.map((record) => `${record.reservationId} ${record.status}`).join(', ') || 'none';
-      if (held.length > 1) differences.push(`${sku} ${r.reservationId}: allocated at the WMS ${held.length} times (${statuses})`);
-      else if ((held.length === 1) !== allocatedHere) differences.push(`${sku} ${r.reservationId}: object ${r.status}/${r.allocation}, WMS ${statuses}`);
-      else if (allocatedHere && (held[0]!.qty !== r.qty || held[0]!.allocationId !== r.allocationId)) differences.push(`${sku} ${r.reservationId}: WMS record differs`);
+      if (heldThere !== allocatedHere) differences.push(`${sku} ${r.reservationId}: object ${r.status}/${r.allocation}, WMS ${record?.status ?? 'none'}`);
+      else if (allocatedHere && (record!.qty !== r.qty || record!.allocationId !== r.allocationId)) differences.push(`${sku} ${r.reservationId}: WMS record differs`);
     }
   }
   return differences;

@@ -61,7 +61,7 @@ export async function measureBridgeRelay() {
   const port = await freePort();
   let bridge: Awaited<ReturnType<typeof startBridgeProcess>> | null = null;
   try {
-    bridge = await startBridgeProcess({ BRIDGE_PORT: String(port), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: SECRET, EDGE_URL: 'http://127.0.0.1:9', SAGA: 'off' });
+    bridge = await startBridgeProcess({ BRIDGE_PORT: String(port), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: SECRET, EDGE_URL: 'http://127.0.0.1:9', SAGA: 'off', FEED: 'off' });
     const { pid, url } = bridge;
     const target = { replicas: new ReplicaChoice([url], 'bench'), secret: SECRET };
     const perSku = Math.ceil(EVENTS / SKUS);

@@ -41,6 +41,7 @@ export async function startSystem(cleanups: Cleanup[]) {
     EDGE_URL: edge.url,
     BRIDGE_ADMIN_KEYS: BENCH_BRIDGE_ADMIN_KEY,
     SAGA: 'off',
+    FEED: 'off',
     SNAPSHOTS: 'on',
     SNAPSHOT_EVERY_EVENTS: String(PARAMS.snapshotEveryEvents),
   };

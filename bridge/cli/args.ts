@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { WarehouseIdSchema } from '../../src/domain/sku/events';
 import { SKU_PATTERN } from '../../src/domain/sku/limits';
 
 /**
@@ -35,6 +36,12 @@ export function url(value: string): string {
 
 export function sku(value: string): string {
   if (!SKU_PATTERN.test(value)) throw new InvalidArgumentError(`expected a SKU matching ${SKU_PATTERN.source}`);
+  return value;
+}
+
+/** A warehouse system's id (`soap-1`), as the bridge's configuration names it. */
+export function warehouseId(value: string): string {
+  if (!WarehouseIdSchema.safeParse(value).success) throw new InvalidArgumentError('expected a warehouse id, e.g. soap-1');
   return value;
 }
 

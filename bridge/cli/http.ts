@@ -16,9 +16,9 @@ const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: 
  * One request, JSON both ways. Paths are absolute: they resolve against the origin, so the WMS
  * admin API is found beside its SOAP endpoint. Throws only when no answer came at all.
  */
-export async function exchange(service: Service, method: Method, path: string, body?: unknown): Promise<Reply> {
+export async function exchange(service: Service, method: Method, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Reply> {
   const url = new URL(path, service.baseUrl);
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...extra };
   if (service.adminKey) headers.authorization = `Bearer ${service.adminKey}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
@@ -37,8 +37,8 @@ export async function exchange(service: Service, method: Method, path: string, b
 }
 
 /** A call that must succeed with a body of the given shape; anything else is a CallFailed naming what came back. */
-export async function call<T>(service: Service, method: Method, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
-  const reply = await exchange(service, method, path, body);
+export async function call<T>(service: Service, method: Method, path: string, schema: z.ZodType<T>, body?: unknown, headers?: Record<string, string>): Promise<T> {
+  const reply = await exchange(service, method, path, body, headers);
   if (reply.status < 200 || reply.status > 299) {
     const error = ErrorBodySchema.safeParse(reply.body);
     const detail = error.success ? `: ${error.data.error.code}${error.data.error.message ? ` (${error.data.error.message})` : ''}` : '';

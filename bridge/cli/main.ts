@@ -10,6 +10,8 @@ import { registerReconcile } from './commands/reconcile';
 import { registerSagas } from './commands/sagas';
 import { registerSku } from './commands/sku';
 import { registerStatus } from './commands/status';
+import { registerWarehouses } from './commands/warehouses';
+import { registerStock } from './commands/stock';
 import { registerWms } from './commands/wms';
 import { addGlobalOptions } from './context';
 import { EXIT, UsageError } from './exit';
@@ -33,7 +35,7 @@ const version = ownVersion();
 /** `inventory`: the operators' CLI over the edge's, the bridge's and the WMS simulator's admin APIs. */
 const program = addGlobalOptions(
   new Command('inventory')
-    .description('Admin CLI of the flash-sale inventory: health, SKU logs, WMS sagas, bridge replicas, dead letters, reconciliation, WMS simulator faults, read-model rebuilds')
+    .description('Admin CLI of the flash-sale inventory: health, SKU logs and stock per location, WMS sagas, bridge replicas, warehouse feeds, dead letters, reconciliation, WMS simulator faults, read-model rebuilds')
     // Thrown rather than exited, so usage errors get exit code 2, not commander's 1 (which here means "problems found").
     .version(version, '-V, --version', 'the version of this CLI')
     .exitOverride()
@@ -46,10 +48,12 @@ const program = addGlobalOptions(
 
 registerStatus(program);
 registerSku(program);
+registerStock(program);
 registerSagas(program);
 registerGroup(program);
 registerDlq(program);
 registerReconcile(program);
+registerWarehouses(program);
 registerWms(program);
 registerProjections(program);
 

@@ -24,6 +24,7 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
   th, td { text-align: right; padding: 4px 8px; border-bottom: 1px solid #eef0f3; } th:first-child, td:first-child { text-align: left; }
   .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; } @media (max-width: 900px) { .charts { grid-template-columns: 1fr; } }
   tr.self td { font-weight: 600; }
+  tr.location td { color: #475467; font-size: 13px; } tr.location td:first-child { padding-left: 24px; }
   form { display: flex; gap: 8px; align-items: center; } input { flex: 1; padding: 6px; font: inherit; }
 </style>
 </head>
@@ -48,7 +49,7 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
     <div class="tile">held causal events<b id="causal-held">–</b></div>
     <div class="tile">read model<b id="generation">–</b></div>
   </div>
-  <section><h2>SKUs (most recently active)</h2>
+  <section><h2>SKUs (most recently active), each location beneath its SKU</h2>
     <table id="skus"><thead><tr><th>SKU</th><th>on hand</th><th>reserved</th><th>sold</th><th>available</th><th>reserved/s</th><th>refused/s</th><th>shards</th></tr></thead><tbody></tbody></table>
   </section>
   <div class="charts">
@@ -121,14 +122,28 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
     $('causal-held').className = snapshot.causal && snapshot.causal.alerting ? 'bad' : '';
     $('generation').textContent = snapshot.generations.ok ? snapshot.generations.value.active + (snapshot.generations.value.shadow ? ' (rebuilding ' + snapshot.generations.value.shadow + ')' : '') : '?';
 
-    const rows = (snapshot.skus.ok ? snapshot.skus.value : []).map((s) => {
-      const per = r.bySku.get(s.sku) || {};
+    const row = (cells, names) => {
       const tr = document.createElement('tr');
-      tr.dataset.sku = s.sku;
-      const cells = [s.sku, fmt(s.counters.onHand), fmt(s.counters.reserved), fmt(s.counters.sold), fmt(s.counters.available), fmt(per.reserved || 0, 1), fmt(refused(per), 1), fmt(s.counters.shards || 1)];
-      const names = ['sku', 'onHand', 'reserved', 'sold', 'available', 'reservedRate', 'refusedRate', 'shards'];
       cells.forEach((text, i) => { const td = document.createElement('td'); td.textContent = text; td.dataset.field = names[i]; tr.appendChild(td); });
       return tr;
+    };
+    const followed = snapshot.skus.ok ? snapshot.skus.value : [];
+    // Each SKU's row, then one per location it names (stock where it is held, and the warehouse feeding it).
+    const rows = followed.flatMap((s) => {
+      const per = r.bySku.get(s.sku) || {};
+      const tr = row([s.sku, fmt(s.counters.onHand), fmt(s.counters.reserved), fmt(s.counters.sold), fmt(s.counters.available), fmt(per.reserved || 0, 1), fmt(refused(per), 1), fmt(s.counters.shards || 1)],
+        ['sku', 'onHand', 'reserved', 'sold', 'available', 'reservedRate', 'refusedRate', 'shards']);
+      tr.dataset.sku = s.sku;
+      const sites = (s.counters.locations || []).map((l) => {
+        const site = row([l.location, fmt(l.onHand), fmt(l.reserved), fmt(l.sold), fmt(l.available), '', '', l.fed ? 'fed by ' + l.fed.warehouse + ' #' + l.fed.sequence : ''],
+          ['location', 'onHand', 'reserved', 'sold', 'available', '', '', 'fed']);
+        site.className = 'location';
+        site.dataset.ofSku = s.sku;
+        site.dataset.location = l.location;
+        if (l.available <= 0) site.cells[4].className = 'bad';
+        return site;
+      });
+      return [tr, ...sites];
     });
     $('skus').tBodies[0].replaceChildren(...rows);
 
@@ -155,7 +170,7 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
     if (!outcomeChart) charts();
     outcomeChart.setData(outcomeData);
     relayChart.setData(relayData);
-    $('status').textContent = 'updated ' + new Date(snapshot.at).toLocaleTimeString() + ' · ' + rows.length + ' SKUs followed';
+    $('status').textContent = 'updated ' + new Date(snapshot.at).toLocaleTimeString() + ' · ' + followed.length + ' SKUs followed';
     $('status').className = 'ok';
     previous = snapshot;
   }

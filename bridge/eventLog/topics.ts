@@ -23,6 +23,14 @@ export const SAGAS_TOPIC = 'inventory.saga-state';
  * SKU's events: read once per partition, into SAGAS_TOPIC, when a partition is first owned; never written.
  */
 export const LEGACY_SAGAS_TOPIC = 'inventory.sagas';
+/**
+ * The warehouse feed's group (bridge/feed, docs/adr/0014-warehouse-feed-cursor.md): nothing is
+ * written here; its partitions are what the group assigns, and a warehouse is followed by the
+ * owner of the partition its id hashes to.
+ */
+export const FEED_CONTROL_TOPIC = 'inventory.feed-control';
+/** Each warehouse's feed cursor (latest per warehouse), in its control partition, written by that partition's owner. */
+export const FEED_STATE_TOPIC = 'inventory.feed-state';
 /** Records a consumer could not handle, kept for the admin CLI. */
 export const DLQ_TOPIC = 'inventory.dlq';
 
@@ -31,5 +39,7 @@ export const TOPICS: readonly TopicSpec[] = [
   { name: CHECKOUTS_TOPIC, kind: 'history' },
   { name: SNAPSHOTS_TOPIC, kind: 'compacted' },
   { name: SAGAS_TOPIC, kind: 'compacted' },
+  { name: FEED_CONTROL_TOPIC, kind: 'history' },
+  { name: FEED_STATE_TOPIC, kind: 'compacted' },
   { name: DLQ_TOPIC, kind: 'deadLetter' },
 ];

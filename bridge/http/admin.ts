@@ -13,6 +13,7 @@ import { dashboardData } from '../dashboard/data';
 import type { Metrics } from '../metrics';
 import { adminKeyCheck } from './adminKey';
 import { sagaRoutes } from './adminSagas';
+import { warehouseRoutes, type WarehouseRouteDeps } from './adminWarehouses';
 import { bridgeErrorResponse } from './errors';
 
 export type Reachability = { ok: boolean; detail: string };
@@ -31,6 +32,8 @@ export type AdminDeps = {
   orders: () => OrdersView | null;
   /** Whether the WMS answers, for `status`. */
   wmsHealth: () => Promise<Reachability>;
+  /** The warehouses and their feed (`inventory warehouses`); without it, that route is not served. */
+  warehouses?: Omit<WarehouseRouteDeps, 'log'>;
 };
 
 const offset = z.string().regex(/^\d+$/, 'an offset: digits');
@@ -47,7 +50,7 @@ const DlqPageSchema = z.object({
  * The operators' API behind the CLI: status, sagas, dead letters. The bridge's own admin bearer
  * keys (`BRIDGE_ADMIN_KEYS`, never the Worker's), compared by digest in constant time.
  */
-export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: running, sagaGroup, orders, wmsHealth }: AdminDeps) {
+export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: running, sagaGroup, orders, wmsHealth, warehouses }: AdminDeps) {
   const isAdmin = adminKeyCheck(adminKeys);
   const app = new Hono();
 
@@ -58,6 +61,7 @@ export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: runn
 
   app.route('/projections', projectionRoutes(log, edge, logger, sagaGroup.self));
   app.route('/', sagaRoutes({ local: running, ...sagaGroup }));
+  if (warehouses) app.route('/', warehouseRoutes({ log, ...warehouses }));
   app.route('/dashboard', dashboardData({ log, edge, metrics, causal: () => orders()?.causal() ?? null }));
 
   app.get('/status', async (c) => {

@@ -10,34 +10,40 @@ export type Executor = (command: SagaCommand) => Promise<SagaMessage>;
  * It never throws: a failed call is a `CallFailed` message, and deciding what that means is the
  * saga's business.
  */
-export function createExecutor(wms: () => Promise<WmsClient>, edge: EdgeClient, timeoutMs: number): Executor {
+/** `wms(location)`: the client of the warehouse system serving that location (undefined: the default site). */
+export function createExecutor(wms: (location: string | undefined) => Promise<WmsClient>, edge: EdgeClient, timeoutMs: number): Executor {
   return async (command) => {
     try {
       return await run(command);
     } catch (error) {
-      return { type: 'CallFailed', command: command.type, error: describe(error) };
+      // A WMS call names its allocation: a failure about one the saga left behind is retried on that one's clock.
+      return { type: 'CallFailed', command: command.type, error: describe(error), ...('reference' in command ? { reference: command.reference } : {}) };
     }
   };
 
   async function run(command: SagaCommand): Promise<SagaMessage> {
     switch (command.type) {
-      case 'Allocate':
-        return { type: 'WmsAnswered', answer: await (await wms()).allocate(command.reservationId, skuOf(command.sku), command.qty, timeoutMs) };
+      case 'Allocate': {
+        const answer = await (await wms(command.location)).allocate(command.reference, skuOf(command.sku), command.qty, timeoutMs, command.location);
+        return { type: 'WmsAnswered', answer, reference: command.reference };
+      }
       case 'GetAllocation':
-        return { type: 'WmsAnswered', answer: asAnswer(await (await wms()).get(command.reservationId, timeoutMs)) };
+        return { type: 'WmsAnswered', answer: asAnswer(await (await wms(command.location)).get(command.reference, timeoutMs)), reference: command.reference };
       case 'Cancel':
-        await (await wms()).cancel(command.reservationId, timeoutMs);
-        return { type: 'CancelAnswered' };
+        await (await wms(command.location)).cancel(command.reference, timeoutMs);
+        return { type: 'CancelAnswered', reference: command.reference };
       case 'Confirm': {
         const reply = await edge.allocation(command.sku, command.reservationId, {
           outcome: 'confirmed',
           allocationId: command.allocationId,
           causedBy: command.causedBy,
+          ...(command.location === undefined ? {} : { location: command.location }),
         });
         return confirmAnswer(reply, command);
       }
       case 'Release': {
-        const reply = await edge.allocation(command.sku, command.reservationId, { outcome: 'failed', reason: command.reason, causedBy: command.causedBy });
+        const at = command.location === undefined ? {} : { location: command.location };
+        const reply = await edge.allocation(command.sku, command.reservationId, { outcome: 'failed', reason: command.reason, causedBy: command.causedBy, ...at });
         return releaseAnswer(reply, command);
       }
     }
@@ -51,14 +57,15 @@ function asAnswer(record: WmsRecord | null): WmsAnswer {
   return { status: 'cancelled' };
 }
 
-function confirmAnswer(reply: VerdictReply, command: SagaCommand): SagaMessage {
-  if (reply.status === 200) return { type: 'ConfirmAnswered', outcome: 'confirmed' };
+function confirmAnswer(reply: VerdictReply, command: Extract<SagaCommand, { type: 'Confirm' }>): SagaMessage {
+  const { allocationId } = command;
+  if (reply.status === 200) return { type: 'ConfirmAnswered', outcome: 'confirmed', allocationId };
   if (reply.code === 'reservation_released') {
     const reason = ReleaseReasonSchema.safeParse(reply.details.reason);
-    if (reason.success) return { type: 'ConfirmAnswered', outcome: 'released', reason: reason.data };
+    if (reason.success) return { type: 'ConfirmAnswered', outcome: 'released', reason: reason.data, allocationId };
   }
-  if (reply.code === 'allocation_conflict') return { type: 'ConfirmAnswered', outcome: 'conflict' };
-  if (reply.code === 'reservation_not_found' || reply.code === 'sku_not_found') return { type: 'ConfirmAnswered', outcome: 'not_found' };
+  if (reply.code === 'allocation_conflict') return { type: 'ConfirmAnswered', outcome: 'conflict', allocationId };
+  if (reply.code === 'reservation_not_found' || reply.code === 'sku_not_found') return { type: 'ConfirmAnswered', outcome: 'not_found', allocationId };
   return unexpected(reply, command);
 }
 

@@ -5,6 +5,8 @@ import type { EventLog } from '../eventLog/port';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { createWmsClient, type WmsClient } from '../wms/client';
+import { warehouseClients } from '../feed/warehouseClients';
+import { warehouseServing, warehousesOf } from '../warehouses';
 import { createExecutor } from './executor';
 import { startSagaRunner, type SagaRunner } from './runner';
 import { SagaStore } from './store';
@@ -36,6 +38,10 @@ export function lazyWmsClient(url: string): () => Promise<WmsClient> {
 export async function startSagas(config: BridgeConfig, log: EventLog, edge: EdgeClient, metrics: Metrics, logger: Logger, endpoint: string): Promise<RunningSagas> {
   const store = new SagaStore({ retentionMs: config.SAGA_RETENTION_SECONDS * 1000 });
   const wms = lazyWmsClient(config.WMS_URL);
+  // Each location's allocations go to the warehouse system serving it (WAREHOUSES; one by default).
+  const warehouses = warehousesOf(config);
+  const clients = warehouseClients(warehouses);
+  const wmsFor = (location: string | undefined) => clients(warehouseServing(warehouses, location).id);
   // A start retried after a failure registers it again: the previous attempt's gauge goes.
   metrics.registry.removeSingleMetric('bridge_sagas');
   new Gauge({
@@ -51,7 +57,7 @@ export async function startSagas(config: BridgeConfig, log: EventLog, edge: Edge
     log,
     store,
     edge,
-    execute: createExecutor(wms, edge, config.WMS_CALL_TIMEOUT_MS),
+    execute: createExecutor(wmsFor, edge, config.WMS_CALL_TIMEOUT_MS),
     policy: {
       callTimeoutMs: config.WMS_CALL_TIMEOUT_MS,
       deadlineMs: config.ALLOCATION_DEADLINE_SECONDS * 1000,

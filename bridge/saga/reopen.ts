@@ -1,4 +1,4 @@
-import type { AllocationSaga } from '../../src/domain/allocation';
+import { locationKey, referenceAfterResourcing, REFERENCE_AT, type AllocationSaga, type LeftBehind } from '../../src/domain/allocation';
 import { skuStream } from '../../src/domain/core/vectorClock';
 import type { SkuEventOf } from '../../src/domain/sku';
 
@@ -7,33 +7,80 @@ import type { SkuEventOf } from '../../src/domain/sku';
  * the only event that can still follow one is an admin release of a completed purchase (a
  * refund): the WMS still holds the units, as it would for a saga never retired, and must cancel
  * them. So the saga comes back in `cancelling`, due now, with what the event says; the cancel is
- * idempotent at the WMS (by reservation id), so reopening one that held nothing is harmless.
+ * idempotent at the WMS (by reference), so reopening one that held nothing is harmless.
+ *
+ * The retired saga's WMS reference is gone with it: at a named location the release's own
+ * reference after a re-sourcing (`id@location`) is cancelled too (ADR 0015). A reservation that had
+ * come back to a location it left (`id@location~n`) is beyond this guess: reconcile reports it.
  *
  * Only events past the consumer's cursor get here, so a redelivered old release reopens nothing.
  */
 export function reopenForRelease(event: SkuEventOf<'StockReleased'>, now: number): AllocationSaga {
+  const { reservationId, location } = event.data;
   const at = Date.parse(event.at);
-  // The release names the StockReserved it follows from (`causedBy`); it is informational here.
+  return {
+    ...reopened(event, now),
+    qty: event.data.qty,
+    startedAt: at,
+    deadline: at,
+    phase: 'cancelling',
+    releasedAs: event.data.reason,
+    wmsMayHold: true,
+    completed: true,
+    location: location ?? null,
+    leftBehind: location === undefined ? [] : [leftAt(`${reservationId}${REFERENCE_AT}${location}`, location, now)],
+    notes: [{ at: now, note: `released (${event.data.reason}) after its saga was retired: cancelling at the WMS` }],
+  };
+}
+
+/**
+ * Sold units re-sourced after their saga was retired (a count below what a location had sold):
+ * allocated again at `to` under the reference of a first re-sourcing there, and cancelled at
+ * `from` under both references the units may be held by there (the reservation id, if `from` is
+ * where it was first sourced, or `id@from` after an earlier re-sourcing). A guess that lands on a
+ * reference cancelled before is answered `cancelled`, and the saga takes a fresh one.
+ */
+export function reopenForResourcing(event: SkuEventOf<'ReservationResourced'>, now: number): AllocationSaga {
+  const { reservationId, from, to, qty, completed } = event.data;
+  const visited = [locationKey(from)];
+  return {
+    ...reopened(event, now),
+    qty,
+    startedAt: Date.parse(event.at),
+    deadline: null,
+    phase: 'allocating',
+    releasedAs: null,
+    wmsMayHold: false,
+    completed,
+    location: to,
+    reference: referenceAfterResourcing(reservationId, to, 1, visited),
+    resourcings: 1,
+    visited,
+    leftBehind: [leftAt(reservationId, from, now), leftAt(`${reservationId}${REFERENCE_AT}${from}`, from, now)],
+    notes: [{ at: now, note: `re-sourced from ${from} to ${to} after its saga was retired: cancelling there, allocating at ${to}` }],
+  };
+}
+
+const leftAt = (reference: string, location: string, now: number): LeftBehind => ({ reference, location, attempts: 0, nextAttemptAt: now });
+
+/** What a reopened saga has whatever reopened it. */
+function reopened(event: SkuEventOf<'StockReleased' | 'ReservationResourced'>, now: number) {
+  // The event names the StockReserved it follows from (`causedBy`); it is informational here.
   const reservedVersion = Math.max(1, Math.min(event.version - 1, event.causedBy[skuStream(event.sku)] ?? 1));
   return {
     reservationId: event.data.reservationId,
     sku: event.sku,
-    qty: event.data.qty,
     reservedVersion,
-    startedAt: at,
     firstAttemptAt: null,
-    deadline: at,
-    phase: 'cancelling',
     stuckIn: null,
     allocationId: null,
     releaseWanted: null,
-    releasedAs: event.data.reason,
-    wmsMayHold: true,
-    completed: true,
     attempts: 0,
     nextAttemptAt: now,
     lastError: null,
     updatedAt: now,
-    notes: [{ at: now, note: `released (${event.data.reason}) after its saga was retired: cancelling at the WMS` }],
+    reference: null,
+    resourcings: 0,
+    visited: [],
   };
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { Executor } from './executor';
 import { withLegacySagas } from './legacyImport';
-import { reopenForRelease } from './reopen';
+import { reopenForRelease, reopenForResourcing } from './reopen';
 import type { SagaStore } from './store';
 
 export const SAGA_GROUP = 'wms-saga';
@@ -50,8 +50,13 @@ function toMessage(event: SkuEvent): [string, SagaMessage] | null {
           version: event.version,
           at: Date.parse(event.at),
           expiresAt: Date.parse(event.data.expiresAt),
+          location: event.data.location,
         },
       ];
+    case 'ReservationResourced': {
+      const { reservationId, from, to, completed } = event.data;
+      return [reservationId, { type: 'Resourced', from, to, completed }];
+    }
     case 'AllocationConfirmed':
       return [event.data.reservationId, { type: 'AllocationConfirmed', allocationId: event.data.allocationId }];
     case 'ReservationCompleted':
@@ -129,6 +134,13 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
         if (!event.data.refundDue) return;
         logger.info({ reservationId: event.data.reservationId, sku: event.sku, reason: event.data.reason }, 'release of a retired saga: reopened to cancel at the WMS');
         store.put(reopenForRelease(event, now()), partition);
+        return;
+      }
+      // Sold units re-sourced after their saga finished (ADR 0015): allocated again at the new
+      // location, cancelled at the old one (invariant no-sale-undone-by-our-outage).
+      if (event.type === 'ReservationResourced' && !store.get(event.data.reservationId)) {
+        logger.info({ reservationId: event.data.reservationId, sku: event.sku, from: event.data.from, to: event.data.to }, 're-sourcing of a retired saga: reopened');
+        store.put(reopenForResourcing(event, now()), partition);
         return;
       }
       handle(...message, partition);

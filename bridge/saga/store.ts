@@ -9,12 +9,16 @@ const CURSOR_KEY = 'cursor:';
 const RESTING: ReadonlySet<SagaPhase> = new Set(['allocated', 'done', 'stuck']);
 
 /**
- * Nothing is left for the saga to do: `done` (released, and cancelled at the WMS if it might
- * hold), or `allocated` with the purchase completed (the units are sold; the reservation can no
+ * Nothing is left for the saga to do: no cancel left at a location the reservation left, and
+ * `done` (released, and cancelled at the WMS if it might hold), or `allocated` with the purchase completed (the units are sold; the reservation can no
  * longer expire or be cancelled by the buyer). An admin release of a completed purchase is the
  * one event that can still follow; the runner reopens a saga for it (see `reopen.ts`).
  */
-export const isFinished = (saga: AllocationSaga): boolean => saga.phase === 'done' || (saga.phase === 'allocated' && saga.completed);
+export const isFinished = (saga: AllocationSaga): boolean =>
+  saga.leftBehind.length === 0 && (saga.phase === 'done' || (saga.phase === 'allocated' && saga.completed));
+
+/** Resting, and no cancel left at a location the reservation left (ADR 0015). */
+const isResting = (saga: AllocationSaga): boolean => RESTING.has(saga.phase) && saga.leftBehind.length === 0;
 
 export type SagaStoreOptions = {
   /** How long a finished saga stays (for operators and late replies) before it is retired. */
@@ -210,7 +214,7 @@ export class SagaStore {
     const id = saga.reservationId;
     partition.sagas.set(id, saga);
     this.#partitionOf.set(id, p);
-    if (RESTING.has(saga.phase)) partition.active.delete(id);
+    if (isResting(saga)) partition.active.delete(id);
     else partition.active.add(id);
     if (!isFinished(saga)) partition.finished.delete(id);
     else if (!partition.finished.has(id)) partition.finished.set(id, now ?? saga.updatedAt);

@@ -17,8 +17,9 @@ export type AdminReleaseRequest = { sku: string; reservationId: string; expected
 export type MovementRequest = ApplyMovement['data'];
 /** A repair by reconcile; `keyId` is the admin key's id. */
 export type AdjustLocationRequest = AdjustLocation['data'];
-export type ConfirmAllocationRequest = { sku: string; reservationId: string; allocationId: string; causedBy?: VectorClock };
-export type FailAllocationRequest = { sku: string; reservationId: string; reason: 'wms_timeout' | 'wms_rejected'; causedBy?: VectorClock };
+/** `location`: where the saga allocated (a verdict about a location the reservation left is refused). */
+export type ConfirmAllocationRequest = { sku: string; reservationId: string; allocationId: string; causedBy?: VectorClock; location?: string | undefined };
+export type FailAllocationRequest = { sku: string; reservationId: string; reason: 'wms_timeout' | 'wms_rejected'; causedBy?: VectorClock; location?: string | undefined };
 export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };
 export type EventPage = { events: SkuEvent[]; lastVersion: number };
 export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };

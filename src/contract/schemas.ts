@@ -60,8 +60,9 @@ export const ReserveBodySchema = z
 export const CheckoutBodySchema = z
   .strictObject({
     customerId: CustomerIdSchema,
-    lines: CartSchema.meta({ description: `1..${MAX_CART_LINES} lines; lines of one SKU are merged` }),
+    lines: CartSchema.meta({ description: `1..${MAX_CART_LINES} lines ({sku, qty, region?}); lines of one SKU are merged (and must name the same region)` }),
     ttlSeconds: TtlSecondsSchema.optional().meta({ description: `default ${DEFAULT_TTL_SECONDS}` }),
+    region: RegionSchema.optional().meta({ description: "the buyer's region, for every line that names none: each line's units come from a location of its region when one has them all" }),
   })
   .meta({ id: 'CheckoutRequest' });
 
@@ -78,8 +79,10 @@ export const CheckoutSchema = z
       z.object({
         sku: z.string(),
         qty: z.int(),
+        region: z.string().optional().meta({ description: "the region the line was sourced by (its own, else the checkout's)" }),
         reservationId: z.string().nullable(),
         state: z.enum(['pending', 'held', 'refused', 'released', 'completed']),
+        location: z.string().optional().meta({ description: 'where its units were sourced when reserved; absent before, or on a SKU that names no location' }),
       }),
     ),
     refusal: z.object({ sku: z.string(), code: z.string(), details: z.record(z.string(), z.unknown()) }).nullable(),
@@ -181,7 +184,8 @@ export const ReservationSchema = z
 export const CheckoutDetailSchema = CheckoutSchema.extend({
   lines: z.array(
     CheckoutSchema.shape.lines.element.extend({
-      reservation: ReservationSchema.pick({ status: true, allocation: true, expiresAt: true, releaseReason: true, refundDue: true }).nullable(),
+      // location: where the reservation is now (a re-sourcing may have moved it since the line was reserved).
+      reservation: ReservationSchema.pick({ status: true, allocation: true, expiresAt: true, releaseReason: true, refundDue: true, location: true }).nullable(),
     }),
   ),
 }).meta({ id: 'CheckoutDetail' });
@@ -209,8 +213,9 @@ export const RelayStatusSchema = z
 /** The saga's verdict on a reservation's allocation, sent by the bridge (internal route). */
 export const AllocationOutcomeSchema = z
   .discriminatedUnion('outcome', [
-    z.strictObject({ outcome: z.literal('confirmed'), allocationId: z.string().min(1).max(128), causedBy: VectorClockSchema.optional() }),
-    z.strictObject({ outcome: z.literal('failed'), reason: z.enum(['wms_timeout', 'wms_rejected']), causedBy: VectorClockSchema.optional() }),
+    // location: where the saga's allocation is, named after a re-sourcing (a verdict about a location the reservation left is refused).
+    z.strictObject({ outcome: z.literal('confirmed'), allocationId: z.string().min(1).max(128), causedBy: VectorClockSchema.optional(), location: LocationIdSchema.optional() }),
+    z.strictObject({ outcome: z.literal('failed'), reason: z.enum(['wms_timeout', 'wms_rejected']), causedBy: VectorClockSchema.optional(), location: LocationIdSchema.optional() }),
   ])
   .meta({ id: 'AllocationOutcome' });
 export type AllocationOutcome = z.infer<typeof AllocationOutcomeSchema>;

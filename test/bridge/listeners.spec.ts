@@ -19,7 +19,7 @@ let dir: string;
 let bridge: RunningBridge;
 
 const config = (extra: Record<string, string> = {}) =>
-  loadConfig({ INTERNAL_SECRET: 's', BRIDGE_PORT: '0', BRIDGE_ADMIN_PORT: '0', BRIDGE_DATA_DIR: join(dir, 'log'), BRIDGE_ADMIN_KEYS: KEY, SAGA: 'off', SNAPSHOTS: 'off', ORDERS: 'off', ...extra });
+  loadConfig({ INTERNAL_SECRET: 's', BRIDGE_PORT: '0', BRIDGE_ADMIN_PORT: '0', BRIDGE_DATA_DIR: join(dir, 'log'), BRIDGE_ADMIN_KEYS: KEY, SAGA: 'off', FEED: 'off', SNAPSHOTS: 'off', ORDERS: 'off', ...extra });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bridge-listeners-'));

@@ -150,7 +150,7 @@ describe('saga runner over a long history', () => {
       issued.push(command);
       switch (command.type) {
         case 'Allocate':
-          return { type: 'WmsAnswered', answer: { status: 'allocated', allocationId: `w-${command.reservationId}` } };
+          return { type: 'WmsAnswered', answer: { status: 'allocated', allocationId: `w-${command.reference}` }, reference: command.reference };
         case 'GetAllocation':
           return { type: 'WmsAnswered', answer: { status: 'not_found' } };
         case 'Confirm':
@@ -158,7 +158,7 @@ describe('saga runner over a long history', () => {
         case 'Release':
           return { type: 'ReleaseAnswered', outcome: 'released' };
         case 'Cancel':
-          return { type: 'CancelAnswered' };
+          return { type: 'CancelAnswered', reference: command.reference };
       }
     };
     return { issued, execute };
@@ -238,7 +238,7 @@ describe('saga runner over a long history', () => {
 
       await log.append(EVENTS_TOPIC, asRecords([released('R-1', 4, 'bought', 2, 'admin', true)]));
       await waitFor(() => store.get('bought')?.phase === 'done', 'cancelled at the WMS', 10_000);
-      expect(wms.issued.filter((c) => c.type === 'Cancel')).toEqual([{ type: 'Cancel', reservationId: 'bought' }]);
+      expect(wms.issued.filter((c) => c.type === 'Cancel')).toEqual([{ type: 'Cancel', reservationId: 'bought', reference: 'bought' }]);
       expect(store.get('bought')).toMatchObject({ releasedAs: 'admin', wmsMayHold: false, reservedVersion: 2 });
 
       // Retired again; a release that did not sell (a saga's own compensation, read by a consumer
@@ -251,6 +251,36 @@ describe('saga runner over a long history', () => {
       expect(await store.versionsOf(0).get('R-1')).toBe(5);
       expect(store.get('bought')).toBeUndefined();
       expect(wms.issued.filter((c) => c.type === 'Cancel').length).toBe(cancels);
+    } finally {
+      await runner.stop();
+      await log.close();
+    }
+  });
+
+  it('a re-sourcing of a sale whose saga was retired reopens it (ADR 0015): allocated at the new location under its own reference, cancelled at the old one, then retired again', async () => {
+    const clock = { now: 1_000_000 };
+    const { log, store, wms, runner } = await start('resourced', clock);
+    try {
+      await log.append(EVENTS_TOPIC, asRecords([stockSet('S-1'), reserved('S-1', 2, 'sold'), completed('S-1', 3, 'sold', 2)]));
+      await waitFor(() => store.get('sold')?.phase === 'allocated' && store.get('sold')?.completed === true, 'sold and allocated', 10_000);
+      clock.now += RETENTION_MS;
+      await waitFor(() => store.size === 0, 'retired', 10_000);
+
+      const resourced = {
+        type: 'ReservationResourced', sku: 'S-1', version: 4, at, causedBy: { 'sku:S-1': 2 },
+        data: { reservationId: 'sold', qty: 1, from: 'default', to: 'FRA-2', completed: true, reason: 'stock_shortfall' },
+      };
+      await log.append(EVENTS_TOPIC, asRecords([resourced]));
+      await waitFor(() => store.get('sold')?.phase === 'allocated' && store.get('sold')?.leftBehind.length === 0, 'allocated at FRA-2', 10_000);
+      expect(store.get('sold')).toMatchObject({ location: 'FRA-2', reference: 'sold@FRA-2', allocationId: 'w-sold@FRA-2', completed: true });
+      const after = wms.issued.slice(wms.issued.findIndex((c) => 'reference' in c && c.reference === 'sold@FRA-2'));
+      expect(after.filter((c) => c.type !== 'Confirm')).toEqual([
+        { type: 'Allocate', reservationId: 'sold', reference: 'sold@FRA-2', sku: 'S-1', qty: 1, location: 'FRA-2' },
+        { type: 'Cancel', reservationId: 'sold', reference: 'sold' },
+        { type: 'Cancel', reservationId: 'sold', reference: 'sold@default' },
+      ]);
+      clock.now += RETENTION_MS;
+      await waitFor(() => store.size === 0, 'retired again', 10_000);
     } finally {
       await runner.stop();
       await log.close();

@@ -174,7 +174,8 @@ describe('the inventory CLI against a running system', () => {
     const lines = human.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^VERSION\s+TYPE\s+AT\s+DATA$/);
     expect(lines).toHaveLength(log.length + 1);
-    expect(lines[1]).toMatch(/^\s*1\s+StockSet\s+\S+\s+onHand=10 limitPerCustomer=null$/);
+    // A cause is an object: shown as JSON (the admin key's id, never the key).
+    expect(lines[1]).toMatch(/^\s*1\s+StockSet\s+\S+\s+onHand=10 limitPerCustomer=null cause=\{"kind":"admin","keyId":"[0-9a-f]{16}"\}$/);
     expect(human.stdout).toContain(`reservationId=${ids.alice} customerId=alice qty=2`);
   });
 
@@ -213,7 +214,11 @@ describe('the inventory CLI against a running system', () => {
     expect(clean.code).toBe(0);
     expect(clean.stdout).toBe(
       'SKUs checked: 2; reservations compared: 3\nunits allocated: edge 4, wms 4\ndifferences: 0 (wms_only 0, edge_only 0, mismatch 0)\n' +
-        'in flight: 0 (a saga is still at work: not repaired, not counted)\n',
+        'in flight: 0 (a saga is still at work: not repaired, not counted)\n\n' +
+        // Stock levels: these SKUs name no location, so there is nothing to compare location by location.
+        'stock levels at soap-1: locations compared 0 over 0 SKUs; SKUs naming no location (not compared): 2\n' +
+        'units on hand: edge 0, warehouse 0 (physical + shipped)\n' +
+        'level differences: 0; in flight: 0 (the feed and the warehouse at different documents: not repaired, not counted)\n',
     );
 
     // The WMS drops alice's allocation behind the saga's back, and allocates for a reservation the edge never made.

@@ -22,7 +22,8 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dashboard-e2e-'));
   const [bridgePort, wmsPort] = [await freePort(), await freePort()];
   // With the saga (and a warehouse for it): the page shows its phases and the group that runs it.
-  wms = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms') });
+  // Its sites are the locations the SKUs name, so an allocation sourced to one finds it there.
+  wms = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LOCATIONS: 'AMS-1,RTM-2' });
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   bridge = await startBridgeProcess({
     BRIDGE_PORT: String(bridgePort),
@@ -117,6 +118,41 @@ describe('the live dashboard, in a real browser', () => {
     expect(again.status).toBe(409);
     await reserveFor(sku, 2, 5);
     if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows each location of a SKU beneath its row: the stock held there, reserved, sold, available', async () => {
+    const sku = 'dash-sites';
+    const stock = (body: object) => edge(`/v1/admin/skus/${sku}/stock`, 'PUT', ADMIN_KEY, body);
+    expect((await stock({ onHand: 40, location: 'AMS-1', priority: 0 })).status).toBe(200);
+    expect((await stock({ onHand: 25, location: 'RTM-2', priority: 1, region: 'nl' })).status).toBe(200);
+    // Three buyers without a region go to AMS-1 (priority first), two from nl to RTM-2 (their region).
+    for (const [i, region] of [undefined, undefined, undefined, 'nl', 'nl'].entries()) {
+      const res = await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId: `site-${i}`, qty: 1, ...(region ? { region } : {}) }, { 'idempotency-key': `site-${i}` });
+      expect(res.status).toBe(201);
+    }
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${bridge.adminUrl}/dashboard`);
+    await page.fill('#admin-key', BRIDGE_ADMIN_KEY);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#live', { state: 'visible' });
+
+    const sites = page.locator(`#skus tr.location[data-of-sku="${sku}"]`);
+    await expect.poll(() => sites.count(), { timeout: 15_000 }).toBe(2);
+    const cells = async (location: string) => (await sites.and(page.locator(`[data-location="${location}"]`)).locator('td').allTextContents()).slice(0, 5);
+    expect(await cells('AMS-1')).toEqual(['AMS-1', '40', '3', '0', '37']);
+    expect(await cells('RTM-2')).toEqual(['RTM-2', '25', '2', '0', '23']);
+    // The SKU's own row is the sum, and the locations follow it directly.
+    expect(await cell(page, sku, 'onHand').textContent()).toBe('65');
+    expect(await cell(page, sku, 'reserved').textContent()).toBe('5');
+    const order = await page.locator('#skus tbody tr').evaluateAll((trs: { getAttribute(name: string): string | null }[]) => trs.map((tr) => tr.getAttribute('data-sku') ?? `  ${tr.getAttribute('data-location')}`));
+    expect(order.slice(order.indexOf(sku), order.indexOf(sku) + 3)).toEqual([sku, '  AMS-1', '  RTM-2']);
+    // A SKU without locations has no such rows.
+    expect(await page.locator('#skus tr.location[data-of-sku="dash-live"]').count()).toBe(0);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -26,7 +26,7 @@ afterAll(async () => {
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const bridgeEnv = async () => ({ BRIDGE_PORT: String(await freePort()), BRIDGE_DATA_DIR: dataDir, INTERNAL_SECRET: 'one-bridge-secret', SAGA: 'off', SNAPSHOTS: 'off', ORDERS: 'off' });
+const bridgeEnv = async () => ({ BRIDGE_PORT: String(await freePort()), BRIDGE_DATA_DIR: dataDir, INTERNAL_SECRET: 'one-bridge-secret', SAGA: 'off', FEED: 'off', SNAPSHOTS: 'off', ORDERS: 'off' });
 
 async function startBridge(): Promise<BridgeProcess> {
   const bridge = await startBridgeProcess(await bridgeEnv(), 30_000);

@@ -31,6 +31,7 @@ beforeAll(async () => {
     BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
     BRIDGE_DATA_DIR: dataDir,
     SAGA: 'off',
+    FEED: 'off',
     // Empty, not unset: a KAFKA_BROKERS of the shell running the tests must not switch the log to Kafka.
     KAFKA_BROKERS: '',
     SNAPSHOT_EVERY_EVENTS: '200',

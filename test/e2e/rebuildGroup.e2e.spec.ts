@@ -35,6 +35,7 @@ beforeAll(async () => {
         EDGE_URL: worker.url,
         BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
         SAGA: 'off',
+        FEED: 'off',
         SNAPSHOTS: 'off',
         ORDERS: 'off',
       }),

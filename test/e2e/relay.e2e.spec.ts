@@ -41,7 +41,7 @@ beforeAll(async () => {
   const bridgePort = await freePort();
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   // The relay alone: the WMS saga has its own end-to-end tests.
-  bridgeEnv = { BRIDGE_PORT: String(bridgePort), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: secret, EDGE_URL: worker.url, SAGA: 'off' };
+  bridgeEnv = { BRIDGE_PORT: String(bridgePort), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: secret, EDGE_URL: worker.url, SAGA: 'off', FEED: 'off' };
   bridge = await startBridgeProcess(bridgeEnv);
   consumerLog = new KafkaEventLog({ brokers: [broker.brokers], clientId: 'e2e-verifier', replicationFactor: -1, partitions: 4, logger: silent });
   verifier = await consumeInOrder({

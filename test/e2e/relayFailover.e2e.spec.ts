@@ -47,7 +47,7 @@ beforeAll(async () => {
   const url = (port: number) => `http://127.0.0.1:${port}`;
   worker = await startWorker({ BRIDGE_URL: [hungPort, deadPort, portA, portB].map(url).join(','), INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   // The relay alone, on two replicas: the background consumers are not what this file is about.
-  bridgeEnvs = [portA, portB].map((port) => ({ BRIDGE_PORT: String(port), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: secret, EDGE_URL: worker.url, SAGA: 'off', SNAPSHOTS: 'off', ORDERS: 'off' }));
+  bridgeEnvs = [portA, portB].map((port) => ({ BRIDGE_PORT: String(port), KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: secret, EDGE_URL: worker.url, SAGA: 'off', FEED: 'off', SNAPSHOTS: 'off', ORDERS: 'off' }));
   bridges = await Promise.all(bridgeEnvs.map((env) => startBridgeProcess(env)));
   consumerLog = new KafkaEventLog({ brokers: [broker.brokers], clientId: 'e2e-failover-verifier', replicationFactor: -1, partitions: DEFAULT_PARTITIONS, logger: silent });
   verifier = await consumeInOrder({

@@ -13,7 +13,7 @@ import { freePort, startBridgeProcess, type ServiceProcess } from './support/pro
  */
 let broker: { brokers: string };
 let bridge: ServiceProcess | undefined;
-const env = () => ({ KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: 'topics-e2e-secret', EDGE_URL: 'http://127.0.0.1:9', SAGA: 'off', LOG_LEVEL: 'warn' });
+const env = () => ({ KAFKA_BROKERS: broker.brokers, INTERNAL_SECRET: 'topics-e2e-secret', EDGE_URL: 'http://127.0.0.1:9', SAGA: 'off', FEED: 'off', LOG_LEVEL: 'warn' });
 
 beforeAll(async () => {
   broker = await startKafka();
@@ -73,6 +73,8 @@ describe('a bridge whose topics do not fit', () => {
       'inventory.checkouts': 4,
       'inventory.snapshots': 4,
       'inventory.saga-state': 4,
+      'inventory.feed-control': 4,
+      'inventory.feed-state': 4,
       'inventory.dlq': 4,
     });
   });

@@ -112,6 +112,17 @@ describe('internal allocation route (WMS saga)', () => {
     expect(events[2].causedBy).toEqual({ [`sku:${sku}`]: 2, 'saga:x': 1 });
   });
 
+  it('a verdict naming the location its saga allocated at: taken there, refused (400, nothing recorded) about another (ADR 0015)', async () => {
+    const { sku, path } = await held();
+    const elsewhere = await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc_x', location: 'AMS-1' });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.json.error).toMatchObject({ code: 'invalid_command', message: 'the reservation was re-sourced to default: a verdict about an allocation at AMS-1 is not its' });
+    expect((await signedPost(path, { outcome: 'failed', reason: 'wms_rejected', location: 'AMS-1' })).status).toBe(400);
+    const here = await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc_1', location: 'default' });
+    expect(here.json).toMatchObject({ allocation: 'allocated', status: 'held' });
+    expect((await eventsOf(sku)).map((e) => e.type)).toEqual(['StockSet', 'StockReserved', 'AllocationConfirmed']);
+  });
+
   it('failed → released with the WMS reason, units back; a later failure is idempotent', async () => {
     const { sku, path } = await held(3);
     const res = await signedPost(path, { outcome: 'failed', reason: 'wms_timeout' });
@@ -157,5 +168,27 @@ describe('internal allocation route (WMS saga)', () => {
     const bad = await signedPost(path, { outcome: 'failed', reason: 'cancelled' });
     expect(bad.status).toBe(400);
     expect(bad.json.error.code).toBe('invalid_request');
+  });
+});
+
+describe('the saga after a re-sourcing, in the object (ADR 0015)', () => {
+  it('a reservation re-sourced by a count below committed is pending again; a verdict about the old location is refused, the new one taken', async () => {
+    const sku = uniqueSku('resrc');
+    const mv = (sequence: number, delta: number, movement: string) =>
+      signedPost(`/internal/skus/${sku}/movements`, { warehouse: 'soap-1', document: `WMS-${sequence}`, sequence, movement, location: 'AMS-1', delta, at: '2026-12-06T10:00:00Z' });
+    expect((await mv(1, 4, 'receipt')).status).toBe(200);
+    expect((await call('PUT', `/v1/admin/skus/${sku}/stock`, { key: ADMIN, body: { onHand: 4, location: 'EWR-1', priority: 1 } })).status).toBe(200);
+    const { json } = await reserve(sku, { customerId: 'c', qty: 2 }, `k-${sku}`);
+    expect(json.location).toBe('AMS-1');
+    const path = `/internal/skus/${sku}/reservations/${json.reservationId}/allocation`;
+    expect((await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc-ams', location: 'AMS-1' })).json).toMatchObject({ allocation: 'allocated' });
+
+    expect((await mv(2, -3, 'count')).json.shortfall).toMatchObject({ resourced: [{ reservationId: json.reservationId, qty: 2, to: 'EWR-1' }] });
+    const moved = await call('GET', `/v1/skus/${sku}/reservations/${json.reservationId}?customerId=c`);
+    expect(moved.json).toMatchObject({ location: 'EWR-1', allocation: 'pending' });
+    expect((await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc-ams', location: 'AMS-1' })).status).toBe(400);
+    const here = await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc-ewr', location: 'EWR-1' });
+    expect(here.json).toMatchObject({ allocation: 'allocated', location: 'EWR-1' });
+    expect((await eventsOf(sku)).slice(-2).map((e) => [e.type, e.data.allocationId ?? e.data.to])).toEqual([['ReservationResourced', 'EWR-1'], ['AllocationConfirmed', 'alloc-ewr']]);
   });
 });

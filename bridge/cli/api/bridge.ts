@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GenerationsSchema } from '../../../src/contract/schemas';
 import { RebuildStatusSchema, SnapshotLagSchema, type RebuildRequest } from '../../projections/rebuildStatus';
 import { AllocationSagaSchema, SAGA_PHASES, type SagaPhase } from '../../../src/domain/allocation';
+import { WarehousesReportSchema } from '../../feed/status';
 import { anonymous, call, exchange, type Service } from '../http';
 
 const LogHealthSchema = z.object({ ok: z.boolean(), adapter: z.string(), detail: z.string() });
@@ -75,6 +76,8 @@ export function bridgeApi(service: Service) {
     retry: (reservationId: string) => call(service, 'POST', `/admin/sagas/${id(reservationId)}/retry`, AllocationSagaSchema),
     skus: () => call(service, 'GET', '/admin/skus', SkuListSchema),
     group: () => call(service, 'GET', '/admin/group', GroupSchema),
+    /** Every configured warehouse: a probe, the feed's cursor and lag, who follows it (any replica answers for all). */
+    warehouses: () => call(service, 'GET', '/admin/warehouses', WarehousesReportSchema),
     /** One page of one partition; `next` says where the following page starts, null at the end. */
     deadLetters: (query: DlqQuery = {}) => call(service, 'GET', `/admin/dlq?${searchOf(query)}`, DeadLettersSchema),
     requeue: (offsets: readonly string[] | undefined) =>

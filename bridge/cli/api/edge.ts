@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { EventPageSchema, RelayStatusSchema, ReservationSchema, ShardsViewSchema } from '../../../src/contract/schemas';
+import { MovementResultSchema, type AdjustmentBody } from '../../../src/contract/movements';
+import { EventPageSchema, RelayStatusSchema, ReservationSchema, ShardsViewSchema, SkuViewSchema } from '../../../src/contract/schemas';
 import { shardOf, skuOf, type SkuEvent } from '../../../src/domain/sku';
 import { anonymous, call, exchange, type Service } from '../http';
 
@@ -30,6 +31,13 @@ export function edgeApi(service: Service) {
 
     /** Each shard's counters and their sum. */
     shards: (sku: string) => call(service, 'GET', path(sku, '/shards'), ShardsViewSchema),
+
+    /** The SKU's counters from its object (never the read model, which may be a second behind), per location when it names any. */
+    view: (sku: string) => call(service, 'GET', `/v1/skus/${encodeURIComponent(sku)}?consistent=true`, SkuViewSchema),
+
+    /** One adjustment of a location's on-hand, idempotent by `idempotencyKey`. */
+    adjust: (sku: string, adjustment: AdjustmentBody, idempotencyKey: string) =>
+      call(service, 'POST', path(sku, '/adjustments'), MovementResultSchema, adjustment, { 'idempotency-key': idempotencyKey }),
 
     relay: (stream: string) => call(service, 'GET', streamPath(stream, '/relay'), RelayStatusSchema),
 

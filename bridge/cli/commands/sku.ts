@@ -8,7 +8,7 @@ import { table } from '../table';
 /** The event's payload as `key=value` pairs: reservationId, qty, reason, whatever the type carries. */
 const dataOf = (event: SkuEvent) =>
   Object.entries(event.data)
-    .map(([key, value]) => `${key}=${value === null ? 'null' : String(value)}`)
+    .map(([key, value]) => `${key}=${value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
     .join(' ');
 
 export function registerSku(program: Command): void {

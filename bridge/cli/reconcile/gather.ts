@@ -63,7 +63,8 @@ export async function gather(cli: Cli, given: readonly string[], bar: (total: nu
   }
 
   const suspects = compareAllocations(edge, listed).differences.filter((d) => d.kind === 'edge_only');
-  const again = await Promise.all(suspects.map((d) => wms.get(d.reservationId, timeoutMs)));
+  // By the allocation's WMS reference, which is the reservation id unless it was re-sourced (ADR 0015).
+  const again = await Promise.all(suspects.map((d) => wms.get(d.reference, timeoutMs)));
   const fresh = new Map(again.flatMap((r) => (r ? [[r.reservationId, r] as const] : [])));
   return { edge, wms: [...listed.filter((r) => !fresh.has(r.reservationId)), ...fresh.values()] };
 }

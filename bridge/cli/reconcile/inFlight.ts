@@ -1,8 +1,11 @@
 import type { AllocationSaga, SagaPhase } from '../../../src/domain/allocation';
 import type { Difference, DifferenceKind } from './compare';
 
-/** What reconcile needs of a reservation's saga (`GET /admin/sagas/{id}` on the bridge). */
-export type SagaSide = Pick<AllocationSaga, 'phase' | 'releasedAs'>;
+/**
+ * What reconcile needs of a reservation's saga (`GET /admin/sagas/{id}` on the bridge);
+ * `leftBehind`: the references it is still cancelling at locations the reservation left.
+ */
+export type SagaSide = Pick<AllocationSaga, 'phase' | 'releasedAs'> & { leftBehind?: string[] };
 
 /**
  * A difference as reported: settled, with its saga (null: none, or retired after it finished),
@@ -29,7 +32,7 @@ const AT_WORK: ReadonlySet<SagaPhase> = new Set(['allocating', 'overdue', 'confi
  */
 export function inFlight(difference: Difference, saga: SagaSide | null): saga is SagaSide {
   if (!saga) return false;
-  if (AT_WORK.has(saga.phase)) return true;
+  if (AT_WORK.has(saga.phase) || saga.leftBehind?.includes(difference.reference)) return true;
   const releasedAtEdge = difference.edge?.status === 'released';
   return releasedAtEdge !== (saga.releasedAs !== null);
 }

@@ -16,20 +16,21 @@ const PLAN: Record<DifferenceKind, RepairStep[]> = {
   mismatch: ['wms_cancel', 'edge_release'],
 };
 
-export type Repair = Pick<Difference, 'kind' | 'sku' | 'reservationId'> & { steps: RepairStep[]; ok: boolean; error: string | null };
+export type Repair = Pick<Difference, 'kind' | 'sku' | 'reservationId' | 'reference'> & { steps: RepairStep[]; ok: boolean; error: string | null };
 
 type RepairDeps = { wms: WmsClient; edge: EdgeApi; timeoutMs: number };
 
-export async function repair({ kind, sku, reservationId }: Difference, { wms, edge, timeoutMs }: RepairDeps): Promise<Repair> {
+export async function repair({ kind, sku, reservationId, reference }: Difference, { wms, edge, timeoutMs }: RepairDeps): Promise<Repair> {
   const steps = PLAN[kind];
   for (const step of steps) {
     try {
-      if (step === 'wms_cancel') await wms.cancel(reservationId, timeoutMs);
+      // The WMS knows the allocation by its reference (the reservation id, or `id@location…` after a re-sourcing).
+      if (step === 'wms_cancel') await wms.cancel(reference, timeoutMs);
       else await edge.release(sku, reservationId);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return { kind, sku, reservationId, steps, ok: false, error: `${step} failed: ${message}` };
+      return { kind, sku, reservationId, reference, steps, ok: false, error: `${step} failed: ${message}` };
     }
   }
-  return { kind, sku, reservationId, steps, ok: true, error: null };
+  return { kind, sku, reservationId, reference, steps, ok: true, error: null };
 }

@@ -17,8 +17,8 @@ export type Reconciled = Omit<Comparison, 'differences'> & {
 /** The reservation's saga now; null if it has none (or it was retired); undefined if the bridge runs no saga. */
 async function sagaOf(cli: Cli, reservationId: string): Promise<SagaSide | null | undefined> {
   try {
-    const { phase, releasedAs } = await cli.bridge.saga(reservationId);
-    return { phase, releasedAs };
+    const { phase, releasedAs, leftBehind } = await cli.bridge.saga(reservationId);
+    return { phase, releasedAs, leftBehind: leftBehind.map((l) => l.reference) };
   } catch (error) {
     if (error instanceof CallFailed && error.code === 'saga_not_found') return null;
     if (error instanceof CallFailed && error.code === 'sagas_disabled') return undefined;
@@ -46,12 +46,13 @@ export async function settle(cli: Cli, sides: BothSides, comparison: Comparison)
 
   const { timeoutMs } = cli.options;
   const wms = await cli.wms();
-  const again = await Promise.all(candidates.map((d) => limit(() => wms.get(d.reservationId, timeoutMs))));
+  const again = await Promise.all(candidates.map((d) => limit(() => wms.get(d.reference, timeoutMs))));
   const fresh = new Map(again.flatMap((r) => (r ? [[r.reservationId, r] as const] : [])));
   const redone = compareAllocations(sides.edge, [...sides.wms.filter((r) => !fresh.has(r.reservationId)), ...fresh.values()]);
   const sagaOfId = new Map(comparison.differences.map((d, i) => [d.reservationId, sagas[i] ?? null]));
-  const wanted = new Set(candidates.map((d) => d.reservationId));
-  const settled = redone.differences.filter((d) => wanted.has(d.reservationId)).map((d): Reported => ({ ...d, saga: sagaOfId.get(d.reservationId) ?? null }));
+  // By reference: a reservation may differ at more than one location (ADR 0015).
+  const wanted = new Set(candidates.map((d) => d.reference));
+  const settled = redone.differences.filter((d) => wanted.has(d.reference)).map((d): Reported => ({ ...d, saga: sagaOfId.get(d.reservationId) ?? null }));
 
   const differences = [...settled, ...moving].sort((a, b) => a.sku.localeCompare(b.sku) || a.reservationId.localeCompare(b.reservationId));
   return { ...redone, differences, sagasAsked };

@@ -10,6 +10,7 @@ import { stub } from '../../env';
 import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../../contract/schemas';
 import { body, errorsFor, json, REPLAYED, router, security } from './common';
 import { workerConfig } from '../../config';
+import { withRegion } from '../../domain/checkout';
 
 export const checkouts = router();
 
@@ -35,7 +36,8 @@ checkouts.openapi(
     tags: ['checkouts'],
     summary: 'Reserve every line of a cart, or none',
     description:
-      'Lines are reserved in SKU order; on any refusal those already held are released (`StockReleased` ' +
+      'Lines are reserved in SKU order, each sourced by its `region` (else the checkout\'s `region`), so lines may come ' +
+      'from different locations (each line\'s `location` in the answer); on any refusal those already held are released (`StockReleased` ' +
       '`cancelled`) and the answer is 409 `checkout_refused`. 202 while a step is being retried. ' +
       'Idempotent by `Idempotency-Key`, scoped to (key owner, customerId).',
     security,
@@ -47,8 +49,9 @@ checkouts.openapi(
     },
   }),
   async (c) => {
-    const { customerId, lines, ttlSeconds } = c.req.valid('json');
-    const request = { customerId, lines, ttlSeconds: ttlSeconds ?? workerConfig(c.env).DEFAULT_TTL_SECONDS };
+    const { customerId, lines, ttlSeconds, region } = c.req.valid('json');
+    // The checkout's region is each line's that names none: lines of one checkout may be sourced to different locations.
+    const request = { customerId, lines: withRegion(lines, region), ttlSeconds: ttlSeconds ?? workerConfig(c.env).DEFAULT_TTL_SECONDS };
     const { scope, requestHash } = await idempotencyInput(c.get('principal'), customerId, CHECKOUT_ROUTE, c.req.valid('header')['idempotency-key'], request);
     const id = await checkoutId(scope);
     const outcome: Outcome<CheckoutView> = await coordinator(c, id).start({ checkoutId: id, ...request, requestHash });
@@ -85,8 +88,8 @@ async function reservationOf(c: Context<AppEnv>, line: CheckoutView['lines'][num
   const stream = reservationStream(line.sku, line.reservationId);
   const found = await stub(c.env, stream).reservation({ sku: stream, reservationId: line.reservationId, customerId });
   if (!found.ok) return null;
-  const { status, allocation, expiresAt, releaseReason, refundDue } = found.value;
-  return { status, allocation, expiresAt, releaseReason, refundDue };
+  const { status, allocation, expiresAt, releaseReason, refundDue, location } = found.value;
+  return { status, allocation, expiresAt, releaseReason, refundDue, ...(location === undefined ? {} : { location }) };
 }
 
 checkouts.openapi(

@@ -1,6 +1,8 @@
 import { skuStream } from '../core/vectorClock';
+import { DEFAULT_LOCATION } from '../sku/locations';
 import type { SagaCommand, SagaMessage, WmsAnswer } from './messages';
-import { MAX_NOTES, type AllocationSaga, type SagaPhase, type SagaPolicy, type WmsReleaseReason } from './saga';
+import { locationKey, referenceAfterResourcing, sameLocation, wmsLocation } from './reference';
+import { MAX_NOTES, type AllocationSaga, type LeftBehind, type SagaPhase, type SagaPolicy, type WmsReleaseReason } from './saga';
 
 export type SagaDecision = { saga: AllocationSaga | null; commands: SagaCommand[] };
 
@@ -44,8 +46,16 @@ function start(message: SagaMessage, now: number): AllocationSaga | null {
     lastError: null,
     updatedAt: now,
     notes: [],
+    location: message.location ?? DEFAULT_LOCATION,
+    reference: null,
+    resourcings: 0,
+    visited: [],
+    leftBehind: [],
   };
 }
+
+/** The WMS reference of the saga's allocation at its current location. */
+export const referenceOf = (saga: AllocationSaga): string => saga.reference ?? saga.reservationId;
 
 function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: number): AllocationSaga {
   const saga = { ...s, updatedAt: now };
@@ -54,7 +64,8 @@ function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: numbe
     case 'Tick':
       return s;
     case 'AllocationConfirmed':
-      if (s.releasedAs) return s;
+      // After a re-sourcing, only the allocation at the new location: a Confirm that crossed the re-sourcing named the old one.
+      if (s.releasedAs || (s.resourcings > 0 && m.allocationId !== s.allocationId)) return s;
       return { ...wait(saga, 'allocated'), allocationId: m.allocationId, wmsMayHold: true };
     case 'Completed':
       // A sale is not released for the WMS's silence: a wms_timeout release not yet granted is withdrawn.
@@ -62,13 +73,17 @@ function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: numbe
       return { ...saga, completed: true };
     case 'Released':
       return released(saga, m.reason, now);
+    case 'Resourced':
+      return resourced(s, saga, m, now);
     case 'WmsAnswered':
+      // An answer about the allocation at a location the reservation left: its cancel takes care of it.
+      if (m.reference !== undefined && m.reference !== referenceOf(s)) return s;
       return answered(saga, m.answer, now);
     // A reply speaks for the phase that issued its command. Replies and SKU events travel apart,
     // so a buyer's cancel can be read before the reply to the confirmation that preceded it: the
     // saga has moved on (cancelling, done) and must not be pulled back to allocated by it.
     case 'ConfirmAnswered':
-      if (s.phase !== 'confirming') return s;
+      if (s.phase !== 'confirming' || (m.allocationId !== undefined && m.allocationId !== s.allocationId)) return s;
       if (m.outcome === 'confirmed') return wait(saga, 'allocated');
       if (m.outcome === 'released') return released(saga, m.reason, now);
       return stuck(saga, `the SKU object refused the confirmation: ${m.outcome}`, now);
@@ -82,8 +97,10 @@ function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: numbe
       if (m.outcome === 'allocated') return wait(saga, 'allocated');
       return stuck(saga, 'the SKU object does not know the reservation', now);
     case 'CancelAnswered':
+      if (m.reference !== undefined && m.reference !== referenceOf(s)) return { ...saga, leftBehind: s.leftBehind.filter((l) => l.reference !== m.reference) };
       return { ...wait(saga, 'done'), wmsMayHold: false };
     case 'CallFailed':
+      if (m.reference !== undefined && m.reference !== referenceOf(s)) return leftBehindFailed(s, saga, m.reference, m.error, policy, now);
       return failed(saga, m.command, m.error, policy, now);
     case 'Retry':
       return s.phase === 'stuck' ? due({ ...saga, phase: s.stuckIn ?? 'allocating', stuckIn: null }, now) : due(saga, now);
@@ -105,9 +122,12 @@ function answered(saga: AllocationSaga, answer: WmsAnswer, now: number): Allocat
       return due({ ...holding, phase: 'confirming' }, now);
     }
     case 'rejected':
+      return compensate({ ...saga, wmsMayHold: false, lastError: `WMS rejected: ${answer.reason}` }, 'wms_rejected', now);
     case 'cancelled':
+      // A re-sourced reference cancelled before the saga used it was guessed (a reopened saga back at a location it had left): a fresh one.
+      if (saga.reference !== null && saga.releasedAs === null) return freshReference(saga, now);
       // Nothing is held at the WMS, and a cancelled record refuses any later allocation.
-      return compensate({ ...saga, wmsMayHold: false, lastError: answer.status === 'rejected' ? `WMS rejected: ${answer.reason}` : saga.lastError }, 'wms_rejected', now);
+      return compensate({ ...saga, wmsMayHold: false }, 'wms_rejected', now);
     case 'not_found':
       // The WMS is back and never saw it: a completed purchase is offered again, at once.
       if (keepsAllocating(saga)) return isAllocating(saga) ? due(saga, now) : saga;
@@ -131,6 +151,56 @@ function resumed(s: AllocationSaga, saga: AllocationSaga, now: number): Allocati
   return note({ ...saga, firstAttemptAt: null, deadline: null }, 'taken over by another owner: the allocation deadline counts from its first attempt', now);
 }
 
+/**
+ * The reservation's units moved to another location (ADR 0015): what the WMS holds, or may take,
+ * at the old one is cancelled there on its own clock (`leftBehind`), while the allocation starts
+ * over at the new one under its own reference (a cancelled reference refuses any later
+ * AllocateStock). A released reservation is never re-sourced; a redelivered event is a no-op.
+ */
+function resourced(s: AllocationSaga, saga: AllocationSaga, m: Extract<SagaMessage, { type: 'Resourced' }>, now: number): AllocationSaga {
+  if (s.releasedAs !== null || s.phase === 'done' || s.phase === 'cancelling' || sameLocation(m.to, s.location)) return s;
+  const leaving: LeftBehind[] = s.wmsMayHold ? [{ reference: referenceOf(s), location: s.location, attempts: 0, nextAttemptAt: now }] : [];
+  const resourcings = s.resourcings + 1;
+  const visited = [...new Set([...s.visited, locationKey(s.location)])];
+  const reference = referenceAfterResourcing(s.reservationId, m.to, resourcings, visited);
+  const moved: AllocationSaga = {
+    ...saga,
+    location: m.to,
+    reference,
+    resourcings,
+    visited,
+    leftBehind: [...s.leftBehind, ...leaving],
+    completed: s.completed || m.completed,
+    allocationId: null,
+    wmsMayHold: false,
+    releaseWanted: null,
+    stuckIn: null,
+    lastError: null,
+    // A new allocation: its deadline counts from its own first attempt (invariant no-sale-undone-by-our-outage).
+    firstAttemptAt: null,
+    deadline: null,
+  };
+  const cancelling = leaving.length > 0 ? `cancelling ${leaving[0]!.reference} there, ` : '';
+  return note(due({ ...moved, phase: 'allocating' }, now), `re-sourced from ${m.from} to ${m.to}: ${cancelling}allocating as ${reference}`, now);
+}
+
+function freshReference(saga: AllocationSaga, now: number): AllocationSaga {
+  const resourcings = saga.resourcings + 1;
+  const visited = [...new Set([...saga.visited, locationKey(saga.location)])];
+  const reference = referenceAfterResourcing(saga.reservationId, saga.location, resourcings, visited);
+  const why = `the WMS had ${referenceOf(saga)} cancelled already (used before at this location): allocating as ${reference}`;
+  return note(due({ ...saga, reference, resourcings, visited, wmsMayHold: false, phase: 'allocating' }, now), why, now);
+}
+
+/** A cancel at a location the reservation left failed: retried with backoff, never given up (units must not stay held there). */
+function leftBehindFailed(s: AllocationSaga, saga: AllocationSaga, reference: string, error: string, policy: SagaPolicy, now: number): AllocationSaga {
+  if (!s.leftBehind.some((l) => l.reference === reference)) return s;
+  const leftBehind = s.leftBehind.map((l) => (l.reference === reference ? { ...l, attempts: l.attempts + 1, nextAttemptAt: now + backoff(l.attempts + 1, policy) } : l));
+  return { ...saga, leftBehind, lastError: `Cancel ${reference}: ${error}` };
+}
+
+const backoff = (attempts: number, policy: SagaPolicy): number => Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** Math.min(attempts - 1, 20));
+
 function allocateAgain(saga: AllocationSaga, why: string, now: number): AllocationSaga {
   return note(due({ ...saga, phase: 'allocating', releaseWanted: null }, now), why, now);
 }
@@ -152,7 +222,7 @@ function failed(saga: AllocationSaga, command: SagaCommand['type'], error: strin
   // The last word on an unanswered allocation of a held reservation: compensate, and cancel in
   // case it lands late. A completed purchase is never released for the WMS's silence (invariant no-sale-undone-by-our-outage).
   if (command === 'GetAllocation' && !keepsAllocating(saga)) return compensate({ ...withError, wmsMayHold: true, attempts: 0 }, 'wms_timeout', now);
-  const retryAt = now + Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** Math.min(attempts - 1, 20));
+  const retryAt = now + backoff(attempts, policy);
   // A held reservation's retries stop at the deadline, where GetAllocation decides.
   const capped = saga.phase === 'allocating' && !saga.completed && saga.deadline !== null;
   return { ...withError, nextAttemptAt: capped ? Math.min(retryAt, saga.deadline!) : retryAt };
@@ -173,8 +243,21 @@ const keepsAllocating = (saga: AllocationSaga): boolean => saga.completed && sag
 const isAllocating = (saga: AllocationSaga): boolean => saga.phase === 'allocating' || saga.phase === 'overdue';
 const pastDeadline = (saga: AllocationSaga, now: number): boolean => saga.firstAttemptAt !== null && saga.deadline !== null && now >= saga.deadline;
 
-/** Issues the phase's command if it is due, and leases it so a tick does not issue it twice. */
+/** The phase's command and the cancels at locations left behind, each if due, leased so a tick does not issue it twice. */
 function issue(saga: AllocationSaga, policy: SagaPolicy, now: number): SagaDecision {
+  const phase = issuePhase(saga, policy, now);
+  const due = phase.saga!.leftBehind.filter((l) => l.nextAttemptAt !== null && l.nextAttemptAt <= now);
+  if (due.length === 0) return phase;
+  const lease = now + 2 * policy.callTimeoutMs;
+  const leftBehind = phase.saga!.leftBehind.map((l) => (due.includes(l) ? { ...l, nextAttemptAt: lease } : l));
+  const cancels: SagaCommand[] = due.map((l) => {
+    const location = wmsLocation(l.location);
+    return { type: 'Cancel', reservationId: saga.reservationId, reference: l.reference, ...(location === undefined ? {} : { location }) };
+  });
+  return { saga: { ...phase.saga!, leftBehind }, commands: [...phase.commands, ...cancels] };
+}
+
+function issuePhase(saga: AllocationSaga, policy: SagaPolicy, now: number): SagaDecision {
   if (saga.nextAttemptAt === null || saga.nextAttemptAt > now) return { saga, commands: [] };
   const command = commandFor(saga, now);
   if (!command) return { saga: { ...saga, nextAttemptAt: null }, commands: [] };
@@ -189,18 +272,24 @@ function firstAttempt(saga: AllocationSaga, policy: SagaPolicy, now: number): Al
 
 function commandFor(saga: AllocationSaga, now: number): SagaCommand | null {
   const { reservationId, sku } = saga;
+  const reference = referenceOf(saga);
   const causedBy = { [skuStream(sku)]: saga.reservedVersion };
+  const location = wmsLocation(saga.location);
+  const atWms = location === undefined ? {} : { location };
+  const allocate: SagaCommand = { type: 'Allocate', reservationId, reference, sku, qty: saga.qty, ...atWms };
+  // Verdicts name the location (a saga from before locations names none: its units are where it always asked).
+  const at = saga.location === null ? {} : { location: saga.location };
   switch (saga.phase) {
     case 'allocating':
-      return pastDeadline(saga, now) ? { type: 'GetAllocation', reservationId } : { type: 'Allocate', reservationId, sku, qty: saga.qty };
+      return pastDeadline(saga, now) ? { type: 'GetAllocation', reservationId, reference, ...atWms } : allocate;
     case 'overdue':
-      return { type: 'Allocate', reservationId, sku, qty: saga.qty };
+      return allocate;
     case 'confirming':
-      return { type: 'Confirm', sku, reservationId, allocationId: saga.allocationId!, causedBy };
+      return { type: 'Confirm', sku, reservationId, allocationId: saga.allocationId!, causedBy, ...at };
     case 'releasing':
-      return { type: 'Release', sku, reservationId, reason: saga.releaseWanted!, causedBy };
+      return { type: 'Release', sku, reservationId, reason: saga.releaseWanted!, causedBy, ...at };
     case 'cancelling':
-      return { type: 'Cancel', reservationId };
+      return { type: 'Cancel', reservationId, reference, ...atWms };
     default:
       return null;
   }

@@ -1,3 +1,4 @@
 export * from './decide';
 export * from './messages';
 export * from './saga';
+export * from './reference';

@@ -12,26 +12,38 @@ export type WmsAnswer =
 /** Everything a saga reacts to: the SKU's events, the executor's replies, time, and operators. */
 export type SagaMessage =
   /** `at` and `expiresAt` describe the hold; the saga's deadline depends on neither (it counts from its first attempt). */
-  | { type: 'Reserved'; sku: string; reservationId: string; qty: number; version: number; at: number; expiresAt: number }
+  /** `location`: where the reservation was sourced (absent: `default`, the warehouse's default). */
+  | { type: 'Reserved'; sku: string; reservationId: string; qty: number; version: number; at: number; expiresAt: number; location?: string | undefined }
+  /** The reservation's units moved from one location to another (ReservationResourced; `completed`: sold ones). */
+  | { type: 'Resourced'; from: string; to: string; completed: boolean }
   | { type: 'AllocationConfirmed'; allocationId: string }
   | { type: 'Completed' }
   | { type: 'Released'; reason: ReleaseReason }
-  | { type: 'WmsAnswered'; answer: WmsAnswer }
-  | { type: 'ConfirmAnswered'; outcome: 'confirmed' | 'conflict' | 'not_found' }
-  | { type: 'ConfirmAnswered'; outcome: 'released'; reason: ReleaseReason }
+  /** `reference`: the allocation asked about (absent: the saga's current one); an answer about another is stale. */
+  | { type: 'WmsAnswered'; answer: WmsAnswer; reference?: string }
+  /** `allocationId`: the allocation the Confirm named (absent: the saga's); one about another is stale. */
+  | { type: 'ConfirmAnswered'; outcome: 'confirmed' | 'conflict' | 'not_found'; allocationId?: string }
+  | { type: 'ConfirmAnswered'; outcome: 'released'; reason: ReleaseReason; allocationId?: string }
   /** `completed`: the object keeps a completed purchase the WMS did not refuse (no `wms_timeout` release of a sale). */
   | { type: 'ReleaseAnswered'; outcome: 'released' | 'allocated' | 'completed' | 'not_found' }
-  | { type: 'CancelAnswered' }
-  | { type: 'CallFailed'; command: SagaCommand['type']; error: string }
+  /** `reference`: which allocation was cancelled (absent: the saga's own, at its location). */
+  | { type: 'CancelAnswered'; reference?: string }
+  | { type: 'CallFailed'; command: SagaCommand['type']; error: string; reference?: string }
   | { type: 'Tick' }
   | { type: 'Retry' }
   /** Work on the saga's partition (re)starts: a replica took it over, its bridge restarted, or a rebalance that kept it ended. */
   | { type: 'Resumed' };
 
-/** What the executor does for a saga: SOAP calls to the WMS, signed calls to the SKU object. */
+/**
+ * What the executor does for a saga: SOAP calls to the WMS, signed calls to the SKU object. The
+ * WMS calls name the allocation by its `reference` (the reservation id at its first location; see
+ * reference.ts) and its `location` (absent: the warehouse's default), which also picks the warehouse
+ * system serving it.
+ */
 export type SagaCommand =
-  | { type: 'Allocate'; reservationId: string; sku: string; qty: number }
-  | { type: 'GetAllocation'; reservationId: string }
-  | { type: 'Confirm'; sku: string; reservationId: string; allocationId: string; causedBy: VectorClock }
-  | { type: 'Release'; sku: string; reservationId: string; reason: WmsReleaseReason; causedBy: VectorClock }
-  | { type: 'Cancel'; reservationId: string };
+  | { type: 'Allocate'; reservationId: string; reference: string; sku: string; qty: number; location?: string }
+  | { type: 'GetAllocation'; reservationId: string; reference: string; location?: string }
+  /** `location`: the SKU object refuses a verdict about a location the reservation left (a Confirm that crossed a re-sourcing). */
+  | { type: 'Confirm'; sku: string; reservationId: string; allocationId: string; causedBy: VectorClock; location?: string }
+  | { type: 'Release'; sku: string; reservationId: string; reason: WmsReleaseReason; causedBy: VectorClock; location?: string }
+  | { type: 'Cancel'; reservationId: string; reference: string; location?: string };

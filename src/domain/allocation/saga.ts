@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ReleaseReasonSchema, StreamIdSchema } from '../sku';
+import { LocationIdSchema, ReleaseReasonSchema, StreamIdSchema } from '../sku';
 
 /**
  * One reservation's allocation at the warehouse. The phase names what the saga is trying to do:
@@ -26,6 +26,19 @@ const epochMs = z.int().min(0);
 
 export const SagaNoteSchema = z.object({ at: epochMs, note: z.string() });
 export type SagaNote = z.infer<typeof SagaNoteSchema>;
+
+/**
+ * An allocation at a location the reservation left (re-sourced): cancelled there, retried on its
+ * own clock while the allocation at the new location goes on (ADR 0015).
+ */
+export const LeftBehindSchema = z.object({
+  reference: z.string().min(1),
+  location: LocationIdSchema.nullable(),
+  attempts: z.int().min(0),
+  /** When its cancel is due; a lease while one is in flight. */
+  nextAttemptAt: epochMs.nullable(),
+});
+export type LeftBehind = z.infer<typeof LeftBehindSchema>;
 
 export const AllocationSagaSchema = z.object({
   reservationId: z.string().min(1),
@@ -57,6 +70,21 @@ export const AllocationSagaSchema = z.object({
   nextAttemptAt: epochMs.nullable(),
   lastError: z.string().nullable(),
   updatedAt: epochMs,
+  /**
+   * Where the units are to be allocated: the reservation's location (StockReserved, `default` if it
+   * names none, then each ReservationResourced's `to`). `default` is the warehouse's default site.
+   * Null: a saga stored before this field (upcast by default, as are the four after it), which
+   * allocates at the warehouse's default as it always did and names no location to the SKU object.
+   */
+  location: LocationIdSchema.nullable().default(null),
+  /** The WMS reference of the allocation at `location` (see reference.ts); null: the reservation id. */
+  reference: z.string().min(1).nullable().default(null),
+  /** How many times the reservation was re-sourced: numbers a reference at a location used before. */
+  resourcings: z.int().min(0).default(0),
+  /** Locations (keys) where the saga used a reference already: a return there takes a fresh one. */
+  visited: z.array(z.string()).default([]),
+  /** Allocations at locations the reservation left, still to cancel there. */
+  leftBehind: z.array(LeftBehindSchema).default([]),
   /** The saga's notable turns (late success cancelled, stuck replies), newest last, bounded. */
   notes: z.array(SagaNoteSchema),
 });

@@ -11,7 +11,8 @@ import type { CheckoutEvent } from './events';
  */
 
 export type LineState = 'pending' | 'held' | 'refused' | 'released' | 'completed';
-export type CheckoutLineState = CartLine & { reservationId: string | null; state: LineState; skuVersion: number | null };
+/** `location`: where the line's units were sourced when reserved (null: not reserved, or a SKU naming none). */
+export type CheckoutLineState = CartLine & { reservationId: string | null; state: LineState; skuVersion: number | null; location: string | null };
 
 export type CheckoutState = {
   checkoutId: string;
@@ -35,7 +36,8 @@ export type CheckoutState = {
 export type CheckoutStatus = 'reserving' | 'reserved' | 'compensating' | 'failed' | 'completing' | 'completed' | 'cancelling' | 'cancelled';
 
 export type CheckoutStep =
-  | { type: 'Reserve'; sku: string; qty: number }
+  /** `region`: the line's, handed to the SKU object's sourcing. */
+  | { type: 'Reserve'; sku: string; qty: number; region?: string }
   | { type: 'Release'; sku: string; reservationId: string }
   | { type: 'Complete'; sku: string; reservationId: string }
   /** Ask the SKU what the line's reserve did (its idempotency scope), and close that scope: never reserve anew. */
@@ -46,14 +48,14 @@ export function evolveCheckout(state: CheckoutState | null, event: CheckoutEvent
     const { checkoutId, customerId, lines, ttlSeconds, requestHash } = event.data;
     return {
       checkoutId, customerId, ttlSeconds, requestHash, version: 1, intent: 'reserve', refusal: null, unrecorded: null, clock: {},
-      lines: lines.map((l) => ({ ...l, reservationId: null, state: 'pending', skuVersion: null })),
+      lines: lines.map((l) => ({ ...l, reservationId: null, state: 'pending', skuVersion: null, location: null })),
     };
   }
   const s = { ...state!, version: state!.version + 1, clock: mergeClocks(state!.clock, directCause(event)) };
   const line = (sku: string, change: Partial<CheckoutLineState>) => s.lines.map((l) => (l.sku === sku ? { ...l, ...change } : l));
   switch (event.type) {
     case 'LineReserved':
-      return { ...s, lines: line(event.data.sku, { state: 'held', reservationId: event.data.reservationId, skuVersion: event.data.skuVersion }) };
+      return { ...s, lines: line(event.data.sku, { state: 'held', reservationId: event.data.reservationId, skuVersion: event.data.skuVersion, location: event.data.location ?? null }) };
     case 'LineRefused':
       return { ...s, lines: line(event.data.sku, { state: 'refused' }), refusal: event.data };
     case 'LineReleased':
@@ -86,7 +88,7 @@ export function nextStep(s: CheckoutState): CheckoutStep | null {
     return unrecorded ? { type: 'Abandon', sku: unrecorded.sku, qty: unrecorded.qty } : null;
   }
   const pending = s.lines.find((l) => l.state === 'pending');
-  return pending ? { type: 'Reserve', sku: pending.sku, qty: pending.qty } : null;
+  return pending ? { type: 'Reserve', sku: pending.sku, qty: pending.qty, ...(pending.region === undefined ? {} : { region: pending.region }) } : null;
 }
 
 /** The line that may hold units unknown to this log, while it is still pending (its SKU not asked yet). */

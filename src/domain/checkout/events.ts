@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VectorClockSchema } from '../core/vectorClock';
-import { CustomerIdSchema, SkuIdSchema } from '../sku';
+import { CustomerIdSchema, LocationIdSchema, SkuIdSchema } from '../sku';
 import { CartLineSchema } from './cart';
 
 export const CheckoutIdSchema = z.string().regex(/^chk_[0-9a-f]{32}$/, 'a checkout id');
@@ -20,7 +20,8 @@ export const CheckoutEventSchema = z.discriminatedUnion('type', [
     ttlSeconds: z.int().min(1),
     requestHash: z.string(),
   })),
-  event('LineReserved', z.object({ sku: SkuIdSchema, reservationId: z.string().min(1), skuVersion, shard })),
+  // location: where the SKU object sourced the units (absent: a SKU that names none, or a record from before locations).
+  event('LineReserved', z.object({ sku: SkuIdSchema, reservationId: z.string().min(1), skuVersion, shard, location: LocationIdSchema.optional() })),
   event('LineRefused', z.object({ sku: SkuIdSchema, code: z.string(), details: z.record(z.string(), z.unknown()) })),
   // null: unknown (a step that produced no SKU event; v1 of these, upcast in upcast.ts, had none).
   event('LineReleased', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable(), shard })),

@@ -28,10 +28,10 @@ function shardField(reservationId: string): { shard?: number } {
 }
 
 /** The answer to a line's reserve, or to its abandon (which answers what the reserve did). */
-export function readReserve(sku: string, answer: SkuAnswer<{ reservationId: string; version: number }>): StepReading {
+export function readReserve(sku: string, answer: SkuAnswer<{ reservationId: string; version: number; location?: string }>): StepReading {
   if (answer.ok) {
-    const { reservationId, version } = answer.value;
-    return ok({ type: 'LineReserved', data: { sku, reservationId, skuVersion: version, ...shardField(reservationId) } });
+    const { reservationId, version, location } = answer.value;
+    return ok({ type: 'LineReserved', data: { sku, reservationId, skuVersion: version, ...shardField(reservationId), ...(location === undefined ? {} : { location }) } });
   }
   const { code, ...details } = answer.error;
   // The reserve never ran and now never will: nothing is held for the line, as for a released one.

@@ -38,10 +38,11 @@ export type CompletePurchase = Command<'CompletePurchase', { reservationId: stri
 export type CancelReservation = Command<'CancelReservation', { reservationId: string; customerId: string }>;
 export type ExpireReservation = Command<'ExpireReservation', { reservationId: string }>;
 export type AdminRelease = Command<'AdminRelease', { reservationId: string; expectedVersion?: number; cause?: AdminCause | undefined }>;
-export type ConfirmAllocation = Command<'ConfirmAllocation', { reservationId: string; allocationId: string }>;
+/** `location`: where the saga's allocation is; a verdict about a location the reservation left is refused. */
+export type ConfirmAllocation = Command<'ConfirmAllocation', { reservationId: string; allocationId: string; location?: string | undefined }>;
 export type FailAllocation = Command<
   'FailAllocation',
-  { reservationId: string; reason: 'wms_timeout' | 'wms_rejected' }
+  { reservationId: string; reason: 'wms_timeout' | 'wms_rejected'; location?: string | undefined }
 >;
 
 /** A sibling shard asks for units: `want` is its deficit; a lender gives more when it has plenty. */

@@ -192,6 +192,7 @@ function confirmAllocation({ data, causedBy }: ConfirmAllocation, ctx: SkuContex
   if (!r) return err({ code: 'reservation_not_found' });
   // A success that arrives after the release must be undone at the WMS by the caller.
   if (r.status === 'released') return err({ code: 'reservation_released', reason: r.releaseReason ?? 'admin' });
+  if (elsewhere(r, data.location)) return invalid(resourcedAway(r, data.location));
   if (r.allocation === 'allocated') {
     return r.allocationId === data.allocationId ? NOTHING : err({ code: 'allocation_conflict', allocationId: r.allocationId });
   }
@@ -205,6 +206,7 @@ function failAllocation({ data, causedBy }: FailAllocation, ctx: SkuContext, now
   const r = named(ctx, data.reservationId);
   if (!r) return err({ code: 'reservation_not_found' });
   if (r.status === 'released') return NOTHING;
+  if (elsewhere(r, data.location)) return invalid(resourcedAway(r, data.location));
   if (r.allocation === 'allocated') return err({ code: 'allocation_conflict', allocationId: r.allocationId });
   // Invariant no-sale-undone-by-our-outage: a sale is undone by the WMS refusing it, never by our not reaching the WMS; the
   // saga goes back to allocating it. A held reservation still lapses (or is compensated) as before.
@@ -277,5 +279,14 @@ function checkExpectedVersion(state: SkuState, expected: number | undefined): Sk
   if (expected === undefined || expected === state.version) return null;
   return { code: 'version_conflict', currentVersion: state.version, expectedVersion: expected };
 }
+
+/**
+ * A saga's verdict about the allocation at a location the reservation was re-sourced away from
+ * (sent before the saga read the ReservationResourced): refused, and the saga, once it reads the
+ * event, allocates at the new location (ADR 0015). A verdict naming no location is as before.
+ */
+const elsewhere = (r: Reservation, location: string | undefined): boolean => location !== undefined && location !== (r.location ?? DEFAULT_LOCATION);
+const resourcedAway = (r: Reservation, location: string | undefined): string =>
+  `the reservation was re-sourced to ${r.location ?? DEFAULT_LOCATION}: a verdict about an allocation at ${location} is not its`;
 
 const isDue = (r: Reservation, now: number): boolean => Date.parse(r.expiresAt) <= now;

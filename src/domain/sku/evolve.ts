@@ -91,8 +91,9 @@ function transition(r: Reservation, event: SkuEvent): Reservation {
       return r.status === 'released' ? r : { ...r, allocation: 'allocated', allocationId: event.data.allocationId };
     case 'ReservationCompleted':
       return r.status === 'held' ? { ...r, status: 'completed' } : r;
+    // The allocation at the old location is being cancelled there: the one at `to` is the saga's to confirm (ADR 0015).
     case 'ReservationResourced':
-      return r.status === 'released' ? r : { ...r, location: event.data.to };
+      return r.status === 'released' ? r : { ...r, location: event.data.to, allocation: 'pending', allocationId: null };
     case 'StockReleased': {
       if (r.status === 'released') return r;
       const { reason } = event.data;

@@ -57,9 +57,9 @@ describe('comparing the edge with the WMS', () => {
     const result = compareAllocations(edgeOf(a), [wms('r1', 'A', 2, 'allocated', 'al-1'), wms('ghost', 'A', 5, 'allocated', 'al-9')]);
     expect(result.unitsAllocated).toEqual({ edge: 0, wms: 7 });
     expect(result.differences).toEqual([
-      { kind: 'wms_only', sku: 'A', reservationId: 'ghost', edge: null, wms: { sku: 'A', qty: 5, status: 'allocated', allocationId: 'al-9' } },
+      { kind: 'wms_only', sku: 'A', reservationId: 'ghost', reference: 'ghost', edge: null, wms: { sku: 'A', qty: 5, status: 'allocated', allocationId: 'al-9' } },
       {
-        kind: 'wms_only', sku: 'A', reservationId: 'r1',
+        kind: 'wms_only', sku: 'A', reservationId: 'r1', reference: 'r1',
         edge: { qty: 2, status: 'released', allocation: 'allocated', allocationId: 'al-1' },
         wms: { sku: 'A', qty: 2, status: 'allocated', allocationId: 'al-1' },
       },
@@ -154,7 +154,7 @@ describe('settle: asking the sagas, then the WMS again', () => {
           const s = sagas[id];
           if (s === 'disabled') throw new CallFailed('bridge answered HTTP 409', 'sagas_disabled');
           if (!s) throw new CallFailed('bridge answered HTTP 404', 'saga_not_found');
-          return s;
+          return { leftBehind: [], ...s };
         },
       },
       wms: async () => ({ get: async (id: string) => wmsNow.find((r) => r.reservationId === id) ?? null }),
@@ -188,5 +188,57 @@ describe('settle: asking the sagas, then the WMS again', () => {
     const result = await settle(cli, { edge, wms: read }, compareAllocations(edge, read));
     expect(result.sagasAsked).toBe(false);
     expect(result.differences.map((d) => d.kind)).toEqual(['wms_only', 'wms_only', 'wms_only', 'wms_only']);
+  });
+});
+
+describe('comparing per location: a reservation re-sourced has a WMS reference per location (ADR 0015)', () => {
+  const resourced = (reservationId: string, qty: number, from: string, to: string): Step => ({
+    type: 'ReservationResourced', data: { reservationId, qty, from, to, completed: false, reason: 'stock_shortfall' },
+  });
+  const atAms = (steps: Step[]) => skuLog('A', [reserved('r1', 2), confirmed('r1', 'al-ams'), resourced('r1', 2, 'default', 'FRA-2'), ...steps]);
+
+  it('the allocation at the new location (`r1@FRA-2`) is the one compared; the first one cancelled is no difference', () => {
+    const edge = edgeOf(atAms([confirmed('r1', 'al-fra')]));
+    const result = compareAllocations(edge, [wms('r1', 'A', 2, 'cancelled', 'al-ams'), wms('r1@FRA-2', 'A', 2, 'allocated', 'al-fra')]);
+    expect(result).toEqual({ skus: ['A'], compared: 1, unitsAllocated: { edge: 2, wms: 2 }, differences: [] });
+  });
+
+  it('units still held at the location it left are wms_only, under that reference (what --repair cancels)', () => {
+    const edge = edgeOf(atAms([confirmed('r1', 'al-fra')]));
+    const result = compareAllocations(edge, [wms('r1', 'A', 2, 'allocated', 'al-ams'), wms('r1@FRA-2', 'A', 2, 'allocated', 'al-fra')]);
+    expect(result.unitsAllocated).toEqual({ edge: 2, wms: 4 });
+    expect(result.differences).toEqual([
+      {
+        kind: 'wms_only', sku: 'A', reservationId: 'r1', reference: 'r1',
+        edge: { qty: 2, status: 'held', allocation: 'allocated', allocationId: 'al-fra' },
+        wms: { sku: 'A', qty: 2, status: 'allocated', allocationId: 'al-ams' },
+      },
+    ]);
+  });
+
+  it('not yet allocated at the new location: no difference while the saga is between the two (the WMS reference says nothing of a move yet)', () => {
+    expect(compareAllocations(edgeOf(atAms([])), [wms('r1', 'A', 2, 'allocated', 'al-ams')]).differences).toEqual([]);
+  });
+
+  it('once allocated at the new location, the old one differs; in flight while its saga is still cancelling it there', () => {
+    const edge = edgeOf(atAms([]));
+    const [difference, ...rest] = compareAllocations(edge, [wms('r1', 'A', 2, 'allocated', 'al-ams'), wms('r1@FRA-2', 'A', 2, 'allocated', 'al-fra')]).differences;
+    expect(rest).toEqual([]);
+    expect(difference).toMatchObject({ kind: 'wms_only', reservationId: 'r1', reference: 'r1', edge: { allocation: 'pending' } });
+    expect(inFlight(difference!, { phase: 'confirming', releasedAs: null, leftBehind: ['r1'] })).toBe(true);
+    expect(inFlight(difference!, { phase: 'allocated', releasedAs: null, leftBehind: ['r1'] })).toBe(true);
+    expect(inFlight(difference!, { phase: 'allocated', releasedAs: null, leftBehind: [] })).toBe(false);
+  });
+
+  it('back at a location it left: the last numbered reference there (`~n`) is the current one', () => {
+    const edge = edgeOf(atAms([resourced('r1', 2, 'FRA-2', 'default'), confirmed('r1', 'al-back')]));
+    const result = compareAllocations(edge, [
+      wms('r1', 'A', 2, 'cancelled', 'al-ams'),
+      wms('r1@FRA-2', 'A', 2, 'cancelled', 'al-fra'),
+      wms('r1@default~2', 'A', 2, 'allocated', 'al-back'),
+    ]);
+    expect(result.differences).toEqual([]);
+    const lost = compareAllocations(edge, [wms('r1@FRA-2', 'A', 2, 'cancelled', 'al-fra')]);
+    expect(lost.differences.map((d) => [d.kind, d.reference])).toEqual([['edge_only', 'r1@default']]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AllocationSagaSchema, decideSaga, type AllocationSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../../src/domain/allocation';
+import { AllocationSagaSchema, decideSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../../src/domain/allocation';
+import { sagaSteps } from '../../support/sagaSteps';
 
 const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000 };
 const T0 = 1_800_000_000_000;
@@ -7,18 +8,9 @@ const reserved: SagaMessage = { type: 'Reserved', sku: 'SKU-1', reservationId: '
 const causedBy = { 'sku:SKU-1': 7 };
 
 /** Feeds messages at their times; answers the final saga and every command issued on the way. */
-function run(steps: [SagaMessage, number][]) {
-  let saga: AllocationSaga | null = null;
-  const issued: SagaCommand[][] = [];
-  for (const [message, at] of steps) {
-    const decision = decideSaga(saga, message, policy, T0 + at);
-    saga = decision.saga;
-    issued.push(decision.commands);
-  }
-  return { saga: saga!, issued, last: issued.at(-1) };
-}
+const run = sagaSteps(policy, T0);
 
-const allocate: SagaCommand = { type: 'Allocate', reservationId: 'res_1', sku: 'SKU-1', qty: 2 };
+const allocate: SagaCommand = { type: 'Allocate', reservationId: 'res_1', reference: 'res_1', sku: 'SKU-1', qty: 2 };
 const timeout = (command: SagaCommand['type']): SagaMessage => ({ type: 'CallFailed', command, error: 'timeout' });
 
 describe('allocation saga', () => {
@@ -83,7 +75,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_9' } }, 50],
       [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 80],
     ]);
-    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_9', causedBy }]);
+    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_9', causedBy, location: 'default' }]);
     expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_9', nextAttemptAt: null });
   });
 
@@ -93,7 +85,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' } }, 50],
       [{ type: 'ReleaseAnswered', outcome: 'released' }, 90],
     ]);
-    expect(issued[1]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy }]);
+    expect(issued[1]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'default' }]);
     expect(issued[2]).toEqual([]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'wms_rejected', wmsMayHold: false, lastError: 'WMS rejected: out_of_stock' });
   });
@@ -119,7 +111,7 @@ describe('allocation saga', () => {
       [{ type: 'Tick' }, 10_000],
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_late' } }, 10_100],
     ]);
-    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_late', causedBy }]);
+    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_late', causedBy, location: 'default' }]);
     expect(saga.phase).toBe('confirming');
   });
 
@@ -131,8 +123,8 @@ describe('allocation saga', () => {
       [{ type: 'ReleaseAnswered', outcome: 'released' }, 11_050],
       [{ type: 'CancelAnswered' }, 11_100],
     ]);
-    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy }]);
-    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'wms_timeout', wmsMayHold: false });
   });
 
@@ -143,8 +135,8 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'not_found' } }, 10_050],
       [{ type: 'ReleaseAnswered', outcome: 'released' }, 10_080],
     ]);
-    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy }]);
-    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
   });
 
   it('a WMS success after the release (buyer cancelled meanwhile) is cancelled at the WMS and noted', () => {
@@ -155,8 +147,8 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_2' } }, 900],
       [{ type: 'CancelAnswered' }, 950],
     ]);
-    expect(issued[1]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
-    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[1]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga.phase).toBe('done');
     expect(saga.notes.map((n) => n.note)).toEqual(['WMS allocated after the release: cancelling there']);
   });
@@ -171,8 +163,8 @@ describe('allocation saga', () => {
       [{ type: 'Tick' }, 300_300],
       [{ type: 'CancelAnswered' }, 300_400],
     ]);
-    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
-    expect(issued[5]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
+    expect(issued[5]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'expired' });
   });
 
@@ -204,7 +196,7 @@ describe('allocation saga', () => {
     ]);
     expect(stuck.saga).toMatchObject({ phase: 'stuck', stuckIn: 'confirming', lastError: 'the SKU object refused the confirmation: conflict' });
     const retried = decideSaga(stuck.saga, { type: 'Retry' }, policy, T0 + 5_000);
-    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_4', causedBy }]);
+    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_4', causedBy, location: 'default' }]);
     expect(retried.saga!.phase).toBe('confirming');
   });
 
@@ -214,7 +206,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_5' } }, 10],
       [{ type: 'ConfirmAnswered', outcome: 'released', reason: 'expired' }, 20],
     ]);
-    expect(last).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(last).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga.releasedAs).toBe('expired');
   });
   it('the reply to a confirmation read after the buyer cancel it preceded: the saga stays on the cancel, not back to allocated', () => {
@@ -226,7 +218,7 @@ describe('allocation saga', () => {
       [{ type: 'CancelAnswered' }, 40],
       [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 50],
     ]);
-    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+    expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'cancelled', wmsMayHold: false, nextAttemptAt: null });
   });
 
@@ -242,7 +234,7 @@ describe('allocation saga', () => {
   });
   describe('a completed purchase is never released because the WMS could not be reached (invariant no-sale-undone-by-our-outage)', () => {
     const completed: SagaMessage = { type: 'Completed' };
-    const releaseTimeout: SagaCommand = { type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy };
+    const releaseTimeout: SagaCommand = { type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default' };
 
     it('past the deadline it turns overdue and keeps asking Allocate with capped backoff, never GetAllocation or a release', () => {
       const { saga, issued } = run([
@@ -278,7 +270,7 @@ describe('allocation saga', () => {
         [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_back' } }, 60_000],
         [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 60_100],
       ]);
-      expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', causedBy }]);
+      expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', causedBy, location: 'default' }]);
       expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_back' });
     });
 
@@ -289,7 +281,7 @@ describe('allocation saga', () => {
         [{ type: 'Tick' }, 10_000],
         [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' } }, 30_000],
       ]);
-      expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy }]);
+      expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'default' }]);
       expect(saga.phase).toBe('releasing');
     });
 
@@ -302,7 +294,7 @@ describe('allocation saga', () => {
           [reply, 11_000],
           [{ type: 'Tick' }, 12_000],
         ]);
-        expect(issued[1]).toEqual([{ type: 'GetAllocation', reservationId: 'res_1' }]);
+        expect(issued[1]).toEqual([{ type: 'GetAllocation', reservationId: 'res_1', reference: 'res_1' }]);
         expect(issued.flat()).not.toContainEqual(releaseTimeout);
         expect(issued.slice(3).flat()).toEqual([allocate]);
         expect(saga).toMatchObject({ phase: 'overdue', releaseWanted: null });
@@ -361,7 +353,7 @@ describe('allocation saga', () => {
       const retried = decideSaga(overdue, { type: 'Retry' }, policy, T0 + 10_600);
       expect(retried.commands).toEqual([allocate]);
       const released = decideSaga(overdue, { type: 'Released', reason: 'admin' }, policy, T0 + 10_600);
-      expect(released.commands).toEqual([{ type: 'Cancel', reservationId: 'res_1' }]);
+      expect(released.commands).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
       expect(decideSaga(released.saga, { type: 'CancelAnswered' }, policy, T0 + 10_700).saga).toMatchObject({ phase: 'done', releasedAs: 'admin', wmsMayHold: false });
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CartSchema, checkoutStatus, directCause, evolveCheckout, nextStep, requestChange, stepCause, type CheckoutEvent, type CheckoutState } from '../../../src/domain/checkout';
+import { CartSchema, checkoutStatus, directCause, evolveCheckout, nextStep, readReserve, requestChange, stepCause, withRegion, type CheckoutEvent, type CheckoutState } from '../../../src/domain/checkout';
 
 const started: CheckoutEvent = {
   type: 'CheckoutStarted',
@@ -102,5 +102,32 @@ describe('cart', () => {
     expect(CartSchema.safeParse([]).success).toBe(false);
     expect(CartSchema.safeParse(Array.from({ length: 51 }, (_, i) => ({ sku: `S${i}`, qty: 1 }))).success).toBe(false);
     expect(CartSchema.safeParse([{ sku: 'A', qty: 6_000 }, { sku: 'A', qty: 6_000 }]).success).toBe(false);
+  });
+});
+
+describe('checkout lines by region (lines of one checkout may be sourced to different locations)', () => {
+  const regional: CheckoutEvent = {
+    type: 'CheckoutStarted',
+    data: { checkoutId: 'chk_2', customerId: 'ann', lines: withRegion([{ sku: 'A', qty: 1, region: 'us' }, { sku: 'B', qty: 2 }], 'eu'), ttlSeconds: 300, requestHash: 'h' },
+  };
+
+  it("each line's reserve carries its region, else the checkout's; none named: none sent", () => {
+    expect(nextStep(given(regional))).toEqual({ type: 'Reserve', sku: 'A', qty: 1, region: 'us' });
+    expect(nextStep(given(regional, reserved('A', 'r1')))).toEqual({ type: 'Reserve', sku: 'B', qty: 2, region: 'eu' });
+    expect(nextStep(given(started))).toEqual({ type: 'Reserve', sku: 'A', qty: 1 });
+  });
+
+  it('each held line keeps the location its SKU object sourced it to (null on a SKU naming none)', () => {
+    const atEwr: CheckoutEvent = { type: 'LineReserved', data: { sku: 'A', reservationId: 'r1', skuVersion: 2, location: 'EWR-1' } };
+    const s = given(regional, atEwr, reserved('B', 'r2'));
+    expect(s.lines.map((l) => [l.sku, l.region, l.location])).toEqual([['A', 'us', 'EWR-1'], ['B', 'eu', null]]);
+    expect(readReserve('A', { ok: true, value: { reservationId: 'r1', version: 2, location: 'EWR-1' } })).toEqual({ ok: true, value: atEwr });
+  });
+
+  it('lines of one SKU merge when they name the same region, and are refused when they do not', () => {
+    expect(CartSchema.parse([{ sku: 'A', qty: 1, region: 'eu' }, { sku: 'A', qty: 2, region: 'eu' }])).toEqual([{ sku: 'A', qty: 3, region: 'eu' }]);
+    const mixed = CartSchema.safeParse([{ sku: 'A', qty: 1, region: 'eu' }, { sku: 'A', qty: 2 }]);
+    expect(mixed.success).toBe(false);
+    expect(mixed.error?.issues[0]?.message).toBe('lines of one SKU must name the same region (or none)');
   });
 });

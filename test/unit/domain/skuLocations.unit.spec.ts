@@ -114,3 +114,34 @@ describe('Locations and what came before them', () => {
     spec.given(twoSites).when({ type: 'SetStock', data: { sku: SKU, onHand: 4, shards: 2 } }).thenFails({ code: 'invalid_command', reason });
   });
 });
+
+describe('verdicts of the saga on a re-sourced reservation (ADR 0015)', () => {
+  const resourced = (version: number, from: string, to: string): SkuEvent => ({
+    type: 'ReservationResourced', sku: SKU, version, at: at(), causedBy: {},
+    data: { reservationId: R1, qty: 2, from, to, completed: false, reason: 'stock_shortfall' },
+  });
+  // An event about the reservation names its StockReserved (version 3) as cause.
+  const confirmed = (version: number, allocationId: string): SkuEvent => ({
+    type: 'AllocationConfirmed', sku: SKU, version, at: at(), causedBy: { [`sku:${SKU}`]: 3 }, data: { reservationId: R1, allocationId },
+  });
+  const confirm = (allocationId: string, location?: string) => ({
+    type: 'ConfirmAllocation' as const, data: { reservationId: R1, allocationId, ...(location === undefined ? {} : { location }) },
+  });
+  const history = [...twoSites, reserved(3, 2, 'AMS-1'), confirmed(4, 'alloc-ams'), resourced(5, 'AMS-1', 'EWR-1')];
+  /** A verdict of the saga records it as the cause. */
+  const bySaga = (event: SkuEvent): SkuEvent => ({ ...event, data: { ...event.data, cause: { kind: 'saga', reservationId: R1 } } }) as SkuEvent;
+
+  it('a re-sourcing leaves the allocation pending: the one at the new location is confirmed', () => {
+    spec.given(history).when(confirm('alloc-ewr', 'EWR-1')).then([bySaga(confirmed(6, 'alloc-ewr'))]);
+    const row = foldLedger(history).reservations.get(R1)!;
+    expect(row).toMatchObject({ location: 'EWR-1', allocation: 'pending', allocationId: null });
+  });
+  it('a verdict about the location it left (sent before the saga read the re-sourcing) is refused, a release too', () => {
+    const refused = { code: 'invalid_command' as const, reason: 'the reservation was re-sourced to EWR-1: a verdict about an allocation at AMS-1 is not its' };
+    spec.given(history).when(confirm('alloc-ams', 'AMS-1')).thenFails(refused);
+    spec.given(history).when({ type: 'FailAllocation', data: { reservationId: R1, reason: 'wms_rejected', location: 'AMS-1' } }).thenFails(refused);
+  });
+  it('a verdict naming no location (a saga from before locations) is as before', () => {
+    spec.given(history).when(confirm('alloc-any')).then([bySaga(confirmed(6, 'alloc-any'))]);
+  });
+});

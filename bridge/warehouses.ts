@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { WarehouseIdSchema } from '../src/domain/sku/events';
+import { LocationIdSchema, RegionSchema } from '../src/domain/sku/locations';
+
+export { WarehouseIdSchema };
+
+/**
+ * The warehouse systems the bridge talks to (issue 22): each serves some locations, and the bridge
+ * follows each one's movement documents into the SKUs' stock (bridge/feed). Configured by
+ * `WAREHOUSES` (a JSON list); without it, one SOAP warehouse `soap-1` at `WMS_URL`.
+ */
+
+export const DEFAULT_WAREHOUSE_ID = 'soap-1';
+
+const LocationsSchema = z
+  .array(LocationIdSchema)
+  .min(1, 'list at least one location, or leave locations out')
+  .refine((names) => new Set(names).size === names.length, 'each location once');
+
+/** The legacy custom WMS (SOAP, its WSDL at `${url}?wsdl`): the simulator in bridge/wms is one. */
+const SoapWarehouseSchema = z.strictObject({
+  /** Names the warehouse in the feed's cursor, in every fed event's cause and in `inventory warehouses`. */
+  id: WarehouseIdSchema,
+  kind: z.literal('soap'),
+  url: z.url({ protocol: /^https?$/, error: 'url must be the http(s) URL of the SOAP endpoint' }),
+  /** The sites it serves; left out, whatever locations its documents name. */
+  locations: LocationsSchema.optional(),
+  /** Lower first, when more than one warehouse could serve (informational for the feed). */
+  priority: z.int().min(0).max(1_000_000).optional(),
+  region: RegionSchema.optional(),
+});
+
+/** One kind today; another (the SAP OData system) is another member of this union. */
+export const WarehouseSchema = z.discriminatedUnion('kind', [SoapWarehouseSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? "kind must be 'soap'" : undefined),
+});
+export type Warehouse = z.output<typeof WarehouseSchema>;
+
+/** Every id and every location once: a location fed by two warehouses would have two truths. */
+export const WarehouseListSchema = z
+  .array(WarehouseSchema)
+  .min(1, 'list at least one warehouse, or unset WAREHOUSES for the default one at WMS_URL')
+  .superRefine((warehouses, ctx) => {
+    const ids = new Set<string>();
+    const servedBy = new Map<string, string>();
+    warehouses.forEach((warehouse, i) => {
+      if (ids.has(warehouse.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `warehouse id ${warehouse.id} is listed twice` });
+      ids.add(warehouse.id);
+      for (const location of warehouse.locations ?? []) {
+        const other = servedBy.get(location);
+        if (other !== undefined && other !== warehouse.id) {
+          ctx.addIssue({ code: 'custom', path: [i, 'locations'], message: `location ${location} is served by ${other} already: each location has one warehouse` });
+        }
+        servedBy.set(location, warehouse.id);
+      }
+    });
+  });
+
+/** `WAREHOUSES` as set: JSON text, checked item by item (the error names the index and the field). */
+export const WarehousesEnvSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `not JSON (${error instanceof Error ? error.message : String(error)}): a list like [{"id":"soap-1","kind":"soap","url":"http://127.0.0.1:8789/wms"}]` });
+      return z.NEVER;
+    }
+  })
+  .pipe(WarehouseListSchema);
+
+/** `WMS_LOCATIONS` as the simulator reads it (`AMS-1,RTM-2`): the default warehouse's sites. */
+export const LocationListEnvSchema = z
+  .string()
+  .transform((text) => text.split(',').map((name) => name.trim()).filter(Boolean))
+  .pipe(LocationsSchema);
+
+/** The configured warehouses, or the default one: `soap-1` at `WMS_URL`, serving `WMS_LOCATIONS` if set. */
+export function warehousesOf(config: { WAREHOUSES?: Warehouse[] | undefined; WMS_URL: string; WMS_LOCATIONS?: string[] | undefined }): Warehouse[] {
+  if (config.WAREHOUSES) return config.WAREHOUSES;
+  return [{ id: DEFAULT_WAREHOUSE_ID, kind: 'soap', url: config.WMS_URL, ...(config.WMS_LOCATIONS ? { locations: config.WMS_LOCATIONS } : {}) }];
+}
+
+/**
+ * The warehouse serving `location` (undefined: the default site): the one that lists it, else
+ * the first that lists none (it serves whatever its documents name), else the first configured.
+ */
+export function warehouseServing(warehouses: readonly Warehouse[], location: string | undefined): Warehouse {
+  const listing = location === undefined ? undefined : warehouses.find((w) => w.locations?.includes(location));
+  return listing ?? warehouses.find((w) => w.locations === undefined) ?? warehouses[0]!;
+}
