@@ -22,11 +22,13 @@ import { skuExists, type SkuState } from './state';
 export function applyMovement({ data, causedBy }: ApplyMovement, ctx: SkuContext, now: number): Decision {
   const { state } = ctx;
   if (!isQuantity(data.sequence, 1)) return invalid('sequence must be a positive integer');
-  const refused = moveRefusal(state, data.location, data.delta);
-  if (refused) return refused;
   const { feed } = locationStock(state, data.location);
   if (feed !== null && feed.warehouse !== data.warehouse) return invalid(`${data.location} is fed by warehouse ${feed.warehouse}, not ${data.warehouse}`);
+  // Counted already: answered before its delta is judged against today's stock, which a redelivered
+  // stocktake may well take below 0 by now (refusing it would stall the feed on it for good).
   if (feed !== null && data.sequence <= feed.sequence) return NOTHING;
+  const refused = moveRefusal(state, data.location, data.delta);
+  if (refused) return refused;
   const cause: StockCause = { kind: 'warehouse', warehouse: data.warehouse, document: data.document, sequence: data.sequence, movement: data.movement };
   return moved(ctx, now, causedBy, data.sku, data.location, data.delta, cause);
 }
