@@ -230,16 +230,17 @@ describe('the inventory CLI against a running system', () => {
     expect(found.code).toBe(1);
     expect(found.stdout).toContain('units allocated: edge 4, wms 5\ndifferences: 2 (wms_only 1, edge_only 1, mismatch 0)');
     // The saga rests (allocated) and agrees with the edge; the ghost has no saga: both settled.
-    expect(found.stdout).toMatch(new RegExp(`^edge_only\\s+CLI-A\\s+${ids.alice}\\s+held/allocated x2 \\S+\\s+cancelled x2 \\S+\\s+allocated$`, 'm'));
-    expect(found.stdout).toMatch(new RegExp(`^wms_only\\s+CLI-B\\s+${ghost}\\s+unknown\\s+allocated x3 ${allocationId}\\s+none$`, 'm'));
+    // WMS REF is `-` where it is the reservation id (never re-sourced).
+    expect(found.stdout).toMatch(new RegExp(`^edge_only\\s+CLI-A\\s+${ids.alice}\\s+-\\s+held/allocated x2 \\S+\\s+cancelled x2 \\S+\\s+allocated$`, 'm'));
+    expect(found.stdout).toMatch(new RegExp(`^wms_only\\s+CLI-B\\s+${ghost}\\s+-\\s+unknown\\s+allocated x3 ${allocationId}\\s+none$`, 'm'));
 
     const onlyB = json<{ skus: string[]; differences: { kind: string; reservationId: string }[] }>(await cli('--json', 'reconcile', '--sku', 'CLI-B'), 1);
     expect(onlyB.skus).toEqual(['CLI-B']);
     expect(onlyB.differences.map((d) => [d.kind, d.reservationId])).toEqual([['wms_only', ghost]]);
 
     expect(json<{ repaired: unknown[] }>(await cli('--json', 'reconcile', '--repair')).repaired).toEqual([
-      { kind: 'edge_only', sku: 'CLI-A', reservationId: ids.alice, steps: ['edge_release'], ok: true, error: null },
-      { kind: 'wms_only', sku: 'CLI-B', reservationId: ghost, steps: ['wms_cancel'], ok: true, error: null },
+      { kind: 'edge_only', sku: 'CLI-A', reservationId: ids.alice, reference: ids.alice, steps: ['edge_release'], ok: true, error: null },
+      { kind: 'wms_only', sku: 'CLI-B', reservationId: ghost, reference: ghost, steps: ['wms_cancel'], ok: true, error: null },
     ]);
     expect((await reservationsOf(worker.env.SKU, 'CLI-A')).find((r) => r.reservationId === ids.alice)).toMatchObject({ status: 'released', releaseReason: 'admin' });
     expect(await wms.get(ghost, 5_000)).toMatchObject({ status: 'cancelled' });
@@ -262,7 +263,7 @@ describe('the inventory CLI against a running system', () => {
     const during = await cli('reconcile', '--sku', 'CLI-B');
     expect(during.code).toBe(0);
     expect(during.stdout).toContain('differences: 0 (wms_only 0, edge_only 0, mismatch 0)\nin flight: 1 (');
-    expect(during.stdout).toMatch(new RegExp(`^in_flight\\s+CLI-B\\s+${ids.dave}\\s+released/allocated x1 \\S+\\s+allocated x1 \\S+\\s+cancelling \\(released cancelled\\)$`, 'm'));
+    expect(during.stdout).toMatch(new RegExp(`^in_flight\\s+CLI-B\\s+${ids.dave}\\s+-\\s+released/allocated x1 \\S+\\s+allocated x1 \\S+\\s+cancelling \\(released cancelled\\)$`, 'm'));
     const repair = json<{ differences: { kind: string; shows: string }[]; repaired: unknown[] }>(await cli('--json', 'reconcile', '--sku', 'CLI-B', '--repair'));
     expect(repair.differences).toMatchObject([{ kind: 'in_flight', shows: 'wms_only', reservationId: ids.dave }]);
     expect(repair.repaired).toEqual([]);
