@@ -10,7 +10,7 @@ import type { Check, Folded } from './checkTypes';
  */
 
 /** What a saga record carries that these checks read (the topic holds the whole saga). */
-export type SagaValue = { phase: string; updatedAt: number; firstAttemptAt?: number | null; lastError?: string | null };
+export type SagaValue = { phase: string; updatedAt: number; firstAttemptAt?: number | null; lastError?: string | null; allocateFailures?: number };
 export type SagaRecord = { key: string; value: SagaValue | null; offset: string; partition: number };
 /** Every record of the saga state topic (SAGAS_TOPIC) per key (`saga:<reservationId>`), in log order. */
 export type SagaHistory = ReadonlyMap<string, readonly SagaRecord[]>;
@@ -124,7 +124,8 @@ function notTheWms(release: Release, history: SagaHistory, deadlineMs: number): 
   const firstAttemptAt = values.find((v) => typeof v.firstAttemptAt === 'number')?.firstAttemptAt ?? null;
   if (firstAttemptAt === null) return 'released as wms_timeout, the WMS never asked to allocate';
   if (release.at - firstAttemptAt < deadlineMs) return `released as wms_timeout ${release.at - firstAttemptAt} ms after the first attempt (deadline ${deadlineMs} ms)`;
-  if (!values.some((v) => v.lastError?.startsWith('Allocate:'))) return `released as wms_timeout with no failed AllocateStock on record (last error: ${values.at(-1)?.lastError ?? 'none'})`;
+  // The topic holds samples of the saga (one commit per flush, none while Kafka is down): its count of failed AllocateStock calls outlives `lastError`.
+  if (!values.some((v) => v.lastError?.startsWith('Allocate:') || (v.allocateFailures ?? 0) > 0)) return `released as wms_timeout with no failed AllocateStock on record (last error: ${values.at(-1)?.lastError ?? 'none'})`;
   return null;
 }
 

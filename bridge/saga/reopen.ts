@@ -78,6 +78,7 @@ function reopened(event: SkuEventOf<'StockReleased' | 'ReservationResourced'>, n
     attempts: 0,
     nextAttemptAt: now,
     lastError: null,
+    allocateFailures: 0,
     updatedAt: now,
     reference: null,
     resourcings: 0,

@@ -44,6 +44,7 @@ function start(message: SagaMessage, now: number): AllocationSaga | null {
     attempts: 0,
     nextAttemptAt: now,
     lastError: null,
+    allocateFailures: 0,
     updatedAt: now,
     notes: [],
     location: message.location ?? DEFAULT_LOCATION,
@@ -218,7 +219,8 @@ function released(saga: AllocationSaga, reason: AllocationSaga['releasedAs'] & s
 
 function failed(saga: AllocationSaga, command: SagaCommand['type'], error: string, policy: SagaPolicy, now: number): AllocationSaga {
   const attempts = saga.attempts + 1;
-  const withError = { ...saga, attempts, lastError: `${command}: ${error}` };
+  const allocateFailures = saga.allocateFailures + (command === 'Allocate' ? 1 : 0);
+  const withError = { ...saga, attempts, allocateFailures, lastError: `${command}: ${error}` };
   // The last word on an unanswered allocation of a held reservation: compensate, and cancel in
   // case it lands late. A completed purchase is never released for the WMS's silence (invariant no-sale-undone-by-our-outage).
   if (command === 'GetAllocation' && !keepsAllocating(saga)) return compensate({ ...withError, wmsMayHold: true, attempts: 0 }, 'wms_timeout', now);

@@ -69,6 +69,11 @@ export const AllocationSagaSchema = z.object({
   /** When the phase's command is due; also a lease while a command is in flight. Null: waiting for events. */
   nextAttemptAt: epochMs.nullable(),
   lastError: z.string().nullable(),
+  /**
+   * AllocateStock calls that failed (no answer, a fault), over the saga's life: a wms_timeout
+   * release is justified only after at least one, and `lastError` may have moved on since.
+   */
+  allocateFailures: z.int().min(0).default(0),
   updatedAt: epochMs,
   /**
    * Where the units are to be allocated: the reservation's location (StockReserved, `default` if it

@@ -105,6 +105,18 @@ describe('allocation saga', () => {
     expect(saga.phase).toBe('allocating');
   });
 
+  it('counts the AllocateStock calls that failed, and only those, over the saga’s life', () => {
+    const { saga } = run([
+      [reserved, 0],
+      [timeout('Allocate'), 1_000],
+      [{ type: 'Tick' }, 1_200],
+      [timeout('Allocate'), 2_200],
+      [{ type: 'Tick' }, 10_000],
+      [timeout('GetAllocation'), 11_000],
+    ]);
+    expect(saga).toMatchObject({ phase: 'releasing', releaseWanted: 'wms_timeout', allocateFailures: 2, lastError: 'GetAllocation: timeout' });
+  });
+
   it('GetAllocation finds it allocated → confirm instead of compensating', () => {
     const { last, saga } = run([
       [reserved, 0],

@@ -93,12 +93,14 @@ describe('no sale undone by our own outage', () => {
 
   it('a wms_timeout release without a first attempt, within the deadline of it, or without a failed AllocateStock is ours, not the WMS\'s', () => {
     const outage = { from: T0 + 10_000, to: T0 + 19_000 };
-    const folded = sku('S', [stock, reserved('r1', 1), reserved('r2', 2), reserved('r3', 12_000), reserved('r4', 4), released('r1', 20_000, 'wms_timeout'), released('r2', 20_000, 'wms_timeout'), released('r3', 20_100, 'wms_timeout'), released('r4', 6_000, 'wms_timeout')]);
+    const folded = sku('S', [stock, reserved('r1', 1), reserved('r2', 2), reserved('r3', 12_000), reserved('r4', 4), released('r1', 20_000, 'wms_timeout'), released('r2', 20_000, 'wms_timeout'), released('r3', 20_100, 'wms_timeout'), released('r4', 6_000, 'wms_timeout'), reserved('r5', 5), released('r5', 6_000, 'wms_timeout')]);
     const h = history({
       r1: [{ firstAttemptAt: null }],
       r2: [{ firstAttemptAt: T0 + 9_000, lastError: null }, { firstAttemptAt: T0 + 9_000, lastError: 'GetAllocation: timeout' }],
       r3: [{ firstAttemptAt: T0 + 19_500, lastError: 'Allocate: timeout' }],
       r4: [{ firstAttemptAt: T0 + 10, lastError: 'Allocate: timeout' }, { firstAttemptAt: T0 + 10, lastError: 'GetAllocation: not answered' }],
+      // Its Allocate failures were never committed on their own (Kafka down): the count says so.
+      r5: [{ firstAttemptAt: T0 + 10, lastError: 'Cancel: timeout', allocateFailures: 3 }],
     });
     expect(wmsTimeoutsFromWms([folded], h, DEADLINE, [outage]).violations).toEqual([
       `S r1, reserved before the bridge outage of ${at(10_000)}: released as wms_timeout, the WMS never asked to allocate`,
