@@ -4,31 +4,13 @@ import type { EdgeClient } from '../edge/client';
 import type { EventLog } from '../eventLog/port';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { createWmsClient, type WmsClient } from '../wms/client';
 import { warehouseClients } from '../feed/warehouseClients';
 import { warehouseServing, warehousesOf } from '../warehouses';
 import { createExecutor } from './executor';
 import { startSagaRunner, type SagaRunner } from './runner';
 import { SagaStore } from './store';
 
-export type RunningSagas = { store: SagaStore; runner: SagaRunner; wms: () => Promise<WmsClient> };
-
-/**
- * The WMS client is made on first use and made again after a failure: the WMS may be down when
- * the bridge starts, and reservations must not wait for it (the sagas retry instead).
- */
-export function lazyWmsClient(url: string): () => Promise<WmsClient> {
-  let client: Promise<WmsClient> | null = null;
-  return () => {
-    if (client) return client;
-    const made = createWmsClient(url);
-    client = made;
-    made.catch(() => {
-      if (client === made) client = null;
-    });
-    return made;
-  };
-}
+export type RunningSagas = { store: SagaStore; runner: SagaRunner };
 
 /**
  * Joins the saga group: the sagas of each partition assigned to this replica are restored from
@@ -37,7 +19,6 @@ export function lazyWmsClient(url: string): () => Promise<WmsClient> {
  */
 export async function startSagas(config: BridgeConfig, log: EventLog, edge: EdgeClient, metrics: Metrics, logger: Logger, endpoint: string): Promise<RunningSagas> {
   const store = new SagaStore({ retentionMs: config.SAGA_RETENTION_SECONDS * 1000 });
-  const wms = lazyWmsClient(config.WMS_URL);
   // Each location's allocations go to the warehouse system serving it (WAREHOUSES; one by default).
   const warehouses = warehousesOf(config);
   const clients = warehouseClients(warehouses);
@@ -70,5 +51,5 @@ export async function startSagas(config: BridgeConfig, log: EventLog, edge: Edge
     endpoint,
   });
   logger.info({ partitions: store.partitions(), sagas: store.countByPhase() }, 'WMS saga group joined');
-  return { store, runner, wms };
+  return { store, runner };
 }
