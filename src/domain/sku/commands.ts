@@ -12,7 +12,10 @@ export type AdminCause = Extract<StockCause, { kind: 'admin' }>;
 /** Which location a stock change is for (absent: `default`), and how reservations are sourced to it. */
 export type Placement = { location?: string | undefined; priority?: number | undefined; region?: string | null | undefined };
 /** A shard of a sharded SKU: its stock moved by `delta`, its layout and limit set (see api/shards.ts). */
-export type AdjustStock = Command<'AdjustStock', { sku: string; delta: number; shards: number; limitPerCustomer: number | null; cause?: AdminCause | undefined }>;
+export type AdjustStock = Command<
+  'AdjustStock',
+  { sku: string; delta: number; shards: number; limitPerCustomer: number | null; cause?: AdminCause | undefined } & Placement
+>;
 export type ReceiveStock = Command<
   'ReceiveStock',
   { sku: string; qty: number; expectedVersion?: number; location?: string | undefined; cause?: AdminCause | undefined }
@@ -45,10 +48,18 @@ export type FailAllocation = Command<
   { reservationId: string; reason: 'wms_timeout' | 'wms_rejected'; location?: string | undefined }
 >;
 
-/** A sibling shard asks for units: `want` is its deficit; a lender gives more when it has plenty. */
-export type LendStock = Command<'LendStock', { transferId: string; to: string; want: number }>;
+/**
+ * A sibling shard asks for units: `want` is its deficit; a lender gives more when it has plenty.
+ * `location`: units of that location only (else the lender's preferred one, the buyer's `region`
+ * first). `recall`: shard 0 takes `want` units of `location` back for a warehouse document,
+ * committed ones too (their reservations give way by the shortfall rule).
+ */
+export type LendStock = Command<
+  'LendStock',
+  { transferId: string; to: string; want: number; location?: string | undefined; region?: string | undefined; recall?: StockCause | undefined }
+>;
 /** Units a sibling lent arrive (from the borrower's walk, or redelivered by the lender). */
-export type ReceiveLoan = Command<'ReceiveLoan', { transferId: string; from: string; qty: number }>;
+export type ReceiveLoan = Command<'ReceiveLoan', { transferId: string; from: string; qty: number; location?: string | undefined }>;
 
 export type SkuCommand =
   | SetStock

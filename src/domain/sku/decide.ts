@@ -23,11 +23,11 @@ import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
 import { MAX_SHARDS, shardOf, skuOf } from './shards';
 import { layoutRefusal } from './stockPlan';
 import type { SkuContext } from './context';
-import { available, skuExists, type Reservation, type SkuState } from './state';
-import { DEFAULT_LOCATION, hasNamedLocations, locationsOf, locationStock } from './locations';
+import { skuExists, type Reservation, type SkuState } from './state';
+import { DEFAULT_LOCATION, hasNamedLocations, locationAvailable, locationsOf, locationStock, type LocationStock } from './locations';
 import { mostSourceable, sourceLocation } from './sourcing';
-import { defined, emit, emitAbout, invalid, isQuantity, NOTHING, placeOf, UNSHARDED_LOCATIONS, type Decision } from './emit';
-import { adjustLocation, applyMovement } from './movements';
+import { defined, emit, emitAbout, invalid, isQuantity, NOTHING, placeOf, type Decision } from './emit';
+import { adjustLocation, applyMovement, recall } from './movements';
 
 /**
  * Decides what a command means for one SKU. Pure: the clock comes in as `now`, ids come in on
@@ -88,7 +88,10 @@ function setStock({ data, causedBy }: SetStock, { state }: SkuContext, now: numb
  */
 function adjustStock({ data, causedBy }: AdjustStock, { state }: SkuContext, now: number): Decision {
   if (!Number.isSafeInteger(data.delta)) return invalid('delta must be an integer');
-  return stockSet(state, now, causedBy, data.sku, state.onHand + data.delta, data.limitPerCustomer, data.shards, {}, data.cause);
+  const { location, priority, region } = data;
+  if (location === undefined && (priority !== undefined || region !== undefined)) return invalid('priority and region are set on a location');
+  const onHand = location === undefined && !hasNamedLocations(state) ? state.onHand : locationStock(state, location).onHand;
+  return stockSet(state, now, causedBy, data.sku, onHand + data.delta, data.limitPerCustomer, data.shards, defined({ location, priority, region }), data.cause);
 }
 
 function stockSet(
@@ -109,7 +112,6 @@ function stockSet(
   const shrinking = layoutRefusal(state.shards, shards);
   if (shrinking) return err(shrinking);
   if (shardOf(sku) >= shards) return invalid(`shard ${shardOf(sku)} is outside a layout of ${shards}`);
-  if (shards > 1 && (place.location !== undefined || hasNamedLocations(state))) return invalid(UNSHARDED_LOCATIONS);
   // Invariant never-oversell-a-location: a location's units never go under what it has reserved or sold.
   const target = locationStock(state, place.location);
   if (target.feed) return err(locationFed(target.location, target.feed.warehouse));
@@ -126,7 +128,6 @@ function receiveStock({ data, causedBy }: ReceiveStock, { state }: SkuContext, n
   if (conflict) return err(conflict);
   if (!skuExists(state)) return err({ code: 'sku_not_found' });
   if (!isQuantity(data.qty, 1)) return invalid('qty must be a positive integer');
-  if (data.location !== undefined && state.shards > 1) return invalid(UNSHARDED_LOCATIONS);
   const { feed } = locationStock(state, data.location);
   if (feed) return err(locationFed(data.location ?? DEFAULT_LOCATION, feed.warehouse));
   return emit(state, now, causedBy, data.sku, { type: 'StockReceived', data: { qty: data.qty, ...defined({ location: data.location, cause: data.cause }) } });
@@ -217,19 +218,33 @@ function failAllocation({ data, causedBy }: FailAllocation, ctx: SkuContext, now
 /**
  * A sibling short of units asks for them. The lender gives the deficit, or half of what it has
  * when that is more (a borrower that comes back at once would cost two more commands), and never
- * more than it has available: lending cannot oversell. Asked again under the same transfer id,
- * it gives nothing more (the shell answers what was lent).
+ * more than it has available: lending cannot oversell. The units are of one location: the one
+ * asked for, else the one a buyer of the borrower's region would be sourced to. Asked again under
+ * the same transfer id, it gives nothing more (the shell answers what was lent). A recall is
+ * `recall.ts`'s.
  */
-function lendStock({ data, causedBy }: LendStock, ctx: SkuContext, now: number): Decision {
+function lendStock(command: LendStock, ctx: SkuContext, now: number): Decision {
+  const { data, causedBy } = command;
   const { state } = ctx;
   if (!skuExists(state)) return err({ code: 'sku_not_found' });
   if (ctx.loan) return NOTHING;
   if (!isSibling(state, data.to)) return invalid(`${data.to} is not a shard of ${skuOf(state.sku ?? '')}`);
   if (!isQuantity(data.want, 1)) return invalid('want must be a positive integer');
-  const left = available(state);
+  if (data.recall) return recall(command, ctx, now);
+  const from = lendingLocation(state, data.location, data.region);
+  if (!from) return NOTHING;
+  const left = locationAvailable(from);
   const qty = Math.min(left, Math.max(data.want, Math.ceil(left / 2)));
   if (qty === 0) return NOTHING;
-  return emit(state, now, causedBy, state.sku ?? '', { type: 'StockLent', data: { transferId: data.transferId, qty, to: data.to } });
+  const location = hasNamedLocations(state) ? { location: from.location } : {};
+  return emit(state, now, causedBy, state.sku ?? '', { type: 'StockLent', data: { transferId: data.transferId, qty, to: data.to, ...location } });
+}
+
+/** Where a loan's units come from: the location asked for, else the sourcing rule's pick among those with units. */
+function lendingLocation(state: SkuState, location: string | undefined, region: string | undefined): LocationStock | null {
+  const locations = locationsOf(state);
+  if (location !== undefined) return locations.find((l) => l.location === location) ?? null;
+  return sourceLocation(locations, 1, region);
 }
 
 /** Units lent by a sibling arrive, once whatever the number of deliveries. */
@@ -239,7 +254,10 @@ function receiveLoan({ data, causedBy }: ReceiveLoan, ctx: SkuContext, now: numb
   if (ctx.loan) return NOTHING;
   if (!isSibling(state, data.from)) return invalid(`${data.from} is not a shard of ${skuOf(state.sku ?? '')}`);
   if (!isQuantity(data.qty, 1)) return invalid('qty must be a positive integer');
-  return emit(state, now, causedBy, state.sku ?? '', { type: 'StockBorrowed', data: { transferId: data.transferId, qty: data.qty, from: data.from } });
+  return emit(state, now, causedBy, state.sku ?? '', {
+    type: 'StockBorrowed',
+    data: { transferId: data.transferId, qty: data.qty, from: data.from, ...defined({ location: data.location }) },
+  });
 }
 
 const isSibling = (state: SkuState, stream: string): boolean =>

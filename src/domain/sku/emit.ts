@@ -34,6 +34,5 @@ export const placeOf = (r: Reservation): { location?: string } => (r.location ==
 /** The fields given, so that an event without them is as it was before they existed. */
 export const defined = <T extends object>(fields: T): Partial<T> =>
   Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
-export const UNSHARDED_LOCATIONS = 'locations are not supported on a sharded SKU (see docs/architecture.md, locations)';
 export const isQuantity = (n: number, min: number): boolean => Number.isSafeInteger(n) && n >= min;
 export const invalid = (reason: string): Decision => err({ code: 'invalid_command', reason });

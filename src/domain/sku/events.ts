@@ -117,17 +117,21 @@ export const ReservationResourcedSchema = z.object({
 });
 
 const transfer = { transferId: z.string().min(1), qty: z.int().min(1) };
-/** A shard gave units to a sibling short of them (`to`: the sibling's stream). */
+/**
+ * A shard gave units of one location to a sibling short of them (`to`: the sibling's stream). With
+ * a `cause`, a recall: shard 0 took them back for a warehouse document that lowered the location,
+ * committed units included (a StockShortfall may follow in the same decision).
+ */
 export const StockLentSchema = z.object({
   type: z.literal('StockLent'),
   ...envelope,
-  data: z.object({ ...transfer, to: StreamIdSchema }),
+  data: z.object({ ...transfer, to: StreamIdSchema, ...place, ...caused }),
 });
 /** A shard took units a sibling lent it; `causedBy` names the StockLent in the lender's stream. */
 export const StockBorrowedSchema = z.object({
   type: z.literal('StockBorrowed'),
   ...envelope,
-  data: z.object({ ...transfer, from: StreamIdSchema }),
+  data: z.object({ ...transfer, from: StreamIdSchema, ...place }),
 });
 
 /** The wire shape of every SKU event: in the log, on Kafka, from the admin events route. */

@@ -31,11 +31,11 @@ function applyCounters(state: SkuState, event: SkuEvent): SkuState {
       const { qty, refundDue } = event.data;
       return withLocation(state, event.data.location, (l) => (refundDue ? { ...l, sold: l.sold - qty } : { ...l, reserved: l.reserved - qty }));
     }
-    // Loans exist between shards only, and a sharded SKU names no location (docs/architecture.md): the totals move.
+    // Loans move units of one location between shards (none named: the implicit `default`, the totals).
     case 'StockLent':
-      return { ...state, onHand: state.onHand - event.data.qty, lent: state.lent + event.data.qty };
+      return withLocation(state, event.data.location, (l) => ({ ...l, onHand: l.onHand - event.data.qty, lent: l.lent + event.data.qty }));
     case 'StockBorrowed':
-      return { ...state, onHand: state.onHand + event.data.qty, lent: state.lent - event.data.qty };
+      return withLocation(state, event.data.location, (l) => ({ ...l, onHand: l.onHand + event.data.qty, lent: l.lent - event.data.qty }));
     case 'StockMoved': {
       const { location, delta, cause } = event.data;
       const feed = cause.kind === 'warehouse' ? { warehouse: cause.warehouse, sequence: cause.sequence } : undefined;

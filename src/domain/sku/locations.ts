@@ -19,13 +19,15 @@ export const LocationStockSchema = z.object({
   region: RegionSchema.nullable().default(null),
   /** Fed by a warehouse: which, and the last document sequence applied (a movement at or below it counted already). */
   feed: z.object({ warehouse: z.string().min(1), sequence: z.int().min(1) }).nullable().default(null),
+  /** On a shard of a sharded SKU: this location's units lent to siblings less those borrowed (its share of the SKU-wide `lent`). */
+  lent: z.int().default(0),
 });
 export type LocationStock = z.infer<typeof LocationStockSchema>;
 
 export const locationAvailable = (l: LocationStock): number => l.onHand - l.reserved - l.sold;
 
 /** What of a SKU's state locations are about (the SKU state has it; no import back to it). */
-type Stock = { onHand: number; reserved: number; sold: number; locations: LocationStock[] };
+type Stock = { onHand: number; reserved: number; sold: number; lent: number; locations: LocationStock[] };
 
 const implicitDefault = (state: Stock): LocationStock => ({
   location: DEFAULT_LOCATION,
@@ -35,9 +37,10 @@ const implicitDefault = (state: Stock): LocationStock => ({
   priority: 0,
   region: null,
   feed: null,
+  lent: state.lent,
 });
 
-const emptyLocation = (location: string): LocationStock => ({ location, onHand: 0, reserved: 0, sold: 0, priority: 0, region: null, feed: null });
+const emptyLocation = (location: string): LocationStock => ({ location, onHand: 0, reserved: 0, sold: 0, priority: 0, region: null, feed: null, lent: 0 });
 
 /** Whether the SKU ever named a location (then its counters are the sums of `locations`). */
 export const hasNamedLocations = (state: Stock): boolean => state.locations.length > 0;
@@ -59,15 +62,15 @@ export const locationStock = (state: Stock, location: string | undefined): Locat
  */
 export function withLocation<S extends Stock>(state: S, location: string | undefined, change: (l: LocationStock) => LocationStock): S {
   if (location === undefined && !hasNamedLocations(state)) {
-    const { onHand, reserved, sold } = change(implicitDefault(state));
-    return { ...state, onHand, reserved, sold };
+    const { onHand, reserved, sold, lent } = change(implicitDefault(state));
+    return { ...state, onHand, reserved, sold, lent };
   }
   const key = location ?? DEFAULT_LOCATION;
   const current = hasNamedLocations(state) ? state.locations : [implicitDefault(state)].filter(holdsAnything);
   const changed = change(current.find((l) => l.location === key) ?? emptyLocation(key));
   const locations = [...current.filter((l) => l.location !== key), changed].sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0));
-  const sum = (field: 'onHand' | 'reserved' | 'sold') => locations.reduce((n, l) => n + l[field], 0);
-  return { ...state, locations, onHand: sum('onHand'), reserved: sum('reserved'), sold: sum('sold') };
+  const sum = (field: 'onHand' | 'reserved' | 'sold' | 'lent') => locations.reduce((n, l) => n + l[field], 0);
+  return { ...state, locations, onHand: sum('onHand'), reserved: sum('reserved'), sold: sum('sold'), lent: sum('lent') };
 }
 
-const holdsAnything = (l: LocationStock): boolean => l.onHand !== 0 || l.reserved !== 0 || l.sold !== 0;
+const holdsAnything = (l: LocationStock): boolean => l.onHand !== 0 || l.reserved !== 0 || l.sold !== 0 || l.lent !== 0;

@@ -1,11 +1,12 @@
-import type { AdjustLocation, ApplyMovement } from './commands';
+import type { AdjustLocation, ApplyMovement, LendStock } from './commands';
 import type { SkuContext } from './context';
-import { invalid, isQuantity, NOTHING, UNSHARDED_LOCATIONS, type Decision } from './emit';
+import { invalid, isQuantity, NOTHING, type Decision } from './emit';
 import { err, ok } from '../core/result';
 import type { StockCause } from './events';
-import { locationStock } from './locations';
-import { movedWithShortfall } from './shortfall';
+import { hasNamedLocations, locationStock } from './locations';
+import { movedWithShortfall, recalledUnits } from './shortfall';
 import { skuExists, type SkuState } from './state';
+import { shardOf } from './shards';
 
 /*
  * Physical stock as the warehouses hold it: a location fed by a warehouse moves by that
@@ -45,7 +46,8 @@ export function adjustLocation({ data, causedBy }: AdjustLocation, ctx: SkuConte
 
 function moveRefusal(state: SkuState, location: string, delta: number): Decision | null {
   if (!Number.isSafeInteger(delta)) return invalid('delta must be an integer');
-  if (state.shards > 1) return invalid(UNSHARDED_LOCATIONS);
+  // A sharded SKU's physical stock changes at shard 0, which recalls units from its siblings first (see `recall`).
+  if (state.sku !== null && shardOf(state.sku) !== 0) return invalid(`stock movements go to shard 0 of a sharded SKU, not ${state.sku}`);
   const onHand = locationStock(state, location).onHand + delta;
   // Physical stock is never negative: a document that says so contradicts what the edge holds.
   if (onHand < 0) return invalid(`the movement would take ${location} to ${onHand} units`);
@@ -54,5 +56,24 @@ function moveRefusal(state: SkuState, location: string, delta: number): Decision
 
 function moved(ctx: SkuContext, now: number, causedBy: ApplyMovement['causedBy'], sku: string, location: string, delta: number, cause: StockCause): Decision {
   const body = { type: 'StockMoved' as const, data: { location, delta, cause } };
-  return ok(movedWithShortfall(ctx.state, now, causedBy, sku, body, ctx.candidates ?? []));
+  return ok(movedWithShortfall(ctx.state, now, causedBy, sku, body, location, cause, ctx.candidates ?? []));
 }
+
+/**
+ * Shard 0 of a sharded SKU takes units of a location back for a warehouse document that lowers it
+ * below what shard 0 holds: `want` units (as many as this shard has on hand), committed ones too,
+ * whose reservations then give way here by the shortfall rule, exactly as on an unsharded SKU.
+ * Invariant never-oversell-a-location: summed over the shards, a location's committed units stay
+ * within its physical stock, because every shard's stay within its own share.
+ */
+export function recall({ data, causedBy }: LendStock, ctx: SkuContext, now: number): Decision {
+  const { state } = ctx;
+  if (data.location === undefined || data.recall === undefined) return invalid('a recall names its location and cause');
+  if (shardOf(data.to) !== 0) return invalid('units are recalled by shard 0 only');
+  const qty = recalledUnits(state, data);
+  if (qty === 0) return NOTHING;
+  const location = hasNamedLocations(state) ? { location: data.location } : {};
+  const body = { type: 'StockLent' as const, data: { transferId: data.transferId, qty, to: data.to, ...location, cause: data.recall } };
+  return ok(movedWithShortfall(state, now, causedBy, state.sku ?? '', body, data.location, data.recall, ctx.candidates ?? []));
+}
+

@@ -24,14 +24,34 @@ export type Shortfall = { location: string; short: number };
  * one that leaves the location covered.
  */
 export function shortfallAt(state: SkuState, command: SkuCommand): Shortfall | null {
-  if (command.type !== 'ApplyMovement' && command.type !== 'AdjustLocation') return null;
-  const { location, delta } = command.data;
+  const change = stockChange(state, command);
+  if (!change) return null;
+  const { location, delta } = change;
   const at = locationStock(state, location);
-  if (command.type === 'ApplyMovement' && at.feed !== null && command.data.sequence <= at.feed.sequence) return null;
   const onHand = at.onHand + delta;
   const committed = at.reserved + at.sold;
   return Number.isSafeInteger(onHand) && onHand >= 0 && onHand < committed ? { location, short: committed - onHand } : null;
 }
+
+/** The change of a location's on-hand units a command may make below what it committed: movements, repairs, recalls. */
+function stockChange(state: SkuState, command: SkuCommand): { location: string; delta: number } | null {
+  switch (command.type) {
+    case 'ApplyMovement': {
+      const { feed } = locationStock(state, command.data.location);
+      return feed !== null && command.data.sequence <= feed.sequence ? null : command.data;
+    }
+    case 'AdjustLocation':
+      return command.data;
+    case 'LendStock':
+      return command.data.recall && command.data.location !== undefined ? { location: command.data.location, delta: -recalledUnits(state, command.data) } : null;
+    default:
+      return null;
+  }
+}
+
+/** What a recall takes: the units asked for, no more than the location holds on this shard. */
+export const recalledUnits = (state: SkuState, data: { want: number; location?: string | undefined }): number =>
+  Math.max(0, Math.min(data.want, locationStock(state, data.location).onHand));
 
 /**
  * The candidate rows a shortfall of `short` units needs, from the location's held reservations and
@@ -56,20 +76,21 @@ const giveWayOrder = (a: Reservation, b: Reservation): number =>
   Number(a.status !== 'held') - Number(b.status !== 'held') || b.reservedAtVersion - a.reservedAtVersion;
 
 /**
- * The events of a stock move (`moved`, already a body) and, when it leaves the location short of
- * committed units, of the shortfall and its resolution, stamped in order.
+ * The events of a stock move (`moved`, already a body: a StockMoved, or a recall's StockLent) and,
+ * when it leaves `location` short of committed units, of the shortfall and its resolution, stamped in order.
  */
 export function movedWithShortfall(
   state: SkuState,
   now: number,
   causedBy: VectorClock | undefined,
   sku: string,
-  moved: EventBody & { type: 'StockMoved' },
+  moved: EventBody,
+  location: string,
+  cause: StockCause,
   candidates: readonly Reservation[],
 ): SkuEvent[] {
   const first = stamp(state, now, causedBy, sku, moved);
   const after = evolve(state, first);
-  const { location, cause } = moved.data;
   const at = locationStock(after, location);
   const short = at.reserved + at.sold - at.onHand;
   if (short <= 0) return [first];

@@ -108,10 +108,11 @@ describe('Locations and what came before them', () => {
     spec.given([]).when({ type: 'SetStock', data: { sku: SKU, onHand: 1, region: 'eu' } })
       .thenFails({ code: 'invalid_command', reason: 'priority and region are set on a location' });
   });
-  it('refuses locations on a sharded SKU, and sharding a SKU that has them', () => {
-    const reason = 'locations are not supported on a sharded SKU (see docs/architecture.md, locations)';
-    spec.given([]).when({ type: 'SetStock', data: { sku: SKU, onHand: 4, shards: 2, location: 'AMS-1' } }).thenFails({ code: 'invalid_command', reason });
-    spec.given(twoSites).when({ type: 'SetStock', data: { sku: SKU, onHand: 4, shards: 2 } }).thenFails({ code: 'invalid_command', reason });
+  it('locations compose with shards: a sharded SKU names them, a SKU that named them can be sharded', () => {
+    spec.given([]).when({ type: 'SetStock', data: { sku: SKU, onHand: 4, shards: 2, location: 'AMS-1' } })
+      .then([{ type: 'StockSet', sku: SKU, version: 1, at: at(), causedBy: {}, data: { onHand: 4, limitPerCustomer: null, shards: 2, location: 'AMS-1' } }]);
+    spec.given(twoSites).when({ type: 'SetStock', data: { sku: SKU, onHand: 4, shards: 2 } })
+      .then([{ type: 'StockSet', sku: SKU, version: 3, at: at(), causedBy: {}, data: { onHand: 4, limitPerCustomer: null, shards: 2 } }]);
   });
 });
 

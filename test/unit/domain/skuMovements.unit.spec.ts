@@ -58,14 +58,10 @@ describe('ApplyMovement: a warehouse document moves a location once', () => {
   it('a later document applies, receipt, count or damage alike', () => {
     spec.given(fedAms).when(move(4, 'AMS-1', -2, 'damage')).then([moved(3, 'AMS-1', -2, fedBy(4, 'damage'))]);
   });
-  it('refuses a document of another warehouse, one that takes the location below 0, and a sharded SKU', () => {
+  it('refuses a document of another warehouse, one that takes the location below 0', () => {
     const other: ApplyMovement = { ...move(9, 'AMS-1', 1), data: { ...move(9, 'AMS-1', 1).data, warehouse: 'soap-2' } };
     spec.given(fedAms).when(other).thenFails({ code: 'invalid_command', reason: 'AMS-1 is fed by warehouse soap-1, not soap-2' });
     spec.given(fedAms).when(move(9, 'AMS-1', -6)).thenFails({ code: 'invalid_command', reason: 'the movement would take AMS-1 to -1 units' });
-    const sharded: SkuEvent = { type: 'StockSet', sku: SKU, version: 1, at: at(), causedBy: {}, data: { onHand: 4, limitPerCustomer: null, shards: 2 } };
-    spec.given([sharded]).when(move(1, 'AMS-1', 1)).thenFails({
-      code: 'invalid_command', reason: 'locations are not supported on a sharded SKU (see docs/architecture.md, locations)',
-    });
   });
 });
 
