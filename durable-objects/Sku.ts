@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { err, ok } from '../src/domain/core/result';
-import { decide, evolveContext, homeShard, reservationSuffix, reservationView, shardOf, skuCounters, skuOf } from '../src/domain/sku';
-import type { ReservationView, SkuCommand, SkuCounters, SkuState } from '../src/domain/sku';
+import { decide, evolveContext, misrouted, movementCause, repairCause, reservationSuffix, reservationView, shardOf, skuCounters, skuOf } from '../src/domain/sku';
+import type { ReservationView, ShardStock, SkuCommand, SkuCounters, SkuState, StockCause } from '../src/domain/sku';
 import type { Env } from '../src/env';
 import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { generationsForWriting } from './generations/registry';
@@ -9,10 +9,11 @@ import { loadState, readEvents, readOutbox, readReservationHistory } from './sku
 import { dueReservations, loadReservation, nextExpiry } from './sku/reservations';
 import { IDEMPOTENCY_RETENTION_MS, nextPurgeAt, purgeExpiredRecords, replay, saveRecord, type IdempotencyInput } from './sku/idempotency';
 import type { Outcome } from '../src/contract/outcome';
-import { admit, type Ticket } from './sku/admission';
+import { admit, type Overloaded, type Ticket } from './sku/admission';
+import { bringUnitsHome } from './sku/recall';
 import { newReservationId } from './sku/reservationId';
 import { pushBatch, relaySettings } from './relay/push';
-import { OutboxRelay, type RelayLog } from './relay/outbox';
+import { OutboxRelay } from './relay/outbox';
 import { migrateSku } from './sku/schema';
 import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './shared/seenSignatures';
 import { earliest, EXPIRIES_PER_ALARM, nextAlarmAt, type AlarmSources } from './sku/alarmSchedule';
@@ -21,7 +22,7 @@ import { ShardLoans, type Committed, type LoanHost, type LendRequest, type LoanA
 import { ProjectionWriter, type ProjectResult } from './sku/projectionWriter';
 import { loadContext, saveDecision, storedSku } from './sku/commandStore';
 import { OutcomeCounts } from './sku/outcomeCounts';
-import { caused, countersOf, movementResult, viewOf, type Present } from './sku/presenters';
+import { caused, countersOf, movementResult, shardStockOf, viewOf, type Present } from './sku/presenters';
 import type * as R from './sku/requests';
 
 export type * from './sku/requests';
@@ -30,7 +31,8 @@ export type * from './sku/requests';
  * The single writer of one SKU. Every command is decided by the pure domain and committed in
  * one synchronous SQLite transaction (events, outbox rows, the reservation row, the counters, the
  * idempotency record), so the output gate holds the reply until all of it is durable and nothing
- * is ever half-applied; only a reserve borrowing from sibling shards awaits them, before deciding.
+ * is ever half-applied; only a reserve borrowing from sibling shards, or shard 0 bringing a
+ * location's units home (`sku/recall`), awaits them, before deciding.
  * Memory holds the counters; a command loads the rows it names by index, so its cost does not grow
  * with the history. The alarm's work: `sku/borrowing`, `sku/projectionWriter`, `relay/outbox`;
  * when it runs next: `sku/alarmSchedule`.
@@ -64,7 +66,7 @@ export class Sku extends DurableObject<Env> {
     const { sku, customerId, qty, ttlSeconds, region, causedBy } = req;
     const data = { sku, reservationId, customerId, qty, ttlSeconds, ...(region === undefined ? {} : { region }) };
     const command: SkuCommand = { type: 'Reserve', data, ...caused(causedBy) };
-    const outcome = await this.#run(sku, command, viewOf({ sku, reservationId }), { idempotency, ticket, units: qty, customerId });
+    const outcome = await this.#run(sku, command, viewOf({ sku, reservationId }), { idempotency, ticket, units: qty, customerId, region });
     this.#outcomes.count(outcome);
     return outcome;
   }
@@ -84,8 +86,8 @@ export class Sku extends DurableObject<Env> {
     this.#checkSku(sku);
     const stored = replay<ReservationView>(this.#sql, idempotency);
     if (stored) return stored;
-    const misrouted = this.#misrouted(customerId);
-    if (misrouted) return err(misrouted);
+    const wrongShard = misrouted(this.#state, customerId);
+    if (wrongShard) return err(wrongShard);
     const now = Date.now();
     const outcome: Outcome<ReservationView> = err({ code: 'reservation_abandoned' });
     this.ctx.storage.transactionSync(() => saveRecord(this.#sql, idempotency, outcome, now));
@@ -113,9 +115,9 @@ export class Sku extends DurableObject<Env> {
     return this.#run(req.sku, { type: 'AdjustStock', data: req }, countersOf, { ticket });
   }
 
-  /** The counters and the units lent out net of those borrowed: summed over shards, the SKU's stock. */
-  stock(sku: string): Outcome<{ counters: SkuCounters; lent: number }> {
-    return this.#ifKnown(sku, () => ({ counters: skuCounters(this.#state), lent: this.#state.lent }));
+  /** The counters and the units lent out net of those borrowed, in all and per location: summed over shards, the SKU's stock. */
+  stock(sku: string): Outcome<NonNullable<ShardStock>> {
+    return this.#ifKnown(sku, () => shardStockOf(this.#state));
   }
 
   async receiveStock(req: R.ReceiveStockRequest, idempotency?: IdempotencyInput, ticket?: Ticket): Promise<Outcome<SkuCounters>> {
@@ -128,12 +130,19 @@ export class Sku extends DurableObject<Env> {
 
   /** A warehouse document moved a location's stock (the bridge's feed): applied once per sequence. */
   async applyMovement(req: R.MovementRequest, ticket?: Ticket): Promise<Outcome<R.MovementResult>> {
-    return this.#run(req.sku, { type: 'ApplyMovement', data: req }, movementResult(req), { ticket });
+    const away = await this.#bringHome(req.location, req.delta, movementCause(req));
+    return away ? err(away) : this.#run(req.sku, { type: 'ApplyMovement', data: req }, movementResult(req), { ticket });
   }
 
   /** A repair of a location's stock by reconcile, kept under the admin's Idempotency-Key. */
   async adjustLocation(req: R.AdjustLocationRequest, idempotency: IdempotencyInput, ticket?: Ticket): Promise<Outcome<R.MovementResult>> {
-    return this.#run(req.sku, { type: 'AdjustLocation', data: req }, movementResult(req), { idempotency, ticket });
+    const away = replay(this.#sql, idempotency) ? null : await this.#bringHome(req.location, req.delta, repairCause(req));
+    return away ? err(away) : this.#run(req.sku, { type: 'AdjustLocation', data: req }, movementResult(req), { idempotency, ticket });
+  }
+
+  /** Shard 0 of a sharded SKU brings a location's units home from its siblings before lowering it (`sku/recall`). */
+  #bringHome(location: string, delta: number, cause: StockCause): Promise<Overloaded | null> {
+    return bringUnitsHome(() => this.#state, (lender, request) => this.#loans.loanFrom(lender, request), { location, delta, cause });
   }
 
   /** The WMS holds the units (called by the bridge's saga). */
@@ -215,7 +224,7 @@ export class Sku extends DurableObject<Env> {
     purgeSeenSignatures(this.#sql, now);
     await this.#loans.work();
     const sku = this.#state.sku;
-    if (sku) await this.#relay.run((target) => pushBatch(target, { sku, events: readOutbox(this.#sql, sku, MAX_RELAY_BATCH) }, Date.now()), relayLog(sku));
+    if (sku) await this.#relay.run((target) => pushBatch(target, { sku, events: readOutbox(this.#sql, sku, MAX_RELAY_BATCH) }, Date.now()), { fields: { sku }, message: 'outbox push failed', withStatus: true });
     await this.#projection.write();
     const stored = { expiry: nextExpiry(this.#sql), records: nextPurgeAt(this.#sql), signatures: nextSignatureExpiry(this.#sql) };
     const later = Date.now();
@@ -231,17 +240,17 @@ export class Sku extends DurableObject<Env> {
    * A command that queued past its ticket's bound is shed first, before storage is read or
    * written: no event, no idempotency record, so a retry under the same key is decided anew.
    */
-  async #run<T>(sku: string, command: SkuCommand, present: Present<T>, { idempotency, ticket, units, customerId }: R.RunOptions = {}): Promise<Outcome<T>> {
+  async #run<T>(sku: string, command: SkuCommand, present: Present<T>, { idempotency, ticket, units, customerId, region }: R.RunOptions = {}): Promise<Outcome<T>> {
     this.#checkSku(sku);
     const shed = admit(ticket, Date.now());
     if (shed) return err(shed);
     const stored = idempotency ? replay<T>(this.#sql, idempotency) : null;
     if (stored) return stored;
     // After the replay: a request decided here before the layout grew still gets its answer.
-    const misrouted = customerId === undefined ? null : this.#misrouted(customerId);
-    if (misrouted) return err(misrouted);
+    const wrongShard = customerId === undefined ? null : misrouted(this.#state, customerId);
+    if (wrongShard) return err(wrongShard);
     if (units !== undefined && this.#loans.wants(units, customerId)) {
-      const unreachable = await this.#loans.borrow(units);
+      const unreachable = await this.#loans.borrow(units, region);
       if (unreachable) return err(unreachable);
       // The same request may have been decided by a twin while this one waited for units.
       const decided = idempotency ? replay<T>(this.#sql, idempotency) : null;
@@ -256,7 +265,7 @@ export class Sku extends DurableObject<Env> {
    * Decide, then write everything the command produced in one transaction. Answers the outcome
    * and when the alarm must fire for what was just committed (a new hold, a first record).
    */
-  #commit<T>(command: SkuCommand, now: number, present: Present<T>, { idempotency, alsoWrite }: CommitOptions<T> = {}): Committed<T> {
+  #commit<T>(command: SkuCommand, now: number, present: Present<T>, { idempotency, alsoWrite }: R.CommitOptions<T> = {}): Committed<T> {
     const ctx = loadContext(this.#sql, this.#state, command);
     const decision = decide(command, ctx, now);
     const events = decision.ok ? decision.value : [];
@@ -275,12 +284,6 @@ export class Sku extends DurableObject<Env> {
     return { outcome, wakeAt: nextAlarmAt({ expiry, records, ...work }, now) };
   }
 
-  /** Only the customer's home shard sees all their units: anywhere else the limit would leak. */
-  #misrouted(customerId: string): { code: 'wrong_shard'; shards: number } | null {
-    const { sku, shards } = this.#state;
-    return sku !== null && homeShard(customerId, shards) !== shardOf(sku) ? { code: 'wrong_shard', shards } : null;
-  }
-
   /** What `read` answers about this SKU, or `sku_not_found` before its first event. */
   #ifKnown<T>(sku: string, read: () => T): Outcome<T> {
     this.#checkSku(sku);
@@ -295,5 +298,3 @@ export class Sku extends DurableObject<Env> {
   }
 }
 
-const relayLog = (sku: string): RelayLog => ({ fields: { sku }, message: 'outbox push failed', withStatus: true });
-type CommitOptions<T> = { idempotency?: IdempotencyInput | undefined; alsoWrite?: ((presented: T) => void) | undefined };

@@ -1,6 +1,6 @@
 import { err, ok } from '../../src/domain/core/result';
 import { skuStream } from '../../src/domain/core/vectorClock';
-import { available, siblingsOf, type SkuCommand, type SkuContext, type SkuState } from '../../src/domain/sku';
+import { available, DEFAULT_LOCATION, defined, locationAvailable, locationsOf, locationStock, mostSourceable, siblingsOf, type SkuCommand, type SkuContext, type SkuState, type StockCause } from '../../src/domain/sku';
 import type { Overloaded } from './admission';
 import { earliest, STORM_YIELD_MS } from './alarmSchedule';
 import { addEmptyWatcher, emptyWatchers, hasUndeliveredLoans, loadLoan, markDelivered, removeEmptyWatcher, undeliveredLoans } from './loans';
@@ -8,10 +8,11 @@ import type { Outcome } from '../../src/contract/outcome';
 import { activeUnitsOf } from './reservations';
 import { Siblings } from './siblings';
 
-export type LendRequest = { sku: string; transferId: string; to: string; want: number };
-/** `lent` units (0: none); `left` units remain; `round`: the lender's undrain round; `version` of its StockLent. */
-export type LoanAnswer = { lent: number; left: number; round: number; version: number | null };
-export type LoanDelivery = { sku: string; transferId: string; from: string; qty: number; lentVersion: number };
+/** `location`: units of that location only; `region`: the buyer's, for the lender's pick; `recall`: shard 0 takes them back (recall.ts). */
+export type LendRequest = { sku: string; transferId: string; to: string; want: number; location?: string | undefined; region?: string | undefined; recall?: StockCause | undefined };
+/** `lent` units (0: none) of `location`; `left` units remain; `round`: the lender's undrain round; `version` of its StockLent. */
+export type LoanAnswer = { lent: number; left: number; round: number; version: number | null; location?: string | undefined };
+export type LoanDelivery = { sku: string; transferId: string; from: string; qty: number; lentVersion: number; location?: string | undefined };
 export type Undrain = { sku: string; from: string; round: number };
 
 /** A command the object decided and committed, and when its alarm must fire for what was committed. */
@@ -76,7 +77,7 @@ export class ShardLoans {
   /** Whether a reserve of `units` borrows first: short here, sharded, and a customer the limit lets take them. */
   wants(units: number, customerId: string | undefined): boolean {
     const state = this.#host.state();
-    if (units <= available(state) || state.shards <= 1) return false;
+    if (units <= mostSourceable(locationsOf(state)) || state.shards <= 1) return false;
     const limit = state.limitPerCustomer;
     return limit === null || customerId === undefined || activeUnitsOf(this.#host.sql, customerId) + units <= limit;
   }
@@ -88,8 +89,9 @@ export class ShardLoans {
    * decision that follows refuses `insufficient_stock` only when the whole SKU lacks the units;
    * 503 when a sibling that might have them did not answer.
    */
-  async borrow(units: number): Promise<Overloaded | null> {
-    const enough = () => available(this.#host.state()) >= units;
+  async borrow(units: number, region?: string): Promise<Overloaded | null> {
+    // A reservation takes all its units from one location: enough is one location with them.
+    const enough = () => mostSourceable(locationsOf(this.#host.state())) >= units;
     for (let walks = 0; walks < MAX_WALKS; ) {
       if (enough()) return null;
       if (this.#walk) {
@@ -99,7 +101,8 @@ export class ShardLoans {
       }
       walks++;
       let reached = true;
-      this.#walk = this.#walkSiblings(units).then((r) => void (reached = r));
+      let gained = 0;
+      this.#walk = this.#walkSiblings(units, region).then((r) => void ({ reached, gained } = r));
       try {
         await this.#walk;
       } finally {
@@ -107,23 +110,31 @@ export class ShardLoans {
       }
       if (enough()) return null;
       if (!reached) return { code: 'overloaded', retryAfterSeconds: SIBLING_UNREACHABLE_RETRY_S };
-      if (this.#siblings.allEmpty(this.#allSiblings())) return null;
+      // Every sibling answered and none had units of the location this walk gathers: no walk will do better.
+      if (this.#siblings.allEmpty(this.#allSiblings()) || gained === 0) return null;
     }
     // Units kept moving away between this buyer's walks (its siblings were borrowing too).
     return { code: 'overloaded', retryAfterSeconds: 1 };
   }
 
-  /** Asks the siblings in turn until this shard has `units` available; false if one did not answer. */
-  async #walkSiblings(units: number): Promise<boolean> {
+  /**
+   * Asks the siblings in turn until one location here has `units` available: the one this shard
+   * holds most of, or, holding none, the one the first lender picks for the buyer's region. Tells
+   * whether every sibling answered and how many units came.
+   */
+  async #walkSiblings(units: number, region: string | undefined): Promise<{ reached: boolean; gained: number }> {
     const self = this.#host.state().sku!;
     let reached = true;
+    let gained = 0;
+    let location = this.#gatheringAt();
     for (const lender of this.#siblings.toAsk(this.#allSiblings())) {
-      const want = units - available(this.#host.state());
+      const here = location === undefined ? 0 : Math.max(0, locationAvailable(locationStock(this.#host.state(), location)));
+      const want = units - here;
       if (want <= 0) break;
       const transferId = crypto.randomUUID();
       let answer: Outcome<LoanAnswer>;
       try {
-        answer = await this.#host.shard(lender).lend({ sku: lender, transferId, to: self, want });
+        answer = await this.#host.shard(lender).lend({ sku: lender, transferId, to: self, want, location, region });
       } catch (error) {
         console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'sibling shard unreachable', lender, error: String(error) }));
         reached = false;
@@ -136,17 +147,45 @@ export class ShardLoans {
       }
       const { lent, left, round, version } = answer.value;
       this.#siblings.heard(lender, left, round);
-      if (lent > 0 && version !== null) this.#take({ sku: self, transferId, from: lender, qty: lent, lentVersion: version });
+      if (lent > 0 && version !== null) {
+        this.#take({ sku: self, transferId, from: lender, qty: lent, lentVersion: version, location: answer.value.location });
+        gained += lent;
+        location ??= answer.value.location ?? DEFAULT_LOCATION;
+      }
       // Units just came here: siblings told this shard was empty hear it before its buyers take
       // them, which keeps the window in which they refuse buyers while units sit here short.
       if (lent > 0 && this.#watched) await this.#tellWatchers();
     }
-    return reached;
+    return { reached, gained };
+  }
+
+  /** The location a walk gathers for: the one with the most units here (none named: `default`), none if nothing is here. */
+  #gatheringAt(): string | undefined {
+    const state = this.#host.state();
+    const [most] = [...locationsOf(state)].sort((a, b) => locationAvailable(b) - locationAvailable(a));
+    return most && locationAvailable(most) > 0 ? most.location : undefined;
+  }
+
+  /** One sibling's loan of a location's units (a recall takes committed ones too), taken here; null if it did not answer. */
+  async loanFrom(lender: string, request: { want: number; location: string; recall?: StockCause }): Promise<number | null> {
+    const self = this.#host.state().sku!;
+    const transferId = crypto.randomUUID();
+    try {
+      const answer = await this.#host.shard(lender).lend({ sku: lender, transferId, to: self, ...request });
+      if (!answer.ok) return null;
+      const { lent, version, location } = answer.value;
+      if (lent > 0 && version !== null) this.#take({ sku: self, transferId, from: lender, qty: lent, lentVersion: version, location });
+      return lent;
+    } catch (error) {
+      console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'sibling shard unreachable', lender, error: String(error) }));
+      return null;
+    }
   }
 
   #take(loan: LoanDelivery): Outcome<null> {
-    const { transferId, from, qty, lentVersion } = loan;
-    const command: SkuCommand = { type: 'ReceiveLoan', data: { transferId, from, qty }, causedBy: { [skuStream(from)]: lentVersion } };
+    const { transferId, from, qty, lentVersion, location } = loan;
+    const data = { transferId, from, qty, ...(location === undefined ? {} : { location }) };
+    const command: SkuCommand = { type: 'ReceiveLoan', data, causedBy: { [skuStream(from)]: lentVersion } };
     const { outcome, wakeAt } = this.#host.commit(command, Date.now(), () => null);
     void this.#host.wakeAt(wakeAt);
     return outcome;
@@ -160,7 +199,8 @@ export class ShardLoans {
    */
   async lend(req: LendRequest): Promise<Outcome<LoanAnswer>> {
     const now = Date.now();
-    const command: SkuCommand = { type: 'LendStock', data: { transferId: req.transferId, to: req.to, want: req.want } };
+    const { transferId, to, want, location, region, recall } = req;
+    const command: SkuCommand = { type: 'LendStock', data: { transferId, to, want, ...defined({ location, region, recall }) } };
     const { outcome, wakeAt } = this.#host.commit(command, now, (ctx) => available(ctx.state), (left) => {
       if (left === 0) addEmptyWatcher(this.#host.sql, req.to, this.#undrainRound);
     });
@@ -169,7 +209,7 @@ export class ShardLoans {
     if (left === 0) this.#watched = true;
     const loan = loadLoan(this.#host.sql, req.transferId);
     await this.#host.wakeAt(earliest(wakeAt, loan ? now + LOAN_DELIVERY_GRACE_MS : null));
-    return ok({ lent: loan?.qty ?? 0, left, round: this.#undrainRound, version: loan?.version ?? null });
+    return ok({ lent: loan?.qty ?? 0, left, round: this.#undrainRound, version: loan?.version ?? null, ...defined({ location: loan?.location ?? undefined }) });
   }
 
   /** A loan delivered again by its lender: taken once, whatever the number of deliveries. */
@@ -209,7 +249,8 @@ export class ShardLoans {
     this.#moreLoansAt = loans.length === LOAN_DELIVERIES_PER_ALARM ? Date.now() + STORM_YIELD_MS : null;
     for (const loan of loans) {
       try {
-        const taken = await this.#host.shard(loan.peer).receiveLoan({ sku: loan.peer, transferId: loan.transferId, from: self, qty: loan.qty, lentVersion: loan.version });
+        const delivery = { sku: loan.peer, transferId: loan.transferId, from: self, qty: loan.qty, lentVersion: loan.version, ...defined({ location: loan.location ?? undefined }) };
+        const taken = await this.#host.shard(loan.peer).receiveLoan(delivery);
         if (!taken.ok) throw new Error(taken.error.code);
         this.#host.transaction(() => markDelivered(this.#host.sql, loan.transferId));
       } catch (error) {

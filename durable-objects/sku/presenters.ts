@@ -1,7 +1,7 @@
 import type { VectorClock } from '../../src/domain/core/vectorClock';
 import type { MovementResult } from '../../src/contract/movements';
 import { locationAvailable, locationStock, reservationView, skuCounters, skuOf } from '../../src/domain/sku';
-import type { ReservationView, SkuContext, SkuCounters, SkuEvent } from '../../src/domain/sku';
+import type { ReservationView, ShardStock, SkuContext, SkuCounters, SkuEvent, SkuState } from '../../src/domain/sku';
 
 /** What the SKU object answers after a decision, from the context it folded and the events it appended. */
 export type Present<T> = (ctx: SkuContext, events: readonly SkuEvent[]) => T;
@@ -29,3 +29,10 @@ export const movementResult = (req: { sku: string; location: string }) => (ctx: 
     },
   };
 };
+
+/** A shard's stock as the edge plans with it: its counters, and the units it lent net of those it borrowed, in all and per location. */
+export const shardStockOf = (state: SkuState): NonNullable<ShardStock> => ({
+  counters: skuCounters(state),
+  lent: state.lent,
+  lentAt: Object.fromEntries(state.locations.map((l) => [l.location, l.lent])),
+});

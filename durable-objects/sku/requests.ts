@@ -1,5 +1,5 @@
 import type { VectorClock } from '../../src/domain/core/vectorClock';
-import type { AdjustLocation, AdminCause, ApplyMovement, Placement, ReservationView, SkuCounters, SkuEvent } from '../../src/domain/sku';
+import type { AdjustLocation, AdjustStock, AdminCause, ApplyMovement, Placement, ReservationView, SkuCounters, SkuEvent } from '../../src/domain/sku';
 import type { RelayStatus } from '../relay/state';
 export type { MovementResult } from '../../src/contract/movements';
 import type { IdempotencyInput } from './idempotency';
@@ -10,7 +10,7 @@ export type ReserveRequest = { sku: string; customerId: string; qty: number; ttl
 export type ReservationRef = { sku: string; reservationId: string; customerId: string; causedBy?: VectorClock };
 /** `cause`: the admin key that changed stock by hand (its id), recorded on the event. */
 export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number; cause?: AdminCause | undefined } & Placement;
-export type AdjustStockRequest = { sku: string; delta: number; shards: number; limitPerCustomer: number | null; cause?: AdminCause | undefined };
+export type AdjustStockRequest = AdjustStock['data'];
 export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number; location?: string | undefined; cause?: AdminCause | undefined };
 export type AdminReleaseRequest = { sku: string; reservationId: string; expectedVersion?: number; cause?: AdminCause | undefined };
 /** A warehouse document for the SKU (the bridge's feed), as the domain takes it. */
@@ -26,4 +26,6 @@ export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };
 export type SkuStats = { counters: SkuCounters; outcomes: Record<string, number>; since: string };
 
 /** How the pipeline runs one command: under an idempotency scope, a ticket, and (for a reserve) the units it needs. */
-export type RunOptions = { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; units?: number; customerId?: string };
+export type RunOptions = { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; units?: number; customerId?: string; region?: string | undefined };
+/** How a command commits: under an idempotency record, and with what else its transaction writes. */
+export type CommitOptions<T> = { idempotency?: IdempotencyInput | undefined; alsoWrite?: ((presented: T) => void) | undefined };

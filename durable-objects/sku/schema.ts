@@ -118,6 +118,10 @@ export const SKU_MIGRATIONS: Migrations = [
   -- only as many as cover the units it is short (sku/shortfallRows.ts).
   CREATE INDEX reservations_active_by_location ON reservations (location, status, reserved_at_version) WHERE status <> 'released';
   `,
+  `
+  -- Locations on a sharded SKU: a loan moves units of one location, and its redelivery must name it.
+  ALTER TABLE loans ADD COLUMN location TEXT;
+  `,
 ];
 
 export const migrateSku = (sql: SqlStorage): void => migrate(sql, SKU_MIGRATIONS);

@@ -3,7 +3,7 @@ import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../contract/outcome';
 import type { SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
-import { layoutRefusal, planStock, streamsOf, sumCounters, type AdminCause, type Placement, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
+import { defined, layoutRefusal, planStock, streamsOf, sumCounters, type AdminCause, type Placement, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
 import type { Env } from '../env';
 
 import { rerouteLater } from '../contract/routing';
@@ -61,7 +61,6 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
   const current = first.ok ? (first.value.shards ?? 1) : 1;
   const shards = req.shards ?? current;
   if (shards === 1 && current === 1) return stub(env, sku).setStock({ sku, ...withoutShards(req) }, undefined, ticket);
-  if (req.location !== undefined) return err(unshardedLocations);
   const shrinking = layoutRefusal(current, shards);
   if (shrinking) return err(shrinking);
   const streams = streamsOf(sku, shards);
@@ -70,12 +69,12 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
       const part = await stub(env, s).stock(s);
       return part.ok ? part.value : null;
     }));
-    const planned = planStock(req, parts, shards);
+    const planned = planStock(req, parts, shards, req.location);
     if (!planned.ok) return planned;
     let replan = planned.value === 'in_flight';
     // Highest shard first: every shard a reserve can be sent to by then already has the layout.
     for (let k = shards - 1; k >= 0 && !replan && planned.value !== 'in_flight'; k--) {
-      const adjusted = await stub(env, streams[k]!).adjustStock({ sku: streams[k]!, ...planned.value[k]!, ...cause(req) }, ticket);
+      const adjusted = await stub(env, streams[k]!).adjustStock({ sku: streams[k]!, ...planned.value[k]!, ...placement(req), ...cause(req) }, ticket);
       if (!adjusted.ok && adjusted.error.code === 'below_committed') replan = true;
       else if (!adjusted.ok) return adjusted;
     }
@@ -86,12 +85,11 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
 }
 
 const withoutShards = ({ shards: _shards, ...rest }: SetStock) => rest;
+/** A location's stock, priority and region are set on every shard: each sources its buyers by them. */
+const placement = ({ location, priority, region }: Placement) => defined({ location, priority, region });
 const cause = ({ cause: c }: { cause?: AdminCause | undefined }) => (c ? { cause: c } : {});
 
 type Receipt = { qty: number; expectedVersion?: number | undefined; location?: string | undefined; cause?: AdminCause | undefined };
-
-/** Locations and shards do not compose yet (docs/architecture.md, locations): refused, never half-applied. */
-const unshardedLocations = { code: 'invalid_command', reason: 'locations are not supported on a sharded SKU' } as const;
 
 /**
  * Units received. On a sharded SKU they go to shard 0 as one receipt (a receipt adds, so it
@@ -108,13 +106,12 @@ export async function receiveStock(
 ): Promise<Outcome<SkuCounters>> {
   const first = await stub(env, sku).counters(sku);
   if (!first.ok || (first.value.shards ?? 1) === 1) return stub(env, sku).receiveStock({ sku, ...receipt }, idempotency, ticket);
-  if (receipt.location !== undefined) return err(unshardedLocations);
   const before = await primaryCounters(env, sku);
   if (!before.ok) return before;
   if (receipt.expectedVersion !== undefined && before.value.version !== receipt.expectedVersion) {
     return err({ code: 'version_conflict', currentVersion: before.value.version, expectedVersion: receipt.expectedVersion });
   }
-  const received = await stub(env, sku).receiveStock({ sku, qty: receipt.qty, ...cause(receipt) }, idempotency, ticket);
+  const received = await stub(env, sku).receiveStock({ sku, qty: receipt.qty, ...defined({ location: receipt.location }), ...cause(receipt) }, idempotency, ticket);
   if (!received.ok) return received;
   const after = await primaryCounters(env, sku);
   return received.replayed ? { ...after, replayed: true } : after;

@@ -109,12 +109,12 @@ describe('warehouse movements (the feed)', () => {
     expect(released.json).toMatchObject({ status: 'released', releaseReason: 'stock_shortfall', refundDue: false });
   });
 
-  it('refuses a sharded SKU, another warehouse, a location taken below 0, a bad body and a replayed signature', async () => {
+  it('refuses another warehouse, a location taken below 0, a bad body and a replayed signature (a sharded SKU takes it at shard 0)', async () => {
     const sharded = uniqueSku('fed');
     expect((await setStock(sharded, { onHand: 4, shards: 2 })).status).toBe(200);
     const onSharded = await movement(sharded, 1, 'AMS-1', 1);
-    expect(onSharded.status).toBe(400);
-    expect(onSharded.json.error).toEqual({ code: 'invalid_command', message: 'locations are not supported on a sharded SKU (see docs/architecture.md, locations)' });
+    expect(onSharded.status).toBe(200);
+    expect(onSharded.json).toMatchObject({ sku: sharded, applied: true, location: { location: 'AMS-1', onHand: 1 } });
 
     const sku = uniqueSku('fed');
     await movement(sku, 1, 'AMS-1', 2, 'receipt');
@@ -184,7 +184,7 @@ describe('adjustments (reconcile --repair)', () => {
     expect((await movement(sku, 1, 'AMS-1', 1)).json.applied).toBe(false);
   });
 
-  it('need an Idempotency-Key and a delta other than 0; refused on an unknown or a sharded SKU', async () => {
+  it('need an Idempotency-Key and a delta other than 0; refused on an unknown SKU, applied at shard 0 of a sharded one', async () => {
     const sku = uniqueSku('fed');
     await fedAndHandSet(sku, 5, 3);
     const body = { location: 'AMS-1', delta: 1, reason: 'r' };
@@ -195,9 +195,9 @@ describe('adjustments (reconcile --repair)', () => {
     expect((await adjust(uniqueSku('nobody'), body)).json.error.code).toBe('sku_not_found');
     const sharded = uniqueSku('fed');
     await setStock(sharded, { onHand: 4, shards: 2 });
-    const refused = await adjust(sharded, body);
-    expect(refused.status).toBe(400);
-    expect(refused.json.error.code).toBe('invalid_command');
+    const repaired = await adjust(sharded, body);
+    expect(repaired.status).toBe(200);
+    expect(repaired.json).toMatchObject({ applied: true, location: { location: 'AMS-1', onHand: 1 } });
     expect((await call('POST', `/v1/admin/skus/${sku}/adjustments`, { body, headers: { 'idempotency-key': 'k' } })).status).toBe(403);
   });
 });

@@ -90,20 +90,6 @@ describe('a SKU held at two locations', () => {
       { location: 'EWR-1', onHand: 3, reserved: 0, sold: 0, available: 3, fed: null },
     ]);
   });
-
-  it('refuses a location on a sharded SKU, and sharding a SKU that has locations', async () => {
-    const sharded = uniqueSku('loc');
-    expect((await setStock(sharded, { onHand: 8, shards: 2 })).status).toBe(200);
-    const located = await setStock(sharded, { onHand: 8, location: 'AMS-1' });
-    expect(located.status).toBe(400);
-    expect(located.json.error).toMatchObject({ code: 'invalid_command' });
-    const receipt = await call('POST', `/v1/admin/skus/${sharded}/receipts`, { key: ADMIN, body: { qty: 1, location: 'AMS-1' } });
-    expect(receipt.status).toBe(400);
-
-    const sku = uniqueSku('loc');
-    await twoSites(sku);
-    expect((await setStock(sku, { onHand: 8, shards: 2 })).status).toBe(400);
-  });
 });
 
 describe('a SKU that names no location', () => {

@@ -23,7 +23,8 @@ export type SkuContext = {
 };
 
 /** A transfer between shards as one side recorded it: units lent out, or borrowed in. */
-export type Loan = { transferId: string; direction: 'out' | 'in'; peer: string; qty: number; version: number };
+/** `location`: whose units moved (null: the implicit `default` of a SKU that names none). */
+export type Loan = { transferId: string; direction: 'out' | 'in'; peer: string; qty: number; version: number; location: string | null };
 
 /** Which rows a command needs: the reservation it names, and whose active units count. */
 export type RowKeys = { reservationId: string | null; customerId: string | null; transferId: string | null };

@@ -154,9 +154,9 @@ export const activeUnits = (r: Reservation | null): number => (r && r.status !==
 export function loanOf(event: SkuEvent): Loan | null {
   switch (event.type) {
     case 'StockLent':
-      return { transferId: event.data.transferId, direction: 'out', peer: event.data.to, qty: event.data.qty, version: event.version };
+      return { transferId: event.data.transferId, direction: 'out', peer: event.data.to, qty: event.data.qty, version: event.version, location: event.data.location ?? null };
     case 'StockBorrowed':
-      return { transferId: event.data.transferId, direction: 'in', peer: event.data.from, qty: event.data.qty, version: event.version };
+      return { transferId: event.data.transferId, direction: 'in', peer: event.data.from, qty: event.data.qty, version: event.version, location: event.data.location ?? null };
     default:
       return null;
   }

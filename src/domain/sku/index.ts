@@ -14,4 +14,5 @@ export * from './upcast';
 export * from './locations';
 export * from './sourcing';
 export * from './shortfall';
-export type { Decision } from './emit';
+export { defined, type Decision } from './emit';
+export { movementCause, repairCause } from './movements';

@@ -30,8 +30,7 @@ export function applyMovement({ data, causedBy }: ApplyMovement, ctx: SkuContext
   if (feed !== null && data.sequence <= feed.sequence) return NOTHING;
   const refused = moveRefusal(state, data.location, data.delta);
   if (refused) return refused;
-  const cause: StockCause = { kind: 'warehouse', warehouse: data.warehouse, document: data.document, sequence: data.sequence, movement: data.movement };
-  return moved(ctx, now, causedBy, data.sku, data.location, data.delta, cause);
+  return moved(ctx, now, causedBy, data.sku, data.location, data.delta, movementCause(data));
 }
 
 /** A repair by reconcile (an admin key): relative, so it commutes with the sales going on. */
@@ -40,9 +39,18 @@ export function adjustLocation({ data, causedBy }: AdjustLocation, ctx: SkuConte
   if (data.delta === 0) return invalid('delta must not be 0');
   const refused = moveRefusal(ctx.state, data.location, data.delta);
   if (refused) return refused;
-  const cause: StockCause = { kind: 'repair', keyId: data.keyId, reason: data.reason, ...(data.document === undefined ? {} : { document: data.document }) };
-  return moved(ctx, now, causedBy, data.sku, data.location, data.delta, cause);
+  return moved(ctx, now, causedBy, data.sku, data.location, data.delta, repairCause(data));
 }
+
+/** The cause a warehouse document's events record. */
+export const movementCause = (data: ApplyMovement['data']): StockCause => ({
+  kind: 'warehouse', warehouse: data.warehouse, document: data.document, sequence: data.sequence, movement: data.movement,
+});
+
+/** The cause a repair's events record: the admin key's id, never the key. */
+export const repairCause = (data: AdjustLocation['data']): StockCause => ({
+  kind: 'repair', keyId: data.keyId, reason: data.reason, ...(data.document === undefined ? {} : { document: data.document }),
+});
 
 function moveRefusal(state: SkuState, location: string, delta: number): Decision | null {
   if (!Number.isSafeInteger(delta)) return invalid('delta must be an integer');

@@ -61,3 +61,9 @@ export function shardOfReservation(reservationId: string): number {
   const match = /_([1-9][0-9]?)$/.exec(reservationId);
   return match ? Number(match[1]) : 0;
 }
+
+/** Only the customer's home shard sees all their units: a reserve anywhere else would let the limit leak. */
+export function misrouted(state: { sku: string | null; shards: number }, customerId: string): { code: 'wrong_shard'; shards: number } | null {
+  const { sku, shards } = state;
+  return sku !== null && homeShard(customerId, shards) !== shardOf(sku) ? { code: 'wrong_shard', shards } : null;
+}

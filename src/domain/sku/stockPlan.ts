@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../core/result';
 import type { SkuError } from './errors';
 import type { SkuCounters } from './view';
+import { DEFAULT_LOCATION } from './locations';
 
 /*
  * Setting a sharded SKU's stock: the rules of its layout, and the plan that moves the stock toward
@@ -14,8 +15,11 @@ export function layoutRefusal(current: number, wanted: number): SkuError | null 
 }
 
 export type StockTarget = { onHand: number; limitPerCustomer?: number | null | undefined; expectedVersion?: number | undefined };
-/** A shard as read for planning: its counters and the units it lent net of those it borrowed; null when it has no stock yet. */
-export type ShardStock = { counters: SkuCounters; lent: number } | null;
+/**
+ * A shard as read for planning: its counters and the units it lent net of those it borrowed (in
+ * all, and per location); null when it has no stock yet.
+ */
+export type ShardStock = { counters: SkuCounters; lent: number; lentAt?: Record<string, number> | undefined } | null;
 export type ShardAdjust = { delta: number; limitPerCustomer: number | null; shards: number };
 
 /**
@@ -25,7 +29,11 @@ export type ShardAdjust = { delta: number; limitPerCustomer: number | null; shar
  * do not move, so the plan is exact however the reads interleave with them. `expectedVersion` is
  * the summed version.
  */
-export function planStock(target: StockTarget, parts: readonly ShardStock[], shards: number): Result<ShardAdjust[] | 'in_flight', SkuError> {
+export function planStock(target: StockTarget, whole: readonly ShardStock[], shards: number, location?: string): Result<ShardAdjust[] | 'in_flight', SkuError> {
+  const fed = location === undefined ? undefined : whole[0]?.counters.locations?.find((l) => l.location === location)?.fed;
+  // Checked before any shard moves: a plan refused by shard 0 alone, applied last, would be half-applied.
+  if (fed && location !== undefined) return err({ code: 'location_fed', location, warehouse: fed.warehouse });
+  const parts = location === undefined ? whole : whole.map((p) => (p ? atLocation(p, location) : null));
   const counters = parts.map((p) => p?.counters ?? null);
   const sum = (f: (c: SkuCounters) => number) => counters.reduce((n, c) => n + (c ? f(c) : 0), 0);
   const version = sum((c) => c.version);
@@ -57,4 +65,18 @@ export function spread(delta: number, free: readonly number[]): number[] | null 
     return -take;
   });
   return left > 0 ? null : taken;
+}
+
+/**
+ * A shard's stock of one location, shaped as a whole shard's (the version stays the shard's): the
+ * plan for a location is the plan for a SKU holding that location only. A shard that names no
+ * location holds the implicit `default`.
+ */
+function atLocation(part: NonNullable<ShardStock>, location: string): NonNullable<ShardStock> {
+  const { counters } = part;
+  const named = counters.locations?.find((l) => l.location === location);
+  const implicit = counters.locations === undefined && location === DEFAULT_LOCATION;
+  const at = named ?? (implicit ? counters : { onHand: 0, reserved: 0, sold: 0, available: 0 });
+  const lent = part.lentAt?.[location] ?? (implicit ? part.lent : 0);
+  return { counters: { ...counters, onHand: at.onHand, reserved: at.reserved, sold: at.sold, available: at.available }, lent };
 }

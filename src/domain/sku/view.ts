@@ -1,4 +1,4 @@
-import { hasNamedLocations, locationAvailable } from './locations';
+import { DEFAULT_LOCATION, hasNamedLocations, locationAvailable } from './locations';
 import { available, type Reservation, type SkuState } from './state';
 
 /** One location's counters as a reader sees them. */
@@ -60,9 +60,32 @@ export function sumCounters(sku: string, parts: readonly SkuCounters[]): SkuCoun
     available: sum('available'),
     limitPerCustomer: first?.limitPerCustomer ?? null,
     ...(parts.length > 1 ? { shards: parts.length } : {}),
+    ...(parts.some((p) => p.locations) ? { locations: sumLocations(parts) } : {}),
     version: sum('version'),
     asOf,
   };
+}
+
+/** Each location's counters summed over the shards (sorted by id); fed as shard 0, where its documents are applied, says. */
+function sumLocations(parts: readonly SkuCounters[]): LocationCounters[] {
+  const byId = new Map<string, LocationCounters>();
+  for (const part of parts) {
+    // A shard that names no location holds the implicit `default`.
+    const locations = part.locations ?? [{ location: DEFAULT_LOCATION, onHand: part.onHand, reserved: part.reserved, sold: part.sold, available: part.available, fed: null }];
+    for (const l of locations) {
+      const seen = byId.get(l.location);
+      byId.set(l.location, seen ? {
+        location: l.location,
+        onHand: seen.onHand + l.onHand,
+        reserved: seen.reserved + l.reserved,
+        sold: seen.sold + l.sold,
+        available: seen.available + l.available,
+        fed: seen.fed ?? l.fed,
+      } : { ...l });
+    }
+  }
+  return [...byId.values()].filter((l) => l.location !== DEFAULT_LOCATION || l.onHand !== 0 || l.reserved !== 0 || l.sold !== 0)
+    .sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0));
 }
 
 /** A reservation as its owner sees it. */
