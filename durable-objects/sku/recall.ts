@@ -6,6 +6,8 @@ export type AskSibling = (lender: string, request: { want: number; location: str
 
 /** Retry-After when a sibling holding the location's units did not answer: the feed sends the document again. */
 const SIBLING_UNREACHABLE_RETRY_S = 5;
+/** Retry-After while units of the location are on a loan between shards: its lender redelivers it within seconds. */
+const IN_FLIGHT_RETRY_S = 2;
 
 /**
  * A warehouse document (or a repair) lowers a location of a sharded SKU; shard 0 applies it, and
@@ -14,7 +16,8 @@ const SIBLING_UNREACHABLE_RETRY_S = 5;
  * 2. if the siblings had too few free, committed ones: a recall, as many as shard 0 lacks to hold
  *    the decrement at all, whose reservations give way on the sibling by the shortfall rule.
  * Whatever shard 0 still commits beyond its units then gives way there, by the same rule. A sibling
- * that does not answer while its units are needed makes the document wait (503), never oversell.
+ * that does not answer while its units are needed, or units still on a loan between shards, make
+ * the document wait (503, the feed sends it again), never oversell.
  */
 export async function bringUnitsHome(
   state: () => SkuState,
@@ -41,5 +44,8 @@ export async function bringUnitsHome(
     if (want <= 0) return null;
     if ((await ask(lender, { want, location, recall: cause })) === null) reached = false;
   }
-  return here().onHand >= units || reached ? null : { code: 'overloaded', retryAfterSeconds: SIBLING_UNREACHABLE_RETRY_S };
+  if (here().onHand >= units) return null;
+  // Every sibling gave what it holds: the rest is on its way between shards (a loan not delivered
+  // yet, redelivered by its lender's alarm). A refusal would stall the feed; a retry finds it home.
+  return { code: 'overloaded', retryAfterSeconds: reached ? IN_FLIGHT_RETRY_S : SIBLING_UNREACHABLE_RETRY_S };
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { foldLedger, locationAvailable, locationsOf, type LocationStock, type SkuState } from '../../../src/domain/sku';
+import { DEFAULT_LOCATION, foldLedger, locationAvailable, locationsOf, type LocationStock, type SkuState } from '../../../src/domain/sku';
 import { sku } from '../args';
 import type { Cli } from '../context';
 import { withCli } from '../context';
@@ -27,15 +27,22 @@ export function stockReport(sku: string, state: SkuState): StockReport {
 }
 
 /**
- * The SKU's state folded from its log (the view lacks priority and region). A sharded SKU names no
- * location (the two do not compose yet): its one row is the sum of its shards.
+ * The SKU's state folded from its log (the view lacks priority and region). A sharded SKU's units
+ * of each location are spread over its shards: the rows are their sums, with the priority, region
+ * and feed shard 0 records (a location's documents are applied there).
  */
 async function stockOf(cli: Cli, id: string): Promise<StockReport> {
   const report = stockReport(id, foldLedger(await cli.edge.events(id, 0)).state);
   if (report.shards <= 1) return report;
   const { total } = await cli.edge.shards(id);
+  const atShard0 = new Map(report.locations.map((l) => [l.location, l]));
+  const summed = total.locations ?? [{ location: DEFAULT_LOCATION, onHand: total.onHand, reserved: total.reserved, sold: total.sold, available: total.available }];
+  const locations = summed.map(({ location, onHand, reserved, sold, available }) => {
+    const { priority, region, feed } = atShard0.get(location) ?? { priority: 0, region: null, feed: null };
+    return { location, onHand, reserved, sold, available, priority, region, feed };
+  });
   const counts = { onHand: total.onHand, reserved: total.reserved, sold: total.sold, available: total.available };
-  return { ...report, version: total.version, locations: [{ ...report.locations[0]!, ...counts }], total: counts };
+  return { ...report, version: total.version, locations, total: counts };
 }
 
 export function registerStock(program: Command): void {
