@@ -112,7 +112,8 @@ admin.openapi(
     summary: "Repair a location's stock by a signed delta (reconcile --repair), citing the warehouse document",
     description:
       'Records a StockMoved whose cause is a repair by this admin key (its id). Below what the location committed, the ' +
-      'shortfall rule applies (docs/architecture.md). Not on a sharded SKU. Requires an `Idempotency-Key`.',
+      'shortfall rule applies (docs/architecture.md). On a sharded SKU it is applied at shard 0 once the location\'s units are ' +
+      'brought home from the other shards (503 while one does not answer). Requires an `Idempotency-Key`.',
     security,
     request: { params: SkuParamsSchema, headers: IdempotencyHeadersSchema, body: body(AdjustmentBodySchema) },
     responses: {
