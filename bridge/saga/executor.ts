@@ -37,17 +37,21 @@ export function createExecutor(wms: (location: string | undefined) => Promise<Wm
           outcome: 'confirmed',
           allocationId: command.allocationId,
           causedBy: command.causedBy,
-          ...(command.location === undefined ? {} : { location: command.location }),
+          ...basisOf(command),
         });
         return confirmAnswer(reply, command);
       }
       case 'Release': {
-        const at = command.location === undefined ? {} : { location: command.location };
-        const reply = await edge.allocation(command.sku, command.reservationId, { outcome: 'failed', reason: command.reason, causedBy: command.causedBy, ...at });
+        const reply = await edge.allocation(command.sku, command.reservationId, { outcome: 'failed', reason: command.reason, causedBy: command.causedBy, ...basisOf(command) });
         return releaseAnswer(reply, command);
       }
     }
   }
+}
+
+/** Where the saga's allocation is and after how many re-sourcings, as far as it names them (an older saga names neither). */
+function basisOf(command: Extract<SagaCommand, { type: 'Confirm' | 'Release' }>): { location?: string; resourcings?: number } {
+  return { ...(command.location === undefined ? {} : { location: command.location }), ...(command.resourcings === undefined ? {} : { resourcings: command.resourcings }) };
 }
 
 function asAnswer(record: WmsRecord | null): WmsAnswer {

@@ -82,6 +82,9 @@ function reopened(event: SkuEventOf<'StockReleased' | 'ReservationResourced'>, n
     updatedAt: now,
     reference: null,
     resourcings: 0,
+    // The re-sourcings before its retirement are not in the event: its verdicts carry no count (ADR 0015).
+    resourcedSeen: null,
+    resourcedVersion: event.type === 'ReservationResourced' ? event.version : 0,
     visited: [],
   };
 }

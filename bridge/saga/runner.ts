@@ -55,7 +55,7 @@ function toMessage(event: SkuEvent): [string, SagaMessage] | null {
       ];
     case 'ReservationResourced': {
       const { reservationId, from, to, completed } = event.data;
-      return [reservationId, { type: 'Resourced', from, to, completed }];
+      return [reservationId, { type: 'Resourced', from, to, completed, version: event.version }];
     }
     case 'AllocationConfirmed':
       return [event.data.reservationId, { type: 'AllocationConfirmed', allocationId: event.data.allocationId }];

@@ -1,5 +1,5 @@
 import type { VectorClock } from '../../src/domain/core/vectorClock';
-import type { AdjustLocation, AdjustStock, AdminCause, ApplyMovement, Placement, ReservationView, SkuCounters, SkuEvent } from '../../src/domain/sku';
+import type { AdjustLocation, AdjustStock, AdminCause, ApplyMovement, ConfirmAllocation, FailAllocation, Placement, ReservationView, SkuCounters, SkuEvent } from '../../src/domain/sku';
 import type { RelayStatus } from '../relay/state';
 export type { MovementResult } from '../../src/contract/movements';
 import type { IdempotencyInput } from './idempotency';
@@ -17,9 +17,9 @@ export type AdminReleaseRequest = { sku: string; reservationId: string; expected
 export type MovementRequest = ApplyMovement['data'];
 /** A repair by reconcile; `keyId` is the admin key's id. */
 export type AdjustLocationRequest = AdjustLocation['data'];
-/** `location`: where the saga allocated (a verdict about a location the reservation left is refused). */
-export type ConfirmAllocationRequest = { sku: string; reservationId: string; allocationId: string; causedBy?: VectorClock; location?: string | undefined };
-export type FailAllocationRequest = { sku: string; reservationId: string; reason: 'wms_timeout' | 'wms_rejected'; causedBy?: VectorClock; location?: string | undefined };
+/** `location`, `resourcings`: where the saga allocated, after how many re-sourcings (a stale verdict is refused). */
+export type ConfirmAllocationRequest = ConfirmAllocation['data'] & { sku: string; causedBy?: VectorClock };
+export type FailAllocationRequest = FailAllocation['data'] & { sku: string; causedBy?: VectorClock };
 export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };
 export type EventPage = { events: SkuEvent[]; lastVersion: number };
 export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };

@@ -18,6 +18,7 @@ export type Row = {
   reserved_at_version: number;
   version: number;
   location: string | null;
+  resourcings: number;
 };
 
 export const toReservation = (row: Row): Reservation => ({
@@ -33,6 +34,7 @@ export const toReservation = (row: Row): Reservation => ({
   reservedAtVersion: row.reserved_at_version,
   version: row.version,
   location: row.location,
+  resourcings: row.resourcings,
 });
 
 export function loadReservation(sql: SqlStorage, reservationId: string): Reservation | null {
@@ -43,9 +45,9 @@ export function loadReservation(sql: SqlStorage, reservationId: string): Reserva
 export function saveReservation(sql: SqlStorage, r: Reservation): void {
   sql.exec(
     `INSERT OR REPLACE INTO reservations (reservation_id, customer_id, qty, expires_at, status, allocation, allocation_id,
-       release_reason, refund_due, reserved_at_version, version, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       release_reason, refund_due, reserved_at_version, version, location, resourcings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     r.reservationId, r.customerId, r.qty, Date.parse(r.expiresAt), r.status, r.allocation, r.allocationId,
-    r.releaseReason, r.refundDue ? 1 : 0, r.reservedAtVersion, r.version, r.location,
+    r.releaseReason, r.refundDue ? 1 : 0, r.reservedAtVersion, r.version, r.location, r.resourcings,
   );
 }
 

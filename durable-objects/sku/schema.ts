@@ -122,6 +122,11 @@ export const SKU_MIGRATIONS: Migrations = [
   -- Locations on a sharded SKU: a loan moves units of one location, and its redelivery must name it.
   ALTER TABLE loans ADD COLUMN location TEXT;
   `,
+  `
+  -- How many times a reservation was re-sourced: a saga's verdict decided before the latest one is
+  -- refused, even back at the same location (ADR 0015). Rows from before: none counted yet.
+  ALTER TABLE reservations ADD COLUMN resourcings INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const migrateSku = (sql: SqlStorage): void => migrate(sql, SKU_MIGRATIONS);

@@ -210,12 +210,17 @@ export const RelayStatusSchema = z
   })
   .meta({ id: 'RelayStatus' });
 
+/**
+ * What every verdict may say about when the saga decided it: `location`, where its allocation is;
+ * `resourcings`, how many re-sourcings it had read. One about a location the reservation left, or
+ * decided before its latest re-sourcing, is refused (ADR 0015); absent (an older bridge): not checked.
+ */
+const verdictBasis = { causedBy: VectorClockSchema.optional(), location: LocationIdSchema.optional(), resourcings: z.int().min(0).optional() };
 /** The saga's verdict on a reservation's allocation, sent by the bridge (internal route). */
 export const AllocationOutcomeSchema = z
   .discriminatedUnion('outcome', [
-    // location: where the saga's allocation is, named after a re-sourcing (a verdict about a location the reservation left is refused).
-    z.strictObject({ outcome: z.literal('confirmed'), allocationId: z.string().min(1).max(128), causedBy: VectorClockSchema.optional(), location: LocationIdSchema.optional() }),
-    z.strictObject({ outcome: z.literal('failed'), reason: z.enum(['wms_timeout', 'wms_rejected']), causedBy: VectorClockSchema.optional(), location: LocationIdSchema.optional() }),
+    z.strictObject({ outcome: z.literal('confirmed'), allocationId: z.string().min(1).max(128), ...verdictBasis }),
+    z.strictObject({ outcome: z.literal('failed'), reason: z.enum(['wms_timeout', 'wms_rejected']), ...verdictBasis }),
   ])
   .meta({ id: 'AllocationOutcome' });
 export type AllocationOutcome = z.infer<typeof AllocationOutcomeSchema>;

@@ -57,7 +57,7 @@ internal.openapi(
     if (await isReplay(c, sku)) return errorResponse(c, { code: 'invalid_signature', reason: 'replayed' }) as never;
     const verdict = c.req.valid('json');
     const stub = c.env.SKU.getByName(sku);
-    const ref = { sku, reservationId: id, location: verdict.location, ...(verdict.causedBy ? { causedBy: verdict.causedBy } : {}) };
+    const ref = { sku, reservationId: id, location: verdict.location, resourcings: verdict.resourcings, ...(verdict.causedBy ? { causedBy: verdict.causedBy } : {}) };
     const outcome =
       verdict.outcome === 'confirmed'
         ? await stub.confirmAllocation({ ...ref, allocationId: verdict.allocationId }, ticket(c.env))

@@ -50,6 +50,8 @@ function start(message: SagaMessage, now: number): AllocationSaga | null {
     location: message.location ?? DEFAULT_LOCATION,
     reference: null,
     resourcings: 0,
+    resourcedSeen: 0,
+    resourcedVersion: 0,
     visited: [],
     leftBehind: [],
   };
@@ -160,6 +162,7 @@ function resumed(s: AllocationSaga, saga: AllocationSaga, now: number): Allocati
  */
 function resourced(s: AllocationSaga, saga: AllocationSaga, m: Extract<SagaMessage, { type: 'Resourced' }>, now: number): AllocationSaga {
   if (s.releasedAs !== null || s.phase === 'done' || s.phase === 'cancelling' || sameLocation(m.to, s.location)) return s;
+  if (m.version !== undefined && m.version <= s.resourcedVersion) return s;
   const leaving: LeftBehind[] = s.wmsMayHold ? [{ reference: referenceOf(s), location: s.location, attempts: 0, nextAttemptAt: now }] : [];
   const resourcings = s.resourcings + 1;
   const visited = [...new Set([...s.visited, locationKey(s.location)])];
@@ -169,6 +172,8 @@ function resourced(s: AllocationSaga, saga: AllocationSaga, m: Extract<SagaMessa
     location: m.to,
     reference,
     resourcings,
+    resourcedSeen: s.resourcedSeen === null ? null : s.resourcedSeen + 1,
+    resourcedVersion: m.version ?? s.resourcedVersion,
     visited,
     leftBehind: [...s.leftBehind, ...leaving],
     completed: s.completed || m.completed,
@@ -279,8 +284,9 @@ function commandFor(saga: AllocationSaga, now: number): SagaCommand | null {
   const location = wmsLocation(saga.location);
   const atWms = location === undefined ? {} : { location };
   const allocate: SagaCommand = { type: 'Allocate', reservationId, reference, sku, qty: saga.qty, ...atWms };
-  // Verdicts name the location (a saga from before locations names none: its units are where it always asked).
-  const at = saga.location === null ? {} : { location: saga.location };
+  // Verdicts name the location (a saga from before locations names none: its units are where it always asked),
+  // and the re-sourcings read, when known: the SKU object refuses one decided before its latest re-sourcing.
+  const at = { ...(saga.location === null ? {} : { location: saga.location }), ...(saga.resourcedSeen === null ? {} : { resourcings: saga.resourcedSeen }) };
   switch (saga.phase) {
     case 'allocating':
       return pastDeadline(saga, now) ? { type: 'GetAllocation', reservationId, reference, ...atWms } : allocate;

@@ -14,8 +14,8 @@ export type SagaMessage =
   /** `at` and `expiresAt` describe the hold; the saga's deadline depends on neither (it counts from its first attempt). */
   /** `location`: where the reservation was sourced (absent: `default`, the warehouse's default). */
   | { type: 'Reserved'; sku: string; reservationId: string; qty: number; version: number; at: number; expiresAt: number; location?: string | undefined }
-  /** The reservation's units moved from one location to another (ReservationResourced; `completed`: sold ones). */
-  | { type: 'Resourced'; from: string; to: string; completed: boolean }
+  /** The reservation's units moved from one location to another (ReservationResourced; `completed`: sold ones; `version`: the event's). */
+  | { type: 'Resourced'; from: string; to: string; completed: boolean; version?: number }
   | { type: 'AllocationConfirmed'; allocationId: string }
   | { type: 'Completed' }
   | { type: 'Released'; reason: ReleaseReason }
@@ -43,7 +43,10 @@ export type SagaMessage =
 export type SagaCommand =
   | { type: 'Allocate'; reservationId: string; reference: string; sku: string; qty: number; location?: string }
   | { type: 'GetAllocation'; reservationId: string; reference: string; location?: string }
-  /** `location`: the SKU object refuses a verdict about a location the reservation left (a Confirm that crossed a re-sourcing). */
-  | { type: 'Confirm'; sku: string; reservationId: string; allocationId: string; causedBy: VectorClock; location?: string }
-  | { type: 'Release'; sku: string; reservationId: string; reason: WmsReleaseReason; causedBy: VectorClock; location?: string }
+  /**
+   * `location`, `resourcings` (the re-sourcings the saga had read): the SKU object refuses a verdict
+   * about a location the reservation left, or decided before its latest re-sourcing (a Confirm that crossed one).
+   */
+  | { type: 'Confirm'; sku: string; reservationId: string; allocationId: string; causedBy: VectorClock; location?: string; resourcings?: number }
+  | { type: 'Release'; sku: string; reservationId: string; reason: WmsReleaseReason; causedBy: VectorClock; location?: string; resourcings?: number }
   | { type: 'Cancel'; reservationId: string; reference: string; location?: string };

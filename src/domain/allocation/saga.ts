@@ -84,8 +84,19 @@ export const AllocationSagaSchema = z.object({
   location: LocationIdSchema.nullable().default(null),
   /** The WMS reference of the allocation at `location` (see reference.ts); null: the reservation id. */
   reference: z.string().min(1).nullable().default(null),
-  /** How many times the reservation was re-sourced: numbers a reference at a location used before. */
+  /**
+   * Numbers a reference at a location used before: the re-sourcings, and each fresh reference
+   * taken for a cancelled one (so it may be above the re-sourcings read).
+   */
   resourcings: z.int().min(0).default(0),
+  /**
+   * How many ReservationResourced the saga applied, as the SKU object counts them on the row: its
+   * verdicts carry it, and one decided before the latest re-sourcing is refused (ADR 0015). Null: not
+   * known (a saga stored before it, or reopened after its retirement), its verdicts carry none.
+   */
+  resourcedSeen: z.int().min(0).nullable().default(null),
+  /** Version of the last ReservationResourced applied: one redelivered after a later one changes nothing. */
+  resourcedVersion: z.int().min(0).default(0),
   /** Locations (keys) where the saga used a reference already: a return there takes a fresh one. */
   visited: z.array(z.string()).default([]),
   /** Allocations at locations the reservation left, still to cancel there. */

@@ -41,12 +41,14 @@ export type CompletePurchase = Command<'CompletePurchase', { reservationId: stri
 export type CancelReservation = Command<'CancelReservation', { reservationId: string; customerId: string }>;
 export type ExpireReservation = Command<'ExpireReservation', { reservationId: string }>;
 export type AdminRelease = Command<'AdminRelease', { reservationId: string; expectedVersion?: number; cause?: AdminCause | undefined }>;
-/** `location`: where the saga's allocation is; a verdict about a location the reservation left is refused. */
-export type ConfirmAllocation = Command<'ConfirmAllocation', { reservationId: string; allocationId: string; location?: string | undefined }>;
-export type FailAllocation = Command<
-  'FailAllocation',
-  { reservationId: string; reason: 'wms_timeout' | 'wms_rejected'; location?: string | undefined }
->;
+/**
+ * `location`: where the saga's allocation is; `resourcings`: how many re-sourcings the saga had read
+ * when it decided. A verdict about a location the reservation left, or decided before its latest
+ * re-sourcing, is refused; absent (an older bridge): not checked.
+ */
+export type AllocationVerdict = { reservationId: string; location?: string | undefined; resourcings?: number | undefined };
+export type ConfirmAllocation = Command<'ConfirmAllocation', AllocationVerdict & { allocationId: string }>;
+export type FailAllocation = Command<'FailAllocation', AllocationVerdict & { reason: 'wms_timeout' | 'wms_rejected' }>;
 
 /**
  * A sibling shard asks for units: `want` is its deficit; a lender gives more when it has plenty.

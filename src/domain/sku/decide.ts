@@ -16,6 +16,7 @@ import type {
   Reserve,
   SetStock,
   SkuCommand,
+  AllocationVerdict,
 } from './commands';
 import type { SkuError } from './errors';
 import type { ReleaseReason, StockCause } from './events';
@@ -193,7 +194,8 @@ function confirmAllocation({ data, causedBy }: ConfirmAllocation, ctx: SkuContex
   if (!r) return err({ code: 'reservation_not_found' });
   // A success that arrives after the release must be undone at the WMS by the caller.
   if (r.status === 'released') return err({ code: 'reservation_released', reason: r.releaseReason ?? 'admin' });
-  if (elsewhere(r, data.location)) return invalid(resourcedAway(r, data.location));
+  const stale = staleVerdict(r, data);
+  if (stale) return invalid(stale);
   if (r.allocation === 'allocated') {
     return r.allocationId === data.allocationId ? NOTHING : err({ code: 'allocation_conflict', allocationId: r.allocationId });
   }
@@ -207,7 +209,8 @@ function failAllocation({ data, causedBy }: FailAllocation, ctx: SkuContext, now
   const r = named(ctx, data.reservationId);
   if (!r) return err({ code: 'reservation_not_found' });
   if (r.status === 'released') return NOTHING;
-  if (elsewhere(r, data.location)) return invalid(resourcedAway(r, data.location));
+  const stale = staleVerdict(r, data);
+  if (stale) return invalid(stale);
   if (r.allocation === 'allocated') return err({ code: 'allocation_conflict', allocationId: r.allocationId });
   // Invariant no-sale-undone-by-our-outage: a sale is undone by the WMS refusing it, never by our not reaching the WMS; the
   // saga goes back to allocating it. A held reservation still lapses (or is compensated) as before.
@@ -299,12 +302,18 @@ function checkExpectedVersion(state: SkuState, expected: number | undefined): Sk
 }
 
 /**
- * A saga's verdict about the allocation at a location the reservation was re-sourced away from
- * (sent before the saga read the ReservationResourced): refused, and the saga, once it reads the
- * event, allocates at the new location (ADR 0015). A verdict naming no location is as before.
+ * A saga's verdict decided before it read the reservation's latest ReservationResourced: about the
+ * allocation at a location it left, or at the same location before it went away and came back
+ * (A→B→A: the count tells them apart). Refused, and the saga, once it reads the event, allocates at
+ * the new location (ADR 0015). A verdict naming no location, or no count, is not checked on it.
  */
-const elsewhere = (r: Reservation, location: string | undefined): boolean => location !== undefined && location !== (r.location ?? DEFAULT_LOCATION);
-const resourcedAway = (r: Reservation, location: string | undefined): string =>
-  `the reservation was re-sourced to ${r.location ?? DEFAULT_LOCATION}: a verdict about an allocation at ${location} is not its`;
+function staleVerdict(r: Reservation, { location, resourcings }: AllocationVerdict): string | null {
+  const at = r.location ?? DEFAULT_LOCATION;
+  if (location !== undefined && location !== at) return `the reservation was re-sourced to ${at}: a verdict about an allocation at ${location} is not its`;
+  if (resourcings !== undefined && resourcings < r.resourcings) {
+    return `the reservation was re-sourced ${r.resourcings} times, now to ${at}: a verdict decided after ${resourcings} is not its`;
+  }
+  return null;
+}
 
 const isDue = (r: Reservation, now: number): boolean => Date.parse(r.expiresAt) <= now;

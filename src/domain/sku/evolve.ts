@@ -75,6 +75,7 @@ function reservationFrom(event: Extract<SkuEvent, { type: 'StockReserved' }>): R
     qty,
     expiresAt,
     location: location ?? null,
+    resourcings: 0,
     status: 'held',
     allocation: 'pending',
     allocationId: null,
@@ -93,7 +94,7 @@ function transition(r: Reservation, event: SkuEvent): Reservation {
       return r.status === 'held' ? { ...r, status: 'completed' } : r;
     // The allocation at the old location is being cancelled there: the one at `to` is the saga's to confirm (ADR 0015).
     case 'ReservationResourced':
-      return r.status === 'released' ? r : { ...r, location: event.data.to, allocation: 'pending', allocationId: null };
+      return r.status === 'released' ? r : { ...r, location: event.data.to, allocation: 'pending', allocationId: null, resourcings: r.resourcings + 1 };
     case 'StockReleased': {
       if (r.status === 'released') return r;
       const { reason } = event.data;

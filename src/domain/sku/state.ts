@@ -24,6 +24,11 @@ export type Reservation = {
   refundDue: boolean;
   /** The location its units were taken from; null on a SKU that named none (the implicit `default`). */
   location: string | null;
+  /**
+   * How many times it was re-sourced (ReservationResourced): a saga's verdict decided after fewer
+   * is stale, even back at the same location (ADR 0015).
+   */
+  resourcings: number;
   /** Version of the StockReserved event: the cause named by every later event about it. */
   reservedAtVersion: number;
   /** Version of the last event that changed it. */

@@ -32,7 +32,7 @@ describe('allocation saga per location', () => {
   it('allocates at the location the reservation was sourced to, under the reservation id; verdicts name the location', () => {
     const { issued, saga } = given(allocatedAtAms);
     expect(issued[0]).toEqual([{ type: 'Allocate', reservationId: 'res_1', reference: 'res_1', sku: 'SKU-1', qty: 2, location: 'AMS-1' }]);
-    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_a', causedBy, location: 'AMS-1' }]);
+    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_a', causedBy, location: 'AMS-1', resourcings: 0 }]);
     expect(saga).toMatchObject({ phase: 'allocated', location: 'AMS-1', reference: null, leftBehind: [] });
   });
 
@@ -70,7 +70,7 @@ describe('allocation saga per location', () => {
       [{ type: 'CancelAnswered', reference: 'res_1' }, 5_060],
       [{ type: 'ConfirmAnswered', outcome: 'confirmed', allocationId: 'alloc_f' }, 5_090],
     ]);
-    expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', causedBy, location: 'FRA-2' }]);
+    expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', causedBy, location: 'FRA-2', resourcings: 1 }]);
     expect(issued[5]).toEqual([]);
     expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_f', location: 'FRA-2', leftBehind: [], nextAttemptAt: null });
   });
@@ -87,7 +87,7 @@ describe('allocation saga per location', () => {
       [{ type: 'Tick' }, 6_700],
     ]);
     expect(issued[4]).toEqual([]);
-    expect(issued[5]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', causedBy, location: 'FRA-2' }]);
+    expect(issued[5]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', causedBy, location: 'FRA-2', resourcings: 1 }]);
     expect(issued[7]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1', location: 'AMS-1' }]);
     expect(issued[9]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1', location: 'AMS-1' }]);
     expect(saga.leftBehind).toEqual([{ reference: 'res_1', location: 'AMS-1', attempts: 2, nextAttemptAt: T0 + 8_700 }]);
@@ -160,7 +160,7 @@ describe('allocation saga per location', () => {
       [resourced('AMS-1', 'FRA-2'), 1_000],
       [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' }, reference: 'res_1@FRA-2' }, 1_050],
     ]);
-    expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'FRA-2' }]);
+    expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'FRA-2', resourcings: 1 }]);
   });
 
   it('released after a re-sourcing: cancels at the new location, and at the old one as before', () => {
@@ -188,9 +188,9 @@ describe('allocation saga per location', () => {
 
   it('a saga stored before locations parses: at the warehouse’s default, under the reservation id, naming no location to the SKU object', () => {
     const { saga } = given([[reservedAt(), 0], [allocated('alloc_d', 'res_1'), 50]]);
-    const { location: _l, reference: _r, resourcings: _n, visited: _v, leftBehind: _b, ...old } = saga;
+    const { location: _l, reference: _r, resourcings: _n, resourcedSeen: _s, resourcedVersion: _rv, visited: _v, leftBehind: _b, ...old } = saga;
     const upcast = AllocationSagaSchema.parse(JSON.parse(JSON.stringify(old)));
-    expect(upcast).toMatchObject({ location: null, reference: null, resourcings: 0, visited: [], leftBehind: [] });
+    expect(upcast).toMatchObject({ location: null, reference: null, resourcings: 0, resourcedSeen: null, resourcedVersion: 0, visited: [], leftBehind: [] });
     const retried = decideSaga({ ...upcast, nextAttemptAt: T0 }, { type: 'Tick' }, policy, T0 + 5_000);
     expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_d', causedBy }]);
   });

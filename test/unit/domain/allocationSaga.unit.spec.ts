@@ -75,7 +75,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_9' } }, 50],
       [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 80],
     ]);
-    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_9', causedBy, location: 'default' }]);
+    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_9', causedBy, location: 'default', resourcings: 0 }]);
     expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_9', nextAttemptAt: null });
   });
 
@@ -85,7 +85,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' } }, 50],
       [{ type: 'ReleaseAnswered', outcome: 'released' }, 90],
     ]);
-    expect(issued[1]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'default' }]);
+    expect(issued[1]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'default', resourcings: 0 }]);
     expect(issued[2]).toEqual([]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'wms_rejected', wmsMayHold: false, lastError: 'WMS rejected: out_of_stock' });
   });
@@ -123,7 +123,7 @@ describe('allocation saga', () => {
       [{ type: 'Tick' }, 10_000],
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_late' } }, 10_100],
     ]);
-    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_late', causedBy, location: 'default' }]);
+    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_late', causedBy, location: 'default', resourcings: 0 }]);
     expect(saga.phase).toBe('confirming');
   });
 
@@ -135,7 +135,7 @@ describe('allocation saga', () => {
       [{ type: 'ReleaseAnswered', outcome: 'released' }, 11_050],
       [{ type: 'CancelAnswered' }, 11_100],
     ]);
-    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default' }]);
+    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default', resourcings: 0 }]);
     expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
     expect(saga).toMatchObject({ phase: 'done', releasedAs: 'wms_timeout', wmsMayHold: false });
   });
@@ -147,7 +147,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'not_found' } }, 10_050],
       [{ type: 'ReleaseAnswered', outcome: 'released' }, 10_080],
     ]);
-    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default' }]);
+    expect(issued[2]).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default', resourcings: 0 }]);
     expect(issued[3]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
   });
 
@@ -208,7 +208,7 @@ describe('allocation saga', () => {
     ]);
     expect(stuck.saga).toMatchObject({ phase: 'stuck', stuckIn: 'confirming', lastError: 'the SKU object refused the confirmation: conflict' });
     const retried = decideSaga(stuck.saga, { type: 'Retry' }, policy, T0 + 5_000);
-    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_4', causedBy, location: 'default' }]);
+    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_4', causedBy, location: 'default', resourcings: 0 }]);
     expect(retried.saga!.phase).toBe('confirming');
   });
 
@@ -246,7 +246,7 @@ describe('allocation saga', () => {
   });
   describe('a completed purchase is never released because the WMS could not be reached (invariant no-sale-undone-by-our-outage)', () => {
     const completed: SagaMessage = { type: 'Completed' };
-    const releaseTimeout: SagaCommand = { type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default' };
+    const releaseTimeout: SagaCommand = { type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'default', resourcings: 0 };
 
     it('past the deadline it turns overdue and keeps asking Allocate with capped backoff, never GetAllocation or a release', () => {
       const { saga, issued } = run([
@@ -282,7 +282,7 @@ describe('allocation saga', () => {
         [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_back' } }, 60_000],
         [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 60_100],
       ]);
-      expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', causedBy, location: 'default' }]);
+      expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', causedBy, location: 'default', resourcings: 0 }]);
       expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_back' });
     });
 
@@ -293,7 +293,7 @@ describe('allocation saga', () => {
         [{ type: 'Tick' }, 10_000],
         [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' } }, 30_000],
       ]);
-      expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'default' }]);
+      expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'default', resourcings: 0 }]);
       expect(saga.phase).toBe('releasing');
     });
 
