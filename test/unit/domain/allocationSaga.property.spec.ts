@@ -16,7 +16,8 @@ const policy: SagaPolicy = { callTimeoutMs: 500, deadlineMs: 8_000, retryBaseMs:
 const RES = 'res_m';
 
 type WmsRecord = { status: 'allocated' | 'rejected' | 'cancelled'; allocationId: string | null; location: string };
-type Sku = { released: ReleaseReason | null; allocationId: string | null; completed: boolean; refundDue: boolean; location: string };
+/** `resourcings`: the row's count of re-sourcings; `version`: the last event's in the SKU's log. */
+type Sku = { released: ReleaseReason | null; allocationId: string | null; completed: boolean; refundDue: boolean; location: string; resourcings: number; version: number };
 const LOCATIONS = ['A', 'B', 'C'];
 
 class World {
@@ -42,7 +43,7 @@ class World {
   /** `location`: where the SKU object sourced the reservation (`default`: the warehouse's first site, A). */
   constructor(stock: number, location = 'default') {
     this.wmsStock = new Map(LOCATIONS.map((l) => [l, stock]));
-    this.sku = { released: null, allocationId: null, completed: false, refundDue: false, location };
+    this.sku = { released: null, allocationId: null, completed: false, refundDue: false, location, resourcings: 0, version: 3 };
   }
 
   /** The allocations the WMS holds, wherever and under whatever reference. */
@@ -98,8 +99,9 @@ class World {
   /** The SKU object re-sources the reservation (a count below what its location committed): the allocation there is the saga's to redo. */
   skuResource(to: string) {
     if (this.sku.released || to === this.sku.location) return;
-    this.events.push({ type: 'Resourced', from: this.sku.location, to, completed: this.sku.completed });
+    this.events.push({ type: 'Resourced', from: this.sku.location, to, completed: this.sku.completed, version: ++this.sku.version });
     this.sku.location = to;
+    this.sku.resourcings++;
     this.sku.allocationId = null;
   }
 
@@ -113,6 +115,12 @@ class World {
     this.sku.refundDue = this.sku.completed;
     this.events.push({ type: 'Released', reason });
     return 'released';
+  }
+
+  /** A verdict about a location the reservation left, or decided before its latest re-sourcing (back at the same location, A→B→A). */
+  skuStale(verdict: { location?: string; resourcings?: number }): boolean {
+    const elsewhere = verdict.location !== undefined && verdict.location !== this.sku.location;
+    return elsewhere || (verdict.resourcings !== undefined && verdict.resourcings < this.sku.resourcings);
   }
 
   skuComplete() {
@@ -145,8 +153,8 @@ function execute(world: World, command: SagaCommand, trouble: Trouble): void {
       case 'Confirm': {
         const { allocationId } = command;
         if (world.sku.released) return { type: 'ConfirmAnswered', outcome: 'released', reason: world.sku.released, allocationId };
-        // A verdict about a location the reservation left is refused (invalid_command: the executor's CallFailed).
-        if (command.location !== undefined && command.location !== world.sku.location) return { type: 'CallFailed', command: 'Confirm', error: 'invalid_command' };
+        // A stale verdict (another location, or fewer re-sourcings read) is refused (invalid_command: the executor's CallFailed).
+        if (world.skuStale(command)) return { type: 'CallFailed', command: 'Confirm', error: 'invalid_command' };
         if (world.sku.allocationId && world.sku.allocationId !== allocationId) return { type: 'ConfirmAnswered', outcome: 'conflict', allocationId };
         if (!world.sku.allocationId) {
           world.sku.allocationId = allocationId;
@@ -155,7 +163,7 @@ function execute(world: World, command: SagaCommand, trouble: Trouble): void {
         return { type: 'ConfirmAnswered', outcome: 'confirmed', allocationId };
       }
       case 'Release':
-        if (!world.sku.released && command.location !== undefined && command.location !== world.sku.location) return { type: 'CallFailed', command: 'Release', error: 'invalid_command' };
+        if (!world.sku.released && world.skuStale(command)) return { type: 'CallFailed', command: 'Release', error: 'invalid_command' };
         return { type: 'ReleaseAnswered', outcome: world.skuRelease(command.reason) };
     }
   };
@@ -198,9 +206,8 @@ function play(world: World, { action, advance, trouble, pick }: Step): void {
   if (action === 'cancel') world.skuRelease('cancelled');
   if (action === 'expire' && !world.sku.allocationId) world.skuRelease('expired');
   if (action === 'complete') world.skuComplete();
-  // Known limit (ADR 0015): a second re-sourcing before the saga read the first may bring the
-  // reservation back to a location whose stale Confirm the SKU object then takes; not generated.
-  if (action === 'resource' && !world.events.some((e) => e.type === 'Resourced')) world.skuResource(LOCATIONS[pick % LOCATIONS.length]!);
+  // Any number of re-sourcings before the saga reads the first, back to a location it left too (A→B→A).
+  if (action === 'resource') world.skuResource(LOCATIONS[pick % LOCATIONS.length]!);
 }
 
 /** The trouble stops: late effects land, messages drain, time passes, until the saga has nothing left to do. */
