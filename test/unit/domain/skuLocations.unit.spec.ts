@@ -145,4 +145,34 @@ describe('verdicts of the saga on a re-sourced reservation (ADR 0015)', () => {
   it('a verdict naming no location (a saga from before locations) is as before', () => {
     spec.given(history).when(confirm('alloc-any')).then([bySaga(confirmed(6, 'alloc-any'))]);
   });
+
+  describe('back where it was (AMS-1 → EWR-1 → AMS-1): the count of re-sourcings tells a stale verdict', () => {
+    const back = [...twoSites, reserved(3, 2, 'AMS-1'), resourced(4, 'AMS-1', 'EWR-1'), resourced(5, 'EWR-1', 'AMS-1')];
+    const counted = (resourcings?: number) => ({ ...(resourcings === undefined ? {} : { resourcings }) });
+    const stale = { code: 'invalid_command' as const, reason: 'the reservation was re-sourced 2 times, now to AMS-1: a verdict decided after 0 is not its' };
+
+    it('the row counts each re-sourcing', () => {
+      expect(foldLedger(back).reservations.get(R1)).toMatchObject({ location: 'AMS-1', resourcings: 2, allocation: 'pending' });
+      expect([3, 4].map((n) => foldLedger(back.slice(0, n)).reservations.get(R1)?.resourcings)).toEqual([0, 1]);
+    });
+    it('a verdict decided before the latest re-sourcing is refused, though its location matches: a Confirm, a release too', () => {
+      spec.given(back).when({ ...confirm('alloc-ams', 'AMS-1'), data: { ...confirm('alloc-ams', 'AMS-1').data, ...counted(0) } }).thenFails(stale);
+      spec.given(back).when({ type: 'FailAllocation', data: { reservationId: R1, reason: 'wms_rejected', location: 'AMS-1', ...counted(1) } }).thenFails({
+        code: 'invalid_command', reason: 'the reservation was re-sourced 2 times, now to AMS-1: a verdict decided after 1 is not its',
+      });
+    });
+    it('a verdict decided after it (the same count) is taken', () => {
+      spec.given(back).when({ ...confirm('alloc-ams-2', 'AMS-1'), data: { ...confirm('alloc-ams-2', 'AMS-1').data, ...counted(2) } }).then([bySaga(confirmed(6, 'alloc-ams-2'))]);
+    });
+    it('a verdict with no count (a bridge from before) is judged by its location only, as before', () => {
+      spec.given(back).when(confirm('alloc-ams', 'AMS-1')).then([bySaga(confirmed(6, 'alloc-ams'))]);
+    });
+    it('a released reservation answers as released whatever the count', () => {
+      const released: SkuEvent = {
+        type: 'StockReleased', sku: SKU, version: 6, at: at(), causedBy: { [`sku:${SKU}`]: 3 },
+        data: { reservationId: R1, qty: 2, reason: 'cancelled', refundDue: false, location: 'AMS-1' },
+      };
+      spec.given([...back, released]).when({ ...confirm('alloc-ams', 'AMS-1'), data: { ...confirm('alloc-ams', 'AMS-1').data, ...counted(0) } }).thenFails({ code: 'reservation_released', reason: 'cancelled' });
+    });
+  });
 });
