@@ -191,4 +191,27 @@ describe('the saga after a re-sourcing, in the object (ADR 0015)', () => {
     expect(here.json).toMatchObject({ allocation: 'allocated', location: 'EWR-1' });
     expect((await eventsOf(sku)).slice(-2).map((e) => [e.type, e.data.allocationId ?? e.data.to])).toEqual([['ReservationResourced', 'EWR-1'], ['AllocationConfirmed', 'alloc-ewr']]);
   });
+
+  it('re-sourced away and back (AMS-1 → EWR-1 → AMS-1): a verdict decided before the latest re-sourcing is refused though its location matches', async () => {
+    const sku = uniqueSku('resrc2');
+    const mv = (sequence: number, location: string, delta: number, movement: string) =>
+      signedPost(`/internal/skus/${sku}/movements`, { warehouse: 'soap-1', document: `WMS-${sequence}`, sequence, movement, location, delta, at: '2026-12-06T10:00:00Z' });
+    expect((await mv(1, 'AMS-1', 4, 'receipt')).status).toBe(200);
+    expect((await mv(2, 'EWR-1', 4, 'receipt')).status).toBe(200);
+    const { json } = await reserve(sku, { customerId: 'c', qty: 2 }, `k-${sku}`);
+    expect(json.location).toBe('AMS-1');
+    expect((await mv(3, 'AMS-1', -3, 'count')).json.shortfall).toMatchObject({ resourced: [{ to: 'EWR-1' }] });
+    expect((await mv(4, 'AMS-1', 3, 'receipt')).status).toBe(200);
+    expect((await mv(5, 'EWR-1', -4, 'count')).json.shortfall).toMatchObject({ resourced: [{ to: 'AMS-1' }] });
+
+    const path = `/internal/skus/${sku}/reservations/${json.reservationId}/allocation`;
+    const stale = await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc-ams', location: 'AMS-1', resourcings: 0 });
+    expect(stale.status).toBe(400);
+    expect(stale.json.error).toMatchObject({ code: 'invalid_command', message: 'the reservation was re-sourced 2 times, now to AMS-1: a verdict decided after 0 is not its' });
+    expect((await signedPost(path, { outcome: 'failed', reason: 'wms_rejected', location: 'AMS-1', resourcings: 1 })).status).toBe(400);
+    expect((await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc-ams', location: 'AMS-1', resourcings: -1 })).json.error.code).toBe('invalid_request');
+    const fresh = await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc-ams-2', location: 'AMS-1', resourcings: 2 });
+    expect(fresh.json).toMatchObject({ allocation: 'allocated', status: 'held', location: 'AMS-1' });
+    expect((await eventsOf(sku)).at(-1)).toMatchObject({ type: 'AllocationConfirmed', data: { allocationId: 'alloc-ams-2' } });
+  });
 });

@@ -147,6 +147,28 @@ describe('objects created before versioned migrations open with today’s code',
     });
   });
 
+  it('a SKU object from before the re-sourcing count gains it, 0 on its rows: verdicts counting none are taken', async () => {
+    const sku = uniqueSku('old-rows');
+    const stub = env.SKU.getByName(sku);
+    await stub.setStock({ sku, onHand: 4, limitPerCustomer: null });
+    const held = await stub.reserve({ sku, customerId: 'c', qty: 2, ttlSeconds: 600 }, { scope: `${sku}\nold-rows`, requestHash: 'h' });
+    if (!held.ok) throw new Error(held.error.code);
+    await runInDurableObject(untyped(stub), (_: unknown, state) => {
+      const sql = state.storage.sql;
+      // As the deploy before it left the object: the rows without the column, one migration behind.
+      sql.exec('ALTER TABLE reservations DROP COLUMN resourcings');
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(SKU_MIGRATIONS.length - 1));
+    });
+    await evictDurableObject(untyped(stub));
+
+    const { reservationId } = held.value;
+    expect(await env.SKU.getByName(sku).confirmAllocation({ sku, reservationId, allocationId: 'A-1', resourcings: 0 })).toMatchObject({ ok: true, value: { allocation: 'allocated' } });
+    await runInDurableObject(untyped(stub), (_: unknown, state) => {
+      expect(schemaVersion(state.storage.sql)).toBe(SKU_MIGRATIONS.length);
+      expect(state.storage.sql.exec('SELECT resourcings FROM reservations WHERE reservation_id = ?', reservationId).toArray()).toEqual([{ resourcings: 0 }]);
+    });
+  });
+
   it('a SKU object at an older schema version catches up, keeping its log', async () => {
     const sku = uniqueSku('old-sku');
     const stub = untyped(env.SKU.getByName(sku));
