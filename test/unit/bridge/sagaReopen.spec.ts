@@ -25,6 +25,19 @@ describe('a retired saga reopened (ADR 0015)', () => {
     ]);
   });
 
+  it('its re-sourcings before the retirement are not in the event: its verdicts carry no count, and the event itself, redelivered, changes nothing', () => {
+    const event: SkuEventOf<'ReservationResourced'> = {
+      type: 'ReservationResourced', ...envelope,
+      data: { reservationId: 'res_r', qty: 2, from: 'AMS-1', to: 'RTM-2', completed: true, reason: 'stock_shortfall' },
+    };
+    const saga = reopenForResourcing(event, NOW);
+    expect(saga).toMatchObject({ resourcedSeen: null, resourcedVersion: 9 });
+    const allocated = decideSaga(saga, { type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_r' }, reference: 'res_r@RTM-2' }, policy, NOW);
+    expect(allocated.commands[0]).toEqual({ type: 'Confirm', sku: 'SKU-R', reservationId: 'res_r', allocationId: 'alloc_r', causedBy: { 'sku:SKU-R': 4 }, location: 'RTM-2' });
+    const again = decideSaga(allocated.saga, { type: 'Resourced', from: 'AMS-1', to: 'RTM-2', completed: true, version: 9 }, policy, NOW);
+    expect(again.saga).toBe(allocated.saga);
+  });
+
   it('a refund at a named location cancels the reservation id and, in case it was re-sourced there, `id@location`', () => {
     const event: SkuEventOf<'StockReleased'> = {
       type: 'StockReleased', ...envelope,

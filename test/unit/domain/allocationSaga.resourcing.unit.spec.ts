@@ -17,7 +17,7 @@ const reservedAt = (location?: string): SagaMessage => ({
   ...(location === undefined ? {} : { location }),
 });
 const allocated = (allocationId: string, reference: string): SagaMessage => ({ type: 'WmsAnswered', answer: { status: 'allocated', allocationId }, reference });
-const resourced = (from: string, to: string, completed = false): SagaMessage => ({ type: 'Resourced', from, to, completed });
+const resourced = (from: string, to: string, completed = false, version?: number): SagaMessage => ({ type: 'Resourced', from, to, completed, ...(version === undefined ? {} : { version }) });
 
 const given = sagaSteps(policy, T0);
 
@@ -134,6 +134,28 @@ describe('allocation saga per location', () => {
     expect(saga.leftBehind.map((l) => l.reference)).toEqual(['res_1', 'res_1@FRA-2']);
     expect(saga).toMatchObject({ visited: ['AMS-1', 'FRA-2'], resourcings: 2 });
     expect(parseReference('res_1@AMS-1~2')).toEqual({ reservationId: 'res_1', resourced: true });
+  });
+
+  it('its verdicts carry how many ReservationResourced it applied; one redelivered after a later one changes nothing', () => {
+    const { saga, last } = given([
+      ...allocatedAtAms,
+      [resourced('AMS-1', 'FRA-2', false, 10), 1_000],
+      [resourced('FRA-2', 'AMS-1', false, 11), 1_100],
+      [allocated('alloc_back', 'res_1@AMS-1~2'), 1_200],
+    ]);
+    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', causedBy, location: 'AMS-1', resourcings: 2 }]);
+    expect(decideSaga(saga, resourced('AMS-1', 'FRA-2', false, 10), policy, T0 + 1_300)).toEqual({ saga, commands: [] });
+  });
+
+  it('a fresh reference for a cancelled one is no re-sourcing: the count its verdicts carry stays', () => {
+    const { saga, last } = given([
+      [reservedAt('AMS-1'), 0],
+      [resourced('AMS-1', 'FRA-2'), 100],
+      [{ type: 'WmsAnswered', answer: { status: 'cancelled' }, reference: 'res_1@FRA-2' }, 150],
+      [allocated('alloc_f', 'res_1@FRA-2~2'), 200],
+    ]);
+    expect(saga).toMatchObject({ resourcings: 2, resourcedSeen: 1 });
+    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', causedBy, location: 'FRA-2', resourcings: 1 }]);
   });
 
   it('a re-sourced reference the WMS has cancelled already (a guess of a reopened saga): allocates again under a fresh one', () => {
