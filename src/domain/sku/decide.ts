@@ -302,18 +302,15 @@ function checkExpectedVersion(state: SkuState, expected: number | undefined): Sk
 }
 
 /**
- * A saga's verdict decided before it read the reservation's latest ReservationResourced: about the
- * allocation at a location it left, or at the same location before it went away and came back
- * (A→B→A: the count tells them apart). Refused, and the saga, once it reads the event, allocates at
- * the new location (ADR 0015). A verdict naming no location, or no count, is not checked on it.
+ * A verdict the saga decided before it read the latest ReservationResourced: about a location the
+ * reservation left, or back where it was (A→B→A: only the count tells). Refused; the saga moves on
+ * once it reads the event (ADR 0015). No location, or no count (an older bridge): not checked on it.
  */
 function staleVerdict(r: Reservation, { location, resourcings }: AllocationVerdict): string | null {
   const at = r.location ?? DEFAULT_LOCATION;
   if (location !== undefined && location !== at) return `the reservation was re-sourced to ${at}: a verdict about an allocation at ${location} is not its`;
-  if (resourcings !== undefined && resourcings < r.resourcings) {
-    return `the reservation was re-sourced ${r.resourcings} times, now to ${at}: a verdict decided after ${resourcings} is not its`;
-  }
-  return null;
+  const stale = resourcings !== undefined && resourcings < r.resourcings;
+  return stale ? `the reservation was re-sourced ${r.resourcings} times, now to ${at}: a verdict decided after ${resourcings} is not its` : null;
 }
 
 const isDue = (r: Reservation, now: number): boolean => Date.parse(r.expiresAt) <= now;
