@@ -4,6 +4,7 @@ import type {
   AdjustStock,
   AdminCause,
   AdminRelease,
+  AllocationVerdict,
   CancelReservation,
   CompletePurchase,
   ConfirmAllocation,
@@ -16,7 +17,6 @@ import type {
   Reserve,
   SetStock,
   SkuCommand,
-  AllocationVerdict,
 } from './commands';
 import type { SkuError } from './errors';
 import type { ReleaseReason, StockCause } from './events';
