@@ -4,7 +4,6 @@ import type {
   AdjustStock,
   AdminCause,
   AdminRelease,
-  AllocationVerdict,
   CancelReservation,
   CompletePurchase,
   ConfirmAllocation,
@@ -29,6 +28,7 @@ import { DEFAULT_LOCATION, hasNamedLocations, locationAvailable, locationsOf, lo
 import { mostSourceable, sourceLocation } from './sourcing';
 import { defined, emit, emitAbout, invalid, isQuantity, NOTHING, placeOf, type Decision } from './emit';
 import { adjustLocation, applyMovement, recall } from './movements';
+import { staleVerdict } from './verdicts';
 
 /**
  * Decides what a command means for one SKU. Pure: the clock comes in as `now`, ids come in on
@@ -299,18 +299,6 @@ function ownReservation(ctx: SkuContext, reservationId: string, customerId: stri
 function checkExpectedVersion(state: SkuState, expected: number | undefined): SkuError | null {
   if (expected === undefined || expected === state.version) return null;
   return { code: 'version_conflict', currentVersion: state.version, expectedVersion: expected };
-}
-
-/**
- * A verdict the saga decided before it read the latest ReservationResourced: about a location the
- * reservation left, or back where it was (A→B→A: only the count tells). Refused; the saga moves on
- * once it reads the event (ADR 0015). No location, or no count (an older bridge): not checked on it.
- */
-function staleVerdict(r: Reservation, { location, resourcings }: AllocationVerdict): string | null {
-  const at = r.location ?? DEFAULT_LOCATION;
-  if (location !== undefined && location !== at) return `the reservation was re-sourced to ${at}: a verdict about an allocation at ${location} is not its`;
-  const stale = resourcings !== undefined && resourcings < r.resourcings;
-  return stale ? `the reservation was re-sourced ${r.resourcings} times, now to ${at}: a verdict decided after ${resourcings} is not its` : null;
 }
 
 const isDue = (r: Reservation, now: number): boolean => Date.parse(r.expiresAt) <= now;
