@@ -48,7 +48,11 @@ export type AdminRelease = Command<'AdminRelease', { reservationId: string; expe
  */
 export type AllocationVerdict = { reservationId: string; location?: string | undefined; resourcings?: number | undefined };
 export type ConfirmAllocation = Command<'ConfirmAllocation', AllocationVerdict & { allocationId: string }>;
-export type FailAllocation = Command<'FailAllocation', AllocationVerdict & { reason: 'wms_timeout' | 'wms_rejected' }>;
+/**
+ * `tried`: the locations the saga has allocated at (a bridge that fails over between warehouses
+ * sends it): the reservation is re-sourced to another location with its units instead of released.
+ */
+export type FailAllocation = Command<'FailAllocation', AllocationVerdict & { reason: 'wms_timeout' | 'wms_rejected'; tried?: readonly string[] | undefined }>;
 
 /**
  * A sibling shard asks for units: `want` is its deficit; a lender gives more when it has plenty.

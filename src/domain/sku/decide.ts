@@ -9,9 +9,7 @@ import type {
   ConfirmAllocation,
   ExpireReservation,
   FailAllocation,
-  LendStock,
   Placement,
-  ReceiveLoan,
   ReceiveStock,
   Reserve,
   SetStock,
@@ -20,14 +18,16 @@ import type {
 import type { SkuError } from './errors';
 import type { ReleaseReason, StockCause } from './events';
 import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
-import { MAX_SHARDS, shardOf, skuOf } from './shards';
+import { MAX_SHARDS, shardOf } from './shards';
 import { layoutRefusal } from './stockPlan';
 import type { SkuContext } from './context';
 import { skuExists, type Reservation, type SkuState } from './state';
-import { DEFAULT_LOCATION, hasNamedLocations, locationAvailable, locationsOf, locationStock, type LocationStock } from './locations';
+import { DEFAULT_LOCATION, hasNamedLocations, locationsOf, locationStock } from './locations';
 import { mostSourceable, sourceLocation } from './sourcing';
+import { failoverOf } from './failover';
 import { defined, emit, emitAbout, invalid, isQuantity, NOTHING, placeOf, type Decision } from './emit';
-import { adjustLocation, applyMovement, recall } from './movements';
+import { adjustLocation, applyMovement } from './movements';
+import { lendStock, receiveLoan } from './loans';
 import { staleVerdict } from './verdicts';
 
 /**
@@ -212,59 +212,14 @@ function failAllocation({ data, causedBy }: FailAllocation, ctx: SkuContext, now
   const stale = staleVerdict(r, data);
   if (stale) return invalid(stale);
   if (r.allocation === 'allocated') return err({ code: 'allocation_conflict', allocationId: r.allocationId });
+  // Another warehouse's location with the units takes the reservation: lost only when none can serve it.
+  const moved = failoverOf(ctx.state, r, data);
+  if (moved) return emitAbout(ctx.state, r, now, causedBy, moved);
   // Invariant no-sale-undone-by-our-outage: a sale is undone by the WMS refusing it, never by our not reaching the WMS; the
   // saga goes back to allocating it. A held reservation still lapses (or is compensated) as before.
   if (r.status === 'completed' && data.reason === 'wms_timeout') return err({ code: 'reservation_completed' });
   return release(ctx.state, r, data.reason, now, causedBy, sagaOf(r));
 }
-
-/**
- * A sibling short of units asks for them. The lender gives the deficit, or half of what it has
- * when that is more (a borrower that comes back at once would cost two more commands), and never
- * more than it has available: lending cannot oversell. The units are of one location: the one
- * asked for, else the one a buyer of the borrower's region would be sourced to. Asked again under
- * the same transfer id, it gives nothing more (the shell answers what was lent). A recall is
- * `recall.ts`'s.
- */
-function lendStock(command: LendStock, ctx: SkuContext, now: number): Decision {
-  const { data, causedBy } = command;
-  const { state } = ctx;
-  if (!skuExists(state)) return err({ code: 'sku_not_found' });
-  if (ctx.loan) return NOTHING;
-  if (!isSibling(state, data.to)) return invalid(`${data.to} is not a shard of ${skuOf(state.sku ?? '')}`);
-  if (!isQuantity(data.want, 1)) return invalid('want must be a positive integer');
-  if (data.recall) return recall(command, ctx, now);
-  const from = lendingLocation(state, data.location, data.region);
-  if (!from) return NOTHING;
-  const left = locationAvailable(from);
-  const qty = Math.min(left, Math.max(data.want, Math.ceil(left / 2)));
-  if (qty === 0) return NOTHING;
-  const location = hasNamedLocations(state) ? { location: from.location } : {};
-  return emit(state, now, causedBy, state.sku ?? '', { type: 'StockLent', data: { transferId: data.transferId, qty, to: data.to, ...location } });
-}
-
-/** Where a loan's units come from: the location asked for, else the sourcing rule's pick among those with units. */
-function lendingLocation(state: SkuState, location: string | undefined, region: string | undefined): LocationStock | null {
-  const locations = locationsOf(state);
-  if (location !== undefined) return locations.find((l) => l.location === location) ?? null;
-  return sourceLocation(locations, 1, region);
-}
-
-/** Units lent by a sibling arrive, once whatever the number of deliveries. */
-function receiveLoan({ data, causedBy }: ReceiveLoan, ctx: SkuContext, now: number): Decision {
-  const { state } = ctx;
-  if (!skuExists(state)) return err({ code: 'sku_not_found' });
-  if (ctx.loan) return NOTHING;
-  if (!isSibling(state, data.from)) return invalid(`${data.from} is not a shard of ${skuOf(state.sku ?? '')}`);
-  if (!isQuantity(data.qty, 1)) return invalid('qty must be a positive integer');
-  return emit(state, now, causedBy, state.sku ?? '', {
-    type: 'StockBorrowed',
-    data: { transferId: data.transferId, qty: data.qty, from: data.from, ...defined({ location: data.location }) },
-  });
-}
-
-const isSibling = (state: SkuState, stream: string): boolean =>
-  state.sku !== null && stream !== state.sku && skuOf(stream) === skuOf(state.sku) && shardOf(stream) < MAX_SHARDS;
 
 function release(
   state: SkuState,

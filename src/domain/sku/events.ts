@@ -109,11 +109,17 @@ export const StockShortfallSchema = z.object({
   ...envelope,
   data: z.object({ location: LocationIdSchema, short: z.int().min(1), unresolved: z.int().min(0), cause: StockCauseSchema }),
 });
+/**
+ * Why a reservation moved: its location fell short of stock (a warehouse document), or the
+ * warehouse serving it refused the allocation for stock or stayed unreachable past the saga's deadline.
+ */
+export const ResourcingReasonSchema = z.enum(['stock_shortfall', 'wms_rejected', 'wms_timeout']);
+export type ResourcingReason = z.infer<typeof ResourcingReasonSchema>;
 /** A reservation's units moved from one location to another (`completed`: they were sold, not held). */
 export const ReservationResourcedSchema = z.object({
   type: z.literal('ReservationResourced'),
   ...envelope,
-  data: z.object({ ...reservationRef, qty: z.int().min(1), from: LocationIdSchema, to: LocationIdSchema, completed: z.boolean(), reason: z.literal('stock_shortfall') }),
+  data: z.object({ ...reservationRef, qty: z.int().min(1), from: LocationIdSchema, to: LocationIdSchema, completed: z.boolean(), reason: ResourcingReasonSchema }),
 });
 
 const transfer = { transferId: z.string().min(1), qty: z.int().min(1) };
