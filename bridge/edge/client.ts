@@ -16,7 +16,8 @@ import type { SkuEvent } from '../../src/domain/sku';
 import { parseSecrets, signatureHeaders } from '../../src/contract/signature';
 
 /** What the SKU object said to a verdict: the edge's status and error code (null on success). */
-export type VerdictReply = { status: number; code: string | null; details: Record<string, unknown> };
+/** `reservation`: on a 200, the reservation as the verdict left it (a failed allocation may have moved it to another location). */
+export type VerdictReply = { status: number; code: string | null; details: Record<string, unknown>; reservation?: { status: string; location?: string } };
 
 export type EdgeClient = {
   /** The SKU's events with after < version < before, in order, from its Durable Object. */
@@ -135,11 +136,12 @@ export function createEdgeClient(baseUrl: string, secret: string, timeoutMs = TI
     async allocation(sku, reservationId, verdict) {
       const path = `/internal/skus/${encodeURIComponent(sku)}/reservations/${encodeURIComponent(reservationId)}/allocation`;
       const response = await signedFetch('POST', path, JSON.stringify(verdict));
-      const body = (await response.json().catch(() => null)) as { error?: { code?: string; details?: Record<string, unknown> } } | null;
+      const body = (await response.json().catch(() => null)) as { error?: { code?: string; details?: Record<string, unknown> }; status?: string; location?: string } | null;
       if (response.status >= 500 || response.status === 401) {
         throw new Error(`edge answered ${response.status}${body?.error?.code ? ` ${body.error.code}` : ''}`);
       }
-      return { status: response.status, code: body?.error?.code ?? null, details: body?.error?.details ?? {} };
+      const reservation = response.status === 200 && typeof body?.status === 'string' ? { reservation: { status: body.status, ...(body.location ? { location: body.location } : {}) } } : {};
+      return { status: response.status, code: body?.error?.code ?? null, details: body?.error?.details ?? {}, ...reservation };
     },
   };
 }

@@ -42,7 +42,8 @@ export function createExecutor(wms: (location: string | undefined) => Promise<Wm
         return confirmAnswer(reply, command);
       }
       case 'Release': {
-        const reply = await edge.allocation(command.sku, command.reservationId, { outcome: 'failed', reason: command.reason, causedBy: command.causedBy, ...basisOf(command) });
+        const tried = command.tried === undefined ? {} : { tried: command.tried };
+        const reply = await edge.allocation(command.sku, command.reservationId, { outcome: 'failed', reason: command.reason, causedBy: command.causedBy, ...basisOf(command), ...tried });
         return releaseAnswer(reply, command);
       }
     }
@@ -74,6 +75,9 @@ function confirmAnswer(reply: VerdictReply, command: Extract<SagaCommand, { type
 }
 
 function releaseAnswer(reply: VerdictReply, command: SagaCommand): SagaMessage {
+  // Not released but moved: another location with the units took it (sagas across warehouses).
+  const { reservation } = reply;
+  if (reply.status === 200 && reservation && reservation.status !== 'released' && reservation.location) return { type: 'ReleaseAnswered', outcome: 'resourced', to: reservation.location };
   if (reply.status === 200) return { type: 'ReleaseAnswered', outcome: 'released' };
   if (reply.code === 'allocation_conflict') return { type: 'ReleaseAnswered', outcome: 'allocated' };
   if (reply.code === 'reservation_completed') return { type: 'ReleaseAnswered', outcome: 'completed' };

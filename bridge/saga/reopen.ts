@@ -86,5 +86,6 @@ function reopened(event: SkuEventOf<'StockReleased' | 'ReservationResourced'>, n
     resourcedSeen: null,
     resourcedVersion: event.type === 'ReservationResourced' ? event.version : 0,
     visited: [],
+    failoverAsked: false,
   };
 }

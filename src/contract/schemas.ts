@@ -220,7 +220,13 @@ const verdictBasis = { causedBy: VectorClockSchema.optional(), location: Locatio
 export const AllocationOutcomeSchema = z
   .discriminatedUnion('outcome', [
     z.strictObject({ outcome: z.literal('confirmed'), allocationId: z.string().min(1).max(128), ...verdictBasis }),
-    z.strictObject({ outcome: z.literal('failed'), reason: z.enum(['wms_timeout', 'wms_rejected']), ...verdictBasis }),
+    z.strictObject({
+      outcome: z.literal('failed'),
+      reason: z.enum(['wms_timeout', 'wms_rejected']),
+      ...verdictBasis,
+      // The locations the saga allocated at: the reservation moves to another with its units instead of being released.
+      tried: z.array(LocationIdSchema).max(64).optional(),
+    }),
   ])
   .meta({ id: 'AllocationOutcome' });
 export type AllocationOutcome = z.infer<typeof AllocationOutcomeSchema>;

@@ -192,6 +192,31 @@ describe('the saga after a re-sourcing, in the object (ADR 0015)', () => {
     expect((await eventsOf(sku)).slice(-2).map((e) => [e.type, e.data.allocationId ?? e.data.to])).toEqual([['ReservationResourced', 'EWR-1'], ['AllocationConfirmed', 'alloc-ewr']]);
   });
 
+  it('a warehouse refuses for stock: a verdict naming what the saga tried moves the reservation to a location not tried, or releases it when none has the units', async () => {
+    const sku = uniqueSku('failover');
+    const setAt = (location: string, onHand: number, priority: number) =>
+      call('PUT', `/v1/admin/skus/${sku}/stock`, { key: ADMIN, body: { onHand, location, priority } });
+    expect((await setAt('AMS-1', 4, 0)).status).toBe(200);
+    expect((await setAt('FRA-1', 2, 1)).status).toBe(200);
+    const { json } = await reserve(sku, { customerId: 'c', qty: 2 }, `k-${sku}`);
+    expect(json.location).toBe('AMS-1');
+    const path = `/internal/skus/${sku}/reservations/${json.reservationId}/allocation`;
+
+    const moved = await signedPost(path, { outcome: 'failed', reason: 'wms_rejected', location: 'AMS-1', resourcings: 0, tried: ['AMS-1'] });
+    expect(moved.status).toBe(200);
+    expect(moved.json).toMatchObject({ status: 'held', allocation: 'pending', location: 'FRA-1' });
+    expect((await eventsOf(sku)).at(-1)).toMatchObject({
+      type: 'ReservationResourced', data: { reservationId: json.reservationId, qty: 2, from: 'AMS-1', to: 'FRA-1', completed: false, reason: 'wms_rejected' },
+    });
+    // Refused at FRA-1 too: AMS-1 was tried, nowhere else has the units: released.
+    const released = await signedPost(path, { outcome: 'failed', reason: 'wms_rejected', location: 'FRA-1', resourcings: 1, tried: ['AMS-1', 'FRA-1'] });
+    expect(released.json).toMatchObject({ status: 'released', releaseReason: 'wms_rejected', location: 'FRA-1' });
+    expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json.locations).toEqual([
+      { location: 'AMS-1', onHand: 4, reserved: 0, sold: 0, available: 4, fed: null },
+      { location: 'FRA-1', onHand: 2, reserved: 0, sold: 0, available: 2, fed: null },
+    ]);
+  });
+
   it('re-sourced away and back (AMS-1 → EWR-1 → AMS-1): a verdict decided before the latest re-sourcing is refused though its location matches', async () => {
     const sku = uniqueSku('resrc2');
     const mv = (sequence: number, location: string, delta: number, movement: string) =>

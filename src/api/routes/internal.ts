@@ -61,7 +61,7 @@ internal.openapi(
     const outcome =
       verdict.outcome === 'confirmed'
         ? await stub.confirmAllocation({ ...ref, allocationId: verdict.allocationId }, ticket(c.env))
-        : await stub.failAllocation({ ...ref, reason: verdict.reason }, ticket(c.env));
+        : await stub.failAllocation({ ...ref, reason: verdict.reason, ...(verdict.tried ? { tried: verdict.tried } : {}) }, ticket(c.env));
     return respond(c, outcome);
   },
 );

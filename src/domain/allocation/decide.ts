@@ -2,6 +2,7 @@ import { skuStream } from '../core/vectorClock';
 import { DEFAULT_LOCATION } from '../sku/locations';
 import type { SagaCommand, SagaMessage, WmsAnswer } from './messages';
 import { locationKey, referenceAfterResourcing, sameLocation, wmsLocation } from './reference';
+import { FAILOVER_NOTE, mayFailOver, triedOf } from './failover';
 import { MAX_NOTES, type AllocationSaga, type LeftBehind, type SagaPhase, type SagaPolicy, type WmsReleaseReason } from './saga';
 
 export type SagaDecision = { saga: AllocationSaga | null; commands: SagaCommand[] };
@@ -54,6 +55,7 @@ function start(message: SagaMessage, now: number): AllocationSaga | null {
     resourcedVersion: 0,
     visited: [],
     leftBehind: [],
+    failoverAsked: false,
   };
 }
 
@@ -98,6 +100,8 @@ function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: numbe
       if (m.outcome === 'completed') return allocateAgain({ ...saga, completed: true }, 'the SKU object kept the completed purchase (no wms_timeout release): allocating again', now);
       // The confirmation of an earlier attempt landed first: the object and the WMS agree on allocated.
       if (m.outcome === 'allocated') return wait(saga, 'allocated');
+      // Another location took it: the ReservationResourced in the log moves the saga there.
+      if (m.outcome === 'resourced') return note(wait(saga, 'releasing'), `the SKU object moved the reservation to ${m.to}: waiting for its event`, now);
       return stuck(saga, 'the SKU object does not know the reservation', now);
     case 'CancelAnswered':
       if (m.reference !== undefined && m.reference !== referenceOf(s)) return { ...saga, leftBehind: s.leftBehind.filter((l) => l.reference !== m.reference) };
@@ -182,9 +186,11 @@ function resourced(s: AllocationSaga, saga: AllocationSaga, m: Extract<SagaMessa
     releaseWanted: null,
     stuckIn: null,
     lastError: null,
-    // A new allocation: its deadline counts from its own first attempt (invariant no-sale-undone-by-our-outage).
+    // A new allocation: its deadline counts from its own first attempt (invariant no-sale-undone-by-our-outage),
+    // and may fail over again.
     firstAttemptAt: null,
     deadline: null,
+    failoverAsked: false,
   };
   const cancelling = leaving.length > 0 ? `cancelling ${leaving[0]!.reference} there, ` : '';
   return note(due({ ...moved, phase: 'allocating' }, now), `re-sourced from ${m.from} to ${m.to}: ${cancelling}allocating as ${reference}`, now);
@@ -236,11 +242,13 @@ function failed(saga: AllocationSaga, command: SagaCommand['type'], error: strin
 }
 
 /**
- * A completed purchase past its deadline turns `overdue`: no GetAllocation and no compensation,
- * AllocateStock again with capped backoff until the WMS answers or an operator decides.
+ * A completed purchase past its deadline first asks, once, to move to another warehouse's location
+ * (`failover.ts`); where none can take it, it turns `overdue`: no GetAllocation and no
+ * compensation, AllocateStock again with capped backoff until the WMS answers or an operator decides.
  */
 function overdue(saga: AllocationSaga, now: number): AllocationSaga {
   if (saga.phase !== 'allocating' || !saga.completed || !pastDeadline(saga, now)) return saga;
+  if (mayFailOver(saga)) return note(due({ ...saga, phase: 'releasing', releaseWanted: 'wms_timeout', failoverAsked: true }, now), FAILOVER_NOTE, now);
   const late = { ...saga, phase: 'overdue' as const, updatedAt: now };
   return note(late, 'completed purchase past its allocation deadline: asking the WMS until it answers (sagas retry; an admin release refunds it)', now);
 }
@@ -295,7 +303,7 @@ function commandFor(saga: AllocationSaga, now: number): SagaCommand | null {
     case 'confirming':
       return { type: 'Confirm', sku, reservationId, allocationId: saga.allocationId!, causedBy, ...at };
     case 'releasing':
-      return { type: 'Release', sku, reservationId, reason: saga.releaseWanted!, causedBy, ...at };
+      return { type: 'Release', sku, reservationId, reason: saga.releaseWanted!, causedBy, ...at, ...triedOf(saga) };
     case 'cancelling':
       return { type: 'Cancel', reservationId, reference, ...atWms };
     default:

@@ -26,6 +26,8 @@ export type SagaMessage =
   | { type: 'ConfirmAnswered'; outcome: 'released'; reason: ReleaseReason; allocationId?: string }
   /** `completed`: the object keeps a completed purchase the WMS did not refuse (no `wms_timeout` release of a sale). */
   | { type: 'ReleaseAnswered'; outcome: 'released' | 'allocated' | 'completed' | 'not_found' }
+  /** The object moved the reservation to `to`, another location with its units, instead of releasing it (failover.ts). */
+  | { type: 'ReleaseAnswered'; outcome: 'resourced'; to: string }
   /** `reference`: which allocation was cancelled (absent: the saga's own, at its location). */
   | { type: 'CancelAnswered'; reference?: string }
   | { type: 'CallFailed'; command: SagaCommand['type']; error: string; reference?: string }
@@ -48,5 +50,6 @@ export type SagaCommand =
    * about a location the reservation left, or decided before its latest re-sourcing (a Confirm that crossed one).
    */
   | { type: 'Confirm'; sku: string; reservationId: string; allocationId: string; causedBy: VectorClock; location?: string; resourcings?: number }
-  | { type: 'Release'; sku: string; reservationId: string; reason: WmsReleaseReason; causedBy: VectorClock; location?: string; resourcings?: number }
+  /** `tried`: the locations allocated at so far; the object re-sources to another with the units rather than release. */
+  | { type: 'Release'; sku: string; reservationId: string; reason: WmsReleaseReason; causedBy: VectorClock; location?: string; resourcings?: number; tried?: string[] }
   | { type: 'Cancel'; reservationId: string; reference: string; location?: string };

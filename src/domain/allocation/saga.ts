@@ -101,6 +101,8 @@ export const AllocationSagaSchema = z.object({
   visited: z.array(z.string()).default([]),
   /** Allocations at locations the reservation left, still to cancel there. */
   leftBehind: z.array(LeftBehindSchema).default([]),
+  /** A sale past its deadline asked once to move to another warehouse's location (failover.ts); again only after it moved. */
+  failoverAsked: z.boolean().default(false),
   /** The saga's notable turns (late success cancelled, stuck replies), newest last, bounded. */
   notes: z.array(SagaNoteSchema),
 });

@@ -63,8 +63,9 @@ class World {
       // The WMS is asked to allocate before anything is concluded from its silence, and the
       // deadline counts from that first attempt, not from the reservation's time.
       if (command.type === 'GetAllocation') expect(this.now).toBeGreaterThanOrEqual((this.firstAllocateAt ?? Infinity) + policy.deadlineMs);
-      // A purchase the saga knows is completed is never offered for a wms_timeout release.
-      if (command.type === 'Release' && command.reason === 'wms_timeout') expect(knewCompleted).toBe(false);
+      // A purchase the saga knows is completed is never offered for a wms_timeout release; only
+      // asked to move to a location it has not tried (`tried`: the object keeps it where none can take it).
+      if (command.type === 'Release' && command.reason === 'wms_timeout' && command.tried === undefined) expect(knewCompleted).toBe(false);
     }
     this.issued.push(...commands);
     this.saga = saga;
@@ -162,9 +163,16 @@ function execute(world: World, command: SagaCommand, trouble: Trouble): void {
         }
         return { type: 'ConfirmAnswered', outcome: 'confirmed', allocationId };
       }
-      case 'Release':
+      case 'Release': {
         if (!world.sku.released && world.skuStale(command)) return { type: 'CallFailed', command: 'Release', error: 'invalid_command' };
+        // Sagas across warehouses: a location the saga has not tried takes the reservation (the model's edge has units everywhere).
+        const to = LOCATIONS.find((l) => !command.tried?.includes(l));
+        if (command.tried && to && !world.sku.released && !world.sku.allocationId) {
+          world.skuResource(to);
+          return { type: 'ReleaseAnswered', outcome: 'resourced', to };
+        }
         return { type: 'ReleaseAnswered', outcome: world.skuRelease(command.reason) };
+      }
     }
   };
   if (trouble === 'ok') world.replies.push(effect());

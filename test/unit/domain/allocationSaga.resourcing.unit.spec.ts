@@ -168,12 +168,42 @@ describe('allocation saga per location', () => {
     expect(saga.phase).toBe('allocating');
   });
 
-  it('a completed purchase re-sourced is allocated at the new location however long the WMS is silent there: overdue, never released (invariant no-sale-undone-by-our-outage)', () => {
-    const silent: [SagaMessage, number][] = [];
-    for (let t = 1_000; t <= 30_000; t += 2_000) silent.push([{ type: 'CallFailed', command: 'Allocate', error: 'timeout', reference: 'res_1@FRA-2' }, t + 100], [{ type: 'Tick' }, t + 2_000]);
-    const { issued, saga } = given([...allocatedAtAms, [resourced('AMS-1', 'FRA-2', true), 1_000], ...silent]);
-    expect(issued.flat().some((c) => c.type === 'Release' || c.type === 'GetAllocation')).toBe(false);
-    expect(saga).toMatchObject({ phase: 'overdue', completed: true, location: 'FRA-2' });
+  it('a completed purchase re-sourced is allocated at the new location however long the WMS is silent there: past the deadline it asks once to move elsewhere, then overdue, never released (invariant no-sale-undone-by-our-outage)', () => {
+    const silence = (from: number, to: number): [SagaMessage, number][] => {
+      const messages: [SagaMessage, number][] = [];
+      for (let t = from; t <= to; t += 2_000) messages.push([{ type: 'CallFailed', command: 'Allocate', error: 'timeout', reference: 'res_1@FRA-2' }, t + 100], [{ type: 'Tick' }, t + 2_000]);
+      return messages;
+    };
+    const before = given([...allocatedAtAms, [resourced('AMS-1', 'FRA-2', true), 1_000], ...silence(1_000, 30_000)]);
+    const releases = before.issued.flat().filter((c) => c.type === 'Release');
+    // Sagas across warehouses: the SKU object is asked to move the sale to a location not tried yet.
+    expect(releases[0]).toEqual({ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_timeout', causedBy, location: 'FRA-2', resourcings: 1, tried: ['AMS-1', 'FRA-2'] });
+    expect(before.saga).toMatchObject({ phase: 'releasing', failoverAsked: true });
+    // No location can take it: the object keeps the sale, and the saga asks FRA-2 until it answers.
+    const after = given([...allocatedAtAms, [resourced('AMS-1', 'FRA-2', true), 1_000], ...silence(1_000, 30_000), [{ type: 'ReleaseAnswered', outcome: 'completed' }, 33_000], ...silence(33_000, 60_000)]);
+    expect(after.issued.flat().filter((c) => c.type === 'Release')).toHaveLength(releases.length);
+    expect(after.issued.flat().some((c) => c.type === 'GetAllocation')).toBe(false);
+    expect(after.saga).toMatchObject({ phase: 'overdue', completed: true, location: 'FRA-2' });
+  });
+
+  it('refused for stock: the SKU object moves it to another location, and the saga follows the event there, cancelling nothing it does not hold', () => {
+    const { saga, last } = given([
+      ...allocatedAtAms,
+      [resourced('AMS-1', 'FRA-2'), 1_000],
+      [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' }, reference: 'res_1@FRA-2' }, 1_050],
+      [{ type: 'ReleaseAnswered', outcome: 'resourced', to: 'RTM-3' }, 1_100],
+    ]);
+    expect(last).toEqual([]);
+    expect(saga).toMatchObject({ phase: 'releasing', nextAttemptAt: null });
+    const moved = given([
+      ...allocatedAtAms,
+      [resourced('AMS-1', 'FRA-2'), 1_000],
+      [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' }, reference: 'res_1@FRA-2' }, 1_050],
+      [{ type: 'ReleaseAnswered', outcome: 'resourced', to: 'RTM-3' }, 1_100],
+      [resourced('FRA-2', 'RTM-3', false, 9), 1_200],
+    ]);
+    expect(moved.last).toEqual([{ type: 'Allocate', reservationId: 'res_1', reference: 'res_1@RTM-3', sku: 'SKU-1', qty: 2, location: 'RTM-3' }]);
+    expect(moved.saga).toMatchObject({ phase: 'allocating', location: 'RTM-3', leftBehind: [{ reference: 'res_1', location: 'AMS-1' }] });
   });
 
   it('refused at the new location: a held reservation is released wms_rejected, the verdict naming where', () => {
@@ -182,7 +212,7 @@ describe('allocation saga per location', () => {
       [resourced('AMS-1', 'FRA-2'), 1_000],
       [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' }, reference: 'res_1@FRA-2' }, 1_050],
     ]);
-    expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'FRA-2', resourcings: 1 }]);
+    expect(last).toEqual([{ type: 'Release', sku: 'SKU-1', reservationId: 'res_1', reason: 'wms_rejected', causedBy, location: 'FRA-2', resourcings: 1, tried: ['AMS-1', 'FRA-2'] }]);
   });
 
   it('released after a re-sourcing: cancels at the new location, and at the old one as before', () => {
