@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WarehouseIdSchema } from '../src/domain/sku/events';
 import { LocationIdSchema, RegionSchema } from '../src/domain/sku/locations';
+import { PlantsSchema } from './sap/plants';
 
 export { WarehouseIdSchema };
 
@@ -30,9 +31,34 @@ const SoapWarehouseSchema = z.strictObject({
   region: RegionSchema.optional(),
 });
 
-/** One kind today; another (the SAP OData system) is another member of this union. */
-export const WarehouseSchema = z.discriminatedUnion('kind', [SoapWarehouseSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? "kind must be 'soap'" : undefined),
+/**
+ * An SAP S/4HANA system through its OData V2 APIs (bridge/sap, ADR 0017): `url` is the host root,
+ * the services live under /sap/opu/odata/sap/; `plants` maps each location to its plant and
+ * storage location (the same table as the simulator's SAP_PLANTS).
+ */
+const OdataWarehouseSchema = z
+  .strictObject({
+    id: WarehouseIdSchema,
+    kind: z.literal('odata'),
+    url: z
+      .url({ protocol: /^https?$/, error: 'url must be the http(s) root of the SAP system, like http://127.0.0.1:8792' })
+      .refine((url) => new URL(url).pathname === '/', 'url must be the root of the SAP system without a path: the services are found under /sap/opu/odata/sap/'),
+    user: z.string().min(1, 'user must name the SAP user the bridge signs in as'),
+    password: z.string().min(1, "password must be the SAP user's password"),
+    plants: PlantsSchema,
+    locations: LocationsSchema.optional(),
+    priority: z.int().min(0).max(1_000_000).optional(),
+    region: RegionSchema.optional(),
+  })
+  .superRefine((warehouse, ctx) => {
+    for (const location of warehouse.locations ?? []) {
+      if (!Object.hasOwn(warehouse.plants, location)) ctx.addIssue({ code: 'custom', path: ['locations'], message: `location ${location} has no entry in plants: map it to its plant and storageLocation` });
+    }
+  });
+
+/** The kinds of warehouse system the bridge has an adapter for, behind the one port (bridge/wms/client.ts). */
+export const WarehouseSchema = z.discriminatedUnion('kind', [SoapWarehouseSchema, OdataWarehouseSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? "kind must be 'soap' or 'odata'" : undefined),
 });
 export type Warehouse = z.output<typeof WarehouseSchema>;
 

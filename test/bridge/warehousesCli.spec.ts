@@ -132,9 +132,9 @@ describe('inventory warehouses', () => {
     const human = await cli('warehouses');
     expect(human.code).toBe(1);
     const lines = human.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^WAREHOUSE\s+HEALTH\s+CURSOR\s+LATEST\s+LAG\s+LAST DOCUMENT\s+AT\s+FOLLOWER\s+STATE$/);
-    expect(lines[1]).toMatch(new RegExp(`^soap-1\\s+ok\\s+2\\s+2\\s+0\\s+W-2 count\\s+${soap!.cursor!.at!.replace(/\./g, '\\.')}\\s+${running.adminUrl.replace(/\./g, '\\.')} \\(p0\\)\\s+caught_up$`));
-    expect(lines[2]).toMatch(/^legacy-2\s+DOWN\s+0\s+-\s+-\s+-\s+-\s+\S+ \(p0\)\s+backing_off$/);
+    expect(lines[0]).toMatch(/^WAREHOUSE\s+KIND\s+HEALTH\s+CURSOR\s+LATEST\s+LAG\s+LAST DOCUMENT\s+AT\s+FOLLOWER\s+STATE$/);
+    expect(lines[1]).toMatch(new RegExp(`^soap-1\\s+soap\\s+ok\\s+2\\s+2\\s+0\\s+W-2 count\\s+${soap!.cursor!.at!.replace(/\./g, '\\.')}\\s+${running.adminUrl.replace(/\./g, '\\.')} \\(p0\\)\\s+caught_up$`));
+    expect(lines[2]).toMatch(/^legacy-2\s+soap\s+DOWN\s+0\s+-\s+-\s+-\s+-\s+\S+ \(p0\)\s+backing_off$/);
     expect(lines.slice(3).join('\n')).toMatch(/^legacy-2: the warehouse does not answer: .+\nlegacy-2: backing off at sequence 0 \(warehouse, \d+ attempts?, last .+\): .+$/);
 
     // Back to one warehouse, answering and followed: exit 0.
