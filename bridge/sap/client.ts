@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { OUT_OF_STOCK } from '../wms/records';
 import { WmsError, type AllocateResult, type Movement, type WmsClient } from '../wms/client';
-import { levelsOf, liveDocuments, materialDocumentAfter, MAX_REFERENCE_LENGTH, movementOf, recordOf, recordsOf, sequenceOf } from './mapping';
+import { levelsOf, liveDocuments, materialDocumentAfter, MAX_REFERENCE_LENGTH, movementOf, postedAt, recordOf, recordsOf, sequenceOf } from './mapping';
 import { PlantMap, type Plants, type PlantSite } from './plants';
 import { bodyOf, deadline, errorCode, ODataSession, refused, type Deadline, type SapConnection, type Service } from './session';
 import {
@@ -14,6 +14,8 @@ import {
   ReservationHeaderSchema,
   ReservationItemSchema,
   StockSchema,
+  type MaterialDocumentHeader,
+  type MaterialDocumentItem,
   type ReservationItem,
 } from './wire';
 
@@ -173,13 +175,14 @@ export function createSapClient(config: SapClientConfig): WmsClient {
       const filter = `MaterialDocument gt ${literal(materialDocumentAfter(after))}`;
       const path = `A_MaterialDocumentItem?${query({ $filter: filter, $orderby: 'MaterialDocument,MaterialDocumentItem', $top: limit })}`;
       const items = await get(operation, DOCUMENTS, path, many(MaterialDocumentItemSchema), d);
+      const headers = await postings(operation, items, d);
       const movements: Movement[] = [];
       for (const item of items) {
         if (movements.at(-1)?.document === item.MaterialDocument) {
           throw new WmsError('fault', `${operation}: material document ${item.MaterialDocument} has more than one item; the feed counts one movement per document (its sequence)`);
         }
         const reference = item.Reservation ? await reservationReference(operation, item.Reservation, d) : null;
-        const movement = movementOf(item, plants, reference);
+        const movement = movementOf(item, plants, reference, postedAt(item, headers.get(item.MaterialDocument)));
         if (typeof movement === 'string') throw new WmsError('fault', `${operation}: ${movement}`);
         movements.push(movement);
       }
@@ -189,6 +192,15 @@ export function createSapClient(config: SapClientConfig): WmsClient {
       return { movement: [], next: Math.min(after, latest[0] ? Math.max(0, sequenceOf(latest[0].MaterialDocument)) : 0) };
     },
   };
+
+  /** The headers of a page's documents, in one read: they say when each was entered. */
+  async function postings(operation: string, items: readonly MaterialDocumentItem[], d: Deadline): Promise<Map<string, MaterialDocumentHeader>> {
+    if (items.length === 0) return new Map();
+    const [first, last] = [items[0]!.MaterialDocument, items.at(-1)!.MaterialDocument];
+    const filter = `MaterialDocument ge ${literal(first)} and MaterialDocument le ${literal(last)}`;
+    const headers = await get(operation, DOCUMENTS, `A_MaterialDocumentHeader?${query({ $filter: filter })}`, many(MaterialDocumentHeaderSchema), d);
+    return new Map(headers.map((header) => [header.MaterialDocument, header]));
+  }
 
   async function reservationReference(operation: string, reservation: string, d: Deadline): Promise<string | null> {
     const known = referenceOf.get(reservation);

@@ -1,7 +1,7 @@
 import type { Movement, MovementType, StockLevel } from '../wms/movements';
 import type { WmsRecord } from '../wms/records';
 import type { PlantMap } from './plants';
-import type { MaterialDocumentItem, ReservationItem, Stock } from './wire';
+import type { MaterialDocumentHeader, MaterialDocumentItem, ReservationItem, Stock } from './wire';
 
 /**
  * SAP's documents as the warehouse port speaks of them, without I/O (ADR 0017 has the tables):
@@ -74,8 +74,17 @@ export function changedAt(item: ReservationItem): Date {
   return Number.isNaN(at) ? (item.MatlCompRequirementDate ?? new Date(0)) : new Date(at);
 }
 
-/** One material document item as a movement; `reservationText`: the reference of the reservation a goods issue consumed. */
-export function movementOf(item: MaterialDocumentItem, plants: PlantMap, reservationText: string | null): Movement | string {
+/** When a posting was entered: its header's creation date and time, else the item's posting date (a day). */
+export function postedAt(item: MaterialDocumentItem, header: MaterialDocumentHeader | undefined): Date {
+  if (header?.CreationDate) return new Date(header.CreationDate.getTime() + (header.CreationTime ?? 0));
+  return item.PostingDate ?? new Date(0);
+}
+
+/**
+ * One material document item as a movement; `reservationText`: the reference of the reservation a
+ * goods issue consumed. Its document is SAP's number: the header text is free text the edge may refuse.
+ */
+export function movementOf(item: MaterialDocumentItem, plants: PlantMap, reservationText: string | null, at: Date): Movement | string {
   const where = `material document ${item.MaterialDocument}/${item.MaterialDocumentItem}`;
   const type = MOVEMENT_TYPES[item.GoodsMovementType];
   if (!type) return `${where}: goods movement type ${item.GoodsMovementType} is none the feed knows (${Object.keys(MOVEMENT_TYPES).join(', ')})`;
@@ -94,7 +103,7 @@ export function movementOf(item: MaterialDocumentItem, plants: PlantMap, reserva
     qty,
     delta: item.DebitCreditCode === 'S' ? qty : -qty,
     reservationId: reservationText || null,
-    at: (item.PostingDate ?? new Date(0)).toISOString(),
+    at: at.toISOString(),
   };
 }
 

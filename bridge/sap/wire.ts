@@ -18,6 +18,15 @@ export const EdmDateTime = z
   .regex(/^\/Date\(-?\d+([+-]\d{4})?\)\/$/, 'an Edm.DateTime like /Date(1733480000000)/')
   .transform((text) => new Date(Number(/-?\d+/.exec(text.slice(6))![0])));
 
+/** Edm.Time in OData V2 JSON: a duration since midnight, `PT10H04M59S`; as milliseconds. */
+export const EdmTime = z
+  .string()
+  .regex(/^PT(\d{1,2})H(\d{1,2})M(\d{1,2})(\.\d+)?S$/, 'an Edm.Time like PT10H04M59S')
+  .transform((text) => {
+    const [, h, m, s] = /^PT(\d+)H(\d+)M(\d+)/.exec(text)!;
+    return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000;
+  });
+
 export const edmDateTime = (at: Date) => `/Date(${at.getTime()})/`;
 
 /** An OData string literal in $filter: single quotes doubled. */
@@ -75,7 +84,13 @@ export const MaterialDocumentItemSchema = z.object({
 });
 export type MaterialDocumentItem = z.output<typeof MaterialDocumentItemSchema>;
 
-export const MaterialDocumentHeaderSchema = z.object({ MaterialDocument: z.string().regex(/^\d{10}$/) });
+/** A posting's header: when it was entered (the items carry only their posting date). */
+export const MaterialDocumentHeaderSchema = z.object({
+  MaterialDocument: z.string().regex(/^\d{10}$/, 'a 10-digit material document number'),
+  CreationDate: EdmDateTime.nullish(),
+  CreationTime: EdmTime.nullish(),
+});
+export type MaterialDocumentHeader = z.output<typeof MaterialDocumentHeaderSchema>;
 
 /** SAP Gateway's error body (JSON format). */
 export const ODataErrorSchema = z.object({
