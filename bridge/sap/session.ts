@@ -85,11 +85,11 @@ export class ODataSession {
       return { status, headers: replyHeaders, body: parsed };
     }
     const detail = odataMessage(parsed);
-    if (status === 429) {
-      const after = replyHeaders.get('retry-after');
-      throw new WmsError('unavailable', `${operation}: HTTP 429 too many requests${after ? `, retry after ${after}${/^\d+$/.test(after) ? ' s' : ''}` : ''}${detail}`);
-    }
-    if (status >= 500) throw new WmsError('unavailable', `${operation}: HTTP ${status}${detail}`);
+    // The saga retries on its own clock; SAP's Retry-After goes in the message for whoever looks.
+    const after = replyHeaders.get('retry-after');
+    const retryAfter = after ? `, retry after ${after}${/^\d+$/.test(after) ? ' s' : ''}` : '';
+    if (status === 429) throw new WmsError('unavailable', `${operation}: HTTP 429 too many requests${retryAfter}${detail}`);
+    if (status >= 500) throw new WmsError('unavailable', `${operation}: HTTP ${status}${retryAfter}${detail}`);
     if (status === 401) throw new WmsError('fault', `${operation}: HTTP 401: the warehouse refused the user and password`);
     return { status, headers: replyHeaders, body: parsed };
   }

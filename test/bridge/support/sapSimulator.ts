@@ -56,3 +56,13 @@ export async function odataRead(simulator: RunningSapSimulator, service: string,
 
 export const reservationItems = (simulator: RunningSapSimulator, reference: string) =>
   odataRead(simulator, 'API_RESERVATION_DOCUMENT_SRV', `A_ReservationDocumentItem?$filter=${encodeURIComponent(`ReservationItemText eq '${reference}'`)}`);
+
+/** The simulator's admin API (faults, stock, movements), with its key. */
+export async function sapAdmin(simulator: RunningSapSimulator, method: string, path: string, body?: unknown) {
+  const res = await fetch(simulator.url + path, {
+    method,
+    headers: { authorization: `Bearer ${SAP_ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) };
+}
