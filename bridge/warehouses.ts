@@ -36,6 +36,8 @@ const SoapWarehouseSchema = z.strictObject({
  * the services live under /sap/opu/odata/sap/; `plants` maps each location to its plant and
  * storage location (the same table as the simulator's SAP_PLANTS).
  */
+/** The longest reservation id (33) + `@` + this + `~999` is SAP's ReservationItemText (50), where the reference lives. */
+const MAX_SAP_LOCATION_LENGTH = 12;
 const OdataWarehouseSchema = z
   .strictObject({
     id: WarehouseIdSchema,
@@ -51,6 +53,11 @@ const OdataWarehouseSchema = z
     region: RegionSchema.optional(),
   })
   .superRefine((warehouse, ctx) => {
+    for (const location of Object.keys(warehouse.plants)) {
+      if (location.length > MAX_SAP_LOCATION_LENGTH) {
+        ctx.addIssue({ code: 'custom', path: ['plants', location], message: `location ${location} is longer than ${MAX_SAP_LOCATION_LENGTH} characters: a reference res_…@${location}~n would not fit SAP's ReservationItemText (50)` });
+      }
+    }
     for (const location of warehouse.locations ?? []) {
       if (!Object.hasOwn(warehouse.plants, location)) ctx.addIssue({ code: 'custom', path: ['locations'], message: `location ${location} has no entry in plants: map it to its plant and storageLocation` });
     }

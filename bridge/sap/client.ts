@@ -40,6 +40,7 @@ const PAGE = 500;
 /** Goods issue for a cost center: what a reservation for an outbound sale is booked as. */
 const GOODS_ISSUE = '201';
 const COST_CENTER = 'FLASHSALE';
+const ITEM_ORDER = 'Reservation,ReservationItem';
 
 const query = (params: Record<string, string | number>) =>
   Object.entries(params)
@@ -59,10 +60,11 @@ export function createSapClient(config: SapClientConfig): WmsClient {
   }
 
   /** A whole entity set (or what `filter` keeps), page by page. */
-  async function readAll<T>(operation: string, service: Service, entitySet: string, filter: string | null, schema: z.ZodType<T>, d: Deadline): Promise<T[]> {
+  async function readAll<T>(operation: string, service: Service, entitySet: string, orderBy: string, filter: string | null, schema: z.ZodType<T>, d: Deadline): Promise<T[]> {
     const rows: T[] = [];
+    // Ordered by key: SAP numbers new documents upwards, so they land on later pages, not between read ones.
     for (let skip = 0; ; skip += PAGE) {
-      const page = await get(operation, service, `${entitySet}?${query({ ...(filter ? { $filter: filter } : {}), $top: PAGE, $skip: skip })}`, many(schema), d);
+      const page = await get(operation, service, `${entitySet}?${query({ ...(filter ? { $filter: filter } : {}), $orderby: orderBy, $top: PAGE, $skip: skip })}`, many(schema), d);
       rows.push(...page);
       if (page.length < PAGE) return rows;
     }
@@ -155,7 +157,7 @@ export function createSapClient(config: SapClientConfig): WmsClient {
     },
 
     async list(timeoutMs) {
-      return recordsOf(await readAll('ListAllocations', RESERVATIONS, 'A_ReservationDocumentItem', null, ReservationItemSchema, deadline(timeoutMs)));
+      return recordsOf(await readAll('ListAllocations', RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, null, ReservationItemSchema, deadline(timeoutMs)));
     },
 
     async stockLevels(timeoutMs, location) {
@@ -164,8 +166,8 @@ export function createSapClient(config: SapClientConfig): WmsClient {
       const site = location === undefined ? undefined : plants.siteOf(location);
       if (location !== undefined && !site) return [];
       const at = site ? `Plant eq ${literal(site.plant)} and StorageLocation eq ${literal(site.storageLocation)}` : null;
-      const stock = await readAll(operation, STOCK, 'A_MatlStkInAcctMod', at, StockSchema, d);
-      const items = await readAll(operation, RESERVATIONS, 'A_ReservationDocumentItem', at, ReservationItemSchema, d);
+      const stock = await readAll(operation, STOCK, 'A_MatlStkInAcctMod', 'Material,Plant,StorageLocation', at, StockSchema, d);
+      const items = await readAll(operation, RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, at, ReservationItemSchema, d);
       return levelsOf(stock, items, plants, location);
     },
 

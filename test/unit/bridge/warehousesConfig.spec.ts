@@ -61,6 +61,11 @@ describe('WAREHOUSES: the warehouse systems the bridge follows', () => {
       odata({ plants: { 'FRA-1': { plant: '1010', storageLocation: '0001' }, 'FRA-2': { plant: '1010', storageLocation: '0001' } } }),
       /^ {2}WAREHOUSES\.0\.plants\.FRA-2: plant 1010 storageLocation 0001 is FRA-1's already: each location its own pair$/m,
     ],
+    [
+      'a location too long for the reference SAP keeps',
+      odata({ plants: { 'FRANKFURT-EAST-1': { plant: '1010', storageLocation: '0001' } } }),
+      /^ {2}WAREHOUSES\.0\.plants\.FRANKFURT-EAST-1: location FRANKFURT-EAST-1 is longer than 12 characters: a reference res_…@FRANKFURT-EAST-1~n would not fit SAP's ReservationItemText \(50\)$/m,
+    ],
     ['a location without a plant', odata({ locations: ['FRA-1', 'MUC-1'] }), /^ {2}WAREHOUSES\.0\.locations: location MUC-1 has no entry in plants: map it to its plant and storageLocation$/m],
     ['an unknown field', odata({ client: '100' }), /^ {2}WAREHOUSES\.0: Unrecognized key: "client"$/m],
   ])('refuses an odata warehouse with %s, naming the field', (_, value, message) => {
