@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { keysOf, type EntityType } from './model';
 
@@ -51,18 +52,25 @@ export function entityJson(serviceUrl: string, service: string, entity: EntityTy
 }
 
 /** `{"error":{code, message:{lang,value}, innererror}}`: SAP Gateway's error body. */
-export function odataError(c: Context, status: 400 | 401 | 403 | 404 | 405 | 412 | 413 | 428 | 429 | 500 | 501 | 503, code: string, message: string, headers: Record<string, string> = {}) {
-  for (const [name, value] of Object.entries(headers)) c.header(name, value);
-  return c.json(
-    {
-      error: {
-        code,
-        message: { lang: 'en', value: message },
-        innererror: { application: { component_id: 'MM-IM', service_namespace: '/SAP/', service_id: serviceOf(c.req.path), service_version: '0001' }, transactionid: crypto.randomUUID().replace(/-/g, '').toUpperCase(), timestamp: '', errordetails: [] },
+export function errorBody(code: string, message: string, path: string) {
+  return {
+    error: {
+      code,
+      message: { lang: 'en', value: message },
+      innererror: {
+        application: { component_id: 'MM-IM', service_namespace: '/SAP/', service_id: serviceOf(path), service_version: '0001' },
+        transactionid: randomUUID().replace(/-/g, '').toUpperCase(),
+        errordetails: [],
       },
     },
-    status,
-  );
+  };
 }
 
-const serviceOf = (path: string) => /\/sap\/opu\/odata\/sap\/([^/]+)/.exec(path)?.[1] ?? '';
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 412 | 428 | 429 | 500 | 503;
+
+export function odataError(c: Context, status: ErrorStatus, code: string, message: string, headers: Record<string, string> = {}) {
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  return c.json(errorBody(code, message, c.req.path), status);
+}
+
+const serviceOf = (path: string) => /\/sap\/opu\/odata\/sap\/([^/?]+)/.exec(path)?.[1] ?? '';

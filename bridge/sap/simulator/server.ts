@@ -1,10 +1,14 @@
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import { createSapAdminApp } from './admin';
+import { sapFaultInjector, withFaults, type SapFaultsPatch } from './faults';
 import type { Logger } from '../../logger';
 import type { Unstocked } from '../../wms/movements';
 import { SERVICE_ROOT } from './edmx';
-import { RESERVATION_SERVICE } from './model';
+import { createMaterialDocumentService } from './materialDocuments';
+import { createMaterialStockService } from './materialStock';
+import { MATERIAL_DOCUMENT_SERVICE, RESERVATION_SERVICE, STOCK_SERVICE } from './model';
 import { DEFAULT_PLANTS, PlantMap, type Plants } from './plants';
 import { csrfHandshake, requireBasicAuth } from './protocol';
 import { createReservationService } from './reservations';
@@ -32,6 +36,10 @@ export type SapSimulatorOptions = {
   password?: string;
   /** Keys of the admin API; none: it refuses every call. */
   adminKeys: readonly string[];
+  /** Faults from the start; default none. */
+  faults?: SapFaultsPatch;
+  /** Drives the faults; a test passes a script to make them deterministic. */
+  random?: () => number;
 };
 
 export type RunningSapSimulator = {
@@ -46,15 +54,20 @@ export async function startSapSimulator(options: SapSimulatorOptions): Promise<R
   const plants = new PlantMap(options.plants ?? DEFAULT_PLANTS);
   const store = await SapStore.open(plants, { unstocked, defaultStock }, options.stateFile);
 
+  const faults = sapFaultInjector(options.faults ?? {}, options.random);
+  const stopping = new AbortController();
+
   const app = new Hono();
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
   const odata = new Hono({ strict: false });
   odata.use('*', requireBasicAuth(options.user ?? DEFAULT_SAP_USER, options.password ?? DEFAULT_SAP_PASSWORD));
   odata.use('*', csrfHandshake());
   odata.route(`/${RESERVATION_SERVICE}`, createReservationService(store, logger));
+  odata.route(`/${STOCK_SERVICE}`, createMaterialStockService(store, plants));
+  odata.route(`/${MATERIAL_DOCUMENT_SERVICE}`, createMaterialDocumentService(store, plants));
   app.route(SERVICE_ROOT, odata);
+  app.route('/', createSapAdminApp({ store, faults, logger, adminKeys: options.adminKeys }));
 
-  const listener = getRequestListener(app.fetch);
+  const listener = getRequestListener(withFaults((request, env) => app.fetch(request, env), faults, logger, stopping.signal));
   const server = createServer((req, res) => void listener(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -62,10 +75,12 @@ export async function startSapSimulator(options: SapSimulatorOptions): Promise<R
   });
   const address = server.address();
   const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
-  logger.info({ url, services: `${url}${SERVICE_ROOT}/`, plants: options.plants ?? DEFAULT_PLANTS, unstocked }, 'sap simulator listening');
+  logger.info({ url, services: `${url}${SERVICE_ROOT}/`, plants: options.plants ?? DEFAULT_PLANTS, unstocked, faults: faults.current }, 'sap simulator listening');
 
   let closing: Promise<void> | undefined;
   const shutdown = async () => {
+    // Calls still waiting (latency, late, held) are dropped unapplied, as a crash would drop them.
+    stopping.abort();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
