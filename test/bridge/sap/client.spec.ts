@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { createSapClient } from '../../../bridge/sap/client';
 import { isStockRefusal } from '../../../bridge/wms/client';
 import { freePort } from '../../e2e/support/processes';
-import { PLANTS, reservationItems, SAP_USER, useSapSimulators } from '../support/sapSimulator';
+import { CLIENT_PLANTS, reservationItems, useSapClients } from './support/sapClient';
+import { USER } from './support/sapSimulator';
 import { failure, ISO, T } from '../support/wmsSimulator';
 
 /** The OData adapter against the SAP simulator over real HTTP (Basic auth, CSRF, ETags): no mocks. */
 
-const { start, stateFile } = useSapSimulators();
+const { start, stateFile } = useSapClients();
 
 describe('allocations as SAP reservation documents, idempotent by the reference in ReservationItemText', () => {
   it('allocates once (a retry finds the document), gets, lists and cancels it; a cancelled reference stays cancelled', async () => {
@@ -86,9 +87,9 @@ describe('the SAP session', () => {
 
   it('a wrong password is a fault (401), an unreachable system unavailable', async () => {
     const { simulator } = await start();
-    const wrong = createSapClient({ url: simulator.url, user: SAP_USER, password: 'wrong', plants: PLANTS });
+    const wrong = createSapClient({ url: simulator.url, user: USER, password: 'wrong', plants: CLIENT_PLANTS });
     expect(await failure(wrong.get('res_a', T))).toEqual({ kind: 'fault', message: 'GetAllocation: HTTP 401: the warehouse refused the user and password', ms: expect.any(Number) });
-    const nobody = createSapClient({ url: `http://127.0.0.1:${await freePort()}`, user: SAP_USER, password: 'p', plants: PLANTS });
+    const nobody = createSapClient({ url: `http://127.0.0.1:${await freePort()}`, user: USER, password: 'p', plants: CLIENT_PLANTS });
     expect(await failure(nobody.allocate('res_a', 'SKU-A', 1, T, 'FRA-1'))).toMatchObject({ kind: 'unavailable', message: 'AllocateStock: warehouse unreachable (ECONNREFUSED)' });
   });
 });
