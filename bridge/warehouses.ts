@@ -44,7 +44,9 @@ const OdataWarehouseSchema = z
     kind: z.literal('odata'),
     url: z
       .url({ protocol: /^https?$/, error: 'url must be the http(s) root of the SAP system, like http://127.0.0.1:8792' })
-      .refine((url) => new URL(url).pathname === '/', 'url must be the root of the SAP system without a path: the services are found under /sap/opu/odata/sap/'),
+      .refine((url) => new URL(url).pathname === '/', 'url must be the root of the SAP system without a path: the services are found under /sap/opu/odata/sap/')
+      // fetch refuses such a URL, and it would show the password wherever the URL is shown (inventory warehouses).
+      .refine((url) => new URL(url).username === '' && new URL(url).password === '', 'url must not carry a user or password: give them as user and password'),
     user: z.string().min(1, 'user must name the SAP user the bridge signs in as'),
     password: z.string().min(1, "password must be the SAP user's password"),
     plants: PlantsSchema,

@@ -52,6 +52,7 @@ describe('WAREHOUSES: the warehouse systems the bridge follows', () => {
     ['no user', odata({ user: undefined }), /^ {2}WAREHOUSES\.0\.user: Invalid input: expected string, received undefined$/m],
     ['an empty password', odata({ password: '' }), /^ {2}WAREHOUSES\.0\.password: password must be the SAP user's password$/m],
     ['a URL with a path', odata({ url: 'http://sap.internal:8792/sap/opu/odata/sap/' }), /^ {2}WAREHOUSES\.0\.url: url must be the root of the SAP system without a path: the services are found under \/sap\/opu\/odata\/sap\/$/m],
+    ['a URL with credentials', odata({ url: 'http://INVENTORY:secret@sap.internal:8792' }), /^ {2}WAREHOUSES\.0\.url: url must not carry a user or password: give them as user and password$/m],
     ['a URL not http', odata({ url: 'ftp://sap' }), /^ {2}WAREHOUSES\.0\.url: url must be the http\(s\) root of the SAP system, like http:\/\/127\.0\.0\.1:8792$/m],
     ['no plants', odata({ plants: {} }), /^ {2}WAREHOUSES\.0\.plants: map at least one location to its plant and storageLocation$/m],
     ['a plant of 5 characters', odata({ plants: { 'FRA-1': { plant: '10100', storageLocation: '0001' } } }), /^ {2}WAREHOUSES\.0\.plants\.FRA-1\.plant: plant must be 4 letters or digits \(SAP's key length\)$/m],
