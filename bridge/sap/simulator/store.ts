@@ -70,8 +70,10 @@ export class SapStore {
     const taken: typeof placed = [];
     for (const item of placed) {
       if (!this.stock.reserve(item.location, item.product, item.qty)) {
+        // The deficit as this item found it, the items before it counted.
+        const short = item.qty - Math.max(0, this.stock.available(item.location, item.product));
         for (const back of taken) this.stock.release(back.location, back.product, back.qty);
-        return { refusal: 'deficit', item, short: item.qty - this.stock.available(item.location, item.product) };
+        return { refusal: 'deficit', item, short };
       }
       taken.push(item);
     }
