@@ -1,5 +1,5 @@
 import type { Movement, MovementRequest, StockLevel } from '../../wms/movements';
-import { StockLedger, type MovementRefusal, type StockSettings } from '../../wms/stock';
+import { StockLedger, type MovementRefusal, type StockSettings } from '../../simulators/stockLedger';
 import { SaveQueue } from '../../simulators/saveQueue';
 import type { PlantMap } from './plants';
 import { EMPTY_STATE, loadSapState, saveSapState, type ReservationDocument, type ReservationItem, type SapState } from './stateFile';
