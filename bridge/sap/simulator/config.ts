@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { BridgeConfigSchema } from '../../config';
 import { isLoopbackHost, weakSecrets } from '../../security/secrets';
+import { LatencySchema, millis, rate } from '../../simulators/faultsEnv';
 import { UNSTOCKED } from '../../wms/movements';
 import { StockUnitsSchema } from '../../wms/records';
+import { NO_SAP_FAULTS } from './faults';
 import { DEFAULT_PLANTS, PlantsSchema } from './plants';
 import { DEFAULT_SAP_PASSWORD, DEFAULT_SAP_STOCK, DEFAULT_SAP_USER } from './server';
 
@@ -30,6 +32,15 @@ export const SapConfigSchema = z
     SAP_DEFAULT_STOCK: z.coerce.number().pipe(StockUnitsSchema).default(DEFAULT_SAP_STOCK),
     SAP_USER: z.string().min(1).max(12).default(DEFAULT_SAP_USER),
     SAP_PASSWORD: z.string().min(1).default(DEFAULT_SAP_PASSWORD),
+    SAP_LATENCY_MS: LatencySchema.default(NO_SAP_FAULTS.latencyMs),
+    SAP_TIMEOUT_RATE: rate(NO_SAP_FAULTS.timeoutRate),
+    SAP_FAULT_RATE: rate(NO_SAP_FAULTS.faultRate),
+    SAP_DUPLICATE_RATE: rate(NO_SAP_FAULTS.duplicateRate),
+    SAP_LATE_RATE: rate(NO_SAP_FAULTS.lateRate),
+    SAP_LATE_MS: millis(NO_SAP_FAULTS.lateMs),
+    SAP_THROTTLE_RATE: rate(NO_SAP_FAULTS.throttleRate),
+    SAP_RETRY_AFTER_S: z.coerce.number().pipe(z.int().min(0).max(3_600)).default(NO_SAP_FAULTS.retryAfterSeconds),
+    SAP_LOST_RATE: rate(NO_SAP_FAULTS.lostRate),
     LOG_LEVEL: BridgeConfigSchema.shape.LOG_LEVEL,
     /** Keys of its admin API, its own; unset, it refuses everyone. */
     SAP_ADMIN_KEYS: BridgeConfigSchema.shape.BRIDGE_ADMIN_KEYS,
@@ -51,6 +62,17 @@ export const SapConfigSchema = z
     password: env.SAP_PASSWORD,
     logLevel: env.LOG_LEVEL,
     adminKeys: env.SAP_ADMIN_KEYS,
+    faults: {
+      latencyMs: env.SAP_LATENCY_MS,
+      timeoutRate: env.SAP_TIMEOUT_RATE,
+      faultRate: env.SAP_FAULT_RATE,
+      duplicateRate: env.SAP_DUPLICATE_RATE,
+      lateRate: env.SAP_LATE_RATE,
+      lateMs: env.SAP_LATE_MS,
+      throttleRate: env.SAP_THROTTLE_RATE,
+      retryAfterSeconds: env.SAP_RETRY_AFTER_S,
+      lostRate: env.SAP_LOST_RATE,
+    },
   }));
 export type SapConfig = z.output<typeof SapConfigSchema>;
 

@@ -53,7 +53,7 @@ export function withFaults(serve: Fetch, faults: FaultInjector<SapFaults>, logge
       return new Response('warehouse unavailable', { status: 503, headers: { 'content-type': 'text/plain', 'retry-after': String(seconds) } });
     }
     const plan = faults.plan(operation);
-    if (plan.fate === 'apply' && plan.delayMs === 0) return serve(request, env);
+    if (plan.fate === 'apply' && plan.delayMs === 0 && plan.deliveries === 1) return serve(request, env);
     const log = logger.child({ operation, fate: plan.fate });
     if (plan.fate === 'timeout') {
       // Never answered: held until the caller gives up (its socket closes) or the simulator closes.
@@ -75,7 +75,10 @@ export function withFaults(serve: Fetch, faults: FaultInjector<SapFaults>, logge
       log.info({ retryAfter }, 'OData call throttled');
       return json(429, errorBody('TOO_MANY_REQUESTS', 'Too many requests: try again later, nothing was applied', path), { 'retry-after': String(retryAfter) });
     }
-    const copies = plan.deliveries === 2 ? [request.clone(), request] : [request];
+    // The body is read once and delivered twice, as two identical requests.
+    const body = plan.deliveries === 2 && request.body ? await request.arrayBuffer() : undefined;
+    const copy = () => new Request(request.url, { method: request.method, headers: request.headers, ...(body ? { body } : {}) });
+    const copies = plan.deliveries === 2 ? [copy(), copy()] : [request];
     const replies = await Promise.all(copies.map(async (copy) => serve(copy, env)));
     const reply = replies.at(-1)!;
     log.info({ deliveries: replies.length, status: reply.status, delayMs: plan.delayMs }, 'OData call');

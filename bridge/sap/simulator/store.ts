@@ -1,5 +1,5 @@
 import type { Movement, MovementRequest, StockLevel } from '../../wms/movements';
-import { StockLedger, type MovementRefusal, type StockSettings } from '../../wms/stock';
+import { StockLedger, type MovementRefusal, type StockSettings } from '../../simulators/stockLedger';
 import { SaveQueue } from '../../simulators/saveQueue';
 import type { PlantMap } from './plants';
 import { EMPTY_STATE, loadSapState, saveSapState, type ReservationDocument, type ReservationItem, type SapState } from './stateFile';
@@ -70,8 +70,10 @@ export class SapStore {
     const taken: typeof placed = [];
     for (const item of placed) {
       if (!this.stock.reserve(item.location, item.product, item.qty)) {
+        // The deficit as this item found it, the items before it counted.
+        const short = item.qty - Math.max(0, this.stock.available(item.location, item.product));
         for (const back of taken) this.stock.release(back.location, back.product, back.qty);
-        return { refusal: 'deficit', item, short: item.qty - this.stock.available(item.location, item.product) };
+        return { refusal: 'deficit', item, short };
       }
       taken.push(item);
     }
