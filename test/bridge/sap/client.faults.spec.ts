@@ -34,8 +34,7 @@ describe('idempotent without a client key', () => {
 
   it('a create applied twice: the lowest document is the allocation, the younger one is deleted at once', async () => {
     const { simulator, client } = await start();
-    // With a latency: the simulator takes its fast path, which delivers once, for a call with none.
-    await sapAdmin(simulator, 'PUT', '/admin/faults', { duplicateRate: 1, latencyMs: { min: 1, max: 1 }, operations: ['createReservation'] });
+    await sapAdmin(simulator, 'PUT', '/admin/faults', { duplicateRate: 1, operations: ['createReservation'] });
     const answer = await client.allocate('res_dup', 'SKU-A', 2, T, 'FRA-1');
     const items = (await reservationItems(simulator, 'res_dup')).sort((a, b) => String(a.Reservation).localeCompare(String(b.Reservation)));
     expect(items.map((i) => i.ReservationItmIsMarkedForDeltn)).toEqual([false, true]);
