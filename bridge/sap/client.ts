@@ -17,6 +17,7 @@ import {
   type MaterialDocumentHeader,
   type MaterialDocumentItem,
   type ReservationItem,
+  type Stock,
 } from './wire';
 
 /**
@@ -60,11 +61,11 @@ export function createSapClient(config: SapClientConfig): WmsClient {
   }
 
   /** A whole entity set (or what `filter` keeps), page by page. */
-  async function readAll<T>(operation: string, service: Service, entitySet: string, orderBy: string, filter: string | null, schema: z.ZodType<T>, d: Deadline): Promise<T[]> {
+  async function readAll<T>(operation: string, service: Service, entitySet: string, orderBy: string, filter: string, schema: z.ZodType<T>, d: Deadline): Promise<T[]> {
     const rows: T[] = [];
     // Ordered by key: SAP numbers new documents upwards, so they land on later pages, not between read ones.
     for (let skip = 0; ; skip += PAGE) {
-      const page = await get(operation, service, `${entitySet}?${query({ ...(filter ? { $filter: filter } : {}), $orderby: orderBy, $top: PAGE, $skip: skip })}`, many(schema), d);
+      const page = await get(operation, service, `${entitySet}?${query({ $filter: filter, $orderby: orderBy, $top: PAGE, $skip: skip })}`, many(schema), d);
       rows.push(...page);
       if (page.length < PAGE) return rows;
     }
@@ -157,17 +158,24 @@ export function createSapClient(config: SapClientConfig): WmsClient {
     },
 
     async list(timeoutMs) {
-      return recordsOf(await readAll('ListAllocations', RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, null, ReservationItemSchema, deadline(timeoutMs)));
+      // Items with a text only: an SAP system holds every department's reservations, ours carry a reference.
+      const ours = `ReservationItemText ne ''`;
+      return recordsOf(await readAll('ListAllocations', RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, ours, ReservationItemSchema, deadline(timeoutMs)));
     },
 
     async stockLevels(timeoutMs, location) {
       const operation = 'GetStockLevels';
       const d = deadline(timeoutMs);
-      const site = location === undefined ? undefined : plants.siteOf(location);
-      if (location !== undefined && !site) return [];
-      const at = site ? `Plant eq ${literal(site.plant)} and StorageLocation eq ${literal(site.storageLocation)}` : null;
-      const stock = await readAll(operation, STOCK, 'A_MatlStkInAcctMod', 'Material,Plant,StorageLocation', at, StockSchema, d);
-      const items = await readAll(operation, RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, at, ReservationItemSchema, d);
+      if (location !== undefined && !plants.siteOf(location)) return [];
+      // Site by site: only our plants' storage locations are read, never the whole system's stock.
+      const stock: Stock[] = [];
+      const items: ReservationItem[] = [];
+      for (const each of location === undefined ? plants.locations : [location]) {
+        const { plant, storageLocation } = plants.siteOf(each)!;
+        const at = `Plant eq ${literal(plant)} and StorageLocation eq ${literal(storageLocation)}`;
+        stock.push(...(await readAll(operation, STOCK, 'A_MatlStkInAcctMod', 'Material,Plant,StorageLocation', at, StockSchema, d)));
+        items.push(...(await readAll(operation, RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, at, ReservationItemSchema, d)));
+      }
       return levelsOf(stock, items, plants, location);
     },
 

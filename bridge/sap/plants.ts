@@ -37,6 +37,11 @@ export class PlantMap {
     this.byPair = new Map(Object.entries(plants).map(([location, site]) => [pairKey(site.plant, site.storageLocation), location]));
   }
 
+  /** Every location mapped, in the order configured. */
+  get locations(): string[] {
+    return Object.keys(this.plants);
+  }
+
   /** The default site (a call naming no location): `default` if mapped, else the first mapping. */
   get defaultLocation(): string {
     return DEFAULT_LOCATION in this.plants ? DEFAULT_LOCATION : Object.keys(this.plants)[0]!;
