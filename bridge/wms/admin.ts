@@ -2,15 +2,13 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { SkuIdSchema } from '../../src/domain/sku/limits';
 import type { Logger } from '../logger';
-import { body, guardAdmin, issuesOf, refuser } from '../simulators/adminHttp';
+import { body, faultRoutes, guardAdmin, issuesOf, physicalStockRoute, refuser } from '../simulators/adminHttp';
 import { FaultsPatchSchema, type FaultInjector } from './faults';
-import { LocationSchema, MovementRequestSchema } from './movements';
+import { MovementRequestSchema } from './movements';
 import { StockUnitsSchema } from './records';
 import type { WmsStore } from './store';
 
-const OutageSchema = z.strictObject({ forMs: z.int().min(0).max(24 * 3_600_000) });
 const StockSchema = z.strictObject({ qty: StockUnitsSchema });
-const PhysicalSchema = z.strictObject({ physical: StockUnitsSchema });
 
 const refuse = refuser({
   invalid_request: 400,
@@ -39,22 +37,7 @@ export function createAdminApp({ store, faults, logger, adminKeys }: { store: Wm
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
-  app.get('/admin/faults', (c) => c.json(faults.current));
-
-  app.put('/admin/faults', async (c) => {
-    const patch = await body(c, FaultsPatchSchema);
-    if (!patch.ok) return refuse(c, patch.refusal);
-    logger.info({ faults: patch.value }, 'faults changed');
-    return c.json(faults.update(patch.value));
-  });
-
-  app.post('/admin/outage', async (c) => {
-    const outage = await body(c, OutageSchema);
-    if (!outage.ok) return refuse(c, outage.refusal);
-    const { outageUntil } = faults.update({ outageUntil: Date.now() + outage.value.forMs });
-    logger.info({ outageUntil: new Date(outageUntil).toISOString() }, 'outage until');
-    return c.json({ outageUntil });
-  });
+  faultRoutes(app, { faults, patchSchema: FaultsPatchSchema, logger, refuse });
 
   app.get('/admin/stock', (c) => c.json(store.stockLevels()));
 
@@ -68,16 +51,7 @@ export function createAdminApp({ store, faults, logger, adminKeys }: { store: Wm
     return c.json({ sku: sku.data, qty: stock.value.qty });
   });
 
-  app.put('/admin/stock/:location/:sku', async (c) => {
-    const place = z.object({ location: LocationSchema, sku: SkuIdSchema }).safeParse(c.req.param());
-    if (!place.success) return refuse(c, { code: 'invalid_request', message: 'not a location and a SKU', issues: issuesOf(place.error) });
-    const stock = await body(c, PhysicalSchema);
-    if (!stock.ok) return refuse(c, stock.refusal);
-    const level = await store.setPhysical(place.data.location, place.data.sku, stock.value.physical);
-    if (level === 'unknown_location') return refuse(c, { code: level, message: MOVEMENT_REFUSALS[level] });
-    logger.info({ ...place.data, physical: stock.value.physical }, 'physical stock set');
-    return c.json(level);
-  });
+  physicalStockRoute(app, { setPhysical: (location, sku, physical) => store.setPhysical(location, sku, physical), logger, refuse });
 
   app.post('/admin/movements', async (c) => {
     const request = await body(c, MovementRequestSchema);

@@ -1,17 +1,12 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { SkuIdSchema } from '../../../src/domain/sku/limits';
 import type { Logger } from '../../logger';
-import { body, guardAdmin, issuesOf, refuser } from '../../simulators/adminHttp';
+import { body, faultRoutes, guardAdmin, physicalStockRoute, refuser } from '../../simulators/adminHttp';
 import type { FaultInjector } from '../../simulators/faults';
-import { LocationSchema, MovementRequestSchema } from '../../wms/movements';
-import { StockUnitsSchema } from '../../wms/records';
+import { MovementRequestSchema } from '../../wms/movements';
 import { SapFaultsPatchSchema, type SapFaults } from './faults';
 import { materialDocumentOf } from './materialDocuments';
 import type { SapStore } from './store';
 
-const OutageSchema = z.strictObject({ forMs: z.int().min(0).max(24 * 3_600_000) });
-const PhysicalSchema = z.strictObject({ physical: StockUnitsSchema });
 
 const refuse = refuser({
   invalid_request: 400,
@@ -39,35 +34,11 @@ export function createSapAdminApp({ store, faults, logger, adminKeys }: { store:
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
-  app.get('/admin/faults', (c) => c.json(faults.current));
-
-  app.put('/admin/faults', async (c) => {
-    const patch = await body(c, SapFaultsPatchSchema);
-    if (!patch.ok) return refuse(c, patch.refusal);
-    logger.info({ faults: patch.value }, 'faults changed');
-    return c.json(faults.update(patch.value));
-  });
-
-  app.post('/admin/outage', async (c) => {
-    const outage = await body(c, OutageSchema);
-    if (!outage.ok) return refuse(c, outage.refusal);
-    const { outageUntil } = faults.update({ outageUntil: Date.now() + outage.value.forMs });
-    logger.info({ outageUntil: new Date(outageUntil).toISOString() }, 'outage until');
-    return c.json({ outageUntil });
-  });
+  faultRoutes(app, { faults, patchSchema: SapFaultsPatchSchema, logger, refuse });
 
   app.get('/admin/stock', async (c) => c.json(await store.levels()));
 
-  app.put('/admin/stock/:location/:sku', async (c) => {
-    const place = z.object({ location: LocationSchema, sku: SkuIdSchema }).safeParse(c.req.param());
-    if (!place.success) return refuse(c, { code: 'invalid_request', message: 'not a location and a SKU', issues: issuesOf(place.error) });
-    const stock = await body(c, PhysicalSchema);
-    if (!stock.ok) return refuse(c, stock.refusal);
-    const level = await store.setPhysical(place.data.location, place.data.sku, stock.value.physical);
-    if (level === 'unknown_location') return refuse(c, { code: level, message: MOVEMENT_REFUSALS[level] });
-    logger.info({ ...place.data, physical: stock.value.physical }, 'physical stock set');
-    return c.json(level);
-  });
+  physicalStockRoute(app, { setPhysical: (location, sku, physical) => store.setPhysical(location, sku, physical), logger, refuse });
 
   app.post('/admin/movements', async (c) => {
     const request = await body(c, MovementRequestSchema);

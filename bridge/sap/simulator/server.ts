@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { createSapAdminApp } from './admin';
 import { sapFaultInjector, withFaults, type SapFaultsPatch } from './faults';
 import type { Logger } from '../../logger';
+import { listen, stopServer } from '../../simulators/httpServer';
 import type { Unstocked } from '../../wms/movements';
 import { SERVICE_ROOT } from './edmx';
 import { createMaterialDocumentService } from './materialDocuments';
@@ -69,21 +70,14 @@ export async function startSapSimulator(options: SapSimulatorOptions): Promise<R
 
   const listener = getRequestListener(withFaults((request, env) => app.fetch(request, env), faults, logger, stopping.signal));
   const server = createServer((req, res) => void listener(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+  const url = await listen(server, host, port);
   logger.info({ url, services: `${url}${SERVICE_ROOT}/`, plants: options.plants ?? DEFAULT_PLANTS, unstocked, faults: faults.current }, 'sap simulator listening');
 
   let closing: Promise<void> | undefined;
   const shutdown = async () => {
     // Calls still waiting (latency, late, held) are dropped unapplied, as a crash would drop them.
     stopping.abort();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await stopServer(server);
     await store.close();
   };
   return { url, close: () => (closing ??= shutdown()) };

@@ -32,6 +32,8 @@ const itemNumber = (n: number) => String(n).padStart(4, '0');
  */
 export class SapStore {
   private readonly reservations: Map<string, ReservationDocument>;
+  /** Shipment document number → the reservation item it withdrew (material documents name it). */
+  private readonly shipments = new Map<string, { reservation: string; item: string }>();
   private readonly stock: StockLedger;
   private readonly saves: SaveQueue;
   private closed = false;
@@ -43,6 +45,7 @@ export class SapStore {
     stateFile: string | undefined,
   ) {
     this.reservations = new Map(state.reservations.map((doc) => [doc.reservation, doc]));
+    for (const doc of state.reservations) for (const item of doc.items) if (item.shipment) this.shipments.set(item.shipment, { reservation: doc.reservation, item: item.item });
     this.stock = new StockLedger(settings, state.levels, state.movements);
     this.saves = new SaveQueue(async () => {
       if (stateFile) await saveSapState(stateFile, this.state);
@@ -138,11 +141,7 @@ export class SapStore {
 
   /** The reservation item a shipment withdrew, to name it on the material document. */
   shipmentOf(document: string): { reservation: string; item: string } | undefined {
-    for (const doc of this.reservations.values()) {
-      const item = doc.items.find((i) => i.shipment === document);
-      if (item) return { reservation: doc.reservation, item: item.item };
-    }
-    return undefined;
+    return this.shipments.get(document);
   }
 
   /** Sets the physical stock at a location (opening balances; not a movement). */
@@ -178,6 +177,7 @@ export class SapStore {
     const { doc, item } = found;
     const items = doc.items.map((i) => (i.item === item.item ? { ...i, finallyIssued: true, withdrawn: i.qty, shipment: document } : i));
     this.reservations.set(doc.reservation, { ...doc, changedAt: this.nextChange(doc, now), items });
+    this.shipments.set(document, { reservation: doc.reservation, item: item.item });
     return movement;
   }
 
