@@ -60,7 +60,7 @@ export function createSapClient(config: SapClientConfig): WmsClient {
     return bodyOf(operation, reply, schema);
   }
 
-  /** A whole entity set (or what `filter` keeps), page by page. */
+  /** What `filter` keeps of an entity set, page by page. */
   async function readAll<T>(operation: string, service: Service, entitySet: string, orderBy: string, filter: string, schema: z.ZodType<T>, d: Deadline): Promise<T[]> {
     const rows: T[] = [];
     // Ordered by key: SAP numbers new documents upwards, so they land on later pages, not between read ones.
