@@ -66,7 +66,7 @@ export function errorBody(code: string, message: string, path: string) {
   };
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 412 | 428 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 412 | 413 | 428 | 429 | 500 | 503;
 
 export function odataError(c: Context, status: ErrorStatus, code: string, message: string, headers: Record<string, string> = {}) {
   for (const [name, value] of Object.entries(headers)) c.header(name, value);

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { createSapAdminApp } from './admin';
 import { sapFaultInjector, withFaults, type SapFaultsPatch } from './faults';
 import type { Logger } from '../../logger';
@@ -10,12 +11,15 @@ import { SERVICE_ROOT } from './edmx';
 import { createMaterialDocumentService } from './materialDocuments';
 import { createMaterialStockService } from './materialStock';
 import { MATERIAL_DOCUMENT_SERVICE, RESERVATION_SERVICE, STOCK_SERVICE } from './model';
+import { odataError } from './odataJson';
 import { DEFAULT_PLANTS, PlantMap, type Plants } from './plants';
 import { csrfHandshake, requireBasicAuth } from './protocol';
 import { createReservationService } from './reservations';
 import { SapStore } from './store';
 
 export const DEFAULT_SAP_STOCK = 1_000_000;
+/** Far above a reservation document of 999 items, far below anything worth buffering. */
+export const MAX_ODATA_BYTES = 1024 * 1024;
 export const DEFAULT_SAP_USER = 'INVENTORY';
 export const DEFAULT_SAP_PASSWORD = 'local-only-password';
 
@@ -62,6 +66,7 @@ export async function startSapSimulator(options: SapSimulatorOptions): Promise<R
   const odata = new Hono({ strict: false });
   odata.use('*', requireBasicAuth(options.user ?? DEFAULT_SAP_USER, options.password ?? DEFAULT_SAP_PASSWORD));
   odata.use('*', csrfHandshake());
+  odata.use('*', bodyLimit({ maxSize: MAX_ODATA_BYTES, onError: (c) => odataError(c, 413, 'PAYLOAD_TOO_LARGE', `A request body is at most ${MAX_ODATA_BYTES} bytes`) }));
   odata.route(`/${RESERVATION_SERVICE}`, createReservationService(store, logger));
   odata.route(`/${STOCK_SERVICE}`, createMaterialStockService(store, plants));
   odata.route(`/${MATERIAL_DOCUMENT_SERVICE}`, createMaterialDocumentService(store, plants));

@@ -119,6 +119,14 @@ describe('reservation documents', () => {
     expect((await sap.call('GET', ITEMS)).body.d.results).toEqual([]);
   });
 
+  it('a body over 1 MiB is 413 and creates nothing', async () => {
+    const { sap } = await stocked();
+    const huge = await sap.call('POST', HEADERS, { body: { CostCenter: 'x'.repeat(1024 * 1024), to_ReservationDocumentItem: [item('res_a', 1)] } });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await sap.call('GET', ITEMS)).body.d.results).toEqual([]);
+  });
+
   it('items are found by their text, with $filter, $top, $skip and $inlinecount', async () => {
     const { sap } = await stocked();
     for (const text of ['res_a', 'res_b', 'res_a']) await sap.call('POST', HEADERS, { body: { to_ReservationDocumentItem: [item(text, 1)] } });
