@@ -53,7 +53,8 @@ export const BridgeConfigSchema = z.object({
   SAGA: z.enum(['on', 'off']).default('on'),
   /**
    * The warehouse systems (bridge/warehouses.ts), a JSON list of `{id, kind:'soap', url, locations?,
-   * priority?, region?}`; unset, one: `soap-1` at WMS_URL serving WMS_LOCATIONS (the simulator's).
+   * priority?, region?}` or `{id, kind:'odata', url, user, password, plants, locations?, …}` (SAP);
+   * unset, one: `soap-1` at WMS_URL serving WMS_LOCATIONS (the simulator's).
    */
   WAREHOUSES: WarehousesEnvSchema.optional(),
   WMS_LOCATIONS: LocationListEnvSchema.optional(),

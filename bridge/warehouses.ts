@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WarehouseIdSchema } from '../src/domain/sku/events';
 import { LocationIdSchema, RegionSchema } from '../src/domain/sku/locations';
+import { PlantsSchema } from './sap/plants';
 
 export { WarehouseIdSchema };
 
@@ -30,9 +31,43 @@ const SoapWarehouseSchema = z.strictObject({
   region: RegionSchema.optional(),
 });
 
-/** One kind today; another (the SAP OData system) is another member of this union. */
-export const WarehouseSchema = z.discriminatedUnion('kind', [SoapWarehouseSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? "kind must be 'soap'" : undefined),
+/**
+ * An SAP S/4HANA system through its OData V2 APIs (bridge/sap, ADR 0017): `url` is the host root,
+ * the services live under /sap/opu/odata/sap/; `plants` maps each location to its plant and
+ * storage location (the same table as the simulator's SAP_PLANTS).
+ */
+/** The longest reservation id (33) + `@` + this + `~999` is SAP's ReservationItemText (50), where the reference lives. */
+const MAX_SAP_LOCATION_LENGTH = 12;
+const OdataWarehouseSchema = z
+  .strictObject({
+    id: WarehouseIdSchema,
+    kind: z.literal('odata'),
+    url: z
+      .url({ protocol: /^https?$/, error: 'url must be the http(s) root of the SAP system, like http://127.0.0.1:8792' })
+      .refine((url) => new URL(url).pathname === '/', 'url must be the root of the SAP system without a path: the services are found under /sap/opu/odata/sap/')
+      // fetch refuses such a URL, and it would show the password wherever the URL is shown (inventory warehouses).
+      .refine((url) => new URL(url).username === '' && new URL(url).password === '', 'url must not carry a user or password: give them as user and password'),
+    user: z.string().min(1, 'user must name the SAP user the bridge signs in as'),
+    password: z.string().min(1, "password must be the SAP user's password"),
+    plants: PlantsSchema,
+    locations: LocationsSchema.optional(),
+    priority: z.int().min(0).max(1_000_000).optional(),
+    region: RegionSchema.optional(),
+  })
+  .superRefine((warehouse, ctx) => {
+    for (const location of Object.keys(warehouse.plants)) {
+      if (location.length > MAX_SAP_LOCATION_LENGTH) {
+        ctx.addIssue({ code: 'custom', path: ['plants', location], message: `location ${location} is longer than ${MAX_SAP_LOCATION_LENGTH} characters: a reference res_…@${location}~n would not fit SAP's ReservationItemText (50)` });
+      }
+    }
+    for (const location of warehouse.locations ?? []) {
+      if (!Object.hasOwn(warehouse.plants, location)) ctx.addIssue({ code: 'custom', path: ['locations'], message: `location ${location} has no entry in plants: map it to its plant and storageLocation` });
+    }
+  });
+
+/** The kinds of warehouse system the bridge has an adapter for, behind the one port (bridge/wms/client.ts). */
+export const WarehouseSchema = z.discriminatedUnion('kind', [SoapWarehouseSchema, OdataWarehouseSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? "kind must be 'soap' or 'odata'" : undefined),
 });
 export type Warehouse = z.output<typeof WarehouseSchema>;
 

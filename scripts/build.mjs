@@ -1,4 +1,4 @@
-// `npm run build`: the bridge, the WMS simulator and the admin CLI as plain JavaScript in dist/, so
+// `npm run build`: the bridge, the warehouse simulators and the admin CLI as plain JavaScript in dist/, so
 // production runs them with `node` alone (tsx stays a development tool). Each is one ES module
 // bundling this project's TypeScript; packages stay imports of node_modules (`npm ci --omit=dev`).
 import { rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ const out = join(root, process.argv[2] ?? 'dist');
 rmSync(out, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { 'bridge/main': 'bridge/main.ts', 'wms/main': 'bridge/wms/main.ts', 'cli/main': 'bridge/cli/main.ts' },
+  entryPoints: { 'bridge/main': 'bridge/main.ts', 'wms/main': 'bridge/wms/main.ts', 'sap/main': 'bridge/sap/main.ts', 'cli/main': 'bridge/cli/main.ts' },
   outdir: out,
   bundle: true,
   platform: 'node',
@@ -22,4 +22,4 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-console.log(`built ${['bridge', 'wms', 'cli'].map((name) => join(out, name, 'main.js').slice(root.length + 1)).join(', ')}`);
+console.log(`built ${['bridge', 'wms', 'sap', 'cli'].map((name) => join(out, name, 'main.js').slice(root.length + 1)).join(', ')}`);

@@ -1,10 +1,10 @@
 // The local stack `npm start` runs, computed from the environment without starting anything:
-// where the Worker, the WMS simulator and each bridge replica listen, each replica's settings,
+// where the Worker, the WMS and SAP simulators and each bridge replica listen, each replica's settings,
 // and the BRIDGE_URL that lists them all (the objects push to any of them, docs/adr/0004).
 import { join } from 'node:path';
-import { BRIDGE_ADMIN_PORT, BRIDGE_PORT, DEV_VARS, WMS_PORT, WORKER_PORT } from './dev-defaults.mjs';
+import { BRIDGE_ADMIN_PORT, BRIDGE_PORT, DEV_VARS, SAP_PORT, WMS_PORT, WORKER_PORT } from './dev-defaults.mjs';
 
-/** The documented ports of three replicas: 8789 between them is the WMS simulator's. */
+/** The documented ports of three replicas: 8789 between them is the WMS simulator's, 8792 after them the SAP simulator's. */
 export const REPLICA_PORTS = [BRIDGE_PORT, 8790, 8791];
 export const REPLICA_ADMIN_PORTS = [BRIDGE_ADMIN_PORT, BRIDGE_ADMIN_PORT + 1, BRIDGE_ADMIN_PORT + 2];
 
@@ -36,9 +36,9 @@ function ports(env, name, fallback, count) {
  * nothing). `withKafka`: a broker will be started (`--kafka`); KAFKA_BROKERS names one already
  * running. Without either the bridge runs on its embedded file log, which one process only may
  * use (the second is refused at start): more replicas are refused here, before anything starts.
- * Ports come from the documented defaults unless WORKER_PORT, WMS_PORT, BRIDGE_PORTS or
+ * Ports come from the documented defaults unless WORKER_PORT, WMS_PORT, SAP_PORT, BRIDGE_PORTS or
  * BRIDGE_ADMIN_PORTS say otherwise, and DEV_DATA_DIR moves the local state (the Worker's objects,
- * the simulator's allocations, the embedded log) out of .wrangler and .data: tests run a stack
+ * the simulators' state, the embedded log) out of .wrangler and .data: tests run a stack
  * beside a developer's.
  */
 export function planLocalStack(env, { withKafka }) {
@@ -51,10 +51,11 @@ export function planLocalStack(env, { withKafka }) {
   }
   const worker = port(env, 'WORKER_PORT', WORKER_PORT);
   const wms = port(env, 'WMS_PORT', WMS_PORT);
+  const sap = port(env, 'SAP_PORT', SAP_PORT);
   const publicPorts = ports(env, 'BRIDGE_PORTS', REPLICA_PORTS, replicas);
   const adminPorts = ports(env, 'BRIDGE_ADMIN_PORTS', REPLICA_ADMIN_PORTS, replicas);
-  for (const part of [worker, wms, publicPorts, adminPorts]) if (!part.ok) return part;
-  const all = [worker.value, wms.value, ...publicPorts.value, ...adminPorts.value];
+  for (const part of [worker, wms, sap, publicPorts, adminPorts]) if (!part.ok) return part;
+  const all = [worker.value, wms.value, sap.value, ...publicPorts.value, ...adminPorts.value];
   const twice = all.find((p, i) => all.indexOf(p) !== i);
   if (twice !== undefined) return { ok: false, error: `port ${twice} is given to two listeners: every listener needs its own` };
 
@@ -81,6 +82,8 @@ export function planLocalStack(env, { withKafka }) {
         persistTo: dataDir ? join(dataDir, 'wrangler') : null,
       },
       wms: { port: wms.value, url: `${origin(wms.value)}/wms`, env: { WMS_PORT: String(wms.value), ...(dataDir ? { WMS_DATA_DIR: join(dataDir, 'wms') } : {}) } },
+      // The SAP OData warehouse (API_RESERVATION_DOCUMENT_SRV …): its URL is the service host root.
+      sap: { port: sap.value, url: origin(sap.value), env: { SAP_PORT: String(sap.value), SAP_STATE_FILE: join(dataDir ?? '.data', 'sap', 'state.json') } },
       bridges,
       bridgeUrl,
     },

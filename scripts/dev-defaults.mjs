@@ -2,13 +2,15 @@
 export const WORKER_PORT = 8787;
 export const BRIDGE_PORT = 8788;
 export const WMS_PORT = 8789;
-// 8790-8791: extra bridge replicas; 8792: a future OData simulator. The bridge's admin listener
+// 8790-8791: extra bridge replicas; 8792: the SAP OData simulator. The bridge's admin listener
 // (the CLI, the dashboard, /metrics) is loopback-only on a port of its own.
+export const SAP_PORT = 8792;
 export const BRIDGE_ADMIN_PORT = 8798;
 // One admin key per component, never shared (docs/adr/0003); the CLI's defaults match them.
 // bridge/security/secrets.ts refuses every dev value beyond loopback.
 export const BRIDGE_ADMIN_KEY = 'dev-bridge-admin';
 export const WMS_ADMIN_KEY = 'dev-wms-admin';
+export const SAP_ADMIN_KEY = 'dev-sap-admin';
 export const DEV_VARS = {
   STOREFRONT_KEYS: 'dev-storefront',
   ADMIN_KEYS: 'dev-admin',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: the Worker (wrangler dev), the bridge and the WMS simulator together, on the
+// `npm start`: the Worker (wrangler dev), the bridge and the WMS and SAP simulators together, on the
 // documented local ports, as one readable stream: each line prefixed with its process's name in
 // its own colour (concurrently), the bridge's and the simulator's JSON logs made readable by
 // pino-pretty when the output is a terminal (piped elsewhere, they stay JSON lines).
@@ -10,7 +10,7 @@
 // Ctrl-C stops everything; if one process dies, the others are stopped too.
 import { delimiter, dirname, join } from 'node:path';
 import concurrently from 'concurrently';
-import { BRIDGE_ADMIN_KEY, WMS_ADMIN_KEY } from './dev-defaults.mjs';
+import { BRIDGE_ADMIN_KEY, SAP_ADMIN_KEY, WMS_ADMIN_KEY } from './dev-defaults.mjs';
 import { planLocalStack } from './dev-cluster.mjs';
 import { ensureDevVars } from './dev-vars.mjs';
 import { startKafka, stopKafka } from './kafka.mjs';
@@ -27,7 +27,7 @@ if (!plan.ok) {
   console.error(`npm start: ${plan.error}`);
   process.exit(2);
 }
-const { worker, wms, bridges, bridgeUrl } = plan.value;
+const { worker, wms, sap, bridges, bridgeUrl } = plan.value;
 const vars = ensureDevVars();
 // A Ctrl-C while the broker starts (it is detached: it would outlive us) stops it once it is up.
 let interrupted = false;
@@ -50,6 +50,7 @@ const cliEnv = Object.entries({ EDGE_URL: [worker.url, 'http://127.0.0.1:8787'],
   .map(([name, [url]]) => `${name}=${url} `)
   .join('');
 const cli = (command) => `${cliEnv}npm run cli -- ${command}`;
+console.log(`SAP OData simulator: ${sap.url}/sap/opu/odata/sap/ (Basic INVENTORY / local-only-password), admin key ${SAP_ADMIN_KEY}`);
 console.log(`bridge admin key ${BRIDGE_ADMIN_KEY}; CLI: ${cli('status')}${bridges.length > 1 ? `; which replica owns which partitions: ${cli('group')}` : ''}`);
 
 /** JSON log lines as readable, coloured lines on a terminal; untouched for a file or a pipe. */
@@ -74,6 +75,13 @@ const { result } = concurrently(
       prefixColor: 'magenta',
       command: `${node} --import tsx bridge/wms/main.ts${pretty}`,
       env: { ...wms.env, WMS_ADMIN_KEYS: WMS_ADMIN_KEY },
+    },
+    {
+      // The SAP S/4HANA-style OData warehouse (bridge/sap/README.md), fault-free and with the local user.
+      name: 'sap',
+      prefixColor: 'gray',
+      command: `${node} --import tsx bridge/sap/main.ts${pretty}`,
+      env: { ...sap.env, SAP_ADMIN_KEYS: SAP_ADMIN_KEY },
     },
     // One process per replica (bridge-1, bridge-2…; `bridge` when alone), each on its own
     // pair of listeners; the group shares the work by Kafka partitions (docs/bridge-group.md).

@@ -2,9 +2,9 @@ import type { WmsClient } from '../wms/client';
 import type { Warehouse } from '../warehouses';
 
 /**
- * One SOAP client per configured warehouse, made on first use and again after a failure (the
- * warehouse may be down when the bridge starts). The SOAP stack is imported only then: a bridge
- * that never talks to a warehouse does not carry it.
+ * One client per configured warehouse, made on first use and again after a failure (the
+ * warehouse may be down when the bridge starts). Each kind's stack (SOAP, OData) is imported only
+ * then: a bridge that never talks to such a warehouse does not carry it.
  */
 export type WarehouseClients = (warehouse: string) => Promise<WmsClient>;
 
@@ -15,13 +15,23 @@ export function warehouseClients(warehouses: readonly Warehouse[]): WarehouseCli
     if (cached) return cached;
     const warehouse = warehouses.find((w) => w.id === id);
     if (!warehouse) return Promise.reject(new Error(`no warehouse ${id} is configured`));
-    const client = import('../wms/client').then(({ createWmsClient }) => createWmsClient(warehouse.url));
+    const client = clientOf(warehouse);
     made.set(id, client);
     client.catch(() => {
       if (made.get(id) === client) made.delete(id);
     });
     return client;
   };
+}
+
+/** The adapter for the warehouse's kind, behind the one port. */
+export function clientOf(warehouse: Warehouse): Promise<WmsClient> {
+  switch (warehouse.kind) {
+    case 'soap':
+      return import('../wms/client').then(({ createWmsClient }) => createWmsClient(warehouse.url));
+    case 'odata':
+      return import('../sap/client').then(({ createSapClient }) => createSapClient(warehouse));
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ export const KNOWN_SECRETS: ReadonlySet<string> = new Set([
   'dev-storefront',
   'dev-bridge-admin',
   'dev-wms-admin',
+  'dev-sap-admin',
   'change-me',
   'change-me-too',
   'change-me-three',

@@ -1,20 +1,16 @@
-import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { SkuIdSchema } from '../../src/domain/sku/limits';
-import { adminKeyCheck } from '../http/adminKey';
 import type { Logger } from '../logger';
+import { body, faultRoutes, guardAdmin, issuesOf, physicalStockRoute, refuser } from '../simulators/adminHttp';
 import { FaultsPatchSchema, type FaultInjector } from './faults';
-import { LocationSchema, MovementRequestSchema } from './movements';
+import { MovementRequestSchema } from './movements';
 import { StockUnitsSchema } from './records';
 import type { WmsStore } from './store';
 
-const MAX_ADMIN_BYTES = 16 * 1024;
-const OutageSchema = z.strictObject({ forMs: z.int().min(0).max(24 * 3_600_000) });
 const StockSchema = z.strictObject({ qty: StockUnitsSchema });
-const PhysicalSchema = z.strictObject({ physical: StockUnitsSchema });
 
-const STATUS = {
+const refuse = refuser({
   invalid_request: 400,
   unauthorized: 401,
   not_found: 404,
@@ -22,14 +18,12 @@ const STATUS = {
   insufficient_stock: 409,
   not_allocated: 409,
   internal: 500,
-} as const;
-type Refusal = { code: keyof typeof STATUS; message: string; issues?: unknown };
+});
 const MOVEMENT_REFUSALS = {
   unknown_location: 'the warehouse has no such location',
   insufficient_stock: 'the location has fewer units than the movement takes',
   not_allocated: 'a shipment needs an allocation that is allocated and not yet shipped',
 } as const;
-const JSON_TYPE = /^application\/json(\s*;.*)?$/i;
 
 /**
  * The simulator's control plane: plain JSON over HTTP, beside (not inside) the SOAP service.
@@ -38,37 +32,12 @@ const JSON_TYPE = /^application\/json(\s*;.*)?$/i;
  * address without asking, but neither a key nor a JSON body without the browser's preflight.
  */
 export function createAdminApp({ store, faults, logger, adminKeys }: { store: WmsStore; faults: FaultInjector; logger: Logger; adminKeys: readonly string[] }) {
-  const isAdmin = adminKeyCheck(adminKeys);
   const app = new Hono();
-  app.use('/admin/*', async (c, next) => {
-    if (!isAdmin(c.req.header('authorization'))) return refuse(c, { code: 'unauthorized', message: 'an admin key is required: Authorization: Bearer <key>' });
-    if (c.req.method !== 'GET' && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
-      return refuse(c, { code: 'invalid_request', message: 'Content-Type must be application/json' });
-    }
-    await next();
-  });
-  app.use(
-    bodyLimit({ maxSize: MAX_ADMIN_BYTES, onError: (c) => refuse(c, { code: 'invalid_request', message: `body exceeds ${MAX_ADMIN_BYTES} bytes` }) }),
-  );
+  guardAdmin(app, adminKeys, refuse);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
-  app.get('/admin/faults', (c) => c.json(faults.current));
-
-  app.put('/admin/faults', async (c) => {
-    const patch = await body(c, FaultsPatchSchema);
-    if (!patch.ok) return refuse(c, patch.refusal);
-    logger.info({ faults: patch.value }, 'faults changed');
-    return c.json(faults.update(patch.value));
-  });
-
-  app.post('/admin/outage', async (c) => {
-    const outage = await body(c, OutageSchema);
-    if (!outage.ok) return refuse(c, outage.refusal);
-    const { outageUntil } = faults.update({ outageUntil: Date.now() + outage.value.forMs });
-    logger.info({ outageUntil: new Date(outageUntil).toISOString() }, 'outage until');
-    return c.json({ outageUntil });
-  });
+  faultRoutes(app, { faults, patchSchema: FaultsPatchSchema, logger, refuse });
 
   app.get('/admin/stock', (c) => c.json(store.stockLevels()));
 
@@ -82,16 +51,7 @@ export function createAdminApp({ store, faults, logger, adminKeys }: { store: Wm
     return c.json({ sku: sku.data, qty: stock.value.qty });
   });
 
-  app.put('/admin/stock/:location/:sku', async (c) => {
-    const place = z.object({ location: LocationSchema, sku: SkuIdSchema }).safeParse(c.req.param());
-    if (!place.success) return refuse(c, { code: 'invalid_request', message: 'not a location and a SKU', issues: issuesOf(place.error) });
-    const stock = await body(c, PhysicalSchema);
-    if (!stock.ok) return refuse(c, stock.refusal);
-    const level = await store.setPhysical(place.data.location, place.data.sku, stock.value.physical);
-    if (level === 'unknown_location') return refuse(c, { code: level, message: MOVEMENT_REFUSALS[level] });
-    logger.info({ ...place.data, physical: stock.value.physical }, 'physical stock set');
-    return c.json(level);
-  });
+  physicalStockRoute(app, { setPhysical: (location, sku, physical) => store.setPhysical(location, sku, physical), logger, refuse });
 
   app.post('/admin/movements', async (c) => {
     const request = await body(c, MovementRequestSchema);
@@ -109,25 +69,4 @@ export function createAdminApp({ store, faults, logger, adminKeys }: { store: Wm
     return refuse(c, { code: 'internal', message: 'the simulator failed' });
   });
   return app;
-}
-
-type Parsed<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
-
-async function body<T>(c: Context, schema: z.ZodType<T>): Promise<Parsed<T>> {
-  let json: unknown;
-  try {
-    json = await c.req.json();
-  } catch {
-    return { ok: false, refusal: { code: 'invalid_request', message: 'body is not JSON' } };
-  }
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, refusal: { code: 'invalid_request', message: 'invalid body', issues: issuesOf(parsed.error) } };
-}
-
-const issuesOf = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-
-/** The project's error shape: `{error: {code, message, details?}}`. */
-function refuse(c: Pick<Context, 'json'>, { code, message, issues }: Refusal) {
-  return c.json({ error: { code, message, ...(issues ? { details: { issues } } : {}) } }, STATUS[code]);
 }

@@ -1,22 +1,11 @@
 import { z } from 'zod';
 import { BridgeConfigSchema } from '../config';
 import { isLoopbackHost, weakSecrets } from '../security/secrets';
-import { FaultsSchema, MillisSchema, NO_FAULTS, RateSchema } from './faults';
+import { LatencySchema, millis, rate } from '../simulators/faultsEnv';
+import { NO_FAULTS } from './faults';
 import { LocationSchema, UNSTOCKED } from './movements';
 import { StockUnitsSchema } from './records';
 import { DEFAULT_STOCK } from './simulator';
-
-const rate = (fallback: number) => z.coerce.number().pipe(RateSchema).default(fallback);
-
-/** "20-80" (uniform between the two) or "50" (always 50). */
-const LatencySchema = z
-  .string()
-  .regex(/^\d+(-\d+)?$/, 'milliseconds, or a range like 20-80')
-  .transform((text) => {
-    const [min, max = min] = text.split('-').map(Number) as [number, number?];
-    return { min, max };
-  })
-  .pipe(FaultsSchema.shape.latencyMs);
 
 /** The simulator as a process is configured by its environment, checked at start. */
 export const WmsConfigSchema = z
@@ -42,7 +31,7 @@ export const WmsConfigSchema = z
     WMS_FAULT_RATE: rate(NO_FAULTS.faultRate),
     WMS_DUPLICATE_RATE: rate(NO_FAULTS.duplicateRate),
     WMS_LATE_RATE: rate(NO_FAULTS.lateRate),
-    WMS_LATE_MS: z.coerce.number().pipe(MillisSchema).default(NO_FAULTS.lateMs),
+    WMS_LATE_MS: millis(NO_FAULTS.lateMs),
     LOG_LEVEL: BridgeConfigSchema.shape.LOG_LEVEL,
     /** Keys of its admin API, its own (never the Worker's or the bridge's); unset, it refuses everyone. */
     WMS_ADMIN_KEYS: BridgeConfigSchema.shape.BRIDGE_ADMIN_KEYS,

@@ -1,6 +1,7 @@
 import { createServer, type RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from '../logger';
+import { listen, stopServer } from '../simulators/httpServer';
 import { createAdminApp } from './admin';
 import { createSoapEndpoint } from './endpoint';
 import { FaultInjector, type FaultsPatch } from './faults';
@@ -57,12 +58,7 @@ export async function startWmsSimulator(options: WmsSimulatorOptions): Promise<R
     if (route) return route(req, res);
     res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('warehouse starting');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+  const url = await listen(server, host, port);
   const soapUrl = `${url}${WMS_PATH}`;
   const wsdl = wmsWsdl(soapUrl);
   let soap: ReturnType<typeof createSoapEndpoint>;
@@ -80,9 +76,7 @@ export async function startWmsSimulator(options: WmsSimulatorOptions): Promise<R
     // Calls still waiting (latency, late) are dropped unapplied, as a crash would drop them;
     // held ones (timeouts) and idle keep-alive connections are cut.
     stopping.abort();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await stopServer(server);
     await store.close();
   };
   return { url, soapUrl, close: () => (closing ??= shutdown()) };

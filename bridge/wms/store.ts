@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Movement, MovementRequest, StockLevel } from './movements';
 import { OUT_OF_STOCK, type WmsRecord } from './records';
+import { SaveQueue } from '../simulators/saveQueue';
 import { loadState, saveState, type State, type StoredRecord } from './stateFile';
-import { StockLedger, type MovementRefusal, type StockSettings } from './stock';
+import { StockLedger, type MovementRefusal, type StockSettings } from '../simulators/stockLedger';
 
 export type AllocateRequest = { reservationId: string; sku: string; qty: number; location?: string | undefined };
 export type StockLevels = { defaultStock: number; skus: Record<string, number> };
@@ -21,15 +22,11 @@ export type KeptRecord = WmsRecord & { location: string; shipment: string | null
 export class WmsStore {
   private readonly records: Map<string, KeptRecord>;
   private readonly stock: StockLedger;
-  /** Changes made in memory, and how many of them the file holds. */
-  private changes = 0;
-  private saved = 0;
-  /** The last queued save; saves run one at a time. */
-  private saving: Promise<void> = Promise.resolve();
+  private readonly saves: SaveQueue;
   private closed = false;
 
   private constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly settings: StockSettings,
     state: State,
   ) {
@@ -37,6 +34,7 @@ export class WmsStore {
     this.records = new Map(state.records.map((record: StoredRecord) => [record.reservationId, { ...record, location: record.location ?? home }]));
     const levels = state.levels.length > 0 ? state.levels : levelsBeforeLocations(home, state.stock ?? {}, this.records.values());
     this.stock = new StockLedger(settings, levels, state.movements);
+    this.saves = new SaveQueue(() => saveState(dir, { ...this.stock.state, records: [...this.records.values()] }));
   }
 
   static async open(dir: string, settings: StockSettings): Promise<WmsStore> {
@@ -107,7 +105,7 @@ export class WmsStore {
     if (first) return { movement: await this.durably(first), replay: true };
     const outcome = request.type === 'shipment' ? this.ship(request.document, request.reservationId, at) : this.stock.receiveOrAdjust(request, at);
     if (typeof outcome === 'string') return outcome;
-    this.changes += 1;
+    this.saves.changed();
     return { movement: await this.durably(outcome), replay: false };
   }
 
@@ -116,7 +114,7 @@ export class WmsStore {
     this.assertOpen();
     if (!this.stock.isKnown(location)) return 'unknown_location';
     this.stock.setPhysical(location, sku, physical);
-    this.changes += 1;
+    this.saves.changed();
     await this.flush();
     return this.stock.list(location).find((level) => level.sku === sku)!;
   }
@@ -125,7 +123,7 @@ export class WmsStore {
   async setStock(sku: string, qty: number): Promise<void> {
     this.assertOpen();
     this.stock.setAvailable(this.stock.defaultLocation, sku, qty);
-    this.changes += 1;
+    this.saves.changed();
     await this.flush();
   }
 
@@ -153,7 +151,7 @@ export class WmsStore {
   /** Refuses further changes and waits for the saves already queued. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.saving;
+    await this.saves.drain();
   }
 
   private ship(document: string, reservationId: string, at: string): Movement | MovementRefusal {
@@ -167,7 +165,7 @@ export class WmsStore {
   private put(record: Omit<KeptRecord, 'updatedAt'>): KeptRecord {
     const stored = { ...record, updatedAt: new Date().toISOString() };
     this.records.set(stored.reservationId, stored);
-    this.changes += 1;
+    this.saves.changed();
     return stored;
   }
 
@@ -176,18 +174,8 @@ export class WmsStore {
     return value;
   }
 
-  /** Resolves once every change made so far is on disk; one save covers all the changes before it. */
   private flush(): Promise<void> {
-    const target = this.changes;
-    const save = this.saving.then(async () => {
-      if (this.saved >= target) return;
-      const covering = this.changes;
-      await saveState(this.dir, { ...this.stock.state, records: [...this.records.values()] });
-      this.saved = covering;
-    });
-    // A failed save fails the calls waiting for it; the next change tries again with the whole state.
-    this.saving = save.catch(() => undefined);
-    return save;
+    return this.saves.flush();
   }
 
   private assertOpen(): void {

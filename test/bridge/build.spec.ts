@@ -36,7 +36,7 @@ async function startStop(entry: string, env: Record<string, string>, url: string
   return { health, code: await exited, output };
 }
 
-describe('npm run build: the bridge, the simulator and the CLI run with plain node', () => {
+describe('npm run build: the bridge, the simulators and the CLI run with plain node', () => {
   it('the built bridge serves, then stops cleanly on SIGTERM (exit 0, logged)', async () => {
     const [port, adminPort] = [await freePort(), await freePort()];
     const env = { INTERNAL_SECRET: 's', BRIDGE_PORT: String(port), BRIDGE_ADMIN_PORT: String(adminPort), BRIDGE_DATA_DIR: dataDir, SAGA: 'off' };
@@ -51,6 +51,14 @@ describe('npm run build: the bridge, the simulator and the CLI run with plain no
     const { health, code } = await startStop('wms/main.js', { WMS_PORT: String(port), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_ADMIN_KEYS: 'k' }, `http://127.0.0.1:${port}`);
     expect(health).toEqual({ status: 'ok' });
     expect(code).toBe(0);
+  });
+
+  it('the built SAP OData simulator likewise', async () => {
+    const port = await freePort();
+    const { health, code, output } = await startStop('sap/main.js', { SAP_PORT: String(port), SAP_ADMIN_KEYS: 'k' }, `http://127.0.0.1:${port}`);
+    expect(health).toEqual({ status: 'ok' });
+    expect(code).toBe(0);
+    expect(output).toContain('"msg":"sap simulator stopped"');
   });
 
   it('a bad configuration exits 2 naming the setting, before anything starts', async () => {

@@ -11,15 +11,18 @@ import type { RunningWmsSimulator } from '../../bridge/wms/simulator';
 import { runCli } from '../e2e/support/cli';
 import { freePort } from '../e2e/support/processes';
 import { recordingEdge } from './support/feedEdge';
+import { admin as sapAdmin, PASSWORD as SAP_PASSWORD, USER as SAP_USER, useSapSimulators } from './sap/support/sapSimulator';
 import { admin, useWmsSimulators } from './support/wmsSimulator';
 
 /**
  * `inventory warehouses`, the real binary against a real bridge (embedded log, the feed on) that
- * follows two warehouses: the SOAP simulator, and one nobody answers at. The edge's movements
- * route is `recordingEdge` (the SKU decider in memory) behind a bare HTTP server, so no workerd.
+ * follows two warehouses: the SOAP simulator, and one nobody answers at; then the SOAP one and the
+ * SAP simulator (kind odata). The edge's movements route is `recordingEdge` (the SKU decider in
+ * memory) behind a bare HTTP server, so no workerd.
  */
 const KEY = 'warehouses-cli-spec-key';
 const sims = useWmsSimulators();
+const saps = useSapSimulators();
 let dir = '';
 let bridge: RunningBridge | null = null;
 let edgeServer: Server | null = null;
@@ -132,19 +135,26 @@ describe('inventory warehouses', () => {
     const human = await cli('warehouses');
     expect(human.code).toBe(1);
     const lines = human.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^WAREHOUSE\s+HEALTH\s+CURSOR\s+LATEST\s+LAG\s+LAST DOCUMENT\s+AT\s+FOLLOWER\s+STATE$/);
-    expect(lines[1]).toMatch(new RegExp(`^soap-1\\s+ok\\s+2\\s+2\\s+0\\s+W-2 count\\s+${soap!.cursor!.at!.replace(/\./g, '\\.')}\\s+${running.adminUrl.replace(/\./g, '\\.')} \\(p0\\)\\s+caught_up$`));
-    expect(lines[2]).toMatch(/^legacy-2\s+DOWN\s+0\s+-\s+-\s+-\s+-\s+\S+ \(p0\)\s+backing_off$/);
+    expect(lines[0]).toMatch(/^WAREHOUSE\s+KIND\s+HEALTH\s+CURSOR\s+LATEST\s+LAG\s+LAST DOCUMENT\s+AT\s+FOLLOWER\s+STATE$/);
+    expect(lines[1]).toMatch(new RegExp(`^soap-1\\s+soap\\s+ok\\s+2\\s+2\\s+0\\s+W-2 count\\s+${soap!.cursor!.at!.replace(/\./g, '\\.')}\\s+${running.adminUrl.replace(/\./g, '\\.')} \\(p0\\)\\s+caught_up$`));
+    expect(lines[2]).toMatch(/^legacy-2\s+soap\s+DOWN\s+0\s+-\s+-\s+-\s+-\s+\S+ \(p0\)\s+backing_off$/);
     expect(lines.slice(3).join('\n')).toMatch(/^legacy-2: the warehouse does not answer: .+\nlegacy-2: backing off at sequence 0 \(warehouse, \d+ attempts?, last .+\): .+$/);
 
-    // Back to one warehouse, answering and followed: exit 0.
+    // Back to warehouses that answer, one of each kind (an SAP system through OData beside), followed: exit 0.
     await running.close();
     bridge = null;
-    const again = await start([{ id: 'soap-1', kind: 'soap', url: simulator.soapUrl }]);
+    const sap = await saps.start({ plants: { 'FRA-1': { plant: '1010', storageLocation: '0001' } } });
+    expect((await sapAdmin(sap, 'POST', '/admin/movements', { type: 'receipt', document: 'S-1', location: 'FRA-1', sku: 'SKU-S', qty: 4 })).status).toBe(201);
+    const again = await start([
+      { id: 'soap-1', kind: 'soap', url: simulator.soapUrl },
+      { id: 'sap-1', kind: 'odata', url: sap.url, user: SAP_USER, password: SAP_PASSWORD, plants: { 'FRA-1': { plant: '1010', storageLocation: '0001' } }, locations: ['FRA-1'] },
+    ]);
     await followed(again);
     const ok = await cli('warehouses');
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout.trimEnd().split('\n').at(-1)).toBe('1 warehouse, all answering and followed');
-    expect(edge.calls).toHaveLength(2);
+    const okLines = ok.stdout.trimEnd().split('\n');
+    expect(okLines[2]).toMatch(/^sap-1\s+odata\s+ok\s+1\s+1\s+0\s+4900000001 receipt\s+\S+\s+\S+ \(p0\)\s+caught_up$/);
+    expect(okLines.at(-1)).toBe('2 warehouses, all answering and followed');
+    expect(edge.calls.map((c) => c.command.document)).toEqual(['W-1', 'W-2', '4900000001']);
   });
 });

@@ -26,7 +26,7 @@ import { waitFor } from './support/system';
 let stack: ChildProcess;
 let output = '';
 let dataDir: string;
-let ports: { worker: number; wms: number; public: number[]; admin: number[] };
+let ports: { worker: number; wms: number; sap: number; public: number[]; admin: number[] };
 /** The keys `npm start` gives the Worker: .dev.vars, as start.mjs completes it. */
 let keys: { storefront: string; admin: string };
 const adminUrls = () => ports.admin.map((p) => `http://127.0.0.1:${p}`);
@@ -66,18 +66,19 @@ const alive = (pid: number) => {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'local-cluster-e2e-'));
-  const free = await Promise.all(Array.from({ length: 6 }, () => freePort()));
-  ports = { worker: free[0]!, wms: free[1]!, public: free.slice(2, 4), admin: free.slice(4, 6) };
+  const free = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+  ports = { worker: free[0]!, wms: free[1]!, sap: free[6]!, public: free.slice(2, 4), admin: free.slice(4, 6) };
   const vars = ensureDevVars() as Record<string, string>;
   keys = { storefront: vars.STOREFRONT_KEYS!.split(',')[0]!.trim(), admin: vars.ADMIN_KEYS!.split(',')[0]!.trim() };
   // The test's shell must not point the stack elsewhere (a KAFKA_BROKERS of its own, say).
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(KAFKA_|BRIDGE_|WMS_|EDGE_|WORKER_PORT|DEV_DATA_DIR)/.test(name)));
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(KAFKA_|BRIDGE_|WMS_|SAP_|EDGE_|WORKER_PORT|DEV_DATA_DIR)/.test(name)));
   stack = spawn(process.execPath, ['scripts/start.mjs', '--kafka'], {
     env: {
       ...inherited,
       BRIDGE_REPLICAS: '2',
       WORKER_PORT: String(ports.worker),
       WMS_PORT: String(ports.wms),
+      SAP_PORT: String(ports.sap),
       BRIDGE_PORTS: ports.public.join(','),
       BRIDGE_ADMIN_PORTS: ports.admin.join(','),
       DEV_DATA_DIR: dataDir,

@@ -30,6 +30,7 @@ const lastDocument = (w: WarehouseRow) => (w.cursor?.document ? `${w.cursor.docu
 export function warehousesTable(report: WarehousesReport): string {
   const rows = report.warehouses.map((w) => [
     w.id,
+    w.kind,
     w.health.ok ? 'ok' : 'DOWN',
     w.cursor?.sequence ?? 0,
     w.latest,
@@ -39,7 +40,7 @@ export function warehousesTable(report: WarehousesReport): string {
     follower(w),
     state(report, w),
   ]);
-  const lines = [table(['WAREHOUSE', 'HEALTH', 'CURSOR', 'LATEST', 'LAG', 'LAST DOCUMENT', 'AT', 'FOLLOWER', 'STATE'], rows)];
+  const lines = [table(['WAREHOUSE', 'KIND', 'HEALTH', 'CURSOR', 'LATEST', 'LAG', 'LAST DOCUMENT', 'AT', 'FOLLOWER', 'STATE'], rows)];
   if (report.feed === 'off') lines.push('the feed is off in this bridge (FEED=off): stock is not fed from the warehouses');
   const problems = problemsOf(report);
   lines.push(...problems, problems.length === 0 ? `${report.warehouses.length} warehouse${report.warehouses.length === 1 ? '' : 's'}, all answering${report.feed === 'on' ? ' and followed' : ''}` : '');
@@ -49,7 +50,7 @@ export function warehousesTable(report: WarehousesReport): string {
 export function registerWarehouses(program: Command): void {
   program
     .command('warehouses')
-    .description("each configured warehouse: whether it answers (a ListMovements probe), the feed's cursor, the warehouse's latest sequence and the lag, the last document read and when, the replica following it")
+    .description("each configured warehouse (its kind: soap or odata): whether it answers (a ListMovements probe), the feed's cursor, the warehouse's latest sequence and the lag, the last document read and when, the replica following it")
     .addHelpText(
       'after',
       '\nExit code: 0 every warehouse answers and is followed, 1 one is down, its feed is held up or no replica follows it.\n' +

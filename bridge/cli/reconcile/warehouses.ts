@@ -1,4 +1,5 @@
-import { createWmsClient, type WmsClient } from '../../wms/client';
+import { clientOf } from '../../feed/warehouseClients';
+import type { WmsClient } from '../../wms/client';
 import { DEFAULT_WAREHOUSE_ID, WarehousesEnvSchema } from '../../warehouses';
 import type { Cli } from '../context';
 import { UsageError } from '../exit';
@@ -19,7 +20,7 @@ function configured(cli: Cli, env: NodeJS.ProcessEnv): WarehouseSystem[] {
   if (!parsed.success) throw new UsageError(`WAREHOUSES: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data.map((w) => {
     let client: Promise<WmsClient> | undefined;
-    return { id: w.id, locations: w.locations ?? null, client: () => (client ??= createWmsClient(w.url)) };
+    return { id: w.id, locations: w.locations ?? null, client: () => (client ??= clientOf(w)) };
   });
 }
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../../../bridge/config';
 import { isLoopbackHost, KNOWN_SECRETS, MIN_SECRET_LENGTH, weakSecretReason } from '../../../bridge/security/secrets';
 import { loadWmsConfig } from '../../../bridge/wms/config';
 // @ts-expect-error -- a plain ESM script shared with `npm start`
-import { BRIDGE_ADMIN_KEY, DEV_VARS, WMS_ADMIN_KEY } from '../../../scripts/dev-defaults.mjs';
+import { BRIDGE_ADMIN_KEY, DEV_VARS, SAP_ADMIN_KEY, WMS_ADMIN_KEY } from '../../../scripts/dev-defaults.mjs';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const strong = () => randomBytes(32).toString('base64');
@@ -31,7 +31,7 @@ describe('which hosts are loopback', () => {
 
 describe('weak secrets', () => {
   it('every dev default of scripts/dev-defaults.mjs is a known secret', () => {
-    const devValues = [...Object.entries(DEV_VARS as Record<string, string>).filter(([name]) => name !== 'BRIDGE_URL').map(([, v]) => v), BRIDGE_ADMIN_KEY as string, WMS_ADMIN_KEY as string];
+    const devValues = [...Object.entries(DEV_VARS as Record<string, string>).filter(([name]) => name !== 'BRIDGE_URL').map(([, v]) => v), BRIDGE_ADMIN_KEY as string, WMS_ADMIN_KEY as string, SAP_ADMIN_KEY as string];
     for (const value of devValues) expect(KNOWN_SECRETS.has(value), value).toBe(true);
   });
 

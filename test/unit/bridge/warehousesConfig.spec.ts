@@ -24,7 +24,7 @@ describe('WAREHOUSES: the warehouse systems the bridge follows', () => {
   it.each([
     ['not JSON', '[{id:', /WAREHOUSES: not JSON \(.+\): a list like \[\{"id":"soap-1","kind":"soap","url":"http:\/\/127\.0\.0\.1:8789\/wms"\}\]/],
     ['an empty list', '[]', /WAREHOUSES: list at least one warehouse, or unset WAREHOUSES for the default one at WMS_URL/],
-    ['an unknown kind', '[{"id":"sap-1","kind":"odata","url":"http://sap/"}]', /WAREHOUSES\.0\.kind: kind must be 'soap'/],
+    ['an unknown kind', '[{"id":"rest-1","kind":"rest","url":"http://x/"}]', /WAREHOUSES\.0\.kind: kind must be 'soap' or 'odata'/],
     ['a bad URL', '[{"id":"w","kind":"soap","url":"ftp://x"}]', /WAREHOUSES\.0\.url: url must be the http\(s\) URL of the SOAP endpoint/],
     ['a bad id', '[{"id":"no spaces","kind":"soap","url":"http://x/wms"}]', /WAREHOUSES\.0\.id: /],
     ['an unknown field', '[{"id":"w","kind":"soap","url":"http://x/wms","password":"p"}]', /WAREHOUSES\.0: Unrecognized key: "password"/],
@@ -37,6 +37,39 @@ describe('WAREHOUSES: the warehouse systems the bridge follows', () => {
     ],
     ['a negative priority', '[{"id":"w","kind":"soap","url":"http://x/wms","priority":-1}]', /WAREHOUSES\.0\.priority: /],
   ])('refuses %s, naming the warehouse and the field', (_, value, message) => {
+    expect(() => loadConfig({ ...base, WAREHOUSES: value })).toThrow(message);
+  });
+
+  const sap = { id: 'sap-1', kind: 'odata', url: 'http://127.0.0.1:8792', user: 'INVENTORY', password: 'p', plants: { 'FRA-1': { plant: '1010', storageLocation: '0001' } } };
+  const odata = (change: Record<string, unknown>) => JSON.stringify([{ ...sap, ...change }]);
+
+  it('reads an SAP (odata) warehouse beside a SOAP one: user, password and each location\'s plant and storage location', () => {
+    const list = [{ id: 'soap-1', kind: 'soap', url: 'http://127.0.0.1:8789/wms', locations: ['AMS-1'] }, { ...sap, locations: ['FRA-1'], priority: 2, region: 'eu-central' }];
+    expect(warehouses({ WAREHOUSES: JSON.stringify(list) })).toEqual(list);
+  });
+
+  it.each([
+    ['no user', odata({ user: undefined }), /^ {2}WAREHOUSES\.0\.user: Invalid input: expected string, received undefined$/m],
+    ['an empty password', odata({ password: '' }), /^ {2}WAREHOUSES\.0\.password: password must be the SAP user's password$/m],
+    ['a URL with a path', odata({ url: 'http://sap.internal:8792/sap/opu/odata/sap/' }), /^ {2}WAREHOUSES\.0\.url: url must be the root of the SAP system without a path: the services are found under \/sap\/opu\/odata\/sap\/$/m],
+    ['a URL with credentials', odata({ url: 'http://INVENTORY:secret@sap.internal:8792' }), /^ {2}WAREHOUSES\.0\.url: url must not carry a user or password: give them as user and password$/m],
+    ['a URL not http', odata({ url: 'ftp://sap' }), /^ {2}WAREHOUSES\.0\.url: url must be the http\(s\) root of the SAP system, like http:\/\/127\.0\.0\.1:8792$/m],
+    ['no plants', odata({ plants: {} }), /^ {2}WAREHOUSES\.0\.plants: map at least one location to its plant and storageLocation$/m],
+    ['a plant of 5 characters', odata({ plants: { 'FRA-1': { plant: '10100', storageLocation: '0001' } } }), /^ {2}WAREHOUSES\.0\.plants\.FRA-1\.plant: plant must be 4 letters or digits \(SAP's key length\)$/m],
+    ['a plant without its storage location', odata({ plants: { 'FRA-1': { plant: '1010' } } }), /^ {2}WAREHOUSES\.0\.plants\.FRA-1\.storageLocation: /m],
+    [
+      'two locations on one plant and storage location',
+      odata({ plants: { 'FRA-1': { plant: '1010', storageLocation: '0001' }, 'FRA-2': { plant: '1010', storageLocation: '0001' } } }),
+      /^ {2}WAREHOUSES\.0\.plants\.FRA-2: plant 1010 storageLocation 0001 is FRA-1's already: each location its own pair$/m,
+    ],
+    [
+      'a location too long for the reference SAP keeps',
+      odata({ plants: { 'FRANKFURT-EAST-1': { plant: '1010', storageLocation: '0001' } } }),
+      /^ {2}WAREHOUSES\.0\.plants\.FRANKFURT-EAST-1: location FRANKFURT-EAST-1 is longer than 12 characters: a reference res_…@FRANKFURT-EAST-1~n would not fit SAP's ReservationItemText \(50\)$/m,
+    ],
+    ['a location without a plant', odata({ locations: ['FRA-1', 'MUC-1'] }), /^ {2}WAREHOUSES\.0\.locations: location MUC-1 has no entry in plants: map it to its plant and storageLocation$/m],
+    ['an unknown field', odata({ client: '100' }), /^ {2}WAREHOUSES\.0: Unrecognized key: "client"$/m],
+  ])('refuses an odata warehouse with %s, naming the field', (_, value, message) => {
     expect(() => loadConfig({ ...base, WAREHOUSES: value })).toThrow(message);
   });
 

@@ -10,6 +10,7 @@ type Plan =
         onKafka: boolean;
         worker: { port: number; url: string; vars: Record<string, string>; persistTo: string | null };
         wms: { port: number; url: string; env: Record<string, string> };
+        sap: { port: number; url: string; env: Record<string, string> };
         bridges: Bridge[];
         bridgeUrl: string;
       };
@@ -28,6 +29,7 @@ describe('the local stack npm start runs', () => {
       onKafka: false,
       worker: { port: 8787, url: 'http://127.0.0.1:8787', vars: {}, persistTo: null },
       wms: { port: 8789, url: 'http://127.0.0.1:8789/wms', env: { WMS_PORT: '8789' } },
+      sap: { port: 8792, url: 'http://127.0.0.1:8792', env: { SAP_PORT: '8792', SAP_STATE_FILE: '.data/sap/state.json' } },
       bridges: [{ name: 'bridge', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798' } }],
       bridgeUrl: 'http://127.0.0.1:8788',
     });
@@ -72,9 +74,10 @@ describe('the local stack npm start runs', () => {
   });
 
   it('every port overridable (a test\'s free ports), the state moved under DEV_DATA_DIR', () => {
-    const stack = value({ BRIDGE_REPLICAS: '2', WORKER_PORT: '7001', WMS_PORT: '7002', BRIDGE_PORTS: '7003,7004', BRIDGE_ADMIN_PORTS: '7005,7006', DEV_DATA_DIR: 'local-state' }, true);
+    const stack = value({ BRIDGE_REPLICAS: '2', WORKER_PORT: '7001', WMS_PORT: '7002', SAP_PORT: '7007', BRIDGE_PORTS: '7003,7004', BRIDGE_ADMIN_PORTS: '7005,7006', DEV_DATA_DIR: 'local-state' }, true);
     expect(stack.worker).toEqual({ port: 7001, url: 'http://127.0.0.1:7001', vars: { BRIDGE_URL: 'http://127.0.0.1:7003,http://127.0.0.1:7004' }, persistTo: 'local-state/wrangler' });
     expect(stack.wms).toEqual({ port: 7002, url: 'http://127.0.0.1:7002/wms', env: { WMS_PORT: '7002', WMS_DATA_DIR: 'local-state/wms' } });
+    expect(stack.sap).toEqual({ port: 7007, url: 'http://127.0.0.1:7007', env: { SAP_PORT: '7007', SAP_STATE_FILE: 'local-state/sap/state.json' } });
     expect(stack.bridges.map((b) => b.env)).toEqual([
       { BRIDGE_PORT: '7003', BRIDGE_ADMIN_PORT: '7005', BRIDGE_DATA_DIR: 'local-state/bridge' },
       { BRIDGE_PORT: '7004', BRIDGE_ADMIN_PORT: '7006', BRIDGE_DATA_DIR: 'local-state/bridge' },
@@ -89,5 +92,6 @@ describe('the local stack npm start runs', () => {
     expect(plan({ BRIDGE_REPLICAS: '2', BRIDGE_PORTS: '7003' }, true)).toEqual({ ok: false, error: 'BRIDGE_PORTS=7003 lists 1 port(s) for BRIDGE_REPLICAS=2: one per replica' });
     expect(plan({ BRIDGE_ADMIN_PORTS: '7003,x' })).toEqual({ ok: false, error: 'BRIDGE_ADMIN_PORTS=7003,x is not a comma-separated list of ports' });
     expect(plan({ WMS_PORT: '8798' })).toEqual({ ok: false, error: 'port 8798 is given to two listeners: every listener needs its own' });
+    expect(plan({ SAP_PORT: '8789' })).toEqual({ ok: false, error: 'port 8789 is given to two listeners: every listener needs its own' });
   });
 });

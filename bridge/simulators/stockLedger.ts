@@ -1,4 +1,4 @@
-import type { Movement, MovementRequest, StockLevel, Unstocked } from './movements';
+import type { Movement, MovementRequest, StockLevel, Unstocked } from '../wms/movements';
 
 export type StockSettings = { locations: readonly string[]; unstocked: Unstocked; defaultStock: number };
 /** Why a movement was refused; a refused movement records nothing and its document may be posted again. */
@@ -12,7 +12,8 @@ const key = (location: string, sku: string) => `${location}\u0000${sku}`;
 /**
  * Physical stock per (location, SKU) and the movement log, in memory and without I/O: the store
  * decides with it and saves its state. A row exists once something touched it; until then it
- * holds the unstocked default (the default stock, or nothing).
+ * holds the unstocked default (the default stock, or nothing). Shared by the warehouse simulators:
+ * the SOAP one's allocations and the SAP one's reservation items hold units alike.
  */
 export class StockLedger {
   private readonly levels: Map<string, StockLevel>;
