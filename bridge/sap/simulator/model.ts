@@ -74,7 +74,8 @@ export const RESERVATION_MODEL: ServiceModel = {
     {
       set: ITEM_SET,
       label: 'Reservation Document Item',
-      creatable: true,
+      // Created with their header (deep insert) only; SAP also takes them one by one.
+      creatable: false,
       updatable: false,
       deletable: false,
       properties: [
