@@ -64,7 +64,7 @@ describe('the saga per location, over SOAP', () => {
     const { feed, verdicts, client, saga } = await sagaAgainst(simulator.soapUrl);
     await feed({ type: 'Reserved', sku: 'SKU-L', reservationId: 'res_m', qty: 2, version: 2, at: Date.now(), expiresAt: Date.now() + 60_000, location: 'AMS-1' });
     await feed({ type: 'Resourced', from: 'AMS-1', to: 'RTM-2', completed: false });
-    expect(verdicts.at(-1)?.verdict).toEqual({ outcome: 'failed', reason: 'wms_rejected', causedBy: { 'sku:SKU-L': 2 }, location: 'RTM-2', resourcings: 1 });
+    expect(verdicts.at(-1)?.verdict).toEqual({ outcome: 'failed', reason: 'wms_rejected', causedBy: { 'sku:SKU-L': 2 }, location: 'RTM-2', resourcings: 1, tried: ['AMS-1', 'RTM-2'] });
     await feed({ type: 'Released', reason: 'wms_rejected' });
     expect(saga()).toMatchObject({ phase: 'done', leftBehind: [] });
     expect((await client.list(T)).filter((r) => r.status === 'allocated')).toEqual([]);
