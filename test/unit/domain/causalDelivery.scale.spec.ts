@@ -219,5 +219,5 @@ describe('causal delivery against a rescanning model', () => {
       ),
       { numRuns: 15 },
     );
-  });
+  }, 30_000);
 });
