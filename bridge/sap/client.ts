@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { OUT_OF_STOCK } from '../wms/records';
 import { WmsError, type AllocateResult, type Movement, type WmsClient } from '../wms/client';
-import { levelsOf, liveDocuments, materialDocumentAfter, MAX_REFERENCE_LENGTH, movementOf, postedAt, recordOf, recordsOf, sequenceOf } from './mapping';
+import { levelsOf, liveDocuments, strayDocuments, materialDocumentAfter, MAX_REFERENCE_LENGTH, movementOf, postedAt, recordOf, recordsOf, sequenceOf } from './mapping';
 import { PlantMap, type Plants, type PlantSite } from './plants';
 import { bodyOf, deadline, errorCode, ODataSession, refused, type Deadline, type SapConnection, type Service } from './session';
 import {
@@ -30,6 +30,8 @@ import {
  * duplicate a concurrent or late create left, so the lowest document number is the allocation.
  */
 export type SapClientConfig = SapConnection & { plants: Plants };
+/** The port, and the sweep of stray documents only this warehouse can leave (no idempotency key at SAP). */
+export type SapClient = WmsClient & { sweepStrays(timeoutMs: number): Promise<string[]> };
 
 const RESERVATIONS: Service = 'API_RESERVATION_DOCUMENT_SRV';
 const STOCK: Service = 'API_MATERIAL_STOCK_SRV';
@@ -48,7 +50,7 @@ const query = (params: Record<string, string | number>) =>
     .map(([name, value]) => `${name}=${encodeURIComponent(String(value))}`)
     .join('&');
 
-export function createSapClient(config: SapClientConfig): WmsClient {
+export function createSapClient(config: SapClientConfig): SapClient {
   const session = new ODataSession(config);
   const plants = new PlantMap(config.plants);
   /** A reservation's number → our reference: fixed once created, so the feed asks once per shipment's reservation. */
@@ -161,6 +163,15 @@ export function createSapClient(config: SapClientConfig): WmsClient {
       // Items with a text only: an SAP system holds every department's reservations, ours carry a reference.
       const ours = `ReservationItemText ne ''`;
       return recordsOf(await readAll('ListAllocations', RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, ours, ReservationItemSchema, deadline(timeoutMs)));
+    },
+
+    async sweepStrays(timeoutMs) {
+      const operation = 'SweepStrays';
+      const d = deadline(timeoutMs);
+      const items = await readAll(operation, RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, `ReservationItemText ne ''`, ReservationItemSchema, d);
+      const strays = strayDocuments(items);
+      for (const reservation of strays) await deleteDocument(operation, reservation, d);
+      return strays;
     },
 
     async stockLevels(timeoutMs, location) {

@@ -67,6 +67,26 @@ describe('idempotent without a client key', () => {
     expect(await client.allocate('res_late', 'SKU-A', 2, T, 'FRA-1')).toEqual(retried);
     expect((await reservationItems(simulator, 'res_late')).filter((i) => !i.ReservationItmIsMarkedForDeltn)).toHaveLength(1);
   });
+
+  it('the window swept: a create landed after the allocation was settled, and one landed after the cancel, are deleted by sweepStrays; the allocation stays', async () => {
+    const { simulator, client } = await start();
+    await sapAdmin(simulator, 'PUT', '/admin/faults', { lateRate: 1, lateMs: 1_000, operations: ['createReservation'] });
+    expect(await failure(client.allocate('res_kept', 'SKU-A', 2, 300, 'FRA-1'))).toMatchObject({ kind: 'timeout' });
+    expect(await failure(client.allocate('res_gone', 'SKU-A', 1, 300, 'FRA-1'))).toMatchObject({ kind: 'timeout' });
+    await sapAdmin(simulator, 'PUT', '/admin/faults', { lateRate: 0 });
+    const kept = await client.allocate('res_kept', 'SKU-A', 2, T, 'FRA-1');
+    await client.allocate('res_gone', 'SKU-A', 1, T, 'FRA-1');
+    await client.cancel('res_gone', T);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const live = async (reference: string) => (await reservationItems(simulator, reference)).filter((i) => !i.ReservationItmIsMarkedForDeltn).map((i) => i.Reservation);
+    expect([(await live('res_kept')).length, (await live('res_gone')).length]).toEqual([2, 1]);
+
+    expect(await client.sweepStrays(T)).toHaveLength(2);
+    expect(await live('res_kept')).toEqual([kept.status === 'allocated' ? kept.allocationId : 'none']);
+    expect(await live('res_gone')).toEqual([]);
+    expect(await client.get('res_kept', T)).toMatchObject({ status: 'allocated', allocationId: (kept as { allocationId: string }).allocationId });
+    expect(await client.sweepStrays(T)).toEqual([]);
+  });
 });
 
 describe('failures as the port\'s kinds', () => {
