@@ -65,6 +65,8 @@ export const BridgeConfigSchema = z.object({
   /** Movements read per ListMovements call (the simulator serves at most 1,000). */
   FEED_PAGE_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
   WMS_CALL_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
+  /** Between two sweeps of an SAP warehouse's stray reservation documents (bridge/sap/sweep.ts); 0: never. */
+  SAP_SWEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /**
    * Counted from a saga's first AllocateStock, never from the reservation (invariant no-sale-undone-by-our-outage). Past it a
    * held reservation the WMS has not answered is compensated (wms_timeout); a completed purchase

@@ -18,6 +18,7 @@ import { startOrdersView } from './orders/ordersView';
 import { startSnapshotter } from './projections/snapshotter';
 import { FEED_GROUP, startFeed, type RunningFeed } from './feed/follower';
 import { warehouseClients } from './feed/warehouseClients';
+import { startStraySweep } from './sap/sweep';
 import { warehousesOf } from './warehouses';
 
 /** `url`: the public listener (the objects' pushes); `adminUrl`: the operators' (ADR 0003). */
@@ -112,6 +113,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       logger,
     );
   }
+  const sweep = config.SAP_SWEEP_MS > 0 ? startStraySweep({ warehouses, clients, everyMs: config.SAP_SWEEP_MS, callTimeoutMs: config.WMS_CALL_TIMEOUT_MS, logger: logger.child({ component: 'sap-sweep' }) }) : null;
   logger.info({ url, adminUrl: listeners.admin.url, log: (await log.health()).detail, saga: config.SAGA, feed: config.FEED, warehouses: warehouses.map((w) => w.id) }, 'bridge listening');
   return {
     url,
@@ -124,6 +126,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       await listeners.admin.close();
       await sagas?.stop();
       await feed?.stop();
+      await sweep?.stop();
       await snapshotter?.stop();
       await orders?.stop();
       await log.close();

@@ -35,7 +35,7 @@ export function shortfallWindows(log: readonly SkuEvent[]): Window[] {
     for (;;) {
       const next = log[end + 1];
       const belongs =
-        (next?.type === 'ReservationResourced' && next.data.from === location) ||
+        (next?.type === 'ReservationResourced' && next.data.reason === 'stock_shortfall' && next.data.from === location) ||
         (next?.type === 'StockReleased' && next.data.reason === 'stock_shortfall') ||
         (!moveFirst && end === i && sameMove(next, location));
       if (!belongs) break;
@@ -111,10 +111,12 @@ export function locationsNeverOversold(skus: readonly Logged[]): Check {
 const show = (l: Pick<LocationStock, 'onHand' | 'reserved' | 'sold'>) => `onHand ${l.onHand} reserved ${l.reserved} sold ${l.sold}`;
 
 /**
- * Never silently: every re-sourcing and every release for stock_shortfall belongs to a shortfall
- * decision, names two different locations of which `from` is where the reservation's units were
- * and the shortfall's location, and moves all its units in the state they were in (held or
- * sold). Answers the re-sourcings seen, for a spec to show they happened.
+ * Never silently: every re-sourcing for stock_shortfall and every release for it belongs to a
+ * shortfall decision, whose location is `from`; a failover (wms_rejected, wms_timeout: issue 23)
+ * goes to a location the reservation never was at (the saga tried those). Each names two
+ * different locations of which `from` is where the reservation's units were, and moves all its
+ * units in the state they were in (held or sold). Answers the re-sourcings seen, for a spec to
+ * show they happened.
  */
 export function resourcingsNamed(skus: readonly Logged[]): Check & { resourced: SkuEventOf<'ReservationResourced'>[] } {
   const violations: string[] = [];
@@ -124,16 +126,20 @@ export function resourcingsNamed(skus: readonly Logged[]): Check & { resourced: 
     const windows = shortfallWindows(log);
     const windowOf = (i: number) => windows.find((w) => w.start <= i && i <= w.end);
     const reservations = new Map<string, Reservation>();
+    /** Every location each reservation's units were at: a failover never goes back to one. */
+    const visited = new Map<string, Set<string>>();
     const ledger = emptyLedger();
     log.forEach((event, i) => {
       const at = `${sku} v${event.version}`;
       if (event.type === 'ReservationResourced') {
         checked++;
         resourced.push(event);
-        const { reservationId, from, to, qty, completed } = event.data;
+        const { reservationId, from, to, qty, completed, reason } = event.data;
         const before = reservations.get(reservationId);
         const window = windowOf(i);
-        if (!window) violations.push(`${at}: ${reservationId} re-sourced ${from} → ${to} outside any shortfall decision`);
+        if (reason !== 'stock_shortfall') {
+          if (visited.get(reservationId)?.has(to)) violations.push(`${at}: ${reservationId} failed over for ${reason} back to ${to}, where it was already`);
+        } else if (!window) violations.push(`${at}: ${reservationId} re-sourced ${from} → ${to} outside any shortfall decision`);
         else if (window.shortfall.data.location !== from) violations.push(`${at}: ${reservationId} re-sourced from ${from}, the shortfall was at ${window.shortfall.data.location}`);
         if (from === to) violations.push(`${at}: ${reservationId} re-sourced from ${from} to itself`);
         if (!locationsOf(ledger.state).some((l) => l.location === to)) violations.push(`${at}: ${reservationId} re-sourced to ${to}, not a location of ${sku}`);
@@ -155,6 +161,7 @@ export function resourcingsNamed(skus: readonly Logged[]): Check & { resourced: 
       if ('reservationId' in event.data) {
         const r = ledger.reservations.get(event.data.reservationId);
         if (r) reservations.set(r.reservationId, r);
+        if (r?.location) visited.set(r.reservationId, (visited.get(r.reservationId) ?? new Set()).add(r.location));
       }
     });
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { OUT_OF_STOCK } from '../wms/records';
 import { WmsError, type AllocateResult, type Movement, type WmsClient } from '../wms/client';
-import { levelsOf, liveDocuments, materialDocumentAfter, MAX_REFERENCE_LENGTH, movementOf, postedAt, recordOf, recordsOf, sequenceOf } from './mapping';
+import { levelsOf, liveDocuments, strayDocuments, materialDocumentAfter, MAX_REFERENCE_LENGTH, movementOf, postedAt, recordOf, recordsOf, sequenceOf } from './mapping';
 import { PlantMap, type Plants, type PlantSite } from './plants';
 import { bodyOf, deadline, errorCode, ODataSession, refused, type Deadline, type SapConnection, type Service } from './session';
 import {
@@ -29,7 +29,9 @@ import {
  * creates only when nothing carries it; after creating it looks again and deletes any younger
  * duplicate a concurrent or late create left, so the lowest document number is the allocation.
  */
-export type SapClientConfig = SapConnection & { plants: Plants };
+export type SapClientConfig = SapConnection & { plants: Plants; createTravelMs?: number };
+/** The port, and the sweep of stray documents only this warehouse can leave (no idempotency key at SAP). */
+export type SapClient = WmsClient & { sweepStrays(timeoutMs: number): Promise<string[]> };
 
 const RESERVATIONS: Service = 'API_RESERVATION_DOCUMENT_SRV';
 const STOCK: Service = 'API_MATERIAL_STOCK_SRV';
@@ -42,17 +44,31 @@ const PAGE = 500;
 const GOODS_ISSUE = '201';
 const COST_CENTER = 'FLASHSALE';
 const ITEM_ORDER = 'Reservation,ReservationItem';
+/**
+ * How long a create left unanswered may still land at SAP (held by a proxy, queued). Until then a
+ * cancel of its reference does not answer `cancelled`: SAP keeps no tombstone to refuse it, so the
+ * caller asks again and the later cancel deletes it if it landed (ADR 0017).
+ */
+export const CREATE_TRAVEL_MS = 10_000;
 
 const query = (params: Record<string, string | number>) =>
   Object.entries(params)
     .map(([name, value]) => `${name}=${encodeURIComponent(String(value))}`)
     .join('&');
 
-export function createSapClient(config: SapClientConfig): WmsClient {
+export function createSapClient(config: SapClientConfig): SapClient {
   const session = new ODataSession(config);
   const plants = new PlantMap(config.plants);
   /** A reservation's number → our reference: fixed once created, so the feed asks once per shipment's reservation. */
   const referenceOf = new Map<string, string>();
+  /** References with creates sent and not answered (when each was sent), for CREATE_TRAVEL_MS. */
+  const unanswered = new Map<string, number[]>();
+  const inFlight = (reference: string, now = Date.now()): number[] => {
+    const sent = (unanswered.get(reference) ?? []).filter((at) => now - at < (config.createTravelMs ?? CREATE_TRAVEL_MS));
+    if (sent.length > 0) unanswered.set(reference, sent);
+    else unanswered.delete(reference);
+    return sent;
+  };
 
   async function get<T>(operation: string, service: Service, path: string, schema: z.ZodType<T>, d: Deadline): Promise<T> {
     const reply = await session.send(operation, { method: 'GET', service, path }, d);
@@ -122,7 +138,13 @@ export function createSapClient(config: SapClientConfig): WmsClient {
         },
       ],
     };
+    const sentAt = Date.now();
+    unanswered.set(reference, [...inFlight(reference, sentAt), sentAt]);
     const reply = await session.send(operation, { method: 'POST', service: RESERVATIONS, path: 'A_ReservationDocumentHeader', body }, d);
+    // Answered: this create is not travelling any more (an earlier unanswered one may be).
+    const still = inFlight(reference).filter((at) => at !== sentAt);
+    if (still.length > 0) unanswered.set(reference, still);
+    else unanswered.delete(reference);
     if (reply.status === 400 && errorCode(reply) === DEFICIT) return { status: 'rejected', reason: OUT_OF_STOCK };
     if (reply.status !== 201 && reply.status !== 200) throw refused(operation, reply);
     bodyOf(operation, reply, one(ReservationHeaderSchema));
@@ -149,6 +171,10 @@ export function createSapClient(config: SapClientConfig): WmsClient {
       checkReference(operation, reference);
       const d = deadline(timeoutMs);
       for (const reservation of liveDocuments(await find(operation, reference, d))) await deleteDocument(operation, reservation, d);
+      const sent = inFlight(reference);
+      if (sent.length > 0) {
+        throw new WmsError('timeout', `${operation}: a create of ${reference} sent ${Date.now() - Math.min(...sent)} ms ago was never answered and may still land at SAP; cancel again later`);
+      }
       return { status: 'cancelled' };
     },
 
@@ -161,6 +187,15 @@ export function createSapClient(config: SapClientConfig): WmsClient {
       // Items with a text only: an SAP system holds every department's reservations, ours carry a reference.
       const ours = `ReservationItemText ne ''`;
       return recordsOf(await readAll('ListAllocations', RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, ours, ReservationItemSchema, deadline(timeoutMs)));
+    },
+
+    async sweepStrays(timeoutMs) {
+      const operation = 'SweepStrays';
+      const d = deadline(timeoutMs);
+      const items = await readAll(operation, RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, `ReservationItemText ne ''`, ReservationItemSchema, d);
+      const strays = strayDocuments(items);
+      for (const reservation of strays) await deleteDocument(operation, reservation, d);
+      return strays;
     },
 
     async stockLevels(timeoutMs, location) {

@@ -39,6 +39,21 @@ export function liveDocuments(items: readonly ReservationItem[]): string[] {
 }
 
 /**
+ * Documents of our references that no allocation can be (ADR 0017's window): every live document
+ * but the reference's first (lowest number). A create that travelled past every call about its
+ * reference lands with a higher number than the allocation the saga confirmed, or after the
+ * cancel that flagged the first; the first itself is never a stray.
+ */
+export function strayDocuments(items: readonly ReservationItem[]): string[] {
+  const first = new Map<string, string>();
+  for (const item of items) {
+    const known = first.get(item.ReservationItemText);
+    if (item.ReservationItemText && (known === undefined || item.Reservation < known)) first.set(item.ReservationItemText, item.Reservation);
+  }
+  return liveDocuments(items.filter((item) => item.ReservationItemText && first.get(item.ReservationItemText) !== item.Reservation));
+}
+
+/**
  * One reference's record: its lowest live document (allocated, shipped or not: a shipment
  * consumes an allocation without ending it, as at the SOAP warehouse), else its last deleted
  * one (cancelled), else none. SAP keeps no refusals: a refused allocation has no record.

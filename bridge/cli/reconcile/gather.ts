@@ -4,6 +4,7 @@ import type { WmsRecord } from '../../wms/records';
 import type { Cli } from '../context';
 import { CallFailed } from '../exit';
 import type { Progress } from '../progress';
+import type { Allocations } from './fleet';
 import { compareAllocations } from './compare';
 
 /** SKU logs read at once: enough to hide latency, few enough not to crowd out the storefront's requests. */
@@ -40,9 +41,8 @@ async function edgeState(cli: Cli, sku: string): Promise<SkuLedger> {
  * missing from a list taken before it. One race remains: an allocation made after the WMS list
  * and confirmed before its SKU's log was read looks edge-only, so those are asked again.
  */
-export async function gather(cli: Cli, given: readonly string[], bar: (total: number) => Progress): Promise<BothSides> {
+export async function gather(cli: Cli, given: readonly string[], bar: (total: number) => Progress, wms: Allocations): Promise<BothSides> {
   const { timeoutMs } = cli.options;
-  const wms = await cli.wms();
   const listed = await wms.list(timeoutMs);
   const skus = given.length > 0 ? [...new Set(given)] : await knownSkus(cli, listed);
 

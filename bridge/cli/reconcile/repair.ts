@@ -18,7 +18,7 @@ const PLAN: Record<DifferenceKind, RepairStep[]> = {
 
 export type Repair = Pick<Difference, 'kind' | 'sku' | 'reservationId' | 'reference'> & { steps: RepairStep[]; ok: boolean; error: string | null };
 
-type RepairDeps = { wms: WmsClient; edge: EdgeApi; timeoutMs: number };
+type RepairDeps = { wms: Pick<WmsClient, 'cancel'>; edge: EdgeApi; timeoutMs: number };
 
 export async function repair({ kind, sku, reservationId, reference }: Difference, { wms, edge, timeoutMs }: RepairDeps): Promise<Repair> {
   const steps = PLAN[kind];

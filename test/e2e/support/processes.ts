@@ -71,6 +71,10 @@ export async function startBridgeProcess(env: Record<string, string>, timeoutMs 
 export const startWmsProcess = (env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> =>
   startService('WMS simulator', 'bridge/wms/main.ts', `http://127.0.0.1:${env.WMS_PORT}`, env, timeoutMs);
 
+/** The SAP OData simulator as its own process (SAP_PORT, SAP_PLANTS, SAP_ADMIN_KEYS and fault settings in `env`). */
+export const startSapProcess = (env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> =>
+  startService('SAP simulator', 'bridge/sap/main.ts', `http://127.0.0.1:${env.SAP_PORT}`, env, timeoutMs);
+
 /** Up, and done starting its background parts (a bridge's sagas and snapshotter). */
 async function healthy(url: string): Promise<boolean> {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedAt, levelsOf, liveDocuments, movementOf, postedAt, recordOf, recordsOf } from '../../../bridge/sap/mapping';
+import { changedAt, levelsOf, liveDocuments, movementOf, postedAt, recordOf, recordsOf, strayDocuments } from '../../../bridge/sap/mapping';
 import { PlantMap } from '../../../bridge/sap/plants';
 import { many, MaterialDocumentHeaderSchema, MaterialDocumentItemSchema, ReservationItemSchema, StockSchema } from '../../../bridge/sap/wire';
 
@@ -45,6 +45,26 @@ const documentItem = (number: string, change: Record<string, unknown> = {}) => (
   ...change,
 });
 const readItem = (row: object) => MaterialDocumentItemSchema.parse(row);
+
+describe('stray documents: creates that landed after their reference was settled (ADR 0017)', () => {
+  it("every live document but its reference's first: a younger duplicate, or one landed after the cancel that flagged the first; never the first, never another system's", () => {
+    const deleted = { ReservationItmIsMarkedForDeltn: true };
+    const found = strayDocuments(
+      items(
+        item('0000000001', 'r1'),
+        item('0000000002', 'r2', deleted),
+        item('0000000003', 'r3'),
+        item('0000000004', 'r1'),
+        item('0000000005', 'r2'),
+        item('0000000006', 'r1', deleted),
+        item('0000000007', ''),
+        item('0000000008', ''),
+      ),
+    );
+    expect(found).toEqual(['0000000004', '0000000005']);
+    expect(strayDocuments(items(item('0000000009', 'r9'), item('0000000003', 'r3')))).toEqual([]);
+  });
+});
 
 describe('reservation documents → the WMS record of a reference', () => {
   it('the lowest live document is the allocation (SAP number as allocationId), a later one a duplicate to delete', () => {

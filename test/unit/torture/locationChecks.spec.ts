@@ -126,6 +126,33 @@ describe('re-sourcings named, never silent', () => {
   });
 });
 
+describe('failovers between warehouses (issue 23)', () => {
+  const failover = (id: string, qty: number, from: string, to: string, reason = 'wms_timeout', done = false): Step => ['ReservationResourced', { reservationId: id, qty, from, to, completed: done, reason }];
+
+  it('a reservation moved for wms_timeout or wms_rejected outside any shortfall decision: seen, nothing wrong', () => {
+    const sku = logOf('S', [...opening, reserved('r1', 1, 'AMS-1'), completed('r1', 1, 'AMS-1'), failover('r1', 1, 'AMS-1', 'FRA-2', 'wms_timeout', true), reserved('r2', 2, 'AMS-1'), failover('r2', 2, 'AMS-1', 'FRA-2', 'wms_rejected')]);
+    const result = resourcingsNamed([sku]);
+    expect(result.violations).toEqual([]);
+    expect(result.resourced.map((e) => e.data.reason)).toEqual(['wms_timeout', 'wms_rejected']);
+  });
+
+  it('a failover back to a location the reservation was at already: caught; one right after a shortfall decision is not part of it', () => {
+    const sku = logOf('S', [
+      ...opening,
+      reserved('r1', 1, 'AMS-1'),
+      failover('r1', 1, 'AMS-1', 'FRA-2'),
+      failover('r1', 1, 'FRA-2', 'AMS-1'),
+      reserved('r2', 1, 'AMS-1'),
+      moved('AMS-1', -5, 'C-3', 3, 'count'),
+      shortfall('AMS-1', 2, 0, 'C-3', 3),
+      resourced('r1', 1, 'AMS-1', 'FRA-2'),
+      failover('r2', 1, 'AMS-1', 'FRA-2', 'wms_rejected'),
+    ]);
+    expect(shortfallWindows(sku.log).map(({ start, end }) => [start, end])).toEqual([[8, 10]]);
+    expect(resourcingsNamed([sku]).violations).toEqual(['S v7: r1 failed over for wms_timeout back to AMS-1, where it was already']);
+  });
+});
+
 const movement = (sequence: number, document: string, type: Movement['type'], location: string, sku: string, qty: number, delta: number): Movement => ({ sequence, document, type, location, sku, qty, delta, reservationId: type === 'shipment' ? 'r1' : null, at: at(sequence) });
 
 describe('each warehouse document counted once', () => {
