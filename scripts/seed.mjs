@@ -1,5 +1,5 @@
 // Loads demo stock into a running local stack (default: `npm start` on its documented ports):
-// three SKUs set at the edge by hand, and one fed by both warehouses — a stocktake posted through
+// three SKUs set at the edge by hand, and one fed by both warehouses — a goods receipt posted through
 // each simulator's admin API (soap-1 at AMS-1, sap-1 at FRA-1), followed by the bridge's feed into
 // the SKU, then reserved until each site holds a reservation the saga allocates at its warehouse.
 import { SAP_ADMIN_KEY, SAP_PORT, WMS_ADMIN_KEY, WMS_PORT } from './dev-defaults.mjs';
@@ -54,18 +54,18 @@ async function fedView() {
 }
 
 try {
-  // The sites first, empty: the feed moves the stock of a location the SKU has, and a fed location is not set by hand after.
+  const before = await call(`${base}/v1/skus/${FED_SKU}?consistent=true`, storefrontKey, 'GET').catch(() => null);
   for (const site of fedAt) {
-    await call(`${base}/v1/admin/skus/${FED_SKU}/stock`, adminKey, 'PUT', { onHand: 0, location: site.location }, { 'idempotency-key': `seed-place-${FED_SKU}-${site.location}` }).catch((error) => {
-      // Seeded before: the location is fed already, and stays so.
-      if (!String(error.message).includes('location_fed')) throw error;
-    });
-  }
-  // A stocktake is an absolute count: the seed run again posts the same documents, and nothing moves.
-  for (const site of fedAt) {
+    // Seeded before: the site is fed already, and what the warehouse received stands.
+    if (before?.locations?.some((l) => l.location === site.location && l.fed)) continue;
+    // The site first, empty at the edge: the feed moves the stock of a location the SKU has.
+    await call(`${base}/v1/admin/skus/${FED_SKU}/stock`, adminKey, 'PUT', { onHand: 0, location: site.location }, { 'idempotency-key': `seed-place-${FED_SKU}-${site.location}` });
+    // An opening balance of 0 at the warehouse too (not a document): the simulators stock anything
+    // unknown with their default, and a count of 12 against that would feed the edge a loss of it.
+    await call(`${site.admin}/admin/stock/${site.location}/${FED_SKU}`, site.key, 'PUT', { physical: 0 });
     const document = `SEED-${FED_SKU}-${site.location}`;
-    await call(`${site.admin}/admin/movements`, site.key, 'POST', { type: 'count', document, location: site.location, sku: FED_SKU, qty: site.qty });
-    console.log(`${FED_SKU.padEnd(12)} counted ${site.qty} at ${site.location} through ${site.warehouse}'s admin API (${document})`);
+    await call(`${site.admin}/admin/movements`, site.key, 'POST', { type: 'receipt', document, location: site.location, sku: FED_SKU, qty: site.qty });
+    console.log(`${FED_SKU.padEnd(12)} received ${site.qty} at ${site.location} through ${site.warehouse}'s admin API (${document})`);
   }
   let view = await fedView();
   // The edge chooses the site of each reservation: reserve until both hold one (the smaller site fills first or last).

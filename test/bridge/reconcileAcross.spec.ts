@@ -12,14 +12,14 @@ import { T, useWmsSimulators } from './support/wmsSimulator';
 const wmsSimulators = useWmsSimulators();
 const sapClients = useSapClients();
 
-const system = (id: string, client: WmsClient, locations: string[]): WarehouseSystem => ({ id, locations, client: async () => client });
+const system = (id: string, kind: 'soap' | 'odata', client: WmsClient, locations: string[]): WarehouseSystem => ({ id, kind, url: `http://${id}.invalid`, locations, client: async () => client });
 
 async function twoWarehouses() {
   const soap = (await wmsSimulators.start({ locations: ['AMS-1'] })).client;
   const odata = (await sapClients.start()).client;
   await soap.allocate('res_soap', 'SKU-A', 2, T, 'AMS-1');
   await odata.allocate('res_sap', 'SKU-A', 3, T, 'FRA-1');
-  return { soap, odata, book: allocationsAcross([system('soap-1', soap, ['AMS-1']), system('sap-1', odata, ['FRA-1'])]) };
+  return { soap, odata, book: allocationsAcross([system('soap-1', 'soap', soap, ['AMS-1']), system('sap-1', 'odata', odata, ['FRA-1'])]) };
 }
 
 describe('reconcile: the allocations of a soap and an odata warehouse as one book', () => {
