@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SapFaultsSchema, type SapFaultsPatch } from '../../sap/simulator/faults';
+import { SapFaultsSchema, type SapFaultsPatch } from '../../sap/simulator/faultKnobs';
 import { StockLevelSchema } from '../../wms/movements';
 import { StockUnitsSchema } from '../../wms/records';
 import { anonymous, call, exchange, type Service } from '../http';

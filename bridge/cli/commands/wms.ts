@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SapFaults } from '../../sap/simulator/faults';
+import type { SapFaults } from '../../sap/simulator/faultKnobs';
 import type { Faults } from '../../wms/faults';
 import type { StockLevel } from '../../wms/movements';
 import { integer, location, millisRange, rate, sku, warehouseId } from '../args';

@@ -20,9 +20,8 @@ function configured(cli: Cli, env: NodeJS.ProcessEnv): WarehouseSystem[] {
   if (!parsed.success) throw new UsageError(`WAREHOUSES: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data.map((w) => {
     let client: Promise<WmsClient> | undefined;
-    // An odata warehouse serves the locations its plants map, and no other (its adapter knows no other).
-    const locations = w.locations ?? (w.kind === 'odata' ? Object.keys(w.plants) : null);
-    return { id: w.id, kind: w.kind, url: w.url, locations, client: () => (client ??= clientOf(w)) };
+    // An odata warehouse's locations are those of its plants when it lists none (bridge/warehouses.ts).
+    return { id: w.id, kind: w.kind, url: w.url, locations: w.locations ?? null, client: () => (client ??= clientOf(w)) };
   });
 }
 
