@@ -63,7 +63,9 @@ const OdataWarehouseSchema = z
     for (const location of warehouse.locations ?? []) {
       if (!Object.hasOwn(warehouse.plants, location)) ctx.addIssue({ code: 'custom', path: ['locations'], message: `location ${location} has no entry in plants: map it to its plant and storageLocation` });
     }
-  });
+  })
+  // Left out, the locations are those of its plants: it serves no other, so it must not be taken for one that serves any.
+  .transform((warehouse) => ({ ...warehouse, locations: warehouse.locations ?? Object.keys(warehouse.plants) }));
 
 /** The kinds of warehouse system the bridge has an adapter for, behind the one port (bridge/wms/client.ts). */
 export const WarehouseSchema = z.discriminatedUnion('kind', [SoapWarehouseSchema, OdataWarehouseSchema], {

@@ -2,7 +2,7 @@
 // where the Worker, the WMS and SAP simulators and each bridge replica listen, each replica's settings,
 // and the BRIDGE_URL that lists them all (the objects push to any of them, docs/adr/0004).
 import { join } from 'node:path';
-import { BRIDGE_ADMIN_PORT, BRIDGE_PORT, DEV_VARS, SAP_PORT, WMS_PORT, WORKER_PORT } from './dev-defaults.mjs';
+import { BRIDGE_ADMIN_PORT, BRIDGE_PORT, DEV_VARS, SAP_PASSWORD, SAP_PLANTS, SAP_PORT, SAP_USER, WMS_LOCATIONS, WMS_PORT, WORKER_PORT } from './dev-defaults.mjs';
 
 /** The documented ports of three replicas: 8789 between them is the WMS simulator's, 8792 after them the SAP simulator's. */
 export const REPLICA_PORTS = [BRIDGE_PORT, 8790, 8791];
@@ -61,12 +61,23 @@ export function planLocalStack(env, { withKafka }) {
 
   const dataDir = env.DEV_DATA_DIR?.trim() || null;
   const origin = (p) => `http://127.0.0.1:${p}`;
+  const wmsUrl = `${origin(wms.value)}/wms`;
+  // Every replica follows and allocates at both warehouses: the bridge's WAREHOUSES (bridge/warehouses.ts).
+  const warehouses = [
+    { id: 'soap-1', kind: 'soap', url: wmsUrl, locations: WMS_LOCATIONS },
+    { id: 'sap-1', kind: 'odata', url: origin(sap.value), user: SAP_USER, password: SAP_PASSWORD, plants: SAP_PLANTS, locations: Object.keys(SAP_PLANTS) },
+  ];
   const bridges = publicPorts.value.map((p, i) => ({
     // Alone it is `bridge`, as `npm start` always named it.
     name: replicas === 1 ? 'bridge' : `bridge-${i + 1}`,
     url: origin(p),
     adminUrl: origin(adminPorts.value[i]),
-    env: { BRIDGE_PORT: String(p), BRIDGE_ADMIN_PORT: String(adminPorts.value[i]), ...(dataDir ? { BRIDGE_DATA_DIR: join(dataDir, 'bridge') } : {}) },
+    env: {
+      BRIDGE_PORT: String(p),
+      BRIDGE_ADMIN_PORT: String(adminPorts.value[i]),
+      WAREHOUSES: JSON.stringify(warehouses),
+      ...(dataDir ? { BRIDGE_DATA_DIR: join(dataDir, 'bridge') } : {}),
+    },
   }));
   const bridgeUrl = bridges.map((b) => b.url).join(',');
   return {
@@ -81,9 +92,10 @@ export function planLocalStack(env, { withKafka }) {
         vars: bridgeUrl === DEV_VARS.BRIDGE_URL ? {} : { BRIDGE_URL: bridgeUrl },
         persistTo: dataDir ? join(dataDir, 'wrangler') : null,
       },
-      wms: { port: wms.value, url: `${origin(wms.value)}/wms`, env: { WMS_PORT: String(wms.value), ...(dataDir ? { WMS_DATA_DIR: join(dataDir, 'wms') } : {}) } },
+      wms: { port: wms.value, url: wmsUrl, env: { WMS_PORT: String(wms.value), WMS_LOCATIONS: WMS_LOCATIONS.join(','), ...(dataDir ? { WMS_DATA_DIR: join(dataDir, 'wms') } : {}) } },
       // The SAP OData warehouse (API_RESERVATION_DOCUMENT_SRV …): its URL is the service host root.
-      sap: { port: sap.value, url: origin(sap.value), env: { SAP_PORT: String(sap.value), SAP_STATE_FILE: join(dataDir ?? '.data', 'sap', 'state.json') } },
+      sap: { port: sap.value, url: origin(sap.value), env: { SAP_PORT: String(sap.value), SAP_STATE_FILE: join(dataDir ?? '.data', 'sap', 'state.json'), SAP_PLANTS: JSON.stringify(SAP_PLANTS) } },
+      warehouses,
       bridges,
       bridgeUrl,
     },

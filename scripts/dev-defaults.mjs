@@ -11,6 +11,13 @@ export const BRIDGE_ADMIN_PORT = 8798;
 export const BRIDGE_ADMIN_KEY = 'dev-bridge-admin';
 export const WMS_ADMIN_KEY = 'dev-wms-admin';
 export const SAP_ADMIN_KEY = 'dev-sap-admin';
+// The local stack's two warehouses, one of each kind (docs/operations.md): `soap-1`, the SOAP
+// simulator, serves the default site and AMS-1; `sap-1`, the SAP simulator, serves FRA-1 at its
+// plant 1010, storage location 0001. The SAP user is the simulator's published local one.
+export const WMS_LOCATIONS = ['default', 'AMS-1'];
+export const SAP_PLANTS = { 'FRA-1': { plant: '1010', storageLocation: '0001' } };
+export const SAP_USER = 'INVENTORY';
+export const SAP_PASSWORD = 'local-only-password';
 export const DEV_VARS = {
   STOREFRONT_KEYS: 'dev-storefront',
   ADMIN_KEYS: 'dev-admin',

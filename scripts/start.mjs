@@ -7,6 +7,8 @@
 //   KAFKA_BROKERS=host:9092 npm start        bridge on that Kafka cluster
 //   npm run start:kafka                      bridge on a real Kafka broker started (and stopped) here
 //   BRIDGE_REPLICAS=3 npm run start:kafka    three bridge replicas (bridge-1..3) on that broker
+// The bridge has two warehouses: soap-1 (the WMS simulator: default, AMS-1) and sap-1 (the SAP
+// simulator: FRA-1 at plant 1010); `npm run seed` stocks a demo SKU at both.
 // Ctrl-C stops everything; if one process dies, the others are stopped too.
 import { delimiter, dirname, join } from 'node:path';
 import concurrently from 'concurrently';
@@ -27,7 +29,7 @@ if (!plan.ok) {
   console.error(`npm start: ${plan.error}`);
   process.exit(2);
 }
-const { worker, wms, sap, bridges, bridgeUrl } = plan.value;
+const { worker, wms, sap, warehouses, bridges, bridgeUrl } = plan.value;
 const vars = ensureDevVars();
 // A Ctrl-C while the broker starts (it is detached: it would outlive us) stops it once it is up.
 let interrupted = false;
@@ -51,6 +53,9 @@ const cliEnv = Object.entries({ EDGE_URL: [worker.url, 'http://127.0.0.1:8787'],
   .join('');
 const cli = (command) => `${cliEnv}npm run cli -- ${command}`;
 console.log(`SAP OData simulator: ${sap.url}/sap/opu/odata/sap/ (Basic INVENTORY / local-only-password), admin key ${SAP_ADMIN_KEY}`);
+for (const w of warehouses) console.log(`warehouse ${w.id} (${w.kind}) at ${w.url}: ${w.locations.join(', ')}`);
+// The CLI reads the bridge's list to reconcile and to reach each simulator's admin API (docs/operations.md).
+console.log(`both warehouses for the CLI (inventory reconcile, inventory wms --warehouse sap-1): export WAREHOUSES='${JSON.stringify(warehouses)}'`);
 console.log(`bridge admin key ${BRIDGE_ADMIN_KEY}; CLI: ${cli('status')}${bridges.length > 1 ? `; which replica owns which partitions: ${cli('group')}` : ''}`);
 
 /** JSON log lines as readable, coloured lines on a terminal; untouched for a file or a pipe. */

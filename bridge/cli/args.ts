@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { WarehouseIdSchema } from '../../src/domain/sku/events';
 import { SKU_PATTERN } from '../../src/domain/sku/limits';
+import { LocationIdSchema } from '../../src/domain/sku/locations';
 
 /**
  * Parsers for commander arguments and options: a bad value is a usage error (exit 2) before
@@ -42,6 +43,12 @@ export function sku(value: string): string {
 /** A warehouse system's id (`soap-1`), as the bridge's configuration names it. */
 export function warehouseId(value: string): string {
   if (!WarehouseIdSchema.safeParse(value).success) throw new InvalidArgumentError('expected a warehouse id, e.g. soap-1');
+  return value;
+}
+
+/** A location id (`FRA-1`), as the edge and the warehouses name a site. */
+export function location(value: string): string {
+  if (!LocationIdSchema.safeParse(value).success) throw new InvalidArgumentError('expected a location id, e.g. FRA-1');
   return value;
 }
 

@@ -5,7 +5,7 @@ import { edgeApi, type EdgeApi } from './api/edge';
 import { wmsAdminApi, type WmsAdminApi } from './api/wmsAdmin';
 import { integer, url } from './args';
 import { EXIT, type ExitCode } from './exit';
-import { DEV_KEYS, refuseDefaultKeysRemotely, warnRetiredAdminKey } from './hints';
+import { DEV_KEYS, DEV_SAP_ADMIN_KEY, refuseDefaultKeysRemotely, warnRetiredAdminKey } from './hints';
 import type { Service } from './http';
 
 export type GlobalOptions = {
@@ -15,6 +15,7 @@ export type GlobalOptions = {
   edgeAdminKey: string;
   bridgeAdminKey: string;
   wmsAdminKey: string;
+  sapAdminKey: string;
   json?: boolean;
   timeoutMs: number;
 };
@@ -45,6 +46,11 @@ export function addGlobalOptions(program: Command): Command {
     )
     .addOption(
       new Option('--wms-admin-key <key>', "the WMS simulator's admin key (its WMS_ADMIN_KEYS; the dev key by default, for a local URL only)").env('WMS_ADMIN_KEY').default(DEV_KEYS.wmsAdminKey),
+    )
+    .addOption(
+      new Option('--sap-admin-key <key>', "the SAP simulator's admin key (its SAP_ADMIN_KEYS), for `wms --warehouse` an odata warehouse; the dev key by default, for a local URL only")
+        .env('SAP_ADMIN_KEY')
+        .default(DEV_SAP_ADMIN_KEY),
     )
     .option('--json', 'machine output: exactly one JSON document on stdout')
     .addOption(new Option('--timeout-ms <ms>', 'per call').default(5_000).argParser(integer(1, 600_000)));

@@ -6,6 +6,8 @@ export const isLoopback = (url: string): boolean => LOOPBACK.has(new URL(url).ho
 /** `npm start`'s admin keys, one per component (scripts/dev-defaults.mjs): fine for the local system, a mistake against anything else. */
 export const DEV_KEYS = { edgeAdminKey: 'dev-admin', bridgeAdminKey: 'dev-bridge-admin', wmsAdminKey: 'dev-wms-admin' } as const;
 type KeyOption = keyof typeof DEV_KEYS;
+/** The SAP simulator's (scripts/dev-defaults.mjs): its URL comes from WAREHOUSES, so it is checked where that is read. */
+export const DEV_SAP_ADMIN_KEY = 'dev-sap-admin';
 
 type UrlOption = 'edgeUrl' | 'bridgeAdminUrl' | 'wmsUrl';
 

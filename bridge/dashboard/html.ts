@@ -1,7 +1,10 @@
+import { WAREHOUSES_SCRIPT, WAREHOUSES_SECTION } from './warehousesPart';
+
 /**
  * The dashboard page: static HTML and a small script that polls `/admin/dashboard` every second,
- * turns two snapshots into rates, and draws them with uPlot (served by the bridge itself); and
- * `/admin/group`, the bridge replicas, the partitions each owns and its sagas.
+ * turns two snapshots into rates, and draws them with uPlot (served by the bridge itself);
+ * `/admin/group`, the bridge replicas, the partitions each owns and its sagas; and
+ * `/admin/warehouses`, each warehouse and the locations it serves.
  */
 export const DASHBOARD_HTML = /* html */ `<!doctype html>
 <html lang="en">
@@ -50,12 +53,13 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
     <div class="tile">read model<b id="generation">–</b></div>
   </div>
   <section><h2>SKUs (most recently active), each location beneath its SKU</h2>
-    <table id="skus"><thead><tr><th>SKU</th><th>on hand</th><th>reserved</th><th>sold</th><th>available</th><th>reserved/s</th><th>refused/s</th><th>shards</th></tr></thead><tbody></tbody></table>
+    <table id="skus"><thead><tr><th>SKU</th><th>on hand</th><th>reserved</th><th>sold</th><th>available</th><th>reserved/s</th><th>refused/s</th><th>shards</th><th>warehouse</th></tr></thead><tbody></tbody></table>
   </section>
   <div class="charts">
     <section><h2>Reserve outcomes per second, by code</h2><div id="chart-outcomes"></div></section>
     <section><h2>Relay: lag (s) and events/s</h2><div id="chart-relay"></div></section>
   </div>
+${WAREHOUSES_SECTION}
   <section><h2>Bridge replicas (the saga group)</h2>
     <table id="replicas"><thead><tr><th>replica (admin endpoint)</th><th>partitions</th><th>count</th><th>sagas</th><th>this page</th></tr></thead><tbody></tbody></table>
     <div class="muted" id="replicas-note"></div>
@@ -76,6 +80,7 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
   let relayChart = null;
   const outcomeData = [[], ...CODES.map(() => []), []];
   const relayData = [[], [], []];
+${WAREHOUSES_SCRIPT}
 
   function charts() {
     const width = Math.max(320, $('chart-outcomes').clientWidth || 520);
@@ -128,15 +133,15 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
       return tr;
     };
     const followed = snapshot.skus.ok ? snapshot.skus.value : [];
-    // Each SKU's row, then one per location it names (stock where it is held, and the warehouse feeding it).
+    // Each SKU's row, then one per location it names (stock where it is held, and the warehouse serving it).
     const rows = followed.flatMap((s) => {
       const per = r.bySku.get(s.sku) || {};
-      const tr = row([s.sku, fmt(s.counters.onHand), fmt(s.counters.reserved), fmt(s.counters.sold), fmt(s.counters.available), fmt(per.reserved || 0, 1), fmt(refused(per), 1), fmt(s.counters.shards || 1)],
-        ['sku', 'onHand', 'reserved', 'sold', 'available', 'reservedRate', 'refusedRate', 'shards']);
+      const tr = row([s.sku, fmt(s.counters.onHand), fmt(s.counters.reserved), fmt(s.counters.sold), fmt(s.counters.available), fmt(per.reserved || 0, 1), fmt(refused(per), 1), fmt(s.counters.shards || 1), ''],
+        ['sku', 'onHand', 'reserved', 'sold', 'available', 'reservedRate', 'refusedRate', 'shards', 'warehouse']);
       tr.dataset.sku = s.sku;
       const sites = (s.counters.locations || []).map((l) => {
-        const site = row([l.location, fmt(l.onHand), fmt(l.reserved), fmt(l.sold), fmt(l.available), '', '', l.fed ? 'fed by ' + l.fed.warehouse + ' #' + l.fed.sequence : ''],
-          ['location', 'onHand', 'reserved', 'sold', 'available', '', '', 'fed']);
+        const site = row([l.location, fmt(l.onHand), fmt(l.reserved), fmt(l.sold), fmt(l.available), '', '', '', warehouseOf(l)],
+          ['location', 'onHand', 'reserved', 'sold', 'available', '', '', '', 'warehouse']);
         site.className = 'location';
         site.dataset.ofSku = s.sku;
         site.dataset.location = l.location;
@@ -224,7 +229,10 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
     try {
       const res = await fetch('/admin/dashboard', { headers: { authorization: 'Bearer ' + key }, cache: 'no-store' });
       // Its own part of the page: a group not answering never hides the rest.
-      if (res.ok) pollGroup(key);
+      if (res.ok) {
+        pollGroup(key);
+        pollWarehouses(key);
+      }
       if (res.status === 401) {
         sessionStorage.removeItem(STORE);
         stop('that key was refused');

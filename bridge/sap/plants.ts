@@ -4,7 +4,7 @@ import { DEFAULT_LOCATION, LocationIdSchema } from '../../src/domain/sku/locatio
 /**
  * Our locations as SAP knows them: each is one (Plant, StorageLocation) pair, 4 characters each
  * (`FRA-1` → `1010`/`0001`). The odata warehouse's `plants` and the simulator's `SAP_PLANTS` are
- * this one shape, so the adapter translates both ways with the same table the simulator stocks.
+ * this one schema and this one PlantMap, so the adapter translates both ways with the table the simulator stocks.
  */
 
 const SapCode = (what: string) => z.string().regex(/^[A-Za-z0-9]{4}$/, `${what} must be 4 letters or digits (SAP's key length)`);

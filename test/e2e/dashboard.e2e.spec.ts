@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSapSimulator, type RunningSapSimulator } from '../../bridge/sap/simulator/server';
 import { launchChromium } from './support/browser';
 import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, startWmsProcess, WMS_ADMIN_KEY, type BridgeProcess, type ServiceProcess } from './support/processes';
 import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
@@ -14,6 +16,8 @@ const secret = 'dashboard-e2e-secret';
 let worker: Awaited<ReturnType<typeof startWorker>>;
 let bridge: BridgeProcess;
 let wms: ServiceProcess;
+let sap: RunningSapSimulator;
+const SAP_ADMIN_KEY = 'dashboard-e2e-sap-admin';
 let browser: Browser;
 let dataDir: string;
 
@@ -24,6 +28,13 @@ beforeAll(async () => {
   // With the saga (and a warehouse for it): the page shows its phases and the group that runs it.
   // Its sites are the locations the SKUs name, so an allocation sourced to one finds it there.
   wms = await startWmsProcess({ WMS_ADMIN_KEYS: WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(dataDir, 'wms'), WMS_LOCATIONS: 'AMS-1,RTM-2' });
+  // A second warehouse, of the other kind: the SAP simulator serving FRA-1; soap-1 lists no location, so it serves the others.
+  const plants = { 'FRA-1': { plant: '1010', storageLocation: '0001' } };
+  sap = await startSapSimulator({ logger: pino({ level: 'silent' }), adminKeys: [SAP_ADMIN_KEY], user: 'INVENTORY', password: 'dash-password', plants });
+  const warehouses = [
+    { id: 'soap-1', kind: 'soap', url: `${wms.url}/wms` },
+    { id: 'sap-1', kind: 'odata', url: sap.url, user: 'INVENTORY', password: 'dash-password', plants },
+  ];
   worker = await startWorker({ BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, INTERNAL_SECRET: secret, RELAY_MAX_BACKOFF_SECONDS: '1' });
   bridge = await startBridgeProcess({
     BRIDGE_PORT: String(bridgePort),
@@ -31,6 +42,7 @@ beforeAll(async () => {
     INTERNAL_SECRET: secret,
     EDGE_URL: worker.url,
     WMS_URL: `${wms.url}/wms`,
+    WAREHOUSES: JSON.stringify(warehouses),
     BRIDGE_ADMIN_KEYS: BRIDGE_ADMIN_KEY,
     // Empty, not unset: a KAFKA_BROKERS of the shell running the tests must not switch the log to Kafka.
     KAFKA_BROKERS: '',
@@ -41,6 +53,7 @@ afterAll(async () => {
   await browser?.close();
   await bridge?.kill('SIGTERM');
   await wms?.kill('SIGTERM');
+  await sap?.close();
   await worker?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
@@ -153,6 +166,44 @@ describe('the live dashboard, in a real browser', () => {
     expect(order.slice(order.indexOf(sku), order.indexOf(sku) + 3)).toEqual([sku, '  AMS-1', '  RTM-2']);
     // A SKU without locations has no such rows.
     expect(await page.locator('#skus tr.location[data-of-sku="dash-live"]').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows each warehouse (kind, health, feed lag) and, for each location of a SKU, the warehouse serving it', async () => {
+    const sku = 'dash-warehouses';
+    const stock = (body: object) => edge(`/v1/admin/skus/${sku}/stock`, 'PUT', ADMIN_KEY, body);
+    expect((await stock({ onHand: 5, location: 'AMS-1' })).status).toBe(200);
+    expect((await stock({ onHand: 0, location: 'FRA-1' })).status).toBe(200);
+    // A goods receipt at the SAP simulator, on an opening balance of 0: the feed brings the 7 units to FRA-1.
+    const sapAdmin = (path: string, method: string, body: unknown) =>
+      fetch(`${sap.url}${path}`, { method, headers: { authorization: `Bearer ${SAP_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await sapAdmin(`/admin/stock/FRA-1/${sku}`, 'PUT', { physical: 0 })).status).toBe(200);
+    expect((await sapAdmin('/admin/movements', 'POST', { type: 'receipt', document: 'DASH-GR-1', location: 'FRA-1', sku, qty: 7 })).status).toBe(201);
+    // Some activity, so the SKU is among those the page follows.
+    expect((await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId: 'wh-1', qty: 1 }, { 'idempotency-key': 'wh-1' })).status).toBe(201);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${bridge.adminUrl}/dashboard`);
+    await page.fill('#admin-key', BRIDGE_ADMIN_KEY);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#live', { state: 'visible' });
+
+    const warehouseRows = () => page.locator('#warehouses tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    // Both answer, and the feed of each has read everything there is (lag 0) and waits for more.
+    await expect.poll(warehouseRows, { timeout: 30_000 }).toEqual([
+      ['soap-1', 'soap', 'ok', '0', 'caught_up', 'any'],
+      ['sap-1', 'odata', 'ok', '0', 'caught_up', 'FRA-1'],
+    ]);
+    expect(await page.textContent('#warehouses-note')).toBe('2 warehouse(s)');
+    // AMS-1 is allocated at soap-1 (the one listing no location), its stock set by hand; FRA-1 is fed by sap-1.
+    const servedBy = (location: string) => page.locator(`#skus tr.location[data-of-sku="${sku}"][data-location="${location}"] td[data-field="warehouse"]`);
+    await expect.poll(() => servedBy('FRA-1').textContent(), { timeout: 15_000 }).toBe('sap-1 (fed, #1)');
+    // Drawn from the warehouses' report once the page has it (the SKUs' next redraw).
+    await expect.poll(() => servedBy('AMS-1').textContent(), { timeout: 5_000 }).toBe('soap-1 (stock set by hand)');
+    expect(await page.locator(`#skus tr.location[data-of-sku="${sku}"][data-location="FRA-1"] td`).allTextContents()).toEqual(['FRA-1', '7', expect.any(String), '0', expect.any(String), '', '', '', 'sap-1 (fed, #1)']);
     expect(problems).toEqual([]);
     await page.close();
   });

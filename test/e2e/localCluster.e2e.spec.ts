@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import type { BridgeGroup } from '../../bridge/cli/api/bridge';
 import { groupTable, partitionRanges } from '../../bridge/cli/commands/group';
 import type { AllocationSaga } from '../../src/domain/allocation';
 // @ts-expect-error -- a plain ESM script shared with `npm start`
-import { BRIDGE_ADMIN_KEY } from '../../scripts/dev-defaults.mjs';
+import { BRIDGE_ADMIN_KEY, SAP_ADMIN_KEY } from '../../scripts/dev-defaults.mjs';
 // @ts-expect-error -- a plain ESM script shared with `npm start`
 import { ensureDevVars } from '../../scripts/dev-vars.mjs';
 import { launchChromium } from './support/browser';
@@ -185,6 +185,26 @@ describe('BRIDGE_REPLICAS=2 npm run start:kafka', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('has two warehouses, soap-1 and sap-1; npm run seed stocks a SKU at both, and the saga allocates it at each', async () => {
+    const warehouses = await fetch(`${adminUrls()[0]}/admin/warehouses`, { headers: bridgeAuth }).then((r) => r.json() as Promise<{ warehouses: { id: string; kind: string; health: { ok: boolean } }[] }>);
+    expect(warehouses.warehouses.map((w) => [w.id, w.kind, w.health.ok])).toEqual([['soap-1', 'soap', true], ['sap-1', 'odata', true]]);
+    const seeded = await new Promise<{ code: number; out: string }>((resolve) => {
+      const env = { ...process.env, BASE_URL: workerUrl(), ADMIN_KEY: keys.admin, STOREFRONT_KEY: keys.storefront, WMS_URL: `http://127.0.0.1:${ports.wms}/wms`, SAP_URL: `http://127.0.0.1:${ports.sap}` };
+      execFile(process.execPath, ['scripts/seed.mjs'], { env, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }));
+    });
+    expect(seeded.out).toMatch(/RUNNER-44 +AMS-1: onHand=12 reserved=5 fed by soap-1/);
+    expect(seeded.out).toMatch(/RUNNER-44 +FRA-1: onHand=20 reserved=10 fed by sap-1/);
+    expect(seeded.code).toBe(0);
+    await waitFor('the seeded reservations allocated at AMS-1 (soap-1) and FRA-1 (sap-1)', async () => {
+      const res = await fetch(`${adminUrls()[0]}/admin/sagas?limit=1000`, { headers: bridgeAuth }).catch(() => null);
+      const sagas = res?.ok ? ((await res.json()) as { sagas: AllocationSaga[] }).sagas.filter((s) => s.sku === 'RUNNER-44') : [];
+      return sagas.length === 3 && sagas.every((s) => s.phase === 'allocated') && new Set(sagas.map((s) => s.location)).size === 2;
+    }, 90_000, 500);
+    // The SAP simulator holds the FRA-1 reservations as reservation documents.
+    const sap = await fetch(`http://127.0.0.1:${ports.sap}/admin/reservations`, { headers: { authorization: `Bearer ${SAP_ADMIN_KEY as string}` } }).then((r) => r.json());
+    expect(JSON.stringify(sap)).toContain('RUNNER-44');
   });
 
   it('SIGTERM stops every process it started, the Kafka broker included', async () => {

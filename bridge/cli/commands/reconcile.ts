@@ -5,7 +5,7 @@ import { EXIT } from '../exit';
 import { examples } from '../help';
 import { progress } from '../progress';
 import { compareAllocations, type Difference, type DifferenceKind } from '../reconcile/compare';
-import { fleetOf } from '../reconcile/fleet';
+import { allocationsAcross } from '../reconcile/allocations';
 import { gather } from '../reconcile/gather';
 import type { Reported } from '../reconcile/inFlight';
 import { levelsLeft, levelsReport, reconcileLevels } from '../reconcile/levelsRun';
@@ -82,15 +82,15 @@ export function registerReconcile(program: Command): void {
     .action(
       withCli(async (cli, options: { sku?: string[]; warehouse?: string[]; repair?: boolean }) => {
         const systems = warehouses(cli, options.warehouse);
-        // Allocations at every warehouse configured: a reservation may have moved between them (issue 23).
-        const fleet = fleetOf(warehouses(cli, undefined));
+        // Allocations at every warehouse, whatever --warehouse says: a reservation is held at the one serving its location.
+        const book = allocationsAcross(warehouses(cli, undefined));
         const showBar = process.stderr.isTTY === true && !cli.options.json;
-        const sides = await gather(cli, options.sku ?? [], (total) => progress('reconcile', total, showBar), fleet);
-        const reconciled = await settle(cli, sides, compareAllocations(sides.edge, sides.wms), fleet);
+        const sides = await gather(cli, book, options.sku ?? [], (total) => progress('reconcile', total, showBar));
+        const reconciled = await settle(cli, book, sides, compareAllocations(sides.edge, sides.wms));
         const settled = reconciled.differences.filter(isSettled);
         const repaired: Repair[] = [];
         if (options.repair) {
-          const deps = { wms: fleet, edge: cli.edge, timeoutMs: cli.options.timeoutMs };
+          const deps = { wms: book, edge: cli.edge, timeoutMs: cli.options.timeoutMs };
           for (const difference of settled) repaired.push(await repair(difference, deps));
         }
         const levels = await reconcileLevels(cli, systems, { given: options.sku ?? [], also: reconciled.skus, repair: options.repair === true });

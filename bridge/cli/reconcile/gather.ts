@@ -4,7 +4,7 @@ import type { WmsRecord } from '../../wms/records';
 import type { Cli } from '../context';
 import { CallFailed } from '../exit';
 import type { Progress } from '../progress';
-import type { Allocations } from './fleet';
+import type { AllocationBook } from './allocations';
 import { compareAllocations } from './compare';
 
 /** SKU logs read at once: enough to hide latency, few enough not to crowd out the storefront's requests. */
@@ -12,7 +12,7 @@ const CONCURRENCY = 8;
 
 export type BothSides = { edge: Map<string, SkuLedger>; wms: WmsRecord[] };
 
-/** SKUs worth checking: those the WMS has records of, and those the bridge's sagas touched. */
+/** SKUs worth checking: those the warehouses have records of, and those the bridge's sagas touched. */
 async function knownSkus(cli: Cli, records: readonly WmsRecord[]): Promise<string[]> {
   const { skus } = await cli.bridge.skus();
   // A reservation cancelled before it was ever allocated leaves a WMS tombstone without a SKU.
@@ -37,11 +37,11 @@ async function edgeState(cli: Cli, sku: string): Promise<SkuLedger> {
 }
 
 /**
- * Reads the WMS first and the edge logs after it, so a reservation the edge knows is never
+ * Reads the warehouses first (`book`: every one configured) and the edge logs after, so a reservation the edge knows is never
  * missing from a list taken before it. One race remains: an allocation made after the WMS list
  * and confirmed before its SKU's log was read looks edge-only, so those are asked again.
  */
-export async function gather(cli: Cli, given: readonly string[], bar: (total: number) => Progress, wms: Allocations): Promise<BothSides> {
+export async function gather(cli: Cli, wms: AllocationBook, given: readonly string[], bar: (total: number) => Progress): Promise<BothSides> {
   const { timeoutMs } = cli.options;
   const listed = await wms.list(timeoutMs);
   const skus = given.length > 0 ? [...new Set(given)] : await knownSkus(cli, listed);

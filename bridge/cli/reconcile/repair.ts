@@ -1,5 +1,5 @@
-import type { WmsClient } from '../../wms/client';
 import type { EdgeApi } from '../api/edge';
+import type { AllocationBook } from './allocations';
 import type { Difference, DifferenceKind } from './compare';
 
 export type RepairStep = 'wms_cancel' | 'edge_release';
@@ -18,7 +18,7 @@ const PLAN: Record<DifferenceKind, RepairStep[]> = {
 
 export type Repair = Pick<Difference, 'kind' | 'sku' | 'reservationId' | 'reference'> & { steps: RepairStep[]; ok: boolean; error: string | null };
 
-type RepairDeps = { wms: Pick<WmsClient, 'cancel'>; edge: EdgeApi; timeoutMs: number };
+type RepairDeps = { wms: AllocationBook; edge: EdgeApi; timeoutMs: number };
 
 export async function repair({ kind, sku, reservationId, reference }: Difference, { wms, edge, timeoutMs }: RepairDeps): Promise<Repair> {
   const steps = PLAN[kind];

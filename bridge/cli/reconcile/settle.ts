@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { Cli } from '../context';
 import { CallFailed } from '../exit';
 import { compareAllocations, type Comparison, type Difference } from './compare';
-import type { Allocations } from './fleet';
+import type { AllocationBook } from './allocations';
 import type { BothSides } from './gather';
 import { inFlight, report, type Reported, type SagaSide } from './inFlight';
 
@@ -33,7 +33,7 @@ async function sagaOf(cli: Cli, reservationId: string): Promise<SagaSide | null 
  * between may already have closed a difference: the WMS record of every difference that looks
  * settled is read again, and the comparison redone with it, before it is reported.
  */
-export async function settle(cli: Cli, sides: BothSides, comparison: Comparison, warehouses?: Pick<Allocations, 'get'>): Promise<Reconciled> {
+export async function settle(cli: Cli, wms: AllocationBook, sides: BothSides, comparison: Comparison): Promise<Reconciled> {
   const limit = pLimit(CONCURRENCY);
   const sagas = await Promise.all(comparison.differences.map((d) => limit(() => sagaOf(cli, d.reservationId))));
   const sagasAsked = !sagas.includes(undefined);
@@ -46,7 +46,6 @@ export async function settle(cli: Cli, sides: BothSides, comparison: Comparison,
   });
 
   const { timeoutMs } = cli.options;
-  const wms = warehouses ?? (await cli.wms());
   const again = await Promise.all(candidates.map((d) => limit(() => wms.get(d.reference, timeoutMs))));
   const fresh = new Map(again.flatMap((r) => (r ? [[r.reservationId, r] as const] : [])));
   const redone = compareAllocations(sides.edge, [...sides.wms.filter((r) => !fresh.has(r.reservationId)), ...fresh.values()]);

@@ -10,17 +10,18 @@ import type { Warehouse } from './levels';
  * the environment sets it (each with its own URL and locations, as every replica has it), else
  * `soap-1` at `--wms-url` (WMS_URL), answering for every location — the bridge's own default.
  */
-export type WarehouseSystem = Warehouse & { client: () => Promise<WmsClient> };
+export type WarehouseSystem = Warehouse & { kind: 'soap' | 'odata'; url: string; client: () => Promise<WmsClient> };
 
 export const DEFAULT_WAREHOUSE = DEFAULT_WAREHOUSE_ID;
 
 function configured(cli: Cli, env: NodeJS.ProcessEnv): WarehouseSystem[] {
-  if (!env.WAREHOUSES) return [{ id: DEFAULT_WAREHOUSE, locations: null, client: cli.wms }];
+  if (!env.WAREHOUSES) return [{ id: DEFAULT_WAREHOUSE, kind: 'soap', url: cli.options.wmsUrl, locations: null, client: cli.wms }];
   const parsed = WarehousesEnvSchema.safeParse(env.WAREHOUSES);
   if (!parsed.success) throw new UsageError(`WAREHOUSES: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data.map((w) => {
     let client: Promise<WmsClient> | undefined;
-    return { id: w.id, locations: w.locations ?? null, client: () => (client ??= clientOf(w)) };
+    // An odata warehouse's locations are those of its plants when it lists none (bridge/warehouses.ts).
+    return { id: w.id, kind: w.kind, url: w.url, locations: w.locations ?? null, client: () => (client ??= clientOf(w)) };
   });
 }
 

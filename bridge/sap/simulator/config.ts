@@ -5,8 +5,8 @@ import { LatencySchema, millis, rate } from '../../simulators/faultsEnv';
 import { UNSTOCKED } from '../../wms/movements';
 import { StockUnitsSchema } from '../../wms/records';
 import { NO_SAP_FAULTS } from './faults';
-import { DEFAULT_PLANTS, PlantsSchema } from './plants';
-import { DEFAULT_SAP_PASSWORD, DEFAULT_SAP_STOCK, DEFAULT_SAP_USER } from './server';
+import { PlantsSchema } from '../plants';
+import { DEFAULT_PLANTS, DEFAULT_SAP_PASSWORD, DEFAULT_SAP_STOCK, DEFAULT_SAP_USER } from './server';
 
 const PlantsJsonSchema = z
   .string()

@@ -1,21 +1,13 @@
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
 import type { Logger } from '../../logger';
-import { faultKnobs, FaultInjector, NO_COMMON_FAULTS, NO_THROTTLE, throttleKnobs } from '../../simulators/faults';
+import { FaultInjector } from '../../simulators/faults';
+import { NO_SAP_FAULTS, SapFaultsSchema, type SapFaults, type SapFaultsPatch, type SapOperation } from './faultKnobs';
 import { SERVICE_ROOT } from './edmx';
 import { RESERVATION_SERVICE, STOCK_SERVICE } from './model';
 import { errorBody } from './odataJson';
 
-/** The calls faults apply to, named by what they do. */
-export const SAP_OPERATIONS = ['metadata', 'createReservation', 'readReservations', 'deleteReservation', 'readStock', 'readMaterialDocuments'] as const;
-export type SapOperation = (typeof SAP_OPERATIONS)[number];
-
-export const SapFaultsSchema = z.strictObject({ ...faultKnobs(SAP_OPERATIONS), ...throttleKnobs });
-export type SapFaults = z.output<typeof SapFaultsSchema>;
-export const SapFaultsPatchSchema = SapFaultsSchema.partial();
-export type SapFaultsPatch = z.output<typeof SapFaultsPatchSchema>;
-export const NO_SAP_FAULTS: SapFaults = { ...NO_COMMON_FAULTS, ...NO_THROTTLE, operations: [...SAP_OPERATIONS] };
+export { NO_SAP_FAULTS, SAP_OPERATIONS, SapFaultsPatchSchema, SapFaultsSchema, type SapFaults, type SapFaultsPatch, type SapOperation } from './faultKnobs';
 
 /** Seven draws per call: latency, timeout, fault, late, duplicate, throttle, lost. */
 export function sapFaultInjector(initial: SapFaultsPatch, random?: () => number) {

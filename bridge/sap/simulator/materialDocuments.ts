@@ -1,7 +1,7 @@
 import type { Movement } from '../../wms/movements';
 import { DOCUMENT_ITEM_SET, DOCUMENT_SET, MATERIAL_DOCUMENT_MODEL } from './model';
 import { dateTime, decimal, timeOfDay, type Row } from './odataJson';
-import type { PlantMap } from './plants';
+import type { PlantMap } from '../plants';
 import { createODataService } from './service';
 import type { SapStore } from './store';
 
@@ -42,7 +42,7 @@ export function createMaterialDocumentService(store: SapStore, plants: PlantMap)
     MaterialDocumentHeaderText: m.document,
   });
   const item = (m: Movement): Row => {
-    const place = plants.placeOf(m.location);
+    const place = plants.siteOf(m.location);
     const shipment = m.type === 'shipment' ? store.shipmentOf(m.document) : undefined;
     const { code, debitCredit } = movementType(m);
     return {

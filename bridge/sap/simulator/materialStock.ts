@@ -1,6 +1,6 @@
 import { STOCK_MODEL, STOCK_SET } from './model';
 import { decimal, type Row } from './odataJson';
-import type { PlantMap } from './plants';
+import type { PlantMap } from '../plants';
 import { createODataService } from './service';
 import type { SapStore } from './store';
 
@@ -12,7 +12,7 @@ import type { SapStore } from './store';
 export function createMaterialStockService(store: SapStore, plants: PlantMap) {
   const rows = async (): Promise<Row[]> =>
     (await store.levels()).flatMap(({ location, sku, physical }) => {
-      const place = plants.placeOf(location);
+      const place = plants.siteOf(location);
       if (!place) return [];
       return [
         {

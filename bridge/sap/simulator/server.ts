@@ -12,12 +12,14 @@ import { createMaterialDocumentService } from './materialDocuments';
 import { createMaterialStockService } from './materialStock';
 import { MATERIAL_DOCUMENT_SERVICE, RESERVATION_SERVICE, STOCK_SERVICE } from './model';
 import { odataError } from './odataJson';
-import { DEFAULT_PLANTS, PlantMap, type Plants } from './plants';
+import { PlantMap, type Plants } from '../plants';
 import { csrfHandshake, requireBasicAuth } from './protocol';
 import { createReservationService } from './reservations';
 import { SapStore } from './store';
 
 export const DEFAULT_SAP_STOCK = 1_000_000;
+/** One site, the default one, at the plant and storage location SAP's demo systems use. */
+export const DEFAULT_PLANTS: Plants = { default: { plant: '1010', storageLocation: '0001' } };
 /** Far above a reservation document of 999 items, far below anything worth buffering. */
 export const MAX_ODATA_BYTES = 1024 * 1024;
 export const DEFAULT_SAP_USER = 'INVENTORY';

@@ -1,7 +1,7 @@
 import type { Movement, MovementRequest, StockLevel } from '../../wms/movements';
 import { StockLedger, type MovementRefusal, type StockSettings } from '../../simulators/stockLedger';
 import { SaveQueue } from '../../simulators/saveQueue';
-import type { PlantMap } from './plants';
+import type { PlantMap } from '../plants';
 import { EMPTY_STATE, loadSapState, saveSapState, type ReservationDocument, type ReservationItem, type SapState } from './stateFile';
 
 export type NewItem = { product: string; plant: string; storageLocation: string; qty: number; entryUnit: string; text: string; requirementDate: string | null };

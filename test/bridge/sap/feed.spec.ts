@@ -49,7 +49,7 @@ async function follow(simulator: RunningSapSimulator, plants = CLIENT_PLANTS) {
   const log = new EmbeddedEventLog(join(root, `log-${running.size}-${Date.now()}`), { pollMs: 20 });
   await log.ensureTopics(TOPICS);
   logs.add(log);
-  const warehouse: Warehouse = { id: 'sap-1', kind: 'odata', url: simulator.url, user: USER, password: PASSWORD, plants };
+  const warehouse: Warehouse = { id: 'sap-1', kind: 'odata', url: simulator.url, user: USER, password: PASSWORD, plants, locations: Object.keys(plants) };
   const edge = recordingEdge();
   const feed = await startFeed({
     log,

@@ -129,8 +129,8 @@ describe('configuration', () => {
       faults: { throttleRate: 0.1, retryAfterSeconds: 7 },
     });
     expect(() => loadSapConfig({ SAP_PLANTS: '{' })).toThrow(/SAP_PLANTS/);
-    expect(() => loadSapConfig({ SAP_PLANTS: JSON.stringify({ 'FRA-1': { plant: '10100', storageLocation: '0001' } }) })).toThrow(/plant is 4/);
-    expect(() => loadSapConfig({ SAP_PLANTS: JSON.stringify({ A: { plant: '1010', storageLocation: '0001' }, B: { plant: '1010', storageLocation: '0001' } }) })).toThrow(/each plant and storage location once/);
+    expect(() => loadSapConfig({ SAP_PLANTS: JSON.stringify({ 'FRA-1': { plant: '10100', storageLocation: '0001' } }) })).toThrow(/plant must be 4 letters or digits/);
+    expect(() => loadSapConfig({ SAP_PLANTS: JSON.stringify({ A: { plant: '1010', storageLocation: '0001' }, B: { plant: '1010', storageLocation: '0001' } }) })).toThrow(/storageLocation 0001 is A's already/);
     expect(() => loadSapConfig({ SAP_HOST: '0.0.0.0', SAP_ADMIN_KEYS: 'k'.repeat(40) })).toThrow(/SAP_PASSWORD is the published local default/);
   });
 });

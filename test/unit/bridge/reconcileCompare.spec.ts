@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Cli } from '../../../bridge/cli/context';
 import { CallFailed } from '../../../bridge/cli/exit';
+import type { AllocationBook } from '../../../bridge/cli/reconcile/allocations';
 import { compareAllocations } from '../../../bridge/cli/reconcile/compare';
 import { inFlight, report, type SagaSide } from '../../../bridge/cli/reconcile/inFlight';
 import { settle } from '../../../bridge/cli/reconcile/settle';
@@ -146,7 +147,7 @@ describe('differences a saga is still working on', () => {
 
 describe('settle: asking the sagas, then the WMS again', () => {
   type Fakes = { sagas: Record<string, SagaSide | 'disabled'>; wmsNow: WmsRecord[] };
-  const fakeCli = ({ sagas, wmsNow }: Fakes) =>
+  const fakeCli = ({ sagas }: Fakes) =>
     ({
       options: { timeoutMs: 1_000 },
       bridge: {
@@ -157,8 +158,8 @@ describe('settle: asking the sagas, then the WMS again', () => {
           return { leftBehind: [], ...s };
         },
       },
-      wms: async () => ({ get: async (id: string) => wmsNow.find((r) => r.reservationId === id) ?? null }),
     }) as unknown as Cli;
+  const bookOf = (wmsNow: WmsRecord[]) => ({ get: async (id: string) => wmsNow.find((r) => r.reservationId === id) ?? null }) as unknown as AllocationBook;
 
   const edge = edgeOf(skuLog('A', [
     reserved('r1', 2), confirmed('r1', 'al-1'), released('r1', 2, 'expired'),
@@ -168,12 +169,12 @@ describe('settle: asking the sagas, then the WMS again', () => {
   const read = [wms('r1', 'A', 2, 'allocated', 'al-1'), wms('r2', 'A', 1, 'allocated', 'al-2'), wms('r3', 'A', 3, 'allocated', 'al-3'), wms('ghost', 'A', 4, 'allocated', 'al-9')];
 
   it('in flight (r1), closed since the read by a saga that finished (r2: dropped), settled (r3 lost its cancel, the ghost has no saga)', async () => {
-    const cli = fakeCli({
+    const fakes: Fakes = {
       sagas: { r1: { phase: 'cancelling', releasedAs: 'expired' }, r2: { phase: 'done', releasedAs: 'cancelled' }, r3: { phase: 'done', releasedAs: 'expired' } },
       wmsNow: [wms('r1', 'A', 2, 'allocated', 'al-1'), wms('r2', 'A', 1, 'cancelled', 'al-2'), wms('r3', 'A', 3, 'allocated', 'al-3'), wms('ghost', 'A', 4, 'allocated', 'al-9')],
-    });
+    };
     const sides = { edge, wms: read };
-    const result = await settle(cli, sides, compareAllocations(edge, read));
+    const result = await settle(fakeCli(fakes), bookOf(fakes.wmsNow), sides, compareAllocations(edge, read));
     expect(result.sagasAsked).toBe(true);
     expect(result.differences.map((d) => [d.kind, d.reservationId, d.saga?.phase ?? null])).toEqual([
       ['wms_only', 'ghost', null],
@@ -185,7 +186,7 @@ describe('settle: asking the sagas, then the WMS again', () => {
 
   it('a bridge running no saga: every difference is settled, and said so', async () => {
     const cli = fakeCli({ sagas: { r1: 'disabled', r2: 'disabled', r3: 'disabled', ghost: 'disabled' }, wmsNow: read });
-    const result = await settle(cli, { edge, wms: read }, compareAllocations(edge, read));
+    const result = await settle(cli, bookOf(read), { edge, wms: read }, compareAllocations(edge, read));
     expect(result.sagasAsked).toBe(false);
     expect(result.differences.map((d) => d.kind)).toEqual(['wms_only', 'wms_only', 'wms_only', 'wms_only']);
   });

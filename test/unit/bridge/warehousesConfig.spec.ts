@@ -48,6 +48,16 @@ describe('WAREHOUSES: the warehouse systems the bridge follows', () => {
     expect(warehouses({ WAREHOUSES: JSON.stringify(list) })).toEqual(list);
   });
 
+  it('an odata warehouse without locations serves those of its plants, and only those: the saga never sends it another', () => {
+    const list = warehouses({ WAREHOUSES: JSON.stringify([{ id: 'soap-1', kind: 'soap', url: 'http://127.0.0.1:8789/wms' }, sap]) });
+    expect(list[1]!.locations).toEqual(['FRA-1']);
+    expect(warehouseServing(list, 'FRA-1').id).toBe('sap-1');
+    expect(warehouseServing(list, 'AMS-1').id).toBe('soap-1');
+    // Its plants' locations count as listed: a soap warehouse listing one of them is refused.
+    const twice = JSON.stringify([{ id: 'soap-1', kind: 'soap', url: 'http://127.0.0.1:8789/wms', locations: ['FRA-1'] }, sap]);
+    expect(() => loadConfig({ ...base, WAREHOUSES: twice })).toThrow(/WAREHOUSES\.1\.locations: location FRA-1 is served by soap-1 already/);
+  });
+
   it.each([
     ['no user', odata({ user: undefined }), /^ {2}WAREHOUSES\.0\.user: Invalid input: expected string, received undefined$/m],
     ['an empty password', odata({ password: '' }), /^ {2}WAREHOUSES\.0\.password: password must be the SAP user's password$/m],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WarehousesEnvSchema } from '../../../bridge/warehouses';
 // @ts-expect-error -- a plain ESM script shared with `npm start`
 import { planLocalStack } from '../../../scripts/dev-cluster.mjs';
 
@@ -11,6 +12,7 @@ type Plan =
         worker: { port: number; url: string; vars: Record<string, string>; persistTo: string | null };
         wms: { port: number; url: string; env: Record<string, string> };
         sap: { port: number; url: string; env: Record<string, string> };
+        warehouses: unknown[];
         bridges: Bridge[];
         bridgeUrl: string;
       };
@@ -23,25 +25,36 @@ const value = (env: Record<string, string>, withKafka = false) => {
   return result.value;
 };
 
+const plants = { 'FRA-1': { plant: '1010', storageLocation: '0001' } };
+/** Both warehouses of the local stack, as each bridge replica is given them. */
+const twoWarehouses = (wmsPort: number, sapPort: number) => [
+  { id: 'soap-1', kind: 'soap', url: `http://127.0.0.1:${wmsPort}/wms`, locations: ['default', 'AMS-1'] },
+  { id: 'sap-1', kind: 'odata', url: `http://127.0.0.1:${sapPort}`, user: 'INVENTORY', password: 'local-only-password', plants, locations: ['FRA-1'] },
+];
+const WAREHOUSES = JSON.stringify(twoWarehouses(8789, 8792));
+
 describe('the local stack npm start runs', () => {
   it('by default: one bridge on the documented ports, the Worker keeping .dev.vars\' BRIDGE_URL, state where it always was', () => {
     expect(value({})).toEqual({
       onKafka: false,
       worker: { port: 8787, url: 'http://127.0.0.1:8787', vars: {}, persistTo: null },
-      wms: { port: 8789, url: 'http://127.0.0.1:8789/wms', env: { WMS_PORT: '8789' } },
-      sap: { port: 8792, url: 'http://127.0.0.1:8792', env: { SAP_PORT: '8792', SAP_STATE_FILE: '.data/sap/state.json' } },
-      bridges: [{ name: 'bridge', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798' } }],
+      wms: { port: 8789, url: 'http://127.0.0.1:8789/wms', env: { WMS_PORT: '8789', WMS_LOCATIONS: 'default,AMS-1' } },
+      sap: { port: 8792, url: 'http://127.0.0.1:8792', env: { SAP_PORT: '8792', SAP_STATE_FILE: '.data/sap/state.json', SAP_PLANTS: JSON.stringify(plants) } },
+      warehouses: twoWarehouses(8789, 8792),
+      bridges: [{ name: 'bridge', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798', WAREHOUSES } }],
       bridgeUrl: 'http://127.0.0.1:8788',
     });
+    // What the bridge reads at start: the list passes its own checks (one kind each, every location once).
+    expect(WarehousesEnvSchema.parse(WAREHOUSES).map((w) => [w.id, w.kind, w.locations])).toEqual([['soap-1', 'soap', ['default', 'AMS-1']], ['sap-1', 'odata', ['FRA-1']]]);
   });
 
   it('BRIDGE_REPLICAS=3 with --kafka: 8788, 8790, 8791 (admin 8798-8800), all of them in the Worker\'s BRIDGE_URL', () => {
     const stack = value({ BRIDGE_REPLICAS: '3' }, true);
     expect(stack.onKafka).toBe(true);
     expect(stack.bridges).toEqual([
-      { name: 'bridge-1', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798' } },
-      { name: 'bridge-2', url: 'http://127.0.0.1:8790', adminUrl: 'http://127.0.0.1:8799', env: { BRIDGE_PORT: '8790', BRIDGE_ADMIN_PORT: '8799' } },
-      { name: 'bridge-3', url: 'http://127.0.0.1:8791', adminUrl: 'http://127.0.0.1:8800', env: { BRIDGE_PORT: '8791', BRIDGE_ADMIN_PORT: '8800' } },
+      { name: 'bridge-1', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798', WAREHOUSES } },
+      { name: 'bridge-2', url: 'http://127.0.0.1:8790', adminUrl: 'http://127.0.0.1:8799', env: { BRIDGE_PORT: '8790', BRIDGE_ADMIN_PORT: '8799', WAREHOUSES } },
+      { name: 'bridge-3', url: 'http://127.0.0.1:8791', adminUrl: 'http://127.0.0.1:8800', env: { BRIDGE_PORT: '8791', BRIDGE_ADMIN_PORT: '8800', WAREHOUSES } },
     ]);
     expect(stack.bridgeUrl).toBe('http://127.0.0.1:8788,http://127.0.0.1:8790,http://127.0.0.1:8791');
     expect(stack.worker.vars).toEqual({ BRIDGE_URL: 'http://127.0.0.1:8788,http://127.0.0.1:8790,http://127.0.0.1:8791' });
@@ -76,11 +89,13 @@ describe('the local stack npm start runs', () => {
   it('every port overridable (a test\'s free ports), the state moved under DEV_DATA_DIR', () => {
     const stack = value({ BRIDGE_REPLICAS: '2', WORKER_PORT: '7001', WMS_PORT: '7002', SAP_PORT: '7007', BRIDGE_PORTS: '7003,7004', BRIDGE_ADMIN_PORTS: '7005,7006', DEV_DATA_DIR: 'local-state' }, true);
     expect(stack.worker).toEqual({ port: 7001, url: 'http://127.0.0.1:7001', vars: { BRIDGE_URL: 'http://127.0.0.1:7003,http://127.0.0.1:7004' }, persistTo: 'local-state/wrangler' });
-    expect(stack.wms).toEqual({ port: 7002, url: 'http://127.0.0.1:7002/wms', env: { WMS_PORT: '7002', WMS_DATA_DIR: 'local-state/wms' } });
-    expect(stack.sap).toEqual({ port: 7007, url: 'http://127.0.0.1:7007', env: { SAP_PORT: '7007', SAP_STATE_FILE: 'local-state/sap/state.json' } });
+    expect(stack.wms).toEqual({ port: 7002, url: 'http://127.0.0.1:7002/wms', env: { WMS_PORT: '7002', WMS_LOCATIONS: 'default,AMS-1', WMS_DATA_DIR: 'local-state/wms' } });
+    expect(stack.sap).toEqual({ port: 7007, url: 'http://127.0.0.1:7007', env: { SAP_PORT: '7007', SAP_STATE_FILE: 'local-state/sap/state.json', SAP_PLANTS: JSON.stringify(plants) } });
+    // Each replica is pointed at both simulators on their ports.
+    expect(stack.warehouses).toEqual(twoWarehouses(7002, 7007));
     expect(stack.bridges.map((b) => b.env)).toEqual([
-      { BRIDGE_PORT: '7003', BRIDGE_ADMIN_PORT: '7005', BRIDGE_DATA_DIR: 'local-state/bridge' },
-      { BRIDGE_PORT: '7004', BRIDGE_ADMIN_PORT: '7006', BRIDGE_DATA_DIR: 'local-state/bridge' },
+      { BRIDGE_PORT: '7003', BRIDGE_ADMIN_PORT: '7005', WAREHOUSES: JSON.stringify(twoWarehouses(7002, 7007)), BRIDGE_DATA_DIR: 'local-state/bridge' },
+      { BRIDGE_PORT: '7004', BRIDGE_ADMIN_PORT: '7006', WAREHOUSES: JSON.stringify(twoWarehouses(7002, 7007)), BRIDGE_DATA_DIR: 'local-state/bridge' },
     ]);
     // One replica on another port: the Worker is told where it is.
     expect(value({ BRIDGE_PORTS: '7003' }).worker.vars).toEqual({ BRIDGE_URL: 'http://127.0.0.1:7003' });
