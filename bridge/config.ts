@@ -65,6 +65,11 @@ export const BridgeConfigSchema = z.object({
   /** Movements read per ListMovements call (the simulator serves at most 1,000). */
   FEED_PAGE_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
   WMS_CALL_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
+  /**
+   * How long an AllocateStock may travel and still be applied after its caller gave up: a cancel
+   * within this of the last one is sent once more after it (ADR 0017; SAP keeps no tombstone).
+   */
+  WMS_LATE_ALLOCATE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Between two sweeps of an SAP warehouse's stray reservation documents (bridge/sap/sweep.ts); 0: never. */
   SAP_SWEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /**

@@ -29,9 +29,11 @@ export function createExecutor(wms: (location: string | undefined) => Promise<Wm
       }
       case 'GetAllocation':
         return { type: 'WmsAnswered', answer: asAnswer(await (await wms(command.location)).get(command.reference, timeoutMs)), reference: command.reference };
-      case 'Cancel':
+      case 'Cancel': {
+        const sentAt = Date.now();
         await (await wms(command.location)).cancel(command.reference, timeoutMs);
-        return { type: 'CancelAnswered', reference: command.reference };
+        return { type: 'CancelAnswered', reference: command.reference, sentAt };
+      }
       case 'Confirm': {
         const reply = await edge.allocation(command.sku, command.reservationId, {
           outcome: 'confirmed',

@@ -44,6 +44,7 @@ export async function startSagas(config: BridgeConfig, log: EventLog, edge: Edge
       deadlineMs: config.ALLOCATION_DEADLINE_SECONDS * 1000,
       retryBaseMs: 200,
       retryMaxMs: 5_000,
+      lateAllocateMs: config.WMS_LATE_ALLOCATE_MS,
     },
     concurrency: config.SAGA_CONCURRENCY,
     metrics,

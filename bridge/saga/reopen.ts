@@ -61,7 +61,8 @@ export function reopenForResourcing(event: SkuEventOf<'ReservationResourced'>, n
   };
 }
 
-const leftAt = (reference: string, location: string, now: number): LeftBehind => ({ reference, location, attempts: 0, nextAttemptAt: now });
+// A retired saga finished longer than any AllocateStock travels ago: its cancels need no second one.
+const leftAt = (reference: string, location: string, now: number): LeftBehind => ({ reference, location, attempts: 0, nextAttemptAt: now, lastAllocateAt: null });
 
 /** What a reopened saga has whatever reopened it. */
 function reopened(event: SkuEventOf<'StockReleased' | 'ReservationResourced'>, now: number) {
@@ -72,6 +73,7 @@ function reopened(event: SkuEventOf<'StockReleased' | 'ReservationResourced'>, n
     sku: event.sku,
     reservedVersion,
     firstAttemptAt: null,
+    lastAllocateAt: null,
     stuckIn: null,
     allocationId: null,
     releaseWanted: null,

@@ -29,7 +29,7 @@ import {
  * creates only when nothing carries it; after creating it looks again and deletes any younger
  * duplicate a concurrent or late create left, so the lowest document number is the allocation.
  */
-export type SapClientConfig = SapConnection & { plants: Plants; createTravelMs?: number };
+export type SapClientConfig = SapConnection & { plants: Plants };
 /** The port, and the sweep of stray documents only this warehouse can leave (no idempotency key at SAP). */
 export type SapClient = WmsClient & { sweepStrays(timeoutMs: number): Promise<string[]> };
 
@@ -44,12 +44,6 @@ const PAGE = 500;
 const GOODS_ISSUE = '201';
 const COST_CENTER = 'FLASHSALE';
 const ITEM_ORDER = 'Reservation,ReservationItem';
-/**
- * How long a create left unanswered may still land at SAP (held by a proxy, queued). Until then a
- * cancel of its reference does not answer `cancelled`: SAP keeps no tombstone to refuse it, so the
- * caller asks again and the later cancel deletes it if it landed (ADR 0017).
- */
-export const CREATE_TRAVEL_MS = 10_000;
 
 const query = (params: Record<string, string | number>) =>
   Object.entries(params)
@@ -61,14 +55,6 @@ export function createSapClient(config: SapClientConfig): SapClient {
   const plants = new PlantMap(config.plants);
   /** A reservation's number → our reference: fixed once created, so the feed asks once per shipment's reservation. */
   const referenceOf = new Map<string, string>();
-  /** References with creates sent and not answered (when each was sent), for CREATE_TRAVEL_MS. */
-  const unanswered = new Map<string, number[]>();
-  const inFlight = (reference: string, now = Date.now()): number[] => {
-    const sent = (unanswered.get(reference) ?? []).filter((at) => now - at < (config.createTravelMs ?? CREATE_TRAVEL_MS));
-    if (sent.length > 0) unanswered.set(reference, sent);
-    else unanswered.delete(reference);
-    return sent;
-  };
 
   async function get<T>(operation: string, service: Service, path: string, schema: z.ZodType<T>, d: Deadline): Promise<T> {
     const reply = await session.send(operation, { method: 'GET', service, path }, d);
@@ -138,13 +124,7 @@ export function createSapClient(config: SapClientConfig): SapClient {
         },
       ],
     };
-    const sentAt = Date.now();
-    unanswered.set(reference, [...inFlight(reference, sentAt), sentAt]);
     const reply = await session.send(operation, { method: 'POST', service: RESERVATIONS, path: 'A_ReservationDocumentHeader', body }, d);
-    // Answered: this create is not travelling any more (an earlier unanswered one may be).
-    const still = inFlight(reference).filter((at) => at !== sentAt);
-    if (still.length > 0) unanswered.set(reference, still);
-    else unanswered.delete(reference);
     if (reply.status === 400 && errorCode(reply) === DEFICIT) return { status: 'rejected', reason: OUT_OF_STOCK };
     if (reply.status !== 201 && reply.status !== 200) throw refused(operation, reply);
     bodyOf(operation, reply, one(ReservationHeaderSchema));
@@ -170,11 +150,8 @@ export function createSapClient(config: SapClientConfig): SapClient {
       const operation = 'CancelAllocation';
       checkReference(operation, reference);
       const d = deadline(timeoutMs);
+      // A create still travelling lands after this: the saga cancels once more when none can (src/domain/allocation/cancels.ts).
       for (const reservation of liveDocuments(await find(operation, reference, d))) await deleteDocument(operation, reservation, d);
-      const sent = inFlight(reference);
-      if (sent.length > 0) {
-        throw new WmsError('timeout', `${operation}: a create of ${reference} sent ${Date.now() - Math.min(...sent)} ms ago was never answered and may still land at SAP; cancel again later`);
-      }
       return { status: 'cancelled' };
     },
 

@@ -10,7 +10,7 @@ import { admin, T, useWmsSimulators } from './support/wmsSimulator';
 /** The saga per location (ADR 0015) with its real executor, over real SOAP against the simulator; the edge answers 200. */
 
 const { start } = useWmsSimulators();
-const policy: SagaPolicy = { callTimeoutMs: 2_000, deadlineMs: 30_000, retryBaseMs: 100, retryMaxMs: 500 };
+const policy: SagaPolicy = { callTimeoutMs: 2_000, deadlineMs: 30_000, retryBaseMs: 100, retryMaxMs: 500, lateAllocateMs: 0 };
 const stock = (simulator: RunningWmsSimulator, location: string, physical: number) => admin(simulator, 'PUT', `/admin/stock/${location}/SKU-L`, { physical });
 
 async function sagaAgainst(soapUrl: string) {

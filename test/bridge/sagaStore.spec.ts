@@ -13,7 +13,7 @@ import { SagaStore, type SagaStoreOptions } from '../../bridge/saga/store';
 import { decideSaga, type AllocationSaga, type SagaCommand } from '../../src/domain/allocation';
 import { waitFor } from './eventLog.contract';
 
-const policy = { callTimeoutMs: 500, deadlineMs: 5_000, retryBaseMs: 100, retryMaxMs: 1_000 };
+const policy = { callTimeoutMs: 500, deadlineMs: 5_000, retryBaseMs: 100, retryMaxMs: 1_000, lateAllocateMs: 0 };
 const saga = (id: string): AllocationSaga =>
   decideSaga(null, { type: 'Reserved', sku: 'S-1', reservationId: id, qty: 1, version: 2, at: 1_000, expiresAt: 300_000 }, policy, 1_000).saga!;
 const RETENTION_MS = 60_000;

@@ -3,7 +3,9 @@ import { DEFAULT_LOCATION } from '../sku/locations';
 import type { SagaCommand, SagaMessage, WmsAnswer } from './messages';
 import { locationKey, referenceAfterResourcing, sameLocation, wmsLocation } from './reference';
 import { FAILOVER_NOTE, mayFailOver, triedOf } from './failover';
-import { MAX_NOTES, type AllocationSaga, type LeftBehind, type SagaPhase, type SagaPolicy, type WmsReleaseReason } from './saga';
+import { cancelled, dueLeftBehind, leftBehindCancelled, leftBehindFailed } from './cancels';
+import type { AllocationSaga, LeftBehind, SagaPolicy, WmsReleaseReason } from './saga';
+import { backoff, due, note, wait } from './steps';
 
 export type SagaDecision = { saga: AllocationSaga | null; commands: SagaCommand[] };
 
@@ -55,6 +57,7 @@ function start(message: SagaMessage, now: number): AllocationSaga | null {
     resourcedVersion: 0,
     visited: [],
     leftBehind: [],
+    lastAllocateAt: null,
     failoverAsked: false,
   };
 }
@@ -104,8 +107,8 @@ function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: numbe
       if (m.outcome === 'resourced') return note(wait(saga, 'releasing'), `the SKU object moved the reservation to ${m.to}: waiting for its event`, now);
       return stuck(saga, 'the SKU object does not know the reservation', now);
     case 'CancelAnswered':
-      if (m.reference !== undefined && m.reference !== referenceOf(s)) return { ...saga, leftBehind: s.leftBehind.filter((l) => l.reference !== m.reference) };
-      return { ...wait(saga, 'done'), wmsMayHold: false };
+      if (m.reference !== undefined && m.reference !== referenceOf(s)) return leftBehindCancelled(s, saga, m.reference, m.sentAt ?? now, policy, now);
+      return cancelled(saga, m.sentAt ?? now, policy, now);
     case 'CallFailed':
       if (m.reference !== undefined && m.reference !== referenceOf(s)) return leftBehindFailed(s, saga, m.reference, m.error, policy, now);
       return failed(saga, m.command, m.error, policy, now);
@@ -129,7 +132,8 @@ function answered(saga: AllocationSaga, answer: WmsAnswer, now: number): Allocat
       return due({ ...holding, phase: 'confirming' }, now);
     }
     case 'rejected':
-      return compensate({ ...saga, wmsMayHold: false, lastError: `WMS rejected: ${answer.reason}` }, 'wms_rejected', now);
+      // An earlier AllocateStock left unanswered may still land where no tombstone refuses it (ADR 0017): cancelled after the release.
+      return compensate({ ...saga, wmsMayHold: saga.allocateFailures > 0, lastError: `WMS rejected: ${answer.reason}` }, 'wms_rejected', now);
     case 'cancelled':
       // A re-sourced reference cancelled before the saga used it was guessed (a reopened saga back at a location it had left): a fresh one.
       if (saga.reference !== null && saga.releasedAs === null) return freshReference(saga, now);
@@ -167,7 +171,7 @@ function resumed(s: AllocationSaga, saga: AllocationSaga, now: number): Allocati
 function resourced(s: AllocationSaga, saga: AllocationSaga, m: Extract<SagaMessage, { type: 'Resourced' }>, now: number): AllocationSaga {
   if (s.releasedAs !== null || s.phase === 'done' || s.phase === 'cancelling' || sameLocation(m.to, s.location)) return s;
   if (m.version !== undefined && m.version <= s.resourcedVersion) return s;
-  const leaving: LeftBehind[] = s.wmsMayHold ? [{ reference: referenceOf(s), location: s.location, attempts: 0, nextAttemptAt: now }] : [];
+  const leaving: LeftBehind[] = s.wmsMayHold ? [{ reference: referenceOf(s), location: s.location, attempts: 0, nextAttemptAt: now, lastAllocateAt: s.lastAllocateAt }] : [];
   const resourcings = s.resourcings + 1;
   const visited = [...new Set([...s.visited, locationKey(s.location)])];
   const reference = referenceAfterResourcing(s.reservationId, m.to, resourcings, visited);
@@ -183,6 +187,7 @@ function resourced(s: AllocationSaga, saga: AllocationSaga, m: Extract<SagaMessa
     completed: s.completed || m.completed,
     allocationId: null,
     wmsMayHold: false,
+    lastAllocateAt: null,
     releaseWanted: null,
     stuckIn: null,
     lastError: null,
@@ -201,17 +206,8 @@ function freshReference(saga: AllocationSaga, now: number): AllocationSaga {
   const visited = [...new Set([...saga.visited, locationKey(saga.location)])];
   const reference = referenceAfterResourcing(saga.reservationId, saga.location, resourcings, visited);
   const why = `the WMS had ${referenceOf(saga)} cancelled already (used before at this location): allocating as ${reference}`;
-  return note(due({ ...saga, reference, resourcings, visited, wmsMayHold: false, phase: 'allocating' }, now), why, now);
+  return note(due({ ...saga, reference, resourcings, visited, wmsMayHold: false, lastAllocateAt: null, phase: 'allocating' }, now), why, now);
 }
-
-/** A cancel at a location the reservation left failed: retried with backoff, never given up (units must not stay held there). */
-function leftBehindFailed(s: AllocationSaga, saga: AllocationSaga, reference: string, error: string, policy: SagaPolicy, now: number): AllocationSaga {
-  if (!s.leftBehind.some((l) => l.reference === reference)) return s;
-  const leftBehind = s.leftBehind.map((l) => (l.reference === reference ? { ...l, attempts: l.attempts + 1, nextAttemptAt: now + backoff(l.attempts + 1, policy) } : l));
-  return { ...saga, leftBehind, lastError: `Cancel ${reference}: ${error}` };
-}
-
-const backoff = (attempts: number, policy: SagaPolicy): number => Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** Math.min(attempts - 1, 20));
 
 function allocateAgain(saga: AllocationSaga, why: string, now: number): AllocationSaga {
   return note(due({ ...saga, phase: 'allocating', releaseWanted: null }, now), why, now);
@@ -261,15 +257,8 @@ const pastDeadline = (saga: AllocationSaga, now: number): boolean => saga.firstA
 /** The phase's command and the cancels at locations left behind, each if due, leased so a tick does not issue it twice. */
 function issue(saga: AllocationSaga, policy: SagaPolicy, now: number): SagaDecision {
   const phase = issuePhase(saga, policy, now);
-  const due = phase.saga!.leftBehind.filter((l) => l.nextAttemptAt !== null && l.nextAttemptAt <= now);
-  if (due.length === 0) return phase;
-  const lease = now + 2 * policy.callTimeoutMs;
-  const leftBehind = phase.saga!.leftBehind.map((l) => (due.includes(l) ? { ...l, nextAttemptAt: lease } : l));
-  const cancels: SagaCommand[] = due.map((l) => {
-    const location = wmsLocation(l.location);
-    return { type: 'Cancel', reservationId: saga.reservationId, reference: l.reference, ...(location === undefined ? {} : { location }) };
-  });
-  return { saga: { ...phase.saga!, leftBehind }, commands: [...phase.commands, ...cancels] };
+  const left = dueLeftBehind(phase.saga!, policy, now);
+  return { saga: left.saga, commands: [...phase.commands, ...left.commands] };
 }
 
 function issuePhase(saga: AllocationSaga, policy: SagaPolicy, now: number): SagaDecision {
@@ -277,7 +266,7 @@ function issuePhase(saga: AllocationSaga, policy: SagaPolicy, now: number): Saga
   const command = commandFor(saga, now);
   if (!command) return { saga: { ...saga, nextAttemptAt: null }, commands: [] };
   const leased = { ...saga, nextAttemptAt: now + 2 * policy.callTimeoutMs };
-  return { saga: command.type === 'Allocate' ? { ...firstAttempt(leased, policy, now), wmsMayHold: true } : leased, commands: [command] };
+  return { saga: command.type === 'Allocate' ? { ...firstAttempt(leased, policy, now), wmsMayHold: true, lastAllocateAt: now } : leased, commands: [command] };
 }
 
 /** The first AllocateStock starts the deadline: the WMS is always asked before anything is concluded from its silence. */
@@ -311,13 +300,7 @@ function commandFor(saga: AllocationSaga, now: number): SagaCommand | null {
   }
 }
 
-const due = (saga: AllocationSaga, now: number): AllocationSaga => ({ ...saga, attempts: 0, nextAttemptAt: now });
-const wait = (saga: AllocationSaga, phase: SagaPhase): AllocationSaga => ({ ...saga, phase, attempts: 0, nextAttemptAt: null });
 
 function stuck(saga: AllocationSaga, why: string, now: number): AllocationSaga {
   return note({ ...wait(saga, 'stuck'), stuckIn: saga.phase, lastError: why }, why, now);
-}
-
-function note(saga: AllocationSaga, text: string, now: number): AllocationSaga {
-  return { ...saga, notes: [...saga.notes, { at: now, note: text }].slice(-MAX_NOTES) };
 }

@@ -28,8 +28,11 @@ export type SagaMessage =
   | { type: 'ReleaseAnswered'; outcome: 'released' | 'allocated' | 'completed' | 'not_found' }
   /** The object moved the reservation to `to`, another location with its units, instead of releasing it (failover.ts). */
   | { type: 'ReleaseAnswered'; outcome: 'resourced'; to: string }
-  /** `reference`: which allocation was cancelled (absent: the saga's own, at its location). */
-  | { type: 'CancelAnswered'; reference?: string }
+  /**
+   * `reference`: which allocation was cancelled (absent: the saga's own, at its location); `sentAt`:
+   * when the executor sent the cancel (absent: now), which says what it can have found landed (cancels.ts).
+   */
+  | { type: 'CancelAnswered'; reference?: string; sentAt?: number }
   | { type: 'CallFailed'; command: SagaCommand['type']; error: string; reference?: string }
   | { type: 'Tick' }
   | { type: 'Retry' }

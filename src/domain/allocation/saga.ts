@@ -37,6 +37,8 @@ export const LeftBehindSchema = z.object({
   attempts: z.int().min(0),
   /** When its cancel is due; a lease while one is in flight. */
   nextAttemptAt: epochMs.nullable(),
+  /** The saga's last AllocateStock of this reference: its cancel is confirmed only once that cannot land any more (`lateAllocateMs`). */
+  lastAllocateAt: epochMs.nullable().default(null),
 });
 export type LeftBehind = z.infer<typeof LeftBehindSchema>;
 
@@ -101,6 +103,12 @@ export const AllocationSagaSchema = z.object({
   visited: z.array(z.string()).default([]),
   /** Allocations at locations the reservation left, still to cancel there. */
   leftBehind: z.array(LeftBehindSchema).default([]),
+  /**
+   * When the saga last sent AllocateStock for `reference`; null: not since it took the reference (or
+   * stored before this field). A cancel answered before `lastAllocateAt + lateAllocateMs` is sent once
+   * more then: an unanswered create may still land at a warehouse that keeps no tombstone (ADR 0017).
+   */
+  lastAllocateAt: epochMs.nullable().default(null),
   /** A sale past its deadline asked once to move to another warehouse's location (failover.ts); again only after it moved. */
   failoverAsked: z.boolean().default(false),
   /** The saga's notable turns (late success cancelled, stuck replies), newest last, bounded. */
@@ -117,6 +125,12 @@ export type SagaPolicy = {
   retryBaseMs: number;
   /** The longest wait between two attempts: an overdue saga asks the WMS at least this often. */
   retryMaxMs: number;
+  /**
+   * How long an AllocateStock may travel (queued in a proxy or in the warehouse) and still be
+   * applied after its caller gave up. A cancel is final only once this has passed since the last
+   * AllocateStock of its reference; before, it is sent once more at that time (ADR 0017).
+   */
+  lateAllocateMs: number;
 };
 
 export const MAX_NOTES = 20;

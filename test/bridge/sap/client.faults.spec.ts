@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSapClient } from '../../../bridge/sap/client';
-import { CLIENT_PLANTS, clientOf, reservationItems, sapAdmin, useSapClients } from './support/sapClient';
-import { PASSWORD, USER } from './support/sapSimulator';
+import { clientOf, reservationItems, sapAdmin, useSapClients } from './support/sapClient';
 import { failure, T } from '../support/wmsSimulator';
 
 /**
@@ -71,9 +69,7 @@ describe('idempotent without a client key', () => {
   });
 
   it('the window swept: a create landed after the allocation was settled, and one landed after the cancel, are deleted by sweepStrays; the allocation stays', async () => {
-    const { simulator } = await start();
-    // Creates that travel longer than the adapter waits for them (createTravelMs): the cancel does not wait.
-    const client = createSapClient({ url: simulator.url, user: USER, password: PASSWORD, plants: CLIENT_PLANTS, createTravelMs: 0 });
+    const { simulator, client } = await start();
     await sapAdmin(simulator, 'PUT', '/admin/faults', { lateRate: 1, lateMs: 1_000, operations: ['createReservation'] });
     expect(await failure(client.allocate('res_kept', 'SKU-A', 2, 300, 'FRA-1'))).toMatchObject({ kind: 'timeout' });
     expect(await failure(client.allocate('res_gone', 'SKU-A', 1, 300, 'FRA-1'))).toMatchObject({ kind: 'timeout' });
@@ -90,26 +86,6 @@ describe('idempotent without a client key', () => {
     expect(await live('res_gone')).toEqual([]);
     expect(await client.get('res_kept', T)).toMatchObject({ status: 'allocated', allocationId: (kept as { allocationId: string }).allocationId });
     expect(await client.sweepStrays(T)).toEqual([]);
-  });
-});
-
-describe('a cancel while a create may still land', () => {
-  it('a cancel of a reference whose create went unanswered is a timeout until that create may have landed; then it deletes what landed', async () => {
-    const { simulator } = await start();
-    const client = createSapClient({ url: simulator.url, user: USER, password: PASSWORD, plants: CLIENT_PLANTS, createTravelMs: 2_000 });
-    await sapAdmin(simulator, 'PUT', '/admin/faults', { lateRate: 1, lateMs: 1_000, operations: ['createReservation'] });
-    expect(await failure(client.allocate('res_travel', 'SKU-A', 1, 300, 'FRA-1'))).toMatchObject({ kind: 'timeout' });
-    await sapAdmin(simulator, 'PUT', '/admin/faults', { lateRate: 0 });
-    // Nothing at SAP yet, but the create is on its way: not cancelled.
-    expect(await reservationItems(simulator, 'res_travel')).toEqual([]);
-    expect(await failure(client.cancel('res_travel', T))).toMatchObject({ kind: 'timeout', message: expect.stringMatching(/may still land/) });
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
-    // Landed meanwhile; the cancel asked again deletes it.
-    expect(await client.cancel('res_travel', T)).toEqual({ status: 'cancelled' });
-    expect((await reservationItems(simulator, 'res_travel')).map((i) => i.ReservationItmIsMarkedForDeltn)).toEqual([true]);
-    // A reference whose creates were all answered cancels at once.
-    await client.allocate('res_answered', 'SKU-A', 1, T, 'FRA-1');
-    expect(await client.cancel('res_answered', T)).toEqual({ status: 'cancelled' });
   });
 });
 

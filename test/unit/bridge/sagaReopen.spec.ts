@@ -4,7 +4,7 @@ import type { SkuEventOf } from '../../../src/domain/sku';
 import { reopenForRelease, reopenForResourcing } from '../../../bridge/saga/reopen';
 import { isFinished } from '../../../bridge/saga/store';
 
-const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000 };
+const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000, lateAllocateMs: 0 };
 const NOW = Date.parse('2026-12-06T12:00:00.000Z');
 const envelope = { sku: 'SKU-R', version: 9, at: '2026-12-06T11:59:00.000Z', causedBy: { 'sku:SKU-R': 4 } };
 

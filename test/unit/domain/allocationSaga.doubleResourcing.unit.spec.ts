@@ -9,7 +9,7 @@ import { skuLedgerDecider, type SkuCommand, type SkuEvent, type SkuLedger } from
  * The SKU object refuses it, as decided before the latest re-sourcing; the saga reads the two
  * events, allocates back at AMS-1 under a fresh reference, and confirms that one.
  */
-const policy: SagaPolicy = { callTimeoutMs: 500, deadlineMs: 8_000, retryBaseMs: 100, retryMaxMs: 1_000 };
+const policy: SagaPolicy = { callTimeoutMs: 500, deadlineMs: 8_000, retryBaseMs: 100, retryMaxMs: 1_000, lateAllocateMs: 0 };
 const NOW = Date.parse('2026-12-06T12:00:00.000Z');
 const SKU = 'SNKR-1';
 const RES = 'res_00000000000000000000000001';

@@ -3,7 +3,7 @@ import { AllocationSagaSchema, decideSaga, parseReference, type SagaMessage, typ
 import { sagaSteps } from '../../support/sagaSteps';
 
 /** The saga per location (ADR 0015): given messages at their times, then the commands and the saga. */
-const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000 };
+const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000, lateAllocateMs: 0 };
 const T0 = 1_800_000_000_000;
 const causedBy = { 'sku:SKU-1': 7 };
 const reservedAt = (location?: string): SagaMessage => ({
@@ -90,7 +90,7 @@ describe('allocation saga per location', () => {
     expect(issued[5]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', causedBy, location: 'FRA-2', resourcings: 1 }]);
     expect(issued[7]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1', location: 'AMS-1' }]);
     expect(issued[9]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1', location: 'AMS-1' }]);
-    expect(saga.leftBehind).toEqual([{ reference: 'res_1', location: 'AMS-1', attempts: 2, nextAttemptAt: T0 + 8_700 }]);
+    expect(saga.leftBehind).toEqual([{ reference: 'res_1', location: 'AMS-1', attempts: 2, nextAttemptAt: T0 + 8_700, lastAllocateAt: T0 }]);
     expect(saga.phase).toBe('confirming');
   });
 
@@ -111,16 +111,29 @@ describe('allocation saga per location', () => {
     expect(saga).toMatchObject({ phase: 'allocating', allocationId: null, reference: 'res_1@FRA-2' });
   });
 
-  it('a reservation not yet asked for at the WMS leaves nothing behind', () => {
+  it('a reservation the WMS refused, every call answered, leaves nothing behind', () => {
     const { saga } = given([
       [reservedAt('AMS-1'), 0],
-      [{ type: 'CallFailed', command: 'Allocate', error: 'timeout', reference: 'res_1' }, 1_000],
       [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' }, reference: 'res_1' }, 1_100],
     ]);
     expect(saga).toMatchObject({ phase: 'releasing', wmsMayHold: false });
     const moved = decideSaga(saga, resourced('AMS-1', 'FRA-2'), policy, T0 + 1_200);
     expect(moved.commands).toEqual([{ type: 'Allocate', reservationId: 'res_1', reference: 'res_1@FRA-2', sku: 'SKU-1', qty: 2, location: 'FRA-2' }]);
     expect(moved.saga).toMatchObject({ phase: 'allocating', releaseWanted: null, leftBehind: [] });
+  });
+
+  it('refused after a call that went unanswered: that one may still land (SAP keeps no refusal), so it is cancelled where it was sent', () => {
+    const { saga } = given([
+      [reservedAt('AMS-1'), 0],
+      [{ type: 'CallFailed', command: 'Allocate', error: 'timeout', reference: 'res_1' }, 1_000],
+      [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' }, reference: 'res_1' }, 1_100],
+    ]);
+    expect(saga).toMatchObject({ phase: 'releasing', wmsMayHold: true });
+    const moved = decideSaga(saga, resourced('AMS-1', 'FRA-2'), policy, T0 + 1_200);
+    expect(moved.commands).toEqual([
+      { type: 'Allocate', reservationId: 'res_1', reference: 'res_1@FRA-2', sku: 'SKU-1', qty: 2, location: 'FRA-2' },
+      { type: 'Cancel', reservationId: 'res_1', reference: 'res_1', location: 'AMS-1' },
+    ]);
   });
 
   it('back at a location it left: a fresh reference (the old one is cancelled there), numbered by the re-sourcing', () => {

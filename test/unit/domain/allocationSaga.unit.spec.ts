@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AllocationSagaSchema, decideSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../../src/domain/allocation';
 import { sagaSteps } from '../../support/sagaSteps';
 
-const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000 };
+const policy: SagaPolicy = { callTimeoutMs: 1_000, deadlineMs: 10_000, retryBaseMs: 200, retryMaxMs: 2_000, lateAllocateMs: 0 };
 const T0 = 1_800_000_000_000;
 const reserved: SagaMessage = { type: 'Reserved', sku: 'SKU-1', reservationId: 'res_1', qty: 2, version: 7, at: T0, expiresAt: T0 + 300_000 };
 const causedBy = { 'sku:SKU-1': 7 };
