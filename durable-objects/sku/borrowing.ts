@@ -123,7 +123,6 @@ export class ShardLoans {
    * whether every sibling answered and how many units came.
    */
   async #walkSiblings(units: number, region: string | undefined): Promise<{ reached: boolean; gained: number }> {
-    const self = this.#host.state().sku!;
     let reached = true;
     let gained = 0;
     let location = this.#gatheringAt();
@@ -131,26 +130,17 @@ export class ShardLoans {
       const here = location === undefined ? 0 : Math.max(0, locationAvailable(locationStock(this.#host.state(), location)));
       const want = units - here;
       if (want <= 0) break;
-      const transferId = crypto.randomUUID();
-      let answer: Outcome<LoanAnswer>;
-      try {
-        answer = await this.#host.shard(lender).lend({ sku: lender, transferId, to: self, want, location, region });
-      } catch (error) {
-        console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'sibling shard unreachable', lender, error: String(error) }));
+      // Unreachable, or not set up yet (its layout is being written): it may get units at any moment.
+      const answer = await this.#ask(lender, { want, location, region });
+      if (!answer) {
         reached = false;
         continue;
       }
-      // A sibling not set up yet (its layout is being written) may get units at any moment.
-      if (!answer.ok) {
-        reached = false;
-        continue;
-      }
-      const { lent, left, round, version } = answer.value;
+      const { lent, left, round, version } = answer;
       this.#siblings.heard(lender, left, round);
       if (lent > 0 && version !== null) {
-        this.#take({ sku: self, transferId, from: lender, qty: lent, lentVersion: version, location: answer.value.location });
         gained += lent;
-        location ??= answer.value.location ?? DEFAULT_LOCATION;
+        location ??= answer.location ?? DEFAULT_LOCATION;
       }
       // Units just came here: siblings told this shard was empty hear it before its buyers take
       // them, which keeps the window in which they refuse buyers while units sit here short.
@@ -168,18 +158,24 @@ export class ShardLoans {
 
   /** One sibling's loan of a location's units (a recall takes committed ones too), taken here; null if it did not answer. */
   async loanFrom(lender: string, request: { want: number; location: string; recall?: StockCause }): Promise<number | null> {
+    return (await this.#ask(lender, request))?.lent ?? null;
+  }
+
+  /** One sibling asked for units (the walk's and `loanFrom`'s one way), what it lent taken here; null if it did not answer. */
+  async #ask(lender: string, request: { want: number; location?: string | undefined; region?: string | undefined; recall?: StockCause }): Promise<LoanAnswer | null> {
     const self = this.#host.state().sku!;
     const transferId = crypto.randomUUID();
+    let answer: Outcome<LoanAnswer>;
     try {
-      const answer = await this.#host.shard(lender).lend({ sku: lender, transferId, to: self, ...request });
-      if (!answer.ok) return null;
-      const { lent, version, location } = answer.value;
-      if (lent > 0 && version !== null) this.#take({ sku: self, transferId, from: lender, qty: lent, lentVersion: version, location });
-      return lent;
+      answer = await this.#host.shard(lender).lend({ sku: lender, transferId, to: self, ...request });
     } catch (error) {
       console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'sibling shard unreachable', lender, error: String(error) }));
       return null;
     }
+    if (!answer.ok) return null;
+    const { lent, version, location } = answer.value;
+    if (lent > 0 && version !== null) this.#take({ sku: self, transferId, from: lender, qty: lent, lentVersion: version, location });
+    return answer.value;
   }
 
   #take(loan: LoanDelivery): Outcome<null> {

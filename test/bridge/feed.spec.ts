@@ -1,25 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { EmbeddedEventLog } from '../../bridge/eventLog/embedded';
+import { describe, expect, inject, it } from 'vitest';
 import { OwnershipLostError } from '../../bridge/eventLog/errors';
 import { KafkaEventLog } from '../../bridge/eventLog/kafka';
 import { transactionalIdOf } from '../../bridge/eventLog/kafkaOwner';
 import type { EventLog, PartitionOwner } from '../../bridge/eventLog/port';
-import { FEED_CONTROL_TOPIC, FEED_STATE_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
-import { FeedCursorSchema } from '../../bridge/feed/cursor';
-import { FEED_GROUP, startFeed, type RunningFeed } from '../../bridge/feed/follower';
+import { FEED_CONTROL_TOPIC, TOPICS } from '../../bridge/eventLog/topics';
+import { FEED_GROUP, type RunningFeed } from '../../bridge/feed/follower';
 import type { Following } from '../../bridge/feed/status';
-import { warehouseClients } from '../../bridge/feed/warehouseClients';
-import { createMetrics, type Metrics } from '../../bridge/metrics';
-import type { Warehouse } from '../../bridge/warehouses';
+import type { Metrics } from '../../bridge/metrics';
 import type { WmsClient } from '../../bridge/wms/client';
 import type { RunningWmsSimulator } from '../../bridge/wms/simulator';
 import { recordingEdge } from './support/feedEdge';
+import { committedCursor, useFeeds, waitFor } from './support/feedHarness';
 import { admin, useWmsSimulators } from './support/wmsSimulator';
 
 /**
@@ -36,59 +30,10 @@ const logger = pino({ level: 'silent' });
 const sims = useWmsSimulators();
 const LOCATIONS = ['AMS-1', 'RTM-2'];
 
-let root = '';
-const running = new Set<RunningFeed>();
-const logs = new Set<EventLog>();
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'feed-'));
-});
-afterEach(async () => {
-  for (const feed of running) await feed.stop();
-  running.clear();
-  for (const log of logs) await log.close();
-  logs.clear();
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
+const { embeddedLog, adopt, close, follow: followWith, stop } = useFeeds('feed-');
 
-async function embeddedLog(dir: string): Promise<EmbeddedEventLog> {
-  const log = new EmbeddedEventLog(join(root, dir), { pollMs: 20 });
-  await log.ensureTopics(TOPICS);
-  logs.add(log);
-  return log;
-}
-
-async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-type Feed = { feed: RunningFeed; metrics: Metrics; warehouse: Warehouse };
-
-async function follow(log: EventLog, simulator: RunningWmsSimulator, edge: ReturnType<typeof recordingEdge>, options: { id?: string; pageSize?: number; callTimeoutMs?: number } = {}): Promise<Feed> {
-  const warehouse: Warehouse = { id: options.id ?? 'soap-1', kind: 'soap', url: simulator.soapUrl, locations: LOCATIONS };
-  const metrics = createMetrics();
-  const feed = await startFeed({
-    log,
-    warehouses: [warehouse],
-    edge,
-    clients: warehouseClients([warehouse]),
-    metrics,
-    logger,
-    endpoint: 'http://feed.test:8798',
-    pollMs: 30,
-    pageSize: options.pageSize ?? 2,
-    callTimeoutMs: options.callTimeoutMs ?? 2_000,
-    backoffFirstMs: 20,
-    backoffMaxMs: 200,
-  });
-  running.add(feed);
-  return { feed, metrics, warehouse };
-}
+const follow = (log: EventLog, simulator: RunningWmsSimulator, edge: ReturnType<typeof recordingEdge>, options: { id?: string; pageSize?: number; callTimeoutMs?: number } = {}) =>
+  followWith(log, { id: options.id ?? 'soap-1', kind: 'soap', url: simulator.soapUrl, locations: LOCATIONS }, edge, options);
 
 const post = async (simulator: RunningWmsSimulator, movement: Record<string, unknown>) => {
   const answer = await admin(simulator, 'POST', '/admin/movements', movement);
@@ -97,10 +42,6 @@ const post = async (simulator: RunningWmsSimulator, movement: Record<string, unk
 };
 const receipt = (simulator: RunningWmsSimulator, document: string, location: string, sku: string, qty: number) => post(simulator, { type: 'receipt', document, location, sku, qty });
 
-async function committedCursor(log: EventLog, warehouse: string) {
-  const record = (await log.readAll(FEED_STATE_TOPIC)).find((r) => r.key === `cursor:${warehouse}`);
-  return record ? FeedCursorSchema.parse(JSON.parse(record.value)) : null;
-}
 const mine = (feed: RunningFeed, warehouse = 'soap-1'): Following | undefined => feed.following().find((f) => f.warehouse === warehouse);
 const counter = async (metrics: Metrics, name: string): Promise<Record<string, string | number>[]> =>
   (await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => ({ ...(v.labels as Record<string, string>), value: v.value }));
@@ -162,10 +103,8 @@ describe('the warehouse feed on the embedded log', () => {
     const first = await embeddedLog('restart');
     const { feed } = await follow(first, simulator, edge);
     await waitFor(async () => (await committedCursor(first, 'soap-1'))?.sequence === 2, 'the cursor committed at 2');
-    await feed.stop();
-    running.delete(feed);
-    await first.close();
-    logs.delete(first);
+    await stop(feed);
+    await close(first);
 
     await receipt(simulator, 'R-3', 'RTM-2', 'SKU-A', 3);
     await receipt(simulator, 'R-4', 'AMS-1', 'SKU-A', 4);
@@ -192,8 +131,7 @@ describe('the warehouse feed on the embedded log', () => {
     const dying = await follow(neverCommits(log), simulator, edge, { pageSize: 10 });
     await waitFor(() => edge.calls.length === 3, 'three movements applied');
     await waitFor(() => mine(dying.feed)?.state === 'stopped', 'the dying feed stopped');
-    await dying.feed.stop();
-    running.delete(dying.feed);
+    await stop(dying.feed);
     expect(await committedCursor(log, 'soap-1')).toBeNull();
 
     const next = await follow(log, simulator, edge, { pageSize: 10 });
@@ -258,8 +196,7 @@ describe('the warehouse feed on Kafka', () => {
     const { simulator } = await sims.start({ locations: LOCATIONS, unstocked: 'empty' });
     await receipt(simulator, 'K-1', 'AMS-1', 'SKU-K', 1);
     await receipt(simulator, 'K-2', 'AMS-1', 'SKU-K', 2);
-    const log = new KafkaEventLog({ brokers, clientId: 'feed-spec', replicationFactor: -1, partitions: 12, logger });
-    logs.add(log);
+    const log = adopt(new KafkaEventLog({ brokers, clientId: 'feed-spec', replicationFactor: -1, partitions: 12, logger }));
     await log.ensureTopics(TOPICS);
     const refused: unknown[] = [];
     const edge = recordingEdge();

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MovementRequest } from '../../bridge/wms/movements';
-import { locationsOf, foldLedger, type SkuEvent } from '../../src/domain/sku';
+import { locationsOf, foldLedger } from '../../src/domain/sku';
 import { fedMovements, feedCountedOnce, levelsAgree, locationsNeverOversold, resourcingsNamed, type Logged } from '../../torture/locationChecks';
 import { runCli } from './support/cli';
-import { adminLog, allMovements, CALM, deliverMovement, movementCommand, postMovement, setWmsFaults, stockLevels, unfed } from './support/fedStock';
+import { fedBuyer } from './support/fedSale';
+import { adminLogs, allMovements, CALM, deliverMovement, movementCommand, postMovement, setWmsFaults, stockLevels, waitFed } from './support/fedStock';
 import { BRIDGE_ADMIN_KEY, startBridgeProcess, WMS_ADMIN_KEY } from './support/processes';
 import { sagaSystem, startSagaStack, type SagaStack } from './support/sagaSystem';
 import { pool, waitFor } from './support/system';
@@ -58,50 +59,13 @@ let documents = 0;
 const documentNo = (kind: string) => `${kind}-${String(++documents).padStart(5, '0')}`;
 const post = (movement: MovementRequest) => postMovement(wmsUrl(), WMS_ADMIN_KEY, movement);
 
-const logsOf = async (): Promise<Map<string, SkuEvent[]>> => new Map(await Promise.all(SKUS.map(async (sku) => [sku, await adminLog(stack.worker.url, ADMIN_KEY, sku)] as const)));
+const logsOf = () => adminLogs(stack.worker.url, ADMIN_KEY, SKUS);
 
-/** Until every receipt, count and damage of these SKUs the warehouse recorded is in a SKU's log. */
-async function waitFed(timeoutMs = 120_000): Promise<void> {
-  let left: string[] = [];
-  try {
-    await waitFor(
-      'every warehouse document fed to the edge',
-      async () => {
-        left = unfed(await allMovements(stack.wms), await logsOf()).map((m) => `${m.document} #${m.sequence}`);
-        return left.length === 0;
-      },
-      timeoutMs,
-      500,
-    );
-  } catch (error) {
-    console.error(`not fed: ${left.join(', ')}`, stack.bridge.output().slice(-3000));
-    throw error;
-  }
-}
-
-type Bought = { i: number; sku: string; customerId: string; reserve: number; reservationId: string | null; location: string | null; qty: number; action: 'complete' | 'cancel' | 'keep'; answer: number | null };
+const fed = () =>
+  waitFed('every warehouse document fed to the edge', { movements: () => allMovements(stack.wms), logs: logsOf }, { context: () => stack.bridge.output().slice(-3000) });
 
 /** A buyer: some name a region; most complete, some cancel, some keep their hold. */
-async function buyer(i: number): Promise<Bought> {
-  const sku = SKUS[i % SKUS.length]!;
-  const customerId = `buyer-${i}`;
-  const region = [LOCATIONS[0].region, LOCATIONS[1].region, undefined, undefined][i % 4];
-  const qty = i % 7 === 0 ? 2 : 1;
-  const action = i % 10 === 9 ? 'cancel' : i % 5 === 4 ? 'keep' : 'complete';
-  const res = await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId, qty, ...(region ? { region } : {}) }, { 'idempotency-key': `${sku}-${customerId}` });
-  const body = (await res.json()) as { reservationId?: string; location?: string; error?: { code: string } };
-  const bought: Bought = { i, sku, customerId, reserve: res.status, reservationId: body.reservationId ?? null, location: body.location ?? null, qty, action, answer: null };
-  if (res.status !== 201) {
-    expect(res.status, JSON.stringify(body)).toBe(409);
-    expect(body.error?.code).toBe('insufficient_stock');
-    return bought;
-  }
-  if (action === 'keep') return bought;
-  const path = `/v1/skus/${sku}/reservations/${body.reservationId}`;
-  const done = action === 'complete' ? await edge(`${path}/complete`, 'POST', STOREFRONT_KEY, { customerId }, { 'idempotency-key': `complete-${body.reservationId}` }) : await edge(`${path}?customerId=${customerId}`, 'DELETE', STOREFRONT_KEY);
-  await done.body?.cancel();
-  return { ...bought, answer: done.status };
-}
+const buyer = (i: number) => fedBuyer(edge, i, SKUS[i % SKUS.length]!, [LOCATIONS[0].region, LOCATIONS[1].region, undefined, undefined][i % 4]);
 
 describe('stock fed by the warehouse, per location, over real SOAP and Kafka', () => {
   it('200 buyers over 3 SKUs at two locations; receipts, a count below committed and a damage mid-sale, WMS faults, a bridge SIGKILL: never oversold, every unit accounted for, reconcile clean', async () => {
@@ -116,7 +80,7 @@ describe('stock fed by the warehouse, per location, over real SOAP and Kafka', (
     for (const movement of opening) expect((await post(movement)).status).toBe(201);
     const twice = await post(opening[0]!);
     expect(twice.status).toBe(200);
-    await waitFed();
+    await fed();
     for (const sku of SKUS) {
       const { locations } = await view(sku);
       expect(locations?.map(({ location, onHand, reserved, sold, fed }) => ({ location, onHand, reserved, sold, warehouse: fed?.warehouse }))).toEqual(
@@ -189,11 +153,11 @@ describe('stock fed by the warehouse, per location, over real SOAP and Kafka', (
 
     // The warehouse calms down (reconcile reads it); every document fed, every saga at rest.
     await setWmsFaults(wmsUrl(), WMS_ADMIN_KEY, CALM);
-    await waitFed();
+    await fed();
     const reserved = bought.filter((b) => b.reserve === 201);
     expect(reserved.length).toBeGreaterThan(BUYERS / 2);
     await waitSettled(SKUS, reserved.length);
-    await waitFed();
+    await fed();
 
     // Every document delivered to the edge again, now that stock has moved on since (a count's
     // delta would take its location below zero by now): counted already, never applied, never refused.

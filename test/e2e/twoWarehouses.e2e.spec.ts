@@ -6,15 +6,16 @@ import { createSapClient } from '../../bridge/sap/client';
 import type { WmsClient } from '../../bridge/wms/client';
 import type { MovementRequest } from '../../bridge/wms/movements';
 import type { AllocationSaga } from '../../src/domain/allocation';
-import { foldLedger, type SkuEvent, type SkuEventOf } from '../../src/domain/sku';
+import { foldLedger, type SkuEventOf } from '../../src/domain/sku';
 import { feedCountedOnce, levelsAgree, locationsNeverOversold, resourcingsNamed, type Logged } from '../../torture/locationChecks';
 import { runCli } from './support/cli';
-import { adminLog, allMovements, CALM, postMovement, setWmsFaults, stockLevels, unfed } from './support/fedStock';
+import { fedBuyer } from './support/fedSale';
+import { adminLogs, allMovements, CALM, postMovement, setWmsFaults, stockLevels, waitFed } from './support/fedStock';
 import { BRIDGE_ADMIN_KEY, freePort, startSapProcess, WMS_ADMIN_KEY, type ServiceProcess } from './support/processes';
 import { sagaSystem, startSagaStack, type SagaStack } from './support/sagaSystem';
 import { pool, waitFor } from './support/system';
 import { heldOnce, listDespiteFaults } from './support/twoWarehouses';
-import { ADMIN_KEY, STOREFRONT_KEY } from './support/worker';
+import { ADMIN_KEY } from './support/worker';
 
 /**
  * Two warehouse systems (issue 23), real processes: the SOAP warehouse `soap-1` serving AMS-1 and
@@ -83,38 +84,14 @@ async function strays() {
 
 let documents = 0;
 const documentNo = (kind: string) => `${kind}-${String(++documents).padStart(5, '0')}`;
-const logsOf = async (): Promise<Map<string, SkuEvent[]>> => new Map(await Promise.all(SKUS.map(async (sku) => [sku, await adminLog(stack.worker.url, ADMIN_KEY, sku)] as const)));
+const logsOf = () => adminLogs(stack.worker.url, ADMIN_KEY, SKUS);
 const movementsOfBoth = async () => ({ soap: await allMovements(stack.wms), sap: await allMovements(sapClient) });
 
-async function waitFed(timeoutMs = 180_000): Promise<void> {
-  await waitFor('every document of both warehouses fed to the edge', async () => {
-    const { soap, sap: odata } = await movementsOfBoth();
-    return unfed([...soap, ...odata], await logsOf()).length === 0;
-  }, timeoutMs, 500);
-}
-
-type Bought = { i: number; sku: string; customerId: string; reserve: number; reservationId: string | null; location: string | null; qty: number; action: 'complete' | 'cancel' | 'keep'; answer: number | null };
+const movementsOfEither = async () => Object.values(await movementsOfBoth()).flat();
+const fed = () => waitFed('every document of both warehouses fed to the edge', { movements: movementsOfEither, logs: logsOf }, { timeoutMs: 180_000 });
 
 /** A buyer: most complete, some cancel, some keep their hold. */
-async function buyer(i: number): Promise<Bought> {
-  const sku = SKUS[i % SKUS.length]!;
-  const customerId = `buyer-${i}`;
-  const qty = i % 7 === 0 ? 2 : 1;
-  const action = i % 10 === 9 ? 'cancel' : i % 5 === 4 ? 'keep' : 'complete';
-  const res = await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId, qty }, { 'idempotency-key': `${sku}-${customerId}` });
-  const body = (await res.json()) as { reservationId?: string; location?: string; error?: { code: string } };
-  const bought: Bought = { i, sku, customerId, reserve: res.status, reservationId: body.reservationId ?? null, location: body.location ?? null, qty, action, answer: null };
-  if (res.status !== 201) {
-    expect(res.status, JSON.stringify(body)).toBe(409);
-    expect(body.error?.code).toBe('insufficient_stock');
-    return bought;
-  }
-  if (action === 'keep') return bought;
-  const path = `/v1/skus/${sku}/reservations/${body.reservationId}`;
-  const done = action === 'complete' ? await edge(`${path}/complete`, 'POST', STOREFRONT_KEY, { customerId }, { 'idempotency-key': `complete-${body.reservationId}` }) : await edge(`${path}?customerId=${customerId}`, 'DELETE', STOREFRONT_KEY);
-  await done.body?.cancel();
-  return { ...bought, answer: done.status };
-}
+const buyer = (i: number) => fedBuyer(edge, i, SKUS[i % SKUS.length]!);
 
 describe('two warehouse systems, SOAP and SAP OData, the SAP one down mid-sale', () => {
   it('200 buyers over 3 SKUs at AMS-1 (SOAP) and FRA-1 (SAP, first); SAP down 2 minutes mid-sale: caught reservations fail over to AMS-1, held at exactly one warehouse, reconcile clean', async () => {
@@ -128,7 +105,7 @@ describe('two warehouse systems, SOAP and SAP OData, the SAP one down mid-sale',
       expect((await postMovement(stack.wmsProcess.url, WMS_ADMIN_KEY, receipt(SOAP.location, sku, SOAP.opening))).status).toBe(201);
       expect((await postMovement(sap.url, SAP_ADMIN_KEY, receipt(SAP.location, sku, SAP.opening))).status).toBe(201);
     }
-    await waitFed();
+    await fed();
 
     // The sale; SAP goes down once a quarter of the buyers are done.
     let outage: { from: number; until: number } | null = null;
@@ -153,7 +130,7 @@ describe('two warehouse systems, SOAP and SAP OData, the SAP one down mid-sale',
     await waitSettled(SKUS, reserved.length);
     // At rest means the allocations left behind at the location a reservation moved from are cancelled too.
     await waitFor('every allocation left behind cancelled', async () => (await Promise.all(SKUS.map(sagas))).flat().every((s) => s.leftBehind.length === 0), 120_000, 500);
-    await waitFed();
+    await fed();
     // …and no create SAP applied late still holds units: the bridge's sweep deleted each (ADR 0017's window).
     let atSap = await strays();
     await waitFor('no stray document at SAP', async () => (atSap = await strays()).odd.length === 0, 30_000, 500).catch(() => undefined);

@@ -1,17 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedEventLog } from '../../../bridge/eventLog/embedded';
-import { FEED_STATE_TOPIC, TOPICS } from '../../../bridge/eventLog/topics';
-import { FeedCursorSchema } from '../../../bridge/feed/cursor';
-import { startFeed, type RunningFeed } from '../../../bridge/feed/follower';
-import { warehouseClients } from '../../../bridge/feed/warehouseClients';
-import { createMetrics } from '../../../bridge/metrics';
+import { describe, expect, it } from 'vitest';
 import type { RunningSapSimulator } from '../../../bridge/sap/simulator/server';
 import type { Warehouse } from '../../../bridge/warehouses';
 import { recordingEdge } from '../support/feedEdge';
+import { committedCursor, useFeeds, waitFor } from '../support/feedHarness';
 import { CLIENT_PLANTS, clientOf, sapAdmin, useSapClients } from './support/sapClient';
 import { PASSWORD, USER } from './support/sapSimulator';
 
@@ -21,56 +12,15 @@ import { PASSWORD, USER } from './support/sapSimulator';
  * `recordingEdge` (the SKU decider in memory), as in test/bridge/feed.spec.ts.
  */
 const { start } = useSapClients();
-let root = '';
-const running = new Set<RunningFeed>();
-const logs = new Set<EmbeddedEventLog>();
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'sap-feed-'));
-});
-afterEach(async () => {
-  for (const feed of running) await feed.stop();
-  running.clear();
-  for (const log of logs) await log.close();
-  logs.clear();
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
-
-async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const feeds = useFeeds('sap-feed-');
+let logs = 0;
 
 async function follow(simulator: RunningSapSimulator, plants = CLIENT_PLANTS) {
-  const log = new EmbeddedEventLog(join(root, `log-${running.size}-${Date.now()}`), { pollMs: 20 });
-  await log.ensureTopics(TOPICS);
-  logs.add(log);
+  const log = await feeds.embeddedLog(`log-${++logs}`);
   const warehouse: Warehouse = { id: 'sap-1', kind: 'odata', url: simulator.url, user: USER, password: PASSWORD, plants, locations: Object.keys(plants) };
   const edge = recordingEdge();
-  const feed = await startFeed({
-    log,
-    warehouses: [warehouse],
-    edge,
-    clients: warehouseClients([warehouse]),
-    metrics: createMetrics(),
-    logger: pino({ level: 'silent' }),
-    endpoint: 'http://feed.test:8798',
-    pollMs: 30,
-    pageSize: 2,
-    callTimeoutMs: 2_000,
-    backoffFirstMs: 20,
-    backoffMaxMs: 200,
-  });
-  running.add(feed);
-  const cursor = async () => {
-    const record = (await log.readAll(FEED_STATE_TOPIC)).find((r) => r.key === 'cursor:sap-1');
-    return record ? FeedCursorSchema.parse(JSON.parse(record.value)) : null;
-  };
-  return { feed, edge, cursor };
+  const { feed } = await feeds.follow(log, warehouse, edge);
+  return { feed, edge, cursor: () => committedCursor(log, 'sap-1') };
 }
 
 const post = async (simulator: RunningSapSimulator, movement: Record<string, unknown>) => expect((await sapAdmin(simulator, 'POST', '/admin/movements', movement)).status).toBe(201);
@@ -114,8 +64,7 @@ describe('the feed following an SAP warehouse', () => {
     expect(stuck).toMatchObject({ state: 'backing_off', lastError: { step: 'warehouse', message: expect.stringMatching(/plant 1010 storage location 0002 is no location of this warehouse's plants mapping$/) } });
     // Nothing of the page was delivered: never skip, never half a page out of order.
     expect(held.edge.calls).toEqual([]);
-    await held.feed.stop();
-    running.delete(held.feed);
+    await feeds.stop(held.feed);
 
     const mapped = await follow(simulator);
     await waitFor(async () => (await mapped.cursor())?.sequence === 2, 'the cursor committed at 2');

@@ -2,12 +2,13 @@ import type { WmsClient } from '../../../bridge/wms/client';
 import type { Movement, MovementRequest, StockLevel } from '../../../bridge/wms/movements';
 import { signatureHeaders } from '../../../src/contract/signature';
 import type { SkuEvent } from '../../../src/domain/sku';
+import { waitFor } from './system';
 
 /**
  * The moves of the warehouse-fed specs (the e2e spec and the torture run): the warehouse's
  * documents posted to the simulator's admin API, its movements and levels read despite its
- * faults, a movement delivered to the edge as the bridge's feed does (signed), and a SKU's log
- * read from the admin events route.
+ * faults, a movement delivered to the edge as the bridge's feed does (signed), a SKU's log
+ * read from the admin events route, and the wait until the edge has every document.
  */
 
 /** `POST /admin/movements` on the simulator: 201 recorded, 200 the same document again. */
@@ -99,9 +100,35 @@ export async function adminLog(edgeUrl: string, adminKey: string, sku: string): 
   }
 }
 
+/** The whole logs of `skus`, by SKU. */
+export async function adminLogs(edgeUrl: string, adminKey: string, skus: readonly string[]): Promise<Map<string, SkuEvent[]>> {
+  return new Map(await Promise.all(skus.map(async (sku) => [sku, await adminLog(edgeUrl, adminKey, sku)] as const)));
+}
+
 /** Documents the warehouse recorded (receipts, counts, damages of these SKUs) that no StockMoved cites yet. */
 export function unfed(movements: readonly Movement[], logs: ReadonlyMap<string, readonly SkuEvent[]>): Movement[] {
   const cited = new Set<string>();
   for (const log of logs.values()) for (const e of log) if (e.type === 'StockMoved' && e.data.cause.kind === 'warehouse') cited.add(e.data.cause.document);
   return movements.filter((m) => m.type !== 'shipment' && logs.has(m.sku) && !cited.has(m.document));
+}
+
+/**
+ * Until every receipt, count and damage the warehouses recorded of the SKUs `logs` reads is in a
+ * SKU's log. Timed out: the documents left, and `context` (the bridge's output), are printed.
+ */
+export async function waitFed(
+  what: string,
+  read: { movements: () => Promise<readonly Movement[]>; logs: () => Promise<ReadonlyMap<string, readonly SkuEvent[]>> },
+  { timeoutMs = 120_000, context }: { timeoutMs?: number; context?: () => string } = {},
+): Promise<void> {
+  let left: string[] = [];
+  try {
+    await waitFor(what, async () => {
+      left = unfed(await read.movements(), await read.logs()).map((m) => `${m.document} #${m.sequence}`);
+      return left.length === 0;
+    }, timeoutMs, 500);
+  } catch (error) {
+    console.error(`not fed: ${left.join(', ')}`, context?.() ?? '');
+    throw error;
+  }
 }
