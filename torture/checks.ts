@@ -1,7 +1,7 @@
 import { decodeSkuEvent } from '../bridge/consumers/decodeEvent';
 import type { ConsumedRecord } from '../bridge/eventLog/port';
 import { byReservation, currentRecord } from '../bridge/cli/reconcile/compare';
-import { createWmsClient, type WmsRecord } from '../bridge/wms/client';
+import type { WmsRecord } from '../bridge/wms/client';
 import { evolve, foldLedger, initialSkuState, type Reservation, type SkuEvent } from '../src/domain/sku';
 import type { Check, Folded } from './checkTypes';
 import type { Ledger } from './execute';
@@ -69,7 +69,7 @@ export async function waitUntilSettled(
   for (;;) {
     const folded = await foldAll(system, schedule);
     const held = folded.flatMap((f) => [...f.reservations.values()].filter(unsettled)).length;
-    let open = held + (held === 0 ? wmsDifferences(await wmsRecords(system), folded).length : 0);
+    let open = held + (held === 0 ? (await warehouseDifferences(system, folded)).length : 0);
     if (open === 0 && alsoOpen) open = await alsoOpen(folded);
     const now = Date.now();
     if (open === 0) return { folded, open, settledAfterMs: now - started };
@@ -214,30 +214,37 @@ async function sagaOf(system: TortureSystem, reservationId: string): Promise<str
   return `${saga.phase}${saga.completed ? ' (completed)' : ''}, attempts ${saga.attempts}, next ${saga.nextAttemptAt === null ? 'none' : new Date(saga.nextAttemptAt).toISOString()}, last error ${saga.lastError ?? 'none'}`;
 }
 
-/** The warehouse holds exactly what the objects consider allocated (reconcile: zero differences). */
+/** Both warehouses hold exactly what the objects consider allocated, each at the sites it serves (reconcile: zero differences). */
 export async function reconcile(system: TortureSystem, folded: Folded[]): Promise<Check> {
   const checked = folded.reduce((n, f) => n + f.reservations.size, 0);
-  return { check: 'reconcile: WMS allocations = allocated units', checked, violations: wmsDifferences(await wmsRecords(system), folded) };
+  return { check: 'reconcile: allocations at both warehouses = allocated units', checked, violations: await warehouseDifferences(system, folded) };
 }
 
-/** The WMS's records by reservation: one per location a re-sourced reservation was allocated at (ADR 0015). */
-async function wmsRecords(system: TortureSystem): Promise<Map<string, WmsRecord[]>> {
-  const wms = await createWmsClient(`${system.wms.url}/wms`);
-  return byReservation(await wms.list(10_000));
+async function warehouseDifferences(system: TortureSystem, folded: Folded[]): Promise<string[]> {
+  const heldBy = new Map<WmsRecord, string>();
+  for (const site of system.warehouses.all) for (const record of await (await site.client()).list(10_000)) heldBy.set(record, site.warehouse);
+  return wmsDifferences(heldBy, (location) => system.warehouses.at(location).warehouse, folded);
 }
 
-function wmsDifferences(records: ReadonlyMap<string, WmsRecord[]>, folded: Folded[]): string[] {
+/**
+ * Each reservation's record is the one under its current reference (ADR 0015), at the warehouse
+ * serving its location; every other record of it holds nothing.
+ */
+function wmsDifferences(heldBy: ReadonlyMap<WmsRecord, string>, servedBy: (location: string | null) => string, folded: Folded[]): string[] {
+  const records = byReservation([...heldBy.keys()]);
   const differences: string[] = [];
   for (const { sku, reservations } of folded) {
     for (const r of reservations.values()) {
       const all = records.get(r.reservationId) ?? [];
-      const record = currentRecord(r.reservationId, r, all);
+      // A reference is each warehouse's own, but a cancel that found nothing leaves a tombstone: the one that holds first.
+      const record = currentRecord(r.reservationId, r, [...all].sort((a, b) => Number(b.status === 'allocated') - Number(a.status === 'allocated')));
       // Units still held at a location the reservation left.
-      for (const left of all) if (left !== record && left.status === 'allocated') differences.push(`${sku} ${r.reservationId}: still allocated as ${left.reservationId}`);
+      for (const left of all) if (left !== record && left.status === 'allocated') differences.push(`${sku} ${r.reservationId}: still allocated as ${left.reservationId} at ${heldBy.get(left)}`);
       const heldThere = record?.status === 'allocated';
       const allocatedHere = r.status !== 'released' && r.allocation === 'allocated';
-      if (heldThere !== allocatedHere) differences.push(`${sku} ${r.reservationId}: object ${r.status}/${r.allocation}, WMS ${record?.status ?? 'none'}`);
+      if (heldThere !== allocatedHere) differences.push(`${sku} ${r.reservationId}: object ${r.status}/${r.allocation} at ${r.location}, WMS ${record?.status ?? 'none'}${record ? ` at ${heldBy.get(record)}` : ''}`);
       else if (allocatedHere && (record!.qty !== r.qty || record!.allocationId !== r.allocationId)) differences.push(`${sku} ${r.reservationId}: WMS record differs`);
+      else if (allocatedHere && heldBy.get(record!) !== servedBy(r.location)) differences.push(`${sku} ${r.reservationId}: allocated at ${r.location} (${servedBy(r.location)}), held at ${heldBy.get(record!)}`);
     }
   }
   return differences;

@@ -2,21 +2,23 @@ import type { Movement, MovementRequest } from '../bridge/wms/movements';
 import { deliverMovement, movementCommand } from '../test/e2e/support/fedStock';
 import type { Answer, StorefrontClient } from './client';
 import type { Op } from './schedule';
-import { pause, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, TORTURE_WMS_ADMIN_KEY, TORTURE_WAREHOUSE, type TortureSystem } from './system';
+import { pause, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
 
 /**
- * The torture run's operations on stock the warehouse feeds: documents posted to the simulator
- * (its admin API, beside the SOAP service its faults hit), a stocktake below what the edge has
- * committed, a document posted twice, and one delivered to the edge again as the feed would.
+ * The torture run's operations on stock the warehouses feed: documents posted to the simulator of
+ * the location's warehouse (its admin API, beside the SOAP or OData service its faults hit), a
+ * stocktake below what the edge has committed, a document posted twice, and one delivered to the
+ * edge again as the feed would.
  */
 
 const answer = (status: number, body: unknown, attempts = 1): Answer => ({ status, body, ambiguous: false, attempts, at: Date.now() });
 
-/** `POST /admin/movements`: 201 recorded, 200 the same document again, 409 a damage below zero. */
-export async function postDocument(system: TortureSystem, request: MovementRequest): Promise<Answer> {
-  const res = await fetch(`${system.wms.url}/admin/movements`, {
+/** `POST /admin/movements` at the location's warehouse: 201 recorded, 200 the same document again, 409 a damage below zero. */
+export async function postDocument(system: TortureSystem, request: MovementRequest & { location: string }): Promise<Answer> {
+  const site = system.warehouses.at(request.location);
+  const res = await fetch(`${site.url}/admin/movements`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${TORTURE_WMS_ADMIN_KEY}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${site.adminKey}`, 'content-type': 'application/json' },
     body: JSON.stringify(request),
   });
   return answer(res.status, await res.json());
@@ -38,8 +40,8 @@ export async function countBelowCommitted(system: TortureSystem, client: Storefr
 }
 
 /** The warehouse's answer to a recorded document, as a request again. */
-const requestOf = (m: Movement): MovementRequest =>
-  m.type === 'shipment' ? { type: 'shipment', document: m.document, reservationId: m.reservationId! } : { type: m.type, document: m.document, location: m.location, sku: m.sku, qty: m.qty };
+const requestOf = (m: Movement): MovementRequest & { location: string } =>
+  m.type === 'shipment' ? { type: 'shipment', document: m.document, reservationId: m.reservationId!, location: m.location } : { type: m.type, document: m.document, location: m.location, sku: m.sku, qty: m.qty };
 
 /** The same document posted again: the warehouse answers 200 and its first result, nothing moved. */
 export async function repost(system: TortureSystem, original: Movement, violations: string[]): Promise<Answer> {
@@ -71,7 +73,8 @@ export async function redeliver(system: TortureSystem, client: StorefrontClient,
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      const { status, body } = await deliverMovement(system.edgeUrl, TORTURE_SECRET, m.sku, movementCommand(TORTURE_WAREHOUSE, m));
+      const site = system.warehouses.at(m.location);
+      const { status, body } = await deliverMovement(system.edgeUrl, TORTURE_SECRET, m.sku, movementCommand(site.warehouse, site.asFed(m)));
       if (status !== 200 || (body as { applied?: unknown } | null)?.applied !== false) {
         violations.push(`feed: ${m.document} (#${m.sequence}) delivered again answered ${status} ${JSON.stringify(body).slice(0, 200)}`);
       }

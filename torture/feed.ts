@@ -1,15 +1,16 @@
-import { createWmsClient } from '../bridge/wms/client';
 import type { Movement, StockLevel } from '../bridge/wms/movements';
 import { allMovements, postMovement, setPhysical, stockLevels, unfed } from '../test/e2e/support/fedStock';
 import type { Check, Folded } from './checkTypes';
 import type { Ledger } from './execute';
 import { feedCountedOnce, levelsAgree, locationsNeverOversold, resourcingsNamed } from './locationChecks';
 import type { Schedule } from './schedule';
-import { pause, TORTURE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, TORTURE_WAREHOUSE, TORTURE_WMS_ADMIN_KEY, type TortureSystem } from './system';
+import { pause, TORTURE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
+import { SOAP_WAREHOUSE } from './warehouses';
 
 /**
- * The torture run's SKUs stocked by the warehouse: set up at its sites, their documents followed
- * to the edge, and checked once the run has settled (the checks themselves: locationChecks.ts).
+ * The torture run's SKUs stocked by the warehouses: set up at their sites (one SOAP, one SAP),
+ * their documents followed to the edge, and checked once the run has settled (the checks
+ * themselves: locationChecks.ts).
  */
 
 const fedSkus = (schedule: Schedule) => schedule.skus.filter((s) => s.fed);
@@ -31,12 +32,15 @@ export async function createFedSkus(system: TortureSystem, schedule: Schedule): 
         body: JSON.stringify({ onHand: 0, location, region, priority }),
       });
       if (res.status !== 200) throw new Error(`${sku} at ${location}: ${res.status} ${await res.text()}`);
-      await setPhysical(system.wms.url, TORTURE_WMS_ADMIN_KEY, location, sku, 0);
+      // The SAP simulator starts unstocked SKUs empty; the SOAP one is told (its default site serves the unfed SKUs).
+      const site = system.warehouses.at(location);
+      if (site.warehouse === SOAP_WAREHOUSE) await setPhysical(site.url, site.adminKey, location, sku, 0);
     }
   }
   for (const { sku, fed } of fedSkus(schedule)) {
     for (const { location, opening } of fed!) {
-      await postMovement(system.wms.url, TORTURE_WMS_ADMIN_KEY, { type: 'receipt', document: `${schedule.seed}-open-${sku}-${location}`, location, sku, qty: opening });
+      const site = system.warehouses.at(location);
+      await postMovement(site.url, site.adminKey, { type: 'receipt', document: `${schedule.seed}-open-${sku}-${location}`, location, sku, qty: opening });
     }
   }
   const deadline = Date.now() + OPENING_FED_WITHIN_MS;
@@ -51,11 +55,17 @@ export async function createFedSkus(system: TortureSystem, schedule: Schedule): 
   }
 }
 
-/** What the warehouse recorded and holds, read despite its faults. */
-async function warehouseSide(system: TortureSystem, schedule: Schedule): Promise<{ movements: Movement[]; levels: StockLevel[] }> {
-  const wms = await createWmsClient(`${system.wms.url}/wms`);
+/** What each warehouse recorded (by warehouse) and what both hold, read despite their faults. */
+async function warehouseSide(system: TortureSystem, schedule: Schedule): Promise<{ movements: Map<string, Movement[]>; levels: StockLevel[] }> {
   const skus = new Set(fedSkus(schedule).map((s) => s.sku));
-  return { movements: await allMovements(wms), levels: (await stockLevels(wms)).filter((l) => skus.has(l.sku)) };
+  const movements = new Map<string, Movement[]>();
+  const levels: StockLevel[] = [];
+  for (const site of system.warehouses.all) {
+    const wms = await site.client();
+    movements.set(site.warehouse, await allMovements(wms));
+    levels.push(...(await stockLevels(wms)).filter((l) => skus.has(l.sku)));
+  }
+  return { movements, levels };
 }
 
 const fedOnly = (schedule: Schedule, folded: Folded[]) => folded.filter((f) => schedule.skus.find((s) => s.sku === f.sku)?.fed);
@@ -67,7 +77,7 @@ export async function fedOpen(system: TortureSystem, schedule: Schedule, folded:
   const fed = fedOnly(schedule, folded);
   if (fed.length === 0) return 0;
   const { movements, levels } = await warehouseSide(system, schedule);
-  return unfed(movements, new Map(fed.map((f) => [f.sku, f.log]))).length + levelsAgree(fed, levels).violations.length;
+  return unfed([...movements.values()].flat(), new Map(fed.map((f) => [f.sku, f.log]))).length + levelsAgree(fed, levels).violations.length;
 }
 
 /**
@@ -82,7 +92,7 @@ export async function fedChecks(system: TortureSystem, schedule: Schedule, folde
   return [
     locationsNeverOversold(folded),
     withoutEvents(resourcingsNamed(folded)),
-    feedCountedOnce(fed, TORTURE_WAREHOUSE, movements),
+    ...[...movements].map(([warehouse, recorded]) => feedCountedOnce(fed, warehouse, recorded)),
     { check: 'a document posted twice or delivered twice counts once', checked: again, violations: ledger.violations.filter((v) => v.startsWith('feed')) },
     levelsAgree(fed, levels),
   ];

@@ -39,16 +39,6 @@ export type TortureOptions = {
 
 export type TortureReport = { seed: number; checks: Check[]; violations: number; seconds: number; summary: TortureSummary };
 
-/** Faults of the simulated warehouse for the whole run (the outage comes on top, from the schedule). */
-const WMS_FAULTS = {
-  WMS_LATENCY_MS: '2-30',
-  WMS_TIMEOUT_RATE: '0.1',
-  WMS_FAULT_RATE: '0.05',
-  WMS_DUPLICATE_RATE: '0.1',
-  WMS_LATE_RATE: '0.05',
-  WMS_LATE_MS: '1500',
-};
-
 /**
  * A seeded, reproducible torture run: the schedule's operations against the whole system while
  * its faults strike, then every invariant checked against the logs, Kafka, the warehouse and the
@@ -60,7 +50,7 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
   console.log(`torture: seed ${seed}, ${schedule.ops.length.toLocaleString('en-US')} operations (${(schedule.ops.length - ops).toLocaleString('en-US')} of them on fed stock), ${schedule.faults.length} faults, ${fuzzRequests.toLocaleString('en-US')} fuzz requests`);
   const system = new TortureSystem();
   try {
-    await system.start(faults ? WMS_FAULTS : {});
+    await system.start(faults);
     await createSkus(system, schedule);
     await createFedSkus(system, schedule);
     const ledger = await execute(system, schedule, concurrency, progress(schedule.ops.length, started));

@@ -4,21 +4,18 @@ import { join } from 'node:path';
 import { buildWorker, startEdge, type RunningEdge } from '../bench/lib/edge';
 // @ts-expect-error -- a plain ESM script shared with `npm run kafka:start`
 import { startKafka, stopKafka } from '../scripts/kafka.mjs';
-import { freePort, startWmsProcess, type BridgeProcess, type ServiceProcess } from '../test/e2e/support/processes';
+import { setWmsFaults } from '../test/e2e/support/fedStock';
+import { freePort, startSapProcess, startWmsProcess, type BridgeProcess, type ServiceProcess } from '../test/e2e/support/processes';
 import { BridgeReplicas } from './bridgeReplicas';
-import { FED_SITES } from './schedule';
 import type { Outage, ReplicaKill } from './groupChecks';
 import { ViewTap } from './viewTap';
+import { SAP_FAULTS, SAP_PASSWORD, SAP_PLANTS, SAP_USER, SOAP_LOCATIONS, TORTURE_SAP_ADMIN_KEY, TORTURE_WMS_ADMIN_KEY, Warehouses, WMS_FAULTS, type Site } from './warehouses';
 
 export const TORTURE_ADMIN_KEY = 'bench-admin';
 /** Each component its own key, as in production (ADR 0003). */
 export const TORTURE_BRIDGE_ADMIN_KEY = 'bench-bridge-admin';
-export const TORTURE_WMS_ADMIN_KEY = 'bench-wms-admin';
 export const TORTURE_STOREFRONT_KEY = 'bench-storefront';
 export const TORTURE_SECRET = 'bench-internal-secret';
-/** The one warehouse system: its first site takes the allocations of SKUs that name no location, the others are fed SKUs' sites. */
-export const TORTURE_WAREHOUSE = 'soap-1';
-const WMS_LOCATIONS = ['default', ...FED_SITES.map((s) => s.location)];
 /** Short, so that the run sees compensations, and a bridge outage many times longer fits in a short run. */
 export const ALLOCATION_DEADLINE_SECONDS = 3;
 /** Both bridge replicas down for this long: longer than the deadline, which must not undo a sale (invariant no-sale-undone-by-our-outage). */
@@ -34,13 +31,16 @@ type Broker = { brokers: string; port: number };
 /**
  * The whole system on this machine, every part restartable: the Worker in workerd (Miniflare,
  * state on disk, a fixed port), two bridge replicas on a real Kafka broker (BRIDGE_URL lists
- * both), and the WMS simulator with its faults. The faults of the torture run are methods of this object. The bridge reaches
+ * both), and both warehouse simulators (SOAP and SAP OData, warehouses.ts) with their faults. The faults of the torture run are methods of this object. The bridge reaches
  * the edge through a tap that keeps what rebuilds send (see `ViewTap`).
  */
 export class TortureSystem {
   edge!: RunningEdge;
   bridges!: BridgeReplicas;
+  /** The SOAP warehouse's simulator and the SAP one's (warehouses.ts). */
   wms!: ServiceProcess;
+  sap!: ServiceProcess;
+  warehouses!: Warehouses;
   broker!: Broker;
   tap!: ViewTap;
   /** True while the edge runtime is stopped on purpose: a request then may get no answer. */
@@ -53,6 +53,7 @@ export class TortureSystem {
   #script = '';
   #edgePort = 0;
   #replicaKills = 0;
+  #wmsOutages = 0;
 
   /** A running bridge replica: any one answers for the whole group. */
   get bridge(): BridgeProcess {
@@ -63,23 +64,38 @@ export class TortureSystem {
     return `http://127.0.0.1:${this.#edgePort}`;
   }
 
-  async start(wmsFaults: Record<string, string>): Promise<void> {
+  /** `faults`: each warehouse's for the whole run (warehouses.ts), or none. */
+  async start(faults: boolean): Promise<void> {
     this.#dir = await mkdtemp(join(tmpdir(), 'torture-'));
     this.#script = buildWorker();
     this.broker = await startKafka();
     const bridgePorts: number[] = [];
     for (let i = 0; i < BRIDGE_REPLICAS; i++) bridgePorts.push(await freePort());
-    const wmsPort = await freePort();
+    const [wmsPort, sapPort] = [await freePort(), await freePort()];
     this.#edgePort = await freePort();
-    this.wms = await startWmsProcess({ WMS_ADMIN_KEYS: TORTURE_WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(this.#dir, 'wms'), WMS_LOCATIONS: WMS_LOCATIONS.join(','), ...wmsFaults });
+    this.wms = await startWmsProcess({ WMS_ADMIN_KEYS: TORTURE_WMS_ADMIN_KEY, WMS_PORT: String(wmsPort), WMS_DATA_DIR: join(this.#dir, 'wms'), WMS_LOCATIONS: SOAP_LOCATIONS.join(','), ...(faults ? WMS_FAULTS : {}) });
+    this.sap = await startSapProcess({
+      SAP_ADMIN_KEYS: TORTURE_SAP_ADMIN_KEY,
+      SAP_PORT: String(sapPort),
+      SAP_STATE_FILE: join(this.#dir, 'sap.json'),
+      SAP_USER,
+      SAP_PASSWORD,
+      SAP_PLANTS: JSON.stringify(SAP_PLANTS),
+      // Only what its goods receipts bring: the fed SKUs' opening stock.
+      SAP_UNSTOCKED: 'empty',
+      ...(faults ? SAP_FAULTS : {}),
+    });
+    this.warehouses = new Warehouses(this.wms, this.sap);
     this.tap = await ViewTap.start(this.#edgePort);
     this.bridges = new BridgeReplicas(bridgePorts, {
       KAFKA_BROKERS: this.broker.brokers,
       INTERNAL_SECRET: TORTURE_SECRET,
       EDGE_URL: this.tap.url,
       WMS_URL: `${this.wms.url}/wms`,
-      // The bridge follows this warehouse's movements: the fed SKUs' stock.
-      WAREHOUSES: JSON.stringify([{ id: TORTURE_WAREHOUSE, kind: 'soap', url: `${this.wms.url}/wms`, locations: WMS_LOCATIONS }]),
+      // The bridge follows both warehouses' movements (the fed SKUs' stock) and allocates at each one's sites.
+      WAREHOUSES: this.warehouses.config(),
+      // A create SAP applied late (its fault) is swept within the run's patience, not the default 30 s.
+      SAP_SWEEP_MS: '2000',
       BRIDGE_ADMIN_KEYS: TORTURE_BRIDGE_ADMIN_KEY,
       WMS_CALL_TIMEOUT_MS: '400',
       ALLOCATION_DEADLINE_SECONDS: String(ALLOCATION_DEADLINE_SECONDS),
@@ -151,20 +167,19 @@ export class TortureSystem {
     }
   }
 
+  /** One warehouse down, SAP and SOAP in turn: the sagas caught at its site fail over to the other's. */
   async wmsOutage(forMs: number): Promise<void> {
-    this.#note(`WMS outage for ${forMs} ms`);
-    const res = await fetch(`${this.wms.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${TORTURE_WMS_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs }) });
-    if (!res.ok) throw new Error(`WMS outage refused: ${res.status}`);
+    const site: Site = this.warehouses.all[++this.#wmsOutages % 2]!;
+    this.#note(`${site.warehouse} outage for ${forMs} ms`);
+    const res = await fetch(`${site.url}/admin/outage`, { method: 'POST', headers: { authorization: `Bearer ${site.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ forMs }) });
+    if (!res.ok) throw new Error(`${site.warehouse} outage refused: ${res.status}`);
   }
 
-  /** The end of the storm: the warehouse answers promptly again, so reconcile can read it. */
+  /** The end of the storm: both warehouses answer promptly again, so reconcile can read them. */
   async calmWms(): Promise<void> {
-    const res = await fetch(`${this.wms.url}/admin/faults`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${TORTURE_WMS_ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ timeoutRate: 0, faultRate: 0, duplicateRate: 0, lateRate: 0, outageUntil: 0 }),
-    });
-    if (!res.ok) throw new Error(`WMS faults not changed: ${res.status} ${await res.text()}`);
+    const calm = { timeoutRate: 0, faultRate: 0, duplicateRate: 0, lateRate: 0, outageUntil: 0 };
+    await setWmsFaults(this.wms.url, TORTURE_WMS_ADMIN_KEY, calm);
+    await setWmsFaults(this.sap.url, TORTURE_SAP_ADMIN_KEY, { ...calm, throttleRate: 0, lostRate: 0 });
   }
 
   /** Writes every bridge process's output and the simulator's to a new directory, answered. */
@@ -179,12 +194,14 @@ export class TortureSystem {
       }),
     );
     await writeFile(join(dir, 'wms.log'), this.wms.output());
+    await writeFile(join(dir, 'sap.log'), this.sap.output());
     return dir;
   }
 
   async stop(): Promise<void> {
     await this.bridges?.stop();
     await this.wms?.kill('SIGTERM');
+    await this.sap?.kill('SIGTERM');
     await this.edge?.close();
     await this.tap?.close();
     if (this.broker) await stopKafka(this.broker);
