@@ -26,6 +26,7 @@ import { readEventsTopic } from './rebuildCut';
 import { rebuildIsolated } from './rebuildIsolated';
 import { makeSchedule, type Schedule } from './schedule';
 import { noServerErrors, summarize, type TortureSummary } from './summary';
+import { warehouseTally } from './warehouseTally';
 import { ALLOCATION_DEADLINE_SECONDS, TORTURE_ADMIN_KEY, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, TortureSystem } from './system';
 
 export type TortureOptions = {
@@ -91,7 +92,7 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
       await fuzzCheck(system, schedule, fuzzRequests, seed),
     ];
     const seconds = (Date.now() - started) / 1000;
-    const summary = summarize(seed, ops, ledger, checks, seconds, settled.settledAfterMs);
+    const summary = summarize(seed, ops, ledger, checks, seconds, settled.settledAfterMs, warehouseTally(latest, system.warehouses));
     report(schedule, ledger, system, checks, summary);
     if (summary.violations > 0) console.log(`the bridge's and the WMS simulator's logs of this run: ${await system.saveLogs()}`);
     return { seed, checks, violations: summary.violations, seconds, summary };
@@ -168,6 +169,7 @@ function report(schedule: Schedule, ledger: Ledger, system: TortureSystem, check
     },
   ]);
   for (const line of ledger.tally.unansweredOutsideFaults.slice(0, 5)) console.log(`  unanswered outside a fault: ${line}`);
+  printTable('Warehouses (allocated at the end; failovers away from and to their sites)', summary.warehouses);
   printTable('Checks', checks.map((c) => ({ check: c.check, checked: c.checked, violations: c.violations.length, result: c.violations.length ? 'FAIL' : 'ok' })));
   for (const c of checks.filter((x) => x.violations.length)) {
     console.log(`\n${c.check}:`);

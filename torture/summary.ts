@@ -1,6 +1,7 @@
 import type { Check } from './checkTypes';
 import type { Ledger } from './execute';
 import { availability } from './tally';
+import type { WarehouseTally } from './warehouseTally';
 
 /**
  * What a run comes to, as printed and as written to `bench/results/torture.json`: every check's
@@ -20,6 +21,8 @@ export type TortureSummary = {
   unansweredInFaults: number;
   unansweredOutsideFaults: number;
   availability: number;
+  /** Each warehouse system's share of the run (SOAP and SAP OData): allocations at the end, failovers. */
+  warehouses: WarehouseTally[];
   violations: number;
   checks: { check: string; checked: number; violations: number; firstViolations: string[] }[];
 };
@@ -31,6 +34,7 @@ export function summarize(
   checks: readonly Check[],
   seconds: number,
   settledAfterMs: number | null,
+  warehouses: WarehouseTally[],
 ): TortureSummary {
   const { tally } = ledger;
   return {
@@ -45,6 +49,7 @@ export function summarize(
     unansweredInFaults: tally.unansweredInFaults,
     unansweredOutsideFaults: tally.unansweredOutsideFaults.length,
     availability: availability(tally),
+    warehouses,
     violations: checks.reduce((n, c) => n + c.violations.length, 0),
     checks: checks.map((c) => ({ check: c.check, checked: c.checked, violations: c.violations.length, firstViolations: c.violations.slice(0, 20) })),
   };
