@@ -70,7 +70,11 @@ export const BridgeConfigSchema = z.object({
    * within this of the last one is sent once more after it (ADR 0017; SAP keeps no tombstone).
    */
   WMS_LATE_ALLOCATE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  /** Between two sweeps of an SAP warehouse's stray reservation documents (bridge/sap/sweep.ts); 0: never. */
+  /**
+   * Between two sweeps of an SAP warehouse's stray reservation documents (bridge/sap/sweep.ts), run by
+   * the replica whose feed follows the warehouse (none with FEED=off), each over the documents
+   * numbered since the last; 0: never.
+   */
   SAP_SWEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /**
    * Counted from a saga's first AllocateStock, never from the reservation (invariant no-sale-undone-by-our-outage). Past it a

@@ -18,7 +18,7 @@ import { startOrdersView } from './orders/ordersView';
 import { startSnapshotter } from './projections/snapshotter';
 import { FEED_GROUP, startFeed, type RunningFeed } from './feed/follower';
 import { warehouseClients } from './feed/warehouseClients';
-import { startStraySweep } from './sap/sweep';
+import { straySweeps } from './sap/sweep';
 import { warehousesOf } from './warehouses';
 
 /** `url`: the public listener (the objects' pushes); `adminUrl`: the operators' (ADR 0003). */
@@ -108,12 +108,15 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
           pollMs: config.FEED_POLL_MS,
           pageSize: config.FEED_PAGE_SIZE,
           callTimeoutMs: config.WMS_CALL_TIMEOUT_MS,
+          // Each SAP warehouse swept by its follower only (state-has-an-owner), so a takeover moves the sweep too.
+          ownedWork: config.SAP_SWEEP_MS > 0 ? straySweeps({ clients, everyMs: config.SAP_SWEEP_MS, callTimeoutMs: config.WMS_CALL_TIMEOUT_MS, logger: logger.child({ component: 'sap-sweep' }) }) : undefined,
         }),
       (running) => running.stop(),
       logger,
     );
+  } else if (config.SAP_SWEEP_MS > 0 && warehouses.some((w) => w.kind === 'odata')) {
+    logger.warn('FEED=off: no SAP warehouse is swept for stray reservation documents (the sweep runs on the feed\'s owner of each); run reconcile against it after trouble');
   }
-  const sweep = config.SAP_SWEEP_MS > 0 ? startStraySweep({ warehouses, clients, everyMs: config.SAP_SWEEP_MS, callTimeoutMs: config.WMS_CALL_TIMEOUT_MS, logger: logger.child({ component: 'sap-sweep' }) }) : null;
   logger.info({ url, adminUrl: listeners.admin.url, log: (await log.health()).detail, saga: config.SAGA, feed: config.FEED, warehouses: warehouses.map((w) => w.id) }, 'bridge listening');
   return {
     url,
@@ -126,7 +129,6 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       await listeners.admin.close();
       await sagas?.stop();
       await feed?.stop();
-      await sweep?.stop();
       await snapshotter?.stop();
       await orders?.stop();
       await log.close();

@@ -31,6 +31,20 @@ export type FeedOptions = {
   /** The pause after the first failure, doubling up to `backoffMaxMs`. */
   backoffFirstMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Other work of a warehouse that only its follower does (the SAP stray sweep, bridge/sap/sweep.ts),
+   * started and halted with the feed's loop; null: none for this warehouse.
+   */
+  ownedWork?: (warehouse: Warehouse, owner: PartitionOwner) => OwnedWork | null;
+};
+
+/** Work the follower of a warehouse runs beside its feed, for as long as it follows it. */
+export type OwnedWork = {
+  start(): void;
+  /** Stops after the step in flight. */
+  halt(): void;
+  /** The step in flight, if any. */
+  readonly done: Promise<void>;
 };
 
 export type RunningFeed = {
@@ -110,7 +124,7 @@ export async function startFeed(options: FeedOptions): Promise<RunningFeed> {
       const running = [...feeds.values()];
       running.forEach((feed) => feed.halt());
       // While the partitions are still ours: each loop commits what the edge has answered for.
-      await Promise.all(running.map((feed) => feed.done));
+      await Promise.all(running.map((feed) => feed.finished));
       await subscription.stop();
       options.metrics.sources.feed = () => [];
     },
@@ -140,6 +154,7 @@ class WarehouseFeed {
   #halted = true;
   #wake: (() => void) | null = null;
   readonly #logger: Logger;
+  readonly #work: OwnedWork | null;
 
   constructor(
     readonly warehouse: Warehouse,
@@ -153,6 +168,12 @@ class WarehouseFeed {
     this.#committed = cursor.sequence;
     this.done = previous;
     this.#logger = options.logger.child({ warehouse: warehouse.id });
+    this.#work = options.ownedWork?.(warehouse, owner) ?? null;
+  }
+
+  /** The loop and the owned work, both ended. */
+  get finished(): Promise<void> {
+    return Promise.all([this.done, this.#work?.done]).then(() => undefined);
   }
 
   status(): Following {
@@ -172,12 +193,14 @@ class WarehouseFeed {
   start(): void {
     if (!this.#halted) return;
     this.#halted = false;
+    this.#work?.start();
     this.done = this.done.then(() => this.#run()).catch((error: unknown) => this.#logger.error({ err: error }, 'warehouse feed loop failed'));
   }
 
   /** Stops after the call in flight; what the edge answered for is still committed. */
   halt(): void {
     this.#halted = true;
+    this.#work?.halt();
     this.#wake?.();
   }
 

@@ -30,8 +30,16 @@ import {
  * duplicate a concurrent or late create left, so the lowest document number is the allocation.
  */
 export type SapClientConfig = SapConnection & { plants: Plants };
+/**
+ * What a sweep round deleted, and the highest reservation number it read (null: none yet), from
+ * which the next round reads on.
+ */
+export type SweepRound = { deleted: string[]; through: string | null };
 /** The port, and the sweep of stray documents only this warehouse can leave (no idempotency key at SAP). */
-export type SapClient = WmsClient & { sweepStrays(timeoutMs: number): Promise<string[]> };
+export type SapClient = WmsClient & {
+  /** `after`: the last round's `through`, or null for a full round over every document of ours. */
+  sweepStrays(after: string | null, timeoutMs: number): Promise<SweepRound>;
+};
 
 const RESERVATIONS: Service = 'API_RESERVATION_DOCUMENT_SRV';
 const STOCK: Service = 'API_MATERIAL_STOCK_SRV';
@@ -44,6 +52,10 @@ const PAGE = 500;
 const GOODS_ISSUE = '201';
 const COST_CENTER = 'FLASHSALE';
 const ITEM_ORDER = 'Reservation,ReservationItem';
+/** References per `or`-joined read of a sweep: 20 texts of up to 50 characters keep the URL near 2 KB. */
+const REFERENCE_BATCH = 20;
+/** Items with a text only: an SAP system holds every department's reservations, ours carry a reference. */
+const OURS = `ReservationItemText ne ''`;
 
 const query = (params: Record<string, string | number>) =>
   Object.entries(params)
@@ -161,18 +173,25 @@ export function createSapClient(config: SapClientConfig): SapClient {
     },
 
     async list(timeoutMs) {
-      // Items with a text only: an SAP system holds every department's reservations, ours carry a reference.
-      const ours = `ReservationItemText ne ''`;
-      return recordsOf(await readAll('ListAllocations', RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, ours, ReservationItemSchema, deadline(timeoutMs)));
+      return recordsOf(await readAll('ListAllocations', RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, OURS, ReservationItemSchema, deadline(timeoutMs)));
     },
 
-    async sweepStrays(timeoutMs) {
+    async sweepStrays(after, timeoutMs) {
       const operation = 'SweepStrays';
       const d = deadline(timeoutMs);
-      const items = await readAll(operation, RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, `ReservationItemText ne ''`, ReservationItemSchema, d);
-      const strays = strayDocuments(items);
-      for (const reservation of strays) await deleteDocument(operation, reservation, d);
-      return strays;
+      const read = (filter: string) => readAll(operation, RESERVATIONS, 'A_ReservationDocumentItem', ITEM_ORDER, filter, ReservationItemSchema, d);
+      // Only documents numbered since the last round can be new strays (SAP numbers upwards)…
+      const fresh = await read(after === null ? OURS : `${OURS} and Reservation gt ${literal(after)}`);
+      // …but each is judged against its reference's first document, which may be older: their references are read whole.
+      const judged = after === null ? fresh : [];
+      const references = after === null ? [] : [...new Set(fresh.map((item) => item.ReservationItemText))];
+      for (let i = 0; i < references.length; i += REFERENCE_BATCH) {
+        judged.push(...(await read(references.slice(i, i + REFERENCE_BATCH).map((reference) => `ReservationItemText eq ${literal(reference)}`).join(' or '))));
+      }
+      const deleted = strayDocuments(judged);
+      for (const reservation of deleted) await deleteDocument(operation, reservation, d);
+      // Read in number order: the last is the highest.
+      return { deleted, through: fresh.at(-1)?.Reservation ?? after };
     },
 
     async stockLevels(timeoutMs, location) {

@@ -4,20 +4,20 @@ import type { Row } from './odataJson';
 
 /**
  * The system query options the services need, checked: `$filter` with eq/ne/gt/ge/lt/le joined by
- * `and` on properties the entity set allows (parsed by odata-parser, its tree checked here),
+ * `and` and `or` on properties the entity set allows (parsed by odata-parser, its tree checked here),
  * `$orderby`, `$top`, `$skip`, `$inlinecount`, `$expand`. Anything else is refused, not ignored.
  */
 
 const COMPARISONS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'] as const;
 type Comparison = { type: (typeof COMPARISONS)[number]; left: { type: 'property'; name: string }; right: { type: 'literal'; value: string | boolean | number } };
-type Filter = Comparison | { type: 'and'; left: Filter; right: Filter };
+type Filter = Comparison | { type: 'and'; left: Filter; right: Filter } | { type: 'or'; left: Filter; right: Filter };
 
 const ComparisonSchema = z.object({
   type: z.enum(COMPARISONS),
   left: z.object({ type: z.literal('property'), name: z.string() }),
   right: z.object({ type: z.literal('literal'), value: z.union([z.string(), z.boolean(), z.number()]) }),
 });
-const FilterSchema: z.ZodType<Filter> = z.union([ComparisonSchema, z.object({ type: z.literal('and'), left: z.lazy(() => FilterSchema), right: z.lazy(() => FilterSchema) })]);
+const FilterSchema: z.ZodType<Filter> = z.union([ComparisonSchema, z.object({ type: z.enum(['and', 'or']), left: z.lazy(() => FilterSchema), right: z.lazy(() => FilterSchema) })]);
 
 const Count = (max: number) => z.coerce.number().pipe(z.int().min(0).max(max));
 const OptionsSchema = z.object({
@@ -53,7 +53,7 @@ export function readOptions(query: Record<string, string>, filterable: readonly 
   if (options.$filter !== undefined) {
     const tree = odata.parse(`$filter=${options.$filter}`) as { $filter?: unknown; error?: string };
     const checked = FilterSchema.safeParse(tree.$filter);
-    if (!checked.success) return { ok: false, message: `$filter: only comparisons (eq, ne, gt, ge, lt, le) of a property with a literal, joined by and, are supported` };
+    if (!checked.success) return { ok: false, message: `$filter: only comparisons (eq, ne, gt, ge, lt, le) of a property with a literal, joined by and or or, are supported` };
     const unknown = propertiesOf(checked.data).find((name) => !filterable.includes(name));
     if (unknown) return { ok: false, message: `$filter: property ${unknown} cannot be filtered here` };
     filter = checked.data;
@@ -105,6 +105,7 @@ export function applyOptions(rows: Row[], options: ReadOptions): { rows: Row[]; 
 
 function evaluate(filter: Filter, row: Row): boolean {
   if (filter.type === 'and') return evaluate(filter.left, row) && evaluate(filter.right, row);
+  if (filter.type === 'or') return evaluate(filter.left, row) || evaluate(filter.right, row);
   const order = compare(row[filter.left.name], filter.right.value);
   switch (filter.type) {
     case 'eq':
@@ -132,5 +133,5 @@ function compare(a: Value, b: Value): number {
 }
 
 function propertiesOf(filter: Filter): string[] {
-  return filter.type === 'and' ? [...propertiesOf(filter.left), ...propertiesOf(filter.right)] : [filter.left.name];
+  return filter.type === 'and' || filter.type === 'or' ? [...propertiesOf(filter.left), ...propertiesOf(filter.right)] : [filter.left.name];
 }

@@ -81,11 +81,12 @@ describe('idempotent without a client key', () => {
     const live = async (reference: string) => (await reservationItems(simulator, reference)).filter((i) => !i.ReservationItmIsMarkedForDeltn).map((i) => i.Reservation);
     expect([(await live('res_kept')).length, (await live('res_gone')).length]).toEqual([2, 1]);
 
-    expect(await client.sweepStrays(T)).toHaveLength(2);
+    const swept = await client.sweepStrays(null, T);
+    expect(swept.deleted).toHaveLength(2);
     expect(await live('res_kept')).toEqual([kept.status === 'allocated' ? kept.allocationId : 'none']);
     expect(await live('res_gone')).toEqual([]);
     expect(await client.get('res_kept', T)).toMatchObject({ status: 'allocated', allocationId: (kept as { allocationId: string }).allocationId });
-    expect(await client.sweepStrays(T)).toEqual([]);
+    expect(await client.sweepStrays(swept.through, T)).toEqual({ deleted: [], through: swept.through });
   });
 });
 

@@ -3,7 +3,7 @@ import type { RunningSapSimulator } from '../../../bridge/sap/simulator/server';
 import type { Warehouse } from '../../../bridge/warehouses';
 import { recordingEdge } from '../support/feedEdge';
 import { committedCursor, useFeeds, waitFor } from '../support/feedHarness';
-import { CLIENT_PLANTS, clientOf, sapAdmin, useSapClients } from './support/sapClient';
+import { CLIENT_PLANTS, clientOf, land, liveDocuments, sapAdmin, useSapClients } from './support/sapClient';
 import { PASSWORD, USER } from './support/sapSimulator';
 
 /**
@@ -15,11 +15,11 @@ const { start } = useSapClients();
 const feeds = useFeeds('sap-feed-');
 let logs = 0;
 
-async function follow(simulator: RunningSapSimulator, plants = CLIENT_PLANTS) {
+async function follow(simulator: RunningSapSimulator, plants = CLIENT_PLANTS, sweepEveryMs?: number) {
   const log = await feeds.embeddedLog(`log-${++logs}`);
   const warehouse: Warehouse = { id: 'sap-1', kind: 'odata', url: simulator.url, user: USER, password: PASSWORD, plants, locations: Object.keys(plants) };
   const edge = recordingEdge();
-  const { feed } = await feeds.follow(log, warehouse, edge);
+  const { feed } = await feeds.follow(log, warehouse, edge, { sweepEveryMs });
   return { feed, edge, cursor: () => committedCursor(log, 'sap-1') };
 }
 
@@ -69,5 +69,19 @@ describe('the feed following an SAP warehouse', () => {
     const mapped = await follow(simulator);
     await waitFor(async () => (await mapped.cursor())?.sequence === 2, 'the cursor committed at 2');
     expect(mapped.edge.calls.map((c) => c.command.location)).toEqual(['FRA-1', 'MUC-1']);
+  });
+
+  it('its follower sweeps its stray documents while following it, and no more once the feed stopped', async () => {
+    const { simulator, client } = await start();
+    expect(await client.allocate('res_s', 'SKU-A', 1, 2_000, 'FRA-1')).toEqual({ status: 'allocated', allocationId: '0000000001' });
+    await land(simulator, 'res_s');
+    const { feed } = await follow(simulator, CLIENT_PLANTS, 50);
+    await waitFor(async () => (await liveDocuments(simulator, 'res_s')).length === 1, 'the stray swept');
+    expect(await liveDocuments(simulator, 'res_s')).toEqual(['0000000001']);
+
+    await feeds.stop(feed);
+    await land(simulator, 'res_s');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await liveDocuments(simulator, 'res_s')).toEqual(['0000000001', '0000000003']);
   });
 });

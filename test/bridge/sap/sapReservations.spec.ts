@@ -141,6 +141,21 @@ describe('reservation documents', () => {
     expect((await sap.call('GET', `${ITEMS}(Reservation='0000000002',ReservationItem='0001',RecordType='')`)).body.d.ReservationItemText).toBe('res_b');
   });
 
+  it('$filter joins comparisons with or, and with and around a parenthesised or', async () => {
+    const { sap } = await stocked();
+    for (const text of ['res_a', 'res_b', 'res_c', 'res_a']) await sap.call('POST', HEADERS, { body: { to_ReservationDocumentItem: [item(text, 1)] } });
+    const texts = async (filter: string) => (await sap.call('GET', `${ITEMS}?$filter=${encodeURIComponent(filter)}`)).body.d.results.map((i: Json) => [i.Reservation, i.ReservationItemText]);
+    expect(await texts("ReservationItemText eq 'res_a' or ReservationItemText eq 'res_c'")).toEqual([
+      ['0000000001', 'res_a'],
+      ['0000000003', 'res_c'],
+      ['0000000004', 'res_a'],
+    ]);
+    expect(await texts("Reservation gt '0000000001' and (ReservationItemText eq 'res_a' or ReservationItemText eq 'res_b')")).toEqual([
+      ['0000000002', 'res_b'],
+      ['0000000004', 'res_a'],
+    ]);
+  });
+
   it.each([
     [`${ITEMS}?$filter=${encodeURIComponent("ReservationItemText eq")}`, 400, 'INVALID_QUERY'],
     [`${ITEMS}?$filter=${encodeURIComponent("substringof('a', ReservationItemText)")}`, 400, 'INVALID_QUERY'],

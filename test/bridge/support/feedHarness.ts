@@ -11,6 +11,7 @@ import type { FeedEdge } from '../../../bridge/feed/edgeMovements';
 import { startFeed, type RunningFeed } from '../../../bridge/feed/follower';
 import { warehouseClients } from '../../../bridge/feed/warehouseClients';
 import { createMetrics, type Metrics } from '../../../bridge/metrics';
+import { straySweeps } from '../../../bridge/sap/sweep';
 import type { Warehouse } from '../../../bridge/warehouses';
 
 /**
@@ -52,13 +53,15 @@ export function useFeeds(prefix: string) {
     return log;
   }
 
-  async function follow(log: EventLog, warehouse: Warehouse, edge: FeedEdge, options: { pageSize?: number; callTimeoutMs?: number } = {}): Promise<{ feed: RunningFeed; metrics: Metrics }> {
+  /** `sweepEveryMs`: an SAP warehouse's stray sweep runs beside the feed, as the bridge runs it. */
+  async function follow(log: EventLog, warehouse: Warehouse, edge: FeedEdge, options: { pageSize?: number; callTimeoutMs?: number; sweepEveryMs?: number } = {}): Promise<{ feed: RunningFeed; metrics: Metrics }> {
     const metrics = createMetrics();
+    const clients = warehouseClients([warehouse]);
     const feed = await startFeed({
       log,
       warehouses: [warehouse],
       edge,
-      clients: warehouseClients([warehouse]),
+      clients,
       metrics,
       logger: pino({ level: 'silent' }),
       endpoint: 'http://feed.test:8798',
@@ -67,6 +70,7 @@ export function useFeeds(prefix: string) {
       callTimeoutMs: options.callTimeoutMs ?? 2_000,
       backoffFirstMs: 20,
       backoffMaxMs: 200,
+      ownedWork: options.sweepEveryMs === undefined ? undefined : straySweeps({ clients, everyMs: options.sweepEveryMs, callTimeoutMs: 2_000, logger: pino({ level: 'silent' }) }),
     });
     running.add(feed);
     return { feed, metrics };

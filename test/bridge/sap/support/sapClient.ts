@@ -1,7 +1,7 @@
 import { createSapClient } from '../../../../bridge/sap/client';
 import type { Plants } from '../../../../bridge/sap/plants';
 import type { RunningSapSimulator, SapSimulatorOptions } from '../../../../bridge/sap/simulator/server';
-import { admin, BASIC, PASSWORD, RESERVATIONS, USER, useSapSimulators } from './sapSimulator';
+import { admin, BASIC, item, PASSWORD, RESERVATIONS, session, USER, useSapSimulators } from './sapSimulator';
 
 /** The OData adapter against the SAP simulator, for the adapter's specs: both real, over HTTP. */
 
@@ -26,4 +26,18 @@ export async function reservationItems(simulator: RunningSapSimulator, reference
   const res = await fetch(`${simulator.url}${RESERVATIONS}/A_ReservationDocumentItem?$filter=${filter}`, { headers: { authorization: BASIC, accept: 'application/json' } });
   if (res.status !== 200) throw new Error(`HTTP ${res.status} ${await res.text()}`);
   return ((await res.json()) as { d: { results: Record<string, unknown>[] } }).d.results;
+}
+
+/** The live documents of a reference, by number. */
+export const liveDocuments = async (simulator: RunningSapSimulator, reference: string) =>
+  (await reservationItems(simulator, reference)).filter((i) => !i.ReservationItmIsMarkedForDeltn).map((i) => i.Reservation);
+
+/** Creates of `references` landing at SAP by themselves, one unit each: what a late create looks like to the sweep. */
+export async function land(simulator: RunningSapSimulator, ...references: string[]): Promise<void> {
+  const sap = session(simulator);
+  await sap.fetchToken();
+  for (const reference of references) {
+    const created = await sap.call('POST', `${RESERVATIONS}/A_ReservationDocumentHeader`, { body: { GoodsMovementType: '201', to_ReservationDocumentItem: [item(reference, 1, 'SKU-A')] } });
+    if (created.status !== 201) throw new Error(`HTTP ${created.status} ${JSON.stringify(created.body)}`);
+  }
 }
