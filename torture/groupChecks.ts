@@ -10,7 +10,7 @@ import type { Check, Folded } from './checkTypes';
  */
 
 /** What a saga record carries that these checks read (the topic holds the whole saga). */
-export type SagaValue = { phase: string; updatedAt: number; firstAttemptAt?: number | null; lastError?: string | null; allocateFailures?: number };
+export type SagaValue = { phase: string; updatedAt: number; firstAttemptAt?: number | null; lastError?: string | null; allocateFailures?: number; notes?: { at: number; note: string }[] };
 export type SagaRecord = { key: string; value: SagaValue | null; offset: string; partition: number };
 /** Every record of the saga state topic (SAGAS_TOPIC) per key (`saga:<reservationId>`), in log order. */
 export type SagaHistory = ReadonlyMap<string, readonly SagaRecord[]>;
@@ -125,7 +125,10 @@ function notTheWms(release: Release, history: SagaHistory, deadlineMs: number): 
   if (firstAttemptAt === null) return 'released as wms_timeout, the WMS never asked to allocate';
   if (release.at - firstAttemptAt < deadlineMs) return `released as wms_timeout ${release.at - firstAttemptAt} ms after the first attempt (deadline ${deadlineMs} ms)`;
   // The topic holds samples of the saga (one commit per flush, none while Kafka is down): its count of failed AllocateStock calls outlives `lastError`.
-  if (!values.some((v) => v.lastError?.startsWith('Allocate:') || (v.allocateFailures ?? 0) > 0)) return `released as wms_timeout with no failed AllocateStock on record (last error: ${values.at(-1)?.lastError ?? 'none'})`;
+  if (!values.some((v) => v.lastError?.startsWith('Allocate:') || (v.allocateFailures ?? 0) > 0)) {
+    const path = values.map((v) => `${v.phase}@${v.updatedAt - firstAttemptAt}`).join(' → ');
+    return `released as wms_timeout with no failed AllocateStock on record (last error: ${values.at(-1)?.lastError ?? 'none'}; samples ${path}; notes ${JSON.stringify(values.at(-1)?.notes ?? [])})`;
+  }
   return null;
 }
 

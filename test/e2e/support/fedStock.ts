@@ -84,7 +84,17 @@ export async function deliverMovement(edgeUrl: string, secret: string, sku: stri
   const body = JSON.stringify(command);
   const headers = await signatureHeaders(secret, { method: 'POST', path, body }, Date.now());
   const res = await fetch(`${edgeUrl}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
-  return { status: res.status, body: await res.json().catch(() => null) };
+  const text = await res.text();
+  // Not JSON is kept as text, so a check that fails on it says what came.
+  return { status: res.status, body: parseOr(text) };
+}
+
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** A SKU's whole log, from the admin events route. */
