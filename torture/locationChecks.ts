@@ -65,7 +65,6 @@ export function locationsNeverOversold(skus: readonly Logged[]): Check {
     let state = initialSkuState();
     const ledger = emptyLedger();
     const excused = new Map<string, number>();
-    let totalExcused = 0;
     log.forEach((event, i) => {
       state = evolve(state, event);
       record(ledger, event);
@@ -87,10 +86,7 @@ export function locationsNeverOversold(skus: readonly Logged[]): Check {
         if (short !== window.shortfall.data.short) violations.push(`${at} ${window.shortfall.data.location}: the move left it short by ${short}, its StockShortfall says ${window.shortfall.data.short}`);
       }
       const inside = window !== undefined && i < window.end;
-      if (window && i === window.end) {
-        excused.set(window.shortfall.data.location, window.shortfall.data.unresolved);
-        totalExcused += window.shortfall.data.unresolved;
-      }
+      if (window && i === window.end) excused.set(window.shortfall.data.location, window.shortfall.data.unresolved);
       for (const [location, l] of counters) {
         if (inside && location === window.shortfall.data.location) continue;
         const allowed = excused.get(location) ?? 0;
@@ -99,9 +95,11 @@ export function locationsNeverOversold(skus: readonly Logged[]): Check {
         if (allowed > 0) excused.set(location, Math.min(allowed, short));
       }
       if (!inside) {
+        // The SKU may be short by what its locations still declare unresolved, no more: another
+        // location's later units are sold to new buyers, not held back for one that is short.
+        const allowed = [...excused.values()].reduce((a, b) => a + b, 0);
         const short = Math.max(0, state.reserved + state.sold - state.onHand);
-        if (short > totalExcused) violations.push(`${at}: in total reserved ${state.reserved} + sold ${state.sold} > onHand ${state.onHand}`);
-        totalExcused = Math.min(totalExcused, short);
+        if (short > allowed) violations.push(`${at}: in total reserved ${state.reserved} + sold ${state.sold} > onHand ${state.onHand}${allowed ? ` (beyond the ${allowed} unresolved units its locations declare)` : ''}`);
       }
     });
   }

@@ -104,7 +104,7 @@ describe('no sale undone by our own outage', () => {
     });
     expect(wmsTimeoutsFromWms([folded], h, DEADLINE, [outage]).violations).toEqual([
       `S r1, reserved before the bridge outage of ${at(10_000)}: released as wms_timeout, the WMS never asked to allocate`,
-      `S r2, reserved before the bridge outage of ${at(10_000)}: released as wms_timeout with no failed AllocateStock on record (last error: GetAllocation: timeout)`,
+      `S r2, reserved before the bridge outage of ${at(10_000)}: released as wms_timeout with no failed AllocateStock on record (last error: GetAllocation: timeout; samples allocating@-9000 → allocating@-8999; notes [])`,
       `S r3, reserved during the bridge outage of ${at(10_000)}: released as wms_timeout 600 ms after the first attempt (deadline 3000 ms)`,
     ]);
   });

@@ -69,9 +69,18 @@ describe('per location, never oversold', () => {
     expect(locationsNeverOversold([logOf('S', history)]).violations).toEqual([]);
     // Stock comes back (the excuse shrinks to 1), then a new reservation there: short again.
     const worse = logOf('S', [...history, moved('AMS-1', 2, 'R-4', 4), reserved('r9', 1, 'AMS-1')]);
-    expect(locationsNeverOversold([worse]).violations).toEqual([
-      'S v11 AMS-1: reserved 1 + sold 4 > onHand 3 (beyond the 1 unresolved units it declared)',
-      'S v11: in total reserved 10 + sold 4 > onHand 13',
+    expect(locationsNeverOversold([worse]).violations).toEqual(['S v11 AMS-1: reserved 1 + sold 4 > onHand 3 (beyond the 1 unresolved units it declared)']);
+  });
+
+  it('the SKU as a whole may be short by what its locations still declare unresolved, while another location sells its later units', () => {
+    // AMS-1 short by 3 sold units no location could take; FRA-2 then receives 4 units and sells them to new buyers.
+    const history = [...opening, reserved('r1', 4, 'AMS-1'), completed('r1', 4, 'AMS-1'), reserved('f', 10, 'FRA-2'), moved('AMS-1', -4, 'C-3', 3, 'count'), shortfall('AMS-1', 3, 3, 'C-3', 3)];
+    const restocked = [...history, moved('FRA-2', 4, 'R-4', 4), reserved('g', 4, 'FRA-2')];
+    expect(locationsNeverOversold([logOf('S', restocked)]).violations).toEqual([]);
+    // One unit more at FRA-2 than it has: caught there, and the SKU is now short beyond what AMS-1 declares.
+    expect(locationsNeverOversold([logOf('S', [...restocked, reserved('h', 1, 'FRA-2')])]).violations).toEqual([
+      'S v12 FRA-2: reserved 15 + sold 0 > onHand 14',
+      'S v12: in total reserved 15 + sold 4 > onHand 15 (beyond the 3 unresolved units its locations declare)',
     ]);
   });
 
