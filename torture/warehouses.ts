@@ -43,9 +43,9 @@ export const SAP_FAULTS = {
 
 /**
  * A warehouse system of the run: its simulator's admin API (documents, faults, outages), the port
- * the bridge uses, and a recorded movement as the feed reads it (SAP numbers its material
- * documents by the feed's sequence, `materialDocumentAfter` the one before; the admin's document
- * number is their header text).
+ * the bridge uses, and a recorded movement as the feed reads it (SAP numbers its material documents
+ * by the feed's sequence, `materialDocumentAfter(n)` being document n's number; the admin's
+ * document number is their header text).
  */
 export type Site = { warehouse: string; url: string; adminKey: string; client: () => Promise<WmsClient>; asFed: (m: Movement) => Movement };
 
