@@ -106,7 +106,7 @@ async function main() {
     { target: '0 oversold', measured: Math.max(...rows.map((r) => Number(r.oversold))), met: rows.every((r) => r.oversold === 0) },
     { target: 'every unit returned by expiry sold again within 1 s (edge on)', measured: on['resale delay max ms'], met: on.resold === on['returned by expiry'] && Number(on['resale delay max ms']) < 1_000 },
   ];
-  printTable('Targets', checks.map((c) => ({ target: c.target, measured: c.measured, verdict: c.met ? 'met' : 'NOT MET' })));
+  printTable('Targets', checks.map((c) => ({ target: c.target, measured: c.measured ?? null, verdict: c.met ? 'met' : 'NOT MET' })));
   writeResult('soldOutFlood', { parameters: { units: UNITS, buyers: BUYERS, shortHolds: SHORT_HOLDS, shortTtlSeconds: SHORT_TTL_S, connections: CONNECTIONS }, rows, checks });
   if (!checks.every((c) => c.met)) process.exitCode = 1;
 }
