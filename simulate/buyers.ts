@@ -1,3 +1,5 @@
+import { jitteredRetryAfter } from '../src/api/overload';
+import { retryDelayMs } from '../src/client';
 import { arrivalTime } from './arrivals';
 import { sampleOf } from './lognormal';
 import type { Answer, Request, Reservation } from './protocol';
@@ -21,7 +23,7 @@ const KEYS_PER_BUYER = 1024;
 
 /**
  * The open-loop flash-sale crowd: each buyer arrives once (the stated curve), reads the KV view,
- * reserves, retries 503s after Retry-After plus jitter with the same Idempotency-Key, then
+ * reserves, retries 503s as the storefront client does (`retryDelayMs`) with the same Idempotency-Key, then
  * completes or abandons; refused buyers may keep polling the view and try again.
  */
 export class FlashSale {
@@ -142,7 +144,7 @@ export class FlashSale {
 }
 
 /**
- * One request with its retries: 503s are retried after Retry-After plus jitter with the same
+ * One request with its retries: 503s are retried after Retry-After plus jitter (`retryDelayMs`) with the same
  * Idempotency-Key, up to the budget. An answer later than the client's timeout is one the buyer
  * never saw: an unexplained failure.
  */
@@ -181,7 +183,10 @@ class Exchange {
       metrics.gaveUp++;
       return;
     }
-    const retryAfter = answer.code === 'overloaded' ? admission.retryAfterOverloadedMs : admission.retryAfterUnavailableMs;
-    this.send(retryAfter + random.uniform(0, admission.retryJitterMs));
+    // As the Worker and the storefront client do: the Retry-After spread per request, then the
+    // client's own jitter and bounds on it.
+    const decidedMs = answer.code === 'overloaded' ? admission.retryAfterOverloadedMs : admission.retryAfterUnavailableMs;
+    const draw = () => random.next();
+    this.send(retryDelayMs(this.retries, jitteredRetryAfter(decidedMs / 1000, draw), draw));
   }
 }

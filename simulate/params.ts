@@ -20,11 +20,10 @@ export type Network = {
 export type Admission = {
   /** Commands waiting or in service beyond which a buyer's request is answered 503 at once. */
   readonly depth: number;
+  /** The Retry-After decided for a shed request, before the Worker spreads it over [s, 2s] per request. */
   readonly retryAfterOverloadedMs: number;
   /** Retry-After when the object's location is unreachable (it restarts elsewhere). */
   readonly retryAfterUnavailableMs: number;
-  /** Each retry waits Retry-After plus uniform jitter in [0, this]. */
-  readonly retryJitterMs: number;
   /** Retries of one request (same Idempotency-Key) before the buyer gives up. */
   readonly retryBudget: number;
 };

@@ -12,7 +12,7 @@ const CATALOGUE = { skus: 1000, zipfExponent: 1, stockPerSku: 100 } as const;
 export const P99_TARGET_MS = 80;
 
 const network: Network = { rttMinMs: 1, rttMaxMs: 5 };
-const admission: Admission = { depth: 64, retryAfterOverloadedMs: 1000, retryAfterUnavailableMs: 5000, retryJitterMs: 1000, retryBudget: 10 };
+const admission: Admission = { depth: 64, retryAfterOverloadedMs: 1000, retryAfterUnavailableMs: 5000, retryBudget: 10 };
 const failure: Failure = { detectMs: 1000, siblingTimeoutMs: 250, suspectMs: 5000 };
 const buyers: Buyers = {
   count: 120_000,
@@ -47,7 +47,7 @@ export const ASSUMPTIONS: readonly { input: string; value: string; source: strin
   { input: 'reservation TTL / alarm', value: `${holds.ttlMs / 1000} s; expiries released ${holds.alarmChunk} per alarm run`, source: 'docs/architecture.md, stale-reads-safe (default TTL 300 s); commit 127bcbe (chunks of 100)' },
   { input: 'watchers', value: `${buyers.watchShare * 100}% of refused buyers poll the view every ${buyers.watchEveryMs / 1000} ± ${buyers.watchJitterMs / 1000} s for ${buyers.watchForMs / 60_000} min`, source: 'assumed (brings buyers back when expired holds return units)' },
   { input: 'admission control', value: `queue depth D = ${admission.depth} per object (explored ${DEPTHS.map((d) => (Number.isFinite(d) ? d : '∞')).join(', ')}); beyond it 503 at once`, source: 'docs/architecture.md, overload-is-an-answer' },
-  { input: 'Retry-After', value: `${admission.retryAfterOverloadedMs / 1000} s overloaded, ${admission.retryAfterUnavailableMs / 1000} s unreachable location; + 0–${admission.retryJitterMs / 1000} s jitter; ${admission.retryBudget} retries, same Idempotency-Key`, source: 'assumed client policy' },
+  { input: 'Retry-After', value: `${admission.retryAfterOverloadedMs / 1000} s overloaded, ${admission.retryAfterUnavailableMs / 1000} s unreachable location, spread per request over [s, 2s]; the client waits it + 0–50 %, at most 30 s; ${admission.retryBudget} retries, same Idempotency-Key`, source: 'src/api/overload.ts, src/client (retryDelayMs)' },
   { input: 'client timeout', value: `${buyers.clientTimeoutMs / 1000} s`, source: 'assumed: a request unanswered this long is an unexplained failure' },
   { input: 'failure detection', value: `the Worker's call into a failed location fails after ${failure.detectMs / 1000} s, a shard's call to a sibling after ${failure.siblingTimeoutMs} ms; a shard skips a failed sibling for ${failure.suspectMs / 1000} s`, source: 'assumed' },
   {

@@ -11,6 +11,8 @@ import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from './domain/sku';
 
 export const DEFAULT_ADMISSION_MAX_WAIT_MS = 1_000;
 const DEFAULT_SOLD_OUT_FRESH_MS = 2_000;
+/** Well under the 1 s within which a unit that came back must be sellable at the edge (ADR 0020). */
+export const DEFAULT_SOLD_OUT_EDGE_MS = 300;
 const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
 
 /** A numeric var: its default when unset, empty or refused by `valid`. */
@@ -28,6 +30,8 @@ export const WorkerConfigSchema = z.object({
   /** Refuse a reserve at the edge from a sold-out view at most this old (`on` only; ADR 0008: why it is off by default). */
   SOLD_OUT_FAST_PATH: z.string().optional().transform((v) => v === 'on'),
   SOLD_OUT_FRESH_MS: numberVar(z.number().positive(), DEFAULT_SOLD_OUT_FRESH_MS),
+  /** Refuse a reserve at the edge this long after the objects' own sold-out refusals (0: off; ADR 0020). */
+  SOLD_OUT_EDGE_MS: numberVar(z.number().min(0).max(1_000), DEFAULT_SOLD_OUT_EDGE_MS),
   /** The ceiling of the outbox push's backoff while no bridge answers. */
   RELAY_MAX_BACKOFF_SECONDS: numberVar(z.number().positive(), DEFAULT_RELAY_MAX_BACKOFF_SECONDS),
   STOREFRONT_KEYS: listVar,

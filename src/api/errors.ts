@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiError } from '../contract/errors';
+import { jitteredRetryAfter } from './overload';
 
 const STATUS: Record<ApiError['code'], ContentfulStatusCode> = {
   invalid_request: 400,
@@ -82,7 +83,12 @@ export const errorStatus = (error: ApiError): ContentfulStatusCode => statusOf(e
 type Answering = Pick<Context, 'json' | 'header'>;
 
 export function errorResponse(c: Answering, error: ApiError): Response {
-  // Invariant overload-is-an-answer: an answer that says when to come back.
-  if (error.code === 'overloaded') c.header('Retry-After', String(error.retryAfterSeconds));
+  // Invariant overload-is-an-answer: an answer that says when to come back, spread per request
+  // (header and message alike) so that the buyers shed together do not return together.
+  if (error.code === 'overloaded') {
+    const jittered = { ...error, retryAfterSeconds: jitteredRetryAfter(error.retryAfterSeconds) };
+    c.header('Retry-After', String(jittered.retryAfterSeconds));
+    return c.json(errorBody(jittered), errorStatus(jittered));
+  }
   return c.json(errorBody(error), errorStatus(error));
 }

@@ -8,6 +8,15 @@ import type { Overloaded } from '../contract/admission';
 export const RUNTIME_RETRY_AFTER_SECONDS = 2;
 
 /**
+ * The Retry-After a request is told: the decided seconds spread over [s, 2s], whole seconds, per
+ * request. Buyers shed together would otherwise come back together and be shed again (a retry
+ * storm); the header counts in seconds, so the client adds its own sub-second jitter too.
+ */
+export function jitteredRetryAfter(seconds: number, random: () => number = Math.random): number {
+  return seconds + Math.min(seconds, Math.floor(random() * (seconds + 1)));
+}
+
+/**
  * Whether an error thrown by a Durable Object call, or on the way to it, is the runtime saying the
  * object cannot take the call now rather than a bug. The runtime marks these with flags, not
  * classes: `overloaded` (too many requests queued or queued too long, too much load on Durable

@@ -13,9 +13,11 @@ import type { ErrorCode } from '../contract/errors';
  * The storefront's client of the edge API: typed from the Worker's own zod schemas, with the
  * retry loop every shop would otherwise write. Each logical operation gets one Idempotency-Key,
  * reused on every retry, so a request whose answer was lost is answered again, never done twice.
- * It retries network failures and `503 overloaded` (waiting at least its `Retry-After`), with
- * exponential backoff and full jitter; every other answer is final and refusals are thrown as
- * `StorefrontError` with the API's error code.
+ * It retries network failures and `503 overloaded` (waiting its `Retry-After` plus up to half as
+ * much again, capped, and at least an exponential backoff with full jitter: `retryDelayMs`); every
+ * other answer is final and refusals are thrown as `StorefrontError` with the API's error code.
+ * A retry carries `Cache-Control: no-cache`: its first attempt may have reserved without the answer
+ * arriving, and only the object replays that (the edge's sold-out memory would not, ADR 0020).
  */
 export type Reservation = z.infer<typeof ReservationSchema>;
 export type ReservationDetail = z.infer<typeof ReservationDetailSchema>;
@@ -34,6 +36,8 @@ export type StorefrontClientOptions = {
   /** Backoff before the second attempt, doubled per attempt up to `maxDelayMs` (defaults 100 and 5,000 ms). */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** The longest a `Retry-After` is honoured (default 30 s): a longer one is waited this long. */
+  maxRetryAfterMs?: number;
   /** Per attempt (default 10 s): an attempt that takes longer is abandoned and retried under the same key. */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -59,6 +63,24 @@ export class StorefrontError extends Error {
   }
 }
 
+export type RetryPolicy = { baseDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 100, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 };
+/** A Retry-After is waited plus up to this share of it again: the header counts in whole seconds. */
+const RETRY_AFTER_JITTER = 0.5;
+
+/**
+ * How long to wait before attempt `attempt + 1` (after `attempt` failed): the exponential backoff
+ * with full jitter, or, when the server said, its Retry-After spread by up to half as much again
+ * (buyers told the same second do not come back in the same millisecond), capped at
+ * `maxRetryAfterMs`. The simulation's buyers wait by this same rule (`simulate/buyers.ts`).
+ */
+export function retryDelayMs(attempt: number, retryAfterSeconds: number | undefined, random: () => number, policy: RetryPolicy = DEFAULT_RETRY_POLICY): number {
+  const backoff = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  if (retryAfterSeconds === undefined || !(retryAfterSeconds > 0)) return backoff;
+  const told = Math.min(policy.maxRetryAfterMs, retryAfterSeconds * 1000 * (1 + RETRY_AFTER_JITTER * random()));
+  return Math.max(backoff, told);
+}
+
 type Call = { method: 'GET' | 'POST' | 'DELETE'; path: string; body?: unknown; idempotencyKey?: string };
 
 export function createStorefrontClient(options: StorefrontClientOptions) {
@@ -66,8 +88,9 @@ export function createStorefrontClient(options: StorefrontClientOptions) {
     baseUrl,
     apiKey,
     attempts = 6,
-    baseDelayMs = 100,
-    maxDelayMs = 5_000,
+    baseDelayMs = DEFAULT_RETRY_POLICY.baseDelayMs,
+    maxDelayMs = DEFAULT_RETRY_POLICY.maxDelayMs,
+    maxRetryAfterMs = DEFAULT_RETRY_POLICY.maxRetryAfterMs,
     timeoutMs = 10_000,
     fetch: send = globalThis.fetch.bind(globalThis),
     sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
@@ -75,7 +98,8 @@ export function createStorefrontClient(options: StorefrontClientOptions) {
     newKey = () => crypto.randomUUID(),
   } = options;
 
-  const backoff = (attempt: number) => random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+  const policy: RetryPolicy = { baseDelayMs, maxDelayMs, maxRetryAfterMs };
+  const backoff = (attempt: number) => retryDelayMs(attempt, undefined, random, policy);
 
   /** One operation: its attempts until an answer that is not "come back later". */
   async function request<S extends z.ZodType>(schema: S, call: Call): Promise<{ value: z.infer<S>; status: number }> {
@@ -84,7 +108,10 @@ export function createStorefrontClient(options: StorefrontClientOptions) {
     if (call.idempotencyKey) headers['idempotency-key'] = call.idempotencyKey;
     let last: StorefrontError | null = null;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (attempt > 1) await sleep(Math.max(backoff(attempt - 1), retryAfterMs(last)));
+      if (attempt > 1) {
+        await sleep(retryDelayMs(attempt - 1, retryAfterOf(last), random, policy));
+        headers['cache-control'] = 'no-cache';
+      }
       let response: Response;
       try {
         response = await send(new URL(call.path, baseUrl), {
@@ -151,8 +178,8 @@ function refusal(response: Response, json: unknown, attempt: number): Storefront
   return new StorefrontError(parsed.data.error.message, parsed.data.error.code as ErrorCode, response.status, details, attempt);
 }
 
-/** At least what the server asked for, when it did. */
-function retryAfterMs(last: StorefrontError | null): number {
+/** What the server asked for, when it did. */
+function retryAfterOf(last: StorefrontError | null): number | undefined {
   const seconds = last?.details.retryAfterSeconds;
-  return typeof seconds === 'number' ? seconds * 1000 : 0;
+  return typeof seconds === 'number' ? seconds : undefined;
 }

@@ -20,6 +20,9 @@ const MAX_REROUTES = 3;
 /** Come back in a second: the layout is still changing. */
 export const rerouteLater: Overloaded = { code: 'overloaded', retryAfterSeconds: 1 };
 
+/** How many shards this isolate last saw the SKU split over (1 until a shard said otherwise). */
+export const knownShards = (sku: string): number => layouts.get(sku) ?? 1;
+
 function rememberLayout(sku: string, shards: number): void {
   if (layouts.size >= MAX_LAYOUTS_KEPT && !layouts.has(sku)) layouts.delete(layouts.keys().next().value!);
   layouts.set(sku, shards);
@@ -32,7 +35,7 @@ export async function onHomeShard<T>(
   reserve: (stream: string) => Promise<Outcome<T>>,
 ): Promise<Outcome<T>> {
   for (let i = 0; i < MAX_REROUTES; i++) {
-    const outcome = await reserve(streamOf(sku, homeShard(customerId, layouts.get(sku) ?? 1)));
+    const outcome = await reserve(streamOf(sku, homeShard(customerId, knownShards(sku))));
     if (outcome.ok || outcome.error.code !== 'wrong_shard') return outcome;
     rememberLayout(sku, outcome.error.shards);
   }

@@ -53,9 +53,13 @@ describe('a Durable Object the runtime reports overloaded or unreachable', () =>
     for (const fail of [overloaded, disconnected]) {
       const res = await send(edgeFailing(fail));
       expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toBe(String(RUNTIME_RETRY_AFTER_SECONDS));
+      // Spread per request over [s, 2s]; the message says what the header says.
+      const told = Number(res.headers.get('retry-after'));
+      expect(told).toBeGreaterThanOrEqual(RUNTIME_RETRY_AFTER_SECONDS);
+      expect(told).toBeLessThanOrEqual(2 * RUNTIME_RETRY_AFTER_SECONDS);
+      expect(Number.isInteger(told)).toBe(true);
       expect(res.json).toEqual({
-        error: { code: 'overloaded', message: `too busy to take this request now; retry in ${RUNTIME_RETRY_AFTER_SECONDS} s (with the same Idempotency-Key)` },
+        error: { code: 'overloaded', message: `too busy to take this request now; retry in ${told} s (with the same Idempotency-Key)` },
       });
     }
   });

@@ -20,7 +20,7 @@ function watchPoints(): Point[] {
 }
 
 describe('reserve answers counted in Workers Analytics Engine', () => {
-  it('one point per answer: the SKU as index, the outcome code, the units', async () => {
+  it('one point per answer: the SKU as index, the outcome code and who answered, the units', async () => {
     const sku = uniqueSku('ae');
     await createSku(sku, 3, 2);
     const points = watchPoints();
@@ -29,9 +29,9 @@ describe('reserve answers counted in Workers Analytics Engine', () => {
     expect((await reserve(sku, { customerId: 'b', qty: 2 }, 'k3')).status).toBe(409);
     expect((await reserve(sku, { customerId: 'c', qty: 0 }, 'k4')).status).toBe(400);
     expect(points).toEqual([
-      { indexes: [sku], blobs: [sku, 'reserved'], doubles: [1, 2] },
-      { indexes: [sku], blobs: [sku, 'customer_limit'], doubles: [1, 1] },
-      { indexes: [sku], blobs: [sku, 'insufficient_stock'], doubles: [1, 2] },
+      { indexes: [sku], blobs: [sku, 'reserved', 'object'], doubles: [1, 2] },
+      { indexes: [sku], blobs: [sku, 'customer_limit', 'object'], doubles: [1, 1] },
+      { indexes: [sku], blobs: [sku, 'insufficient_stock', 'object'], doubles: [1, 2] },
     ]);
   });
 });

@@ -53,7 +53,7 @@ describe('the storefront client against the Worker', () => {
     expect(await sdk.sku(sku, { consistent: true })).toMatchObject({ reserved: 3, available: 7 });
   });
 
-  it('503 overloaded waits at least its Retry-After before the next attempt, under the same key', async () => {
+  it('503 overloaded waits its Retry-After plus jitter (up to half as much again) before the next attempt, under the same key', async () => {
     const sku = uniqueSku('sdk-503');
     await createSku(sku, 5);
     let calls = 0;
@@ -64,7 +64,38 @@ describe('the storefront client against the Worker', () => {
     );
     expect(await sdk.reserve(sku, { customerId: 'cy', qty: 1 })).toMatchObject({ status: 'held' });
     expect(calls).toBe(2);
-    expect(sleeps).toEqual([2_000]);
+    // 2 s and a quarter more (random 0.5 of the half): past the backoff's 50 ms.
+    expect(sleeps).toEqual([2_500]);
+  });
+
+  it('a Retry-After past the bound is waited only the bound', async () => {
+    let calls = 0;
+    const { sdk, sleeps } = client(async () =>
+      ++calls === 1
+        ? Response.json({ error: { code: 'overloaded', message: 'busy' } }, { status: 503, headers: { 'retry-after': '3600' } })
+        : Response.json({ error: { code: 'sku_not_found', message: 'no such SKU' } }, { status: 404 }),
+    { maxRetryAfterMs: 30_000 });
+    await expect(sdk.sku('anything')).rejects.toMatchObject({ code: 'sku_not_found', attempts: 2 });
+    expect(sleeps).toEqual([30_000]);
+  });
+
+  it('a retry asks the object (no-cache), so a lost answer for the last unit is replayed, not refused from the edge\'s sold-out memory', async () => {
+    const sku = uniqueSku('sdk-last');
+    await createSku(sku, 1);
+    const seen: (string | null)[] = [];
+    let dropped = 0;
+    const { sdk } = client(async (request, worker) => {
+      seen.push(request.headers.get('cache-control'));
+      const response = await worker(request);
+      if (dropped++ > 0) return response;
+      // Another buyer is refused by the object meanwhile: the edge now remembers the SKU sold out.
+      const other = await worker(new Request(request.url, { method: 'POST', headers: { authorization: `Bearer ${STOREFRONT}`, 'content-type': 'application/json', 'idempotency-key': 'other' }, body: JSON.stringify({ customerId: 'zed', qty: 1 }) }));
+      expect(other.status).toBe(409);
+      throw new TypeError('network connection lost');
+    });
+    const held = await sdk.reserve(sku, { customerId: 'last', qty: 1 });
+    expect(held).toMatchObject({ customerId: 'last', status: 'held' });
+    expect(seen).toEqual([null, 'no-cache']);
   });
 
   it('a refusal is final: thrown with its code, not retried', async () => {

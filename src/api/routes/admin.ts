@@ -5,6 +5,7 @@ import { respond } from '../respond';
 import { reservationStream } from '../../contract/routing';
 import { stub } from '../../env';
 import { countersByShard, receiveStock, setStock } from '../shards';
+import { afterUnitsBack } from '../soldOutEdge';
 import { streamOf, sumCounters } from '../../domain/sku';
 import { AdjustmentBodySchema, MovementResultSchema } from '../../contract/movements';
 import type { Principal } from '../auth';
@@ -52,7 +53,7 @@ admin.openapi(
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
-    return respond(c, await setStock(c.env, sku, { ...c.req.valid('json'), cause: byAdmin(c.get('principal')) }, ticket(c.env)));
+    return respond(c, afterUnitsBack(c, sku, await setStock(c.env, sku, { ...c.req.valid('json'), cause: byAdmin(c.get('principal')) }, ticket(c.env))));
   },
 );
 
@@ -79,7 +80,7 @@ admin.openapi(
       ? await idempotencyInput(c.get('principal'), '', 'POST /v1/admin/skus/{sku}/receipts', key, receipt)
       : undefined;
     // The key id rides beside the fingerprinted body: the scope already names the key, so the same request replays alike.
-    return respond(c, await receiveStock(c.env, sku, { ...receipt, cause: byAdmin(c.get('principal')) }, idempotency, ticket(c.env)));
+    return respond(c, afterUnitsBack(c, sku, await receiveStock(c.env, sku, { ...receipt, cause: byAdmin(c.get('principal')) }, idempotency, ticket(c.env))));
   },
 );
 

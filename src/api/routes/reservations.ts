@@ -4,6 +4,7 @@ import { workerConfig } from '../../config';
 import { errorResponse } from '../errors';
 import { idempotencyInput } from '../idempotency';
 import { soldOutAtEdge, storedView } from '../projection';
+import { afterUnitsBack, learnFromReserve, soldOutAtEdgeNow, wantsObjectAnswer } from '../soldOutEdge';
 import { recordReserve } from '../reservationMetrics';
 import { respond } from '../respond';
 import { onHomeShard, reservationStream } from '../../contract/routing';
@@ -49,12 +50,27 @@ reservations.openapi(
     const key = c.req.valid('header')['idempotency-key'];
     if (config.SOLD_OUT_FAST_PATH) {
       if (soldOutAtEdge(await storedView(c.env, sku), Date.now(), config.SOLD_OUT_FRESH_MS)) {
-        recordReserve(c.env, sku, 'insufficient_stock', qty);
+        recordReserve(c.env, sku, 'insufficient_stock', qty, 'edge');
         return errorResponse(c, { code: 'insufficient_stock', available: 0, source: 'projection' }) as never;
       }
     }
+    // ADR 0020: the objects' recent sold-out refusals answer here; a retry (no-cache) asks the object.
+    const edgeMs = config.SOLD_OUT_EDGE_MS;
+    if (edgeMs > 0 && !wantsObjectAnswer(c.req.header('cache-control')) && (await soldOutAtEdgeNow(sku, edgeMs, Date.now()))) {
+      recordReserve(c.env, sku, 'insufficient_stock', qty, 'edge');
+      c.header('Cache-Status', 'inventory-edge; hit');
+      return errorResponse(c, { code: 'insufficient_stock', available: 0 }) as never;
+    }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
-    const outcome = await onHomeShard(sku, customerId, (stream) => stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env)));
+    let sentTo = { stream: sku, at: 0 };
+    const outcome = await onHomeShard(sku, customerId, (stream) => {
+      sentTo = { stream, at: Date.now() };
+      return stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env));
+    });
+    if (edgeMs > 0) {
+      const caching = learnFromReserve(sku, sentTo.stream, sentTo.at, outcome, edgeMs, Date.now());
+      if (caching) c.executionCtx.waitUntil(caching);
+    }
     recordReserve(c.env, sku, outcome.ok ? 'reserved' : outcome.error.code, qty);
     return respond(c, outcome, 201);
   },
@@ -113,7 +129,7 @@ reservations.openapi(
     const { sku, id } = c.req.valid('param');
     const { customerId } = c.req.valid('query');
     const stream = reservationStream(sku, id);
-    return respond(c, await stub(c.env, stream).cancel({ sku: stream, reservationId: id, customerId }, ticket(c.env)));
+    return respond(c, afterUnitsBack(c, sku, await stub(c.env, stream).cancel({ sku: stream, reservationId: id, customerId }, ticket(c.env))));
   },
 );
 

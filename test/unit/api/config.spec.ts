@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ADMISSION_MAX_WAIT_MS, workerConfig, WorkerConfigSchema } from '../../../src/config';
+import { DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_SOLD_OUT_EDGE_MS, workerConfig, WorkerConfigSchema } from '../../../src/config';
 import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from '../../../src/domain/sku';
 
 describe('the Worker\'s configuration, parsed once from its vars', () => {
@@ -11,6 +11,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
       ADMISSION_MAX_WAIT_MS: DEFAULT_ADMISSION_MAX_WAIT_MS,
       SOLD_OUT_FAST_PATH: false,
       SOLD_OUT_FRESH_MS: 2_000,
+      SOLD_OUT_EDGE_MS: DEFAULT_SOLD_OUT_EDGE_MS,
       RELAY_MAX_BACKOFF_SECONDS: 30,
       STOREFRONT_KEYS: [],
       ADMIN_KEYS: [],
@@ -25,6 +26,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
       ADMISSION_MAX_WAIT_MS: '0',
       SOLD_OUT_FAST_PATH: 'on',
       SOLD_OUT_FRESH_MS: '500',
+      SOLD_OUT_EDGE_MS: '0',
       RELAY_MAX_BACKOFF_SECONDS: '5',
       STOREFRONT_KEYS: ' a, b ,,',
       ADMIN_KEYS: 'root',
@@ -36,6 +38,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
       ADMISSION_MAX_WAIT_MS: 0,
       SOLD_OUT_FAST_PATH: true,
       SOLD_OUT_FRESH_MS: 500,
+      SOLD_OUT_EDGE_MS: 0,
       RELAY_MAX_BACKOFF_SECONDS: 5,
       STOREFRONT_KEYS: ['a', 'b'],
       ADMIN_KEYS: ['root'],
@@ -48,6 +51,8 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
     ['DEFAULT_TTL_SECONDS', ['', '0', '1.5', 'abc', String(MAX_TTL_SECONDS + 1)], DEFAULT_TTL_SECONDS],
     ['ADMISSION_MAX_WAIT_MS', ['', ' ', '-5', 'not a number', 'Infinity'], DEFAULT_ADMISSION_MAX_WAIT_MS],
     ['SOLD_OUT_FRESH_MS', ['', '0', 'abc'], 2_000],
+    // Past a second a unit that came back could be refused longer than the edge promises (ADR 0020).
+    ['SOLD_OUT_EDGE_MS', ['', '-1', '1001', 'abc'], DEFAULT_SOLD_OUT_EDGE_MS],
     ['RELAY_MAX_BACKOFF_SECONDS', ['', '0', 'abc'], 30],
   ] as const)('a bad %s reads as its default: a var never takes the edge down', (name, values, fallback) => {
     for (const value of values) expect(WorkerConfigSchema.parse({ [name]: value })[name], JSON.stringify(value)).toBe(fallback);

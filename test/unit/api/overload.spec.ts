@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overloadOf, RUNTIME_RETRY_AFTER_SECONDS } from '../../../src/api/overload';
+import { jitteredRetryAfter, overloadOf, RUNTIME_RETRY_AFTER_SECONDS } from '../../../src/api/overload';
 
 const flagged = (flags: Record<string, unknown>) => Object.assign(new Error('from the runtime'), flags);
 const answer = { code: 'overloaded', retryAfterSeconds: RUNTIME_RETRY_AFTER_SECONDS };
@@ -23,5 +23,15 @@ describe('overloadOf: which thrown errors are overload (503), which are bugs (50
     ['undefined', undefined],
   ])('%s → not overload', (_, error) => {
     expect(overloadOf(error)).toBeNull();
+  });
+});
+
+describe('jitteredRetryAfter: the seconds a shed request is told, spread per request', () => {
+  it.each([
+    [1, [0, 0.49, 0.5, 0.999_999], [1, 1, 2, 2]],
+    [2, [0, 0.34, 0.67, 0.999_999], [2, 3, 4, 4]],
+    [5, [0, 0.5, 0.999_999], [5, 8, 10]],
+  ])('from %i s: over [s, 2s] in whole seconds', (seconds, draws, told) => {
+    expect(draws.map((r) => jitteredRetryAfter(seconds, () => r))).toEqual(told);
   });
 });

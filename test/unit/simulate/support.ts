@@ -37,7 +37,7 @@ export function smallSale(c: SmallSale): Scenario {
       watchJitterMs: 500,
       watchForMs: 30_000,
     },
-    admission: { ...base.admission, depth: c.depth, retryAfterOverloadedMs: 100, retryAfterUnavailableMs: 500, retryJitterMs: 100 },
+    admission: { ...base.admission, depth: c.depth, retryAfterOverloadedMs: 100, retryAfterUnavailableMs: 500 },
     holds: { ...base.holds, ttlMs: c.ttlMs },
     readModel: { flushEveryMs: 1000, propagationMaxMs: 1000 },
     outage: c.outage,
