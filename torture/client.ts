@@ -14,7 +14,7 @@ type Attempt = { status: number; retryAfter: string | null; body: unknown } | { 
 /**
  * The storefront's client, as a real checkout backend behaves: a request that gets no answer (a
  * runtime restarting, a socket cut), a 5xx, or a 503 overloaded is sent again with the same
- * Idempotency-Key, for up to 30 tries. Every attempt is counted in the tally, so a retry that
+ * Idempotency-Key and `Cache-Control: no-cache`, for up to 30 tries. Every attempt is counted in the tally, so a retry that
  * ends well never hides the 5xx before it.
  */
 export class StorefrontClient {
@@ -32,7 +32,8 @@ export class StorefrontClient {
     let ambiguous = false;
     for (let attempt = 1; ; attempt++) {
       const downBefore = this.#edgeDown();
-      const got = await this.#attempt(method, path, key, body, headers);
+      // A retry asks for the object's answer: its first attempt may have taken the last unit (ADR 0020).
+      const got = await this.#attempt(method, path, key, body, attempt === 1 ? headers : { ...headers, 'cache-control': 'no-cache' });
       this.tally.requests++;
       if ('error' in got) {
         ambiguous = true;

@@ -42,7 +42,8 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
         const original = await results[op.of];
         const reserve = schedule.ops[op.of] as Extract<Op, { kind: 'reserve' }>;
         if (original?.status !== 201) return null;
-        const again = await send('POST', `/v1/skus/${reserve.sku}/reservations`, TORTURE_STOREFRONT_KEY, { customerId: reserve.customerId, qty: reserve.qty, ttlSeconds: reserve.ttlSeconds, ...(reserve.region ? { region: reserve.region } : {}) }, { 'idempotency-key': reserve.key });
+        // A request sent again, as the contract asks of a retry (ADR 0020): the object's answer, never the edge's sold-out memory.
+        const again = await send('POST', `/v1/skus/${reserve.sku}/reservations`, TORTURE_STOREFRONT_KEY, { customerId: reserve.customerId, qty: reserve.qty, ttlSeconds: reserve.ttlSeconds, ...(reserve.region ? { region: reserve.region } : {}) }, { 'idempotency-key': reserve.key, 'cache-control': 'no-cache' });
         if (again.status !== 201 || JSON.stringify(again.body) !== JSON.stringify(original.body)) {
           ledger.violations.push(`replay of op ${op.of} (${reserve.key}) answered ${again.status} ${JSON.stringify(again.body)}, first ${JSON.stringify(original.body)}`);
         }
