@@ -1,8 +1,11 @@
+import { createServer } from 'node:http';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { ALLOCATIONS_PAGE, createWmsClient, MAX_SOAP_REPLY_BYTES } from '../../bridge/wms/client';
 import type { RunningWmsSimulator } from '../../bridge/wms/simulator';
 import { WmsStore } from '../../bridge/wms/store';
 import { MAX_ALLOCATIONS_PAGE } from '../../bridge/wms/wsdl';
-import { envelope, soapPost, T, useWmsSimulators } from './support/wmsSimulator';
+import { envelope, failure, soapPost, T, useWmsSimulators } from './support/wmsSimulator';
 
 /** ListAllocations in pages: the simulator over real HTTP, the real SOAP client. */
 
@@ -70,5 +73,57 @@ describe('the simulator answers ListAllocations in pages', () => {
     const res = await soapPost(simulator, envelope(`<w:ListAllocations>${fields}</w:ListAllocations>`), 'urn:flash-sale:wms/ListAllocations');
     expect(res.status).toBe(500);
     expect(await res.text()).toContain(`<faultcode>soap:Client</faultcode><faultstring>${message}</faultstring>`);
+  });
+});
+
+describe('the client reads every page', () => {
+  it('reads a warehouse whose allocations are far beyond MAX_SOAP_REPLY_BYTES, page by page, in order', async () => {
+    const count = 8_000;
+    const { dir, ids } = await warehouseOf(count);
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const { simulator, client } = await start({ dataDir: dir, logger });
+    // In one reply they would not fit: the defect this paging mends.
+    const first = await listRaw(simulator, page(null, MAX_ALLOCATIONS_PAGE));
+    expect(first.bytes * (count / MAX_ALLOCATIONS_PAGE)).toBeGreaterThan(MAX_SOAP_REPLY_BYTES);
+
+    const records = await client.list(10_000);
+    expect(records.map((r) => r.reservationId)).toEqual(ids);
+    expect(records.every((r) => r.sku === 'SKU-PAGED' && r.qty === 1 && r.status === 'allocated')).toBe(true);
+    expect(lines.filter((l) => l.msg === 'SOAP call' && l.operation === 'ListAllocations')).toHaveLength(1 + count / ALLOCATIONS_PAGE);
+  });
+
+  it('every page shares one deadline: slow pages time out the list, not each call', async () => {
+    const { dir } = await warehouseOf(2 * ALLOCATIONS_PAGE + 1);
+    const { client } = await start({ dataDir: dir, random: () => 0.5, faults: { latencyMs: { min: 120, max: 120 }, operations: ['ListAllocations'] } });
+    const slow = await failure(client.list(300));
+    expect(slow).toMatchObject({ kind: 'timeout', message: expect.stringMatching(/^ListAllocations: not every page within 300 ms \(1000 records read\): ListAllocations: no answer within \d+ ms/) });
+    expect(slow.ms).toBeGreaterThanOrEqual(290);
+    expect(slow.ms).toBeLessThan(450);
+    expect(await client.list(T)).toHaveLength(2 * ALLOCATIONS_PAGE + 1);
+  });
+
+  it('a warehouse whose next goes round in a circle is a fault, not an endless read', async () => {
+    const { simulator } = await start();
+    const wsdl = await (await fetch(`${simulator.soapUrl}?wsdl`)).text();
+    const reply =
+      '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>' +
+      '<ListAllocationsResponse xmlns="urn:flash-sale:wms"><allocation><reservationId>r-1</reservationId><sku>SKU-A</sku><qty>1</qty>' +
+      '<status>allocated</status><allocationId>alloc_1</allocationId><updatedAt>2026-12-06T09:00:00.000Z</updatedAt></allocation>' +
+      '<next>r-1</next></ListAllocationsResponse></soap:Body></soap:Envelope>';
+    let calls = 0;
+    const server = createServer((request, response) => {
+      if (request.method === 'POST') calls += 1;
+      response.writeHead(200, { 'content-type': 'text/xml' }).end(request.method === 'GET' ? wsdl : reply);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const client = await createWmsClient(`http://127.0.0.1:${port}/wms`);
+      expect(await failure(client.list(T))).toMatchObject({ kind: 'fault', message: 'ListAllocations: next r-1 answered twice; the pages go round in a circle' });
+      expect(calls).toBe(2);
+    } finally {
+      server.close();
+    }
   });
 });
