@@ -4,12 +4,13 @@ import type { Movement, StockLevel } from './movements';
 import { OUT_OF_STOCK, type WmsRecord } from './records';
 import {
   AllocateReplySchema,
+  AllocationsPageSchema,
   CancelReplySchema,
   GetReplySchema,
-  ListReplySchema,
   MovementsReplySchema,
   StockLevelsReplySchema,
   type AllocateResult,
+  type AllocationsPage,
   type MovementsPage,
 } from './replies';
 import type { Operation } from './wsdl';
@@ -48,6 +49,7 @@ export interface WmsClient {
   allocate(reservationId: string, sku: string, qty: number, timeoutMs: number, location?: string): Promise<AllocateResult>;
   cancel(reservationId: string, timeoutMs: number): Promise<{ status: 'cancelled' }>;
   get(reservationId: string, timeoutMs: number): Promise<WmsRecord | null>;
+  /** Every record, cancelled and rejected ones too: read page by page, all within `timeoutMs`. */
   list(timeoutMs: number): Promise<WmsRecord[]>;
   /** Physical, allocated and shipped units per (location, SKU) touched; `location` narrows to one site. */
   stockLevels(timeoutMs: number, location?: string): Promise<StockLevel[]>;
@@ -57,10 +59,15 @@ export interface WmsClient {
 
 const WSDL_TIMEOUT_MS = 10_000;
 /**
- * The largest SOAP reply (or WSDL) read: a `ListAllocations` of thousands of records fits, and a
- * broken or hostile endpoint streaming without end costs the bridge at most this much heap.
+ * The largest SOAP reply (or WSDL) read: a broken or hostile endpoint streaming without end costs
+ * the bridge at most this much heap. Lists come in pages well below it.
  */
 export const MAX_SOAP_REPLY_BYTES = 1024 * 1024;
+/**
+ * Allocations asked per `ListAllocations` page: at the longest ids and SKUs (every character
+ * escaped) a record is under 1 KB, so a page stays under half of MAX_SOAP_REPLY_BYTES.
+ */
+export const ALLOCATIONS_PAGE = 500;
 /** The request never reached the warehouse: nothing can have been applied. */
 const UNREACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -93,12 +100,35 @@ export async function createWmsClient(soapUrl: string): Promise<WmsClient> {
     throw new WmsError('fault', `${operation}: unexpected reply: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
 
+  /** Pages until a reply has no `next`, under one deadline, so every caller of the port reads a warehouse of any size. */
+  async function list(timeoutMs: number): Promise<WmsRecord[]> {
+    const deadline = Date.now() + timeoutMs;
+    const records: WmsRecord[] = [];
+    const seen = new Set<string>();
+    const late = (cause?: WmsError) =>
+      new WmsError('timeout', `ListAllocations: not every page within ${timeoutMs} ms (${records.length} records read)${cause ? `: ${cause.message}` : ''}`, { cause });
+    for (let after: string | null = null; ; ) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw late();
+      const args = { ...(after === null ? {} : { after }), limit: ALLOCATIONS_PAGE };
+      const page: AllocationsPage = await call('ListAllocations', args, left, AllocationsPageSchema).catch((error: unknown) => {
+        throw error instanceof WmsError && error.kind === 'timeout' ? late(error) : error;
+      });
+      records.push(...page.allocation);
+      if (page.next === null) return records;
+      // A warehouse that sends a caller round in circles would hold it until the deadline, growing.
+      if (seen.has(page.next)) throw new WmsError('fault', `ListAllocations: next ${page.next} answered twice; the pages go round in a circle`);
+      seen.add(page.next);
+      after = page.next;
+    }
+  }
+
   return {
     allocate: (reservationId, sku, qty, timeoutMs, location) =>
       call('AllocateStock', { reservationId, sku, qty, ...(location === undefined ? {} : { location }) }, timeoutMs, AllocateReplySchema),
     cancel: (reservationId, timeoutMs) => call('CancelAllocation', { reservationId }, timeoutMs, CancelReplySchema),
     get: (reservationId, timeoutMs) => call('GetAllocation', { reservationId }, timeoutMs, GetReplySchema),
-    list: (timeoutMs) => call('ListAllocations', {}, timeoutMs, ListReplySchema),
+    list,
     stockLevels: (timeoutMs, location) => call('GetStockLevels', location === undefined ? {} : { location }, timeoutMs, StockLevelsReplySchema),
     movements: (after, limit, timeoutMs) => call('ListMovements', { after, limit }, timeoutMs, MovementsReplySchema),
   };

@@ -24,11 +24,6 @@ export const GetReplySchema = z
   .refine((r) => r.found === (r.allocation !== undefined), 'found must be true exactly when an allocation is given')
   .transform((r): WmsRecord | null => r.allocation ?? null);
 
-/** An empty ListAllocationsResponse arrives as null. */
-export const ListReplySchema = z
-  .object({ allocation: z.array(WmsRecordSchema).default([]) })
-  .nullable()
-  .transform((r) => r?.allocation ?? []);
 
 export function allocateReply(record: WmsRecord): AllocateResult {
   if (record.status === 'allocated') return { status: 'allocated', allocationId: record.allocationId! };
@@ -57,6 +52,13 @@ export const StockLevelsReplySchema = z
   .object({ level: listOf(StockLevelSchema) })
   .nullable()
   .transform((r) => r?.level ?? []);
+
+/** An empty last page arrives as null; `next` null: the last page. */
+export const AllocationsPageSchema = z
+  .object({ allocation: listOf(WmsRecordSchema), next: z.string().min(1).nullish() })
+  .nullable()
+  .transform((r) => ({ allocation: r?.allocation ?? [], next: r?.next ?? null }));
+export type AllocationsPage = z.output<typeof AllocationsPageSchema>;
 
 export const MovementsReplySchema = z.object({ movement: listOf(MovementSchema), next: z.coerce.number().pipe(z.int().min(0)) });
 export type MovementsPage = z.output<typeof MovementsReplySchema>;

@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import { LocationSchema } from './movements';
 import { allocateReply, allocationElement, movementElement } from './replies';
 import type { WmsStore } from './store';
-import { WMS_PATH, type Operation } from './wsdl';
+import { MAX_ALLOCATIONS_PAGE, WMS_PATH, type Operation } from './wsdl';
 
 const ReservationIdSchema = z
   .string()
@@ -24,6 +24,11 @@ const LevelsSchema = z
   .object({ location: LocationSchema.optional() })
   .nullable()
   .transform((r) => r?.location);
+/** Both fields optional, so a caller from before pages gets the first page; an empty request element arrives as null. */
+const AllocationsSchema = z
+  .object({ after: ReservationIdSchema.optional(), limit: z.coerce.number().pipe(z.int().min(1).max(MAX_ALLOCATIONS_PAGE)).optional() })
+  .nullable()
+  .transform((r) => ({ after: r?.after, limit: r?.limit ?? MAX_ALLOCATIONS_PAGE }));
 export const MAX_MOVEMENTS_PAGE = 1_000;
 const MovementsSchema = z.object({
   after: z.coerce.number().pipe(z.int().min(0)),
@@ -77,8 +82,12 @@ export function createSoapService(store: WmsStore, wsdl: string, logger: Logger)
       const record = await store.get(reservationId);
       return record ? { found: true, allocation: allocationElement(record) } : { found: false };
     }),
-    // An empty request element arrives as null: there is nothing to check.
-    ListAllocations: operation('ListAllocations', z.unknown(), async () => ({ allocation: (await store.list()).map(allocationElement) })),
+    ListAllocations: operation('ListAllocations', AllocationsSchema, async ({ after, limit }) => {
+      const page = await store.page(after, limit);
+      // Not read as "from the start": that would hand a caller the records it already has a second time.
+      if (page === 'unknown_cursor') throw new ClientFault(`invalid ListAllocations: after: no reservation ${after} in this warehouse; pass back a next it answered`);
+      return { allocation: page.records.map(allocationElement), ...(page.next === undefined ? {} : { next: page.next }) };
+    }),
     GetStockLevels: operation('GetStockLevels', LevelsSchema, async (location) => ({ level: await store.levels(location) })),
     ListMovements: operation('ListMovements', MovementsSchema, async ({ after, limit }) => {
       const { movements, next } = await store.movements(after, limit);

@@ -10,6 +10,8 @@ export type StockLevels = { defaultStock: number; skus: Record<string, number> }
 export type PostedMovement = { movement: Movement; replay: boolean };
 /** A warehouse record with where it was allocated and the shipment that consumed it. */
 export type KeptRecord = WmsRecord & { location: string; shipment: string | null };
+/** `next`: the last reservationId of the page, to pass back as `after`; absent on the last page. */
+export type AllocationsPage = { records: KeptRecord[]; next?: string };
 
 /**
  * The warehouse's rules, idempotent by reservationId (allocations) and by document number
@@ -21,6 +23,12 @@ export type KeptRecord = WmsRecord & { location: string; shipment: string | null
  */
 export class WmsStore {
   private readonly records: Map<string, KeptRecord>;
+  /**
+   * Reservation ids in the order first recorded, and each one's place: records are never removed,
+   * so a page cursor keeps its place, and a record added while a caller pages lands after it.
+   */
+  private readonly order: string[];
+  private readonly places = new Map<string, number>();
   private readonly stock: StockLedger;
   private readonly saves: SaveQueue;
   private closed = false;
@@ -32,6 +40,9 @@ export class WmsStore {
   ) {
     const home = settings.locations[0]!;
     this.records = new Map(state.records.map((record: StoredRecord) => [record.reservationId, { ...record, location: record.location ?? home }]));
+    // The file keeps the records in the Map's order: the order first recorded.
+    this.order = [...this.records.keys()];
+    this.order.forEach((reservationId, place) => this.places.set(reservationId, place));
     const levels = state.levels.length > 0 ? state.levels : levelsBeforeLocations(home, state.stock ?? {}, this.records.values());
     this.stock = new StockLedger(settings, levels, state.movements);
     this.saves = new SaveQueue(() => saveState(dir, { ...this.stock.state, records: [...this.records.values()] }));
@@ -88,11 +99,16 @@ export class WmsStore {
     return record;
   }
 
-  async list(): Promise<KeptRecord[]> {
+  /** At most `limit` records after the reservation `after` (absent: from the first), in the order first recorded. */
+  async page(after: string | undefined, limit: number): Promise<AllocationsPage | 'unknown_cursor'> {
     this.assertOpen();
-    const records = [...this.records.values()];
+    const place = after === undefined ? -1 : this.places.get(after);
+    if (place === undefined) return 'unknown_cursor';
+    const ids = this.order.slice(place + 1, place + 1 + limit);
+    const records = ids.map((reservationId) => this.records.get(reservationId)!);
+    const more = place + 1 + limit < this.order.length;
     await this.flush();
-    return records;
+    return more ? { records, next: ids.at(-1)! } : { records };
   }
 
   /**
@@ -164,6 +180,7 @@ export class WmsStore {
 
   private put(record: Omit<KeptRecord, 'updatedAt'>): KeptRecord {
     const stored = { ...record, updatedAt: new Date().toISOString() };
+    if (!this.places.has(stored.reservationId)) this.places.set(stored.reservationId, this.order.push(stored.reservationId) - 1);
     this.records.set(stored.reservationId, stored);
     this.saves.changed();
     return stored;

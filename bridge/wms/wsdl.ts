@@ -7,6 +7,8 @@ import { escapeXml } from './xml';
  */
 export const WMS_NAMESPACE = 'urn:flash-sale:wms';
 export const WMS_PATH = '/wms';
+/** The most allocations one ListAllocations reply carries, and what it carries when asked for no number. */
+export const MAX_ALLOCATIONS_PAGE = 1_000;
 export const OPERATIONS = ['AllocateStock', 'CancelAllocation', 'GetAllocation', 'ListAllocations', 'GetStockLevels', 'ListMovements'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -91,14 +93,26 @@ export const wmsWsdl = (location: string) => `<?xml version="1.0" encoding="UTF-
         </xsd:complexType>
       </xsd:element>
       <xsd:element name="ListAllocations">
+        <xsd:annotation>
+          <xsd:documentation>One page of the allocations, in the order the warehouse first recorded them (one
+            recorded meanwhile lands on a later page). Callers page: pass each reply's next back as after until
+            a reply has no next. A request without after and limit answers the first ${MAX_ALLOCATIONS_PAGE}.</xsd:documentation>
+        </xsd:annotation>
         <xsd:complexType>
-          <xsd:sequence/>
+          <xsd:sequence>
+            <!-- absent: from the first; else the next of the previous page (an unknown one is a Client fault) -->
+            <xsd:element name="after" type="xsd:string" minOccurs="0"/>
+            <!-- 1-${MAX_ALLOCATIONS_PAGE}; absent: ${MAX_ALLOCATIONS_PAGE} -->
+            <xsd:element name="limit" type="xsd:int" minOccurs="0"/>
+          </xsd:sequence>
         </xsd:complexType>
       </xsd:element>
       <xsd:element name="ListAllocationsResponse">
         <xsd:complexType>
           <xsd:sequence>
             <xsd:element name="allocation" type="tns:Allocation" minOccurs="0" maxOccurs="unbounded"/>
+            <!-- the cursor for the next page (the last reservationId returned); absent: this was the last page -->
+            <xsd:element name="next" type="xsd:string" minOccurs="0"/>
           </xsd:sequence>
         </xsd:complexType>
       </xsd:element>
