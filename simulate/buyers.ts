@@ -1,6 +1,7 @@
 import { jitteredRetryAfter } from '../src/api/overload';
 import { retryDelayMs } from '../src/client';
 import { arrivalTime } from './arrivals';
+import { EdgeMemories } from './edgeMemory';
 import { sampleOf } from './lognormal';
 import type { Answer, Request, Reservation } from './protocol';
 import type { Shard } from './shard';
@@ -28,6 +29,7 @@ const KEYS_PER_BUYER = 1024;
  */
 export class FlashSale {
   private readonly cumulative: number[];
+  private readonly edge: EdgeMemories | null;
 
   constructor(
     private readonly world: World,
@@ -35,6 +37,7 @@ export class FlashSale {
   ) {
     let sum = 0;
     this.cumulative = world.scenario.skus.map((s) => (sum += s.weight));
+    this.edge = world.scenario.edge ? new EdgeMemories(world, world.scenario.edge) : null;
   }
 
   /** Draws every buyer up front, then lets each arrival schedule the next: the event queue stays short. */
@@ -89,19 +92,36 @@ export class FlashSale {
   }
 
   private reserve(buyer: Buyer, qty: number): void {
+    const metrics = this.world.metrics;
     const request: Request = { kind: 'reserve', key: this.key(buyer), customer: buyer.id, qty };
-    this.send(buyer, request, (answer, firstSentAt) => {
-      const metrics = this.world.metrics;
+    const isolate = this.edge?.isolate() ?? 0;
+    if (this.edge?.soldOut(isolate, buyer.sku, this.world.now)) {
+      // Answered by the Worker at once: no object call, no network leg in this model's frame.
+      metrics.edgeRefusals++;
+      metrics.insufficientStock++;
+      metrics.answerLatencies.push(0);
+      metrics.refusedLatencies.push(0);
+      return this.watch(buyer);
+    }
+    const shard = buyer.sku.route(buyer.id);
+    new Exchange(this.world, shard, request, (answer, firstSentAt, lastSentAt) => {
       metrics.answerLatencies.push(this.world.now - firstSentAt);
       if (answer.code === 'reserved') {
         metrics.accepted++;
         if (answer.replayed) metrics.replayed++;
         metrics.latencies.push(this.world.now - firstSentAt);
+        this.edge?.granted(isolate, buyer.sku);
         this.reserved(buyer, answer.reservation);
       } else if (answer.code === 'insufficient_stock') {
         metrics.insufficientStock++;
+        metrics.refusedLatencies.push(this.world.now - firstSentAt);
+        // A shard refuses only once the whole SKU lacks the units (it borrows first): it is out as of that request.
+        this.edge?.refused(isolate, shard, lastSentAt);
         this.watch(buyer);
-      } else if (answer.code === 'customer_limit') metrics.customerLimit++;
+      } else if (answer.code === 'customer_limit') {
+        metrics.customerLimit++;
+        metrics.refusedLatencies.push(this.world.now - firstSentAt);
+      }
     });
   }
 
@@ -138,7 +158,7 @@ export class FlashSale {
     });
   }
 
-  private send(buyer: Buyer, request: Request, onFinal: (answer: Answer, firstSentAt: number) => void): void {
+  private send(buyer: Buyer, request: Request, onFinal: (answer: Answer, firstSentAt: number, lastSentAt: number) => void): void {
     new Exchange(this.world, buyer.sku.route(buyer.id), request, onFinal);
   }
 }
@@ -156,7 +176,7 @@ class Exchange {
     private readonly world: World,
     private readonly shard: Shard,
     private readonly request: Request,
-    private readonly onFinal: (answer: Answer, firstSentAt: number) => void,
+    private readonly onFinal: (answer: Answer, firstSentAt: number, lastSentAt: number) => void,
   ) {
     this.firstSentAt = world.now;
     this.send(0);
@@ -176,7 +196,7 @@ class Exchange {
       metrics.timedOut++;
       return;
     }
-    if (answer.code !== 'overloaded' && answer.code !== 'unavailable') return this.onFinal(answer, this.firstSentAt);
+    if (answer.code !== 'overloaded' && answer.code !== 'unavailable') return this.onFinal(answer, this.firstSentAt, sentAt);
     metrics[answer.code]++;
     const { admission } = scenario;
     if (this.retries++ >= admission.retryBudget) {

@@ -29,6 +29,10 @@ export class Metrics {
   readonly latencies: number[] = [];
   /** First send to the final answer (201 or 409), retries included: every reservation request decided. */
   readonly answerLatencies: number[] = [];
+  /** First send to a final refusal (409: stock or limit), retries included. */
+  readonly refusedLatencies: number[] = [];
+  /** Reserves refused by the Worker from its sold-out memory, without an object call (ADR 0020). */
+  edgeRefusals = 0;
   private readonly decisionsPerSecond: number[] = [];
 
   /** A reservation decided (granted or refused) at `now`: for the shards' throughput. */

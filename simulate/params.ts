@@ -62,6 +62,9 @@ export type SkuSpec = { readonly stock: number; readonly shards: number; readonl
 
 export type Holds = { readonly ttlMs: number; readonly alarmChunk: number };
 
+/** The edge's sold-out memory (ADR 0020): refusals younger than `windowMs`, kept per isolate. */
+export type EdgeMemory = { readonly windowMs: number; readonly isolates: number };
+
 export type ReadModel = { readonly flushEveryMs: number; readonly propagationMaxMs: number };
 
 /** The objects in one location stop at `atMs` and serve again, restarted elsewhere, `durationMs` later. */
@@ -81,4 +84,6 @@ export type Scenario = {
   /** Shard i of a SKU lives in location i mod locations. */
   readonly locations: number;
   readonly outage: Outage | null;
+  /** Null: every reserve goes to an object (the edge remembers nothing). */
+  readonly edge: EdgeMemory | null;
 };

@@ -72,6 +72,8 @@ export function saleRow(r: SaleResult, label: string): Row {
     'p50 ms': ms(r.p50),
     'p99 ms': ms(r.p99),
     'p99 any answer ms': ms(r.answerP99),
+    'p50 / p99 refused ms': `${ms(r.refusedP50) ?? '–'} / ${ms(r.refusedP99) ?? '–'}`,
+    'refused at the edge': r.edgeRefusals,
     '409 stock': r.insufficientStock,
     '409 limit': r.customerLimit,
     '503 answers': r.overloaded + r.unavailable,

@@ -19,8 +19,14 @@ export type SaleResult = {
   readonly p50: number | null;
   readonly p99: number | null;
   readonly maxLatency: number | null;
-  /** p99 from first send to the final 201 or 409, refusals included. */
+  /** p50 and p99 from first send to the final 201 or 409, refusals included: every buyer's answer. */
+  readonly answerP50: number | null;
   readonly answerP99: number | null;
+  /** The same for the refused (409 stock or limit) alone. */
+  readonly refusedP50: number | null;
+  readonly refusedP99: number | null;
+  /** Refused by the Worker from its sold-out memory, no object call (ADR 0020). */
+  readonly edgeRefusals: number;
   /** When the SKU (the most popular one, in a catalogue) first had every unit reserved or sold. */
   readonly sellOutSeconds: number | null;
   readonly skusSoldOut: number;
@@ -80,7 +86,11 @@ export function simulateSale(scenario: Scenario): SaleResult {
     p50: percentile(m.latencies, 0.5),
     p99: percentile(m.latencies, 0.99),
     maxLatency: percentile(m.latencies, 1),
+    answerP50: percentile(m.answerLatencies, 0.5),
     answerP99: percentile(m.answerLatencies, 0.99),
+    refusedP50: percentile(m.refusedLatencies, 0.5),
+    refusedP99: percentile(m.refusedLatencies, 0.99),
+    edgeRefusals: m.edgeRefusals,
     sellOutSeconds: hottest.soldOutAt === null ? null : hottest.soldOutAt / 1000,
     skusSoldOut: skus.filter((s) => s.soldOutAt !== null).length,
     insufficientStock: m.insufficientStock,

@@ -1,6 +1,6 @@
 import { peakRate } from './arrivals';
 import { fitMedianP99 } from './lognormal';
-import type { Admission, Buyers, Failure, Holds, Network, ReadModel, Scenario, ServiceProfile, SkuSpec } from './params';
+import type { Admission, Buyers, EdgeMemory, Failure, Holds, Network, ReadModel, Scenario, ServiceProfile, SkuSpec } from './params';
 import { serviceMean } from './serviceTime';
 
 /** The hot SKU's stock and the shard counts and admission depths explored. */
@@ -30,6 +30,8 @@ const buyers: Buyers = {
 const holds: Holds = { ttlMs: 300_000, alarmChunk: 100 };
 const readModel: ReadModel = { flushEveryMs: 1000, propagationMaxMs: 60_000 };
 const LOCATIONS = 4;
+/** wrangler.toml's SOLD_OUT_EDGE_MS; isolates assumed (a location runs many; fewer is conservative here). */
+const edge: EdgeMemory = { windowMs: 300, isolates: 16 };
 const OUTAGE = { atMs: 300, durationMs: 30_000, location: 0 } as const;
 
 /** The stated assumptions (no measurement behind them), printed with the inputs. */
@@ -55,12 +57,13 @@ export const ASSUMPTIONS: readonly { input: string; value: string; source: strin
     value: `location ${OUTAGE.location} of ${LOCATIONS} (${100 / LOCATIONS}% of shards) down at t = ${OUTAGE.atMs / 1000} s (mid-sell-out) for ${OUTAGE.durationMs / 1000} s`,
     source: 'assumed failover time: Cloudflare restarts an object elsewhere but documents no time; 30 s is the brief\'s example',
   },
+  { input: 'sold out at the edge', value: `a reserve is refused by the Worker while every shard refused one sent within ${edge.windowMs} ms, per isolate (${edge.isolates} isolates, requests spread at random; the Cache API's sharing not modelled); retries always reach the object`, source: 'ADR 0020 (SOLD_OUT_EDGE_MS); the isolate count is assumed' },
   { input: 'catalogue', value: `${CATALOGUE.skus.toLocaleString('en-US')} SKUs, Zipf s = ${CATALOGUE.zipfExponent}, ${CATALOGUE.stockPerSku} units each`, source: 'assumed (brief\'s example)' },
 ];
 
 /** Builds a scenario from the defaults above. */
 export function scenario(name: string, profile: ServiceProfile, skus: SkuSpec[], seed: number, overrides: Partial<Scenario> = {}): Scenario {
-  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, ...overrides };
+  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, edge, ...overrides };
 }
 
 const hotSpec = (shards: number): SkuSpec => ({ stock: HOT_STOCK, shards, weight: 1, limitPerCustomer: LIMIT_PER_CUSTOMER });
