@@ -12,6 +12,10 @@ import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from './domain/sku';
 export const DEFAULT_ADMISSION_MAX_WAIT_MS = 1_000;
 const DEFAULT_SOLD_OUT_FRESH_MS = 2_000;
 const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
+/** Reserves per group commit: past a few dozen the batch's own time, not the round trip, dominates. */
+const DEFAULT_RESERVE_BATCH_MAX = 64;
+/** A call's arguments and answers are copied whole: the object's batch stays a few milliseconds of work. */
+const MAX_RESERVE_BATCH = 256;
 
 /** A numeric var: its default when unset, empty or refused by `valid`. */
 const numberVar = (valid: z.ZodNumber, fallback: number) =>
@@ -25,6 +29,8 @@ export const WorkerConfigSchema = z.object({
   DEFAULT_TTL_SECONDS: numberVar(z.int().min(1).max(MAX_TTL_SECONDS), DEFAULT_TTL_SECONDS),
   /** A command that queued longer than this at its SKU object is shed (0: admission control off). */
   ADMISSION_MAX_WAIT_MS: numberVar(z.number().min(0), DEFAULT_ADMISSION_MAX_WAIT_MS),
+  /** Reserves sent to one SKU object in one call at most (group commit, ADR 0020; 1: each alone). */
+  RESERVE_BATCH_MAX: numberVar(z.int().min(1).max(MAX_RESERVE_BATCH), DEFAULT_RESERVE_BATCH_MAX),
   /** Refuse a reserve at the edge from a sold-out view at most this old (`on` only; ADR 0008: why it is off by default). */
   SOLD_OUT_FAST_PATH: z.string().optional().transform((v) => v === 'on'),
   SOLD_OUT_FRESH_MS: numberVar(z.number().positive(), DEFAULT_SOLD_OUT_FRESH_MS),

@@ -5,6 +5,7 @@ import { errorResponse } from '../errors';
 import { idempotencyInput } from '../idempotency';
 import { soldOutAtEdge, storedView } from '../projection';
 import { recordReserve } from '../reservationMetrics';
+import { reserveGrouped } from '../groupCommit';
 import { respond } from '../respond';
 import { onHomeShard, reservationStream } from '../../contract/routing';
 import { stub } from '../../env';
@@ -54,8 +55,16 @@ reservations.openapi(
       }
     }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
-    const outcome = await onHomeShard(sku, customerId, (stream) => stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env)));
+    let batch = 1;
+    const keepAlive = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+    const outcome = await onHomeShard(sku, customerId, async (stream) => {
+      const sent = await reserveGrouped(c.env, stream, { req: { sku: stream, ...request }, idempotency, ticket: ticket(c.env) }, keepAlive);
+      batch = sent.batch;
+      return sent.outcome;
+    });
     recordReserve(c.env, sku, outcome.ok ? 'reserved' : outcome.error.code, qty);
+    // How many reserves the object decided in the call that carried this one: read by tests and benchmarks.
+    c.header('Reserve-Batch', String(batch));
     return respond(c, outcome, 201);
   },
 );
