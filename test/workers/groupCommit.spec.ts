@@ -4,16 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { BatchAnswer, ReserveCall } from '../../durable-objects/Sku';
 import { call, createSku, eventsOf, uniqueSku } from '../support/api';
 import { edgeWith } from './edgeWith';
-
-/** Reservation ids are random and times move with the clock: both are named by order of appearance. */
-export function normalised(value: unknown, sku: string): unknown {
-  const ids = new Map<string, string>();
-  const text = JSON.stringify(value)
-    .replaceAll(sku, 'SKU')
-    .replace(/res_[0-9a-z]+/g, (id) => ids.get(id) ?? (ids.set(id, `res#${ids.size}`), `res#${ids.size - 1}`))
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, 'T');
-  return JSON.parse(text);
-}
+import { normalised } from '../support/normalised';
 
 const reserveCall = (sku: string, customerId: string, qty: number, key: string, hash = `${customerId}/${qty}`): ReserveCall => ({
   req: { sku, customerId, qty, ttlSeconds: 600 },
