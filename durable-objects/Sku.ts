@@ -33,8 +33,8 @@ export type * from './sku/requests';
  * one synchronous SQLite transaction (events, outbox rows, the reservation row, the counters, the
  * idempotency record), so the output gate holds the reply until all of it is durable and nothing
  * is ever half-applied; only a reserve borrowing from sibling shards, or shard 0 bringing a
- * location's units home (`sku/recall`), awaits them, before deciding.
- * Memory holds the counters; a command loads the rows it names by index, so its cost does not grow
+ * location's units home (`sku/recall`), awaits them, before deciding. Reserves the Worker sent
+ * together share one transaction (`sku/groupCommit`). Memory holds the counters; a command loads the rows it names by index, so its cost does not grow
  * with the history. The alarm's work: `sku/borrowing`, `sku/projectionWriter`, `relay/outbox`;
  * when it runs next: `sku/alarmSchedule`.
  */

@@ -4,10 +4,11 @@
  * an idle object gets its command at once, and a busy one gets the next batch the moment it is
  * free, so the wait a command adds is at most the call before it.
  *
- * The request that found the object idle sends every batch until the queue is empty, from its
- * own context (`waitUntil` keeps it alive past its own answer): the runtime binds a call to the
- * request that made it, and a request woken by another to send its own call was seen to fail in
- * workerd. The others only wait for their answers.
+ * The request that found the object idle sends the batches from its own context (`waitUntil`
+ * keeps it alive past its own answer), at most `MAX_BATCHES_PER_SENDER` of them or until a call
+ * fails: the runtime binds calls to the request that made them and bounds how many one request
+ * makes, and a failed call may mean its context is gone. Then the requests still queued submit
+ * again, each from its own context: the first one to do so sends the next batches.
  *
  * A waiting request has a timer of its own: the runtime cancels a request with nothing pending
  * in its context as hung, and a JS promise another request will settle is not something pending.
@@ -19,7 +20,12 @@
 /** One command's answer and the size of the batch that carried it (for tests and benchmarks). */
 export type Carried<A> = { answer: A; batch: number };
 
-type Member<A> = { answer: (carried: Carried<A>) => void; fail: (error: unknown) => void };
+/** Batches one request sends before it hands the lane on (the runtime counts a request's calls). */
+export const MAX_BATCHES_PER_SENDER = 16;
+
+/** Told to a queued request whose sender stopped: submit again. */
+const AGAIN = Symbol('again');
+type Member<A> = { answer: (carried: Carried<A> | typeof AGAIN) => void; fail: (error: unknown) => void };
 type Queued<C, A> = { call: C; member: Member<A> };
 type Lane<C, A> = { queue: Queued<C, A>[]; sentAt: number };
 
@@ -40,7 +46,14 @@ export class Coalescer<C, A> {
   }
 
   /** `send` is the calling request's own (its stub, its context); `keepAlive` its `waitUntil`. */
-  submit(key: string, call: C, send: Send<C, A>, keepAlive: (work: Promise<unknown>) => void): Promise<Carried<A>> {
+  async submit(key: string, call: C, send: Send<C, A>, keepAlive: (work: Promise<unknown>) => void): Promise<Carried<A>> {
+    for (;;) {
+      const carried = await this.#enter(key, call, send, keepAlive);
+      if (carried !== AGAIN) return carried;
+    }
+  }
+
+  #enter(key: string, call: C, send: Send<C, A>, keepAlive: (work: Promise<unknown>) => void): Promise<Carried<A> | typeof AGAIN> {
     const now = Date.now();
     const lane = this.#lanes.get(key);
     // A call out longer than any wait is taken as lost: a new lane replaces its lane.
@@ -52,9 +65,9 @@ export class Coalescer<C, A> {
     return answered;
   }
 
-  #wait(lane: Lane<C, A>, call: C, timed = true): Promise<Carried<A>> {
+  #wait(lane: Lane<C, A>, call: C, timed = true): Promise<Carried<A> | typeof AGAIN> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    return new Promise<Carried<A>>((answer, fail) => {
+    return new Promise<Carried<A> | typeof AGAIN>((answer, fail) => {
       const queued = { call, member: { answer, fail } };
       lane.queue.push(queued);
       if (!timed) return;
@@ -66,23 +79,26 @@ export class Coalescer<C, A> {
     }).finally(() => clearTimeout(timer));
   }
 
-  /** Sends batches until the lane's queue is empty, each member answered as its batch returns. */
+  /** Sends batches until the lane's queue is empty, each member answered as its batch returns; or hands the lane on. */
   async #drive(key: string, lane: Lane<C, A>, send: Send<C, A>): Promise<void> {
-    try {
-      for (let batch = lane.queue.splice(0, this.#max); batch.length > 0; batch = lane.queue.splice(0, this.#max)) {
-        lane.sentAt = Date.now();
-        try {
-          const answers = await send(batch.map((q) => q.call));
-          if (answers.length !== batch.length) throw new Error(`a batch of ${batch.length} was answered ${answers.length} times`);
-          batch.forEach((q, i) => q.member.answer({ answer: answers[i]!, batch: batch.length }));
-        } catch (error) {
-          // The call failed as a whole (the runtime's overload, a lost connection): every member sees it, as it would alone.
-          for (const q of batch) q.member.fail(error);
-        }
+    let sent = 0;
+    let failed = false;
+    for (let batch = lane.queue.splice(0, this.#max); batch.length > 0; batch = lane.queue.splice(0, this.#max)) {
+      lane.sentAt = Date.now();
+      sent++;
+      try {
+        const answers = await send(batch.map((q) => q.call));
+        if (answers.length !== batch.length) throw new Error(`a batch of ${batch.length} was answered ${answers.length} times`);
+        batch.forEach((q, i) => q.member.answer({ answer: answers[i]!, batch: batch.length }));
+      } catch (error) {
+        // The call failed as a whole (the runtime's overload, a lost connection): every member sees it, as it would alone.
+        for (const q of batch) q.member.fail(error);
+        failed = true;
       }
-    } finally {
-      // Given up as lost meanwhile: the lane that replaced it is not this one's to remove.
-      if (this.#lanes.get(key) === lane) this.#lanes.delete(key);
+      if (failed || sent >= MAX_BATCHES_PER_SENDER) break;
     }
+    // Given up as lost meanwhile: the lane that replaced it is not this one's to remove.
+    if (this.#lanes.get(key) === lane) this.#lanes.delete(key);
+    for (const q of lane.queue.splice(0)) q.member.answer(AGAIN);
   }
 }
