@@ -13,7 +13,7 @@ export const DEFAULT_ADMISSION_MAX_WAIT_MS = 1_000;
 const DEFAULT_SOLD_OUT_FRESH_MS = 2_000;
 const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
 /** Reserves per group commit: past a few dozen the batch's own time, not the round trip, dominates. */
-const DEFAULT_RESERVE_BATCH_MAX = 64;
+export const DEFAULT_RESERVE_BATCH_MAX = 64;
 /** A call's arguments and answers are copied whole: the object's batch stays a few milliseconds of work. */
 const MAX_RESERVE_BATCH = 256;
 
