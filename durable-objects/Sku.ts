@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { err, ok } from '../src/domain/core/result';
-import { decide, evolveContext, misrouted, movementCause, repairCause, reservationSuffix, reservationView, shardOf, skuCounters, skuOf } from '../src/domain/sku';
-import type { ReservationView, ShardStock, SkuCommand, SkuCounters, SkuState, StockCause } from '../src/domain/sku';
+import { misrouted, movementCause, repairCause, reservationView, skuCounters, skuOf } from '../src/domain/sku';
+import type { ReservationView, ShardStock, SkuCommand, SkuCounters, SkuEvent, SkuState, StockCause } from '../src/domain/sku';
 import type { Env } from '../src/env';
 import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { generationsForWriting } from './generations/registry';
@@ -9,9 +9,8 @@ import { loadState, readEvents, readOutbox, readReservationHistory } from './sku
 import { dueReservations, loadReservation, nextExpiry } from './sku/reservations';
 import { IDEMPOTENCY_RETENTION_MS, nextPurgeAt, purgeExpiredRecords, replay, saveRecord, type IdempotencyInput } from './sku/idempotency';
 import type { Outcome } from '../src/contract/outcome';
-import { admit, type Overloaded, type Ticket } from './sku/admission';
+import type { Overloaded, Ticket } from './sku/admission';
 import { bringUnitsHome } from './sku/recall';
-import { newReservationId } from './sku/reservationId';
 import { pushBatch, relaySettings } from './relay/push';
 import { OutboxRelay } from './relay/outbox';
 import { migrateSku } from './sku/schema';
@@ -20,7 +19,9 @@ import { earliest, EXPIRIES_PER_ALARM, nextAlarmAt, type AlarmSources } from './
 import { AlarmClock } from './sku/alarmClock';
 import { ShardLoans, type Committed, type LoanHost, type LendRequest, type LoanAnswer, type LoanDelivery, type Undrain } from './sku/borrowing';
 import { ProjectionWriter, type ProjectResult } from './sku/projectionWriter';
-import { loadContext, saveDecision, storedSku } from './sku/commandStore';
+import { decideCommand, saveDecision, storedSku } from './sku/commandStore';
+import { ReserveBatches, reserveCommand, type GroupHost } from './sku/groupCommit';
+import { screen } from './sku/screen';
 import { OutcomeCounts } from './sku/outcomeCounts';
 import { caused, countersOf, movementResult, shardStockOf, viewOf, type Present } from './sku/presenters';
 import type * as R from './sku/requests';
@@ -32,8 +33,8 @@ export type * from './sku/requests';
  * one synchronous SQLite transaction (events, outbox rows, the reservation row, the counters, the
  * idempotency record), so the output gate holds the reply until all of it is durable and nothing
  * is ever half-applied; only a reserve borrowing from sibling shards, or shard 0 bringing a
- * location's units home (`sku/recall`), awaits them, before deciding.
- * Memory holds the counters; a command loads the rows it names by index, so its cost does not grow
+ * location's units home (`sku/recall`), awaits them, before deciding. Reserves the Worker sent
+ * together share one transaction (`sku/groupCommit`). Memory holds the counters; a command loads the rows it names by index, so its cost does not grow
  * with the history. The alarm's work: `sku/borrowing`, `sku/projectionWriter`, `relay/outbox`;
  * when it runs next: `sku/alarmSchedule`.
  */
@@ -45,6 +46,7 @@ export class Sku extends DurableObject<Env> {
   readonly #projection: ProjectionWriter;
   readonly #loans: ShardLoans;
   readonly #outcomes = new OutcomeCounts();
+  readonly #batches: ReserveBatches;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -57,18 +59,28 @@ export class Sku extends DurableObject<Env> {
     this.#relay = new OutboxRelay(sql, relaySettings(env, ctx.id.toString()));
     this.#projection = new ProjectionWriter({ sql, kv: env.PROJECTIONS, generations: () => generationsForWriting(env), state });
     const commit: LoanHost['commit'] = (command, now, present, alsoWrite) => this.#commit(command, now, present, { alsoWrite });
-    this.#loans = new ShardLoans({ sql, transaction, state, commit, wakeAt: (at) => this.#alarm.moveEarlier(at), shard: (stream) => env.SKU.getByName(stream) });
+    const moveAlarm = (at: number | null) => this.#alarm.moveEarlier(at);
+    this.#loans = new ShardLoans({ sql, transaction, state, commit, wakeAt: moveAlarm, shard: (stream) => env.SKU.getByName(stream) });
+    const setState = (next: SkuState) => void (this.#state = next);
+    const wakeAt: GroupHost['wakeAt'] = (events, recorded, now) => this.#wakeAt(events, recorded, now);
+    const borrows: GroupHost['borrows'] = ({ req }) => this.#loans.wants(req.qty, req.customerId);
+    this.#batches = new ReserveBatches({ sql, transaction, state, setState, moveAlarm, wakeAt, borrows, alone: (call) => this.#reserveAlone(call), outcomes: this.#outcomes });
     void ctx.blockConcurrencyWhile(() => this.#alarm.load());
   }
 
   async reserve(req: R.ReserveRequest, idempotency: IdempotencyInput, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    const reservationId = `${newReservationId()}${reservationSuffix(shardOf(req.sku))}`;
-    const { sku, customerId, qty, ttlSeconds, region, causedBy } = req;
-    const data = { sku, reservationId, customerId, qty, ttlSeconds, ...(region === undefined ? {} : { region }) };
-    const command: SkuCommand = { type: 'Reserve', data, ...caused(causedBy) };
-    const outcome = await this.#run(sku, command, viewOf({ sku, reservationId }), { idempotency, ticket, units: qty, customerId, region });
-    this.#outcomes.count(outcome);
-    return outcome;
+    return this.#outcomes.count(await this.#reserveAlone({ req, idempotency, ticket }));
+  }
+
+  /** Reserves decided in order and committed together (`sku/groupCommit`): one answer per call, in order. */
+  reserveBatch(calls: R.ReserveCall[]): Promise<R.BatchAnswer[]> {
+    for (const { req } of calls) this.#checkSku(req.sku);
+    return this.#batches.run(calls);
+  }
+
+  #reserveAlone({ req, idempotency, ticket }: R.ReserveCall): Promise<Outcome<ReservationView>> {
+    const { command, present } = reserveCommand(req);
+    return this.#run(req.sku, command, present, { idempotency, ticket, units: req.qty, customerId: req.customerId, region: req.region });
   }
 
   /** The counters and the reserve outcomes counted since this instance started. */
@@ -236,19 +248,11 @@ export class Sku extends DurableObject<Env> {
     return { relay: this.#relay.dueAt(now), projection: this.#projection.dueAt(now), siblings: this.#loans.dueAt(now) };
   }
 
-  /**
-   * A command that queued past its ticket's bound is shed first, before storage is read or
-   * written: no event, no idempotency record, so a retry under the same key is decided anew.
-   */
+  /** Screened first (`sku/screen`: shed, replayed, misrouted), then borrowed for if short, then committed. */
   async #run<T>(sku: string, command: SkuCommand, present: Present<T>, { idempotency, ticket, units, customerId, region }: R.RunOptions = {}): Promise<Outcome<T>> {
     this.#checkSku(sku);
-    const shed = admit(ticket, Date.now());
-    if (shed) return err(shed);
-    const stored = idempotency ? replay<T>(this.#sql, idempotency) : null;
-    if (stored) return stored;
-    // After the replay: a request decided here before the layout grew still gets its answer.
-    const wrongShard = customerId === undefined ? null : misrouted(this.#state, customerId);
-    if (wrongShard) return err(wrongShard);
+    const screened = screen<T>(this.#sql, this.#state, Date.now(), { idempotency, ticket, customerId });
+    if (screened) return screened;
     if (units !== undefined && this.#loans.wants(units, customerId)) {
       const unreachable = await this.#loans.borrow(units, region);
       if (unreachable) return err(unreachable);
@@ -261,27 +265,26 @@ export class Sku extends DurableObject<Env> {
     return outcome;
   }
 
-  /**
-   * Decide, then write everything the command produced in one transaction. Answers the outcome
-   * and when the alarm must fire for what was just committed (a new hold, a first record).
-   */
+  /** Decide, then write everything the command produced in one transaction; answers when the alarm must fire. */
   #commit<T>(command: SkuCommand, now: number, present: Present<T>, { idempotency, alsoWrite }: R.CommitOptions<T> = {}): Committed<T> {
-    const ctx = loadContext(this.#sql, this.#state, command);
-    const decision = decide(command, ctx, now);
-    const events = decision.ok ? decision.value : [];
-    const next = events.reduce(evolveContext, ctx);
-    const outcome: Outcome<T> = decision.ok ? ok(present(next, events)) : decision;
+    const decided = decideCommand(this.#sql, this.#state, command, now, present);
+    const { outcome, events } = decided;
     this.ctx.storage.transactionSync(() => {
-      saveDecision(this.#sql, ctx, next, events, now);
+      saveDecision(this.#sql, decided.before, decided.after, events, now);
       if (idempotency) saveRecord(this.#sql, idempotency, outcome, now);
       if (outcome.ok && alsoWrite) alsoWrite(outcome.value);
     });
-    this.#state = next.state;
+    this.#state = decided.after.state;
+    return { outcome, wakeAt: this.#wakeAt(events, idempotency !== undefined, now) };
+  }
+
+  /** When the alarm must fire for what a commit wrote: a new hold, a first idempotency record, work for the alarm. */
+  #wakeAt(events: readonly SkuEvent[], recorded: boolean, now: number): number | null {
     const expiry = events.reduce<number | null>((at, e) => (e.type === 'StockReserved' ? earliest(at, Date.parse(e.data.expiresAt)) : at), null);
-    const records = idempotency && !this.#alarm.isSet ? now + IDEMPOTENCY_RETENTION_MS : null;
+    const records = recorded && !this.#alarm.isSet ? now + IDEMPOTENCY_RETENTION_MS : null;
     // An alarm already due recomputes every deadline from storage when it runs: nothing to look up.
     const work = events.length > 0 && !this.#alarm.isDue(now) ? this.#workDueAt(now) : {};
-    return { outcome, wakeAt: nextAlarmAt({ expiry, records, ...work }, now) };
+    return nextAlarmAt({ expiry, records, ...work }, now);
   }
 
   /** What `read` answers about this SKU, or `sku_not_found` before its first event. */

@@ -1,5 +1,8 @@
-import { rowKeys, shortfallAt, type SkuCommand, type SkuContext, type SkuEvent, type SkuState } from '../../src/domain/sku';
+import { ok } from '../../src/domain/core/result';
+import { decide, evolveContext, rowKeys, shortfallAt, type SkuCommand, type SkuContext, type SkuEvent, type SkuState } from '../../src/domain/sku';
+import type { Outcome } from '../../src/contract/outcome';
 import { appendEvents, saveState } from './eventLog';
+import type { Present } from './presenters';
 import { loadLoan, saveLoanOf } from './loans';
 import { activeUnitsOf, loadReservation, saveReservation } from './reservations';
 import { loadCandidates } from './shortfallRows';
@@ -28,14 +31,34 @@ export function loadContext(sql: SqlStorage, state: SkuState, command: SkuComman
   };
 }
 
+/** A command decided against the rows it names: the context before and after, its events, its answer. */
+export type Decided<T> = { before: SkuContext; after: SkuContext; events: readonly SkuEvent[]; outcome: Outcome<T> };
+
+/** Loads the command's rows and decides it; nothing is written yet. */
+export function decideCommand<T>(sql: SqlStorage, state: SkuState, command: SkuCommand, now: number, present: Present<T>): Decided<T> {
+  const before = loadContext(sql, state, command);
+  const decision = decide(command, before, now);
+  const events = decision.ok ? decision.value : [];
+  const after = events.reduce(evolveContext, before);
+  return { before, after, events, outcome: decision.ok ? ok(present(after, events)) : decision };
+}
+
+/**
+ * How much of a decision is written with it. A group commit (`groupCommit.ts`) writes the
+ * counters and the outbox rows once for all its commands instead.
+ */
+export type SaveOptions = { counters: boolean; outbox: boolean };
+
 /** Writes the events `before` turned into `after`. Runs inside the command's transaction. */
-export function saveDecision(sql: SqlStorage, before: SkuContext, after: SkuContext, events: readonly SkuEvent[], now: number): void {
+export function saveDecision(
+  sql: SqlStorage, before: SkuContext, after: SkuContext, events: readonly SkuEvent[], now: number, save: SaveOptions = { counters: true, outbox: true },
+): void {
   if (events.length === 0) return;
   // The object's first event names the SKU it serves, for good.
   if (before.state.version === 0) sql.exec("INSERT INTO meta (key, value) VALUES ('sku', ?)", after.state.sku);
-  appendEvents(sql, events, now);
+  appendEvents(sql, events, now, save.outbox);
   if (after.reservation && after.reservation !== before.reservation) saveReservation(sql, after.reservation);
   after.candidates?.forEach((r, k) => r !== before.candidates?.[k] && saveReservation(sql, r));
   for (const e of events) saveLoanOf(sql, e);
-  saveState(sql, after.state);
+  if (save.counters) saveState(sql, after.state);
 }

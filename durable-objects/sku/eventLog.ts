@@ -18,16 +18,24 @@ type EventRow = { version: number; type: string; at: string; caused_by: string; 
 /** Events read per page when an object written by an older version builds its rows from its log. */
 const BACKFILL_PAGE = 1_000;
 
-/** Appends events and their outbox rows. Runs inside the command's transaction. */
-export function appendEvents(sql: SqlStorage, events: readonly SkuEvent[], now: number): void {
+/** Appends events and (unless the caller enqueues them itself) their outbox rows. Runs inside the command's transaction. */
+export function appendEvents(sql: SqlStorage, events: readonly SkuEvent[], now: number, outbox = true): void {
   for (const e of events) {
     const reservationId = 'reservationId' in e.data ? e.data.reservationId : null;
     sql.exec(
       'INSERT INTO events (version, type, at, caused_by, data, reservation_id, schema_version) VALUES (?, ?, ?, ?, ?, ?, ?)',
       e.version, e.type, e.at, JSON.stringify(e.causedBy), JSON.stringify(e.data), reservationId, skuEventVersion(e.type),
     );
-    sql.exec('INSERT INTO outbox (version, enqueued_at) VALUES (?, ?)', e.version, now);
+    if (outbox) sql.exec('INSERT INTO outbox (version, enqueued_at) VALUES (?, ?)', e.version, now);
   }
+}
+
+/** The outbox rows of versions `from`..`to` in one statement: a group commit's events are consecutive. */
+export function enqueueVersions(sql: SqlStorage, from: number, to: number, now: number): void {
+  sql.exec(
+    'WITH RECURSIVE v(version) AS (SELECT ? UNION ALL SELECT version + 1 FROM v WHERE version < ?) INSERT INTO outbox (version, enqueued_at) SELECT version, ? FROM v',
+    from, to, now,
+  );
 }
 
 export const readEvents = (sql: SqlStorage, sku: string, after: number, limit: number): SkuEvent[] =>

@@ -9,9 +9,11 @@ export class OutcomeCounts {
   readonly #counts = new Map<string, number>();
   readonly #since = new Date().toISOString();
 
-  count(outcome: Outcome<unknown>): void {
+  /** Counts the outcome, and answers it. */
+  count<T extends Outcome<unknown>>(outcome: T): T {
     const code = outcome.ok ? 'reserved' : outcome.error.code;
     this.#counts.set(code, (this.#counts.get(code) ?? 0) + 1);
+    return outcome;
   }
 
   snapshot(): { outcomes: Record<string, number>; since: string } {

@@ -4,9 +4,13 @@ import type { RelayStatus } from '../relay/state';
 export type { MovementResult } from '../../src/contract/movements';
 import type { IdempotencyInput } from './idempotency';
 import type { Ticket } from './admission';
+import type { Outcome } from '../../src/contract/outcome';
 
 /** The SKU object's RPC arguments and answers (the methods are `../Sku.ts`). */
 export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined; causedBy?: VectorClock };
+/** One reserve of a group commit (`groupCommit.ts`), and its answer: an outcome, or the message of what it threw. */
+export type ReserveCall = { req: ReserveRequest; idempotency: IdempotencyInput; ticket?: Ticket | undefined };
+export type BatchAnswer = { outcome: Outcome<ReservationView> } | { thrown: string };
 export type ReservationRef = { sku: string; reservationId: string; customerId: string; causedBy?: VectorClock };
 /** `cause`: the admin key that changed stock by hand (its id), recorded on the event. */
 export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number; cause?: AdminCause | undefined } & Placement;

@@ -1,0 +1,131 @@
+import { reservationSuffix, shardOf, type ReservationView, type SkuCommand, type SkuEvent, type SkuState } from '../../src/domain/sku';
+import type { Outcome } from '../../src/contract/outcome';
+import { decideCommand, saveDecision } from './commandStore';
+import { enqueueVersions, saveState } from './eventLog';
+import { saveRecord } from './idempotency';
+import { caused, viewOf, type Present } from './presenters';
+import { newReservationId } from './reservationId';
+import type { OutcomeCounts } from './outcomeCounts';
+import { screen } from './screen';
+import type { BatchAnswer, ReserveCall, ReserveRequest } from './requests';
+
+/**
+ * Group commit of reserves (ADR 0021): the Worker sends the reserves that queued for this object
+ * while its previous call was in flight as one call, and the object decides them in order in one
+ * transaction. Each keeps what it had alone (its admission check, its idempotency record, its
+ * refusal or events, its answer); the batch shares the commit, the counters row, the outbox
+ * insert and the alarm update. A reserve that must borrow from sibling shards awaits them, so it
+ * ends the group before it and runs alone as `reserve` does; the calls after it form a new group.
+ */
+
+/** The reserve command and its answer's presenter, with a fresh id naming the shard that holds it. */
+export function reserveCommand(req: ReserveRequest): { command: SkuCommand; present: Present<ReservationView> } {
+  const reservationId = `${newReservationId()}${reservationSuffix(shardOf(req.sku))}`;
+  const { sku, customerId, qty, ttlSeconds, region, causedBy } = req;
+  const data = { sku, reservationId, customerId, qty, ttlSeconds, ...(region === undefined ? {} : { region }) };
+  return { command: { type: 'Reserve', data, ...caused(causedBy) }, present: viewOf({ sku, reservationId }) };
+}
+
+/** What a group commit needs of its SKU object. */
+export type GroupHost = {
+  sql: SqlStorage;
+  transaction: (work: () => void) => void;
+  state: () => SkuState;
+  setState: (state: SkuState) => void;
+  /** Whether the call borrows from sibling shards before it can be decided. */
+  borrows: (call: ReserveCall) => boolean;
+  /** The call run alone, as `reserve` runs it. */
+  alone: (call: ReserveCall) => Promise<Outcome<ReservationView>>;
+  wakeAt: (events: readonly SkuEvent[], recorded: boolean, now: number) => number | null;
+  moveAlarm: (at: number | null) => Promise<void>;
+  outcomes: Pick<OutcomeCounts, 'count'>;
+};
+
+export class ReserveBatches {
+  readonly #host: GroupHost;
+
+  constructor(host: GroupHost) {
+    this.#host = host;
+  }
+
+  async run(calls: readonly ReserveCall[]): Promise<BatchAnswer[]> {
+    const answers: BatchAnswer[] = [];
+    while (answers.length < calls.length) {
+      const { wakeAt } = this.#group(calls, answers);
+      await this.#host.moveAlarm(wakeAt);
+      const next = calls[answers.length];
+      if (next) answers.push(await settle(() => this.#host.alone(next)));
+    }
+    for (const a of answers) if ('outcome' in a) this.#host.outcomes.count(a.outcome);
+    return answers;
+  }
+
+  /**
+   * Decides calls from `answers.length` on, in order, in one transaction, until one must borrow.
+   * Each command is a nested transaction (a savepoint): one that throws is undone alone and
+   * answered with its error. The counters row and the outbox rows are written once at the end.
+   */
+  #group(calls: readonly ReserveCall[], answers: BatchAnswer[]): { wakeAt: number | null } {
+    const { sql, transaction } = this.#host;
+    const now = Date.now();
+    const before = this.#host.state();
+    const events: SkuEvent[] = [];
+    let recorded = false;
+    try {
+      transaction(() => {
+        for (let call = calls[answers.length]; call; call = calls[answers.length]) {
+          // Shed, stored under its key, or for another shard: answered without deciding, as alone.
+          const screened = screen<ReservationView>(sql, this.#host.state(), now, { ...call, customerId: call.req.customerId });
+          if (screened) {
+            answers.push({ outcome: screened });
+            continue;
+          }
+          if (this.#host.borrows(call)) break;
+          answers.push(settleSync(() => this.#decide(call, now, events)));
+          recorded = true;
+        }
+        const after = this.#host.state();
+        if (after === before) return;
+        saveState(sql, after);
+        if (events.length > 0) enqueueVersions(sql, events[0]!.version, events.at(-1)!.version, now);
+      });
+    } catch (error) {
+      this.#host.setState(before);
+      throw error;
+    }
+    return { wakeAt: recorded ? this.#host.wakeAt(events, true, now) : null };
+  }
+
+  /** One command of the group, in its own savepoint: decided, its rows and its record written. */
+  #decide(call: ReserveCall, now: number, events: SkuEvent[]): Outcome<ReservationView> {
+    const { sql } = this.#host;
+    const { command, present } = reserveCommand(call.req);
+    const decided = decideCommand(sql, this.#host.state(), command, now, present);
+    this.#host.transaction(() => {
+      saveDecision(sql, decided.before, decided.after, decided.events, now, { counters: false, outbox: false });
+      saveRecord(sql, call.idempotency, decided.outcome, now);
+    });
+    events.push(...decided.events);
+    this.#host.setState(decided.after.state);
+    return decided.outcome;
+  }
+}
+
+/** An exception is the call's answer alone: the Worker throws it for that request (a 500), as for a call run alone. */
+const thrown = (error: unknown): BatchAnswer => ({ thrown: error instanceof Error ? error.message : String(error) });
+
+function settleSync(work: () => Outcome<ReservationView>): BatchAnswer {
+  try {
+    return { outcome: work() };
+  } catch (error) {
+    return thrown(error);
+  }
+}
+
+async function settle(work: () => Promise<Outcome<ReservationView>>): Promise<BatchAnswer> {
+  try {
+    return { outcome: await work() };
+  } catch (error) {
+    return thrown(error);
+  }
+}

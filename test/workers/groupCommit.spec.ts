@@ -1,0 +1,107 @@
+import { env } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import type { BatchAnswer, ReserveCall } from '../../durable-objects/Sku';
+import { call, createSku, eventsOf, uniqueSku } from '../support/api';
+import { edgeWith } from './edgeWith';
+import { normalised } from '../support/normalised';
+
+const reserveCall = (sku: string, customerId: string, qty: number, key: string, hash = `${customerId}/${qty}`): ReserveCall => ({
+  req: { sku, customerId, qty, ttlSeconds: 600 },
+  idempotency: { scope: `${sku}\n${key}`, requestHash: hash },
+});
+
+/** The shared test environment sends reserves alone (vitest.config.ts); here they are grouped, as in production. */
+const grouped = edgeWith({ RESERVE_BATCH_MAX: '64' } as never);
+
+describe('group commit of reserves', () => {
+  it('decides a batch in order, each reserve answered as if alone: reserved, refusals, replay, key reuse', async () => {
+    const [batched, alone] = [uniqueSku('batch'), uniqueSku('alone')];
+    for (const sku of [batched, alone]) await createSku(sku, 4, 2);
+    const calls = (sku: string) => [
+      reserveCall(sku, 'ann', 2, 'a1'),
+      reserveCall(sku, 'ann', 1, 'a2'), // over ann's limit of 2
+      reserveCall(sku, 'bob', 3, 'b1'), // over bob's limit too
+      reserveCall(sku, 'bob', 2, 'b2'),
+      reserveCall(sku, 'cat', 1, 'c1'), // nothing left
+      reserveCall(sku, 'ann', 2, 'a1'), // the first, again: its stored answer
+      reserveCall(sku, 'ann', 1, 'a1', 'another body'),
+    ];
+    const answers = await env.SKU.getByName(batched).reserveBatch(calls(batched));
+    const single: BatchAnswer[] = [];
+    for (const c of calls(alone)) single.push({ outcome: await env.SKU.getByName(alone).reserve(c.req, c.idempotency) });
+
+    expect(answers.map((a) => ('outcome' in a ? (a.outcome.ok ? 'reserved' : a.outcome.error.code) : a.thrown))).toEqual([
+      'reserved', 'customer_limit', 'customer_limit', 'reserved', 'insufficient_stock', 'reserved', 'idempotency_key_reused',
+    ]);
+    expect(answers[5]).toEqual({ outcome: { ...(answers[0] as { outcome: object }).outcome, replayed: true } });
+    expect(normalised(answers, batched)).toEqual(normalised(single, alone));
+    expect(normalised(await eventsOf(batched), batched)).toEqual(normalised(await eventsOf(alone), alone));
+    const counters = async (sku: string) => ({ ...(await call('GET', `/v1/skus/${sku}?consistent=true`)).json, sku: '', asOf: '' });
+    expect(await counters(batched)).toEqual(await counters(alone));
+  });
+
+  it('enqueues every event of a batch in the outbox, in order, in one statement', async () => {
+    const sku = uniqueSku('rows');
+    await createSku(sku, 100);
+    const calls = Array.from({ length: 20 }, (_, i) => reserveCall(sku, `buyer-${i}`, 1, `k-${i}`));
+    const answers = await env.SKU.getByName(sku).reserveBatch(calls);
+    expect(answers.every((a) => 'outcome' in a && a.outcome.ok)).toBe(true);
+    const outbox = await runInDurableObject(env.SKU.getByName(sku) as unknown as DurableObjectStub, (_, state) =>
+      state.storage.sql.exec<{ version: number }>('SELECT version FROM outbox ORDER BY version').toArray().map((r) => r.version),
+    );
+    expect(outbox).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+  });
+
+  it('200 concurrent buyers through the route against 100 units: batched, exactly 100 reserved, nothing oversold', async () => {
+    const sku = uniqueSku('flood');
+    await createSku(sku, 100, 1);
+    const edge = grouped;
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        edge('POST', `/v1/skus/${sku}/reservations`, { body: { customerId: `buyer-${i % 150}`, qty: 1 }, headers: { 'idempotency-key': `key-${i}` } }),
+      ),
+    );
+    const batches = responses.map((r) => Number(r.headers.get('Reserve-Batch')));
+    expect(batches.every((b) => b >= 1 && b <= 64)).toBe(true);
+    expect(Math.max(...batches)).toBeGreaterThan(1);
+
+    const created = responses.filter((r) => r.status === 201);
+    expect(created).toHaveLength(100);
+    expect(new Set(created.map((r) => r.json.reservationId)).size).toBe(100);
+    for (const r of responses.filter((x) => x.status !== 201)) {
+      expect(r.status).toBe(409);
+      // Buyers 150..199 are buyers 0..49 again: a second unit is over the limit of 1 when the first was reserved.
+      expect(['insufficient_stock', 'customer_limit']).toContain(r.json.error.code);
+      if (r.json.error.code === 'insufficient_stock') {
+        expect(r.json).toEqual({ error: { code: 'insufficient_stock', message: 'only 0 unit(s) available', details: { available: 0 } } });
+      }
+    }
+    const events = await eventsOf(sku);
+    expect(events.map((e) => e.version)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
+    expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json).toMatchObject({ onHand: 100, reserved: 100, available: 0, version: 101 });
+  });
+
+  it('a key sent twice at once is reserved once and both answers are the same body, one replayed', async () => {
+    const sku = uniqueSku('twice');
+    await createSku(sku, 10);
+    const body = { customerId: 'dan', qty: 2 };
+    const send = () => grouped('POST', `/v1/skus/${sku}/reservations`, { body, headers: { 'idempotency-key': 'same' } });
+    const [first, second, third] = await Promise.all([send(), send(), send()]);
+    for (const r of [first, second, third]) expect(r.status).toBe(201);
+    expect(second.text).toBe(first.text);
+    expect(third.text).toBe(first.text);
+    expect([first, second, third].map((r) => r.headers.get('Idempotent-Replayed')).sort()).toEqual([null, 'true', 'true']);
+    expect((await eventsOf(sku)).filter((e) => e.type === 'StockReserved')).toHaveLength(1);
+  });
+
+  it('with RESERVE_BATCH_MAX=1 every reserve goes alone', async () => {
+    const sku = uniqueSku('alone');
+    await createSku(sku, 50);
+    const edge = edgeWith({ RESERVE_BATCH_MAX: '1' } as never);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => edge('POST', `/v1/skus/${sku}/reservations`, { body: { customerId: `b-${i}`, qty: 1 }, headers: { 'idempotency-key': `k-${i}` } })),
+    );
+    expect(responses.map((r) => [r.status, r.headers.get('Reserve-Batch')])).toEqual(Array.from({ length: 20 }, () => [201, '1']));
+  });
+});
