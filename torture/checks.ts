@@ -207,17 +207,25 @@ export async function nothingStuck(system: TortureSystem, folded: Folded[]): Pro
   return { check: `no reservation stuck past TTL + ${ALLOCATION_DEADLINE_SECONDS} s saga deadline`, checked: all.length, violations: described };
 }
 
-async function sagaOf(system: TortureSystem, reservationId: string): Promise<string> {
+async function sagaOf(system: TortureSystem, reservationId: string, withNotes = false): Promise<string> {
   const res = await fetch(`${system.bridge.adminUrl}/admin/sagas/${reservationId}`, { headers: { authorization: `Bearer ${TORTURE_BRIDGE_ADMIN_KEY}` } });
   if (!res.ok) return `not found (${res.status})`;
-  const saga = (await res.json()) as { phase: string; completed: boolean; attempts: number; nextAttemptAt: number | null; lastError: string | null };
-  return `${saga.phase}${saga.completed ? ' (completed)' : ''}, attempts ${saga.attempts}, next ${saga.nextAttemptAt === null ? 'none' : new Date(saga.nextAttemptAt).toISOString()}, last error ${saga.lastError ?? 'none'}`;
+  const saga = (await res.json()) as { phase: string; completed: boolean; attempts: number; nextAttemptAt: number | null; lastError: string | null; reference?: string | null; leftBehind?: unknown[]; notes?: { note: string }[] };
+  const state = `${saga.phase}${saga.completed ? ' (completed)' : ''}, attempts ${saga.attempts}, next ${saga.nextAttemptAt === null ? 'none' : new Date(saga.nextAttemptAt).toISOString()}, last error ${saga.lastError ?? 'none'}`;
+  if (!withNotes) return state;
+  return `${state}, reference ${saga.reference ?? 'none'}, left behind ${JSON.stringify(saga.leftBehind ?? [])}, notes ${JSON.stringify((saga.notes ?? []).slice(-6).map((n) => n.note))}`;
 }
 
 /** Both warehouses hold exactly what the objects consider allocated, each at the sites it serves (reconcile: zero differences). */
 export async function reconcile(system: TortureSystem, folded: Folded[]): Promise<Check> {
   const checked = folded.reduce((n, f) => n + f.reservations.size, 0);
-  return { check: 'reconcile: allocations at both warehouses = allocated units', checked, violations: await warehouseDifferences(system, folded) };
+  const differences = await warehouseDifferences(system, folded);
+  // The first few with their saga's state and last notes: what the run's logs alone do not tell.
+  const violations = await Promise.all(differences.map(async (d, i) => {
+    const id = i < 5 ? /res_[0-9a-z]+/.exec(d)?.[0] : undefined;
+    return id ? `${d}; saga ${await sagaOf(system, id, true)}` : d;
+  }));
+  return { check: 'reconcile: allocations at both warehouses = allocated units', checked, violations };
 }
 
 async function warehouseDifferences(system: TortureSystem, folded: Folded[]): Promise<string[]> {
