@@ -25,7 +25,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
     const config = workerConfig({
       DEFAULT_TTL_SECONDS: '120',
       ADMISSION_MAX_WAIT_MS: '0',
-      RESERVE_BATCH_MAX: '1',
+      RESERVE_BATCH_MAX: '32',
       SOLD_OUT_FAST_PATH: 'on',
       SOLD_OUT_FRESH_MS: '500',
       SOLD_OUT_EDGE_MS: '0',
@@ -38,7 +38,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
     expect(config).toMatchObject({
       DEFAULT_TTL_SECONDS: 120,
       ADMISSION_MAX_WAIT_MS: 0,
-      RESERVE_BATCH_MAX: 1,
+      RESERVE_BATCH_MAX: 32,
       SOLD_OUT_FAST_PATH: true,
       SOLD_OUT_FRESH_MS: 500,
       SOLD_OUT_EDGE_MS: 0,
