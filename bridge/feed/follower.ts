@@ -1,49 +1,14 @@
 import { homePartition } from '../eventLog/partitioner';
-import type { ConsumedRecord, EventLog, PartitionOwner, Subscription } from '../eventLog/port';
+import type { ConsumedRecord, Subscription } from '../eventLog/port';
 import { FEED_CONTROL_TOPIC, FEED_STATE_TOPIC } from '../eventLog/topics';
-import type { Logger } from '../logger';
-import type { Metrics } from '../metrics';
-import type { Warehouse } from '../warehouses';
 import { CURSOR_KEY, FeedCursorSchema, initialCursor, type FeedCursor } from './cursor';
-import type { FeedEdge } from './edgeMovements';
+import type { FeedOptions } from './options';
 import type { Following } from './status';
-import type { WarehouseClients } from './warehouseClients';
 import { WarehouseFeed } from './warehouseFeed';
 
+export type { FeedOptions, OwnedWork } from './options';
+
 export const FEED_GROUP = 'warehouse-feed';
-
-export type FeedOptions = {
-  log: EventLog;
-  warehouses: readonly Warehouse[];
-  edge: FeedEdge;
-  clients: WarehouseClients;
-  metrics: Metrics;
-  logger: Logger;
-  /** How the other replicas reach this one's admin API, advertised to the group. */
-  endpoint: string;
-  /** Between two reads once caught up. */
-  pollMs: number;
-  pageSize: number;
-  /** Of every SOAP call. */
-  callTimeoutMs: number;
-  /** The pause after the first failure, doubling up to `backoffMaxMs`. */
-  backoffFirstMs?: number;
-  backoffMaxMs?: number;
-  /**
-   * Other work of a warehouse that only its follower does (the SAP stray sweep, bridge/sap/sweep.ts),
-   * started and halted with the feed's loop; null: none for this warehouse.
-   */
-  ownedWork?: (warehouse: Warehouse, owner: PartitionOwner) => OwnedWork | null;
-};
-
-/** Work the follower of a warehouse runs beside its feed, for as long as it follows it. */
-export type OwnedWork = {
-  start(): void;
-  /** Stops after the step in flight. */
-  halt(): void;
-  /** The step in flight, if any. */
-  readonly done: Promise<void>;
-};
 
 export type RunningFeed = {
   /** The warehouses this replica follows now, live. */

@@ -7,7 +7,7 @@ import type { MovementsPage } from '../wms/client';
 import type { Warehouse } from '../warehouses';
 import { advance, commandOf, cursorKey, outOfOrder, type FeedCursor } from './cursor';
 import type { MovementCommand } from './edgeMovements';
-import type { FeedOptions, OwnedWork } from './follower';
+import type { FeedOptions, OwnedWork } from './options';
 import type { FeedError, FeedState, FeedStep, Following } from './status';
 import { latestSequence } from './warehouseClients';
 
