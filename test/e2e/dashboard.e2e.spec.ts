@@ -67,6 +67,18 @@ const edge = (path: string, method: string, key: string, body?: unknown, headers
 
 let n = 0;
 /** Reservations one after another, `perSecond` a second, for `seconds`; how many were granted. */
+/** The dashboard signed in with the bridge's admin key and live; `problems`: the page's script errors. */
+async function signedIn() {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(`${bridge.adminUrl}/dashboard`);
+  await page.fill('#admin-key', BRIDGE_ADMIN_KEY);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#live', { state: 'visible' });
+  return { page, problems };
+}
+
 async function reserveFor(sku: string, seconds: number, perSecond: number): Promise<number> {
   let granted = 0;
   const end = Date.now() + seconds * 1000;
@@ -146,13 +158,7 @@ describe('the live dashboard, in a real browser', () => {
       expect(res.status).toBe(201);
     }
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${bridge.adminUrl}/dashboard`);
-    await page.fill('#admin-key', BRIDGE_ADMIN_KEY);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#live', { state: 'visible' });
+    const { page, problems } = await signedIn();
 
     const sites = page.locator(`#skus tr.location[data-of-sku="${sku}"]`);
     await expect.poll(() => sites.count(), { timeout: 15_000 }).toBe(2);
@@ -183,13 +189,7 @@ describe('the live dashboard, in a real browser', () => {
     // Some activity, so the SKU is among those the page follows.
     expect((await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId: 'wh-1', qty: 1 }, { 'idempotency-key': 'wh-1' })).status).toBe(201);
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(`${bridge.adminUrl}/dashboard`);
-    await page.fill('#admin-key', BRIDGE_ADMIN_KEY);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#live', { state: 'visible' });
+    const { page, problems } = await signedIn();
 
     const warehouseRows = () => page.locator('#warehouses tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
     // Both answer, and the feed of each has read everything there is (lag 0) and waits for more.
