@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { SapFaultsSchema, type SapFaultsPatch } from '../../sap/simulator/faultKnobs';
 import { StockLevelSchema } from '../../wms/movements';
 import { StockUnitsSchema } from '../../wms/records';
-import { anonymous, call, exchange, type Service } from '../http';
-
-const OutageSchema = z.object({ outageUntil: z.int() });
+import { call, type Service } from '../http';
+import { simulatorControls } from './simulatorControls';
 
 /**
  * The SAP simulator's control plane (`bridge/sap/simulator/admin.ts`): JSON at its root, beside
@@ -13,10 +12,7 @@ const OutageSchema = z.object({ outageUntil: z.int() });
  */
 export function sapAdminApi(service: Service) {
   return {
-    health: () => exchange(anonymous(service), 'GET', '/healthz'),
-    faults: () => call(service, 'GET', '/admin/faults', SapFaultsSchema),
-    setFaults: (patch: SapFaultsPatch) => call(service, 'PUT', '/admin/faults', SapFaultsSchema, patch),
-    outage: (forMs: number) => call(service, 'POST', '/admin/outage', OutageSchema, { forMs }),
+    ...simulatorControls<z.infer<typeof SapFaultsSchema>, SapFaultsPatch>(service, SapFaultsSchema),
     stock: () => call(service, 'GET', '/admin/stock', z.array(StockLevelSchema)),
     setPhysical: (location: string, sku: string, physical: number) =>
       call(service, 'PUT', `/admin/stock/${encodeURIComponent(location)}/${encodeURIComponent(sku)}`, StockLevelSchema, { physical: StockUnitsSchema.parse(physical) }),
