@@ -4,6 +4,7 @@ import { byReservation, currentRecord } from '../bridge/cli/reconcile/compare';
 import type { WmsRecord } from '../bridge/wms/client';
 import { evolve, foldLedger, initialSkuState, type Reservation, type SkuEvent } from '../src/domain/sku';
 import type { Check, Folded } from './checkTypes';
+import { sagaTrail, type SagaHistory } from './groupChecks';
 import type { Ledger } from './execute';
 import type { Schedule } from './schedule';
 import { ALLOCATION_DEADLINE_SECONDS, pause, TORTURE_ADMIN_KEY, TORTURE_BRIDGE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
@@ -217,13 +218,13 @@ async function sagaOf(system: TortureSystem, reservationId: string, withNotes = 
 }
 
 /** Both warehouses hold exactly what the objects consider allocated, each at the sites it serves (reconcile: zero differences). */
-export async function reconcile(system: TortureSystem, folded: Folded[]): Promise<Check> {
+export async function reconcile(system: TortureSystem, folded: Folded[], history: SagaHistory): Promise<Check> {
   const checked = folded.reduce((n, f) => n + f.reservations.size, 0);
   const differences = await warehouseDifferences(system, folded);
-  // The first few with their saga's state and last notes: what the run's logs alone do not tell.
+  // The first few with their saga's state now and every state it had: what the run's logs alone do not tell.
   const violations = await Promise.all(differences.map(async (d, i) => {
     const id = i < 5 ? /res_[0-9a-z]+/.exec(d)?.[0] : undefined;
-    return id ? `${d}; saga ${await sagaOf(system, id, true)}` : d;
+    return id ? `${d}; saga ${await sagaOf(system, id, true)}; its states ${sagaTrail(history, id)}` : d;
   }));
   return { check: 'reconcile: allocations at both warehouses = allocated units', checked, violations };
 }

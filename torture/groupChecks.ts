@@ -10,7 +10,18 @@ import type { Check, Folded } from './checkTypes';
  */
 
 /** What a saga record carries that these checks read (the topic holds the whole saga). */
-export type SagaValue = { phase: string; updatedAt: number; firstAttemptAt?: number | null; lastError?: string | null; allocateFailures?: number; notes?: { at: number; note: string }[] };
+export type SagaValue = {
+  phase: string;
+  updatedAt: number;
+  firstAttemptAt?: number | null;
+  lastError?: string | null;
+  allocateFailures?: number;
+  notes?: { at: number; note: string }[];
+  reference?: string | null;
+  location?: string | null;
+  lastAllocateAt?: number | null;
+  leftBehind?: { reference: string; nextAttemptAt: number | null; lastAllocateAt?: number | null }[];
+};
 export type SagaRecord = { key: string; value: SagaValue | null; offset: string; partition: number };
 /** Every record of the saga state topic (SAGAS_TOPIC) per key (`saga:<reservationId>`), in log order. */
 export type SagaHistory = ReadonlyMap<string, readonly SagaRecord[]>;
@@ -166,4 +177,22 @@ function named(release: Release, outages: readonly Outage[]): string {
   const outage = outages.find((o) => release.at >= o.from);
   const around = outage && release.reservedAt < outage.to ? `, reserved ${release.reservedAt < outage.from ? 'before' : 'during'} the bridge outage of ${new Date(outage.from).toISOString()}` : '';
   return `${release.sku} ${release.reservationId}${release.completed ? ' (bought)' : ''}${around}`;
+}
+
+/**
+ * Every state a saga's record had in the topic, one line each (time, phase, reference, what it
+ * left behind and when those cancels are due, its newest note): a leak's diagnosis after the saga
+ * was retired from the bridge.
+ */
+export function sagaTrail(history: SagaHistory, reservationId: string): string {
+  const records = history.get(`saga:${reservationId}`) ?? [];
+  if (records.length === 0) return 'none in the topic';
+  const at = (ms: number | null | undefined) => (ms == null ? '-' : new Date(ms).toISOString().slice(11, 23));
+  return records
+    .map(({ value: v, partition, offset }) => {
+      if (!v) return `[${partition}@${offset} retired]`;
+      const left = (v.leftBehind ?? []).map((l) => `${l.reference} due ${at(l.nextAttemptAt)} last allocate ${at(l.lastAllocateAt)}`).join(', ');
+      return `[${partition}@${offset} ${at(v.updatedAt)} ${v.phase} ${v.reference ?? 'bare'} at ${v.location ?? '-'} last allocate ${at(v.lastAllocateAt)} left {${left}} note "${v.notes?.at(-1)?.note ?? ''}"]`;
+    })
+    .join(' ');
 }

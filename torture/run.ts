@@ -80,7 +80,7 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
       await nothingStuck(system, folded),
       holds,
       await checkoutsWhole(system, schedule, ledger),
-      await reconcile(system, folded),
+      await reconcile(system, folded, history),
       completedPurchasesKept(folded),
       wmsTimeoutsFromWms(folded, history, ALLOCATION_DEADLINE_SECONDS * 1000, system.outages),
       bridgeOutageHarmless(folded, history, ALLOCATION_DEADLINE_SECONDS * 1000, system.outages),

@@ -154,8 +154,10 @@ export function createSapClient(config: SapClientConfig): SapClient {
       const found = await find(operation, reference, d);
       if (found.length > 0) return settle(operation, found, d);
       const refusal = await create(operation, reference, sku, qty, site, d);
-      if (refusal) return refusal;
-      return settle(operation, await find(operation, reference, d), d);
+      const after = await find(operation, reference, d);
+      // A refusal speaks for its own request only: a copy of it delivered twice (or an earlier one landing late) may hold the units.
+      if (refusal && liveDocuments(after).length === 0) return refusal;
+      return settle(operation, after, d);
     },
 
     async cancel(reference, timeoutMs) {

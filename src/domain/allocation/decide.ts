@@ -158,8 +158,10 @@ function answered(saga: AllocationSaga, answer: WmsAnswer, now: number): Allocat
  * attempt, so our own crash or rebalance never eats it (invariant no-sale-undone-by-our-outage). The hold's TTL still bounds it.
  */
 function resumed(s: AllocationSaga, saga: AllocationSaga, now: number): AllocationSaga {
-  if (s.phase !== 'allocating' || s.firstAttemptAt === null) return s;
-  return note({ ...saga, firstAttemptAt: null, deadline: null }, 'taken over by another owner: the allocation deadline counts from its first attempt', now);
+  // The last owner's AllocateStock may still land: a rejection of the next one is then no proof that nothing is held (ADR 0017).
+  const unanswered = isAllocating(s) && s.lastAllocateAt !== null ? { allocateFailures: s.allocateFailures + 1 } : {};
+  if (s.phase !== 'allocating' || s.firstAttemptAt === null) return unanswered.allocateFailures === undefined ? s : { ...saga, ...unanswered };
+  return note({ ...saga, ...unanswered, firstAttemptAt: null, deadline: null }, 'taken over by another owner: the allocation deadline counts from its first attempt', now);
 }
 
 /**

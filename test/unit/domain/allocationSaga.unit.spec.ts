@@ -62,6 +62,19 @@ describe('allocation saga', () => {
     expect(decideSaga(allocated, { type: 'Resumed' }, policy, T0 + 11_000).saga).toBe(allocated);
   });
 
+  it('taken over with an AllocateStock of the last owner unanswered: a rejection of the next one still cancels (that one may land)', () => {
+    const { saga } = run([[reserved, 0]]);
+    const taken = decideSaga(saga, { type: 'Resumed' }, policy, T0 + 3_000);
+    expect(taken.saga).toMatchObject({ allocateFailures: 1 });
+    const rejected = decideSaga(taken.saga, { type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' } }, policy, T0 + 3_100);
+    expect(rejected.saga).toMatchObject({ phase: 'releasing', wmsMayHold: true });
+    const released = decideSaga(rejected.saga, { type: 'ReleaseAnswered', outcome: 'released' }, policy, T0 + 3_200);
+    expect(released.commands).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1' }]);
+    // Never sent an AllocateStock: nothing of it can land, nothing is counted.
+    const fresh = decideSaga({ ...saga, lastAllocateAt: null }, { type: 'Resumed' }, policy, T0 + 3_000);
+    expect(fresh.saga).toMatchObject({ allocateFailures: 0 });
+  });
+
   it('ignores what is not about a reservation it started, and a second Reserved', () => {
     expect(decideSaga(null, { type: 'Released', reason: 'cancelled' }, policy, T0)).toEqual({ saga: null, commands: [] });
     const { saga, last } = run([[reserved, 0], [reserved, 100]]);
