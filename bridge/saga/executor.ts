@@ -38,6 +38,7 @@ export function createExecutor(wms: (location: string | undefined) => Promise<Wm
         const reply = await edge.allocation(command.sku, command.reservationId, {
           outcome: 'confirmed',
           allocationId: command.allocationId,
+          reference: command.reference,
           causedBy: command.causedBy,
           ...basisOf(command),
         });

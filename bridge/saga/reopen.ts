@@ -9,9 +9,10 @@ import type { SkuEventOf } from '../../src/domain/sku';
  * them. So the saga comes back in `cancelling`, due now, with what the event says; the cancel is
  * idempotent at the WMS (by reference), so reopening one that held nothing is harmless.
  *
- * The retired saga's WMS reference is gone with it: at a named location the release's own
- * reference after a re-sourcing (`id@location`) is cancelled too (ADR 0015). A reservation that had
- * come back to a location it left (`id@location~n`) is beyond this guess: reconcile reports it.
+ * The retired saga's WMS reference is gone with it, but the event names the one its allocation
+ * was confirmed under (`reference`): that is cancelled. An event written before it names none: the
+ * guesses then are the reservation id and, at a named location, `id@location` (ADR 0015); one that
+ * had come back to a location it left (`id@location~n`) is beyond them, and reconcile reports it.
  *
  * Only events past the consumer's cursor get here, so a redelivered old release reopens nothing.
  */
@@ -28,7 +29,9 @@ export function reopenForRelease(event: SkuEventOf<'StockReleased'>, now: number
     wmsMayHold: true,
     completed: true,
     location: location ?? null,
-    leftBehind: location === undefined ? [] : [leftAt(`${reservationId}${REFERENCE_AT}${location}`, location, now)],
+    ...(event.data.reference === undefined
+      ? { leftBehind: location === undefined ? [] : [leftAt(`${reservationId}${REFERENCE_AT}${location}`, location, now)] }
+      : { reference: event.data.reference, leftBehind: [] }),
     notes: [{ at: now, note: `released (${event.data.reason}) after its saga was retired: cancelling at the WMS` }],
   };
 }
@@ -36,9 +39,10 @@ export function reopenForRelease(event: SkuEventOf<'StockReleased'>, now: number
 /**
  * Sold units re-sourced after their saga was retired (a count below what a location had sold):
  * allocated again at `to` under the reference of a first re-sourcing there, and cancelled at
- * `from` under both references the units may be held by there (the reservation id, if `from` is
- * where it was first sourced, or `id@from` after an earlier re-sourcing). A guess that lands on a
- * reference cancelled before is answered `cancelled`, and the saga takes a fresh one.
+ * `from` under the reference the event names (the one the allocation was confirmed under), or, in
+ * an event written before it, under both the units may be held by there (the reservation id, if
+ * `from` is where it was first sourced, or `id@from` after an earlier re-sourcing). A reference at
+ * `to` used before is answered `cancelled`, and the saga takes a fresh one.
  */
 export function reopenForResourcing(event: SkuEventOf<'ReservationResourced'>, now: number): AllocationSaga {
   const { reservationId, from, to, qty, completed } = event.data;
@@ -56,7 +60,7 @@ export function reopenForResourcing(event: SkuEventOf<'ReservationResourced'>, n
     reference: referenceAfterResourcing(reservationId, to, 1, visited),
     resourcings: 1,
     visited,
-    leftBehind: [leftAt(reservationId, from, now), leftAt(`${reservationId}${REFERENCE_AT}${from}`, from, now)],
+    leftBehind: event.data.reference === undefined ? [leftAt(reservationId, from, now), leftAt(`${reservationId}${REFERENCE_AT}${from}`, from, now)] : [leftAt(event.data.reference, from, now)],
     notes: [{ at: now, note: `re-sourced from ${from} to ${to} after its saga was retired: cancelling there, allocating at ${to}` }],
   };
 }

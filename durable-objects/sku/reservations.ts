@@ -13,6 +13,7 @@ export type Row = {
   status: Reservation['status'];
   allocation: Reservation['allocation'];
   allocation_id: string | null;
+  allocation_reference: string | null;
   release_reason: Reservation['releaseReason'];
   refund_due: number;
   reserved_at_version: number;
@@ -29,6 +30,7 @@ export const toReservation = (row: Row): Reservation => ({
   status: row.status,
   allocation: row.allocation,
   allocationId: row.allocation_id,
+  allocationReference: row.allocation_reference,
   releaseReason: row.release_reason,
   refundDue: row.refund_due === 1,
   reservedAtVersion: row.reserved_at_version,
@@ -45,9 +47,9 @@ export function loadReservation(sql: SqlStorage, reservationId: string): Reserva
 export function saveReservation(sql: SqlStorage, r: Reservation): void {
   sql.exec(
     `INSERT OR REPLACE INTO reservations (reservation_id, customer_id, qty, expires_at, status, allocation, allocation_id,
-       release_reason, refund_due, reserved_at_version, version, location, resourcings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       release_reason, refund_due, reserved_at_version, version, location, resourcings, allocation_reference) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     r.reservationId, r.customerId, r.qty, Date.parse(r.expiresAt), r.status, r.allocation, r.allocationId,
-    r.releaseReason, r.refundDue ? 1 : 0, r.reservedAtVersion, r.version, r.location, r.resourcings,
+    r.releaseReason, r.refundDue ? 1 : 0, r.reservedAtVersion, r.version, r.location, r.resourcings, r.allocationReference,
   );
 }
 

@@ -127,6 +127,11 @@ export const SKU_MIGRATIONS: Migrations = [
   -- refused, even back at the same location (ADR 0015). Rows from before: none counted yet.
   ALTER TABLE reservations ADD COLUMN resourcings INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- The warehouse reference an allocation was confirmed under: the events that move or release
+  -- the units name it, so a saga reopened after its retirement cancels it. Rows from before: unknown.
+  ALTER TABLE reservations ADD COLUMN allocation_reference TEXT;
+  `,
 ];
 
 export const migrateSku = (sql: SqlStorage): void => migrate(sql, SKU_MIGRATIONS);

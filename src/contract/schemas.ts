@@ -219,7 +219,13 @@ const verdictBasis = { causedBy: VectorClockSchema.optional(), location: Locatio
 /** The saga's verdict on a reservation's allocation, sent by the bridge (internal route). */
 export const AllocationOutcomeSchema = z
   .discriminatedUnion('outcome', [
-    z.strictObject({ outcome: z.literal('confirmed'), allocationId: z.string().min(1).max(128), ...verdictBasis }),
+    z.strictObject({
+      outcome: z.literal('confirmed'),
+      allocationId: z.string().min(1).max(128),
+      // The warehouse reference the units are allocated under: the events that later move or release them name it.
+      reference: z.string().min(1).max(128).optional(),
+      ...verdictBasis,
+    }),
     z.strictObject({
       outcome: z.literal('failed'),
       reason: z.enum(['wms_timeout', 'wms_rejected']),

@@ -60,7 +60,7 @@ internal.openapi(
     const ref = { sku, reservationId: id, location: verdict.location, resourcings: verdict.resourcings, ...(verdict.causedBy ? { causedBy: verdict.causedBy } : {}) };
     const outcome =
       verdict.outcome === 'confirmed'
-        ? await stub.confirmAllocation({ ...ref, allocationId: verdict.allocationId }, ticket(c.env))
+        ? await stub.confirmAllocation({ ...ref, allocationId: verdict.allocationId, ...(verdict.reference ? { reference: verdict.reference } : {}) }, ticket(c.env))
         : await stub.failAllocation({ ...ref, reason: verdict.reason, ...(verdict.tried ? { tried: verdict.tried } : {}) }, ticket(c.env));
     return respond(c, outcome);
   },

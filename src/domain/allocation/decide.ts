@@ -292,7 +292,7 @@ function commandFor(saga: AllocationSaga, now: number): SagaCommand | null {
     case 'overdue':
       return allocate;
     case 'confirming':
-      return { type: 'Confirm', sku, reservationId, allocationId: saga.allocationId!, causedBy, ...at };
+      return { type: 'Confirm', sku, reservationId, allocationId: saga.allocationId!, reference, causedBy, ...at };
     case 'releasing':
       return { type: 'Release', sku, reservationId, reason: saga.releaseWanted!, causedBy, ...at, ...triedOf(saga) };
     case 'cancelling':

@@ -52,7 +52,7 @@ export type SagaCommand =
    * `location`, `resourcings` (the re-sourcings the saga had read): the SKU object refuses a verdict
    * about a location the reservation left, or decided before its latest re-sourcing (a Confirm that crossed one).
    */
-  | { type: 'Confirm'; sku: string; reservationId: string; allocationId: string; causedBy: VectorClock; location?: string; resourcings?: number }
+  | { type: 'Confirm'; sku: string; reservationId: string; allocationId: string; reference: string; causedBy: VectorClock; location?: string; resourcings?: number }
   /** `tried`: the locations allocated at so far; the object re-sources to another with the units rather than release. */
   | { type: 'Release'; sku: string; reservationId: string; reason: WmsReleaseReason; causedBy: VectorClock; location?: string; resourcings?: number; tried?: string[] }
   | { type: 'Cancel'; reservationId: string; reference: string; location?: string };

@@ -47,7 +47,8 @@ export type AdminRelease = Command<'AdminRelease', { reservationId: string; expe
  * re-sourcing, is refused; absent (an older bridge): not checked.
  */
 export type AllocationVerdict = { reservationId: string; location?: string | undefined; resourcings?: number | undefined };
-export type ConfirmAllocation = Command<'ConfirmAllocation', AllocationVerdict & { allocationId: string }>;
+/** `reference`: the warehouse reference the units are allocated under (absent: an older bridge's verdict). */
+export type ConfirmAllocation = Command<'ConfirmAllocation', AllocationVerdict & { allocationId: string; reference?: string | undefined }>;
 /**
  * `tried`: the locations the saga has allocated at (a bridge that fails over between warehouses
  * sends it): the reservation is re-sourced to another location with its units instead of released.

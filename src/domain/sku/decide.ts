@@ -25,7 +25,7 @@ import { skuExists, type Reservation, type SkuState } from './state';
 import { DEFAULT_LOCATION, hasNamedLocations, locationsOf, locationStock } from './locations';
 import { mostSourceable, sourceLocation } from './sourcing';
 import { failoverOf } from './failover';
-import { defined, emit, emitAbout, invalid, isQuantity, NOTHING, placeOf, type Decision } from './emit';
+import { defined, emit, emitAbout, heldUnder, invalid, isQuantity, NOTHING, placeOf, type Decision } from './emit';
 import { adjustLocation, applyMovement } from './movements';
 import { lendStock, receiveLoan } from './loans';
 import { staleVerdict } from './verdicts';
@@ -201,7 +201,7 @@ function confirmAllocation({ data, causedBy }: ConfirmAllocation, ctx: SkuContex
   }
   return emitAbout(ctx.state, r, now, causedBy, {
     type: 'AllocationConfirmed',
-    data: { reservationId: r.reservationId, allocationId: data.allocationId, cause: sagaOf(r) },
+    data: { reservationId: r.reservationId, allocationId: data.allocationId, ...defined({ reference: data.reference }), cause: sagaOf(r) },
   });
 }
 
@@ -231,7 +231,7 @@ function release(
 ): Decision {
   return emitAbout(state, r, now, causedBy, {
     type: 'StockReleased',
-    data: { reservationId: r.reservationId, qty: r.qty, reason, refundDue: r.status === 'completed', ...placeOf(r), ...defined({ cause }) },
+    data: { reservationId: r.reservationId, qty: r.qty, reason, refundDue: r.status === 'completed', ...placeOf(r), ...heldUnder(r), ...defined({ cause }) },
   });
 }
 

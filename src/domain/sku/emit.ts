@@ -31,6 +31,8 @@ export function emitAbout(state: SkuState, r: Reservation, now: number, causedBy
 
 /** The reservation's location on the events that move its units (none for the implicit `default`). */
 export const placeOf = (r: Reservation): { location?: string } => (r.location === null ? {} : { location: r.location });
+/** The reference its units are allocated under, for the events that move or release them (a reopened saga cancels it). */
+export const heldUnder = (r: Reservation): { reference?: string } => (r.allocation === 'allocated' && r.allocationReference !== null ? { reference: r.allocationReference } : {});
 /** The fields given, so that an event without them is as it was before they existed. */
 export const defined = <T extends object>(fields: T): Partial<T> =>
   Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -39,6 +39,12 @@ export type StockCause = z.infer<typeof StockCauseSchema>;
 const caused = { cause: StockCauseSchema.optional() };
 /** Optional on every event that moves units (ADR 0012: optional, so not a new version); absent means `default`. */
 const place = { location: LocationIdSchema.optional() };
+/**
+ * The warehouse reference the reservation's units were allocated under (`reference.ts` of the
+ * saga), where a saga confirmed one: whoever cancels them later (a saga reopened after its
+ * retirement) cancels that, not a guess. Absent on events written before it, and where none was confirmed.
+ */
+const heldUnder = { reference: z.string().min(1).max(128).optional() };
 
 export const StockSetSchema = z.object({
   type: z.literal('StockSet'),
@@ -74,7 +80,7 @@ export const StockReservedSchema = z.object({
 export const AllocationConfirmedSchema = z.object({
   type: z.literal('AllocationConfirmed'),
   ...envelope,
-  data: z.object({ ...reservationRef, allocationId: z.string().min(1), ...caused }),
+  data: z.object({ ...reservationRef, allocationId: z.string().min(1), ...heldUnder, ...caused }),
 });
 export const ReservationCompletedSchema = z.object({
   type: z.literal('ReservationCompleted'),
@@ -86,7 +92,7 @@ export const StockReleasedSchema = z.object({
   type: z.literal('StockReleased'),
   ...envelope,
   // refundDue: the units were sold, not held (they leave `sold`, and the money goes back).
-  data: z.object({ ...reservationRef, qty: z.int().min(1), reason: ReleaseReasonSchema, refundDue: z.boolean(), ...place, ...caused }),
+  data: z.object({ ...reservationRef, qty: z.int().min(1), reason: ReleaseReasonSchema, refundDue: z.boolean(), ...place, ...heldUnder, ...caused }),
 });
 
 /**
@@ -119,7 +125,7 @@ export type ResourcingReason = z.infer<typeof ResourcingReasonSchema>;
 export const ReservationResourcedSchema = z.object({
   type: z.literal('ReservationResourced'),
   ...envelope,
-  data: z.object({ ...reservationRef, qty: z.int().min(1), from: LocationIdSchema, to: LocationIdSchema, completed: z.boolean(), reason: ResourcingReasonSchema }),
+  data: z.object({ ...reservationRef, qty: z.int().min(1), from: LocationIdSchema, to: LocationIdSchema, completed: z.boolean(), reason: ResourcingReasonSchema, ...heldUnder }),
 });
 
 const transfer = { transferId: z.string().min(1), qty: z.int().min(1) };

@@ -79,6 +79,7 @@ function reservationFrom(event: Extract<SkuEvent, { type: 'StockReserved' }>): R
     status: 'held',
     allocation: 'pending',
     allocationId: null,
+    allocationReference: null,
     releaseReason: null,
     refundDue: false,
     reservedAtVersion: event.version,
@@ -89,12 +90,12 @@ function reservationFrom(event: Extract<SkuEvent, { type: 'StockReserved' }>): R
 function transition(r: Reservation, event: SkuEvent): Reservation {
   switch (event.type) {
     case 'AllocationConfirmed':
-      return r.status === 'released' ? r : { ...r, allocation: 'allocated', allocationId: event.data.allocationId };
+      return r.status === 'released' ? r : { ...r, allocation: 'allocated', allocationId: event.data.allocationId, allocationReference: event.data.reference ?? null };
     case 'ReservationCompleted':
       return r.status === 'held' ? { ...r, status: 'completed' } : r;
     // The allocation at the old location is being cancelled there: the one at `to` is the saga's to confirm (ADR 0015).
     case 'ReservationResourced':
-      return r.status === 'released' ? r : { ...r, location: event.data.to, allocation: 'pending', allocationId: null, resourcings: r.resourcings + 1 };
+      return r.status === 'released' ? r : { ...r, location: event.data.to, allocation: 'pending', allocationId: null, allocationReference: null, resourcings: r.resourcings + 1 };
     case 'StockReleased': {
       if (r.status === 'released') return r;
       const { reason } = event.data;

@@ -1,6 +1,6 @@
 import type { VectorClock } from '../core/vectorClock';
 import type { SkuCommand } from './commands';
-import { causeAbout, placeOf, stamp, type EventBody } from './emit';
+import { causeAbout, heldUnder, placeOf, stamp, type EventBody } from './emit';
 import { evolve } from './evolve';
 import type { SkuEvent, StockCause } from './events';
 import { DEFAULT_LOCATION, locationsOf, locationStock } from './locations';
@@ -127,14 +127,14 @@ function resolve(state: SkuState, location: string, short: number, candidates: r
     if (to) {
       const body: EventBody = {
         type: 'ReservationResourced',
-        data: { reservationId: r.reservationId, qty: r.qty, from: location, to: to.location, completed, reason: 'stock_shortfall' },
+        data: { reservationId: r.reservationId, qty: r.qty, from: location, to: to.location, completed, reason: 'stock_shortfall', ...heldUnder(r) },
       };
       // Folded at once, so that the next candidate is sourced against what is left.
       running = evolve(running, stamp(running, 0, {}, running.sku ?? '', body));
       resolutions.push({ r, body });
       resolved += r.qty;
     } else if (!completed) {
-      const data = { reservationId: r.reservationId, qty: r.qty, reason: 'stock_shortfall' as const, refundDue: false, ...placeOf(r) };
+      const data = { reservationId: r.reservationId, qty: r.qty, reason: 'stock_shortfall' as const, refundDue: false, ...placeOf(r), ...heldUnder(r) };
       resolutions.push({ r, body: { type: 'StockReleased', data } });
       resolved += r.qty;
     }

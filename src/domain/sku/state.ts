@@ -19,6 +19,8 @@ export type Reservation = {
   status: PurchaseStatus;
   allocation: AllocationStatus;
   allocationId: string | null;
+  /** The warehouse reference of that allocation, when its verdict named one (AllocationConfirmed). */
+  allocationReference: string | null;
   releaseReason: ReleaseReason | null;
   /** Released after the buyer completed the purchase: the money must go back. */
   refundDue: boolean;

@@ -42,6 +42,15 @@ describe('idempotent without a client key', () => {
     expect(await client.stockLevels(T, 'FRA-1')).toMatchObject([{ sku: 'SKU-A', allocated: 2 }]);
   });
 
+  it('a create applied twice where the stock covers one: the copy answered with a stock refusal does not hide the one that holds the units', async () => {
+    const { simulator, client } = await start({ defaultStock: 3 });
+    await sapAdmin(simulator, 'PUT', '/admin/faults', { duplicateRate: 1, operations: ['createReservation'] });
+    const answer = await client.allocate('res_dup1', 'SKU-A', 3, T, 'FRA-1');
+    const live = (await reservationItems(simulator, 'res_dup1')).filter((i) => !i.ReservationItmIsMarkedForDeltn);
+    expect(live).toHaveLength(1);
+    expect(answer).toEqual({ status: 'allocated', allocationId: live[0]!.Reservation });
+  });
+
   it('two allocates of one reference at once (both found nothing): both answer the lowest document, the other is deleted', async () => {
     const { simulator, client } = await start();
     // Creates answered after 200 ms, so both finds run before either create lands.

@@ -33,7 +33,7 @@ describe('a retired saga reopened (ADR 0015)', () => {
     const saga = reopenForResourcing(event, NOW);
     expect(saga).toMatchObject({ resourcedSeen: null, resourcedVersion: 9 });
     const allocated = decideSaga(saga, { type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_r' }, reference: 'res_r@RTM-2' }, policy, NOW);
-    expect(allocated.commands[0]).toEqual({ type: 'Confirm', sku: 'SKU-R', reservationId: 'res_r', allocationId: 'alloc_r', causedBy: { 'sku:SKU-R': 4 }, location: 'RTM-2' });
+    expect(allocated.commands[0]).toEqual({ type: 'Confirm', sku: 'SKU-R', reservationId: 'res_r', allocationId: 'alloc_r', reference: 'res_r@RTM-2', causedBy: { 'sku:SKU-R': 4 }, location: 'RTM-2' });
     const again = decideSaga(allocated.saga, { type: 'Resourced', from: 'AMS-1', to: 'RTM-2', completed: true, version: 9 }, policy, NOW);
     expect(again.saga).toBe(allocated.saga);
   });
@@ -47,5 +47,19 @@ describe('a retired saga reopened (ADR 0015)', () => {
     expect(commands.map((c) => ('reference' in c ? `${c.type} ${c.reference}` : c.type))).toEqual(['Cancel res_r', 'Cancel res_r@RTM-2']);
     const plain = { ...event, data: { reservationId: 'res_r', qty: 2, reason: 'admin' as const, refundDue: true } };
     expect(decideSaga(reopenForRelease(plain, NOW), { type: 'Tick' }, policy, NOW).commands).toEqual([{ type: 'Cancel', reservationId: 'res_r', reference: 'res_r' }]);
+  });
+
+  it('the event names the reference the allocation was confirmed under: exactly that one is cancelled, whatever it was (a return to a location, `id@location~n`)', () => {
+    const moved: SkuEventOf<'ReservationResourced'> = {
+      type: 'ReservationResourced', ...envelope,
+      data: { reservationId: 'res_r', qty: 2, from: 'FRA-2', to: 'AMS-1', completed: true, reason: 'stock_shortfall', reference: 'res_r@FRA-2~2' },
+    };
+    const resourced = decideSaga(reopenForResourcing(moved, NOW), { type: 'Tick' }, policy, NOW).commands;
+    expect(resourced.filter((c) => c.type === 'Cancel')).toEqual([{ type: 'Cancel', reservationId: 'res_r', reference: 'res_r@FRA-2~2', location: 'FRA-2' }]);
+    const refunded: SkuEventOf<'StockReleased'> = {
+      type: 'StockReleased', ...envelope,
+      data: { reservationId: 'res_r', qty: 2, reason: 'admin', refundDue: true, location: 'FRA-2', reference: 'res_r@FRA-2~2' },
+    };
+    expect(decideSaga(reopenForRelease(refunded, NOW), { type: 'Tick' }, policy, NOW).commands).toEqual([{ type: 'Cancel', reservationId: 'res_r', reference: 'res_r@FRA-2~2', location: 'FRA-2' }]);
   });
 });

@@ -32,7 +32,7 @@ describe('allocation saga per location', () => {
   it('allocates at the location the reservation was sourced to, under the reservation id; verdicts name the location', () => {
     const { issued, saga } = given(allocatedAtAms);
     expect(issued[0]).toEqual([{ type: 'Allocate', reservationId: 'res_1', reference: 'res_1', sku: 'SKU-1', qty: 2, location: 'AMS-1' }]);
-    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_a', causedBy, location: 'AMS-1', resourcings: 0 }]);
+    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_a', reference: 'res_1', causedBy, location: 'AMS-1', resourcings: 0 }]);
     expect(saga).toMatchObject({ phase: 'allocated', location: 'AMS-1', reference: null, leftBehind: [] });
   });
 
@@ -70,7 +70,7 @@ describe('allocation saga per location', () => {
       [{ type: 'CancelAnswered', reference: 'res_1' }, 5_060],
       [{ type: 'ConfirmAnswered', outcome: 'confirmed', allocationId: 'alloc_f' }, 5_090],
     ]);
-    expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', causedBy, location: 'FRA-2', resourcings: 1 }]);
+    expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', reference: 'res_1@FRA-2', causedBy, location: 'FRA-2', resourcings: 1 }]);
     expect(issued[5]).toEqual([]);
     expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_f', location: 'FRA-2', leftBehind: [], nextAttemptAt: null });
   });
@@ -87,7 +87,7 @@ describe('allocation saga per location', () => {
       [{ type: 'Tick' }, 6_700],
     ]);
     expect(issued[4]).toEqual([]);
-    expect(issued[5]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', causedBy, location: 'FRA-2', resourcings: 1 }]);
+    expect(issued[5]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', reference: 'res_1@FRA-2', causedBy, location: 'FRA-2', resourcings: 1 }]);
     expect(issued[7]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1', location: 'AMS-1' }]);
     expect(issued[9]).toEqual([{ type: 'Cancel', reservationId: 'res_1', reference: 'res_1', location: 'AMS-1' }]);
     expect(saga.leftBehind).toEqual([{ reference: 'res_1', location: 'AMS-1', attempts: 2, nextAttemptAt: T0 + 8_700, lastAllocateAt: T0 }]);
@@ -156,7 +156,7 @@ describe('allocation saga per location', () => {
       [resourced('FRA-2', 'AMS-1', false, 11), 1_100],
       [allocated('alloc_back', 'res_1@AMS-1~2'), 1_200],
     ]);
-    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', causedBy, location: 'AMS-1', resourcings: 2 }]);
+    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', reference: 'res_1@AMS-1~2', causedBy, location: 'AMS-1', resourcings: 2 }]);
     expect(decideSaga(saga, resourced('AMS-1', 'FRA-2', false, 10), policy, T0 + 1_300)).toEqual({ saga, commands: [] });
   });
 
@@ -168,7 +168,7 @@ describe('allocation saga per location', () => {
       [allocated('alloc_f', 'res_1@FRA-2~2'), 200],
     ]);
     expect(saga).toMatchObject({ resourcings: 2, resourcedSeen: 1 });
-    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', causedBy, location: 'FRA-2', resourcings: 1 }]);
+    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_f', reference: 'res_1@FRA-2~2', causedBy, location: 'FRA-2', resourcings: 1 }]);
   });
 
   it('a re-sourced reference the WMS has cancelled already (a guess of a reopened saga): allocates again under a fresh one', () => {
@@ -257,6 +257,6 @@ describe('allocation saga per location', () => {
     const upcast = AllocationSagaSchema.parse(JSON.parse(JSON.stringify(old)));
     expect(upcast).toMatchObject({ location: null, reference: null, resourcings: 0, resourcedSeen: null, resourcedVersion: 0, visited: [], leftBehind: [] });
     const retried = decideSaga({ ...upcast, nextAttemptAt: T0 }, { type: 'Tick' }, policy, T0 + 5_000);
-    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_d', causedBy }]);
+    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_d', reference: 'res_1', causedBy }]);
   });
 });

@@ -88,7 +88,7 @@ describe('allocation saga', () => {
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_9' } }, 50],
       [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 80],
     ]);
-    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_9', causedBy, location: 'default', resourcings: 0 }]);
+    expect(issued[1]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_9', reference: 'res_1', causedBy, location: 'default', resourcings: 0 }]);
     expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_9', nextAttemptAt: null });
   });
 
@@ -136,7 +136,7 @@ describe('allocation saga', () => {
       [{ type: 'Tick' }, 10_000],
       [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_late' } }, 10_100],
     ]);
-    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_late', causedBy, location: 'default', resourcings: 0 }]);
+    expect(last).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_late', reference: 'res_1', causedBy, location: 'default', resourcings: 0 }]);
     expect(saga.phase).toBe('confirming');
   });
 
@@ -221,7 +221,7 @@ describe('allocation saga', () => {
     ]);
     expect(stuck.saga).toMatchObject({ phase: 'stuck', stuckIn: 'confirming', lastError: 'the SKU object refused the confirmation: conflict' });
     const retried = decideSaga(stuck.saga, { type: 'Retry' }, policy, T0 + 5_000);
-    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_4', causedBy, location: 'default', resourcings: 0 }]);
+    expect(retried.commands).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_4', reference: 'res_1', causedBy, location: 'default', resourcings: 0 }]);
     expect(retried.saga!.phase).toBe('confirming');
   });
 
@@ -295,7 +295,7 @@ describe('allocation saga', () => {
         [{ type: 'WmsAnswered', answer: { status: 'allocated', allocationId: 'alloc_back' } }, 60_000],
         [{ type: 'ConfirmAnswered', outcome: 'confirmed' }, 60_100],
       ]);
-      expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', causedBy, location: 'default', resourcings: 0 }]);
+      expect(issued[4]).toEqual([{ type: 'Confirm', sku: 'SKU-1', reservationId: 'res_1', allocationId: 'alloc_back', reference: 'res_1', causedBy, location: 'default', resourcings: 0 }]);
       expect(saga).toMatchObject({ phase: 'allocated', allocationId: 'alloc_back' });
     });
 

@@ -162,3 +162,38 @@ describe('Audit causes', () => {
     }]);
   });
 });
+
+describe('The warehouse reference an allocation was confirmed under', () => {
+  const confirmed = (version: number, reservationId: string, reservedAt: number, reference?: string): SkuEvent => ({
+    type: 'AllocationConfirmed', sku: SKU, version, at: at(), causedBy: stream(reservedAt),
+    data: { reservationId, allocationId: `alloc-${reservationId}`, ...(reference ? { reference } : {}), cause: { kind: 'saga', reservationId } },
+  });
+  const base = [stockSet(1, 3, 'AMS-1'), stockSet(2, 5, 'EWR-1'), reserved(3, 'r1', 2, 'AMS-1')];
+
+  it('a confirmation keeps it on the row; a re-sourcing names it (a saga reopened after its retirement cancels that one) and forgets it', () => {
+    const withRef = [...base, confirmed(4, 'r1', 3, 'r1@AMS-1~2')];
+    expect(foldLedger(withRef).reservations.get('r1')).toMatchObject({ allocationReference: 'r1@AMS-1~2' });
+    spec.given(withRef).when(move(1, 'AMS-1', -3)).then([
+      moved(5, 'AMS-1', -3, fedBy(1)),
+      shortfall(6, 'AMS-1', 2, 0, fedBy(1)),
+      { ...resourced(7, 'r1', 3, 2, 'AMS-1', 'EWR-1'), data: { reservationId: 'r1', qty: 2, from: 'AMS-1', to: 'EWR-1', completed: false, reason: 'stock_shortfall', reference: 'r1@AMS-1~2' } } as SkuEvent,
+    ]);
+    const after = foldLedger([...withRef, moved(5, 'AMS-1', -3, fedBy(1)), shortfall(6, 'AMS-1', 2, 0, fedBy(1)), resourced(7, 'r1', 3, 2, 'AMS-1', 'EWR-1')]);
+    expect(after.reservations.get('r1')).toMatchObject({ location: 'EWR-1', allocation: 'pending', allocationReference: null });
+  });
+
+  it('a release names it; a confirmation from an older bridge (no reference) names none', () => {
+    spec.given([...base, confirmed(4, 'r1', 3, 'r1')]).when({ type: 'AdminRelease', data: { reservationId: 'r1', cause: { kind: 'admin', keyId: 'k1' } } }).then([{
+      type: 'StockReleased', sku: SKU, version: 5, at: at(), causedBy: stream(3),
+      data: { reservationId: 'r1', qty: 2, reason: 'admin', refundDue: false, location: 'AMS-1', reference: 'r1', cause: { kind: 'admin', keyId: 'k1' } },
+    }]);
+    spec.given([...base, confirmed(4, 'r1', 3)]).when({ type: 'AdminRelease', data: { reservationId: 'r1', cause: { kind: 'admin', keyId: 'k1' } } }).then([{
+      type: 'StockReleased', sku: SKU, version: 5, at: at(), causedBy: stream(3),
+      data: { reservationId: 'r1', qty: 2, reason: 'admin', refundDue: false, location: 'AMS-1', cause: { kind: 'admin', keyId: 'k1' } },
+    }]);
+  });
+
+  it('the saga’s confirmation carries it into the event', () => {
+    spec.given(base).when({ type: 'ConfirmAllocation', data: { reservationId: 'r1', allocationId: 'alloc-r1', reference: 'r1', location: 'AMS-1', resourcings: 0 } }).then([confirmed(4, 'r1', 3, 'r1')]);
+  });
+});
