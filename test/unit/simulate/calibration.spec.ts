@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { calibrate } from '../../../simulate/calibration';
 import { closedLoop } from '../../../simulate/closedLoop';
-import { HistoryResultSchema, HotSkuResultSchema } from '../../../simulate/inputs';
+import { BatchCostResultSchema, HistoryResultSchema, HotSkuResultSchema } from '../../../simulate/inputs';
 import { benchmarkReplay } from '../../../simulate/scenarios';
 import { serviceMean } from '../../../simulate/serviceTime';
 
@@ -11,7 +11,7 @@ const results = join(import.meta.dirname, '..', '..', '..', 'bench', 'results');
 const read = (name: string): unknown => JSON.parse(readFileSync(join(results, `${name}.json`), 'utf8'));
 
 describe('calibration from this repository’s benchmarks', () => {
-  const calibration = calibrate(HotSkuResultSchema.parse(read('hot-sku')), HistoryResultSchema.parse(read('history')));
+  const calibration = calibrate(HotSkuResultSchema.parse(read('hot-sku')), HistoryResultSchema.parse(read('history')), BatchCostResultSchema.parse(read('batch-cost')));
 
   it('fits a service time whose capacity lies within the measured saturated throughput', () => {
     const capacity = 1000 / serviceMean(calibration.machine.command);
