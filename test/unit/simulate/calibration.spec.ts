@@ -5,7 +5,7 @@ import { calibrate } from '../../../simulate/calibration';
 import { closedLoop } from '../../../simulate/closedLoop';
 import { BatchCostResultSchema, HistoryResultSchema, HotSkuResultSchema } from '../../../simulate/inputs';
 import { benchmarkReplay } from '../../../simulate/scenarios';
-import { serviceMean } from '../../../simulate/serviceTime';
+import { batchFactor, serviceMean } from '../../../simulate/serviceTime';
 
 const results = join(import.meta.dirname, '..', '..', '..', 'bench', 'results');
 const read = (name: string): unknown => JSON.parse(readFileSync(join(results, `${name}.json`), 'utf8'));
@@ -26,6 +26,17 @@ describe('calibration from this repository’s benchmarks', () => {
       expect(Math.abs(model.rps / measured.rps - 1)).toBeLessThan(0.1);
       expect(Math.abs(model.p50 / measured.p50 - 1)).toBeLessThan(0.25);
     }
+  });
+
+  it('takes a group-commit batch’s cost from the measured line: one reserve costs a command, 64 far less than 64 commands', () => {
+    const batchCost = BatchCostResultSchema.parse(read('batch-cost'));
+    expect(calibration.batch).toEqual({ aMs: batchCost.fit.aMs, bMs: batchCost.fit.bMs });
+    expect(batchFactor(calibration.batch, 1)).toBe(1);
+    expect(batchFactor(calibration.batch, 64)).toBeGreaterThan(1);
+    expect(batchFactor(calibration.batch, 64)).toBeLessThan(64);
+    // The line passes near what was measured at the largest size.
+    const largest = batchCost.rows.at(-1)!;
+    expect(Math.abs((calibration.batch.aMs + calibration.batch.bMs * largest.size) / largest.msPerBatch - 1)).toBeLessThan(0.2);
   });
 
   it('refuses a result file whose fields changed', () => {
