@@ -2,7 +2,7 @@
 // measures the leftovers of another. Not part of `npm test`. Results: bench/results/*.json.
 import { spawnSync } from 'node:child_process';
 
-const benchmarks = ['bench:history', 'bench:bridge-memory', 'bench:embedded-log', 'bench:hot-sku', 'bench:relay', 'bench:storm', 'bench:sold-out-flood', 'bench:shards', 'bench:bridge-replicas'];
+const benchmarks = ['bench:history', 'bench:bridge-memory', 'bench:embedded-log', 'bench:hot-sku', 'bench:relay', 'bench:storm', 'bench:sold-out-flood', 'bench:shards', 'bench:bridge-replicas', 'bench:batch-cost'];
 let failed = false;
 for (const name of benchmarks) {
   console.log(`\n=== ${name} ===`);

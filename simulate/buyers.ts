@@ -2,11 +2,11 @@ import { jitteredRetryAfter } from '../src/api/overload';
 import { retryDelayMs } from '../src/client';
 import { arrivalTime } from './arrivals';
 import { EdgeMemories } from './edgeMemory';
+import { Isolates } from './groupCommit';
 import { sampleOf } from './lognormal';
 import type { Answer, Request, Reservation } from './protocol';
 import type { Shard } from './shard';
 import type { Sku } from './sku';
-import { callObject } from './worker';
 import type { World } from './world';
 
 type Buyer = {
@@ -30,6 +30,7 @@ const KEYS_PER_BUYER = 1024;
 export class FlashSale {
   private readonly cumulative: number[];
   private readonly edge: EdgeMemories | null;
+  private readonly isolates: Isolates;
 
   constructor(
     private readonly world: World,
@@ -38,6 +39,7 @@ export class FlashSale {
     let sum = 0;
     this.cumulative = world.scenario.skus.map((s) => (sum += s.weight));
     this.edge = world.scenario.edge ? new EdgeMemories(world, world.scenario.edge) : null;
+    this.isolates = new Isolates(world);
   }
 
   /** Draws every buyer up front, then lets each arrival schedule the next: the event queue stays short. */
@@ -104,7 +106,7 @@ export class FlashSale {
       return this.watch(buyer);
     }
     const shard = buyer.sku.route(buyer.id);
-    new Exchange(this.world, shard, request, (answer, firstSentAt, lastSentAt) => {
+    new Exchange(this.world, this.isolates, shard, request, (answer, firstSentAt, lastSentAt) => {
       metrics.answerLatencies.push(this.world.now - firstSentAt);
       if (answer.code === 'reserved') {
         metrics.accepted++;
@@ -159,7 +161,7 @@ export class FlashSale {
   }
 
   private send(buyer: Buyer, request: Request, onFinal: (answer: Answer, firstSentAt: number, lastSentAt: number) => void): void {
-    new Exchange(this.world, buyer.sku.route(buyer.id), request, onFinal);
+    new Exchange(this.world, this.isolates, buyer.sku.route(buyer.id), request, onFinal);
   }
 }
 
@@ -174,6 +176,7 @@ class Exchange {
 
   constructor(
     private readonly world: World,
+    private readonly isolates: Isolates,
     private readonly shard: Shard,
     private readonly request: Request,
     private readonly onFinal: (answer: Answer, firstSentAt: number, lastSentAt: number) => void,
@@ -187,7 +190,7 @@ class Exchange {
     if (this.request.kind === 'reserve') metrics.reserveRequests++;
     else metrics.completeRequests++;
     const sentAt = this.world.now + waitMs;
-    callObject(this.world, this.shard, this.request, (answer) => this.answered(answer, sentAt), waitMs);
+    this.isolates.call(this.shard, this.request, (answer) => this.answered(answer, sentAt), waitMs);
   }
 
   private answered(answer: Answer, sentAt: number): void {

@@ -1,8 +1,8 @@
 import { CLOUDFLARE, type Documented } from './documented';
-import { thisSystemAt, type HistoryResult, type HotSkuResult } from './inputs';
+import { thisSystemAt, type BatchCostResult, type HistoryResult, type HotSkuResult } from './inputs';
 import { fitMedianP99, meanOf, withMean } from './lognormal';
 import type { ServiceProfile } from './params';
-import { lognormalService, serviceMean, serviceP99 } from './serviceTime';
+import { lognormalService, serviceMean, serviceP99, type BatchCost } from './serviceTime';
 
 export type BenchmarkPoint = { readonly connections: number; readonly rps: number; readonly p50: number; readonly p99: number };
 
@@ -19,8 +19,11 @@ export type Calibration = {
   /** workerd CPU per request in the 200,000-reservation history run: an independent estimate of the cost. */
   readonly historyCpuMsPerRequest: number;
   readonly noopCeilingRps: number;
+  /** One object's cost per group-commit batch of n reserves on this machine, a + b·n (every profile keeps its shape). */
+  readonly batch: BatchCost;
   readonly hotSkuDate: string;
   readonly historyDate: string;
+  readonly batchCostDate: string;
 };
 
 const BENCHMARK_CONNECTIONS = [1, 10, 100];
@@ -38,21 +41,28 @@ const BENCHMARK_CONNECTIONS = [1, 10, 100];
  * and the mean each rate implies (500/s → 2 ms). The TTL alarm's cost per expired hold comes
  * from the expiry storm (bench/results/history.json: 47,002 holds at 3,207/s → 0.31 ms each,
  * 31 ms per run of 100), scaled like the commands.
+ *
+ * A group-commit batch (bench/results/batch-cost.json: one object's cost per reserveBatch call,
+ * fitted a + b·n) is scaled the same way: one call of one reserve costs what a command costs at
+ * that rate, and a call of n costs (a + b·n) / (a + b) times as much, the same sigma.
  */
-export function calibrate(hot: HotSkuResult, history: HistoryResult): Calibration {
+export function calibrate(hot: HotSkuResult, history: HistoryResult, batchCost: BatchCostResult): Calibration {
   const one = thisSystemAt(hot, 1);
   const command = fitMedianP99(one.p50, one.p99);
   const meanMs = meanOf(command);
   const expiryMs = 1000 / history.storm.expiriesPerSecond;
+  const batch: BatchCost = { aMs: batchCost.fit.aMs, bMs: batchCost.fit.bMs };
+  if (!(batch.aMs + batch.bMs > 0) || batch.bMs < 0) throw new Error(`bench/results/batch-cost.json: a batch of one must cost something and more must not cost less (a ${batch.aMs}, b ${batch.bMs})`);
   const machine: ServiceProfile = {
     name: `this machine ${Math.round(1000 / meanMs)}/s`,
     command: lognormalService(command),
+    batch,
     expiryMs,
     source: `bench/results/hot-sku.json (${hot.date}): lognormal through the 1-connection p50 ${one.p50} ms and p99 ${one.p99} ms`,
   };
   const documented = (name: string, figure: Documented): ServiceProfile => {
     const mean = 1000 / figure.value;
-    return { name, command: lognormalService(withMean(command, mean)), expiryMs: (expiryMs * mean) / meanMs, source: figure.source };
+    return { name, command: lognormalService(withMean(command, mean)), batch, expiryMs: (expiryMs * mean) / meanMs, source: figure.source };
   };
   const headline = documented('cloudflare 500/s', CLOUDFLARE.objectWithWritesHigh);
   return {
@@ -66,8 +76,10 @@ export function calibrate(hot: HotSkuResult, history: HistoryResult): Calibratio
     }),
     historyCpuMsPerRequest: history.windows.reduce((sum, w) => sum + (w.workerdCpuMsPerReservation * w.reservesPerSecond) / w.requestsPerSecond, 0) / history.windows.length,
     noopCeilingRps: hot.ceiling['no-op Worker → object req/s'],
+    batch,
     hotSkuDate: hot.date,
     historyDate: history.date,
+    batchCostDate: batchCost.date,
   };
 }
 

@@ -20,6 +20,13 @@ export const HistoryResultSchema = z.object({
 });
 export type HistoryResult = z.infer<typeof HistoryResultSchema>;
 
+export const BatchCostResultSchema = z.object({
+  date: z.string(),
+  rows: z.array(z.object({ size: z.number().int().positive(), batchesPerSecond: z.number().positive(), reservationsPerSecond: z.number().positive(), msPerBatch: z.number().positive() })).min(2),
+  fit: z.object({ aMs: z.number(), bMs: z.number() }),
+});
+export type BatchCostResult = z.infer<typeof BatchCostResultSchema>;
+
 /** The system's own rows of the hot-SKU benchmark (the file also holds PostgreSQL and Redis). */
 const THIS_SYSTEM = 'this system (edge)';
 

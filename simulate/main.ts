@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { printTable, writeResult } from '../bench/lib/report';
 import { calibrate } from './calibration';
-import { HistoryResultSchema, HotSkuResultSchema } from './inputs';
-import { assumptionRows, calibrationRows, documentedRows, headlineRows, measuredRows, outageHeadline, profileRows, saleRow, scalingRows, sensitivityRows, violations, workRow } from './report';
+import { BatchCostResultSchema, HistoryResultSchema, HotSkuResultSchema } from './inputs';
+import { assumptionRows, batchedRow, batchedScalingRows, calibrationRows, documentedRows, headlineRows, measuredRows, outageHeadline, profileRows, saleRow, scalingRows, sensitivityRows, violations, workRow } from './report';
 import { CLOUDFLARE } from './documented';
 import { ASSUMPTIONS, P99_TARGET_MS } from './scenarios';
 import { runStudy } from './study';
@@ -17,7 +17,11 @@ import { runStudy } from './study';
 const results = join(import.meta.dirname, '..', 'bench', 'results');
 const readResult = (name: string): unknown => JSON.parse(readFileSync(join(results, `${name}.json`), 'utf8'));
 
-const calibration = calibrate(HotSkuResultSchema.parse(readResult('hot-sku')), HistoryResultSchema.parse(readResult('history')));
+const calibration = calibrate(
+  HotSkuResultSchema.parse(readResult('hot-sku')),
+  HistoryResultSchema.parse(readResult('history')),
+  BatchCostResultSchema.parse(readResult('batch-cost')),
+);
 const started = performance.now();
 
 printTable('Inputs measured on this machine', measuredRows(calibration));
@@ -37,6 +41,10 @@ printTable('(b) Catalogue: buyers', study.catalogue.map((r) => saleRow(r, 'scena
 printTable('(b) Catalogue: work and safety', study.catalogue.map((r) => workRow(r, 'scenario')));
 printTable(`(c) Regional outage, ${study.recommendedShards} shards`, [saleRow(study.outage, 'scenario')]);
 printTable('(c) Regional outage: work and safety', [workRow(study.outage, 'scenario')]);
+const g = study.groupCommit;
+printTable(`(d) Group commit, B = ${g.max}: hot SKU, ${calibration.headline.name}, D = ${g.hotSku[0]!.depth} (each reserve one command)`, g.hotSku.map((r) => batchedRow(r, 'shards')));
+printTable(`(d) Group commit, B = ${g.max}: larger admission bounds D`, g.depths.map((r) => batchedRow(r, 'D')));
+printTable(`(d) Group commit, B = ${g.max}: one hot SKU saturated (closed loop) at the documented per-object rates`, batchedScalingRows(study));
 printTable(`Headline: 120,000 concurrent checkouts on one SKU, buyer p99 < ${P99_TARGET_MS} ms`, headlineRows(study, calibration));
 printTable('Headline: regional outage mid-sale', outageHeadline(study));
 

@@ -25,6 +25,10 @@ export class Metrics {
   undrains = 0;
   commands = 0;
   maxDepth = 0;
+  /** Reserve calls from the Worker to objects, and the reserves they carried (group commit: several per call). */
+  reserveCalls = 0;
+  reservesInCalls = 0;
+  maxReservesInCall = 0;
   /** First send to 201, retries included: accepted reservations. */
   readonly latencies: number[] = [];
   /** First send to the final answer (201 or 409), retries included: every reservation request decided. */
@@ -34,6 +38,12 @@ export class Metrics {
   /** Reserves refused by the Worker from its sold-out memory, without an object call (ADR 0020). */
   edgeRefusals = 0;
   private readonly decisionsPerSecond: number[] = [];
+
+  reserveCall(reserves: number): void {
+    this.reserveCalls++;
+    this.reservesInCalls += reserves;
+    this.maxReservesInCall = Math.max(this.maxReservesInCall, reserves);
+  }
 
   /** A reservation decided (granted or refused) at `now`: for the shards' throughput. */
   decided(now: number): void {

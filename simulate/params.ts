@@ -1,11 +1,13 @@
 import type { LogNormal } from './lognormal';
-import type { ServiceTime } from './serviceTime';
+import type { BatchCost, ServiceTime } from './serviceTime';
 
 /** What a command costs on an object's single thread (milliseconds). */
 export type ServiceProfile = {
   readonly name: string;
   /** One command: a reservation, a completion, either side of a transfer, an undrain, a projection flush. */
   readonly command: ServiceTime;
+  /** A group-commit batch of n reserves costs one command's time × batchFactor(batch, n). */
+  readonly batch: BatchCost;
   /** One expired hold released by the TTL alarm. */
   readonly expiryMs: number;
   readonly source: string;
@@ -62,6 +64,13 @@ export type SkuSpec = { readonly stock: number; readonly shards: number; readonl
 
 export type Holds = { readonly ttlMs: number; readonly alarmChunk: number };
 
+/**
+ * Group commit (ADR 0021): per Worker isolate and object, one reserve call in flight; reserves
+ * arriving meanwhile queue and leave together, at most `max`, when it returns. `max` 1 sends each
+ * reserve alone (no group commit). Each request lands on a random isolate of `isolates`.
+ */
+export type GroupCommit = { readonly max: number; readonly isolates: number };
+
 /** The edge's sold-out memory (ADR 0020): refusals younger than `windowMs`, kept per isolate. */
 export type EdgeMemory = { readonly windowMs: number; readonly isolates: number };
 
@@ -86,4 +95,5 @@ export type Scenario = {
   readonly outage: Outage | null;
   /** Null: every reserve goes to an object (the edge remembers nothing). */
   readonly edge: EdgeMemory | null;
+  readonly groupCommit: GroupCommit;
 };

@@ -25,6 +25,7 @@ export type Reply = (answer: Answer) => void;
 /**
  * One unit of work on an object's single thread. `start` returns its service time (it may read
  * state: what an alarm run will release), `run` commits it at the end of that time, and `lost`
- * tells its sender when the object failed before committing it.
+ * tells its sender when the object failed before committing it. `weight`: the commands it counts
+ * as for admission control (a group-commit batch counts its reserves); 1 when absent.
  */
-export type Command = { start(): number; run(): void; lost(): void };
+export type Command = { start(): number; run(): void; lost(): void; readonly weight?: number };

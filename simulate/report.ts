@@ -2,7 +2,8 @@ import { describeProfile, type Calibration } from './calibration';
 import { CLOUDFLARE } from './documented';
 import type { Row } from '../bench/lib/report';
 import type { SaleResult } from './sale';
-import { ASSUMPTIONS, P99_TARGET_MS } from './scenarios';
+import { ASSUMPTIONS, GROUP_COMMIT_MAX, P99_TARGET_MS } from './scenarios';
+import { batchFactor } from './serviceTime';
 import { meetsTarget, type Study } from './study';
 
 /** Table rows for `npm run simulate` (pure: main.ts prints them). */
@@ -23,6 +24,11 @@ export function measuredRows(c: Calibration): Row[] {
     { input: 'loopback + client per request', value: `${c.loopbackRttMs.toFixed(2)} ms`, source: 'derived: 1-connection round trip (1/rps) minus the fitted mean service time' },
     { input: 'workerd CPU per request', value: `${c.historyCpuMsPerRequest.toFixed(2)} ms`, source: `bench/results/history.json windows (${c.historyDate}): CPU ms/reservation × reservations/s ÷ requests/s, mean of 10 windows (cross-check; flat over 200,000 reservations, so no history term)` },
     { input: 'TTL expiry cost', value: `${c.machine.expiryMs.toFixed(3)} ms per hold`, source: 'bench/results/history.json storm: 1 / expiries per second' },
+    {
+      input: 'group-commit batch cost',
+      value: `${c.batch.aMs.toFixed(2)} + ${c.batch.bMs.toFixed(3)}·n ms per call of n reserves (n = ${GROUP_COMMIT_MAX}: ${batchFactor(c.batch, GROUP_COMMIT_MAX).toFixed(2)}× a call of one)`,
+      source: `bench/results/batch-cost.json (${c.batchCostDate}): one object's reserveBatch, batches of 1–64, least squares`,
+    },
   ];
 }
 
@@ -39,6 +45,8 @@ export function profileRows(c: Calibration): Row[] {
       'p99 ms': ms(d.p99Ms),
       'capacity /s': Math.round(d.capacityPerSecond),
       'alarm run (100) ms': ms(p.expiryMs * 100),
+      [`batch of ${GROUP_COMMIT_MAX} ms`]: ms(d.meanMs * batchFactor(p.batch, GROUP_COMMIT_MAX)),
+      [`reservations/s at B = ${GROUP_COMMIT_MAX}`]: Math.round((d.capacityPerSecond * GROUP_COMMIT_MAX) / batchFactor(p.batch, GROUP_COMMIT_MAX)),
       sigma: p.command.shape === 'lognormal' ? Math.round(p.command.sigma * 1000) / 1000 : null,
     };
   });
@@ -120,7 +128,39 @@ export function headlineRows(study: Study, c: Calibration): Row[] {
   for (const s of study.sensitivity) {
     rows.push({ profile: s.profile.name, 'shards for p99 < 80 ms': s.minimalShards ?? 'none of 16–64', 'p99 there ms': ms(s.runs.find((r) => Number(r.shards) === s.minimalShards)?.p99 ?? null) });
   }
+  const g = study.groupCommit;
+  const best = g.hotSku.reduce((a, b) => ((b.answerP99 ?? Infinity) < (a.answerP99 ?? Infinity) ? b : a));
+  rows.push({
+    profile: `${c.headline.name}, group commit B = ${g.max}: p99 of ALL answers`,
+    'shards for p99 < 80 ms': g.minimalShards ?? `none of ${g.hotSku.map((r) => r.shards).join(', ')} (best ${ms(best.answerP99)} ms at ${best.shards})`,
+    'p99 there ms': ms(g.hotSku.find((r) => Number(r.shards) === g.minimalShards)?.answerP99 ?? null),
+  });
   return rows;
+}
+
+/** A sale with group commit: every final answer, the accepted and the refused apart, and the batches. */
+export function batchedRow(r: SaleResult, label: 'shards' | 'D'): Row {
+  return {
+    [label]: label === 'shards' ? r.shards : depth(r.depth),
+    ...(label === 'D' ? { shards: r.shards } : {}),
+    'mean / max batch': `${r.meanBatch.toFixed(2)} / ${r.maxBatch}`,
+    'sell-out s': r.sellOutSeconds === null ? null : Math.round(r.sellOutSeconds * 100) / 100,
+    'p50 / p99 all answers ms': `${ms(r.answerP50) ?? '–'} / ${ms(r.answerP99) ?? '–'}`,
+    'p50 / p99 accepted ms': `${ms(r.p50) ?? '–'} / ${ms(r.p99) ?? '–'}`,
+    'p50 / p99 refused ms': `${ms(r.refusedP50) ?? '–'} / ${ms(r.refusedP99) ?? '–'}`,
+    accepted: r.accepted,
+    'refused at the edge': r.edgeRefusals,
+    '409 stock': r.insufficientStock,
+    '503 answers': r.overloaded + r.unavailable,
+    'gave up': r.gaveUp,
+    'peak decisions/s': r.peakDecisionsPerSecond,
+    [`all p99 < ${P99_TARGET_MS} ms`]: r.answerP99 !== null && r.answerP99 < P99_TARGET_MS ? 'yes' : 'no',
+    'oversold / stranded': `${r.oversold} / ${r.stranded}`,
+  };
+}
+
+export function batchedScalingRows(study: Study): Row[] {
+  return study.groupCommit.scaling.map((s) => ({ profile: s.profile, shards: s.shards, 'reservations/s': Math.round(s.rps), 'per shard': Math.round(s.perShard), 'mean batch': Math.round(s.meanBatch * 10) / 10, 'target ≥ 32,000/s': s.rps >= 32_000 ? 'met' : 'NOT MET' }));
 }
 
 export function outageHeadline(study: Study): Row[] {
@@ -140,7 +180,7 @@ export function outageHeadline(study: Study): Row[] {
 
 /** Every sale's safety checks: a violation anywhere fails the run. */
 export function violations(study: Study): string[] {
-  const all = [...study.hotSku, ...study.sensitivity.flatMap((s) => s.runs), ...study.depths, ...study.catalogue, study.outage];
+  const all = [...study.hotSku, ...study.sensitivity.flatMap((s) => s.runs), ...study.depths, ...study.catalogue, study.outage, ...study.groupCommit.hotSku, ...study.groupCommit.depths];
   return all.flatMap((r) => {
     const where = `${r.scenario} (${r.profile}, ${r.shards} shards, D ${depth(r.depth)})`;
     return [

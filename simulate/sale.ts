@@ -54,6 +54,10 @@ export type SaleResult = {
   readonly explainedShare: number;
   readonly peakDecisionsPerSecond: number;
   readonly maxDepth: number;
+  /** Reserve calls from the Worker to objects, reserves per call on average and at most (group commit; 1 without it). */
+  readonly reserveCalls: number;
+  readonly meanBatch: number;
+  readonly maxBatch: number;
   readonly commands: number;
   readonly events: number;
 };
@@ -116,6 +120,9 @@ export function simulateSale(scenario: Scenario): SaleResult {
     explainedShare: requests === 0 ? 1 : 1 - m.timedOut / requests,
     peakDecisionsPerSecond: m.peakDecisionsPerSecond(),
     maxDepth: m.maxDepth,
+    reserveCalls: m.reserveCalls,
+    meanBatch: m.reservesInCalls / Math.max(1, m.reserveCalls),
+    maxBatch: m.maxReservesInCall,
     commands: m.commands,
     events: world.clock.events,
   };

@@ -1,6 +1,6 @@
 import { peakRate } from './arrivals';
 import { fitMedianP99 } from './lognormal';
-import type { Admission, Buyers, EdgeMemory, Failure, Holds, Network, ReadModel, Scenario, ServiceProfile, SkuSpec } from './params';
+import type { Admission, Buyers, EdgeMemory, Failure, GroupCommit, Holds, Network, ReadModel, Scenario, ServiceProfile, SkuSpec } from './params';
 import { serviceMean } from './serviceTime';
 
 /** The hot SKU's stock and the shard counts and admission depths explored. */
@@ -10,6 +10,9 @@ export const SHARD_COUNTS = [1, 8, 16, 32, 64] as const;
 export const DEPTHS = [16, 64, 256, Number.POSITIVE_INFINITY] as const;
 const CATALOGUE = { skus: 1000, zipfExponent: 1, stockPerSku: 100 } as const;
 export const P99_TARGET_MS = 80;
+/** Shard counts tried with group commit on, and its bound there (RESERVE_BATCH_MAX's value when on, ADR 0021). */
+export const GROUP_COMMIT_SHARD_COUNTS = [1, 2, 4, 8, 16, 32, 64] as const;
+export const GROUP_COMMIT_MAX = 64;
 
 const network: Network = { rttMinMs: 1, rttMaxMs: 5 };
 const admission: Admission = { depth: 64, retryAfterOverloadedMs: 1000, retryAfterUnavailableMs: 5000, retryBudget: 10 };
@@ -32,6 +35,8 @@ const readModel: ReadModel = { flushEveryMs: 1000, propagationMaxMs: 60_000 };
 const LOCATIONS = 4;
 /** wrangler.toml's SOLD_OUT_EDGE_MS; isolates assumed (a location runs many; fewer is conservative here). */
 const edge: EdgeMemory = { windowMs: 300, isolates: 16 };
+/** Off (each reserve alone) unless a scenario says otherwise; the same isolates as the sold-out memory. */
+const groupCommit: GroupCommit = { max: 1, isolates: edge.isolates };
 const OUTAGE = { atMs: 300, durationMs: 30_000, location: 0 } as const;
 
 /** The stated assumptions (no measurement behind them), printed with the inputs. */
@@ -58,19 +63,25 @@ export const ASSUMPTIONS: readonly { input: string; value: string; source: strin
     source: 'assumed failover time: Cloudflare restarts an object elsewhere but documents no time; 30 s is the brief\'s example',
   },
   { input: 'sold out at the edge', value: `a reserve is refused by the Worker while every shard refused one sent within ${edge.windowMs} ms, per isolate (${edge.isolates} isolates, requests spread at random; the Cache API's sharing not modelled); retries always reach the object`, source: 'ADR 0020 (SOLD_OUT_EDGE_MS); the isolate count is assumed' },
+  {
+    input: 'group commit',
+    value: `off (1 reserve per call) unless a table says B; on: per isolate and object one reserve call in flight, reserves queued meanwhile leave together, at most B = ${GROUP_COMMIT_MAX}, ${groupCommit.isolates} isolates, each request on a random one; each reserve counts as one command for D`,
+    source: 'ADR 0021 (src/api/coalescer.ts); the isolate count is assumed, as for the sold-out memory (more isolates: smaller batches)',
+  },
   { input: 'catalogue', value: `${CATALOGUE.skus.toLocaleString('en-US')} SKUs, Zipf s = ${CATALOGUE.zipfExponent}, ${CATALOGUE.stockPerSku} units each`, source: 'assumed (brief\'s example)' },
 ];
 
 /** Builds a scenario from the defaults above. */
 export function scenario(name: string, profile: ServiceProfile, skus: SkuSpec[], seed: number, overrides: Partial<Scenario> = {}): Scenario {
-  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, edge, ...overrides };
+  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, edge, groupCommit, ...overrides };
 }
 
 const hotSpec = (shards: number): SkuSpec => ({ stock: HOT_STOCK, shards, weight: 1, limitPerCustomer: LIMIT_PER_CUSTOMER });
 
-/** (a) One hot SKU, 120,000 buyers. */
-export function hotSku(profile: ServiceProfile, shards: number, depth = admission.depth, seed = 1): Scenario {
-  return scenario('hot SKU', profile, [hotSpec(shards)], seed, { admission: { ...admission, depth } });
+/** (a) One hot SKU, 120,000 buyers; `batchMax` > 1 turns group commit on. */
+export function hotSku(profile: ServiceProfile, shards: number, depth = admission.depth, seed = 1, batchMax = 1): Scenario {
+  const name = batchMax > 1 ? `hot SKU, B = ${batchMax}` : 'hot SKU';
+  return scenario(name, profile, [hotSpec(shards)], seed, { admission: { ...admission, depth }, groupCommit: { ...groupCommit, max: batchMax } });
 }
 
 /** (c) The hot SKU losing one location's shards mid-sell-out until they restart elsewhere. */
@@ -112,8 +123,9 @@ export function benchmarkReplay(machine: ServiceProfile, loopbackRttMs: number, 
 }
 
 /** Saturating closed loop at a documented rate and the region's RTT, for throughput scaling. */
-export function saturation(profile: ServiceProfile, shards: number, seed = 1): Scenario {
+export function saturation(profile: ServiceProfile, shards: number, seed = 1, batchMax = 1): Scenario {
   return scenario('saturation', profile, [{ stock: 1_000_000_000, shards, weight: 1, limitPerCustomer: Number.POSITIVE_INFINITY }], seed, {
     admission: { ...admission, depth: Number.POSITIVE_INFINITY },
+    groupCommit: { ...groupCommit, max: batchMax },
   });
 }

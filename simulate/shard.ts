@@ -47,6 +47,8 @@ export class Shard implements ShardState {
   private readonly lane = new Fifo<Command>();
   private readonly urgent = new Fifo<Command>();
   private current: Command | null = null;
+  /** Queued and current commands' weight beyond one each (group-commit batches). */
+  private extraWeight = 0;
 
   constructor(
     readonly world: World,
@@ -74,7 +76,7 @@ export class Shard implements ShardState {
    * borrowed units arrive (each costs a decision when they do).
    */
   get depth(): number {
-    return this.lane.length + this.urgent.length + (this.current ? 1 : 0) + this.parked.length;
+    return this.lane.length + this.urgent.length + (this.current ? 1 : 0) + this.extraWeight + this.parked.length;
   }
 
   /** A buyer's request reaching the object: queued, or answered 503 at once when the queue is full. */
@@ -87,8 +89,32 @@ export class Shard implements ShardState {
     this.world.metrics.maxDepth = Math.max(this.world.metrics.maxDepth, this.depth);
   }
 
+  /**
+   * A Worker's group-commit call (ADR 0021): each reserve admitted as a lone one would be (the
+   * depth counts it), the admitted ones decided in order as one command whose time grows with
+   * their number; the call is answered when every reserve is (a borrowing one waits for its units).
+   */
+  receiveBatch(requests: readonly ReserveRequest[], reply: (answers: Answer[]) => void): void {
+    const answers: Answer[] = requests.map(() => OVERLOADED);
+    const admitted = requests.slice(0, Math.max(0, Math.min(requests.length, this.world.scenario.admission.depth - this.depth)));
+    if (admitted.length === 0) return reply(answers);
+    let unanswered = admitted.length;
+    const answerOf = (i: number): Reply => (answer) => {
+      answers[i] = answer;
+      if (--unanswered === 0) reply(answers);
+    };
+    this.enqueue({
+      weight: admitted.length,
+      start: () => this.world.batchServiceMs(admitted.length),
+      run: () => admitted.forEach((request, i) => this.settleReserve(request, answerOf(i))),
+      lost: () => admitted.forEach((_, i) => answerOf(i)(UNAVAILABLE)),
+    });
+    this.world.metrics.maxDepth = Math.max(this.world.metrics.maxDepth, this.depth);
+  }
+
   /** Work the object gives itself (alarms, projection flushes): queued with buyers, never shed. */
   enqueue(command: Command): void {
+    this.extraWeight += (command.weight ?? 1) - 1;
     this.lane.push(command);
     this.kick();
   }
@@ -111,6 +137,7 @@ export class Shard implements ShardState {
       if (incarnation !== this.incarnation) return;
       command.run();
       this.current = null;
+      this.extraWeight -= (command.weight ?? 1) - 1;
       this.kick();
     });
   }
@@ -167,18 +194,17 @@ export class Shard implements ShardState {
   }
 
   private reserveCommand(request: ReserveRequest, reply: Reply): Command {
-    return {
-      start: () => this.world.serviceMs(),
-      run: () => {
-        const answer = this.decide(request, { units: 0 }, this.latched);
-        if (answer) return reply(answer);
-        // Units may only be in siblings known to be down: say so now (503, Retry-After) instead of waiting.
-        if (this.pending === 0 && this.onlyUnreachableLeft()) return reply(UNAVAILABLE);
-        this.parked.push({ request, reply });
-        borrow.ensureWalk(this);
-      },
-      lost: () => reply(UNAVAILABLE),
-    };
+    return { start: () => this.world.serviceMs(), run: () => this.settleReserve(request, reply), lost: () => reply(UNAVAILABLE) };
+  }
+
+  /** A reserve decided now, or parked until borrowed units arrive. */
+  private settleReserve(request: ReserveRequest, reply: Reply): void {
+    const answer = this.decide(request, { units: 0 }, this.latched);
+    if (answer) return reply(answer);
+    // Units may only be in siblings known to be down: say so now (503, Retry-After) instead of waiting.
+    if (this.pending === 0 && this.onlyUnreachableLeft()) return reply(UNAVAILABLE);
+    this.parked.push({ request, reply });
+    borrow.ensureWalk(this);
   }
 
   private completeCommand(request: CompleteRequest, reply: Reply): Command {
@@ -315,6 +341,7 @@ export class Shard implements ShardState {
     this.incarnation++;
     const lost = [...(this.current ? [this.current] : []), ...this.urgent.drain(), ...this.lane.drain()];
     this.current = null;
+    this.extraWeight = 0;
     for (const command of lost) command.lost();
     for (const p of this.parked) p.reply(UNAVAILABLE);
     this.parked = [];

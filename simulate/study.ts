@@ -1,5 +1,6 @@
 import type { BenchmarkPoint, Calibration } from './calibration';
 import { closedLoop, type ClosedLoopResult } from './closedLoop';
+import { runGroupCommitStudy, type GroupCommitStudy } from './groupCommitStudy';
 import type { ServiceProfile } from './params';
 import { simulateSale, type SaleResult } from './sale';
 import { benchmarkReplay, catalogue, DEPTHS, hotSku, outage, P99_TARGET_MS, saturation, SHARD_COUNTS, type CataloguePolicy } from './scenarios';
@@ -22,6 +23,8 @@ export type Study = {
   readonly depths: readonly SaleResult[];
   readonly catalogue: readonly SaleResult[];
   readonly outage: SaleResult;
+  /** Group commit on (ADR 0021): the same hot SKU, and its throughput. */
+  readonly groupCommit: GroupCommitStudy;
 };
 
 const CALIBRATION_SECONDS = 8;
@@ -86,5 +89,7 @@ export function runStudy(calibration: Calibration, progress: (step: string) => v
   progress(`regional outage, ${recommended} shards`);
   const outageRun = simulateSale(outage(calibration.headline, recommended));
 
-  return { calibrationCheck, scaling, hotSku: hot, minimalShards: minimal, recommendedShards: recommended, sensitivity, depthShards, depths, catalogue: catalogueRuns, outage: outageRun };
+  const groupCommit = runGroupCommitStudy(calibration, progress);
+
+  return { calibrationCheck, scaling, hotSku: hot, minimalShards: minimal, recommendedShards: recommended, sensitivity, depthShards, depths, catalogue: catalogueRuns, outage: outageRun, groupCommit };
 }

@@ -1,4 +1,4 @@
-import { UNAVAILABLE, type Answer, type Request } from './protocol';
+import { UNAVAILABLE, type Answer, type Request, type ReserveRequest } from './protocol';
 import type { Shard } from './shard';
 import type { World } from './world';
 
@@ -21,6 +21,25 @@ export function callObject(world: World, shard: Shard, request: Request, onAnswe
       world.clock.after(world.oneWayMs(), () => {
         if (shard.incarnation === incarnation) onAnswer(answer);
         else world.clock.after(detectMs, () => onAnswer(UNAVAILABLE));
+      });
+    });
+  });
+}
+
+/**
+ * One group-commit call (ADR 0021): the reserves travel together, the object answers them together
+ * (`Shard.receiveBatch`), and a call that fails, fails for all of them, as `callObject` fails.
+ */
+export function callBatch(world: World, shard: Shard, requests: readonly ReserveRequest[], onAnswers: (answers: readonly Answer[]) => void): void {
+  const { detectMs } = world.scenario.failure;
+  const failed = () => world.clock.after(detectMs, () => onAnswers(requests.map(() => UNAVAILABLE)));
+  world.clock.after(world.oneWayMs(), () => {
+    if (!shard.alive) return failed();
+    const incarnation = shard.incarnation;
+    shard.receiveBatch(requests, (answers) => {
+      world.clock.after(world.oneWayMs(), () => {
+        if (shard.incarnation === incarnation) onAnswers(answers);
+        else failed();
       });
     });
   });

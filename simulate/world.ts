@@ -2,7 +2,7 @@ import { Clock } from './clock';
 import { Metrics } from './metrics';
 import type { Scenario } from './params';
 import { Random } from '../bench/lib/random';
-import { sampleService } from './serviceTime';
+import { batchFactor, sampleService } from './serviceTime';
 
 /** The clock, the random stream, the metrics and the scenario one run shares. */
 export class World {
@@ -30,6 +30,12 @@ export class World {
     let total = 0;
     for (let i = 0; i < commands; i++) total += sampleService(this.scenario.profile.command, this.random);
     return total;
+  }
+
+  /** One object call deciding a group-commit batch of `reserves`: one command's draw, scaled by the batch's measured cost. */
+  batchServiceMs(reserves: number): number {
+    const { command, batch } = this.scenario.profile;
+    return sampleService(command, this.random) * batchFactor(batch, reserves);
   }
 
   id(): number {

@@ -12,6 +12,7 @@ const sale: fc.Arbitrary<SmallSale> = fc.record({
   ttlMs: fc.integer({ min: 300, max: 20_000 }),
   completeShare: fc.double({ min: 0, max: 1, noNaN: true }),
   outage: fc.option(fc.record({ atMs: fc.integer({ min: 0, max: 5000 }), durationMs: fc.integer({ min: 50, max: 10_000 }), location: fc.integer({ min: 0, max: 3 }) }), { nil: null }),
+  batchMax: fc.constantFrom(1, 4, 64),
 });
 
 describe('simulated sale: every unit accounted for', () => {

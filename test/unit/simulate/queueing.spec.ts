@@ -11,7 +11,7 @@ const ARRIVALS = 200_000;
 
 /** Poisson arrivals at one object (no network, no admission limit, no expiries): the mean time in the system. */
 function meanSojourn(command: ServiceTime, arrivalsPerMs: number): number {
-  const profile: ServiceProfile = { name: 'queueing', command, expiryMs: 0, source: 'test' };
+  const profile: ServiceProfile = { name: 'queueing', command, batch: { aMs: 1, bMs: 0 }, expiryMs: 0, source: 'test' };
   const base = scenario('queueing', profile, [{ stock: 1e12, shards: 1, weight: 1, limitPerCustomer: Number.POSITIVE_INFINITY }], 42);
   const s = {
     ...base,

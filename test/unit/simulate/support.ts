@@ -4,7 +4,8 @@ import { scenario } from '../../../simulate/scenarios';
 import { lognormalService } from '../../../simulate/serviceTime';
 
 /** 500 commands/s with the calibrated tail shape: the headline profile without reading the bench files. */
-export const PROFILE: ServiceProfile = { name: 'test 500/s', command: lognormalService(withMean(fitMedianP99(1, 5), 2)), expiryMs: 0.5, source: 'test' };
+/** A batch of n costs (3 + 0.5·n) / 3.5 commands: the shape bench:batch-cost measures, in round numbers. */
+export const PROFILE: ServiceProfile = { name: 'test 500/s', command: lognormalService(withMean(fitMedianP99(1, 5), 2)), batch: { aMs: 3, bMs: 0.5 }, expiryMs: 0.5, source: 'test' };
 
 export type SmallSale = {
   seed: number;
@@ -15,6 +16,8 @@ export type SmallSale = {
   ttlMs: number;
   completeShare: number;
   outage: { atMs: number; durationMs: number; location: number } | null;
+  /** Group commit's bound B (1 or absent: off), over 4 isolates so that small crowds batch too. */
+  batchMax?: number;
 };
 
 /**
@@ -41,5 +44,6 @@ export function smallSale(c: SmallSale): Scenario {
     holds: { ...base.holds, ttlMs: c.ttlMs },
     readModel: { flushEveryMs: 1000, propagationMaxMs: 1000 },
     outage: c.outage,
+    groupCommit: { max: c.batchMax ?? 1, isolates: 4 },
   };
 }
