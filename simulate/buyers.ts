@@ -118,7 +118,7 @@ export class FlashSale {
         metrics.insufficientStock++;
         metrics.refusedLatencies.push(this.world.now - firstSentAt);
         // A shard refuses only once the whole SKU lacks the units (it borrows first): it is out as of that request.
-        this.edge?.refused(isolate, shard, lastSentAt);
+        this.edge?.refused(isolate, buyer.sku, shard, lastSentAt, qty);
         this.watch(buyer);
       } else if (answer.code === 'customer_limit') {
         metrics.customerLimit++;

@@ -3,8 +3,10 @@ import { streamsOf } from '../domain/sku';
 /**
  * What an isolate remembers of the objects' own sold-out refusals (ADR 0020): per stream (a SKU or
  * one of its shards) when its object last refused a reserve with nothing available. A SKU is sold
- * out at the edge while every stream of its layout has such a refusal younger than the window, or
- * while another isolate of the location said so (`sawSkuSoldOut`, from the Cache API). Times are
+ * out at the edge while every stream of its layout has such a refusal younger than the window,
+ * while one shard refused a single unit (a shard refuses only after its siblings had none to lend:
+ * the whole SKU lacked one unit), or while another isolate of the location said so (`sawSkuSoldOut`,
+ * from the Cache API). Times are
  * when the refused request was sent: the refusal was decided no earlier, so the window bounds how
  * long a unit that came back can be refused after its return. Pure: `now` is passed in.
  */
@@ -19,9 +21,13 @@ export class SoldOutMemory {
     private readonly maxKept = 10_000,
   ) {}
 
-  /** An object refused a reserve on `stream` with nothing available; the request was sent at `sentAt`. */
-  refused(stream: string, sentAt: number): void {
+  /**
+   * An object refused a reserve on `stream` with nothing available; the request was sent at `sentAt`.
+   * `wholeSku`: the refusal speaks for every shard (one unit refused after the shard's siblings had none).
+   */
+  refused(stream: string, sentAt: number, wholeSku?: { sku: string }): void {
     keep(this.#streams, stream, Math.max(sentAt, this.#streams.get(stream) ?? 0), this.maxKept);
+    if (wholeSku) this.sawSkuSoldOut(wholeSku.sku, sentAt);
   }
 
   /** An object granted a reserve (or units came back through this isolate): the SKU is not sold out. */

@@ -58,11 +58,11 @@ export async function soldOutAtEdgeNow(sku: string, windowMs: number, now: numbe
 }
 
 /**
- * What an object's answer to a reserve sent at `sentAt` to `stream` teaches: a refusal with nothing
- * available marks the stream out (and, when that makes the whole SKU out, tells the location's
- * cache); a reservation means units are there. Returns the cache write to wait for, if any.
+ * What an object's answer to a reserve of `qty` sent at `sentAt` to `stream` teaches: a refusal with
+ * nothing available marks the stream out, or the whole SKU for one unit (and, when that makes the
+ * whole SKU out, tells the location's cache); a reservation means units are there. Returns the cache write to wait for, if any.
  */
-export function learnFromReserve<T>(sku: string, stream: string, sentAt: number, outcome: Outcome<T>, windowMs: number, now: number): Promise<unknown> | null {
+export function learnFromReserve<T>(sku: string, stream: string, sentAt: number, outcome: Outcome<T>, windowMs: number, now: number, qty: number): Promise<unknown> | null {
   // A replayed answer is as old as its first request: it says nothing about now.
   if (outcome.replayed) return null;
   const memory = memoryOf(windowMs);
@@ -73,7 +73,8 @@ export function learnFromReserve<T>(sku: string, stream: string, sentAt: number,
   }
   if (outcome.error.code !== 'insufficient_stock' || outcome.error.available !== 0) return null;
   const before = memory.soldOutSince(sku, shards, now);
-  memory.refused(stream, sentAt);
+  // A shard refuses one unit only when no sibling had one to lend (durable-objects/sku/borrowing.ts): the SKU is out.
+  memory.refused(stream, sentAt, shards > 1 && qty === 1 ? { sku } : undefined);
   const since = memory.soldOutSince(sku, shards, now);
   if (before !== null || since === null) return null;
   const entry = new Response(JSON.stringify({ at: since }), { headers: { 'content-type': 'application/json', 'cache-control': `max-age=${CACHE_MAX_AGE_S}` } });

@@ -73,7 +73,7 @@ reservations.openapi(
       return sent.outcome;
     });
     if (edgeMs > 0) {
-      const caching = learnFromReserve(sku, sentTo.stream, sentTo.at, outcome, edgeMs, Date.now());
+      const caching = learnFromReserve(sku, sentTo.stream, sentTo.at, outcome, edgeMs, Date.now(), qty);
       if (caching) c.executionCtx.waitUntil(caching);
     }
     recordReserve(c.env, sku, outcome.ok ? 'reserved' : outcome.error.code, qty);

@@ -17,6 +17,15 @@ describe('the edge\'s memory of sold-out refusals', () => {
     expect([1_100, 1_300, 1_301].map((now) => memory.soldOutSince('A', 2, now))).toEqual([1_000, 1_000, null]);
   });
 
+  it('one shard refusing a single unit speaks for the whole SKU (it refuses only after its siblings had none to lend), for the window', () => {
+    const memory = new SoldOutMemory(300);
+    memory.refused(streamOf('A', 3), 1_000, { sku: 'A' });
+    expect([1_000, 1_300, 1_301].map((now) => memory.soldOutSince('A', 64, now))).toEqual([1_000, 1_000, null]);
+    memory.refused(streamOf('A', 3), 2_000, { sku: 'A' });
+    memory.forget('A', [streamOf('A', 3)]);
+    expect(memory.soldOutSince('A', 64, 2_001)).toBeNull();
+  });
+
   it('another isolate\'s word keeps its own time, and a grant forgets both', () => {
     const memory = new SoldOutMemory(300);
     memory.sawSkuSoldOut('A', 900);
