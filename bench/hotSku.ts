@@ -6,6 +6,8 @@ import { BASELINES, type Baseline, type Durability } from './baselines/stores';
 import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge, startNoopEdge } from './lib/edge';
 import { LOAD_CORE, runLoad, type LoadResult } from './lib/load';
 import { printTable, writeResult, type Row } from './lib/report';
+import { workerdPid } from './history/load';
+import { cpuMs } from './relay/rss';
 
 /**
  * Hot single-SKU reservations: this system (Worker + SKU object in workerd) against the designs
@@ -18,6 +20,10 @@ const STEPS = (process.env.BENCH_CONCURRENCY ?? '1,10,100,1000').split(',').map(
 const AMPLE_STOCK = 100_000_000;
 const SELLOUT_STOCK = 1_000;
 const SELLOUT_CONNECTIONS = 100;
+/** The edge runs twice: reserves one per call (today's default), and group commit of up to this many (ADR 0021). */
+const GROUP_COMMIT_MAX = Number(process.env.BENCH_RESERVE_BATCH_MAX ?? 64);
+const EDGE = 'this system (edge)';
+const EDGE_GROUPED = `this system (edge, group commit ≤ ${GROUP_COMMIT_MAX})`;
 
 type System = {
   name: string;
@@ -26,6 +32,8 @@ type System = {
   setStock(sku: string, onHand: number): Promise<void>;
   counters(sku: string): Promise<{ onHand: number; reserved: number; version?: number }>;
   close(): Promise<void>;
+  /** CPU the system's own process spent so far, ms (workerd for the edge); undefined where not measured. */
+  cpuMs?: () => number;
 };
 
 const reservationLoad = (url: string, sku: string, connections: number, amount?: number) =>
@@ -40,10 +48,12 @@ const reservationLoad = (url: string, sku: string, connections: number, amount?:
     seconds: SECONDS,
   });
 
-async function edgeSystem(): Promise<System> {
-  const edge = await startEdge();
+async function edgeSystem(batchMax: number): Promise<System> {
+  const edge = await startEdge({ RESERVE_BATCH_MAX: String(batchMax) });
+  const pid = workerdPid();
   return {
-    name: 'this system (edge)',
+    name: batchMax > 1 ? EDGE_GROUPED : EDGE,
+    cpuMs: () => cpuMs(pid),
     durability: 'workerd local SQLite',
     url: edge.url,
     setStock: async (sku, onHand) => void (await edgeCall(edge.url, 'PUT', `/v1/admin/skus/${sku}/stock`, BENCH_ADMIN_KEY, { onHand })),
@@ -97,7 +107,7 @@ async function withRedisDurability<T>(durability: Durability, work: () => Promis
   }
 }
 
-type Step = { system: string; durability: string; connections: number } & LoadResult & { granted: number; committed: number; eventsPerCommit: number | null };
+type Step = { system: string; durability: string; connections: number } & LoadResult & { granted: number; committed: number; eventsPerCommit: number | null; cpuMsPerReservation: number | null };
 
 async function measure(system: System): Promise<{ steps: Step[]; sellout: Row }> {
   const steps: Step[] = [];
@@ -105,13 +115,17 @@ async function measure(system: System): Promise<{ steps: Step[]; sellout: Row }>
     const sku = `hot-${connections}`;
     await system.setStock(sku, AMPLE_STOCK);
     const before = await system.counters(sku);
+    const cpuBefore = system.cpuMs?.();
     const load = await reservationLoad(system.url, sku, connections);
+    const cpuAfter = system.cpuMs?.();
     const after = await system.counters(sku);
     const granted = load.statuses['201'] ?? 0;
     // Events appended per reservation taken. Each command is one transactionSync (one storage
     // commit) in the object, so this is also events per commit; commands are not grouped.
     const eventsPerCommit = after.version !== undefined && before.version !== undefined && after.reserved > before.reserved ? (after.version - before.version) / (after.reserved - before.reserved) : null;
-    steps.push({ system: system.name, durability: system.durability, connections, ...load, granted, committed: after.reserved - before.reserved, eventsPerCommit });
+    const committed = after.reserved - before.reserved;
+    const cpuMsPerReservation = cpuBefore !== undefined && cpuAfter !== undefined && committed > 0 ? (cpuAfter - cpuBefore) / committed : null;
+    steps.push({ system: system.name, durability: system.durability, connections, ...load, granted, committed, eventsPerCommit, cpuMsPerReservation });
     console.log(`  ${system.name} (${system.durability}) × ${connections}: ${Math.round(load.rps)} req/s, p99 ${load.p99} ms`);
   }
   await system.setStock('sellout', SELLOUT_STOCK);
@@ -130,11 +144,17 @@ async function measure(system: System): Promise<{ steps: Step[]; sellout: Row }>
   return { steps, sellout };
 }
 
-async function ceiling(edgeRps: number | undefined): Promise<Row> {
+async function ceiling(edgeRps: number | undefined, groupedRps: number | undefined): Promise<Row> {
   const noop = await startNoopEdge();
   try {
     const load = await runLoad({ url: noop.url, method: 'GET', path: '/', headers: {}, connections: 100, seconds: SECONDS });
-    return { 'no-op Worker → object req/s': load.rps, p50: load.p50, p99: load.p99, 'reservation path / ceiling': edgeRps ? edgeRps / load.rps : null };
+    return {
+      'no-op Worker → object req/s': load.rps,
+      p50: load.p50,
+      p99: load.p99,
+      'reservation path / ceiling': edgeRps ? edgeRps / load.rps : null,
+      'group commit / ceiling': groupedRps ? groupedRps / load.rps : null,
+    };
   } finally {
     await noop.close();
   }
@@ -186,14 +206,17 @@ async function main() {
       await system.close();
     }
   };
-  await run(edgeSystem);
+  await run(() => edgeSystem(1));
+  await run(() => edgeSystem(GROUP_COMMIT_MAX));
   for (const durability of ['fsync', 'async'] as const) {
     for (const kind of BASELINES) {
       const open = () => baselineSystem(kind, durability);
       await (kind === 'redis-lua' ? withRedisDurability(durability, () => run(open)) : run(open));
     }
   }
-  const edgeAt = (c: number) => steps.find((s) => s.system === 'this system (edge)' && s.connections === c);
+  const at = (system: string, c: number) => steps.find((s) => s.system === system && s.connections === c);
+  const edgeAt = (c: number) => at(EDGE, c);
+  const isEdge = (s: Step) => s.system === EDGE || s.system === EDGE_GROUPED;
   const table = steps.map((s) => ({
     system: s.system,
     durability: s.durability,
@@ -203,18 +226,20 @@ async function main() {
     'p99 ms': s.p99,
     'p99.9 ms': s.p999,
     errors: s.errors + Object.entries(s.statuses).filter(([code]) => code !== '201').reduce((n, [, v]) => n + v, 0),
-    'this system ÷ it': s.system === 'this system (edge)' ? null : (edgeAt(s.connections)?.rps ?? 0) / s.rps,
+    'workerd CPU ms / reservation': s.cpuMsPerReservation,
+    'this system ÷ it': isEdge(s) ? null : (edgeAt(s.connections)?.rps ?? 0) / s.rps,
+    'group commit ÷ it': isEdge(s) ? null : (at(EDGE_GROUPED, s.connections)?.rps ?? 0) / s.rps,
   }));
   printTable('Reservations on one hot SKU', table);
   printTable(`Sell-out: ${SELLOUT_STOCK} units, ${SELLOUT_CONNECTIONS} connections`, sellouts);
-  const ceilingRow = await ceiling(edgeAt(100)?.rps);
+  const ceilingRow = await ceiling(edgeAt(100)?.rps, at(EDGE_GROUPED, 100)?.rps);
   printTable('Ceiling: no-op Worker → Durable Object round trip (100 connections)', [ceilingRow]);
   const eventsPerCommit = steps.filter((s) => s.eventsPerCommit !== null).map((s) => ({ conns: s.connections, 'events per command (= per storage commit)': s.eventsPerCommit }));
   printTable('Edge: events appended per reservation; each command is one storage transaction', eventsPerCommit);
   const readRows = await reads();
   printTable('Reads of one SKU (10 connections)', readRows);
   printTable('Durability settings', Object.entries(settings).map(([setting, value]) => ({ setting, value })));
-  const oversoldByEdge = sellouts.find((s) => s.system === 'this system (edge)')?.oversold ?? 0;
+  const oversoldByEdge = sellouts.filter((s) => s.system === EDGE || s.system === EDGE_GROUPED).reduce((n, s) => n + Number(s.oversold ?? 0), 0);
   // A run over chosen steps keeps its own file: the simulation calibrates from the full run's.
   writeResult(process.env.BENCH_CONCURRENCY ? 'hot-sku-partial' : 'hot-sku', { parameters: { seconds: SECONDS, connections: STEPS, loadCore: LOAD_CORE, sellout: { stock: SELLOUT_STOCK, connections: SELLOUT_CONNECTIONS } }, durability: settings, steps, sellouts, ceiling: ceilingRow, eventsPerCommit, reads: readRows });
   if (oversoldByEdge !== 0) {

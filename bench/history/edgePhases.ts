@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge, type EdgeOptions, type RunningEdge } from '../lib/edge';
 import { intEnv } from '../lib/params';
 import { round } from '../relay/figures';
-import { rssMiB } from '../relay/rss';
+import { cpuMs, rssMiB } from '../relay/rss';
 import type { WindowResult } from './driver';
 import { runDriver, workerdPid } from './load';
 
@@ -45,10 +44,8 @@ class WorkerdSampler {
     this.#peak = Math.max(this.#peak, mib);
     return mib;
   }
-  /** utime + stime, in clock ticks of 10 ms (fields 14 and 15 of /proc/<pid>/stat). */
   #cpuMs(): number {
-    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return cpuMs(this.pid);
   }
   take(): { rssMaxMiB: number; cpuMs: number } {
     this.#read();

@@ -7,6 +7,12 @@ export type RssSummary = { maxMiB: number; meanMiB: number; samples: number };
 export const rssMiB = (pid: number): number =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
+/** A process's CPU time so far (utime + stime, fields 14 and 15 of /proc/<pid>/stat, ticks of 10 ms), in ms. */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Samples a process's resident set from /proc (Linux) from now until `work` settles. */
 export function sampleRss(pid: number, everyMs: number): { until(work: Promise<unknown>): Promise<RssSummary> } {
   const samples: number[] = [];
