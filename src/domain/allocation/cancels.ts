@@ -1,6 +1,6 @@
 import type { SagaCommand } from './messages';
 import { wmsLocation } from './reference';
-import type { AllocationSaga, SagaPolicy } from './saga';
+import { leaseMs, type AllocationSaga, type SagaPolicy } from './saga';
 import { backoff, note } from './steps';
 
 /*
@@ -47,7 +47,7 @@ export function leftBehindFailed(s: AllocationSaga, saga: AllocationSaga, refere
 export function dueLeftBehind(saga: AllocationSaga, policy: SagaPolicy, now: number): { saga: AllocationSaga; commands: SagaCommand[] } {
   const due = saga.leftBehind.filter((l) => l.nextAttemptAt !== null && l.nextAttemptAt <= now);
   if (due.length === 0) return { saga, commands: [] };
-  const lease = now + 2 * policy.callTimeoutMs;
+  const lease = now + leaseMs(policy);
   const leftBehind = saga.leftBehind.map((l) => (due.includes(l) ? { ...l, nextAttemptAt: lease } : l));
   const commands: SagaCommand[] = due.map((l) => {
     const location = wmsLocation(l.location);

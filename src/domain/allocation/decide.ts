@@ -4,7 +4,7 @@ import type { SagaCommand, SagaMessage, WmsAnswer } from './messages';
 import { locationKey, referenceAfterResourcing, sameLocation, wmsLocation } from './reference';
 import { FAILOVER_NOTE, mayFailOver, triedOf } from './failover';
 import { cancelled, dueLeftBehind, leftBehindCancelled, leftBehindFailed } from './cancels';
-import type { AllocationSaga, LeftBehind, SagaPolicy, WmsReleaseReason } from './saga';
+import { leaseMs, type AllocationSaga, type LeftBehind, type SagaPolicy, type WmsReleaseReason } from './saga';
 import { backoff, due, note, wait } from './steps';
 
 export type SagaDecision = { saga: AllocationSaga | null; commands: SagaCommand[] };
@@ -267,7 +267,7 @@ function issuePhase(saga: AllocationSaga, policy: SagaPolicy, now: number): Saga
   if (saga.nextAttemptAt === null || saga.nextAttemptAt > now) return { saga, commands: [] };
   const command = commandFor(saga, now);
   if (!command) return { saga: { ...saga, nextAttemptAt: null }, commands: [] };
-  const leased = { ...saga, nextAttemptAt: now + 2 * policy.callTimeoutMs };
+  const leased = { ...saga, nextAttemptAt: now + leaseMs(policy) };
   return { saga: command.type === 'Allocate' ? { ...firstAttempt(leased, policy, now), wmsMayHold: true, lastAllocateAt: now } : leased, commands: [command] };
 }
 

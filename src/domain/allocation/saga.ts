@@ -134,3 +134,10 @@ export type SagaPolicy = {
 };
 
 export const MAX_NOTES = 20;
+
+/**
+ * How long an issued command is leased: no other is issued for the phase meanwhile. The executor
+ * drops a command still queued past it (the saga issues it again), so an AllocateStock leaves the
+ * bridge within this of `lastAllocateAt`, and `lateAllocateMs` must exceed it plus the travel.
+ */
+export const leaseMs = (policy: SagaPolicy): number => 2 * policy.callTimeoutMs;
