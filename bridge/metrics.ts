@@ -144,7 +144,7 @@ export function createMetrics(now: () => number = Date.now) {
     }),
     sagaCommands: new Counter({
       name: 'bridge_saga_commands_total',
-      help: 'Saga commands carried out (WMS calls and edge verdicts), by command and outcome (expired: queued past its lease, not sent)',
+      help: 'Saga commands carried out (WMS calls and edge verdicts), by command and outcome',
       labelNames: ['command', 'outcome'] as const,
       registers: [registry],
     }),

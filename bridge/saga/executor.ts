@@ -13,11 +13,13 @@ export type Executor = (command: SagaCommand) => Promise<SagaMessage>;
 /** `wms(location)`: the client of the warehouse system serving that location (undefined: the default site). */
 export function createExecutor(wms: (location: string | undefined) => Promise<WmsClient>, edge: EdgeClient, timeoutMs: number): Executor {
   return async (command) => {
+    // When an AllocateStock really left (not when the saga decided it): its late landing is bounded from here.
+    const sent = command.type === 'Allocate' ? { sentAt: Date.now() } : {};
     try {
-      return await run(command);
+      return { ...(await run(command)), ...sent };
     } catch (error) {
       // A WMS call names its allocation: a failure about one the saga left behind is retried on that one's clock.
-      return { type: 'CallFailed', command: command.type, error: describe(error), ...('reference' in command ? { reference: command.reference } : {}) };
+      return { type: 'CallFailed', command: command.type, error: describe(error), ...('reference' in command ? { reference: command.reference } : {}), ...sent };
     }
   };
 

@@ -78,6 +78,7 @@ function reopened(event: SkuEventOf<'StockReleased' | 'ReservationResourced'>, n
     reservedVersion,
     firstAttemptAt: null,
     lastAllocateAt: null,
+    finalCancelAt: null,
     stuckIn: null,
     allocationId: null,
     releaseWanted: null,

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { decideSaga, leaseMs, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../src/domain/allocation';
+import { decideSaga, type SagaCommand, type SagaMessage, type SagaPolicy } from '../../src/domain/allocation';
 import type { SkuEvent } from '../../src/domain/sku';
 import { applyInOrder, type OrderedBatch } from '../consumers/orderedEvents';
 import type { EdgeClient } from '../edge/client';
@@ -101,15 +101,7 @@ export async function startSagaRunner(deps: SagaRunnerDeps): Promise<SagaRunner>
   async function execute(reservationId: string, command: SagaCommand): Promise<void> {
     inFlight.set(reservationId, (inFlight.get(reservationId) ?? 0) + 1);
     try {
-      const queuedAt = now();
-      // Queued past its lease (a backlog after an outage): the saga issues it again, and an
-      // AllocateStock sent later than that could land after a cancel counted as final (ADR 0017).
-      const reply = await limit(() => (now() - queuedAt > leaseMs(policy) ? null : deps.execute(command)));
-      if (reply === null) {
-        metrics.sagaCommands.inc({ command: command.type, outcome: 'expired' });
-        logger.debug({ reservationId, command: command.type }, 'saga command dropped: queued past its lease, issued again by the saga');
-        return;
-      }
+      const reply = await limit(() => deps.execute(command));
       metrics.sagaCommands.inc({ command: command.type, outcome: reply.type === 'CallFailed' ? 'failed' : 'answered' });
       if (reply.type === 'CallFailed') logger.debug({ reservationId, command: command.type, error: reply.error }, 'saga command failed');
       if (!stopping) handle(reservationId, reply);

@@ -53,8 +53,8 @@ describe('the saga per location, over SOAP', () => {
     const records = (await client.list(T)).map((r) => [r.reservationId, r.status]).sort();
     expect(records).toEqual([['res_l', 'cancelled'], ['res_l@RTM-2', 'allocated']]);
     expect(verdicts.map((v) => v.verdict)).toEqual([
-      { outcome: 'confirmed', allocationId: expect.any(String), causedBy: { 'sku:SKU-L': 2 }, location: 'AMS-1', resourcings: 0 },
-      { outcome: 'confirmed', allocationId: saga().allocationId, causedBy: { 'sku:SKU-L': 2 }, location: 'RTM-2', resourcings: 1 },
+      { outcome: 'confirmed', allocationId: expect.any(String), reference: 'res_l', causedBy: { 'sku:SKU-L': 2 }, location: 'AMS-1', resourcings: 0 },
+      { outcome: 'confirmed', allocationId: saga().allocationId, reference: 'res_l@RTM-2', causedBy: { 'sku:SKU-L': 2 }, location: 'RTM-2', resourcings: 1 },
     ]);
   });
 
@@ -68,5 +68,21 @@ describe('the saga per location, over SOAP', () => {
     await feed({ type: 'Released', reason: 'wms_rejected' });
     expect(saga()).toMatchObject({ phase: 'done', leftBehind: [] });
     expect((await client.list(T)).filter((r) => r.status === 'allocated')).toEqual([]);
+  });
+
+  it('the replies of an AllocateStock say when it left the executor (answered or failed), those of other commands do not', async () => {
+    const { simulator } = await start({ locations: ['AMS-1'], unstocked: 'empty' });
+    await stock(simulator, 'AMS-1', 1);
+    const client = await createWmsClient(simulator.soapUrl);
+    const edge = { allocation: async () => ({ status: 200, code: null, details: {} }) } as unknown as EdgeClient;
+    const execute = createExecutor(async () => client, edge, T);
+    const before = Date.now();
+    const answered = await execute({ type: 'Allocate', reservationId: 'res_s', reference: 'res_s', sku: 'SKU-L', qty: 1, location: 'AMS-1' });
+    expect(answered).toMatchObject({ type: 'WmsAnswered', answer: { status: 'allocated' }, sentAt: expect.any(Number) });
+    expect((answered as { sentAt: number }).sentAt).toBeGreaterThanOrEqual(before);
+    const unreachable = createExecutor(async () => Promise.reject(new Error('no warehouse serves it')), edge, T);
+    const failed = await unreachable({ type: 'Allocate', reservationId: 'res_s', reference: 'res_s', sku: 'SKU-L', qty: 1, location: 'AMS-1' });
+    expect(failed).toMatchObject({ type: 'CallFailed', command: 'Allocate', sentAt: expect.any(Number) });
+    expect(await execute({ type: 'GetAllocation', reservationId: 'res_s', reference: 'res_s', location: 'AMS-1' })).not.toHaveProperty('sentAt');
   });
 });

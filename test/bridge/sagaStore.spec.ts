@@ -224,45 +224,6 @@ describe('saga runner over a long history', () => {
     }
   });
 
-  it('a command queued past its lease (a backlog) is not sent: the saga issues it again, so an AllocateStock leaves within its lease of `lastAllocateAt`', async () => {
-    const clock = { now: 1_000_000 };
-    const log = await openLog('expired');
-    const store = new SagaStore({ retentionMs: RETENTION_MS, now: () => clock.now });
-    const metrics = createMetrics();
-    const wms = fakeExecutor();
-    let unblock = () => {};
-    const blocked = new Promise<void>((resolve) => (unblock = resolve));
-    let first = true;
-    // One call at a time; the first is held until the clock has passed the lease of the one queued behind it.
-    const execute: Executor = async (command) => {
-      if (first) {
-        first = false;
-        await blocked;
-      }
-      return wms.execute(command);
-    };
-    const runner = await startSagaRunner({
-      log, store, edge, execute, policy, concurrency: 1, metrics, logger: pino({ level: 'silent' }), now: () => clock.now, endpoint: 'http://127.0.0.1:1',
-    });
-    try {
-      await log.append(EVENTS_TOPIC, asRecords([stockSet('Q-1'), reserved('Q-1', 2, 'q-a'), reserved('Q-1', 3, 'q-b')]));
-      await waitFor(() => store.get('q-b') !== undefined, 'both sagas started', 10_000);
-      clock.now += 2 * policy.callTimeoutMs + 1;
-      unblock();
-      await waitFor(() => store.get('q-a')?.phase === 'allocated', 'the first allocated', 10_000);
-      const expired = async () => (await metrics.registry.getSingleMetric('bridge_saga_commands_total')!.get()).values.filter((v) => v.labels.outcome === 'expired').reduce((n, v) => n + v.value, 0);
-      expect(await expired()).toBe(1);
-      expect(wms.issued.filter((c) => c.type === 'Allocate').map((c) => c.reservationId)).toEqual(['q-a']);
-      // The lease has run out: the next tick issues it again, and it goes.
-      await waitFor(() => store.get('q-b')?.phase === 'allocated', 'the second allocated on its re-issue', 10_000);
-      expect(wms.issued.filter((c) => c.type === 'Allocate').map((c) => c.reservationId)).toEqual(['q-a', 'q-b']);
-      expect(store.get('q-b')!.lastAllocateAt).toBe(clock.now);
-    } finally {
-      await runner.stop();
-      await log.close();
-    }
-  });
-
   it('a refund of a completed purchase whose saga was retired reopens it, to cancel at the WMS', async () => {
     const clock = { now: 1_000_000 };
     const { log, store, wms, runner } = await start('refund', clock);

@@ -99,6 +99,15 @@ describe('internal allocation route (WMS saga)', () => {
     return { sku, id: json.reservationId as string, path: `/internal/skus/${sku}/reservations/${json.reservationId}/allocation` };
   }
 
+  it('a confirmation names the warehouse reference: AllocationConfirmed carries it, and so does the release of those units', async () => {
+    const { sku, id, path } = await held();
+    expect((await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc_r', reference: `${id}@AMS-1~2` })).status).toBe(200);
+    const released = await call('POST', `/v1/admin/skus/${sku}/reservations/${id}/release`, { key: ADMIN, body: {} });
+    expect(released.status).toBe(200);
+    const events = await eventsOf(sku);
+    expect(events.slice(2).map((e) => [e.type, e.data.reference])).toEqual([['AllocationConfirmed', `${id}@AMS-1~2`], ['StockReleased', `${id}@AMS-1~2`]]);
+  });
+
   it('confirmed → allocated with the WMS id, idempotently, caused by the reservation', async () => {
     const { sku, path } = await held();
     const first = await signedPost(path, { outcome: 'confirmed', allocationId: 'alloc_1', causedBy: { 'saga:x': 1 } });

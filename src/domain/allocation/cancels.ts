@@ -22,7 +22,7 @@ export function cancelAgainAt(lastAllocateAt: number | null, sentAt: number, pol
 /** The saga's reference cancelled at the WMS: done, unless an AllocateStock of it may land after the cancel ran. */
 export function cancelled(saga: AllocationSaga, sentAt: number, policy: SagaPolicy, now: number): AllocationSaga {
   const again = cancelAgainAt(saga.lastAllocateAt, sentAt, policy, now);
-  if (again === null) return { ...saga, phase: 'done', attempts: 0, nextAttemptAt: null, wmsMayHold: false };
+  if (again === null) return { ...saga, phase: 'done', attempts: 0, nextAttemptAt: null, wmsMayHold: false, finalCancelAt: sentAt };
   const why = `cancelled at the WMS ${sentAt - saga.lastAllocateAt!} ms after an AllocateStock that may land later: cancelling once more in ${again - now} ms`;
   return note({ ...saga, phase: 'cancelling', attempts: 0, nextAttemptAt: again, wmsMayHold: true }, why, now);
 }
@@ -54,4 +54,22 @@ export function dueLeftBehind(saga: AllocationSaga, policy: SagaPolicy, now: num
     return { type: 'Cancel', reservationId: saga.reservationId, reference: l.reference, ...(location === undefined ? {} : { location }) };
   });
   return { saga: { ...saga, leftBehind }, commands };
+}
+
+/**
+ * An AllocateStock of `reference` left the executor at `sentAt`, which may be well after the saga
+ * decided it (a backlog queues commands): its late landing counts from then. A released saga
+ * already ended by a cancel sent before that landing bound cancels once more at the bound.
+ */
+export function allocateSent(s: AllocationSaga, reference: string, sentAt: number, policy: SagaPolicy, now: number): AllocationSaga {
+  if (reference !== (s.reference ?? s.reservationId)) {
+    const leftBehind = s.leftBehind.map((l) => (l.reference === reference && (l.lastAllocateAt ?? -1) < sentAt ? { ...l, lastAllocateAt: sentAt } : l));
+    return leftBehind.some((l, i) => l !== s.leftBehind[i]) ? { ...s, leftBehind } : s;
+  }
+  if (s.lastAllocateAt !== null && sentAt <= s.lastAllocateAt) return s;
+  const saga = { ...s, lastAllocateAt: sentAt };
+  if (s.phase !== 'done' || s.releasedAs === null || s.finalCancelAt === null || cancelAgainAt(sentAt, s.finalCancelAt, policy, now) === null) return saga;
+  const at = sentAt + policy.lateAllocateMs;
+  const why = `an AllocateStock left ${sentAt - s.finalCancelAt} ms after the final cancel was sent (queued): cancelling once more in ${Math.max(0, at - now)} ms`;
+  return note({ ...saga, phase: 'cancelling', wmsMayHold: true, attempts: 0, nextAttemptAt: Math.max(at, now), finalCancelAt: null }, why, now);
 }

@@ -3,7 +3,7 @@ import { DEFAULT_LOCATION } from '../sku/locations';
 import type { SagaCommand, SagaMessage, WmsAnswer } from './messages';
 import { locationKey, referenceAfterResourcing, sameLocation, wmsLocation } from './reference';
 import { FAILOVER_NOTE, mayFailOver, triedOf } from './failover';
-import { cancelled, dueLeftBehind, leftBehindCancelled, leftBehindFailed } from './cancels';
+import { allocateSent, cancelled, dueLeftBehind, leftBehindCancelled, leftBehindFailed } from './cancels';
 import { leaseMs, type AllocationSaga, type LeftBehind, type SagaPolicy, type WmsReleaseReason } from './saga';
 import { backoff, due, note, wait } from './steps';
 
@@ -16,7 +16,7 @@ export type SagaDecision = { saga: AllocationSaga | null; commands: SagaCommand[
  * a crash or a lost reply is always safe; the saga's job is to never stop before both sides agree.
  */
 export function decideSaga(saga: AllocationSaga | null, message: SagaMessage, policy: SagaPolicy, now: number): SagaDecision {
-  const next = saga ? react(saga, message, policy, now) : start(message, now);
+  const next = saga ? react(sent(saga, message, policy, now), message, policy, now) : start(message, now);
   if (!next) return { saga: null, commands: [] };
   return issue(overdue(next, now), policy, now);
 }
@@ -58,8 +58,16 @@ function start(message: SagaMessage, now: number): AllocationSaga | null {
     visited: [],
     leftBehind: [],
     lastAllocateAt: null,
+    finalCancelAt: null,
     failoverAsked: false,
   };
+}
+
+/** A reply to an AllocateStock says when it really left: the late-landing bound moves to it (cancels.ts). */
+function sent(saga: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: number): AllocationSaga {
+  const allocate = m.type === 'WmsAnswered' || (m.type === 'CallFailed' && m.command === 'Allocate');
+  if (!allocate || m.sentAt === undefined) return saga;
+  return allocateSent(saga, m.reference ?? referenceOf(saga), m.sentAt, policy, now);
 }
 
 /** The WMS reference of the saga's allocation at its current location. */
@@ -230,6 +238,8 @@ function failed(saga: AllocationSaga, command: SagaCommand['type'], error: strin
   const attempts = saga.attempts + 1;
   const allocateFailures = saga.allocateFailures + (command === 'Allocate' ? 1 : 0);
   const withError = { ...saga, attempts, allocateFailures, lastError: `${command}: ${error}` };
+  // An AllocateStock's failure read after the saga moved on (released, cancelling): counted, its phase's clock untouched.
+  if (command === 'Allocate' && !isAllocating(saga)) return { ...withError, attempts: saga.attempts };
   // The last word on an unanswered allocation of a held reservation: compensate, and cancel in
   // case it lands late. A completed purchase is never released for the WMS's silence (invariant no-sale-undone-by-our-outage).
   if (command === 'GetAllocation' && !keepsAllocating(saga)) return compensate({ ...withError, wmsMayHold: true, attempts: 0 }, 'wms_timeout', now);

@@ -20,7 +20,8 @@ export type SagaMessage =
   | { type: 'Completed' }
   | { type: 'Released'; reason: ReleaseReason }
   /** `reference`: the allocation asked about (absent: the saga's current one); an answer about another is stale. */
-  | { type: 'WmsAnswered'; answer: WmsAnswer; reference?: string }
+  /** `sentAt`: when the AllocateStock answered left the executor (a backlog may hold it long after the saga decided it). */
+  | { type: 'WmsAnswered'; answer: WmsAnswer; reference?: string; sentAt?: number }
   /** `allocationId`: the allocation the Confirm named (absent: the saga's); one about another is stale. */
   | { type: 'ConfirmAnswered'; outcome: 'confirmed' | 'conflict' | 'not_found'; allocationId?: string }
   | { type: 'ConfirmAnswered'; outcome: 'released'; reason: ReleaseReason; allocationId?: string }
@@ -33,7 +34,7 @@ export type SagaMessage =
    * when the executor sent the cancel (absent: now), which says what it can have found landed (cancels.ts).
    */
   | { type: 'CancelAnswered'; reference?: string; sentAt?: number }
-  | { type: 'CallFailed'; command: SagaCommand['type']; error: string; reference?: string }
+  | { type: 'CallFailed'; command: SagaCommand['type']; error: string; reference?: string; sentAt?: number }
   | { type: 'Tick' }
   | { type: 'Retry' }
   /** Work on the saga's partition (re)starts: a replica took it over, its bridge restarted, or a rebalance that kept it ended. */

@@ -109,6 +109,8 @@ export const AllocationSagaSchema = z.object({
    * more then: an unanswered create may still land at a warehouse that keeps no tombstone (ADR 0017).
    */
   lastAllocateAt: epochMs.nullable().default(null),
+  /** When the cancel that ended a released saga was sent: an AllocateStock found to have left later than thought is checked against it. */
+  finalCancelAt: epochMs.nullable().default(null),
   /** A sale past its deadline asked once to move to another warehouse's location (failover.ts); again only after it moved. */
   failoverAsked: z.boolean().default(false),
   /** The saga's notable turns (late success cancelled, stuck replies), newest last, bounded. */
@@ -135,9 +137,5 @@ export type SagaPolicy = {
 
 export const MAX_NOTES = 20;
 
-/**
- * How long an issued command is leased: no other is issued for the phase meanwhile. The executor
- * drops a command still queued past it (the saga issues it again), so an AllocateStock leaves the
- * bridge within this of `lastAllocateAt`, and `lateAllocateMs` must exceed it plus the travel.
- */
+/** How long an issued command is leased: no other is issued for the phase (or the cancel left behind) meanwhile. */
 export const leaseMs = (policy: SagaPolicy): number => 2 * policy.callTimeoutMs;

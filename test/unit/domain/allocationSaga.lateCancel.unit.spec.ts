@@ -83,4 +83,35 @@ describe('the cancel sent once more after an AllocateStock may have landed', () 
     const { lastAllocateAt: _dropped, ...older } = first;
     expect(AllocationSagaSchema.parse(older).lastAllocateAt).toBeNull();
   });
+
+  it('an AllocateStock queued in the executor leaves later than decided: its reply says when, and the bound counts from then', () => {
+    // Decided at T0, sent at T0 + 12 s (a backlog); the cancel sent at T0 + 11 s ran before it left.
+    const { saga, issued } = run([
+      [reservedAt('FRA-1'), 0],
+      [{ type: 'Released', reason: 'cancelled' }, 100],
+      [{ type: 'Tick' }, 10_000],
+      [{ type: 'CancelAnswered', reference: 'res_1', sentAt: T0 + 11_000 }, 11_100],
+      [{ type: 'CallFailed', command: 'Allocate', error: 'timeout', reference: 'res_1', sentAt: T0 + 12_000 }, 12_400],
+      [{ type: 'Tick' }, 21_999],
+      [{ type: 'Tick' }, 22_000],
+      [{ type: 'CancelAnswered', reference: 'res_1', sentAt: T0 + 22_000 }, 22_100],
+    ]);
+    expect(issued[2]).toEqual([cancel]);
+    expect(issued[4]).toEqual([]);
+    expect(issued[5]).toEqual([]);
+    expect(issued[6]).toEqual([cancel]);
+    expect(saga).toMatchObject({ phase: 'done', lastAllocateAt: T0 + 12_000, finalCancelAt: T0 + 22_000 });
+    expect(saga.notes.map((n) => n.note)).toContain('an AllocateStock left 1000 ms after the final cancel was sent (queued): cancelling once more in 9600 ms');
+  });
+
+  it('a reply saying when an allocation left behind was sent moves that one’s bound; one sent before the final cancel’s bound changes nothing', () => {
+    const { saga } = run([
+      [reservedAt('FRA-1'), 0],
+      [{ type: 'Released', reason: 'cancelled' }, 100],
+      [{ type: 'Tick' }, 10_000],
+      [{ type: 'CancelAnswered', reference: 'res_1', sentAt: T0 + 11_000 }, 11_100],
+      [{ type: 'WmsAnswered', answer: { status: 'rejected', reason: 'out_of_stock' }, reference: 'res_1', sentAt: T0 + 50 }, 11_200],
+    ]);
+    expect(saga).toMatchObject({ phase: 'done', lastAllocateAt: T0 + 50 });
+  });
 });
