@@ -5,14 +5,15 @@ import type { InHand, ShardState, Walk } from './shardState';
  * Starts borrowing for the buyers parked at `shard` unless a walk is under way, the shard knows
  * its siblings are empty (latched), or its pending units will cover them once announced.
  * At most one walk per shard, and it asks only siblings not known to be empty: buyers arriving
- * meanwhile wait for it, so the cost follows the shortage, not the number of buyers.
+ * meanwhile wait for it, so the cost follows the shortage, not the number of buyers. It keeps up
+ * to `walkFanout` transfer requests out at once (1: one sibling after another).
  */
 export function ensureWalk(shard: ShardState): void {
   if (shard.walk || shard.latched || shard.parked.length === 0 || !shard.alive) return;
   const needed = shard.parked.reduce((sum, p) => sum + p.request.qty, 0);
   const deficit = needed - shard.sellable - shard.pending;
   if (deficit <= 0) return;
-  const walk: Walk = { incarnation: shard.incarnation, deficit, order: walkOrder(shard), next: 0, bag: [], bagUnits: 0, unreachable: false };
+  const walk: Walk = { incarnation: shard.incarnation, deficit, order: walkOrder(shard), next: 0, bag: [], bagUnits: 0, unreachable: false, inFlight: 0, done: false };
   shard.walk = walk;
   shard.world.metrics.walks++;
   step(shard, walk);
@@ -25,20 +26,19 @@ function walkOrder(shard: ShardState): ShardState[] {
   return [...shard.unconfirmed].sort((a, b) => (shard.hints.get(b) ?? 0) - (shard.hints.get(a) ?? 0) || ring(a) - ring(b));
 }
 
-function current(shard: ShardState, walk: Walk): boolean {
-  return shard.walk === walk && shard.incarnation === walk.incarnation;
-}
-
+/** Asks the next siblings until `walkFanout` requests are out; ends the walk when none is out and none is left. */
 function step(shard: ShardState, walk: Walk): void {
-  while (walk.next < walk.order.length) {
+  const fanout = shard.world.scenario.walkFanout;
+  while (walk.inFlight < fanout && walk.next < walk.order.length) {
     const sibling = walk.order[walk.next++]!;
     if (shard.isSuspect(sibling)) {
       walk.unreachable = true;
       continue;
     }
-    return visit(shard, walk, sibling);
+    walk.inFlight++;
+    visit(shard, walk, sibling);
   }
-  finish(shard, walk);
+  if (walk.inFlight === 0) finish(shard, walk);
 }
 
 /** One transfer request: a command on the sibling, which gives what it can spare. */
@@ -64,8 +64,10 @@ function visit(shard: ShardState, walk: Walk, sibling: ShardState): void {
 /** A call into a failed location fails after a while; the sibling is skipped for some time. */
 function unreachable(shard: ShardState, walk: Walk, sibling: ShardState): void {
   shard.world.clock.after(shard.world.scenario.failure.siblingTimeoutMs, () => {
-    if (!current(shard, walk)) return;
+    if (shard.incarnation !== walk.incarnation) return;
+    walk.inFlight--;
     shard.suspect(sibling);
+    if (walk.done) return;
     walk.unreachable = true;
     step(shard, walk);
   });
@@ -95,12 +97,15 @@ function donate(donor: ShardState, receiver: ShardState, remaining: number): num
 
 /**
  * A donor's answer. One left empty is known empty from now on — unless an undrain it sent after
- * this answer overtook it on the network (`announcements` tells).
+ * this answer overtook it on the network (`announcements` tells). An answer to a walk that already
+ * has what it needed (several asked at once) is taken in as units coming back.
  */
 function received(shard: ShardState, walk: Walk, donor: ShardState, units: number, left: number, announcements: number): void {
-  if (!current(shard, walk)) return returnUnits(donor, units);
+  if (shard.incarnation !== walk.incarnation) return returnUnits(donor, units);
+  walk.inFlight--;
   shard.hints.set(donor, left);
   if (left === 0 && (shard.heard.get(donor) ?? 0) <= announcements) shard.unconfirmed.delete(donor);
+  if (walk.done) return takeIn(shard, donor, units);
   if (units > 0) {
     walk.bag.push({ donor, units });
     walk.bagUnits += units;
@@ -116,6 +121,7 @@ function received(shard: ShardState, walk: Walk, donor: ShardState, units: numbe
  */
 function finish(shard: ShardState, walk: Walk): void {
   const world = shard.world;
+  walk.done = true;
   shard.enqueueUrgent({
     start: () => world.serviceMs(1 + shard.parked.length),
     run: () => {
@@ -145,6 +151,27 @@ export function settleParked(shard: ShardState, inHand: InHand, siblingUnreachab
     else if (siblingUnreachable && inHand.units + shard.sellable + shard.pending < p.request.qty) p.reply(UNAVAILABLE);
     else shard.parked.push(p);
   }
+}
+
+/**
+ * Units that came after their walk had what it needed: one command takes them in as units coming
+ * back (gate.ts) and decides the buyers waiting meanwhile. Lost with the shard, they go back.
+ */
+function takeIn(shard: ShardState, donor: ShardState, units: number): void {
+  if (units === 0) return;
+  const world = shard.world;
+  world.metrics.lateTransfers++;
+  world.metrics.lateUnits += units;
+  shard.enqueueUrgent({
+    start: () => world.serviceMs(1 + shard.parked.length),
+    run: () => {
+      shard.sku.inTransit -= units;
+      shard.gain(units);
+      if (!shard.walk) shard.settleParked({ units: 0 }, false);
+      shard.ensureWalk();
+    },
+    lost: () => returnUnits(donor, units),
+  });
 }
 
 /** The receiver failed: what it had collected goes back to the donors once they notice. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { printTable, writeResult } from '../bench/lib/report';
 import { calibrate } from './calibration';
 import { BatchCostResultSchema, HistoryResultSchema, HotSkuResultSchema } from './inputs';
-import { assumptionRows, batchedRow, batchedScalingRows, calibrationRows, documentedRows, headlineRows, measuredRows, outageHeadline, profileRows, saleRow, scalingRows, sensitivityRows, violations, workRow } from './report';
+import { assumptionRows, batchedRow, batchedScalingRows, calibrationRows, documentedRows, fanoutRow, headlineRows, measuredRows, outageHeadline, profileRows, saleRow, scalingRows, sensitivityRows, violations, workRow } from './report';
 import { CLOUDFLARE } from './documented';
 import { ASSUMPTIONS, P99_TARGET_MS } from './scenarios';
 import { runStudy } from './study';
@@ -45,6 +45,7 @@ const g = study.groupCommit;
 printTable(`(d) Group commit, B = ${g.max}: hot SKU, ${calibration.headline.name}, D = ${g.hotSku[0]!.depth} (each reserve one command)`, g.hotSku.map((r) => batchedRow(r, 'shards')));
 printTable(`(d) Group commit, B = ${g.max}: larger admission bounds D`, g.depths.map((r) => batchedRow(r, 'D')));
 printTable(`(d) Group commit, B = ${g.max}: one hot SKU saturated (closed loop) at the documented per-object rates`, batchedScalingRows(study));
+printTable(`(e) Walks asking up to k siblings at once (fan-out; 1 = one after another): hot SKU, ${calibration.headline.name}, D = ${g.hotSku[0]!.depth}`, study.walkFanout.runs.map(fanoutRow));
 printTable(`Headline: 120,000 concurrent checkouts on one SKU, buyer p99 < ${P99_TARGET_MS} ms`, headlineRows(study, calibration));
 printTable('Headline: regional outage mid-sale', outageHeadline(study));
 

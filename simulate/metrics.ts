@@ -22,6 +22,9 @@ export class Metrics {
   visits = 0;
   transfers = 0;
   unitsMoved = 0;
+  /** Transfers answered after their walk had what it needed (several siblings asked at once), and their units. */
+  lateTransfers = 0;
+  lateUnits = 0;
   undrains = 0;
   commands = 0;
   maxDepth = 0;

@@ -96,4 +96,6 @@ export type Scenario = {
   /** Null: every reserve goes to an object (the edge remembers nothing). */
   readonly edge: EdgeMemory | null;
   readonly groupCommit: GroupCommit;
+  /** Transfer requests a borrowing walk keeps out at once: 1 asks one sibling after another; Infinity, all. */
+  readonly walkFanout: number;
 };

@@ -5,6 +5,7 @@ import type { SaleResult } from './sale';
 import { ASSUMPTIONS, GROUP_COMMIT_MAX, P99_TARGET_MS } from './scenarios';
 import { batchFactor } from './serviceTime';
 import { meetsTarget, type Study } from './study';
+import { fanoutName, type FanoutRun } from './walkFanoutStudy';
 
 /** Table rows for `npm run simulate` (pure: main.ts prints them). */
 
@@ -135,6 +136,15 @@ export function headlineRows(study: Study, c: Calibration): Row[] {
     'shards for p99 < 80 ms': g.minimalShards ?? `none of ${g.hotSku.map((r) => r.shards).join(', ')} (best ${ms(best.answerP99)} ms at ${best.shards})`,
     'p99 there ms': ms(g.hotSku.find((r) => Number(r.shards) === g.minimalShards)?.answerP99 ?? null),
   });
+  const f = study.walkFanout;
+  const bestFanout = f.runs.reduce((a, b) => ((b.result.answerP99 ?? Infinity) < (a.result.answerP99 ?? Infinity) ? b : a));
+  rows.push({
+    profile: `${c.headline.name}, walks asking several siblings at once: p99 of ALL answers`,
+    'shards for p99 < 80 ms': f.minimal
+      ? `${f.minimal.shards} (fan-out ${fanoutName(f.minimal.walkFanout)}, B = ${f.minimal.batchMax})`
+      : `none (best ${ms(bestFanout.result.answerP99)} ms at ${bestFanout.result.shards}, fan-out ${fanoutName(bestFanout.result.walkFanout)}, B = ${bestFanout.batchMax})`,
+    'p99 there ms': ms(f.minimal ? (f.runs.find((r) => Number(r.result.shards) === f.minimal!.shards && r.result.walkFanout === f.minimal!.walkFanout && r.batchMax === f.minimal!.batchMax)?.result.answerP99 ?? null) : null),
+  });
   return rows;
 }
 
@@ -154,6 +164,26 @@ export function batchedRow(r: SaleResult, label: 'shards' | 'D'): Row {
     '503 answers': r.overloaded + r.unavailable,
     'gave up': r.gaveUp,
     'peak decisions/s': r.peakDecisionsPerSecond,
+    [`all p99 < ${P99_TARGET_MS} ms`]: r.answerP99 !== null && r.answerP99 < P99_TARGET_MS ? 'yes' : 'no',
+    'oversold / stranded': `${r.oversold} / ${r.stranded}`,
+  };
+}
+
+/** A sale whose walks ask several siblings at once: every final answer, and the transfers it took. */
+export function fanoutRow({ batchMax, result: r }: FanoutRun): Row {
+  return {
+    shards: r.shards,
+    B: batchMax,
+    'fan-out': fanoutName(r.walkFanout),
+    'p50 / p99 all answers ms': `${ms(r.answerP50) ?? '–'} / ${ms(r.answerP99) ?? '–'}`,
+    'p50 / p99 accepted ms': `${ms(r.p50) ?? '–'} / ${ms(r.p99) ?? '–'}`,
+    'p50 / p99 refused ms': `${ms(r.refusedP50) ?? '–'} / ${ms(r.refusedP99) ?? '–'}`,
+    '503 answers': r.overloaded + r.unavailable,
+    walks: r.walks,
+    'transfer requests': r.visits,
+    'transfers (late)': `${r.transfers} (${r.lateTransfers})`,
+    'units moved (late)': `${r.unitsMoved} (${r.lateUnits})`,
+    undrains: r.undrains,
     [`all p99 < ${P99_TARGET_MS} ms`]: r.answerP99 !== null && r.answerP99 < P99_TARGET_MS ? 'yes' : 'no',
     'oversold / stranded': `${r.oversold} / ${r.stranded}`,
   };
@@ -180,7 +210,7 @@ export function outageHeadline(study: Study): Row[] {
 
 /** Every sale's safety checks: a violation anywhere fails the run. */
 export function violations(study: Study): string[] {
-  const all = [...study.hotSku, ...study.sensitivity.flatMap((s) => s.runs), ...study.depths, ...study.catalogue, study.outage, ...study.groupCommit.hotSku, ...study.groupCommit.depths];
+  const all = [...study.hotSku, ...study.sensitivity.flatMap((s) => s.runs), ...study.depths, ...study.catalogue, study.outage, ...study.groupCommit.hotSku, ...study.groupCommit.depths, ...study.walkFanout.runs.map((r) => r.result)];
   return all.flatMap((r) => {
     const where = `${r.scenario} (${r.profile}, ${r.shards} shards, D ${depth(r.depth)})`;
     return [

@@ -10,6 +10,8 @@ export type SaleResult = {
   readonly scenario: string;
   readonly profile: string;
   readonly shards: string;
+  /** Transfer requests a walk keeps out at once; null: all (unbounded). */
+  readonly walkFanout: number | null;
   /** Admission queue depth; null when there is none. */
   readonly depth: number | null;
   readonly buyers: number;
@@ -46,6 +48,9 @@ export type SaleResult = {
   readonly visits: number;
   readonly transfers: number;
   readonly unitsMoved: number;
+  /** Transfers answered after their walk had what it needed (fan-out walks), and their units. */
+  readonly lateTransfers: number;
+  readonly lateUnits: number;
   readonly undrains: number;
   readonly oversold: number;
   readonly stranded: number;
@@ -82,6 +87,7 @@ export function simulateSale(scenario: Scenario): SaleResult {
     scenario: scenario.name,
     profile: scenario.profile.name,
     shards: shardCounts.length === 1 ? String(shardCounts[0]) : `${Math.min(...shardCounts)}–${Math.max(...shardCounts)}`,
+    walkFanout: Number.isFinite(scenario.walkFanout) ? scenario.walkFanout : null,
     depth: Number.isFinite(scenario.admission.depth) ? scenario.admission.depth : null,
     buyers: m.buyers,
     reserveRequests: m.reserveRequests,
@@ -113,6 +119,8 @@ export function simulateSale(scenario: Scenario): SaleResult {
     visits: m.visits,
     transfers: m.transfers,
     unitsMoved: m.unitsMoved,
+    lateTransfers: m.lateTransfers,
+    lateUnits: m.lateUnits,
     undrains: m.undrains,
     oversold: skus.reduce((sum, s) => sum + s.oversold, 0),
     stranded: skus.reduce((sum, s) => sum + s.stranded, 0),

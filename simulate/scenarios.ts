@@ -68,20 +68,25 @@ export const ASSUMPTIONS: readonly { input: string; value: string; source: strin
     value: `off (1 reserve per call) unless a table says B; on: per isolate and object one reserve call in flight, reserves queued meanwhile leave together, at most B = ${GROUP_COMMIT_MAX}, ${groupCommit.isolates} isolates, each request on a random one; each reserve counts as one command for D`,
     source: 'ADR 0021 (src/api/coalescer.ts); the isolate count is assumed, as for the sold-out memory (more isolates: smaller batches)',
   },
+  {
+    input: 'borrowing walk fan-out',
+    value: 'one sibling asked at a time (fan-out 1) unless a table says k: then up to k transfer requests out at once, each donor giving the remaining deficit or half of what it holds',
+    source: 'issue 24 (hypothesis: walks end in about one round trip); durable-objects/sku/borrowing.ts asks one at a time',
+  },
   { input: 'catalogue', value: `${CATALOGUE.skus.toLocaleString('en-US')} SKUs, Zipf s = ${CATALOGUE.zipfExponent}, ${CATALOGUE.stockPerSku} units each`, source: 'assumed (brief\'s example)' },
 ];
 
 /** Builds a scenario from the defaults above. */
 export function scenario(name: string, profile: ServiceProfile, skus: SkuSpec[], seed: number, overrides: Partial<Scenario> = {}): Scenario {
-  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, edge, groupCommit, ...overrides };
+  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, edge, groupCommit, walkFanout: 1, ...overrides };
 }
 
 const hotSpec = (shards: number): SkuSpec => ({ stock: HOT_STOCK, shards, weight: 1, limitPerCustomer: LIMIT_PER_CUSTOMER });
 
-/** (a) One hot SKU, 120,000 buyers; `batchMax` > 1 turns group commit on. */
-export function hotSku(profile: ServiceProfile, shards: number, depth = admission.depth, seed = 1, batchMax = 1): Scenario {
-  const name = batchMax > 1 ? `hot SKU, B = ${batchMax}` : 'hot SKU';
-  return scenario(name, profile, [hotSpec(shards)], seed, { admission: { ...admission, depth }, groupCommit: { ...groupCommit, max: batchMax } });
+/** (a) One hot SKU, 120,000 buyers; `batchMax` > 1 turns group commit on; `walkFanout` > 1 borrows from several siblings at once. */
+export function hotSku(profile: ServiceProfile, shards: number, depth = admission.depth, seed = 1, batchMax = 1, walkFanout = 1): Scenario {
+  const name = `hot SKU${batchMax > 1 ? `, B = ${batchMax}` : ''}${walkFanout > 1 ? `, fan-out ${Number.isFinite(walkFanout) ? walkFanout : 'all'}` : ''}`;
+  return scenario(name, profile, [hotSpec(shards)], seed, { admission: { ...admission, depth }, groupCommit: { ...groupCommit, max: batchMax }, walkFanout });
 }
 
 /** (c) The hot SKU losing one location's shards mid-sell-out until they restart elsewhere. */

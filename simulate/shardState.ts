@@ -20,7 +20,7 @@ export type Round = { awaiting: number };
 /** Units one sibling gave to a walk. */
 export type Donation = { readonly donor: ShardState; readonly units: number };
 
-/** A shard asking its siblings, one after another, for the units its waiting buyers lack. */
+/** A shard asking its siblings, up to `walkFanout` at once, for the units its waiting buyers lack. */
 export type Walk = {
   readonly incarnation: number;
   readonly deficit: number;
@@ -30,6 +30,10 @@ export type Walk = {
   bagUnits: number;
   /** A sibling could not be reached: the walk cannot tell that the SKU is empty. */
   unreachable: boolean;
+  /** Transfer requests out and not yet answered. */
+  inFlight: number;
+  /** The walk has what it needed, or asked everyone: later answers are taken in apart. */
+  done: boolean;
 };
 
 /** The SKU's totals and the ledger the model checks its shards against. */

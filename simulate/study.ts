@@ -3,6 +3,7 @@ import { closedLoop, type ClosedLoopResult } from './closedLoop';
 import { runGroupCommitStudy, type GroupCommitStudy } from './groupCommitStudy';
 import type { ServiceProfile } from './params';
 import { simulateSale, type SaleResult } from './sale';
+import { runWalkFanoutStudy, SIMULATE_GRID, type WalkFanoutStudy } from './walkFanoutStudy';
 import { benchmarkReplay, catalogue, DEPTHS, hotSku, outage, P99_TARGET_MS, saturation, SHARD_COUNTS, type CataloguePolicy } from './scenarios';
 
 export type CalibrationPoint = { readonly measured: BenchmarkPoint; readonly model: ClosedLoopResult };
@@ -25,6 +26,8 @@ export type Study = {
   readonly outage: SaleResult;
   /** Group commit on (ADR 0021): the same hot SKU, and its throughput. */
   readonly groupCommit: GroupCommitStudy;
+  /** Walks asking several siblings at once, group commit off and on. */
+  readonly walkFanout: WalkFanoutStudy;
 };
 
 const CALIBRATION_SECONDS = 8;
@@ -90,6 +93,8 @@ export function runStudy(calibration: Calibration, progress: (step: string) => v
   const outageRun = simulateSale(outage(calibration.headline, recommended));
 
   const groupCommit = runGroupCommitStudy(calibration, progress);
+  const known = [...hot.map((result) => ({ batchMax: 1, result })), ...groupCommit.hotSku.map((result) => ({ batchMax: groupCommit.max, result }))];
+  const walkFanout = runWalkFanoutStudy(calibration, SIMULATE_GRID, progress, known);
 
-  return { calibrationCheck, scaling, hotSku: hot, minimalShards: minimal, recommendedShards: recommended, sensitivity, depthShards, depths, catalogue: catalogueRuns, outage: outageRun, groupCommit };
+  return { calibrationCheck, scaling, hotSku: hot, minimalShards: minimal, recommendedShards: recommended, sensitivity, depthShards, depths, catalogue: catalogueRuns, outage: outageRun, groupCommit, walkFanout };
 }

@@ -18,6 +18,8 @@ export type SmallSale = {
   outage: { atMs: number; durationMs: number; location: number } | null;
   /** Group commit's bound B (1 or absent: off), over 4 isolates so that small crowds batch too. */
   batchMax?: number;
+  /** Transfer requests a borrowing walk keeps out at once (1 or absent: one sibling after another). */
+  walkFanout?: number;
 };
 
 /**
@@ -45,5 +47,6 @@ export function smallSale(c: SmallSale): Scenario {
     readModel: { flushEveryMs: 1000, propagationMaxMs: 1000 },
     outage: c.outage,
     groupCommit: { max: c.batchMax ?? 1, isolates: 4 },
+    walkFanout: c.walkFanout ?? 1,
   };
 }
