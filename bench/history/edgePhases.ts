@@ -2,7 +2,7 @@ import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge, type EdgeOp
 import { intEnv } from '../lib/params';
 import { round } from '../relay/figures';
 import type { WindowResult } from './driver';
-import type { HeapReading, IsolateHeap } from './isolateHeap';
+import type { HeapReading, IsolateHeap, Reachable } from './isolateHeap';
 import { runDriver, workerdPid } from './load';
 import { sqliteMiB, WorkerdSampler } from './workerdSampler';
 
@@ -37,9 +37,10 @@ const reserveOnce = (url: string, customerId: string) =>
 const counters = async (url: string) => (await edgeCall(url, 'GET', `/v1/skus/${SKU}?consistent=true`, BENCH_STOREFRONT_KEY)).json;
 
 /** The sale: `reservations` on one SKU in windows, with workerd's memory (and the isolate heap, given one) per window. */
-export async function saleInWindows(edge: RunningEdge, log: (line: string) => void, reservations = PARAMS.reservations, probes: Probes = {}): Promise<Windowed[]> {
+export async function saleInWindows(edge: RunningEdge, log: (line: string) => void, reservations = PARAMS.reservations, probes: Probes = {}): Promise<Windowed[] & { reachable: { before: Reachable; after: Reachable } | null }> {
   const stock = await edgeCall(edge.url, 'PUT', `/v1/admin/skus/${SKU}/stock`, BENCH_ADMIN_KEY, { onHand: 100_000_000, limitPerCustomer: PARAMS.limitPerCustomer });
   if (stock.status !== 200) throw new Error(`set stock: ${stock.status} ${JSON.stringify(stock.json)}`);
+  const before = await reachable(probes, 'before the sale', log);
   const workerd = new WorkerdSampler(workerdPid());
   const windows: Windowed[] = [];
   // Read while the next window runs: the callback is synchronous, the inspector is not.
@@ -55,7 +56,7 @@ export async function saleInWindows(edge: RunningEdge, log: (line: string) => vo
         if (probes.heap) {
           heaps.push(probes.heap.read().then((heap) => {
             Object.assign(windowed, heap);
-            log(`  window ${w.window}: isolate heap ${heap.heapUsedMiB} MiB live after GC of ${heap.heapTotalMiB} MiB, ${heap.heapExternalMiB} MiB outside the heap; Miniflare's other isolates ${heap.otherIsolatesHeapMiB} MiB live of ${heap.otherIsolatesHeapTotalMiB} MiB`);
+            log(`  window ${w.window}: isolate heap: V8 used ${heap.heapUsedMiB} of ${heap.heapTotalMiB} MiB, ${heap.heapExternalMiB} MiB outside the heap; Miniflare's other isolates ${heap.otherIsolatesHeapMiB} MiB live of ${heap.otherIsolatesHeapTotalMiB} MiB`);
           }));
         }
       },
@@ -64,7 +65,15 @@ export async function saleInWindows(edge: RunningEdge, log: (line: string) => vo
     workerd.stop();
     await Promise.all(heaps);
   }
-  return windows;
+  const after = await reachable(probes, 'after the sale', log);
+  return Object.assign(windows, { reachable: before && after ? { before, after } : null });
+}
+
+async function reachable(probes: Probes, when: string, log: (line: string) => void): Promise<Reachable | null> {
+  if (!probes.heap) return null;
+  const r = await probes.heap.reachable();
+  log(`  isolate heap reachable ${when}: ${r.heapReachableMiB} MiB (snapshot ${r.snapshotMs} ms)`);
+  return r;
 }
 
 /**

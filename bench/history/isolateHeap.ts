@@ -1,8 +1,16 @@
 import { inspect, inspectorTargets, isUserTarget, type Inspector } from '../lib/inspector';
 import { round } from '../relay/figures';
+import { reachableBytes, takeSnapshot } from './heapTop';
+
+export type Reachable = {
+  /** Reachable from the isolate's roots (a heap snapshot's sizes summed): what the Worker and its objects retain (Cloudflare allows 128 MB per isolate). */
+  heapReachableMiB: number;
+  /** How long the snapshot paused the isolate. */
+  snapshotMs: number;
+};
 
 export type HeapReading = {
-  /** V8 heap live after a full GC: what the Worker and its objects retain (Cloudflare allows 128 MB per isolate). */
+  /** V8's used heap as it stands, garbage not yet collected included. */
   heapUsedMiB: number;
   /** The heap V8 has reserved for it. */
   heapTotalMiB: number;
@@ -22,8 +30,11 @@ const mib = (bytes: number) => round(bytes / 2 ** 20, 2);
 
 /**
  * The isolate heap of the Worker and its Durable Objects (one isolate in workerd), read through the
- * V8 inspector: a full GC, then `Runtime.getHeapUsage`, so a window shows what is retained, not
- * garbage not yet collected. Costs one GC pause per reading (a few ms on a heap of a few MB).
+ * V8 inspector: V8's own used/total per window (`Runtime.getHeapUsage`, free, garbage included),
+ * and what a heap snapshot finds reachable (exact, but a second's pause, and workerd keeps some
+ * 100 MiB of native memory from the first one: taken before and after the sale, not per window).
+ * Used-after-`HeapProfiler.collectGarbage` was tried: workerd runs that GC after it answers the
+ * next request, so the figure swung 11–32 MiB with nothing growing.
  */
 export class IsolateHeap {
   private constructor(
@@ -41,8 +52,14 @@ export class IsolateHeap {
     return new IsolateHeap(await inspect(inspectorPort, user), others, rest.map((t) => t.id));
   }
 
+  async reachable(): Promise<Reachable> {
+    const started = performance.now();
+    const bytes = reachableBytes(await takeSnapshot(this.user));
+    return { heapReachableMiB: mib(bytes), snapshotMs: round(performance.now() - started) };
+  }
+
   async read(): Promise<HeapReading> {
-    const [usage, ...others] = await Promise.all([this.user, ...this.others].map(liveHeap));
+    const [usage, ...others] = await Promise.all([this.user, ...this.others].map((i) => i.send<HeapUsage>('Runtime.getHeapUsage')));
     return {
       heapUsedMiB: mib(usage!.usedSize),
       heapTotalMiB: mib(usage!.totalSize),
@@ -56,11 +73,4 @@ export class IsolateHeap {
   close(): void {
     for (const inspector of [this.user, ...this.others]) inspector.close();
   }
-}
-
-function liveHeap(inspector: Inspector): Promise<HeapUsage> {
-  // workerd collects but never answers HeapProfiler.collectGarbage (seen with the pinned
-  // workerd); the inspector handles messages in order, so the next answer comes after the GC.
-  inspector.post('HeapProfiler.collectGarbage');
-  return inspector.send<HeapUsage>('Runtime.getHeapUsage');
 }

@@ -8,7 +8,7 @@ export type Inspector = {
   /** A command whose answer is not awaited (some never come). */
   post(method: string, params?: object): void;
   /** Notifications the isolate sends unasked (a heap snapshot's chunks, for one). */
-  onEvent(listener: (method: string, params: any) => void): void;
+  onEvent(listener: (method: string, params: any) => void): () => void;
   close(): void;
 };
 
@@ -48,5 +48,8 @@ export async function inspect(port: number, target?: Target): Promise<Inspector>
       socket.send(JSON.stringify({ id, method, params }));
     });
   const post = (method: string, params: object = {}) => socket.send(JSON.stringify({ id: next++, method, params }));
-  return { send, post, onEvent: (listener) => listeners.push(listener), close: () => socket.close() };
+  return { send, post, onEvent: (listener) => {
+      listeners.push(listener);
+      return () => void listeners.splice(listeners.indexOf(listener), 1);
+    }, close: () => socket.close() };
 }
