@@ -52,7 +52,7 @@ async function main() {
   const url = (await mf.ready).origin;
   const heap = await IsolateHeap.open(inspectorPort);
   const sampler = new WorkerdSampler(workerdPid());
-  const windows: Record<string, number>[] = [];
+  const windows: (Record<string, number> & { otherIsolates: Record<string, number> })[] = [];
   try {
     for (let start = 0; start < COMMANDS; start += WINDOW) {
       let next = start;
@@ -71,8 +71,8 @@ async function main() {
     await mf.dispose();
     rmSync(stateDir, { recursive: true, force: true });
   }
-  printTable('Bare SQLite object: workerd memory by rows appended', windows);
   writeResult('history-sqlite-control', { parameters: { commands: COMMANDS, window: WINDOW, connections: CONNECTIONS }, windows });
+  printTable('Bare SQLite object: workerd memory by rows appended', windows.map(({ otherIsolates: _each, ...row }) => row));
 }
 
 await main();
