@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../test/e2e/support/processes';
 import { buildWorker, startEdge } from '../lib/edge';
-import { inspect } from '../lib/inspector';
+import { inspect, inspectorTargets } from '../lib/inspector';
 import { intEnv } from '../lib/params';
 import { printTable } from '../lib/report';
 import { saleInWindows } from './edgePhases';
@@ -14,6 +14,8 @@ import { heapTop } from './heapTop';
  * (`BENCH_DIAGNOSIS_RESERVATIONS` each): what grows between them is what the history costs.
  */
 const STEP = intEnv('BENCH_DIAGNOSIS_RESERVATIONS', 5_000);
+/** Another of the runtime's isolates by its inspector id (`cache:cache`, `kv:ns`, …); ours by default. */
+const TARGET = process.env.BENCH_DIAGNOSIS_TARGET;
 
 async function main() {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-heap-'));
@@ -23,12 +25,14 @@ async function main() {
     const tops = [];
     for (let i = 0; i < 2; i++) {
       await saleInWindows(edge, console.log, STEP);
-      const inspector = await inspect(inspectorPort);
+      const target = TARGET ? (await inspectorTargets(inspectorPort)).find((t) => t.id === TARGET) : undefined;
+      if (TARGET && !target) throw new Error(`no isolate ${TARGET}`);
+      const inspector = await inspect(inspectorPort, target);
       tops.push(await heapTop(inspector, 40));
       inspector.close();
     }
     const [before, after] = tops as [Awaited<ReturnType<typeof heapTop>>, Awaited<ReturnType<typeof heapTop>>];
-    printTable(`Isolate heap by constructor after ${STEP.toLocaleString('en-US')} reservations`, before);
+    printTable(`${TARGET ?? 'Our'} isolate heap by constructor after ${STEP.toLocaleString('en-US')} reservations`, before);
     printTable(`… and after ${(2 * STEP).toLocaleString('en-US')}`, after);
   } finally {
     await edge.close();
