@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { freePort } from '../../test/e2e/support/processes';
 import { intEnv } from '../lib/params';
-import { printTable, writeResult } from '../lib/report';
-import { IsolateHeap } from './isolateHeap';
+import { printTable, writeResult, type Row } from '../lib/report';
+import { IsolateHeap, type HeapReading } from './isolateHeap';
 import { workerdPid } from './load';
-import { sqliteMiB, WorkerdSampler } from './workerdSampler';
+import { sqliteMiB, WorkerdSampler, type WorkerdSample } from './workerdSampler';
 
 /**
  * The control for bench:history's memory: a bare Durable Object that appends rows shaped like one
@@ -52,7 +52,7 @@ async function main() {
   const url = (await mf.ready).origin;
   const heap = await IsolateHeap.open(inspectorPort);
   const sampler = new WorkerdSampler(workerdPid());
-  const windows: (Record<string, number> & { otherIsolates: Record<string, number> })[] = [];
+  const windows: ({ commands: number; sqliteMiB: number } & Omit<WorkerdSample, 'cpuMs'> & HeapReading)[] = [];
   try {
     for (let start = 0; start < COMMANDS; start += WINDOW) {
       let next = start;
@@ -72,7 +72,7 @@ async function main() {
     rmSync(stateDir, { recursive: true, force: true });
   }
   writeResult('history-sqlite-control', { parameters: { commands: COMMANDS, window: WINDOW, connections: CONNECTIONS }, windows });
-  printTable('Bare SQLite object: workerd memory by rows appended', windows.map(({ otherIsolates: _each, ...row }) => row));
+  printTable('Bare SQLite object: workerd memory by rows appended', windows.map(({ otherIsolates: _each, ...row }): Row => row));
 }
 
 await main();
