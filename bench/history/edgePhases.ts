@@ -1,9 +1,10 @@
 import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge, type EdgeOptions, type RunningEdge } from '../lib/edge';
 import { intEnv } from '../lib/params';
 import { round } from '../relay/figures';
-import { cpuMs, rssMiB } from '../relay/rss';
 import type { WindowResult } from './driver';
+import type { HeapReading, IsolateHeap, Reachable } from './isolateHeap';
 import { runDriver, workerdPid } from './load';
+import { sqliteMiB, WorkerdSampler } from './workerdSampler';
 
 export const SKU = 'HISTORY-HOT';
 
@@ -24,42 +25,10 @@ export const PARAMS = {
 const SALE = { completeShare: 0.5, cancelShare: 0.2 };
 const STORM_DRAIN_WAIT_MS = 120_000;
 
-export type Windowed = WindowResult & { rssMaxMiB: number; workerdCpuMsPerReservation: number };
+export type Windowed = WindowResult & { rssMaxMiB: number; rssAnonMiB: number; rssFileMiB: number; workerdCpuMsPerReservation: number; sqliteMiB: number | null } & Partial<HeapReading>;
 
-/**
- * Samples workerd's resident set and CPU time (/proc, Linux). Each window takes the peak memory
- * seen since the previous one and the CPU spent meanwhile: CPU per reservation is the cost of a
- * command, which other work on the machine cannot inflate the way it can stretch wall time.
- */
-class WorkerdSampler {
-  #peak = 0;
-  #cpuAt: number;
-  readonly #timer: NodeJS.Timeout;
-  constructor(private readonly pid: number) {
-    this.#cpuAt = this.#cpuMs();
-    this.#timer = setInterval(() => this.#read(), 250);
-  }
-  #read(): number {
-    const mib = rssMiB(this.pid);
-    this.#peak = Math.max(this.#peak, mib);
-    return mib;
-  }
-  #cpuMs(): number {
-    return cpuMs(this.pid);
-  }
-  take(): { rssMaxMiB: number; cpuMs: number } {
-    this.#read();
-    const cpu = this.#cpuMs();
-    const sample = { rssMaxMiB: round(this.#peak), cpuMs: cpu - this.#cpuAt };
-    this.#peak = 0;
-    this.#cpuAt = cpu;
-    return sample;
-  }
-  stop(): number {
-    clearInterval(this.#timer);
-    return round(this.#read());
-  }
-}
+/** What else is read at each window's end: the isolate's heap, the size of the objects' SQLite files. */
+export type Probes = { heap?: IsolateHeap; stateDir?: string };
 
 // A short hold: it must lapse before the storm, which waits for every earlier hold to go.
 const reserveOnce = (url: string, customerId: string) =>
@@ -67,25 +36,44 @@ const reserveOnce = (url: string, customerId: string) =>
 
 const counters = async (url: string) => (await edgeCall(url, 'GET', `/v1/skus/${SKU}?consistent=true`, BENCH_STOREFRONT_KEY)).json;
 
-/** The sale: `reservations` on one SKU in windows, with workerd's memory per window. */
-export async function saleInWindows(edge: RunningEdge, log: (line: string) => void, reservations = PARAMS.reservations): Promise<Windowed[]> {
+/** The sale: `reservations` on one SKU in windows, with workerd's memory (and the isolate heap, given one) per window. */
+export async function saleInWindows(edge: RunningEdge, log: (line: string) => void, reservations = PARAMS.reservations, probes: Probes = {}): Promise<Windowed[] & { reachable: { before: Reachable; after: Reachable } | null }> {
   const stock = await edgeCall(edge.url, 'PUT', `/v1/admin/skus/${SKU}/stock`, BENCH_ADMIN_KEY, { onHand: 100_000_000, limitPerCustomer: PARAMS.limitPerCustomer });
   if (stock.status !== 200) throw new Error(`set stock: ${stock.status} ${JSON.stringify(stock.json)}`);
+  const before = await reachable(probes, 'before the sale', log);
   const workerd = new WorkerdSampler(workerdPid());
   const windows: Windowed[] = [];
+  // Read while the next window runs: the callback is synchronous, the inspector is not.
+  const heaps: Promise<void>[] = [];
   try {
     await runDriver(
       { url: edge.url, sku: SKU, key: BENCH_STOREFRONT_KEY, connections: PARAMS.connections, reservations, window: Math.min(PARAMS.window, reservations), ttlSeconds: PARAMS.ttlSeconds, customers: PARAMS.customers, runId: `sale-${Date.now()}`, ...SALE },
       (w) => {
-        const { rssMaxMiB, cpuMs } = workerd.take();
-        windows.push({ ...w, rssMaxMiB, workerdCpuMsPerReservation: round(cpuMs / w.reservations, 2) });
-        log(`  window ${w.window}: ${w.reservesPerSecond} reservations/s (${w.requestsPerSecond} req/s), p50 ${w.p50} ms, p99 ${w.p99} ms, workerd RSS ≤ ${rssMaxMiB} MiB, workerd CPU ${windows.at(-1)!.workerdCpuMsPerReservation} ms/reservation, ${JSON.stringify(w.statuses)}`);
+        const { cpuMs, ...memory } = workerd.take();
+        const windowed: Windowed = { ...w, ...memory, workerdCpuMsPerReservation: round(cpuMs / w.reservations, 2), sqliteMiB: probes.stateDir ? sqliteMiB(probes.stateDir) : null };
+        windows.push(windowed);
+        log(`  window ${w.window}: ${w.reservesPerSecond} reservations/s (${w.requestsPerSecond} req/s), p50 ${w.p50} ms, p99 ${w.p99} ms, workerd RSS ≤ ${memory.rssMaxMiB} MiB (anon ${memory.rssAnonMiB}, file ${memory.rssFileMiB}), SQLite files ${windowed.sqliteMiB ?? '?'} MiB, workerd CPU ${windowed.workerdCpuMsPerReservation} ms/reservation, ${JSON.stringify(w.statuses)}`);
+        if (probes.heap) {
+          heaps.push(probes.heap.read().then((heap) => {
+            Object.assign(windowed, heap);
+            log(`  window ${w.window}: isolate heap: V8 used ${heap.heapUsedMiB} of ${heap.heapTotalMiB} MiB, ${heap.heapExternalMiB} MiB outside the heap; Miniflare's other isolates ${heap.otherIsolatesHeapMiB} MiB live of ${heap.otherIsolatesHeapTotalMiB} MiB`);
+          }));
+        }
       },
     );
   } finally {
     workerd.stop();
+    await Promise.all(heaps);
   }
-  return windows;
+  const after = await reachable(probes, 'after the sale', log);
+  return Object.assign(windows, { reachable: before && after ? { before, after } : null });
+}
+
+async function reachable(probes: Probes, when: string, log: (line: string) => void): Promise<Reachable | null> {
+  if (!probes.heap) return null;
+  const r = await probes.heap.reachable();
+  log(`  isolate heap reachable ${when}: ${r.heapReachableMiB} MiB (snapshot ${r.snapshotMs} ms)`);
+  return r;
 }
 
 /**
