@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { printTable, writeResult } from '../bench/lib/report';
-import { calibrate } from './calibration';
-import { BatchCostResultSchema, HistoryResultSchema, HotSkuResultSchema } from './inputs';
+import { measuredCalibration } from './measuredCalibration';
 import { assumptionRows, batchedRow, batchedScalingRows, calibrationRows, documentedRows, fanoutRow, headlineRows, measuredRows, outageHeadline, profileRows, saleRow, scalingRows, sensitivityRows, violations, workRow } from './report';
 import { CLOUDFLARE } from './documented';
 import { ASSUMPTIONS, P99_TARGET_MS } from './scenarios';
@@ -14,14 +11,7 @@ import { runStudy } from './study';
  * tables, and writes bench/results/simulate.json. Exits non-zero if any sale oversold or stranded
  * a unit.
  */
-const results = join(import.meta.dirname, '..', 'bench', 'results');
-const readResult = (name: string): unknown => JSON.parse(readFileSync(join(results, `${name}.json`), 'utf8'));
-
-const calibration = calibrate(
-  HotSkuResultSchema.parse(readResult('hot-sku')),
-  HistoryResultSchema.parse(readResult('history')),
-  BatchCostResultSchema.parse(readResult('batch-cost')),
-);
+const calibration = measuredCalibration();
 const started = performance.now();
 
 printTable('Inputs measured on this machine', measuredRows(calibration));

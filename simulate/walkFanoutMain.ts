@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { printTable, writeResult } from '../bench/lib/report';
-import { calibrate } from './calibration';
-import { BatchCostResultSchema, HistoryResultSchema, HotSkuResultSchema } from './inputs';
+import { measuredCalibration } from './measuredCalibration';
 import { fanoutRow } from './report';
 import { FULL_GRID, runWalkFanoutStudy } from './walkFanoutStudy';
 
@@ -11,13 +8,7 @@ import { FULL_GRID, runWalkFanoutStudy } from './walkFanoutStudy';
  * siblings at once (16–64 shards, fan-out 1–all, group commit off and on); `npm run simulate`
  * prints the part nearest the target. Writes bench/results/simulate-walk-fanout.json.
  */
-const results = join(import.meta.dirname, '..', 'bench', 'results');
-const readResult = (name: string): unknown => JSON.parse(readFileSync(join(results, `${name}.json`), 'utf8'));
-const calibration = calibrate(
-  HotSkuResultSchema.parse(readResult('hot-sku')),
-  HistoryResultSchema.parse(readResult('history')),
-  BatchCostResultSchema.parse(readResult('batch-cost')),
-);
+const calibration = measuredCalibration();
 const started = performance.now();
 const study = runWalkFanoutStudy(calibration, FULL_GRID, (step) => process.stderr.write(`  simulating ${step} …\n`));
 printTable(`Walks asking up to k siblings at once: hot SKU, ${calibration.headline.name}, D = ${study.runs[0]!.result.depth}`, study.runs.map(fanoutRow));
