@@ -97,9 +97,11 @@ describe('the client reads every page', () => {
     const { dir } = await warehouseOf(2 * ALLOCATIONS_PAGE + 1);
     const { client } = await start({ dataDir: dir, random: () => 0.5, faults: { latencyMs: { min: 120, max: 120 }, operations: ['ListAllocations'] } });
     const slow = await failure(client.list(300));
-    expect(slow).toMatchObject({ kind: 'timeout', message: expect.stringMatching(/^ListAllocations: not every page within 300 ms \(1000 records read\): ListAllocations: no answer within \d+ ms/) });
+    // Pages of 120 ms each would all pass a per-call timeout of 300 ms: only a shared deadline fails the list. How many
+    // pages it read by then, and whether a call was out when it passed, depend on the machine's load.
+    expect(slow).toMatchObject({ kind: 'timeout', message: expect.stringMatching(/^ListAllocations: not every page within 300 ms \(\d+ records read\)(: ListAllocations: no answer within \d+ ms.*)?$/) });
     expect(slow.ms).toBeGreaterThanOrEqual(290);
-    expect(slow.ms).toBeLessThan(450);
+    expect(slow.ms).toBeLessThan(1_000);
     expect(await client.list(T)).toHaveLength(2 * ALLOCATIONS_PAGE + 1);
   });
 

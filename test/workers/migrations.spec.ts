@@ -147,7 +147,7 @@ describe('objects created before versioned migrations open with today’s code',
     });
   });
 
-  it('a SKU object from before the re-sourcing count gains it, 0 on its rows: verdicts counting none are taken', async () => {
+  it('a SKU object from before the re-sourcing count and the allocation reference gains both, 0 and none on its rows: verdicts counting none are taken', async () => {
     const sku = uniqueSku('old-rows');
     const stub = env.SKU.getByName(sku);
     await stub.setStock({ sku, onHand: 4, limitPerCustomer: null });
@@ -155,17 +155,19 @@ describe('objects created before versioned migrations open with today’s code',
     if (!held.ok) throw new Error(held.error.code);
     await runInDurableObject(untyped(stub), (_: unknown, state) => {
       const sql = state.storage.sql;
-      // As the deploy before it left the object: the rows without the column, one migration behind.
+      // As the deploy before them left the object: the rows without the two columns, two migrations behind.
+      sql.exec('ALTER TABLE reservations DROP COLUMN allocation_reference');
       sql.exec('ALTER TABLE reservations DROP COLUMN resourcings');
-      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(SKU_MIGRATIONS.length - 1));
+      sql.exec("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(SKU_MIGRATIONS.length - 2));
     });
     await evictDurableObject(untyped(stub));
 
     const { reservationId } = held.value;
-    expect(await env.SKU.getByName(sku).confirmAllocation({ sku, reservationId, allocationId: 'A-1', resourcings: 0 })).toMatchObject({ ok: true, value: { allocation: 'allocated' } });
+    expect(await env.SKU.getByName(sku).confirmAllocation({ sku, reservationId, allocationId: 'A-1', resourcings: 0, reference: reservationId })).toMatchObject({ ok: true, value: { allocation: 'allocated' } });
     await runInDurableObject(untyped(stub), (_: unknown, state) => {
       expect(schemaVersion(state.storage.sql)).toBe(SKU_MIGRATIONS.length);
-      expect(state.storage.sql.exec('SELECT resourcings FROM reservations WHERE reservation_id = ?', reservationId).toArray()).toEqual([{ resourcings: 0 }]);
+      const row = 'SELECT resourcings, allocation_reference FROM reservations WHERE reservation_id = ?';
+      expect(state.storage.sql.exec(row, reservationId).toArray()).toEqual([{ resourcings: 0, allocation_reference: reservationId }]);
     });
   });
 

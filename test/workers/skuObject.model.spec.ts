@@ -57,7 +57,7 @@ const fedStep: fc.Arbitrary<Step> = fc.oneof(
 );
 const regionOf = (l: string | undefined) => (l === 'AMS-1' ? { region: 'eu' } : l === 'EWR-1' ? { region: 'us' } : {});
 
-type Row = { reservation_id: string; customer_id: string; qty: number; expires_at: number; status: string; allocation: string; allocation_id: string | null; release_reason: string | null; refund_due: number; reserved_at_version: number; version: number; location: string | null; resourcings: number };
+type Row = { reservation_id: string; customer_id: string; qty: number; expires_at: number; status: string; allocation: string; allocation_id: string | null; release_reason: string | null; refund_due: number; reserved_at_version: number; version: number; location: string | null; resourcings: number; allocation_reference: string | null };
 
 const asRow = (r: Reservation): Row => ({
   reservation_id: r.reservationId,
@@ -73,6 +73,7 @@ const asRow = (r: Reservation): Row => ({
   version: r.version,
   location: r.location,
   resourcings: r.resourcings,
+  allocation_reference: r.allocationReference,
 });
 
 async function drive(sku: string, steps: Step[]): Promise<void> {
