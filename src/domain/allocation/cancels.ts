@@ -1,6 +1,6 @@
 import type { SagaCommand } from './messages';
 import { wmsLocation } from './reference';
-import { leaseMs, type AllocationSaga, type SagaPolicy } from './saga';
+import { leaseMs, referenceOf, type AllocationSaga, type SagaPolicy } from './saga';
 import { backoff, note } from './steps';
 
 /*
@@ -62,7 +62,7 @@ export function dueLeftBehind(saga: AllocationSaga, policy: SagaPolicy, now: num
  * already ended by a cancel sent before that landing bound cancels once more at the bound.
  */
 export function allocateSent(s: AllocationSaga, reference: string, sentAt: number, policy: SagaPolicy, now: number): AllocationSaga {
-  if (reference !== (s.reference ?? s.reservationId)) {
+  if (reference !== referenceOf(s)) {
     const leftBehind = s.leftBehind.map((l) => (l.reference === reference && (l.lastAllocateAt ?? -1) < sentAt ? { ...l, lastAllocateAt: sentAt } : l));
     return leftBehind.some((l, i) => l !== s.leftBehind[i]) ? { ...s, leftBehind } : s;
   }

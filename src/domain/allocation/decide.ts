@@ -4,7 +4,7 @@ import type { SagaCommand, SagaMessage, WmsAnswer } from './messages';
 import { locationKey, referenceAfterResourcing, sameLocation, wmsLocation } from './reference';
 import { FAILOVER_NOTE, mayFailOver, triedOf } from './failover';
 import { allocateSent, cancelled, dueLeftBehind, leftBehindCancelled, leftBehindFailed } from './cancels';
-import { leaseMs, type AllocationSaga, type LeftBehind, type SagaPolicy, type WmsReleaseReason } from './saga';
+import { leaseMs, referenceOf, type AllocationSaga, type LeftBehind, type SagaPolicy, type WmsReleaseReason } from './saga';
 import { backoff, due, note, wait } from './steps';
 
 export type SagaDecision = { saga: AllocationSaga | null; commands: SagaCommand[] };
@@ -69,9 +69,6 @@ function sent(saga: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: num
   if (!allocate || m.sentAt === undefined) return saga;
   return allocateSent(saga, m.reference ?? referenceOf(saga), m.sentAt, policy, now);
 }
-
-/** The WMS reference of the saga's allocation at its current location. */
-export const referenceOf = (saga: AllocationSaga): string => saga.reference ?? saga.reservationId;
 
 function react(s: AllocationSaga, m: SagaMessage, policy: SagaPolicy, now: number): AllocationSaga {
   const saga = { ...s, updatedAt: now };

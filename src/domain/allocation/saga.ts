@@ -137,5 +137,8 @@ export type SagaPolicy = {
 
 export const MAX_NOTES = 20;
 
+/** The WMS reference of the saga's allocation at its current location. */
+export const referenceOf = (saga: AllocationSaga): string => saga.reference ?? saga.reservationId;
+
 /** How long an issued command is leased: no other is issued for the phase (or the cancel left behind) meanwhile. */
 export const leaseMs = (policy: SagaPolicy): number => 2 * policy.callTimeoutMs;
