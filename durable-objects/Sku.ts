@@ -22,6 +22,7 @@ import { ProjectionWriter, type ProjectResult } from './sku/projectionWriter';
 import { decideCommand, saveDecision, storedSku } from './sku/commandStore';
 import { ReserveBatches, reserveCommand, type GroupHost } from './sku/groupCommit';
 import { screen } from './sku/screen';
+import { expireTogether, type ExpiryHost } from './sku/expiries';
 import { OutcomeCounts } from './sku/outcomeCounts';
 import { caused, countersOf, movementResult, shardStockOf, viewOf, type Present } from './sku/presenters';
 import type * as R from './sku/requests';
@@ -47,6 +48,7 @@ export class Sku extends DurableObject<Env> {
   readonly #loans: ShardLoans;
   readonly #outcomes = new OutcomeCounts();
   readonly #batches: ReserveBatches;
+  readonly #host: ExpiryHost;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,6 +64,7 @@ export class Sku extends DurableObject<Env> {
     const moveAlarm = (at: number | null) => this.#alarm.moveEarlier(at);
     this.#loans = new ShardLoans({ sql, transaction, state, commit, wakeAt: moveAlarm, shard: (stream) => env.SKU.getByName(stream) });
     const setState = (next: SkuState) => void (this.#state = next);
+    this.#host = { sql, transaction, state, setState };
     const wakeAt: GroupHost['wakeAt'] = (events, recorded, now) => this.#wakeAt(events, recorded, now);
     const borrows: GroupHost['borrows'] = ({ req }) => this.#loans.wants(req.qty, req.customerId);
     this.#batches = new ReserveBatches({ sql, transaction, state, setState, moveAlarm, wakeAt, borrows, alone: (call) => this.#reserveAlone(call), outcomes: this.#outcomes });
@@ -222,7 +225,7 @@ export class Sku extends DurableObject<Env> {
 
   /**
    * Alarms fire at least once, sometimes twice or late: everything due is derived from storage,
-   * each expiry is its own idempotent command, and the next alarm is set only at the end so a
+   * each expiry is an idempotent command (the run's expiries share one transaction, `sku/expiries`), and the next alarm is set only at the end so a
    * failed run is retried by the runtime. The network is awaited here and only here (and by a
    * borrowing reserve): each outbox batch is read from storage and acknowledged rows are removed
    * by version, so commits interleaving with the push lose nothing.
@@ -231,7 +234,7 @@ export class Sku extends DurableObject<Env> {
     this.#alarm.fired();
     const now = Date.now();
     const due = dueReservations(this.#sql, now, EXPIRIES_PER_ALARM);
-    for (const reservationId of due) this.#commit({ type: 'ExpireReservation', data: { reservationId } }, now, () => null);
+    expireTogether(this.#host, due, now);
     purgeExpiredRecords(this.#sql, now);
     purgeSeenSignatures(this.#sql, now);
     await this.#loans.work();

@@ -108,6 +108,15 @@ describe('reservation TTL enforced by the alarm', () => {
     expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json).toMatchObject({ reserved: 1, available: 9 });
     const alarmAt = await runInDurableObject(stubOf(sku), (_: unknown, state) => state.storage.getAlarm());
     expect(alarmAt).toBe(Date.parse(survivor.json.expiresAt));
+    // The run's expiries share one transaction: their outbox rows and the counters row are written once, for all of them.
+    const stored = await runInDurableObject(stubOf(sku), (_: unknown, state) => ({
+      outbox: state.storage.sql.exec<{ version: number }>('SELECT version FROM outbox').toArray().map((r) => r.version),
+      counters: JSON.parse(state.storage.sql.exec<{ data: string }>('SELECT data FROM sku_state WHERE id = 1').one().data) as { version: number },
+    }));
+    const versions = released.map((e) => e.version);
+    expect(versions).toEqual(Array.from({ length: 4 }, (_, i) => versions[0]! + i));
+    expect(stored.outbox).toEqual(expect.arrayContaining(versions));
+    expect(stored.counters.version).toBe(versions.at(-1));
   });
 
   it('completing after the TTL but before the alarm ran is refused', async () => {
