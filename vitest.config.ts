@@ -42,10 +42,6 @@ export default defineConfig({
                 // Shedding depends on how loaded the machine is (the projects run side by side):
                 // off here, and set explicitly by the specs of admission control.
                 ADMISSION_MAX_WAIT_MS: '0',
-                // Group commit off here: the harness's in-process requests (exports.default.fetch) fail
-                // when one wakes another (workerd reports I/O across requests); real HTTP requests do
-                // not. groupCommit.spec turns it on for requests made in one test's own context.
-                RESERVE_BATCH_MAX: '1',
               },
             },
           }),

@@ -40,8 +40,8 @@ function bySelfTime(profile: Profile) {
 }
 
 async function main() {
-  // BENCH_RESERVE_BATCH_MAX: profile group commit (ADR 0021); 1, the default, sends each reserve alone.
-  const edge = await startEdge({ RESERVE_BATCH_MAX: process.env.BENCH_RESERVE_BATCH_MAX ?? '1' }, { inspectorPort: INSPECTOR_PORT, scriptPath: buildWorker({ minify: false }) });
+  // BENCH_RESERVE_GROUP_MAX: the objects' group commit (ADR 0021); unset, the default (on); 1 decides each reserve alone.
+  const edge = await startEdge(process.env.BENCH_RESERVE_GROUP_MAX ? { RESERVE_GROUP_MAX: process.env.BENCH_RESERVE_GROUP_MAX } : {}, { inspectorPort: INSPECTOR_PORT, scriptPath: buildWorker({ minify: false }) });
   try {
     await edgeCall(edge.url, 'PUT', '/v1/admin/skus/profiled/stock', BENCH_ADMIN_KEY, { onHand: 100_000_000 });
     const spec = {

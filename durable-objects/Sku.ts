@@ -3,26 +3,28 @@ import { err, ok } from '../src/domain/core/result';
 import { misrouted, movementCause, repairCause, reservationView, skuCounters, skuOf } from '../src/domain/sku';
 import type { ReservationView, ShardStock, SkuCommand, SkuCounters, SkuEvent, SkuState, StockCause } from '../src/domain/sku';
 import type { Env } from '../src/env';
-import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { generationsForWriting } from './generations/registry';
-import { loadState, readEvents, readOutbox, readReservationHistory } from './sku/eventLog';
-import { dueReservations, loadReservation, nextExpiry } from './sku/reservations';
-import { IDEMPOTENCY_RETENTION_MS, nextPurgeAt, purgeExpiredRecords, replay, saveRecord, type IdempotencyInput } from './sku/idempotency';
+import { loadState, readEvents, readReservationHistory } from './sku/eventLog';
+import { loadReservation } from './sku/reservations';
+import { IDEMPOTENCY_RETENTION_MS, replay, saveRecord, type IdempotencyInput } from './sku/idempotency';
 import type { Outcome } from '../src/contract/outcome';
 import type { Overloaded, Ticket } from './sku/admission';
 import { bringUnitsHome } from './sku/recall';
-import { pushBatch, relaySettings } from './relay/push';
+import { relaySettings } from './relay/push';
 import { OutboxRelay } from './relay/outbox';
 import { migrateSku } from './sku/schema';
-import { acceptSignature, nextSignatureExpiry, purgeSeenSignatures } from './shared/seenSignatures';
-import { earliest, EXPIRIES_PER_ALARM, nextAlarmAt, type AlarmSources } from './sku/alarmSchedule';
+import { acceptSignature } from './shared/seenSignatures';
+import { earliest, nextAlarmAt } from './sku/alarmSchedule';
 import { AlarmClock } from './sku/alarmClock';
 import { ShardLoans, type Committed, type LoanHost, type LendRequest, type LoanAnswer, type LoanDelivery, type Undrain } from './sku/borrowing';
 import { ProjectionWriter, type ProjectResult } from './sku/projectionWriter';
 import { decideCommand, saveDecision, storedSku } from './sku/commandStore';
 import { ReserveBatches, reserveCommand, type GroupHost } from './sku/groupCommit';
 import { screen } from './sku/screen';
-import { expireTogether, type ExpiryHost } from './sku/expiries';
+import type { ExpiryHost } from './sku/expiries';
+import { runAlarm, workDueAt } from './sku/alarmRun';
+import { ReserveQueue } from './sku/reserveQueue';
+import { workerConfig } from '../src/config';
 import { OutcomeCounts } from './sku/outcomeCounts';
 import { caused, countersOf, movementResult, shardStockOf, viewOf, type Present } from './sku/presenters';
 import type * as R from './sku/requests';
@@ -48,6 +50,8 @@ export class Sku extends DurableObject<Env> {
   readonly #loans: ShardLoans;
   readonly #outcomes = new OutcomeCounts();
   readonly #batches: ReserveBatches;
+  /** Reserves grouped inside the object (ADR 0021); null when RESERVE_GROUP_MAX is 1. */
+  readonly #queue: ReserveQueue | null;
   readonly #host: ExpiryHost;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -68,11 +72,22 @@ export class Sku extends DurableObject<Env> {
     const wakeAt: GroupHost['wakeAt'] = (events, recorded, now) => this.#wakeAt(events, recorded, now);
     const borrows: GroupHost['borrows'] = ({ req }) => this.#loans.wants(req.qty, req.customerId);
     this.#batches = new ReserveBatches({ sql, transaction, state, setState, moveAlarm, wakeAt, borrows, alone: (call) => this.#reserveAlone(call), outcomes: this.#outcomes });
+    const groupMax = workerConfig(env).RESERVE_GROUP_MAX;
+    this.#queue = groupMax > 1 ? new ReserveQueue((calls) => this.#batches.run(calls), groupMax) : null;
     void ctx.blockConcurrencyWhile(() => this.#alarm.load());
   }
 
   async reserve(req: R.ReserveRequest, idempotency: IdempotencyInput, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    return this.#outcomes.count(await this.#reserveAlone({ req, idempotency, ticket }));
+    const call = { req, idempotency, ticket };
+    // A reserve that must borrow awaits its siblings: alone, it holds no group behind it.
+    if (!this.#queue || this.#loans.wants(req.qty, req.customerId)) return this.#outcomes.count(await this.#reserveAlone(call));
+    this.#checkSku(req.sku);
+    return this.#queue.reserve(call);
+  }
+
+  /** Reserve groups decided inside this instance so far (null: grouping off), for tests. */
+  get reserveGroups(): { groups: number; reserves: number } | null {
+    return this.#queue ? { ...this.#queue.seen } : null;
   }
 
   /** Reserves decided in order and committed together (`sku/groupCommit`): one answer per call, in order. */
@@ -223,32 +238,9 @@ export class Sku extends DurableObject<Env> {
     return ok(null);
   }
 
-  /**
-   * Alarms fire at least once, sometimes twice or late: everything due is derived from storage,
-   * each expiry is an idempotent command (the run's expiries share one transaction, `sku/expiries`), and the next alarm is set only at the end so a
-   * failed run is retried by the runtime. The network is awaited here and only here (and by a
-   * borrowing reserve): each outbox batch is read from storage and acknowledged rows are removed
-   * by version, so commits interleaving with the push lose nothing.
-   */
+  /** The alarm's work: `sku/alarmRun`. */
   override async alarm(): Promise<void> {
-    this.#alarm.fired();
-    const now = Date.now();
-    const due = dueReservations(this.#sql, now, EXPIRIES_PER_ALARM);
-    expireTogether(this.#host, due, now);
-    purgeExpiredRecords(this.#sql, now);
-    purgeSeenSignatures(this.#sql, now);
-    await this.#loans.work();
-    const sku = this.#state.sku;
-    if (sku) await this.#relay.run((target) => pushBatch(target, { sku, events: readOutbox(this.#sql, sku, MAX_RELAY_BATCH) }, Date.now()), { fields: { sku }, message: 'outbox push failed', withStatus: true });
-    await this.#projection.write();
-    const stored = { expiry: nextExpiry(this.#sql), records: nextPurgeAt(this.#sql), signatures: nextSignatureExpiry(this.#sql) };
-    const later = Date.now();
-    await this.#alarm.moveEarlier(nextAlarmAt({ ...stored, ...this.#workDueAt(later) }, later, due.length === EXPIRIES_PER_ALARM));
-  }
-
-  /** When the alarm's work that awaits the network is due: sibling shards, the outbox push, the KV view. */
-  #workDueAt(now: number): Pick<AlarmSources, 'relay' | 'projection' | 'siblings'> {
-    return { relay: this.#relay.dueAt(now), projection: this.#projection.dueAt(now), siblings: this.#loans.dueAt(now) };
+    await runAlarm({ ...this.#host, alarm: this.#alarm, relay: this.#relay, projection: this.#projection, loans: this.#loans });
   }
 
   /** Screened first (`sku/screen`: shed, replayed, misrouted), then borrowed for if short, then committed. */
@@ -286,7 +278,7 @@ export class Sku extends DurableObject<Env> {
     const expiry = events.reduce<number | null>((at, e) => (e.type === 'StockReserved' ? earliest(at, Date.parse(e.data.expiresAt)) : at), null);
     const records = recorded && !this.#alarm.isSet ? now + IDEMPOTENCY_RETENTION_MS : null;
     // An alarm already due recomputes every deadline from storage when it runs: nothing to look up.
-    const work = events.length > 0 && !this.#alarm.isDue(now) ? this.#workDueAt(now) : {};
+    const work = events.length > 0 && !this.#alarm.isDue(now) ? workDueAt({ relay: this.#relay, projection: this.#projection, loans: this.#loans }, now) : {};
     return nextAlarmAt({ expiry, records, ...work }, now);
   }
 

@@ -14,13 +14,10 @@ const DEFAULT_SOLD_OUT_FRESH_MS = 2_000;
 /** Well under the 1 s within which a unit that came back must be sellable at the edge (ADR 0020). */
 export const DEFAULT_SOLD_OUT_EDGE_MS = 300;
 const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
-/**
- * Reserves per group commit; 1 (off) by default: at 100 connections on one SKU the batched path
- * answered 4,534 requests with errors (2026-12-06, ADR 0021), a cause not yet found. 64 where tried.
- */
-export const DEFAULT_RESERVE_BATCH_MAX = 1;
-/** A call's arguments and answers are copied whole: the object's batch stays a few milliseconds of work. */
-const MAX_RESERVE_BATCH = 256;
+/** Reserves one SKU object decides in one transaction at most (ADR 0021): a group of 64 holds the object ~15 ms. */
+export const DEFAULT_RESERVE_GROUP_MAX = 64;
+/** A group stays a few tens of milliseconds of the object's work. */
+const MAX_RESERVE_GROUP = 256;
 
 /** A numeric var: its default when unset, empty or refused by `valid`. */
 const numberVar = (valid: z.ZodNumber, fallback: number) =>
@@ -34,8 +31,8 @@ export const WorkerConfigSchema = z.object({
   DEFAULT_TTL_SECONDS: numberVar(z.int().min(1).max(MAX_TTL_SECONDS), DEFAULT_TTL_SECONDS),
   /** A command that queued longer than this at its SKU object is shed (0: admission control off). */
   ADMISSION_MAX_WAIT_MS: numberVar(z.number().min(0), DEFAULT_ADMISSION_MAX_WAIT_MS),
-  /** Reserves sent to one SKU object in one call at most (group commit, ADR 0021; 1: each alone). */
-  RESERVE_BATCH_MAX: numberVar(z.int().min(1).max(MAX_RESERVE_BATCH), DEFAULT_RESERVE_BATCH_MAX),
+  /** Reserves a SKU object decides in one transaction at most (group commit inside the object, ADR 0021; 1: each alone). */
+  RESERVE_GROUP_MAX: numberVar(z.int().min(1).max(MAX_RESERVE_GROUP), DEFAULT_RESERVE_GROUP_MAX),
   /** Refuse a reserve at the edge from a sold-out view at most this old (`on` only; ADR 0008: why it is off by default). */
   SOLD_OUT_FAST_PATH: z.string().optional().transform((v) => v === 'on'),
   SOLD_OUT_FRESH_MS: numberVar(z.number().positive(), DEFAULT_SOLD_OUT_FRESH_MS),

@@ -109,8 +109,8 @@ export class TortureSystem {
   async #startEdge(bridgeUrl: string): Promise<void> {
     this.#bridgeUrlForEdge = bridgeUrl;
     this.edge = await startEdge(
-      // TORTURE_RESERVE_BATCH_MAX: the run with group commit of reserves (ADR 0021); the default sends each alone.
-      { BRIDGE_URL: bridgeUrl, RELAY_MAX_BACKOFF_SECONDS: '2', ...(process.env.TORTURE_RESERVE_BATCH_MAX ? { RESERVE_BATCH_MAX: process.env.TORTURE_RESERVE_BATCH_MAX } : {}) },
+      // TORTURE_RESERVE_GROUP_MAX: the objects' group commit of reserves (ADR 0021; on by default, 1 turns it off).
+      { BRIDGE_URL: bridgeUrl, RELAY_MAX_BACKOFF_SECONDS: '2', ...(process.env.TORTURE_RESERVE_GROUP_MAX ? { RESERVE_GROUP_MAX: process.env.TORTURE_RESERVE_GROUP_MAX } : {}) },
       { scriptPath: this.#script, port: this.#edgePort, stateDir: join(this.#dir, 'edge'), handleStructuredLogs: dropLog },
     );
   }

@@ -6,7 +6,6 @@ import { idempotencyInput } from '../idempotency';
 import { soldOutAtEdge, storedView } from '../projection';
 import { afterUnitsBack, learnFromReserve, soldOutAtEdgeNow, wantsObjectAnswer } from '../soldOutEdge';
 import { recordReserve } from '../reservationMetrics';
-import { reserveGrouped } from '../groupCommit';
 import { respond } from '../respond';
 import { onHomeShard, reservationStream } from '../../contract/routing';
 import { stub } from '../../env';
@@ -63,22 +62,16 @@ reservations.openapi(
       return errorResponse(c, { code: 'insufficient_stock', available: 0 }) as never;
     }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
-    let batch = 1;
     let sentTo = { stream: sku, at: 0 };
-    const keepAlive = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
-    const outcome = await onHomeShard(sku, customerId, async (stream) => {
+    const outcome = await onHomeShard(sku, customerId, (stream) => {
       sentTo = { stream, at: Date.now() };
-      const sent = await reserveGrouped(c.env, stream, { req: { sku: stream, ...request }, idempotency, ticket: ticket(c.env) }, keepAlive);
-      batch = sent.batch;
-      return sent.outcome;
+      return stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env));
     });
     if (edgeMs > 0) {
       const caching = learnFromReserve(sku, sentTo.stream, sentTo.at, outcome, edgeMs, Date.now(), qty);
       if (caching) c.executionCtx.waitUntil(caching);
     }
     recordReserve(c.env, sku, outcome.ok ? 'reserved' : outcome.error.code, qty);
-    // How many reserves the object decided in the call that carried this one: read by tests and benchmarks.
-    c.header('Reserve-Batch', String(batch));
     return respond(c, outcome, 201);
   },
 );

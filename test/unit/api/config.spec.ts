@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_RESERVE_BATCH_MAX, DEFAULT_SOLD_OUT_EDGE_MS, workerConfig, WorkerConfigSchema } from '../../../src/config';
+import { DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_RESERVE_GROUP_MAX, DEFAULT_SOLD_OUT_EDGE_MS, workerConfig, WorkerConfigSchema } from '../../../src/config';
 import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from '../../../src/domain/sku';
 
 describe('the Worker\'s configuration, parsed once from its vars', () => {
@@ -9,7 +9,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
     expect(workerConfig({})).toEqual({
       DEFAULT_TTL_SECONDS,
       ADMISSION_MAX_WAIT_MS: DEFAULT_ADMISSION_MAX_WAIT_MS,
-      RESERVE_BATCH_MAX: DEFAULT_RESERVE_BATCH_MAX,
+      RESERVE_GROUP_MAX: DEFAULT_RESERVE_GROUP_MAX,
       SOLD_OUT_FAST_PATH: false,
       SOLD_OUT_FRESH_MS: 2_000,
       SOLD_OUT_EDGE_MS: DEFAULT_SOLD_OUT_EDGE_MS,
@@ -25,7 +25,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
     const config = workerConfig({
       DEFAULT_TTL_SECONDS: '120',
       ADMISSION_MAX_WAIT_MS: '0',
-      RESERVE_BATCH_MAX: '32',
+      RESERVE_GROUP_MAX: '32',
       SOLD_OUT_FAST_PATH: 'on',
       SOLD_OUT_FRESH_MS: '500',
       SOLD_OUT_EDGE_MS: '0',
@@ -38,7 +38,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
     expect(config).toMatchObject({
       DEFAULT_TTL_SECONDS: 120,
       ADMISSION_MAX_WAIT_MS: 0,
-      RESERVE_BATCH_MAX: 32,
+      RESERVE_GROUP_MAX: 32,
       SOLD_OUT_FAST_PATH: true,
       SOLD_OUT_FRESH_MS: 500,
       SOLD_OUT_EDGE_MS: 0,
@@ -53,7 +53,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
   it.each([
     ['DEFAULT_TTL_SECONDS', ['', '0', '1.5', 'abc', String(MAX_TTL_SECONDS + 1)], DEFAULT_TTL_SECONDS],
     ['ADMISSION_MAX_WAIT_MS', ['', ' ', '-5', 'not a number', 'Infinity'], DEFAULT_ADMISSION_MAX_WAIT_MS],
-    ['RESERVE_BATCH_MAX', ['', '0', '2.5', '257', 'abc'], DEFAULT_RESERVE_BATCH_MAX],
+    ['RESERVE_GROUP_MAX', ['', '0', '2.5', '257', 'abc'], DEFAULT_RESERVE_GROUP_MAX],
     ['SOLD_OUT_FRESH_MS', ['', '0', 'abc'], 2_000],
     // Past a second a unit that came back could be refused longer than the edge promises (ADR 0020).
     ['SOLD_OUT_EDGE_MS', ['', '-1', '1001', 'abc'], DEFAULT_SOLD_OUT_EDGE_MS],
