@@ -1,3 +1,4 @@
+import * as hints from './hints';
 import { UNAVAILABLE } from './protocol';
 import type { InHand, ShardState, Walk } from './shardState';
 
@@ -28,8 +29,12 @@ function walkOrder(shard: ShardState): ShardState[] {
 
 /** Asks the next siblings until `walkFanout` requests are out; ends the walk when none is out and none is left. */
 function step(shard: ShardState, walk: Walk): void {
-  const fanout = shard.world.scenario.walkFanout;
-  while (walk.inFlight < fanout && walk.next < walk.order.length) {
+  const { walkFanout: fanout, borrowing } = shard.world.scenario;
+  // Siblings believed empty come last in the order; with emptyFanout they are all asked at once,
+  // once the walk is past those believed to hold units (whose answer may cover the deficit).
+  const believedEmpty = (s: ShardState | undefined) => s !== undefined && borrowing.emptyFanout && (shard.hints.get(s) ?? 0) === 0;
+  const burst = () => believedEmpty(walk.order[walk.next]) && believedEmpty(walk.order[walk.next - 1]);
+  while (walk.next < walk.order.length && (walk.inFlight < fanout || burst())) {
     const sibling = walk.order[walk.next++]!;
     if (shard.isSuspect(sibling)) {
       walk.unreachable = true;
@@ -46,15 +51,24 @@ function visit(shard: ShardState, walk: Walk, sibling: ShardState): void {
   const world = shard.world;
   const remaining = walk.deficit - walk.bagUnits;
   world.metrics.visits++;
+  const gossip = world.scenario.borrowing.hintGossip;
+  const level = shard.sellable + shard.pending;
+  const askedAt = world.now;
   world.clock.after(world.oneWayMs(), () => {
     if (!sibling.alive) return unreachable(shard, walk, sibling);
     sibling.enqueueUrgent({
+      sibling: true,
       start: () => world.serviceMs(),
       run: () => {
+        if (gossip) hints.learn(sibling, shard, level, askedAt);
         const units = donate(sibling, shard, remaining);
         const left = sibling.sellable + sibling.pending;
         const announcements = sibling.announcements;
-        world.clock.after(world.oneWayMs(), () => received(shard, walk, sibling, units, left, announcements));
+        const heard = gossip ? hints.snapshot(sibling) : null;
+        world.clock.after(world.oneWayMs(), () => {
+          if (heard) hints.merge(shard, heard);
+          received(shard, walk, sibling, units, left, announcements);
+        });
       },
       lost: () => unreachable(shard, walk, sibling),
     });
@@ -103,7 +117,7 @@ function donate(donor: ShardState, receiver: ShardState, remaining: number): num
 function received(shard: ShardState, walk: Walk, donor: ShardState, units: number, left: number, announcements: number): void {
   if (shard.incarnation !== walk.incarnation) return returnUnits(donor, units);
   walk.inFlight--;
-  shard.hints.set(donor, left);
+  hints.learn(shard, donor, left, shard.world.now);
   if (left === 0 && (shard.heard.get(donor) ?? 0) <= announcements) shard.unconfirmed.delete(donor);
   if (walk.done) return takeIn(shard, donor, units);
   if (units > 0) {
@@ -123,7 +137,7 @@ function finish(shard: ShardState, walk: Walk): void {
   const world = shard.world;
   walk.done = true;
   shard.enqueueUrgent({
-    start: () => world.serviceMs(1 + shard.parked.length),
+    start: () => world.settleMs(shard.parked.length),
     run: () => {
       shard.walk = null;
       shard.sku.inTransit -= walk.bagUnits;
@@ -163,7 +177,7 @@ function takeIn(shard: ShardState, donor: ShardState, units: number): void {
   world.metrics.lateTransfers++;
   world.metrics.lateUnits += units;
   shard.enqueueUrgent({
-    start: () => world.serviceMs(1 + shard.parked.length),
+    start: () => world.settleMs(shard.parked.length),
     run: () => {
       shard.sku.inTransit -= units;
       shard.gain(units);

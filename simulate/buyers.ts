@@ -103,11 +103,14 @@ export class FlashSale {
       metrics.insufficientStock++;
       metrics.answerLatencies.push(0);
       metrics.refusedLatencies.push(0);
+      metrics.trace.final(null, { outcome: 'edge', firstSentAt: this.world.now, latencyMs: 0, overloaded: 0, unavailable: 0 });
       return this.watch(buyer);
     }
     const shard = buyer.sku.route(buyer.id);
-    new Exchange(this.world, this.isolates, shard, request, (answer, firstSentAt, lastSentAt) => {
+    new Exchange(this.world, this.isolates, shard, request, (answer, firstSentAt, lastSentAt, failures) => {
       metrics.answerLatencies.push(this.world.now - firstSentAt);
+      const outcome = answer.code === 'reserved' ? 'accepted' : answer.code === 'insufficient_stock' ? 'refused' : 'limit';
+      metrics.trace.final(request.key, { outcome, firstSentAt, latencyMs: this.world.now - firstSentAt, ...failures });
       if (answer.code === 'reserved') {
         metrics.accepted++;
         if (answer.replayed) metrics.replayed++;
@@ -160,10 +163,13 @@ export class FlashSale {
     });
   }
 
-  private send(buyer: Buyer, request: Request, onFinal: (answer: Answer, firstSentAt: number, lastSentAt: number) => void): void {
+  private send(buyer: Buyer, request: Request, onFinal: OnFinal): void {
     new Exchange(this.world, this.isolates, buyer.sku.route(buyer.id), request, onFinal);
   }
 }
+
+/** The final answer to a request, when it was first and last sent, and the 503s before it. */
+type OnFinal = (answer: Answer, firstSentAt: number, lastSentAt: number, failures: { readonly overloaded: number; readonly unavailable: number }) => void;
 
 /**
  * One request with its retries: 503s are retried after Retry-After plus jitter (`retryDelayMs`) with the same
@@ -173,13 +179,14 @@ export class FlashSale {
 class Exchange {
   private readonly firstSentAt: number;
   private retries = 0;
+  private readonly failures = { overloaded: 0, unavailable: 0 };
 
   constructor(
     private readonly world: World,
     private readonly isolates: Isolates,
     private readonly shard: Shard,
     private readonly request: Request,
-    private readonly onFinal: (answer: Answer, firstSentAt: number, lastSentAt: number) => void,
+    private readonly onFinal: OnFinal,
   ) {
     this.firstSentAt = world.now;
     this.send(0);
@@ -199,8 +206,9 @@ class Exchange {
       metrics.timedOut++;
       return;
     }
-    if (answer.code !== 'overloaded' && answer.code !== 'unavailable') return this.onFinal(answer, this.firstSentAt, sentAt);
+    if (answer.code !== 'overloaded' && answer.code !== 'unavailable') return this.onFinal(answer, this.firstSentAt, sentAt, this.failures);
     metrics[answer.code]++;
+    this.failures[answer.code]++;
     const { admission } = scenario;
     if (this.retries++ >= admission.retryBudget) {
       metrics.gaveUp++;

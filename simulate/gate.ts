@@ -44,6 +44,7 @@ function undrain(shard: ShardState, round: Round, announcement: number, target: 
   world.clock.after(world.oneWayMs(), () => {
     if (!target.alive) return world.clock.after(siblingTimeoutMs, ack);
     target.enqueueUrgent({
+      sibling: true,
       start: () => world.serviceMs(),
       run: () => {
         target.unconfirmed.add(shard);
@@ -67,7 +68,7 @@ function acknowledged(shard: ShardState, round: Round, target: ShardState, subsc
 function commit(shard: ShardState, round: Round): void {
   const world = shard.world;
   shard.enqueueUrgent({
-    start: () => world.serviceMs(1 + shard.parked.length),
+    start: () => world.settleMs(shard.parked.length),
     run: () => {
       if (shard.round !== round) return;
       shard.round = null;

@@ -4,7 +4,7 @@ import type { Shard } from './shard';
 import { callBatch, callObject } from './worker';
 import type { World } from './world';
 
-type Waiting = { readonly request: ReserveRequest; readonly reply: Reply };
+type Waiting = { readonly request: ReserveRequest; readonly reply: Reply; readonly submittedAt: number };
 
 /**
  * The Worker isolates between buyers and objects. With group commit on (`groupCommit.max` > 1), a
@@ -30,17 +30,27 @@ export class Isolates {
     }
     this.world.clock.after(sendAfterMs, () => {
       const lanes = this.lanes[Math.floor(this.world.random.next() * this.lanes.length)]!;
-      const call = lanes.submit(shard, { request, reply: onAnswer });
+      const call = lanes.submit(shard, { request, reply: onAnswer, submittedAt: this.world.now });
       if (call) this.send(lanes, shard, call);
     });
   }
 
   private send(lanes: Lanes<Shard, Waiting>, shard: Shard, call: Waiting[]): void {
     this.world.metrics.reserveCall(call.length);
-    callBatch(this.world, shard, call.map((w) => w.request), (answers) => {
-      call.forEach((w, i) => w.reply(answers[i]!));
-      const next = lanes.returned(shard);
-      if (next) this.send(lanes, shard, next);
-    });
+    for (const w of call) this.world.metrics.trace.laned(w.request.key, this.world.now - w.submittedAt);
+    callBatch(
+      this.world,
+      shard,
+      call.map((w) => w.request),
+      (answers) => {
+        call.forEach((w, i) => {
+          const answer = answers[i];
+          if (answer) w.reply(answer);
+        });
+        const next = lanes.returned(shard);
+        if (next) this.send(lanes, shard, next);
+      },
+      (i, answer) => call[i]!.reply(answer),
+    );
   }
 }

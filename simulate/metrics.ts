@@ -1,5 +1,9 @@
+import { Trace } from './trace';
+
 /** Counters and latencies one run collects; the shards, Worker and buyers add to them. */
 export class Metrics {
+  /** Where each final answer spent its time (the tail report). */
+  readonly trace = new Trace();
   buyers = 0;
   /** Reservation requests sent by buyers, retries included. */
   reserveRequests = 0;

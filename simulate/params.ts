@@ -20,8 +20,20 @@ export type Network = {
 };
 
 export type Admission = {
+  /**
+   * 'depth': a buyer's request finding `depth` commands (and parked buyers, if `parkedCount`)
+   * is answered 503 at once. 'sojourn': the product's rule (durable-objects/sku/admission.ts), a
+   * buyer's command that waited more than `maxWaitMs` in the object's queue is answered 503 when
+   * it would start, at no service cost; parked buyers have started and are never shed.
+   */
+  readonly rule: 'depth' | 'sojourn';
   /** Commands waiting or in service beyond which a buyer's request is answered 503 at once. */
   readonly depth: number;
+  readonly maxWaitMs: number;
+  /** Buyers parked for borrowed units count toward `depth` (they cost no service time until decided). */
+  readonly parkedCount: boolean;
+  /** Parked buyers beyond which a buyer who would park is answered 503 instead (either rule). */
+  readonly parkedCap: number;
   /** The Retry-After decided for a shed request, before the Worker spreads it over [s, 2s] per request. */
   readonly retryAfterOverloadedMs: number;
   /** Retry-After when the object's location is unreachable (it restarts elsewhere). */
@@ -38,6 +50,18 @@ export type Failure = {
   /** How long a shard skips a sibling whose call failed before trying it again. */
   readonly suspectMs: number;
 };
+
+/**
+ * Borrowing options the tail study (tailStudy.ts) tries; the defaults are the protocol as it is.
+ * `settle`: the command that decides a shard's parked buyers when units come costs one command
+ * per buyer ('per-buyer') or a group-commit batch of them ('batch', one storage transaction).
+ * `emptyFanout`: a walk asks at once every sibling it believes empty (hint 0), after the ones
+ * believed to hold units (asked `walkFanout` at a time). `hintGossip`: a transfer answer carries
+ * the donor's freshest levels of its siblings, and a request its receiver's level.
+ * `siblingBatch`: sibling requests (transfers, undrains) queued at an object run together as one
+ * group-commit batch, as reserves do (one storage transaction for their subscriptions).
+ */
+export type Borrowing = { readonly settle: 'per-buyer' | 'batch'; readonly emptyFanout: boolean; readonly hintGossip: boolean; readonly siblingBatch: boolean };
 
 /** Arrival density: a linear ramp to a peak, then exponential decay, cut off at the window's end. */
 export type ArrivalCurve = { readonly rampMs: number; readonly decayMs: number; readonly windowMs: number };
@@ -69,7 +93,16 @@ export type Holds = { readonly ttlMs: number; readonly alarmChunk: number };
  * arriving meanwhile queue and leave together, at most `max`, when it returns. `max` 1 sends each
  * reserve alone (no group commit). Each request lands on a random isolate of `isolates`.
  */
-export type GroupCommit = { readonly max: number; readonly isolates: number };
+export type GroupCommit = {
+  readonly max: number;
+  readonly isolates: number;
+  /**
+   * false (ADR 0021): a reserve that must borrow holds its call, and its isolate's lane, until
+   * its units come. true: the object answers the call once each reserve is decided or parked, and
+   * the Worker awaits each parked one's answer outside the lane (a follow-up call, not charged).
+   */
+  readonly releaseOnPark: boolean;
+};
 
 /** The edge's sold-out memory (ADR 0020): refusals younger than `windowMs`, kept per isolate. */
 export type EdgeMemory = { readonly windowMs: number; readonly isolates: number };
@@ -98,4 +131,5 @@ export type Scenario = {
   readonly groupCommit: GroupCommit;
   /** Transfer requests a borrowing walk keeps out at once: 1 asks one sibling after another; Infinity, all. */
   readonly walkFanout: number;
+  readonly borrowing: Borrowing;
 };

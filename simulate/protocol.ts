@@ -28,4 +28,13 @@ export type Reply = (answer: Answer) => void;
  * tells its sender when the object failed before committing it. `weight`: the commands it counts
  * as for admission control (a group-commit batch counts its reserves); 1 when absent.
  */
-export type Command = { start(): number; run(): void; lost(): void; readonly weight?: number };
+export type Command = {
+  start(): number;
+  run(): void;
+  lost(): void;
+  readonly weight?: number;
+  /** A sibling's transfer request or undrain: with borrowing.siblingBatch, queued ones run together as one batch. */
+  readonly sibling?: boolean;
+  /** A buyer's command under the sojourn rule: false when it waited too long (it has answered 503; it is dropped, costing nothing). */
+  admit?(): boolean;
+};

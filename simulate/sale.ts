@@ -79,6 +79,11 @@ export function runSale(scenario: Scenario): { world: World; skus: Sku[] } {
 
 export function simulateSale(scenario: Scenario): SaleResult {
   const { world, skus } = runSale(scenario);
+  return summarize(scenario, world, skus);
+}
+
+/** What a finished run produced (simulateSale's result, for callers that also read the run's trace). */
+export function summarize(scenario: Scenario, world: World, skus: readonly Sku[]): SaleResult {
   const m = world.metrics;
   const hottest = skus[scenario.skus.reduce((best, s, i, all) => (s.weight > all[best]!.weight ? i : best), 0)]!;
   const shardCounts = [...new Set(scenario.skus.map((s) => s.shards))];

@@ -1,6 +1,6 @@
 import { peakRate } from './arrivals';
 import { fitMedianP99 } from './lognormal';
-import type { Admission, Buyers, EdgeMemory, Failure, GroupCommit, Holds, Network, ReadModel, Scenario, ServiceProfile, SkuSpec } from './params';
+import type { Admission, Borrowing, Buyers, EdgeMemory, Failure, GroupCommit, Holds, Network, ReadModel, Scenario, ServiceProfile, SkuSpec } from './params';
 import { serviceMean } from './serviceTime';
 
 /** The hot SKU's stock and the shard counts and admission depths explored. */
@@ -15,7 +15,18 @@ export const GROUP_COMMIT_SHARD_COUNTS = [1, 2, 4, 8, 16, 32, 64] as const;
 export const GROUP_COMMIT_MAX = 64;
 
 const network: Network = { rttMinMs: 1, rttMaxMs: 5 };
-const admission: Admission = { depth: 64, retryAfterOverloadedMs: 1000, retryAfterUnavailableMs: 5000, retryBudget: 10 };
+const admission: Admission = {
+  rule: 'depth',
+  depth: 64,
+  maxWaitMs: 1000,
+  parkedCount: true,
+  parkedCap: Number.POSITIVE_INFINITY,
+  retryAfterOverloadedMs: 1000,
+  retryAfterUnavailableMs: 5000,
+  retryBudget: 10,
+};
+/** The borrowing protocol as durable-objects/sku/borrowing.ts runs it (the tail study varies these). */
+export const BORROWING: Borrowing = { settle: 'per-buyer', emptyFanout: false, hintGossip: false, siblingBatch: false };
 const failure: Failure = { detectMs: 1000, siblingTimeoutMs: 250, suspectMs: 5000 };
 const buyers: Buyers = {
   count: 120_000,
@@ -36,7 +47,7 @@ const LOCATIONS = 4;
 /** wrangler.toml's SOLD_OUT_EDGE_MS; isolates assumed (a location runs many; fewer is conservative here). */
 const edge: EdgeMemory = { windowMs: 300, isolates: 16 };
 /** Off (each reserve alone) unless a scenario says otherwise; the same isolates as the sold-out memory. */
-const groupCommit: GroupCommit = { max: 1, isolates: edge.isolates };
+const groupCommit: GroupCommit = { max: 1, isolates: edge.isolates, releaseOnPark: false };
 const OUTAGE = { atMs: 300, durationMs: 30_000, location: 0 } as const;
 
 /** The stated assumptions (no measurement behind them), printed with the inputs. */
@@ -78,7 +89,7 @@ export const ASSUMPTIONS: readonly { input: string; value: string; source: strin
 
 /** Builds a scenario from the defaults above. */
 export function scenario(name: string, profile: ServiceProfile, skus: SkuSpec[], seed: number, overrides: Partial<Scenario> = {}): Scenario {
-  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, edge, groupCommit, walkFanout: 1, ...overrides };
+  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, edge, groupCommit, walkFanout: 1, borrowing: BORROWING, ...overrides };
 }
 
 const hotSpec = (shards: number): SkuSpec => ({ stock: HOT_STOCK, shards, weight: 1, limitPerCustomer: LIMIT_PER_CUSTOMER });

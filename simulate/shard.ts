@@ -1,4 +1,5 @@
 import * as borrow from './borrow';
+import { siblingBatch, sojournCheck } from './commandRules';
 import { Fifo } from './fifo';
 import * as gate from './gate';
 import { OVERLOADED, UNAVAILABLE, type Answer, type Command, type CompleteRequest, type Reply, type Request, type ReserveRequest, type Reservation } from './protocol';
@@ -40,7 +41,9 @@ export class Shard implements ShardState {
   walk: Walk | null = null;
   parked: Parked[] = [];
   round: Round | null = null;
+  /** What this shard believes each sibling holds, and as of when (hints.ts). */
   readonly hints = new Map<ShardState, number>();
+  readonly hintsAsOf = new Map<ShardState, number>();
   private readonly suspects = new Map<ShardState, number>();
   private alarmArmed = false;
   private flushArmed = false;
@@ -62,7 +65,10 @@ export class Shard implements ShardState {
 
   meet(all: readonly Shard[]): void {
     this.siblings = all.filter((s) => s !== this);
-    for (const s of this.siblings) this.hints.set(s, s.sellable);
+    for (const s of this.siblings) {
+      this.hints.set(s, s.sellable);
+      this.hintsAsOf.set(s, 0);
+    }
     this.unconfirmed = new Set(this.siblings);
   }
 
@@ -76,12 +82,28 @@ export class Shard implements ShardState {
    * borrowed units arrive (each costs a decision when they do).
    */
   get depth(): number {
-    return this.lane.length + this.urgent.length + (this.current ? 1 : 0) + this.extraWeight + this.parked.length;
+    const parked = this.world.scenario.admission.parkedCount ? this.parked.length : 0;
+    return this.lane.length + this.urgent.length + (this.current ? 1 : 0) + this.extraWeight + parked;
+  }
+
+  /** Buyer requests the depth rule lets in now (the sojourn rule decides when each would start). */
+  private room(): number {
+    const { rule, depth } = this.world.scenario.admission;
+    return rule === 'sojourn' ? Number.POSITIVE_INFINITY : depth - this.depth;
+  }
+
+  /** The sojourn rule's check for a buyer's command (commandRules.ts). */
+  private sojourn(queuedAt: number, shed: () => void): (() => boolean) | undefined {
+    return sojournCheck(this.world, queuedAt, () => {
+      this.traceShed();
+      shed();
+    });
   }
 
   /** A buyer's request reaching the object: queued, or answered 503 at once when the queue is full. */
   receive(request: Request, reply: Reply): void {
-    if (this.depth >= this.world.scenario.admission.depth) {
+    if (this.room() <= 0) {
+      this.traceShed();
       reply(OVERLOADED);
       return;
     }
@@ -93,21 +115,44 @@ export class Shard implements ShardState {
    * A Worker's group-commit call (ADR 0021): each reserve admitted as a lone one would be (the
    * depth counts it), the admitted ones decided in order as one command whose time grows with
    * their number; the call is answered when every reserve is (a borrowing one waits for its units).
+   * With groupCommit.releaseOnPark the call is answered once each reserve is decided or parked
+   * (null), and a parked one's answer goes to `later` when it comes.
    */
-  receiveBatch(requests: readonly ReserveRequest[], reply: (answers: Answer[]) => void): void {
-    const answers: Answer[] = requests.map(() => OVERLOADED);
-    const admitted = requests.slice(0, Math.max(0, Math.min(requests.length, this.world.scenario.admission.depth - this.depth)));
+  receiveBatch(requests: readonly ReserveRequest[], reply: (answers: (Answer | null)[]) => void, later?: (i: number, answer: Answer) => void): void {
+    const answers: (Answer | null)[] = requests.map(() => OVERLOADED);
+    const admitted = requests.slice(0, Math.max(0, Math.min(requests.length, this.room())));
+    for (let i = admitted.length; i < requests.length; i++) this.traceShed();
     if (admitted.length === 0) return reply(answers);
+    const queuedAt = this.world.now;
     let unanswered = admitted.length;
+    let released = false;
+    const answered = admitted.map(() => false);
     const answerOf = (i: number): Reply => (answer) => {
+      if (released) return later!(i, answer);
       answers[i] = answer;
+      answered[i] = true;
       if (--unanswered === 0) reply(answers);
+    };
+    const releaseParked = () => {
+      if (!this.world.scenario.groupCommit.releaseOnPark || unanswered === 0 || !later) return;
+      released = true;
+      answered.forEach((done, i) => {
+        if (!done) answers[i] = null;
+      });
+      reply(answers);
     };
     this.enqueue({
       weight: admitted.length,
-      start: () => this.world.batchServiceMs(admitted.length),
-      run: () => admitted.forEach((request, i) => this.settleReserve(request, answerOf(i))),
+      start: () => {
+        for (const request of admitted) this.world.metrics.trace.queued(request.key, this.world.now - queuedAt);
+        return this.world.batchServiceMs(admitted.length);
+      },
+      run: () => {
+        admitted.forEach((request, i) => this.settleReserve(request, answerOf(i)));
+        releaseParked();
+      },
       lost: () => admitted.forEach((_, i) => answerOf(i)(UNAVAILABLE)),
+      admit: this.sojourn(queuedAt, () => admitted.forEach((_, i) => answerOf(i)(OVERLOADED))),
     });
     this.world.metrics.maxDepth = Math.max(this.world.metrics.maxDepth, this.depth);
   }
@@ -127,7 +172,11 @@ export class Shard implements ShardState {
 
   private kick(): void {
     if (!this.alive || this.current) return;
-    const command = this.urgent.shift() ?? this.lane.shift();
+    let command = siblingBatch(this.world, this.urgent) ?? this.urgent.shift() ?? this.lane.shift();
+    while (command?.admit && !command.admit()) {
+      this.extraWeight -= (command.weight ?? 1) - 1;
+      command = this.lane.shift();
+    }
     if (!command) return;
     this.current = command;
     const incarnation = this.incarnation;
@@ -194,7 +243,20 @@ export class Shard implements ShardState {
   }
 
   private reserveCommand(request: ReserveRequest, reply: Reply): Command {
-    return { start: () => this.world.serviceMs(), run: () => this.settleReserve(request, reply), lost: () => reply(UNAVAILABLE) };
+    const queuedAt = this.world.now;
+    return {
+      start: () => {
+        this.world.metrics.trace.queued(request.key, this.world.now - queuedAt);
+        return this.world.serviceMs();
+      },
+      run: () => this.settleReserve(request, reply),
+      lost: () => reply(UNAVAILABLE),
+      admit: this.sojourn(queuedAt, () => reply(OVERLOADED)),
+    };
+  }
+
+  private traceShed(): void {
+    this.world.metrics.trace.shed({ at: this.world.now, walking: this.walk !== null, parked: this.parked.length, sellable: this.sellable });
   }
 
   /** A reserve decided now, or parked until borrowed units arrive. */
@@ -203,7 +265,18 @@ export class Shard implements ShardState {
     if (answer) return reply(answer);
     // Units may only be in siblings known to be down: say so now (503, Retry-After) instead of waiting.
     if (this.pending === 0 && this.onlyUnreachableLeft()) return reply(UNAVAILABLE);
-    this.parked.push({ request, reply });
+    if (this.parked.length >= this.world.scenario.admission.parkedCap) {
+      this.traceShed();
+      return reply(OVERLOADED);
+    }
+    const parkedAt = this.world.now;
+    this.parked.push({
+      request,
+      reply: (answer) => {
+        this.world.metrics.trace.parked(request.key, this.world.now - parkedAt);
+        reply(answer);
+      },
+    });
     borrow.ensureWalk(this);
   }
 

@@ -65,6 +65,8 @@ export interface ShardState {
   unconfirmed: Set<ShardState>;
   readonly heard: Map<ShardState, number>;
   readonly hints: Map<ShardState, number>;
+  /** When each hint was true (hints.ts). */
+  readonly hintsAsOf: Map<ShardState, number>;
   walk: Walk | null;
   parked: Parked[];
   round: Round | null;

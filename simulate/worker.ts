@@ -30,17 +30,34 @@ export function callObject(world: World, shard: Shard, request: Request, onAnswe
  * One group-commit call (ADR 0021): the reserves travel together, the object answers them together
  * (`Shard.receiveBatch`), and a call that fails, fails for all of them, as `callObject` fails.
  */
-export function callBatch(world: World, shard: Shard, requests: readonly ReserveRequest[], onAnswers: (answers: readonly Answer[]) => void): void {
+export function callBatch(
+  world: World,
+  shard: Shard,
+  requests: readonly ReserveRequest[],
+  onAnswers: (answers: readonly (Answer | null)[]) => void,
+  onLater?: (i: number, answer: Answer) => void,
+): void {
   const { detectMs } = world.scenario.failure;
   const failed = () => world.clock.after(detectMs, () => onAnswers(requests.map(() => UNAVAILABLE)));
   world.clock.after(world.oneWayMs(), () => {
     if (!shard.alive) return failed();
     const incarnation = shard.incarnation;
-    shard.receiveBatch(requests, (answers) => {
-      world.clock.after(world.oneWayMs(), () => {
-        if (shard.incarnation === incarnation) onAnswers(answers);
-        else failed();
-      });
-    });
+    shard.receiveBatch(
+      requests,
+      (answers) => {
+        world.clock.after(world.oneWayMs(), () => {
+          if (shard.incarnation === incarnation) onAnswers(answers);
+          else failed();
+        });
+      },
+      // A parked reserve's own answer (groupCommit.releaseOnPark): the Worker's follow-up call for it returns.
+      onLater &&
+        ((i, answer) => {
+          world.clock.after(world.oneWayMs(), () => {
+            if (shard.incarnation === incarnation) onLater(i, answer);
+            else world.clock.after(detectMs, () => onLater(i, UNAVAILABLE));
+          });
+        }),
+    );
   });
 }

@@ -38,6 +38,14 @@ export class World {
     return sampleService(command, this.random) * batchFactor(batch, reserves);
   }
 
+  /**
+   * The command that takes units in and decides `parked` waiting buyers: one command each, or
+   * (borrowing.settle 'batch') one group-commit batch of them.
+   */
+  settleMs(parked: number): number {
+    return this.scenario.borrowing.settle === 'batch' ? this.batchServiceMs(1 + parked) : this.serviceMs(1 + parked);
+  }
+
   id(): number {
     return this.nextId++;
   }

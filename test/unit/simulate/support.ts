@@ -46,7 +46,7 @@ export function smallSale(c: SmallSale): Scenario {
     holds: { ...base.holds, ttlMs: c.ttlMs },
     readModel: { flushEveryMs: 1000, propagationMaxMs: 1000 },
     outage: c.outage,
-    groupCommit: { max: c.batchMax ?? 1, isolates: 4 },
+    groupCommit: { max: c.batchMax ?? 1, isolates: 4, releaseOnPark: false },
     walkFanout: c.walkFanout ?? 1,
   };
 }
