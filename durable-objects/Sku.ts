@@ -19,11 +19,11 @@ import { AlarmClock } from './sku/alarmClock';
 import { ShardLoans, type Committed, type LoanHost, type LendRequest, type LoanAnswer, type LoanDelivery, type Undrain } from './sku/borrowing';
 import { ProjectionWriter, type ProjectResult } from './sku/projectionWriter';
 import { decideCommand, saveDecision, storedSku } from './sku/commandStore';
-import { ReserveBatches, reserveCommand, type GroupHost } from './sku/groupCommit';
+import { ReserveBatches, reserveCommand, settleCommand, type GroupHost } from './sku/groupCommit';
 import { screen } from './sku/screen';
 import type { ExpiryHost } from './sku/expiries';
 import { runAlarm, workDueAt } from './sku/alarmRun';
-import { ReserveQueue } from './sku/reserveQueue';
+import { CommandQueue } from './sku/commandQueue';
 import { workerConfig } from '../src/config';
 import { OutcomeCounts } from './sku/outcomeCounts';
 import { caused, countersOf, movementResult, shardStockOf, viewOf, type Present } from './sku/presenters';
@@ -50,8 +50,8 @@ export class Sku extends DurableObject<Env> {
   readonly #loans: ShardLoans;
   readonly #outcomes = new OutcomeCounts();
   readonly #batches: ReserveBatches;
-  /** Reserves grouped inside the object (ADR 0021); null when RESERVE_GROUP_MAX is 1. */
-  readonly #queue: ReserveQueue | null;
+  /** Reserves, completes and cancels grouped inside the object (ADR 0021); null when RESERVE_GROUP_MAX is 1. */
+  readonly #queue: CommandQueue | null;
   readonly #host: ExpiryHost;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -73,7 +73,7 @@ export class Sku extends DurableObject<Env> {
     const borrows: GroupHost['borrows'] = ({ req }) => this.#loans.wants(req.qty, req.customerId);
     this.#batches = new ReserveBatches({ sql, transaction, state, setState, moveAlarm, wakeAt, borrows, alone: (call) => this.#reserveAlone(call), outcomes: this.#outcomes });
     const groupMax = workerConfig(env).RESERVE_GROUP_MAX;
-    this.#queue = groupMax > 1 ? new ReserveQueue((calls) => this.#batches.run(calls), groupMax) : null;
+    this.#queue = groupMax > 1 ? new CommandQueue((calls) => this.#batches.run(calls), groupMax) : null;
     void ctx.blockConcurrencyWhile(() => this.#alarm.load());
   }
 
@@ -82,17 +82,17 @@ export class Sku extends DurableObject<Env> {
     // A reserve that must borrow awaits its siblings: alone, it holds no group behind it.
     if (!this.#queue || this.#loans.wants(req.qty, req.customerId)) return this.#outcomes.count(await this.#reserveAlone(call));
     this.#checkSku(req.sku);
-    return this.#queue.reserve(call);
+    return this.#queue.decide(call);
   }
 
-  /** Reserve groups decided inside this instance so far (null: grouping off), for tests. */
-  get reserveGroups(): { groups: number; reserves: number } | null {
+  /** Command groups decided inside this instance so far (null: grouping off), for tests. */
+  get commandGroups(): { groups: number; commands: number } | null {
     return this.#queue ? { ...this.#queue.seen } : null;
   }
 
   /** Reserves decided in order and committed together (`sku/groupCommit`): one answer per call, in order. */
-  reserveBatch(calls: R.ReserveCall[]): Promise<R.BatchAnswer[]> {
-    for (const { req } of calls) this.#checkSku(req.sku);
+  reserveBatch(calls: R.GroupCall[]): Promise<R.BatchAnswer[]> {
+    for (const c of calls) this.#checkSku('req' in c ? c.req.sku : c.ref.sku);
     return this.#batches.run(calls);
   }
 
@@ -125,12 +125,20 @@ export class Sku extends DurableObject<Env> {
     return outcome;
   }
 
-  async complete({ sku, causedBy, ...data }: R.ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    return this.#run(sku, { type: 'CompletePurchase', data, ...caused(causedBy) }, viewOf({ sku, ...data }), { ticket });
+  complete(ref: R.ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
+    return this.#settle({ settle: 'complete', ref, ticket });
   }
 
-  async cancel({ sku, causedBy, ...data }: R.ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
-    return this.#run(sku, { type: 'CancelReservation', data, ...caused(causedBy) }, viewOf({ sku, ...data }), { ticket });
+  cancel(ref: R.ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
+    return this.#settle({ settle: 'cancel', ref, ticket });
+  }
+
+  /** A complete or a cancel: in the group in progress when grouping is on, else alone. */
+  async #settle(call: R.SettleCall): Promise<Outcome<ReservationView>> {
+    this.#checkSku(call.ref.sku);
+    if (this.#queue) return this.#queue.decide(call);
+    const { command, present } = settleCommand(call);
+    return this.#run(call.ref.sku, command, present, { ticket: call.ticket });
   }
 
   async setStock(req: R.SetStockRequest, idempotency?: IdempotencyInput, ticket?: Ticket): Promise<Outcome<SkuCounters>> {

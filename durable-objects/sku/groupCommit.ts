@@ -7,7 +7,7 @@ import { caused, viewOf, type Present } from './presenters';
 import { newReservationId } from './reservationId';
 import type { OutcomeCounts } from './outcomeCounts';
 import { screen } from './screen';
-import type { BatchAnswer, ReserveCall, ReserveRequest } from './requests';
+import type { BatchAnswer, GroupCall, ReserveCall, ReserveRequest, SettleCall } from './requests';
 
 /**
  * Group commit of reserves (ADR 0021): the Worker sends the reserves that queued for this object
@@ -26,13 +26,20 @@ export function reserveCommand(req: ReserveRequest): { command: SkuCommand; pres
   return { command: { type: 'Reserve', data, ...caused(causedBy) }, present: viewOf({ sku, reservationId }) };
 }
 
+/** The complete or cancel command and its answer's presenter. */
+export function settleCommand({ settle, ref }: SettleCall): { command: SkuCommand; present: Present<ReservationView> } {
+  const { sku, causedBy, ...data } = ref;
+  const type = settle === 'complete' ? 'CompletePurchase' : 'CancelReservation';
+  return { command: { type, data, ...caused(causedBy) }, present: viewOf({ sku, ...data }) };
+}
+
 /** What a group commit needs of its SKU object. */
 export type GroupHost = {
   sql: SqlStorage;
   transaction: (work: () => void) => void;
   state: () => SkuState;
   setState: (state: SkuState) => void;
-  /** Whether the call borrows from sibling shards before it can be decided. */
+  /** Whether the reserve borrows from sibling shards before it can be decided. */
   borrows: (call: ReserveCall) => boolean;
   /** The call run alone, as `reserve` runs it. */
   alone: (call: ReserveCall) => Promise<Outcome<ReservationView>>;
@@ -48,15 +55,19 @@ export class ReserveBatches {
     this.#host = host;
   }
 
-  async run(calls: readonly ReserveCall[]): Promise<BatchAnswer[]> {
+  async run(calls: readonly GroupCall[]): Promise<BatchAnswer[]> {
     const answers: BatchAnswer[] = [];
     while (answers.length < calls.length) {
       const { wakeAt } = this.#group(calls, answers);
       await this.#host.moveAlarm(wakeAt);
-      const next = calls[answers.length];
+      // Only a reserve that must borrow ends a group early.
+      const next = calls[answers.length] as ReserveCall | undefined;
       if (next) answers.push(await settle(() => this.#host.alone(next)));
     }
-    for (const a of answers) if ('outcome' in a) this.#host.outcomes.count(a.outcome);
+    // The live view counts reserve outcomes only, as alone.
+    answers.forEach((a, i) => {
+      if ('req' in calls[i]! && 'outcome' in a) this.#host.outcomes.count(a.outcome);
+    });
     return answers;
   }
 
@@ -65,7 +76,7 @@ export class ReserveBatches {
    * Each command is a nested transaction (a savepoint): one that throws is undone alone and
    * answered with its error. The counters row and the outbox rows are written once at the end.
    */
-  #group(calls: readonly ReserveCall[], answers: BatchAnswer[]): { wakeAt: number | null } {
+  #group(calls: readonly GroupCall[], answers: BatchAnswer[]): { wakeAt: number | null } {
     const { sql, transaction } = this.#host;
     const now = Date.now();
     const before = this.#host.state();
@@ -75,14 +86,14 @@ export class ReserveBatches {
       transaction(() => {
         for (let call = calls[answers.length]; call; call = calls[answers.length]) {
           // Shed, stored under its key, or for another shard: answered without deciding, as alone.
-          const screened = screen<ReservationView>(sql, this.#host.state(), now, { ...call, customerId: call.req.customerId });
+          const screened = screen<ReservationView>(sql, this.#host.state(), now, 'req' in call ? { ...call, customerId: call.req.customerId } : { ticket: call.ticket });
           if (screened) {
             answers.push({ outcome: screened });
             continue;
           }
-          if (this.#host.borrows(call)) break;
+          if ('req' in call && this.#host.borrows(call)) break;
           answers.push(settleSync(() => this.#decide(call, now, events)));
-          recorded = true;
+          recorded ||= 'req' in call;
         }
         const after = this.#host.state();
         if (after === before) return;
@@ -93,17 +104,17 @@ export class ReserveBatches {
       this.#host.setState(before);
       throw error;
     }
-    return { wakeAt: recorded ? this.#host.wakeAt(events, true, now) : null };
+    return { wakeAt: recorded || events.length > 0 ? this.#host.wakeAt(events, recorded, now) : null };
   }
 
-  /** One command of the group, in its own savepoint: decided, its rows and its record written. */
-  #decide(call: ReserveCall, now: number, events: SkuEvent[]): Outcome<ReservationView> {
+  /** One command of the group, in its own savepoint: decided, its rows and (a reserve's) its record written. */
+  #decide(call: GroupCall, now: number, events: SkuEvent[]): Outcome<ReservationView> {
     const { sql } = this.#host;
-    const { command, present } = reserveCommand(call.req);
+    const { command, present } = 'req' in call ? reserveCommand(call.req) : settleCommand(call);
     const decided = decideCommand(sql, this.#host.state(), command, now, present);
     this.#host.transaction(() => {
       saveDecision(sql, decided.before, decided.after, decided.events, now, { counters: false, outbox: false });
-      saveRecord(sql, call.idempotency, decided.outcome, now);
+      if ('req' in call) saveRecord(sql, call.idempotency, decided.outcome, now);
     });
     events.push(...decided.events);
     this.#host.setState(decided.after.state);

@@ -12,6 +12,10 @@ export type ReserveRequest = { sku: string; customerId: string; qty: number; ttl
 export type ReserveCall = { req: ReserveRequest; idempotency: IdempotencyInput; ticket?: Ticket | undefined };
 export type BatchAnswer = { outcome: Outcome<ReservationView> } | { thrown: string };
 export type ReservationRef = { sku: string; reservationId: string; customerId: string; causedBy?: VectorClock };
+/** A complete or a cancel of a group commit: no idempotency record (each is idempotent by its reservation's state). */
+export type SettleCall = { settle: 'complete' | 'cancel'; ref: ReservationRef; ticket?: Ticket | undefined };
+/** What a group decides in order: reserves, completes and cancels, each answered as alone. */
+export type GroupCall = ReserveCall | SettleCall;
 /** `cause`: the admin key that changed stock by hand (its id), recorded on the event. */
 export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; expectedVersion?: number; cause?: AdminCause | undefined } & Placement;
 export type AdjustStockRequest = AdjustStock['data'];

@@ -1,25 +1,26 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BatchAnswer, ReserveCall } from '../../durable-objects/Sku';
+import type { BatchAnswer, GroupCall, ReserveCall } from '../../durable-objects/Sku';
 import { createSku, eventsOf, uniqueSku } from '../support/api';
 import { normalised } from '../support/normalised';
 
 /**
- * Group commit against commands one by one: any run of reserves, cut into batches anywhere, with
- * cancels and receipts between the batches, gives the same answers, the same log and the same
- * counters as the same commands sent alone in that order. Keys repeat (replays) and are reused
- * with another body; customers hit their limit; stock runs out and comes back.
+ * Group commit against commands one by one: any run of reserves, completes and cancels, cut into
+ * batches anywhere, with receipts between the batches, gives the same answers, the same log and the
+ * same counters as the same commands sent alone in that order. Keys repeat (replays) and are reused
+ * with another body; customers hit their limit; stock runs out and comes back; a hold is completed
+ * or cancelled twice, or cancelled after it was bought.
  */
 type Step =
   | { kind: 'reserve'; customer: number; qty: number; key: number; cut: boolean }
-  | { kind: 'cancel'; pick: number }
+  | { kind: 'cancel' | 'complete'; pick: number; cut: boolean }
   | { kind: 'receive'; qty: number };
 
 const customers = ['ann', 'bob', 'cat'];
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('reserve' as const), customer: fc.nat(2), qty: fc.integer({ min: 1, max: 3 }), key: fc.nat(12), cut: fc.boolean() }) },
-  fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(20) }),
+  fc.record({ kind: fc.constantFrom('cancel' as const, 'complete' as const), pick: fc.nat(20), cut: fc.boolean() }),
   fc.record({ kind: fc.constant('receive' as const), qty: fc.integer({ min: 1, max: 3 }) }),
 );
 
@@ -34,15 +35,17 @@ async function drive(sku: string, steps: Step[], grouped: boolean): Promise<unkn
   const stub = env.SKU.getByName(sku);
   const answers: unknown[] = [];
   const made: { reservationId: string; customerId: string }[] = [];
-  let batch: ReserveCall[] = [];
+  let batch: GroupCall[] = [];
+  const alone = async (c: GroupCall) =>
+    'req' in c ? stub.reserve(c.req, c.idempotency) : c.settle === 'complete' ? stub.complete(c.ref) : stub.cancel(c.ref);
   const flush = async () => {
     if (batch.length === 0) return;
     const answered: BatchAnswer[] = grouped ? await stub.reserveBatch(batch) : [];
-    if (!grouped) for (const c of batch) answered.push({ outcome: await stub.reserve(c.req, c.idempotency) });
-    for (const a of answered) {
+    if (!grouped) for (const c of batch) answered.push({ outcome: await alone(c) });
+    answered.forEach((a, i) => {
       answers.push(a);
-      if ('outcome' in a && a.outcome.ok && !a.outcome.replayed) made.push(a.outcome.value);
-    }
+      if ('req' in batch[i]! && 'outcome' in a && a.outcome.ok && !a.outcome.replayed) made.push(a.outcome.value);
+    });
     batch = [];
   };
   for (const s of steps) {
@@ -51,11 +54,14 @@ async function drive(sku: string, steps: Step[], grouped: boolean): Promise<unkn
       if (s.cut) await flush();
       continue;
     }
-    await flush();
-    if (s.kind === 'receive') answers.push(await stub.receiveStock({ sku, qty: s.qty }));
-    else if (made.length > 0) {
+    if (s.kind === 'receive') {
+      await flush();
+      answers.push(await stub.receiveStock({ sku, qty: s.qty }));
+    } else if (made.length > 0) {
+      // Settles a hold made in an earlier batch: its id is known only once that batch answered.
       const { reservationId, customerId } = made[s.pick % made.length]!;
-      answers.push(await stub.cancel({ sku, reservationId, customerId }));
+      batch.push({ settle: s.kind, ref: { sku, reservationId, customerId } });
+      if (s.cut) await flush();
     }
   }
   await flush();

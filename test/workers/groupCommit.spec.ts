@@ -12,9 +12,9 @@ const reserveCall = (sku: string, customerId: string, qty: number, key: string, 
 });
 
 const grouped = edgeWith({});
-/** How many groups this object's instance decided, and the reserves in them (`Sku.reserveGroups`). */
+/** How many groups this object's instance decided, and the reserves in them (`Sku.commandGroups`). */
 const groupsOf = (sku: string) =>
-  runInDurableObject(env.SKU.getByName(sku) as unknown as DurableObjectStub, (instance) => (instance as unknown as { reserveGroups: { groups: number; reserves: number } | null }).reserveGroups);
+  runInDurableObject(env.SKU.getByName(sku) as unknown as DurableObjectStub, (instance) => (instance as unknown as { commandGroups: { groups: number; commands: number } | null }).commandGroups);
 
 describe('group commit of reserves', () => {
   it('decides a batch in order, each reserve answered as if alone: reserved, refusals, replay, key reuse', async () => {
@@ -66,8 +66,8 @@ describe('group commit of reserves', () => {
     );
     // The object decided them in fewer transactions than reserves: grouped (RESERVE_GROUP_MAX defaults to 64).
     const seen = (await groupsOf(sku))!;
-    expect(seen.reserves).toBe(200);
-    expect(seen.groups).toBeLessThan(seen.reserves);
+    expect(seen.commands).toBe(200);
+    expect(seen.groups).toBeLessThan(seen.commands);
     expect(seen.groups).toBeGreaterThanOrEqual(Math.ceil(200 / 64));
 
     const created = responses.filter((r) => r.status === 201);

@@ -1,41 +1,41 @@
 import type { Outcome } from '../../src/contract/outcome';
 import type { ReservationView } from '../../src/domain/sku';
-import type { BatchAnswer, ReserveCall } from './requests';
+import type { BatchAnswer, GroupCall } from './requests';
 
 /**
- * Group commit inside the SKU object (ADR 0021): reserves that reach the object while it is busy
- * wait here and are decided together (`groupCommit.ts`), one transaction for all of them. The
- * object groups what its own input delivered, so no request's promise is settled by another
- * request's I/O: the Worker sends each reserve in its own call, from its own context.
+ * Group commit inside the SKU object (ADR 0021): reserves, completes and cancels that reach the
+ * object while it is busy wait here and are decided together (`groupCommit.ts`), one transaction
+ * for all of them. The object groups what its own input delivered, so no request's promise is
+ * settled by another request's I/O: the Worker sends each command in its own call, from its own context.
  *
- * The first reserve of an idle object waits one turn of the event loop (a zero timer), so that calls
- * already delivered behind it join its group; then the group runs. Reserves that arrive while a group
+ * The first command of an idle object waits one turn of the event loop (a zero timer), so that calls
+ * already delivered behind it join its group; then the group runs. Commands that arrive while a group
  * runs form the next one, decided the moment it ends. No timer stretches an idle object's latency
  * beyond that one turn.
  */
-type Waiting = { call: ReserveCall; answer: (a: BatchAnswer) => void; fail: (error: unknown) => void };
+type Waiting = { call: GroupCall; answer: (a: BatchAnswer) => void; fail: (error: unknown) => void };
 
-export class ReserveQueue {
+export class CommandQueue {
   readonly #waiting: Waiting[] = [];
-  readonly #run: (calls: readonly ReserveCall[]) => Promise<BatchAnswer[]>;
+  readonly #run: (calls: readonly GroupCall[]) => Promise<BatchAnswer[]>;
   readonly #max: number;
   #running = false;
-  /** Groups decided and the reserves in them, since this instance started (tests, and the mean group size). */
-  readonly seen = { groups: 0, reserves: 0 };
+  /** Groups decided and the commands in them, since this instance started (tests, and the mean group size). */
+  readonly seen = { groups: 0, commands: 0 };
 
-  constructor(run: (calls: readonly ReserveCall[]) => Promise<BatchAnswer[]>, max: number) {
+  constructor(run: (calls: readonly GroupCall[]) => Promise<BatchAnswer[]>, max: number) {
     this.#run = run;
     this.#max = max;
   }
 
-  /** The reserve decided in its group; what deciding it threw is thrown for this call alone, as without grouping. */
-  async reserve(call: ReserveCall): Promise<Outcome<ReservationView>> {
+  /** The command decided in its group; what deciding it threw is thrown for this call alone, as without grouping. */
+  async decide(call: GroupCall): Promise<Outcome<ReservationView>> {
     const answer = await this.submit(call);
     if ('thrown' in answer) throw new Error(answer.thrown);
     return answer.outcome;
   }
 
-  submit(call: ReserveCall): Promise<BatchAnswer> {
+  submit(call: GroupCall): Promise<BatchAnswer> {
     return new Promise<BatchAnswer>((answer, fail) => {
       this.#waiting.push({ call, answer, fail });
       if (!this.#running) void this.#drain();
@@ -49,7 +49,7 @@ export class ReserveQueue {
         await nextTurn();
         const group = this.#waiting.splice(0, this.#max);
         this.seen.groups++;
-        this.seen.reserves += group.length;
+        this.seen.commands += group.length;
         try {
           const answers = await this.#run(group.map((w) => w.call));
           group.forEach((w, i) => w.answer(answers[i]!));
