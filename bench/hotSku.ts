@@ -34,6 +34,8 @@ type System = {
   close(): Promise<void>;
   /** CPU the system's own process spent so far, ms (workerd for the edge); undefined where not measured. */
   cpuMs?: () => number;
+  /** The groups the SKU's object decided and the commands in them (`Sku.commandGroups`; null: grouping off). */
+  groups?: (sku: string) => Promise<{ groups: number; commands: number } | null>;
 };
 
 const reservationLoad = (url: string, sku: string, connections: number, amount?: number) =>
@@ -60,6 +62,10 @@ async function edgeSystem(groupMax: number): Promise<System> {
     counters: async (sku) => {
       const { json } = await edgeCall(edge.url, 'GET', `/v1/skus/${sku}?consistent=true`, BENCH_STOREFRONT_KEY);
       return { onHand: json.onHand, reserved: json.reserved + json.sold, version: json.version };
+    },
+    groups: async (sku) => {
+      const ns = await edge.mf.getDurableObjectNamespace('SKU');
+      return (ns.get(ns.idFromName(sku)) as unknown as { commandGroups: Promise<{ groups: number; commands: number } | null> }).commandGroups;
     },
     close: () => edge.close(),
   };
@@ -107,7 +113,11 @@ async function withRedisDurability<T>(durability: Durability, work: () => Promis
   }
 }
 
-type Step = { system: string; durability: string; connections: number } & LoadResult & { granted: number; committed: number; eventsPerCommit: number | null; cpuMsPerReservation: number | null };
+type Step = { system: string; durability: string; connections: number } & LoadResult & {
+  granted: number; committed: number; eventsPerCommit: number | null; cpuMsPerReservation: number | null;
+  /** Commands the object decided per transaction on average (group commit); null where not grouped. */
+  meanGroup: number | null;
+};
 
 async function measure(system: System): Promise<{ steps: Step[]; sellout: Row }> {
   const steps: Step[] = [];
@@ -120,13 +130,14 @@ async function measure(system: System): Promise<{ steps: Step[]; sellout: Row }>
     const cpuAfter = system.cpuMs?.();
     const after = await system.counters(sku);
     const granted = load.statuses['201'] ?? 0;
-    // Events appended per reservation taken. Each command is one transactionSync (one storage
-    // commit) in the object, so this is also events per commit; commands are not grouped.
+    // Events appended per reservation taken; with group commit a storage commit holds `meanGroup` commands.
     const eventsPerCommit = after.version !== undefined && before.version !== undefined && after.reserved > before.reserved ? (after.version - before.version) / (after.reserved - before.reserved) : null;
     const committed = after.reserved - before.reserved;
     const cpuMsPerReservation = cpuBefore !== undefined && cpuAfter !== undefined && committed > 0 ? (cpuAfter - cpuBefore) / committed : null;
-    steps.push({ system: system.name, durability: system.durability, connections, ...load, granted, committed, eventsPerCommit, cpuMsPerReservation });
-    console.log(`  ${system.name} (${system.durability}) × ${connections}: ${Math.round(load.rps)} req/s, p99 ${load.p99} ms`);
+    const groups = await system.groups?.(sku);
+    const meanGroup = groups && groups.groups > 0 ? groups.commands / groups.groups : null;
+    steps.push({ system: system.name, durability: system.durability, connections, ...load, granted, committed, eventsPerCommit, cpuMsPerReservation, meanGroup });
+    console.log(`  ${system.name} (${system.durability}) × ${connections}: ${Math.round(load.rps)} req/s, p99 ${load.p99} ms${meanGroup === null ? '' : `, ${meanGroup.toFixed(1)} reserves per commit`}`);
   }
   await system.setStock('sellout', SELLOUT_STOCK);
   // Three buyers per unit, every request answered: the sale ends sold out on every system.
@@ -234,8 +245,8 @@ async function main() {
   printTable(`Sell-out: ${SELLOUT_STOCK} units, ${SELLOUT_CONNECTIONS} connections`, sellouts);
   const ceilingRow = await ceiling(edgeAt(100)?.rps, at(EDGE_GROUPED, 100)?.rps);
   printTable('Ceiling: no-op Worker → Durable Object round trip (100 connections)', [ceilingRow]);
-  const eventsPerCommit = steps.filter((s) => s.eventsPerCommit !== null).map((s) => ({ conns: s.connections, 'events per command (= per storage commit)': s.eventsPerCommit }));
-  printTable('Edge: events appended per reservation; each command is one storage transaction', eventsPerCommit);
+  const eventsPerCommit = steps.filter((s) => s.eventsPerCommit !== null).map((s) => ({ system: s.system, conns: s.connections, 'events per reservation': s.eventsPerCommit, 'reserves per storage commit': s.meanGroup ?? 1 }));
+  printTable('Edge: events appended per reservation, and reserves decided per storage transaction (group commit)', eventsPerCommit);
   const readRows = await reads();
   printTable('Reads of one SKU (10 connections)', readRows);
   printTable('Durability settings', Object.entries(settings).map(([setting, value]) => ({ setting, value })));
