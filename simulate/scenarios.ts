@@ -47,7 +47,7 @@ const LOCATIONS = 4;
 /** wrangler.toml's SOLD_OUT_EDGE_MS; isolates assumed (a location runs many; fewer is conservative here). */
 const edge: EdgeMemory = { windowMs: 300, isolates: 16 };
 /** Off (each reserve alone) unless a scenario says otherwise; the same isolates as the sold-out memory. */
-const groupCommit: GroupCommit = { max: 1, isolates: edge.isolates, releaseOnPark: false };
+const groupCommit: GroupCommit = { max: 1, where: 'worker', isolates: edge.isolates, releaseOnPark: false };
 const OUTAGE = { atMs: 300, durationMs: 30_000, location: 0 } as const;
 
 /** The stated assumptions (no measurement behind them), printed with the inputs. */
