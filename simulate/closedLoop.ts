@@ -1,4 +1,5 @@
 import { percentile } from './metrics';
+import { batchSizes } from './objectGroup';
 import type { Scenario } from './params';
 import { Sku } from './sku';
 import { Isolates } from './groupCommit';
@@ -38,5 +39,5 @@ export function closedLoop(scenario: Scenario, connections: number, seconds: num
   };
   for (let c = 0; c < connections; c++) send();
   world.clock.run(endMs);
-  return { connections, requests: latencies.length, rps: latencies.length / seconds, p50: percentile(latencies, 0.5) ?? 0, p99: percentile(latencies, 0.99) ?? 0, meanBatch: world.metrics.reservesInCalls / Math.max(1, world.metrics.reserveCalls) };
+  return { connections, requests: latencies.length, rps: latencies.length / seconds, p50: percentile(latencies, 0.5) ?? 0, p99: percentile(latencies, 0.99) ?? 0, meanBatch: batchSizes(world).mean };
 }

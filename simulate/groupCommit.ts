@@ -18,8 +18,8 @@ export class Isolates {
   private readonly lanes: Lanes<Shard, Waiting>[];
 
   constructor(private readonly world: World) {
-    const { max, isolates } = world.scenario.groupCommit;
-    this.lanes = Array.from({ length: max > 1 ? isolates : 0 }, () => new Lanes<Shard, Waiting>(max));
+    const { max, isolates, where } = world.scenario.groupCommit;
+    this.lanes = Array.from({ length: max > 1 && where === 'worker' ? isolates : 0 }, () => new Lanes<Shard, Waiting>(max));
   }
 
   /** A buyer's request, `sendAfterMs` from now (a retry's wait). */

@@ -32,9 +32,10 @@ printTable('(b) Catalogue: work and safety', study.catalogue.map((r) => workRow(
 printTable(`(c) Regional outage, ${study.recommendedShards} shards`, [saleRow(study.outage, 'scenario')]);
 printTable('(c) Regional outage: work and safety', [workRow(study.outage, 'scenario')]);
 const g = study.groupCommit;
-printTable(`(d) Group commit, B = ${g.max}: hot SKU, ${calibration.headline.name}, D = ${g.hotSku[0]!.depth} (each reserve one command)`, g.hotSku.map((r) => batchedRow(r, 'shards')));
-printTable(`(d) Group commit, B = ${g.max}: larger admission bounds D`, g.depths.map((r) => batchedRow(r, 'D')));
-printTable(`(d) Group commit, B = ${g.max}: one hot SKU saturated (closed loop) at the documented per-object rates`, batchedScalingRows(study));
+const where = g.where === 'object' ? 'in the object' : 'in Worker lanes (retired)';
+printTable(`(d) Group commit ${where}, B = ${g.max}: hot SKU, ${calibration.headline.name}, D = ${g.hotSku[0]!.depth} (each command counted as alone)`, g.hotSku.map((r) => batchedRow(r, 'shards')));
+printTable(`(d) Group commit ${where}, B = ${g.max}: larger admission bounds D`, g.depths.map((r) => batchedRow(r, 'D')));
+printTable(`(d) Group commit ${where}, B = ${g.max}: one hot SKU saturated (closed loop) at the documented per-object rates`, batchedScalingRows(study));
 printTable(`(e) Walks asking up to k siblings at once (fan-out; 1 = one after another): hot SKU, ${calibration.headline.name}, D = ${g.hotSku[0]!.depth}`, study.walkFanout.runs.map(fanoutRow));
 printTable(`Headline: 120,000 concurrent checkouts on one SKU, buyer p99 < ${P99_TARGET_MS} ms`, headlineRows(study, calibration));
 printTable('Headline: regional outage mid-sale', outageHeadline(study));

@@ -36,6 +36,10 @@ export class Metrics {
   reserveCalls = 0;
   reservesInCalls = 0;
   maxReservesInCall = 0;
+  /** Group commit inside the object: groups decided and the reserves and completes in them. */
+  groups = 0;
+  groupedCommands = 0;
+  maxGroup = 0;
   /** First send to 201, retries included: accepted reservations. */
   readonly latencies: number[] = [];
   /** First send to the final answer (201 or 409), retries included: every reservation request decided. */
@@ -50,6 +54,12 @@ export class Metrics {
     this.reserveCalls++;
     this.reservesInCalls += reserves;
     this.maxReservesInCall = Math.max(this.maxReservesInCall, reserves);
+  }
+
+  group(commands: number): void {
+    this.groups++;
+    this.groupedCommands += commands;
+    this.maxGroup = Math.max(this.maxGroup, commands);
   }
 
   /** A reservation decided (granted or refused) at `now`: for the shards' throughput. */

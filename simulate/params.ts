@@ -89,12 +89,15 @@ export type SkuSpec = { readonly stock: number; readonly shards: number; readonl
 export type Holds = { readonly ttlMs: number; readonly alarmChunk: number };
 
 /**
- * Group commit (ADR 0021): per Worker isolate and object, one reserve call in flight; reserves
- * arriving meanwhile queue and leave together, at most `max`, when it returns. `max` 1 sends each
- * reserve alone (no group commit). Each request lands on a random isolate of `isolates`.
+ * Group commit (ADR 0021), `max` (B) 1: off. `where` 'object' (the product's rule): each request
+ * goes alone, and a free object decides the reserves and completes at the front of its queue, at
+ * most `max`, as one command (objectGroup.ts). 'worker' (the retired first version): per Worker
+ * isolate and object one reserve call in flight; reserves arriving meanwhile queue and leave
+ * together, at most `max`, when it returns. Each request lands on a random isolate of `isolates`.
  */
 export type GroupCommit = {
   readonly max: number;
+  readonly where: 'object' | 'worker';
   readonly isolates: number;
   /**
    * false (ADR 0021): a reserve that must borrow holds its call, and its isolate's lane, until

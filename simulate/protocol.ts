@@ -35,6 +35,8 @@ export type Command = {
   readonly weight?: number;
   /** A sibling's transfer request or undrain: with borrowing.siblingBatch, queued ones run together as one batch. */
   readonly sibling?: boolean;
+  /** A reserve or complete, which the object may decide in a group (objectGroup.ts): traces its wait when it starts. */
+  readonly join?: () => void;
   /** A buyer's command under the sojourn rule: false when it waited too long (it has answered 503; it is dropped, costing nothing). */
   admit?(): boolean;
 };

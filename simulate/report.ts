@@ -132,7 +132,7 @@ export function headlineRows(study: Study, c: Calibration): Row[] {
   const g = study.groupCommit;
   const best = g.hotSku.reduce((a, b) => ((b.answerP99 ?? Infinity) < (a.answerP99 ?? Infinity) ? b : a));
   rows.push({
-    profile: `${c.headline.name}, group commit B = ${g.max}: p99 of ALL answers`,
+    profile: `${c.headline.name}, group commit B = ${g.max}${g.where === 'object' ? ' in the object' : ' in Worker lanes'}: p99 of ALL answers`,
     'shards for p99 < 80 ms': g.minimalShards ?? `none of ${g.hotSku.map((r) => r.shards).join(', ')} (best ${ms(best.answerP99)} ms at ${best.shards})`,
     'p99 there ms': ms(g.hotSku.find((r) => Number(r.shards) === g.minimalShards)?.answerP99 ?? null),
   });

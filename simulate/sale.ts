@@ -1,5 +1,6 @@
 import { FlashSale } from './buyers';
 import { percentile } from './metrics';
+import { batchSizes } from './objectGroup';
 import { scheduleOutage } from './outage';
 import type { Scenario } from './params';
 import { Sku } from './sku';
@@ -134,8 +135,8 @@ export function summarize(scenario: Scenario, world: World, skus: readonly Sku[]
     peakDecisionsPerSecond: m.peakDecisionsPerSecond(),
     maxDepth: m.maxDepth,
     reserveCalls: m.reserveCalls,
-    meanBatch: m.reservesInCalls / Math.max(1, m.reserveCalls),
-    maxBatch: m.maxReservesInCall,
+    meanBatch: batchSizes(world).mean,
+    maxBatch: batchSizes(world).max,
     commands: m.commands,
     events: world.clock.events,
   };

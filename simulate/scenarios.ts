@@ -47,7 +47,7 @@ const LOCATIONS = 4;
 /** wrangler.toml's SOLD_OUT_EDGE_MS; isolates assumed (a location runs many; fewer is conservative here). */
 const edge: EdgeMemory = { windowMs: 300, isolates: 16 };
 /** Off (each reserve alone) unless a scenario says otherwise; the same isolates as the sold-out memory. */
-const groupCommit: GroupCommit = { max: 1, isolates: edge.isolates, releaseOnPark: false };
+const groupCommit: GroupCommit = { max: 1, where: 'worker', isolates: edge.isolates, releaseOnPark: false };
 const OUTAGE = { atMs: 300, durationMs: 30_000, location: 0 } as const;
 
 /** The stated assumptions (no measurement behind them), printed with the inputs. */
@@ -76,8 +76,8 @@ export const ASSUMPTIONS: readonly { input: string; value: string; source: strin
   { input: 'sold out at the edge', value: `a reserve is refused by the Worker while every shard refused one sent within ${edge.windowMs} ms, per isolate (${edge.isolates} isolates, requests spread at random; the Cache API's sharing not modelled); retries always reach the object`, source: 'ADR 0020 (SOLD_OUT_EDGE_MS); the isolate count is assumed' },
   {
     input: 'group commit',
-    value: `off (1 reserve per call) unless a table says B; on: per isolate and object one reserve call in flight, reserves queued meanwhile leave together, at most B = ${GROUP_COMMIT_MAX}, ${groupCommit.isolates} isolates, each request on a random one; each reserve counts as one command for D`,
-    source: 'ADR 0021 (src/api/coalescer.ts); the isolate count is assumed, as for the sold-out memory (more isolates: smaller batches)',
+    value: `off unless a table says B. Table (d), in the object: each request its own call; a free object waits one turn, then decides the reserves and completes at the front of its queue, at most B = ${GROUP_COMMIT_MAX}, as one command; each counts as one command for D. Tables (e) and the tail study: the retired Worker lanes (per isolate and object one reserve call in flight, ${groupCommit.isolates} isolates)`,
+    source: 'ADR 0021 (durable-objects/sku/commandQueue.ts; the lanes were src/api/coalescer.ts); the isolate count is assumed, as for the sold-out memory',
   },
   {
     input: 'borrowing walk fan-out',

@@ -1,6 +1,7 @@
 import * as borrow from './borrow';
 import { siblingBatch, sojournCheck } from './commandRules';
 import { Fifo } from './fifo';
+import { nextFromLane, TURN, waitsTurn } from './objectGroup';
 import * as gate from './gate';
 import { OVERLOADED, UNAVAILABLE, type Answer, type Command, type CompleteRequest, type Reply, type Request, type ReserveRequest, type Reservation } from './protocol';
 import type { InHand, Parked, Round, ShardState, SkuLedger, Walk } from './shardState';
@@ -83,17 +84,17 @@ export class Shard implements ShardState {
    */
   get depth(): number {
     const parked = this.world.scenario.admission.parkedCount ? this.parked.length : 0;
-    return this.lane.length + this.urgent.length + (this.current ? 1 : 0) + this.extraWeight + parked;
+    return this.lane.length + this.urgent.length + (this.current && this.current !== TURN ? 1 : 0) + this.extraWeight + parked;
   }
 
   /** Buyer requests the depth rule lets in now (the sojourn rule decides when each would start). */
-  private room(): number {
+  room(): number {
     const { rule, depth } = this.world.scenario.admission;
     return rule === 'sojourn' ? Number.POSITIVE_INFINITY : depth - this.depth;
   }
 
   /** The sojourn rule's check for a buyer's command (commandRules.ts). */
-  private sojourn(queuedAt: number, shed: () => void): (() => boolean) | undefined {
+  sojourn(queuedAt: number, shed: () => void): (() => boolean) | undefined {
     return sojournCheck(this.world, queuedAt, () => {
       this.traceShed();
       shed();
@@ -111,52 +112,6 @@ export class Shard implements ShardState {
     this.world.metrics.maxDepth = Math.max(this.world.metrics.maxDepth, this.depth);
   }
 
-  /**
-   * A Worker's group-commit call (ADR 0021): each reserve admitted as a lone one would be (the
-   * depth counts it), the admitted ones decided in order as one command whose time grows with
-   * their number; the call is answered when every reserve is (a borrowing one waits for its units).
-   * With groupCommit.releaseOnPark the call is answered once each reserve is decided or parked
-   * (null), and a parked one's answer goes to `later` when it comes.
-   */
-  receiveBatch(requests: readonly ReserveRequest[], reply: (answers: (Answer | null)[]) => void, later?: (i: number, answer: Answer) => void): void {
-    const answers: (Answer | null)[] = requests.map(() => OVERLOADED);
-    const admitted = requests.slice(0, Math.max(0, Math.min(requests.length, this.room())));
-    for (let i = admitted.length; i < requests.length; i++) this.traceShed();
-    if (admitted.length === 0) return reply(answers);
-    const queuedAt = this.world.now;
-    let unanswered = admitted.length;
-    let released = false;
-    const answered = admitted.map(() => false);
-    const answerOf = (i: number): Reply => (answer) => {
-      if (released) return later!(i, answer);
-      answers[i] = answer;
-      answered[i] = true;
-      if (--unanswered === 0) reply(answers);
-    };
-    const releaseParked = () => {
-      if (!this.world.scenario.groupCommit.releaseOnPark || unanswered === 0 || !later) return;
-      released = true;
-      answered.forEach((done, i) => {
-        if (!done) answers[i] = null;
-      });
-      reply(answers);
-    };
-    this.enqueue({
-      weight: admitted.length,
-      start: () => {
-        for (const request of admitted) this.world.metrics.trace.queued(request.key, this.world.now - queuedAt);
-        return this.world.batchServiceMs(admitted.length);
-      },
-      run: () => {
-        admitted.forEach((request, i) => this.settleReserve(request, answerOf(i)));
-        releaseParked();
-      },
-      lost: () => admitted.forEach((_, i) => answerOf(i)(UNAVAILABLE)),
-      admit: this.sojourn(queuedAt, () => admitted.forEach((_, i) => answerOf(i)(OVERLOADED))),
-    });
-    this.world.metrics.maxDepth = Math.max(this.world.metrics.maxDepth, this.depth);
-  }
-
   /** Work the object gives itself (alarms, projection flushes): queued with buyers, never shed. */
   enqueue(command: Command): void {
     this.extraWeight += (command.weight ?? 1) - 1;
@@ -170,13 +125,11 @@ export class Shard implements ShardState {
     this.kick();
   }
 
-  private kick(): void {
+  /** `turned`: the idle object's one turn (objectGroup.ts) has passed, its next command starts now. */
+  private kick(turned = false): void {
     if (!this.alive || this.current) return;
-    let command = siblingBatch(this.world, this.urgent) ?? this.urgent.shift() ?? this.lane.shift();
-    while (command?.admit && !command.admit()) {
-      this.extraWeight -= (command.weight ?? 1) - 1;
-      command = this.lane.shift();
-    }
+    if (!turned && waitsTurn(this.world, this.urgent, this.lane)) return this.waitTurn();
+    const command = siblingBatch(this.world, this.urgent) ?? this.urgent.shift() ?? nextFromLane(this.world, this.lane, (delta) => (this.extraWeight += delta));
     if (!command) return;
     this.current = command;
     const incarnation = this.incarnation;
@@ -188,6 +141,17 @@ export class Shard implements ShardState {
       this.current = null;
       this.extraWeight -= (command.weight ?? 1) - 1;
       this.kick();
+    });
+  }
+
+  /** Grouping in the object: calls delivered at this instant join the group first (commandQueue.ts's one turn). */
+  private waitTurn(): void {
+    this.current = TURN;
+    const incarnation = this.incarnation;
+    this.world.clock.after(0, () => {
+      if (incarnation !== this.incarnation) return;
+      this.current = null;
+      this.kick(true);
     });
   }
 
@@ -244,23 +208,22 @@ export class Shard implements ShardState {
 
   private reserveCommand(request: ReserveRequest, reply: Reply): Command {
     const queuedAt = this.world.now;
+    const join = () => this.world.metrics.trace.queued(request.key, this.world.now - queuedAt);
     return {
-      start: () => {
-        this.world.metrics.trace.queued(request.key, this.world.now - queuedAt);
-        return this.world.serviceMs();
-      },
+      join,
+      start: () => (join(), this.world.serviceMs()),
       run: () => this.settleReserve(request, reply),
       lost: () => reply(UNAVAILABLE),
       admit: this.sojourn(queuedAt, () => reply(OVERLOADED)),
     };
   }
 
-  private traceShed(): void {
+  traceShed(): void {
     this.world.metrics.trace.shed({ at: this.world.now, walking: this.walk !== null, parked: this.parked.length, sellable: this.sellable });
   }
 
   /** A reserve decided now, or parked until borrowed units arrive. */
-  private settleReserve(request: ReserveRequest, reply: Reply): void {
+  settleReserve(request: ReserveRequest, reply: Reply): void {
     const answer = this.decide(request, { units: 0 }, this.latched);
     if (answer) return reply(answer);
     // Units may only be in siblings known to be down: say so now (503, Retry-After) instead of waiting.
@@ -282,6 +245,7 @@ export class Shard implements ShardState {
 
   private completeCommand(request: CompleteRequest, reply: Reply): Command {
     return {
+      join: () => {},
       start: () => this.world.serviceMs(),
       run: () => {
         const stored = this.stored.get(request.key);

@@ -93,7 +93,9 @@ export function runStudy(calibration: Calibration, progress: (step: string) => v
   const outageRun = simulateSale(outage(calibration.headline, recommended));
 
   const groupCommit = runGroupCommitStudy(calibration, progress);
-  const known = [...hot.map((result) => ({ batchMax: 1, result })), ...groupCommit.hotSku.map((result) => ({ batchMax: groupCommit.max, result }))];
+  // Table (e)'s B rows run the scenario default (the retired lanes): table (d)'s sales stand in only when they group the same way.
+  const sameLanes = groupCommit.where === hotSku(calibration.headline, 1).groupCommit.where;
+  const known = [...hot.map((result) => ({ batchMax: 1, result })), ...(sameLanes ? groupCommit.hotSku.map((result) => ({ batchMax: groupCommit.max, result })) : [])];
   const walkFanout = runWalkFanoutStudy(calibration, SIMULATE_GRID, progress, known);
 
   return { calibrationCheck, scaling, hotSku: hot, minimalShards: minimal, recommendedShards: recommended, sensitivity, depthShards, depths, catalogue: catalogueRuns, outage: outageRun, groupCommit, walkFanout };

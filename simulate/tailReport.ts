@@ -1,4 +1,7 @@
+import type { Row } from '../bench/lib/report';
 import { percentile } from './metrics';
+import { P99_TARGET_MS } from './scenarios';
+import type { TailRun } from './tailStudy';
 import type { FinalAnswer, Trace } from './trace';
 
 /**
@@ -57,5 +60,26 @@ export function tailBreakdown(trace: Trace): TailBreakdown | null {
     meanParkedMs: mean((a) => a.parkedMs),
     meanLaneMs: mean((a) => a.lanedMs),
     meanQueuedMs: mean((a) => a.queuedMs),
+  };
+}
+
+const ms = (v: number | null) => (v === null ? '–' : String(Math.round(v * 10) / 10));
+
+/** One sale of the tail study as a printed row. */
+export function tailRow({ mechanism, batchMax, seed, result: r, tail }: TailRun): Row {
+  const c = tail?.causes;
+  return {
+    shards: r.shards,
+    B: batchMax,
+    seed,
+    change: mechanism,
+    'all p50 / p99 ms': `${ms(r.answerP50)} / ${ms(r.answerP99)}`,
+    'accepted p50 / p99 ms': `${ms(r.p50)} / ${ms(r.p99)}`,
+    'refused p50 / p99 ms': `${ms(r.refusedP50)} / ${ms(r.refusedP99)}`,
+    '503 answers': r.overloaded + r.unavailable,
+    'slowest 1 %: shed / parked / lane / queue / other': c ? `${c.shed + c.unavailable} / ${c.parked} / ${c.lane} / ${c.queue} / ${c.other}` : '–',
+    'sent at (p10–p90) ms': tail ? `${Math.round(tail.firstSentP10Ms)}–${Math.round(tail.firstSentP90Ms)}` : '–',
+    [`p99 < ${P99_TARGET_MS}`]: r.answerP99 !== null && r.answerP99 < P99_TARGET_MS ? 'yes' : 'no',
+    'oversold / stranded': `${r.oversold} / ${r.stranded}`,
   };
 }

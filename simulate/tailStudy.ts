@@ -12,7 +12,7 @@ export type Mechanism = {
   readonly name: string;
   readonly admission?: Partial<Pick<Admission, 'rule' | 'parkedCount' | 'parkedCap'>>;
   readonly borrowing?: Partial<Borrowing>;
-  readonly groupCommit?: Partial<Pick<GroupCommit, 'releaseOnPark'>>;
+  readonly groupCommit?: Partial<Pick<GroupCommit, 'releaseOnPark' | 'where'>>;
 };
 
 /** Each step adds one change to the ones before it (the order the diagnosis pointed to). */

@@ -1,4 +1,5 @@
 import { UNAVAILABLE, type Answer, type Request, type ReserveRequest } from './protocol';
+import { receiveBatch } from './laneCall';
 import type { Shard } from './shard';
 import type { World } from './world';
 
@@ -28,7 +29,7 @@ export function callObject(world: World, shard: Shard, request: Request, onAnswe
 
 /**
  * One group-commit call (ADR 0021): the reserves travel together, the object answers them together
- * (`Shard.receiveBatch`), and a call that fails, fails for all of them, as `callObject` fails.
+ * (`receiveBatch`, laneCall.ts), and a call that fails, fails for all of them, as `callObject` fails.
  */
 export function callBatch(
   world: World,
@@ -42,7 +43,8 @@ export function callBatch(
   world.clock.after(world.oneWayMs(), () => {
     if (!shard.alive) return failed();
     const incarnation = shard.incarnation;
-    shard.receiveBatch(
+    receiveBatch(
+      shard,
       requests,
       (answers) => {
         world.clock.after(world.oneWayMs(), () => {

@@ -13,6 +13,7 @@ const sale: fc.Arbitrary<SmallSale> = fc.record({
   completeShare: fc.double({ min: 0, max: 1, noNaN: true }),
   outage: fc.option(fc.record({ atMs: fc.integer({ min: 0, max: 5000 }), durationMs: fc.integer({ min: 50, max: 10_000 }), location: fc.integer({ min: 0, max: 3 }) }), { nil: null }),
   batchMax: fc.constantFrom(1, 4, 64),
+  where: fc.constantFrom('worker' as const, 'object' as const),
   walkFanout: fc.constantFrom(1, 2, 4, Number.POSITIVE_INFINITY),
 });
 

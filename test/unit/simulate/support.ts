@@ -18,6 +18,8 @@ export type SmallSale = {
   outage: { atMs: number; durationMs: number; location: number } | null;
   /** Group commit's bound B (1 or absent: off), over 4 isolates so that small crowds batch too. */
   batchMax?: number;
+  /** Where group commit groups: 'worker' (the retired lanes, or absent) or 'object' (the product's rule). */
+  where?: 'object' | 'worker';
   /** Transfer requests a borrowing walk keeps out at once (1 or absent: one sibling after another). */
   walkFanout?: number;
 };
@@ -46,7 +48,7 @@ export function smallSale(c: SmallSale): Scenario {
     holds: { ...base.holds, ttlMs: c.ttlMs },
     readModel: { flushEveryMs: 1000, propagationMaxMs: 1000 },
     outage: c.outage,
-    groupCommit: { max: c.batchMax ?? 1, isolates: 4, releaseOnPark: false },
+    groupCommit: { max: c.batchMax ?? 1, where: c.where ?? 'worker', isolates: 4, releaseOnPark: false },
     walkFanout: c.walkFanout ?? 1,
   };
 }

@@ -162,7 +162,7 @@ describe('a group-commit lane released when its reserve parks', () => {
   it('sends the reserves queued behind a parked one before the parked one is answered', () => {
     const callsWhileParked = (releaseOnPark: boolean) => {
       // Shard 0 is dry and its only sibling is down: a walk waits 250 ms for it.
-      const { world, sku } = setup([0, 10], 2, { groupCommit: { max: 4, isolates: 1, releaseOnPark } });
+      const { world, sku } = setup([0, 10], 2, { groupCommit: { max: 4, where: 'worker', isolates: 1, releaseOnPark } });
       sku.shards[1]!.fail();
       const isolates = new Isolates(world);
       const answers: string[] = [];
