@@ -1,4 +1,6 @@
+import { expect } from 'vitest';
 import { fitMedianP99, withMean } from '../../../simulate/lognormal';
+import type { Sku } from '../../../simulate/sku';
 import type { Scenario, ServiceProfile, SkuSpec } from '../../../simulate/params';
 import { scenario } from '../../../simulate/scenarios';
 import { lognormalService } from '../../../simulate/serviceTime';
@@ -51,4 +53,15 @@ export function smallSale(c: SmallSale): Scenario {
     groupCommit: { max: c.batchMax ?? 1, where: c.where ?? 'worker', isolates: 4, releaseOnPark: false },
     walkFanout: c.walkFanout ?? 1,
   };
+}
+
+/** A SKU after its sale settled: never oversold nor stranded, units conserved, nothing in transit, pending, held, walking or parked. */
+export function expectSettled(sku: Sku): void {
+  expect(sku.oversold).toBe(0);
+  expect(sku.stranded).toBe(0);
+  expect(sku.conserved()).toBe(true);
+  expect(sku.inTransit).toBe(0);
+  expect(sku.pending).toBe(0);
+  expect(sku.reserved).toBe(0);
+  expect(sku.shards.every((s) => s.walk === null && s.parked.length === 0)).toBe(true);
 }

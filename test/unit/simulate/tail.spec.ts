@@ -8,7 +8,7 @@ import { runSale } from '../../../simulate/sale';
 import { BORROWING, scenario } from '../../../simulate/scenarios';
 import { Sku } from '../../../simulate/sku';
 import { World } from '../../../simulate/world';
-import { PROFILE, smallSale, type SmallSale } from './support';
+import { expectSettled, PROFILE, smallSale, type SmallSale } from './support';
 
 type Options = { admission?: Partial<Admission>; borrowing?: Partial<Borrowing>; groupCommit?: Partial<GroupCommit> };
 
@@ -204,15 +204,7 @@ describe('with every tail option on: every unit accounted for', () => {
     fc.assert(
       fc.property(sale, (c) => {
         const { world, skus } = runSale(ALL_ON(smallSale(c)));
-        for (const sku of skus) {
-          expect(sku.oversold).toBe(0);
-          expect(sku.stranded).toBe(0);
-          expect(sku.conserved()).toBe(true);
-          expect(sku.inTransit).toBe(0);
-          expect(sku.pending).toBe(0);
-          expect(sku.reserved).toBe(0);
-          expect(sku.shards.every((s) => s.walk === null && s.parked.length === 0)).toBe(true);
-        }
+        for (const sku of skus) expectSettled(sku);
         expect(world.metrics.completed).toBeLessThanOrEqual(world.metrics.accepted);
       }),
       { numRuns: 150 },
