@@ -1,7 +1,7 @@
 import type { Row } from '../bench/lib/report';
 import { percentile } from './metrics';
 import { P99_TARGET_MS } from './scenarios';
-import type { TailRun } from './tailStudy';
+import type { SaleResult } from './sale';
 import type { FinalAnswer, Trace } from './trace';
 
 /**
@@ -66,6 +66,9 @@ export function tailBreakdown(trace: Trace): TailBreakdown | null {
 const ms = (v: number | null) => (v === null ? '–' : String(Math.round(v * 10) / 10));
 
 /** One sale of the tail study as a printed row. */
+/** One sale of the tail study: its mechanism, its bound B, its seed, its result and who made its slowest 1 %. */
+export type TailRun = { readonly mechanism: string; readonly batchMax: number; readonly seed: number; readonly result: SaleResult; readonly tail: TailBreakdown | null };
+
 export function tailRow({ mechanism, batchMax, seed, result: r, tail }: TailRun): Row {
   const c = tail?.causes;
   return {

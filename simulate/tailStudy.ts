@@ -1,8 +1,8 @@
 import type { Calibration } from './calibration';
 import type { Admission, Borrowing, GroupCommit, Scenario } from './params';
-import { runSale, summarize, type SaleResult } from './sale';
+import { runSale, summarize } from './sale';
 import { GROUP_COMMIT_MAX, hotSku, P99_TARGET_MS } from './scenarios';
-import { tailBreakdown, type TailBreakdown } from './tailReport';
+import { tailBreakdown, type TailRun } from './tailReport';
 
 /**
  * The sell-out tail (`npm run simulate:tail`): product changes that might bring the p99 of every
@@ -47,7 +47,7 @@ export type TailGrid = {
 
 export const TAIL_GRID: TailGrid = { ladderShards: [32, 64], ladderBatchMax: GROUP_COMMIT_MAX, shards: [16, 32, 64], batchMaxes: [1, GROUP_COMMIT_MAX], seeds: [1, 2] };
 
-export type TailRun = { readonly mechanism: string; readonly batchMax: number; readonly seed: number; readonly result: SaleResult; readonly tail: TailBreakdown | null };
+export type { TailRun };
 
 export type TailStudy = {
   readonly ladder: readonly TailRun[];
