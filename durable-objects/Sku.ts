@@ -36,10 +36,11 @@ export type * from './sku/requests';
  * one synchronous SQLite transaction (events, outbox rows, the reservation row, the counters, the
  * idempotency record), so the output gate holds the reply until all of it is durable and nothing
  * is ever half-applied; only a reserve borrowing from sibling shards, or shard 0 bringing a
- * location's units home (`sku/recall`), awaits them, before deciding. Reserves the Worker sent
- * together share one transaction (`sku/groupCommit`). Memory holds the counters; a command loads the rows it names by index, so its cost does not grow
- * with the history. The alarm's work: `sku/borrowing`, `sku/projectionWriter`, `relay/outbox`;
- * when it runs next: `sku/alarmSchedule`.
+ * location's units home (`sku/recall`), awaits them, before deciding. Reserves, completes and
+ * cancels that reach a busy object share one transaction (`sku/commandQueue`, `sku/groupCommit`),
+ * and so do an alarm run's expiries (`sku/alarmRun`). Memory holds the counters; a command loads
+ * the rows it names by index, so its cost does not grow with the history. The alarm's network
+ * work: `sku/borrowing`, `sku/projectionWriter`, `relay/outbox`; when it runs next: `sku/alarmSchedule`.
  */
 export class Sku extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -90,7 +91,7 @@ export class Sku extends DurableObject<Env> {
     return this.#queue ? { ...this.#queue.seen } : null;
   }
 
-  /** Reserves decided in order and committed together (`sku/groupCommit`): one answer per call, in order. */
+  /** Reserves, completes and cancels decided in order and committed together (`sku/groupCommit`): one answer per call, in order. */
   reserveBatch(calls: R.GroupCall[]): Promise<R.BatchAnswer[]> {
     for (const c of calls) this.#checkSku('req' in c ? c.req.sku : c.ref.sku);
     return this.#batches.run(calls);
