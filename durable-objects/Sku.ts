@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { err, ok } from '../src/domain/core/result';
-import { misrouted, movementCause, repairCause, reservationView, skuCounters, skuOf } from '../src/domain/sku';
+import { movementCause, repairCause, reservationView, skuCounters, skuOf } from '../src/domain/sku';
 import type { ReservationView, ShardStock, SkuCommand, SkuCounters, SkuEvent, SkuState, StockCause } from '../src/domain/sku';
 import type { Env } from '../src/env';
 import { generationsForWriting } from './generations/registry';
@@ -21,6 +21,7 @@ import { ProjectionWriter, type ProjectResult } from './sku/projectionWriter';
 import { decideCommand, saveDecision, storedSku } from './sku/commandStore';
 import { ReserveBatches, reserveCommand, settleCommand, type GroupHost } from './sku/groupCommit';
 import { screen } from './sku/screen';
+import { abandonReserve } from './sku/abandon';
 import type { ExpiryHost } from './sku/expiries';
 import { runAlarm, workDueAt } from './sku/alarmRun';
 import { CommandQueue } from './sku/commandQueue';
@@ -107,23 +108,10 @@ export class Sku extends DurableObject<Env> {
     return this.#ifKnown(sku, () => ({ counters: skuCounters(this.#state), ...this.#outcomes.snapshot() }));
   }
 
-  /**
-   * What a reserve under this idempotency scope did, without ever reserving anew: its stored
-   * outcome, or, if it never ran here, a stored refusal that closes the scope, so that reserve
-   * (still on its way, say) is answered with the refusal instead of holding units nobody releases.
-   * A checkout calls it for a line whose reserve may have committed without the answer reaching it.
-   */
-  async abandonReserve(sku: string, customerId: string, idempotency: IdempotencyInput): Promise<Outcome<ReservationView>> {
+  /** What a reserve under this scope did, or a refusal that closes the scope (`sku/abandon`). */
+  abandonReserve(sku: string, customerId: string, idempotency: IdempotencyInput): Promise<Outcome<ReservationView>> {
     this.#checkSku(sku);
-    const stored = replay<ReservationView>(this.#sql, idempotency);
-    if (stored) return stored;
-    const wrongShard = misrouted(this.#state, customerId);
-    if (wrongShard) return err(wrongShard);
-    const now = Date.now();
-    const outcome: Outcome<ReservationView> = err({ code: 'reservation_abandoned' });
-    this.ctx.storage.transactionSync(() => saveRecord(this.#sql, idempotency, outcome, now));
-    if (!this.#alarm.isSet) await this.#alarm.moveEarlier(now + IDEMPOTENCY_RETENTION_MS);
-    return outcome;
+    return abandonReserve({ ...this.#host, alarm: this.#alarm }, customerId, idempotency);
   }
 
   complete(ref: R.ReservationRef, ticket?: Ticket): Promise<Outcome<ReservationView>> {
