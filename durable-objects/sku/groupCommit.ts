@@ -10,9 +10,9 @@ import { screen } from './screen';
 import type { BatchAnswer, GroupCall, ReserveCall, ReserveRequest, SettleCall } from './requests';
 
 /**
- * Group commit of reserves (ADR 0021): the Worker sends the reserves that queued for this object
- * while its previous call was in flight as one call, and the object decides them in order in one
- * transaction. Each keeps what it had alone (its admission check, its idempotency record, its
+ * Group commit (ADR 0021): the reserves, completes and cancels that queued in the object
+ * (`commandQueue.ts`) are decided in order in one transaction. Each keeps what it had alone (its
+ * admission check, a reserve's idempotency record, its
  * refusal or events, its answer); the batch shares the commit, the counters row, the outbox
  * insert and the alarm update. A reserve that must borrow from sibling shards awaits them, so it
  * ends the group before it and runs alone as `reserve` does; the calls after it form a new group.
