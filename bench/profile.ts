@@ -9,7 +9,8 @@ import { printTable, writeResult } from './lib/report';
  * Where a reservation's CPU goes: V8's sampling profiler on the runtime's isolate (the Worker and
  * the SKU object share it here) while reservations run against one hot SKU. Prints self time by
  * function and by source (Worker routing, validation, hashing, the object, SQL bindings) and
- * keeps the `.cpuprofile` for Chrome's DevTools.
+ * keeps the `.cpuprofile` for Chrome's DevTools. `BENCH_PROFILE_STOCK=0` profiles a sold-out SKU
+ * instead: the refusals the edge answers from memory (ADR 0020), the Worker's own cost per request.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -43,7 +44,7 @@ async function main() {
   // BENCH_RESERVE_GROUP_MAX: the objects' group commit (ADR 0021); unset, the default (on); 1 decides each reserve alone.
   const edge = await startEdge(process.env.BENCH_RESERVE_GROUP_MAX ? { RESERVE_GROUP_MAX: process.env.BENCH_RESERVE_GROUP_MAX } : {}, { inspectorPort: INSPECTOR_PORT, scriptPath: buildWorker({ minify: false }) });
   try {
-    await edgeCall(edge.url, 'PUT', '/v1/admin/skus/profiled/stock', BENCH_ADMIN_KEY, { onHand: 100_000_000 });
+    await edgeCall(edge.url, 'PUT', '/v1/admin/skus/profiled/stock', BENCH_ADMIN_KEY, { onHand: Number(process.env.BENCH_PROFILE_STOCK ?? 100_000_000) });
     const spec = {
       url: edge.url,
       method: 'POST' as const,

@@ -91,11 +91,19 @@ export async function edgeCall(url: string, method: string, path: string, key: s
   return { status: res.status, json: await res.json().catch(() => null) };
 }
 
-/** The ceiling: a Worker whose every request is one RPC to a Durable Object that does nothing. */
+/**
+ * The ceiling: a Worker whose every request is one RPC to a Durable Object that does nothing;
+ * on `/alone` it answers without the object (the runtime's own cost of one request).
+ */
 const NOOP_WORKER = `
 import { DurableObject } from 'cloudflare:workers';
 export class Noop extends DurableObject { ping() { return 1; } }
-export default { async fetch(request, env) { return Response.json({ pong: await env.NOOP.getByName('hot').ping() }); } };
+export default {
+  async fetch(request, env) {
+    if (new URL(request.url).pathname === '/alone') return Response.json({ pong: 0 });
+    return Response.json({ pong: await env.NOOP.getByName('hot').ping() });
+  },
+};
 `;
 
 export async function startNoopEdge(): Promise<RunningEdge> {
