@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseBridgeUrls } from '../durable-objects/relay/replicas';
 import { parseSecrets } from './contract/signature';
-import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from './domain/sku';
+import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, ShardRegionsSchema, type ShardRegions } from './domain/sku';
 
 /**
  * The Worker's and its objects' vars and secrets, parsed once per env with one schema. A var that
@@ -18,6 +18,9 @@ const DEFAULT_RELAY_MAX_BACKOFF_SECONDS = 30;
 export const DEFAULT_RESERVE_GROUP_MAX = 64;
 /** A group stays a few tens of milliseconds of the object's work. */
 const MAX_RESERVE_GROUP = 256;
+
+/** Where a sharded SKU's shards live unless its layout names regions (issue 25): four regions, two continents. */
+export const DEFAULT_SHARD_REGIONS: ShardRegions = ['enam', 'wnam', 'weur', 'apac'];
 
 /** A numeric var: its default when unset, empty or refused by `valid`. */
 const numberVar = (valid: z.ZodNumber, fallback: number) =>
@@ -38,6 +41,8 @@ export const WorkerConfigSchema = z.object({
   SOLD_OUT_FRESH_MS: numberVar(z.number().positive(), DEFAULT_SOLD_OUT_FRESH_MS),
   /** Refuse a reserve at the edge this long after the objects' own sold-out refusals (0: off; ADR 0020). */
   SOLD_OUT_EDGE_MS: numberVar(z.number().min(0).max(1_000), DEFAULT_SOLD_OUT_EDGE_MS),
+  /** Location hints a sharded SKU's shards are placed by, shard k in the (k mod R)-th, unless its layout names its own. */
+  SHARD_REGIONS: z.string().optional().transform((v) => (v ?? '').split(',').map((r) => r.trim()).filter(Boolean)).pipe(ShardRegionsSchema).catch(DEFAULT_SHARD_REGIONS),
   /** The ceiling of the outbox push's backoff while no bridge answers. */
   RELAY_MAX_BACKOFF_SECONDS: numberVar(z.number().positive(), DEFAULT_RELAY_MAX_BACKOFF_SECONDS),
   STOREFRONT_KEYS: listVar,

@@ -3,11 +3,12 @@ import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../contract/outcome';
 import type { SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
-import { defined, layoutRefusal, planStock, streamsOf, sumCounters, type AdminCause, type Placement, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
+import { defined, layoutRefusal, planStock, regionOfShard, streamsOf, sumCounters, type AdminCause, type Placement, type ShardRegions, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
 import type { Env } from '../env';
 
 import { rerouteLater } from '../contract/routing';
-import { stub } from '../env';
+import { workerConfig } from '../config';
+import { placedStub, stub } from '../env';
 
 /**
  * The edge side of sharded stock: a sharded SKU's counters and stock changes as one SKU (which
@@ -43,7 +44,7 @@ export async function primaryCounters(env: Env, sku: string): Promise<Outcome<Sk
   return parts.ok ? ok(parts.value.length === 1 ? parts.value[0]! : sumCounters(sku, parts.value)) : parts;
 }
 
-type SetStock = StockTarget & Placement & { shards?: number | undefined; cause?: AdminCause | undefined };
+type SetStock = StockTarget & Placement & { shards?: number | undefined; shardRegions?: ShardRegions | undefined; cause?: AdminCause | undefined };
 const MAX_PLAN_ATTEMPTS = 5;
 /** A unit on its way between two shards cannot be taken off yet: the plan is made again after this. */
 const IN_FLIGHT_PAUSE_MS = 100;
@@ -57,16 +58,22 @@ const IN_FLIGHT_PAUSE_MS = 100;
  * made again from fresh reads.
  */
 export async function setStock(env: Env, sku: string, req: SetStock, ticket: Ticket | undefined): Promise<Outcome<SkuCounters>> {
-  const first = await stub(env, sku).counters(sku);
+  const defaults = workerConfig(env).SHARD_REGIONS;
+  // A SKU created sharded: shard 0 is created by this first read, so it is placed too.
+  const sharding = (req.shards ?? 1) > 1;
+  const first = await placedStub(env, sku, sharding ? regionOfShard(req.shardRegions ?? defaults, 0) : undefined).counters(sku);
   const current = first.ok ? (first.value.shards ?? 1) : 1;
   const shards = req.shards ?? current;
   if (shards === 1 && current === 1) return stub(env, sku).setStock({ sku, ...withoutShards(req) }, undefined, ticket);
   const shrinking = layoutRefusal(current, shards);
   if (shrinking) return err(shrinking);
   const streams = streamsOf(sku, shards);
+  // Where the layout's shards live: as asked, else as recorded, else the configured default (each shard checks a placed one would not move).
+  const shardRegions = req.shardRegions ?? (first.ok ? first.value.shardRegions : undefined) ?? defaults;
+  const at = (k: number) => placedStub(env, streams[k]!, regionOfShard(shardRegions, k));
   for (let attempt = 0; attempt < MAX_PLAN_ATTEMPTS; attempt++) {
-    const parts: ShardStock[] = await Promise.all(streams.map(async (s) => {
-      const part = await stub(env, s).stock(s);
+    const parts: ShardStock[] = await Promise.all(streams.map(async (s, k) => {
+      const part = await at(k).stock(s);
       return part.ok ? part.value : null;
     }));
     const planned = planStock(req, parts, shards, req.location);
@@ -74,7 +81,7 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
     let replan = planned.value === 'in_flight';
     // Highest shard first: every shard a reserve can be sent to by then already has the layout.
     for (let k = shards - 1; k >= 0 && !replan && planned.value !== 'in_flight'; k--) {
-      const adjusted = await stub(env, streams[k]!).adjustStock({ sku: streams[k]!, ...planned.value[k]!, ...placement(req), ...cause(req) }, ticket);
+      const adjusted = await at(k).adjustStock({ sku: streams[k]!, ...planned.value[k]!, shardRegions, ...placement(req), ...cause(req) }, ticket);
       if (!adjusted.ok && adjusted.error.code === 'below_committed') replan = true;
       else if (!adjusted.ok) return adjusted;
     }

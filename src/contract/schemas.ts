@@ -10,6 +10,8 @@ import {
   QtySchema,
   RegionSchema,
   RELEASE_REASONS,
+  ShardRegionSchema,
+  ShardRegionsSchema,
   ShardsSchema,
   SkuEventSchema,
   SkuIdSchema,
@@ -107,6 +109,10 @@ export const SetStockBodySchema = z
       description: 'split a hot SKU over this many shard objects (1..64; omit to keep the layout). It can grow, not shrink; ' +
         'with a per-customer limit it changes only while nothing is held or sold',
     }),
+    shardRegions: ShardRegionsSchema.optional().meta({
+      description: 'where the shards live, as Durable Object location hints: shard k in the (k mod R)-th (default: the ' +
+        "`SHARD_REGIONS` var, `enam,wnam,weur,apac`). A hint counts when a shard is created, so a list that would move a placed shard is refused; needs `shards` > 1",
+    }),
     expectedVersion: ExpectedVersionSchema,
     location: LocationSchema,
     priority: z.int().min(0).max(1_000_000).optional()
@@ -134,6 +140,7 @@ export const SkuViewSchema = z
     available: z.int(),
     limitPerCustomer: z.int().nullable(),
     shards: z.int().optional().meta({ description: 'present when the stock is split over shards: the counters are their sum, and `version` the sum of theirs' }),
+    shardRegions: z.array(ShardRegionSchema).optional().meta({ description: 'where the shards live (shard k in the (k mod R)-th region), when recorded' }),
     locations: z
       .array(z.object({
         location: z.string(), onHand: z.int(), reserved: z.int(), sold: z.int(), available: z.int(),
@@ -162,7 +169,7 @@ export const SkuStatsSchema = z.object({
 export const StatsSchema = z.object({ skus: z.array(SkuStatsSchema) });
 
 export const ShardsViewSchema = z
-  .object({ sku: z.string(), total: SkuCountersSchema, shards: z.array(SkuCountersSchema.extend({ shard: z.int() })) })
+  .object({ sku: z.string(), total: SkuCountersSchema, shards: z.array(SkuCountersSchema.extend({ shard: z.int(), region: ShardRegionSchema.optional().meta({ description: 'the region the shard lives in, when the layout recorded regions' }) })) })
   .meta({ id: 'ShardsView' });
 
 export const ReservationSchema = z

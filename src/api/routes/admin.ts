@@ -6,7 +6,7 @@ import { reservationStream } from '../../contract/routing';
 import { stub } from '../../env';
 import { countersByShard, receiveStock, setStock } from '../shards';
 import { afterUnitsBack } from '../soldOutEdge';
-import { streamOf, sumCounters } from '../../domain/sku';
+import { regionOfShard, streamOf, sumCounters } from '../../domain/sku';
 import { AdjustmentBodySchema, MovementResultSchema } from '../../contract/movements';
 import type { Principal } from '../auth';
 import {
@@ -184,7 +184,9 @@ admin.openapi(
     const { sku } = c.req.valid('param');
     const parts = await countersByShard(c.env, sku);
     if (!parts.ok) return respond(c, parts);
-    const shards = parts.value.map((p, shard) => ({ ...p, shard }));
-    return respond(c, { ok: true, value: { sku, total: sumCounters(sku, parts.value), shards } });
+    const total = sumCounters(sku, parts.value);
+    const regions = total.shardRegions;
+    const shards = parts.value.map((p, shard) => ({ ...p, shard, ...(regions ? { region: regionOfShard(regions, shard) } : {}) }));
+    return respond(c, { ok: true, value: { sku, total, shards } });
   },
 );

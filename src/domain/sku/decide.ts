@@ -19,6 +19,7 @@ import type { SkuError } from './errors';
 import type { ReleaseReason, StockCause } from './events';
 import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
 import { MAX_SHARDS, shardOf } from './shards';
+import { regionsRefusal, type ShardRegions } from './shardRegions';
 import { layoutRefusal } from './stockPlan';
 import type { SkuContext } from './context';
 import { skuExists, type Reservation, type SkuState } from './state';
@@ -80,7 +81,7 @@ function setStock({ data, causedBy }: SetStock, { state }: SkuContext, now: numb
   const { location, priority, region } = data;
   if (location === undefined && (priority !== undefined || region !== undefined)) return invalid('priority and region are set on a location');
   if (priority !== undefined && !isQuantity(priority, 0)) return invalid('priority must be a non-negative integer');
-  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, data.shards, { location, priority, region }, data.cause);
+  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, { shards: data.shards, regions: data.shardRegions }, { location, priority, region }, data.cause);
 }
 
 /**
@@ -92,7 +93,7 @@ function adjustStock({ data, causedBy }: AdjustStock, { state }: SkuContext, now
   const { location, priority, region } = data;
   if (location === undefined && (priority !== undefined || region !== undefined)) return invalid('priority and region are set on a location');
   const onHand = location === undefined && !hasNamedLocations(state) ? state.onHand : locationStock(state, location).onHand;
-  return stockSet(state, now, causedBy, data.sku, onHand + data.delta, data.limitPerCustomer, data.shards, defined({ location, priority, region }), data.cause);
+  return stockSet(state, now, causedBy, data.sku, onHand + data.delta, data.limitPerCustomer, { shards: data.shards, regions: data.shardRegions }, defined({ location, priority, region }), data.cause);
 }
 
 function stockSet(
@@ -102,17 +103,21 @@ function stockSet(
   sku: string,
   onHand: number,
   limitPerCustomer: number | null | undefined,
-  layout: number | undefined,
+  layout: { shards: number | undefined; regions: ShardRegions | undefined },
   place: Placement = {},
   cause?: AdminCause,
 ): Decision {
   const limit = limitPerCustomer === undefined ? state.limitPerCustomer : limitPerCustomer;
   if (limit !== null && !isQuantity(limit, 1)) return invalid('limitPerCustomer must be a positive integer');
-  const shards = layout ?? state.shards;
+  const shards = layout.shards ?? state.shards;
   if (!Number.isSafeInteger(shards) || shards < 1 || shards > MAX_SHARDS) return invalid(`shards must be an integer in 1..${MAX_SHARDS}`);
   const shrinking = layoutRefusal(state.shards, shards);
   if (shrinking) return err(shrinking);
   if (shardOf(sku) >= shards) return invalid(`shard ${shardOf(sku)} is outside a layout of ${shards}`);
+  if (layout.regions !== undefined && shards === 1) return invalid('shardRegions place the shards of a sharded SKU (shards > 1)');
+  const moved = layout.regions === undefined ? null : regionsRefusal(state.shardRegions, state.shards > 1 ? state.shards : 0, layout.regions);
+  if (moved) return invalid(moved);
+  const regions = layout.regions ?? state.shardRegions;
   // Invariant never-oversell-a-location: a location's units never go under what it has reserved or sold.
   const target = locationStock(state, place.location);
   if (target.feed) return err(locationFed(target.location, target.feed.warehouse));
@@ -120,7 +125,7 @@ function stockSet(
   if (onHand < committed) return err({ code: 'below_committed', committed });
   return emit(state, now, causedBy, sku, {
     type: 'StockSet',
-    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards } : {}), ...defined(place), ...defined({ cause }) },
+    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards, ...(regions ? { shardRegions: regions } : {}) } : {}), ...defined(place), ...defined({ cause }) },
   });
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { VectorClockSchema } from '../core/vectorClock';
 import { LocationIdSchema, RegionSchema } from './locations';
+import { ShardRegionsSchema } from './shardRegions';
 import { ShardsSchema, StreamIdSchema } from './shards';
 
 export const RELEASE_REASONS = ['cancelled', 'expired', 'wms_timeout', 'wms_rejected', 'admin', 'stock_shortfall'] as const;
@@ -55,6 +56,8 @@ export const StockSetSchema = z.object({
     onHand: z.int().min(0),
     limitPerCustomer: z.int().min(1).nullable(),
     shards: ShardsSchema.optional(),
+    // shardRegions: where the shards live (shard k in [k mod R]), with the layout, where recorded (issue 25).
+    shardRegions: ShardRegionsSchema.optional(),
     ...place,
     priority: z.int().min(0).optional(),
     region: RegionSchema.nullable().optional(),

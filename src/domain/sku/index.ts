@@ -5,6 +5,7 @@ export * from './events';
 export * from './ledger';
 export * from './limits';
 export * from './shards';
+export * from './shardRegions';
 export * from './state';
 export * from './stockPlan';
 export * from './view';

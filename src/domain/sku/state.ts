@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ReleaseReason } from './events';
 import { LocationStockSchema } from './locations';
+import { ShardRegionsSchema } from './shardRegions';
 
 export type PurchaseStatus = 'held' | 'completed' | 'released';
 export type AllocationStatus = 'pending' | 'allocated' | 'failed';
@@ -52,6 +53,8 @@ export const SkuStateSchema = z.object({
   limitPerCustomer: z.int().nullable(),
   /** How many shards the SKU is split over, as this stream last heard (1: not sharded). */
   shards: z.int().min(1).default(1),
+  /** The regions the shards live in (shard k in [k mod R]); null: never recorded (unsharded, or sharded before regions). */
+  shardRegions: ShardRegionsSchema.nullable().default(null),
   /** Units this shard lent to siblings less those it borrowed: onHand + lent, summed over the shards, is the SKU's stock even while a loan is on its way. */
   lent: z.int().default(0),
   /** Per-location counters once the SKU named a location (the totals are then their sums); empty: one implicit `default`. */
@@ -68,6 +71,7 @@ export const initialSkuState = (): SkuState => ({
   sold: 0,
   limitPerCustomer: null,
   shards: 1,
+  shardRegions: null,
   lent: 0,
   locations: [],
   lastEventAt: null,

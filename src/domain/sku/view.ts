@@ -1,4 +1,5 @@
 import { DEFAULT_LOCATION, hasNamedLocations, locationAvailable } from './locations';
+import type { ShardRegion } from './shardRegions';
 import { available, type Reservation, type SkuState } from './state';
 
 /** One location's counters as a reader sees them. */
@@ -22,6 +23,8 @@ export type SkuCounters = {
   limitPerCustomer: number | null;
   /** Present when the SKU is split over shards. */
   shards?: number;
+  /** Where the shards live (shard k in [k mod R]), when recorded (issue 25). */
+  shardRegions?: ShardRegion[];
   /** Present when the SKU named a location: each one's counters, whose sums are the SKU's. */
   locations?: LocationCounters[];
   version: number;
@@ -35,7 +38,7 @@ export const skuCounters = (state: SkuState): SkuCounters => ({
   sold: state.sold,
   available: available(state),
   limitPerCustomer: state.limitPerCustomer,
-  ...(state.shards > 1 ? { shards: state.shards } : {}),
+  ...(state.shards > 1 ? { shards: state.shards, ...(state.shardRegions ? { shardRegions: state.shardRegions } : {}) } : {}),
   ...(hasNamedLocations(state)
     ? { locations: state.locations.map((l) => ({ location: l.location, onHand: l.onHand, reserved: l.reserved, sold: l.sold, available: locationAvailable(l), fed: l.feed })) }
     : {}),
@@ -59,7 +62,7 @@ export function sumCounters(sku: string, parts: readonly SkuCounters[]): SkuCoun
     sold: sum('sold'),
     available: sum('available'),
     limitPerCustomer: first?.limitPerCustomer ?? null,
-    ...(parts.length > 1 ? { shards: parts.length } : {}),
+    ...(parts.length > 1 ? { shards: parts.length, ...(first?.shardRegions ? { shardRegions: first.shardRegions } : {}) } : {}),
     ...(parts.some((p) => p.locations) ? { locations: sumLocations(parts) } : {}),
     version: sum('version'),
     asOf,

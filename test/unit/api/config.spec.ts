@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_RESERVE_GROUP_MAX, DEFAULT_SOLD_OUT_EDGE_MS, workerConfig, WorkerConfigSchema } from '../../../src/config';
+import { DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_RESERVE_GROUP_MAX, DEFAULT_SHARD_REGIONS, DEFAULT_SOLD_OUT_EDGE_MS, workerConfig, WorkerConfigSchema } from '../../../src/config';
 import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from '../../../src/domain/sku';
 
 describe('the Worker\'s configuration, parsed once from its vars', () => {
@@ -14,6 +14,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
       SOLD_OUT_FRESH_MS: 2_000,
       SOLD_OUT_EDGE_MS: DEFAULT_SOLD_OUT_EDGE_MS,
       RELAY_MAX_BACKOFF_SECONDS: 30,
+      SHARD_REGIONS: DEFAULT_SHARD_REGIONS,
       STOREFRONT_KEYS: [],
       ADMIN_KEYS: [],
       INTERNAL_SECRET: [],
@@ -30,6 +31,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
       SOLD_OUT_FRESH_MS: '500',
       SOLD_OUT_EDGE_MS: '0',
       RELAY_MAX_BACKOFF_SECONDS: '5',
+      SHARD_REGIONS: ' weur, apac ',
       STOREFRONT_KEYS: ' a, b ,,',
       ADMIN_KEYS: 'root',
       INTERNAL_SECRET: 'new,old',
@@ -43,6 +45,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
       SOLD_OUT_FRESH_MS: 500,
       SOLD_OUT_EDGE_MS: 0,
       RELAY_MAX_BACKOFF_SECONDS: 5,
+      SHARD_REGIONS: ['weur', 'apac'],
       STOREFRONT_KEYS: ['a', 'b'],
       ADMIN_KEYS: ['root'],
       INTERNAL_SECRET: ['new', 'old'],
@@ -58,8 +61,9 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
     // Past a second a unit that came back could be refused longer than the edge promises (ADR 0020).
     ['SOLD_OUT_EDGE_MS', ['', '-1', '1001', 'abc'], DEFAULT_SOLD_OUT_EDGE_MS],
     ['RELAY_MAX_BACKOFF_SECONDS', ['', '0', 'abc'], 30],
+    ['SHARD_REGIONS', ['', ' , ', 'us-east-1', 'enam,enam'], DEFAULT_SHARD_REGIONS],
   ] as const)('a bad %s reads as its default: a var never takes the edge down', (name, values, fallback) => {
-    for (const value of values) expect(WorkerConfigSchema.parse({ [name]: value })[name], JSON.stringify(value)).toBe(fallback);
+    for (const value of values) expect(WorkerConfigSchema.parse({ [name]: value })[name], JSON.stringify(value)).toEqual(fallback);
   });
 
   it('an invalid BRIDGE_URL is kept as its reason, not thrown', () => {

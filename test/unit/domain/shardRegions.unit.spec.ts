@@ -1,0 +1,62 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LOCATION_HINTS, regionOfShard, regionsRefusal, ShardRegionsSchema, skuCounters, skuLedgerDecider, sumCounters, type ShardRegion, type SkuEvent } from '../../../src/domain/sku';
+import { fold } from '../../../src/domain/core/decider';
+import { deciderSpec } from '../../support/deciderSpec';
+
+const NOW = Date.parse('2026-12-07T12:00:00.000Z');
+const at = new Date(NOW).toISOString();
+const spec = deciderSpec(skuLedgerDecider, NOW);
+const S1 = 'HOT-1~1';
+const FOUR: ShardRegion[] = ['enam', 'wnam', 'weur', 'apac'];
+
+const stockSet = (onHand: number, shards: number, shardRegions?: ShardRegion[], version = 1): SkuEvent => ({
+  type: 'StockSet', sku: S1, version, at, causedBy: {}, data: { onHand, limitPerCustomer: null, shards, ...(shardRegions ? { shardRegions } : {}) },
+});
+
+describe('shard regions (issue 25)', () => {
+  it('places shard k in the (k mod R)-th region, so neighbours are apart', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((k) => regionOfShard(FOUR, k))).toEqual(['enam', 'wnam', 'weur', 'apac', 'enam', 'wnam', 'weur', 'apac']);
+    expect(regionOfShard(['weur'], 5)).toBe('weur');
+  });
+
+  it('takes documented location hints only, each once, one to eight of them', () => {
+    expect(ShardRegionsSchema.safeParse(['enam', 'weur']).success).toBe(true);
+    expect(ShardRegionsSchema.safeParse([]).success).toBe(false);
+    expect(ShardRegionsSchema.safeParse(['enam', 'enam']).success).toBe(false);
+    expect(ShardRegionsSchema.safeParse(['us-east']).success).toBe(false);
+    expect(ShardRegionsSchema.safeParse([...LOCATION_HINTS].slice(0, 9)).success).toBe(false);
+  });
+
+  it('never moves a placed shard: a new list must name every existing shard where it lives', () => {
+    const list = fc.uniqueArray(fc.constantFrom(...LOCATION_HINTS), { minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(list, list, fc.integer({ min: 0, max: 64 }), (current, next, placed) => {
+        const refusal = regionsRefusal(current, placed, next);
+        const moves = Array.from({ length: placed }, (_, k) => k).some((k) => regionOfShard(current, k) !== regionOfShard(next, k));
+        expect(refusal !== null).toBe(moves);
+        expect(regionsRefusal(null, placed, next)).toBeNull();
+        expect(regionsRefusal(current, placed, current)).toBeNull();
+      }),
+    );
+    expect(regionsRefusal(['enam', 'wnam'], 4, ['enam', 'wnam', 'weur'])).toBe('shard 2 lives in enam: a placed shard cannot move');
+  });
+
+  it('records the regions with the layout, keeps them on later stock changes, and shows them in the counters', () => {
+    spec.given([]).when({ type: 'AdjustStock', data: { sku: S1, delta: 5, shards: 8, shardRegions: FOUR, limitPerCustomer: null } }).then([stockSet(5, 8, FOUR)]);
+    spec.given([stockSet(5, 8, FOUR)]).when({ type: 'AdjustStock', data: { sku: S1, delta: 1, shards: 8, limitPerCustomer: null } }).then([stockSet(6, 8, FOUR, 2)]);
+    const state = fold(skuLedgerDecider.evolve, skuLedgerDecider.initialState(), [stockSet(5, 8, FOUR), stockSet(6, 8, undefined, 2)]);
+    expect(skuCounters(state.state)).toMatchObject({ shards: 8, shardRegions: FOUR });
+    expect(sumCounters('HOT-1', [skuCounters(state.state), skuCounters(state.state)])).toMatchObject({ shards: 2, shardRegions: FOUR });
+  });
+
+  it('refuses a list that would move a placed shard, and regions on an unsharded SKU', () => {
+    spec.given([stockSet(5, 8, FOUR)]).when({ type: 'AdjustStock', data: { sku: S1, delta: 0, shards: 8, shardRegions: ['wnam', 'enam'], limitPerCustomer: null } })
+      .thenFails({ code: 'invalid_command', reason: 'shard 0 lives in enam: a placed shard cannot move' });
+    spec.given([]).when({ type: 'SetStock', data: { sku: 'COLD-1', onHand: 5, shardRegions: FOUR } })
+      .thenFails({ code: 'invalid_command', reason: 'shardRegions place the shards of a sharded SKU (shards > 1)' });
+    // Sharded before regions were recorded: any list is taken (it says where new shards go).
+    spec.given([stockSet(5, 8)]).when({ type: 'AdjustStock', data: { sku: S1, delta: 0, shards: 8, shardRegions: ['weur'], limitPerCustomer: null } })
+      .then([stockSet(5, 8, ['weur'], 2)]);
+  });
+});
