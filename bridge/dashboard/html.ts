@@ -127,6 +127,8 @@ ${WAREHOUSES_SCRIPT}
     $('causal-held').className = snapshot.causal && snapshot.causal.alerting ? 'bad' : '';
     $('generation').textContent = snapshot.generations.ok ? snapshot.generations.value.active + (snapshot.generations.value.shadow ? ' (rebuilding ' + snapshot.generations.value.shadow + ')' : '') : '?';
 
+    // How many shards, and the regions they live in (shard k in the (k mod R)-th) when the layout names them.
+    const shardsCell = (c) => fmt(c.shards || 1) + (c.shardRegions ? ' · ' + c.shardRegions.join(' ') : '');
     const row = (cells, names) => {
       const tr = document.createElement('tr');
       cells.forEach((text, i) => { const td = document.createElement('td'); td.textContent = text; td.dataset.field = names[i]; tr.appendChild(td); });
@@ -136,7 +138,7 @@ ${WAREHOUSES_SCRIPT}
     // Each SKU's row, then one per location it names (stock where it is held, and the warehouse serving it).
     const rows = followed.flatMap((s) => {
       const per = r.bySku.get(s.sku) || {};
-      const tr = row([s.sku, fmt(s.counters.onHand), fmt(s.counters.reserved), fmt(s.counters.sold), fmt(s.counters.available), fmt(per.reserved || 0, 1), fmt(refused(per), 1), fmt(s.counters.shards || 1), ''],
+      const tr = row([s.sku, fmt(s.counters.onHand), fmt(s.counters.reserved), fmt(s.counters.sold), fmt(s.counters.available), fmt(per.reserved || 0, 1), fmt(refused(per), 1), shardsCell(s.counters), ''],
         ['sku', 'onHand', 'reserved', 'sold', 'available', 'reservedRate', 'refusedRate', 'shards', 'warehouse']);
       tr.dataset.sku = s.sku;
       const sites = (s.counters.locations || []).map((l) => {

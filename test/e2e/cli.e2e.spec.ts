@@ -179,6 +179,21 @@ describe('the inventory CLI against a running system', () => {
     expect(human.stdout).toContain(`reservationId=${ids.alice} customerId=alice qty=2`);
   });
 
+  it('sku shards: each shard with the region it lives in, and the total with the layout\'s regions', async () => {
+    await admin('CLI-SHARDED/stock', 'PUT', { onHand: 9, shards: 3, shardRegions: ['apac', 'weur'] });
+    const human = await cli('sku', 'shards', 'CLI-SHARDED');
+    expect(human.code).toBe(0);
+    const rows = human.stdout.trimEnd().split('\n').map((line) => line.trim().split(/\s+/));
+    expect(rows.map((r) => r.slice(0, 5))).toEqual([
+      ['SHARD', 'REGION', 'ON', 'HAND', 'RESERVED'],
+      ['0', 'apac', '3', '0', '0'],
+      ['1', 'weur', '3', '0', '0'],
+      ['2', 'apac', '3', '0', '0'],
+      ['total', 'apac,weur', '9', '0', '0'],
+    ]);
+    expect(json<{ shards: { region: string }[] }>(await cli('--json', 'sku', 'shards', 'CLI-SHARDED')).shards.map((s) => s.region)).toEqual(['apac', 'weur', 'apac']);
+  });
+
   it('sagas list, show and retry', async () => {
     const all = json<{ total: number; sagas: AllocationSaga[] }>(await cli('--json', 'sagas', 'list'));
     expect(all.total).toBe(3);

@@ -176,6 +176,16 @@ describe('the live dashboard, in a real browser', () => {
     await page.close();
   });
 
+  it('shows how many shards a sharded SKU has and the regions they live in', async () => {
+    const sku = 'dash-shards';
+    expect((await edge(`/v1/admin/skus/${sku}/stock`, 'PUT', ADMIN_KEY, { onHand: 40, shards: 4, shardRegions: ['weur', 'enam'] })).status).toBe(200);
+    expect((await edge(`/v1/skus/${sku}/reservations`, 'POST', STOREFRONT_KEY, { customerId: 'shard-1', qty: 1 }, { 'idempotency-key': 'shard-1' })).status).toBe(201);
+    const { page, problems } = await signedIn();
+    await expect.poll(() => cell(page, sku, 'shards').textContent(), { timeout: 15_000 }).toBe('4 · weur enam');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('shows each warehouse (kind, health, feed lag) and, for each location of a SKU, the warehouse serving it', async () => {
     const sku = 'dash-warehouses';
     const stock = (body: object) => edge(`/v1/admin/skus/${sku}/stock`, 'PUT', ADMIN_KEY, body);

@@ -39,15 +39,19 @@ export function registerSku(program: Command): void {
 
   group
     .command('shards')
-    .description("the SKU's stock shard by shard, and the sum (one row for an unsharded SKU)")
+    .description("the SKU's stock shard by shard, where each shard lives, and the sum (one row for an unsharded SKU)")
     .argument('<sku>', 'the SKU (case-sensitive)', sku)
     .addHelpText('after', examples('inventory sku shards SNEAKER-42'))
     .action(
       withCli(async (cli, id: string) => {
         const view = await cli.edge.shards(id);
-        const row = (name: string | number, c: typeof view.total) => [name, c.onHand, c.reserved, c.sold, c.available, c.version];
+        // A layout sharded before regions were recorded shows '-': Cloudflare placed those shards itself.
+        const row = (name: string | number, region: string, c: typeof view.total) => [name, region, c.onHand, c.reserved, c.sold, c.available, c.version];
         cli.print(view, () =>
-          table(['SHARD', 'ON HAND', 'RESERVED', 'SOLD', 'AVAILABLE', 'VERSION'], [...view.shards.map((c) => row(c.shard, c)), row('total', view.total)]),
+          table(
+            ['SHARD', 'REGION', 'ON HAND', 'RESERVED', 'SOLD', 'AVAILABLE', 'VERSION'],
+            [...view.shards.map((c) => row(c.shard, c.region ?? '-', c)), row('total', view.total.shardRegions?.join(',') ?? '', view.total)],
+          ),
         );
       }),
     );
