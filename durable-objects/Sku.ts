@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { err, ok } from '../src/domain/core/result';
 import { movementCause, repairCause, reservationView, skuCounters, skuOf } from '../src/domain/sku';
-import type { ReservationView, ShardStock, SkuCommand, SkuCounters, SkuEvent, SkuState, StockCause } from '../src/domain/sku';
+import type { ReservationView, ShardRegion, ShardStock, SkuCommand, SkuCounters, SkuEvent, SkuState, StockCause } from '../src/domain/sku';
 import type { Env } from '../src/env';
 import { generationsForWriting } from './generations/registry';
 import { loadState, readEvents, readReservationHistory } from './sku/eventLog';
@@ -28,20 +28,16 @@ import { CommandQueue } from './sku/commandQueue';
 import { workerConfig } from '../src/config';
 import { OutcomeCounts } from './sku/outcomeCounts';
 import { caused, countersOf, movementResult, shardStockOf, viewOf, type Present } from './sku/presenters';
+import { FaultSwitch, type FaultAnswer, type FaultMode } from './sku/faultSwitch';
 import type * as R from './sku/requests';
 
 export type * from './sku/requests';
 
 /**
- * The single writer of one SKU. Every command is decided by the pure domain and committed in
- * one synchronous SQLite transaction (events, outbox rows, the reservation row, the counters, the
- * idempotency record), so the output gate holds the reply until all of it is durable and nothing
- * is ever half-applied; only a reserve borrowing from sibling shards, or shard 0 bringing a
- * location's units home (`sku/recall`), awaits them, before deciding. Reserves, completes and
- * cancels that reach a busy object share one transaction (`sku/commandQueue`, `sku/groupCommit`),
- * and so do an alarm run's expiries (`sku/alarmRun`). Memory holds the counters; a command loads
- * the rows it names by index, so its cost does not grow with the history. The alarm's network
- * work: `sku/borrowing`, `sku/projectionWriter`, `relay/outbox`; when it runs next: `sku/alarmSchedule`.
+ * The single writer of one SKU (or shard): each command decided by the pure domain and committed in
+ * one SQLite transaction (events, outbox, reservation row, counters, idempotency record). Only a
+ * borrowing reserve or a recall (`sku/recall`) awaits siblings before deciding. Grouping:
+ * `sku/commandQueue`, `sku/groupCommit`; the alarm: `sku/alarmRun`; the story: docs/architecture.md.
  */
 export class Sku extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -55,6 +51,7 @@ export class Sku extends DurableObject<Env> {
   /** Reserves, completes and cancels grouped inside the object (ADR 0021); null when RESERVE_GROUP_MAX is 1. */
   readonly #queue: CommandQueue | null;
   readonly #host: ExpiryHost;
+  readonly #fault = new FaultSwitch();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -80,6 +77,7 @@ export class Sku extends DurableObject<Env> {
   }
 
   async reserve(req: R.ReserveRequest, idempotency: IdempotencyInput, ticket?: Ticket): Promise<Outcome<ReservationView>> {
+    if (this.#fault.mode === 'hang') await this.#fault.pass();
     const call = { req, idempotency, ticket };
     // A reserve that must borrow awaits its siblings: alone, it holds no group behind it.
     if (!this.#queue || this.#loans.wants(req.qty, req.customerId)) return this.#outcomes.count(await this.#reserveAlone(call));
@@ -88,9 +86,7 @@ export class Sku extends DurableObject<Env> {
   }
 
   /** Command groups decided inside this instance so far (null: grouping off), for tests. */
-  get commandGroups(): { groups: number; commands: number } | null {
-    return this.#queue ? { ...this.#queue.seen } : null;
-  }
+  get commandGroups(): { groups: number; commands: number } | null { return this.#queue ? { ...this.#queue.seen } : null; }
 
   /** Reserves, completes and cancels decided in order and committed together (`sku/groupCommit`): one answer per call, in order. */
   reserveBatch(calls: R.GroupCall[]): Promise<R.BatchAnswer[]> {
@@ -100,7 +96,7 @@ export class Sku extends DurableObject<Env> {
 
   #reserveAlone({ req, idempotency, ticket }: R.ReserveCall): Promise<Outcome<ReservationView>> {
     const { command, present } = reserveCommand(req);
-    return this.#run(req.sku, command, present, { idempotency, ticket, units: req.qty, customerId: req.customerId, region: req.region });
+    return this.#run(req.sku, command, present, { idempotency, ticket, units: req.qty, customerId: req.customerId, region: req.region, rehomed: req.rehomedFrom !== undefined });
   }
 
   /** The counters and the reserve outcomes counted since this instance started. */
@@ -218,6 +214,7 @@ export class Sku extends DurableObject<Env> {
 
   /** A sibling shard short of units asks for some (see `ShardLoans.lend`). */
   async lend(req: LendRequest): Promise<Outcome<LoanAnswer>> {
+    if (this.#fault.mode === 'hang') await this.#fault.pass();
     this.#checkSku(req.sku);
     return this.#loans.lend(req);
   }
@@ -241,9 +238,9 @@ export class Sku extends DurableObject<Env> {
   }
 
   /** Screened first (`sku/screen`: shed, replayed, misrouted), then borrowed for if short, then committed. */
-  async #run<T>(sku: string, command: SkuCommand, present: Present<T>, { idempotency, ticket, units, customerId, region }: R.RunOptions = {}): Promise<Outcome<T>> {
+  async #run<T>(sku: string, command: SkuCommand, present: Present<T>, { idempotency, ticket, units, customerId, region, rehomed }: R.RunOptions = {}): Promise<Outcome<T>> {
     this.#checkSku(sku);
-    const screened = screen<T>(this.#sql, this.#state, Date.now(), { idempotency, ticket, customerId });
+    const screened = screen<T>(this.#sql, this.#state, Date.now(), { idempotency, ticket, customerId, rehomed: rehomed ?? false });
     if (screened) return screened;
     if (units !== undefined && this.#loans.wants(units, customerId)) {
       const unreachable = await this.#loans.borrow(units, region);
@@ -285,8 +282,14 @@ export class Sku extends DurableObject<Env> {
     return this.#state.version === 0 ? err({ code: 'sku_not_found' }) : ok(read());
   }
 
-  /** One object per SKU: a request for another SKU is a routing bug, never something to serve. */
+  /** The regional drill's switch (`sku/faultSwitch`); null where the configuration forbids fault injection. */
+  setFault(regionsDown: ShardRegion[], mode: Exclude<FaultMode, 'none'>): FaultAnswer | null {
+    return workerConfig(this.env).FAULT_INJECTION ? this.#fault.apply(this.#state, regionsDown, mode) : null;
+  }
+
+  /** One object per SKU: a request for another SKU is a routing bug, never something to serve. While faulted, unreachable. */
   #checkSku(sku: string): void {
+    this.#fault.check();
     if (this.#state.sku !== null && this.#state.sku !== sku) {
       throw new Error(`SKU object for ${this.#state.sku} was asked about ${sku}`);
     }

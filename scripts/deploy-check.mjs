@@ -3,11 +3,17 @@
 // compressed bundle passes the budget (Cloudflare refuses Workers over 3 MiB compressed on the
 // free plan, 10 MiB paid; a start-up that parses megabytes of script is slow on every cold isolate).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localOnlyVarsIn } from './productionVars.mjs';
 
 const BUDGET_GZIP_KIB = 512;
+const localOnly = localOnlyVarsIn(readFileSync(new URL('../wrangler.toml', import.meta.url), 'utf8'));
+if (localOnly.length > 0) {
+  console.error(`a deployed environment turns on what only local and test configuration may: ${localOnly.join(', ')}`);
+  process.exit(1);
+}
 const out = mkdtempSync(join(tmpdir(), 'deploy-check-'));
 try {
   const output = execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--env', 'production', '--outdir', out], { encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });

@@ -22,6 +22,12 @@ const MAX_RESERVE_GROUP = 256;
 /** Where a sharded SKU's shards live unless its layout names regions (issue 25): four regions, two continents. */
 export const DEFAULT_SHARD_REGIONS: ShardRegions = ['enam', 'wnam', 'weur', 'apac'];
 
+/**
+ * Past the object's own admission bound (a queue of 1 s is shed, not slow), so a home that is
+ * busy is never taken for one that is gone (ADR 0022).
+ */
+export const DEFAULT_FAILOVER_AFTER_MS = 1_500;
+
 /** A numeric var: its default when unset, empty or refused by `valid`. */
 const numberVar = (valid: z.ZodNumber, fallback: number) =>
   z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? fallback : Number(v))).pipe(valid).catch(fallback);
@@ -43,6 +49,10 @@ export const WorkerConfigSchema = z.object({
   SOLD_OUT_EDGE_MS: numberVar(z.number().min(0).max(1_000), DEFAULT_SOLD_OUT_EDGE_MS),
   /** Location hints a sharded SKU's shards are placed by, shard k in the (k mod R)-th, unless its layout names its own. */
   SHARD_REGIONS: z.string().optional().transform((v) => (v ?? '').split(',').map((r) => r.trim()).filter(Boolean)).pipe(ShardRegionsSchema).catch(DEFAULT_SHARD_REGIONS),
+  /** `on`: shards can be made unreachable on purpose (the regional drill); local and test only, refused by `deploy:check` elsewhere. */
+  FAULT_INJECTION: z.string().optional().transform((v) => v === 'on'),
+  /** A reserve whose home shard has not answered within this long goes to a sibling in another region (ADR 0022; 0: never). */
+  FAILOVER_AFTER_MS: numberVar(z.number().min(0).max(30_000), DEFAULT_FAILOVER_AFTER_MS),
   /** The ceiling of the outbox push's backoff while no bridge answers. */
   RELAY_MAX_BACKOFF_SECONDS: numberVar(z.number().positive(), DEFAULT_RELAY_MAX_BACKOFF_SECONDS),
   STOREFRONT_KEYS: listVar,

@@ -7,6 +7,10 @@ import { addEmptyWatcher, emptyWatchers, hasUndeliveredLoans, loadLoan, markDeli
 import type { Outcome } from '../../src/contract/outcome';
 import { activeUnitsOf } from './reservations';
 import { Siblings } from './siblings';
+import { withinBound } from '../shared/withinBound';
+
+/** A sibling silent this long is taken as unreachable for this walk (and skipped a while: `Siblings`). */
+const SIBLING_TIMEOUT_MS = 1_000;
 
 /** `location`: units of that location only; `region`: the buyer's, for the lender's pick; `recall`: shard 0 takes them back (recall.ts). */
 export type LendRequest = { sku: string; transferId: string; to: string; want: number; location?: string | undefined; region?: string | undefined; recall?: StockCause | undefined };
@@ -133,7 +137,9 @@ export class ShardLoans {
       // Unreachable, or not set up yet (its layout is being written): it may get units at any moment.
       const answer = await this.#ask(lender, { want, location, region });
       if (!answer) {
-        reached = false;
+        // A sibling that is down (its breaker open) holds units nobody can sell now: the buyer is
+        // refused as for stock, a true answer (ADR 0022). One not set up yet: come back soon.
+        if (!this.#siblings.isUnreachable(lender, Date.now())) reached = false;
         continue;
       }
       const { lent, left, round, version } = answer;
@@ -167,8 +173,10 @@ export class ShardLoans {
     const transferId = crypto.randomUUID();
     let answer: Outcome<LoanAnswer>;
     try {
-      answer = await this.#host.shard(lender).lend({ sku: lender, transferId, to: self, ...request });
+      // A lend that answers after the bound is not lost: the lender delivers it again (`work`).
+      answer = await withinBound(this.#host.shard(lender).lend({ sku: lender, transferId, to: self, ...request }), SIBLING_TIMEOUT_MS);
     } catch (error) {
+      this.#siblings.unreachable(lender, Date.now());
       console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'sibling shard unreachable', lender, error: String(error) }));
       return null;
     }

@@ -21,8 +21,8 @@ import type { BatchAnswer, GroupCall, ReserveCall, ReserveRequest, SettleCall } 
 /** The reserve command and its answer's presenter, with a fresh id naming the shard that holds it. */
 export function reserveCommand(req: ReserveRequest): { command: SkuCommand; present: Present<ReservationView> } {
   const reservationId = `${newReservationId()}${reservationSuffix(shardOf(req.sku))}`;
-  const { sku, customerId, qty, ttlSeconds, region, causedBy } = req;
-  const data = { sku, reservationId, customerId, qty, ttlSeconds, ...(region === undefined ? {} : { region }) };
+  const { sku, customerId, qty, ttlSeconds, region, rehomedFrom, causedBy } = req;
+  const data = { sku, reservationId, customerId, qty, ttlSeconds, ...(region === undefined ? {} : { region }), ...(rehomedFrom === undefined ? {} : { rehomedFrom }) };
   return { command: { type: 'Reserve', data, ...caused(causedBy) }, present: viewOf({ sku, reservationId }) };
 }
 
@@ -86,7 +86,7 @@ export class ReserveBatches {
       transaction(() => {
         for (let call = calls[answers.length]; call; call = calls[answers.length]) {
           // Shed, stored under its key, or for another shard: answered without deciding, as alone.
-          const screened = screen<ReservationView>(sql, this.#host.state(), now, 'req' in call ? { ...call, customerId: call.req.customerId } : { ticket: call.ticket });
+          const screened = screen<ReservationView>(sql, this.#host.state(), now, 'req' in call ? { ...call, customerId: call.req.customerId, rehomed: call.req.rehomedFrom !== undefined } : { ticket: call.ticket });
           if (screened) {
             answers.push({ outcome: screened });
             continue;

@@ -7,7 +7,8 @@ import type { Ticket } from './admission';
 import type { Outcome } from '../../src/contract/outcome';
 
 /** The SKU object's RPC arguments and answers (the methods are `../Sku.ts`). */
-export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined; causedBy?: VectorClock };
+/** `rehomedFrom`: sent by the edge to a sibling while the customer's home shard is unreachable (ADR 0022). */
+export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined; rehomedFrom?: number | undefined; causedBy?: VectorClock };
 /** One reserve of a group commit (`groupCommit.ts`), and its answer: an outcome, or the message of what it threw. */
 export type ReserveCall = { req: ReserveRequest; idempotency: IdempotencyInput; ticket?: Ticket | undefined };
 export type BatchAnswer = { outcome: Outcome<ReservationView> } | { thrown: string };
@@ -35,6 +36,6 @@ export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };
 export type SkuStats = { counters: SkuCounters; outcomes: Record<string, number>; since: string };
 
 /** How the pipeline runs one command: under an idempotency scope, a ticket, and (for a reserve) the units it needs. */
-export type RunOptions = { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; units?: number; customerId?: string; region?: string | undefined };
+export type RunOptions = { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; units?: number; customerId?: string; region?: string | undefined; rehomed?: boolean };
 /** How a command commits: under an idempotency record, and with what else its transaction writes. */
 export type CommitOptions<T> = { idempotency?: IdempotencyInput | undefined; alsoWrite?: ((presented: T) => void) | undefined };

@@ -5,19 +5,20 @@ import { admit, type Ticket } from './admission';
 import { replay, type IdempotencyInput } from './idempotency';
 
 /** What decides whether a command is screened: its ticket, its idempotency scope, the customer it reserves for. */
-export type Screening = { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; customerId?: string | undefined };
+/** `rehomed`: the edge sent the customer here because their home shard is unreachable (ADR 0022). */
+export type Screening = { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; customerId?: string | undefined; rehomed?: boolean };
 
 /**
  * The answer a command gets without being decided, or null: shed (queued past its ticket's bound,
  * before storage is read or written, so a retry under the same key is decided anew), the outcome
  * stored under its key, or `wrong_shard` for a customer whose home is another shard.
  */
-export function screen<T>(sql: SqlStorage, state: SkuState, now: number, { idempotency, ticket, customerId }: Screening): Outcome<T> | null {
+export function screen<T>(sql: SqlStorage, state: SkuState, now: number, { idempotency, ticket, customerId, rehomed }: Screening): Outcome<T> | null {
   const shed = admit(ticket, now);
   if (shed) return err(shed);
   const stored = idempotency ? replay<T>(sql, idempotency) : null;
   if (stored) return stored;
   // After the replay: a request decided here before the layout grew still gets its answer.
-  const wrongShard = customerId === undefined ? null : misrouted(state, customerId);
+  const wrongShard = customerId === undefined || rehomed ? null : misrouted(state, customerId);
   return wrongShard ? err(wrongShard) : null;
 }

@@ -1,5 +1,5 @@
 import type { Result } from '../domain/core/result';
-import type { SkuError } from '../domain/sku';
+import type { ShardRegions, SkuError } from '../domain/sku';
 import type { Overloaded } from './admission';
 
 /** Refusals that come from an object's adapter rather than from the business rules. */
@@ -11,7 +11,7 @@ export type AdapterError =
   | { code: 'checkout_conflict'; status: string }
   | { code: 'checkout_refused'; checkoutId: string; sku: string; reason: string; details: Record<string, unknown> }
   /** A reserve reached a shard that is not the customer's home under the layout `shards` (the edge retries). */
-  | { code: 'wrong_shard'; shards: number }
+  | { code: 'wrong_shard'; shards: number; shardRegions?: ShardRegions }
   /** Shed by admission control: the command queued too long and was not run (see `durable-objects/sku/admission.ts`). */
   | Overloaded;
 

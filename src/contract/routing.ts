@@ -1,5 +1,7 @@
 import { err } from '../domain/core/result';
-import { homeShard, shardOfReservation, streamOf } from '../domain/sku';
+import { homeShard, rehomeShard, shardOfReservation, streamOf, type ShardRegions } from '../domain/sku';
+import { withinBound } from '../../durable-objects/shared/withinBound';
+import { isOpen, shardAnswered, skipShard, tripShard } from './shardBreaker';
 import type { Overloaded } from './admission';
 import type { Outcome } from './outcome';
 
@@ -13,6 +15,8 @@ import type { Outcome } from './outcome';
 
 /** The layout each SKU was last seen with in this isolate; a SKU never seen is taken as unsharded. */
 const layouts = new Map<string, number>();
+/** The regions its shards live in, when a shard said (with the layout). */
+const layoutRegions = new Map<string, ShardRegions>();
 const MAX_LAYOUTS_KEPT = 10_000;
 /** A layout change answers wrong_shard from shards not yet told; a reserve follows it this often. */
 const MAX_REROUTES = 3;
@@ -23,23 +27,69 @@ export const rerouteLater: Overloaded = { code: 'overloaded', retryAfterSeconds:
 /** How many shards this isolate last saw the SKU split over (1 until a shard said otherwise). */
 export const knownShards = (sku: string): number => layouts.get(sku) ?? 1;
 
-function rememberLayout(sku: string, shards: number): void {
-  if (layouts.size >= MAX_LAYOUTS_KEPT && !layouts.has(sku)) layouts.delete(layouts.keys().next().value!);
+function rememberLayout(sku: string, shards: number, regions: ShardRegions | undefined): void {
+  if (layouts.size >= MAX_LAYOUTS_KEPT && !layouts.has(sku)) {
+    const oldest = layouts.keys().next().value!;
+    layouts.delete(oldest);
+    layoutRegions.delete(oldest);
+  }
   layouts.set(sku, shards);
+  if (regions) layoutRegions.set(sku, regions);
 }
 
-/** Runs a reserve on the customer's home shard, following the layout the shards answer with. */
-export async function onHomeShard<T>(
-  sku: string,
-  customerId: string,
-  reserve: (stream: string) => Promise<Outcome<T>>,
-): Promise<Outcome<T>> {
+/**
+ * Failover at the edge (ADR 0022): a home shard that throws or does not answer within `afterMs`
+ * opens its breaker and the buyer goes to a sibling in another region (`rehomeShard`), told
+ * `rehomedFrom` so it serves a customer whose home it is not. `regions`: the configured default,
+ * for a layout whose shards have not said theirs.
+ */
+export type Failover = { afterMs: number; regions: ShardRegions };
+
+/** A reserve sent to `stream`; `rehomedFrom` names the unreachable home it stands in for. */
+export type SendReserve<T> = (stream: string, rehomedFrom?: number) => Promise<Outcome<T>>;
+
+/** Runs a reserve on the customer's home shard, following the layout the shards answer with (and failing over when given). */
+export async function onHomeShard<T>(sku: string, customerId: string, reserve: SendReserve<T>, failover?: Failover): Promise<Outcome<T>> {
   for (let i = 0; i < MAX_REROUTES; i++) {
-    const outcome = await reserve(streamOf(sku, homeShard(customerId, knownShards(sku))));
+    const shards = knownShards(sku);
+    const home = homeShard(customerId, shards);
+    const outcome = failover && failover.afterMs > 0 && shards > 1
+      ? await homeOrSibling(sku, customerId, home, shards, reserve, failover)
+      : await reserve(streamOf(sku, home));
     if (outcome.ok || outcome.error.code !== 'wrong_shard') return outcome;
-    rememberLayout(sku, outcome.error.shards);
+    rememberLayout(sku, outcome.error.shards, outcome.error.shardRegions);
   }
   return err(rerouteLater);
+}
+
+async function homeOrSibling<T>(sku: string, customerId: string, home: number, shards: number, reserve: SendReserve<T>, failover: Failover): Promise<Outcome<T>> {
+  const homeStream = streamOf(sku, home);
+  let failure: Error | null = null;
+  if (!skipShard(homeStream, Date.now())) {
+    try {
+      const outcome = await withinBound(reserve(homeStream), failover.afterMs);
+      shardAnswered(homeStream);
+      return outcome;
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      tripShard(homeStream, Date.now());
+    }
+  }
+  const regions = layoutRegions.get(sku) ?? failover.regions;
+  const target = rehomeShard(customerId, home, shards, regions, (k) => isOpen(streamOf(sku, k), Date.now()));
+  if (target === null) {
+    if (failure !== null) throw failure;
+    return err({ code: 'overloaded', retryAfterSeconds: 1 });
+  }
+  const targetStream = streamOf(sku, target);
+  try {
+    const outcome = await withinBound(reserve(targetStream, home), failover.afterMs);
+    shardAnswered(targetStream);
+    return outcome;
+  } catch (error) {
+    tripShard(targetStream, Date.now());
+    throw error;
+  }
 }
 
 /** The stream (and object) holding a reservation: its id names its shard. */

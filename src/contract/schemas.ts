@@ -309,3 +309,13 @@ export const ErrorSchema = z
     error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
   })
   .meta({ id: 'Error' });
+
+/** The regional drill's fault switch (local and test only; ADR 0022): shards living in these regions become unreachable. */
+export const RegionFaultBodySchema = z.strictObject({
+  regionsDown: z.array(ShardRegionSchema).max(8),
+  mode: z.enum(['unreachable', 'hang']).default('unreachable'),
+});
+export const RegionFaultSchema = z.object({
+  sku: z.string(),
+  shards: z.array(z.object({ shard: z.int(), region: ShardRegionSchema.nullable(), mode: z.enum(['none', 'unreachable', 'hang']) })),
+});

@@ -63,10 +63,11 @@ reservations.openapi(
     }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
     let sentTo = { stream: sku, at: 0 };
-    const outcome = await onHomeShard(sku, customerId, (stream) => {
+    const failover = { afterMs: config.FAILOVER_AFTER_MS, regions: config.SHARD_REGIONS };
+    const outcome = await onHomeShard(sku, customerId, (stream, rehomedFrom) => {
       sentTo = { stream, at: Date.now() };
-      return stub(c.env, stream).reserve({ sku: stream, ...request }, idempotency, ticket(c.env));
-    });
+      return stub(c.env, stream).reserve({ sku: stream, ...request, ...(rehomedFrom === undefined ? {} : { rehomedFrom }) }, idempotency, ticket(c.env));
+    }, failover);
     if (edgeMs > 0) {
       const caching = learnFromReserve(sku, sentTo.stream, sentTo.at, outcome, edgeMs, Date.now(), qty);
       if (caching) c.executionCtx.waitUntil(caching);

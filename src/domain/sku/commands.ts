@@ -36,7 +36,8 @@ export type AdjustLocation = Command<
 >;
 export type Reserve = Command<
   'Reserve',
-  { sku: string; reservationId: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined }
+  // rehomedFrom: the customer's home shard, unreachable, whose buyer this sibling serves (issue 25, docs/adr/0022).
+  { sku: string; reservationId: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined; rehomedFrom?: number | undefined }
 >;
 export type CompletePurchase = Command<'CompletePurchase', { reservationId: string; customerId: string }>;
 export type CancelReservation = Command<'CancelReservation', { reservationId: string; customerId: string }>;

@@ -146,6 +146,9 @@ function reserve({ data, causedBy }: Reserve, { state, reservation, activeUnits 
     return invalid(`ttlSeconds must be an integer in 1..${MAX_TTL_SECONDS}`);
   }
   if (reservation) return invalid('reservationId already used');
+  if (data.rehomedFrom !== undefined && !(Number.isSafeInteger(data.rehomedFrom) && data.rehomedFrom >= 0 && data.rehomedFrom < state.shards)) {
+    return invalid(`rehomedFrom must name a shard of the layout (0..${state.shards - 1})`);
+  }
   const limit = state.limitPerCustomer;
   if (limit !== null && activeUnits + data.qty > limit) return err({ code: 'customer_limit', limitPerCustomer: limit, activeUnits });
   // Invariant never-oversell-a-location: the units come from one location that has them all.
@@ -156,7 +159,7 @@ function reserve({ data, causedBy }: Reserve, { state, reservation, activeUnits 
   const location = hasNamedLocations(state) ? { location: source.location } : {};
   return emit(state, now, causedBy, data.sku, {
     type: 'StockReserved',
-    data: { reservationId: data.reservationId, customerId: data.customerId, qty: data.qty, expiresAt, ...location },
+    data: { reservationId: data.reservationId, customerId: data.customerId, qty: data.qty, expiresAt, ...location, ...defined({ rehomedFrom: data.rehomedFrom }) },
   });
 }
 

@@ -78,6 +78,8 @@ export const StockReservedSchema = z.object({
     qty: z.int().min(1),
     expiresAt: z.iso.datetime(),
     ...place,
+    // Served here while the customer's home shard was unreachable: its per-customer limit was counted on this shard only (ADR 0022).
+    rehomedFrom: z.int().min(0).optional(),
   }),
 });
 export const AllocationConfirmedSchema = z.object({

@@ -36,3 +36,26 @@ export function regionsRefusal(current: readonly ShardRegion[] | null, placed: n
   }
   return null;
 }
+
+/**
+ * Where a customer's reserve goes while their home shard is unreachable (ADR 0022): one of the
+ * shards that live in another region than home and are not known unreachable themselves, picked by
+ * a hash of the customer so a lost shard's buyers spread over the survivors, and a retry during the
+ * same outage lands where the first attempt did. Null when there is none. Unknown regions
+ * (`null`): any other shard.
+ */
+export function rehomeShard(customerId: string, home: number, shards: number, regions: readonly ShardRegion[] | null, unreachable: (shard: number) => boolean): number | null {
+  const lost = regions === null ? null : regionOfShard(regions, home);
+  const candidates: number[] = [];
+  for (let k = 0; k < shards; k++) {
+    if (k !== home && !unreachable(k) && (lost === null || regionOfShard(regions!, k) !== lost)) candidates.push(k);
+  }
+  return candidates.length === 0 ? null : candidates[spreadHash(customerId) % candidates.length]!;
+}
+
+/** FNV-1a of the customer with a salt: independent of `homeShard`'s hash, so one home's buyers spread. */
+function spreadHash(customerId: string): number {
+  let hash = 0x811c9dc5;
+  for (const ch of `rehome:${customerId}`) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193);
+  return hash >>> 0;
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SKU_PATTERN } from './limits';
+import type { ShardRegions } from './shardRegions';
 
 /**
  * A hot SKU's stock may be split over shards: shard 0 is the SKU's own stream and object (so a
@@ -63,7 +64,12 @@ export function shardOfReservation(reservationId: string): number {
 }
 
 /** Only the customer's home shard sees all their units: a reserve anywhere else would let the limit leak. */
-export function misrouted(state: { sku: string | null; shards: number }, customerId: string): { code: 'wrong_shard'; shards: number } | null {
-  const { sku, shards } = state;
-  return sku !== null && homeShard(customerId, shards) !== shardOf(sku) ? { code: 'wrong_shard', shards } : null;
+export function misrouted(
+  state: { sku: string | null; shards: number; shardRegions?: ShardRegions | null },
+  customerId: string,
+): { code: 'wrong_shard'; shards: number; shardRegions?: ShardRegions } | null {
+  const { sku, shards, shardRegions } = state;
+  if (sku === null || homeShard(customerId, shards) === shardOf(sku)) return null;
+  // The regions too: the edge needs them to re-home a buyer whose home is unreachable (ADR 0022).
+  return { code: 'wrong_shard', shards, ...(shardRegions ? { shardRegions } : {}) };
 }

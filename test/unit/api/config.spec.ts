@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_RESERVE_GROUP_MAX, DEFAULT_SHARD_REGIONS, DEFAULT_SOLD_OUT_EDGE_MS, workerConfig, WorkerConfigSchema } from '../../../src/config';
+import { DEFAULT_ADMISSION_MAX_WAIT_MS, DEFAULT_FAILOVER_AFTER_MS, DEFAULT_RESERVE_GROUP_MAX, DEFAULT_SHARD_REGIONS, DEFAULT_SOLD_OUT_EDGE_MS, workerConfig, WorkerConfigSchema } from '../../../src/config';
 import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from '../../../src/domain/sku';
 
 describe('the Worker\'s configuration, parsed once from its vars', () => {
@@ -15,6 +15,8 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
       SOLD_OUT_EDGE_MS: DEFAULT_SOLD_OUT_EDGE_MS,
       RELAY_MAX_BACKOFF_SECONDS: 30,
       SHARD_REGIONS: DEFAULT_SHARD_REGIONS,
+      FAULT_INJECTION: false,
+      FAILOVER_AFTER_MS: DEFAULT_FAILOVER_AFTER_MS,
       STOREFRONT_KEYS: [],
       ADMIN_KEYS: [],
       INTERNAL_SECRET: [],
