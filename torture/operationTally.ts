@@ -28,7 +28,8 @@ export type FaultWindow = { readonly kind: string; readonly fromMs: number; read
 
 export const overlaps = (a: Attempt, w: FaultWindow): boolean => a.startedMs <= w.toMs && a.endedMs >= w.fromMs;
 
-export type AvailabilityPart = AvailabilityTally & { availability: number };
+/** A part's tally, its share available, and how long its operations took (first request to final answer, ms). */
+export type AvailabilityPart = AvailabilityTally & { availability: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
 
 export type HonestAvailability = {
   boundMs: number;
@@ -42,7 +43,9 @@ export type HonestAvailability = {
 
 const part = (attempts: readonly Attempt[], boundMs: number): AvailabilityPart => {
   const tally = tallyAvailability(attempts, boundMs);
-  return { ...tally, availability: availabilityOf(tally) };
+  const took = attempts.map((a) => a.endedMs - a.startedMs).sort((x, y) => x - y);
+  const at = (q: number) => (took.length === 0 ? null : took[Math.min(took.length - 1, Math.ceil(q * took.length) - 1)]!);
+  return { ...tally, availability: availabilityOf(tally), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: took.at(-1) ?? null };
 };
 
 export function honestAvailability(attempts: readonly Attempt[], windows: readonly FaultWindow[], boundMs = AVAILABILITY_BOUND_MS): HonestAvailability {

@@ -176,7 +176,7 @@ function report(schedule: Schedule, ledger: Ledger, system: TortureSystem, check
     ['overlapping a fault', honest.duringFaults] as const,
     ['outside faults', honest.outsideFaults] as const,
     ...Object.entries(honest.byFault).map(([kind, part]) => [`  overlapping ${kind}`, part] as const),
-  ].map(([operations, p]) => ({ operations, count: p.attempts, available: p.available, late: p.late, unanswered: p.unanswered, availability: percent(p.availability) })));
+  ].map(([operations, p]) => ({ operations, count: p.attempts, available: p.available, late: p.late, unanswered: p.unanswered, availability: percent(p.availability), 'p50 ms': p.p50Ms, 'p99 ms': p.p99Ms, 'max ms': p.maxMs })));
   for (const line of ledger.tally.unansweredOutsideFaults.slice(0, 5)) console.log(`  unanswered outside a fault: ${line}`);
   printTable('Warehouses (allocated at the end; failovers away from and to their sites)', summary.warehouses);
   printTable('Checks', checks.map((c) => ({ check: c.check, checked: c.checked, violations: c.violations.length, result: c.violations.length ? 'FAIL' : 'ok' })));

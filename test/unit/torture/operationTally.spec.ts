@@ -54,6 +54,9 @@ describe('honest availability per torture operation', () => {
     expect(result.byFault['edge-restart']).toMatchObject({ attempts: 2, available: 0, late: 1, unanswered: 1, availability: 0 });
     expect(result.byFault['wms-outage']).toMatchObject({ attempts: 1, available: 1 });
     expect(result.duringFaults.availability).toBeCloseTo(1 / 3);
+    // How long they took, first request to final answer: 2,900, 15,000 and 50 ms.
+    expect(result.duringFaults).toMatchObject({ p50Ms: 2_900, p99Ms: 15_000, maxMs: 15_000 });
+    expect(honestAvailability([], []).overall).toMatchObject({ p50Ms: null, p99Ms: null, maxMs: null });
   });
 
   it('no operations is full availability (nothing was refused)', () => {
