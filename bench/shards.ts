@@ -1,5 +1,5 @@
 import { BENCH_ADMIN_KEY, BENCH_STOREFRONT_KEY, edgeCall, startEdge, startNoopEdge, type RunningEdge } from './lib/edge';
-import { LOAD_CORE, runLoad, type LoadResult } from './lib/load';
+import { definitiveWithin2s, LOAD_CORE, runLoad, type LoadResult } from './lib/load';
 import { printTable, writeResult, type Row } from './lib/report';
 
 /**
@@ -8,7 +8,8 @@ import { printTable, writeResult, type Row } from './lib/report';
  * - sell-out: 1,000 units, 3,000 reservations from 500 customers limited to 2 each, which must end
  *   with exactly 1,000 units taken (every customer exactly 2), 0 oversold, 0 left unsold;
  * - overload: 1,000 connections, with the default admission bound and with a flash-sale one: no
- *   5xx but 503 with Retry-After, and the p99 of the accepted reservations;
+ *   5xx but 503 with Retry-After, and the p99 of the accepted reservations; the share of requests
+ *   with a definitive answer within 2 s is the honest availability (a 503 is not available);
  * - sold out: a flood after the sell-out, with the sold-out fast path off (the default) and on.
  * What one machine cannot show (objects on many machines) is the simulation's subject
  * (`npm run simulate`).
@@ -65,6 +66,8 @@ async function unitsByCustomer(edge: RunningEdge, sku: string, shards: number): 
   return units;
 }
 
+/** Honest availability per request (no client retries), as a percentage: 503s, 5xx and timeouts count against it. */
+const definitivePercent = (load: LoadResult) => Math.round(definitiveWithin2s(load) * 10_000) / 100;
 const accepted = (load: LoadResult) => load.byStatus['201'] ?? { p50: null, p99: null };
 const otherFailures = (load: LoadResult) =>
   Object.entries(load.statuses).filter(([code]) => Number(code) >= 500 && code !== '503').reduce((n, [, count]) => n + count, 0);
@@ -75,7 +78,7 @@ async function throughputOf(edge: RunningEdge): Promise<Row[]> {
     const sku = `hot-${shards}`;
     await setStock(edge, sku, AMPLE_STOCK, shards);
     const load = await reserve(edge, sku, {});
-    rows.push({ shards, 'req/s': load.rps, p50: load.p50, p99: load.p99, '201': load.statuses['201'] ?? 0, '503': load.statuses['503'] ?? 0, errors: load.errors });
+    rows.push({ shards, 'req/s': load.rps, p50: load.p50, p99: load.p99, '201': load.statuses['201'] ?? 0, '503': load.statuses['503'] ?? 0, errors: load.errors, 'definitive in 2 s %': definitivePercent(load) });
     console.log(`  ${shards} shard(s): ${Math.round(load.rps)} req/s, p99 ${load.p99} ms`);
   }
   return rows;
@@ -105,6 +108,7 @@ async function selloutsOf(edge: RunningEdge): Promise<Row[]> {
       'over limit': units.filter((u) => u > SELLOUT_LIMIT).length,
       loans: transfers,
       'p99 ms': load.p99,
+      'definitive in 2 s %': definitivePercent(load),
     });
   }
   return rows;
@@ -128,8 +132,9 @@ async function overloadOf(edge: RunningEdge, bound: string): Promise<Row[]> {
       'accepted p50': accepted(load).p50,
       'accepted p99': accepted(load).p99,
       'all p99': load.p99,
+      'definitive in 2 s %': definitivePercent(load),
     });
-    console.log(`  bound ${bound} ms, ${shards} shard(s): ${Math.round(load.rps)} req/s, accepted p99 ${accepted(load).p99} ms, ${load.statuses['503'] ?? 0} shed`);
+    console.log(`  bound ${bound} ms, ${shards} shard(s): ${Math.round(load.rps)} req/s, accepted p99 ${accepted(load).p99} ms, ${load.statuses['503'] ?? 0} shed, ${definitivePercent(load)}% definitive in 2 s`);
   }
   return rows;
 }
@@ -142,7 +147,7 @@ async function noopAt(connections: number): Promise<Row> {
   const edge = await startNoopEdge();
   try {
     const load = await runLoad({ url: edge.url, method: 'GET', path: '/', headers: {}, connections, seconds: SECONDS });
-    return { 'admission bound ms': 'no-op Worker → object', shards: 1, 'req/s': load.rps, '201': 0, '503': 0, '503 without Retry-After': 0, 'other 5xx': otherFailures(load), errors: load.errors, 'accepted p50': load.p50, 'accepted p99': load.p99, 'all p99': load.p99 };
+    return { 'admission bound ms': 'no-op Worker → object', shards: 1, 'req/s': load.rps, '201': 0, '503': 0, '503 without Retry-After': 0, 'other 5xx': otherFailures(load), errors: load.errors, 'accepted p50': load.p50, 'accepted p99': load.p99, 'all p99': load.p99, 'definitive in 2 s %': definitivePercent(load) };
   } finally {
     await edge.close();
   }
@@ -156,7 +161,7 @@ async function soldOutFlood(edge: RunningEdge, fastPath: string): Promise<Row> {
   // The view must be written (at most once a second) before the edge can refuse from it.
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   const load = await reserve(edge, sku, { seconds: 5 });
-  return { 'fast path': fastPath, 'req/s': load.rps, p50: load.p50, p99: load.p99, '409': load.statuses['409'] ?? 0, '201': load.statuses['201'] ?? 0, errors: load.errors };
+  return { 'fast path': fastPath, 'req/s': load.rps, p50: load.p50, p99: load.p99, '409': load.statuses['409'] ?? 0, '201': load.statuses['201'] ?? 0, errors: load.errors, 'definitive in 2 s %': definitivePercent(load) };
 }
 
 async function withEdge<T>(bindings: Record<string, string>, work: (edge: RunningEdge) => Promise<T>): Promise<T> {

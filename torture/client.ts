@@ -1,3 +1,5 @@
+import type { Attempt as Operation } from '../src/contract/availability';
+import { attemptOf, codeOf, type Try } from './operationTally';
 import { classify, emptyTally, type Tally } from './tally';
 import { pause } from './system';
 
@@ -19,6 +21,8 @@ type Attempt = { status: number; retryAfter: string | null; body: unknown } | { 
  */
 export class StorefrontClient {
   readonly tally: Tally = emptyTally();
+  /** Every `send` as one operation, first request to final answer (honest availability, operationTally.ts). */
+  readonly operations: Operation[] = [];
   readonly #origin: () => string;
   readonly #edgeDown: () => boolean;
 
@@ -29,11 +33,22 @@ export class StorefrontClient {
   }
 
   async send(method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+    const startedMs = Date.now();
+    const tries: Try[] = [];
+    try {
+      return await this.#send(method, path, key, tries, body, headers);
+    } finally {
+      this.operations.push(attemptOf(startedMs, tries));
+    }
+  }
+
+  async #send(method: string, path: string, key: string, tries: Try[], body: unknown, headers: Record<string, string>): Promise<Answer> {
     let ambiguous = false;
     for (let attempt = 1; ; attempt++) {
       const downBefore = this.#edgeDown();
       // A retry asks for the object's answer: its first attempt may have taken the last unit (ADR 0020).
       const got = await this.#attempt(method, path, key, body, attempt === 1 ? headers : { ...headers, 'cache-control': 'no-cache' });
+      tries.push('error' in got ? { atMs: Date.now(), status: null } : { atMs: Date.now(), status: got.status, code: codeOf(got.body) });
       this.tally.requests++;
       if ('error' in got) {
         ambiguous = true;

@@ -1,5 +1,7 @@
 import { StorefrontClient, type Answer } from './client';
+import type { Attempt as Operation } from '../src/contract/availability';
 import { countBelowCommitted, postDocument, redeliver, repost } from './fedOps';
+import type { FaultWindow } from './operationTally';
 import { recordCut, type RebuildCut } from './rebuildCut';
 import type { Op, Schedule } from './schedule';
 import { BRIDGE_OUTAGE_MS, pause, TORTURE_ADMIN_KEY, TORTURE_BRIDGE_ADMIN_KEY, TORTURE_STOREFRONT_KEY, type TortureSystem } from './system';
@@ -9,13 +11,17 @@ export type { Answer };
 
 /**
  * What each operation got: the ledger the checks compare the logs with. `tally`: every attempt's
- * answer; `rebuild`: the log's end offsets around the mid-run rebuild's replay, and its generation.
+ * answer; `operations`: each client operation's span and whether it ended definitive, with
+ * `faultWindows` for honest availability; `rebuild`: the log's end offsets around the mid-run
+ * rebuild's replay, and its generation.
  */
 export type Ledger = {
   answers: (Answer | null)[];
   violations: string[];
   faultsDone: string[];
   tally: Tally;
+  operations: Operation[];
+  faultWindows: FaultWindow[];
   rebuild: RebuildCut | null;
   startedAt: number;
   endedAt: number;
@@ -28,7 +34,7 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
   const results: Promise<Answer | null>[] = new Array(schedule.ops.length);
   const client = new StorefrontClient(() => system.edgeUrl, () => system.edgeDown);
   const send = client.send.bind(client);
-  const ledger: Ledger = { answers: [], violations: [], faultsDone: [], tally: client.tally, rebuild: null, startedAt: Date.now(), endedAt: 0 };
+  const ledger: Ledger = { answers: [], violations: [], faultsDone: [], tally: client.tally, operations: client.operations, faultWindows: [], rebuild: null, startedAt: Date.now(), endedAt: 0 };
   const faults = [...schedule.faults];
   const running: Promise<void>[] = [];
   let next = 0;
@@ -90,12 +96,13 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
   const fire = (index: number) => {
     while (faults.length && faults[0]!.at <= index) {
       const fault = faults.shift()!;
-      faultChain = faultChain.then(() =>
-        injectFault(system, fault.kind, ledger).then(
+      faultChain = faultChain.then(() => {
+        const fromMs = Date.now();
+        return injectFault(system, fault.kind, ledger).then(
           () => void ledger.faultsDone.push(`${fault.kind} at op ${fault.at}`),
           (error) => void ledger.violations.push(`fault ${fault.kind} could not be injected: ${String(error).slice(0, 500)}`),
-        ),
-      );
+        ).finally(() => ledger.faultWindows.push({ kind: fault.kind, fromMs, toMs: Math.max(Date.now(), fromMs + (LASTS_AFTER_RETURN_MS[fault.kind] ?? 0)) }));
+      });
     }
   };
 
@@ -120,6 +127,10 @@ export async function execute(system: TortureSystem, schedule: Schedule, concurr
   return ledger;
 }
 
+/** A fault that goes on after its injection returns: the warehouse's outage is asked for, then lasts. */
+const WMS_OUTAGE_MS = 8_000;
+const LASTS_AFTER_RETURN_MS: Partial<Record<Schedule['faults'][number]['kind'], number>> = { 'wms-outage': WMS_OUTAGE_MS };
+
 async function injectFault(system: TortureSystem, kind: Schedule['faults'][number]['kind'], ledger: Ledger): Promise<void> {
   switch (kind) {
     case 'replica-kill':
@@ -131,7 +142,7 @@ async function injectFault(system: TortureSystem, kind: Schedule['faults'][numbe
     case 'edge-restart':
       return system.restartEdge();
     case 'wms-outage':
-      return system.wmsOutage(8_000);
+      return system.wmsOutage(WMS_OUTAGE_MS);
     case 'rebuild':
       ledger.rebuild = await rebuildProjections(system);
       return;

@@ -7,7 +7,7 @@ import { runTorture } from './run';
  * TORTURE_OPS operations (default 100,000), TORTURE_FUZZ malformed requests (default 10,000),
  * TORTURE_FAULTS=off for the same schedule on a calm system. Exits 1 on any violation. Writes
  * `bench/results/torture.json`: operations, faults, each check's counts, 5xx and 503-overloaded
- * counts, availability, duration and seed.
+ * counts, the share answered without a 5xx, honest availability by operation, duration and seed.
  */
 const seed = Number(process.env.TORTURE_SEED ?? randomInt(1, 2 ** 31));
 const ops = Number(process.env.TORTURE_OPS ?? 100_000);

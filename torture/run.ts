@@ -146,6 +146,8 @@ async function versions(system: TortureSystem, skus: string[]): Promise<Map<stri
   return out;
 }
 
+const percent = (share: number) => `${(share * 100).toFixed(3)}%`;
+
 function report(schedule: Schedule, ledger: Ledger, system: TortureSystem, checks: Check[], summary: TortureSummary): void {
   const byKind = new Map<string, Map<string, number>>();
   schedule.ops.forEach((op, i) => {
@@ -165,9 +167,16 @@ function report(schedule: Schedule, ledger: Ledger, system: TortureSystem, check
       '503 overloaded': summary.overloaded503,
       'unanswered in faults': summary.unansweredInFaults,
       'unanswered otherwise': summary.unansweredOutsideFaults,
-      availability: `${(summary.availability * 100).toFixed(3)}%`,
+      'answered without 5xx': percent(summary.answeredWithout5xx),
     },
   ]);
+  const honest = summary.honestAvailability;
+  printTable(`Honest availability (operations with a definitive answer within ${honest.boundMs / 1000} s of their first request, retries included)`, [
+    ['all operations', honest.overall] as const,
+    ['overlapping a fault', honest.duringFaults] as const,
+    ['outside faults', honest.outsideFaults] as const,
+    ...Object.entries(honest.byFault).map(([kind, part]) => [`  overlapping ${kind}`, part] as const),
+  ].map(([operations, p]) => ({ operations, count: p.attempts, available: p.available, late: p.late, unanswered: p.unanswered, availability: percent(p.availability), 'p50 ms': p.p50Ms, 'p99 ms': p.p99Ms, 'max ms': p.maxMs })));
   for (const line of ledger.tally.unansweredOutsideFaults.slice(0, 5)) console.log(`  unanswered outside a fault: ${line}`);
   printTable('Warehouses (allocated at the end; failovers away from and to their sites)', summary.warehouses);
   printTable('Checks', checks.map((c) => ({ check: c.check, checked: c.checked, violations: c.violations.length, result: c.violations.length ? 'FAIL' : 'ok' })));

@@ -30,5 +30,8 @@ export function classify(status: number, retryAfter: string | null, body: unknow
   return status === 503 && code === 'overloaded' && retryAfter !== null ? 'overloaded' : 'server_error';
 }
 
-/** Share of requests answered without a 5xx other than 503 overloaded with Retry-After (unanswered ones count against it). */
-export const availability = (t: Tally): number => (t.requests === 0 ? 1 : (t.answered - t.serverErrors.length) / t.requests);
+/**
+ * Share of requests answered without a 5xx other than 503 overloaded with Retry-After (unanswered
+ * ones count against it). Not availability: a 503 counts as answered here (see operationTally.ts).
+ */
+export const answeredWithout5xx = (t: Tally): number => (t.requests === 0 ? 1 : (t.answered - t.serverErrors.length) / t.requests);

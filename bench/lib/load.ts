@@ -8,7 +8,18 @@ export type LoadResult = {
   byStatus: Record<string, { p50: number; p99: number }>;
   /** 503 answers that did not say when to come back (invariant overload-is-an-answer wants none). */
   shedWithoutRetryAfter: number;
+  /** Requests sent: answered, or not (an error or a timeout). */
+  sent: number;
+  /** Requests with a definitive answer (2xx, a true refusal) within AVAILABILITY_BOUND_MS: a 503, 5xx, 429 or no answer is not. */
+  definitiveInTime: number;
 };
+
+/**
+ * Honest availability of a load without client retries (definitive-answer-in-time, one request
+ * one attempt): the share of requests sent that got a definitive answer within 2 s. A 503 with
+ * Retry-After is the contract's answer to overload, but not availability.
+ */
+export const definitiveWithin2s = (load: LoadResult): number => (load.sent === 0 ? 1 : load.definitiveInTime / load.sent);
 
 /** The core the load generator is pinned to; the systems under test share the machine's other cores. */
 export const LOAD_CORE = process.env.BENCH_LOAD_CORE ?? '1';

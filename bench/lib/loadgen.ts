@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { AVAILABILITY_BOUND_MS, isDefinitive } from '../../src/contract/availability';
 
 /**
  * One load run, in its own process so that `taskset` pins the load generator alone to a core.
@@ -21,6 +22,14 @@ const customerOf = (i: number): string | null =>
 /** Latencies by status: the p99 of accepted requests is not the p99 of the 503s shed at once. */
 const latencies = new Map<number, number[]>();
 let shedWithoutRetryAfter = 0;
+/**
+ * Honest availability per request (definitive-answer-in-time; no client retries here, each
+ * request is its own attempt): answers that settle the buyer's question within the bound.
+ */
+let answered = 0;
+let definitiveInTime = 0;
+/** The error code of the answer being recorded: autocannon calls onResponse, then emits 'response', for the same answer at once. */
+let lastCode: string | null = null;
 // Without a callback autocannon answers its instance, an event emitter that is also a promise.
 const instance = autocannon({
   url: spec.url,
@@ -39,7 +48,9 @@ const instance = autocannon({
         const body = customerId && spec.body ? JSON.stringify({ ...JSON.parse(spec.body), customerId }) : req.body;
         return { ...req, body, headers: { ...spec.headers, 'idempotency-key': `${prefix}-${i}` } };
       },
-      onResponse: (status, _body, _context, headers) => {
+      onResponse: (status, body, _context, headers) => {
+        // Only a 4xx needs its code to tell a true refusal from a "not now" (a 2xx always settles, a 5xx never).
+        lastCode = status >= 400 && status < 500 ? codeOf(body) : null;
         // Raw header names, as the server spelled them.
         if (status === 503 && !Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'retry-after')) shedWithoutRetryAfter++;
       },
@@ -47,6 +58,9 @@ const instance = autocannon({
   ],
 }) as unknown as autocannon.Instance;
 instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+  answered++;
+  if (ms <= AVAILABILITY_BOUND_MS && isDefinitive(status, lastCode)) definitiveInTime++;
+  lastCode = null;
   const list = latencies.get(status) ?? [];
   list.push(ms);
   latencies.set(status, list);
@@ -72,5 +86,17 @@ console.log(
     statuses: Object.fromEntries(Object.entries(statuses).map(([code, s]) => [code, s.count])),
     byStatus,
     shedWithoutRetryAfter,
+    // autocannon's errors include its timeouts: every request sent that got no answer.
+    sent: answered + result.errors,
+    definitiveInTime,
   }),
 );
+
+function codeOf(body: string): string | null {
+  try {
+    const code = (JSON.parse(body) as { error?: { code?: unknown } } | null)?.error?.code;
+    return typeof code === 'string' ? code : null;
+  } catch {
+    return null;
+  }
+}

@@ -4,7 +4,7 @@ import { holdsByCheckout, judgeCheckout } from '../../../torture/checkoutHolds';
 import { noOversell, type Folded } from '../../../torture/checks';
 import { versionsBelow } from '../../../torture/rebuildCut';
 import { rebuildIsolated } from '../../../torture/rebuildIsolated';
-import { availability, classify, emptyTally } from '../../../torture/tally';
+import { answeredWithout5xx, classify, emptyTally } from '../../../torture/tally';
 
 /**
  * The torture checks can fail: each is fed what a product defect would leave behind. Which
@@ -103,8 +103,8 @@ describe('the client tally', () => {
     expect(classify(409, null, null)).toBe('answer');
   });
 
-  it('availability counts unanswered requests and bad 5xx against it, overload not', () => {
-    expect(availability({ ...emptyTally(), requests: 100, answered: 98, serverErrors: ['x'], overloaded: 5 })).toBe(0.97);
-    expect(availability(emptyTally())).toBe(1);
+  it('answeredWithout5xx counts unanswered requests and bad 5xx against it, overload not', () => {
+    expect(answeredWithout5xx({ ...emptyTally(), requests: 100, answered: 98, serverErrors: ['x'], overloaded: 5 })).toBe(0.97);
+    expect(answeredWithout5xx(emptyTally())).toBe(1);
   });
 });
