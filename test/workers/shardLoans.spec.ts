@@ -83,11 +83,20 @@ describe('shard loans', () => {
     });
   });
 
-  it('a sibling that does not answer makes the buyer come back later (503), never refused for stock', async () => {
-    await withLoans(0, (s1, s2) => ({ [s1]: peer(async () => Promise.reject(new Error('gone'))), [s2]: peer(async () => answer(0, 0)) }), async ({ loans }) => {
+  it('a sibling that does not answer is taken as down: its units are unsellable for now (the buyer is refused for stock) and later walks skip it (ADR 0022)', async () => {
+    await withLoans(0, (s1, s2) => ({ [s1]: peer(async () => Promise.reject(new Error('gone'))), [s2]: peer(async () => answer(0, 0)) }), async ({ loans, peers, s1 }) => {
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-      expect(await loans.borrow(1)).toEqual({ code: 'overloaded', retryAfterSeconds: 5 });
+      expect(await loans.borrow(1)).toBeNull();
+      expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
+      expect(await loans.borrow(1)).toBeNull();
+      expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
       warn.mockRestore();
+    });
+  });
+
+  it('a sibling that answers but is not set up yet (its layout being written) makes the buyer come back later (503)', async () => {
+    await withLoans(0, (s1, s2) => ({ [s1]: peer(async () => ({ ok: false, error: { code: 'sku_not_found' } }) as never), [s2]: peer(async () => answer(0, 0)) }), async ({ loans }) => {
+      expect(await loans.borrow(1)).toEqual({ code: 'overloaded', retryAfterSeconds: 5 });
     });
   });
 
