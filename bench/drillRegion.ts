@@ -60,7 +60,7 @@ function phaseRow(phase: string, purchases: Purchase[]): Row {
     'honest availability %': Number((100 * availabilityOf(tally)).toFixed(3)),
     late: tally.late,
     unanswered: tally.unanswered,
-    '201': purchases.filter((p) => p.status === 201).length,
+    granted: purchases.filter((p) => p.status === 201).length,
     'true refusals': refused.length,
     'accepted p50 ms': percentile(accepted, 0.5),
     'accepted p99 ms': percentile(accepted, 0.99),
@@ -145,7 +145,7 @@ async function main() {
       { target: 'honest availability during the outage ≥ 99.99%', measured: outage['honest availability %'], met: Number(outage['honest availability %']) >= 99.99 },
     ];
     printTable('Targets', checks.map((c) => ({ target: c.target, measured: c.measured, verdict: c.met ? 'met' : 'NOT MET' })));
-    writeResult('drill-region', { parameters: { shards: SHARDS, regions: REGIONS, lost: LOST, mode: MODE, stock: STOCK, limit: LIMIT, buyers: BUYERS, customers: CUSTOMERS, warmSeconds: WARM_S, outageSeconds: OUTAGE_S, afterSeconds: AFTER_S }, rows, safety, checks });
+    writeResult(MODE === 'hang' ? 'drill-region-hang' : 'drill-region', { parameters: { shards: SHARDS, regions: REGIONS, lost: LOST, mode: MODE, stock: STOCK, limit: LIMIT, buyers: BUYERS, customers: CUSTOMERS, warmSeconds: WARM_S, outageSeconds: OUTAGE_S, afterSeconds: AFTER_S }, rows, safety, checks });
     // Safety is a hard failure; availability is reported (this machine is not the network it models).
     if (!checks.slice(0, 3).every((c) => c.met)) process.exitCode = 1;
   } finally {

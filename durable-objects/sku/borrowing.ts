@@ -7,7 +7,7 @@ import { addEmptyWatcher, emptyWatchers, hasUndeliveredLoans, loadLoan, markDeli
 import type { Outcome } from '../../src/contract/outcome';
 import { activeUnitsOf } from './reservations';
 import { Siblings } from './siblings';
-import { withinBound } from '../shared/withinBound';
+import { withinBound } from '../../src/contract/withinBound';
 
 /** A sibling silent this long is taken as unreachable for this walk (and skipped a while: `Siblings`). */
 const SIBLING_TIMEOUT_MS = 1_000;

@@ -1,6 +1,6 @@
 import { err } from '../domain/core/result';
 import { homeShard, rehomeShard, shardOfReservation, streamOf, type ShardRegions } from '../domain/sku';
-import { withinBound } from '../../durable-objects/shared/withinBound';
+import { withinBound } from './withinBound';
 import { isOpen, shardAnswered, skipShard, tripShard } from './shardBreaker';
 import type { Overloaded } from './admission';
 import type { Outcome } from './outcome';
