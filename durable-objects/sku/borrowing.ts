@@ -10,7 +10,7 @@ import { Siblings } from './siblings';
 import { withinBound } from '../../src/contract/withinBound';
 
 /** A sibling silent this long is taken as unreachable for this walk (and skipped a while: `Siblings`). */
-const SIBLING_TIMEOUT_MS = 1_000;
+const SIBLING_TIMEOUT_MS = 500;
 
 /** `location`: units of that location only; `region`: the buyer's, for the lender's pick; `recall`: shard 0 takes them back (recall.ts). */
 export type LendRequest = { sku: string; transferId: string; to: string; want: number; location?: string | undefined; region?: string | undefined; recall?: StockCause | undefined };

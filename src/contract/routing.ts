@@ -64,26 +64,24 @@ export async function onHomeShard<T>(sku: string, customerId: string, reserve: S
 
 async function homeOrSibling<T>(sku: string, customerId: string, home: number, shards: number, reserve: SendReserve<T>, failover: Failover): Promise<Outcome<T>> {
   const homeStream = streamOf(sku, home);
-  let failure: Error | null = null;
   if (!skipShard(homeStream, Date.now())) {
     try {
       const outcome = await withinBound(reserve(homeStream), failover.afterMs);
       shardAnswered(homeStream);
       return outcome;
-    } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
+    } catch {
       tripShard(homeStream, Date.now());
     }
   }
   const regions = layoutRegions.get(sku) ?? failover.regions;
   const target = rehomeShard(customerId, home, shards, regions, (k) => isOpen(streamOf(sku, k), Date.now()));
-  if (target === null) {
-    if (failure !== null) throw failure;
-    return err({ code: 'overloaded', retryAfterSeconds: 1 });
-  }
+  // Every other region's shards are down too (as this isolate saw them): come back later.
+  if (target === null) return err({ code: 'overloaded', retryAfterSeconds: 1 });
   const targetStream = streamOf(sku, target);
   try {
-    const outcome = await withinBound(reserve(targetStream, home), failover.afterMs);
+    // Not bounded: a sibling slow to answer is busy (walking its own siblings for units), not lost;
+    // taking it for lost would cascade the outage onto the live region.
+    const outcome = await reserve(targetStream, home);
     shardAnswered(targetStream);
     return outcome;
   } catch (error) {
