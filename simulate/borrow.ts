@@ -14,7 +14,7 @@ export function ensureWalk(shard: ShardState): void {
   const needed = shard.parked.reduce((sum, p) => sum + p.request.qty, 0);
   const deficit = needed - shard.sellable - shard.pending;
   if (deficit <= 0) return;
-  const walk: Walk = { incarnation: shard.incarnation, deficit, order: walkOrder(shard), next: 0, bag: [], bagUnits: 0, unreachable: false, inFlight: 0, done: false };
+  const walk: Walk = { incarnation: shard.incarnation, deficit, order: walkOrder(shard), next: 0, bag: [], bagUnits: 0, unreachable: false, inFlight: 0, done: false, asked: new Set() };
   shard.walk = walk;
   shard.world.metrics.walks++;
   step(shard, walk);
@@ -24,7 +24,10 @@ export function ensureWalk(shard: ShardState): void {
 function walkOrder(shard: ShardState): ShardState[] {
   const n = shard.siblings.length + 1;
   const ring = (s: ShardState) => (s.index - shard.index + n) % n;
-  return [...shard.unconfirmed].sort((a, b) => (shard.hints.get(b) ?? 0) - (shard.hints.get(a) ?? 0) || ring(a) - ring(b));
+  // Regions modelled: among siblings believed to hold as much, the nearest first.
+  const rtt = shard.world.scenario.regions?.rttMs[shard.location];
+  const far = (s: ShardState) => rtt?.[s.location] ?? 0;
+  return [...shard.unconfirmed].sort((a, b) => (shard.hints.get(b) ?? 0) - (shard.hints.get(a) ?? 0) || far(a) - far(b) || ring(a) - ring(b));
 }
 
 /** Asks the next siblings until `walkFanout` requests are out; ends the walk when none is out and none is left. */
@@ -36,11 +39,14 @@ function step(shard: ShardState, walk: Walk): void {
   const burst = () => believedEmpty(walk.order[walk.next]) && believedEmpty(walk.order[walk.next - 1]);
   while (walk.next < walk.order.length && (walk.inFlight < fanout || burst())) {
     const sibling = walk.order[walk.next++]!;
+    if (walk.asked.has(sibling)) continue;
     if (shard.isSuspect(sibling)) {
-      walk.unreachable = true;
+      // Failover: a sibling held dead holds no sellable units (its region's are sold when it returns).
+      if (!shard.world.scenario.failover) walk.unreachable = true;
       continue;
     }
     walk.inFlight++;
+    walk.asked.add(sibling);
     visit(shard, walk, sibling);
   }
   if (walk.inFlight === 0) finish(shard, walk);
@@ -54,7 +60,7 @@ function visit(shard: ShardState, walk: Walk, sibling: ShardState): void {
   const gossip = world.scenario.borrowing.hintGossip;
   const level = shard.sellable + shard.pending;
   const askedAt = world.now;
-  world.clock.after(world.oneWayMs(), () => {
+  world.clock.after(world.oneWayMs(shard.location, sibling.location), () => {
     if (!sibling.alive) return unreachable(shard, walk, sibling);
     sibling.enqueueUrgent({
       sibling: true,
@@ -65,7 +71,7 @@ function visit(shard: ShardState, walk: Walk, sibling: ShardState): void {
         const left = sibling.sellable + sibling.pending;
         const announcements = sibling.announcements;
         const heard = gossip ? hints.snapshot(sibling) : null;
-        world.clock.after(world.oneWayMs(), () => {
+        world.clock.after(world.oneWayMs(sibling.location, shard.location), () => {
           if (heard) hints.merge(shard, heard);
           received(shard, walk, sibling, units, left, announcements);
         });
@@ -82,9 +88,24 @@ function unreachable(shard: ShardState, walk: Walk, sibling: ShardState): void {
     walk.inFlight--;
     shard.suspect(sibling);
     if (walk.done) return;
-    walk.unreachable = true;
+    if (!shard.world.scenario.failover) walk.unreachable = true;
+    else askRegionAtOnce(shard, walk, sibling.location);
     step(shard, walk);
   });
+}
+
+/**
+ * Failover: a sibling that could not be reached may be one of a lost region's. The walk asks that
+ * region's other siblings at once (each still has its own bound and breaker), so finding a lost
+ * region costs one bound, not one per shard in it.
+ */
+function askRegionAtOnce(shard: ShardState, walk: Walk, location: number): void {
+  for (const s of walk.order.slice(walk.next)) {
+    if (s.location !== location || walk.asked.has(s) || shard.isSuspect(s)) continue;
+    walk.inFlight++;
+    walk.asked.add(s);
+    visit(shard, walk, s);
+  }
 }
 
 /**
@@ -160,7 +181,7 @@ export function settleParked(shard: ShardState, inHand: InHand, siblingUnreachab
   const waiting = shard.parked;
   shard.parked = [];
   for (const p of waiting) {
-    const answer = shard.decide(p.request, inHand, shard.latched);
+    const answer = shard.decide(p.request, inHand, shard.refusable);
     if (answer) p.reply(answer);
     else if (siblingUnreachable && inHand.units + shard.sellable + shard.pending < p.request.qty) p.reply(UNAVAILABLE);
     else shard.parked.push(p);

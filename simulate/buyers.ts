@@ -1,6 +1,8 @@
 import { jitteredRetryAfter } from '../src/api/overload';
 import { retryDelayMs } from '../src/client';
 import { arrivalTime } from './arrivals';
+import type { Outcome } from './attempts';
+import { EdgeFailover } from './edgeFailover';
 import { EdgeMemories } from './edgeMemory';
 import { Isolates } from './groupCommit';
 import { sampleOf } from './lognormal';
@@ -14,6 +16,8 @@ type Buyer = {
   readonly sku: Sku;
   readonly qty: number;
   readonly arrivedAt: number;
+  /** The region of the edge the buyer reaches (0 when regions are not modelled). */
+  readonly region: number;
   keys: number;
   watching: boolean;
   repeated: boolean;
@@ -31,6 +35,8 @@ export class FlashSale {
   private readonly cumulative: number[];
   private readonly edge: EdgeMemories | null;
   private readonly isolates: Isolates;
+  private readonly failover: EdgeFailover | null;
+  private readonly mix: number[];
 
   constructor(
     private readonly world: World,
@@ -40,6 +46,11 @@ export class FlashSale {
     this.cumulative = world.scenario.skus.map((s) => (sum += s.weight));
     this.edge = world.scenario.edge ? new EdgeMemories(world, world.scenario.edge) : null;
     this.isolates = new Isolates(world);
+    const regions = world.scenario.regions;
+    const isolates = world.scenario.edge?.isolates ?? 1;
+    this.failover = world.scenario.failover ? new EdgeFailover(world, world.scenario.failover, isolates, regions?.names.length ?? 1) : null;
+    let share = 0;
+    this.mix = regions ? regions.mix.map((m) => (share += m)) : [];
   }
 
   /** Draws every buyer up front, then lets each arrival schedule the next: the event queue stays short. */
@@ -50,7 +61,8 @@ export class FlashSale {
       const arrivedAt = arrivalTime(random, scenario.buyers.arrival);
       const sku = this.skus[this.pickSku()]!;
       const qty = random.chance(scenario.buyers.qty2Share) ? 2 : 1;
-      crowd.push({ id, sku, qty, arrivedAt, keys: 0, watching: false, repeated: false });
+      const region = this.mix.length === 0 ? 0 : this.pickRegion(random.next());
+      crowd.push({ id, sku, qty, arrivedAt, region, keys: 0, watching: false, repeated: false });
     }
     crowd.sort((a, b) => a.arrivedAt - b.arrivedAt);
     let next = 0;
@@ -60,6 +72,19 @@ export class FlashSale {
       this.arrive(buyer);
     };
     if (crowd.length > 0) this.world.clock.at(crowd[0]!.arrivedAt, arriveNext);
+  }
+
+  private pickRegion(u: number): number {
+    const i = this.mix.findIndex((c) => u * this.mix.at(-1)! < c);
+    return i < 0 ? this.mix.length - 1 : i;
+  }
+
+  /** How a buyer's request reaches an object: through the edge's failover when modelled, else the isolates to the home shard. */
+  private caller(buyer: Buyer): Caller {
+    const failover = this.failover;
+    if (failover) return (request, onAnswer, waitMs) => failover.call(buyer.region, buyer.sku, buyer.id, request, onAnswer, waitMs);
+    const home = buyer.sku.route(buyer.id);
+    return (request, onAnswer, waitMs) => this.isolates.call(home, request, (answer) => onAnswer(answer, home), waitMs);
   }
 
   private pickSku(): number {
@@ -96,18 +121,18 @@ export class FlashSale {
   private reserve(buyer: Buyer, qty: number): void {
     const metrics = this.world.metrics;
     const request: Request = { kind: 'reserve', key: this.key(buyer), customer: buyer.id, qty };
-    const isolate = this.edge?.isolate() ?? 0;
+    const isolate = this.edge?.isolate(buyer.region) ?? 0;
     if (this.edge?.soldOut(isolate, buyer.sku, this.world.now)) {
       // Answered by the Worker at once: no object call, no network leg in this model's frame.
       metrics.edgeRefusals++;
       metrics.insufficientStock++;
       metrics.answerLatencies.push(0);
       metrics.refusedLatencies.push(0);
+      metrics.attempts.push({ kind: 'reserve', outcome: 'edge', startedMs: this.world.now, endedMs: this.world.now, definitive: true });
       metrics.trace.final(null, { outcome: 'edge', firstSentAt: this.world.now, latencyMs: 0, overloaded: 0, unavailable: 0 });
       return this.watch(buyer);
     }
-    const shard = buyer.sku.route(buyer.id);
-    new Exchange(this.world, this.isolates, shard, request, (answer, firstSentAt, lastSentAt, failures) => {
+    new Exchange(this.world, this.caller(buyer), request, (answer, firstSentAt, lastSentAt, failures, shard) => {
       metrics.answerLatencies.push(this.world.now - firstSentAt);
       const outcome = answer.code === 'reserved' ? 'accepted' : answer.code === 'insufficient_stock' ? 'refused' : 'limit';
       metrics.trace.final(request.key, { outcome, firstSentAt, latencyMs: this.world.now - firstSentAt, ...failures });
@@ -121,7 +146,7 @@ export class FlashSale {
         metrics.insufficientStock++;
         metrics.refusedLatencies.push(this.world.now - firstSentAt);
         // A shard refuses only once the whole SKU lacks the units (it borrows first): it is out as of that request.
-        this.edge?.refused(isolate, buyer.sku, shard, lastSentAt, qty);
+        if (shard) this.edge?.refused(isolate, buyer.sku, shard, lastSentAt, qty);
         this.watch(buyer);
       } else if (answer.code === 'customer_limit') {
         metrics.customerLimit++;
@@ -164,12 +189,17 @@ export class FlashSale {
   }
 
   private send(buyer: Buyer, request: Request, onFinal: OnFinal): void {
-    new Exchange(this.world, this.isolates, buyer.sku.route(buyer.id), request, onFinal);
+    new Exchange(this.world, this.caller(buyer), request, onFinal);
   }
 }
 
-/** The final answer to a request, when it was first and last sent, and the 503s before it. */
-type OnFinal = (answer: Answer, firstSentAt: number, lastSentAt: number, failures: { readonly overloaded: number; readonly unavailable: number }) => void;
+/** Sends a request `waitMs` from now; the answer comes with the shard that gave it (null: the edge). */
+type Caller = (request: Request, onAnswer: (answer: Answer, by: Shard | null) => void, waitMs: number) => void;
+
+/** The final answer to a request, when it was first and last sent, the 503s before it, and the shard that answered. */
+type OnFinal = (answer: Answer, firstSentAt: number, lastSentAt: number, failures: { readonly overloaded: number; readonly unavailable: number }, by: Shard | null) => void;
+
+const OUTCOMES: Record<string, Outcome> = { reserved: 'accepted', insufficient_stock: 'refused', customer_limit: 'limit', completed: 'completed', reservation_expired: 'expired' };
 
 /**
  * One request with its retries: 503s are retried after Retry-After plus jitter (`retryDelayMs`) with the same
@@ -183,8 +213,7 @@ class Exchange {
 
   constructor(
     private readonly world: World,
-    private readonly isolates: Isolates,
-    private readonly shard: Shard,
+    private readonly caller: Caller,
     private readonly request: Request,
     private readonly onFinal: OnFinal,
   ) {
@@ -197,21 +226,31 @@ class Exchange {
     if (this.request.kind === 'reserve') metrics.reserveRequests++;
     else metrics.completeRequests++;
     const sentAt = this.world.now + waitMs;
-    this.isolates.call(this.shard, this.request, (answer) => this.answered(answer, sentAt), waitMs);
+    this.caller(this.request, (answer, by) => this.answered(answer, sentAt, by), waitMs);
   }
 
-  private answered(answer: Answer, sentAt: number): void {
+  /** The attempt as the buyer lived it, for honest availability. */
+  private attempt(outcome: Outcome, endedMs: number): void {
+    this.world.metrics.attempts.push({ kind: this.request.kind, outcome, startedMs: this.firstSentAt, endedMs, definitive: outcome !== 'unanswered' });
+  }
+
+  private answered(answer: Answer, sentAt: number, by: Shard | null): void {
     const { metrics, scenario, random } = this.world;
     if (this.world.now - sentAt > scenario.buyers.clientTimeoutMs) {
       metrics.timedOut++;
+      this.attempt('unanswered', sentAt + scenario.buyers.clientTimeoutMs);
       return;
     }
-    if (answer.code !== 'overloaded' && answer.code !== 'unavailable') return this.onFinal(answer, this.firstSentAt, sentAt, this.failures);
+    if (answer.code !== 'overloaded' && answer.code !== 'unavailable') {
+      this.attempt(OUTCOMES[answer.code]!, this.world.now);
+      return this.onFinal(answer, this.firstSentAt, sentAt, this.failures, by);
+    }
     metrics[answer.code]++;
     this.failures[answer.code]++;
     const { admission } = scenario;
     if (this.retries++ >= admission.retryBudget) {
       metrics.gaveUp++;
+      this.attempt('unanswered', this.world.now);
       return;
     }
     // As the Worker and the storefront client do: the Retry-After spread per request, then the

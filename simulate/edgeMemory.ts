@@ -21,13 +21,15 @@ export class EdgeMemories {
     private readonly world: World,
     private readonly memory: EdgeMemory,
   ) {
-    this.refusals = Array.from({ length: memory.isolates }, () => new Map());
-    this.skuOut = Array.from({ length: memory.isolates }, () => new Map());
+    // Regions modelled: each region's edge has its own isolates.
+    const count = memory.isolates * (world.scenario.regions?.names.length ?? 1);
+    this.refusals = Array.from({ length: count }, () => new Map());
+    this.skuOut = Array.from({ length: count }, () => new Map());
   }
 
-  /** The isolate a request lands on. */
-  isolate(): number {
-    return Math.floor(this.world.random.next() * this.memory.isolates);
+  /** The isolate a request from an edge in `region` lands on. */
+  isolate(region = 0): number {
+    return region * this.memory.isolates + Math.floor(this.world.random.next() * this.memory.isolates);
   }
 
   soldOut(isolate: number, sku: Sku, now: number): boolean {

@@ -25,6 +25,20 @@ export function resumeGate(shard: ShardState): void {
   if (shard.pending > 0) startRound(shard);
 }
 
+/**
+ * After a restart with failover: siblings held this shard dead and may have refused without its
+ * units, so every unit it has is pending until each sibling has heard it is back (an undrain,
+ * which also closes the sibling's breaker for it). Then they are sold (stranded stays 0).
+ */
+export function announceReturn(shard: ShardState): void {
+  for (const sibling of shard.siblings) shard.subscribe(sibling);
+  shard.pending += shard.sellable;
+  shard.sku.pending += shard.sellable;
+  shard.sku.sellable -= shard.sellable;
+  shard.sellable = 0;
+  startRound(shard);
+}
+
 function startRound(shard: ShardState): void {
   const targets = [...shard.subscribers];
   const round: Round = { awaiting: targets.length };
@@ -41,7 +55,7 @@ function undrain(shard: ShardState, round: Round, announcement: number, target: 
   const ack = () => acknowledged(shard, round, target, subscription);
   // A target that failed restarts knowing nothing of its siblings: its failure is as good as an acknowledgement.
   const { siblingTimeoutMs } = world.scenario.failure;
-  world.clock.after(world.oneWayMs(), () => {
+  world.clock.after(world.oneWayMs(shard.location, target.location), () => {
     if (!target.alive) return world.clock.after(siblingTimeoutMs, ack);
     target.enqueueUrgent({
       sibling: true,
@@ -49,7 +63,8 @@ function undrain(shard: ShardState, round: Round, announcement: number, target: 
       run: () => {
         target.unconfirmed.add(shard);
         target.heard.set(shard, Math.max(target.heard.get(shard) ?? 0, announcement));
-        world.clock.after(world.oneWayMs(), ack);
+        if (world.scenario.failover) target.trust(shard);
+        world.clock.after(world.oneWayMs(target.location, shard.location), ack);
         target.ensureWalk();
       },
       lost: () => world.clock.after(siblingTimeoutMs, ack),

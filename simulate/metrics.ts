@@ -1,4 +1,7 @@
+import type { AttemptRecord } from './attempts';
 import { Trace } from './trace';
+
+export { percentile } from './percentile';
 
 /** Counters and latencies one run collects; the shards, Worker and buyers add to them. */
 export class Metrics {
@@ -48,6 +51,12 @@ export class Metrics {
   readonly refusedLatencies: number[] = [];
   /** Reserves refused by the Worker from its sold-out memory, without an object call (ADR 0020). */
   edgeRefusals = 0;
+  /** Every buyer attempt, reserve or complete, for honest availability (attempts.ts). */
+  readonly attempts: AttemptRecord[] = [];
+  /** The edge's failover: breakers opened, reserve calls sent to a shard other than the customer's home. */
+  readonly failover = { trips: 0, rehomed: 0 };
+  /** Units the failed location's shards held (sellable or pending) when they came back. */
+  returnedUnits = 0;
   private readonly decisionsPerSecond: number[] = [];
 
   reserveCall(reserves: number): void {
@@ -73,11 +82,4 @@ export class Metrics {
     for (const n of this.decisionsPerSecond) if (n !== undefined && n > peak) peak = n;
     return peak;
   }
-}
-
-/** The q-quantile (0..1) of `values` (nearest rank); null for none. */
-export function percentile(values: readonly number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }

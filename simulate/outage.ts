@@ -6,5 +6,8 @@ import type { World } from './world';
 export function scheduleOutage(world: World, skus: readonly Sku[], outage: Outage): void {
   const failed = skus.flatMap((sku) => sku.shards).filter((shard) => shard.location === outage.location);
   world.clock.at(outage.atMs, () => failed.forEach((shard) => shard.fail()));
-  world.clock.at(outage.atMs + outage.durationMs, () => failed.forEach((shard) => shard.restart()));
+  world.clock.at(outage.atMs + outage.durationMs, () => {
+    world.metrics.returnedUnits = failed.reduce((sum, shard) => sum + shard.sellable + shard.pending, 0);
+    failed.forEach((shard) => shard.restart());
+  });
 }

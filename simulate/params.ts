@@ -115,6 +115,32 @@ export type ReadModel = { readonly flushEveryMs: number; readonly propagationMax
 /** The objects in one location stop at `atMs` and serve again, restarted elsewhere, `durationMs` later. */
 export type Outage = { readonly atMs: number; readonly durationMs: number; readonly location: number };
 
+/**
+ * Regions modelled apart (regions.ts): shard k lives in region k mod R, each buyer reaches an edge
+ * in a region drawn from `mix`, and a leg between two regions costs half their round trip on top of
+ * the in-region 1–5 ms. `rttMs[i][j]`: round trip between regions i and j (0 on the diagonal).
+ */
+export type Regions = { readonly names: readonly string[]; readonly mix: readonly number[]; readonly rttMs: readonly (readonly number[])[]; readonly source: string };
+
+/**
+ * The edge's failover (issue 25, edgeFailover.ts): a call to a shard that cannot be reached within
+ * `connectBoundMs` opens that isolate's breaker for the shard and the request is re-homed at once
+ * to the next live shard in another region, in an order fixed by the customer's hash. An open
+ * breaker re-homes at once; a background probe every `probeEveryMs` closes it when the shard
+ * answers again. Shards skip siblings their own breaker holds dead, and refuse from the stock they
+ * can reach: a lost region's units are unsellable until it returns, then announced and sold.
+ */
+export type FailoverPolicy = {
+  readonly connectBoundMs: number;
+  readonly probeEveryMs: number;
+  /**
+   * 'customer': home = hash(customerId) mod N (the product's rule: the limit is exact).
+   * 'edge-region' (a what-if): home = one of the shards in the buyer's edge region, by the same
+   * hash; the limit is then exact per region only (a customer reaching two regions has two homes).
+   */
+  readonly homing: 'customer' | 'edge-region';
+};
+
 export type Scenario = {
   readonly name: string;
   readonly seed: number;
@@ -135,4 +161,8 @@ export type Scenario = {
   /** Transfer requests a borrowing walk keeps out at once: 1 asks one sibling after another; Infinity, all. */
   readonly walkFanout: number;
   readonly borrowing: Borrowing;
+  /** Null: one region (every round trip 1–5 ms). */
+  readonly regions: Regions | null;
+  /** Null: no failover (a call into a failed location is answered 503 with Retry-After). */
+  readonly failover: FailoverPolicy | null;
 };

@@ -1,3 +1,4 @@
+import { honest, type Honest } from './attempts';
 import { FlashSale } from './buyers';
 import { percentile } from './metrics';
 import { batchSizes } from './objectGroup';
@@ -56,8 +57,23 @@ export type SaleResult = {
   readonly oversold: number;
   readonly stranded: number;
   readonly conserved: boolean;
-  /** Share of buyers' requests answered with something they can act on (no unexplained 5xx). */
-  readonly explainedShare: number;
+  /**
+   * Honest availability of the buyers' reservation attempts (src/contract/availability.ts): a
+   * definitive answer (201, or a true refusal) within 2 s of the first request, retries included;
+   * 503s, timeouts and giving up count against. `completes`: the same for checkouts' completes.
+   */
+  readonly availability: Honest;
+  readonly completeAvailability: Honest;
+  /** Units a customer held or bought beyond the limit at worst (failover re-homing), and customers over it. */
+  readonly limitOvershoot: number;
+  readonly overLimitCustomers: number;
+  /** The edge's failover: breakers opened, reserve calls sent to a shard other than the customer's home. */
+  readonly breakerTrips: number;
+  readonly rehomed: number;
+  /** Units neither reserved nor sold when the run ended (sellable or pending). */
+  readonly unsold: number;
+  /** Units the failed location's shards held when they came back (0 without an outage). */
+  readonly returnedUnits: number;
   readonly peakDecisionsPerSecond: number;
   readonly maxDepth: number;
   /** Reserve calls from the Worker to objects, reserves per call on average and at most (group commit; 1 without it). */
@@ -88,7 +104,6 @@ export function summarize(scenario: Scenario, world: World, skus: readonly Sku[]
   const m = world.metrics;
   const hottest = skus[scenario.skus.reduce((best, s, i, all) => (s.weight > all[best]!.weight ? i : best), 0)]!;
   const shardCounts = [...new Set(scenario.skus.map((s) => s.shards))];
-  const requests = m.reserveRequests + m.completeRequests;
   return {
     scenario: scenario.name,
     profile: scenario.profile.name,
@@ -131,7 +146,14 @@ export function summarize(scenario: Scenario, world: World, skus: readonly Sku[]
     oversold: skus.reduce((sum, s) => sum + s.oversold, 0),
     stranded: skus.reduce((sum, s) => sum + s.stranded, 0),
     conserved: skus.every((s) => s.conserved()),
-    explainedShare: requests === 0 ? 1 : 1 - m.timedOut / requests,
+    availability: honest(m.attempts, 'reserve'),
+    completeAvailability: honest(m.attempts, 'complete'),
+    limitOvershoot: Math.max(0, ...skus.map((s) => s.limitOvershoot)),
+    overLimitCustomers: skus.reduce((sum, s) => sum + s.overLimit.size, 0),
+    breakerTrips: m.failover.trips,
+    rehomed: m.failover.rehomed,
+    unsold: skus.reduce((sum, s) => sum + s.sellable + s.pending, 0),
+    returnedUnits: m.returnedUnits,
     peakDecisionsPerSecond: m.peakDecisionsPerSecond(),
     maxDepth: m.maxDepth,
     reserveCalls: m.reserveCalls,

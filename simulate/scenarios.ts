@@ -5,7 +5,7 @@ import { serviceMean } from './serviceTime';
 
 /** The hot SKU's stock and the shard counts and admission depths explored. */
 const HOT_STOCK = 10_000;
-const LIMIT_PER_CUSTOMER = 2;
+export const LIMIT_PER_CUSTOMER = 2;
 export const SHARD_COUNTS = [1, 8, 16, 32, 64] as const;
 export const DEPTHS = [16, 64, 256, Number.POSITIVE_INFINITY] as const;
 const CATALOGUE = { skus: 1000, zipfExponent: 1, stockPerSku: 100 } as const;
@@ -89,7 +89,7 @@ export const ASSUMPTIONS: readonly { input: string; value: string; source: strin
 
 /** Builds a scenario from the defaults above. */
 export function scenario(name: string, profile: ServiceProfile, skus: SkuSpec[], seed: number, overrides: Partial<Scenario> = {}): Scenario {
-  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, edge, groupCommit, walkFanout: 1, borrowing: BORROWING, ...overrides };
+  return { name, seed, profile, skus, buyers, admission, network, failure, holds, readModel, locations: LOCATIONS, outage: null, edge, groupCommit, walkFanout: 1, borrowing: BORROWING, regions: null, failover: null, ...overrides };
 }
 
 const hotSpec = (shards: number): SkuSpec => ({ stock: HOT_STOCK, shards, weight: 1, limitPerCustomer: LIMIT_PER_CUSTOMER });

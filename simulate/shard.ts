@@ -78,6 +78,11 @@ export class Shard implements ShardState {
     return this.unconfirmed.size === 0;
   }
 
+  /** May refuse: latched, or (failover) every sibling not known empty is held dead by this shard's breaker. */
+  get refusable(): boolean {
+    return this.latched || (this.world.scenario.failover !== null && [...this.unconfirmed].every((s) => this.isSuspect(s)));
+  }
+
   /**
    * What admission control bounds: commands waiting or in service, and buyers parked until
    * borrowed units arrive (each costs a decision when they do).
@@ -196,6 +201,7 @@ export class Shard implements ShardState {
     this.holds.push(reservation);
     this.customers.set(request.customer, (this.customers.get(request.customer) ?? 0) + request.qty);
     this.sku.reservedUnits(request.qty);
+    this.sku.granted(request.customer);
     this.armAlarm();
     this.changed();
     return reservation;
@@ -224,10 +230,10 @@ export class Shard implements ShardState {
 
   /** A reserve decided now, or parked until borrowed units arrive. */
   settleReserve(request: ReserveRequest, reply: Reply): void {
-    const answer = this.decide(request, { units: 0 }, this.latched);
+    const answer = this.decide(request, { units: 0 }, this.refusable);
     if (answer) return reply(answer);
     // Units may only be in siblings known to be down: say so now (503, Retry-After) instead of waiting.
-    if (this.pending === 0 && this.onlyUnreachableLeft()) return reply(UNAVAILABLE);
+    if (this.pending === 0 && !this.world.scenario.failover && this.onlyUnreachableLeft()) return reply(UNAVAILABLE);
     if (this.parked.length >= this.world.scenario.admission.parkedCap) {
       this.traceShed();
       return reply(OVERLOADED);
@@ -358,7 +364,18 @@ export class Shard implements ShardState {
   }
 
   isSuspect(sibling: ShardState): boolean {
-    return (this.suspects.get(sibling) ?? -Infinity) > this.world.now;
+    const until = this.suspects.get(sibling);
+    if (until === undefined) return false;
+    if (until > this.world.now) return true;
+    // Failover: a background probe (not charged to buyers) keeps a dead sibling's breaker open.
+    const failover = this.world.scenario.failover;
+    if (!failover || sibling.alive) return false;
+    this.suspects.set(sibling, this.world.now + failover.probeEveryMs);
+    return true;
+  }
+
+  trust(sibling: ShardState): void {
+    this.suspects.delete(sibling);
   }
 
   suspect(sibling: ShardState): void {
@@ -396,6 +413,7 @@ export class Shard implements ShardState {
   restart(): void {
     this.alive = true;
     this.armAlarm();
-    gate.resumeGate(this);
+    if (this.world.scenario.failover) gate.announceReturn(this);
+    else gate.resumeGate(this);
   }
 }

@@ -34,6 +34,8 @@ export type Walk = {
   inFlight: number;
   /** The walk has what it needed, or asked everyone: later answers are taken in apart. */
   done: boolean;
+  /** Siblings asked (failover asks a lost region's shards out of order, at once). */
+  readonly asked: Set<ShardState>;
 };
 
 /** The SKU's totals and the ledger the model checks its shards against. */
@@ -48,15 +50,21 @@ export interface SkuLedger {
   completedUnits(qty: number): void;
   releasedUnits(qty: number): void;
   refused(qty: number, inHand: number): void;
+  /** A grant to `customer`: the ledger checks the per-customer limit across shards. */
+  granted(customer: number): void;
 }
 
 export interface ShardState {
   readonly world: World;
   readonly sku: SkuLedger;
   readonly index: number;
+  /** Its location (its region, when regions are modelled). */
+  readonly location: number;
   readonly alive: boolean;
   readonly incarnation: number;
   readonly latched: boolean;
+  /** May refuse (latched, or with failover every sibling not known empty held dead). */
+  readonly refusable: boolean;
   sellable: number;
   pending: number;
   announcements: number;
@@ -75,6 +83,8 @@ export interface ShardState {
   subscribe(sibling: ShardState): void;
   isSuspect(sibling: ShardState): boolean;
   suspect(sibling: ShardState): void;
+  /** A sibling said it is back (failover): its breaker closes. */
+  trust(sibling: ShardState): void;
   /** Units coming back (gate.ts). */
   gain(units: number): void;
   /** Borrow for the parked buyers if they lack units (borrow.ts). */

@@ -5,7 +5,7 @@ import type { SkuLedger } from './shardState';
 import type { World } from './world';
 
 /** A stable 32-bit hash of a customer id (murmur3's finaliser): which shard serves the customer. */
-function customerHash(customer: number): number {
+export function customerHash(customer: number): number {
   let h = customer >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
@@ -32,6 +32,9 @@ export class Sku implements SkuLedger {
   oversold = 0;
   /** Units sellable somewhere at the instant a buyer was refused insufficient_stock, summed over refusals. */
   stranded = 0;
+  /** Units a customer held or bought beyond limitPerCustomer, at worst (failover may re-home a customer), and the customers over it. */
+  limitOvershoot = 0;
+  readonly overLimit = new Set<number>();
 
   constructor(
     private readonly world: World,
@@ -43,7 +46,7 @@ export class Sku implements SkuLedger {
     this.view = new ReadModel(spec.stock);
     const base = Math.floor(spec.stock / spec.shards);
     const extra = spec.stock % spec.shards;
-    const locations = world.scenario.locations;
+    const locations = world.scenario.regions?.names.length ?? world.scenario.locations;
     this.shards = Array.from({ length: spec.shards }, (_, i) => new Shard(world, this, i, i % locations, base + (i < extra ? 1 : 0)));
     for (const shard of this.shards) shard.meet(this.shards);
   }
@@ -72,9 +75,22 @@ export class Sku implements SkuLedger {
     this.reserved -= qty;
   }
 
-  /** A refusal of `qty` while `inHand` units sat uncounted in the refusing shard's hands. */
+  /**
+   * A refusal of `qty` while `inHand` units sat uncounted in the refusing shard's hands. With
+   * failover, units in a failed shard are unsellable until it returns (and announces them).
+   */
   refused(qty: number, inHand: number): void {
-    if (this.sellable + inHand >= qty) this.stranded += this.sellable + inHand;
+    const lost = this.world.scenario.failover ? this.shards.reduce((sum, s) => sum + (s.alive ? 0 : s.sellable), 0) : 0;
+    const sellable = this.sellable - lost + inHand;
+    if (sellable >= qty) this.stranded += sellable;
+  }
+
+  granted(customer: number): void {
+    let units = 0;
+    for (const shard of this.shards) units += shard.customers.get(customer) ?? 0;
+    if (units <= this.limitPerCustomer) return;
+    this.overLimit.add(customer);
+    this.limitOvershoot = Math.max(this.limitOvershoot, units - this.limitPerCustomer);
   }
 
   /** Every unit accounted for, in the totals and shard by shard. */

@@ -19,10 +19,13 @@ export class World {
     return this.clock.now;
   }
 
-  /** One network leg (half a round trip). */
-  oneWayMs(): number {
+  /** One network leg (half a round trip); between two regions (when modelled) half their round trip more. */
+  oneWayMs(from?: number, to?: number): number {
     const { rttMinMs, rttMaxMs } = this.scenario.network;
-    return this.random.uniform(rttMinMs, rttMaxMs) / 2;
+    const leg = this.random.uniform(rttMinMs, rttMaxMs) / 2;
+    const regions = this.scenario.regions;
+    if (!regions || from === undefined || to === undefined || from === to) return leg;
+    return leg + regions.rttMs[from]![to]! / 2;
   }
 
   /** The service time of `commands` back-to-back commands on one object. */

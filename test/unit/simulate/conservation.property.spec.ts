@@ -44,11 +44,14 @@ describe('simulated sale: every unit accounted for', () => {
     expect(result.stranded).toBe(0);
   });
 
-  it('keeps its answers explained through a location outage: 503s with Retry-After, replays of committed requests', () => {
+  it('answers through a location outage with 503s and Retry-After, which honest availability counts against it', () => {
     const result = simulateSale(smallSale({ seed: 11, shards: 8, stock: 200, buyers: 600, depth: 64, ttlMs: 60_000, completeShare: 1, outage: { atMs: 300, durationMs: 3000, location: 0 } }));
     expect(result.unavailable).toBeGreaterThan(0);
     expect(result.timedOut).toBe(0);
-    expect(result.explainedShare).toBe(1);
+    // The old measure (no timeout = available) said 100% here; a 503 is not an answer.
+    expect(result.availability.share).toBeLessThan(1);
+    expect(result.availability.unanswered + result.availability.late).toBeGreaterThan(0);
+    expect(result.availability.attempts).toBe(result.availability.available + result.availability.late + result.availability.unanswered);
     expect(result.oversold).toBe(0);
     expect(result.stranded).toBe(0);
   });

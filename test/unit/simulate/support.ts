@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { fitMedianP99, withMean } from '../../../simulate/lognormal';
 import type { Sku } from '../../../simulate/sku';
 import type { Scenario, ServiceProfile, SkuSpec } from '../../../simulate/params';
+import { FAILOVER, REGIONS } from '../../../simulate/regions';
 import { scenario } from '../../../simulate/scenarios';
 import { lognormalService } from '../../../simulate/serviceTime';
 
@@ -24,6 +25,8 @@ export type SmallSale = {
   where?: 'object' | 'worker';
   /** Transfer requests a borrowing walk keeps out at once (1 or absent: one sibling after another). */
   walkFanout?: number;
+  /** The four regions with the edge's failover (regions.ts); absent: one region, no failover. */
+  regions?: boolean;
 };
 
 /**
@@ -52,6 +55,7 @@ export function smallSale(c: SmallSale): Scenario {
     outage: c.outage,
     groupCommit: { max: c.batchMax ?? 1, where: c.where ?? 'worker', isolates: 4, releaseOnPark: false },
     walkFanout: c.walkFanout ?? 1,
+    ...(c.regions ? { regions: REGIONS, locations: REGIONS.names.length, failover: FAILOVER } : {}),
   };
 }
 
