@@ -144,7 +144,7 @@ async function main() {
       { target: '0 units left unsold after recovery', measured: drained.left, met: drained.left === 0 },
       { target: 'honest availability during the outage ≥ 99.99%', measured: outage['honest availability %'], met: Number(outage['honest availability %']) >= 99.99 },
     ];
-    printTable('Targets', checks.map((c) => ({ target: c.target, measured: c.measured, verdict: c.met ? 'met' : 'NOT MET' })));
+    printTable('Targets', checks.map((c) => ({ target: c.target, measured: c.measured ?? null, verdict: c.met ? 'met' : 'NOT MET' })));
     writeResult(MODE === 'hang' ? 'drill-region-hang' : 'drill-region', { parameters: { shards: SHARDS, regions: REGIONS, lost: LOST, mode: MODE, stock: STOCK, limit: LIMIT, buyers: BUYERS, customers: CUSTOMERS, warmSeconds: WARM_S, outageSeconds: OUTAGE_S, afterSeconds: AFTER_S }, rows, safety, checks });
     // Safety is a hard failure; availability is reported (this machine is not the network it models).
     if (!checks.slice(0, 3).every((c) => c.met)) process.exitCode = 1;
