@@ -1,5 +1,5 @@
 import type { VectorClock } from '../../src/domain/core/vectorClock';
-import type { AdjustLocation, AdjustStock, AdminCause, ApplyMovement, ConfirmAllocation, FailAllocation, Placement, ReservationView, ShardRegions, SkuCounters, SkuEvent } from '../../src/domain/sku';
+import type { AdjustLocation, AdjustStock, AdminCause, ApplyMovement, ConfirmAllocation, FailAllocation, Placement, ReservationView, FailoverLimits, ShardRegions, SkuCounters, SkuEvent } from '../../src/domain/sku';
 import type { RelayStatus } from '../relay/state';
 export type { MovementResult } from '../../src/contract/movements';
 import type { IdempotencyInput } from './idempotency';
@@ -19,7 +19,7 @@ export type SettleCall = { settle: 'complete' | 'cancel'; ref: ReservationRef; t
 export type GroupCall = ReserveCall | SettleCall;
 /** `cause`: the admin key that changed stock by hand (its id), recorded on the event. */
 /** `shardRegions` is refused here (an unsharded SKU): a sharded SKU's shards take theirs with `AdjustStockRequest`. */
-export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; shardRegions?: ShardRegions | undefined; expectedVersion?: number; cause?: AdminCause | undefined } & Placement;
+export type SetStockRequest = { sku: string; onHand: number; limitPerCustomer?: number | null; shardRegions?: ShardRegions | undefined; failoverLimits?: FailoverLimits | undefined; expectedVersion?: number; cause?: AdminCause | undefined } & Placement;
 export type AdjustStockRequest = AdjustStock['data'];
 export type ReceiveStockRequest = { sku: string; qty: number; expectedVersion?: number; location?: string | undefined; cause?: AdminCause | undefined };
 export type AdminReleaseRequest = { sku: string; reservationId: string; expectedVersion?: number; cause?: AdminCause | undefined };

@@ -4,6 +4,8 @@ import type { Outcome } from '../../src/contract/outcome';
 import { admit, type Ticket } from './admission';
 import { replay, type IdempotencyInput } from './idempotency';
 
+const STRICT_LIMITS = { code: 'overloaded', retryAfterSeconds: 5 } as const;
+
 /** What decides whether a command is screened: its ticket, its idempotency scope, the customer it reserves for. */
 /** `rehomed`: the edge sent the customer here because their home shard is unreachable (ADR 0022). */
 export type Screening = { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; customerId?: string | undefined; rehomed?: boolean };
@@ -20,5 +22,7 @@ export function screen<T>(sql: SqlStorage, state: SkuState, now: number, { idemp
   if (stored) return stored;
   // After the replay: a request decided here before the layout grew still gets its answer.
   const wrongShard = customerId === undefined || rehomed ? null : misrouted(state, customerId);
-  return wrongShard ? err(wrongShard) : null;
+  if (wrongShard) return err(wrongShard);
+  // A strict SKU keeps its limit exact: a re-homed customer comes back once their home answers (ADR 0022).
+  return rehomed && state.failoverLimits === 'strict' && state.limitPerCustomer !== null ? err(STRICT_LIMITS) : null;
 }

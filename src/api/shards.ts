@@ -3,7 +3,7 @@ import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../contract/outcome';
 import type { SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
-import { defined, layoutRefusal, planStock, regionOfShard, streamsOf, sumCounters, type AdminCause, type Placement, type ShardRegions, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
+import { defined, layoutRefusal, planStock, regionOfShard, streamsOf, sumCounters, type AdminCause, type FailoverLimits, type Placement, type ShardRegions, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
 import type { Env } from '../env';
 
 import { rerouteLater } from '../contract/routing';
@@ -44,7 +44,7 @@ export async function primaryCounters(env: Env, sku: string): Promise<Outcome<Sk
   return parts.ok ? ok(parts.value.length === 1 ? parts.value[0]! : sumCounters(sku, parts.value)) : parts;
 }
 
-type SetStock = StockTarget & Placement & { shards?: number | undefined; shardRegions?: ShardRegions | undefined; cause?: AdminCause | undefined };
+type SetStock = StockTarget & Placement & { shards?: number | undefined; shardRegions?: ShardRegions | undefined; failoverLimits?: FailoverLimits | undefined; cause?: AdminCause | undefined };
 const MAX_PLAN_ATTEMPTS = 5;
 /** A unit on its way between two shards cannot be taken off yet: the plan is made again after this. */
 const IN_FLIGHT_PAUSE_MS = 100;
@@ -81,7 +81,7 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
     let replan = planned.value === 'in_flight';
     // Highest shard first: every shard a reserve can be sent to by then already has the layout.
     for (let k = shards - 1; k >= 0 && !replan && planned.value !== 'in_flight'; k--) {
-      const adjusted = await at(k).adjustStock({ sku: streams[k]!, ...planned.value[k]!, shardRegions, ...placement(req), ...cause(req) }, ticket);
+      const adjusted = await at(k).adjustStock({ sku: streams[k]!, ...planned.value[k]!, shardRegions, ...defined({ failoverLimits: req.failoverLimits }), ...placement(req), ...cause(req) }, ticket);
       if (!adjusted.ok && adjusted.error.code === 'below_committed') replan = true;
       else if (!adjusted.ok) return adjusted;
     }

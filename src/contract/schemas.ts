@@ -10,6 +10,7 @@ import {
   QtySchema,
   RegionSchema,
   RELEASE_REASONS,
+  FailoverLimitsSchema,
   ShardRegionSchema,
   ShardRegionsSchema,
   ShardsSchema,
@@ -113,6 +114,10 @@ export const SetStockBodySchema = z
       description: 'where the shards live, as Durable Object location hints: shard k in the (k mod R)-th (default: the ' +
         "`SHARD_REGIONS` var, `enam,wnam,weur,apac`). A hint counts when a shard is created, so a list that would move a placed shard is refused; needs `shards` > 1",
     }),
+    failoverLimits: FailoverLimitsSchema.optional().meta({
+      description: "while a customer's home shard is unreachable: `relaxed` (default) serves them from a sibling in another region, " +
+        'where they may hold one limit more; `strict` answers them 503 until their home answers. Needs `shards` > 1',
+    }),
     expectedVersion: ExpectedVersionSchema,
     location: LocationSchema,
     priority: z.int().min(0).max(1_000_000).optional()
@@ -140,6 +145,7 @@ export const SkuViewSchema = z
     available: z.int(),
     limitPerCustomer: z.int().nullable(),
     shards: z.int().optional().meta({ description: 'present when the stock is split over shards: the counters are their sum, and `version` the sum of theirs' }),
+    failoverLimits: z.literal('strict').optional().meta({ description: 'present when re-homed customers are refused rather than served past their limit' }),
     shardRegions: z.array(ShardRegionSchema).optional().meta({ description: 'where the shards live (shard k in the (k mod R)-th region), when recorded' }),
     locations: z
       .array(z.object({

@@ -96,6 +96,22 @@ describe('failover at the edge when a region is lost', () => {
     await faults(sku, []);
   });
 
+  it('with strict limits, a re-homed customer is told to come back (503, Retry-After) instead of being served past the limit', async () => {
+    const sku = uniqueSku('strict');
+    expect((await setStock(sku, { onHand: 40, shards: SHARDS, shardRegions: REGIONS, limitPerCustomer: 2, failoverLimits: 'strict' })).json).toMatchObject({ failoverLimits: 'strict' });
+    expect((await reserve(sku, 'strict-warm', 'strict-warm')).status).toBe(201);
+    await faults(sku, ['weur']);
+    const [customerId] = customersIn('weur', 1, 'exact');
+    const refused = await reserve(sku, customerId!, 's-1');
+    expect(refused.status).toBe(503);
+    expect(refused.json.error.code).toBe('overloaded');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(5);
+    // Buyers at home in the live region are served as ever.
+    const [local] = customersIn('enam', 1, 'exact-home');
+    expect((await reserve(sku, local!, 's-2')).status).toBe(201);
+    await faults(sku, []);
+  });
+
   it('a home that hangs is given up after the failover bound, and later buyers skip it at once', async () => {
     const sku = await shardedSku('hang', 40);
     await faults(sku, ['weur'], 'hang');

@@ -1,12 +1,12 @@
 import type { VectorClock } from '../core/vectorClock';
 import type { StockCause } from './events';
-import type { ShardRegions } from './shardRegions';
+import type { FailoverLimits, ShardRegions } from './shardRegions';
 
 type Command<T extends string, D> = { type: T; data: D; causedBy?: VectorClock };
 
 export type SetStock = Command<
   'SetStock',
-  { sku: string; onHand: number; limitPerCustomer?: number | null; shards?: number; shardRegions?: ShardRegions | undefined; expectedVersion?: number; cause?: AdminCause | undefined } & Placement
+  { sku: string; onHand: number; limitPerCustomer?: number | null; shards?: number; shardRegions?: ShardRegions | undefined; failoverLimits?: FailoverLimits | undefined; expectedVersion?: number; cause?: AdminCause | undefined } & Placement
 >;
 /** Who changed stock by hand: the admin key's id (a digest prefix, never the key), recorded on the event. */
 export type AdminCause = Extract<StockCause, { kind: 'admin' }>;
@@ -15,7 +15,7 @@ export type Placement = { location?: string | undefined; priority?: number | und
 /** A shard of a sharded SKU: its stock moved by `delta`, its layout and limit set (see api/shards.ts). */
 export type AdjustStock = Command<
   'AdjustStock',
-  { sku: string; delta: number; shards: number; shardRegions?: ShardRegions | undefined; limitPerCustomer: number | null; cause?: AdminCause | undefined } & Placement
+  { sku: string; delta: number; shards: number; shardRegions?: ShardRegions | undefined; failoverLimits?: FailoverLimits | undefined; limitPerCustomer: number | null; cause?: AdminCause | undefined } & Placement
 >;
 export type ReceiveStock = Command<
   'ReceiveStock',

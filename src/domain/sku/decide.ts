@@ -19,7 +19,7 @@ import type { SkuError } from './errors';
 import type { ReleaseReason, StockCause } from './events';
 import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
 import { MAX_SHARDS, shardOf } from './shards';
-import { regionsRefusal, type ShardRegions } from './shardRegions';
+import { regionsRefusal, type FailoverLimits, type ShardRegions } from './shardRegions';
 import { layoutRefusal } from './stockPlan';
 import type { SkuContext } from './context';
 import { skuExists, type Reservation, type SkuState } from './state';
@@ -81,7 +81,7 @@ function setStock({ data, causedBy }: SetStock, { state }: SkuContext, now: numb
   const { location, priority, region } = data;
   if (location === undefined && (priority !== undefined || region !== undefined)) return invalid('priority and region are set on a location');
   if (priority !== undefined && !isQuantity(priority, 0)) return invalid('priority must be a non-negative integer');
-  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, { shards: data.shards, regions: data.shardRegions }, { location, priority, region }, data.cause);
+  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, { shards: data.shards, regions: data.shardRegions, failoverLimits: data.failoverLimits }, { location, priority, region }, data.cause);
 }
 
 /**
@@ -93,7 +93,7 @@ function adjustStock({ data, causedBy }: AdjustStock, { state }: SkuContext, now
   const { location, priority, region } = data;
   if (location === undefined && (priority !== undefined || region !== undefined)) return invalid('priority and region are set on a location');
   const onHand = location === undefined && !hasNamedLocations(state) ? state.onHand : locationStock(state, location).onHand;
-  return stockSet(state, now, causedBy, data.sku, onHand + data.delta, data.limitPerCustomer, { shards: data.shards, regions: data.shardRegions }, defined({ location, priority, region }), data.cause);
+  return stockSet(state, now, causedBy, data.sku, onHand + data.delta, data.limitPerCustomer, { shards: data.shards, regions: data.shardRegions, failoverLimits: data.failoverLimits }, defined({ location, priority, region }), data.cause);
 }
 
 function stockSet(
@@ -103,7 +103,7 @@ function stockSet(
   sku: string,
   onHand: number,
   limitPerCustomer: number | null | undefined,
-  layout: { shards: number | undefined; regions: ShardRegions | undefined },
+  layout: { shards: number | undefined; regions: ShardRegions | undefined; failoverLimits: FailoverLimits | undefined },
   place: Placement = {},
   cause?: AdminCause,
 ): Decision {
@@ -115,6 +115,8 @@ function stockSet(
   if (shrinking) return err(shrinking);
   if (shardOf(sku) >= shards) return invalid(`shard ${shardOf(sku)} is outside a layout of ${shards}`);
   if (layout.regions !== undefined && shards === 1) return invalid('shardRegions place the shards of a sharded SKU (shards > 1)');
+  if (layout.failoverLimits !== undefined && shards === 1) return invalid('failoverLimits apply to a sharded SKU (shards > 1)');
+  const failoverLimits = layout.failoverLimits ?? (state.failoverLimits === 'strict' ? 'strict' : undefined);
   const moved = layout.regions === undefined ? null : regionsRefusal(state.shardRegions, state.shards > 1 ? state.shards : 0, layout.regions);
   if (moved) return invalid(moved);
   const regions = layout.regions ?? state.shardRegions;
@@ -125,7 +127,7 @@ function stockSet(
   if (onHand < committed) return err({ code: 'below_committed', committed });
   return emit(state, now, causedBy, sku, {
     type: 'StockSet',
-    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards, ...(regions ? { shardRegions: regions } : {}) } : {}), ...defined(place), ...defined({ cause }) },
+    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards, ...(regions ? { shardRegions: regions } : {}), ...defined({ failoverLimits }) } : {}), ...defined(place), ...defined({ cause }) },
   });
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VectorClockSchema } from '../core/vectorClock';
 import { LocationIdSchema, RegionSchema } from './locations';
-import { ShardRegionsSchema } from './shardRegions';
+import { FailoverLimitsSchema, ShardRegionsSchema } from './shardRegions';
 import { ShardsSchema, StreamIdSchema } from './shards';
 
 export const RELEASE_REASONS = ['cancelled', 'expired', 'wms_timeout', 'wms_rejected', 'admin', 'stock_shortfall'] as const;
@@ -58,6 +58,8 @@ export const StockSetSchema = z.object({
     shards: ShardsSchema.optional(),
     // shardRegions: where the shards live (shard k in [k mod R]), with the layout, where recorded (issue 25).
     shardRegions: ShardRegionsSchema.optional(),
+    // failoverLimits: how a sibling treats a re-homed customer's limit, when set (absent: relaxed).
+    failoverLimits: FailoverLimitsSchema.optional(),
     ...place,
     priority: z.int().min(0).optional(),
     region: RegionSchema.nullable().optional(),

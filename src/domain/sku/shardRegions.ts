@@ -13,6 +13,14 @@ export const ShardRegionSchema = z.enum(LOCATION_HINTS);
 export type ShardRegion = z.infer<typeof ShardRegionSchema>;
 
 export const MAX_SHARD_REGIONS = 8;
+
+/**
+ * What a sibling does for a customer re-homed from an unreachable home (ADR 0022): `relaxed` (the
+ * default) serves them, counting the limit on what it holds, so they may hold one limit more;
+ * `strict` refuses them (503, come back when the home answers) whenever the SKU has a limit.
+ */
+export const FailoverLimitsSchema = z.enum(['relaxed', 'strict']);
+export type FailoverLimits = z.infer<typeof FailoverLimitsSchema>;
 export const ShardRegionsSchema = z
   .array(ShardRegionSchema)
   .min(1)

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ReleaseReason } from './events';
 import { LocationStockSchema } from './locations';
-import { ShardRegionsSchema } from './shardRegions';
+import { FailoverLimitsSchema, ShardRegionsSchema } from './shardRegions';
 
 export type PurchaseStatus = 'held' | 'completed' | 'released';
 export type AllocationStatus = 'pending' | 'allocated' | 'failed';
@@ -55,6 +55,8 @@ export const SkuStateSchema = z.object({
   shards: z.int().min(1).default(1),
   /** The regions the shards live in (shard k in [k mod R]); null: never recorded (unsharded, or sharded before regions). */
   shardRegions: ShardRegionsSchema.nullable().default(null),
+  /** Whether a re-homed customer's limit is relaxed (served by a sibling) or strict (refused until home answers). */
+  failoverLimits: FailoverLimitsSchema.default('relaxed'),
   /** Units this shard lent to siblings less those it borrowed: onHand + lent, summed over the shards, is the SKU's stock even while a loan is on its way. */
   lent: z.int().default(0),
   /** Per-location counters once the SKU named a location (the totals are then their sums); empty: one implicit `default`. */
@@ -72,6 +74,7 @@ export const initialSkuState = (): SkuState => ({
   limitPerCustomer: null,
   shards: 1,
   shardRegions: null,
+  failoverLimits: 'relaxed',
   lent: 0,
   locations: [],
   lastEventAt: null,

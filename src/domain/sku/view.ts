@@ -25,6 +25,8 @@ export type SkuCounters = {
   shards?: number;
   /** Where the shards live (shard k in [k mod R]), when recorded (issue 25). */
   shardRegions?: ShardRegion[];
+  /** Present on a sharded SKU whose re-homed customers are refused rather than served past their limit. */
+  failoverLimits?: 'strict';
   /** Present when the SKU named a location: each one's counters, whose sums are the SKU's. */
   locations?: LocationCounters[];
   version: number;
@@ -38,7 +40,9 @@ export const skuCounters = (state: SkuState): SkuCounters => ({
   sold: state.sold,
   available: available(state),
   limitPerCustomer: state.limitPerCustomer,
-  ...(state.shards > 1 ? { shards: state.shards, ...(state.shardRegions ? { shardRegions: state.shardRegions } : {}) } : {}),
+  ...(state.shards > 1
+    ? { shards: state.shards, ...(state.shardRegions ? { shardRegions: state.shardRegions } : {}), ...(state.failoverLimits === 'strict' ? { failoverLimits: 'strict' as const } : {}) }
+    : {}),
   ...(hasNamedLocations(state)
     ? { locations: state.locations.map((l) => ({ location: l.location, onHand: l.onHand, reserved: l.reserved, sold: l.sold, available: locationAvailable(l), fed: l.feed })) }
     : {}),
@@ -62,7 +66,7 @@ export function sumCounters(sku: string, parts: readonly SkuCounters[]): SkuCoun
     sold: sum('sold'),
     available: sum('available'),
     limitPerCustomer: first?.limitPerCustomer ?? null,
-    ...(parts.length > 1 ? { shards: parts.length, ...(first?.shardRegions ? { shardRegions: first.shardRegions } : {}) } : {}),
+    ...(parts.length > 1 ? { shards: parts.length, ...(first?.shardRegions ? { shardRegions: first.shardRegions } : {}), ...(first?.failoverLimits ? { failoverLimits: first.failoverLimits } : {}) } : {}),
     ...(parts.some((p) => p.locations) ? { locations: sumLocations(parts) } : {}),
     version: sum('version'),
     asOf,

@@ -50,6 +50,19 @@ describe('shard regions (issue 25)', () => {
     expect(sumCounters('HOT-1', [skuCounters(state.state), skuCounters(state.state)])).toMatchObject({ shards: 2, shardRegions: FOUR });
   });
 
+  it('records strict failover limits with the layout and keeps them until set back to relaxed', () => {
+    const strict: SkuEvent = { ...stockSet(5, 8, FOUR), data: { onHand: 5, limitPerCustomer: null, shards: 8, shardRegions: FOUR, failoverLimits: 'strict' } };
+    spec.given([]).when({ type: 'AdjustStock', data: { sku: S1, delta: 5, shards: 8, shardRegions: FOUR, failoverLimits: 'strict', limitPerCustomer: null } }).then([strict]);
+    spec.given([strict]).when({ type: 'AdjustStock', data: { sku: S1, delta: 1, shards: 8, limitPerCustomer: null } })
+      .then([{ ...stockSet(6, 8, FOUR, 2), data: { onHand: 6, limitPerCustomer: null, shards: 8, shardRegions: FOUR, failoverLimits: 'strict' } }]);
+    spec.given([strict]).when({ type: 'AdjustStock', data: { sku: S1, delta: 0, shards: 8, failoverLimits: 'relaxed', limitPerCustomer: null } })
+      .then([{ ...stockSet(5, 8, FOUR, 2), data: { onHand: 5, limitPerCustomer: null, shards: 8, shardRegions: FOUR, failoverLimits: 'relaxed' } }]);
+    const state = fold(skuLedgerDecider.evolve, skuLedgerDecider.initialState(), [strict]).state;
+    expect(skuCounters(state)).toMatchObject({ failoverLimits: 'strict' });
+    spec.given([]).when({ type: 'SetStock', data: { sku: 'COLD-2', onHand: 5, failoverLimits: 'strict' } })
+      .thenFails({ code: 'invalid_command', reason: 'failoverLimits apply to a sharded SKU (shards > 1)' });
+  });
+
   it('refuses a list that would move a placed shard, and regions on an unsharded SKU', () => {
     spec.given([stockSet(5, 8, FOUR)]).when({ type: 'AdjustStock', data: { sku: S1, delta: 0, shards: 8, shardRegions: ['wnam', 'enam'], limitPerCustomer: null } })
       .thenFails({ code: 'invalid_command', reason: 'shard 0 lives in enam: a placed shard cannot move' });
