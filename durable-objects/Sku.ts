@@ -1,11 +1,10 @@
 import { DurableObject } from 'cloudflare:workers';
 import { err, ok } from '../src/domain/core/result';
-import { movementCause, repairCause, reservationView, skuCounters, skuOf } from '../src/domain/sku';
+import { movementCause, repairCause, skuCounters } from '../src/domain/sku';
 import type { ReservationView, ShardRegion, ShardStock, SkuCommand, SkuCounters, SkuEvent, SkuState, StockCause } from '../src/domain/sku';
 import type { Env } from '../src/env';
 import { generationsForWriting } from './generations/registry';
-import { loadState, readEvents, readReservationHistory } from './sku/eventLog';
-import { loadReservation } from './sku/reservations';
+import { loadState, readEvents, reservationWithHistory } from './sku/eventLog';
 import { IDEMPOTENCY_RETENTION_MS, replay, saveRecord, type IdempotencyInput } from './sku/idempotency';
 import type { Outcome } from '../src/contract/outcome';
 import type { Overloaded, Ticket } from './sku/admission';
@@ -34,9 +33,8 @@ import type * as R from './sku/requests';
 export type * from './sku/requests';
 
 /**
- * The single writer of one SKU (or shard): each command decided by the pure domain and committed in
- * one SQLite transaction (events, outbox, reservation row, counters, idempotency record). Only a
- * borrowing reserve or a recall (`sku/recall`) awaits siblings before deciding. Grouping:
+ * The single writer of one SKU (or shard): each command decided by the pure domain and committed in one
+ * SQLite transaction; only a borrowing reserve or a recall (`sku/recall`) awaits siblings first. Grouping:
  * `sku/commandQueue`, `sku/groupCommit`; the alarm: `sku/alarmRun`; the story: docs/architecture.md.
  */
 export class Sku extends DurableObject<Env> {
@@ -102,6 +100,12 @@ export class Sku extends DurableObject<Env> {
   /** The counters and the reserve outcomes counted since this instance started. */
   stats(sku: string): Outcome<R.SkuStats> {
     return this.#ifKnown(sku, () => ({ counters: skuCounters(this.#state), ...this.#outcomes.snapshot() }));
+  }
+
+  /** What a reserve under this key did here, if anything: a retry's first stop after failover (ADR 0022). */
+  replayReserve(sku: string, idempotency: IdempotencyInput): Outcome<ReservationView> | null {
+    this.#checkSku(sku);
+    return replay(this.#sql, idempotency);
   }
 
   /** What a reserve under this scope did, or a refusal that closes the scope (`sku/abandon`). */
@@ -184,9 +188,7 @@ export class Sku extends DurableObject<Env> {
 
   reservation(ref: R.ReservationRef): Outcome<R.ReservationWithHistory> {
     this.#checkSku(ref.sku);
-    const r = loadReservation(this.#sql, ref.reservationId);
-    if (!r || r.customerId !== ref.customerId) return err({ code: 'reservation_not_found' });
-    return ok({ ...reservationView(skuOf(ref.sku), r), history: readReservationHistory(this.#sql, ref.sku, r.reservationId) });
+    return reservationWithHistory(this.#sql, ref.sku, ref.reservationId, ref.customerId);
   }
 
   events(sku: string, after: number, limit: number): Outcome<R.EventPage> {

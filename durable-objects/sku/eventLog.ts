@@ -3,7 +3,9 @@ import {
   initialSkuState,
   record,
   reservationFacts,
+  reservationView,
   skuEventVersion,
+  skuOf,
   stampSkuEvent,
   upcastSkuEvent,
   type ReservationLookup,
@@ -11,7 +13,10 @@ import {
   type SkuEventRecord,
   type SkuState,
 } from '../../src/domain/sku';
+import { err, ok } from '../../src/domain/core/result';
+import type { Outcome } from '../../src/contract/outcome';
 import { loadReservation, saveReservation } from './reservations';
+import type { ReservationWithHistory } from './requests';
 
 type EventRow = { version: number; type: string; at: string; caused_by: string; data: string; schema_version: number | null };
 
@@ -112,4 +117,11 @@ function backfill(sql: SqlStorage, sku: string, transaction: (work: () => void) 
     saveState(sql, ledger.state);
   });
   return ledger.state;
+}
+
+/** A customer's reservation with its events, or not found (another customer's is not theirs to read). */
+export function reservationWithHistory(sql: SqlStorage, sku: string, reservationId: string, customerId: string): Outcome<ReservationWithHistory> {
+  const r = loadReservation(sql, reservationId);
+  if (!r || r.customerId !== customerId) return err({ code: 'reservation_not_found' });
+  return ok({ ...reservationView(skuOf(sku), r), history: readReservationHistory(sql, sku, r.reservationId) });
 }

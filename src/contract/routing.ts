@@ -43,13 +43,22 @@ function rememberLayout(sku: string, shards: number, regions: ShardRegions | und
  * `rehomedFrom` so it serves a customer whose home it is not. `regions`: the configured default,
  * for a layout whose shards have not said theirs.
  */
-export type Failover = { afterMs: number; regions: ShardRegions };
+export type Failover<T = unknown> = {
+  afterMs: number;
+  regions: ShardRegions;
+  /**
+   * A retry's stored answer at the sibling it would have been re-homed to, if any: the first
+   * attempt may have been served there while the home was down, and the home, back now, has no
+   * record of it. Asked on retries only (the client marks them `no-cache`).
+   */
+  replayAt?: ((stream: string) => Promise<Outcome<T> | null>) | undefined;
+};
 
 /** A reserve sent to `stream`; `rehomedFrom` names the unreachable home it stands in for. */
 export type SendReserve<T> = (stream: string, rehomedFrom?: number) => Promise<Outcome<T>>;
 
 /** Runs a reserve on the customer's home shard, following the layout the shards answer with (and failing over when given). */
-export async function onHomeShard<T>(sku: string, customerId: string, reserve: SendReserve<T>, failover?: Failover): Promise<Outcome<T>> {
+export async function onHomeShard<T>(sku: string, customerId: string, reserve: SendReserve<T>, failover?: Failover<T>): Promise<Outcome<T>> {
   for (let i = 0; i < MAX_REROUTES; i++) {
     const shards = knownShards(sku);
     const home = homeShard(customerId, shards);
@@ -62,8 +71,15 @@ export async function onHomeShard<T>(sku: string, customerId: string, reserve: S
   return err(rerouteLater);
 }
 
-async function homeOrSibling<T>(sku: string, customerId: string, home: number, shards: number, reserve: SendReserve<T>, failover: Failover): Promise<Outcome<T>> {
+async function homeOrSibling<T>(sku: string, customerId: string, home: number, shards: number, reserve: SendReserve<T>, failover: Failover<T>): Promise<Outcome<T>> {
   const homeStream = streamOf(sku, home);
+  const regions = layoutRegions.get(sku) ?? failover.regions;
+  if (failover.replayAt) {
+    // With one region lost, the open breakers are all in it: the sibling is the one picked with none open.
+    const sibling = rehomeShard(customerId, home, shards, regions, () => false);
+    const stored = sibling === null ? null : await withinBound(failover.replayAt(streamOf(sku, sibling)), failover.afterMs).catch(() => null);
+    if (stored) return stored;
+  }
   if (!skipShard(homeStream, Date.now())) {
     try {
       const outcome = await withinBound(reserve(homeStream), failover.afterMs);
@@ -73,7 +89,6 @@ async function homeOrSibling<T>(sku: string, customerId: string, home: number, s
       tripShard(homeStream, Date.now());
     }
   }
-  const regions = layoutRegions.get(sku) ?? failover.regions;
   const target = rehomeShard(customerId, home, shards, regions, (k) => isOpen(streamOf(sku, k), Date.now()));
   // Every other region's shards are down too (as this isolate saw them): come back later.
   if (target === null) return err({ code: 'overloaded', retryAfterSeconds: 1 });

@@ -60,7 +60,16 @@ describe('failover at the edge when a region is lost', () => {
     expect(second.status).toBe(201);
     expect(second.json.reservationId).toBe(first.json.reservationId);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
+    // Once the region is back (and the isolate tries the home again, after its breaker's 5 s), a
+    // retry still gets the reservation the sibling made: it asks the sibling before the home.
     await faults(sku, []);
+    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    const late = await reserve(sku, customerId!, 'same-key');
+    expect(late.status).toBe(201);
+    expect(late.json.reservationId).toBe(first.json.reservationId);
+    // A first attempt now goes home, as ever.
+    const fresh = await reserve(sku, customerId!, 'new-key');
+    expect(shardOfReservation(fresh.json.reservationId)).toBe(homeShard(customerId!, SHARDS));
   });
 
   it('never oversells: the lost region\'s units are refused, not sold, and are sold once it is back (none stranded)', async () => {

@@ -63,7 +63,9 @@ reservations.openapi(
     }
     const idempotency = await idempotencyInput(c.get('principal'), customerId, RESERVE_ROUTE, key, request);
     let sentTo = { stream: sku, at: 0 };
-    const failover = { afterMs: config.FAILOVER_AFTER_MS, regions: config.SHARD_REGIONS };
+    const retry = wantsObjectAnswer(c.req.header('cache-control'));
+    const replayAt = retry ? (stream: string) => stub(c.env, stream).replayReserve(stream, idempotency) : undefined;
+    const failover = { afterMs: config.FAILOVER_AFTER_MS, regions: config.SHARD_REGIONS, replayAt };
     const outcome = await onHomeShard(sku, customerId, (stream, rehomedFrom) => {
       sentTo = { stream, at: Date.now() };
       return stub(c.env, stream).reserve({ sku: stream, ...request, ...(rehomedFrom === undefined ? {} : { rehomedFrom }) }, idempotency, ticket(c.env));

@@ -51,12 +51,12 @@ describe('shard regions (issue 25)', () => {
   });
 
   it('records strict failover limits with the layout and keeps them until set back to relaxed', () => {
-    const strict: SkuEvent = { ...stockSet(5, 8, FOUR), data: { onHand: 5, limitPerCustomer: null, shards: 8, shardRegions: FOUR, failoverLimits: 'strict' } };
+    const strict = { ...stockSet(5, 8, FOUR), data: { onHand: 5, limitPerCustomer: null, shards: 8, shardRegions: FOUR, failoverLimits: 'strict' } } as SkuEvent;
     spec.given([]).when({ type: 'AdjustStock', data: { sku: S1, delta: 5, shards: 8, shardRegions: FOUR, failoverLimits: 'strict', limitPerCustomer: null } }).then([strict]);
     spec.given([strict]).when({ type: 'AdjustStock', data: { sku: S1, delta: 1, shards: 8, limitPerCustomer: null } })
-      .then([{ ...stockSet(6, 8, FOUR, 2), data: { onHand: 6, limitPerCustomer: null, shards: 8, shardRegions: FOUR, failoverLimits: 'strict' } }]);
+      .then([{ ...stockSet(6, 8, FOUR, 2), data: { onHand: 6, limitPerCustomer: null, shards: 8, shardRegions: FOUR, failoverLimits: 'strict' } } as SkuEvent]);
     spec.given([strict]).when({ type: 'AdjustStock', data: { sku: S1, delta: 0, shards: 8, failoverLimits: 'relaxed', limitPerCustomer: null } })
-      .then([{ ...stockSet(5, 8, FOUR, 2), data: { onHand: 5, limitPerCustomer: null, shards: 8, shardRegions: FOUR, failoverLimits: 'relaxed' } }]);
+      .then([{ ...stockSet(5, 8, FOUR, 2), data: { onHand: 5, limitPerCustomer: null, shards: 8, shardRegions: FOUR, failoverLimits: 'relaxed' } } as SkuEvent]);
     const state = fold(skuLedgerDecider.evolve, skuLedgerDecider.initialState(), [strict]).state;
     expect(skuCounters(state)).toMatchObject({ failoverLimits: 'strict' });
     spec.given([]).when({ type: 'SetStock', data: { sku: 'COLD-2', onHand: 5, failoverLimits: 'strict' } })
