@@ -4,7 +4,7 @@ import type { World } from './world';
 
 /*
  * Two options of an object's command loop the tail study tries (simulate/README.md), kept out
- * of shard.ts: the product's sojourn-time admission, and sibling requests served as one batch.
+ * of shard.ts and commandLoop.ts: the product's sojourn-time admission, and sibling requests served as one batch.
  */
 
 /** Sibling requests one batch takes at most (group commit's bound). */

@@ -1,17 +1,20 @@
 import * as borrow from './borrow';
-import { siblingBatch, sojournCheck } from './commandRules';
+import { CommandLoop } from './commandLoop';
+import { sojournCheck } from './commandRules';
 import { Fifo } from './fifo';
-import { nextFromLane, TURN, waitsTurn } from './objectGroup';
 import * as gate from './gate';
 import { OVERLOADED, UNAVAILABLE, type Answer, type Command, type CompleteRequest, type Reply, type Request, type ReserveRequest, type Reservation } from './protocol';
 import type { InHand, Parked, Round, ShardState, SkuLedger, Walk } from './shardState';
+import { ShardTimers } from './shardTimers';
+import { SiblingBreakers } from './siblingBreakers';
 import type { World } from './world';
 
 /**
  * One shard of a SKU: a Durable Object, a single-threaded server that runs one command at a time.
  * Durable state (units, reservations, idempotency records, customers' units, who to tell when
  * units come back) survives a failure; memory (queues, the borrowing walk, the sold-out latch)
- * does not.
+ * does not. Its command loop (commandLoop.ts), its breakers on siblings (siblingBreakers.ts) and
+ * its alarm and projection flush (shardTimers.ts) live apart.
  */
 export class Shard implements ShardState {
   alive = true;
@@ -45,14 +48,9 @@ export class Shard implements ShardState {
   /** What this shard believes each sibling holds, and as of when (hints.ts). */
   readonly hints = new Map<ShardState, number>();
   readonly hintsAsOf = new Map<ShardState, number>();
-  private readonly suspects = new Map<ShardState, number>();
-  private alarmArmed = false;
-  private flushArmed = false;
-  private readonly lane = new Fifo<Command>();
-  private readonly urgent = new Fifo<Command>();
-  private current: Command | null = null;
-  /** Queued and current commands' weight beyond one each (group-commit batches). */
-  private extraWeight = 0;
+  private readonly breakers: SiblingBreakers;
+  private readonly timers: ShardTimers;
+  private readonly loop: CommandLoop;
 
   constructor(
     readonly world: World,
@@ -62,6 +60,9 @@ export class Shard implements ShardState {
     stock: number,
   ) {
     this.sellable = stock;
+    this.breakers = new SiblingBreakers(world);
+    this.timers = new ShardTimers(this);
+    this.loop = new CommandLoop(world, this);
   }
 
   meet(all: readonly Shard[]): void {
@@ -89,7 +90,7 @@ export class Shard implements ShardState {
    */
   get depth(): number {
     const parked = this.world.scenario.admission.parkedCount ? this.parked.length : 0;
-    return this.lane.length + this.urgent.length + (this.current && this.current !== TURN ? 1 : 0) + this.extraWeight + parked;
+    return this.loop.depth + parked;
   }
 
   /** Buyer requests the depth rule lets in now (the sojourn rule decides when each would start). */
@@ -119,45 +120,12 @@ export class Shard implements ShardState {
 
   /** Work the object gives itself (alarms, projection flushes): queued with buyers, never shed. */
   enqueue(command: Command): void {
-    this.extraWeight += (command.weight ?? 1) - 1;
-    this.lane.push(command);
-    this.kick();
+    this.loop.enqueue(command);
   }
 
   /** Sibling traffic (transfers, undrains): ahead of buyers, bounded by the number of siblings. */
   enqueueUrgent(command: Command): void {
-    this.urgent.push(command);
-    this.kick();
-  }
-
-  /** `turned`: the idle object's one turn (objectGroup.ts) has passed, its next command starts now. */
-  private kick(turned = false): void {
-    if (!this.alive || this.current) return;
-    if (!turned && waitsTurn(this.world, this.urgent, this.lane)) return this.waitTurn();
-    const command = siblingBatch(this.world, this.urgent) ?? this.urgent.shift() ?? nextFromLane(this.world, this.lane, (delta) => (this.extraWeight += delta));
-    if (!command) return;
-    this.current = command;
-    const incarnation = this.incarnation;
-    const ms = command.start();
-    this.world.metrics.commands++;
-    this.world.clock.after(ms, () => {
-      if (incarnation !== this.incarnation) return;
-      command.run();
-      this.current = null;
-      this.extraWeight -= (command.weight ?? 1) - 1;
-      this.kick();
-    });
-  }
-
-  /** Grouping in the object: calls delivered at this instant join the group first (commandQueue.ts's one turn). */
-  private waitTurn(): void {
-    this.current = TURN;
-    const incarnation = this.incarnation;
-    this.world.clock.after(0, () => {
-      if (incarnation !== this.incarnation) return;
-      this.current = null;
-      this.kick(true);
-    });
+    this.loop.enqueueUrgent(command);
   }
 
   /**
@@ -202,8 +170,8 @@ export class Shard implements ShardState {
     this.customers.set(request.customer, (this.customers.get(request.customer) ?? 0) + request.qty);
     this.sku.reservedUnits(request.qty);
     this.sku.granted(request.customer);
-    this.armAlarm();
-    this.changed();
+    this.timers.armAlarm();
+    this.timers.changed();
     return reservation;
   }
 
@@ -233,7 +201,7 @@ export class Shard implements ShardState {
     const answer = this.decide(request, { units: 0 }, this.refusable);
     if (answer) return reply(answer);
     // Units may only be in siblings known to be down: say so now (503, Retry-After) instead of waiting.
-    if (this.pending === 0 && !this.world.scenario.failover && this.onlyUnreachableLeft()) return reply(UNAVAILABLE);
+    if (this.pending === 0 && !this.world.scenario.failover && this.breakers.onlyUnreachableLeft(this.unconfirmed)) return reply(UNAVAILABLE);
     if (this.parked.length >= this.world.scenario.admission.parkedCap) {
       this.traceShed();
       return reply(OVERLOADED);
@@ -260,84 +228,12 @@ export class Shard implements ShardState {
         if (r.state === 'held') {
           r.state = 'completed';
           this.sku.completedUnits(r.qty);
-          this.changed();
+          this.timers.changed();
         }
         reply(this.store(request.key, { code: r.state === 'completed' ? 'completed' : 'reservation_expired' }));
       },
       lost: () => reply(UNAVAILABLE),
     };
-  }
-
-  /** The TTL alarm, armed for the oldest held reservation (holds expire in creation order: one TTL). */
-  private armAlarm(): void {
-    if (this.alarmArmed || !this.alive) return;
-    while (this.holds.peek() && this.holds.peek()!.state !== 'held') this.holds.shift();
-    const head = this.holds.peek();
-    if (!head) return;
-    this.alarmArmed = true;
-    const incarnation = this.incarnation;
-    this.world.clock.at(head.expiresAt, () => {
-      if (incarnation === this.incarnation) this.enqueue(this.alarmRun());
-    });
-  }
-
-  /** One alarm run: releases at most `alarmChunk` due holds, then re-arms (behind queued buyers). */
-  private alarmRun(): Command {
-    let due: Reservation[] = [];
-    return {
-      start: () => {
-        due = this.dueHolds();
-        return due.length > 0 ? due.length * this.world.scenario.profile.expiryMs : this.world.serviceMs();
-      },
-      run: () => {
-        let units = 0;
-        for (const r of due) {
-          r.state = 'released';
-          units += r.qty;
-          this.customers.set(r.customer, this.customers.get(r.customer)! - r.qty);
-          this.sku.releasedUnits(r.qty);
-        }
-        this.world.metrics.expiredHolds += due.length;
-        this.alarmArmed = false;
-        if (units > 0) {
-          gate.gain(this, units);
-          this.changed();
-        }
-        this.armAlarm();
-      },
-      lost: () => {},
-    };
-  }
-
-  private dueHolds(): Reservation[] {
-    const due: Reservation[] = [];
-    const { alarmChunk } = this.world.scenario.holds;
-    for (let i = 0; due.length < alarmChunk && i < this.holds.length; i++) {
-      const r = this.holds.at(i)!;
-      if (r.state !== 'held') continue;
-      if (r.expiresAt > this.world.now) break;
-      due.push(r);
-    }
-    return due;
-  }
-
-  /** Counters changed: the projection flush writes this shard's view key at the next whole second. */
-  private changed(): void {
-    if (this.flushArmed || !this.alive) return;
-    this.flushArmed = true;
-    const every = this.world.scenario.readModel.flushEveryMs;
-    const incarnation = this.incarnation;
-    this.world.clock.at((Math.floor(this.world.now / every) + 1) * every, () => {
-      if (incarnation !== this.incarnation) return;
-      this.enqueue({
-        start: () => this.world.serviceMs(),
-        run: () => {
-          this.flushArmed = false;
-          this.sku.view.write(this.world.now, this.sku.available);
-        },
-        lost: () => {},
-      });
-    });
   }
 
   gain(units: number): void {
@@ -356,30 +252,16 @@ export class Shard implements ShardState {
     this.subscribers.set(sibling, ++this.subscriptions);
   }
 
-  /** Some siblings may hold units, and every one of them failed a call recently. */
-  private onlyUnreachableLeft(): boolean {
-    if (this.unconfirmed.size === 0) return false;
-    for (const sibling of this.unconfirmed) if (!this.isSuspect(sibling)) return false;
-    return true;
-  }
-
   isSuspect(sibling: ShardState): boolean {
-    const until = this.suspects.get(sibling);
-    if (until === undefined) return false;
-    if (until > this.world.now) return true;
-    // Failover: a background probe (not charged to buyers) keeps a dead sibling's breaker open.
-    const failover = this.world.scenario.failover;
-    if (!failover || sibling.alive) return false;
-    this.suspects.set(sibling, this.world.now + failover.probeEveryMs);
-    return true;
+    return this.breakers.isSuspect(sibling);
   }
 
   trust(sibling: ShardState): void {
-    this.suspects.delete(sibling);
+    this.breakers.trust(sibling);
   }
 
   suspect(sibling: ShardState): void {
-    this.suspects.set(sibling, this.world.now + this.world.scenario.failure.suspectMs);
+    this.breakers.suspect(sibling);
   }
 
   /** Held and bought units of this shard's customers. */
@@ -393,10 +275,7 @@ export class Shard implements ShardState {
   fail(): void {
     this.alive = false;
     this.incarnation++;
-    const lost = [...(this.current ? [this.current] : []), ...this.urgent.drain(), ...this.lane.drain()];
-    this.current = null;
-    this.extraWeight = 0;
-    for (const command of lost) command.lost();
+    for (const command of this.loop.drain()) command.lost();
     for (const p of this.parked) p.reply(UNAVAILABLE);
     this.parked = [];
     if (this.walk) borrow.abandonWalk(this.walk);
@@ -404,15 +283,14 @@ export class Shard implements ShardState {
     this.round = null;
     this.unconfirmed = new Set(this.siblings);
     this.heard.clear();
-    this.alarmArmed = false;
-    this.flushArmed = false;
-    this.suspects.clear();
+    this.timers.disarm();
+    this.breakers.clear();
   }
 
   /** Restarted elsewhere from durable state; what it knew of its siblings was memory, so it asks again. */
   restart(): void {
     this.alive = true;
-    this.armAlarm();
+    this.timers.armAlarm();
     if (this.world.scenario.failover) gate.announceReturn(this);
     else gate.resumeGate(this);
   }
