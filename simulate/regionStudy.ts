@@ -15,13 +15,18 @@ export type Protocol = { readonly name: string; readonly batchMax: number; reado
 
 const TAIL: Mechanism = { ...ALL, name: 'all, grouped in the object', groupCommit: { ...ALL.groupCommit, where: 'object' } };
 
+/** What the product runs today: group commit in the object (B = 64, ADR 0021) and its sojourn admission rule. */
+const PRODUCT: Mechanism = { name: 'the product today', admission: { rule: 'sojourn' }, groupCommit: { where: 'object' } };
+
 /**
- * Today's protocol (no group commit, depth D); the tail study's every change with group commit in
- * the object (B = 64, sojourn admission), cheap to reuse; and that with buyers homed in their
- * edge's region (a what-if: the limit is then exact per region only).
+ * The protocol before group commit (B = 1, depth D: the model's default); the product's today; the
+ * tail study's every change with group commit in the object (B = 64, sojourn admission), cheap to
+ * reuse; and that with buyers homed in their edge's region (a what-if: the limit is then exact per
+ * region only).
  */
 export const PROTOCOLS: readonly Protocol[] = [
-  { name: 'today', batchMax: 1, mechanism: null, homing: 'customer' },
+  { name: 'before group commit (B = 1, depth D)', batchMax: 1, mechanism: null, homing: 'customer' },
+  { name: 'the product today (B = 64 in the object, sojourn)', batchMax: GROUP_COMMIT_MAX, mechanism: PRODUCT, homing: 'customer' },
   { name: 'tail study, B = 64 in the object', batchMax: GROUP_COMMIT_MAX, mechanism: TAIL, homing: 'customer' },
   { name: 'tail study, homed in the edge region', batchMax: GROUP_COMMIT_MAX, mechanism: TAIL, homing: 'edge-region' },
 ];
