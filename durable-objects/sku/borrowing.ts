@@ -7,27 +7,13 @@ import { addEmptyWatcher, emptyWatchers, hasUndeliveredLoans, loadLoan, markDeli
 import type { Outcome } from '../../src/contract/outcome';
 import { activeUnitsOf } from './reservations';
 import { Siblings } from './siblings';
-import { withinBound } from '../../src/contract/withinBound';
+import { SiblingCalls, type LendRequest, type LoanAnswer, type LoanDelivery, type SiblingShard, type Undrain } from './siblingCalls';
 
-/** A sibling silent this long is taken as unreachable for this walk (and skipped a while: `Siblings`). */
-const SIBLING_TIMEOUT_MS = 500;
-
-/** `location`: units of that location only; `region`: the buyer's, for the lender's pick; `recall`: shard 0 takes them back (recall.ts). */
-export type LendRequest = { sku: string; transferId: string; to: string; want: number; location?: string | undefined; region?: string | undefined; recall?: StockCause | undefined };
-/** `lent` units (0: none) of `location`; `left` units remain; `round`: the lender's undrain round; `version` of its StockLent. */
-export type LoanAnswer = { lent: number; left: number; round: number; version: number | null; location?: string | undefined };
-export type LoanDelivery = { sku: string; transferId: string; from: string; qty: number; lentVersion: number; location?: string | undefined };
-export type Undrain = { sku: string; from: string; round: number };
+export type { LendRequest, LoanAnswer, LoanDelivery, SiblingShard, Undrain } from './siblingCalls';
 
 /** A command the object decided and committed, and when its alarm must fire for what was committed. */
 export type Committed<T> = { outcome: Outcome<T>; wakeAt: number | null };
 
-/** What a shard asks of a sibling shard's object (its RPC methods; the stub makes each a promise). */
-export type SiblingShard = {
-  lend(req: LendRequest): Promise<Outcome<LoanAnswer>>;
-  receiveLoan(loan: LoanDelivery): Promise<Outcome<null>>;
-  undrain(req: Undrain): Promise<Outcome<null>>;
-};
 
 /** What borrowing needs of its SKU object: its storage, its counters, its command pipeline, its alarm, its siblings. */
 export type LoanHost = {
@@ -64,6 +50,7 @@ const SIBLING_UNREACHABLE_RETRY_S = 5;
 export class ShardLoans {
   readonly #host: LoanHost;
   readonly #siblings = new Siblings();
+  readonly #calls: SiblingCalls;
   #walk: Promise<void> | null = null;
   /** This shard's undrain round, and whether a sibling waits to hear that units came back. */
   #undrainRound: number;
@@ -73,6 +60,7 @@ export class ShardLoans {
 
   constructor(host: LoanHost) {
     this.#host = host;
+    this.#calls = new SiblingCalls(host.shard, this.#siblings, () => ({ self: host.state().sku ?? '', all: this.#allSiblings(), regions: host.state().shardRegions }));
     const round = host.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'undrain_round'").toArray()[0]?.value;
     this.#undrainRound = Number(round ?? 0);
     this.#watched = emptyWatchers(host.sql).length > 0;
@@ -134,6 +122,8 @@ export class ShardLoans {
       const here = location === undefined ? 0 : Math.max(0, locationAvailable(locationStock(this.#host.state(), location)));
       const want = units - here;
       if (want <= 0) break;
+      // Found lost meanwhile (its region probed when a sibling there did not answer): skipped.
+      if (this.#siblings.isUnreachable(lender, Date.now())) continue;
       // Unreachable, or not set up yet (its layout is being written): it may get units at any moment.
       const answer = await this.#ask(lender, { want, location, region });
       if (!answer) {
@@ -171,16 +161,8 @@ export class ShardLoans {
   async #ask(lender: string, request: { want: number; location?: string | undefined; region?: string | undefined; recall?: StockCause }): Promise<LoanAnswer | null> {
     const self = this.#host.state().sku!;
     const transferId = crypto.randomUUID();
-    let answer: Outcome<LoanAnswer>;
-    try {
-      // A lend that answers after the bound is not lost: the lender delivers it again (`work`).
-      answer = await withinBound(this.#host.shard(lender).lend({ sku: lender, transferId, to: self, ...request }), SIBLING_TIMEOUT_MS);
-    } catch (error) {
-      this.#siblings.unreachable(lender, Date.now());
-      console.warn(JSON.stringify({ level: 'warn', sku: self, message: 'sibling shard unreachable', lender, error: String(error) }));
-      return null;
-    }
-    if (!answer.ok) return null;
+    const answer = await this.#calls.lend(lender, { sku: lender, transferId, to: self, ...request });
+    if (!answer?.ok) return null;
     const { lent, version, location } = answer.value;
     if (lent > 0 && version !== null) this.#take({ sku: self, transferId, from: lender, qty: lent, lentVersion: version, location });
     return answer.value;

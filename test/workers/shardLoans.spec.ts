@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { err, ok } from '../../src/domain/core/result';
-import { decide, evolveContext, initialSkuState, streamOf, type SkuState } from '../../src/domain/sku';
+import { decide, evolveContext, initialSkuState, streamOf, type ShardRegion, type SkuState } from '../../src/domain/sku';
 import type { Sku } from '../../durable-objects/Sku';
 import { ShardLoans, type LoanAnswer, type LoanHost } from '../../durable-objects/sku/borrowing';
 import { loadContext, saveDecision } from '../../durable-objects/sku/commandStore';
@@ -16,20 +16,25 @@ import { uniqueSku } from '../support/api';
 
 type Peer = {
   lend: (req: unknown) => Promise<Outcome<LoanAnswer>>;
+  counters: (sku: string) => Promise<Outcome<unknown>>;
   receiveLoan: (loan: unknown) => Promise<Outcome<null>>;
   undrain: (req: unknown) => Promise<Outcome<null>>;
 };
-type Setup = { loans: ShardLoans; state: () => SkuState; self: string; s1: string; s2: string; peers: Record<string, Peer>; wakes: (number | null)[] };
+type Setup = { loans: ShardLoans; state: () => SkuState; self: string; s1: string; s2: string; s3: string; peers: Record<string, Peer>; wakes: (number | null)[] };
 
 const answer = (lent: number, left: number, version: number | null = lent > 0 ? 7 : null): Outcome<LoanAnswer> => ok({ lent, left, round: 0, version });
-const peer = (lend: Peer['lend']): Peer => ({ lend: vi.fn(lend), receiveLoan: vi.fn(async () => ok(null)), undrain: vi.fn(async () => ok(null)) });
+const peer = (lend: Peer['lend'], counters: Peer['counters'] = async () => ok(null)): Peer =>
+  ({ lend: vi.fn(lend), counters: vi.fn(counters), receiveLoan: vi.fn(async () => ok(null)), undrain: vi.fn(async () => ok(null)) });
 
-function withLoans(onHand: number, peers: (s1: string, s2: string) => Record<string, Peer>, body: (setup: Setup) => Promise<void>, limitPerCustomer: number | null = null) {
+/** Three shards by default; `layout` gives more, placed over regions (the fourth sibling is `s3`). */
+type Layout = { shards: number; shardRegions: ShardRegion[] };
+
+function withLoans(onHand: number, peers: (s1: string, s2: string, s3: string) => Record<string, Peer>, body: (setup: Setup) => Promise<void>, limitPerCustomer: number | null = null, layout?: Layout) {
   const sku = uniqueSku('loans');
-  const [self, s1, s2] = [0, 1, 2].map((k) => streamOf(sku, k)) as [string, string, string];
+  const [self, s1, s2, s3] = [0, 1, 2, 3].map((k) => streamOf(sku, k)) as [string, string, string, string];
   return runInDurableObject(env.SKU.getByName(self) as unknown as DurableObjectStub, async (_: unknown, ctx) => {
     const sql = ctx.storage.sql;
-    let state: SkuState = { ...initialSkuState(), sku: self, version: 1, onHand, shards: 3, limitPerCustomer };
+    let state: SkuState = { ...initialSkuState(), sku: self, version: 1, onHand, shards: 3, limitPerCustomer, ...layout };
     const wakes: (number | null)[] = [];
     const commit: LoanHost['commit'] = (command, now, present, alsoWrite) => {
       const before = loadContext(sql, state, command);
@@ -42,14 +47,14 @@ function withLoans(onHand: number, peers: (s1: string, s2: string) => Record<str
       state = after.state;
       return { outcome: ok(presented), wakeAt: null };
     };
-    const siblings = peers(s1, s2);
+    const siblings = peers(s1, s2, s3);
     const loans = new ShardLoans({
       sql, commit, state: () => state,
       transaction: (work) => ctx.storage.transactionSync(work),
       wakeAt: async (at) => void wakes.push(at),
       shard: (stream) => siblings[stream] as unknown as DurableObjectStub<Sku>,
     });
-    await body({ loans, state: () => state, self, s1, s2, peers: siblings, wakes });
+    await body({ loans, state: () => state, self, s1, s2, s3, peers: siblings, wakes });
   });
 }
 
@@ -92,6 +97,23 @@ describe('shard loans', () => {
       expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
       warn.mockRestore();
     });
+  });
+
+  it('a sibling that does not answer has its region probed at once: a walk skips the lost region\'s other shards instead of waiting out each', async () => {
+    // Shards 0 and 2 in enam, 1 and 3 in weur; weur is lost: s1 throws, s3 never answers.
+    const never = () => new Promise<never>(() => {});
+    await withLoans(0, (s1, s2, s3) => ({ [s1]: peer(async () => Promise.reject(new Error('gone'))), [s2]: peer(async () => answer(0, 0)), [s3]: peer(never, never) }), async ({ loans, peers, s1, s2, s3 }) => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const started = Date.now();
+      expect(await loans.borrow(1)).toBeNull();
+      // One bound (the probe of s3, 1.5 s), not one per lost shard; s3 was never asked to lend.
+      expect(Date.now() - started).toBeLessThan(2_500);
+      expect(peers[s3]!.counters).toHaveBeenCalledTimes(1);
+      expect(peers[s3]!.lend).not.toHaveBeenCalled();
+      expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
+      expect(peers[s2]!.lend).toHaveBeenCalledTimes(1);
+      warn.mockRestore();
+    }, null, { shards: 4, shardRegions: ['enam', 'weur'] });
   });
 
   it('a sibling that answers but is not set up yet (its layout being written) makes the buyer come back later (503)', async () => {
