@@ -23,6 +23,7 @@ export type SendResult = { ok: true; response: RawResponse } | { ok: false; erro
 const TIMEOUT_MS = 30_000;
 /** A kept-alive socket the server closed just as we wrote to it: reset, or a broken pipe. */
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+const STALE_SOCKET_RETRIES = 3;
 /**
  * The edge's body limit (MAX_BODY_BYTES in src/api/app.ts, which cannot be imported here: it
  * pulls in the Worker). Past it the edge answers 400 before reading the rest and the connection
@@ -52,8 +53,9 @@ export class RawClient {
   async send(req: RawRequest): Promise<SendResult> {
     let attempt = await this.#once(req);
     // Node's documented race: the server may close an idle kept-alive socket just as we reuse it;
-    // and a refused oversized body's answer may be lost to the close. One more try must be answered.
-    if (!attempt.ok && attempt.staleSocket) {
+    // and a refused oversized body's answer may be lost to the close (twice in a row was seen on a
+    // loaded machine, 2026-12-07). A few more tries on fresh connections must be answered.
+    for (let retry = 0; retry < STALE_SOCKET_RETRIES && !attempt.ok && attempt.staleSocket; retry++) {
       this.staleSocketRetries++;
       attempt = await this.#once(req);
     }
