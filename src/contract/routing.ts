@@ -1,5 +1,5 @@
 import { err } from '../domain/core/result';
-import { homeShard, rehomeShard, shardOfReservation, streamOf, type ShardRegions } from '../domain/sku';
+import { homeShard, regionOfShard, rehomeShard, shardOfReservation, streamOf, type ShardRegions } from '../domain/sku';
 import { withinBound } from './withinBound';
 import { isOpen, shardAnswered, skipShard, tripShard } from './shardBreaker';
 import type { Overloaded } from './admission';
@@ -89,21 +89,27 @@ async function homeOrSibling<T>(sku: string, customerId: string, home: number, s
       tripShard(homeStream, Date.now());
     }
   }
-  const target = rehomeShard(customerId, home, shards, regions, (k) => isOpen(streamOf(sku, k), Date.now()));
-  // Every other region's shards are down too (as this isolate saw them): come back later.
-  if (target === null) return err({ code: 'overloaded', retryAfterSeconds: 1 });
+  // A region with any shard found unreachable lately is suspect as a whole: no buyer is sent into it.
+  const now = Date.now();
+  const suspect = new Set(Array.from({ length: shards }, (_, k) => k).filter((k) => isOpen(streamOf(sku, k), now)).map((k) => regionOfShard(regions, k)));
+  const target = rehomeShard(customerId, home, shards, regions, (k) => suspect.has(regionOfShard(regions, k)));
+  // Every other region is suspect too (as this isolate saw them): come back later.
+  if (target === null) return err(nowhereNow);
   const targetStream = streamOf(sku, target);
   try {
-    // Not bounded: a sibling slow to answer is busy (walking its own siblings for units), not lost;
-    // taking it for lost would cascade the outage onto the live region.
-    const outcome = await reserve(targetStream, home);
+    // Bounded more loosely than the home: a sibling slow to answer is mostly busy (walking its own
+    // siblings for units), not lost, and taking it for lost would cascade the outage onto a live region.
+    const outcome = await withinBound(reserve(targetStream, home), 2 * failover.afterMs);
     shardAnswered(targetStream);
     return outcome;
-  } catch (error) {
+  } catch {
     tripShard(targetStream, Date.now());
-    throw error;
+    return err(nowhereNow);
   }
 }
+
+/** No shard within reach answered: come back in a second (a 503 with Retry-After, never a 500). */
+const nowhereNow = { code: 'overloaded', retryAfterSeconds: 1 } as const;
 
 /** The stream (and object) holding a reservation: its id names its shard. */
 export const reservationStream = (sku: string, reservationId: string): string => streamOf(sku, shardOfReservation(reservationId));
