@@ -31,8 +31,8 @@ type Layout = { self: string; all: readonly string[]; regions: ShardRegions | nu
 
 /**
  * Calls to sibling shards (ADR 0022): each bounded; one that throws or times out marks the sibling
- * unreachable for a while (`Siblings`), and the other shards of its region are probed at once (a
- * read), so a walk skips a lost region's shards instead of waiting out the bound for each in turn.
+ * unreachable for a while (`Siblings`) and its region suspect (probed in the background, a read),
+ * so a walk pays one bound for a lost region, not one per lost shard.
  */
 export class SiblingCalls {
   readonly #shard: (stream: string) => SiblingShard;
@@ -52,23 +52,27 @@ export class SiblingCalls {
     } catch (error) {
       this.#siblings.unreachable(lender, Date.now());
       console.warn(JSON.stringify({ level: 'warn', sku: this.#layout().self, message: 'sibling shard unreachable', lender, error: String(error) }));
-      await this.#probeRegionOf(lender);
+      this.#suspectRegionOf(lender);
       return null;
     }
   }
 
-  async #probeRegionOf(lost: string): Promise<void> {
+  /**
+   * The other shards of a silent sibling's region are taken as lost at once (the walk goes on
+   * without waiting on them) and probed in the background: the ones that answer are asked again.
+   */
+  #suspectRegionOf(lost: string): void {
     const { all, regions } = this.#layout();
     if (!regions) return;
     const region = regionOfShard(regions, shardOf(lost));
     const now = Date.now();
     const suspects = all.filter((s) => s !== lost && regionOfShard(regions, shardOf(s)) === region && !this.#siblings.isUnreachable(s, now));
-    await Promise.all(suspects.map(async (s) => {
-      try {
-        await withinBound(this.#shard(s).counters(s), SIBLING_TIMEOUT_MS);
-      } catch {
-        this.#siblings.unreachable(s, Date.now());
-      }
-    }));
+    for (const s of suspects) {
+      this.#siblings.unreachable(s, now);
+      void withinBound(this.#shard(s).counters(s), SIBLING_TIMEOUT_MS).then(
+        () => this.#siblings.reachable(s),
+        () => undefined,
+      );
+    }
   }
 }

@@ -27,6 +27,11 @@ export class Siblings {
     return all.filter((s) => !this.#emptyAt.has(s) && !this.isUnreachable(s, now)).sort((a, b) => units(b) - units(a));
   }
 
+  /** A probe found it answering again. */
+  reachable(sibling: string): void {
+    this.#unreachableUntil.delete(sibling);
+  }
+
   isUnreachable(sibling: string, now: number): boolean {
     return (this.#unreachableUntil.get(sibling) ?? 0) > now;
   }

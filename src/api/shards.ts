@@ -81,7 +81,7 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
     let replan = planned.value === 'in_flight';
     // Highest shard first: every shard a reserve can be sent to by then already has the layout.
     for (let k = shards - 1; k >= 0 && !replan && planned.value !== 'in_flight'; k--) {
-      const adjusted = await at(k).adjustStock({ sku: streams[k]!, ...planned.value[k]!, shardRegions, ...defined({ failoverLimits: req.failoverLimits }), ...placement(req), ...cause(req) }, ticket);
+      const adjusted = await at(k).adjustStock({ sku: streams[k]!, ...planned.value[k]!, shardRegions, ...defined({ failoverLimits: req.failoverLimits ?? (first.ok ? first.value.failoverLimits : undefined) }), ...placement(req), ...cause(req) }, ticket);
       if (!adjusted.ok && adjusted.error.code === 'below_committed') replan = true;
       else if (!adjusted.ok) return adjusted;
     }

@@ -1,6 +1,6 @@
 import { err } from '../domain/core/result';
-import { homeShard, regionOfShard, rehomeShard, shardOfReservation, streamOf, type ShardRegions } from '../domain/sku';
-import { withinBound } from './withinBound';
+import { homeShard, regionOfShard, rehomeCandidates, rehomeShard, shardOfReservation, streamOf, type ShardRegions } from '../domain/sku';
+import { NoAnswerInTime, withinBound } from './withinBound';
 import { isOpen, shardAnswered, skipShard, tripShard } from './shardBreaker';
 import type { Overloaded } from './admission';
 import type { Outcome } from './outcome';
@@ -62,9 +62,12 @@ export async function onHomeShard<T>(sku: string, customerId: string, reserve: S
   for (let i = 0; i < MAX_REROUTES; i++) {
     const shards = knownShards(sku);
     const home = homeShard(customerId, shards);
-    const outcome = failover && failover.afterMs > 0 && shards > 1
-      ? await homeOrSibling(sku, customerId, home, shards, reserve, failover)
-      : await reserve(streamOf(sku, home));
+    const outcome = !failover || failover.afterMs === 0
+      ? await reserve(streamOf(sku, home))
+      : shards > 1
+        ? await homeOrSibling(sku, customerId, home, shards, reserve, failover)
+        // A layout not learnt yet (a new isolate): no sibling known, but never an unbounded wait.
+        : await withinBound(reserve(streamOf(sku, home)), failover.afterMs).catch(noAnswerInTime);
     if (outcome.ok || outcome.error.code !== 'wrong_shard') return outcome;
     rememberLayout(sku, outcome.error.shards, outcome.error.shardRegions);
   }
@@ -75,9 +78,10 @@ async function homeOrSibling<T>(sku: string, customerId: string, home: number, s
   const homeStream = streamOf(sku, home);
   const regions = layoutRegions.get(sku) ?? failover.regions;
   if (failover.replayAt) {
-    // With one region lost, the open breakers are all in it: the sibling is the one picked with none open.
-    const sibling = rehomeShard(customerId, home, shards, regions, () => false);
-    const stored = sibling === null ? null : await withinBound(failover.replayAt(streamOf(sku, sibling)), failover.afterMs).catch(() => null);
+    // The siblings a first attempt could have been re-homed to, most likely first (rendezvous order).
+    const replays = rehomeCandidates(customerId, home, shards, regions).slice(0, REPLAY_SIBLINGS).map((k) =>
+      withinBound(failover.replayAt!(streamOf(sku, k)), failover.afterMs).catch(() => null));
+    const stored = (await Promise.all(replays)).find((r) => r !== null);
     if (stored) return stored;
   }
   if (!skipShard(homeStream, Date.now())) {
@@ -85,8 +89,13 @@ async function homeOrSibling<T>(sku: string, customerId: string, home: number, s
       const outcome = await withinBound(reserve(homeStream), failover.afterMs);
       shardAnswered(homeStream);
       return outcome;
-    } catch {
+    } catch (error) {
+      // Busy, by the runtime's word: not lost. Come back later; nothing is re-homed.
+      if ((error as { overloaded?: unknown }).overloaded === true) return err(nowhereNow);
       tripShard(homeStream, Date.now());
+      // No answer in time: the home may still commit it, so sending the buyer elsewhere could hold
+      // two reservations under one key. This buyer comes back later; the ones after it are re-homed.
+      if (error instanceof NoAnswerInTime) return err(nowhereNow);
     }
   }
   // A region with any shard found unreachable lately is suspect as a whole: no buyer is sent into it.
@@ -102,14 +111,22 @@ async function homeOrSibling<T>(sku: string, customerId: string, home: number, s
     const outcome = await withinBound(reserve(targetStream, home), 2 * failover.afterMs);
     shardAnswered(targetStream);
     return outcome;
-  } catch {
-    tripShard(targetStream, Date.now());
+  } catch (error) {
+    // Only a throw says lost: a sibling slow past the bound is busy (and may still commit).
+    if (!(error instanceof NoAnswerInTime) && (error as { overloaded?: unknown }).overloaded !== true) tripShard(targetStream, Date.now());
     return err(nowhereNow);
   }
 }
 
 /** No shard within reach answered: come back in a second (a 503 with Retry-After, never a 500). */
 const nowhereNow = { code: 'overloaded', retryAfterSeconds: 1 } as const;
+/** A retry asks this many siblings for its stored answer: the likeliest first attempts' targets. */
+const REPLAY_SIBLINGS = 2;
+
+function noAnswerInTime(error: unknown): Outcome<never> {
+  if (error instanceof NoAnswerInTime) return err(nowhereNow);
+  throw error;
+}
 
 /** The stream (and object) holding a reservation: its id names its shard. */
 export const reservationStream = (sku: string, reservationId: string): string => streamOf(sku, shardOfReservation(reservationId));

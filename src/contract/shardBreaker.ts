@@ -9,15 +9,20 @@ export const BREAKER_OPEN_MS = 5_000;
 const MAX_TRACKED = 10_000;
 
 const openUntil = new Map<string, number>();
-/** Streams whose half-open probe is in flight: the other buyers keep going to siblings meanwhile. */
-const probing = new Set<string>();
+/**
+ * Streams whose half-open probe is in flight, and since when: the other buyers keep going to
+ * siblings meanwhile. A probe whose request was cancelled never reports; after this lease another
+ * caller probes.
+ */
+const probing = new Map<string, number>();
+const PROBE_LEASE_MS = 10_000;
 
 /** Whether a call to `stream` should be skipped now; true for all but one caller once the open time has passed (the probe). */
 export function skipShard(stream: string, now: number): boolean {
   const until = openUntil.get(stream);
   if (until === undefined) return false;
-  if (until > now || probing.has(stream)) return true;
-  probing.add(stream);
+  if (until > now || (probing.get(stream) ?? Number.NEGATIVE_INFINITY) > now - PROBE_LEASE_MS) return true;
+  probing.set(stream, now);
   return false;
 }
 

@@ -33,6 +33,13 @@ describe('shard regions', () => {
     expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json).toMatchObject({ onHand: 60, shardRegions: ['weur', 'eeur'] });
   });
 
+  it('keeps strict failover limits on the shards a growing layout adds', async () => {
+    const sku = uniqueSku('strict-grows');
+    expect((await setStock(sku, { onHand: 40, shards: 4, failoverLimits: 'strict' })).json).toMatchObject({ failoverLimits: 'strict' });
+    expect((await setStock(sku, { onHand: 80, shards: 8 })).status).toBe(200);
+    expect(await firstEvent(sku, 7)).toMatchObject({ type: 'StockSet', data: { shards: 8, failoverLimits: 'strict' } });
+  });
+
   it('refuses regions on an unsharded SKU and hints that are not location hints', async () => {
     const unsharded = await setStock(uniqueSku('cold'), { onHand: 5, shardRegions: ['enam'] });
     expect(unsharded.status).toBe(400);

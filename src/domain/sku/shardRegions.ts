@@ -46,24 +46,29 @@ export function regionsRefusal(current: readonly ShardRegion[] | null, placed: n
 }
 
 /**
- * Where a customer's reserve goes while their home shard is unreachable (ADR 0022): one of the
- * shards that live in another region than home and are not known unreachable themselves, picked by
- * a hash of the customer so a lost shard's buyers spread over the survivors, and a retry during the
- * same outage lands where the first attempt did. Null when there is none. Unknown regions
- * (`null`): any other shard.
+ * Where a customer's reserve goes while their home shard is unreachable (ADR 0022): the shard
+ * outside the home's region, not itself excluded (`unreachable`: a region found lost), that ranks
+ * first for this customer by rendezvous hashing. So a lost shard's buyers spread over the
+ * survivors, and a customer's target changes only when that target itself is excluded: a retry
+ * lands where the first attempt did, whatever else this or another isolate has seen. Null when
+ * there is none. Unknown regions (`null`): any other shard.
  */
 export function rehomeShard(customerId: string, home: number, shards: number, regions: readonly ShardRegion[] | null, unreachable: (shard: number) => boolean): number | null {
-  const lost = regions === null ? null : regionOfShard(regions, home);
-  const candidates: number[] = [];
-  for (let k = 0; k < shards; k++) {
-    if (k !== home && !unreachable(k) && (lost === null || regionOfShard(regions!, k) !== lost)) candidates.push(k);
-  }
-  return candidates.length === 0 ? null : candidates[spreadHash(customerId) % candidates.length]!;
+  return rehomeCandidates(customerId, home, shards, regions).find((k) => !unreachable(k)) ?? null;
 }
 
-/** FNV-1a of the customer with a salt: independent of `homeShard`'s hash, so one home's buyers spread. */
-function spreadHash(customerId: string): number {
+/** Every shard outside the home's region, in this customer's rendezvous order (the likeliest target first). */
+export function rehomeCandidates(customerId: string, home: number, shards: number, regions: readonly ShardRegion[] | null): number[] {
+  const lost = regions === null ? null : regionOfShard(regions, home);
+  const candidates: number[] = [];
+  for (let k = 0; k < shards; k++) if (k !== home && (lost === null || regionOfShard(regions!, k) !== lost)) candidates.push(k);
+  const score = (k: number) => spreadHash(`${customerId}#${k}`);
+  return candidates.sort((a, b) => score(b) - score(a) || a - b);
+}
+
+/** FNV-1a of the key with a salt: independent of `homeShard`'s hash. */
+function spreadHash(key: string): number {
   let hash = 0x811c9dc5;
-  for (const ch of `rehome:${customerId}`) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193);
+  for (const ch of `rehome:${key}`) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193);
   return hash >>> 0;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LOCATION_HINTS, regionOfShard, regionsRefusal, ShardRegionsSchema, skuCounters, skuLedgerDecider, sumCounters, type ShardRegion, type SkuEvent } from '../../../src/domain/sku';
+import { LOCATION_HINTS, regionOfShard, regionsRefusal, rehomeShard, ShardRegionsSchema, skuCounters, skuLedgerDecider, sumCounters, type ShardRegion, type SkuEvent } from '../../../src/domain/sku';
 import { fold } from '../../../src/domain/core/decider';
 import { deciderSpec } from '../../support/deciderSpec';
 
@@ -40,6 +40,27 @@ describe('shard regions (issue 25)', () => {
       }),
     );
     expect(regionsRefusal(['enam', 'wnam'], 4, ['enam', 'wnam', 'weur'])).toBe('shard 2 lives in enam: a placed shard cannot move');
+  });
+
+  it('re-homes outside the home\'s region, spreads one home\'s buyers, and moves a customer only when their target itself is excluded', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 12 }), fc.integer({ min: 2, max: 64 }), fc.nat(63), fc.nat(63), (customer, shards, h, x) => {
+        const home = h % shards;
+        const target = rehomeShard(customer, home, shards, FOUR, () => false);
+        if (target === null) return;
+        expect(target).not.toBe(home);
+        expect(regionOfShard(FOUR, target)).not.toBe(regionOfShard(FOUR, home));
+        // Excluding some other shard never moves the customer (rendezvous order): a retry lands where the first attempt did.
+        const other = x % shards;
+        if (other !== target) expect(rehomeShard(customer, home, shards, FOUR, (k) => k === other)).toBe(target);
+        // Excluding the target moves them to another shard outside the home's region, or nowhere.
+        const next = rehomeShard(customer, home, shards, FOUR, (k) => k === target);
+        if (next !== null) expect([next !== target, regionOfShard(FOUR, next) !== regionOfShard(FOUR, home)]).toEqual([true, true]);
+      }),
+    );
+    const targets = new Set(Array.from({ length: 200 }, (_, i) => rehomeShard(`buyer-${i}`, 1, 64, FOUR, () => false)));
+    expect(targets.size).toBeGreaterThan(20);
+    expect(rehomeShard('c', 0, 4, ['enam'], () => false)).toBeNull();
   });
 
   it('records the regions with the layout, keeps them on later stock changes, and shows them in the counters', () => {
