@@ -66,8 +66,9 @@ export async function onHomeShard<T>(sku: string, customerId: string, reserve: S
       ? await reserve(streamOf(sku, home))
       : shards > 1
         ? await homeOrSibling(sku, customerId, home, shards, reserve, failover)
-        // A layout not learnt yet (a new isolate): no sibling known, but never an unbounded wait.
-        : await withinBound(reserve(streamOf(sku, home)), failover.afterMs).catch(noAnswerInTime);
+        // Unsharded, or a layout not learnt yet (a new isolate): no sibling known, but never an
+        // unbounded wait on a shard 0 that hangs; loose, so a busy unsharded SKU answers as ever.
+        : await withinBound(reserve(streamOf(sku, home)), UNKNOWN_LAYOUT_BOUNDS * failover.afterMs).catch(noAnswerInTime);
     if (outcome.ok || outcome.error.code !== 'wrong_shard') return outcome;
     rememberLayout(sku, outcome.error.shards, outcome.error.shardRegions);
   }
@@ -120,6 +121,8 @@ async function homeOrSibling<T>(sku: string, customerId: string, home: number, s
 
 /** No shard within reach answered: come back in a second (a 503 with Retry-After, never a 500). */
 const nowhereNow = { code: 'overloaded', retryAfterSeconds: 1 } as const;
+/** How many failover bounds a reserve may take where no sibling is known (7.5 s by default, under the client's 10 s). */
+const UNKNOWN_LAYOUT_BOUNDS = 5;
 /** A retry asks this many siblings for its stored answer: the likeliest first attempts' targets. */
 const REPLAY_SIBLINGS = 2;
 
