@@ -7,7 +7,8 @@ import { addEmptyWatcher, emptyWatchers, hasUndeliveredLoans, loadLoan, markDeli
 import type { Outcome } from '../../src/contract/outcome';
 import { activeUnitsOf } from './reservations';
 import { Siblings } from './siblings';
-import { SiblingCalls, type LendRequest, type LoanAnswer, type LoanDelivery, type SiblingShard, type Undrain } from './siblingCalls';
+import { SIBLING_TIMEOUT_MS, SiblingCalls, type LendRequest, type LoanAnswer, type LoanDelivery, type SiblingShard, type Undrain } from './siblingCalls';
+import { withinBound } from '../../src/contract/withinBound';
 
 export type { LendRequest, LoanAnswer, LoanDelivery, SiblingShard, Undrain } from './siblingCalls';
 
@@ -236,7 +237,8 @@ export class ShardLoans {
     for (const loan of loans) {
       try {
         const delivery = { sku: loan.peer, transferId: loan.transferId, from: self, qty: loan.qty, lentVersion: loan.version, ...defined({ location: loan.location ?? undefined }) };
-        const taken = await this.#host.shard(loan.peer).receiveLoan(delivery);
+        // Bounded: a borrower in a hanging region must not hold up the alarm's expiries and pushes.
+        const taken = await withinBound(this.#host.shard(loan.peer).receiveLoan(delivery), SIBLING_TIMEOUT_MS);
         if (!taken.ok) throw new Error(taken.error.code);
         this.#host.transaction(() => markDelivered(this.#host.sql, loan.transferId));
       } catch (error) {
@@ -257,7 +259,8 @@ export class ShardLoans {
     this.#undrainRound = round;
     for (const watcher of emptyWatchers(sql)) {
       try {
-        const heard = await this.#host.shard(watcher).undrain({ sku: watcher, from: self, round });
+        // Bounded: a watcher in a hanging region must not hold up the walk that brought the units.
+        const heard = await withinBound(this.#host.shard(watcher).undrain({ sku: watcher, from: self, round }), SIBLING_TIMEOUT_MS);
         if (!heard.ok) throw new Error(heard.error.code);
         this.#host.transaction(() => removeEmptyWatcher(sql, watcher, round));
       } catch (error) {

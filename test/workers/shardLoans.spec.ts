@@ -116,6 +116,19 @@ describe('shard loans', () => {
     }, null, { shards: 4, shardRegions: ['enam', 'weur'] });
   });
 
+  it('a borrower that never answers a redelivery does not hold up the alarm\'s work past the bound', async () => {
+    const hanging: Peer = { ...peer(async () => answer(0, 0)), receiveLoan: vi.fn(() => new Promise<never>(() => {})) };
+    await withLoans(4, (s1, s2) => ({ [s1]: hanging, [s2]: peer(async () => answer(0, 0)) }), async ({ loans, self, s1, peers }) => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      expect(await loans.lend({ sku: self, transferId: 't-hang', to: s1, want: 2 })).toEqual(ok({ lent: 2, left: 2, round: 0, version: 2 }));
+      const started = Date.now();
+      await loans.work();
+      expect(peers[s1]!.receiveLoan).toHaveBeenCalledTimes(1);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      warn.mockRestore();
+    });
+  });
+
   it('a sibling that answers but is not set up yet (its layout being written) makes the buyer come back later (503)', async () => {
     await withLoans(0, (s1, s2) => ({ [s1]: peer(async () => ({ ok: false, error: { code: 'sku_not_found' } }) as never), [s2]: peer(async () => answer(0, 0)) }), async ({ loans }) => {
       expect(await loans.borrow(1)).toEqual({ code: 'overloaded', retryAfterSeconds: 5 });
