@@ -19,7 +19,7 @@ import { ShardLoans, type Committed, type LoanHost, type LendRequest, type LoanA
 import { ProjectionWriter, type ProjectResult } from './sku/projectionWriter';
 import { decideCommand, saveDecision, storedSku } from './sku/commandStore';
 import { ReserveBatches, reserveCommand, settleCommand, type GroupHost } from './sku/groupCommit';
-import { screen } from './sku/screen';
+import { beforeCommit, type BeforeCommitHost } from './sku/beforeCommit';
 import { abandonReserve } from './sku/abandon';
 import type { ExpiryHost } from './sku/expiries';
 import { runAlarm, workDueAt } from './sku/alarmRun';
@@ -48,7 +48,7 @@ export class Sku extends DurableObject<Env> {
   readonly #batches: ReserveBatches;
   /** Reserves, completes and cancels grouped inside the object (ADR 0021); null when RESERVE_GROUP_MAX is 1. */
   readonly #queue: CommandQueue | null;
-  readonly #host: ExpiryHost;
+  readonly #host: ExpiryHost & BeforeCommitHost;
   readonly #fault = new FaultSwitch();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -65,9 +65,10 @@ export class Sku extends DurableObject<Env> {
     const moveAlarm = (at: number | null) => this.#alarm.moveEarlier(at);
     this.#loans = new ShardLoans({ sql, transaction, state, commit, wakeAt: moveAlarm, shard: (stream) => env.SKU.getByName(stream) });
     const setState = (next: SkuState) => void (this.#state = next);
-    this.#host = { sql, transaction, state, setState };
+    this.#host = { sql, transaction, state, setState, loans: this.#loans };
     const wakeAt: GroupHost['wakeAt'] = (events, recorded, now) => this.#wakeAt(events, recorded, now);
-    const borrows: GroupHost['borrows'] = ({ req }) => this.#loans.wants(req.qty, req.customerId);
+    // A reserve that walked joins a group, unless units it brought were lent on meanwhile and a sibling may still have some.
+    const borrows: GroupHost['borrows'] = ({ req, walked }) => this.#loans.wants(req.qty, req.customerId) && (!walked || this.#loans.worthAsking());
     this.#batches = new ReserveBatches({ sql, transaction, state, setState, moveAlarm, wakeAt, borrows, alone: (call) => this.#reserveAlone(call), outcomes: this.#outcomes });
     const groupMax = workerConfig(env).RESERVE_GROUP_MAX;
     this.#queue = groupMax > 1 ? new CommandQueue((calls) => this.#batches.run(calls), groupMax) : null;
@@ -77,10 +78,12 @@ export class Sku extends DurableObject<Env> {
   async reserve(req: R.ReserveRequest, idempotency: IdempotencyInput, ticket?: Ticket): Promise<Outcome<ReservationView>> {
     if (this.#fault.mode === 'hang') await this.#fault.pass();
     const call = { req, idempotency, ticket };
-    // A reserve that must borrow awaits its siblings: alone, it holds no group behind it.
-    if (!this.#queue || this.#loans.wants(req.qty, req.customerId)) return this.#outcomes.count(await this.#reserveAlone(call));
+    if (!this.#queue) return this.#outcomes.count(await this.#reserveAlone(call));
     this.#checkSku(req.sku);
-    return this.#queue.decide(call);
+    if (!this.#loans.wants(req.qty, req.customerId)) return this.#queue.decide(call);
+    // Short of units: it walks outside any group, then joins the next one (batched settle, ADR 0023).
+    const early = await beforeCommit<ReservationView>(this.#host, this.#runOptions(call));
+    return early ? this.#outcomes.count(early) : this.#queue.decide({ req, idempotency, walked: true });
   }
 
   /** Command groups decided inside this instance so far (null: grouping off), for tests. */
@@ -92,9 +95,13 @@ export class Sku extends DurableObject<Env> {
     return this.#batches.run(calls);
   }
 
-  #reserveAlone({ req, idempotency, ticket }: R.ReserveCall): Promise<Outcome<ReservationView>> {
-    const { command, present } = reserveCommand(req);
-    return this.#run(req.sku, command, present, { idempotency, ticket, units: req.qty, customerId: req.customerId, region: req.region, rehomed: req.rehomedFrom !== undefined });
+  #reserveAlone(call: R.ReserveCall): Promise<Outcome<ReservationView>> {
+    const { command, present } = reserveCommand(call.req);
+    return this.#run(call.req.sku, command, present, this.#runOptions(call));
+  }
+
+  #runOptions({ req, idempotency, ticket }: R.ReserveCall): R.RunOptions {
+    return { idempotency, ticket, units: req.qty, customerId: req.customerId, region: req.region, rehomed: req.rehomedFrom !== undefined };
   }
 
   /** The counters and the reserve outcomes counted since this instance started. */
@@ -239,19 +246,12 @@ export class Sku extends DurableObject<Env> {
     await runAlarm({ ...this.#host, alarm: this.#alarm, relay: this.#relay, projection: this.#projection, loans: this.#loans });
   }
 
-  /** Screened first (`sku/screen`: shed, replayed, misrouted), then borrowed for if short, then committed. */
-  async #run<T>(sku: string, command: SkuCommand, present: Present<T>, { idempotency, ticket, units, customerId, region, rehomed }: R.RunOptions = {}): Promise<Outcome<T>> {
+  /** Screened and, if short, borrowed for first (`sku/beforeCommit`), then committed. */
+  async #run<T>(sku: string, command: SkuCommand, present: Present<T>, options: R.RunOptions = {}): Promise<Outcome<T>> {
     this.#checkSku(sku);
-    const screened = screen<T>(this.#sql, this.#state, Date.now(), { idempotency, ticket, customerId, rehomed: rehomed ?? false });
-    if (screened) return screened;
-    if (units !== undefined && this.#loans.wants(units, customerId)) {
-      const unreachable = await this.#loans.borrow(units, region);
-      if (unreachable) return err(unreachable);
-      // The same request may have been decided by a twin while this one waited for units.
-      const decided = idempotency ? replay<T>(this.#sql, idempotency) : null;
-      if (decided) return decided;
-    }
-    const { outcome, wakeAt } = this.#commit(command, Date.now(), present, { idempotency });
+    const early = await beforeCommit<T>(this.#host, options);
+    if (early) return early;
+    const { outcome, wakeAt } = this.#commit(command, Date.now(), present, { idempotency: options.idempotency });
     await this.#alarm.moveEarlier(wakeAt);
     return outcome;
   }

@@ -1,6 +1,6 @@
 import { err, ok } from '../../src/domain/core/result';
 import { skuStream } from '../../src/domain/core/vectorClock';
-import { available, DEFAULT_LOCATION, defined, locationAvailable, locationsOf, locationStock, mostSourceable, siblingsOf, type SkuCommand, type SkuContext, type SkuState, type StockCause } from '../../src/domain/sku';
+import { available, DEFAULT_LOCATION, defined, locationAvailable, locationsOf, locationStock, mostSourceable, ringOf, sameRegionAs, siblingsOf, type SkuCommand, type SkuContext, type SkuState, type StockCause } from '../../src/domain/sku';
 import type { Overloaded } from './admission';
 import { earliest, STORM_YIELD_MS } from './alarmSchedule';
 import { addEmptyWatcher, emptyWatchers, hasUndeliveredLoans, loadLoan, markDelivered, removeEmptyWatcher, undeliveredLoans } from './loans';
@@ -75,6 +75,11 @@ export class ShardLoans {
     return limit === null || customerId === undefined || activeUnitsOf(this.#host.sql, customerId) + units <= limit;
   }
 
+  /** Whether a sibling may still lend: one not known empty and not found unreachable lately. */
+  worthAsking(): boolean {
+    return this.#siblings.toAsk(this.#ring()).length > 0;
+  }
+
   /**
    * Units for a reservation of `units` on a shard short of them: borrowed from the siblings not
    * known to be empty, one walk at a time per shard (buyers arriving meanwhile wait for it and then
@@ -119,7 +124,7 @@ export class ShardLoans {
     let reached = true;
     let gained = 0;
     let location = this.#gatheringAt();
-    for (const lender of this.#siblings.toAsk(this.#allSiblings())) {
+    for (const lender of this.#siblings.toAsk(this.#ring(), Date.now(), this.#nearHere())) {
       const here = location === undefined ? 0 : Math.max(0, locationAvailable(locationStock(this.#host.state(), location)));
       const want = units - here;
       if (want <= 0) break;
@@ -162,9 +167,11 @@ export class ShardLoans {
   async #ask(lender: string, request: { want: number; location?: string | undefined; region?: string | undefined; recall?: StockCause }): Promise<LoanAnswer | null> {
     const self = this.#host.state().sku!;
     const transferId = crypto.randomUUID();
-    const answer = await this.#calls.lend(lender, { sku: lender, transferId, to: self, ...request });
+    const level = { units: available(this.#host.state()), asOf: Date.now() };
+    const answer = await this.#calls.lend(lender, { sku: lender, transferId, to: self, level, ...request });
     if (!answer?.ok) return null;
-    const { lent, version, location } = answer.value;
+    const { lent, version, location, levels } = answer.value;
+    this.#siblings.merge(self, levels ?? []);
     if (lent > 0 && version !== null) this.#take({ sku: self, transferId, from: lender, qty: lent, lentVersion: version, location });
     return answer.value;
   }
@@ -186,7 +193,8 @@ export class ShardLoans {
    */
   async lend(req: LendRequest): Promise<Outcome<LoanAnswer>> {
     const now = Date.now();
-    const { transferId, to, want, location, region, recall } = req;
+    const { transferId, to, want, location, region, recall, level } = req;
+    if (level) this.#siblings.learn(to, level.units, level.asOf);
     const command: SkuCommand = { type: 'LendStock', data: { transferId, to, want, ...defined({ location, region, recall }) } };
     const { outcome, wakeAt } = this.#host.commit(command, now, (ctx) => available(ctx.state), (left) => {
       if (left === 0) addEmptyWatcher(this.#host.sql, req.to, this.#undrainRound);
@@ -196,7 +204,8 @@ export class ShardLoans {
     if (left === 0) this.#watched = true;
     const loan = loadLoan(this.#host.sql, req.transferId);
     await this.#host.wakeAt(earliest(wakeAt, loan ? now + LOAN_DELIVERY_GRACE_MS : null));
-    return ok({ lent: loan?.qty ?? 0, left, round: this.#undrainRound, version: loan?.version ?? null, ...defined({ location: loan?.location ?? undefined }) });
+    const levels = this.#siblings.beliefs(this.#host.state().sku ?? '', left, now);
+    return ok({ lent: loan?.qty ?? 0, left, round: this.#undrainRound, version: loan?.version ?? null, levels, ...defined({ location: loan?.location ?? undefined }) });
   }
 
   /** A loan delivered again by its lender: taken once, whatever the number of deliveries. */
@@ -207,7 +216,7 @@ export class ShardLoans {
 
   /** A sibling that said it was empty has units again. */
   undrained(req: Undrain): void {
-    this.#siblings.undrained(req.from, req.round);
+    this.#siblings.undrained(req.from, req.round, req.level);
   }
 
   /** The alarm's share: loans whose borrower may not have taken them, then watchers once units are back. */
@@ -258,9 +267,10 @@ export class ShardLoans {
     this.#host.transaction(() => sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('undrain_round', ?)", String(round)));
     this.#undrainRound = round;
     for (const watcher of emptyWatchers(sql)) {
+      const level = { units: available(this.#host.state()), asOf: Date.now() };
       try {
         // Bounded: a watcher in a hanging region must not hold up the walk that brought the units.
-        const heard = await withinBound(this.#host.shard(watcher).undrain({ sku: watcher, from: self, round }), SIBLING_TIMEOUT_MS);
+        const heard = await withinBound(this.#host.shard(watcher).undrain({ sku: watcher, from: self, round, level }), SIBLING_TIMEOUT_MS);
         if (!heard.ok) throw new Error(heard.error.code);
         this.#host.transaction(() => removeEmptyWatcher(sql, watcher, round));
       } catch (error) {
@@ -274,5 +284,15 @@ export class ShardLoans {
   #allSiblings(): string[] {
     const { sku, shards } = this.#host.state();
     return siblingsOf(sku ?? '', shards);
+  }
+
+  #ring(): string[] {
+    const { sku, shards } = this.#host.state();
+    return ringOf(sku ?? '', shards);
+  }
+
+  #nearHere(): (sibling: string) => boolean {
+    const { sku, shardRegions } = this.#host.state();
+    return sameRegionAs(sku ?? '', shardRegions);
   }
 }

@@ -10,7 +10,8 @@ import type { Outcome } from '../../src/contract/outcome';
 /** `rehomedFrom`: sent by the edge to a sibling while the customer's home shard is unreachable (ADR 0022). */
 export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined; rehomedFrom?: number | undefined; causedBy?: VectorClock };
 /** One reserve of a group commit (`groupCommit.ts`), and its answer: an outcome, or the message of what it threw. */
-export type ReserveCall = { req: ReserveRequest; idempotency: IdempotencyInput; ticket?: Ticket | undefined };
+/** `walked`: it went to its siblings for units first, and joins a group with what the walk brought. */
+export type ReserveCall = { req: ReserveRequest; idempotency: IdempotencyInput; ticket?: Ticket | undefined; walked?: true };
 export type BatchAnswer = { outcome: Outcome<ReservationView> } | { thrown: string };
 export type ReservationRef = { sku: string; reservationId: string; customerId: string; causedBy?: VectorClock };
 /** A complete or a cancel of a group commit: no idempotency record (each is idempotent by its reservation's state). */

@@ -1,7 +1,7 @@
 import { regionOfShard, shardOf, type ShardRegions, type StockCause } from '../../src/domain/sku';
 import type { Outcome } from '../../src/contract/outcome';
 import { withinBound } from '../../src/contract/withinBound';
-import type { Siblings } from './siblings';
+import type { Belief, Level, Siblings } from './siblings';
 
 /**
  * A sibling silent this long is taken as unreachable (and skipped a while: `Siblings`): past the
@@ -10,12 +10,19 @@ import type { Siblings } from './siblings';
  */
 export const SIBLING_TIMEOUT_MS = 1_500;
 
-/** `location`: units of that location only; `region`: the buyer's, for the lender's pick; `recall`: shard 0 takes them back (recall.ts). */
-export type LendRequest = { sku: string; transferId: string; to: string; want: number; location?: string | undefined; region?: string | undefined; recall?: StockCause | undefined };
-/** `lent` units (0: none) of `location`; `left` units remain; `round`: the lender's undrain round; `version` of its StockLent. */
-export type LoanAnswer = { lent: number; left: number; round: number; version: number | null; location?: string | undefined };
+/**
+ * `location`: units of that location only; `region`: the buyer's, for the lender's pick; `recall`: shard 0 takes them back (recall.ts);
+ * `level`: the borrower's units as it asks (gossip, `siblings.ts`).
+ */
+export type LendRequest = { sku: string; transferId: string; to: string; want: number; location?: string | undefined; region?: string | undefined; recall?: StockCause | undefined; level?: Level | undefined };
+/**
+ * `lent` units (0: none) of `location`; `left` units remain; `round`: the lender's undrain round; `version` of its StockLent;
+ * `levels`: the lender's and every sibling level it believes (gossip).
+ */
+export type LoanAnswer = { lent: number; left: number; round: number; version: number | null; location?: string | undefined; levels?: Belief[] | undefined };
 export type LoanDelivery = { sku: string; transferId: string; from: string; qty: number; lentVersion: number; location?: string | undefined };
-export type Undrain = { sku: string; from: string; round: number };
+/** `level`: the units back at the sibling that was empty, and when. */
+export type Undrain = { sku: string; from: string; round: number; level?: Level | undefined };
 
 /** What a shard asks of a sibling shard's object (its RPC methods; the stub makes each a promise). */
 export type SiblingShard = {

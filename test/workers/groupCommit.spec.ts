@@ -2,7 +2,8 @@ import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { BatchAnswer, ReserveCall } from '../../durable-objects/Sku';
-import { call, createSku, eventsOf, uniqueSku } from '../support/api';
+import { ADMIN, call, createSku, eventsOf, reserve, uniqueSku } from '../support/api';
+import { homeShard, streamOf } from '../../src/domain/sku';
 import { edgeWith } from './edgeWith';
 import { normalised } from '../support/normalised';
 
@@ -97,5 +98,21 @@ describe('group commit of reserves', () => {
     expect(third.text).toBe(first.text);
     expect([first, second, third].map((r) => r.headers.get('Idempotent-Replayed')).sort()).toEqual([null, 'true', 'true']);
     expect((await eventsOf(sku)).filter((e) => e.type === 'StockReserved')).toHaveLength(1);
+  });
+
+  it('buyers who waited on one walk to a sibling are decided together, in one group (batched settle)', async () => {
+    const sku = uniqueSku('walked');
+    expect((await call('PUT', `/v1/admin/skus/${sku}/stock`, { key: ADMIN, body: { onHand: 20, shards: 2 } })).status).toBe(200);
+    const onShard0 = Array.from({ length: 200 }, (_, i) => `c-${i}`).filter((c) => homeShard(c, 2) === 0).slice(0, 20);
+    // Shard 0's own 10 units sold one by one: from here on each of its buyers must borrow.
+    for (const [i, customerId] of onShard0.slice(0, 10).entries()) expect((await reserve(sku, { customerId, qty: 1 }, `own-${i}`)).status).toBe(201);
+    const before = (await groupsOf(streamOf(sku, 0)))!;
+    const answers = await Promise.all(onShard0.slice(10).map((customerId, i) => reserve(sku, { customerId, qty: 1 }, `walked-${i}`)));
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(201));
+    const after = (await groupsOf(streamOf(sku, 0)))!;
+    // Every walked buyer was decided in a group, and the groups were fewer than the buyers.
+    expect(after.commands - before.commands).toBe(10);
+    expect(after.groups - before.groups).toBeLessThan(10);
+    expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json).toMatchObject({ onHand: 20, reserved: 20, available: 0 });
   });
 });

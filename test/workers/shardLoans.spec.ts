@@ -120,7 +120,7 @@ describe('shard loans', () => {
     const hanging: Peer = { ...peer(async () => answer(0, 0)), receiveLoan: vi.fn(() => new Promise<never>(() => {})) };
     await withLoans(4, (s1, s2) => ({ [s1]: hanging, [s2]: peer(async () => answer(0, 0)) }), async ({ loans, self, s1, peers }) => {
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-      expect(await loans.lend({ sku: self, transferId: 't-hang', to: s1, want: 2 })).toEqual(ok({ lent: 2, left: 2, round: 0, version: 2 }));
+      expect(await loans.lend({ sku: self, transferId: 't-hang', to: s1, want: 2 })).toEqual(ok({ lent: 2, left: 2, round: 0, version: 2, levels: [{ sibling: self, units: 2, asOf: expect.any(Number) }] }));
       const started = Date.now();
       await loans.work();
       expect(peers[s1]!.receiveLoan).toHaveBeenCalledTimes(1);
@@ -132,6 +132,29 @@ describe('shard loans', () => {
   it('a sibling that answers but is not set up yet (its layout being written) makes the buyer come back later (503)', async () => {
     await withLoans(0, (s1, s2) => ({ [s1]: peer(async () => ({ ok: false, error: { code: 'sku_not_found' } }) as never), [s2]: peer(async () => answer(0, 0)) }), async ({ loans }) => {
       expect(await loans.borrow(1)).toEqual({ code: 'overloaded', retryAfterSeconds: 5 });
+    });
+  });
+
+  it('levels travel by gossip: a lender\'s answer carries what it believes, and the next walk asks first the sibling believed to hold most', async () => {
+    const gossip = (s3: string) => async (): Promise<Outcome<LoanAnswer>> => ok({ lent: 1, left: 5, round: 0, version: 7, levels: [{ sibling: s3, units: 50, asOf: Date.now() }] });
+    await withLoans(0, (s1, s2, s3) => ({ [s1]: peer(gossip(s3)), [s2]: peer(async () => answer(0, 0)), [s3]: peer(async () => answer(1, 49)) }), async ({ loans, state, self, s1, s2, s3, peers }) => {
+      // Nothing known yet: the ring from this shard, s1 first. The request carries this shard's level.
+      expect(await loans.borrow(1)).toBeNull();
+      expect(peers[s1]!.lend).toHaveBeenCalledWith(expect.objectContaining({ to: self, level: { units: 0, asOf: expect.any(Number) } }));
+      // s3 (50, by gossip) before s1 (5) and s2 (unknown): one call brings the unit.
+      expect(await loans.borrow(2)).toBeNull();
+      expect(peers[s3]!.lend).toHaveBeenCalledTimes(1);
+      expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
+      expect(peers[s2]!.lend).not.toHaveBeenCalled();
+      expect(state().onHand).toBe(2);
+    }, null, { shards: 4, shardRegions: ['enam'] });
+  });
+
+  it('a lender learns its borrower\'s level from the request and answers with every level it believes', async () => {
+    await withLoans(4, () => ({}), async ({ loans, self, s1 }) => {
+      await loans.lend({ sku: self, transferId: 't-l', to: s1, want: 1, level: { units: 7, asOf: 1_000 } });
+      const second = await loans.lend({ sku: self, transferId: 't-m', to: s1, want: 1 });
+      expect(second.ok && second.value.levels).toEqual([{ sibling: self, units: 1, asOf: expect.any(Number) }, { sibling: s1, units: 7, asOf: 1_000 }]);
     });
   });
 
@@ -151,7 +174,7 @@ describe('shard loans', () => {
     await withLoans(4, (s1, s2) => ({ [s1]: peer(async () => answer(0, 0)), [s2]: peer(async () => answer(0, 0)) }), async ({ loans, state, self, s1, s2, peers, wakes }) => {
       const now = Date.now();
       const lent = await loans.lend({ sku: self, transferId: 't-1', to: s1, want: 4 });
-      expect(lent).toEqual(ok({ lent: 4, left: 0, round: 0, version: 2 }));
+      expect(lent).toEqual(ok({ lent: 4, left: 0, round: 0, version: 2, levels: [{ sibling: self, units: 0, asOf: expect.any(Number) }] }));
       expect(wakes.at(-1)).toBeGreaterThanOrEqual(now + 2_000);
       // Undelivered: due after the grace. Nothing here for the watcher (s1 heard "empty") while empty.
       expect(loans.dueAt(now)).toBe(now + 2_000);
@@ -167,7 +190,7 @@ describe('shard loans', () => {
       const later = Date.now();
       expect(loans.dueAt(later)).toBe(later);
       await loans.work();
-      expect(peers[s1]!.undrain).toHaveBeenCalledWith({ sku: s1, from: self, round: 1 });
+      expect(peers[s1]!.undrain).toHaveBeenCalledWith({ sku: s1, from: self, round: 1, level: { units: 2, asOf: expect.any(Number) } });
       expect(loans.dueAt(Date.now())).toBeNull();
     });
   });

@@ -6,12 +6,15 @@ import {
   foldLedger,
   homeShard,
   record,
+  ringOf,
+  sameRegionAs,
   shardOf,
   shardOfReservation,
   skuLedgerDecider,
   skuOf,
   StreamIdSchema,
   streamOf,
+  streamsOf,
   sumCounters,
   skuCounters,
   type SkuEvent,
@@ -145,11 +148,12 @@ describe('lending between shards', () => {
 
 describe('what a shard knows of its siblings', () => {
   const all = ['S', 'S~1', 'S~2'];
-  it('asks those not known empty, the ones with most units left first', () => {
+  it('asks those not known empty, the ones believed to hold most first (unknown: none), then in ring order', () => {
     const s = new Siblings();
+    expect(s.toAsk(all)).toEqual(all);
     s.heard('S~1', 2, 0);
     s.heard('S~2', 9, 0);
-    expect(s.toAsk(all)).toEqual(['S', 'S~2', 'S~1']);
+    expect(s.toAsk(all)).toEqual(['S~2', 'S~1', 'S']);
     s.heard('S', 0, 0);
     expect(s.toAsk(all)).toEqual(['S~2', 'S~1']);
     expect(s.allEmpty(all)).toBe(false);
@@ -175,6 +179,47 @@ describe('what a shard knows of its siblings', () => {
     for (const x of all) s.heard(x, 0, 0);
     expect(s.allEmpty(all)).toBe(true);
     expect(new Siblings().allEmpty(all)).toBe(false);
+  });
+  it('among siblings believed to hold as much, asks those in its own region first', () => {
+    const s = new Siblings();
+    const near = (x: string) => x === 'S~2';
+    expect(s.toAsk(all, 0, near)).toEqual(['S~2', 'S', 'S~1']);
+    s.heard('S~1', 3, 0, 10);
+    expect(s.toAsk(all, 0, near)).toEqual(['S~1', 'S~2', 'S']);
+  });
+  it('keeps the freshest level of each sibling, heard directly, by gossip or by an undrain', () => {
+    const s = new Siblings();
+    s.learn('S~1', 7, 100);
+    s.learn('S~1', 2, 50); // older: ignored
+    s.merge('S~2', [{ sibling: 'S~2', units: 99, asOf: 200 }, { sibling: 'S', units: 4, asOf: 120 }, { sibling: 'S~1', units: 1, asOf: 90 }]);
+    expect(s.beliefs('S~2', 0, 300)).toEqual([
+      { sibling: 'S~2', units: 0, asOf: 300 },
+      { sibling: 'S~1', units: 7, asOf: 100 },
+      { sibling: 'S', units: 4, asOf: 120 },
+    ]);
+    s.heard('S', 0, 0, 400);
+    expect(s.toAsk(all)).toEqual(['S~1', 'S~2']);
+    // Gossip orders, never decides: a level of 0 by gossip does not make a sibling known empty.
+    s.learn('S~1', 0, 500);
+    expect(s.toAsk(all)).toEqual(['S~1', 'S~2']);
+    s.undrained('S', 1, { units: 6, asOf: 600 });
+    expect(s.toAsk(all)).toEqual(['S', 'S~1', 'S~2']);
+  });
+  it('each shard walks its siblings from the next one round (walks of different shards start apart)', () => {
+    expect(ringOf('S', 4)).toEqual(['S~1', 'S~2', 'S~3']);
+    expect(ringOf('S~2', 4)).toEqual(['S~3', 'S', 'S~1']);
+    expect(ringOf('S~3', 4)).toEqual(['S', 'S~1', 'S~2']);
+    fc.assert(fc.property(fc.integer({ min: 2, max: 64 }), fc.nat(), (shards, k) => {
+      const self = streamOf('S', k % shards);
+      const ring = ringOf(self, shards);
+      expect([...ring].sort()).toEqual(streamsOf('S', shards).filter((x) => x !== self).sort());
+      expect(shardOf(ring[0]!)).toBe(((k % shards) + 1) % shards);
+    }));
+  });
+  it('knows which siblings share its region, and none without regions', () => {
+    const near = sameRegionAs('S~1', ['enam', 'weur']);
+    expect(['S', 'S~1', 'S~2', 'S~3'].map(near)).toEqual([false, true, false, true]);
+    expect(sameRegionAs('S~1', null)('S~3')).toBe(false);
   });
 });
 
