@@ -63,8 +63,8 @@ export class Sku extends DurableObject<Env> {
     this.#projection = new ProjectionWriter({ sql, kv: env.PROJECTIONS, generations: () => generationsForWriting(env), state });
     const commit: LoanHost['commit'] = (command, now, present, alsoWrite) => this.#commit(command, now, present, { alsoWrite });
     const moveAlarm = (at: number | null) => this.#alarm.moveEarlier(at);
-    this.#loans = new ShardLoans({ sql, transaction, state, commit, wakeAt: moveAlarm, shard: (stream) => env.SKU.getByName(stream) });
     const setState = (next: SkuState) => void (this.#state = next);
+    this.#loans = new ShardLoans({ sql, transaction, state, setState, commit, wakeAt: moveAlarm, shard: (stream) => env.SKU.getByName(stream) });
     this.#host = { sql, transaction, state, setState, loans: this.#loans };
     const wakeAt: GroupHost['wakeAt'] = (events, recorded, now) => this.#wakeAt(events, recorded, now);
     // A reserve that walked joins a group, unless units it brought were lent on meanwhile and a sibling may still have some.

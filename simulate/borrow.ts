@@ -24,9 +24,10 @@ export function ensureWalk(shard: ShardState): void {
 function walkOrder(shard: ShardState): ShardState[] {
   const n = shard.siblings.length + 1;
   const ring = (s: ShardState) => (s.index - shard.index + n) % n;
-  // Regions modelled: among siblings believed to hold as much, the nearest first.
+  // Regions modelled: among siblings believed to hold as much, the nearest (or those of its region) first.
   const rtt = shard.world.scenario.regions?.rttMs[shard.location];
-  const far = (s: ShardState) => rtt?.[s.location] ?? 0;
+  const byRegion = shard.world.scenario.borrowing.near === 'region';
+  const far = (s: ShardState) => (byRegion ? Number(s.location !== shard.location) : (rtt?.[s.location] ?? 0));
   return [...shard.unconfirmed].sort((a, b) => (shard.hints.get(b) ?? 0) - (shard.hints.get(a) ?? 0) || far(a) - far(b) || ring(a) - ring(b));
 }
 

@@ -60,8 +60,10 @@ export type Failure = {
  * the donor's freshest levels of its siblings, and a request its receiver's level.
  * `siblingBatch`: sibling requests (transfers, undrains) queued at an object run together as one
  * group-commit batch, as reserves do (one storage transaction for their subscriptions).
+ * `near`: among siblings believed to hold as much, a walk asks first the nearest by round trip
+ * ('rtt'), or those in its own region ('region': what the product knows, ADR 0023), then the ring.
  */
-export type Borrowing = { readonly settle: 'per-buyer' | 'batch'; readonly emptyFanout: boolean; readonly hintGossip: boolean; readonly siblingBatch: boolean };
+export type Borrowing = { readonly settle: 'per-buyer' | 'batch'; readonly emptyFanout: boolean; readonly hintGossip: boolean; readonly siblingBatch: boolean; readonly near?: 'rtt' | 'region' };
 
 /** Arrival density: a linear ramp to a peak, then exponential decay, cut off at the window's end. */
 export type ArrivalCurve = { readonly rampMs: number; readonly decayMs: number; readonly windowMs: number };

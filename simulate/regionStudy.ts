@@ -15,8 +15,20 @@ export type Protocol = { readonly name: string; readonly batchMax: number; reado
 
 const TAIL: Mechanism = { ...ALL, name: 'all, grouped in the object', groupCommit: { ...ALL.groupCommit, where: 'object' } };
 
-/** What the product runs today: group commit in the object (B = 64, ADR 0021) and its sojourn admission rule. */
-const PRODUCT: Mechanism = { name: 'the product today', admission: { rule: 'sojourn' }, groupCommit: { where: 'object' } };
+/**
+ * What the product runs today: group commit in the object (B = 64, ADR 0021), its sojourn admission
+ * rule, and (ADR 0023) walked buyers decided in one group, levels by gossip, siblings believed empty
+ * asked at once, a sibling's lend requests in one transaction, its own region first. (The lane
+ * released on park is the retired Worker-side lanes' option: nothing to build with grouping in the object.)
+ */
+const PRODUCT: Mechanism = {
+  name: 'the product today',
+  admission: { rule: 'sojourn' },
+  groupCommit: { where: 'object' },
+  borrowing: { settle: 'batch', emptyFanout: true, hintGossip: true, siblingBatch: true, near: 'region' },
+};
+/** The product before ADR 0023: each walked buyer decided alone, no gossip, one sibling asked at a time, a transaction per lend. */
+const BEFORE_0023: Mechanism = { name: 'the product before ADR 0023', admission: { rule: 'sojourn' }, groupCommit: { where: 'object' } };
 
 /**
  * The protocol before group commit (B = 1, depth D: the model's default); the product's today; the
@@ -26,7 +38,8 @@ const PRODUCT: Mechanism = { name: 'the product today', admission: { rule: 'sojo
  */
 export const PROTOCOLS: readonly Protocol[] = [
   { name: 'before group commit (B = 1, depth D)', batchMax: 1, mechanism: null, homing: 'customer' },
-  { name: 'the product today (B = 64 in the object, sojourn)', batchMax: GROUP_COMMIT_MAX, mechanism: PRODUCT, homing: 'customer' },
+  { name: 'the product before ADR 0023 (B = 64 in the object, sojourn)', batchMax: GROUP_COMMIT_MAX, mechanism: BEFORE_0023, homing: 'customer' },
+  { name: 'the product today (ADR 0023: walks fan out, gossip, batched)', batchMax: GROUP_COMMIT_MAX, mechanism: PRODUCT, homing: 'customer' },
   { name: 'tail study, B = 64 in the object', batchMax: GROUP_COMMIT_MAX, mechanism: TAIL, homing: 'customer' },
   { name: 'tail study, homed in the edge region', batchMax: GROUP_COMMIT_MAX, mechanism: TAIL, homing: 'edge-region' },
 ];

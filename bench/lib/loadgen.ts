@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { AVAILABILITY_BOUND_MS, isDefinitive } from '../../src/contract/availability';
+import { homeShard } from '../../src/domain/sku/shards';
 
 /**
  * One load run, in its own process so that `taskset` pins the load generator alone to a core.
@@ -12,13 +13,19 @@ export type LoadSpec = { url: string; method: 'GET' | 'POST'; path: string; head
   /** Each request as another buyer: the body's `customerId` made unique (a sharded SKU routes by it). */
   uniqueCustomers?: boolean;
   /** Requests spread round-robin over this many buyers instead (a per-customer limit bites). */
-  customers?: number };
+  customers?: number;
+  /** With `uniqueCustomers`: every buyer's home one of shards `on` of a SKU split over `shards` (a skewed crowd borrows). */
+  homes?: { shards: number; on: number[] } };
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
 let n = 0;
 const prefix = `${process.pid}-${Date.now()}`;
+/** The first id of buyer `i` whose home is one of `spec.homes.on`. */
+function homedAt(i: number, homes: NonNullable<LoadSpec['homes']>): string {
+  for (let j = 0; ; j++) if (homes.on.includes(homeShard(`${prefix}-${i}-${j}`, homes.shards))) return `${prefix}-${i}-${j}`;
+}
 const customerOf = (i: number): string | null =>
-  spec.customers ? `${prefix}-c${i % spec.customers}` : spec.uniqueCustomers ? `${prefix}-${i}` : null;
+  spec.customers ? `${prefix}-c${i % spec.customers}` : spec.uniqueCustomers ? (spec.homes ? homedAt(i, spec.homes) : `${prefix}-${i}`) : null;
 /** Latencies by status: the p99 of accepted requests is not the p99 of the 503s shed at once. */
 const latencies = new Map<number, number[]>();
 let shedWithoutRetryAfter = 0;

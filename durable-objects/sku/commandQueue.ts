@@ -13,30 +13,24 @@ import type { BatchAnswer, GroupCall } from './requests';
  * runs form the next one, decided the moment it ends. No timer stretches an idle object's latency
  * beyond that one turn.
  */
-type Waiting = { call: GroupCall; answer: (a: BatchAnswer) => void; fail: (error: unknown) => void };
+type Waiting<C, A> = { call: C; answer: (a: A) => void; fail: (error: unknown) => void };
 
-export class CommandQueue {
-  readonly #waiting: Waiting[] = [];
-  readonly #run: (calls: readonly GroupCall[]) => Promise<BatchAnswer[]>;
+/** Calls that reached the object together, run as one group a turn later (any kind: a sibling's lends use it too). */
+export class TurnQueue<C, A> {
+  readonly #waiting: Waiting<C, A>[] = [];
+  readonly #run: (calls: readonly C[]) => Promise<A[]>;
   readonly #max: number;
   #running = false;
   /** Groups decided and the commands in them, since this instance started (tests, and the mean group size). */
   readonly seen = { groups: 0, commands: 0 };
 
-  constructor(run: (calls: readonly GroupCall[]) => Promise<BatchAnswer[]>, max: number) {
+  constructor(run: (calls: readonly C[]) => Promise<A[]>, max: number) {
     this.#run = run;
     this.#max = max;
   }
 
-  /** The command decided in its group; what deciding it threw is thrown for this call alone, as without grouping. */
-  async decide(call: GroupCall): Promise<Outcome<ReservationView>> {
-    const answer = await this.submit(call);
-    if ('thrown' in answer) throw new Error(answer.thrown);
-    return answer.outcome;
-  }
-
-  submit(call: GroupCall): Promise<BatchAnswer> {
-    return new Promise<BatchAnswer>((answer, fail) => {
+  submit(call: C): Promise<A> {
+    return new Promise<A>((answer, fail) => {
       this.#waiting.push({ call, answer, fail });
       if (!this.#running) void this.#drain();
     });
@@ -66,3 +60,13 @@ export class CommandQueue {
 
 /** One turn of the event loop: calls the runtime already delivered to the object run first. */
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Reserves, completes and cancels grouped (ADR 0021). */
+export class CommandQueue extends TurnQueue<GroupCall, BatchAnswer> {
+  /** The command decided in its group; what deciding it threw is thrown for this call alone, as without grouping. */
+  async decide(call: GroupCall): Promise<Outcome<ReservationView>> {
+    const answer = await this.submit(call);
+    if ('thrown' in answer) throw new Error(answer.thrown);
+    return answer.outcome;
+  }
+}

@@ -37,6 +37,11 @@ export class Siblings {
     return all.filter((s) => !this.#emptyAt.has(s) && !this.isUnreachable(s, now)).sort((a, b) => units(b) - units(a) || Number(near(b)) - Number(near(a)));
   }
 
+  /** No units believed there: last heard of with none, or never heard of (a walk asks those all at once). */
+  believedEmpty(sibling: string): boolean {
+    return (this.#levels.get(sibling)?.units ?? 0) === 0;
+  }
+
   /** `sibling` held `units` at `asOf`, unless something fresher is known of it. */
   learn(sibling: string, units: number, asOf: number): void {
     if ((this.#levels.get(sibling)?.asOf ?? Number.NEGATIVE_INFINITY) > asOf) return;

@@ -20,7 +20,7 @@ type Peer = {
   receiveLoan: (loan: unknown) => Promise<Outcome<null>>;
   undrain: (req: unknown) => Promise<Outcome<null>>;
 };
-type Setup = { loans: ShardLoans; state: () => SkuState; self: string; s1: string; s2: string; s3: string; peers: Record<string, Peer>; wakes: (number | null)[] };
+type Setup = { loans: ShardLoans; state: () => SkuState; self: string; s1: string; s2: string; s3: string; peers: Record<string, Peer>; wakes: (number | null)[]; transactions: () => number };
 
 const answer = (lent: number, left: number, version: number | null = lent > 0 ? 7 : null): Outcome<LoanAnswer> => ok({ lent, left, round: 0, version });
 const peer = (lend: Peer['lend'], counters: Peer['counters'] = async () => ok(null)): Peer =>
@@ -48,13 +48,14 @@ function withLoans(onHand: number, peers: (s1: string, s2: string, s3: string) =
       return { outcome: ok(presented), wakeAt: null };
     };
     const siblings = peers(s1, s2, s3);
+    let transactions = 0;
     const loans = new ShardLoans({
-      sql, commit, state: () => state,
-      transaction: (work) => ctx.storage.transactionSync(work),
+      sql, commit, state: () => state, setState: (next) => void (state = next),
+      transaction: (work) => (transactions++, ctx.storage.transactionSync(work)),
       wakeAt: async (at) => void wakes.push(at),
       shard: (stream) => siblings[stream] as unknown as DurableObjectStub<Sku>,
     });
-    await body({ loans, state: () => state, self, s1, s2, s3, peers: siblings, wakes });
+    await body({ loans, state: () => state, self, s1, s2, s3, peers: siblings, wakes, transactions: () => transactions });
   });
 }
 
@@ -99,19 +100,41 @@ describe('shard loans', () => {
     });
   });
 
-  it('a sibling that does not answer makes its region suspect at once: a walk skips the region\'s other shards (probed in the background) instead of waiting out each', async () => {
+  it('a sibling that does not answer makes its region suspect at once: a walk waits one bound for a lost region, not one per shard, and the next skips it (probed in the background)', async () => {
     // Shards 0 and 2 in enam, 1 and 3 in weur; weur is lost: s1 throws, s3 never answers.
     const never = () => new Promise<never>(() => {});
     await withLoans(0, (s1, s2, s3) => ({ [s1]: peer(async () => Promise.reject(new Error('gone'))), [s2]: peer(async () => answer(0, 0)), [s3]: peer(never, never) }), async ({ loans, peers, s1, s2, s3 }) => {
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-      const started = Date.now();
+      // Nothing known of them: the three are asked at once, and the walk ends when s3's bound ends.
+      let started = Date.now();
       expect(await loans.borrow(1)).toBeNull();
-      // No wait on s3 at all: its region was suspect as soon as s1 failed; it was only probed (a read).
-      expect(Date.now() - started).toBeLessThan(1_000);
-      expect(peers[s3]!.counters).toHaveBeenCalledTimes(1);
-      expect(peers[s3]!.lend).not.toHaveBeenCalled();
+      expect(Date.now() - started).toBeLessThan(2_500);
       expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
       expect(peers[s2]!.lend).toHaveBeenCalledTimes(1);
+      expect(peers[s3]!.lend).toHaveBeenCalledTimes(1);
+      // The next walk does not wait on weur at all: both its shards are skipped.
+      started = Date.now();
+      expect(await loans.borrow(1)).toBeNull();
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
+      expect(peers[s3]!.lend).toHaveBeenCalledTimes(1);
+      warn.mockRestore();
+    }, null, { shards: 4, shardRegions: ['enam', 'weur'] });
+  });
+
+  it('a sibling found silent in a walk makes the rest of its region suspect: a later walk skips them without asking, and probes them (a read)', async () => {
+    // s3 answered before (it holds units), so it is asked in turn; s1, in its region, throws first.
+    const never = () => new Promise<never>(() => {});
+    await withLoans(0, (s1, s2, s3) => ({ [s1]: peer(async () => Promise.reject(new Error('gone'))), [s2]: peer(async () => answer(0, 0)), [s3]: peer(never, never) }), async ({ loans, peers, s1, s3 }) => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      loans.undrained({ sku: '', from: s1, round: 1, level: { units: 9, asOf: Date.now() } });
+      loans.undrained({ sku: '', from: s3, round: 1, level: { units: 5, asOf: Date.now() } });
+      const started = Date.now();
+      expect(await loans.borrow(1)).toBeNull();
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
+      expect(peers[s3]!.lend).not.toHaveBeenCalled();
+      expect(peers[s3]!.counters).toHaveBeenCalledTimes(1);
       warn.mockRestore();
     }, null, { shards: 4, shardRegions: ['enam', 'weur'] });
   });
@@ -136,16 +159,18 @@ describe('shard loans', () => {
   });
 
   it('levels travel by gossip: a lender\'s answer carries what it believes, and the next walk asks first the sibling believed to hold most', async () => {
-    const gossip = (s3: string) => async (): Promise<Outcome<LoanAnswer>> => ok({ lent: 1, left: 5, round: 0, version: 7, levels: [{ sibling: s3, units: 50, asOf: Date.now() }] });
-    await withLoans(0, (s1, s2, s3) => ({ [s1]: peer(gossip(s3)), [s2]: peer(async () => answer(0, 0)), [s3]: peer(async () => answer(1, 49)) }), async ({ loans, state, self, s1, s2, s3, peers }) => {
-      // Nothing known yet: the ring from this shard, s1 first. The request carries this shard's level.
+    const soon = Date.now() + 60_000;
+    const gossip = (s3: string) => async (): Promise<Outcome<LoanAnswer>> => ok({ lent: 1, left: 5, round: 0, version: 7, levels: [{ sibling: s3, units: 50, asOf: soon }] });
+    await withLoans(0, (s1, s2, s3) => ({ [s1]: peer(gossip(s3)), [s2]: peer(async () => answer(0, 0)), [s3]: peer(async () => answer(0, 2)) }), async ({ loans, state, self, s1, s2, s3, peers }) => {
+      // Nothing known yet: all three asked at once, each told this shard's level.
       expect(await loans.borrow(1)).toBeNull();
-      expect(peers[s1]!.lend).toHaveBeenCalledWith(expect.objectContaining({ to: self, level: { units: 0, asOf: expect.any(Number) } }));
-      // s3 (50, by gossip) before s1 (5) and s2 (unknown): one call brings the unit.
+      for (const s of [s1, s2, s3]) expect(peers[s]!.lend).toHaveBeenCalledWith(expect.objectContaining({ to: self, level: { units: 0, asOf: expect.any(Number) } }));
+      // s3 (50 by s1's gossip, fresher than its own "2") before s1 (5); s2 said empty: one call brings the unit.
+      peers[s3]!.lend = vi.fn(async () => answer(1, 49));
       expect(await loans.borrow(2)).toBeNull();
       expect(peers[s3]!.lend).toHaveBeenCalledTimes(1);
       expect(peers[s1]!.lend).toHaveBeenCalledTimes(1);
-      expect(peers[s2]!.lend).not.toHaveBeenCalled();
+      expect(peers[s2]!.lend).toHaveBeenCalledTimes(1);
       expect(state().onHand).toBe(2);
     }, null, { shards: 4, shardRegions: ['enam'] });
   });
@@ -158,6 +183,19 @@ describe('shard loans', () => {
     });
   });
 
+  it('lend requests that reach a shard together are decided in one transaction, each answered as alone', async () => {
+    await withLoans(8, () => ({}), async ({ loans, state, self, s1, s2, s3, transactions, wakes }) => {
+      const before = transactions();
+      const answers = await Promise.all([s1, s2, s3].map((to, i) => loans.lend({ sku: self, transferId: `t-${i}`, to, want: 1 })));
+      expect(transactions() - before).toBe(1);
+      // Each takes half of what is left when its turn comes: 4, then 2, then 1.
+      expect(answers.map((a) => a.ok && [a.value.lent, a.value.left])).toEqual([[4, 4], [2, 2], [1, 1]]);
+      expect(state()).toMatchObject({ onHand: 1, lent: 7 });
+      // One alarm update for the group: the earliest redelivery of its loans.
+      expect(wakes).toHaveLength(1);
+    });
+  });
+
   it('buyers arriving during a walk wait for it instead of walking again', async () => {
     const lend = async () => {
       await new Promise((r) => setTimeout(r, 20));
@@ -165,8 +203,9 @@ describe('shard loans', () => {
     };
     await withLoans(0, (s1, s2) => ({ [s1]: peer(lend), [s2]: peer(lend) }), async ({ loans, state, peers, s1, s2 }) => {
       expect(await Promise.all([loans.borrow(2), loans.borrow(2)])).toEqual([null, null]);
-      expect(vi.mocked(peers[s1]!.lend).mock.calls.length + vi.mocked(peers[s2]!.lend).mock.calls.length).toBe(1);
-      expect(state().onHand).toBe(4);
+      // One walk, which asked both siblings (never heard of) at once.
+      expect(vi.mocked(peers[s1]!.lend).mock.calls.length + vi.mocked(peers[s2]!.lend).mock.calls.length).toBe(2);
+      expect(state().onHand).toBe(8);
     });
   });
 
