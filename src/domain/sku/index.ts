@@ -6,6 +6,7 @@ export * from './ledger';
 export * from './limits';
 export * from './shards';
 export * from './shardRegions';
+export * from './siblingOrder';
 export * from './state';
 export * from './stockPlan';
 export * from './view';

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { shardOf } from './shards';
 
 /**
  * Where a sharded SKU's shards live (issue 25): a list of Durable Object location hints, shard k in
@@ -31,13 +30,6 @@ export type ShardRegions = z.infer<typeof ShardRegionsSchema>;
 
 /** The region shard `shard` lives in under `regions`. */
 export const regionOfShard = (regions: readonly ShardRegion[], shard: number): ShardRegion => regions[shard % regions.length]!;
-
-/** Whether a sibling lives in `stream`'s region (a walk asks those first among siblings believed to hold as much); never, with no regions. */
-export function sameRegionAs(stream: string, regions: readonly ShardRegion[] | null): (sibling: string) => boolean {
-  if (!regions) return () => false;
-  const here = regionOfShard(regions, shardOf(stream));
-  return (sibling) => regionOfShard(regions, shardOf(sibling)) === here;
-}
 
 /**
  * Why `next` cannot replace `current` for a SKU whose shards 0..placed-1 exist, or null: a shard

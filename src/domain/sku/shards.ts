@@ -36,13 +36,6 @@ export const streamsOf = (sku: string, shards: number): string[] => Array.from({
 export const siblingsOf = (stream: string, shards: number): string[] =>
   streamsOf(skuOf(stream), shards).filter((s) => s !== stream);
 
-/** The siblings from the one after `stream` round to the one before it: walks of different shards start apart. */
-export function ringOf(stream: string, shards: number): string[] {
-  const all = siblingsOf(stream, shards);
-  const after = all.findIndex((s) => shardOf(s) > shardOf(stream));
-  return after <= 0 ? all : [...all.slice(after), ...all.slice(0, after)];
-}
-
 /**
  * Where a customer's reservations of a sharded SKU live: a stable hash (FNV-1a) of the customer
  * id. Every reservation of a customer lands on one shard, so that shard alone sees all the units
