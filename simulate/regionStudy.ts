@@ -11,14 +11,16 @@ import { ALL, tailScenario, type Mechanism } from './tailStudy';
  * four regions, buyers at edges in those regions, the edge's failover, one region lost at the
  * peak; every figure from honest availability, with and without the outage, the same windows.
  */
-export type Protocol = { readonly name: string; readonly batchMax: number; readonly mechanism: Mechanism | null; readonly homing: FailoverPolicy['homing'] };
+/** `walkFanout`: siblings believed to hold units a walk asks at once (the scenario's default, 1, when absent). */
+export type Protocol = { readonly name: string; readonly batchMax: number; readonly mechanism: Mechanism | null; readonly homing: FailoverPolicy['homing']; readonly walkFanout?: number };
 
 const TAIL: Mechanism = { ...ALL, name: 'all, grouped in the object', groupCommit: { ...ALL.groupCommit, where: 'object' } };
 
 /**
  * What the product runs today: group commit in the object (B = 64, ADR 0021), its sojourn admission
- * rule, and (ADR 0023) walked buyers decided in one group, levels by gossip, siblings believed empty
- * asked at once, a sibling's lend requests in one transaction, its own region first. (The lane
+ * rule, and (ADR 0023) walked buyers decided in one group, levels by gossip, siblings believed to
+ * hold units asked 4 at a time and those believed empty all at once, a sibling's lend requests in
+ * one transaction, its own region first. (The lane
  * released on park is the retired Worker-side lanes' option: nothing to build with grouping in the object.)
  */
 const PRODUCT: Mechanism = {
@@ -39,7 +41,7 @@ const BEFORE_0023: Mechanism = { name: 'the product before ADR 0023', admission:
 export const PROTOCOLS: readonly Protocol[] = [
   { name: 'before group commit (B = 1, depth D)', batchMax: 1, mechanism: null, homing: 'customer' },
   { name: 'the product before ADR 0023 (B = 64 in the object, sojourn)', batchMax: GROUP_COMMIT_MAX, mechanism: BEFORE_0023, homing: 'customer' },
-  { name: 'the product today (ADR 0023: walks fan out, gossip, batched)', batchMax: GROUP_COMMIT_MAX, mechanism: PRODUCT, homing: 'customer' },
+  { name: 'the product today (ADR 0023: walks fan out, gossip, batched)', batchMax: GROUP_COMMIT_MAX, mechanism: PRODUCT, homing: 'customer', walkFanout: 4 },
   { name: 'tail study, B = 64 in the object', batchMax: GROUP_COMMIT_MAX, mechanism: TAIL, homing: 'customer' },
   { name: 'tail study, homed in the edge region', batchMax: GROUP_COMMIT_MAX, mechanism: TAIL, homing: 'edge-region' },
 ];
@@ -63,7 +65,7 @@ export type RegionRun = {
 export function regionScenario(calibration: Calibration, protocol: Protocol, shards: number, outage: Outage | null, seed = 1): Scenario {
   const base = protocol.mechanism ? tailScenario(calibration, shards, protocol.batchMax, protocol.mechanism, seed) : hotSku(calibration.headline, shards, undefined, seed, protocol.batchMax);
   const when = outage ? `${REGIONS.names[outage.location]} lost at ${outage.atMs / 1000} s for ${outage.durationMs / 1000} s` : 'no outage';
-  return { ...base, name: `four regions, ${protocol.name}, ${when}`, regions: REGIONS, locations: REGIONS.names.length, failover: { ...FAILOVER, homing: protocol.homing }, outage };
+  return { ...base, name: `four regions, ${protocol.name}, ${when}`, regions: REGIONS, locations: REGIONS.names.length, failover: { ...FAILOVER, homing: protocol.homing }, outage, walkFanout: protocol.walkFanout ?? base.walkFanout };
 }
 
 export function windowOf(outage: Outage | null): { fromMs: number; toMs: number } {

@@ -16,6 +16,11 @@ export type { Committed, LoanHost } from './lending';
  * commands run while a walk awaits its siblings and may take them first.
  */
 const MAX_WALKS = 8;
+/**
+ * Siblings believed to hold units that a walk asks at once (ADR 0023): one at a time costs a
+ * round trip each across regions, all at once floods them (the region study: 4 is best of 1–64).
+ */
+const WALK_FANOUT = 4;
 /** Retry-After when a sibling did not answer a walk: its location may be restarting. */
 const SIBLING_UNREACHABLE_RETRY_S = 5;
 
@@ -87,27 +92,29 @@ export class ShardLoans {
   }
 
   /**
-   * Asks the siblings believed to hold units in turn, most first, until one location here has
-   * `units` available: the one this shard holds most of, or, holding none, the one the first lender
-   * picks for the buyer's region. Then the rest — believed empty, or never heard of — at once
-   * (ADR 0023): across regions, asking them one by one costs a round trip each. Tells whether every
-   * sibling answered and how many units came.
+   * Asks the siblings believed to hold units, most first, a few at a time, until one location here
+   * has `units` available: the one this shard holds most of, or, holding none, the one the first
+   * lender picks for the buyer's region. Then the rest — believed empty, or never heard of — at
+   * once (ADR 0023): across regions, asking them one by one costs a round trip each. Tells whether
+   * every sibling answered and how many units came.
    */
   async #walkSiblings(units: number, region: string | undefined): Promise<{ reached: boolean; gained: number }> {
     const walk = { reached: true, gained: 0, location: this.#gatheringAt() };
     const want = () => units - (walk.location === undefined ? 0 : Math.max(0, locationAvailable(locationStock(this.#host.state(), walk.location))));
     const order = this.#siblings.toAsk(this.#ring(), Date.now(), this.#nearHere());
+    const holding = order.filter((s) => !this.#siblings.believedEmpty(s));
     let next = 0;
-    for (; next < order.length && !this.#siblings.believedEmpty(order[next]!) && want() > 0; next++) {
-      // Units just came here: siblings told this shard was empty hear it before its buyers take
-      // them, which keeps the window in which they refuse buyers while units sit here short.
-      if ((await this.#visit(order[next]!, want(), region, walk)) > 0) await this.#lender.tellWatchers();
-    }
-    const rest = order.slice(next);
-    if (want() > 0 && rest.length > 0) {
-      const lent = await Promise.all(rest.map((lender) => this.#visit(lender, want(), region, walk)));
-      if (lent.some((n) => n > 0)) await this.#lender.tellWatchers();
-    }
+    let lent = 0;
+    // Up to WALK_FANOUT of them out at once, the next asked as one answers, until the units are here.
+    const lane = async () => {
+      while (next < holding.length && want() > 0) lent += await this.#visit(holding[next++]!, want(), region, walk);
+    };
+    await Promise.all(Array.from({ length: WALK_FANOUT }, lane));
+    const rest = order.filter((s) => this.#siblings.believedEmpty(s));
+    if (want() > 0 && rest.length > 0) lent += (await Promise.all(rest.map((lender) => this.#visit(lender, want(), region, walk)))).reduce((a, b) => a + b, 0);
+    // Units just came here: siblings told this shard was empty hear it before its buyers take
+    // them, which keeps the window in which they refuse buyers while units sit here short.
+    if (lent > 0) await this.#lender.tellWatchers();
     return walk;
   }
 
