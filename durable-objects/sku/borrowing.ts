@@ -94,15 +94,17 @@ export class ShardLoans {
   /**
    * Asks the siblings believed to hold units, most first, a few at a time, until one location here
    * has `units` available: the one this shard holds most of, or, holding none, the one the first
-   * lender picks for the buyer's region. Then the rest — believed empty, or never heard of — at
-   * once (ADR 0023): across regions, asking them one by one costs a round trip each. Tells whether
-   * every sibling answered and how many units came.
+   * lender picks for the buyer's region (never heard of counts as holding). Then the rest, last
+   * heard of with none, at once (ADR 0023): across regions, asking them one by one costs a round
+   * trip each. Tells whether every sibling answered and how many units came.
    */
   async #walkSiblings(units: number, region: string | undefined): Promise<{ reached: boolean; gained: number }> {
     const walk = { reached: true, gained: 0, location: this.#gatheringAt() };
     const want = () => units - (walk.location === undefined ? 0 : Math.max(0, locationAvailable(locationStock(this.#host.state(), walk.location))));
     const order = this.#siblings.toAsk(this.#ring(), Date.now(), this.#nearHere());
+    // Split before asking: a sibling heard empty during the walk is not asked twice.
     const holding = order.filter((s) => !this.#siblings.believedEmpty(s));
+    const rest = order.filter((s) => this.#siblings.believedEmpty(s));
     let next = 0;
     let lent = 0;
     // Up to WALK_FANOUT of them out at once, the next asked as one answers, until the units are here.
@@ -110,7 +112,6 @@ export class ShardLoans {
       while (next < holding.length && want() > 0) lent += await this.#visit(holding[next++]!, want(), region, walk);
     };
     await Promise.all(Array.from({ length: WALK_FANOUT }, lane));
-    const rest = order.filter((s) => this.#siblings.believedEmpty(s));
     if (want() > 0 && rest.length > 0) lent += (await Promise.all(rest.map((lender) => this.#visit(lender, want(), region, walk)))).reduce((a, b) => a + b, 0);
     // Units just came here: siblings told this shard was empty hear it before its buyers take
     // them, which keeps the window in which they refuse buyers while units sit here short.

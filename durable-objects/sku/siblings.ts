@@ -29,17 +29,18 @@ export class Siblings {
 
   /**
    * The siblings worth asking: not known empty, not unreachable lately (their units are unsellable
-   * until they answer again); those believed to hold most first (unknown: none), then the ones
-   * `near` (this shard's region), then in the order of `all` (the ring from this shard).
+   * until they answer again); those believed to hold most first (never heard of: first, as at the
+   * start of a sale every shard holds its share), then the ones `near` (this shard's region), then
+   * in the order of `all` (the ring from this shard).
    */
   toAsk(all: readonly string[], now = Date.now(), near: (sibling: string) => boolean = () => false): string[] {
-    const units = (s: string) => this.#levels.get(s)?.units ?? 0;
+    const units = (s: string) => this.#levels.get(s)?.units ?? Number.POSITIVE_INFINITY;
     return all.filter((s) => !this.#emptyAt.has(s) && !this.isUnreachable(s, now)).sort((a, b) => units(b) - units(a) || Number(near(b)) - Number(near(a)));
   }
 
-  /** No units believed there: last heard of with none, or never heard of (a walk asks those all at once). */
+  /** Last heard of, directly or by gossip, with no units (a walk asks those all at once); never heard of is not. */
   believedEmpty(sibling: string): boolean {
-    return (this.#levels.get(sibling)?.units ?? 0) === 0;
+    return this.#levels.get(sibling)?.units === 0;
   }
 
   /** `sibling` held `units` at `asOf`, unless something fresher is known of it. */

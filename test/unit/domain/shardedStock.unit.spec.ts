@@ -148,12 +148,13 @@ describe('lending between shards', () => {
 
 describe('what a shard knows of its siblings', () => {
   const all = ['S', 'S~1', 'S~2'];
-  it('asks those not known empty, the ones believed to hold most first (unknown: none), then in ring order', () => {
+  it('asks those not known empty, the ones believed to hold most first (never heard of: first), then in ring order', () => {
     const s = new Siblings();
     expect(s.toAsk(all)).toEqual(all);
     s.heard('S~1', 2, 0);
     s.heard('S~2', 9, 0);
-    expect(s.toAsk(all)).toEqual(['S~2', 'S~1', 'S']);
+    expect(s.toAsk(all)).toEqual(['S', 'S~2', 'S~1']);
+    expect(all.map((x) => s.believedEmpty(x))).toEqual([false, false, false]);
     s.heard('S', 0, 0);
     expect(s.toAsk(all)).toEqual(['S~2', 'S~1']);
     expect(s.allEmpty(all)).toBe(false);
@@ -184,7 +185,9 @@ describe('what a shard knows of its siblings', () => {
     const s = new Siblings();
     const near = (x: string) => x === 'S~2';
     expect(s.toAsk(all, 0, near)).toEqual(['S~2', 'S', 'S~1']);
-    s.heard('S~1', 3, 0, 10);
+    for (const x of all) s.heard(x, 3, 0, 10);
+    expect(s.toAsk(all, 0, near)).toEqual(['S~2', 'S', 'S~1']);
+    s.heard('S~1', 4, 0, 20);
     expect(s.toAsk(all, 0, near)).toEqual(['S~1', 'S~2', 'S']);
   });
   it('keeps the freshest level of each sibling, heard directly, by gossip or by an undrain', () => {
@@ -198,12 +201,13 @@ describe('what a shard knows of its siblings', () => {
       { sibling: 'S', units: 4, asOf: 120 },
     ]);
     s.heard('S', 0, 0, 400);
-    expect(s.toAsk(all)).toEqual(['S~1', 'S~2']);
+    expect(s.toAsk(all)).toEqual(['S~2', 'S~1']);
     // Gossip orders, never decides: a level of 0 by gossip does not make a sibling known empty.
     s.learn('S~1', 0, 500);
-    expect(s.toAsk(all)).toEqual(['S~1', 'S~2']);
+    expect(s.toAsk(all)).toEqual(['S~2', 'S~1']);
+    expect(s.believedEmpty('S~1')).toBe(true);
     s.undrained('S', 1, { units: 6, asOf: 600 });
-    expect(s.toAsk(all)).toEqual(['S', 'S~1', 'S~2']);
+    expect(s.toAsk(all)).toEqual(['S~2', 'S', 'S~1']);
   });
   it('each shard walks its siblings from the next one round (walks of different shards start apart)', () => {
     expect(ringOf('S', 4)).toEqual(['S~1', 'S~2', 'S~3']);
