@@ -27,7 +27,7 @@ import { migrateCheckout } from './checkout/schema';
 import type { IdempotencyInput } from './sku/idempotency';
 import type { Outcome } from '../src/contract/outcome';
 
-export type StartCheckout = { checkoutId: string; customerId: string; lines: CartLine[]; ttlSeconds: number; requestHash: string };
+export type StartCheckout = { checkoutId: string; customerId: string; lines: CartLine[]; ttlSeconds: number; ttlDefaulted?: true | undefined; requestHash: string };
 /** `location`: where the line's units were sourced (absent: not reserved, or a SKU naming none). */
 export type CheckoutLineView = CartLine & { reservationId: string | null; state: CheckoutState['lines'][number]['state']; location?: string };
 export type CheckoutView = {
@@ -84,8 +84,8 @@ export class Checkout extends DurableObject<Env> {
       await this.#drive();
       return { ...this.#outcome(), replayed: true };
     }
-    const { checkoutId, customerId, lines, ttlSeconds, requestHash } = req;
-    this.#append({ type: 'CheckoutStarted', data: { checkoutId, customerId, lines, ttlSeconds, requestHash } });
+    const { checkoutId, customerId, lines, ttlSeconds, ttlDefaulted, requestHash } = req;
+    this.#append({ type: 'CheckoutStarted', data: { checkoutId, customerId, lines, ttlSeconds, ...(ttlDefaulted ? { ttlDefaulted } : {}), requestHash } });
     await this.ctx.storage.setAlarm(Date.now() + RESUME_AFTER_MS);
     await this.#drive();
     return this.#outcome();
@@ -146,7 +146,7 @@ export class Checkout extends DurableObject<Env> {
       // Both reach the customer's home shard, where the line's reserve is (or would be) decided.
       const outcome = await onHomeShard(step.sku, customerId, (stream) =>
         step.type === 'Reserve'
-          ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds, region: step.region }, idempotency)
+          ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds, ...(s.ttlDefaulted ? { ttlDefaulted: true as const } : {}), region: step.region }, idempotency)
           : stub(this.env, stream).abandonReserve(stream, customerId, idempotency),
       );
       return eventOf(step, readReserve(step.sku, outcome));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseBridgeUrls } from '../durable-objects/relay/replicas';
 import { parseSecrets } from './contract/signature';
-import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, ShardRegionsSchema, type ShardRegions } from './domain/sku';
+import { DEFAULT_TTL_SECONDS, MAX_QTY, MAX_TTL_SECONDS, ShardRegionsSchema, type ShardRegions } from './domain/sku';
 
 /**
  * The Worker's and its objects' vars and secrets, parsed once per env with one schema. A var that
@@ -38,6 +38,8 @@ const listVar = z.string().optional().transform(parseSecrets);
 export const WorkerConfigSchema = z.object({
   /** A reservation's TTL when the request names none. */
   DEFAULT_TTL_SECONDS: numberVar(z.int().min(1).max(MAX_TTL_SECONDS), DEFAULT_TTL_SECONDS),
+  /** The per-customer limit a SKU gets when its first stock change names none (unset or 0: no limit; issue 26). */
+  DEFAULT_LIMIT_PER_CUSTOMER: numberVar(z.int().min(0).max(MAX_QTY), 0).transform((n) => (n === 0 ? null : n)),
   /** A command that queued longer than this at its SKU object is shed (0: admission control off). */
   ADMISSION_MAX_WAIT_MS: numberVar(z.number().min(0), DEFAULT_ADMISSION_MAX_WAIT_MS),
   /** Reserves a SKU object decides in one transaction at most (group commit inside the object, ADR 0021; 1: each alone). */

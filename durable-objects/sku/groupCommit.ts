@@ -21,8 +21,8 @@ import type { BatchAnswer, GroupCall, ReserveCall, ReserveRequest, SettleCall } 
 /** The reserve command and its answer's presenter, with a fresh id naming the shard that holds it. */
 export function reserveCommand(req: ReserveRequest): { command: SkuCommand; present: Present<ReservationView> } {
   const reservationId = `${newReservationId()}${reservationSuffix(shardOf(req.sku))}`;
-  const { sku, customerId, qty, ttlSeconds, region, rehomedFrom, causedBy } = req;
-  const data = { sku, reservationId, customerId, qty, ttlSeconds, ...(region === undefined ? {} : { region }), ...(rehomedFrom === undefined ? {} : { rehomedFrom }) };
+  const { sku, customerId, qty, ttlSeconds, ttlDefaulted, region, rehomedFrom, causedBy } = req;
+  const data = { sku, reservationId, customerId, qty, ttlSeconds, ...(ttlDefaulted ? { ttlDefaulted } : {}), ...(region === undefined ? {} : { region }), ...(rehomedFrom === undefined ? {} : { rehomedFrom }) };
   return { command: { type: 'Reserve', data, ...caused(causedBy) }, present: viewOf({ sku, reservationId }) };
 }
 

@@ -8,7 +8,8 @@ import type { Outcome } from '../../src/contract/outcome';
 
 /** The SKU object's RPC arguments and answers (the methods are `../Sku.ts`). */
 /** `rehomedFrom`: sent by the edge to a sibling while the customer's home shard is unreachable (ADR 0022). */
-export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined; rehomedFrom?: number | undefined; causedBy?: VectorClock };
+/** `ttlDefaulted`: the caller asked no hold time (`ttlSeconds` is the edge's default): the SKU's sale policy may hold its own. */
+export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; ttlDefaulted?: true | undefined; region?: string | undefined; rehomedFrom?: number | undefined; causedBy?: VectorClock };
 /** One reserve of a group commit (`groupCommit.ts`), and its answer: an outcome, or the message of what it threw. */
 /** `walked`: it went to its siblings for units first, and joins a group with what the walk brought. */
 export type ReserveCall = { req: ReserveRequest; idempotency: IdempotencyInput; ticket?: Ticket | undefined; walked?: true };

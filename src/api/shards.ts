@@ -3,7 +3,7 @@ import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../contract/outcome';
 import type { SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
-import { defined, layoutRefusal, planStock, regionOfShard, streamsOf, sumCounters, type AdminCause, type FailoverLimits, type Placement, type ShardRegions, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
+import { defined, layoutRefusal, planStock, regionOfShard, streamsOf, sumCounters, type AdminCause, type FailoverLimits, type Placement, type SalePolicyChange, type ShardRegions, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
 import type { Env } from '../env';
 
 import { rerouteLater } from '../contract/routing';
@@ -44,7 +44,7 @@ export async function primaryCounters(env: Env, sku: string): Promise<Outcome<Sk
   return parts.ok ? ok(parts.value.length === 1 ? parts.value[0]! : sumCounters(sku, parts.value)) : parts;
 }
 
-type SetStock = StockTarget & Placement & { shards?: number | undefined; shardRegions?: ShardRegions | undefined; failoverLimits?: FailoverLimits | undefined; cause?: AdminCause | undefined };
+type SetStock = StockTarget & Placement & { shards?: number | undefined; shardRegions?: ShardRegions | undefined; failoverLimits?: FailoverLimits | undefined; policy?: SalePolicyChange | undefined; cause?: AdminCause | undefined };
 const MAX_PLAN_ATTEMPTS = 5;
 /** A unit on its way between two shards cannot be taken off yet: the plan is made again after this. */
 const IN_FLIGHT_PAUSE_MS = 100;
@@ -57,11 +57,13 @@ const IN_FLIGHT_PAUSE_MS = 100;
  * last. A shard that refuses (`below_committed`: it sold the units meanwhile) makes the plan be
  * made again from fresh reads.
  */
-export async function setStock(env: Env, sku: string, req: SetStock, ticket: Ticket | undefined): Promise<Outcome<SkuCounters>> {
-  const defaults = workerConfig(env).SHARD_REGIONS;
+export async function setStock(env: Env, sku: string, asked: SetStock, ticket: Ticket | undefined): Promise<Outcome<SkuCounters>> {
+  const { SHARD_REGIONS: defaults, DEFAULT_LIMIT_PER_CUSTOMER: defaultLimit } = workerConfig(env);
   // A SKU created sharded: shard 0 is created by this first read, so it is placed too.
-  const sharding = (req.shards ?? 1) > 1;
-  const first = await placedStub(env, sku, sharding ? regionOfShard(req.shardRegions ?? defaults, 0) : undefined).counters(sku);
+  const sharding = (asked.shards ?? 1) > 1;
+  const first = await placedStub(env, sku, sharding ? regionOfShard(asked.shardRegions ?? defaults, 0) : undefined).counters(sku);
+  // A new SKU whose first stock change names no limit gets the configured one (issue 26).
+  const req = asked.limitPerCustomer === undefined && !first.ok && first.error.code === 'sku_not_found' && defaultLimit !== null ? { ...asked, limitPerCustomer: defaultLimit } : asked;
   const current = first.ok ? (first.value.shards ?? 1) : 1;
   const shards = req.shards ?? current;
   if (shards === 1 && current === 1) return stub(env, sku).setStock({ sku, ...withoutShards(req) }, undefined, ticket);
@@ -81,7 +83,7 @@ export async function setStock(env: Env, sku: string, req: SetStock, ticket: Tic
     let replan = planned.value === 'in_flight';
     // Highest shard first: every shard a reserve can be sent to by then already has the layout.
     for (let k = shards - 1; k >= 0 && !replan && planned.value !== 'in_flight'; k--) {
-      const adjusted = await at(k).adjustStock({ sku: streams[k]!, ...planned.value[k]!, shardRegions, ...defined({ failoverLimits: req.failoverLimits ?? (first.ok ? first.value.failoverLimits : undefined) }), ...placement(req), ...cause(req) }, ticket);
+      const adjusted = await at(k).adjustStock({ sku: streams[k]!, ...planned.value[k]!, shardRegions, ...defined({ failoverLimits: req.failoverLimits ?? (first.ok ? first.value.failoverLimits : undefined), policy: req.policy ?? (first.ok ? first.value.policy : undefined) }), ...placement(req), ...cause(req) }, ticket);
       if (!adjusted.ok && adjusted.error.code === 'below_committed') replan = true;
       else if (!adjusted.ok) return adjusted;
     }

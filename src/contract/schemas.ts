@@ -18,6 +18,7 @@ import {
   SkuIdSchema,
   StreamIdSchema,
   TtlSecondsSchema,
+  SalePolicySchema,
 } from '../domain/sku';
 
 /**
@@ -101,6 +102,20 @@ const LocationSchema = LocationIdSchema.optional().meta({
   description: 'the warehouse site whose units these are, e.g. `AMS-1` (omit: the implicit `default`; not on a sharded SKU)',
 });
 const ExpectedVersionSchema = z.int().min(0).optional().meta({ description: 'refuse with 409 unless the SKU is at this version' });
+/** A change of a SKU's sale policy (issue 26, `src/domain/sku/salePolicy.ts`): a field left out keeps its rule, null removes it. */
+export const SalePolicyChangeSchema = z
+  .strictObject({
+    maxQtyPerReservation: z.int().min(1).max(MAX_QTY).nullable().optional()
+      .meta({ description: 'a reserve (or a checkout line) of more units is refused `qty_over_maximum`' }),
+    maxHoldSeconds: TtlSecondsSchema.nullable().optional()
+      .meta({ description: 'a reservation is held at most this long: a longer `ttlSeconds` is shortened to it (the answer\'s `expiresAt` says so)' }),
+    defaultHoldSeconds: TtlSecondsSchema.nullable().optional()
+      .meta({ description: 'the hold when the buyer asks none (else the `DEFAULT_TTL_SECONDS` var); at most `maxHoldSeconds`' }),
+    startsAt: z.iso.datetime().nullable().optional()
+      .meta({ description: 'reserves before this instant are refused `sale_not_started` (details: `startsAt`)' }),
+  })
+  .meta({ id: 'SalePolicyChange', description: "the SKU's sale policy, enforced by its object on every reserve and checkout line; omit a field to keep its rule, null to remove it" });
+
 export const SetStockBodySchema = z
   .strictObject({
     onHand: z.int().min(0).max(1_000_000_000),
@@ -114,6 +129,7 @@ export const SetStockBodySchema = z
       description: 'where the shards live, as Durable Object location hints: shard k in the (k mod R)-th (default: the ' +
         "`SHARD_REGIONS` var, `enam,wnam,weur,apac`). A hint counts when a shard is created, so a list that would move a placed shard is refused; needs `shards` > 1",
     }),
+    policy: SalePolicyChangeSchema.optional(),
     failoverLimits: FailoverLimitsSchema.optional().meta({
       description: "while a customer's home shard is unreachable: `relaxed` (default) serves them from a sibling in another region, " +
         'where they may hold one limit more; `strict` answers them 503 until their home answers. Needs `shards` > 1',
@@ -147,6 +163,7 @@ export const SkuViewSchema = z
     shards: z.int().optional().meta({ description: 'present when the stock is split over shards: the counters are their sum, and `version` the sum of theirs' }),
     failoverLimits: z.literal('strict').optional().meta({ description: 'present when re-homed customers are refused rather than served past their limit' }),
     shardRegions: z.array(ShardRegionSchema).optional().meta({ description: 'where the shards live (shard k in the (k mod R)-th region), when recorded' }),
+    policy: SalePolicySchema.optional().meta({ id: 'SalePolicy', description: 'present when the SKU has a sale policy: each rule, null where none' }),
     locations: z
       .array(z.object({
         location: z.string(), onHand: z.int(), reserved: z.int(), sold: z.int(), available: z.int(),

@@ -54,7 +54,7 @@ checkouts.openapi(
     const request = { customerId, lines: withRegion(lines, region), ttlSeconds: ttlSeconds ?? workerConfig(c.env).DEFAULT_TTL_SECONDS };
     const { scope, requestHash } = await idempotencyInput(c.get('principal'), customerId, CHECKOUT_ROUTE, c.req.valid('header')['idempotency-key'], request);
     const id = await checkoutId(scope);
-    const outcome: Outcome<CheckoutView> = await coordinator(c, id).start({ checkoutId: id, ...request, requestHash });
+    const outcome: Outcome<CheckoutView> = await coordinator(c, id).start({ checkoutId: id, ...request, ...(ttlSeconds === undefined ? { ttlDefaulted: true as const } : {}), requestHash });
     return respond(c, outcome, inProgress(outcome) ? 202 : 201);
   },
 );

@@ -37,7 +37,7 @@ reservations.openapi(
     request: { params: SkuParamsSchema, headers: IdempotencyHeadersSchema, body: body(ReserveBodySchema) },
     responses: {
       201: json(ReservationSchema, 'reserved (or the stored response, with `Idempotent-Replayed: true`)', REPLAYED),
-      ...errorsFor('sku_not_found', 'invalid_command', 'insufficient_stock', 'customer_limit', 'idempotency_key_reused'),
+      ...errorsFor('sku_not_found', 'invalid_command', 'insufficient_stock', 'customer_limit', 'sale_not_started', 'qty_over_maximum', 'idempotency_key_reused'),
     },
   }),
   async (c) => {
@@ -68,7 +68,7 @@ reservations.openapi(
     const failover = { afterMs: config.FAILOVER_AFTER_MS, regions: config.SHARD_REGIONS, replayAt };
     const outcome = await onHomeShard(sku, customerId, (stream, rehomedFrom) => {
       sentTo = { stream, at: Date.now() };
-      return stub(c.env, stream).reserve({ sku: stream, ...request, ...(rehomedFrom === undefined ? {} : { rehomedFrom }) }, idempotency, ticket(c.env));
+      return stub(c.env, stream).reserve({ sku: stream, ...request, ...(ttlSeconds === undefined ? { ttlDefaulted: true as const } : {}), ...(rehomedFrom === undefined ? {} : { rehomedFrom }) }, idempotency, ticket(c.env));
     }, failover);
     if (edgeMs > 0) {
       const caching = learnFromReserve(sku, sentTo.stream, sentTo.at, outcome, edgeMs, Date.now(), qty);

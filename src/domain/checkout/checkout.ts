@@ -18,6 +18,8 @@ export type CheckoutState = {
   checkoutId: string;
   customerId: string;
   ttlSeconds: number;
+  /** The buyer asked no hold time: each SKU's policy may hold its lines its own default (issue 26). */
+  ttlDefaulted: boolean;
   requestHash: string;
   version: number;
   intent: 'reserve' | 'complete' | 'cancel';
@@ -45,9 +47,9 @@ export type CheckoutStep =
 
 export function evolveCheckout(state: CheckoutState | null, event: CheckoutEvent): CheckoutState {
   if (event.type === 'CheckoutStarted') {
-    const { checkoutId, customerId, lines, ttlSeconds, requestHash } = event.data;
+    const { checkoutId, customerId, lines, ttlSeconds, ttlDefaulted, requestHash } = event.data;
     return {
-      checkoutId, customerId, ttlSeconds, requestHash, version: 1, intent: 'reserve', refusal: null, unrecorded: null, clock: {},
+      checkoutId, customerId, ttlSeconds, ttlDefaulted: ttlDefaulted === true, requestHash, version: 1, intent: 'reserve', refusal: null, unrecorded: null, clock: {},
       lines: lines.map((l) => ({ ...l, reservationId: null, state: 'pending', skuVersion: null, location: null })),
     };
   }

@@ -18,6 +18,8 @@ export const CheckoutEventSchema = z.discriminatedUnion('type', [
     customerId: CustomerIdSchema,
     lines: z.array(CartLineSchema).min(1),
     ttlSeconds: z.int().min(1),
+    // The buyer asked no hold time (ttlSeconds is the edge's default): each SKU's sale policy may set its own (issue 26).
+    ttlDefaulted: z.literal(true).optional(),
     requestHash: z.string(),
   })),
   // location: where the SKU object sourced the units (absent: a SKU that names none, or a record from before locations).

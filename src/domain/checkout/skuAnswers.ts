@@ -16,7 +16,7 @@ export type SkuAnswer<T> = Result<T, { code: string }>;
 export type StepReading = Result<CheckoutEvent, { retry: string }>;
 
 /** A refusal that is the cart's fault, not a transient failure: the checkout compensates. */
-const REFUSALS = new Set(['insufficient_stock', 'customer_limit', 'sku_not_found', 'invalid_command']);
+const REFUSALS = new Set(['insufficient_stock', 'customer_limit', 'sale_not_started', 'qty_over_maximum', 'sku_not_found', 'invalid_command']);
 
 /** Already released (expired, say) or gone: nothing is held either way. */
 const NOTHING_HELD = new Set(['reservation_released', 'reservation_expired', 'reservation_not_found']);

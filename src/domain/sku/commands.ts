@@ -1,12 +1,13 @@
 import type { VectorClock } from '../core/vectorClock';
 import type { StockCause } from './events';
 import type { FailoverLimits, ShardRegions } from './shardRegions';
+import type { SalePolicyChange } from './salePolicy';
 
 type Command<T extends string, D> = { type: T; data: D; causedBy?: VectorClock };
 
 export type SetStock = Command<
   'SetStock',
-  { sku: string; onHand: number; limitPerCustomer?: number | null; shards?: number; shardRegions?: ShardRegions | undefined; failoverLimits?: FailoverLimits | undefined; expectedVersion?: number; cause?: AdminCause | undefined } & Placement
+  { sku: string; onHand: number; limitPerCustomer?: number | null; shards?: number; shardRegions?: ShardRegions | undefined; failoverLimits?: FailoverLimits | undefined; policy?: SalePolicyChange | undefined; expectedVersion?: number; cause?: AdminCause | undefined } & Placement
 >;
 /** Who changed stock by hand: the admin key's id (a digest prefix, never the key), recorded on the event. */
 export type AdminCause = Extract<StockCause, { kind: 'admin' }>;
@@ -15,7 +16,7 @@ export type Placement = { location?: string | undefined; priority?: number | und
 /** A shard of a sharded SKU: its stock moved by `delta`, its layout and limit set (see api/shards.ts). */
 export type AdjustStock = Command<
   'AdjustStock',
-  { sku: string; delta: number; shards: number; shardRegions?: ShardRegions | undefined; failoverLimits?: FailoverLimits | undefined; limitPerCustomer: number | null; cause?: AdminCause | undefined } & Placement
+  { sku: string; delta: number; shards: number; shardRegions?: ShardRegions | undefined; failoverLimits?: FailoverLimits | undefined; policy?: SalePolicyChange | undefined; limitPerCustomer: number | null; cause?: AdminCause | undefined } & Placement
 >;
 export type ReceiveStock = Command<
   'ReceiveStock',
@@ -37,7 +38,8 @@ export type AdjustLocation = Command<
 export type Reserve = Command<
   'Reserve',
   // rehomedFrom: the customer's home shard, unreachable, whose buyer this sibling serves (issue 25, docs/adr/0022).
-  { sku: string; reservationId: string; customerId: string; qty: number; ttlSeconds: number; region?: string | undefined; rehomedFrom?: number | undefined }
+  // ttlDefaulted: the caller asked no hold time (ttlSeconds is the edge's default): the SKU's policy may set its own (issue 26).
+  { sku: string; reservationId: string; customerId: string; qty: number; ttlSeconds: number; ttlDefaulted?: true | undefined; region?: string | undefined; rehomedFrom?: number | undefined }
 >;
 export type CompletePurchase = Command<'CompletePurchase', { reservationId: string; customerId: string }>;
 export type CancelReservation = Command<'CancelReservation', { reservationId: string; customerId: string }>;

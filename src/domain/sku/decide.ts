@@ -20,6 +20,7 @@ import type { ReleaseReason, StockCause } from './events';
 import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
 import { MAX_SHARDS, shardOf } from './shards';
 import { regionsRefusal, type FailoverLimits, type ShardRegions } from './shardRegions';
+import { changedPolicy, holdSeconds, policyRefusal, type SalePolicyChange } from './salePolicy';
 import { layoutRefusal } from './stockPlan';
 import type { SkuContext } from './context';
 import { skuExists, type Reservation, type SkuState } from './state';
@@ -81,7 +82,7 @@ function setStock({ data, causedBy }: SetStock, { state }: SkuContext, now: numb
   const { location, priority, region } = data;
   if (location === undefined && (priority !== undefined || region !== undefined)) return invalid('priority and region are set on a location');
   if (priority !== undefined && !isQuantity(priority, 0)) return invalid('priority must be a non-negative integer');
-  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, { shards: data.shards, regions: data.shardRegions, failoverLimits: data.failoverLimits }, { location, priority, region }, data.cause);
+  return stockSet(state, now, causedBy, data.sku, data.onHand, data.limitPerCustomer, { shards: data.shards, regions: data.shardRegions, failoverLimits: data.failoverLimits, policy: data.policy }, { location, priority, region }, data.cause);
 }
 
 /**
@@ -93,7 +94,7 @@ function adjustStock({ data, causedBy }: AdjustStock, { state }: SkuContext, now
   const { location, priority, region } = data;
   if (location === undefined && (priority !== undefined || region !== undefined)) return invalid('priority and region are set on a location');
   const onHand = location === undefined && !hasNamedLocations(state) ? state.onHand : locationStock(state, location).onHand;
-  return stockSet(state, now, causedBy, data.sku, onHand + data.delta, data.limitPerCustomer, { shards: data.shards, regions: data.shardRegions, failoverLimits: data.failoverLimits }, defined({ location, priority, region }), data.cause);
+  return stockSet(state, now, causedBy, data.sku, onHand + data.delta, data.limitPerCustomer, { shards: data.shards, regions: data.shardRegions, failoverLimits: data.failoverLimits, policy: data.policy }, defined({ location, priority, region }), data.cause);
 }
 
 function stockSet(
@@ -103,7 +104,7 @@ function stockSet(
   sku: string,
   onHand: number,
   limitPerCustomer: number | null | undefined,
-  layout: { shards: number | undefined; regions: ShardRegions | undefined; failoverLimits: FailoverLimits | undefined },
+  layout: { shards: number | undefined; regions: ShardRegions | undefined; failoverLimits: FailoverLimits | undefined; policy?: SalePolicyChange | undefined },
   place: Placement = {},
   cause?: AdminCause,
 ): Decision {
@@ -120,6 +121,8 @@ function stockSet(
   const moved = layout.regions === undefined ? null : regionsRefusal(state.shardRegions, state.shards > 1 ? state.shards : 0, layout.regions);
   if (moved) return invalid(moved);
   const regions = layout.regions ?? state.shardRegions;
+  const policy = layout.policy === undefined ? null : changedPolicy(state.policy, layout.policy);
+  if (typeof policy === 'string') return invalid(policy);
   // Invariant never-oversell-a-location: a location's units never go under what it has reserved or sold.
   const target = locationStock(state, place.location);
   if (target.feed) return err(locationFed(target.location, target.feed.warehouse));
@@ -127,7 +130,7 @@ function stockSet(
   if (onHand < committed) return err({ code: 'below_committed', committed });
   return emit(state, now, causedBy, sku, {
     type: 'StockSet',
-    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards, ...(regions ? { shardRegions: regions } : {}), ...defined({ failoverLimits }) } : {}), ...defined(place), ...defined({ cause }) },
+    data: { onHand, limitPerCustomer: limit, ...(shards > 1 ? { shards, ...(regions ? { shardRegions: regions } : {}), ...defined({ failoverLimits }) } : {}), ...defined(place), ...(policy ? { policy } : {}), ...defined({ cause }) },
   });
 }
 
@@ -151,13 +154,16 @@ function reserve({ data, causedBy }: Reserve, { state, reservation, activeUnits 
   if (data.rehomedFrom !== undefined && !(Number.isSafeInteger(data.rehomedFrom) && data.rehomedFrom >= 0 && data.rehomedFrom < state.shards)) {
     return invalid(`rehomedFrom must name a shard of the layout (0..${state.shards - 1})`);
   }
+  // Issue 26: the SKU's sale policy first (not started, too many units at once), then the customer's limit.
+  const refused = policyRefusal(state.policy, data.qty, now);
+  if (refused) return err(refused);
   const limit = state.limitPerCustomer;
   if (limit !== null && activeUnits + data.qty > limit) return err({ code: 'customer_limit', limitPerCustomer: limit, activeUnits });
   // Invariant never-oversell-a-location: the units come from one location that has them all.
   const locations = locationsOf(state);
   const source = sourceLocation(locations, data.qty, data.region);
   if (!source) return err({ code: 'insufficient_stock', available: mostSourceable(locations) });
-  const expiresAt = new Date(now + data.ttlSeconds * 1000).toISOString();
+  const expiresAt = new Date(now + holdSeconds(state.policy, data.ttlSeconds, data.ttlDefaulted === true) * 1000).toISOString();
   const location = hasNamedLocations(state) ? { location: source.location } : {};
   return emit(state, now, causedBy, data.sku, {
     type: 'StockReserved',

@@ -5,6 +5,9 @@ export type SkuError =
   | { code: 'sku_not_found' }
   | { code: 'insufficient_stock'; available: number }
   | { code: 'customer_limit'; limitPerCustomer: number; activeUnits: number }
+  /** The SKU's sale policy (salePolicy.ts): reservations open at `startsAt`; at most so many units per reservation. */
+  | { code: 'sale_not_started'; startsAt: string }
+  | { code: 'qty_over_maximum'; maxQtyPerReservation: number }
   | { code: 'version_conflict'; currentVersion: number; expectedVersion: number }
   | { code: 'below_committed'; committed: number }
   /** The location's stock is fed by a warehouse's documents: changed by an adjustment, never set by hand. */

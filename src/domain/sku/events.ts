@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { VectorClockSchema } from '../core/vectorClock';
 import { LocationIdSchema, RegionSchema } from './locations';
 import { FailoverLimitsSchema, ShardRegionsSchema } from './shardRegions';
+import { SalePolicySchema } from './salePolicy';
 import { ShardsSchema, StreamIdSchema } from './shards';
 
 export const RELEASE_REASONS = ['cancelled', 'expired', 'wms_timeout', 'wms_rejected', 'admin', 'stock_shortfall'] as const;
@@ -60,6 +61,8 @@ export const StockSetSchema = z.object({
     shardRegions: ShardRegionsSchema.optional(),
     // failoverLimits: how a sibling treats a re-homed customer's limit, when set (absent: relaxed).
     failoverLimits: FailoverLimitsSchema.optional(),
+    // policy: the SKU's sale policy as this change left it, when the change set one (issue 26).
+    policy: SalePolicySchema.optional(),
     ...place,
     priority: z.int().min(0).optional(),
     region: RegionSchema.nullable().optional(),

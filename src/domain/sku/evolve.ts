@@ -15,9 +15,9 @@ export function evolve(state: SkuState, event: SkuEvent): SkuState {
 function applyCounters(state: SkuState, event: SkuEvent): SkuState {
   switch (event.type) {
     case 'StockSet': {
-      const { onHand, limitPerCustomer, shards, shardRegions, failoverLimits, location, priority, region } = event.data;
+      const { onHand, limitPerCustomer, shards, shardRegions, failoverLimits, policy, location, priority, region } = event.data;
       const placed = withLocation(state, location, (l) => ({ ...l, onHand, priority: priority ?? l.priority, region: region === undefined ? l.region : region }));
-      return { ...placed, limitPerCustomer, shards: shards ?? 1, shardRegions: shardRegions ?? state.shardRegions, failoverLimits: failoverLimits ?? state.failoverLimits };
+      return { ...placed, limitPerCustomer, shards: shards ?? 1, shardRegions: shardRegions ?? state.shardRegions, failoverLimits: failoverLimits ?? state.failoverLimits, policy: policy ?? state.policy };
     }
     case 'StockReceived':
       return withLocation(state, event.data.location, (l) => ({ ...l, onHand: l.onHand + event.data.qty }));

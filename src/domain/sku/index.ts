@@ -7,6 +7,7 @@ export * from './limits';
 export * from './shards';
 export * from './shardRegions';
 export * from './siblingOrder';
+export * from './salePolicy';
 export * from './state';
 export * from './stockPlan';
 export * from './view';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ReleaseReason } from './events';
 import { LocationStockSchema } from './locations';
 import { FailoverLimitsSchema, ShardRegionsSchema } from './shardRegions';
+import { NO_POLICY, SalePolicySchema } from './salePolicy';
 
 export type PurchaseStatus = 'held' | 'completed' | 'released';
 export type AllocationStatus = 'pending' | 'allocated' | 'failed';
@@ -57,6 +58,8 @@ export const SkuStateSchema = z.object({
   shardRegions: ShardRegionsSchema.nullable().default(null),
   /** Whether a re-homed customer's limit is relaxed (served by a sibling) or strict (refused until home answers). */
   failoverLimits: FailoverLimitsSchema.default('relaxed'),
+  /** The sale policy: per-reservation maximum, hold times, start (salePolicy.ts); every rule null when none was set. */
+  policy: SalePolicySchema.default(NO_POLICY),
   /** Units this shard lent to siblings less those it borrowed: onHand + lent, summed over the shards, is the SKU's stock even while a loan is on its way. */
   lent: z.int().default(0),
   /** Per-location counters once the SKU named a location (the totals are then their sums); empty: one implicit `default`. */
@@ -75,6 +78,7 @@ export const initialSkuState = (): SkuState => ({
   shards: 1,
   shardRegions: null,
   failoverLimits: 'relaxed',
+  policy: NO_POLICY,
   lent: 0,
   locations: [],
   lastEventAt: null,

@@ -1,5 +1,6 @@
 import { DEFAULT_LOCATION, hasNamedLocations, locationAvailable } from './locations';
 import type { ShardRegion } from './shardRegions';
+import { hasPolicy, type SalePolicy } from './salePolicy';
 import { available, type Reservation, type SkuState } from './state';
 
 /** One location's counters as a reader sees them. */
@@ -27,6 +28,8 @@ export type SkuCounters = {
   shardRegions?: ShardRegion[];
   /** Present on a sharded SKU whose re-homed customers are refused rather than served past their limit. */
   failoverLimits?: 'strict';
+  /** Present when the SKU has a sale policy (issue 26): its rules, null where none. */
+  policy?: SalePolicy;
   /** Present when the SKU named a location: each one's counters, whose sums are the SKU's. */
   locations?: LocationCounters[];
   version: number;
@@ -43,6 +46,7 @@ export const skuCounters = (state: SkuState): SkuCounters => ({
   ...(state.shards > 1
     ? { shards: state.shards, ...(state.shardRegions ? { shardRegions: state.shardRegions } : {}), ...(state.failoverLimits === 'strict' ? { failoverLimits: 'strict' as const } : {}) }
     : {}),
+  ...(hasPolicy(state.policy) ? { policy: state.policy } : {}),
   ...(hasNamedLocations(state)
     ? { locations: state.locations.map((l) => ({ location: l.location, onHand: l.onHand, reserved: l.reserved, sold: l.sold, available: locationAvailable(l), fed: l.feed })) }
     : {}),
@@ -67,6 +71,7 @@ export function sumCounters(sku: string, parts: readonly SkuCounters[]): SkuCoun
     available: sum('available'),
     limitPerCustomer: first?.limitPerCustomer ?? null,
     ...(parts.length > 1 ? { shards: parts.length, ...(first?.shardRegions ? { shardRegions: first.shardRegions } : {}), ...(first?.failoverLimits ? { failoverLimits: first.failoverLimits } : {}) } : {}),
+    ...(first?.policy ? { policy: first.policy } : {}),
     ...(parts.some((p) => p.locations) ? { locations: sumLocations(parts) } : {}),
     version: sum('version'),
     asOf,
