@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import { SkuIdSchema, StreamIdSchema } from '../domain/sku';
 import { requireRole, type AppEnv } from './auth';
 import { errorResponse } from './errors';
@@ -31,6 +32,13 @@ const JSON_TYPE = /^application\/json(\s*;.*)?$/i;
 export const app = new OpenAPIHono<AppEnv>();
 
 app.use('*', requestId());
+// Issue 26: every answer says nosniff, HSTS and no framing; an API answer no route made cacheable
+// (a reservation, a checkout: they carry customer ids) is not stored by any cache on the way.
+app.use('*', secureHeaders());
+app.use('*', async (c, next) => {
+  await next();
+  if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+});
 // Who is calling comes first: an unauthenticated caller learns nothing about its input.
 app.use('/v1/skus/*', requireRole('storefront'));
 app.use('/v1/checkouts', requireRole('storefront'));

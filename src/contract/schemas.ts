@@ -19,6 +19,7 @@ import {
   StreamIdSchema,
   TtlSecondsSchema,
   SalePolicySchema,
+  ReservationIdSchema,
 } from '../domain/sku';
 
 /**
@@ -29,7 +30,7 @@ export const SkuParamsSchema = z.object({
   sku: SkuIdSchema.meta({ param: { name: 'sku', in: 'path' }, example: 'SNEAKER-42' }),
 });
 export const ReservationParamsSchema = SkuParamsSchema.extend({
-  id: z.string().min(1).max(64).meta({ param: { name: 'id', in: 'path' }, example: 'res_4k2m9q0c7f1h3j5n8p0r2t4v6x' }),
+  id: ReservationIdSchema.meta({ param: { name: 'id', in: 'path' }, example: 'res_4k2m9q0c7f1h3j5n8p0r2t4v6x' }),
 });
 
 /** Internal routes name a stream: the SKU, or one of its shards (`SKU~k`). */

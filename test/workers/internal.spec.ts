@@ -173,7 +173,7 @@ describe('internal allocation route (WMS saga)', () => {
   it('unsigned → 401; unknown reservation → 404; a body outside the schema → 400', async () => {
     const { sku, path } = await held();
     expect((await call('POST', path, { key: ADMIN, body: { outcome: 'confirmed', allocationId: 'a' } })).status).toBe(401);
-    expect((await signedPost(`/internal/skus/${sku}/reservations/res_nope/allocation`, { outcome: 'confirmed', allocationId: 'a' })).json.error.code).toBe('reservation_not_found');
+    expect((await signedPost(`/internal/skus/${sku}/reservations/res_00000000000000000000000000/allocation`, { outcome: 'confirmed', allocationId: 'a' })).json.error.code).toBe('reservation_not_found');
     const bad = await signedPost(path, { outcome: 'failed', reason: 'cancelled' });
     expect(bad.status).toBe(400);
     expect(bad.json.error.code).toBe('invalid_request');

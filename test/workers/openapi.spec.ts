@@ -44,8 +44,8 @@ describe('the OpenAPI document says what the API answers', () => {
     note(RESERVE, await reserve(sku, { customerId: 'c', qty: 1 }, 'k6')); // none left
     note(RESERVE, await reserve(sku, { customerId: 'c', qty: 0 }, 'k4'));
     note(RESERVE, await reserve(uniqueSku('nothing'), { customerId: 'c', qty: 1 }, 'k5'));
-    note('GET /v1/skus/{sku}/reservations/{id}', await call('GET', `/v1/skus/${sku}/reservations/res_nothing?customerId=a`));
-    note('DELETE /v1/skus/{sku}/reservations/{id}', await call('DELETE', `/v1/skus/${sku}/reservations/res_nothing?customerId=a`));
+    note('GET /v1/skus/{sku}/reservations/{id}', await call('GET', `/v1/skus/${sku}/reservations/res_00000000000000000000000000?customerId=a`));
+    note('DELETE /v1/skus/{sku}/reservations/{id}', await call('DELETE', `/v1/skus/${sku}/reservations/res_00000000000000000000000000?customerId=a`));
     note('GET /v1/admin/skus/{sku}/events', await call('GET', `/v1/admin/skus/${sku}/events`));
     note('PUT /v1/admin/skus/{sku}/stock', await call('PUT', `/v1/admin/skus/${sku}/stock`, { key: ADMIN, body: { onHand: 0 } }));
     note('GET /v1/skus/{sku}', await call('GET', `/v1/skus/${uniqueSku('nothing')}`));

@@ -101,8 +101,17 @@ describe('bad input gets 400 and changes nothing', () => {
   });
 
   it('reading a reservation needs customerId', async () => {
-    await expectRefused(await call('GET', `/v1/skus/${sku}/reservations/res_x`));
+    await expectRefused(await call('GET', `/v1/skus/${sku}/reservations/res_00000000000000000000000000`));
   });
+
+  it.each(['res_x', 'res_00000000000000000000000000_64', 'res_00000000000000000000000000_99', 'res_00000000000000000000000000_0', `res_${'A'.repeat(26)}`])(
+    'a reservation id that no reservation can have: %s (before any object is asked)', async (id) => {
+      const res = await call('GET', `/v1/skus/${sku}/reservations/${id}?customerId=a`);
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('invalid_request');
+      expect(res.json.error.message).toContain('not a reservation id');
+    },
+  );
 
   it('none of it touched the SKU', async () => {
     const events = await eventsOf(sku);

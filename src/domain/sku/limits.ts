@@ -17,4 +17,5 @@ export const CustomerIdSchema = z
   .max(128)
   .regex(/^[\x21-\x7e]+$/, 'customerId must be 1-128 printable ASCII characters without spaces');
 export const TtlSecondsSchema = z.int().min(1).max(MAX_TTL_SECONDS);
-export const ReservationIdSchema = z.string().regex(/^res_[0-9a-z]{26}(?:_[1-9][0-9]?)?$/, 'not a reservation id');
+/** `res_` and 26 base32 characters, then on a sharded SKU `_k`, the shard that holds it (1..63: a layout has at most 64). */
+export const ReservationIdSchema = z.string().regex(/^res_[0-9a-z]{26}(?:_(?:[1-9]|[1-5][0-9]|6[0-3]))?$/, 'not a reservation id (res_ and 26 base32 characters, then _1.._63 on a sharded SKU)');
