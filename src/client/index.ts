@@ -81,7 +81,8 @@ export function retryDelayMs(attempt: number, retryAfterSeconds: number | undefi
   return Math.max(backoff, told);
 }
 
-type Call = { method: 'GET' | 'POST' | 'DELETE'; path: string; body?: unknown; idempotencyKey?: string };
+/** `customerId`: sent as `X-Customer-Id` on a lookup (never in the URL, which reaches request logs). */
+type Call = { method: 'GET' | 'POST' | 'DELETE'; path: string; body?: unknown; idempotencyKey?: string; customerId?: string };
 
 export function createStorefrontClient(options: StorefrontClientOptions) {
   const {
@@ -106,6 +107,7 @@ export function createStorefrontClient(options: StorefrontClientOptions) {
     const headers: Record<string, string> = { authorization: `Bearer ${apiKey}` };
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     if (call.idempotencyKey) headers['idempotency-key'] = call.idempotencyKey;
+    if (call.customerId) headers['x-customer-id'] = call.customerId;
     let last: StorefrontError | null = null;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) {
@@ -133,7 +135,6 @@ export function createStorefrontClient(options: StorefrontClientOptions) {
   }
 
   const path = (...parts: string[]) => `/v1/${parts.map(encodeURIComponent).join('/')}`;
-  const customer = (customerId: string) => `?customerId=${encodeURIComponent(customerId)}`;
 
   return {
     /** Holds `qty` units for the customer until `ttlSeconds`; one key for all its attempts (or yours, to span restarts). */
@@ -142,9 +143,9 @@ export function createStorefrontClient(options: StorefrontClientOptions) {
     complete: async (sku: string, reservationId: string, customerId: string): Promise<Reservation> =>
       (await request(ReservationSchema, { method: 'POST', path: path('skus', sku, 'reservations', reservationId, 'complete'), body: { customerId } })).value,
     cancel: async (sku: string, reservationId: string, customerId: string): Promise<Reservation> =>
-      (await request(ReservationSchema, { method: 'DELETE', path: path('skus', sku, 'reservations', reservationId) + customer(customerId) })).value,
+      (await request(ReservationSchema, { method: 'DELETE', path: path('skus', sku, 'reservations', reservationId), customerId })).value,
     reservation: async (sku: string, reservationId: string, customerId: string): Promise<ReservationDetail> =>
-      (await request(ReservationDetailSchema, { method: 'GET', path: path('skus', sku, 'reservations', reservationId) + customer(customerId) })).value,
+      (await request(ReservationDetailSchema, { method: 'GET', path: path('skus', sku, 'reservations', reservationId), customerId })).value,
     /** The SKU's counters: from the read model (a second or so behind) or, `consistent`, from its object. */
     sku: async (sku: string, { consistent = false } = {}): Promise<SkuView> =>
       (await request(SkuViewSchema, { method: 'GET', path: path('skus', sku) + (consistent ? '?consistent=true' : '') })).value,
@@ -160,11 +161,11 @@ export function createStorefrontClient(options: StorefrontClientOptions) {
       }
     },
     checkoutDetail: async (checkoutId: string, customerId: string): Promise<CheckoutDetail> =>
-      (await request(CheckoutDetailSchema, { method: 'GET', path: path('checkouts', checkoutId) + customer(customerId) })).value,
+      (await request(CheckoutDetailSchema, { method: 'GET', path: path('checkouts', checkoutId), customerId })).value,
     completeCheckout: async (checkoutId: string, customerId: string): Promise<Checkout> =>
       (await request(CheckoutSchema, { method: 'POST', path: path('checkouts', checkoutId, 'complete'), body: { customerId } })).value,
     cancelCheckout: async (checkoutId: string, customerId: string): Promise<Checkout> =>
-      (await request(CheckoutSchema, { method: 'DELETE', path: path('checkouts', checkoutId) + customer(customerId) })).value,
+      (await request(CheckoutSchema, { method: 'DELETE', path: path('checkouts', checkoutId), customerId })).value,
   };
 }
 

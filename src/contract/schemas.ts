@@ -96,7 +96,16 @@ export const CheckoutSchema = z
   .meta({ id: 'Checkout' });
 
 export const CustomerBodySchema = z.strictObject({ customerId: CustomerIdSchema }).meta({ id: 'CustomerRequest' });
-export const CustomerQuerySchema = z.object({ customerId: CustomerIdSchema });
+/**
+ * Who looks a reservation or a checkout up: the `X-Customer-Id` header (issue 26: a query string
+ * reaches request logs); the `customerId` query parameter is still read, deprecated.
+ */
+export const CustomerHeaderSchema = z.object({
+  'x-customer-id': CustomerIdSchema.optional().meta({ description: 'the customer whose reservation or checkout this is (required unless the deprecated `customerId` query parameter is sent)' }),
+});
+export const CustomerQuerySchema = z.object({
+  customerId: CustomerIdSchema.optional().meta({ deprecated: true, description: 'deprecated: send the `X-Customer-Id` header instead (a query string reaches request logs); answers carry `Deprecation: true`' }),
+});
 export const ConsistentQuerySchema = z.object({ consistent: z.enum(['true', 'false']).optional() });
 
 const LocationSchema = LocationIdSchema.optional().meta({

@@ -7,8 +7,9 @@ import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
 import { reservationStream } from '../../contract/routing';
 import { stub } from '../../env';
-import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../../contract/schemas';
-import { body, errorsFor, json, REPLAYED, router, security } from './common';
+import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerHeaderSchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../../contract/schemas';
+import { body, customerOf, errorsFor, json, REPLAYED, router, security } from './common';
+import { errorResponse } from '../errors';
 import { workerConfig } from '../../config';
 import { withRegion } from '../../domain/checkout';
 
@@ -67,12 +68,13 @@ checkouts.openapi(
     tags: ['checkouts'],
     summary: 'A checkout and its lines',
     security,
-    request: { params: CheckoutParamsSchema, query: CustomerQuerySchema },
+    request: { params: CheckoutParamsSchema, query: CustomerQuerySchema, headers: CustomerHeaderSchema },
     responses: { 200: json(CheckoutDetailSchema, 'the checkout, with each reservation as its SKU object has it'), ...errorsFor('checkout_not_found') },
   }),
   async (c) => {
-    const { customerId } = c.req.valid('query');
-    return respond(c, await withReservations(c, await coordinator(c, c.req.valid('param').id).view(customerId), customerId));
+    const customer = customerOf(c, c.req.valid('header')['x-customer-id'], c.req.valid('query').customerId);
+    if (!customer.ok) return errorResponse(c, customer.error) as never;
+    return respond(c, await withReservations(c, await coordinator(c, c.req.valid('param').id).view(customer.value), customer.value));
   },
 );
 
@@ -114,8 +116,12 @@ checkouts.openapi(
     tags: ['checkouts'],
     summary: 'Cancel the checkout: every held line is released',
     security,
-    request: { params: CheckoutParamsSchema, query: CustomerQuerySchema },
+    request: { params: CheckoutParamsSchema, query: CustomerQuerySchema, headers: CustomerHeaderSchema },
     responses: { 200: json(CheckoutSchema, 'cancelled (idempotent)'), ...errorsFor('checkout_not_found', 'checkout_conflict') },
   }),
-  async (c) => respond(c, await coordinator(c, c.req.valid('param').id).change(c.req.valid('query').customerId, 'cancel')),
+  async (c) => {
+    const customer = customerOf(c, c.req.valid('header')['x-customer-id'], c.req.valid('query').customerId);
+    if (!customer.ok) return errorResponse(c, customer.error) as never;
+    return respond(c, await coordinator(c, c.req.valid('param').id).change(customer.value, 'cancel'));
+  },
 );

@@ -1,4 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { err, ok, type Result } from '../../domain/core/result';
 import { z } from 'zod';
 import type { AppEnv } from '../auth';
 import type { ApiError } from '../../contract/errors';
@@ -82,3 +84,15 @@ export const json = <S>(schema: S, description: string, headers?: Headers) => ({
 export const REPLAYED: Headers = { 'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request under the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } } };
 export const body = <S>(schema: S) => ({ required: true, content: { 'application/json': { schema } } });
 export const security = [{ bearer: [] }];
+
+/**
+ * The customer a lookup is for: the `X-Customer-Id` header, else the deprecated `customerId` query
+ * parameter (the answer then says `Deprecation: true`); both, they must agree.
+ */
+export function customerOf(c: Context, header: string | undefined, query: string | undefined): Result<string, ApiError> {
+  if (header !== undefined && query !== undefined && header !== query) return err({ code: 'invalid_request', message: 'X-Customer-Id and customerId name different customers' });
+  if (header !== undefined) return ok(header);
+  if (query === undefined) return err({ code: 'invalid_request', message: 'X-Customer-Id: required (the customer whose reservation or checkout this is)' });
+  c.header('Deprecation', 'true');
+  return ok(query);
+}

@@ -11,6 +11,7 @@ import { onHomeShard, reservationStream } from '../../contract/routing';
 import { stub } from '../../env';
 import {
   CustomerBodySchema,
+  CustomerHeaderSchema,
   CustomerQuerySchema,
   IdempotencyHeadersSchema,
   ReservationDetailSchema,
@@ -19,7 +20,7 @@ import {
   ReserveBodySchema,
   SkuParamsSchema,
 } from '../../contract/schemas';
-import { body, errorsFor, json, REPLAYED, router, security } from './common';
+import { body, customerOf, errorsFor, json, REPLAYED, router, security } from './common';
 
 export const reservations = router();
 
@@ -87,12 +88,14 @@ reservations.openapi(
     tags: ['reservations'],
     summary: 'A reservation and its history',
     security,
-    request: { params: ReservationParamsSchema, query: CustomerQuerySchema },
+    request: { params: ReservationParamsSchema, query: CustomerQuerySchema, headers: CustomerHeaderSchema },
     responses: { 200: json(ReservationDetailSchema, 'the reservation'), ...errorsFor('reservation_not_found') },
   }),
   async (c) => {
     const { sku, id } = c.req.valid('param');
-    const { customerId } = c.req.valid('query');
+    const customer = customerOf(c, c.req.valid('header')['x-customer-id'], c.req.valid('query').customerId);
+    if (!customer.ok) return errorResponse(c, customer.error) as never;
+    const customerId = customer.value;
     const stream = reservationStream(sku, id);
     return respond(c, await stub(c.env, stream).reservation({ sku: stream, reservationId: id, customerId }));
   },
@@ -125,12 +128,14 @@ reservations.openapi(
     tags: ['reservations'],
     summary: 'Cancel a held reservation: the units return to available',
     security,
-    request: { params: ReservationParamsSchema, query: CustomerQuerySchema },
+    request: { params: ReservationParamsSchema, query: CustomerQuerySchema, headers: CustomerHeaderSchema },
     responses: { 200: json(ReservationSchema, 'released as cancelled (idempotent)'), ...errorsFor('reservation_not_found', 'reservation_completed', 'reservation_expired') },
   }),
   async (c) => {
     const { sku, id } = c.req.valid('param');
-    const { customerId } = c.req.valid('query');
+    const customer = customerOf(c, c.req.valid('header')['x-customer-id'], c.req.valid('query').customerId);
+    if (!customer.ok) return errorResponse(c, customer.error) as never;
+    const customerId = customer.value;
     const stream = reservationStream(sku, id);
     return respond(c, afterUnitsBack(c, sku, await stub(c.env, stream).cancel({ sku: stream, reservationId: id, customerId }, ticket(c.env))));
   },
