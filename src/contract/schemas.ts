@@ -230,7 +230,24 @@ export const CheckoutDetailSchema = CheckoutSchema.extend({
   ),
 }).meta({ id: 'CheckoutDetail' });
 
-export const ReservationDetailSchema = ReservationSchema.extend({ history: z.array(SkuEventSchema) }).meta({ id: 'ReservationDetail' });
+/**
+ * One step of a reservation as its buyer may see it (issue 26): what happened and when, without
+ * the log's internals (versions, vector clocks, the warehouse's allocation id, who caused it).
+ * The whole events are the admin's (`GET /v1/admin/skus/{sku}/events`).
+ */
+export const ReservationStepSchema = z
+  .object({
+    type: z.enum(['StockReserved', 'AllocationConfirmed', 'ReservationCompleted', 'StockReleased', 'ReservationResourced']),
+    at: z.iso.datetime(),
+    qty: z.int().optional(),
+    expiresAt: z.iso.datetime().optional(),
+    reason: z.string().optional().meta({ description: 'why it was released or moved' }),
+    refundDue: z.boolean().optional(),
+    location: z.string().optional().meta({ description: 'where its units come from (after a move: where they went)' }),
+  })
+  .meta({ id: 'ReservationStep' });
+export type ReservationStep = z.infer<typeof ReservationStepSchema>;
+export const ReservationDetailSchema = ReservationSchema.extend({ history: z.array(ReservationStepSchema) }).meta({ id: 'ReservationDetail' });
 
 export const EventPageSchema = z
   .object({ sku: z.string(), events: z.array(SkuEventSchema), lastVersion: z.int(), nextAfter: z.int().nullable() })

@@ -51,8 +51,10 @@ describe('reservation TTL enforced by the alarm', () => {
     const detail = await call('GET', `/v1/skus/${sku}/reservations/${held.json.reservationId}?customerId=c`);
     expect(detail.json).toMatchObject({ status: 'released', releaseReason: 'expired', allocation: 'pending' });
     expect(detail.json.history.map((e: any) => e.type)).toEqual(['StockReserved', 'StockReleased']);
-    expect(detail.json.history[1].data).toEqual({ reservationId: held.json.reservationId, qty: 3, reason: 'expired', refundDue: false });
-    expect(detail.json.history[1].causedBy).toEqual({ [`sku:${sku}`]: 2 });
+    expect(detail.json.history[1]).toEqual({ type: 'StockReleased', at: expect.any(String), qty: 3, reason: 'expired', refundDue: false });
+    const released = (await eventsOf(sku)).find((e) => e.type === 'StockReleased');
+    expect(released.data).toEqual({ reservationId: held.json.reservationId, qty: 3, reason: 'expired', refundDue: false });
+    expect(released.causedBy).toEqual({ [`sku:${sku}`]: 2 });
 
     // Alarms are at-least-once: running it again, scheduled or not, changes nothing.
     const log = await eventsOf(sku);

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { ticket } from '../ticket';
 import { workerConfig } from '../../config';
 import { errorResponse } from '../errors';
+import { reservationSteps } from '../reservationSteps';
 import { idempotencyInput } from '../idempotency';
 import { soldOutAtEdge, storedView } from '../projection';
 import { afterUnitsBack, learnFromReserve, soldOutAtEdgeNow, wantsObjectAnswer } from '../soldOutEdge';
@@ -97,7 +98,8 @@ reservations.openapi(
     if (!customer.ok) return errorResponse(c, customer.error) as never;
     const customerId = customer.value;
     const stream = reservationStream(sku, id);
-    return respond(c, await stub(c.env, stream).reservation({ sku: stream, reservationId: id, customerId }));
+    const found = await stub(c.env, stream).reservation({ sku: stream, reservationId: id, customerId });
+    return respond(c, found.ok ? { ok: true, value: { ...found.value, history: reservationSteps(found.value.history) } } : found);
   },
 );
 
