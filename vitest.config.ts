@@ -43,6 +43,13 @@ export default defineConfig({
                 // off here, and set explicitly by the specs of admission control.
                 ADMISSION_MAX_WAIT_MS: '0',
               },
+              // The specs send bursts per customer (50 retries of one key, say) through one key:
+              // wide limits here; the rate-limit spec swaps in STRICT, a real binding of 3 a minute.
+              ratelimits: {
+                RATE_LIMIT_CUSTOMER: { namespace_id: '2601', simple: { limit: 1_000, period: 10 } },
+                RATE_LIMIT_KEY: { namespace_id: '2602', simple: { limit: 100_000, period: 10 } },
+                RATE_LIMIT_STRICT: { namespace_id: '2699', simple: { limit: 3, period: 60 } },
+              },
             },
           }),
         ],

@@ -29,6 +29,7 @@ const STATUS: Record<ApiError['code'], ContentfulStatusCode> = {
   idempotency_key_reused: 422,
   reservation_abandoned: 409,
   overloaded: 503,
+  rate_limited: 429,
   wrong_shard: 503,
   rebuild_running: 409,
   internal: 500,
@@ -60,6 +61,7 @@ const MESSAGE: { [C in ApiError['code']]: (e: Extract<ApiError, { code: C }>) =>
   idempotency_key_reused: () => 'this Idempotency-Key was used with a different request',
   reservation_abandoned: () => 'the checkout was cancelled before this line was reserved',
   overloaded: (e) => `too busy to take this request now; retry in ${e.retryAfterSeconds} s (with the same Idempotency-Key)`,
+  rate_limited: (e) => `too many requests for this ${e.scope === 'customer' ? 'customer' : 'API key'} now; retry in ${e.retryAfterSeconds} s`,
   wrong_shard: () => 'the SKU is being split over more shards; retry',
   rebuild_running: (e) =>
     `rebuild ${e.rebuild}${e.endpoint ? ` (bridge ${e.endpoint})` : ''} is running and holds shadow ${e.generation} until ${new Date(e.leaseUntil).toISOString()}: ` +
@@ -70,7 +72,7 @@ const MESSAGE: { [C in ApiError['code']]: (e: Extract<ApiError, { code: C }>) =>
 export type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 
 /** What the message (or a header) already says is not repeated in details. */
-const SAID: Partial<Record<ApiError['code'], string>> = { invalid_request: 'message', invalid_command: 'reason', overloaded: 'retryAfterSeconds' };
+const SAID: Partial<Record<ApiError['code'], string>> = { invalid_request: 'message', invalid_command: 'reason', overloaded: 'retryAfterSeconds', rate_limited: 'retryAfterSeconds' };
 
 export function errorBody(error: ApiError): ErrorBody {
   const { code, ...rest } = error;
@@ -94,5 +96,6 @@ export function errorResponse(c: Answering, error: ApiError): Response {
     c.header('Retry-After', String(jittered.retryAfterSeconds));
     return c.json(errorBody(jittered), errorStatus(jittered));
   }
+  if (error.code === 'rate_limited') c.header('Retry-After', String(error.retryAfterSeconds));
   return c.json(errorBody(error), errorStatus(error));
 }

@@ -129,7 +129,8 @@ export function createStorefrontClient(options: StorefrontClientOptions) {
       const json: unknown = await response.json().catch(() => null);
       if (response.ok) return { value: schema.parse(json), status: response.status };
       last = refusal(response, json, attempt);
-      if (response.status !== 503) throw last;
+      // 503 (overloaded) and 429 (rate limited) say when to come back: the next attempt waits that long.
+      if (response.status !== 503 && response.status !== 429) throw last;
     }
     throw last!;
   }

@@ -17,6 +17,8 @@ export type EdgeError =
   | { code: 'insufficient_stock'; available: 0; source: 'projection' }
   /** The runtime could not get a call through to an object (see `src/api/overload.ts`). */
   | Overloaded
+  /** Too many reserves or checkouts for one customer of a key, or for the key (issue 26, `src/api/rateLimits.ts`). */
+  | { code: 'rate_limited'; scope: 'customer' | 'key'; retryAfterSeconds: number }
   /** One projection rebuild at a time for the whole group of bridges (ADR 0006). */
   | { code: 'rebuild_running'; rebuild: string; generation: string; leaseUntil: number; endpoint: string | null }
   | { code: 'internal' };

@@ -68,6 +68,26 @@ describe('the storefront client against the Worker', () => {
     expect(sleeps).toEqual([2_500]);
   });
 
+  it('429 rate limited is waited out as its Retry-After says, then sent again under the same key; the lookups send X-Customer-Id, not a query', async () => {
+    const sku = uniqueSku('sdk-429');
+    await createSku(sku, 5);
+    const seen: Request[] = [];
+    const { sdk, sleeps } = client(async (request, worker) => {
+      seen.push(request.clone());
+      return seen.length === 1
+        ? Response.json({ error: { code: 'rate_limited', message: 'slow down', details: { scope: 'customer' } } }, { status: 429, headers: { 'retry-after': '10' } })
+        : worker(request);
+    });
+    const held = await sdk.reserve(sku, { customerId: 'dee', qty: 1 });
+    expect(held).toMatchObject({ status: 'held' });
+    expect(sleeps).toEqual([12_500]);
+    expect(seen[0]!.headers.get('idempotency-key')).toBe(seen[1]!.headers.get('idempotency-key'));
+    await sdk.reservation(sku, held.reservationId, 'dee');
+    const lookup = seen.at(-1)!;
+    expect(new URL(lookup.url).search).toBe('');
+    expect(lookup.headers.get('x-customer-id')).toBe('dee');
+  });
+
   it('a Retry-After past the bound is waited only the bound', async () => {
     let calls = 0;
     const { sdk, sleeps } = client(async () =>

@@ -10,6 +10,7 @@ import { stub } from '../../env';
 import { CheckoutBodySchema, CheckoutDetailSchema, CheckoutParamsSchema, CheckoutSchema, CustomerBodySchema, CustomerHeaderSchema, CustomerQuerySchema, IdempotencyHeadersSchema } from '../../contract/schemas';
 import { body, customerOf, errorsFor, json, REPLAYED, router, security } from './common';
 import { errorResponse } from '../errors';
+import { rateLimited } from '../rateLimits';
 import { workerConfig } from '../../config';
 import { withRegion } from '../../domain/checkout';
 
@@ -46,11 +47,13 @@ checkouts.openapi(
     responses: {
       201: json(CheckoutSchema, 'every line reserved', REPLAYED),
       202: json(CheckoutSchema, 'in progress: a SKU object did not answer; the checkout resumes by itself', REPLAYED),
-      ...errorsFor('checkout_refused', 'checkout_conflict', 'idempotency_key_reused'),
+      ...errorsFor('checkout_refused', 'checkout_conflict', 'idempotency_key_reused', 'rate_limited'),
     },
   }),
   async (c) => {
     const { customerId, lines, ttlSeconds, region } = c.req.valid('json');
+    const limited = await rateLimited(c, customerId);
+    if (limited) return errorResponse(c, limited) as never;
     // The checkout's region is each line's that names none: lines of one checkout may be sourced to different locations.
     const request = { customerId, lines: withRegion(lines, region), ttlSeconds: ttlSeconds ?? workerConfig(c.env).DEFAULT_TTL_SECONDS };
     const { scope, requestHash } = await idempotencyInput(c.get('principal'), customerId, CHECKOUT_ROUTE, c.req.valid('header')['idempotency-key'], request);

@@ -49,6 +49,7 @@ const MEANING: Record<number, string> = {
   404: 'not found',
   409: 'refused by the current state',
   422: 'Idempotency-Key reused with another body',
+  429: 'too many requests for this customer or key: retry after Retry-After',
   500: 'internal error (a bug: report it with the X-Request-Id)',
   503: 'not taken now: retry after Retry-After, with the same Idempotency-Key',
 };
@@ -72,7 +73,7 @@ export function errorsFor(...codes: Code[]) {
             }),
           },
         },
-        ...(status === 503 ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
+        ...(status === 503 || status === 429 ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
       },
     ]),
   );

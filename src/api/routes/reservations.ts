@@ -3,6 +3,7 @@ import { ticket } from '../ticket';
 import { workerConfig } from '../../config';
 import { errorResponse } from '../errors';
 import { reservationSteps } from '../reservationSteps';
+import { rateLimited } from '../rateLimits';
 import { idempotencyInput } from '../idempotency';
 import { soldOutAtEdge, storedView } from '../projection';
 import { afterUnitsBack, learnFromReserve, soldOutAtEdgeNow, wantsObjectAnswer } from '../soldOutEdge';
@@ -39,12 +40,17 @@ reservations.openapi(
     request: { params: SkuParamsSchema, headers: IdempotencyHeadersSchema, body: body(ReserveBodySchema) },
     responses: {
       201: json(ReservationSchema, 'reserved (or the stored response, with `Idempotent-Replayed: true`)', REPLAYED),
-      ...errorsFor('sku_not_found', 'invalid_command', 'insufficient_stock', 'customer_limit', 'sale_not_started', 'qty_over_maximum', 'idempotency_key_reused'),
+      ...errorsFor('sku_not_found', 'invalid_command', 'insufficient_stock', 'customer_limit', 'sale_not_started', 'qty_over_maximum', 'idempotency_key_reused', 'rate_limited'),
     },
   }),
   async (c) => {
     const { sku } = c.req.valid('param');
     const { customerId, qty, ttlSeconds, region } = c.req.valid('json');
+    const limited = await rateLimited(c, customerId);
+    if (limited) {
+      recordReserve(c.env, sku, 'rate_limited', qty, 'edge');
+      return errorResponse(c, limited) as never;
+    }
     const config = workerConfig(c.env);
     const ttl = ttlSeconds ?? config.DEFAULT_TTL_SECONDS;
     // The region only when given: a request without one hashes as before (its Idempotency-Key answers the same).
