@@ -6,8 +6,10 @@ import {
   evolveCheckout,
   nextStep,
   readReserve,
+  readReserveStep,
   readSettle,
   requestChange,
+  retryShed,
   stepCause,
   type CartLine,
   type CheckoutEvent,
@@ -19,6 +21,7 @@ import {
   upcastCheckoutEvent,
 } from '../src/domain/checkout';
 import { stub, type Env } from '../src/env';
+import { ticket } from '../src/ticket';
 import { onHomeShard, reservationStream } from '../src/contract/routing';
 import { MAX_RELAY_BATCH } from '../src/contract/relayBatch';
 import { pushCheckoutBatch, relaySettings, type RelayTarget } from './relay/push';
@@ -81,8 +84,11 @@ export class Checkout extends DurableObject<Env> {
   async start(req: StartCheckout): Promise<Outcome<CheckoutView>> {
     if (this.#state) {
       if (this.#state.requestHash !== req.requestHash) return { ok: false, error: { code: 'idempotency_key_reused' } };
+      // Shed before: nothing is held, and this retry starts it again as a new attempt.
+      const again = this.#driving ? null : retryShed(this.#state);
+      if (again) this.#append(again);
       await this.#drive();
-      return { ...this.#outcome(), replayed: true };
+      return again ? this.#outcome() : { ...this.#outcome(), replayed: true };
     }
     const { checkoutId, customerId, lines, ttlSeconds, ttlDefaulted, requestHash } = req;
     this.#append({ type: 'CheckoutStarted', data: { checkoutId, customerId, lines, ttlSeconds, ...(ttlDefaulted ? { ttlDefaulted } : {}), requestHash } });
@@ -143,13 +149,14 @@ export class Checkout extends DurableObject<Env> {
     const { customerId } = s;
     if (step.type === 'Reserve' || step.type === 'Abandon') {
       const idempotency = reserveScope(s, step);
+      // A reserve carries an admission ticket as a buyer's does (issue 26): shed, the checkout fails and releases what it holds.
       // Both reach the customer's home shard, where the line's reserve is (or would be) decided.
       const outcome = await onHomeShard(step.sku, customerId, (stream) =>
         step.type === 'Reserve'
-          ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds, ...(s.ttlDefaulted ? { ttlDefaulted: true as const } : {}), region: step.region }, idempotency)
+          ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds, ...(s.ttlDefaulted ? { ttlDefaulted: true as const } : {}), region: step.region }, idempotency, ticket(this.env))
           : stub(this.env, stream).abandonReserve(stream, customerId, idempotency),
       );
-      return eventOf(step, readReserve(step.sku, outcome));
+      return eventOf(step, step.type === 'Reserve' ? readReserveStep(step.sku, outcome) : readReserve(step.sku, outcome));
     }
     const stream = reservationStream(step.sku, step.reservationId);
     const sku = stub(this.env, stream);
@@ -213,7 +220,8 @@ export class Checkout extends DurableObject<Env> {
  * outcome, and an abandon under the same scope learns it (or closes the scope) without reserving.
  */
 const reserveScope = (s: CheckoutState, line: { sku: string; qty: number; region?: string }): IdempotencyInput => ({
-  scope: `checkout\n${s.checkoutId}\n${line.sku}`,
+  // A retried attempt (after a shed step) reserves anew: the earlier attempt's holds were released.
+  scope: `checkout\n${s.checkoutId}\n${line.sku}${s.attempt === 0 ? '' : `\n#${s.attempt}`}`,
   // A line without a region hashes as before regions: a checkout in flight across the upgrade repeats its reserve unchanged.
   requestHash: `${s.customerId}\n${line.qty}\n${s.ttlSeconds}${line.region === undefined ? '' : `\n${line.region}`}`,
 });

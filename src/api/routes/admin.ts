@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ticket } from '../ticket';
+import { ticket } from '../../ticket';
 import { idempotencyInput } from '../idempotency';
 import { respond } from '../respond';
 import { reservationStream } from '../../contract/routing';

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { ticket } from '../ticket';
+import { ticket } from '../../ticket';
 import type { AppEnv } from '../auth';
 import { errorResponse } from '../errors';
 import { respond } from '../respond';

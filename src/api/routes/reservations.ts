@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ticket } from '../ticket';
+import { ticket } from '../../ticket';
 import { workerConfig } from '../../config';
 import { errorResponse } from '../errors';
 import { reservationSteps } from '../reservationSteps';

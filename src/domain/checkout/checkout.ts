@@ -20,6 +20,8 @@ export type CheckoutState = {
   ttlSeconds: number;
   /** The buyer asked no hold time: each SKU's policy may hold its lines its own default (issue 26). */
   ttlDefaulted: boolean;
+  /** How many times a shed checkout was started again (issue 26): its lines' reserves are scoped by it. */
+  attempt: number;
   requestHash: string;
   version: number;
   intent: 'reserve' | 'complete' | 'cancel';
@@ -49,7 +51,7 @@ export function evolveCheckout(state: CheckoutState | null, event: CheckoutEvent
   if (event.type === 'CheckoutStarted') {
     const { checkoutId, customerId, lines, ttlSeconds, ttlDefaulted, requestHash } = event.data;
     return {
-      checkoutId, customerId, ttlSeconds, ttlDefaulted: ttlDefaulted === true, requestHash, version: 1, intent: 'reserve', refusal: null, unrecorded: null, clock: {},
+      checkoutId, customerId, ttlSeconds, ttlDefaulted: ttlDefaulted === true, attempt: 0, requestHash, version: 1, intent: 'reserve', refusal: null, unrecorded: null, clock: {},
       lines: lines.map((l) => ({ ...l, reservationId: null, state: 'pending', skuVersion: null, location: null })),
     };
   }
@@ -66,6 +68,8 @@ export function evolveCheckout(state: CheckoutState | null, event: CheckoutEvent
       return { ...s, lines: line(event.data.sku, { state: 'completed' }) };
     case 'CompletionRequested':
       return { ...s, intent: 'complete' };
+    case 'CheckoutRetried':
+      return { ...s, attempt: event.data.attempt, intent: 'reserve', refusal: null, unrecorded: null, lines: s.lines.map((l) => ({ ...l, reservationId: null, state: 'pending', skuVersion: null, location: null })) };
     case 'CancellationRequested':
       // After a refusal the walk stopped at the refused line: nothing after it was sent.
       return { ...s, intent: 'cancel', unrecorded: s.refusal ? null : (s.lines.find((l) => l.state === 'pending')?.sku ?? null) };
@@ -95,6 +99,14 @@ export function nextStep(s: CheckoutState): CheckoutStep | null {
 
 /** The line that may hold units unknown to this log, while it is still pending (its SKU not asked yet). */
 const toAbandon = (s: CheckoutState): CheckoutLineState | null => s.lines.find((l) => l.sku === s.unrecorded && l.state === 'pending') ?? null;
+
+/**
+ * A checkout that failed because one of its steps was shed (admission control, issue 26) holds
+ * nothing; the buyer's retry under the same key starts it again, as a new attempt. Null otherwise.
+ */
+export function retryShed(s: CheckoutState): CheckoutEvent | null {
+  return checkoutStatus(s) === 'failed' && s.refusal?.code === 'overloaded' ? { type: 'CheckoutRetried', data: { attempt: s.attempt + 1 } } : null;
+}
 
 /** Whether a buyer's request applies now: complete only a reserved checkout; cancel anything not over. */
 export function requestChange(s: CheckoutState, change: 'complete' | 'cancel'): CheckoutEvent | 'nothing' | 'refused' {

@@ -29,6 +29,9 @@ export const CheckoutEventSchema = z.discriminatedUnion('type', [
   event('LineReleased', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable(), shard })),
   event('LineCompleted', z.object({ sku: SkuIdSchema, skuVersion: skuVersion.nullable(), shard })),
   event('CompletionRequested', z.object({})),
+  // The buyer retried a checkout that failed because a step was shed (issue 26): every line is
+  // reserved again, under this attempt's idempotency scopes (the earlier attempt's holds were released).
+  event('CheckoutRetried', z.object({ attempt: z.int().min(1) })),
   event('CancellationRequested', z.object({})),
 ]);
 export type CheckoutEvent = z.infer<typeof CheckoutEventSchema>;

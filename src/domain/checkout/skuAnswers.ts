@@ -40,6 +40,17 @@ export function readReserve(sku: string, answer: SkuAnswer<{ reservationId: stri
   return ok({ type: 'LineRefused', data: { sku, code, details } });
 }
 
+/**
+ * The answer to a line's reserve sent with an admission ticket: a shed one (`overloaded`) fails the
+ * checkout like a refusal, so that it releases what it holds and the buyer is told to come back
+ * (issue 26), rather than holding lines while it retries by itself.
+ */
+export function readReserveStep(sku: string, answer: SkuAnswer<{ reservationId: string; version: number; location?: string }>): StepReading {
+  if (answer.ok || answer.error.code !== 'overloaded') return readReserve(sku, answer);
+  const { code, ...details } = answer.error;
+  return ok({ type: 'LineRefused', data: { sku, code, details } });
+}
+
 /** The answer to a held line's release or completion. */
 export function readSettle(sku: string, reservationId: string, answer: SkuAnswer<{ status: string; version: number }>): StepReading {
   const shard = shardField(reservationId);
@@ -54,9 +65,13 @@ export function readSettle(sku: string, reservationId: string, answer: SkuAnswer
 
 export type CheckoutRefused = { code: 'checkout_refused'; checkoutId: string; sku: string; reason: string; details: Record<string, unknown> };
 
-/** What the buyer is told of a checkout that failed on a refused line; null while it has not failed. */
-export function checkoutRefusal(s: CheckoutState): CheckoutRefused | null {
+/**
+ * What the buyer is told of a checkout that failed on a refused line — or, on a shed one, to come
+ * back (503 with Retry-After; the retry starts it again); null while it has not failed.
+ */
+export function checkoutRefusal(s: CheckoutState): CheckoutRefused | { code: 'overloaded'; retryAfterSeconds: number } | null {
   if (checkoutStatus(s) !== 'failed' || !s.refusal) return null;
   const { sku, code, details } = s.refusal;
+  if (code === 'overloaded') return { code, retryAfterSeconds: typeof details.retryAfterSeconds === 'number' ? details.retryAfterSeconds : 1 };
   return { code: 'checkout_refused', checkoutId: s.checkoutId, sku, reason: code, details };
 }

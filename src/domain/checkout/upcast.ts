@@ -16,6 +16,7 @@ export const CHECKOUT_EVENT_HISTORIES: EventHistories<CheckoutEventType, undefin
   LineCompleted: skuVersionUnknown,
   CompletionRequested: { steps: [] },
   CancellationRequested: { steps: [] },
+  CheckoutRetried: { steps: [] },
 };
 
 /** A checkout record as relayed by today's code: stamped with its type's current version. */

@@ -1,4 +1,5 @@
 import type { ReleaseReason } from './events';
+import type { PolicyRefusal } from './salePolicy';
 
 /** Every way a SKU command can be refused. Mapped to HTTP in exactly one place (the edge). */
 export type SkuError =
@@ -6,8 +7,7 @@ export type SkuError =
   | { code: 'insufficient_stock'; available: number }
   | { code: 'customer_limit'; limitPerCustomer: number; activeUnits: number }
   /** The SKU's sale policy (salePolicy.ts): reservations open at `startsAt`; at most so many units per reservation. */
-  | { code: 'sale_not_started'; startsAt: string }
-  | { code: 'qty_over_maximum'; maxQtyPerReservation: number }
+  | PolicyRefusal
   | { code: 'version_conflict'; currentVersion: number; expectedVersion: number }
   | { code: 'below_committed'; committed: number }
   /** The location's stock is fed by a warehouse's documents: changed by an adjustment, never set by hand. */

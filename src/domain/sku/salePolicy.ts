@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { SkuError } from './errors';
 import { MAX_QTY, MAX_TTL_SECONDS } from './limits';
 
 /**
@@ -32,10 +31,13 @@ export function changedPolicy(current: SalePolicy, change: SalePolicyChange): Sa
   return next;
 }
 
+/** How the policy refuses a reserve (part of `SkuError`). */
+export type PolicyRefusal = { code: 'sale_not_started'; startsAt: string } | { code: 'qty_over_maximum'; maxQtyPerReservation: number };
+
 export const hasPolicy = (policy: SalePolicy): boolean => Object.values(policy).some((v) => v !== null);
 
 /** Why the policy refuses a reserve of `qty` at `now`, or null: the sale has not started, or too many units at once. */
-export function policyRefusal(policy: SalePolicy, qty: number, now: number): SkuError | null {
+export function policyRefusal(policy: SalePolicy, qty: number, now: number): PolicyRefusal | null {
   if (policy.startsAt !== null && now < Date.parse(policy.startsAt)) return { code: 'sale_not_started', startsAt: policy.startsAt };
   const max = policy.maxQtyPerReservation;
   return max !== null && qty > max ? { code: 'qty_over_maximum', maxQtyPerReservation: max } : null;

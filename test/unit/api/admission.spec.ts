@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { admit } from '../../../durable-objects/sku/admission';
-import { ticket } from '../../../src/api/ticket';
+import { ticket } from '../../../src/ticket';
 import { DEFAULT_ADMISSION_MAX_WAIT_MS } from '../../../src/config';
 
 describe('the admission ticket the Worker stamps on a command', () => {

@@ -8,6 +8,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
   it('unset vars read as their defaults', () => {
     expect(workerConfig({})).toEqual({
       DEFAULT_TTL_SECONDS,
+      DEFAULT_LIMIT_PER_CUSTOMER: null,
       ADMISSION_MAX_WAIT_MS: DEFAULT_ADMISSION_MAX_WAIT_MS,
       RESERVE_GROUP_MAX: DEFAULT_RESERVE_GROUP_MAX,
       SOLD_OUT_FAST_PATH: false,
@@ -27,6 +28,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
   it('reads every var as wrangler.toml and the secrets give it', () => {
     const config = workerConfig({
       DEFAULT_TTL_SECONDS: '120',
+      DEFAULT_LIMIT_PER_CUSTOMER: '4',
       ADMISSION_MAX_WAIT_MS: '0',
       RESERVE_GROUP_MAX: '32',
       SOLD_OUT_FAST_PATH: 'on',
@@ -41,6 +43,7 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
     });
     expect(config).toMatchObject({
       DEFAULT_TTL_SECONDS: 120,
+      DEFAULT_LIMIT_PER_CUSTOMER: 4,
       ADMISSION_MAX_WAIT_MS: 0,
       RESERVE_GROUP_MAX: 32,
       SOLD_OUT_FAST_PATH: true,
@@ -64,6 +67,8 @@ describe('the Worker\'s configuration, parsed once from its vars', () => {
     ['SOLD_OUT_EDGE_MS', ['', '-1', '1001', 'abc'], DEFAULT_SOLD_OUT_EDGE_MS],
     ['RELAY_MAX_BACKOFF_SECONDS', ['', '0', 'abc'], 30],
     ['SHARD_REGIONS', ['', ' , ', 'us-east-1', 'enam,enam'], DEFAULT_SHARD_REGIONS],
+    // 0, or anything not a limit: none (a new SKU is not limited by a typo).
+    ['DEFAULT_LIMIT_PER_CUSTOMER', ['', '0', '-1', '2.5', 'abc', '10001'], null],
   ] as const)('a bad %s reads as its default: a var never takes the edge down', (name, values, fallback) => {
     for (const value of values) expect(WorkerConfigSchema.parse({ [name]: value })[name], JSON.stringify(value)).toEqual(fallback);
   });

@@ -1,5 +1,5 @@
-import { workerConfig, type WorkerVars } from '../config';
-import type { Ticket } from '../contract/admission';
+import { workerConfig, type WorkerVars } from './config';
+import type { Ticket } from './contract/admission';
 
 /**
  * The Worker's half of admission control: each command is stamped with when it was sent and how
