@@ -36,7 +36,7 @@ describe('a checkout whose step is shed', () => {
     await createSku(b, 5);
     const checkoutId = `chk_${crypto.randomUUID().replaceAll('-', '')}`;
     const start = { checkoutId, customerId: 'dee', lines: [{ sku: a, qty: 1 }, { sku: b, qty: 2 }], ttlSeconds: 300, requestHash: 'h-1' };
-    await runInDurableObject(env.CHECKOUT.getByName(checkoutId) as unknown as DurableObjectStub<Checkout>, async (instance: Checkout) => {
+    await runInDurableObject(env.CHECKOUT.getByName(checkoutId), async (instance: Checkout) => {
       const patched = instance as unknown as { env: typeof env };
       const tickets: unknown[] = [];
       patched.env = { ...patched.env, SKU: shedding(env.SKU, b, tickets), ADMISSION_MAX_WAIT_MS: '1000' };
