@@ -9,7 +9,7 @@ import {
   type CheckoutRelayBatch,
   type RelayBatch,
 } from '../../src/contract/relayBatch';
-import { NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/contract/signature';
+import { ackParts, NONCE_HEADER, SIGNATURE_HEADER, signatureHeaders, TIMESTAMP_HEADER, verifySignature } from '../../src/contract/signature';
 import { LogOverloadedError, RecordTooLargeError } from '../eventLog/errors';
 import { CHECKOUTS_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { EventLog, LogRecord } from '../eventLog/port';
@@ -107,7 +107,11 @@ export function createBridgeApp({ log, components = () => ({}), secrets, maxRepl
         }
         metrics.batches.inc({ outcome: 'appended' });
         observe(metrics, now());
-        return c.json({ [stream.keyField]: key, acked });
+        // The acknowledgement is signed, bound to this push's nonce: the object trusts no other.
+        const answer = JSON.stringify({ [stream.keyField]: key, acked });
+        const url = new URL(c.req.url);
+        const signed = await signatureHeaders(secrets[0]!, ackParts(url.pathname + url.search, c.req.header(NONCE_HEADER) ?? '', answer), now());
+        return c.body(answer, 200, { ...signed, 'content-type': 'application/json' });
       },
     );
   ingest(SKU_STREAM);

@@ -1,5 +1,5 @@
 import { workerConfig, type WorkerVars } from '../../src/config';
-import { signatureHeaders } from '../../src/contract/signature';
+import { ackParts, NONCE_HEADER, SIGNATURE_HEADER, signatureHeaders, TIMESTAMP_HEADER, verifySignature } from '../../src/contract/signature';
 import {
   CHECKOUT_INGEST_PATH,
   CheckoutRelayAckSchema,
@@ -11,7 +11,8 @@ import {
 import { attemptTimeoutMs, replicaUnavailable, ReplicaChoice } from './replicas';
 
 /** Where pushes go: the bridge replicas (or why BRIDGE_URL is unusable) and the secret that signs them. */
-export type RelayTarget = { replicas: ReplicaChoice | { error: string }; secret: string };
+/** `secret` signs pushes; `secrets` (the first among them) verify the bridges' acknowledgements. */
+export type RelayTarget = { replicas: ReplicaChoice | { error: string }; secret: string; secrets?: readonly string[] };
 export type PushResult = { ok: true; acked: number } | { ok: false; error: string };
 
 /** Sends one signed batch of a SKU's outbox; success only when a bridge acknowledged its last version. */
@@ -59,7 +60,7 @@ async function push(
       failures.push(`${order.length - n} replica(s) not tried: the push's time was spent`);
       break;
     }
-    const attempt = await pushTo(new URL(path, origin), target.secret, body, last, ackedVersion, now + elapsed, timeoutMs);
+    const attempt = await pushTo(new URL(path, origin), target, body, last, ackedVersion, now + elapsed, timeoutMs);
     if (attempt.kind === 'acked') {
       replicas.acknowledged(index);
       return { ok: true, acked: last };
@@ -73,7 +74,7 @@ async function push(
 /** One replica, signed afresh (its own nonce), within `timeoutMs` from connecting to the last byte. */
 async function pushTo(
   url: URL,
-  secret: string,
+  target: RelayTarget,
   body: string,
   last: number,
   ackedVersion: (answer: unknown) => number | null,
@@ -82,8 +83,9 @@ async function pushTo(
 ): Promise<Attempt> {
   let status: number;
   let text: string;
+  let ack: Headers;
+  const signed = await signatureHeaders(target.secret, { method: 'POST', path: url.pathname + url.search, body }, now);
   try {
-    const signed = await signatureHeaders(secret, { method: 'POST', path: url.pathname + url.search, body }, now);
     const response = await fetch(url, {
       method: 'POST',
       headers: { ...signed, 'content-type': 'application/json' },
@@ -92,12 +94,20 @@ async function pushTo(
     });
     status = response.status;
     text = await response.text();
+    ack = response.headers;
   } catch (error) {
     return { kind: 'unavailable', error: `push failed: ${String(error)}` };
   }
   if (status < 200 || status > 299) return { kind: replicaUnavailable(status) ? 'unavailable' : 'refused', error: `bridge answered ${status}: ${text.slice(0, 200)}` };
   if (ackedVersion(parseJson(text)) !== last) return { kind: 'refused', error: `bridge acknowledged ${text.slice(0, 200)} up to ${last}` };
-  return { kind: 'acked' };
+  const forged = await unsignedAck(target.secrets ?? [target.secret], ack, ackParts(url.pathname + url.search, signed[NONCE_HEADER]!, text), now);
+  return forged ? { kind: 'refused', error: forged } : { kind: 'acked' };
+}
+
+/** Why an acknowledgement is not the bridge's own (not signed, or not for this push), or null. */
+export async function unsignedAck(secrets: readonly string[], headers: Headers, parts: ReturnType<typeof ackParts>, now: number): Promise<string | null> {
+  const check = await verifySignature(secrets, { timestamp: headers.get(TIMESTAMP_HEADER), nonce: headers.get(NONCE_HEADER), signature: headers.get(SIGNATURE_HEADER) }, parts, now);
+  return check.ok ? null : `acknowledgement refused: signature ${check.reason}`;
 }
 
 const parseJson = (text: string): unknown => {
@@ -121,7 +131,7 @@ export function relaySettings(env: WorkerVars, objectId: string): RelaySettings 
   const urls = config.BRIDGE_URL;
   const replicas = !urls.ok ? { error: urls.error } : urls.urls.length > 0 ? new ReplicaChoice(urls.urls, objectId) : null;
   return {
-    target: replicas && secret ? { replicas, secret } : null,
+    target: replicas && secret ? { replicas, secret, secrets: config.INTERNAL_SECRET } : null,
     maxBackoffMs: 1000 * config.RELAY_MAX_BACKOFF_SECONDS,
   };
 }

@@ -44,6 +44,14 @@ function fromHex(hex: string): Uint8Array | null {
 export const parseSecrets = (value: string | undefined): string[] =>
   (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 
+/**
+ * What a bridge signs its acknowledgement of a push over (issue 26): the pushed path, the push's
+ * own nonce (so an ack answers that push, and no other) and the answer's body, with the same
+ * secrets and headers as a request. A push whose ack does not verify is not acknowledged: its
+ * events stay in the outbox (an ack forged on the way would otherwise drop them).
+ */
+export const ackParts = (path: string, pushNonce: string, body: string): SignedParts => ({ method: 'ACK', path: `${path}#${pushNonce}`, body });
+
 export async function signatureHeaders(secret: string, parts: SignedParts, nowMs: number): Promise<Record<string, string>> {
   const timestamp = String(Math.floor(nowMs / 1000));
   const nonce = toHex(crypto.getRandomValues(new Uint8Array(12)).buffer);

@@ -10,7 +10,8 @@ import { CHECKOUTS_TOPIC, EVENTS_TOPIC, TOPICS } from '../../bridge/eventLog/top
 import { createBridgeApp } from '../../bridge/http/app';
 import { ReplayGuard } from '../../bridge/ingest/replayGuard';
 import { createMetrics, groupLabel, RELAY_LAG_SKUS, RELAY_LAG_WINDOW_MS } from '../../bridge/metrics';
-import { signatureHeaders } from '../../src/contract/signature';
+import { ackParts, NONCE_HEADER, signatureHeaders } from '../../src/contract/signature';
+import { unsignedAck } from '../../durable-objects/relay/push';
 
 const SECRET = 'ingest-test-secret';
 let dir: string;
@@ -42,7 +43,8 @@ const event = (sku: string, version: number) => ({
 
 async function push(app: ReturnType<typeof bridge>['app'], body: string, path = '/ingest') {
   const headers = await signatureHeaders(SECRET, { method: 'POST', path, body }, Date.now());
-  return app.request(path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+  const res = await app.request(path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+  return Object.assign(res, { nonce: headers[NONCE_HEADER]!, path });
 }
 
 /** Everything in a topic so far, read by a throw-away consumer group. */
@@ -60,7 +62,13 @@ describe('POST /ingest', () => {
     const events = [event('ING-A', 1), event('ING-A', 2)];
     const res = await push(app, JSON.stringify({ sku: 'ING-A', events }));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ sku: 'ING-A', acked: 2 });
+    const answer = await res.text();
+    expect(JSON.parse(answer)).toEqual({ sku: 'ING-A', acked: 2 });
+    // Issue 26: the ack is signed for this push alone; the object refuses it for any other, or altered.
+    expect(await unsignedAck([SECRET], res.headers, ackParts(res.path, res.nonce, answer), Date.now())).toBeNull();
+    expect(await unsignedAck([SECRET], res.headers, ackParts(res.path, 'another-push-nonce', answer), Date.now())).toBe('acknowledgement refused: signature mismatch');
+    expect(await unsignedAck([SECRET], res.headers, ackParts(res.path, res.nonce, answer.replace('2', '3')), Date.now())).toBe('acknowledgement refused: signature mismatch');
+    expect(await unsignedAck([SECRET], new Headers(), ackParts(res.path, res.nonce, answer), Date.now())).toBe('acknowledgement refused: signature missing');
     const records = (await logged()).filter((r) => r.key === 'ING-A');
     // Pushed unstamped (as an object before ADR 0012 does), logged stamped with today's version.
     expect(records.map((r) => JSON.parse(r.value))).toEqual(events.map((e) => ({ ...e, schemaVersion: 1 })));
