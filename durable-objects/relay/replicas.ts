@@ -10,6 +10,8 @@ export type BridgeUrls = { ok: true; urls: readonly string[] } | { ok: false; er
 const EXAMPLE = 'e.g. https://bridge-1.example.com,https://bridge-2.example.com';
 
 /** Each entry an http(s) origin; everything wrong is named at once, with the entry's position. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|[a-z0-9-]+\.localhost)$/i;
+
 export function parseBridgeUrls(value: string): BridgeUrls {
   const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0);
   const urls: string[] = [];
@@ -34,6 +36,8 @@ function checkEntry(entry: string): string | { problem: string } {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `("${entry}") is not an http(s) URL` };
   if (url.username || url.password) return { problem: 'carries a user name or password; pushes are signed with INTERNAL_SECRET instead' };
+  // Issue 26: events and their acknowledgements cross the internet encrypted; plain http only to this machine (local runs).
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) return { problem: `("${entry}") is plain http to another machine; use https (http is for localhost only)` };
   // The ingest paths are absolute: a path, query or fragment here would be silently dropped.
   if (url.pathname !== '/' || url.search || url.hash) return { problem: `("${entry}") has a path, query or fragment; give the origin only (${url.origin})` };
   return url.origin;

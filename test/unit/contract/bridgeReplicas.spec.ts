@@ -21,7 +21,8 @@ describe('BRIDGE_URL: one URL or a comma-separated list', () => {
     ['http://127.0.0.1:8788', ['http://127.0.0.1:8788']],
     ['http://127.0.0.1:8788/', ['http://127.0.0.1:8788']],
     [' https://bridge-1.example.com , https://bridge-2.example.com:8443,', ['https://bridge-1.example.com', 'https://bridge-2.example.com:8443']],
-    ['HTTP://Bridge.Example.com:80', ['http://bridge.example.com']],
+    ['HTTPS://Bridge.Example.com:443', ['https://bridge.example.com']],
+    ['http://localhost:8788,http://[::1]:8789', ['http://localhost:8788', 'http://[::1]:8789']],
     ['', []],
   ])('%j → %j', (value, urls) => {
     expect(parseBridgeUrls(value)).toEqual({ ok: true, urls });
@@ -29,11 +30,13 @@ describe('BRIDGE_URL: one URL or a comma-separated list', () => {
 
   it.each([
     ['ftp://bridge.example.com', 'entry 1 ("ftp://bridge.example.com") is not an http(s) URL'],
-    ['http://a.example.com,127.0.0.1:8788', 'entry 2 ("127.0.0.1:8788") is not a URL'],
+    ['https://a.example.com,127.0.0.1:8788', 'entry 2 ("127.0.0.1:8788") is not a URL'],
+    ['http://bridge.example.com', 'entry 1 ("http://bridge.example.com") is plain http to another machine; use https (http is for localhost only)'],
+    ['http://10.0.0.7:8788', 'entry 1 ("http://10.0.0.7:8788") is plain http to another machine; use https (http is for localhost only)'],
     ['https://a.example.com/bridge', 'entry 1 ("https://a.example.com/bridge") has a path, query or fragment; give the origin only (https://a.example.com)'],
     ['https://a.example.com?x=1', 'entry 1 ("https://a.example.com?x=1") has a path, query or fragment; give the origin only (https://a.example.com)'],
     ['https://ops:hunter2@a.example.com', 'entry 1 carries a user name or password; pushes are signed with INTERNAL_SECRET instead'],
-    ['http://a.example.com, http://a.example.com/', 'entry 2 (http://a.example.com) is listed twice'],
+    ['https://a.example.com, https://a.example.com/', 'entry 2 (https://a.example.com) is listed twice'],
     ['bridge-1 ,https://b.example.com, mailto:x@y', 'entry 1 ("bridge-1") is not a URL; entry 3 ("mailto:x@y") is not an http(s) URL'],
   ])('%j is refused, naming the entry and the fix', (value, problems) => {
     expect(parseBridgeUrls(value)).toEqual({ ok: false, error: `BRIDGE_URL is invalid: ${problems}. ${HINT}` });
