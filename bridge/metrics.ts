@@ -12,6 +12,20 @@ export const RELAY_LAG_WINDOW_MS = 60_000;
  * bounded whatever the history (invariant bounded-by-live-work): SKUs only in the worst-N relay lag, consumer groups
  * without the random suffix of throw-away groups, everything else a small closed set.
  */
+/** One SKU's hoarding signals (issue 26), from the edge's live view. */
+export type HoardingRow = { sku: string; topHolderShare: number; expiredUnboughtRatio: number };
+
+/** The signals of one SKU's stats: shares, 0 where nothing is on hand or nothing ended yet. */
+export function hoardingRow(stats: { sku: string; counters: { onHand: number; sold: number }; hoarding?: { topHolders: { units: number }[]; expiredUnits: number } | undefined }): HoardingRow {
+  const top = stats.hoarding?.topHolders[0]?.units ?? 0;
+  const expired = stats.hoarding?.expiredUnits ?? 0;
+  return {
+    sku: stats.sku,
+    topHolderShare: stats.counters.onHand > 0 ? top / stats.counters.onHand : 0,
+    expiredUnboughtRatio: expired + stats.counters.sold > 0 ? expired / (expired + stats.counters.sold) : 0,
+  };
+}
+
 export function createMetrics(now: () => number = Date.now) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -19,10 +33,11 @@ export function createMetrics(now: () => number = Date.now) {
   /** Causal consumers report their held events when scraped, not on every event. */
   const causalSources = new Map<string, () => { held: number; oldestHeldSeconds: number | null }>();
   /** Read when scraped: the running sagas by phase, the records in the dead-letter topic. */
-  const sources: { sagas: () => Record<string, number> | null; deadLetters: () => Promise<number>; feed: () => readonly FeedGaugeRow[] } = {
+  const sources: { sagas: () => Record<string, number> | null; deadLetters: () => Promise<number>; feed: () => readonly FeedGaugeRow[]; hoarding: () => Promise<readonly HoardingRow[]> } = {
     sagas: () => null,
     deadLetters: async () => 0,
     feed: () => [],
+    hoarding: async () => [],
   };
   const metrics = {
     causalSources,
@@ -52,6 +67,20 @@ export function createMetrics(now: () => number = Date.now) {
       registers: [registry],
       async collect() {
         this.set(await sources.deadLetters());
+      },
+    }),
+    // Issue 26: asked of the edge when scraped, for the SKUs the bridge saw pushed lately (the dashboard's).
+    hoarding: new Gauge({
+      name: 'bridge_sku_hoarding',
+      help: "Per recently active SKU: `top_holder_share`, the units the customer holding most holds now over the SKU's on hand; `expired_unbought_ratio`, units held then let expire unbought over those plus the units sold",
+      labelNames: ['sku', 'signal'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const row of await sources.hoarding().catch(() => [])) {
+          this.set({ sku: row.sku, signal: 'top_holder_share' }, row.topHolderShare);
+          this.set({ sku: row.sku, signal: 'expired_unbought_ratio' }, row.expiredUnboughtRatio);
+        }
       },
     }),
     eventsRelayed: new Counter({ name: 'bridge_events_relayed_total', help: 'SKU events appended to the log from /ingest', registers: [registry] }),

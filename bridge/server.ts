@@ -13,7 +13,7 @@ import { createOperatorApp } from './http/adminApp';
 import { createBridgeApp, type ComponentState } from './http/app';
 import { startListeners } from './http/listeners';
 import type { Logger } from './logger';
-import { createMetrics, type Metrics } from './metrics';
+import { createMetrics, hoardingRow, type Metrics } from './metrics';
 import { startOrdersView } from './orders/ordersView';
 import { startSnapshotter } from './projections/snapshotter';
 import { FEED_GROUP, startFeed, type RunningFeed } from './feed/follower';
@@ -50,6 +50,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       : null;
   metrics.sources.sagas = () => sagas?.current()?.store.countByPhase() ?? null;
   metrics.sources.deadLetters = async () => [...(await log.endOffsets(DLQ_TOPIC)).values()].reduce((n, offset) => n + Number(offset), 0);
+  metrics.sources.hoarding = async () => {
+    const active = metrics.activity.active();
+    return active.length === 0 ? [] : (await edge.stats(active)).skus.map(hoardingRow);
+  };
   const state = (component: { current(): unknown } | null): ComponentState => (!component ? 'off' : component.current() ? 'running' : 'starting');
   const components = () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders), feed: state(feed) });
   const app = createBridgeApp({ log, secrets, metrics, logger, components });

@@ -26,7 +26,7 @@ import { runAlarm, workDueAt } from './sku/alarmRun';
 import { CommandQueue } from './sku/commandQueue';
 import { workerConfig } from '../src/config';
 import { OutcomeCounts } from './sku/outcomeCounts';
-import { caused, countersOf, movementResult, shardStockOf, viewOf, type Present } from './sku/presenters';
+import { caused, countersOf, hoardingOf, movementResult, shardStockOf, viewOf, type Present } from './sku/presenters';
 import { FaultSwitch, type FaultAnswer, type FaultMode } from './sku/faultSwitch';
 import type * as R from './sku/requests';
 
@@ -106,7 +106,7 @@ export class Sku extends DurableObject<Env> {
 
   /** The counters and the reserve outcomes counted since this instance started. */
   stats(sku: string): Outcome<R.SkuStats> {
-    return this.#ifKnown(sku, () => ({ counters: skuCounters(this.#state), ...this.#outcomes.snapshot() }));
+    return this.#ifKnown(sku, () => ({ counters: skuCounters(this.#state), ...this.#outcomes.snapshot(), hoarding: hoardingOf(this.#sql, this.#state.expiredUnits) }));
   }
 
   /** What a reserve under this key did here, if anything: a retry's first stop after failover (ADR 0022). */

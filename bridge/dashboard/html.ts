@@ -56,6 +56,8 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
     <table id="skus"><thead><tr><th>SKU</th><th>on hand</th><th>reserved</th><th>sold</th><th>available</th><th>reserved/s</th><th>refused/s</th><th>shards</th><th>warehouse</th></tr></thead><tbody></tbody></table>
   </section>
   <div class="charts">
+    <section><h2>Hoarding: who holds most now, and what was let expire unbought</h2>
+      <table id="hoarding"><thead><tr><th>SKU</th><th>top holder</th><th>units held</th><th>share of on hand</th><th>expired unbought (units)</th><th>of holds ended</th></tr></thead><tbody></tbody></table></section>
     <section><h2>Reserve outcomes per second, by code</h2><div id="chart-outcomes"></div></section>
     <section><h2>Relay: lag (s) and events/s</h2><div id="chart-relay"></div></section>
   </div>
@@ -153,6 +155,20 @@ ${WAREHOUSES_SCRIPT}
       return [tr, ...sites];
     });
     $('skus').tBodies[0].replaceChildren(...rows);
+
+    // Issue 26: a customer holding more than 5 % of the stock, or most holds ending unbought, is shown as a problem.
+    const pct = (x) => fmt(100 * x, 1) + ' %';
+    $('hoarding').tBodies[0].replaceChildren(...followed.filter((s) => s.hoarding).map((s) => {
+      const top = s.hoarding.topHolders[0];
+      const share = top && s.counters.onHand > 0 ? top.units / s.counters.onHand : 0;
+      const ended = s.hoarding.expiredUnits + s.counters.sold;
+      const tr = row([s.sku, top ? top.customerId : '–', fmt(top ? top.units : 0), pct(share), fmt(s.hoarding.expiredUnits), ended > 0 ? pct(s.hoarding.expiredUnits / ended) : '–'],
+        ['sku', 'topHolder', 'topUnits', 'topShare', 'expiredUnits', 'expiredShare']);
+      tr.dataset.sku = s.sku;
+      if (share > 0.05) tr.cells[3].className = 'bad';
+      if (ended > 0 && s.hoarding.expiredUnits / ended > 0.5) tr.cells[5].className = 'bad';
+      return tr;
+    }));
 
     const phases = Object.entries(snapshot.sagas || {});
     $('sagas').tBodies[0].replaceChildren(...(phases.length === 0 ? [Object.assign(document.createElement('tr'), { textContent: 'sagas off or starting' })] : phases.map(([phase, n]) => {

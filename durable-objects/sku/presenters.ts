@@ -2,6 +2,8 @@ import type { VectorClock } from '../../src/domain/core/vectorClock';
 import type { MovementResult } from '../../src/contract/movements';
 import { locationAvailable, locationStock, reservationView, skuCounters, skuOf } from '../../src/domain/sku';
 import type { ReservationView, ShardStock, SkuContext, SkuCounters, SkuEvent, SkuState } from '../../src/domain/sku';
+import type { Hoarding } from './requests';
+import { topHolders } from './reservations';
 
 /** What the SKU object answers after a decision, from the context it folded and the events it appended. */
 export type Present<T> = (ctx: SkuContext, events: readonly SkuEvent[]) => T;
@@ -36,3 +38,8 @@ export const shardStockOf = (state: SkuState): NonNullable<ShardStock> => ({
   lent: state.lent,
   lentAt: Object.fromEntries(state.locations.map((l) => [l.location, l.lent])),
 });
+
+const TOP_HOLDERS = 5;
+
+/** What the live view shows of hoarding here (issue 26): the top holders now, and the units ever let expire unbought. */
+export const hoardingOf = (sql: SqlStorage, expiredUnits: number): Hoarding => ({ topHolders: topHolders(sql, TOP_HOLDERS), expiredUnits });

@@ -35,7 +35,9 @@ export type FailAllocationRequest = FailAllocation['data'] & { sku: string; caus
 export type ReservationWithHistory = ReservationView & { history: SkuEvent[] };
 export type EventPage = { events: SkuEvent[]; lastVersion: number };
 export type SkuRelayStatus = RelayStatus & { sku: string; lastVersion: number };
-export type SkuStats = { counters: SkuCounters; outcomes: Record<string, number>; since: string };
+/** `hoarding`: the customers holding most units here now (top 5), and the units ever let expire unbought here (issue 26). */
+export type Hoarding = { topHolders: { customerId: string; units: number }[]; expiredUnits: number };
+export type SkuStats = { counters: SkuCounters; outcomes: Record<string, number>; since: string; hoarding: Hoarding };
 
 /** How the pipeline runs one command: under an idempotency scope, a ticket, and (for a reserve) the units it needs. */
 export type RunOptions = { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; units?: number; customerId?: string; region?: string | undefined; rehomed?: boolean };

@@ -59,6 +59,15 @@ export const activeUnitsOf = (sql: SqlStorage, customerId: string): number =>
     "SELECT coalesce(sum(qty), 0) AS units FROM reservations WHERE customer_id = ? AND status <> 'released'", customerId,
   ).one().units;
 
+/** The customers holding most units now, at most `limit`: one pass over the live holds (their partial index). */
+export const topHolders = (sql: SqlStorage, limit: number): { customerId: string; units: number }[] =>
+  sql
+    .exec<{ customer_id: string; units: number }>(
+      "SELECT customer_id, sum(qty) AS units FROM reservations WHERE status = 'held' GROUP BY customer_id ORDER BY units DESC, customer_id LIMIT ?", limit,
+    )
+    .toArray()
+    .map((r) => ({ customerId: r.customer_id, units: r.units }));
+
 /** The held reservations due by `now`, soonest first, at most `limit`: one bounded chunk of expiries. */
 export const dueReservations = (sql: SqlStorage, now: number, limit: number): string[] =>
   sql

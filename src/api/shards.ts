@@ -1,7 +1,7 @@
 import type { Ticket } from '../contract/admission';
 import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../contract/outcome';
-import type { SkuStats } from '../../durable-objects/Sku';
+import type { Hoarding, SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
 import { defined, layoutRefusal, planStock, regionOfShard, streamsOf, sumCounters, type AdminCause, type FailoverLimits, type Placement, type SalePolicyChange, type ShardRegions, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
 import type { Env } from '../env';
@@ -139,5 +139,16 @@ export async function skuStats(env: Env, sku: string): Promise<(SkuStats & { sku
     counters: parts.length === 1 ? parts[0]!.counters : sumCounters(sku, parts.map((p) => p.counters)),
     outcomes,
     since: parts.map((p) => p.since).reduce((a, b) => (b > a ? b : a)),
+    hoarding: sumHoarding(parts.map((p) => p.hoarding)),
   };
+}
+
+const TOP_HOLDERS = 5;
+
+/** The shards' hoarding as one SKU's: a customer's units summed (re-homed, they may hold on two shards), the top 5 of them. */
+function sumHoarding(parts: readonly Hoarding[]): Hoarding {
+  const units = new Map<string, number>();
+  for (const part of parts) for (const h of part.topHolders) units.set(h.customerId, (units.get(h.customerId) ?? 0) + h.units);
+  const topHolders = [...units].map(([customerId, n]) => ({ customerId, units: n })).sort((a, b) => b.units - a.units || a.customerId.localeCompare(b.customerId)).slice(0, TOP_HOLDERS);
+  return { topHolders, expiredUnits: parts.reduce((n, p) => n + p.expiredUnits, 0) };
 }

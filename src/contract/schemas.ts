@@ -198,6 +198,11 @@ export const SkuStatsSchema = z.object({
   outcomes: z.record(z.string(), z.int()),
   /** Since when the youngest of the SKU's objects counts: rates are only meaningful after it. */
   since: z.string(),
+  /**
+   * Hoarding (issue 26): the customers holding most units now (top 5, over every shard), and the
+   * units held then let expire unbought over the SKU's life (beside `counters.sold`).
+   */
+  hoarding: z.object({ topHolders: z.array(z.object({ customerId: z.string(), units: z.int() })), expiredUnits: z.int() }).optional(),
 });
 export const StatsSchema = z.object({ skus: z.array(SkuStatsSchema) });
 

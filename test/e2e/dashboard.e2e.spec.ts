@@ -117,6 +117,11 @@ describe('the live dashboard, in a real browser', () => {
     await expect.poll(() => cell(page, sku, 'reserved').textContent(), { timeout: 15_000 }).toBe(String(first));
     expect(await cell(page, sku, 'onHand').textContent()).toBe('500');
     expect(number(await cell(page, sku, 'available').textContent())).toBe(500 - first);
+    // Hoarding (issue 26): one unit per buyer, so the top holder holds 1 of 500; nothing expired yet.
+    const hoard = (field: string) => page.locator(`#hoarding tr[data-sku="${sku}"] td[data-field="${field}"]`).textContent();
+    expect(await hoard('topUnits')).toBe('1');
+    expect(await hoard('topShare')).toBe('0.2 %');
+    expect(await hoard('expiredUnits')).toBe('0');
 
     const second = await reserveFor(sku, 4, 10);
     // While they keep coming, the page shows them as a rate, and the total catches up.

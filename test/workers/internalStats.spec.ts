@@ -1,3 +1,5 @@
+import { runDurableObjectAlarm } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { signatureHeaders } from '../../src/contract/signature';
 import { ADMIN, call, createSku, reserve, signed, uniqueSku } from '../support/api';
@@ -20,6 +22,27 @@ describe('the live view the bridge dashboard polls', () => {
     expect(plainStats).toMatchObject({ sku: plain, counters: { onHand: 3, reserved: 2, available: 1 }, outcomes: { reserved: 1, customer_limit: 1, insufficient_stock: 1 } });
     expect(hotStats).toMatchObject({ sku: hot, counters: { onHand: 4, reserved: 4, available: 0, shards: 4 }, outcomes: { reserved: 4, insufficient_stock: 2 } });
     expect(Date.parse(hotStats.since)).toBeLessThanOrEqual(Date.now());
+    // Hoarding (issue 26): who holds most now, over every shard; nothing let expire yet.
+    expect(plainStats.hoarding).toEqual({ topHolders: [{ customerId: 'a', units: 2 }], expiredUnits: 0 });
+    expect(hotStats.hoarding.topHolders).toHaveLength(4);
+    expect(hotStats.hoarding.topHolders.every((h: { units: number }) => h.units === 1)).toBe(true);
+  });
+
+  it('hoarding: the top holders by units held now, and the units held then let expire unbought', async () => {
+    const sku = uniqueSku('hoard');
+    await createSku(sku, 20);
+    for (const [i, [customerId, qty, ttlSeconds]] of ([['bot', 5, 1], ['bot', 4, 600], ['amy', 2, 600], ['ben', 1, 600]] as const).entries()) {
+      expect((await reserve(sku, { customerId, qty, ttlSeconds }, `hoard-${i}`)).status).toBe(201);
+    }
+    const stats = async () => (await signed('POST', '/internal/stats', { skus: [sku] })).json.skus[0].hoarding;
+    expect(await stats()).toEqual({ topHolders: [{ customerId: 'bot', units: 9 }, { customerId: 'amy', units: 2 }, { customerId: 'ben', units: 1 }], expiredUnits: 0 });
+    // The bot's 1-second hold lapses: its 5 units are counted as let expire unbought, and no longer held.
+    await runDurableObjectAlarm(env.SKU.getByName(sku));
+    for (let i = 0; i < 40 && (await stats()).expiredUnits === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await runDurableObjectAlarm(env.SKU.getByName(sku));
+    }
+    expect(await stats()).toEqual({ topHolders: [{ customerId: 'bot', units: 4 }, { customerId: 'amy', units: 2 }, { customerId: 'ben', units: 1 }], expiredUnits: 5 });
   });
 
   it('signed only: a bearer key does not open it, a signature is good once', async () => {

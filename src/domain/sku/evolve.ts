@@ -28,8 +28,10 @@ function applyCounters(state: SkuState, event: SkuEvent): SkuState {
     case 'ReservationCompleted':
       return withLocation(state, event.data.location, (l) => ({ ...l, reserved: l.reserved - event.data.qty, sold: l.sold + event.data.qty }));
     case 'StockReleased': {
-      const { qty, refundDue } = event.data;
-      return withLocation(state, event.data.location, (l) => (refundDue ? { ...l, sold: l.sold - qty } : { ...l, reserved: l.reserved - qty }));
+      const { qty, refundDue, reason } = event.data;
+      const released = withLocation(state, event.data.location, (l) => (refundDue ? { ...l, sold: l.sold - qty } : { ...l, reserved: l.reserved - qty }));
+      // Held, never bought, let lapse: what hoarding leaves behind (issue 26).
+      return reason === 'expired' ? { ...released, expiredUnits: released.expiredUnits + qty } : released;
     }
     // Loans move units of one location between shards (none named: the implicit `default`, the totals).
     case 'StockLent':
@@ -144,7 +146,9 @@ function rowStep<R extends Reservation | null>(stamped: SkuState, before: R, eve
     reserved: l.reserved + unitsIn('held', after) - unitsIn('held', before),
     sold: l.sold + unitsIn('completed', after) - unitsIn('completed', before),
   }));
-  return { state, row: after as R };
+  // A hold let lapse unbought (issue 26), counted as the counters' fold counts it.
+  const expired = event.type === 'StockReleased' && event.data.reason === 'expired' ? unitsIn('held', before) : 0;
+  return { state: expired > 0 ? { ...state, expiredUnits: state.expiredUnits + expired } : state, row: after as R };
 }
 
 const unitsIn = (status: Reservation['status'], r: Reservation | null): number => (r?.status === status ? r.qty : 0);

@@ -58,6 +58,8 @@ export const SkuStateSchema = z.object({
   shardRegions: ShardRegionsSchema.nullable().default(null),
   /** Whether a re-homed customer's limit is relaxed (served by a sibling) or strict (refused until home answers). */
   failoverLimits: FailoverLimitsSchema.default('relaxed'),
+  /** Units held and let expire unbought, over the SKU's life: the hoarding signal beside `sold` (issue 26). */
+  expiredUnits: z.int().default(0),
   /** The sale policy: per-reservation maximum, hold times, start (salePolicy.ts); every rule null when none was set. */
   policy: SalePolicySchema.default(NO_POLICY),
   /** Units this shard lent to siblings less those it borrowed: onHand + lent, summed over the shards, is the SKU's stock even while a loan is on its way. */
@@ -79,6 +81,7 @@ export const initialSkuState = (): SkuState => ({
   shardRegions: null,
   failoverLimits: 'relaxed',
   policy: NO_POLICY,
+  expiredUnits: 0,
   lent: 0,
   locations: [],
   lastEventAt: null,
