@@ -62,6 +62,8 @@ export class Checkout extends DurableObject<Env> {
   readonly #relay: OutboxRelay;
   #state: CheckoutState | null = null;
   #driving: Promise<void> | null = null;
+  /** Whether the run in progress is a buyer's (`#driveForBuyer`). */
+  #admitted = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -87,13 +89,13 @@ export class Checkout extends DurableObject<Env> {
       // Shed before: nothing is held, and this retry starts it again as a new attempt.
       const again = this.#driving ? null : retryShed(this.#state);
       if (again) this.#append(again);
-      await this.#drive();
+      await this.#driveForBuyer();
       return again ? this.#outcome() : { ...this.#outcome(), replayed: true };
     }
     const { checkoutId, customerId, lines, ttlSeconds, ttlDefaulted, requestHash } = req;
     this.#append({ type: 'CheckoutStarted', data: { checkoutId, customerId, lines, ttlSeconds, ...(ttlDefaulted ? { ttlDefaulted } : {}), requestHash } });
     await this.ctx.storage.setAlarm(Date.now() + RESUME_AFTER_MS);
-    await this.#drive();
+    await this.#driveForBuyer();
     return this.#outcome();
   }
 
@@ -126,6 +128,19 @@ export class Checkout extends DurableObject<Env> {
     await this.#rearm();
   }
 
+  /**
+   * A run a buyer waits on: its reserves carry admission tickets, so a shed one is answered 503 at
+   * once (issue 26). A run the alarm resumes on its own is not stamped: nobody waits to retry it.
+   */
+  async #driveForBuyer(): Promise<void> {
+    this.#admitted = true;
+    try {
+      await this.#drive();
+    } finally {
+      this.#admitted = false;
+    }
+  }
+
   /** One run at a time: a concurrent caller waits for the run in progress instead of repeating its steps. */
   #drive(): Promise<void> {
     this.#driving ??= this.#run().finally(() => (this.#driving = null));
@@ -149,11 +164,11 @@ export class Checkout extends DurableObject<Env> {
     const { customerId } = s;
     if (step.type === 'Reserve' || step.type === 'Abandon') {
       const idempotency = reserveScope(s, step);
-      // A reserve carries an admission ticket as a buyer's does (issue 26): shed, the checkout fails and releases what it holds.
+      // In a buyer's run a reserve carries an admission ticket (issue 26): shed, the checkout fails and releases what it holds.
       // Both reach the customer's home shard, where the line's reserve is (or would be) decided.
       const outcome = await onHomeShard(step.sku, customerId, (stream) =>
         step.type === 'Reserve'
-          ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds, ...(s.ttlDefaulted ? { ttlDefaulted: true as const } : {}), region: step.region }, idempotency, ticket(this.env))
+          ? stub(this.env, stream).reserve({ sku: stream, customerId, causedBy, qty: step.qty, ttlSeconds: s.ttlSeconds, ...(s.ttlDefaulted ? { ttlDefaulted: true as const } : {}), region: step.region }, idempotency, this.#admitted ? ticket(this.env) : undefined)
           : stub(this.env, stream).abandonReserve(stream, customerId, idempotency),
       );
       return eventOf(step, step.type === 'Reserve' ? readReserveStep(step.sku, outcome) : readReserve(step.sku, outcome));

@@ -20,6 +20,7 @@ import { ProjectionWriter, type ProjectResult } from './sku/projectionWriter';
 import { decideCommand, saveDecision, storedSku } from './sku/commandStore';
 import { ReserveBatches, reserveCommand, settleCommand, type GroupHost } from './sku/groupCommit';
 import { beforeCommit, type BeforeCommitHost } from './sku/beforeCommit';
+import { reserveAfterWalking } from './sku/walkedReserve';
 import { abandonReserve } from './sku/abandon';
 import type { ExpiryHost } from './sku/expiries';
 import { runAlarm, workDueAt } from './sku/alarmRun';
@@ -81,9 +82,8 @@ export class Sku extends DurableObject<Env> {
     if (!this.#queue) return this.#outcomes.count(await this.#reserveAlone(call));
     this.#checkSku(req.sku);
     if (!this.#loans.wants(req.qty, req.customerId)) return this.#queue.decide(call);
-    // Short of units: it walks outside any group, then joins the next one (batched settle, ADR 0023).
-    const early = await beforeCommit<ReservationView>(this.#host, this.#runOptions(call));
-    return early ? this.#outcomes.count(early) : this.#queue.decide({ req, idempotency, walked: true });
+    const walk = (c: R.ReserveCall) => beforeCommit<ReservationView>(this.#host, this.#runOptions(c));
+    return reserveAfterWalking({ walk, submit: (c) => this.#queue!.submit(c), count: (o) => this.#outcomes.count(o) }, call);
   }
 
   /** Command groups decided inside this instance so far (null: grouping off), for tests. */

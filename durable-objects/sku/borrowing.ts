@@ -1,6 +1,6 @@
 import { err } from '../../src/domain/core/result';
 import { skuStream } from '../../src/domain/core/vectorClock';
-import { available, DEFAULT_LOCATION, locationAvailable, locationsOf, locationStock, mostSourceable, ringOf, sameRegionAs, siblingsOf, type SkuCommand, type StockCause } from '../../src/domain/sku';
+import { available, DEFAULT_LOCATION, policyRefusal, locationAvailable, locationsOf, locationStock, mostSourceable, ringOf, sameRegionAs, siblingsOf, type SkuCommand, type StockCause } from '../../src/domain/sku';
 import type { Overloaded } from './admission';
 import type { Outcome } from '../../src/contract/outcome';
 import { activeUnitsOf } from './reservations';
@@ -47,6 +47,8 @@ export class ShardLoans {
   wants(units: number, customerId: string | undefined): boolean {
     const state = this.#host.state();
     if (units <= mostSourceable(locationsOf(state)) || state.shards <= 1) return false;
+    // Refused by the sale policy anyway (not started, too many units): nothing is borrowed for it.
+    if (policyRefusal(state.policy, units, Date.now())) return false;
     const limit = state.limitPerCustomer;
     return limit === null || customerId === undefined || activeUnitsOf(this.#host.sql, customerId) + units <= limit;
   }
@@ -106,16 +108,18 @@ export class ShardLoans {
     const holding = order.filter((s) => !this.#siblings.believedEmpty(s));
     const rest = order.filter((s) => this.#siblings.believedEmpty(s));
     let next = 0;
-    let lent = 0;
+    const before = walk.gained;
     // Up to WALK_FANOUT of them out at once, the next asked as one answers, until the units are here.
+    // Each is asked for the whole shortfall (as the model does): beliefs are often stale in a sale,
+    // and units that come in beyond it stay here, sellable and lendable, never lost or doubled.
     const lane = async () => {
-      while (next < holding.length && want() > 0) lent += await this.#visit(holding[next++]!, want(), region, walk);
+      while (next < holding.length && want() > 0) await this.#visit(holding[next++]!, want(), region, walk);
     };
-    await Promise.all(Array.from({ length: WALK_FANOUT }, lane));
-    if (want() > 0 && rest.length > 0) lent += (await Promise.all(rest.map((lender) => this.#visit(lender, want(), region, walk)))).reduce((a, b) => a + b, 0);
+    await settledAll(Array.from({ length: WALK_FANOUT }, lane));
+    if (want() > 0 && rest.length > 0) await settledAll(rest.map((lender) => this.#visit(lender, want(), region, walk)));
     // Units just came here: siblings told this shard was empty hear it before its buyers take
     // them, which keeps the window in which they refuse buyers while units sit here short.
-    if (lent > 0) await this.#lender.tellWatchers();
+    if (walk.gained > before) await this.#lender.tellWatchers();
     return walk;
   }
 
@@ -213,4 +217,10 @@ export class ShardLoans {
     const { sku, shardRegions } = this.#host.state();
     return sameRegionAs(sku ?? '', shardRegions);
   }
+}
+
+/** Every promise settled before the first failure is thrown: no lane of a walk left running behind its end. */
+async function settledAll(work: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -67,6 +67,7 @@ export class CommandQueue extends TurnQueue<GroupCall, BatchAnswer> {
   async decide(call: GroupCall): Promise<Outcome<ReservationView>> {
     const answer = await this.submit(call);
     if ('thrown' in answer) throw new Error(answer.thrown);
+    if (!('outcome' in answer)) throw new Error('a reserve that did not walk was sent back to walk');
     return answer.outcome;
   }
 }

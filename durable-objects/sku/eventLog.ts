@@ -96,7 +96,8 @@ export function saveState(sql: SqlStorage, state: SkuState): void {
  */
 export function loadState(sql: SqlStorage, sku: string, transaction: (work: () => void) => void): SkuState {
   const row = sql.exec<{ data: string }>('SELECT data FROM sku_state WHERE id = 1').toArray()[0];
-  if (row) return JSON.parse(row.data) as SkuState;
+  // A row written before a field existed (the sale policy, expiredUnits) reads with that field's default.
+  if (row) return { ...initialSkuState(), ...(JSON.parse(row.data) as Partial<SkuState>) };
   const hasEvents = sql.exec('SELECT 1 FROM events LIMIT 1').toArray().length > 0;
   return hasEvents ? backfill(sql, sku, transaction) : initialSkuState();
 }

@@ -60,9 +60,11 @@ export class ReserveBatches {
     while (answers.length < calls.length) {
       const { wakeAt } = this.#group(calls, answers);
       await this.#host.moveAlarm(wakeAt);
-      // Only a reserve that must borrow ends a group early.
+      // Only a reserve that must borrow ends a group early: one that walked already walks again
+      // outside the queue (nothing queued behind it waits on its siblings), any other (or one on its
+      // last walk) alone, as `reserve` runs it.
       const next = calls[answers.length] as ReserveCall | undefined;
-      if (next) answers.push(await settle(() => this.#host.alone(next)));
+      if (next) answers.push(next.walked && !next.final ? { walkAgain: true } : await settle(() => this.#host.alone(next)));
     }
     // The live view counts reserve outcomes only, as alone.
     answers.forEach((a, i) => {

@@ -11,9 +11,13 @@ import type { Outcome } from '../../src/contract/outcome';
 /** `ttlDefaulted`: the caller asked no hold time (`ttlSeconds` is the edge's default): the SKU's sale policy may hold its own. */
 export type ReserveRequest = { sku: string; customerId: string; qty: number; ttlSeconds: number; ttlDefaulted?: true | undefined; region?: string | undefined; rehomedFrom?: number | undefined; causedBy?: VectorClock };
 /** One reserve of a group commit (`groupCommit.ts`), and its answer: an outcome, or the message of what it threw. */
-/** `walked`: it went to its siblings for units first, and joins a group with what the walk brought. */
-export type ReserveCall = { req: ReserveRequest; idempotency: IdempotencyInput; ticket?: Ticket | undefined; walked?: true };
-export type BatchAnswer = { outcome: Outcome<ReservationView> } | { thrown: string };
+/**
+ * `walked`: it went to its siblings for units first, and joins a group with what the walk brought;
+ * `final`: its last walk outside the queue; short again, it runs alone (`walkedReserve.ts`).
+ */
+export type ReserveCall = { req: ReserveRequest; idempotency: IdempotencyInput; ticket?: Ticket | undefined; walked?: true; final?: true };
+/** `walkAgain`: a walked reserve whose units were lent on meanwhile, sent back to walk outside the group. */
+export type BatchAnswer = { outcome: Outcome<ReservationView> } | { thrown: string } | { walkAgain: true };
 export type ReservationRef = { sku: string; reservationId: string; customerId: string; causedBy?: VectorClock };
 /** A complete or a cancel of a group commit: no idempotency record (each is idempotent by its reservation's state). */
 export type SettleCall = { settle: 'complete' | 'cancel'; ref: ReservationRef; ticket?: Ticket | undefined };

@@ -11,15 +11,17 @@ const STRICT_LIMITS = { code: 'overloaded', retryAfterSeconds: 5 } as const;
 export type Screening = { idempotency?: IdempotencyInput | undefined; ticket?: Ticket | undefined; customerId?: string | undefined; rehomed?: boolean };
 
 /**
- * The answer a command gets without being decided, or null: shed (queued past its ticket's bound,
- * before storage is read or written, so a retry under the same key is decided anew), the outcome
- * stored under its key, or `wrong_shard` for a customer whose home is another shard.
+ * The answer a command gets without being decided, or null: the outcome stored under its key;
+ * shed (queued past its ticket's bound, before anything is written, so a retry under the same key
+ * is decided anew); or `wrong_shard` for a customer whose home is another shard.
  */
 export function screen<T>(sql: SqlStorage, state: SkuState, now: number, { idempotency, ticket, customerId, rehomed }: Screening): Outcome<T> | null {
-  const shed = admit(ticket, now);
-  if (shed) return err(shed);
+  // A request decided before (its answer lost on the way) gets its answer even when it queued too
+  // long now: shed, a checkout's step would take a hold it made for a refusal and leak it.
   const stored = idempotency ? replay<T>(sql, idempotency) : null;
   if (stored) return stored;
+  const shed = admit(ticket, now);
+  if (shed) return err(shed);
   // After the replay: a request decided here before the layout grew still gets its answer.
   const wrongShard = customerId === undefined || rehomed ? null : misrouted(state, customerId);
   if (wrongShard) return err(wrongShard);

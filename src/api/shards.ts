@@ -3,7 +3,7 @@ import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../contract/outcome';
 import type { Hoarding, SkuStats } from '../../durable-objects/Sku';
 import { err, ok } from '../domain/core/result';
-import { defined, layoutRefusal, planStock, regionOfShard, streamsOf, sumCounters, type AdminCause, type FailoverLimits, type Placement, type SalePolicyChange, type ShardRegions, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
+import { defined, layoutRefusal, planStock, regionOfShard, streamsOf, sumCounters, type AdminCause, type FailoverLimits, type Placement, type SalePolicyChange, changedPolicy, NO_POLICY, type ShardRegions, type ShardStock, type SkuCounters, type StockTarget } from '../domain/sku';
 import type { Env } from '../env';
 
 import { rerouteLater } from '../contract/routing';
@@ -70,6 +70,11 @@ export async function setStock(env: Env, sku: string, asked: SetStock, ticket: T
   const shrinking = layoutRefusal(current, shards);
   if (shrinking) return err(shrinking);
   const streams = streamsOf(sku, shards);
+  // The whole policy after the change, to every shard alike: a partial change merged by each shard
+  // into its own would leave a shard the layout adds without the rules the others hold.
+  const rules = first.ok ? first.value.policy : undefined;
+  const policy = req.policy === undefined ? rules : changedPolicy(rules ?? NO_POLICY, req.policy);
+  if (typeof policy === 'string') return err({ code: 'invalid_command', reason: policy });
   // Where the layout's shards live: as asked, else as recorded, else the configured default (each shard checks a placed one would not move).
   const shardRegions = req.shardRegions ?? (first.ok ? first.value.shardRegions : undefined) ?? defaults;
   const at = (k: number) => placedStub(env, streams[k]!, regionOfShard(shardRegions, k));
@@ -83,7 +88,7 @@ export async function setStock(env: Env, sku: string, asked: SetStock, ticket: T
     let replan = planned.value === 'in_flight';
     // Highest shard first: every shard a reserve can be sent to by then already has the layout.
     for (let k = shards - 1; k >= 0 && !replan && planned.value !== 'in_flight'; k--) {
-      const adjusted = await at(k).adjustStock({ sku: streams[k]!, ...planned.value[k]!, shardRegions, ...defined({ failoverLimits: req.failoverLimits ?? (first.ok ? first.value.failoverLimits : undefined), policy: req.policy ?? (first.ok ? first.value.policy : undefined) }), ...placement(req), ...cause(req) }, ticket);
+      const adjusted = await at(k).adjustStock({ sku: streams[k]!, ...planned.value[k]!, shardRegions, ...defined({ failoverLimits: req.failoverLimits ?? (first.ok ? first.value.failoverLimits : undefined), policy }), ...placement(req), ...cause(req) }, ticket);
       if (!adjusted.ok && adjusted.error.code === 'below_committed') replan = true;
       else if (!adjusted.ok) return adjusted;
     }

@@ -64,6 +64,21 @@ describe('admission control of a SKU object', () => {
     expect(await reservedIds(sku)).toEqual([retried.json.reservationId]);
   });
 
+  it('a request decided before answers its stored outcome even when it queued past the bound now (a checkout step must learn its hold, not be shed)', async () => {
+    const sku = uniqueSku('shed-replay');
+    await createSku(sku, 10);
+    const req = { sku, customerId: 'cy', qty: 1, ttlSeconds: 300 };
+    const idempotency = { scope: `${sku}\nkey-1`, requestHash: 'h' };
+    const first = await env.SKU.getByName(sku).reserve(req, idempotency);
+    expect(first.ok).toBe(true);
+    // Sent long ago (its answer lost on the way), retried: stored, so answered, not shed.
+    const late = await env.SKU.getByName(sku).reserve(req, idempotency, { sentAt: Date.now() - 60_000, maxWaitMs: 100 });
+    expect(late).toEqual({ ...first, replayed: true });
+    // A request never decided is still shed.
+    const fresh = await env.SKU.getByName(sku).reserve(req, { scope: `${sku}\nkey-2`, requestHash: 'h' }, { sentAt: Date.now() - 60_000, maxWaitMs: 100 });
+    expect(fresh).toEqual({ ok: false, error: { code: 'overloaded', retryAfterSeconds: 1 } });
+  });
+
   it('other commands are shed the same way (complete, cancel, stock)', async () => {
     const sku = uniqueSku('shed');
     await createSku(sku, 10);

@@ -55,9 +55,28 @@ describe('a checkout whose step is shed', () => {
       expect(again.ok && again.value.lines[0]!.reservationId).toBe(reserved[1].data.reservationId);
       // The same request once more is the same checkout, replayed.
       expect(await instance.start(start)).toMatchObject({ ok: true, replayed: true, value: { status: 'reserved' } });
-      // Every reserve the checkout sent was stamped for admission, as a buyer's is.
+      // Every reserve the checkout sent in a buyer's run was stamped for admission.
       expect(tickets).toHaveLength(3);
       for (const t of tickets) expect(t).toEqual({ sentAt: expect.any(Number), maxWaitMs: 1_000 });
+    });
+  });
+
+  it('cancelled after it was shed, it stays cancelled: the buyer\'s next start does not reserve it again', async () => {
+    const [a, b] = [uniqueSku('shed-c-a'), uniqueSku('shed-c-b')];
+    await createSku(a, 5);
+    await createSku(b, 5);
+    const checkoutId = `chk_${crypto.randomUUID().replaceAll('-', '')}`;
+    const start = { checkoutId, customerId: 'eve', lines: [{ sku: a, qty: 1 }, { sku: b, qty: 1 }], ttlSeconds: 300, requestHash: 'h-2' };
+    await runInDurableObject(env.CHECKOUT.getByName(checkoutId), async (instance: Checkout) => {
+      const patched = instance as unknown as { env: typeof env };
+      patched.env = { ...patched.env, SKU: shedding(env.SKU, b, []) };
+      expect((await instance.start(start)).ok).toBe(false);
+      const cancelled = await instance.change('eve', 'cancel');
+      expect(cancelled.ok && cancelled.value.status).toBe('cancelled');
+      const again = await instance.start(start);
+      expect(again).toMatchObject({ ok: true, replayed: true, value: { status: 'cancelled' } });
+      expect((await eventsOf(a)).filter((e) => e.type === 'StockReserved')).toHaveLength(1);
+      expect((await eventsOf(b)).filter((e) => e.type === 'StockReserved')).toHaveLength(0);
     });
   });
 });

@@ -34,7 +34,7 @@ describe('group commit of reserves', () => {
     const single: BatchAnswer[] = [];
     for (const c of calls(alone)) single.push({ outcome: await env.SKU.getByName(alone).reserve(c.req, c.idempotency) });
 
-    expect(answers.map((a) => ('outcome' in a ? (a.outcome.ok ? 'reserved' : a.outcome.error.code) : a.thrown))).toEqual([
+    expect(answers.map((a) => ('outcome' in a ? (a.outcome.ok ? 'reserved' : a.outcome.error.code) : 'thrown' in a ? a.thrown : 'walk again'))).toEqual([
       'reserved', 'customer_limit', 'customer_limit', 'reserved', 'insufficient_stock', 'reserved', 'idempotency_key_reused',
     ]);
     expect(answers[5]).toEqual({ outcome: { ...(answers[0] as { outcome: object }).outcome, replayed: true } });
@@ -110,9 +110,11 @@ describe('group commit of reserves', () => {
     const answers = await Promise.all(onShard0.slice(10).map((customerId, i) => reserve(sku, { customerId, qty: 1 }, `walked-${i}`)));
     expect(answers.map((r) => r.status)).toEqual(Array(10).fill(201));
     const after = (await groupsOf(streamOf(sku, 0)))!;
-    // Every walked buyer was decided in a group, and the groups were fewer than the buyers.
-    expect(after.commands - before.commands).toBe(10);
-    expect(after.groups - before.groups).toBeLessThan(10);
+    // Every walked buyer went through a group (one sent back to walk again, as units it brought were
+    // taken, goes through once more), and the groups were fewer than the calls in them.
+    const commands = after.commands - before.commands;
+    expect(commands).toBeGreaterThanOrEqual(10);
+    expect(after.groups - before.groups).toBeLessThan(commands);
     expect((await call('GET', `/v1/skus/${sku}?consistent=true`)).json).toMatchObject({ onHand: 20, reserved: 20, available: 0 });
   });
 });

@@ -71,6 +71,25 @@ describe('a sale policy per SKU', () => {
     expect(many.json.error.code).toBe('qty_over_maximum');
   });
 
+  it('a partial change on a sharded SKU leaves every shard the same whole policy, new ones included; a refused reserve borrows nothing', async () => {
+    const sku = uniqueSku('partial');
+    const startsAt = new Date(Date.now() + 600_000).toISOString();
+    expect((await setStock(sku, { onHand: 40, shards: 2, policy: { startsAt } })).status).toBe(200);
+    const grown = await setStock(sku, { onHand: 40, shards: 4, policy: { maxQtyPerReservation: 2 } });
+    expect(grown.json.policy).toEqual({ ...NO_RULES, startsAt, maxQtyPerReservation: 2 });
+    for (let k = 0; k < 4; k++) {
+      const part = await env.SKU.getByName(streamOf(sku, k)).counters(streamOf(sku, k));
+      expect(part.ok && part.value.policy, `shard ${k}`).toEqual({ ...NO_RULES, startsAt, maxQtyPerReservation: 2 });
+    }
+    // Before the start, a reserve of more units than its shard holds is refused there, without a walk.
+    const early = await reserve(sku, { customerId: 'gil', qty: 30 }, 'early');
+    expect(early.json.error.code).toBe('sale_not_started');
+    for (let k = 0; k < 4; k++) {
+      const log = await call('GET', `/v1/admin/skus/${sku}/events?shard=${k}&limit=1000`, { key: ADMIN });
+      expect(log.json.events.filter((e: { type: string }) => e.type === 'StockLent' || e.type === 'StockBorrowed'), `shard ${k}`).toEqual([]);
+    }
+  });
+
   it('gives a new SKU the configured per-customer limit when its first stock change names none', async () => {
     const edge = edgeWith({ DEFAULT_LIMIT_PER_CUSTOMER: '3' });
     const [fresh, open, existing] = [uniqueSku('limited'), uniqueSku('open'), uniqueSku('existing')];

@@ -115,6 +115,8 @@ export function requestChange(s: CheckoutState, change: 'complete' | 'cancel'): 
     if (status === 'completed' || status === 'completing') return 'nothing';
     return status === 'reserved' ? { type: 'CompletionRequested', data: {} } : 'refused';
   }
+  // A checkout failed only because a step was shed is retried by the buyer's next start: cancelled, it must not be.
+  if (status === 'failed' && s.refusal?.code === 'overloaded') return { type: 'CancellationRequested', data: {} };
   if (status === 'cancelled' || status === 'cancelling' || status === 'failed') return 'nothing';
   return status === 'completed' || status === 'completing' ? 'refused' : { type: 'CancellationRequested', data: {} };
 }
