@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { Checkout } from '../../durable-objects/Checkout';
+import type { Checkout, StartCheckout } from '../../durable-objects/Checkout';
 import { call, createSku, eventsOf, uniqueSku } from '../support/api';
 
 /**
@@ -29,17 +29,26 @@ function shedding(real: Namespace, sku: string, tickets: unknown[]): Namespace {
   } as unknown as Namespace;
 }
 
+type Shed = { instance: Checkout; a: string; b: string; start: StartCheckout; tickets: unknown[] };
+
+/** Two SKUs of 5 units and a checkout of both; its coordinator's namespace sheds b's first reserve, and admission is on. */
+async function withShedCheckout(customerId: string, qtyOfB: number, body: (shed: Shed) => Promise<void>): Promise<void> {
+  const [a, b] = [uniqueSku('shed-a'), uniqueSku('shed-b')];
+  await createSku(a, 5);
+  await createSku(b, 5);
+  const checkoutId = `chk_${crypto.randomUUID().replaceAll('-', '')}`;
+  const start = { checkoutId, customerId, lines: [{ sku: a, qty: 1 }, { sku: b, qty: qtyOfB }], ttlSeconds: 300, requestHash: `h-${customerId}` };
+  await runInDurableObject(env.CHECKOUT.getByName(checkoutId), async (instance: Checkout) => {
+    const tickets: unknown[] = [];
+    const patched = instance as unknown as { env: typeof env };
+    patched.env = { ...patched.env, SKU: shedding(env.SKU, b, tickets), ADMISSION_MAX_WAIT_MS: '1000' };
+    await body({ instance, a, b, start, tickets });
+  });
+}
+
 describe('a checkout whose step is shed', () => {
   it('releases what it held and answers 503 with Retry-After; the retry under the same key reserves every line anew', async () => {
-    const [a, b] = [uniqueSku('shed-a'), uniqueSku('shed-b')];
-    await createSku(a, 5);
-    await createSku(b, 5);
-    const checkoutId = `chk_${crypto.randomUUID().replaceAll('-', '')}`;
-    const start = { checkoutId, customerId: 'dee', lines: [{ sku: a, qty: 1 }, { sku: b, qty: 2 }], ttlSeconds: 300, requestHash: 'h-1' };
-    await runInDurableObject(env.CHECKOUT.getByName(checkoutId), async (instance: Checkout) => {
-      const patched = instance as unknown as { env: typeof env };
-      const tickets: unknown[] = [];
-      patched.env = { ...patched.env, SKU: shedding(env.SKU, b, tickets), ADMISSION_MAX_WAIT_MS: '1000' };
+    await withShedCheckout('dee', 2, async ({ instance, a, b, start, tickets }) => {
       const first = await instance.start(start);
       expect(first).toEqual({ ok: false, error: { code: 'overloaded', retryAfterSeconds: 2 } });
       // a's line was reserved, then released when b's was shed: nothing is held.
@@ -62,14 +71,7 @@ describe('a checkout whose step is shed', () => {
   });
 
   it('cancelled after it was shed, it stays cancelled: the buyer\'s next start does not reserve it again', async () => {
-    const [a, b] = [uniqueSku('shed-c-a'), uniqueSku('shed-c-b')];
-    await createSku(a, 5);
-    await createSku(b, 5);
-    const checkoutId = `chk_${crypto.randomUUID().replaceAll('-', '')}`;
-    const start = { checkoutId, customerId: 'eve', lines: [{ sku: a, qty: 1 }, { sku: b, qty: 1 }], ttlSeconds: 300, requestHash: 'h-2' };
-    await runInDurableObject(env.CHECKOUT.getByName(checkoutId), async (instance: Checkout) => {
-      const patched = instance as unknown as { env: typeof env };
-      patched.env = { ...patched.env, SKU: shedding(env.SKU, b, []) };
+    await withShedCheckout('eve', 1, async ({ instance, a, b, start }) => {
       expect((await instance.start(start)).ok).toBe(false);
       const cancelled = await instance.change('eve', 'cancel');
       expect(cancelled.ok && cancelled.value.status).toBe('cancelled');
