@@ -1,3 +1,4 @@
+import { TOP_HOLDERS } from '../../src/contract/schemas';
 import type { VectorClock } from '../../src/domain/core/vectorClock';
 import type { MovementResult } from '../../src/contract/movements';
 import { locationAvailable, locationStock, reservationView, skuCounters, skuOf } from '../../src/domain/sku';
@@ -38,8 +39,6 @@ export const shardStockOf = (state: SkuState): NonNullable<ShardStock> => ({
   lent: state.lent,
   lentAt: Object.fromEntries(state.locations.map((l) => [l.location, l.lent])),
 });
-
-const TOP_HOLDERS = 5;
 
 /** What the live view shows of hoarding here (issue 26): the top holders now, and the units ever let expire unbought. */
 export const hoardingOf = (sql: SqlStorage, expiredUnits: number): Hoarding => ({ topHolders: topHolders(sql, TOP_HOLDERS), expiredUnits });

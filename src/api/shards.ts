@@ -1,3 +1,4 @@
+import { TOP_HOLDERS } from '../contract/schemas';
 import type { Ticket } from '../contract/admission';
 import type { IdempotencyInput } from '../../durable-objects/sku/idempotency';
 import type { Outcome } from '../contract/outcome';
@@ -147,8 +148,6 @@ export async function skuStats(env: Env, sku: string): Promise<(SkuStats & { sku
     hoarding: sumHoarding(parts.map((p) => p.hoarding)),
   };
 }
-
-const TOP_HOLDERS = 5;
 
 /** The shards' hoarding as one SKU's: a customer's units summed (re-homed, they may hold on two shards), the top 5 of them. */
 function sumHoarding(parts: readonly Hoarding[]): Hoarding {

@@ -191,6 +191,8 @@ export const SkuCountersSchema = SkuViewSchema.omit({ source: true }).meta({ id:
 
 /** The operators' live view of a few SKUs (the bridge's dashboard asks for the active ones). */
 export const StatsRequestSchema = z.object({ skus: z.array(SkuIdSchema).min(1).max(50) });
+/** Customers a SKU's live view names as its top holders (issue 26). */
+export const TOP_HOLDERS = 5;
 export const SkuStatsSchema = z.object({
   sku: z.string(),
   counters: SkuCountersSchema,
