@@ -26,11 +26,11 @@ export async function loadSnapshots(log: EventLog): Promise<Snapshots> {
 export const resumeAfter = (checkpoints: ReadonlyMap<number, string>): Map<number, string> =>
   new Map([...checkpoints].map(([partition, offset]) => [partition, (BigInt(offset) + 1n).toString()]));
 
-/** A SKU's state as its snapshot record. */
-export const stateRecord = (sku: string, state: SkuState): StateRecord => ({ topic: SNAPSHOTS_TOPIC, key: SKU_KEY + sku, value: JSON.stringify(state) });
+/** A SKU's state as its snapshot record (of the snapshots topic, or another table of states such as the archiver's). */
+export const stateRecord = (sku: string, state: SkuState, topic = SNAPSHOTS_TOPIC): StateRecord => ({ topic, key: SKU_KEY + sku, value: JSON.stringify(state) });
 
 /** The offset of the events topic's partition every state published with it covers. */
-export const checkpointRecord = (partition: number, offset: string): StateRecord => ({ topic: SNAPSHOTS_TOPIC, key: CHECKPOINT_KEY + partition, value: offset });
+export const checkpointRecord = (partition: number, offset: string, topic = SNAPSHOTS_TOPIC): StateRecord => ({ topic, key: CHECKPOINT_KEY + partition, value: offset });
 
 /** A record of the snapshots topic, read: a SKU's state, a checkpoint, or neither. */
 export function parseSnapshotRecord(record: { key: string; value: string }): { kind: 'sku'; sku: string; state: SkuState } | { kind: 'checkpoint'; partition: number; offset: string } | null {

@@ -15,6 +15,7 @@ export { decide } from './decide';
 export { activeUnits, evolve, evolveContext, evolveReservation, loanOf } from './evolve';
 export * from './upcast';
 export * from './locations';
+export * from './locationEffects';
 export * from './sourcing';
 export * from './shortfall';
 export { defined, type Decision } from './emit';

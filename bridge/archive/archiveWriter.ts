@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { archiveKey, archivePrefix, dayOf, parseArchiveKey } from './keys';
+import type { ObjectStore } from './objectStore';
+import type { ParquetCodec } from './parquet';
+import type { ArchiveRow } from './rows';
+
+/** Uploads at once per flush: enough to hide an object store's latency, few enough for its rate limits. */
+const CONCURRENCY = 8;
+
+export type WrittenFiles = { files: number; events: number; bytes: number; skippedEvents: number };
+
+/**
+ * Writes a partition's buffered rows as files of one stream and one UTC day each, in version
+ * order (ADR 0025). A file is never rewritten: its key names its versions, and before the first
+ * write of a stream and day since this replica took the partition, the bucket is listed, so what
+ * an earlier owner wrote after its last commit (it died before committing) is not written again.
+ */
+export class ArchiveWriter {
+  readonly #store: ObjectStore;
+  readonly #codec: ParquetCodec;
+  /** `day|stream` → the highest version the bucket holds for it, learned once per ownership. */
+  readonly #archivedTo = new Map<string, number>();
+
+  constructor(store: ObjectStore, codec: ParquetCodec) {
+    this.#store = store;
+    this.#codec = codec;
+  }
+
+  /** Forgets what it learned of a partition's streams (another replica may write them now). */
+  forget(streams: Iterable<string>): void {
+    const gone = new Set(streams);
+    for (const key of this.#archivedTo.keys()) if (gone.has(key.slice(key.indexOf('|') + 1))) this.#archivedTo.delete(key);
+  }
+
+  /** `rows`: each stream's rows in version order, contiguous. */
+  async write(rows: ReadonlyMap<string, readonly ArchiveRow[]>): Promise<WrittenFiles> {
+    const groups: { day: string; stream: string; rows: ArchiveRow[] }[] = [];
+    for (const [stream, streamRows] of rows) {
+      for (const row of streamRows) {
+        const day = dayOf(row.occurred_at);
+        const last = groups.at(-1);
+        if (last?.stream === stream && last.day === day) last.rows.push(row);
+        else groups.push({ day, stream, rows: [row] });
+      }
+    }
+    const written: WrittenFiles = { files: 0, events: 0, bytes: 0, skippedEvents: 0 };
+    const queue = [...groups];
+    await Promise.all(
+      Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
+        for (let group = queue.shift(); group; group = queue.shift()) {
+          const known = await this.#archivedThrough(group.day, group.stream);
+          const fresh = group.rows.filter((r) => r.version > known);
+          written.skippedEvents += group.rows.length - fresh.length;
+          if (fresh.length === 0) continue;
+          const from = fresh[0]!.version;
+          const to = fresh.at(-1)!.version;
+          const body = await this.#codec.write(fresh);
+          await this.#store.put(archiveKey({ date: group.day, stream: group.stream, from, to }), body, {
+            sha256: createHash('sha256').update(body).digest('hex'),
+            events: String(fresh.length),
+          });
+          this.#archivedTo.set(`${group.day}|${group.stream}`, to);
+          written.files++;
+          written.events += fresh.length;
+          written.bytes += body.byteLength;
+        }
+      }),
+    );
+    return written;
+  }
+
+  async #archivedThrough(day: string, stream: string): Promise<number> {
+    const key = `${day}|${stream}`;
+    let known = this.#archivedTo.get(key);
+    if (known === undefined) {
+      known = 0;
+      for await (const object of this.#store.list(archivePrefix(day, stream))) known = Math.max(known, parseArchiveKey(object.key)?.to ?? 0);
+      this.#archivedTo.set(key, known);
+    }
+    return known;
+  }
+}
