@@ -42,6 +42,12 @@ export const BridgeConfigSchema = z.object({
     .int()
     .min(1, 'KAFKA_PARTITIONS must be at least 1 (-1, the broker\'s num.partitions, is no longer accepted: the topics are checked against an explicit count)')
     .default(DEFAULT_PARTITIONS),
+  /**
+   * How long Kafka keeps `inventory.events` (retention.ms; -1, the default: forever). Finite only
+   * when the archive keeps the events (ARCHIVE=on): Kafka then lets go what the archive in object
+   * storage holds, and a new read model starts from snapshots and the archive (issue 27).
+   */
+  EVENTS_RETENTION_MS: z.coerce.number().int().min(-1).default(-1),
   BRIDGE_DATA_DIR: z.string().min(1).default('.data/bridge'),
   EDGE_URL: z.url().default('http://127.0.0.1:8787'),
   /** The bridge's own admin bearer keys (the CLI, the dashboard), never the Worker's or the WMS's; unset, that API refuses everyone. */

@@ -21,6 +21,7 @@ export function createEventLog(config: BridgeConfig, logger: Logger): EventLog {
     clientId: config.KAFKA_CLIENT_ID,
     replicationFactor: config.KAFKA_REPLICATION_FACTOR,
     partitions: config.KAFKA_PARTITIONS,
+    historyRetentionMs: config.EVENTS_RETENTION_MS,
     security: kafkaSecurity(config),
     logger,
   });

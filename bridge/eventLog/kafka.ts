@@ -6,7 +6,7 @@ import { describeMembers } from './kafkaMembers';
 import { startOwnedGroup } from './kafkaOwned';
 import type { LogRecord, ConsumedRecord, ConsumedTableRecord, EventLog, GroupMember, LogHealth, OwnedSubscribe, Subscribe, Subscription, TopicFinding, TopicSpec } from './port';
 import { MAX_MESSAGE_BYTES } from './topics';
-import { CHECKED_SETTINGS, checkTopics, topicConfig, type DescribedTopic } from './topicSettings';
+import { CHECKED_SETTINGS, checkTopics, retentionFor, topicConfig, type DescribedTopic, type Wanted } from './topicSettings';
 
 /**
  * kafkajs's ConfigResourceTypes.TOPIC. kafkajs is CommonJS, and Node's ESM loader finds only
@@ -22,6 +22,8 @@ export type KafkaOptions = {
   replicationFactor: number;
   /** Of every topic the bridge creates, and required of the keyed topics it finds (KAFKA_PARTITIONS). */
   partitions: number;
+  /** How long a bounded history (`TopicSpec.bounded`) keeps its records (EVENTS_RETENTION_MS); -1, the default: forever. */
+  historyRetentionMs?: number;
   /** TLS and SASL for a real cluster (`kafkaSecurity.ts`); none on loopback. */
   security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
   logger: Logger;
@@ -102,6 +104,8 @@ export class KafkaEventLog implements EventLog {
 
   constructor(options: KafkaOptions) {
     if (!Number.isInteger(options.partitions) || options.partitions < 1) throw new RangeError(`partitions must be a whole number of at least 1, not ${options.partitions}`);
+    const retention = options.historyRetentionMs ?? -1;
+    if (!Number.isInteger(retention) || retention < -1) throw new RangeError(`historyRetentionMs must be -1 or a whole number of milliseconds, not ${retention}`);
     this.#options = options;
     this.#log = options.logger.child({ component: 'event-log' });
     const log = options.logger.child({ component: 'kafkajs' });
@@ -134,7 +138,7 @@ export class KafkaEventLog implements EventLog {
     const existing = new Set(await admin.listTopics());
     const [present, missing] = [specs.filter((s) => existing.has(s.name)), specs.filter((s) => !existing.has(s.name))];
     const replicationFactor = this.#options.replicationFactor > 0 ? this.#options.replicationFactor : Math.min(3, (await admin.describeCluster()).brokers.length);
-    const wanted = { partitions: this.#options.partitions, replicationFactor, bootstrap: this.#options.brokers.join(',') };
+    const wanted: Wanted = { partitions: this.#options.partitions, replicationFactor, bootstrap: this.#options.brokers.join(','), historyRetentionMs: this.#options.historyRetentionMs ?? -1 };
     const check = async (checked: readonly TopicSpec[]) => (checked.length === 0 ? [] : checkTopics(checked, await describeTopics(admin, checked.map((s) => s.name)), wanted));
     const findings = await check(present);
     if (!findings.some((f) => f.severity === 'refuse') && missing.length > 0) {
@@ -142,7 +146,7 @@ export class KafkaEventLog implements EventLog {
         topic: spec.name,
         numPartitions: this.#options.partitions,
         replicationFactor,
-        configEntries: Object.entries(topicConfig(spec.kind, replicationFactor)).map(([name, value]) => ({ name, value })),
+        configEntries: Object.entries(topicConfig(spec.kind, replicationFactor, retentionFor(spec, wanted.historyRetentionMs))).map(([name, value]) => ({ name, value })),
       }));
       // Waiting for leaders, kafkajs may ask a broker that does not know the new topics yet (retriable);
       // asked again, it finds them created and only waits.

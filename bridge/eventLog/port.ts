@@ -6,7 +6,11 @@
 
 /** What a topic is for decides its settings: an unbounded history, a latest-per-key table, or dead letters. */
 export type TopicKind = 'history' | 'compacted' | 'deadLetter';
-export type TopicSpec = { name: string; kind: TopicKind };
+/**
+ * `bounded`: this history may expire after `historyRetentionMs` (EVENTS_RETENTION_MS) because the
+ * archive in object storage keeps it; any other history is kept forever (topicSettings.ts).
+ */
+export type TopicSpec = { name: string; kind: TopicKind; bounded?: boolean };
 
 /**
  * How an existing topic differs from what the bridge needs (`topicSettings.ts` decides).

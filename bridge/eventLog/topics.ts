@@ -35,7 +35,8 @@ export const FEED_STATE_TOPIC = 'inventory.feed-state';
 export const DLQ_TOPIC = 'inventory.dlq';
 
 export const TOPICS: readonly TopicSpec[] = [
-  { name: EVENTS_TOPIC, kind: 'history' },
+  // Bounded: Kafka may let its events go after EVENTS_RETENTION_MS, as the archive keeps them (issue 27).
+  { name: EVENTS_TOPIC, kind: 'history', bounded: true },
   { name: CHECKOUTS_TOPIC, kind: 'history' },
   { name: SNAPSHOTS_TOPIC, kind: 'compacted' },
   { name: SAGAS_TOPIC, kind: 'compacted' },

@@ -14,21 +14,26 @@ const open = async () =>
 describeEventLogContract('kafka', open);
 
 describe('kafka adapter', () => {
-  it('creates topics with explicit settings: unlimited history, compacted snapshots, kept dead letters', async () => {
+  it('creates topics with explicit settings: unlimited history, a bounded history kept as configured, hourly-compacted snapshots, kept dead letters', async () => {
     const id = randomUUID().slice(0, 8);
     const names = { history: `h-${id}`, compacted: `c-${id}`, deadLetter: `d-${id}` } as const;
-    const log = await open();
-    await log.ensureTopics(Object.entries(names).map(([kind, name]) => ({ name, kind: kind as keyof typeof names })));
+    const bounded = `b-${id}`;
+    const week = 604_800_000;
+    const log = new KafkaEventLog({ brokers, clientId: 'contract-test', replicationFactor: -1, partitions: 4, historyRetentionMs: week, logger: pino({ level: 'silent' }) });
+    await log.ensureTopics([
+      ...Object.entries(names).map(([kind, name]) => ({ name, kind: kind as keyof typeof names })),
+      { name: bounded, kind: 'history', bounded: true },
+    ]);
     await log.close();
 
     const admin = new Kafka({ clientId: 'contract-config', brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: Object.values(names).map((name) => ({
+      resources: [...Object.values(names), bounded].map((name) => ({
         type: ConfigResourceTypes.TOPIC,
         name,
-        configNames: ['cleanup.policy', 'retention.ms', 'retention.bytes', 'max.message.bytes', 'min.insync.replicas'],
+        configNames: ['cleanup.policy', 'retention.ms', 'retention.bytes', 'max.message.bytes', 'min.insync.replicas', 'segment.ms', 'min.cleanable.dirty.ratio', 'min.compaction.lag.ms'],
       })),
     });
     await admin.disconnect();
@@ -37,8 +42,10 @@ describe('kafka adapter', () => {
     );
     // One broker here: one replica, so one in-sync replica is all `acks=all` can wait for (two on a cluster of 2+).
     const limits = { 'max.message.bytes': String(MAX_MESSAGE_BYTES), 'min.insync.replicas': '1' };
-    expect(config[names.history]).toEqual({ 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1', ...limits });
-    expect(config[names.compacted]).toMatchObject({ 'cleanup.policy': 'compact', ...limits });
+    // Not bounded: kept forever whatever historyRetentionMs says.
+    expect(config[names.history]).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1', ...limits });
+    expect(config[bounded]).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': String(week), 'retention.bytes': '-1', ...limits });
+    expect(config[names.compacted]).toMatchObject({ 'cleanup.policy': 'compact', 'segment.ms': '3600000', 'min.cleanable.dirty.ratio': '0.1', 'min.compaction.lag.ms': '0', ...limits });
     expect(config[names.deadLetter]).toMatchObject({ 'cleanup.policy': 'delete', 'retention.ms': '-1', ...limits });
   });
 
