@@ -94,6 +94,16 @@ export const BridgeConfigSchema = z.object({
   /** Publish SKU snapshots to `inventory.snapshots`, so a rebuild need not replay all history. */
   SNAPSHOTS: z.enum(['on', 'off']).default('on'),
   SNAPSHOT_EVERY_EVENTS: z.coerce.number().int().min(1).default(1_000),
+  /**
+   * Archive every SKU event to object storage as Parquet and snapshot the states there (issue 27,
+   * docs/adr/0025-archive-and-snapshots-in-object-storage.md); the bucket is named by ARCHIVE_S3_*.
+   */
+  ARCHIVE: z.enum(['on', 'off']).default('off'),
+  /** A partition's archive file is written once this many events wait, or the oldest has waited ARCHIVE_FLUSH_MS. */
+  ARCHIVE_FLUSH_EVENTS: z.coerce.number().int().min(1).default(50_000),
+  ARCHIVE_FLUSH_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Between two snapshots of every partition's states to the bucket; 0: only on demand (`inventory archive snapshot`). */
+  ARCHIVE_SNAPSHOT_EVERY_MS: z.coerce.number().int().min(0).default(600_000),
   /** The order view: SKU and checkout events joined in causal order, served at /admin/checkouts/{id}. */
   ORDERS: z.enum(['on', 'off']).default('on'),
   /** An event held this long for a cause that has not arrived is logged as an error (and shown in status). */
@@ -104,6 +114,15 @@ export const BridgeConfigSchema = z.object({
   ...KafkaSecurityEnvSchema.shape,
 })
   .superRefine(checkKafkaSecurity)
+  .superRefine((config, ctx) => {
+    // Kafka may let events go only where the archive keeps them: else they would be lost for good.
+    if (config.EVENTS_RETENTION_MS !== -1 && config.ARCHIVE !== 'on') {
+      ctx.addIssue({ code: 'custom', path: ['EVENTS_RETENTION_MS'], message: 'a finite retention needs ARCHIVE=on: events Kafka deletes must be in the archive' });
+    }
+    if (config.EVENTS_RETENTION_MS !== -1 && config.EVENTS_RETENTION_MS < 86_400_000) {
+      ctx.addIssue({ code: 'custom', path: ['EVENTS_RETENTION_MS'], message: 'at least a day (86400000): the archive writes within ARCHIVE_FLUSH_MS, and an outage of the bucket must not lose events' });
+    }
+  })
   .superRefine(checkExposure);
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>;
 

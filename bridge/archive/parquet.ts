@@ -57,7 +57,7 @@ export class ParquetCodec {
       const reader = await this.#connection.runAndReadAll(
         `SELECT stream, version, event FROM read_parquet([${paths.map(quote).join(', ')}]) ORDER BY stream, version`,
       );
-      return reader.getRowObjectsJS().map((row) => ({ stream: String(row.stream), version: Number(row.version), event: String(row.event) }));
+      return reader.getRowObjectsJS().map((row) => ({ stream: row.stream as string, version: Number(row.version), event: row.event as string }));
     });
   }
 

@@ -31,6 +31,12 @@ export const LEGACY_SAGAS_TOPIC = 'inventory.sagas';
 export const FEED_CONTROL_TOPIC = 'inventory.feed-control';
 /** Each warehouse's feed cursor (latest per warehouse), in its control partition, written by that partition's owner. */
 export const FEED_STATE_TOPIC = 'inventory.feed-state';
+/**
+ * The archiver's table: per stream the state as far as archived, per partition the offset the
+ * archive covers, written by the partition's owner only after the files holding those events are
+ * in the bucket (docs/adr/0025-archive-and-snapshots-in-object-storage.md).
+ */
+export const ARCHIVE_STATE_TOPIC = 'inventory.archive-state';
 /** Records a consumer could not handle, kept for the admin CLI. */
 export const DLQ_TOPIC = 'inventory.dlq';
 
@@ -42,5 +48,6 @@ export const TOPICS: readonly TopicSpec[] = [
   { name: SAGAS_TOPIC, kind: 'compacted' },
   { name: FEED_CONTROL_TOPIC, kind: 'history' },
   { name: FEED_STATE_TOPIC, kind: 'compacted' },
+  { name: ARCHIVE_STATE_TOPIC, kind: 'compacted' },
   { name: DLQ_TOPIC, kind: 'deadLetter' },
 ];
