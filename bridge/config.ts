@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ArchiveStoreEnvSchema } from './archive/storeConfig';
 import { parseSecrets } from '../src/contract/signature';
 import { checkKafkaSecurity, KafkaSecurityEnvSchema } from './eventLog/kafkaSecurity';
 import { checkExposure } from './security/exposure';
@@ -104,6 +105,7 @@ export const BridgeConfigSchema = z.object({
   ARCHIVE_FLUSH_MS: z.coerce.number().int().min(100).default(30_000),
   /** Between two snapshots of every partition's states to the bucket; 0: only on demand (`inventory archive snapshot`). */
   ARCHIVE_SNAPSHOT_EVERY_MS: z.coerce.number().int().min(0).default(600_000),
+  ...ArchiveStoreEnvSchema.shape,
   /** The order view: SKU and checkout events joined in causal order, served at /admin/checkouts/{id}. */
   ORDERS: z.enum(['on', 'off']).default('on'),
   /** An event held this long for a cause that has not arrived is logged as an error (and shown in status). */

@@ -16,6 +16,8 @@ import type { Logger } from './logger';
 import { createMetrics, hoardingRow, type Metrics } from './metrics';
 import { startOrdersView } from './orders/ordersView';
 import { startSnapshotter } from './projections/snapshotter';
+import { ARCHIVER_GROUP, startArchiver, type Archiver } from './archive/archiver';
+import { objectStoreFromEnv } from './archive/storeConfig';
 import { FEED_GROUP, startFeed, type RunningFeed } from './feed/follower';
 import { warehouseClients } from './feed/warehouseClients';
 import { straySweeps } from './sap/sweep';
@@ -37,6 +39,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   let endpoint: string | null = null;
   let snapshotter: Background<Subscription> | null = null;
   let feed: Background<RunningFeed> | null = null;
+  let archiver: Background<Archiver> | null = null;
+  const store = config.ARCHIVE === 'on' ? objectStoreFromEnv(config) : null;
+  if (store) await untilDone(`reaching the archive's bucket (${store.where})`, () => store.ensureBucket(), logger);
   const warehouses = warehousesOf(config);
   const clients = warehouseClients(warehouses);
   const orders =
@@ -55,7 +60,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     return active.length === 0 ? [] : (await edge.stats(active)).skus.map(hoardingRow);
   };
   const state = (component: { current(): unknown } | null): ComponentState => (!component ? 'off' : component.current() ? 'running' : 'starting');
-  const components = () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders), feed: state(feed) });
+  const components = () => ({ sagas: state(sagas), snapshotter: state(snapshotter), orders: state(orders), feed: state(feed), archiver: state(archiver) });
   const app = createBridgeApp({ log, secrets, metrics, logger, components });
   const admin = createOperatorApp({
     log,
@@ -77,6 +82,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
         members: () => log.groupMembers(FEED_GROUP, FEED_CONTROL_TOPIC),
         self: () => endpoint,
       },
+      ...(store ? { archive: { store, archiver: () => archiver?.current() ?? null, members: () => log.groupMembers(ARCHIVER_GROUP, EVENTS_TOPIC), self: () => endpoint } } : {}),
     },
   });
   const listeners = await startListeners(config, { public: app.fetch, admin: admin.fetch });
@@ -93,6 +99,24 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
           logger,
         )
       : null;
+  if (store) {
+    archiver = startWithRetry(
+      'archiver',
+      () =>
+        startArchiver({
+          log,
+          edge,
+          store,
+          logger: logger.child({ component: 'archiver' }),
+          endpoint: advertised,
+          flushEvents: config.ARCHIVE_FLUSH_EVENTS,
+          flushMs: config.ARCHIVE_FLUSH_MS,
+          snapshotEveryMs: config.ARCHIVE_SNAPSHOT_EVERY_MS,
+        }),
+      (running) => running.stop(),
+      logger,
+    );
+  }
   if (config.SAGA === 'on') {
     // Loaded only when on: the WMS client's SOAP and XML stack is ~5 MiB of heap a bridge without sagas never uses.
     sagas = startWithRetry('sagas', async () => (await import('./saga')).startSagas(config, log, edge, metrics, logger, advertised), (running) => running.runner.stop(), logger);
@@ -134,6 +158,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       await sagas?.stop();
       await feed?.stop();
       await snapshotter?.stop();
+      await archiver?.stop();
       await orders?.stop();
       await log.close();
     },

@@ -2,7 +2,7 @@
 // where the Worker, the WMS and SAP simulators and each bridge replica listen, each replica's settings,
 // and the BRIDGE_URL that lists them all (the objects push to any of them, docs/adr/0004).
 import { join } from 'node:path';
-import { BRIDGE_ADMIN_PORT, BRIDGE_PORT, DEV_VARS, SAP_PASSWORD, SAP_PLANTS, SAP_PORT, SAP_USER, WMS_LOCATIONS, WMS_PORT, WORKER_PORT } from './dev-defaults.mjs';
+import { BRIDGE_ADMIN_PORT, BRIDGE_PORT, DEV_VARS, OBJECTS_PORT, SAP_PASSWORD, SAP_PLANTS, SAP_PORT, SAP_USER, WMS_LOCATIONS, WMS_PORT, WORKER_PORT } from './dev-defaults.mjs';
 
 /** The documented ports of three replicas: 8789 between them is the WMS simulator's, 8792 after them the SAP simulator's. */
 export const REPLICA_PORTS = [BRIDGE_PORT, 8790, 8791];
@@ -52,10 +52,11 @@ export function planLocalStack(env, { withKafka }) {
   const worker = port(env, 'WORKER_PORT', WORKER_PORT);
   const wms = port(env, 'WMS_PORT', WMS_PORT);
   const sap = port(env, 'SAP_PORT', SAP_PORT);
+  const objects = port(env, 'OBJECTS_PORT', OBJECTS_PORT);
   const publicPorts = ports(env, 'BRIDGE_PORTS', REPLICA_PORTS, replicas);
   const adminPorts = ports(env, 'BRIDGE_ADMIN_PORTS', REPLICA_ADMIN_PORTS, replicas);
-  for (const part of [worker, wms, sap, publicPorts, adminPorts]) if (!part.ok) return part;
-  const all = [worker.value, wms.value, sap.value, ...publicPorts.value, ...adminPorts.value];
+  for (const part of [worker, wms, sap, objects, publicPorts, adminPorts]) if (!part.ok) return part;
+  const all = [worker.value, wms.value, sap.value, objects.value, ...publicPorts.value, ...adminPorts.value];
   const twice = all.find((p, i) => all.indexOf(p) !== i);
   if (twice !== undefined) return { ok: false, error: `port ${twice} is given to two listeners: every listener needs its own` };
 
@@ -76,6 +77,11 @@ export function planLocalStack(env, { withKafka }) {
       BRIDGE_PORT: String(p),
       BRIDGE_ADMIN_PORT: String(adminPorts.value[i]),
       WAREHOUSES: JSON.stringify(warehouses),
+      // Every event archived to the local bucket, snapshots there every minute (issue 27).
+      ARCHIVE: 'on',
+      ARCHIVE_S3_ENDPOINT: origin(objects.value),
+      ARCHIVE_FLUSH_MS: '5000',
+      ARCHIVE_SNAPSHOT_EVERY_MS: '60000',
       ...(dataDir ? { BRIDGE_DATA_DIR: join(dataDir, 'bridge') } : {}),
     },
   }));
@@ -95,6 +101,7 @@ export function planLocalStack(env, { withKafka }) {
       wms: { port: wms.value, url: wmsUrl, env: { WMS_PORT: String(wms.value), WMS_LOCATIONS: WMS_LOCATIONS.join(','), ...(dataDir ? { WMS_DATA_DIR: join(dataDir, 'wms') } : {}) } },
       // The SAP OData warehouse (API_RESERVATION_DOCUMENT_SRV …): its URL is the service host root.
       sap: { port: sap.value, url: origin(sap.value), env: { SAP_PORT: String(sap.value), SAP_STATE_FILE: join(dataDir ?? '.data', 'sap', 'state.json'), SAP_PLANTS: JSON.stringify(SAP_PLANTS) } },
+      objects: { port: objects.value, url: origin(objects.value), env: { OBJECTS_PORT: String(objects.value), OBJECTS_DIR: join(dataDir ?? '.data', 'objects') } },
       warehouses,
       bridges,
       bridgeUrl,

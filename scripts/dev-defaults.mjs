@@ -5,6 +5,8 @@ export const WMS_PORT = 8789;
 // 8790-8791: extra bridge replicas; 8792: the SAP OData simulator. The bridge's admin listener
 // (the CLI, the dashboard, /metrics) is loopback-only on a port of its own.
 export const SAP_PORT = 8792;
+// The local S3 API server standing in for R2 (bridge/archive/localS3.ts): the archive and its snapshots.
+export const OBJECTS_PORT = 8794;
 export const BRIDGE_ADMIN_PORT = 8798;
 // One admin key per component, never shared (docs/adr/0003); the CLI's defaults match them.
 // bridge/security/secrets.ts refuses every dev value beyond loopback.

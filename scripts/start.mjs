@@ -29,7 +29,7 @@ if (!plan.ok) {
   console.error(`npm start: ${plan.error}`);
   process.exit(2);
 }
-const { worker, wms, sap, warehouses, bridges, bridgeUrl } = plan.value;
+const { worker, wms, sap, objects, warehouses, bridges, bridgeUrl } = plan.value;
 const vars = ensureDevVars();
 // A Ctrl-C while the broker starts (it is detached: it would outlive us) stops it once it is up.
 let interrupted = false;
@@ -52,6 +52,7 @@ const cliEnv = Object.entries({ EDGE_URL: [worker.url, 'http://127.0.0.1:8787'],
   .map(([name, [url]]) => `${name}=${url} `)
   .join('');
 const cli = (command) => `${cliEnv}npm run cli -- ${command}`;
+console.log(`object storage (S3 API, for R2): ${objects.url}, bucket inventory-archive; query the archive with ${cli('audit totals')}`);
 console.log(`SAP OData simulator: ${sap.url}/sap/opu/odata/sap/ (Basic INVENTORY / local-only-password), admin key ${SAP_ADMIN_KEY}`);
 for (const w of warehouses) console.log(`warehouse ${w.id} (${w.kind}) at ${w.url}: ${w.locations.join(', ')}`);
 // The CLI reads the bridge's list to reconcile and to reach each simulator's admin API (docs/operations.md).
@@ -87,6 +88,13 @@ const { result } = concurrently(
       prefixColor: 'gray',
       command: `${node} --import tsx bridge/sap/main.ts${pretty}`,
       env: { ...sap.env, SAP_ADMIN_KEYS: SAP_ADMIN_KEY },
+    },
+    {
+      // The local S3 API (s3rver) standing in for R2: the archive and snapshots (`inventory audit`, `inventory archive`).
+      name: 'objects',
+      prefixColor: 'white',
+      command: `${node} --import tsx bridge/archive/localS3Main.ts`,
+      env: objects.env,
     },
     // One process per replica (bridge-1, bridge-2…; `bridge` when alone), each on its own
     // pair of listeners; the group shares the work by Kafka partitions (docs/bridge-group.md).

@@ -12,6 +12,9 @@ import { ParquetCodec } from './parquet';
 import { archiveRow, type ArchiveRow } from './rows';
 import { putSnapshot } from './storedSnapshots';
 
+/** The consumer group of the archivers: its members split the events topic's partitions. */
+export const ARCHIVER_GROUP = 'archiver';
+
 export type ArchiverOptions = {
   log: EventLog;
   edge: EdgeClient;
@@ -115,7 +118,7 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
   };
 
   const subscription = await log.subscribeOwned({
-    groupId: 'archiver',
+    groupId: ARCHIVER_GROUP,
     topic: EVENTS_TOPIC,
     fromBeginning: true,
     stateTopics: [ARCHIVE_STATE_TOPIC],

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { EdgeClient } from '../edge/client';
 import type { EventLog, GroupMember } from '../eventLog/port';
 import type { Logger } from '../logger';
+import { archiveRoutes, type ArchiveRouteDeps } from './adminArchive';
 import { projectionRoutes } from './adminProjections';
 import { readPage, scan } from '../eventLog/scan';
 import { DLQ_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
@@ -34,6 +35,8 @@ export type AdminDeps = {
   wmsHealth: () => Promise<Reachability>;
   /** The warehouses and their feed (`inventory warehouses`); without it, that route is not served. */
   warehouses?: Omit<WarehouseRouteDeps, 'log'>;
+  /** The archive in object storage (ARCHIVE=on): `inventory archive`, and rebuilds from it. */
+  archive?: ArchiveRouteDeps;
 };
 
 const offset = z.string().regex(/^\d+$/, 'an offset: digits');
@@ -50,7 +53,7 @@ const DlqPageSchema = z.object({
  * The operators' API behind the CLI: status, sagas, dead letters. The bridge's own admin bearer
  * keys (`BRIDGE_ADMIN_KEYS`, never the Worker's), compared by digest in constant time.
  */
-export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: running, sagaGroup, orders, wmsHealth, warehouses }: AdminDeps) {
+export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: running, sagaGroup, orders, wmsHealth, warehouses, archive }: AdminDeps) {
   const isAdmin = adminKeyCheck(adminKeys);
   const app = new Hono();
 
@@ -59,7 +62,8 @@ export function adminRoutes({ log, edge, logger, adminKeys, metrics, sagas: runn
     await next();
   });
 
-  app.route('/projections', projectionRoutes(log, edge, logger, sagaGroup.self));
+  app.route('/projections', projectionRoutes(log, edge, logger, sagaGroup.self, archive?.store ?? null));
+  if (archive) app.route('/archive', archiveRoutes(archive));
   app.route('/', sagaRoutes({ local: running, ...sagaGroup }));
   if (warehouses) app.route('/', warehouseRoutes({ log, ...warehouses }));
   app.route('/dashboard', dashboardData({ log, edge, metrics, causal: () => orders()?.causal() ?? null }));

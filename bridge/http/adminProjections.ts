@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { ObjectStore } from '../archive/objectStore';
 import type { EdgeClient } from '../edge/client';
 import type { EventLog } from '../eventLog/port';
 import type { Logger } from '../logger';
@@ -24,7 +25,7 @@ export function latestRebuild({ running, finished }: Rebuilds, local: RebuildSta
  * Read-model generations and their rebuild, for `projections status|rebuild`. One rebuild at a
  * time for the whole group: the registry refuses a second one, whichever replica it is asked of.
  */
-export function projectionRoutes(log: EventLog, edge: EdgeClient, logger: Logger, endpoint: () => string | null = () => null) {
+export function projectionRoutes(log: EventLog, edge: EdgeClient, logger: Logger, endpoint: () => string | null = () => null, store: ObjectStore | null = null) {
   const app = new Hono();
   /** The rebuild this replica started last: the registry has the group's. */
   let local: RebuildStatus | null = null;
@@ -45,8 +46,11 @@ export function projectionRoutes(log: EventLog, edge: EdgeClient, logger: Logger
       const issues = body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       return bridgeErrorResponse(c, { code: 'invalid_request', message: 'invalid rebuild request', issues });
     }
+    if (body.data.from === 'archive' && !store) {
+      return bridgeErrorResponse(c, { code: 'invalid_request', message: 'this bridge has no archive (ARCHIVE=off): rebuild from snapshots or the beginning, or turn the archive on' });
+    }
     try {
-      const { status } = await startRebuild({ log, edge, logger: logger.child({ component: 'rebuild' }), endpoint: endpoint(), ...body.data });
+      const { status } = await startRebuild({ log, edge, logger: logger.child({ component: 'rebuild' }), endpoint: endpoint(), store, ...body.data });
       local = status;
       return c.json(status, 202);
     } catch (error) {

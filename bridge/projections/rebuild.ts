@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EdgeAnswerError, type EdgeClient } from '../edge/client';
+import type { ObjectStore } from '../archive/objectStore';
 import type { EventLog } from '../eventLog/port';
 import { EVENTS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
@@ -9,6 +10,7 @@ import type { RebuildSource, RebuildStatus } from './rebuildStatus';
 import { ShadowLease } from './shadowLease';
 import { SkuFailures, SkuViewsFailedError } from './skuFailures';
 import { SkuStates } from './skuStates';
+import { bootstrapFromArchive } from './bootstrap';
 import { loadSnapshots, resumeAfter } from './snapshots';
 
 export type RebuildFrom = RebuildSource;
@@ -49,6 +51,8 @@ export type RebuildOptions = {
   /** This replica's advertised admin URL, reported with the status so that every replica can say where it runs. */
   endpoint?: string | null;
   timing?: Partial<RebuildTiming>;
+  /** The bucket of the archive and its snapshots: required to rebuild `from: 'archive'`. */
+  store?: ObjectStore | null;
 };
 
 /** The running rebuild the registry named when it refused to start another (ADR 0006: one at a time, for the group). */
@@ -218,13 +222,22 @@ function viewSender(edge: EdgeClient, states: SkuStates, failures: SkuFailures, 
 type Completion = { caughtUp: Promise<void>; finished: () => void; failed: (error: Error) => void };
 
 /** Reads the log up to the offsets taken at the start, folding it and sending what changed as it goes. */
-async function replay({ log, logger, from }: RebuildOptions, status: RebuildStatus, states: SkuStates, send: Send, done: Completion): Promise<void> {
+async function replay({ log, logger, from, store }: RebuildOptions, status: RebuildStatus, states: SkuStates, send: Send, done: Completion): Promise<void> {
   const startAt = new Map<number, string>();
   if (from === 'snapshots') {
     const snapshots = await loadSnapshots(log);
     for (const snapshot of snapshots.skus) states.load(snapshot);
     for (const [partition, offset] of resumeAfter(snapshots.checkpoints)) startAt.set(partition, offset);
     status.snapshotSkus = snapshots.skus.length;
+  } else if (from === 'archive') {
+    if (!store) throw new Error('a rebuild from the archive needs ARCHIVE=on and its bucket (ARCHIVE_S3_*)');
+    const booted = await bootstrapFromArchive({ store, log, logger }, states, (events) => {
+      status.replayed = events;
+      progress(status);
+    });
+    for (const [partition, offset] of booted.startAt) startAt.set(partition, offset);
+    status.snapshotSkus = booted.snapshotSkus;
+    status.read = booted.archiveEvents;
   }
   const ends = await log.endOffsets(EVENTS_TOPIC);
   const remaining = new Set([...ends].filter(([p, end]) => BigInt(end) > BigInt(startAt.get(p) ?? '0')).map(([p]) => p));

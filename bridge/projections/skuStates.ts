@@ -1,4 +1,4 @@
-import { evolve, initialSkuState, skuCounters, type SkuCounters, type SkuState } from '../../src/domain/sku';
+import { evolve, initialSkuState, skuCounters, type SkuCounters, type SkuEvent, type SkuState } from '../../src/domain/sku';
 import { readSkuRecords } from '../consumers/decodeEvent';
 import { place } from '../consumers/sequencer';
 import type { EdgeClient } from '../edge/client';
@@ -24,7 +24,11 @@ export class SkuStates {
   /** Applies a record of the events topic; answers how many events that applied (0 for a duplicate or junk). */
   async apply(record: ConsumedRecord): Promise<number> {
     const [event] = await readSkuRecords([record], this.#edge);
-    if (!event) return 0;
+    return event ? this.applyEvent(event) : 0;
+  }
+
+  /** Applies an event however read (the log, the archive): a duplicate is skipped, a hole filled from the edge. */
+  async applyEvent(event: SkuEvent): Promise<number> {
     const state = this.#states.get(event.sku) ?? initialSkuState();
     const placement = place(state.version, event.version);
     if (placement === 'duplicate') return 0;

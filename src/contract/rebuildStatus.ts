@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Where a rebuild of the read models starts: each SKU's newest snapshot and the events after it, or the whole log. */
-export const REBUILD_SOURCES = ['snapshots', 'beginning'] as const;
+export const REBUILD_SOURCES = ['snapshots', 'beginning', 'archive'] as const;
 export type RebuildSource = (typeof REBUILD_SOURCES)[number];
 
 /** A rebuild's id: who owns the shadow generation it builds. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ArchiveReportSchema, SnapshotsTakenSchema } from '../../archive/wire';
 import { GenerationsSchema } from '../../../src/contract/schemas';
 import { RebuildStatusSchema, SnapshotLagSchema, type RebuildRequest } from '../../projections/rebuildStatus';
 import { AllocationSagaSchema, SAGA_PHASES, type SagaPhase } from '../../../src/domain/allocation';
@@ -85,6 +86,9 @@ export function bridgeApi(service: Service) {
     projections: () => call(service, 'GET', '/admin/projections', ProjectionsSchema),
     /** 202 with the new rebuild; a CallFailed with code `rebuild_running` (409) while another one runs. */
     rebuild: (request: RebuildRequest) => call(service, 'POST', '/admin/projections/rebuild', RebuildStatusSchema, request),
+    archive: () => call(service, 'GET', '/admin/archive', ArchiveReportSchema),
+    /** Every archiver replica snapshots the partitions it owns; `unreachable` names those that could not be asked. */
+    snapshot: () => call(service, 'POST', '/admin/archive/snapshots', SnapshotsTakenSchema, {}),
   };
 }
 export type BridgeApi = ReturnType<typeof bridgeApi>;

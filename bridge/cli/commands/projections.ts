@@ -154,7 +154,7 @@ export function registerProjections(program: Command): void {
     .command('rebuild')
     .description('rebuild the read models into a new shadow generation and switch readers to it once it has caught up; waits for the switch unless --no-wait')
     .addOption(
-      new Option('--from <source>', 'snapshots: each SKU\'s newest snapshot and the events after it; beginning: the whole event log')
+      new Option('--from <source>', 'snapshots: each SKU\'s newest snapshot and the events after it; beginning: the whole event log; archive: the newest sound snapshot of each partition in object storage, the archive after it, then the log (ARCHIVE=on)')
         .choices(REBUILD_SOURCES)
         .default('snapshots'),
     )

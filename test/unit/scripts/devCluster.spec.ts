@@ -12,6 +12,7 @@ type Plan =
         worker: { port: number; url: string; vars: Record<string, string>; persistTo: string | null };
         wms: { port: number; url: string; env: Record<string, string> };
         sap: { port: number; url: string; env: Record<string, string> };
+        objects: { port: number; url: string; env: Record<string, string> };
         warehouses: unknown[];
         bridges: Bridge[];
         bridgeUrl: string;
@@ -32,6 +33,9 @@ const twoWarehouses = (wmsPort: number, sapPort: number) => [
   { id: 'sap-1', kind: 'odata', url: `http://127.0.0.1:${sapPort}`, user: 'INVENTORY', password: 'local-only-password', plants, locations: ['FRA-1'] },
 ];
 const WAREHOUSES = JSON.stringify(twoWarehouses(8789, 8792));
+/** Every replica archives to the local object store (issue 27). */
+const archiveTo = (port: number) => ({ ARCHIVE: 'on', ARCHIVE_S3_ENDPOINT: `http://127.0.0.1:${port}`, ARCHIVE_FLUSH_MS: '5000', ARCHIVE_SNAPSHOT_EVERY_MS: '60000' });
+const ARCHIVE = archiveTo(8794);
 
 describe('the local stack npm start runs', () => {
   it('by default: one bridge on the documented ports, the Worker keeping .dev.vars\' BRIDGE_URL, state where it always was', () => {
@@ -40,8 +44,9 @@ describe('the local stack npm start runs', () => {
       worker: { port: 8787, url: 'http://127.0.0.1:8787', vars: {}, persistTo: null },
       wms: { port: 8789, url: 'http://127.0.0.1:8789/wms', env: { WMS_PORT: '8789', WMS_LOCATIONS: 'default,AMS-1' } },
       sap: { port: 8792, url: 'http://127.0.0.1:8792', env: { SAP_PORT: '8792', SAP_STATE_FILE: '.data/sap/state.json', SAP_PLANTS: JSON.stringify(plants) } },
+      objects: { port: 8794, url: 'http://127.0.0.1:8794', env: { OBJECTS_PORT: '8794', OBJECTS_DIR: '.data/objects' } },
       warehouses: twoWarehouses(8789, 8792),
-      bridges: [{ name: 'bridge', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798', WAREHOUSES } }],
+      bridges: [{ name: 'bridge', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798', WAREHOUSES, ...ARCHIVE } }],
       bridgeUrl: 'http://127.0.0.1:8788',
     });
     // What the bridge reads at start: the list passes its own checks (one kind each, every location once).
@@ -52,9 +57,9 @@ describe('the local stack npm start runs', () => {
     const stack = value({ BRIDGE_REPLICAS: '3' }, true);
     expect(stack.onKafka).toBe(true);
     expect(stack.bridges).toEqual([
-      { name: 'bridge-1', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798', WAREHOUSES } },
-      { name: 'bridge-2', url: 'http://127.0.0.1:8790', adminUrl: 'http://127.0.0.1:8799', env: { BRIDGE_PORT: '8790', BRIDGE_ADMIN_PORT: '8799', WAREHOUSES } },
-      { name: 'bridge-3', url: 'http://127.0.0.1:8791', adminUrl: 'http://127.0.0.1:8800', env: { BRIDGE_PORT: '8791', BRIDGE_ADMIN_PORT: '8800', WAREHOUSES } },
+      { name: 'bridge-1', url: 'http://127.0.0.1:8788', adminUrl: 'http://127.0.0.1:8798', env: { BRIDGE_PORT: '8788', BRIDGE_ADMIN_PORT: '8798', WAREHOUSES, ...ARCHIVE } },
+      { name: 'bridge-2', url: 'http://127.0.0.1:8790', adminUrl: 'http://127.0.0.1:8799', env: { BRIDGE_PORT: '8790', BRIDGE_ADMIN_PORT: '8799', WAREHOUSES, ...ARCHIVE } },
+      { name: 'bridge-3', url: 'http://127.0.0.1:8791', adminUrl: 'http://127.0.0.1:8800', env: { BRIDGE_PORT: '8791', BRIDGE_ADMIN_PORT: '8800', WAREHOUSES, ...ARCHIVE } },
     ]);
     expect(stack.bridgeUrl).toBe('http://127.0.0.1:8788,http://127.0.0.1:8790,http://127.0.0.1:8791');
     expect(stack.worker.vars).toEqual({ BRIDGE_URL: 'http://127.0.0.1:8788,http://127.0.0.1:8790,http://127.0.0.1:8791' });
@@ -87,15 +92,16 @@ describe('the local stack npm start runs', () => {
   });
 
   it('every port overridable (a test\'s free ports), the state moved under DEV_DATA_DIR', () => {
-    const stack = value({ BRIDGE_REPLICAS: '2', WORKER_PORT: '7001', WMS_PORT: '7002', SAP_PORT: '7007', BRIDGE_PORTS: '7003,7004', BRIDGE_ADMIN_PORTS: '7005,7006', DEV_DATA_DIR: 'local-state' }, true);
+    const stack = value({ BRIDGE_REPLICAS: '2', WORKER_PORT: '7001', WMS_PORT: '7002', SAP_PORT: '7007', OBJECTS_PORT: '7008', BRIDGE_PORTS: '7003,7004', BRIDGE_ADMIN_PORTS: '7005,7006', DEV_DATA_DIR: 'local-state' }, true);
     expect(stack.worker).toEqual({ port: 7001, url: 'http://127.0.0.1:7001', vars: { BRIDGE_URL: 'http://127.0.0.1:7003,http://127.0.0.1:7004' }, persistTo: 'local-state/wrangler' });
     expect(stack.wms).toEqual({ port: 7002, url: 'http://127.0.0.1:7002/wms', env: { WMS_PORT: '7002', WMS_LOCATIONS: 'default,AMS-1', WMS_DATA_DIR: 'local-state/wms' } });
     expect(stack.sap).toEqual({ port: 7007, url: 'http://127.0.0.1:7007', env: { SAP_PORT: '7007', SAP_STATE_FILE: 'local-state/sap/state.json', SAP_PLANTS: JSON.stringify(plants) } });
+    expect(stack.objects).toEqual({ port: 7008, url: 'http://127.0.0.1:7008', env: { OBJECTS_PORT: '7008', OBJECTS_DIR: 'local-state/objects' } });
     // Each replica is pointed at both simulators on their ports.
     expect(stack.warehouses).toEqual(twoWarehouses(7002, 7007));
     expect(stack.bridges.map((b) => b.env)).toEqual([
-      { BRIDGE_PORT: '7003', BRIDGE_ADMIN_PORT: '7005', WAREHOUSES: JSON.stringify(twoWarehouses(7002, 7007)), BRIDGE_DATA_DIR: 'local-state/bridge' },
-      { BRIDGE_PORT: '7004', BRIDGE_ADMIN_PORT: '7006', WAREHOUSES: JSON.stringify(twoWarehouses(7002, 7007)), BRIDGE_DATA_DIR: 'local-state/bridge' },
+      { BRIDGE_PORT: '7003', BRIDGE_ADMIN_PORT: '7005', WAREHOUSES: JSON.stringify(twoWarehouses(7002, 7007)), ...archiveTo(7008), BRIDGE_DATA_DIR: 'local-state/bridge' },
+      { BRIDGE_PORT: '7004', BRIDGE_ADMIN_PORT: '7006', WAREHOUSES: JSON.stringify(twoWarehouses(7002, 7007)), ...archiveTo(7008), BRIDGE_DATA_DIR: 'local-state/bridge' },
     ]);
     // One replica on another port: the Worker is told where it is.
     expect(value({ BRIDGE_PORTS: '7003' }).worker.vars).toEqual({ BRIDGE_URL: 'http://127.0.0.1:7003' });
@@ -107,6 +113,7 @@ describe('the local stack npm start runs', () => {
     expect(plan({ BRIDGE_REPLICAS: '2', BRIDGE_PORTS: '7003' }, true)).toEqual({ ok: false, error: 'BRIDGE_PORTS=7003 lists 1 port(s) for BRIDGE_REPLICAS=2: one per replica' });
     expect(plan({ BRIDGE_ADMIN_PORTS: '7003,x' })).toEqual({ ok: false, error: 'BRIDGE_ADMIN_PORTS=7003,x is not a comma-separated list of ports' });
     expect(plan({ WMS_PORT: '8798' })).toEqual({ ok: false, error: 'port 8798 is given to two listeners: every listener needs its own' });
+    expect(plan({ OBJECTS_PORT: '8788' })).toEqual({ ok: false, error: 'port 8788 is given to two listeners: every listener needs its own' });
     expect(plan({ SAP_PORT: '8789' })).toEqual({ ok: false, error: 'port 8789 is given to two listeners: every listener needs its own' });
   });
 });
