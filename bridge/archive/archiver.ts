@@ -7,6 +7,7 @@ import { ARCHIVE_STATE_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
 import { checkpointRecord, parseSnapshotRecord, stateRecord } from '../projections/snapshots';
 import { ArchiveWriter } from './archiveWriter';
+import { coveredKey } from './keys';
 import type { ObjectStore } from './objectStore';
 import { ParquetCodec } from './parquet';
 import { archiveRow, type ArchiveRow } from './rows';
@@ -96,6 +97,9 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
         partition.oldestPendingAt = Date.now();
         throw error;
       }
+      // After the commit, never before: the marker may lag what is archived, never lead it (a failed one is written by the next flush).
+      const marker = JSON.stringify({ offset: covered, at: new Date().toISOString() });
+      await store.put(coveredKey(partitionCount, partition.owner.partition), new TextEncoder().encode(marker)).catch((error: unknown) => logger.warn({ err: error }, 'could not write how far the archive covers; a rebuild reads more of the log'));
     }));
 
   // Taken in the flush's turn, so the states are exactly those the committed offset covers.

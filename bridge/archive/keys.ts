@@ -47,5 +47,12 @@ export function parseSnapshotKey(key: string): SnapshotFile | null {
   return m ? { partitions: Number(m[1]), partition: Number(m[2]), offset: BigInt(m[3]!).toString() } : null;
 }
 
+/**
+ * How far the archive covers one partition of the events topic: every event at or below the
+ * offset it holds is in a file. The one key rewritten, after each commit (a marker, not the
+ * archive), so a reader that trusts it reads the log only after it.
+ */
+export const coveredKey = (partitions: number, partition: number): string => `archived/partitions=${partitions}/partition=${pad(partition, 3)}.json`;
+
 /** The UTC day of an event's time: the archive's date partition. */
 export const dayOf = (at: string): string => at.slice(0, 10);

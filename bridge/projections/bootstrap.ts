@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { upcastSkuEvent } from '../../src/domain/sku';
-import { ARCHIVE_PREFIX, parseArchiveKey, type ArchiveFile } from '../archive/keys';
+import { ARCHIVE_PREFIX, coveredKey, parseArchiveKey, type ArchiveFile } from '../archive/keys';
 import type { ObjectStore } from '../archive/objectStore';
 import { ParquetCodec } from '../archive/parquet';
 import { latestSnapshots, type LatestSnapshots } from '../archive/storedSnapshots';
@@ -28,9 +28,10 @@ export type Bootstrapped = {
 /**
  * Loads `states` from object storage instead of the log's beginning (issue 27, ADR 0025): each
  * partition's newest sound snapshot, then every archived event after it (only the files whose key
- * names later versions are fetched). The log from `startAt` then adds what the archive has not
- * got yet; what both hold is a duplicate by version, skipped, so a Kafka that let its oldest
- * events go (bounded retention) loses nothing while the archive holds them.
+ * names later versions are fetched). The log from `startAt` (after the snapshot, or after what the
+ * archiver last marked covered) adds what the archive has not got yet; what both hold is a
+ * duplicate by version, skipped. So a Kafka that let its oldest events go (bounded retention)
+ * loses nothing the archive holds, and a new read model reads almost nothing of the log.
  */
 export async function bootstrapFromArchive(
   { store, log, logger }: { store: ObjectStore; log: EventLog; logger: Logger },
@@ -45,6 +46,11 @@ export async function bootstrapFromArchive(
     for (const state of snapshot.states) states.load(state);
     snapshotSkus += snapshot.states.length;
     startAt.set(partition, (BigInt(snapshot.offset) + 1n).toString());
+  }
+
+  // Where the archive covers a partition further than its snapshot, the log is read after that.
+  for (const [partition, offset] of await archivedThrough(store, partitions)) {
+    if (BigInt(offset) + 1n > BigInt(startAt.get(partition)!)) startAt.set(partition, (BigInt(offset) + 1n).toString());
   }
 
   const wanted: (ArchiveFile & { key: string })[] = [];
@@ -76,6 +82,19 @@ export async function bootstrapFromArchive(
   }
   logger.info({ snapshots: snapshots.byPartition.size, snapshotSkus, skipped: snapshots.skipped.length, archiveFiles: wanted.length, archiveEvents }, 'read models bootstrapped from object storage');
   return { startAt, snapshotSkus, archiveFiles: wanted.length, archiveEvents, skipped: snapshots.skipped };
+}
+
+/** Partition → the offset through which the archiver committed (its marker); partitions without one are left out. */
+async function archivedThrough(store: ObjectStore, partitions: number): Promise<Map<number, string>> {
+  const covered = new Map<number, string>();
+  await Promise.all(
+    Array.from({ length: partitions }, async (_, partition) => {
+      const marker = await store.get(coveredKey(partitions, partition));
+      const offset = marker ? (JSON.parse(new TextDecoder().decode(marker.body)) as { offset?: unknown }).offset : undefined;
+      if (typeof offset === 'string' && /^\d+$/.test(offset)) covered.set(partition, offset);
+    }),
+  );
+  return covered;
 }
 
 async function download(store: ObjectStore, files: readonly { key: string }[], dir: string): Promise<string[]> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startArchiver, type Archiver } from '../../bridge/archive/archiver';
-import { parseArchiveKey, ARCHIVE_PREFIX } from '../../bridge/archive/keys';
+import { ARCHIVE_PREFIX, coveredKey, parseArchiveKey } from '../../bridge/archive/keys';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../bridge/archive/localS3';
 import { S3ObjectStore } from '../../bridge/archive/objectStore';
 import { ParquetCodec } from '../../bridge/archive/parquet';
@@ -13,6 +13,8 @@ import { latestSnapshots, readSnapshot } from '../../bridge/archive/storedSnapsh
 import type { EdgeClient } from '../../bridge/edge/client';
 import type { EventLog, PartitionOwner } from '../../bridge/eventLog/port';
 import { EVENTS_TOPIC } from '../../bridge/eventLog/topics';
+import { bootstrapFromArchive } from '../../bridge/projections/bootstrap';
+import { SkuStates } from '../../bridge/projections/skuStates';
 import { locationsOf, type SkuEvent } from '../../src/domain/sku';
 import { saleEvents } from '../support/saleEvents';
 import { embeddedLogForFile } from './support/embeddedLog';
@@ -144,6 +146,39 @@ describe('archiver: every SKU event in the bucket, once, in order', () => {
       for (let i = 1; i < ranges.length; i++) expect(ranges[i]!.from).toBe(ranges[i - 1]!.to + 1);
     } finally {
       await next.stop();
+    }
+  });
+});
+
+describe('bootstrap: read models from the bucket instead of the log\'s beginning', () => {
+  it('the newest snapshot and the archive after it give every state, and the log is read only after what the archive covers', async () => {
+    const store = await freshStore();
+    const first = saleEvents('BOOT-A', 30, { startMs: Date.parse('2026-12-07T10:00:00Z') });
+    const second = saleEvents('BOOT-B', 20, { startMs: Date.parse('2026-12-07T10:00:00Z') });
+    await append(first.events.slice(0, 40));
+    const archiver = await startArchiver(options(store));
+    try {
+      await until('the first part archived', () => archiver.status().eventsArchived === 40 && archiver.status().pendingEvents === 0);
+      // Without a snapshot: the archive alone gives the state.
+      const fromArchive = new SkuStates(noEdge);
+      const bare = await bootstrapFromArchive({ store, log, logger }, fromArchive);
+      expect([bare.snapshotSkus, bare.archiveEvents]).toEqual([0, 40]);
+      expect(fromArchive.get('BOOT-A')!.version).toBe(40);
+
+      await archiver.snapshotNow();
+      await append([...first.events.slice(40), ...second.events]);
+      await until('the rest archived', () => archiver.status().eventsArchived === first.events.length + second.events.length && archiver.status().pendingEvents === 0);
+      await until('the marker written', async () => (await store.get(coveredKey(1, 0))) !== null && JSON.parse(new TextDecoder().decode((await store.get(coveredKey(1, 0)))!.body)).offset === String(BigInt((await log.endOffsets(EVENTS_TOPIC)).get(0)!) - 1n));
+      const states = new SkuStates(noEdge);
+      const booted = await bootstrapFromArchive({ store, log, logger }, states);
+      expect(states.get('BOOT-A')).toEqual(first.ledger.state);
+      expect(states.get('BOOT-B')).toEqual(second.ledger.state);
+      // BOOT-A from its snapshot (40 events) plus the archive after it; BOOT-B from the archive alone.
+      expect(booted.snapshotSkus).toBeGreaterThanOrEqual(1);
+      expect(booted.archiveEvents).toBe(first.events.length - 40 + second.events.length);
+      expect(booted.startAt).toEqual(await log.endOffsets(EVENTS_TOPIC));
+    } finally {
+      await archiver.stop();
     }
   });
 });
