@@ -27,6 +27,7 @@ import { rebuildIsolated } from './rebuildIsolated';
 import { makeSchedule, type Schedule } from './schedule';
 import { noServerErrors, summarize, type TortureSummary } from './summary';
 import { warehouseTally } from './warehouseTally';
+import { archiveMatchesLogs } from './archiveChecks';
 import { ALLOCATION_DEADLINE_SECONDS, TORTURE_ADMIN_KEY, TORTURE_SECRET, TORTURE_STOREFRONT_KEY, TortureSystem } from './system';
 
 export type TortureOptions = {
@@ -89,6 +90,7 @@ export async function runTorture({ seed, ops, fuzzRequests, concurrency = 24, fa
       kafkaEqualsLogs(records, latest),
       rebuildIsolated(latest, ledger.rebuild, system.tap.sent.get(ledger.rebuild?.generation ?? ''), records),
       await projectionsEqual(system, folded),
+      ...(await archiveMatchesLogs(system.objects, latest)),
       await fuzzCheck(system, schedule, fuzzRequests, seed),
     ];
     const seconds = (Date.now() - started) / 1000;

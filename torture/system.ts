@@ -6,6 +6,8 @@ import { buildWorker, startEdge, type RunningEdge } from '../bench/lib/edge';
 import { startKafka, stopKafka } from '../scripts/kafka.mjs';
 import { setWmsFaults } from '../test/e2e/support/fedStock';
 import { freePort, startSapProcess, startWmsProcess, type BridgeProcess, type ServiceProcess } from '../test/e2e/support/processes';
+import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../bridge/archive/localS3';
+import { S3ObjectStore } from '../bridge/archive/objectStore';
 import { BridgeReplicas } from './bridgeReplicas';
 import type { Outage, ReplicaKill } from './groupChecks';
 import { ViewTap } from './viewTap';
@@ -43,6 +45,9 @@ export class TortureSystem {
   warehouses!: Warehouses;
   broker!: Broker;
   tap!: ViewTap;
+  /** The bucket every replica archives to (a local S3 API server), and the server. */
+  objects!: S3ObjectStore;
+  #s3: LocalS3 | null = null;
   /** True while the edge runtime is stopped on purpose: a request then may get no answer. */
   edgeDown = false;
   readonly log: string[] = [];
@@ -87,6 +92,9 @@ export class TortureSystem {
     });
     this.warehouses = new Warehouses(this.wms, this.sap);
     this.tap = await ViewTap.start(this.#edgePort);
+    this.#s3 = await startLocalS3({ directory: join(this.#dir, 'objects') });
+    this.objects = new S3ObjectStore({ endpoint: this.#s3.endpoint, bucket: 'torture-archive', region: 'auto', ...LOCAL_S3_CREDENTIALS });
+    await this.objects.ensureBucket();
     this.bridges = new BridgeReplicas(bridgePorts, {
       KAFKA_BROKERS: this.broker.brokers,
       INTERNAL_SECRET: TORTURE_SECRET,
@@ -100,6 +108,12 @@ export class TortureSystem {
       WMS_CALL_TIMEOUT_MS: '400',
       ALLOCATION_DEADLINE_SECONDS: String(ALLOCATION_DEADLINE_SECONDS),
       SNAPSHOT_EVERY_EVENTS: '2000',
+      // Every event archived by replicas that are SIGKILLed mid-write (issue 27), snapshots to the bucket every 5 s.
+      ARCHIVE: 'on',
+      ARCHIVE_S3_ENDPOINT: this.#s3.endpoint,
+      ARCHIVE_S3_BUCKET: 'torture-archive',
+      ARCHIVE_FLUSH_MS: '1000',
+      ARCHIVE_SNAPSHOT_EVERY_MS: '5000',
     }, TORTURE_BRIDGE_ADMIN_KEY);
     await this.#startEdge(this.bridges.urls);
     await this.bridges.startAll();
@@ -205,6 +219,7 @@ export class TortureSystem {
     await this.sap?.kill('SIGTERM');
     await this.edge?.close();
     await this.tap?.close();
+    await this.#s3?.close();
     if (this.broker) await stopKafka(this.broker);
     if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@ import { runTorture } from '../../torture/run';
  * saga deadline, a broker restart, two runtime restarts, a WMS outage over a faulty warehouse, a
  * rebuild mid-run, operations aimed at TTL boundaries, SKUs fed by the warehouse at two locations
  * with stocktakes below committed and documents posted and delivered twice, a malformed-request
- * fuzz), fewer operations. A
+ * fuzz, the archive in object storage written through the kills), fewer operations. A
  * fixed seed keeps CI reproducible; TORTURE_SEED explores others. Every 5xx of the run fails it,
  * even one a retry got past. Which product mutation each check catches: docs/testing.md, torture test.
  */
@@ -33,5 +33,9 @@ describe('torture (short)', () => {
     expect(checked('a document posted twice or delivered twice counts once')).toBeGreaterThan(0);
     expect(checked('every re-sourcing and shortfall release')).toBeGreaterThan(0);
     expect(checked('every unit accounted for')).toBeGreaterThan(0);
+    // The archive the SIGKILLed replicas wrote: every event once, files without overlap, snapshots sound.
+    expect(checked('archive: every event once')).toBeGreaterThan(0);
+    expect(checked('archive: files of a stream')).toBeGreaterThan(0);
+    expect(checked('archive: newest snapshots sound')).toBeGreaterThan(0);
   }, 900_000);
 });
