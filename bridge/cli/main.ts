@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { WmsError } from '../wms/client';
+import { registerArchive } from './commands/archive';
+import { registerAudit } from './commands/audit';
 import { registerDlq } from './commands/dlq';
 import { registerGroup } from './commands/group';
 import { registerProjections } from './commands/projections';
@@ -56,6 +58,8 @@ registerReconcile(program);
 registerWarehouses(program);
 registerWms(program);
 registerProjections(program);
+registerArchive(program);
+registerAudit(program);
 
 try {
   await program.parseAsync();
