@@ -8,8 +8,10 @@ import type { SkuStates } from '../../bridge/projections/skuStates';
  * version, evolve). Answers the records read.
  */
 export async function foldLog(log: EventLog, states: SkuStates, startAt: ReadonlyMap<number, string> = new Map()): Promise<number> {
-  const ends = await log.endOffsets(EVENTS_TOPIC);
-  const remaining = new Set([...ends].filter(([p, end]) => BigInt(end) > BigInt(startAt.get(p) ?? '0')).map(([p]) => p));
+  const [ends, starts] = await Promise.all([log.endOffsets(EVENTS_TOPIC), log.startOffsets(EVENTS_TOPIC)]);
+  // Below the log's start nothing is left to read (retention deleted it).
+  const from = (p: number) => (BigInt(startAt.get(p) ?? '0') > BigInt(starts.get(p) ?? '0') ? BigInt(startAt.get(p) ?? '0') : BigInt(starts.get(p) ?? '0'));
+  const remaining = new Set([...ends].filter(([p, end]) => BigInt(end) > from(p)).map(([p]) => p));
   if (remaining.size === 0) return 0;
   let read = 0;
   let failed: unknown = null;

@@ -45,28 +45,40 @@ export class ArchiveWriter {
     }
     const written: WrittenFiles = { files: 0, events: 0, bytes: 0, skippedEvents: 0 };
     const queue = [...groups];
+    let failed: unknown = null;
+    // Every upload in flight ends before the flush answers, even when one fails: a flush retried
+    // while an earlier upload of the same key still ran would write that key twice at once.
     await Promise.all(
       Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
-        for (let group = queue.shift(); group; group = queue.shift()) {
-          const known = await this.#archivedThrough(group.day, group.stream);
-          const fresh = group.rows.filter((r) => r.version > known);
-          written.skippedEvents += group.rows.length - fresh.length;
-          if (fresh.length === 0) continue;
-          const from = fresh[0]!.version;
-          const to = fresh.at(-1)!.version;
-          const body = await this.#codec.write(fresh);
-          await this.#store.put(archiveKey({ date: group.day, stream: group.stream, from, to }), body, {
-            sha256: createHash('sha256').update(body).digest('hex'),
-            events: String(fresh.length),
-          });
-          this.#archivedTo.set(`${group.day}|${group.stream}`, to);
-          written.files++;
-          written.events += fresh.length;
-          written.bytes += body.byteLength;
+        for (let group = queue.shift(); group && failed === null; group = queue.shift()) {
+          try {
+            await this.#writeGroup(group, written);
+          } catch (error) {
+            failed ??= error;
+          }
         }
       }),
     );
+    if (failed !== null) throw failed instanceof Error ? failed : new Error(String(failed));
     return written;
+  }
+
+  async #writeGroup(group: { day: string; stream: string; rows: ArchiveRow[] }, written: WrittenFiles): Promise<void> {
+    const known = await this.#archivedThrough(group.day, group.stream);
+    const fresh = group.rows.filter((r) => r.version > known);
+    written.skippedEvents += group.rows.length - fresh.length;
+    if (fresh.length === 0) return;
+    const from = fresh[0]!.version;
+    const to = fresh.at(-1)!.version;
+    const body = await this.#codec.write(fresh);
+    await this.#store.put(archiveKey({ date: group.day, stream: group.stream, from, to }), body, {
+      sha256: createHash('sha256').update(body).digest('hex'),
+      events: String(fresh.length),
+    });
+    this.#archivedTo.set(`${group.day}|${group.stream}`, to);
+    written.files++;
+    written.events += fresh.length;
+    written.bytes += body.byteLength;
   }
 
   async #archivedThrough(day: string, stream: string): Promise<number> {

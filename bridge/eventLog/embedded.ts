@@ -164,6 +164,12 @@ export class EmbeddedEventLog implements EventLog {
     return new Map([[0, String(this.store().end(this.topic(topic)))]]);
   }
 
+  /** Nothing is ever deleted from the file log. */
+  async startOffsets(_topic: string): Promise<Map<number, string>> {
+    this.assertOpen();
+    return new Map([[0, '0']]);
+  }
+
   async health(): Promise<LogHealth> {
     if (this.closing) return { ok: false, adapter: 'embedded', detail: 'file log closed' };
     try {

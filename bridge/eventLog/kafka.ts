@@ -496,6 +496,12 @@ export class KafkaEventLog implements EventLog {
     return new Map(offsets.map((p) => [p.partition, p.high]));
   }
 
+  async startOffsets(topic: string): Promise<Map<number, string>> {
+    const admin = await this.#adminClient();
+    const offsets = await whileRetriable(() => admin.fetchTopicOffsets(topic));
+    return new Map(offsets.map((p) => [p.partition, p.low]));
+  }
+
   async health(): Promise<LogHealth> {
     try {
       const admin = await this.#adminClient();

@@ -128,6 +128,8 @@ export interface EventLog {
   hasTopic(topic: string): Promise<boolean>;
   /** Partition → the offset the next record will get: where a reader that started now would be done. */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /** Partition → the oldest offset still held (above 0 once retention deleted older records): where a reader from the beginning starts. */
+  startOffsets(topic: string): Promise<Map<number, string>>;
   health(): Promise<LogHealth>;
   close(): Promise<void>;
 }

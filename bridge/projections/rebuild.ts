@@ -239,7 +239,14 @@ async function replay({ log, logger, from, store }: RebuildOptions, status: Rebu
     status.snapshotSkus = booted.snapshotSkus;
     status.read = booted.archiveEvents;
   }
-  const ends = await log.endOffsets(EVENTS_TOPIC);
+  const [ends, starts] = await Promise.all([log.endOffsets(EVENTS_TOPIC), log.startOffsets(EVENTS_TOPIC)]);
+  // What retention deleted is not read: a reader asking below the log's start begins at it. A fold
+  // that needs those events (the beginning, a snapshot older than them) would be wrong, not short.
+  for (const [p, start] of starts) {
+    if (BigInt(start) <= BigInt(startAt.get(p) ?? '0')) continue;
+    if (from !== 'archive') throw new Error(`partition ${p} of ${EVENTS_TOPIC} starts at offset ${start} (retention deleted older events), after where a rebuild from ${from} must read (${startAt.get(p) ?? '0'}): rebuild --from archive`);
+    startAt.set(p, start);
+  }
   const remaining = new Set([...ends].filter(([p, end]) => BigInt(end) > BigInt(startAt.get(p) ?? '0')).map(([p]) => p));
   status.total = [...ends].reduce((n, [p, end]) => n + Math.max(0, Number(end) - Number(startAt.get(p) ?? '0')), 0);
   logger.info({ rebuild: status.id, from, generation: status.generation, total: status.total }, 'projection rebuild started');

@@ -159,10 +159,10 @@ describe('bootstrap: read models from the bucket instead of the log\'s beginning
     const archiver = await startArchiver(options(store));
     try {
       await until('the first part archived', () => archiver.status().eventsArchived === 40 && archiver.status().pendingEvents === 0);
-      // Without a snapshot: the archive alone gives the state.
+      // Without a snapshot, and a log whose retention let every event go: the archive alone gives the state.
       const fromArchive = new SkuStates(noEdge);
-      const bare = await bootstrapFromArchive({ store, log, logger }, fromArchive);
-      expect([bare.snapshotSkus, bare.archiveEvents]).toEqual([0, 40]);
+      const bare = await bootstrapFromArchive({ store, log: retained(log), logger }, fromArchive);
+      expect([bare.snapshotSkus, bare.archiveEvents, bare.archivePartitions]).toEqual([0, 40, [0]]);
       expect(fromArchive.get('BOOT-A')!.version).toBe(40);
 
       await archiver.snapshotNow();
@@ -170,18 +170,28 @@ describe('bootstrap: read models from the bucket instead of the log\'s beginning
       await until('the rest archived', () => archiver.status().eventsArchived === first.events.length + second.events.length && archiver.status().pendingEvents === 0);
       await until('the marker written', async () => (await store.get(coveredKey(1, 0))) !== null && JSON.parse(new TextDecoder().decode((await store.get(coveredKey(1, 0)))!.body)).offset === String(BigInt((await log.endOffsets(EVENTS_TOPIC)).get(0)!) - 1n));
       const states = new SkuStates(noEdge);
-      const booted = await bootstrapFromArchive({ store, log, logger }, states);
+      const booted = await bootstrapFromArchive({ store, log: retained(log), logger }, states);
       expect(states.get('BOOT-A')).toEqual(first.ledger.state);
       expect(states.get('BOOT-B')).toEqual(second.ledger.state);
       // BOOT-A from its snapshot (40 events) plus the archive after it; BOOT-B from the archive alone.
       expect(booted.snapshotSkus).toBeGreaterThanOrEqual(1);
       expect(booted.archiveEvents).toBe(first.events.length - 40 + second.events.length);
       expect(booted.startAt).toEqual(await log.endOffsets(EVENTS_TOPIC));
+
+      // A log that still holds everything after the snapshot is read instead of a file per stream.
+      const whole = await bootstrapFromArchive({ store, log, logger }, new SkuStates(noEdge));
+      expect([whole.archivePartitions, whole.archiveFiles, whole.archiveEvents]).toEqual([[], 0, 0]);
+      expect(BigInt(whole.startAt.get(0)!)).toBeLessThan(BigInt((await log.endOffsets(EVENTS_TOPIC)).get(0)!));
     } finally {
       await archiver.stop();
     }
   });
 });
+
+/** The log as after a retention that deleted every record so far: only the archive holds them. */
+function retained(inner: EventLog): EventLog {
+  return Object.assign(Object.create(inner) as EventLog, { startOffsets: (topic: string) => inner.endOffsets(topic) });
+}
 
 /** The log as an owner whose every commit fails sees it (a fenced or dying replica): nothing it commits lands. */
 function failingCommits(inner: EventLog): EventLog {

@@ -267,6 +267,7 @@ function bound(log: EventLog): EventLog {
     readAll: (topic, partitions) => log.readAll(topic, partitions),
     hasTopic: (topic) => log.hasTopic(topic),
     endOffsets: (topic) => log.endOffsets(topic),
+    startOffsets: (topic) => log.startOffsets(topic),
     health: () => log.health(),
     close: () => log.close(),
   };

@@ -30,6 +30,7 @@ function failingCommitsLog(inner: EventLog) {
     groupMembers: (groupId, topic) => inner.groupMembers(groupId, topic),
     readAll: (topic, partitions) => inner.readAll(topic, partitions),
     endOffsets: (topic) => inner.endOffsets(topic),
+    startOffsets: (topic) => inner.startOffsets(topic),
     hasTopic: (topic) => inner.hasTopic(topic),
     health: () => inner.health(),
     close: () => inner.close(),
