@@ -44,6 +44,7 @@ export async function foldLog(log: EventLog, states: SkuStates, startAt: Readonl
   } finally {
     await subscription.stop();
   }
-  if (failed) throw failed instanceof Error ? failed : new Error(String(failed));
+  if (failed instanceof Error) throw failed;
+  if (failed) throw new Error('the fold failed');
   return read;
 }

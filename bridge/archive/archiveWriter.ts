@@ -59,7 +59,8 @@ export class ArchiveWriter {
         }
       }),
     );
-    if (failed !== null) throw failed instanceof Error ? failed : new Error(String(failed));
+    if (failed instanceof Error) throw failed;
+    if (failed !== null) throw new Error('an archive upload failed');
     return written;
   }
 
