@@ -3,6 +3,7 @@ import { ArchiveStoreEnvSchema } from './archive/storeConfig';
 import { parseSecrets } from '../src/contract/signature';
 import { checkKafkaSecurity, KafkaSecurityEnvSchema } from './eventLog/kafkaSecurity';
 import { checkExposure } from './security/exposure';
+import { isLoopbackHost, weakSecrets } from './security/secrets';
 import { DEFAULT_PARTITIONS } from './eventLog/topicSettings';
 import { LocationListEnvSchema, WarehousesEnvSchema } from './warehouses';
 
@@ -120,6 +121,13 @@ export const BridgeConfigSchema = z.object({
     // Kafka may let events go only where the archive keeps them: else they would be lost for good.
     if (config.EVENTS_RETENTION_MS !== -1 && config.ARCHIVE !== 'on') {
       ctx.addIssue({ code: 'custom', path: ['EVENTS_RETENTION_MS'], message: 'a finite retention needs ARCHIVE=on: events Kafka deletes must be in the archive' });
+    }
+    // A bucket beyond this machine is reached over TLS, with keys of its own (not the local server's published ones).
+    if (config.ARCHIVE === 'on' && !isLoopbackHost(new URL(config.ARCHIVE_S3_ENDPOINT).hostname)) {
+      if (new URL(config.ARCHIVE_S3_ENDPOINT).protocol !== 'https:') ctx.addIssue({ code: 'custom', path: ['ARCHIVE_S3_ENDPOINT'], message: 'a bucket beyond loopback is reached over https' });
+      for (const message of weakSecrets('ARCHIVE_S3_SECRET_ACCESS_KEY', [config.ARCHIVE_S3_SECRET_ACCESS_KEY], 'with the bucket beyond loopback')) {
+        ctx.addIssue({ code: 'custom', path: ['ARCHIVE_S3_SECRET_ACCESS_KEY'], message });
+      }
     }
     if (config.EVENTS_RETENTION_MS !== -1 && config.EVENTS_RETENTION_MS < 86_400_000) {
       ctx.addIssue({ code: 'custom', path: ['EVENTS_RETENTION_MS'], message: 'at least a day (86400000): the archive writes within ARCHIVE_FLUSH_MS, and an outage of the bucket must not lose events' });

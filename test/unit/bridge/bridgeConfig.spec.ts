@@ -16,6 +16,14 @@ describe('the bridge configuration, checked at start', () => {
     expect(kafkaSecurity(config)).toEqual({});
   });
 
+  it('a bounded events topic needs the archive on, and keeps at least a day', () => {
+    expect(loadConfig(base).EVENTS_RETENTION_MS).toBe(-1);
+    expect(() => loadConfig({ ...base, EVENTS_RETENTION_MS: '604800000' })).toThrow('EVENTS_RETENTION_MS: a finite retention needs ARCHIVE=on: events Kafka deletes must be in the archive');
+    expect(() => loadConfig({ ...base, ARCHIVE: 'on', EVENTS_RETENTION_MS: '3600000' })).toThrow('EVENTS_RETENTION_MS: at least a day (86400000)');
+    const bounded = loadConfig({ ...base, ARCHIVE: 'on', EVENTS_RETENTION_MS: '604800000' });
+    expect([bounded.ARCHIVE, bounded.EVENTS_RETENTION_MS, bounded.ARCHIVE_S3_ENDPOINT, bounded.ARCHIVE_S3_BUCKET]).toEqual(['on', 604_800_000, 'http://127.0.0.1:8794', 'inventory-archive']);
+  });
+
   it('TLS with the system CAs, or with the cluster CA read from a file, and SCRAM credentials', () => {
     expect(kafkaSecurity(loadConfig({ ...base, KAFKA_TLS: 'on' }))).toEqual({ ssl: true });
     const ca = join(dir, 'ca.pem');

@@ -39,7 +39,7 @@ describe('weak secrets', () => {
     const example = Object.fromEntries(
       readFileSync(join(root, 'deploy', 'bridge.env.example'), 'utf8')
         .split('\n')
-        .filter((line) => /^[A-Z_]+=/.test(line))
+        .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
         .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
     );
     const message = problems(example);
@@ -47,8 +47,11 @@ describe('weak secrets', () => {
     // Its admin listener stays on loopback; opened, its placeholder key is refused too.
     expect(message).not.toContain('BRIDGE_ADMIN_KEYS');
     expect(problems({ ...example, BRIDGE_ADMIN_HOST: '10.0.0.5' })).toContain('BRIDGE_ADMIN_KEYS is a published dev or placeholder value');
+    // The archive's bucket is beyond loopback: its placeholder key is refused too.
+    expect(message).toContain('ARCHIVE_S3_SECRET_ACCESS_KEY is a published dev or placeholder value, refused with the bucket beyond loopback');
+    expect(problems({ ...example, ARCHIVE_S3_ENDPOINT: 'http://r2.example' })).toContain('a bucket beyond loopback is reached over https');
     // With real secrets, the example is a working configuration.
-    expect(problems({ ...example, INTERNAL_SECRET: strong(), BRIDGE_ADMIN_KEYS: strong() })).toBe('');
+    expect(problems({ ...example, INTERNAL_SECRET: strong(), BRIDGE_ADMIN_KEYS: strong(), ARCHIVE_S3_SECRET_ACCESS_KEY: strong() })).toBe('');
   });
 
   it('shorter than 32 characters is weak, 32 random ones are not', () => {
