@@ -21,7 +21,8 @@ import { startKafka, stopKafka } from '../../scripts/kafka.mjs';
 import { runCli } from './support/cli';
 import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, type BridgeProcess } from './support/processes';
 import { objectLog, pool, waitFor } from './support/system';
-import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
+import { ADMIN_KEY, startWorker } from './support/worker';
+import { bridgeAdminCaller, edgeCaller } from './support/json';
 
 /**
  * The archive in object storage (issue 27, ADR 0025) end to end: the Worker in workerd relays to
@@ -88,19 +89,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const edge = (path: string, method = 'GET', body?: unknown, headers: Record<string, string> = {}, key = STOREFRONT_KEY) =>
-  fetch(`${worker.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+const edge = edgeCaller(() => worker.url);
 
-const bridgeAdmin = (path: string, method = 'GET', body?: unknown) =>
-  fetch(`${bridge.adminUrl}/admin${path}`, {
-    method,
-    headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+const bridgeAdmin = bridgeAdminCaller(() => bridge.adminUrl);
 
 const auditEnv = () => ({ ARCHIVE_S3_ENDPOINT: s3.endpoint, ARCHIVE_S3_BUCKET: BUCKET });
 const bridgeEnv = () => ({ BRIDGE_ADMIN_URL: bridge.adminUrl, BRIDGE_ADMIN_KEY });

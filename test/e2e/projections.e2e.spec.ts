@@ -8,7 +8,8 @@ import { evolve, initialSkuState, skuCounters, type SkuCounters } from '../../sr
 import { runCli } from './support/cli';
 import { BRIDGE_ADMIN_KEY, freePort, startBridgeProcess, type BridgeProcess } from './support/processes';
 import { objectLog, pool, waitFor } from './support/system';
-import { ADMIN_KEY, startWorker, STOREFRONT_KEY } from './support/worker';
+import { ADMIN_KEY, startWorker } from './support/worker';
+import { bridgeAdminCaller, edgeCaller } from './support/json';
 
 /**
  * Blue-green rebuilds of the read model under live traffic: the Worker in workerd, the bridge
@@ -44,19 +45,9 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-const edge = (path: string, method = 'GET', body?: unknown, headers: Record<string, string> = {}, key = STOREFRONT_KEY) =>
-  fetch(`${worker.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+const edge = edgeCaller(() => worker.url);
 
-const admin = (path: string, method = 'GET', body?: unknown) =>
-  fetch(`${bridge.adminUrl}/admin${path}`, {
-    method,
-    headers: { authorization: `Bearer ${BRIDGE_ADMIN_KEY}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+const admin = bridgeAdminCaller(() => bridge.adminUrl);
 
 let n = 0;
 /** Reservations, a quarter of them with a 1 s TTL so that expiries run too. */
