@@ -2,7 +2,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
@@ -74,15 +74,17 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  // ListObjects (v1) paged by marker, the last key seen: R2 serves it, and s3rver's v2 continuation
+  // tokens are DES-encrypted, which OpenSSL 3 (Node 17+) refuses, so a second v2 page there fails.
   async *list(prefix: string, startAfter?: string): AsyncIterable<ListedObject> {
-    let token: string | undefined;
-    do {
-      const page = await this.#s3.send(
-        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, ContinuationToken: token, ...(token || !startAfter ? {} : { StartAfter: startAfter }) }),
-      );
+    let marker = startAfter;
+    for (;;) {
+      const page = await this.#s3.send(new ListObjectsCommand({ Bucket: this.#bucket, Prefix: prefix, ...(marker === undefined ? {} : { Marker: marker }) }));
       for (const object of page.Contents ?? []) yield { key: object.Key!, size: object.Size ?? 0 };
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      const last = page.Contents?.at(-1)?.Key;
+      if (!page.IsTruncated || last === undefined) return;
+      marker = last;
+    }
   }
 
   destroy(): void {
