@@ -33,11 +33,18 @@ export function createMetrics(now: () => number = Date.now) {
   /** Causal consumers report their held events when scraped, not on every event. */
   const causalSources = new Map<string, () => { held: number; oldestHeldSeconds: number | null }>();
   /** Read when scraped: the running sagas by phase, the records in the dead-letter topic. */
-  const sources: { sagas: () => Record<string, number> | null; deadLetters: () => Promise<number>; feed: () => readonly FeedGaugeRow[]; hoarding: () => Promise<readonly HoardingRow[]> } = {
+  const sources: {
+    sagas: () => Record<string, number> | null;
+    deadLetters: () => Promise<number>;
+    feed: () => readonly FeedGaugeRow[];
+    hoarding: () => Promise<readonly HoardingRow[]>;
+    archive: () => { pendingEvents: number; oldestPendingAt: number | null } | null;
+  } = {
     sagas: () => null,
     deadLetters: async () => 0,
     feed: () => [],
     hoarding: async () => [],
+    archive: () => null,
   };
   const metrics = {
     causalSources,
@@ -81,6 +88,24 @@ export function createMetrics(now: () => number = Date.now) {
           this.set({ sku: row.sku, signal: 'top_holder_share' }, row.topHolderShare);
           this.set({ sku: row.sku, signal: 'expired_unbought_ratio' }, row.expiredUnboughtRatio);
         }
+      },
+    }),
+    // Issue 27: this replica's archiver, when on (ARCHIVE=on).
+    archivePending: new Gauge({
+      name: 'bridge_archive_pending_events',
+      help: 'SKU events this replica has read but not yet written to the archive in object storage',
+      registers: [registry],
+      collect() {
+        this.set(sources.archive()?.pendingEvents ?? 0);
+      },
+    }),
+    archiveOldestPending: new Gauge({
+      name: 'bridge_archive_oldest_pending_seconds',
+      help: 'How long the oldest event not yet written to the archive has waited (0: none waits); a flush normally writes within ARCHIVE_FLUSH_MS',
+      registers: [registry],
+      collect() {
+        const oldest = sources.archive()?.oldestPendingAt ?? null;
+        this.set(oldest === null ? 0 : (Date.now() - oldest) / 1000);
       },
     }),
     eventsRelayed: new Counter({ name: 'bridge_events_relayed_total', help: 'SKU events appended to the log from /ingest', registers: [registry] }),

@@ -54,6 +54,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
         )
       : null;
   metrics.sources.sagas = () => sagas?.current()?.store.countByPhase() ?? null;
+  metrics.sources.archive = () => archiver?.current()?.status() ?? null;
   metrics.sources.deadLetters = async () => [...(await log.endOffsets(DLQ_TOPIC)).values()].reduce((n, offset) => n + Number(offset), 0);
   metrics.sources.hoarding = async () => {
     const active = metrics.activity.active();

@@ -45,7 +45,7 @@ type Partition = {
   flushing: Promise<void>;
 };
 
-export type ArchiverStatus = { partitions: number[]; streams: number; pendingEvents: number; filesWritten: number; eventsArchived: number; bytesWritten: number; snapshotsWritten: number; lastFlushAt: number | null; lastSnapshotAt: number | null };
+export type ArchiverStatus = { partitions: number[]; streams: number; pendingEvents: number; oldestPendingAt: number | null; filesWritten: number; eventsArchived: number; bytesWritten: number; snapshotsWritten: number; lastFlushAt: number | null; lastSnapshotAt: number | null };
 
 export type Archiver = Subscription & {
   /** Writes what is pending, then a snapshot of every partition this replica owns; answers their keys. */
@@ -201,6 +201,7 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
       partitions: [...partitions.keys()].sort((a, b) => a - b),
       streams: [...partitions.values()].reduce((n, p) => n + p.states.size, 0),
       pendingEvents: [...partitions.values()].reduce((n, p) => n + p.pendingEvents, 0),
+      oldestPendingAt: [...partitions.values()].reduce<number | null>((oldest, p) => (p.oldestPendingAt === null ? oldest : Math.min(oldest ?? Infinity, p.oldestPendingAt)), null),
       ...totals,
     }),
     stop: async () => {

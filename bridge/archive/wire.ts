@@ -8,6 +8,7 @@ export const ArchiveReportSchema = z.object({
       partitions: z.array(z.int()),
       streams: z.int(),
       pendingEvents: z.int(),
+      oldestPendingAt: z.number().nullable(),
       filesWritten: z.int(),
       eventsArchived: z.int(),
       bytesWritten: z.int(),

@@ -56,6 +56,7 @@ describe('the Prometheus alert rules read what the bridge exports', () => {
     metrics.sources.sagas = () => ({ allocating: 1, overdue: 4, stuck: 2 });
     metrics.sources.deadLetters = async () => 3;
     metrics.sources.hoarding = async () => [{ sku: 'DROP-1', topHolderShare: 0.4, expiredUnboughtRatio: 0.75 }];
+    metrics.sources.archive = () => ({ pendingEvents: 12, oldestPendingAt: Date.now() - 30_000 });
     const app = createBridgeApp({ log, secrets: ['s'], metrics, logger: pino({ level: 'silent' }) });
     // An unsigned push: answered (401), and counted under its route pattern.
     expect((await app.request('/ingest', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
@@ -77,6 +78,8 @@ describe('the Prometheus alert rules read what the bridge exports', () => {
     expect(exported.get('bridge_sagas')!.values).toContainEqual(expect.objectContaining({ labels: { phase: 'stuck' }, value: 2 }));
     expect(exported.get('bridge_sagas')!.values).toContainEqual(expect.objectContaining({ labels: { phase: 'overdue' }, value: 4 }));
     expect(exported.get('bridge_dead_letters')!.values[0]!.value).toBe(3);
+    expect(exported.get('bridge_archive_pending_events')!.values[0]!.value).toBe(12);
+    expect(exported.get('bridge_archive_oldest_pending_seconds')!.values[0]!.value).toBeGreaterThanOrEqual(30);
     expect(exported.get('bridge_sku_hoarding')!.values).toEqual(expect.arrayContaining([
       expect.objectContaining({ labels: { sku: 'DROP-1', signal: 'top_holder_share' }, value: 0.4 }),
       expect.objectContaining({ labels: { sku: 'DROP-1', signal: 'expired_unbought_ratio' }, value: 0.75 }),
