@@ -41,7 +41,6 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   let feed: Background<RunningFeed> | null = null;
   let archiver: Background<Archiver> | null = null;
   const store = config.ARCHIVE === 'on' ? objectStoreFromEnv(config) : null;
-  if (store) await untilDone(`reaching the archive's bucket (${store.where})`, () => store.ensureBucket(), logger);
   const warehouses = warehousesOf(config);
   const clients = warehouseClients(warehouses);
   const orders =
@@ -103,8 +102,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   if (store) {
     archiver = startWithRetry(
       'archiver',
-      () =>
-        startArchiver({
+      // The bucket is asked here, retried in the background: a bucket away must not keep the bridge from taking pushes.
+      async () => {
+        await store.ensureBucket();
+        return startArchiver({
           log,
           edge,
           store,
@@ -113,7 +114,8 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
           flushEvents: config.ARCHIVE_FLUSH_EVENTS,
           flushMs: config.ARCHIVE_FLUSH_MS,
           snapshotEveryMs: config.ARCHIVE_SNAPSHOT_EVERY_MS,
-        }),
+        });
+      },
       (running) => running.stop(),
       logger,
     );

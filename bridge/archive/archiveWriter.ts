@@ -26,14 +26,11 @@ export class ArchiveWriter {
     this.#codec = codec;
   }
 
-  /** Forgets what it learned of a partition's streams (another replica may write them now). */
-  forget(streams: Iterable<string>): void {
-    const gone = new Set(streams);
-    for (const key of this.#archivedTo.keys()) if (gone.has(key.slice(key.indexOf('|') + 1))) this.#archivedTo.delete(key);
-  }
-
-  /** `rows`: each stream's rows in version order, contiguous. */
-  async write(rows: ReadonlyMap<string, readonly ArchiveRow[]>): Promise<WrittenFiles> {
+  /**
+   * `rows`: each stream's rows in version order, contiguous. `owned`: whether the partition is
+   * still this replica's; once not, nothing more is uploaded (its new owner writes them).
+   */
+  async write(rows: ReadonlyMap<string, readonly ArchiveRow[]>, owned: () => boolean = () => true): Promise<WrittenFiles> {
     const groups: { day: string; stream: string; rows: ArchiveRow[] }[] = [];
     for (const [stream, streamRows] of rows) {
       for (const row of streamRows) {
@@ -43,6 +40,9 @@ export class ArchiveWriter {
         else groups.push({ day, stream, rows: [row] });
       }
     }
+    // What it knows of days before the oldest it writes now is not needed again (bounded memory).
+    const oldest = groups.reduce((min, g) => (g.day < min ? g.day : min), groups[0]?.day ?? '');
+    for (const key of this.#archivedTo.keys()) if (key.slice(0, key.indexOf('|')) < oldest) this.#archivedTo.delete(key);
     const written: WrittenFiles = { files: 0, events: 0, bytes: 0, skippedEvents: 0 };
     const queue = [...groups];
     let failed: unknown = null;
@@ -52,6 +52,7 @@ export class ArchiveWriter {
       Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
         for (let group = queue.shift(); group && failed === null; group = queue.shift()) {
           try {
+            if (!owned()) throw new Error('the partition is no longer this replica\'s: its new owner archives it');
             await this.#writeGroup(group, written);
           } catch (error) {
             failed ??= error;
@@ -72,11 +73,18 @@ export class ArchiveWriter {
     const from = fresh[0]!.version;
     const to = fresh.at(-1)!.version;
     const body = await this.#codec.write(fresh);
-    await this.#store.put(archiveKey({ date: group.day, stream: group.stream, from, to }), body, {
-      sha256: createHash('sha256').update(body).digest('hex'),
-      events: String(fresh.length),
-    });
-    this.#archivedTo.set(`${group.day}|${group.stream}`, to);
+    const key = `${group.day}|${group.stream}`;
+    try {
+      await this.#store.put(archiveKey({ date: group.day, stream: group.stream, from, to }), body, {
+        sha256: createHash('sha256').update(body).digest('hex'),
+        events: String(fresh.length),
+      });
+    } catch (error) {
+      // It may have landed all the same (the answer was lost): the bucket is asked again before the retry.
+      this.#archivedTo.delete(key);
+      throw error;
+    }
+    this.#archivedTo.set(key, Math.max(to, this.#archivedTo.get(key) ?? 0));
     written.files++;
     written.events += fresh.length;
     written.bytes += body.byteLength;

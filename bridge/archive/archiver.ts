@@ -33,6 +33,8 @@ export type ArchiverOptions = {
 /** One owned partition: its streams' states as read and as archived, and the rows not written yet. */
 type Partition = {
   owner: PartitionOwner;
+  /** Its own: what it learned of the bucket is forgotten with the partition, even by a flush still running. */
+  writer: ArchiveWriter;
   states: Map<string, SkuState>;
   /** As of `committed`: what a snapshot holds. */
   archived: Map<string, SkuState>;
@@ -62,7 +64,6 @@ export type Archiver = Subscription & {
 export async function startArchiver(options: ArchiverOptions): Promise<Archiver> {
   const { log, edge, store, logger } = options;
   const codec = await ParquetCodec.open();
-  const writer = new ArchiveWriter(store, codec);
   const partitions = new Map<number, Partition>();
   const partitionCount = (await log.endOffsets(EVENTS_TOPIC)).size;
   const totals = { filesWritten: 0, eventsArchived: 0, bytesWritten: 0, snapshotsWritten: 0, lastFlushAt: null as number | null, lastSnapshotAt: null as number | null };
@@ -73,13 +74,14 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
       if (partition.lastOffset === null || partition.lastOffset === partition.committed) return;
       // Taken together, before anything awaits: the rows, the states they lead to and the offset they cover.
       const rows = partition.pending;
+      const waitingSince = partition.oldestPendingAt;
       const covered = partition.lastOffset;
       const changed = new Map([...rows.keys()].map((stream) => [stream, partition.states.get(stream)!]));
       partition.pending = new Map();
       partition.pendingEvents = 0;
       partition.oldestPendingAt = null;
       try {
-        const written = await writer.write(rows);
+        const written = await partition.writer.write(rows, () => partition.owner.active);
         const records = [...[...changed].map(([stream, state]) => stateRecord(stream, state, ARCHIVE_STATE_TOPIC)), checkpointRecord(partition.owner.partition, covered, ARCHIVE_STATE_TOPIC)];
         await partition.owner.commit(records, (BigInt(covered) + 1n).toString());
         partition.committed = covered;
@@ -94,7 +96,8 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
         for (const [stream, streamRows] of partition.pending) rows.set(stream, [...(rows.get(stream) ?? []), ...streamRows]);
         partition.pendingEvents = [...rows.values()].reduce((n, r) => n + r.length, 0);
         partition.pending = rows;
-        partition.oldestPendingAt = Date.now();
+        // Still waiting since the first of them arrived: a bucket that keeps refusing shows as a growing wait (ArchiveBehind).
+        partition.oldestPendingAt = Math.min(waitingSince ?? Date.now(), partition.oldestPendingAt ?? Date.now());
         throw error;
       }
       // After the commit, never before: the marker may lag what is archived, never lead it (a failed one is written by the next flush).
@@ -135,13 +138,12 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
         if (parsed?.kind === 'sku') states.set(parsed.sku, parsed.state);
         else if (parsed?.kind === 'checkpoint') committed = parsed.offset;
       }
-      partitions.set(owner.partition, { owner, states, archived: new Map(states), pending: new Map(), pendingEvents: 0, oldestPendingAt: null, lastOffset: committed, committed, flushing: Promise.resolve() });
+      partitions.set(owner.partition, { owner, writer: new ArchiveWriter(store, codec), states, archived: new Map(states), pending: new Map(), pendingEvents: 0, oldestPendingAt: null, lastOffset: committed, committed, flushing: Promise.resolve() });
       logger.info({ partition: owner.partition, streams: states.size, committed }, 'archiver took a partition');
     },
     onSuspended: () => undefined,
     onResumed: () => undefined,
     onRevoked: (p) => {
-      writer.forget(partitions.get(p)?.states.keys() ?? []);
       partitions.delete(p);
     },
     onBatch: async (records, owner) => {

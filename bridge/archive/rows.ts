@@ -62,7 +62,8 @@ export function archiveRow(event: SkuEvent, before: SkuState, after: SkuState, p
     stream: event.sku,
     version: event.version,
     type: event.type,
-    occurred_at: event.at,
+    // Always with milliseconds (the schema admits other ISO forms): the one format the Parquet writer parses.
+    occurred_at: new Date(event.at).toISOString(),
     reservation_id: text(data.reservationId),
     customer_id: text(data.customerId),
     qty,

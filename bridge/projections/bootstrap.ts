@@ -23,6 +23,8 @@ export type Bootstrapped = {
   startAt: Map<number, string>;
   /** The partitions whose log no longer held what their snapshot does not cover: read from the archive. */
   archivePartitions: number[];
+  /** Of those, the offset through which the archive covers each (its marker), where one was written. */
+  covered: Map<number, string>;
   snapshotSkus: number;
   archiveFiles: number;
   archiveEvents: number;
@@ -109,7 +111,7 @@ export async function bootstrapFromArchive(
   }
   const ms = { snapshots: snapshotsMs, list: listMs, archive: lap() };
   logger.info({ snapshots: snapshots.byPartition.size, snapshotSkus, skipped: snapshots.skipped.length, archiveFiles: wanted.length, archiveEvents, ms }, 'read models bootstrapped from object storage');
-  return { startAt, archivePartitions: [...fromArchive].sort((a, b) => a - b), snapshotSkus, archiveFiles: wanted.length, archiveEvents, skipped: snapshots.skipped, ms };
+  return { startAt, archivePartitions: [...fromArchive].sort((a, b) => a - b), covered, snapshotSkus, archiveFiles: wanted.length, archiveEvents, skipped: snapshots.skipped, ms };
 }
 
 /** Partition → the offset through which the archiver committed (its marker); partitions without one are left out. */

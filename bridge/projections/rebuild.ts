@@ -224,6 +224,8 @@ type Completion = { caughtUp: Promise<void>; finished: () => void; failed: (erro
 /** Reads the log up to the offsets taken at the start, folding it and sending what changed as it goes. */
 async function replay({ log, logger, from, store }: RebuildOptions, status: RebuildStatus, states: SkuStates, send: Send, done: Completion): Promise<void> {
   const startAt = new Map<number, string>();
+  /** Partition → the first offset the archive read for it does not cover (from the archive only). */
+  let archiveReach = new Map<number, bigint>();
   if (from === 'snapshots') {
     const snapshots = await loadSnapshots(log);
     for (const snapshot of snapshots.skus) states.load(snapshot);
@@ -238,6 +240,7 @@ async function replay({ log, logger, from, store }: RebuildOptions, status: Rebu
     for (const [partition, offset] of booted.startAt) startAt.set(partition, offset);
     status.snapshotSkus = booted.snapshotSkus;
     status.read = booted.archiveEvents;
+    archiveReach = new Map(booted.archivePartitions.map((p) => [p, BigInt(booted.covered.get(p) ?? '-1') + 1n]));
   }
   const [ends, starts] = await Promise.all([log.endOffsets(EVENTS_TOPIC), log.startOffsets(EVENTS_TOPIC)]);
   // What retention deleted is not read: a reader asking below the log's start begins at it. A fold
@@ -245,10 +248,16 @@ async function replay({ log, logger, from, store }: RebuildOptions, status: Rebu
   for (const [p, start] of starts) {
     if (BigInt(start) <= BigInt(startAt.get(p) ?? '0')) continue;
     if (from !== 'archive') throw new Error(`partition ${p} of ${EVENTS_TOPIC} starts at offset ${start} (retention deleted older events), after where a rebuild from ${from} must read (${startAt.get(p) ?? '0'}): rebuild --from archive`);
+    // The events between must be in what was read of the archive, or the states would be silently stale.
+    const reach = archiveReach.get(p);
+    if (reach === undefined || reach < BigInt(start)) {
+      throw new Error(`partition ${p} of ${EVENTS_TOPIC} starts at offset ${start}, and the archive read covers it only up to ${reach === undefined ? 'nothing (the log still held it when the rebuild began)' : String(reach)}: events in between are in neither; start the rebuild again, or see ArchiveBehind in docs/operations.md`);
+    }
     startAt.set(p, start);
   }
   const remaining = new Set([...ends].filter(([p, end]) => BigInt(end) > BigInt(startAt.get(p) ?? '0')).map(([p]) => p));
-  status.total = [...ends].reduce((n, [p, end]) => n + Math.max(0, Number(end) - Number(startAt.get(p) ?? '0')), 0);
+  // Events read from the archive count as read, and so in the total.
+  status.total = status.read + [...ends].reduce((n, [p, end]) => n + Math.max(0, Number(end) - Number(startAt.get(p) ?? '0')), 0);
   logger.info({ rebuild: status.id, from, generation: status.generation, total: status.total }, 'projection rebuild started');
 
   const dirty = new Set<string>();
