@@ -19,7 +19,8 @@ export const LEDGER_COLUMNS = ['sku', 'location', 'opening', 'receipts', 'adjust
  * - closing: opening + receipts + adjustments (the stock after the day).
  * - reservations: units held that day (the StockReserved there).
  * - releases: units given back that day (StockReleased: cancelled, expired, refused, refunded).
- * - sales: units sold that day (ReservationCompleted, and a sold reservation re-sourced there).
+ * - sales: the net change of units sold there that day: purchases completed, less refunds, plus
+ *   or minus sold units re-sourced between locations (so it sums over locations to the SKU's).
  * - shipments: units the warehouse confirmed allocated that day (AllocationConfirmed, the
  *   reservation's quantity, at its location).
  * - documents: the warehouse documents and allocation ids/references cited that day.
@@ -50,7 +51,7 @@ export function ledgerQuery(filters: LedgerFilters): AuditQuery {
              sum(stock) FILTER (WHERE today AND receipt) AS receipts,
              sum(stock) FILTER (WHERE today AND NOT receipt) AS adjustments,
              sum(reserved) FILTER (WHERE today AND type = 'StockReserved') AS reservations,
-             sum(greatest(sold, 0)) FILTER (WHERE today) AS sales
+             sum(sold) FILTER (WHERE today) AS sales
       FROM effects GROUP BY sku, location
     ),
     today AS (SELECT * FROM placed ${ofTheDay.where}),

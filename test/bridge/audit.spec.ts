@@ -213,6 +213,11 @@ describe('inventory audit: the archive queried', () => {
     // The loan to shard 1 nets out: AMS-1 holds the 10 units set, wherever the shards keep them.
     expect(day1.find((l) => l.location === 'AMS-1')).toMatchObject({ adjustments: 10, closing: 10, reservations: 1, releases: 1 });
     for (const line of day2) expect(line.opening).toBe(day1.find((l) => l.sku === line.sku && l.location === line.location)!.closing);
+    // Sales are net: a SKU's lines over both days add up to its units sold, over its shards.
+    for (const sku of [SKU, OTHER]) {
+      const sold = [...sale.ledgers].filter(([stream]) => skuOf(stream) === sku).reduce((n, [, l]) => n + l.state.sold, 0);
+      expect([...day1, ...day2].filter((l) => l.sku === sku).reduce((n, l) => n + Number(l.sales), 0), sku).toBe(sold);
+    }
     const one = await ask({ kind: 'ledger', filters: { date: DAY2, sku: SKU, location: 'AMS-1' } });
     expect(one.rows).toEqual([day2[0]]);
   });
