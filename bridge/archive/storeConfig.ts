@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopbackHost } from '../security/secrets';
 import { LOCAL_S3_CREDENTIALS } from './localS3';
 import { S3ObjectStore } from './objectStore';
 
@@ -22,7 +23,12 @@ export type ArchiveStoreEnv = z.infer<typeof ArchiveStoreEnvSchema>;
 /** The settings from an environment (or a configuration already parsed with this schema's fields); a bad value throws, naming it. */
 export function archiveStoreEnv(env: Readonly<Record<string, unknown>>): ArchiveStoreEnv {
   const parsed = ArchiveStoreEnvSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // The same rule as the bridge's: keys and ledger travel over TLS beyond this machine.
+    const url = new URL(parsed.data.ARCHIVE_S3_ENDPOINT);
+    if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) throw new Error(`invalid archive bucket configuration:\n  ARCHIVE_S3_ENDPOINT: a bucket beyond loopback is reached over https, not ${url.origin}`);
+    return parsed.data;
+  }
   const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`).join('\n');
   throw new Error(`invalid archive bucket configuration:\n${problems}`);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../bridge/archive/localS3';
 import { S3ObjectStore } from '../../bridge/archive/objectStore';
+import { objectStoreFromEnv } from '../../bridge/archive/storeConfig';
 
 /** The object store against a real S3 API server: what the archive relies on. */
 const dir = mkdtempSync(join(tmpdir(), 'object-store-'));
@@ -32,6 +33,13 @@ describe('S3ObjectStore', () => {
     const after: string[] = [];
     for await (const { key } of store.list('many/', 'many/01999')) after.push(key);
     expect(after).toEqual(keys.slice(2_000));
+  });
+
+  it('is configured from the environment: the local server by default, https beyond loopback', () => {
+    expect(objectStoreFromEnv({}).where).toBe('s3://inventory-archive at http://127.0.0.1:8794');
+    expect(objectStoreFromEnv({ ARCHIVE_S3_ENDPOINT: 'https://acct.r2.cloudflarestorage.com', ARCHIVE_S3_BUCKET: 'ledger' }).where).toBe('s3://ledger at https://acct.r2.cloudflarestorage.com');
+    expect(() => objectStoreFromEnv({ ARCHIVE_S3_ENDPOINT: 'http://acct.r2.cloudflarestorage.com' })).toThrow('ARCHIVE_S3_ENDPOINT: a bucket beyond loopback is reached over https');
+    expect(() => objectStoreFromEnv({ ARCHIVE_S3_BUCKET: 'Bad_Name' })).toThrow('ARCHIVE_S3_BUCKET');
   });
 
   it('keeps bytes and metadata as written; a missing key is null', async () => {
