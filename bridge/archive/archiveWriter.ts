@@ -44,40 +44,33 @@ export class ArchiveWriter {
     const oldest = groups.reduce((min, g) => (g.day < min ? g.day : min), groups[0]?.day ?? '');
     for (const key of this.#archivedTo.keys()) if (key.slice(0, key.indexOf('|')) < oldest) this.#archivedTo.delete(key);
     const written: WrittenFiles = { files: 0, events: 0, bytes: 0, skippedEvents: 0 };
-    const queue = [...groups];
-    let failed: unknown = null;
-    // Every upload in flight ends before the flush answers, even when one fails: a flush retried
-    // while an earlier upload of the same key still ran would write that key twice at once.
-    await Promise.all(
-      Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
-        for (let group = queue.shift(); group && failed === null; group = queue.shift()) {
-          try {
-            if (!owned()) throw new Error('the partition is no longer this replica\'s: its new owner archives it');
-            await this.#writeGroup(group, written);
-          } catch (error) {
-            failed ??= error;
-          }
-        }
-      }),
-    );
-    if (failed instanceof Error) throw failed;
-    if (failed !== null) throw new Error('an archive upload failed');
+    // What the bucket has already (a stream and day first written since this replica took the partition is listed).
+    const fresh = await inTurns(groups, async (group) => {
+      const known = await this.#archivedThrough(group.day, group.stream);
+      const rows = group.rows.filter((r) => r.version > known);
+      written.skippedEvents += group.rows.length - rows.length;
+      return { ...group, rows };
+    });
+    const files = fresh.filter((g) => g.rows.length > 0);
+    const bodies = await this.#codec.writeMany(files.map((g) => g.rows));
+    await inTurns(files, async (group, i) => {
+      if (!owned()) throw new Error('the partition is no longer this replica\'s: its new owner archives it');
+      await this.#upload(group, bodies[i]!);
+      written.files++;
+      written.events += group.rows.length;
+      written.bytes += bodies[i]!.byteLength;
+    });
     return written;
   }
 
-  async #writeGroup(group: { day: string; stream: string; rows: ArchiveRow[] }, written: WrittenFiles): Promise<void> {
-    const known = await this.#archivedThrough(group.day, group.stream);
-    const fresh = group.rows.filter((r) => r.version > known);
-    written.skippedEvents += group.rows.length - fresh.length;
-    if (fresh.length === 0) return;
-    const from = fresh[0]!.version;
-    const to = fresh.at(-1)!.version;
-    const body = await this.#codec.write(fresh);
+  async #upload(group: { day: string; stream: string; rows: readonly ArchiveRow[] }, body: Uint8Array): Promise<void> {
+    const from = group.rows[0]!.version;
+    const to = group.rows.at(-1)!.version;
     const key = `${group.day}|${group.stream}`;
     try {
       await this.#store.put(archiveKey({ date: group.day, stream: group.stream, from, to }), body, {
         sha256: createHash('sha256').update(body).digest('hex'),
-        events: String(fresh.length),
+        events: String(group.rows.length),
       });
     } catch (error) {
       // It may have landed all the same (the answer was lost): the bucket is asked again before the retry.
@@ -85,9 +78,6 @@ export class ArchiveWriter {
       throw error;
     }
     this.#archivedTo.set(key, Math.max(to, this.#archivedTo.get(key) ?? 0));
-    written.files++;
-    written.events += fresh.length;
-    written.bytes += body.byteLength;
   }
 
   async #archivedThrough(day: string, stream: string): Promise<number> {
@@ -100,4 +90,28 @@ export class ArchiveWriter {
     }
     return known;
   }
+}
+
+/**
+ * `work` over the items, CONCURRENCY at a time, answers in order. Every call in flight ends before
+ * a failure is thrown (no upload of a flush may outlive it: a retry would write the key twice at once),
+ * and none starts after one failed.
+ */
+async function inTurns<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed: { error: unknown } | null = null;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, items.length) }, async () => {
+      for (let i = next++; i < items.length && failed === null; i = next++) {
+        try {
+          results[i] = await work(items[i]!, i);
+        } catch (error) {
+          failed ??= { error };
+        }
+      }
+    }),
+  );
+  if (failed !== null) throw (failed as { error: unknown }).error;
+  return results;
 }

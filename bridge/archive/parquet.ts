@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -6,6 +6,8 @@ import { ARCHIVE_COLUMNS, type ArchiveRow } from './rows';
 
 const quote = (path: string) => `'${path.replaceAll("'", "''")}'`;
 const columns = `{${Object.entries(ARCHIVE_COLUMNS).map(([name, type]) => `${name}: '${type}'`).join(', ')}}`;
+/** With the file each row goes to (`g`, the PARTITION_BY column, left out of the files themselves). */
+const columnsWithGroup = `${columns.slice(0, -1)}, g: 'INTEGER'}`;
 
 /**
  * Archive rows to Parquet bytes and back, with DuckDB (the engine `inventory audit` queries
@@ -32,20 +34,36 @@ export class ParquetCodec {
   }
 
   /** The rows, in the order given, as one Parquet file. */
-  write(rows: readonly ArchiveRow[]): Promise<Uint8Array> {
+  async write(rows: readonly ArchiveRow[]): Promise<Uint8Array> {
+    return (await this.writeMany([rows]))[0]!;
+  }
+
+  /**
+   * Each list of rows as a Parquet file of its own, in one COPY (a flush writes a file per stream
+   * and day: one statement for all of them, not one each). Rows keep their order within a file.
+   */
+  writeMany(files: readonly (readonly ArchiveRow[])[]): Promise<Uint8Array[]> {
+    if (files.length === 0) return Promise.resolve([]);
     return this.#serially(async () => {
       const n = this.#files++;
       const input = join(this.#dir, `${n}.jsonl`);
-      const output = join(this.#dir, `${n}.parquet`);
+      const output = join(this.#dir, `${n}`);
       try {
-        await writeFile(input, rows.map((row) => JSON.stringify(row)).join('\n'));
+        await writeFile(input, files.flatMap((rows, g) => rows.map((row) => JSON.stringify({ ...row, g }))).join('\n'));
         await this.#connection.run(
-          `COPY (SELECT * FROM read_json(${quote(input)}, format = 'newline_delimited', columns = ${columns}, timestampformat = '%Y-%m-%dT%H:%M:%S.%gZ')) ` +
-            `TO ${quote(output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)`,
+          `COPY (SELECT * FROM read_json(${quote(input)}, format = 'newline_delimited', columns = ${columnsWithGroup}, timestampformat = '%Y-%m-%dT%H:%M:%S.%gZ') ORDER BY g, stream, version) ` +
+            `TO ${quote(output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000, PARTITION_BY (g))`,
         );
-        return new Uint8Array(await readFile(output));
+        return await Promise.all(
+          files.map(async (_, g) => {
+            const dir = join(output, `g=${g}`);
+            const written = await readdir(dir);
+            if (written.length !== 1) throw new Error(`DuckDB wrote ${written.length} files for one archive file`);
+            return new Uint8Array(await readFile(join(dir, written[0]!)));
+          }),
+        );
       } finally {
-        await Promise.all([rm(input, { force: true }), rm(output, { force: true })]);
+        await Promise.all([rm(input, { force: true }), rm(output, { recursive: true, force: true })]);
       }
     });
   }
