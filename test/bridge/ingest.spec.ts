@@ -177,7 +177,7 @@ describe('POST /ingest', () => {
   it('GET /healthz reports the log', async () => {
     const res = await bridge().app.request('/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', log: { ok: true, adapter: 'embedded', detail: 'file log, 7 topics' }, components: {} });
+    expect(await res.json()).toEqual({ status: 'ok', log: { ok: true, adapter: 'embedded', detail: 'file log, 8 topics' }, components: {} });
   });
 });
 
