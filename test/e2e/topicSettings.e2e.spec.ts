@@ -75,6 +75,7 @@ describe('a bridge whose topics do not fit', () => {
       'inventory.saga-state': 4,
       'inventory.feed-control': 4,
       'inventory.feed-state': 4,
+      'inventory.archive-state': 4,
       'inventory.dlq': 4,
     });
   });
