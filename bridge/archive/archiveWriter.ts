@@ -8,6 +8,11 @@ import type { ArchiveRow } from './rows';
 const CONCURRENCY = 8;
 
 export type WrittenFiles = { files: number; events: number; bytes: number; skippedEvents: number };
+/** One file to write: a stream's rows of one UTC day, contiguous. */
+export type PlannedFile = { day: string; stream: string; rows: ArchiveRow[] };
+/** A file as declared before its upload: the key it gets. */
+export type PlannedRange = { day: string; stream: string; from: number; to: number };
+export const rangeOf = (file: PlannedFile): PlannedRange => ({ day: file.day, stream: file.stream, from: file.rows[0]!.version, to: file.rows.at(-1)!.version });
 
 /**
  * Writes a partition's buffered rows as files of one stream and one UTC day each, in version
@@ -27,40 +32,55 @@ export class ArchiveWriter {
   }
 
   /**
-   * `rows`: each stream's rows in version order, contiguous. `owned`: whether the partition is
-   * still this replica's; once not, nothing more is uploaded (its new owner writes them).
+   * The files a flush writes: `rows` (each stream's, in version order, contiguous) cut into one
+   * file per stream and UTC day, and at the boundaries of `pinned` (files an earlier owner declared
+   * and may have written: written again under the same keys, never overlapping them), less what the
+   * bucket already holds.
    */
-  async write(rows: ReadonlyMap<string, readonly ArchiveRow[]>, owned: () => boolean = () => true): Promise<WrittenFiles> {
-    const groups: { day: string; stream: string; rows: ArchiveRow[] }[] = [];
+  async plan(rows: ReadonlyMap<string, readonly ArchiveRow[]>, pinned: readonly PlannedRange[] = []): Promise<{ files: PlannedFile[]; skippedEvents: number }> {
+    const pinOf = (day: string, stream: string, version: number) => pinned.findIndex((p) => p.day === day && p.stream === stream && p.from <= version && version <= p.to);
+    const groups: (PlannedFile & { pin: number })[] = [];
     for (const [stream, streamRows] of rows) {
       for (const row of streamRows) {
         const day = dayOf(row.occurred_at);
+        const pin = pinOf(day, stream, row.version);
         const last = groups.at(-1);
-        if (last?.stream === stream && last.day === day) last.rows.push(row);
-        else groups.push({ day, stream, rows: [row] });
+        if (last?.stream === stream && last.day === day && last.pin === pin) last.rows.push(row);
+        else groups.push({ day, stream, pin, rows: [row] });
       }
     }
     // What it knows of days before the oldest it writes now is not needed again (bounded memory).
     const oldest = groups.reduce((min, g) => (g.day < min ? g.day : min), groups[0]?.day ?? '');
     for (const key of this.#archivedTo.keys()) if (key.slice(0, key.indexOf('|')) < oldest) this.#archivedTo.delete(key);
-    const written: WrittenFiles = { files: 0, events: 0, bytes: 0, skippedEvents: 0 };
+    let skippedEvents = 0;
     // What the bucket has already (a stream and day first written since this replica took the partition is listed).
-    const fresh = await inTurns(groups, async (group) => {
-      const known = await this.#archivedThrough(group.day, group.stream);
-      const rows = group.rows.filter((r) => r.version > known);
-      written.skippedEvents += group.rows.length - rows.length;
-      return { ...group, rows };
+    const fresh = await inTurns(groups, async ({ day, stream, rows: groupRows }) => {
+      const known = await this.#archivedThrough(day, stream);
+      const kept = groupRows.filter((r) => r.version > known);
+      skippedEvents += groupRows.length - kept.length;
+      return { day, stream, rows: kept };
     });
-    const files = fresh.filter((g) => g.rows.length > 0);
-    const bodies = await this.#codec.writeMany(files.map((g) => g.rows));
-    await inTurns(files, async (group, i) => {
+    return { files: fresh.filter((f) => f.rows.length > 0), skippedEvents };
+  }
+
+  /** Encodes the files in one go and uploads them; `owned`: whether the partition is still this replica's (once not, nothing more is uploaded). */
+  async upload(files: readonly PlannedFile[], owned: () => boolean = () => true): Promise<WrittenFiles> {
+    const written: WrittenFiles = { files: 0, events: 0, bytes: 0, skippedEvents: 0 };
+    const bodies = await this.#codec.writeMany(files.map((f) => f.rows));
+    await inTurns(files, async (file, i) => {
       if (!owned()) throw new Error('the partition is no longer this replica\'s: its new owner archives it');
-      await this.#upload(group, bodies[i]!);
+      await this.#upload(file, bodies[i]!);
       written.files++;
-      written.events += group.rows.length;
+      written.events += file.rows.length;
       written.bytes += bodies[i]!.byteLength;
     });
     return written;
+  }
+
+  /** `plan` then `upload`, for a writer alone on its keys. */
+  async write(rows: ReadonlyMap<string, readonly ArchiveRow[]>, owned: () => boolean = () => true): Promise<WrittenFiles> {
+    const { files, skippedEvents } = await this.plan(rows);
+    return { ...(await this.upload(files, owned)), skippedEvents };
   }
 
   async #upload(group: { day: string; stream: string; rows: readonly ArchiveRow[] }, body: Uint8Array): Promise<void> {

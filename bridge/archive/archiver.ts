@@ -2,11 +2,11 @@ import { evolve, initialSkuState, type SkuState } from '../../src/domain/sku';
 import { readSkuRecords } from '../consumers/decodeEvent';
 import { place } from '../consumers/sequencer';
 import type { EdgeClient } from '../edge/client';
-import type { EventLog, PartitionOwner, Subscription } from '../eventLog/port';
+import type { EventLog, PartitionOwner, StateRecord, Subscription } from '../eventLog/port';
 import { ARCHIVE_STATE_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
 import { checkpointRecord, parseSnapshotRecord, stateRecord } from '../projections/snapshots';
-import { ArchiveWriter } from './archiveWriter';
+import { ArchiveWriter, rangeOf, type PlannedRange } from './archiveWriter';
 import { coveredKey } from './keys';
 import type { ObjectStore } from './objectStore';
 import { ParquetCodec } from './parquet';
@@ -41,11 +41,21 @@ type Partition = {
   pending: Map<string, ArchiveRow[]>;
   pendingEvents: number;
   oldestPendingAt: number | null;
+  /**
+   * The files the last owner declared and may have uploaded without committing (it died, or was
+   * fenced, in between): the first flush waits to have read through `through`, and writes them
+   * again under the same keys, so a late upload of theirs overwrites identical events, never overlaps.
+   */
+  intent: Intent | null;
   /** The last offset read, and the last committed (what the archive and the states cover). */
   lastOffset: string | null;
   committed: string | null;
   flushing: Promise<void>;
 };
+
+type Intent = { through: string; files: PlannedRange[] };
+const INTENT_KEY = 'intent:';
+const intentRecord = (partition: number, intent: Intent | null): StateRecord => ({ topic: ARCHIVE_STATE_TOPIC, key: `${INTENT_KEY}${partition}`, value: intent === null ? null : JSON.stringify(intent) });
 
 export type ArchiverStatus = { partitions: number[]; streams: number; pendingEvents: number; oldestPendingAt: number | null; filesWritten: number; eventsArchived: number; bytesWritten: number; snapshotsWritten: number; lastFlushAt: number | null; lastSnapshotAt: number | null };
 
@@ -72,6 +82,8 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
   const flush = (partition: Partition): Promise<void> =>
     (partition.flushing = partition.flushing.catch(() => undefined).then(async () => {
       if (partition.lastOffset === null || partition.lastOffset === partition.committed) return;
+      // The last owner's declared files are written whole, once their rows have been read again.
+      if (partition.intent !== null && BigInt(partition.lastOffset) < BigInt(partition.intent.through)) return;
       // Taken together, before anything awaits: the rows, the states they lead to and the offset they cover.
       const rows = partition.pending;
       const waitingSince = partition.oldestPendingAt;
@@ -81,10 +93,24 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
       partition.pendingEvents = 0;
       partition.oldestPendingAt = null;
       try {
-        const written = await partition.writer.write(rows, () => partition.owner.active);
-        const records = [...[...changed].map(([stream, state]) => stateRecord(stream, state, ARCHIVE_STATE_TOPIC)), checkpointRecord(partition.owner.partition, covered, ARCHIVE_STATE_TOPIC)];
+        const { files, skippedEvents } = await partition.writer.plan(rows, partition.intent?.files);
+        // Declared before any upload, in a transaction of this partition's owner: a fenced owner uploads
+        // nothing, and whoever takes the partition next writes these same keys (ADR 0025).
+        if (files.length > 0) {
+          const declared = { through: covered, files: files.map(rangeOf) };
+          await partition.owner.commit([intentRecord(partition.owner.partition, declared)]);
+          // A retry after a failed upload keeps these boundaries (one of them may land late).
+          partition.intent = declared;
+        }
+        const written = { ...(await partition.writer.upload(files, () => partition.owner.active)), skippedEvents };
+        const records = [
+          ...[...changed].map(([stream, state]) => stateRecord(stream, state, ARCHIVE_STATE_TOPIC)),
+          checkpointRecord(partition.owner.partition, covered, ARCHIVE_STATE_TOPIC),
+          intentRecord(partition.owner.partition, null),
+        ];
         await partition.owner.commit(records, (BigInt(covered) + 1n).toString());
         partition.committed = covered;
+        partition.intent = null;
         for (const [stream, state] of changed) partition.archived.set(stream, state);
         totals.filesWritten += written.files;
         totals.eventsArchived += written.events;
@@ -133,13 +159,18 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
     onAssigned: async (owner, restored) => {
       const states = new Map<string, SkuState>();
       let committed: string | null = null;
+      let intent: Intent | null = null;
       for (const record of restored) {
+        if (record.key === `${INTENT_KEY}${owner.partition}`) {
+          intent = JSON.parse(record.value) as Intent;
+          continue;
+        }
         const parsed = parseSnapshotRecord(record);
         if (parsed?.kind === 'sku') states.set(parsed.sku, parsed.state);
         else if (parsed?.kind === 'checkpoint') committed = parsed.offset;
       }
-      partitions.set(owner.partition, { owner, writer: new ArchiveWriter(store, codec), states, archived: new Map(states), pending: new Map(), pendingEvents: 0, oldestPendingAt: null, lastOffset: committed, committed, flushing: Promise.resolve() });
-      logger.info({ partition: owner.partition, streams: states.size, committed }, 'archiver took a partition');
+      partitions.set(owner.partition, { owner, writer: new ArchiveWriter(store, codec), intent, states, archived: new Map(states), pending: new Map(), pendingEvents: 0, oldestPendingAt: null, lastOffset: committed, committed, flushing: Promise.resolve() });
+      logger.info({ partition: owner.partition, streams: states.size, committed, declaredFiles: intent?.files.length ?? 0 }, 'archiver took a partition');
     },
     onSuspended: () => undefined,
     onResumed: () => undefined,

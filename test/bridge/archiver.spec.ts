@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startArchiver, type Archiver } from '../../bridge/archive/archiver';
 import { ARCHIVE_PREFIX, coveredKey, parseArchiveKey } from '../../bridge/archive/keys';
 import { LOCAL_S3_CREDENTIALS, startLocalS3, type LocalS3 } from '../../bridge/archive/localS3';
-import { S3ObjectStore } from '../../bridge/archive/objectStore';
+import { S3ObjectStore, type ObjectStore } from '../../bridge/archive/objectStore';
 import { ParquetCodec } from '../../bridge/archive/parquet';
 import { latestSnapshots, readSnapshot } from '../../bridge/archive/storedSnapshots';
 import type { EdgeClient } from '../../bridge/edge/client';
@@ -77,7 +77,7 @@ async function archived(store: S3ObjectStore) {
   }
 }
 
-const options = (store: S3ObjectStore) => ({ log, edge: noEdge, store, logger, endpoint: 'http://127.0.0.1:1', flushEvents: 40, flushMs: 200, snapshotEveryMs: 0 });
+const options = (store: ObjectStore) => ({ log, edge: noEdge, store, logger, endpoint: 'http://127.0.0.1:1', flushEvents: 40, flushMs: 200, snapshotEveryMs: 0 });
 
 describe('archiver: every SKU event in the bucket, once, in order', () => {
   it('writes each stream\'s events in files of one day, contiguous, equal to the log; snapshots verify and a corrupt one is skipped', async () => {
@@ -193,14 +193,15 @@ function retained(inner: EventLog): EventLog {
   return Object.assign(Object.create(inner) as EventLog, { startOffsets: (topic: string) => inner.endOffsets(topic) });
 }
 
-/** The log as an owner whose every commit fails sees it (a fenced or dying replica): nothing it commits lands. */
+/** The log as an owner that dies after uploading sees it: its declarations land, its offset never moves. */
 function failingCommits(inner: EventLog): EventLog {
   const failing = (owner: PartitionOwner): PartitionOwner => ({
     partition: owner.partition,
     get active() {
       return owner.active;
     },
-    commit: () => Promise.reject(new Error('PRODUCER_FENCED')),
+    // Its declarations land, the commits that would move its offset do not: it dies between uploading and committing.
+    commit: (records, nextOffset) => (nextOffset === undefined ? owner.commit(records) : Promise.reject(new Error('PRODUCER_FENCED'))),
   });
   return Object.assign(Object.create(inner) as EventLog, {
     subscribeOwned: (o: Parameters<EventLog['subscribeOwned']>[0]) =>
