@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { archiveKey, archivePrefix, dayOf, parseArchiveKey } from './keys';
+import { inTurns } from './inTurns';
 import type { ObjectStore } from './objectStore';
 import type { ParquetCodec } from './parquet';
 import type { ArchiveRow } from './rows';
@@ -54,7 +55,7 @@ export class ArchiveWriter {
     for (const key of this.#archivedTo.keys()) if (key.slice(0, key.indexOf('|')) < oldest) this.#archivedTo.delete(key);
     let skippedEvents = 0;
     // What the bucket has already (a stream and day first written since this replica took the partition is listed).
-    const fresh = await inTurns(groups, async ({ day, stream, rows: groupRows }) => {
+    const fresh = await inTurns(groups, CONCURRENCY, async ({ day, stream, rows: groupRows }) => {
       const known = await this.#archivedThrough(day, stream);
       const kept = groupRows.filter((r) => r.version > known);
       skippedEvents += groupRows.length - kept.length;
@@ -67,7 +68,7 @@ export class ArchiveWriter {
   async upload(files: readonly PlannedFile[], owned: () => boolean = () => true): Promise<WrittenFiles> {
     const written: WrittenFiles = { files: 0, events: 0, bytes: 0, skippedEvents: 0 };
     const bodies = await this.#codec.writeMany(files.map((f) => f.rows));
-    await inTurns(files, async (file, i) => {
+    await inTurns(files, CONCURRENCY, async (file, i) => {
       if (!owned()) throw new Error('the partition is no longer this replica\'s: its new owner archives it');
       await this.#upload(file, bodies[i]!);
       written.files++;
@@ -110,28 +111,4 @@ export class ArchiveWriter {
     }
     return known;
   }
-}
-
-/**
- * `work` over the items, CONCURRENCY at a time, answers in order. Every call in flight ends before
- * a failure is thrown (no upload of a flush may outlive it: a retry would write the key twice at once),
- * and none starts after one failed.
- */
-async function inTurns<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed: { error: unknown } | null = null;
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, items.length) }, async () => {
-      for (let i = next++; i < items.length && failed === null; i = next++) {
-        try {
-          results[i] = await work(items[i]!, i);
-        } catch (error) {
-          failed ??= { error };
-        }
-      }
-    }),
-  );
-  if (failed !== null) throw (failed as { error: unknown }).error;
-  return results;
 }

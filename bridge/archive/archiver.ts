@@ -1,10 +1,10 @@
 import { evolve, initialSkuState, type SkuState } from '../../src/domain/sku';
 import { readSkuRecords } from '../consumers/decodeEvent';
-import { place } from '../consumers/sequencer';
 import type { EdgeClient } from '../edge/client';
 import type { EventLog, PartitionOwner, StateRecord, Subscription } from '../eventLog/port';
 import { ARCHIVE_STATE_TOPIC, EVENTS_TOPIC } from '../eventLog/topics';
 import type { Logger } from '../logger';
+import { eventsToApply } from '../projections/skuStates';
 import { checkpointRecord, parseSnapshotRecord, stateRecord } from '../projections/snapshots';
 import { ArchiveWriter, rangeOf, type PlannedRange } from './archiveWriter';
 import { coveredKey } from './keys';
@@ -131,11 +131,10 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
       await store.put(coveredKey(partitionCount, partition.owner.partition), new TextEncoder().encode(marker)).catch((error: unknown) => logger.warn({ err: error }, 'could not write how far the archive covers; a rebuild reads more of the log'));
     }));
 
-  // Taken in the flush's turn, so the states are exactly those the committed offset covers.
+  // After a flush, so the snapshot is as fresh as the archive.
   const snapshot = async (partition: Partition): Promise<string | null> => {
     await flush(partition);
-    const taken = (partition.flushing = partition.flushing.catch(() => undefined).then(() => undefined));
-    await taken;
+    // `committed` and `archived` change together, in one synchronous step of a flush: read together, they agree.
     if (partition.committed === null || !partition.owner.active) return null;
     const key = await putSnapshot(store, {
       partitions: partitionCount,
@@ -146,7 +145,7 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
     });
     totals.snapshotsWritten++;
     totals.lastSnapshotAt = Date.now();
-    logger.info({ partition: partition.owner.partition, key, states: partition.states.size }, 'snapshot written to the bucket');
+    logger.info({ partition: partition.owner.partition, key, states: partition.archived.size }, 'snapshot written to the bucket');
     return key;
   };
 
@@ -187,23 +186,22 @@ export async function startArchiver(options: ArchiverOptions): Promise<Archiver>
           continue;
         }
         const state = partition.states.get(event.sku) ?? initialSkuState();
-        const placement = place(state.version, event.version);
-        if (placement === 'duplicate') {
+        // A duplicate applies nothing; a hole in the log is filled from the edge, as in every consumer.
+        const due = await eventsToApply(state, event, edge);
+        if (due.length === 0) {
           partition.lastOffset = record.offset;
           continue;
         }
-        // A hole in the log (ADR: the relay delivers at least once, in order per SKU, but may lose a tail it re-sends later): the edge fills it.
-        const missing = placement === 'gap' ? await edge.eventsBetween(event.sku, state.version, event.version) : [];
         let next = state;
         const rows = partition.pending.get(event.sku) ?? [];
-        for (const e of [...missing, event]) {
+        for (const e of due) {
           const after = evolve(next, e);
           rows.push(archiveRow(e, next, after, e === event ? record : null));
           next = after;
         }
         partition.pending.set(event.sku, rows);
         partition.states.set(event.sku, next);
-        partition.pendingEvents += missing.length + 1;
+        partition.pendingEvents += due.length;
         partition.oldestPendingAt ??= Date.now();
         // Only once its event is pending: a flush meanwhile must not cover what it does not hold.
         partition.lastOffset = record.offset;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { upcastSkuEvent } from '../../src/domain/sku';
 import { ARCHIVE_PREFIX, coveredKey, parseArchiveKey, type ArchiveFile } from '../archive/keys';
 import type { ObjectStore } from '../archive/objectStore';
+import { inTurns } from '../archive/inTurns';
 import { ParquetCodec } from '../archive/parquet';
 import { latestSnapshots, type LatestSnapshots } from '../archive/storedSnapshots';
 import { homePartition } from '../eventLog/partitioner';
@@ -130,20 +131,14 @@ async function archivedThrough(store: ObjectStore, partitions: number): Promise<
 async function download(store: ObjectStore, files: readonly { key: string }[], dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const paths = files.map((_, i) => join(dir, `${i}.parquet`));
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(DOWNLOADS, files.length) }, async () => {
-      for (let i = next++; i < files.length; i = next++) {
-        const { key } = files[i]!;
-        const object = await store.get(key);
-        if (!object) throw new Error(`archive file ${key} vanished while read`);
-        // Events cannot be skipped as a snapshot can: a damaged file stops the rebuild, named.
-        if (object.metadata.sha256 !== undefined && object.metadata.sha256 !== createHash('sha256').update(object.body).digest('hex')) {
-          throw new Error(`archive file ${key} does not match its checksum: restore it from the bucket's versions or a replica before rebuilding from the archive`);
-        }
-        await writeFile(paths[i]!, object.body);
-      }
-    }),
-  );
+  await inTurns(files, DOWNLOADS, async ({ key }, i) => {
+    const object = await store.get(key);
+    if (!object) throw new Error(`archive file ${key} vanished while read`);
+    // Events cannot be skipped as a snapshot can: a damaged file stops the rebuild, named.
+    if (object.metadata.sha256 !== undefined && object.metadata.sha256 !== createHash('sha256').update(object.body).digest('hex')) {
+      throw new Error(`archive file ${key} does not match its checksum: restore it from the bucket's versions or a replica before rebuilding from the archive`);
+    }
+    await writeFile(paths[i]!, object.body);
+  });
   return paths;
 }

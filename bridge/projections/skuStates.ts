@@ -30,13 +30,9 @@ export class SkuStates {
   /** Applies an event however read (the log, the archive): a duplicate is skipped, a hole filled from the edge. */
   async applyEvent(event: SkuEvent): Promise<number> {
     const state = this.#states.get(event.sku) ?? initialSkuState();
-    const placement = place(state.version, event.version);
-    if (placement === 'duplicate') return 0;
-    const missing = placement === 'gap' ? await this.#edge.eventsBetween(event.sku, state.version, event.version) : [];
-    let next = state;
-    for (const e of missing) next = evolve(next, e);
-    this.#states.set(event.sku, evolve(next, event));
-    return missing.length + 1;
+    const due = await eventsToApply(state, event, this.#edge);
+    if (due.length > 0) this.#states.set(event.sku, due.reduce(evolve, state));
+    return due.length;
   }
 
   /** The SKU is folded elsewhere now (its partition went to another replica). */
@@ -59,4 +55,15 @@ export class SkuStates {
   get size(): number {
     return this.#states.size;
   }
+}
+
+/**
+ * What applying `event` to `state` takes, in order: nothing for a duplicate, the event for the
+ * next version, and for a hole the events the edge serves in between, then the event.
+ */
+export async function eventsToApply(state: SkuState, event: SkuEvent, edge: EdgeClient): Promise<SkuEvent[]> {
+  const placement = place(state.version, event.version);
+  if (placement === 'duplicate') return [];
+  const missing = placement === 'gap' ? await edge.eventsBetween(event.sku, state.version, event.version) : [];
+  return [...missing, event];
 }
